@@ -1,0 +1,33 @@
+import type { Queryable } from '../db/database.js';
+
+export interface AuditEvent {
+  storeId: string | null;
+  actorType: 'partner' | 'user' | 'system';
+  /** Partner client id, user email, or a system component name. */
+  actor: string;
+  /** e.g. product.created, product.updated, variant.updated */
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  /** For updates: { field: { before, after } }. */
+  changes?: Record<string, unknown>;
+  requestId?: string | null;
+  ipAddress?: string | null;
+}
+
+/**
+ * Appends audit events in one statement, inside the caller's transaction, so
+ * the log holds exactly the changes that were committed. The table refuses
+ * UPDATE, DELETE and TRUNCATE (migration 0001).
+ */
+export async function recordAudit(tx: Queryable, events: AuditEvent[]) {
+  if (events.length === 0) return;
+  const rows = events.map((e) => ({
+    store_id: e.storeId, actor_type: e.actorType, actor: e.actor, action: e.action, resource_type: e.resourceType,
+    resource_id: e.resourceId, changes: e.changes ?? {}, request_id: e.requestId ?? null, ip_address: e.ipAddress ?? null,
+  }));
+  await tx`
+    insert into audit_events (store_id, actor_type, actor, action, resource_type, resource_id, changes, request_id, ip_address)
+    select store_id, actor_type, actor, action, resource_type, resource_id, coalesce(changes, '{}'), request_id, ip_address
+    from json_populate_recordset(null::audit_events, ${tx.json(rows as any)}::json)`;
+}

@@ -1,0 +1,96 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Sql } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { computeSignature } from '../sdk/signing.js';
+import { hashToken } from './identifiers.js';
+import { open } from './secret-box.js';
+
+/** Who a verified partner request acts as. storeId is set on store-scoped routes. */
+export interface PartnerPrincipal {
+  partnerId: string;
+  partnerClientId: string;
+  storeId?: string;
+  storeClientId?: string;
+}
+
+export type AuthScope = 'partner' | 'store';
+
+export interface SignedRequest {
+  scope: AuthScope;
+  method: string;
+  /** Raw request URL (path and query) as received. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  rawBody?: Buffer;
+  now?: number;
+}
+
+export const MAX_CLOCK_SKEW_MS = 300_000;
+
+const header = (h: SignedRequest['headers'], name: string) => {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function signatureMatches(provided: string, expectedHex: string): boolean {
+  const hex = provided.startsWith('sha256=') ? provided.slice(7) : provided;
+  const a = Buffer.from(hex, 'utf8');
+  const b = Buffer.from(expectedHex, 'utf8');
+  // Lengths are public (always 64 for a well-formed signature); contents are compared in constant time.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Verifies a partner request: headers present, timestamp fresh, partner known,
+ * signature valid and, on store routes, the store token valid for that store.
+ * Checks run cheapest first, and the store is only looked at once the
+ * signature proves the caller holds the partner secret.
+ */
+export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedRequest): Promise<PartnerPrincipal> {
+  const partnerClientId = header(req.headers, 'x-partner-client-id');
+  const timestamp = header(req.headers, 'x-timestamp');
+  const signature = header(req.headers, 'x-signature');
+  const storeClientId = header(req.headers, 'x-store-client-id');
+  const storeToken = header(req.headers, 'x-store-token');
+
+  const missing = Object.entries({ 'x-partner-client-id': partnerClientId, 'x-timestamp': timestamp, 'x-signature': signature })
+    .filter(([, v]) => !v).map(([k]) => k);
+  if (req.scope === 'store') {
+    if (!storeClientId) missing.push('x-store-client-id');
+    if (!storeToken) missing.push('x-store-token');
+  } else if (storeClientId || storeToken) {
+    throw new AppError('AUTH_004', { storeClientId: storeClientId ?? null });
+  }
+  if (missing.length > 0) throw new AppError('AUTH_001', { missingHeaders: missing });
+
+  const now = req.now ?? Date.now();
+  const provided = /^\d{1,16}$/.test(timestamp!) ? Number(timestamp) : NaN;
+  if (!Number.isSafeInteger(provided) || Math.abs(now - provided) > MAX_CLOCK_SKEW_MS) {
+    throw new AppError('AUTH_003', {
+      providedTimestamp: Number.isNaN(provided) ? timestamp : provided,
+      currentTime: now,
+      ageSeconds: Number.isNaN(provided) ? null : Math.round((now - provided) / 1000),
+    });
+  }
+
+  const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_ok: boolean | null }[]>`
+    select p.id as partner_id, p.status, p.secret_ciphertext, s.id as store_id,
+      (s.status = 'ACTIVE' and t.id is not null) as store_ok
+    from partners p
+    left join stores s on s.client_id = ${storeClientId ?? null} and s.partner_id = p.id
+    left join store_tokens t on t.store_id = s.id and t.token_hash = ${storeToken ? hashToken(storeToken) : null}
+      and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
+    where p.client_id = ${partnerClientId!}`;
+  if (!row) throw new AppError('AUTH_002', { partnerClientId });
+
+  const expected = computeSignature(open(row.secret_ciphertext, key), {
+    method: req.method, path: req.url, partnerClientId: partnerClientId!, storeClientId, storeToken,
+    timestamp: timestamp!, body: req.rawBody,
+  });
+  if (!signatureMatches(signature!, expected)) throw new AppError('AUTH_010', { partnerClientId });
+  if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
+
+  if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };
+  if (!row.store_id || !row.store_ok) throw new AppError('AUTH_014', { storeClientId });
+  return { partnerId: row.partner_id, partnerClientId: partnerClientId!, storeId: row.store_id, storeClientId };
+}

@@ -1,0 +1,35 @@
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase, type Sql } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { loadEncryptionKey } from '../auth/encryption-key.js';
+
+export interface CliContext {
+  sql: Sql;
+  config: Config;
+  key: Buffer;
+}
+
+/**
+ * Opens the configured database for one command (attaching to a running
+ * embedded server when there is one), makes sure the schema is current, runs
+ * `fn`, and closes everything so the process can exit.
+ */
+export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    await migrate(db.sql, db.connectionString);
+    return await fn({ sql: db.sql, config, key: await loadEncryptionKey(config) });
+  } finally {
+    await db.close();
+  }
+}
+
+/** `--json`: exactly one JSON object on stdout. Otherwise: one "key: value" line per field. */
+export function output(result: object, json: boolean | undefined) {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+}

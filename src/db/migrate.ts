@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import Postgrator from 'postgrator';
+import { runMigrations as runWorkerMigrations } from 'graphile-worker';
+import type { Sql } from './database.js';
+
+const MIGRATIONS_GLOB = fileURLToPath(new URL('../../migrations/*.sql', import.meta.url));
+/** Any fixed number: serialises concurrent starts of several API/worker processes. */
+const MIGRATION_LOCK = 727_001;
+
+/**
+ * Brings the schema up to date: our SQL files (postgrator, tracked in
+ * public.schemaversion) and graphile-worker's own schema. Safe to run from many
+ * processes at once: they queue on an advisory lock, and the later ones find
+ * nothing left to do.
+ */
+export async function migrate(sql: Sql, connectionString: string): Promise<string[]> {
+  const conn = await sql.reserve();
+  try {
+    await conn`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    const postgrator = new Postgrator({
+      migrationPattern: MIGRATIONS_GLOB,
+      driver: 'pg',
+      schemaTable: 'schemaversion',
+      execQuery: async (query: string) => ({ rows: await conn.unsafe(query) }),
+    });
+    const applied = await postgrator.migrate();
+    await runWorkerMigrations({ connectionString, logger: undefined });
+    return applied.map((m) => m.filename);
+  } finally {
+    await conn`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
+    conn.release();
+  }
+}

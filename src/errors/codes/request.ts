@@ -1,0 +1,13 @@
+import type { ErrorDefinitions } from '../types.js';
+
+/** Problems with the request itself, before any business rule runs. */
+export const requestErrors = {
+  VAL_001: { status: 400, message: 'Validation failed', hint: 'Please check your request data and try again' },
+  REQ_001: { status: 400, message: 'Malformed JSON body', hint: 'The body could not be parsed as JSON; check quoting, commas and encoding (UTF-8)' },
+  REQ_002: { status: 415, message: 'Unsupported content type', hint: 'Send the body as Content-Type: application/json' },
+  REQ_003: { status: 413, message: 'Request body too large', hint: 'Split the request: the body limit is given in context.limitBytes' },
+  REQ_004: { status: 404, message: 'Route not found', hint: 'Check the method and path against /docs' },
+  REQ_005: { status: 400, message: 'Empty JSON body', hint: 'A JSON body is required for this request' },
+  SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },
+  SYS_002: { status: 503, message: 'Service not ready', hint: 'The database is unreachable or migrating; retry shortly' },
+} satisfies ErrorDefinitions;

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import metrics from 'fastify-metrics';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import type { Sql } from '../db/database.js';
+import { ErrorEnvelope } from './envelope.js';
+import { registerErrorHandler } from './plugins/error-handler.js';
+import { registerJsonBody } from './plugins/json-body.js';
+import { registerPartnerAuth } from './plugins/partner-auth.js';
+import { bodyAjv, paramsAjv } from './validation/ajv.js';
+import { routes } from './routes/index.js';
+
+export interface AppDeps {
+  sql: Sql;
+  config: Config;
+  /** Encrypts partner secrets at rest. */
+  encryptionKey: Buffer;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function buildApp(deps: AppDeps, options: { logger?: boolean | object; loggerInstance?: FastifyBaseLogger } = {}) {
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: deps.config.LOG_LEVEL } }),
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // A caller's own x-request-id is kept when it is a uuid, so its logs and ours line up.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && UUID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    ajv: { customOptions: {} },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema));
+  app.addSchema(ErrorEnvelope);
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
+
+  registerJsonBody(app);
+  registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
+  registerPartnerAuth(app, deps.sql, deps.encryptionKey);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Omni API',
+        version: '1.0.0',
+        description: 'Partner API (HMAC-signed, store-scoped) and PIM API. Error codes: docs/errors.md.',
+      },
+      servers: [{ url: deps.config.publicBaseUrl }],
+      components: {
+        securitySchemes: {
+          partnerSignature: { type: 'apiKey', in: 'header', name: 'x-signature', description: 'HMAC-SHA256 over the canonical base string; see docs/partner-auth.md' },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(metrics.default ?? metrics, { endpoint: { url: '/metrics', schema: { hide: true } }, clearRegisterOnInit: true } as any);
+
+  await app.register(routes, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app as unknown as FastifyInstance;
+}

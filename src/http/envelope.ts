@@ -1,0 +1,53 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+
+/**
+ * The seeds' response envelope. Every route answers through ok() on success
+ * and through the error handler on failure, and declares these schemas so the
+ * OpenAPI document shows the exact shapes.
+ */
+export const Meta = Type.Object({
+  timestamp: Type.String({ format: 'date-time' }),
+  durationMs: Type.Integer(),
+  dispatch: Type.Optional(Type.Boolean({ description: 'true when work was queued for asynchronous processing' })),
+  pagination: Type.Optional(Type.Object({
+    page: Type.Integer(), limit: Type.Integer(), total: Type.Integer(), totalPages: Type.Integer(),
+  })),
+});
+
+export const Envelope = <T extends TSchema>(data: T) => Type.Object({
+  success: Type.Literal(true),
+  message: Type.String(),
+  requestId: Type.String({ format: 'uuid' }),
+  meta: Meta,
+  data,
+});
+
+export const ErrorEnvelope = Type.Object({
+  success: Type.Literal(false),
+  error: Type.Object({
+    code: Type.String({ examples: ['AUTH_010'] }),
+    message: Type.String(),
+    details: Type.Object({
+      timestamp: Type.String({ format: 'date-time' }),
+      hint: Type.String(),
+      context: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  }),
+  requestId: Type.String({ format: 'uuid' }),
+}, { $id: 'ErrorEnvelope', description: 'Error envelope; the code is listed in docs/errors.md' });
+
+/** Error responses every route can give; merged into each route's response schema. */
+export const errorResponses = Object.fromEntries(
+  [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503].map((s) => [s, Type.Ref('ErrorEnvelope')]),
+) as Record<number, TSchema>;
+
+export function ok<T>(reply: FastifyReply, message: string, data: T, meta: { dispatch?: boolean; pagination?: unknown } = {}) {
+  return {
+    success: true as const,
+    message,
+    requestId: reply.request.id,
+    meta: { timestamp: new Date().toISOString(), durationMs: Math.round(reply.elapsedTime), ...meta },
+    data,
+  };
+}

@@ -1,0 +1,59 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors/app-error.js';
+import { errorCatalogue, type ErrorCode } from '../../errors/catalogue.js';
+import { toValidationTree } from '../validation/validation-errors.js';
+
+export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
+  const def = errorCatalogue[code];
+  return {
+    success: false as const,
+    error: {
+      code,
+      message: message ?? def.message,
+      details: { timestamp: new Date().toISOString(), hint: def.hint, context },
+    },
+    requestId: request.id,
+  };
+}
+
+/** Fastify's own failures, mapped onto catalogue codes. */
+function fromFastifyError(err: FastifyError, bodyLimit: number): [ErrorCode, Record<string, unknown>] | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return ['REQ_001', { reason: err.message }];
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return ['REQ_005', {}];
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return ['REQ_002', { allowed: ['application/json'] }];
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return ['REQ_003', { limitBytes: bodyLimit }];
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return ['REQ_001', { reason: err.message }];
+    default: return undefined;
+  }
+}
+
+/** The one place an error becomes a response: the seeds' error envelope, always. */
+export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    let code: ErrorCode;
+    let context: Record<string, unknown>;
+    let message: string | undefined;
+    if (err instanceof AppError) {
+      code = err.code; context = err.context; message = err.message;
+    } else if (err.validation) {
+      code = 'VAL_001';
+      const tree = toValidationTree(err.validation as any);
+      context = { validationErrors: err.validationContext && err.validationContext !== 'body' ? { [err.validationContext]: tree } : tree };
+    } else {
+      const mapped = fromFastifyError(err, bodyLimit);
+      if (mapped) {
+        [code, context] = mapped;
+      } else {
+        request.log.error({ err }, 'unhandled error');
+        code = 'SYS_001'; context = {};
+      }
+    }
+    if (errorCatalogue[code].status >= 500) request.log.warn({ code }, 'request failed');
+    return reply.status(errorCatalogue[code].status).send(errorBody(request, code, context, message));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody(request, 'REQ_004', { method: request.method, path: request.url.split('?')[0] }));
+  });
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { bodyAjv } from './ajv.js';
+import { toValidationTree } from './validation-errors.js';
+
+const Product = Type.Object({
+  externalId: Type.String({ maxLength: 255 }),
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  price: Type.Number({ minimum: 0 }),
+  minOrder: Type.Optional(Type.Integer({ minimum: 1 })),
+  condition: Type.Optional(Type.Union([Type.Literal('NEW'), Type.Literal('USED')])),
+  specialPrice: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),
+  hashtags: Type.Optional(Type.Array(Type.String())),
+  photos: Type.Optional(Type.Array(Type.String({ format: 'uri' }))),
+  dimensions: Type.Optional(Type.Object({ length: Type.Number() }, { additionalProperties: false })),
+}, { additionalProperties: false });
+const Body = Type.Object({ products: Type.Array(Product, { minItems: 1 }) }, { additionalProperties: false });
+const validate = bodyAjv.compile(Body);
+
+function treeOf(body: unknown) {
+  expect(validate(body)).toBe(false);
+  return toValidationTree(validate.errors!);
+}
+const ok = { externalId: 'e1', name: 'Mug', price: 10 };
+
+describe('VAL_001 messages in class-validator wording', () => {
+  it('reproduces the seed example: unknown property and a non-string externalId', () => {
+    expect(treeOf({ products: [{ ...ok, weight: 250, externalId: 42 }] })).toEqual({
+      products: { 0: {
+        weight: 'property weight should not exist',
+        externalId: 'externalId must be shorter than or equal to 255 characters, externalId must be a string',
+      } },
+    });
+  });
+  it('too long string', () => {
+    expect(treeOf({ products: [{ ...ok, externalId: 'x'.repeat(256) }] }).products).toEqual({
+      0: { externalId: 'externalId must be shorter than or equal to 255 characters' },
+    });
+  });
+  it('wrong type number', () => {
+    expect(treeOf({ products: [{ ...ok, price: '10' }] }).products).toEqual({
+      0: { price: 'price must not be less than 0, price must be a number conforming to the specified constraints' },
+    });
+  });
+  it('missing required field', () => {
+    expect(treeOf({ products: [{ externalId: 'e', price: 1 }] }).products).toEqual({
+      0: { name: 'name should not be empty, name must be shorter than or equal to 255 characters, name must be longer than or equal to 1 characters, name must be a string' },
+    });
+  });
+  it('enum, integer minimum, nullable union, array items, nested objects, formats', () => {
+    const tree = treeOf({ products: [{ ...ok, condition: 'MINT', minOrder: 0, specialPrice: 'x', hashtags: ['a', 2], photos: ['not a url'], dimensions: { length: 'x', depth: 1 } }] });
+    expect(tree.products).toEqual({ 0: {
+      condition: 'condition must be one of the following values: NEW, USED',
+      minOrder: 'minOrder must not be less than 1',
+      specialPrice: 'specialPrice must not be less than 0, specialPrice must be a number conforming to the specified constraints',
+      hashtags: 'each value in hashtags must be a string',
+      photos: 'each value in photos must be a URL address',
+      dimensions: { length: 'length must be a number conforming to the specified constraints', depth: 'property depth should not exist' },
+    } });
+  });
+  it('null accepted where the schema is nullable', () => {
+    expect(validate({ products: [{ ...ok, specialPrice: null }] })).toBe(true);
+  });
+  it('root and array-level failures', () => {
+    expect(treeOf({ products: [] })).toEqual({ products: 'products must contain at least 1 elements' });
+    expect(treeOf({ products: 'x' })).toEqual({ products: 'products must contain at least 1 elements, products must be an array' });
+    expect(treeOf([])).toEqual({ body: 'body must be either object or array' });
+  });
+});

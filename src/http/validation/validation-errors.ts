@@ -1,0 +1,138 @@
+import type { ErrorObject } from 'ajv';
+
+/**
+ * Turns Ajv errors into the seeds' VAL_001 context: a tree keyed by property
+ * path (products -> "0" -> field) whose leaves are class-validator's wording,
+ * several failures of one field joined by ", " (e.g. "externalId must be
+ * shorter than or equal to 255 characters, externalId must be a string").
+ *
+ * Ajv stops at a type mismatch, while class-validator reports every constraint
+ * a wrong-typed value fails; so on a type error we list all of the property's
+ * constraints, as class-validator would.
+ */
+export type ValidationTree = { [key: string]: string | ValidationTree };
+
+type Schema = Record<string, any>;
+
+const ORDER = ['maxLength', 'minLength', 'format', 'pattern', 'enum', 'minimum', 'exclusiveMinimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems', 'type'];
+
+const FORMAT_MESSAGES: Record<string, string> = {
+  uri: 'must be a URL address',
+  uuid: 'must be a UUID',
+  'date-time': 'must be a valid ISO 8601 date string',
+  email: 'must be an email',
+};
+
+function typeMessage(schema: Schema): string {
+  switch (schema.type) {
+    case 'string': return 'must be a string';
+    case 'integer': return 'must be an integer number';
+    case 'number': return 'must be a number conforming to the specified constraints';
+    case 'boolean': return 'must be a boolean value';
+    case 'array': return 'must be an array';
+    case 'object': return 'must be either object or array';
+    default: return `must be ${schema.type ?? 'valid'}`;
+  }
+}
+
+function literalValues(schema: Schema): unknown[] | undefined {
+  const branches: Schema[] | undefined = schema.anyOf;
+  if (branches && branches.length > 0 && branches.every((b) => 'const' in b)) return branches.map((b) => b.const);
+  return schema.enum;
+}
+
+/** The message of one constraint keyword of `schema`, without the property name. */
+function keywordMessage(keyword: string, schema: Schema): string | undefined {
+  switch (keyword) {
+    case 'maxLength': return `must be shorter than or equal to ${schema.maxLength} characters`;
+    case 'minLength': return `must be longer than or equal to ${schema.minLength} characters`;
+    case 'format': return FORMAT_MESSAGES[schema.format] ?? `must be a valid ${schema.format}`;
+    case 'pattern': return `must match ${schema.pattern} regular expression`;
+    case 'enum': return `must be one of the following values: ${literalValues(schema)?.join(', ')}`;
+    case 'minimum': return `must not be less than ${schema.minimum}`;
+    case 'exclusiveMinimum': return schema.exclusiveMinimum === 0 ? 'must be a positive number' : `must be greater than ${schema.exclusiveMinimum}`;
+    case 'maximum': return `must not be greater than ${schema.maximum}`;
+    case 'minItems': return `must contain at least ${schema.minItems} elements`;
+    case 'maxItems': return `must contain no more than ${schema.maxItems} elements`;
+    case 'uniqueItems': return "all elements must be unique";
+    case 'type': return typeMessage(schema);
+    default: return undefined;
+  }
+}
+
+/** Every constraint message of a schema: what class-validator reports for a value of the wrong type. */
+function allConstraintMessages(schema: Schema): string[] {
+  if (literalValues(schema)) return [keywordMessage('enum', schema)!];
+  const nonNull = schema.anyOf?.find((b: Schema) => b.type !== 'null');
+  if (nonNull) return allConstraintMessages(nonNull);
+  return ORDER.filter((k) => k !== 'enum' && k in schema).map((k) => keywordMessage(k, schema)!).filter(Boolean);
+}
+
+function decode(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+interface Finding { path: string[]; messages: string[] }
+
+function findingOf(err: ErrorObject): Finding | undefined {
+  const path = err.instancePath.split('/').slice(1).map(decode);
+  const schema = (err.parentSchema ?? {}) as Schema;
+  if (err.keyword === 'additionalProperties') {
+    const prop = (err.params as { additionalProperty: string }).additionalProperty;
+    return { path: [...path, prop], messages: [`property ${prop} should not exist`] };
+  }
+  if (err.keyword === 'required') {
+    const prop = (err.params as { missingProperty: string }).missingProperty;
+    const propSchema = (schema.properties ?? {})[prop] ?? {};
+    return { path: [...path, prop], messages: [`${prop} should not be empty`, ...allConstraintMessages(propSchema)] };
+  }
+  if (err.keyword === 'type' || err.keyword === 'anyOf') {
+    return { path, messages: allConstraintMessages(schema) };
+  }
+  const msg = keywordMessage(err.keyword, schema);
+  return msg ? { path, messages: [msg] } : { path, messages: [err.message ?? 'is invalid'] };
+}
+
+function setLeaf(tree: ValidationTree, path: string[], message: string) {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next === 'string') node[key] = { _self: next };
+    if (typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as ValidationTree;
+  }
+  const last = path[path.length - 1];
+  if (typeof node[last] === 'object') (node[last] as ValidationTree)._self = message;
+  else node[last] = message;
+}
+
+export function toValidationTree(errors: ErrorObject[]): ValidationTree {
+  // Branch errors of a union only explain its anyOf error: keep the anyOf one.
+  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const byPath = new Map<string, { path: string[]; label: string; messages: string[] }>();
+  for (const err of errors) {
+    if (err.keyword !== 'anyOf' && err.keyword !== 'additionalProperties' && err.keyword !== 'required' && unionPaths.has(err.instancePath)) continue;
+    if (err.keyword === 'if') continue;
+    const finding = findingOf(err);
+    if (!finding) continue;
+    let { path } = finding;
+    let label = path[path.length - 1] ?? 'body';
+    // An item of a primitive array: class-validator says "each value in hashtags must be a string".
+    if (path.length >= 2 && /^\d+$/.test(label) && err.keyword !== 'additionalProperties' && err.keyword !== 'required') {
+      const parent = path[path.length - 2];
+      path = path.slice(0, -1);
+      label = `each value in ${parent}`;
+    }
+    if (path.length === 0) path = ['body'];
+    const key = path.join('\u0000');
+    const entry = byPath.get(key) ?? { path, label, messages: [] };
+    for (const m of finding.messages) {
+      const full = m.startsWith('property ') || m.startsWith(`${label} `) ? m : `${label} ${m}`;
+      if (!entry.messages.includes(full)) entry.messages.push(full);
+    }
+    byPath.set(key, entry);
+  }
+  const tree: ValidationTree = {};
+  for (const { path, messages } of byPath.values()) setLeaf(tree, path, messages.join(', '));
+  return tree;
+}

@@ -1,0 +1,53 @@
+import { signRequest } from './signing.js';
+
+export interface PartnerCredentials {
+  partnerClientId: string;
+  partnerSecret: string;
+  storeClientId?: string;
+  storeToken?: string;
+}
+
+export interface PartnerResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * A small signed client for the Omni Partner API. It signs the exact bytes it
+ * sends, so what the server hashes is what was signed.
+ */
+export class PartnerClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly credentials: PartnerCredentials,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  /** A client for the same partner acting on another store. */
+  forStore(storeClientId: string, storeToken: string): PartnerClient {
+    return new PartnerClient(this.baseUrl, { ...this.credentials, storeClientId, storeToken }, this.fetchImpl);
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<PartnerResponse<T>> {
+    const url = new URL(path, this.baseUrl);
+    const raw = body === undefined ? undefined : JSON.stringify(body);
+    const headers = signRequest({
+      secret: this.credentials.partnerSecret,
+      method,
+      path: url.pathname + url.search,
+      partnerClientId: this.credentials.partnerClientId,
+      storeClientId: this.credentials.storeClientId,
+      storeToken: this.credentials.storeToken,
+      body: raw,
+    });
+    if (raw !== undefined) headers['content-type'] = 'application/json';
+    const res = await this.fetchImpl(url, { method, headers: { ...headers, ...extraHeaders }, body: raw });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  get<T = any>(path: string) { return this.request<T>('GET', path); }
+  post<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers); }
+  patch<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('PATCH', path, body, headers); }
+}

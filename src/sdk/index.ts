@@ -1,0 +1,2 @@
+export { signRequest, computeSignature, buildBaseString, canonicalPath, sha256Hex, type SigningParts, type SignRequestInput } from './signing.js';
+export { PartnerClient, type PartnerCredentials, type PartnerResponse } from './client.js';

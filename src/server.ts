@@ -1,0 +1,56 @@
+import pino from 'pino';
+import type { Runner } from 'graphile-worker';
+import { loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { loadEncryptionKey } from './auth/encryption-key.js';
+import { buildApp, type AppDeps } from './http/app.js';
+import { startWorker } from './jobs/worker.js';
+import { demoBanner, ensureDemo } from './demo/demo-store.js';
+
+export interface StartOptions {
+  api: boolean;
+  worker: boolean;
+  config?: Config;
+}
+
+/**
+ * Boots Omni: database (embedded or external), migrations, then the API and/or
+ * the job worker. `omni serve` runs both; `serve --no-worker` and `worker`
+ * split them so N API and M worker processes can share one database.
+ */
+export async function start(opts: StartOptions) {
+  const config = opts.config ?? loadConfig();
+  const logger = pino({ level: config.LOG_LEVEL });
+  const db = await openDatabase(config, (line) => logger.debug({ pg: line }));
+  const applied = await migrate(db.sql, db.connectionString);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const encryptionKey = await loadEncryptionKey(config);
+  const deps: AppDeps = { sql: db.sql, config, encryptionKey };
+
+  let runner: Runner | undefined;
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  if (opts.worker) runner = await startWorker(deps, db.connectionString, logger);
+  if (opts.api) {
+    app = await buildApp(deps, { loggerInstance: logger });
+    await app.listen({ port: config.PORT, host: config.HOST });
+    if (config.demo) {
+      const { created, demo } = await ensureDemo(db.sql, config, encryptionKey);
+      if (demo) process.stdout.write(demoBanner(config.publicBaseUrl, demo, created));
+    }
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down');
+    await app?.close();
+    await runner?.stop();
+    await db.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => { stop().then(() => process.exit(0), () => process.exit(1)); });
+  }
+  return { app, runner, db, stop, config };
+}

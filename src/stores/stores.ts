@@ -1,0 +1,76 @@
+import type { Queryable, Sql } from '../db/database.js';
+import { hashToken, newStoreClientId, newStoreToken, tokenHint } from '../auth/identifiers.js';
+import { addWarehouse, type WarehouseView } from './warehouses.js';
+
+export interface CreatedStore {
+  storeId: string;
+  storeClientId: string;
+  storeToken: string;
+  warehouses: WarehouseView[];
+}
+
+export class NotFoundError extends Error {}
+
+async function storeIdOf(sql: Queryable, storeClientId: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`select id from stores where client_id = ${storeClientId}`;
+  if (!row) throw new NotFoundError(`no store with client id ${storeClientId}`);
+  return row.id;
+}
+
+/** Issues a new store token. Only its hash is stored; the value is returned once. */
+export async function issueStoreToken(sql: Queryable, storeId: string, expiresAt: Date | null = null): Promise<string> {
+  const token = newStoreToken();
+  await sql`insert into store_tokens (store_id, token_hash, token_hint, expires_at)
+    values (${storeId}, ${hashToken(token)}, ${tokenHint(token)}, ${expiresAt})`;
+  return token;
+}
+
+export async function createStore(
+  sql: Sql, input: { partnerClientId: string; name: string; warehouses?: number; expiresAt?: Date | null },
+): Promise<CreatedStore> {
+  return sql.begin(async (tx) => {
+    const [partner] = await tx<{ id: string }[]>`select id from partners where client_id = ${input.partnerClientId}`;
+    if (!partner) throw new NotFoundError(`no partner with client id ${input.partnerClientId}`);
+    const storeClientId = newStoreClientId();
+    const [store] = await tx<{ id: string }[]>`
+      insert into stores (partner_id, client_id, name) values (${partner.id}, ${storeClientId}, ${input.name}) returning id`;
+    const storeToken = await issueStoreToken(tx, store.id, input.expiresAt ?? null);
+    const warehouses: WarehouseView[] = [];
+    for (let i = 1; i <= (input.warehouses ?? 0); i++) {
+      warehouses.push(await addWarehouse(tx, store.id, `Warehouse ${i}`));
+    }
+    return { storeId: store.id, storeClientId, storeToken, warehouses };
+  });
+}
+
+/** Replaces every live token of the store with a new one: the old ones stop working at once. */
+export async function rotateStoreToken(sql: Sql, storeClientId: string): Promise<{ storeClientId: string; storeToken: string }> {
+  return sql.begin(async (tx) => {
+    const storeId = await storeIdOf(tx, storeClientId);
+    await tx`update store_tokens set revoked_at = now() where store_id = ${storeId} and revoked_at is null`;
+    return { storeClientId, storeToken: await issueStoreToken(tx, storeId) };
+  });
+}
+
+export async function revokeStoreTokens(sql: Queryable, storeClientId: string): Promise<{ storeClientId: string; revoked: number }> {
+  const storeId = await storeIdOf(sql, storeClientId);
+  const rows = await sql`update store_tokens set revoked_at = now() where store_id = ${storeId} and revoked_at is null returning id`;
+  return { storeClientId, revoked: rows.length };
+}
+
+export async function setStoreStatus(sql: Queryable, storeClientId: string, status: 'ACTIVE' | 'BLOCKED') {
+  const rows = await sql`update stores set status = ${status}, updated_at = now() where client_id = ${storeClientId} returning id`;
+  if (rows.length === 0) throw new NotFoundError(`no store with client id ${storeClientId}`);
+  return { storeClientId, status };
+}
+
+export async function addWarehouseToStore(sql: Queryable, storeClientId: string, name: string): Promise<WarehouseView> {
+  return addWarehouse(sql, await storeIdOf(sql, storeClientId), name);
+}
+
+export async function listPartnerStores(sql: Queryable, partnerId: string) {
+  return sql<{ storeClientId: string; name: string; status: string; warehouseCount: number; createdAt: Date }[]>`
+    select s.client_id as "storeClientId", s.name, s.status,
+      (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt"
+    from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id`;
+}

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Type } from '@sinclair/typebox';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+
+const Product = Type.Object({
+  externalId: Type.String({ maxLength: 255 }),
+  name: Type.String({ maxLength: 255 }),
+  price: Type.Number({ minimum: 0 }),
+}, { additionalProperties: false });
+const Body = Type.Object({ products: Type.Array(Product) }, { additionalProperties: false });
+const URL = '/api/v1/partner/stores/test-validate';
+
+let ctx: TestContext;
+let store: TestStore;
+beforeAll(async () => {
+  ctx = await createTestApp({
+    env: { BODY_LIMIT_BYTES: '2048' },
+    extend: (app) => app.post(URL, { config: { auth: 'store' }, schema: { body: Body } }, async () => ({ ok: true })),
+  });
+  store = await createTestStore(ctx);
+});
+afterAll(() => ctx.close());
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('response envelope', () => {
+  it('success: success, message, requestId (echoed in x-request-id), meta.timestamp/durationMs, data', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/health' });
+    const body = res.json();
+    expect(body).toMatchObject({ success: true, message: 'OK', data: { status: 'ok' } });
+    expect(body.requestId).toMatch(UUID);
+    expect(res.headers['x-request-id']).toBe(body.requestId);
+    expect(new Date(body.meta.timestamp).toISOString()).toBe(body.meta.timestamp);
+    expect(Number.isInteger(body.meta.durationMs)).toBe(true);
+  });
+
+  it('keeps a caller-supplied uuid request id, replaces anything else', async () => {
+    const id = '6f805723-2f81-463e-b065-630c51d0e682';
+    expect((await ctx.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': id } })).json().requestId).toBe(id);
+    expect((await ctx.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'nope' } })).json().requestId).toMatch(UUID);
+  });
+
+  it('error: success false, error {code, message, details {timestamp, hint, context}}, requestId', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/nowhere?x=1' });
+    expect(res.statusCode).toBe(404);
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual(['error', 'requestId', 'success']);
+    expect(body.error).toEqual({ code: 'REQ_004', message: 'Route not found', details: { timestamp: expect.any(String), hint: expect.any(String), context: { method: 'GET', path: '/api/v1/nowhere' } } });
+    expect(res.headers['x-request-id']).toBe(body.requestId);
+  });
+
+  it('/ready reports the database', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/ready' });
+    expect(res.json()).toMatchObject({ success: true, data: { status: 'ready', database: 'ok' } });
+  });
+});
+
+describe('body errors', () => {
+  const post = (payload: string, contentType = 'application/json') =>
+    signedInject(ctx, store, { method: 'POST', url: URL, body: payload, headers: { 'content-type': contentType } });
+
+  it('VAL_001 reproduces the seed example shape and wording', async () => {
+    const res = await post(JSON.stringify({ products: [0, 1].map(() => ({ externalId: 7, name: 'Mug', price: 1, weight: 250 })) }));
+    expect(res.statusCode).toBe(400);
+    const row = { weight: 'property weight should not exist', externalId: 'externalId must be shorter than or equal to 255 characters, externalId must be a string' };
+    expect(res.json().error).toMatchObject({
+      code: 'VAL_001', message: 'Validation failed',
+      details: { hint: 'Please check your request data and try again', context: { validationErrors: { products: { 0: row, 1: row } } } },
+    });
+  });
+
+  it('VAL_001 wording: too long, wrong type, missing', async () => {
+    const res = await post(JSON.stringify({ products: [{ externalId: 'x'.repeat(256), name: 'n', price: 'cheap' }, { externalId: 'e', price: 1 }] }));
+    expect(res.json().error.details.context.validationErrors).toEqual({ products: {
+      0: { externalId: 'externalId must be shorter than or equal to 255 characters', price: 'price must not be less than 0, price must be a number conforming to the specified constraints' },
+      1: { name: 'name should not be empty, name must be shorter than or equal to 255 characters, name must be a string' },
+    } });
+  });
+
+  it('REQ_001 malformed JSON, REQ_005 empty body, REQ_002 wrong content type, REQ_003 too large: never a 500', async () => {
+    const bad = await post('{"products": [');
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'REQ_001']);
+    const empty = await post('');
+    expect([empty.statusCode, empty.json().error.code]).toEqual([400, 'REQ_005']);
+    const text = await post('products=1', 'text/plain');
+    expect([text.statusCode, text.json().error.code]).toEqual([415, 'REQ_002']);
+    const large = await post(JSON.stringify({ products: [{ externalId: 'x'.repeat(3000), name: 'n', price: 1 }] }));
+    expect([large.statusCode, large.json().error.code]).toEqual([413, 'REQ_003']);
+    expect(large.json().error.details.context).toEqual({ limitBytes: 2048 });
+  });
+
+  it('a valid body passes', async () => {
+    const res = await post(JSON.stringify({ products: [{ externalId: 'e', name: 'n', price: 1 }] }));
+    expect(res.json()).toEqual({ ok: true });
+  });
+});
+
+describe('operations endpoints', () => {
+  it('OpenAPI 3.1 generated from the route schemas, with the envelope', async () => {
+    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    const op = doc.paths['/api/v1/partner/stores/warehouses'].get;
+    expect(op.responses['200'].content['application/json'].schema.properties.data.type).toBe('array');
+    expect(JSON.stringify(op.responses['401'])).toContain('ErrorEnvelope');
+  });
+  it('/docs serves the interactive reference', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/docs/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+  });
+  it('/metrics exposes Prometheus metrics including HTTP durations', async () => {
+    await ctx.app.inject({ method: 'GET', url: '/health' });
+    const res = await ctx.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toContain('http_request_duration_seconds');
+    expect(res.body).toContain('process_resident_memory_bytes');
+  });
+});

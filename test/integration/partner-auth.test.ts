@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { signRequest } from '../../src/sdk/signing.js';
+import { revokeStoreTokens, rotateStoreToken, setStoreStatus, issueStoreToken } from '../../src/stores/stores.js';
+
+const WAREHOUSES = '/api/v1/partner/stores/warehouses';
+let ctx: TestContext;
+let store: TestStore;
+
+beforeAll(async () => {
+  // A signed POST route to prove the signature covers the raw body bytes.
+  ctx = await createTestApp({ extend: (app) => app.post('/api/v1/partner/stores/test-echo', { config: { auth: 'store' } }, async (req) => ({ body: req.body })) });
+  store = await createTestStore(ctx, 2);
+});
+afterAll(() => ctx.close());
+
+const errorOf = (res: { json(): any }) => res.json().error;
+
+describe('partner HMAC authentication', () => {
+  it('accepts a correctly signed store request and returns only that store\'s data', async () => {
+    const res = await signedInject(ctx, store, { method: 'GET', url: WAREHOUSES });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data.map((w: any) => w.clientId).sort()).toEqual(store.warehouses.map((w) => w.clientId).sort());
+  });
+
+  it('accepts the bare hex signature form', async () => {
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: WAREHOUSES, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
+    headers['x-signature'] = headers['x-signature'].replace('sha256=', '');
+    const res = await ctx.app.inject({ method: 'GET', url: WAREHOUSES, headers });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('signs the query string as sent', async () => {
+    const url = '/api/v1/partner/stores/warehouses?b=2&a=1';
+    const ok = await signedInject(ctx, store, { method: 'GET', url });
+    expect(ok.statusCode).toBe(200);
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: '/api/v1/partner/stores/warehouses?a=1&b=2', partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
+    const reordered = await ctx.app.inject({ method: 'GET', url, headers });
+    expect(errorOf(reordered).code).toBe('AUTH_010');
+  });
+
+  it('AUTH_001 lists the missing headers', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: WAREHOUSES, headers: { 'x-partner-client-id': store.partnerClientId } });
+    expect(res.statusCode).toBe(401);
+    expect(errorOf(res)).toMatchObject({ code: 'AUTH_001', details: { context: { missingHeaders: ['x-timestamp', 'x-signature', 'x-store-client-id', 'x-store-token'] } } });
+  });
+
+  it('AUTH_001 when x-store-client-id comes without x-store-token', async () => {
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: WAREHOUSES, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId });
+    const res = await ctx.app.inject({ method: 'GET', url: WAREHOUSES, headers });
+    expect(errorOf(res)).toMatchObject({ code: 'AUTH_001', details: { context: { missingHeaders: ['x-store-token'] } } });
+  });
+
+  it('AUTH_002 for an unknown partner', async () => {
+    const res = await signedInject(ctx, { ...store, partnerClientId: 'ptnr_nobody' }, { method: 'GET', url: WAREHOUSES });
+    expect(res.statusCode).toBe(401);
+    expect(errorOf(res)).toMatchObject({ code: 'AUTH_002', message: 'Unknown partner', details: { context: { partnerClientId: 'ptnr_nobody' } } });
+  });
+
+  it('AUTH_003 with the seed context for a stale timestamp, and for a non-integer one', async () => {
+    const stale = Date.now() - 1_148_000;
+    const res = await signedInject(ctx, store, { method: 'GET', url: WAREHOUSES, timestamp: stale });
+    expect(res.statusCode).toBe(401);
+    const err = errorOf(res);
+    expect(err).toMatchObject({ code: 'AUTH_003', message: 'Expired or invalid timestamp', details: { hint: 'Request timestamp must be within 300 seconds' } });
+    expect(err.details.context.providedTimestamp).toBe(stale);
+    expect(err.details.context.ageSeconds).toBeGreaterThanOrEqual(1148);
+    expect(Math.abs(err.details.context.currentTime - Date.now())).toBeLessThan(5000);
+    const future = await signedInject(ctx, store, { method: 'GET', url: WAREHOUSES, timestamp: Date.now() + 301_000 });
+    expect(errorOf(future).code).toBe('AUTH_003');
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: WAREHOUSES, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, timestamp: '1.5e12' });
+    expect(errorOf(await ctx.app.inject({ method: 'GET', url: WAREHOUSES, headers })).code).toBe('AUTH_003');
+  });
+
+  it('AUTH_010 for a wrong secret and for a body changed after signing', async () => {
+    const wrong = await signedInject(ctx, { ...store, partnerSecret: 'not-the-secret' }, { method: 'GET', url: WAREHOUSES });
+    expect(wrong.statusCode).toBe(401);
+    expect(errorOf(wrong)).toMatchObject({ code: 'AUTH_010', message: 'Invalid signature', details: { hint: 'Invalid HMAC signature', context: { partnerClientId: store.partnerClientId } } });
+    const url = '/api/v1/partner/stores/test-echo';
+    const headers = signRequest({ secret: store.partnerSecret, method: 'POST', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, body: '{"a": 1}' });
+    const exact = await ctx.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"a": 1}' });
+    expect(exact.json()).toEqual({ body: { a: 1 } });
+    // Same JSON value, different bytes: the signature is over the bytes.
+    const reformatted = await ctx.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"a":1}' });
+    expect(errorOf(reformatted).code).toBe('AUTH_010');
+    const tampered = await ctx.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{"a": 2}' });
+    expect(errorOf(tampered).code).toBe('AUTH_010');
+  });
+
+  describe('AUTH_014 (store not found, blocked, or token invalid)', () => {
+    const expect014 = async (who: TestStore) => {
+      const res = await signedInject(ctx, who, { method: 'GET', url: WAREHOUSES });
+      expect(res.statusCode).toBe(403);
+      expect(errorOf(res)).toMatchObject({ code: 'AUTH_014', message: 'Access forbidden', details: { hint: 'Store not found, access blocked, or invalid token', context: { storeClientId: who.storeClientId } } });
+    };
+    it('unknown store', () => expect014({ ...store, storeClientId: 'str_unknown' }));
+    it('wrong token', () => expect014({ ...store, storeToken: 'stkn_wrong' }));
+    it("another store's token", async () => {
+      const other = await createTestStore(ctx);
+      await expect014({ ...store, storeToken: other.storeToken });
+    });
+    it("another partner's store with its real token", async () => {
+      const other = await createTestStore(ctx);
+      await expect014({ ...store, storeClientId: other.storeClientId, storeToken: other.storeToken });
+    });
+    it('blocked store, then unblocked', async () => {
+      const s = await createTestStore(ctx);
+      await setStoreStatus(ctx.sql, s.storeClientId, 'BLOCKED');
+      await expect014(s);
+      await setStoreStatus(ctx.sql, s.storeClientId, 'ACTIVE');
+      expect((await signedInject(ctx, s, { method: 'GET', url: WAREHOUSES })).statusCode).toBe(200);
+    });
+    it('revoked token', async () => {
+      const s = await createTestStore(ctx);
+      await revokeStoreTokens(ctx.sql, s.storeClientId);
+      await expect014(s);
+    });
+    it('rotated token: the old one stops, the new one works', async () => {
+      const s = await createTestStore(ctx);
+      const { storeToken } = await rotateStoreToken(ctx.sql, s.storeClientId);
+      await expect014(s);
+      expect((await signedInject(ctx, { ...s, storeToken }, { method: 'GET', url: WAREHOUSES })).statusCode).toBe(200);
+    });
+    it('expired token', async () => {
+      const s = await createTestStore(ctx);
+      const expired = await issueStoreToken(ctx.sql, s.storeId, new Date(Date.now() - 1000));
+      await expect014({ ...s, storeToken: expired });
+    });
+  });
+
+  it('partner-only routes reject store headers (AUTH_004) and accept partner headers', async () => {
+    const res = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores' });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res).code).toBe('AUTH_004');
+    const okRes = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores', partnerOnly: true });
+    expect(okRes.statusCode).toBe(200);
+    expect(okRes.json().data).toEqual([expect.objectContaining({ storeClientId: store.storeClientId, warehouseCount: 2, status: 'ACTIVE' })]);
+  });
+
+  it('stores only a hash of store tokens and a ciphertext of partner secrets', async () => {
+    const [t] = await ctx.sql`select encode(token_hash, 'hex') as h from store_tokens where store_id = ${store.storeId}`;
+    expect(t.h).toMatch(/^[0-9a-f]{64}$/);
+    const [p] = await ctx.sql`select secret_ciphertext from partners where client_id = ${store.partnerClientId}`;
+    expect(p.secret_ciphertext).not.toContain(store.partnerSecret);
+    const dump = JSON.stringify(await ctx.sql`select * from store_tokens where store_id = ${store.storeId}`);
+    expect(dump).not.toContain(store.storeToken);
+  });
+});

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { recordAudit } from '../../src/audit/audit-log.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(() => ctx.close());
+
+async function product(storeId: string, stock = 0) {
+  const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, stock) values (${storeId}, 'P', ${stock}) returning id`;
+  return p.id;
+}
+const warehouseIds = async (storeId: string) =>
+  (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${storeId} order by name`).map((w) => w.id);
+const stockOf = async (table: 'products' | 'product_variants', id: string) =>
+  (await ctx.sql<{ stock: number }[]>`select stock from ${ctx.sql(table)} where id = ${id}`)[0].stock;
+
+describe('stock aggregates kept by triggers', () => {
+  it('a store without warehouses keeps stock on the product', async () => {
+    const s = await createTestStore(ctx, 0);
+    const id = await product(s.storeId, 40);
+    expect(await stockOf('products', id)).toBe(40);
+  });
+
+  it('product stock is the sum of its warehouse rows, set-based across many products', async () => {
+    const s = await createTestStore(ctx, 3);
+    const [w1, w2, w3] = await warehouseIds(s.storeId);
+    const a = await product(s.storeId); const b = await product(s.storeId);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
+      select ${s.storeId}, p, w, n from unnest(${[a, a, a, b]}::uuid[], ${[w1, w2, w3, w1]}::uuid[], ${[5, 7, 11, 3]}::int[]) as t(p, w, n)`;
+    expect([await stockOf('products', a), await stockOf('products', b)]).toEqual([23, 3]);
+    await ctx.sql`update warehouse_stock set stock = 1 where product_id = ${a} and warehouse_id = ${w2}`;
+    expect(await stockOf('products', a)).toBe(17);
+    await ctx.sql`delete from warehouse_stock where product_id = ${a}`;
+    expect(await stockOf('products', a)).toBe(0);
+  });
+
+  it('variant stock sums its rows; product stock sums active variants only', async () => {
+    const s = await createTestStore(ctx, 2);
+    const [w1, w2] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId);
+    const [v1, v2] = (await ctx.sql<{ id: string }[]>`insert into product_variants (store_id, product_id, sku)
+      values (${s.storeId}, ${p}, ${'A-' + p}), (${s.storeId}, ${p}, ${'B-' + p}) returning id`).map((r) => r.id);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) values
+      (${s.storeId}, ${p}, ${v1}, ${w1}, 2), (${s.storeId}, ${p}, ${v1}, ${w2}, 3), (${s.storeId}, ${p}, ${v2}, ${w1}, 10)`;
+    expect([await stockOf('product_variants', v1), await stockOf('product_variants', v2), await stockOf('products', p)]).toEqual([5, 10, 15]);
+    await ctx.sql`update product_variants set is_active = false where id = ${v2}`;
+    expect(await stockOf('products', p)).toBe(5);
+    await ctx.sql`update product_variants set is_active = true where id = ${v2}`;
+    expect(await stockOf('products', p)).toBe(15);
+  });
+
+  it('one stock row per (product, variant, warehouse), even for simple products (variant null)', async () => {
+    const s = await createTestStore(ctx, 1);
+    const [w1] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 1)`;
+    await expect(ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 2)`).rejects.toThrow(/duplicate key/);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 9)
+      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock`;
+    expect(await stockOf('products', p)).toBe(9);
+  });
+
+  it('sku and externalId are unique per store, not across stores', async () => {
+    const s1 = await createTestStore(ctx); const s2 = await createTestStore(ctx);
+    await ctx.sql`insert into products (store_id, name, sku, external_id) values (${s1.storeId}, 'a', 'SKU1', 'E1'), (${s2.storeId}, 'a', 'SKU1', 'E1')`;
+    await expect(ctx.sql`insert into products (store_id, name, sku) values (${s1.storeId}, 'b', 'SKU1')`).rejects.toThrow(/duplicate key/);
+    await expect(ctx.sql`insert into products (store_id, name, external_id) values (${s1.storeId}, 'b', 'E1')`).rejects.toThrow(/duplicate key/);
+  });
+});
+
+describe('audit log and outbox', () => {
+  it('appends events set-based and refuses UPDATE, DELETE and TRUNCATE', async () => {
+    const s = await createTestStore(ctx);
+    await recordAudit(ctx.sql, [
+      { storeId: s.storeId, actorType: 'partner', actor: s.partnerClientId, action: 'product.updated', resourceType: 'product', resourceId: 'p1', changes: { name: { before: 'a', after: 'b' } }, requestId: 'r1' },
+      { storeId: s.storeId, actorType: 'partner', actor: s.partnerClientId, action: 'product.created', resourceType: 'product', resourceId: 'p2' },
+    ]);
+    const rows = await ctx.sql`select action, changes from audit_events where store_id = ${s.storeId} order by id`;
+    expect(rows.map((r) => r.action)).toEqual(['product.updated', 'product.created']);
+    expect(rows[0].changes).toEqual({ name: { before: 'a', after: 'b' } });
+    await expect(ctx.sql`update audit_events set actor = 'x' where store_id = ${s.storeId}`).rejects.toThrow(/append-only/);
+    await expect(ctx.sql`delete from audit_events where store_id = ${s.storeId}`).rejects.toThrow(/append-only/);
+    await expect(ctx.sql`truncate audit_events`).rejects.toThrow(/append-only/);
+    expect((await ctx.sql`select count(*)::int as n from audit_events where store_id = ${s.storeId}`)[0].n).toBe(2);
+  });
+
+  it('emits outbox events only when the transaction commits', async () => {
+    const s = await createTestStore(ctx);
+    await ctx.sql.begin(async (tx) => {
+      await emitEvents(tx, [{ partnerId: s.partnerId, storeId: s.storeId, type: 'product.updated', payload: { id: 'x' } }]);
+    });
+    await ctx.sql.begin(async (tx) => {
+      await emitEvents(tx, [{ partnerId: s.partnerId, storeId: s.storeId, type: 'product.created', payload: {} }]);
+      throw new Error('rollback');
+    }).catch(() => {});
+    const rows = await ctx.sql`select type, payload from outbox_events where store_id = ${s.storeId}`;
+    expect(rows).toEqual([{ type: 'product.updated', payload: { id: 'x' } }]);
+  });
+});
