@@ -1,0 +1,116 @@
+import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The product payload of the Partner API (seeds 000, 001, 003), shared by every
+ * endpoint that writes products: catalog sync, bulk, with-variants, PATCH.
+ * Unknown properties are rejected everywhere (VAL_001 "property X should not exist").
+ */
+const strict = { additionalProperties: false } as const;
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const Url = Type.String({ format: 'uri', maxLength: 2048 });
+
+export const Dimensions = Type.Object({
+  length: Type.Number({ minimum: 0 }),
+  width: Type.Number({ minimum: 0 }),
+  height: Type.Number({ minimum: 0 }),
+}, { ...strict, description: 'centimetres' });
+
+/** A warehouse allocation: a clientId of one of the store's warehouses and its stock there. */
+export const WarehouseStockItem = Type.Object({
+  clientId: Type.String({ minLength: 1, maxLength: 255 }),
+  stock: Type.Integer({ minimum: 0 }),
+}, strict);
+
+export const Condition = Type.Union([Type.Literal('NEW'), Type.Literal('USED')]);
+
+/** Every field a partner may set on a product; all optional here (PATCH semantics). */
+export const productFieldSchemas = {
+  externalId: Type.String({ maxLength: 255, description: "The partner's own id for the product; unique per store" }),
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  description: Type.String({ maxLength: 10000 }),
+  sku: Type.String({ minLength: 1, maxLength: 100 }),
+  price: Type.Number({ minimum: 0 }),
+  specialPrice: Nullable(Type.Number({ minimum: 0 })),
+  stock: Type.Integer({ minimum: 0 }),
+  weight: Type.Number({ minimum: 0, description: 'grams' }),
+  dimensions: Dimensions,
+  minOrder: Type.Integer({ minimum: 1 }),
+  categoryId: Uuid,
+  subCategoryId: Uuid,
+  typeId: Uuid,
+  brandId: Uuid,
+  barcode: Type.String({ maxLength: 14, description: 'GTIN-8/12/13/14' }),
+  hashtags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 30 }),
+  condition: Condition,
+  photos: Type.Array(Url, { maxItems: 20 }),
+  officialBanners: Type.Array(Url, { maxItems: 20 }),
+  thumbnails: Type.Array(Url, { maxItems: 20 }),
+  isPreorder: Type.Boolean(),
+  preorderPeriod: Type.Integer({ minimum: 0, maximum: 365 }),
+  isArchived: Type.Boolean(),
+  insuranceRequired: Type.Boolean(),
+  codEnabled: Type.Boolean(),
+  warehouses: Type.Array(WarehouseStockItem, { minItems: 1, maxItems: 100 }),
+};
+
+type Fields = typeof productFieldSchemas;
+const optional = <K extends keyof Fields>(keys: K[]) =>
+  Object.fromEntries(keys.map((k) => [k, Type.Optional(productFieldSchemas[k])])) as { [P in K]: TOptional<Fields[P]> };
+
+const descriptive = [
+  'description', 'specialPrice', 'stock', 'weight', 'dimensions', 'minOrder', 'categoryId', 'subCategoryId', 'typeId',
+  'brandId', 'barcode', 'hashtags', 'condition', 'photos', 'officialBanners', 'thumbnails', 'isPreorder', 'preorderPeriod',
+  'isArchived', 'insuranceRequired', 'codEnabled', 'warehouses',
+] as const satisfies (keyof Fields)[];
+
+/** A simple product to create (catalog sync) or create/update (bulk): identity, name and price required. */
+export const SimpleProductInput = Type.Object({
+  externalId: productFieldSchemas.externalId,
+  name: productFieldSchemas.name,
+  sku: productFieldSchemas.sku,
+  price: productFieldSchemas.price,
+  ...optional([...descriptive]),
+}, strict);
+export type SimpleProductInput = Static<typeof SimpleProductInput>;
+
+/**
+ * One variant of a product with variants. Matched to an existing variant by id,
+ * then externalId, then sku. options holds the option values by option name,
+ * e.g. {"Colour": "Red", "Size": "XL"}. Stock at one level: stock or warehouses.
+ */
+export const VariantItemInput = Type.Object({
+  id: Type.Optional(Uuid),
+  externalId: Type.Optional(productFieldSchemas.externalId),
+  sku: productFieldSchemas.sku,
+  options: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 50 }), Type.String({ minLength: 1, maxLength: 100 }), { maxProperties: 5 })),
+  price: Type.Optional(productFieldSchemas.price),
+  specialPrice: Type.Optional(productFieldSchemas.specialPrice),
+  stock: Type.Optional(productFieldSchemas.stock),
+  warehouses: Type.Optional(productFieldSchemas.warehouses),
+  barcode: Type.Optional(productFieldSchemas.barcode),
+  photos: Type.Optional(productFieldSchemas.photos),
+}, strict);
+export type VariantItemInput = Static<typeof VariantItemInput>;
+
+export const VariantsInput = Type.Object({
+  items: Type.Array(VariantItemInput, { maxItems: 100 }),
+}, strict);
+
+/** PATCH body: every field optional; variants replaces the variant set when given. */
+export const ProductPatchInput = Type.Object({
+  ...optional(['externalId', 'name', 'sku', 'price', ...descriptive]),
+  variants: Type.Optional(VariantsInput),
+}, strict);
+export type ProductPatchInput = Static<typeof ProductPatchInput>;
+
+/** camelCase payload field -> products column, for the scalar fields (dimensions and warehouses are special). */
+export const PRODUCT_COLUMNS = {
+  externalId: 'external_id', name: 'name', description: 'description', sku: 'sku', price: 'price',
+  specialPrice: 'special_price', stock: 'stock', weight: 'weight', minOrder: 'min_order', categoryId: 'category_id',
+  subCategoryId: 'sub_category_id', typeId: 'type_id', brandId: 'brand_id', barcode: 'barcode', hashtags: 'hashtags',
+  condition: 'condition', photos: 'photos', officialBanners: 'official_banners', thumbnails: 'thumbnails',
+  isPreorder: 'is_preorder', preorderPeriod: 'preorder_period', isArchived: 'is_archived',
+  insuranceRequired: 'insurance_required', codEnabled: 'cod_enabled',
+} as const;
