@@ -57,7 +57,7 @@ export const productFieldSchemas = {
 
 type Fields = typeof productFieldSchemas;
 const optional = <K extends keyof Fields>(keys: K[]) =>
-  Object.fromEntries(keys.map((k) => [k, Type.Optional(productFieldSchemas[k])])) as { [P in K]: TOptional<Fields[P]> };
+  Object.fromEntries(keys.map((k) => [k, Type.Optional(productFieldSchemas[k])])) as unknown as { [P in K]: TOptional<Fields[P]> };
 
 const descriptive = [
   'description', 'specialPrice', 'stock', 'weight', 'dimensions', 'minOrder', 'categoryId', 'subCategoryId', 'typeId',
