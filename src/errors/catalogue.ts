@@ -1,5 +1,6 @@
 import { authErrors } from './codes/auth.js';
 import { requestErrors } from './codes/request.js';
+import { warehouseErrors } from './codes/warehouses.js';
 import type { ErrorDefinition } from './types.js';
 
 /**
@@ -10,6 +11,7 @@ import type { ErrorDefinition } from './types.js';
 export const errorCatalogue = {
   ...requestErrors,
   ...authErrors,
+  ...warehouseErrors,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -17,4 +19,5 @@ export type ErrorCode = keyof typeof errorCatalogue;
 export const errorDomains: Record<string, Record<string, ErrorDefinition>> = {
   'Request and validation': requestErrors,
   'Partner authentication': authErrors,
+  'Stock and warehouses': warehouseErrors,
 };

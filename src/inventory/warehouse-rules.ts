@@ -1,0 +1,78 @@
+import type { ErrorCode } from '../errors/catalogue.js';
+import type { Queryable } from '../db/database.js';
+
+/**
+ * Where the stock of one product or variant row goes, by the store's warehouse
+ * count (seeds 000 and 003):
+ *   0 warehouses  -> product-level stock only; warehouses and variant stock refused.
+ *   1 warehouse   -> stock or warehouses, both land on the single warehouse row.
+ *   >1 warehouses -> stock is written to every warehouse; warehouses only to the listed ones.
+ * Stock at one level per item: stock or warehouses. A warehouse list is either
+ * {clientId, stock} items, or (inventory endpoint, seed 002) plain clientIds
+ * that take the item's stock.
+ */
+export interface StoreWarehouses {
+  /** clientId -> warehouse id */
+  byClientId: Map<string, string>;
+}
+
+export type WarehouseRef = string | { clientId: string; stock?: number };
+
+export interface StockInput {
+  stock?: number;
+  warehouses?: WarehouseRef[];
+}
+
+export type StockPlacement =
+  | { kind: 'none' }
+  | { kind: 'product'; stock: number }
+  | { kind: 'warehouses'; allocations: { warehouseId: string; clientId: string; stock: number }[] };
+
+export interface StockRuleError {
+  code: ErrorCode;
+  field: 'stock' | 'warehouses';
+  context: Record<string, unknown>;
+}
+
+export type StockDecision = { ok: true; placement: StockPlacement } | { ok: false; error: StockRuleError };
+
+const fail = (code: ErrorCode, field: StockRuleError['field'], context: Record<string, unknown> = {}): StockDecision =>
+  ({ ok: false, error: { code, field, context } });
+
+export function placeStock(input: StockInput, store: StoreWarehouses, level: 'product' | 'variant'): StockDecision {
+  const { stock, warehouses } = input;
+  const count = store.byClientId.size;
+  if (stock === undefined && warehouses === undefined) return { ok: true, placement: { kind: 'none' } };
+  if (count === 0) {
+    if (level === 'variant') return fail('WHS_005', warehouses !== undefined ? 'warehouses' : 'stock');
+    if (warehouses !== undefined) return fail('WHS_002', 'warehouses');
+    return { ok: true, placement: { kind: 'product', stock: stock! } };
+  }
+  if (warehouses === undefined) {
+    const allocations = [...store.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock: stock! }));
+    return { ok: true, placement: { kind: 'warehouses', allocations } };
+  }
+  if (warehouses.length === 0) return fail('WHS_007', 'warehouses');
+  const plainIds = warehouses.every((w) => typeof w === 'string');
+  if (!plainIds && stock !== undefined) return fail('WHS_001', 'stock');
+  const allocations: { warehouseId: string; clientId: string; stock: number }[] = [];
+  const unknown: string[] = [];
+  const seen = new Set<string>();
+  for (const w of warehouses) {
+    const clientId = typeof w === 'string' ? w : w.clientId;
+    const itemStock = typeof w === 'string' ? stock : w.stock ?? (plainIds ? stock : undefined);
+    if (seen.has(clientId)) return fail('WHS_004', 'warehouses', { clientId });
+    seen.add(clientId);
+    const warehouseId = store.byClientId.get(clientId);
+    if (!warehouseId) { unknown.push(clientId); continue; }
+    if (itemStock === undefined) return fail('WHS_006', 'warehouses', { clientId });
+    allocations.push({ warehouseId, clientId, stock: itemStock });
+  }
+  if (unknown.length > 0) return fail('WHS_003', 'warehouses', { clientIds: unknown });
+  return { ok: true, placement: { kind: 'warehouses', allocations } };
+}
+
+export async function loadStoreWarehouses(sql: Queryable, storeId: string): Promise<StoreWarehouses> {
+  const rows = await sql<{ id: string; client_id: string }[]>`select id, client_id from warehouses where store_id = ${storeId}`;
+  return { byClientId: new Map(rows.map((r) => [r.client_id, r.id])) };
+}
