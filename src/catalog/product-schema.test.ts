@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { ProductPatchInput, SimpleProductInput } from './product-schema.js';
-import { readFileSync, readdirSync } from 'node:fs';
+import { seedBody } from '../../test/fixtures/seeds.js';
 
-const seed = (prefix: string) => {
-  const dir = new URL('../../../shared/seeds/', import.meta.url);
-  const file = readdirSync(dir).find((f) => f.startsWith(prefix));
-  const text = readFileSync(new URL(file!, dir), 'utf8');
-  const start = text.indexOf('# Example Body Payload');
-  const open = text.indexOf('{', start);
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    if (text[i] === '}' && --depth === 0) return JSON.parse(text.slice(open, i + 1));
-  }
-};
+const seed = seedBody;
 
 describe('product payload schemas accept the published examples', () => {
   const simple = bodyAjv.compile(SimpleProductInput);

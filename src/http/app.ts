@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
 import type { Sql } from '../db/database.js';
 import { ErrorEnvelope } from './envelope.js';
+import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
@@ -40,6 +41,16 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   app.addSchema(ErrorEnvelope);
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
 
+  // Signed routes document their headers and security scheme in OpenAPI without repeating them.
+  app.addHook('onRoute', (route) => {
+    const scope = route.config?.auth;
+    if (!scope) return;
+    route.schema = {
+      ...route.schema,
+      headers: route.schema?.headers ?? (scope === 'store' ? storeHeaders : partnerHeaders),
+      security: [{ partnerSignature: [] }],
+    };
+  });
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.sql, deps.encryptionKey);

@@ -115,3 +115,14 @@ describe('operations endpoints', () => {
     expect(res.body).toContain('process_resident_memory_bytes');
   });
 });
+
+describe('OpenAPI documents the signed-request headers', () => {
+  it('store routes list their headers, partner routes theirs; x-signature is the security scheme', async () => {
+    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const names = (op: any) => op.parameters.filter((p: any) => p.in === 'header').map((p: any) => p.name).sort();
+    expect(names(doc.paths['/api/v1/partner/stores/warehouses'].get)).toEqual(['x-partner-client-id', 'x-store-client-id', 'x-store-token', 'x-timestamp']);
+    expect(names(doc.paths['/api/v1/partner/stores'].get)).toEqual(['x-partner-client-id', 'x-timestamp']);
+    expect(doc.components.securitySchemes.partnerSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-signature' });
+    expect(doc.paths['/api/v1/partner/stores'].get.security).toEqual([{ partnerSignature: [] }]);
+  });
+});

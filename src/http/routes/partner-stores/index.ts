@@ -6,27 +6,17 @@ import { storeOf } from '../../plugins/partner-auth.js';
 import { listPartnerStores } from '../../../stores/stores.js';
 import { listWarehouses } from '../../../stores/warehouses.js';
 
-export const partnerHeaders = Type.Object({
-  'x-partner-client-id': Type.String(),
-  'x-timestamp': Type.String({ description: 'UNIX epoch milliseconds' }),
-  'x-signature': Type.String({ description: 'sha256=<hex> or bare hex' }),
-});
-export const storeHeaders = Type.Composite([partnerHeaders, Type.Object({
-  'x-store-client-id': Type.String(),
-  'x-store-token': Type.String(),
-})]);
-
 const Warehouse = Type.Object({ id: Type.String({ format: 'uuid' }), clientId: Type.String(), name: Type.String(), createdAt: Type.String({ format: 'date-time' }) });
 const Store = Type.Object({ storeClientId: Type.String(), name: Type.String(), status: Type.String(), warehouseCount: Type.Integer(), createdAt: Type.String({ format: 'date-time' }) });
 
 export async function partnerStoreRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores', {
     config: { auth: 'partner' },
-    schema: { tags: ['partner'], summary: "The partner's stores", security: [{ partnerSignature: [] }], response: { 200: Envelope(Type.Array(Store)), ...errorResponses } },
+    schema: { tags: ['partner'], summary: "The partner's stores", response: { 200: Envelope(Type.Array(Store)), ...errorResponses } },
   }, async (request, reply) => ok(reply, 'Stores retrieved successfully', await listPartnerStores(sql, request.partner!.partnerId)));
 
   app.get('/api/v1/partner/stores/warehouses', {
     config: { auth: 'store' },
-    schema: { tags: ['partner'], summary: "The store's warehouses and their clientIds", security: [{ partnerSignature: [] }], response: { 200: Envelope(Type.Array(Warehouse)), ...errorResponses } },
+    schema: { tags: ['partner'], summary: "The store's warehouses and their clientIds", response: { 200: Envelope(Type.Array(Warehouse)), ...errorResponses } },
   }, async (request, reply) => ok(reply, 'Warehouses retrieved successfully', await listWarehouses(sql, storeOf(request).storeId)));
 }
