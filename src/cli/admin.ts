@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { output, withDatabase } from './context.js';
+import { adminAction } from './context.js';
+import { registerWebhookAdmin } from './admin-webhooks.js';
+import { registerPimAdmin } from './admin-pim.js';
+import { registerOnboardingAdmin } from './admin-onboarding.js';
 import { createPartner } from '../partners/partners.js';
 import { addWarehouseToStore, createStore, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
 import { seedTaxonomy } from '../catalog/taxonomy.js';
@@ -13,8 +16,7 @@ const positiveInt = (v: string) => {
 /** `omni admin …`: what operators (and the tests) use to set partners and stores up. */
 export function registerAdminCommands(program: Command) {
   const admin = program.command('admin').description('administer partners, stores, warehouses and reference data');
-  const run = <O extends { json?: boolean }>(fn: (ctx: Parameters<Parameters<typeof withDatabase>[0]>[0], opts: O) => Promise<object>) =>
-    async (opts: O) => output(await withDatabase((ctx) => fn(ctx, opts)), opts.json);
+  const run = adminAction;
 
   const partner = admin.command('partner').description('integration partners');
   partner.command('create').requiredOption('--name <name>').option('--webhook-url <url>').option('--json')
@@ -47,4 +49,8 @@ export function registerAdminCommands(program: Command) {
 
   admin.command('taxonomy').description('reference taxonomy').command('seed').option('--json')
     .action(run<{ json?: boolean }>(({ sql }) => seedTaxonomy(sql)));
+
+  registerWebhookAdmin(admin);
+  registerPimAdmin(admin);
+  registerOnboardingAdmin(admin);
 }

@@ -33,3 +33,8 @@ export function output(result: object, json: boolean | undefined) {
   }
   for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
 }
+
+/** Wraps a command handler: open the database, run it, print its result (one JSON object with --json). */
+export function adminAction<O extends { json?: boolean }>(fn: (ctx: CliContext, opts: O) => Promise<object>) {
+  return async (opts: O) => output(await withDatabase((ctx) => fn(ctx, opts)), opts.json);
+}

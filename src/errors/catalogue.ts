@@ -1,6 +1,11 @@
 import { authErrors } from './codes/auth.js';
 import { requestErrors } from './codes/request.js';
 import { warehouseErrors } from './codes/warehouses.js';
+import { productErrors } from './codes/products.js';
+import { bulkErrors } from './codes/bulk.js';
+import { webhookErrors } from './codes/webhooks.js';
+import { pimErrors } from './codes/pim.js';
+import { onboardingErrors } from './codes/onboarding.js';
 import type { ErrorDefinition } from './types.js';
 
 /**
@@ -12,6 +17,11 @@ export const errorCatalogue = {
   ...requestErrors,
   ...authErrors,
   ...warehouseErrors,
+  ...productErrors,
+  ...bulkErrors,
+  ...webhookErrors,
+  ...pimErrors,
+  ...onboardingErrors,
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -20,4 +30,9 @@ export const errorDomains: Record<string, Record<string, ErrorDefinition>> = {
   'Request and validation': requestErrors,
   'Partner authentication': authErrors,
   'Stock and warehouses': warehouseErrors,
+  Products: productErrors,
+  'Bulk pipeline, inventory and batches': bulkErrors,
+  Webhooks: webhookErrors,
+  'PIM API': pimErrors,
+  'Onboarding and reference data': onboardingErrors,
 };

@@ -13,6 +13,7 @@ export function renderErrorsDoc(): string {
     '',
   ];
   for (const [domain, codes] of Object.entries(errorDomains)) {
+    if (Object.keys(codes).length === 0) continue;
     lines.push(`## ${domain}`, '', '| code | HTTP | message | hint |', '| --- | --- | --- | --- |');
     for (const [code, d] of Object.entries(codes)) lines.push(`| ${code} | ${d.status} | ${d.message} | ${d.hint} |`);
     lines.push('');

@@ -1,10 +1,13 @@
 import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
+import { bulkTasks } from '../batches/tasks.js';
+import { webhookTasks } from '../webhooks/tasks.js';
+import { pimTasks } from '../pim/tasks.js';
 
 /**
  * Every background task, by name. Each domain contributes its tasks here;
  * handlers get the same dependencies as the HTTP layer.
  */
-export function buildTaskList(_deps: AppDeps): Record<string, Task> {
-  return {};
+export function buildTaskList(deps: AppDeps): Record<string, Task> {
+  return { ...bulkTasks(deps), ...webhookTasks(deps), ...pimTasks(deps) };
 }

@@ -2,9 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
 import { healthRoutes } from './health/index.js';
 import { partnerStoreRoutes } from './partner-stores/index.js';
+import { productsRoutes } from './products/index.js';
+import { bulkRoutes } from './bulk/index.js';
+import { webhooksRoutes } from './webhooks/index.js';
+import { pimRoutes } from './pim/index.js';
+import { onboardingRoutes } from './onboarding/index.js';
 
 /** Every route module, each a thin layer over its domain service. */
 export async function routes(app: FastifyInstance, deps: AppDeps) {
   await app.register(healthRoutes, deps);
   await app.register(partnerStoreRoutes, deps);
+  await app.register(productsRoutes, deps);
+  await app.register(bulkRoutes, deps);
+  await app.register(webhooksRoutes, deps);
+  await app.register(pimRoutes, deps);
+  await app.register(onboardingRoutes, deps);
 }

@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** `omni admin …` commands for seller accounts for onboarding. */
+export function registerOnboardingAdmin(_admin: Command) {}

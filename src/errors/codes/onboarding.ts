@@ -1,0 +1,5 @@
+import type { ErrorDefinitions } from '../types.js';
+
+/** Codes of this domain; each code is defined once in the whole catalogue. */
+export const onboardingErrors = {
+} satisfies ErrorDefinitions;
