@@ -27,6 +27,10 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1 }),
   WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1 }),
+  /** Rows processed per transaction by the bulk pipeline. */
+  BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
+  /** A worker silent for this long is presumed dead and its jobs are unlocked for others. */
+  WORKER_STALE_MS: Type.Integer({ default: 30000, minimum: 1000 }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -1,7 +1,15 @@
 import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
+import { processBatch } from './process-batch.js';
+import '../catalog/product-batches.js';
+import '../inventory/stock-batches.js';
 
-/** Background tasks of this domain, by name (merged into the worker's task list). */
-export function bulkTasks(_deps: AppDeps): Record<string, Task> {
-  return {};
+/** Background tasks of the bulk pipeline. */
+export function bulkTasks(deps: AppDeps): Record<string, Task> {
+  return {
+    'batch.process': async (payload) => {
+      const { storeId, batchId } = payload as { storeId: string; batchId: string };
+      await processBatch(deps.sql, storeId, batchId, deps.config.BATCH_CHUNK_SIZE);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { startEmbeddedPostgres } from './embedded.js';
 export type Sql = postgres.Sql<{}>;
 /** A transaction or a connection: anything that runs tagged-template queries. */
 export type Queryable = postgres.Sql<{}> | postgres.TransactionSql<{}>;
+export type Transaction = postgres.TransactionSql<{}>;
 
 export interface Database {
   sql: Sql;

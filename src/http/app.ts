@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import metrics from 'fastify-metrics';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type TObject } from '@sinclair/typebox';
 import type { Config } from '../config.js';
 import type { Sql } from '../db/database.js';
 import { ErrorEnvelope } from './envelope.js';
@@ -47,7 +48,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
     if (!scope) return;
     route.schema = {
       ...route.schema,
-      headers: route.schema?.headers ?? (scope === 'store' ? storeHeaders : partnerHeaders),
+      headers: mergeHeaders(scope === 'store' ? storeHeaders : partnerHeaders, route.schema?.headers as TObject | undefined),
       security: [{ partnerSignature: [] }],
     };
   });
@@ -78,4 +79,10 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   await app.register(routes, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app as unknown as FastifyInstance;
+}
+
+/** The signed headers plus a route's own (e.g. Idempotency-Key). */
+function mergeHeaders(signed: TObject, own: TObject | undefined): TObject {
+  if (!own) return signed;
+  return Type.Object({ ...signed.properties, ...own.properties }, { required: [...(signed.required ?? []), ...(own.required ?? [])] } as object);
 }

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable, Transaction } from '../db/database.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+
+export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory';
+export type BatchStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+
+export interface RowError {
+  code: string;
+  message: string;
+  rowIndex: number;
+  details: Record<string, unknown>;
+  [identifier: string]: unknown;
+}
+
+export interface AcceptInput {
+  storeId: string;
+  partnerId: string;
+  kind: BatchKind;
+  requestId: string;
+  total: number;
+  accepted: { rowIndex: number; payload: unknown }[];
+  rejected: RowError[];
+}
+
+/** Product batches are "pb_<uuid>" (seed 001); inventory batches a bare uuid (seed 002). */
+const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUID() : `pb_${randomUUID()}`);
+
+/**
+ * Stores an accepted request as a batch (its accepted rows PENDING, its rejected
+ * rows FAILED with their codes) and enqueues its processing job in the SAME
+ * transaction: an accepted row is never lost, and no job runs for rows that
+ * were not committed.
+ */
+export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<{ batchId: string; acceptedSeq: bigint }> {
+  if (input.kind === 'inventory') {
+    // Stock updates apply in acceptance order: numbering them under a per-store
+    // lock held to commit makes that order the commit order.
+    await tx`select pg_advisory_xact_lock(hashtextextended(${input.storeId}, 7))`;
+  }
+  const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
+  const batchId = newBatchId(input.kind);
+  const pending = input.accepted.length;
+  const done = pending === 0;
+  await tx`
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, completed_at)
+    values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
+      ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
+      ${input.rejected.length}, ${pending}, ${seq}, ${done ? new Date() : null})`;
+  const rows = [
+    ...input.accepted.map((a) => ({ i: a.rowIndex, s: 'PENDING', p: a.payload, c: null, m: null, d: null })),
+    ...input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({ i: rowIndex, s: 'FAILED', p: null, c: code, m: message, d: { ...ids, ...details } })),
+  ];
+  if (rows.length > 0) {
+    await tx`
+      insert into batch_rows (store_id, batch_id, row_index, status, payload, code, message, details)
+      select ${input.storeId}::uuid, ${batchId}, r.i, r.s, r.p, r.c, r.m, r.d
+      from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, s text, p jsonb, c text, m text, d jsonb)`;
+  }
+  if (!done) {
+    await enqueueJob(tx, 'batch.process', { storeId: input.storeId, batchId }, {
+      // One queue per store for stock: its batches run one after another, in order.
+      queueName: input.kind === 'inventory' ? `stock:${input.storeId}` : undefined,
+    });
+  }
+  return { batchId, acceptedSeq: BigInt(seq) };
+}
+
+export interface BatchView {
+  batchId: string;
+  requestId: string;
+  kind: string;
+  status: BatchStatus;
+  summary: { total: number; succeeded: number; failed: number; pending: number };
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  rows: { rowIndex: number; status: string; code: string | null; message: string | null; details: unknown; result: unknown }[];
+}
+
+/** A batch of this store with one page of its rows (by rowIndex). */
+export async function readBatch(sql: Queryable, storeId: string, where: { batchId?: string; requestId?: string }, page: number, limit: number) {
+  const [b] = await sql<any[]>`
+    select * from batches where store_id = ${storeId}
+      and ${where.batchId ? sql`id = ${where.batchId}` : sql`request_id = ${where.requestId!}`}
+    order by created_at desc limit 1`;
+  if (!b) return null;
+  const rows = await sql<any[]>`
+    select row_index, status, code, message, details, result from batch_rows
+    where store_id = ${storeId} and batch_id = ${b.id}
+    order by row_index limit ${limit} offset ${(page - 1) * limit}`;
+  const view: BatchView = {
+    batchId: b.id, requestId: b.request_id, kind: b.kind, status: b.status,
+    summary: { total: b.total, succeeded: b.succeeded, failed: b.failed, pending: b.pending },
+    createdAt: b.created_at.toISOString(), startedAt: b.started_at?.toISOString() ?? null, completedAt: b.completed_at?.toISOString() ?? null,
+    rows: rows.map((r) => ({ rowIndex: r.row_index, status: r.status, code: r.code, message: r.message, details: r.details, result: r.result })),
+  };
+  return { view, total: b.total as number };
+}

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type { Sql, Transaction } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+
+export interface IdempotencyRequest {
+  storeId: string;
+  key: string | undefined;
+  /** Method and path: a key is bound to one endpoint. */
+  route: string;
+  rawBody: Buffer | undefined;
+}
+
+export interface StoredResponse<T> { status: number; body: T; replayed: boolean }
+
+class KeyTaken extends Error {}
+
+/**
+ * Idempotency-Key (Stripe's semantics): the first request with a key runs and
+ * its response is stored in the same transaction as its effects; a retry with
+ * the same key and body gets that response again (no second batch); the same
+ * key with a different body is IDEM_001. Without a key the request just runs.
+ */
+export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx: Transaction) => Promise<{ status: number; body: T }>): Promise<StoredResponse<T>> {
+  if (req.key === undefined) return { ...(await sql.begin((tx) => run(tx))), replayed: false } as StoredResponse<T>;
+  if (!/^[\x21-\x7e]{1,255}$/.test(req.key)) throw new AppError('IDEM_002');
+  const hash = createHash('sha256').update(req.route).update('\n').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
+  const replay = async () => {
+    const [stored] = await sql<{ request_hash: string; status_code: number; response: T; route: string }[]>`
+      select request_hash, status_code, response, route from idempotency_keys where store_id = ${req.storeId} and key = ${req.key!}`;
+    if (!stored) return null;
+    if (stored.request_hash !== hash) throw new AppError('IDEM_001', { idempotencyKey: req.key, originalRoute: stored.route });
+    return { status: stored.status_code, body: stored.response, replayed: true };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+  try {
+    return await sql.begin(async (tx) => {
+      const result = await run(tx);
+      const [claimed] = await tx`
+        insert into idempotency_keys (store_id, key, route, request_hash, status_code, response)
+        values (${req.storeId}, ${req.key!}, ${req.route}, ${hash}, ${result.status}, ${tx.json(result.body as any)})
+        on conflict do nothing returning key`;
+      // Another request with this key committed first: undo ours and answer with theirs.
+      if (!claimed) throw new KeyTaken();
+      return { ...result, replayed: false };
+    }) as StoredResponse<T>;
+  } catch (err) {
+    if (!(err instanceof KeyTaken)) throw err;
+    return (await replay())!;
+  }
+}

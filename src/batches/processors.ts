@@ -1,0 +1,41 @@
+import type { Transaction } from '../db/database.js';
+import type { BatchKind } from './batch-store.js';
+
+export interface BatchContext {
+  storeId: string;
+  partnerId: string;
+  partnerClientId: string;
+  batchId: string;
+  requestId: string;
+  acceptedSeq: bigint;
+}
+
+export interface RowOutcome {
+  rowIndex: number;
+  status: 'SUCCEEDED' | 'FAILED';
+  code?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+}
+
+/** Applies one chunk of accepted rows, set-based, inside the chunk's transaction. */
+export type BatchProcessor = (tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: any }[]) => Promise<RowOutcome[]>;
+
+export interface BatchKindSpec {
+  process: BatchProcessor;
+  /** The event delivered when every row of the batch is done. */
+  completedEvent: string;
+}
+
+const registry = new Map<BatchKind, BatchKindSpec>();
+
+export function registerBatchKind(kind: BatchKind, spec: BatchKindSpec) {
+  registry.set(kind, spec);
+}
+
+export function batchKind(kind: BatchKind): BatchKindSpec {
+  const spec = registry.get(kind);
+  if (!spec) throw new Error(`no processor registered for batch kind ${kind}`);
+  return spec;
+}

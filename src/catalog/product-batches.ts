@@ -1,0 +1,42 @@
+import type { Transaction } from '../db/database.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { emitEvents } from '../webhooks/outbox.js';
+import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { afterProductsChanged } from './after-products-changed.js';
+import { writeProducts, type ProductWriteRow } from './product-writer.js';
+
+/**
+ * Processing of catalog sync and products/bulk rows: one set-based write per
+ * chunk, then the audit events, outbox events and derived data for the
+ * products it touched, all in the chunk's transaction.
+ */
+async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: any }[]): Promise<RowOutcome[]> {
+  const writeRows: ProductWriteRow[] = rows.map((r) => ({ rowIndex: r.rowIndex, ...r.payload }));
+  const outcomes = await writeProducts(tx, ctx.storeId, writeRows);
+  const byIndex = new Map(writeRows.map((r) => [r.rowIndex, r]));
+  const done = outcomes.filter((o) => o.ok).map((o) => ({ o, row: byIndex.get(o.rowIndex)! }));
+  const action = (row: ProductWriteRow) => (row.mode === 'create' ? 'product.created' : 'product.updated');
+  await recordAudit(tx, done.map(({ o, row }) => ({
+    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(row),
+    resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId,
+    changes: row.mode === 'create' ? { created: { externalId: row.input.externalId, sku: row.input.sku }, batchId: ctx.batchId } : { ...o.changes, batchId: ctx.batchId },
+  })));
+  await emitEvents(tx, done.map(({ o, row }) => ({
+    partnerId: ctx.partnerId, storeId: ctx.storeId, type: action(row),
+    payload: {
+      id: o.id, externalId: row.input.externalId, sku: row.input.sku, batchId: ctx.batchId,
+      ...(row.mode === 'update' ? { updatedFields: Object.keys(o.changes ?? {}) } : {}),
+    },
+  })));
+  await afterProductsChanged(tx, ctx.storeId, done.map(({ o }) => o.id!));
+  return outcomes.map((o) => {
+    const row = byIndex.get(o.rowIndex)!;
+    const ids = { externalId: row.input.externalId, sku: row.input.sku };
+    return o.ok
+      ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, ...ids, action: row.mode === 'create' ? 'created' : 'updated' } }
+      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { ...ids, retryable: false } };
+  });
+}
+
+registerBatchKind('catalog.sync', { process: processProductRows, completedEvent: 'catalog.sync.completed' });
+registerBatchKind('products.bulk', { process: processProductRows, completedEvent: 'products.bulk.completed' });

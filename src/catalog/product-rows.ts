@@ -1,0 +1,96 @@
+import { Type } from '@sinclair/typebox';
+import type { Transaction } from '../db/database.js';
+import { AppError, rowError } from '../errors/app-error.js';
+import { bodyAjv } from '../http/validation/ajv.js';
+import { toValidationTree } from '../http/validation/validation-errors.js';
+import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
+import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { SimpleProductInput, Uuid } from './product-schema.js';
+import { findUnknownTaxonomy } from './taxonomy-refs.js';
+
+/** Rows per request on every bulk endpoint (documented in the README and the OpenAPI text). */
+export const MAX_ROWS_PER_REQUEST = 1000;
+
+/** products/bulk rows may carry the product's id: that row then updates that product. */
+export const BulkProductInput = Type.Object({
+  id: Type.Optional(Type.Intersect([Uuid], { description: 'Id of the product this row updates; omit to create' })),
+  ...SimpleProductInput.properties,
+}, { additionalProperties: false });
+
+const validateSync = bodyAjv.compile(SimpleProductInput);
+const validateBulk = bodyAjv.compile(BulkProductInput);
+
+export interface Principal { storeId: string; partnerId: string }
+
+export function checkRowCount(count: number) {
+  if (count > MAX_ROWS_PER_REQUEST) throw new AppError('PRD_006', { maxRows: MAX_ROWS_PER_REQUEST, received: count });
+}
+
+/**
+ * Accepts the rows of a catalog sync (creation only) or products/bulk request:
+ * every row is checked at once (schema, prices, taxonomy, warehouse rules,
+ * duplicates in the request and in the store, with one query for the whole
+ * request); valid rows become a batch, invalid ones are answered now.
+ */
+export async function acceptProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk') {
+  checkRowCount(rows.length);
+  const validate = mode === 'sync' ? validateSync : validateBulk;
+  const errors: RowError[] = [];
+  const schemaErrors: Record<string, unknown> = {};
+  const valid: { rowIndex: number; input: SimpleProductInput & { id?: string } }[] = [];
+  const ids = (r: any) => ({ externalId: typeof r?.externalId === 'string' ? r.externalId : undefined, sku: typeof r?.sku === 'string' ? r.sku : undefined });
+  rows.forEach((row, rowIndex) => {
+    if (validate(row)) { valid.push({ rowIndex, input: row as any }); return; }
+    const tree = toValidationTree(validate.errors ?? []);
+    schemaErrors[rowIndex] = tree;
+    errors.push(rowError('VAL_001', { rowIndex, ...ids(row) }, { retryable: false, validationErrors: tree }) as RowError);
+  });
+  // Nothing usable at all: answer like class-validator does for the whole body (seed 000).
+  if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
+
+  const warehouses = await loadStoreWarehouses(tx, who.storeId);
+  const unknownRefs = await findUnknownTaxonomy(tx, valid.map((v) => v.input));
+  const existing = await tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
+    select id, external_id, sku, has_variants from products where store_id = ${who.storeId}
+      and (external_id = any(${valid.map((v) => v.input.externalId)}) or sku = any(${valid.map((v) => v.input.sku)})
+        or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
+    union all
+    select product_id, null, sku, true from product_variants where store_id = ${who.storeId} and sku = any(${valid.map((v) => v.input.sku)})`;
+  const byExternal = new Map(existing.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const bySku = new Map(existing.filter((e) => e.sku).map((e) => [e.sku!, e]));
+  const byId = new Map(existing.map((e) => [e.id, e]));
+
+  const seenExternal = new Set<string>();
+  const seenSku = new Set<string>();
+  const accepted: { rowIndex: number; payload: unknown }[] = [];
+  const acceptedRows: { rowIndex: number; externalId: string; sku: string }[] = [];
+  for (const { rowIndex, input } of valid) {
+    const fail = (code: Parameters<typeof rowError>[0], context?: Record<string, unknown>) =>
+      errors.push(rowError(code, { rowIndex, externalId: input.externalId, sku: input.sku }, { retryable: false, ...(context ? { context } : {}) }) as RowError);
+    if (seenExternal.has(input.externalId) || seenSku.has(input.sku)) { fail('PRD_004', { field: seenExternal.has(input.externalId) ? 'externalId' : 'sku' }); continue; }
+    seenExternal.add(input.externalId);
+    seenSku.add(input.sku);
+    if (input.specialPrice != null && input.specialPrice >= input.price) { fail('PRD_008', { price: input.price, specialPrice: input.specialPrice }); continue; }
+    const badRef = unknownRefs.get(input);
+    if (badRef) { fail('PRD_007', badRef); continue; }
+    let target: string | undefined;
+    if (input.id) {
+      const current = byId.get(input.id);
+      if (!current || current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
+      target = current.id;
+    } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }
+    const skuOwner = bySku.get(input.sku);
+    if (skuOwner && skuOwner.id !== target) { fail('PRD_003'); continue; }
+    const decision = placeStock(input, warehouses, 'product');
+    if (!decision.ok) { fail(decision.error.code, { field: decision.error.field, ...decision.error.context }); continue; }
+    const { id, ...fields } = input;
+    accepted.push({ rowIndex, payload: { mode: target ? 'update' : 'create', id: target, input: fields, placement: decision.placement } });
+    acceptedRows.push({ rowIndex, externalId: input.externalId, sku: input.sku });
+  }
+  errors.sort((a, b) => a.rowIndex - b.rowIndex);
+  const { batchId } = await acceptBatch(tx, {
+    storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
+    requestId, total: rows.length, accepted, rejected: errors,
+  });
+  return { batchId, summary: { total: rows.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
+}

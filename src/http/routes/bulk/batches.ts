@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppDeps } from '../../app.js';
+import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { storeOf } from '../../plugins/partner-auth.js';
+import { AppError } from '../../../errors/app-error.js';
+import { readBatch } from '../../../batches/batch-store.js';
+
+const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)));
+const Batch = Type.Object({
+  batchId: Type.String(),
+  requestId: Type.String({ format: 'uuid' }),
+  kind: Type.String({ examples: ['catalog.sync', 'products.bulk', 'inventory'] }),
+  status: Status,
+  summary: Type.Object({ total: Type.Integer(), succeeded: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() }),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  rows: Type.Array(Type.Object({
+    rowIndex: Type.Integer(),
+    status: Type.Union(['PENDING', 'SUCCEEDED', 'FAILED'].map((s) => Type.Literal(s))),
+    code: Type.Union([Type.String(), Type.Null()]),
+    message: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Unknown(),
+    result: Type.Unknown({ description: 'for a succeeded row: the product or variant written (id, externalId, sku)' }),
+  }), { description: 'one page of rows, by rowIndex' }),
+});
+const Page = Type.Object({
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+}, { additionalProperties: false });
+
+/** Tracking of async requests: by batchId or by the requestId of the accepting call. */
+export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
+  const reply200 = { 200: Envelope(Batch), ...errorResponses };
+  app.get('/api/v1/partner/stores/batches/:batchId', {
+    config: { auth: 'store' },
+    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: Type.Object({ batchId: Type.String({ maxLength: 100 }) }), querystring: Page, response: reply200 },
+  }, async (request, reply) => {
+    const { batchId } = request.params as { batchId: string };
+    const { page, limit } = request.query as { page: number; limit: number };
+    const found = await readBatch(sql, storeOf(request).storeId, { batchId }, page, limit);
+    if (!found) throw new AppError('BAT_001', { batchId });
+    return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
+  });
+
+  app.get('/api/v1/partner/stores/batches/requests/:requestId', {
+    config: { auth: 'store' },
+    schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: Type.Object({ requestId: Type.String({ format: 'uuid' }) }), querystring: Page, response: reply200 },
+  }, async (request, reply) => {
+    const { requestId } = request.params as { requestId: string };
+    const { page, limit } = request.query as { page: number; limit: number };
+    const found = await readBatch(sql, storeOf(request).storeId, { requestId }, page, limit);
+    if (!found) throw new AppError('BAT_002', { requestId });
+    return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
+  });
+}

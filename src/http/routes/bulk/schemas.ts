@@ -1,0 +1,44 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifySchemaCompiler } from 'fastify';
+import { bodyAjv, paramsAjv } from '../../validation/ajv.js';
+import { MAX_ROWS_PER_REQUEST } from '../../../catalog/product-rows.js';
+
+/**
+ * Bulk bodies are checked in two steps: the route checks only the envelope
+ * ({products: [...]}; anything else is VAL_001 as a whole), and the service
+ * checks each row, so one bad row never rejects the good ones. The OpenAPI
+ * document still shows the full row schema.
+ */
+export function bulkBody(field: string, row: TSchema, description: string) {
+  const documented = Type.Object({ [field]: Type.Array(row, { minItems: 1, maxItems: MAX_ROWS_PER_REQUEST }) }, { additionalProperties: false, description });
+  const envelope = bodyAjv.compile(Type.Object({ [field]: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }));
+  const validatorCompiler: FastifySchemaCompiler<any> = ({ httpPart, schema }) => (httpPart === "body" ? envelope : paramsAjv.compile(schema)) as any;
+  return { body: documented, validatorCompiler };
+}
+
+export const RowErrorSchema = Type.Object({
+  code: Type.String({ examples: ['PRD_002'] }),
+  message: Type.String(),
+  rowIndex: Type.Integer(),
+  id: Type.Optional(Type.String()),
+  externalId: Type.Optional(Type.String()),
+  sku: Type.Optional(Type.String()),
+  details: Type.Record(Type.String(), Type.Unknown()),
+}, { description: 'A row refused at once; nothing of it is written' });
+
+export const Summary = Type.Object({
+  total: Type.Integer(), failed: Type.Integer({ description: 'rows refused at once' }), pending: Type.Integer({ description: 'rows accepted for processing' }),
+});
+
+export const ProductAcceptedRow = Type.Object({ rowIndex: Type.Integer(), externalId: Type.String(), sku: Type.String() });
+
+export const ProductAccepted = Type.Object({
+  batchId: Type.String({ description: 'pb_<uuid>; GET /api/v1/partner/stores/batches/{batchId} tracks it' }),
+  summary: Summary,
+  acceptedRows: Type.Array(ProductAcceptedRow),
+  errors: Type.Array(RowErrorSchema),
+});
+
+export const IdempotencyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ maxLength: 255, description: 'Retry-safe key: the same key and body replay the first response' })),
+});

@@ -1,0 +1,61 @@
+import type { Transaction } from '../db/database.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { afterProductsChanged } from '../catalog/after-products-changed.js';
+import type { StockPlacement } from './warehouse-rules.js';
+
+interface StockRow { target: 'product' | 'variant'; productId: string; variantId: string | null; placement: StockPlacement }
+
+/**
+ * Applies a chunk of stock updates with two statements. Every write carries
+ * its acceptance sequence (batch sequence, then row index) and only replaces a
+ * value written by an earlier-accepted request: whichever worker runs which
+ * batch when, the last accepted value for a SKU wins.
+ */
+async function processStockRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: StockRow }[]): Promise<RowOutcome[]> {
+  const seqOf = (rowIndex: number) => (ctx.acceptedSeq * 10000n + BigInt(rowIndex)).toString();
+  // A product or variant deleted since acceptance fails its row instead of the chunk.
+  const live = await tx<{ id: string }[]>`
+    select id from products where store_id = ${ctx.storeId} and id = any(${rows.map((r) => r.payload.productId)}::uuid[])
+    union all
+    select id from product_variants where store_id = ${ctx.storeId} and id = any(${rows.flatMap((r) => (r.payload.variantId ? [r.payload.variantId] : []))}::uuid[])`;
+  const alive = new Set(live.map((l) => l.id));
+  const ok = rows.filter((r) => alive.has(r.payload.productId) && (!r.payload.variantId || alive.has(r.payload.variantId)));
+
+  const productLevel = ok.flatMap((r) => (r.payload.placement.kind === 'product'
+    ? [{ product_id: r.payload.productId, stock: r.payload.placement.stock, seq: seqOf(r.rowIndex) }] : []));
+  if (productLevel.length > 0) {
+    await tx`
+      update products p set stock = u.stock, stock_seq = u.seq, updated_at = now()
+      from (select distinct on (product_id) * from jsonb_to_recordset(${tx.json(productLevel as any)}::jsonb)
+              as u(product_id uuid, stock int, seq bigint) order by product_id, seq desc) u
+      where p.store_id = ${ctx.storeId} and p.id = u.product_id and p.stock_seq < u.seq`;
+  }
+  const allocations = ok.flatMap((r) => (r.payload.placement.kind === 'warehouses'
+    ? r.payload.placement.allocations.map((a) => ({
+      product_id: r.payload.productId, variant_id: r.payload.variantId, warehouse_id: a.warehouseId, stock: a.stock, seq: seqOf(r.rowIndex),
+    })) : []));
+  if (allocations.length > 0) {
+    await tx`
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq)
+      select distinct on (a.product_id, a.variant_id, a.warehouse_id) ${ctx.storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock, a.seq
+      from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int, seq bigint)
+      order by a.product_id, a.variant_id, a.warehouse_id, a.seq desc
+      on conflict (store_id, product_id, variant_id, warehouse_id)
+      do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
+      where warehouse_stock.stock_seq < excluded.stock_seq`;
+  }
+  await recordAudit(tx, ok.map((r) => ({
+    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId,
+    action: r.payload.target === 'variant' ? 'variant.stock.updated' : 'product.stock.updated',
+    resourceType: r.payload.target, resourceId: r.payload.variantId ?? r.payload.productId, requestId: ctx.requestId,
+    changes: { stock: r.payload.placement, batchId: ctx.batchId, rowIndex: r.rowIndex },
+  })));
+  await afterProductsChanged(tx, ctx.storeId, [...new Set(ok.map((r) => r.payload.productId))]);
+  const applied = new Set(ok.map((r) => r.rowIndex));
+  return rows.map((r) => (applied.has(r.rowIndex)
+    ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: r.payload.variantId ?? r.payload.productId } }
+    : { rowIndex: r.rowIndex, status: 'FAILED', code: r.payload.variantId ? 'INV_001' : 'INV_002', details: { context: { reason: 'Deleted before the update was applied' } } }));
+}
+
+registerBatchKind('inventory', { process: processStockRows, completedEvent: 'stock.update.completed' });

@@ -1,0 +1,105 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { Transaction } from '../db/database.js';
+import { rowError } from '../errors/app-error.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { bodyAjv } from '../http/validation/ajv.js';
+import { toValidationTree } from '../http/validation/validation-errors.js';
+import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { checkRowCount, type Principal } from '../catalog/product-rows.js';
+import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
+import { emitEvents } from '../webhooks/outbox.js';
+import { loadStoreWarehouses, placeStock } from './warehouse-rules.js';
+
+/** One stock update (seed 002): exactly one of sku, id, externalId; global stock or warehouses. */
+export const InventoryItem = Type.Object({
+  sku: Type.Optional(productFieldSchemas.sku),
+  id: Type.Optional(Uuid),
+  externalId: Type.Optional(productFieldSchemas.externalId),
+  stock: Type.Optional(productFieldSchemas.stock),
+  warehouses: Type.Optional(Type.Array(Type.Union([
+    Type.String({ minLength: 1, maxLength: 255, description: 'a clientId: takes the item stock' }),
+    Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }), stock: Type.Optional(productFieldSchemas.stock) }, { additionalProperties: false }),
+  ]), { minItems: 1, maxItems: 100 })),
+}, { additionalProperties: false });
+export type InventoryItem = Static<typeof InventoryItem>;
+
+const validateItem = bodyAjv.compile(InventoryItem);
+
+interface Target { target: 'product' | 'variant'; product_id: string; variant_id: string | null; external_id: string | null; sku: string | null; has_variants: boolean }
+
+/** Resolves every item's sku / id / externalId to a product or a variant with one query. */
+async function resolveTargets(tx: Transaction, storeId: string, items: InventoryItem[]) {
+  const skus = items.flatMap((i) => (i.sku ? [i.sku] : []));
+  const ids = items.flatMap((i) => (i.id ? [i.id] : []));
+  const exts = items.flatMap((i) => (i.externalId ? [i.externalId] : []));
+  const rows = await tx<(Target & { by: string; key: string })[]>`
+    select 'sku' as by, sku as key, 'product' as target, id as product_id, null::uuid as variant_id, external_id, sku, has_variants
+      from products where store_id = ${storeId} and sku = any(${skus})
+    union all select 'sku', sku, 'variant', product_id, id, external_id, sku, false
+      from product_variants where store_id = ${storeId} and sku = any(${skus})
+    union all select 'id', id::text, 'product', id, null, external_id, sku, has_variants
+      from products where store_id = ${storeId} and id = any(${ids}::uuid[])
+    union all select 'externalId', external_id, 'product', id, null, external_id, sku, has_variants
+      from products where store_id = ${storeId} and external_id = any(${exts})
+    union all select 'externalId', external_id, 'variant', product_id, id, external_id, sku, false
+      from product_variants where store_id = ${storeId} and external_id = any(${exts})`;
+  return new Map(rows.map((r) => [`${r.by}:${r.key}`, r]));
+}
+
+const NOT_FOUND: Record<string, [ErrorCode, string]> = {
+  sku: ['INV_001', 'Product SKU not found'], id: ['INV_002', 'Product ID not found'], externalId: ['INV_003', 'External ID not found'],
+};
+
+/** Accepts a PATCH inventory request: every row checked at once, valid rows become an ordered stock batch. */
+export async function acceptStockRows(tx: Transaction, who: Principal, requestId: string, items: unknown[]) {
+  checkRowCount(items.length);
+  const errors: RowError[] = [];
+  const valid: { rowIndex: number; item: InventoryItem; by: 'sku' | 'id' | 'externalId' }[] = [];
+  items.forEach((item, rowIndex) => {
+    const it = item as InventoryItem;
+    if (!validateItem(item)) {
+      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: toValidationTree(validateItem.errors ?? []) }) as RowError);
+      return;
+    }
+    const given = (['sku', 'id', 'externalId'] as const).filter((k) => it[k] !== undefined);
+    if (given.length !== 1) { errors.push(rowError('INV_004', { rowIndex }, { context: { given } }) as RowError); return; }
+    if (it.stock === undefined && it.warehouses === undefined) {
+      errors.push(rowError('VAL_001', { rowIndex, [given[0]]: it[given[0]] }, { validationErrors: { stock: 'stock or warehouses must be provided' } }) as RowError);
+      return;
+    }
+    valid.push({ rowIndex, item: it, by: given[0] });
+  });
+
+  const warehouses = await loadStoreWarehouses(tx, who.storeId);
+  const targets = await resolveTargets(tx, who.storeId, valid.map((v) => v.item));
+  const accepted: { rowIndex: number; payload: unknown }[] = [];
+  const acceptedRows: Record<string, unknown>[] = [];
+  for (const { rowIndex, item, by } of valid) {
+    const key = item[by]!;
+    const ident = { [by]: key };
+    const t = targets.get(`${by}:${key}`);
+    if (!t) {
+      const [code, reason] = NOT_FOUND[by];
+      errors.push(rowError(code, { rowIndex, ...ident }, { context: { reason } }) as RowError);
+      continue;
+    }
+    if (t.target === 'product' && t.has_variants) { errors.push(rowError('INV_005', { rowIndex, ...ident }, { context: { id: t.product_id } }) as RowError); continue; }
+    const decision = placeStock(item, warehouses, t.target);
+    if (!decision.ok) {
+      errors.push(rowError(decision.error.code, { rowIndex, ...ident }, { context: { field: decision.error.field, ...decision.error.context } }) as RowError);
+      continue;
+    }
+    const id = t.variant_id ?? t.product_id;
+    accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement } });
+    acceptedRows.push({ rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) });
+  }
+  errors.sort((a, b) => a.rowIndex - b.rowIndex);
+  const { batchId } = await acceptBatch(tx, {
+    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, accepted, rejected: errors,
+  });
+  await emitEvents(tx, acceptedRows.map((row, n) => ({
+    partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested',
+    payload: { batchId, requestId, ...row, placement: (accepted[n].payload as any).placement },
+  })));
+  return { summary: { total: items.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors, batchId };
+}

@@ -1,0 +1,33 @@
+import { EventEmitter } from 'node:events';
+import type { Sql } from '../db/database.js';
+
+/**
+ * Heartbeats for this process's graphile-worker workers, and recovery of the
+ * jobs of workers that went silent. Each process does both, so any surviving
+ * worker rescues the jobs of a dead one.
+ */
+export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: unknown) => void) {
+  const events = new EventEmitter();
+  const ids = new Set<string>();
+  events.on('worker:create', ({ worker }: { worker: { workerId: string } }) => ids.add(worker.workerId));
+  const beat = async () => {
+    if (ids.size > 0) {
+      await sql`insert into worker_heartbeats (worker_id, seen_at) select unnest(${[...ids]}::text[]), now()
+                on conflict (worker_id) do update set seen_at = now()`;
+    }
+    const stale = await sql<{ worker_id: string }[]>`
+      delete from worker_heartbeats where seen_at < now() - make_interval(secs => ${staleMs / 1000}) returning worker_id`;
+    if (stale.length > 0) await sql`select graphile_worker.force_unlock_workers(${stale.map((s) => s.worker_id)}::text[])`;
+  };
+  const interval = Math.max(200, Math.floor(staleMs / 5));
+  const timer = setInterval(() => { beat().catch(onError); }, interval);
+  timer.unref();
+  return {
+    events,
+    beat,
+    async stop() {
+      clearInterval(timer);
+      if (ids.size > 0) await sql`delete from worker_heartbeats where worker_id = any(${[...ids]})`.catch(onError);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
+import { seedBody, seedResponses } from '../fixtures/seeds.js';
+
+const URL = '/api/v1/partner/stores/catalog/sync';
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+const product = (n: number, extra: Record<string, unknown> = {}) => ({
+  externalId: `ext-${n}`, name: `Product ${n}`, sku: `SKU-${n}`, price: 1000 + n, ...extra,
+});
+
+describe('POST /catalog/sync (seed 000)', () => {
+  it('answers the seed example with the seed response, then creates the products', async () => {
+    const store = await createTestStore(ctx, 0);
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: seedBody('000') });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    const { batchId, ...data } = body.data;
+    expect(withoutVolatile({ ...body, data })).toEqual(withoutVolatile(seedResponses('000')[0]));
+    expect(batchId).toMatch(/^pb_[0-9a-f-]{36}$/);
+
+    const batch = await waitForBatch(ctx, batchId);
+    expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 3, failed: 0, pending: 0 });
+    const rows = await ctx.sql`select * from products where store_id = ${store.storeId} order by sku`;
+    expect(rows.map((r) => r.sku)).toEqual(['BAG002', 'MUG003', 'TSHIRT001']);
+    const tshirt = rows[2];
+    expect(tshirt).toMatchObject({ name: 'Cars Tshir - Berskha ', stock: 50, weight: 250, min_order: 1, condition: 'NEW', insurance_required: true });
+    expect(Number(tshirt.price)).toBe(100000);
+    expect(Number(tshirt.special_price)).toBe(95000);
+    expect(tshirt.photos).toHaveLength(5);
+    expect(tshirt.hashtags).toEqual(['tshirt', 'cotton', 'basic', 'unisex']);
+    expect(Number(tshirt.length)).toBe(12);
+    const [{ n: audits }] = await ctx.sql`select count(*)::int as n from audit_events where store_id = ${store.storeId} and action = 'product.created' and actor = ${store.partnerClientId}`;
+    expect(audits).toBe(3);
+    const events = await ctx.sql`select type, payload from outbox_events where store_id = ${store.storeId} order by created_at`;
+    expect(events.filter((e) => e.type === 'product.created')).toHaveLength(3);
+    const done = events.find((e) => e.type === 'catalog.sync.completed');
+    expect(done?.payload).toMatchObject({ batchId, summary: { total: 3, succeeded: 3, failed: 0 } });
+
+    // Creation only: the same rows again are refused at once and change nothing.
+    const again = await signedInject(ctx, store, { method: 'POST', url: URL, body: seedBody('000') });
+    expect(again.json().data.summary).toEqual({ total: 3, failed: 3, pending: 0 });
+    expect(again.json().data.errors.map((e: any) => e.code)).toEqual(['PRD_002', 'PRD_002', 'PRD_002']);
+    const [{ n }] = await ctx.sql`select count(*)::int as n from products where store_id = ${store.storeId}`;
+    expect(n).toBe(3);
+  });
+
+  it('answers VAL_001 for the whole request when no row is valid, like the seed, and stores nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const rows = [0, 1].map((n) => product(n, { colour: 'red', externalId: 'x'.repeat(300) }));
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    expect(res.statusCode).toBe(400);
+    const err = res.json().error;
+    expect(err.code).toBe('VAL_001');
+    expect(err.details.context.validationErrors.products['1']).toEqual({
+      colour: 'property colour should not exist',
+      externalId: 'externalId must be shorter than or equal to 255 characters',
+    });
+    const [{ n }] = await ctx.sql`select count(*)::int as n from batches where store_id = ${store.storeId}`;
+    expect(n).toBe(0);
+  });
+
+  it('refuses a body without the products array as a whole', async () => {
+    const store = await createTestStore(ctx, 0);
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { items: [] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VAL_001');
+  });
+
+  it('accepts the valid rows and answers each invalid one with its code', async () => {
+    const store = await createTestStore(ctx, 0);
+    const rows = [
+      product(1),
+      product(2, { price: 'cheap' }),
+      product(3, { warehouses: [{ clientId: 'wh_nope', stock: 1 }] }),
+      product(4, { specialPrice: 5000 }),
+      product(1, { sku: 'OTHER' }),
+      product(6, { categoryId: '00000000-0000-4000-8000-000000000000' }),
+    ];
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    const data = res.json().data;
+    expect(data.summary).toEqual({ total: 6, failed: 5, pending: 1 });
+    expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'ext-1', sku: 'SKU-1' }]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007']]);
+    expect(data.errors[0].details.validationErrors.price).toContain('price must be a number');
+    await waitForBatch(ctx, data.batchId);
+    const skus = await ctx.sql`select sku from products where store_id = ${store.storeId}`;
+    expect(skus.map((r) => r.sku)).toEqual(['SKU-1']);
+  });
+
+  it('applies the warehouse rules on a store with 3 warehouses', async () => {
+    const store = await createTestStore(ctx, 3);
+    const [w1] = store.warehouses;
+    const rows = [
+      product(1, { stock: 7 }),
+      product(2, { warehouses: [{ clientId: w1.clientId, stock: 5 }] }),
+      product(3, { stock: 1, warehouses: [{ clientId: w1.clientId, stock: 5 }] }),
+      product(4, { warehouses: [{ clientId: 'wh_unknown', stock: 5 }] }),
+    ];
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    const data = res.json().data;
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'WHS_001'], [3, 'WHS_003']]);
+    await waitForBatch(ctx, data.batchId);
+    const stock = await ctx.sql`
+      select p.sku, p.stock, count(ws.*)::int as rows, coalesce(sum(ws.stock), 0)::int as total
+      from products p left join warehouse_stock ws on ws.product_id = p.id
+      where p.store_id = ${store.storeId} group by p.sku, p.stock order by p.sku`;
+    expect(stock).toEqual([
+      { sku: 'SKU-1', stock: 21, rows: 3, total: 21 },
+      { sku: 'SKU-2', stock: 5, rows: 1, total: 5 },
+    ]);
+  });
+
+  it('fails a row whose externalId was taken after acceptance (PRD_002), without touching the other product', async () => {
+    await worker.stop();
+    try {
+      const store = await createTestStore(ctx, 0);
+      const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1), product(2)] } });
+      const { batchId } = res.json().data;
+      await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'ext-2', 'RACED', 'Raced in')`;
+      worker = await startTestWorker(ctx);
+      const batch = await waitForBatch(ctx, batchId);
+      expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 1, failed: 1 });
+      const rows = await ctx.sql`select row_index, status, code from batch_rows where batch_id = ${batchId} order by row_index`;
+      expect(rows).toEqual([{ row_index: 0, status: 'SUCCEEDED', code: null }, { row_index: 1, status: 'FAILED', code: 'PRD_002' }]);
+      const [raced] = await ctx.sql`select name from products where store_id = ${store.storeId} and external_id = 'ext-2'`;
+      expect(raced.name).toBe('Raced in');
+    } finally {
+      worker = worker ?? await startTestWorker(ctx);
+    }
+  });
+
+  it('refuses more than 1,000 rows with PRD_006', async () => {
+    const store = await createTestStore(ctx, 0);
+    const rows = Array.from({ length: 1001 }, (_, n) => product(n));
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toMatchObject({ code: 'PRD_006', details: { context: { maxRows: 1000, received: 1001 } } });
+  });
+
+  it('replays an Idempotency-Key with the same body and refuses it with another', async () => {
+    const store = await createTestStore(ctx, 0);
+    const headers = { 'idempotency-key': 'sync-1' };
+    const first = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1)] }, headers });
+    const second = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1)] }, headers });
+    expect(second.statusCode).toBe(200);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.json()).toEqual(first.json());
+    const [{ n }] = await ctx.sql`select count(*)::int as n from batches where store_id = ${store.storeId}`;
+    expect(n).toBe(1);
+    const other = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(2)] }, headers });
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('IDEM_001');
+  });
+});
