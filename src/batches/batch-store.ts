@@ -58,10 +58,9 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
       from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, s text, p jsonb, c text, m text, d jsonb)`;
   }
   if (!done) {
-    await enqueueJob(tx, 'batch.process', { storeId: input.storeId, batchId }, {
-      // One queue per store for stock: its batches run one after another, in order.
-      queueName: input.kind === 'inventory' ? `stock:${input.storeId}` : undefined,
-    });
+    // No per-store queue: batches of one store run in parallel on every worker; stock
+    // order is kept by the acceptance sequence each write carries (inventory/stock-batches.ts).
+    await enqueueJob(tx, 'batch.process', { storeId: input.storeId, batchId });
   }
   return { batchId, acceptedSeq: BigInt(seq) };
 }

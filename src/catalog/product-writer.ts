@@ -57,12 +57,12 @@ const insertColumns = [...COLUMNS.map(([c]) => c), ...DIMENSIONS, 'stock'];
 const insertValues = [
   ...COLUMNS.map(([, k, kind, dflt]) => (dflt ? `coalesce(${expr(k, kind)}, ${dflt})` : expr(k, kind))),
   ...DIMENSIONS.map((d) => `(r.x->'dimensions'->>'${d}')::numeric`),
-  `coalesce((r.p->>'productStock')::int, 0)`,
+  `coalesce((r.st->>'productStock')::int, 0)`,
 ];
 const INSERT_SQL = `
   insert into products (store_id, ${insertColumns.join(', ')})
   select $1::uuid, ${insertValues.join(', ')}
-  from jsonb_to_recordset($2::jsonb) as r(i int, x jsonb, p jsonb)
+  from jsonb_to_recordset($2::jsonb) as r(i int, x jsonb, st jsonb)
   order by r.i
   on conflict do nothing
   returning id, external_id`;
@@ -70,14 +70,15 @@ const INSERT_SQL = `
 const setClauses = [
   ...COLUMNS.map(([c, k, kind]) => `${c} = case when r.x ? '${k}' then ${expr(k, kind)} else p.${c} end`),
   ...DIMENSIONS.map((d) => `${d} = case when r.x ? 'dimensions' then (r.x->'dimensions'->>'${d}')::numeric else p.${d} end`),
-  `stock = coalesce((r.p->>'productStock')::int, p.stock)`,
+  `stock = coalesce((r.st->>'productStock')::int, p.stock)`,
 ];
 const UPDATE_SQL = `
-  with r as (select * from jsonb_to_recordset($2::jsonb) as r(i int, id uuid, x jsonb, p jsonb)),
-  old as (select p.* from products p join r on p.store_id = $1::uuid and p.id = r.id for update of p)
+  with r as (select * from jsonb_to_recordset($2::jsonb) as r(i int, id uuid, x jsonb, st jsonb)),
+  old as (select p.* from products p join r on p.store_id = $1::uuid and p.id = r.id)
   update products p set ${setClauses.join(', ')}, version = p.version + 1, updated_at = now()
-  from r where p.store_id = $1::uuid and p.id = r.id and not p.has_variants
-  returning r.i, p.id, to_jsonb(p) as after, (select to_jsonb(o) from old o where o.id = p.id) as before`;
+  from r join old o on o.id = r.id
+  where p.store_id = $1::uuid and p.id = r.id and not p.has_variants
+  returning r.i, p.id, to_jsonb(p) as after, to_jsonb(o) as before`;
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
 function diff(input: Record<string, unknown>, before: Record<string, unknown>, after: Record<string, unknown>) {
@@ -100,7 +101,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   const idOf = new Map<number, string>();
 
   if (creates.length > 0) {
-    const payload = creates.map((r) => ({ i: r.rowIndex, x: r.input, p: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
+    const payload = creates.map((r) => ({ i: r.rowIndex, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
     const inserted = await tx.unsafe<{ id: string; external_id: string }[]>(INSERT_SQL, [storeId, payload as any]);
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
@@ -117,7 +118,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   }
 
   if (updates.length > 0) {
-    const payload = updates.map((r) => ({ i: r.rowIndex, id: r.id, x: r.input, p: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
+    const payload = updates.map((r) => ({ i: r.rowIndex, id: r.id, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
     try {
       updated = await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any])) as any;

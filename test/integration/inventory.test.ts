@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
+import { seedBody, seedResponses } from '../fixtures/seeds.js';
+
+const URL = '/api/v1/partner/stores/inventory';
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+async function variantProduct(store: TestStore, ext: string, variants: { sku: string; ext: string }[]) {
+  const [p] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, ${ext}, 'Parent', true) returning id`;
+  const vs = await ctx.sql`insert into product_variants (store_id, product_id, sku, external_id)
+    select ${store.storeId}, ${p.id}, v.sku, v.ext from jsonb_to_recordset(${ctx.sql.json(variants as any)}::jsonb) as v(sku text, ext text) returning id, sku`;
+  return { productId: p.id as string, variants: Object.fromEntries(vs.map((v) => [v.sku, v.id as string])) };
+}
+
+describe('PATCH /inventory (seed 002)', () => {
+  it('answers the seed example like the seed and applies the accepted rows', async () => {
+    const store = await createTestStore(ctx, 1);
+    await ctx.sql`update warehouses set client_id = '2026012714314318226016' where store_id = ${store.storeId}`;
+    const parent = await variantProduct(store, 'parent-ext', [
+      { sku: 'SKU-MRON-L', ext: '946b3ffa-5f9e-412e-acf4-eea306736e63' }, { sku: 'SKU-GRY-XL', ext: 'gry-ext' },
+    ]);
+    const [simple] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'bee2f8e5-ed8c-4b8e-97dc-208e45521909', 'SIMPLE', 'Simple') returning id`;
+
+    // The published response answers the body's rows in another order than the published body
+    // (and without its row "id: c16785c6…"): send the body the response describes.
+    const b = seedBody('002').items;
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [b[0], b[5], b[2], b[3], b[4]] } });
+    expect(res.statusCode).toBe(200);
+    const expected: any = seedResponses('002')[0];
+    // The published example repeats row 0's variant for row 3; here SKU-GRY-XL is its own variant.
+    expected.data.acceptedRows[2].externalId = 'gry-ext';
+    expect(withoutVolatile(res.json())).toEqual(withoutVolatile(expected));
+    const { data } = res.json();
+    expect(data.acceptedRows.map((r: any) => r.id)).toEqual([parent.variants['SKU-MRON-L'], simple.id, parent.variants['SKU-GRY-XL']]);
+    expect(data.batchId).toMatch(/^[0-9a-f-]{36}$/);
+    const [{ n: requested }] = await ctx.sql`select count(*)::int as n from outbox_events where store_id = ${store.storeId} and type = 'stock.update.requested'`;
+    expect(requested).toBe(3);
+
+    await waitForBatch(ctx, data.batchId);
+    const stock = await ctx.sql`
+      select coalesce(v.sku, p.sku) as sku, ws.stock from warehouse_stock ws
+      join products p on p.id = ws.product_id left join product_variants v on v.id = ws.variant_id
+      where ws.store_id = ${store.storeId} order by 1`;
+    expect(stock).toEqual([{ sku: 'SIMPLE', stock: 32 }, { sku: 'SKU-GRY-XL', stock: 200 }, { sku: 'SKU-MRON-L', stock: 55 }]);
+    const [agg] = await ctx.sql`select stock from products where id = ${parent.productId}`;
+    expect(agg.stock).toBe(255);
+    const [done] = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'stock.update.completed'`;
+    expect(done.payload.summary).toEqual({ total: 5, succeeded: 3, failed: 2 });
+  });
+
+  it('refuses unknown externalId, ambiguous items, a variant product by id, and variant stock without warehouses', async () => {
+    const store = await createTestStore(ctx, 0);
+    const parent = await variantProduct(store, 'p-ext', [{ sku: 'V-1', ext: 'v-ext' }]);
+    await ctx.sql`insert into products (store_id, external_id, sku, name, stock) values (${store.storeId}, 's-ext', 'S-1', 'S', 1)`;
+    const items = [
+      { externalId: 'nope', stock: 1 },
+      { sku: 'S-1', id: parent.productId, stock: 1 },
+      { id: parent.productId, stock: 3 },
+      { sku: 'V-1', stock: 3 },
+      { sku: 'S-1', warehouses: ['wh_x'], stock: 2 },
+      { sku: 'S-1', stock: 8 },
+    ];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items } });
+    const { data } = res.json();
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'INV_003'], [1, 'INV_004'], [2, 'INV_005'], [3, 'WHS_005'], [4, 'WHS_002']]);
+    expect(data.errors[0]).toMatchObject({ externalId: 'nope', message: 'Invalid External ID' });
+    await waitForBatch(ctx, data.batchId);
+    const [s] = await ctx.sql`select stock from products where store_id = ${store.storeId} and sku = 'S-1'`;
+    expect(s.stock).toBe(8);
+    const [v] = await ctx.sql`select stock from product_variants where id = ${parent.variants['V-1']}`;
+    expect(v.stock).toBe(0);
+  });
+
+  it('applies 200 concurrent updates of one SKU so that the last accepted wins', { timeout: 120000 }, async () => {
+    const store = await createTestStore(ctx, 3);
+    await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE', 'Race')`;
+    const second = await startTestWorker(ctx);
+    try {
+      const responses = await Promise.all(Array.from({ length: 200 }, (_, i) =>
+        signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [{ sku: 'RACE', stock: i + 1 }] } })));
+      const stockOf = new Map(responses.map((r, i) => [r.json().data.batchId as string, i + 1]));
+      expect(stockOf.size).toBe(200);
+      for (const id of stockOf.keys()) await waitForBatch(ctx, id);
+      const [last] = await ctx.sql`select id from batches where store_id = ${store.storeId} order by accepted_seq desc limit 1`;
+      const expected = stockOf.get(last.id)!;
+      const rows = await ctx.sql`select stock from warehouse_stock where store_id = ${store.storeId}`;
+      expect(rows.map((r) => r.stock)).toEqual([expected, expected, expected]);
+      const [p] = await ctx.sql`select stock from products where store_id = ${store.storeId}`;
+      expect(p.stock).toBe(expected * 3);
+    } finally {
+      await second.stop();
+    }
+  });
+});

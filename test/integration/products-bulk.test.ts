@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
+import { seedBody, seedResponses } from '../fixtures/seeds.js';
+
+const URL = '/api/v1/partner/stores/products/bulk';
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+describe('POST /products/bulk (seed 001)', () => {
+  it('answers the seed example with the seed response: the existing externalId is PRD_002, the new row is created', async () => {
+    const store = await createTestStore(ctx, 1);
+    // The seed's warehouse clientId and an existing product with the seed's first externalId.
+    await ctx.sql`update warehouses set client_id = '2026012714314318226016' where store_id = ${store.storeId}`;
+    await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'bace66be-47c4-4f72-868c-ad792da8b210', 'OLD-480166', 'Existing')`;
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: seedBody('001') });
+    expect(res.statusCode).toBe(200);
+    expect(withoutVolatile(res.json())).toEqual(withoutVolatile(seedResponses('001')[0]));
+    expect(res.json().data.batchId).toMatch(/^pb_/);
+
+    await waitForBatch(ctx, res.json().data.batchId);
+    const [created] = await ctx.sql`select * from products where store_id = ${store.storeId} and sku = '480167'`;
+    expect(created).toMatchObject({ external_id: '52a3bcfb-62ea-4711-a4c1-b6847a981256', stock: 23, insurance_required: false });
+    const ws = await ctx.sql`select stock from warehouse_stock where product_id = ${created.id}`;
+    expect(ws.map((w) => w.stock)).toEqual([23]);
+    const [existing] = await ctx.sql`select name, sku from products where store_id = ${store.storeId} and external_id = 'bace66be-47c4-4f72-868c-ad792da8b210'`;
+    expect(existing).toEqual({ name: 'Existing', sku: 'OLD-480166' });
+  });
+
+  it('updates the product a row names by id: only the fields sent, with audit and event', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price, description, stock)
+      values (${store.storeId}, 'e-1', 'S-1', 'Old name', 100, 'keep me', 4) returning id`;
+    const row = { id: p.id, externalId: 'e-1', sku: 'S-1', name: 'New name', price: 150, stock: 9 };
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [row] } });
+    expect(res.json().data.summary).toEqual({ total: 1, failed: 0, pending: 1 });
+    await waitForBatch(ctx, res.json().data.batchId);
+    const [after] = await ctx.sql`select name, price, description, stock, version from products where id = ${p.id}`;
+    expect(after).toMatchObject({ name: 'New name', description: 'keep me', stock: 9, version: 2 });
+    expect(Number(after.price)).toBe(150);
+    const [audit] = await ctx.sql`select action, changes from audit_events where resource_id = ${p.id}`;
+    expect(audit.action).toBe('product.updated');
+    expect(audit.changes.name).toEqual({ before: 'Old name', after: 'New name' });
+    expect(audit.changes.stock).toEqual({ before: 4, after: 9 });
+    const [event] = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'product.updated'`;
+    expect(event.payload.updatedFields.sort()).toEqual(['name', 'price', 'stock']);
+  });
+
+  it('refuses an id that is not that product (PRD_005), a sku owned by another product (PRD_003), a sku twice (PRD_004)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [a] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'a', 'SA', 'A') returning id`;
+    await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'b', 'SB', 'B')`;
+    const rows = [
+      { id: a.id, externalId: 'b', sku: 'SA', name: 'x', price: 1 },
+      { id: a.id, externalId: 'a', sku: 'SB', name: 'x', price: 1 },
+      { externalId: 'c', sku: 'SB', name: 'x', price: 1 },
+    ];
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    expect(res.json().data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'PRD_005'], [1, 'PRD_003'], [2, 'PRD_004']]);
+    const names = await ctx.sql`select name from products where store_id = ${store.storeId} order by name`;
+    expect(names.map((n) => n.name)).toEqual(['A', 'B']);
+  });
+
+  it('tracks a batch by batchId and by requestId, with paginated rows', async () => {
+    const store = await createTestStore(ctx, 0);
+    const rows = Array.from({ length: 5 }, (_, n) => ({ externalId: `t-${n}`, sku: `T-${n}`, name: `T ${n}`, price: 10 }));
+    rows.push({ externalId: 't-0', sku: 'T-X', name: 'dup', price: 1 });
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    const { batchId } = res.json().data;
+    await waitForBatch(ctx, batchId);
+    const byId = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}?page=2&limit=4` });
+    expect(byId.statusCode).toBe(200);
+    const view = byId.json();
+    expect(view.data).toMatchObject({ batchId, status: 'COMPLETED', summary: { total: 6, succeeded: 5, failed: 1, pending: 0 } });
+    expect(view.data.rows.map((r: any) => [r.rowIndex, r.status, r.code])).toEqual([[4, 'SUCCEEDED', null], [5, 'FAILED', 'PRD_004']]);
+    expect(view.data.rows[0].result).toMatchObject({ externalId: 't-4', sku: 'T-4', action: 'created' });
+    expect(view.meta.pagination).toEqual({ page: 2, limit: 4, total: 6, totalPages: 2 });
+    const byRequest = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/requests/${res.json().requestId}` });
+    expect(byRequest.json().data.batchId).toBe(batchId);
+
+    const other = await createTestStore(ctx, 0);
+    const hidden = await signedInject(ctx, other, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` });
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.json().error.code).toBe('BAT_001');
+  });
+});
