@@ -9,6 +9,8 @@ import type { Sql } from '../db/database.js';
 export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: unknown) => void) {
   const events = new EventEmitter();
   const ids = new Set<string>();
+  // Jobs are locked by the pool's id (graphile-worker 0.16+), by the worker's id before it.
+  events.on('pool:create', ({ workerPool }: { workerPool: { id: string } }) => ids.add(workerPool.id));
   events.on('worker:create', ({ worker }: { worker: { workerId: string } }) => ids.add(worker.workerId));
   const beat = async () => {
     if (ids.size > 0) {

@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createTestApp, createTestStore, signedInject, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp({ env: { WORKER_STALE_MS: '1000' } }); });
+afterAll(async () => { await ctx.close(); });
+
+/** `omni worker` in its own process, processing 5 rows per transaction so a batch takes a while. */
+function spawnWorker(): ChildProcess {
+  return spawn(process.execPath, ['bin/omni.js', 'worker'], {
+    env: {
+      ...process.env, DATABASE_URL: inject('databaseUrl'), OMNI_DATA_DIR: inject('dataDir'), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
+      BATCH_CHUNK_SIZE: '5', WORKER_STALE_MS: '1000', LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+}
+
+describe('a worker killed mid-batch', () => {
+  it('loses nothing and applies nothing twice: another worker finishes the batch', { timeout: 90000 }, async () => {
+    const store = await createTestStore(ctx, 2);
+    const products = Array.from({ length: 1000 }, (_, n) => ({ externalId: `crash-${n}`, sku: `CR-${n}`, name: `Crash ${n}`, price: 10, stock: 3 }));
+    const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products } });
+    const { batchId } = res.json().data;
+
+    const child = spawnWorker();
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const [b] = await ctx.sql`select succeeded, pending from batches where id = ${batchId}`;
+      if (b.succeeded >= 50) break;
+      if (Date.now() > deadline) throw new Error('the child worker never started the batch');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const [mid] = await ctx.sql`select succeeded, pending from batches where id = ${batchId}`;
+    expect(mid.pending).toBeGreaterThan(0);
+    const [locked] = await ctx.sql`select count(*)::int as n from graphile_worker._private_jobs where locked_by is not null`;
+    expect(locked.n).toBe(1);
+
+    // A surviving worker notices the silent one within WORKER_STALE_MS and takes its job over.
+    const worker = await startTestWorker(ctx);
+    try {
+      const batch = await waitForBatch(ctx, batchId, 60000);
+      expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 1000, failed: 0, pending: 0 });
+    } finally {
+      await worker.stop();
+    }
+    const [counts] = await ctx.sql`
+      select count(*)::int as products, count(distinct external_id)::int as distinct_ids,
+        (select count(*)::int from warehouse_stock ws where ws.store_id = ${store.storeId}) as stock_rows,
+        (select count(*)::int from audit_events a where a.store_id = ${store.storeId} and a.action = 'product.created') as audits,
+        (select count(*)::int from outbox_events o where o.store_id = ${store.storeId} and o.type = 'product.created') as events,
+        (select count(*)::int from batch_rows r where r.batch_id = ${batchId} and r.status = 'SUCCEEDED') as rows_done
+      from products where store_id = ${store.storeId}`;
+    expect(counts).toEqual({ products: 1000, distinct_ids: 1000, stock_rows: 2000, audits: 1000, events: 1000, rows_done: 1000 });
+  });
+});
