@@ -31,6 +31,10 @@ const EnvSchema = Type.Object({
   BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
   /** A worker silent for this long is presumed dead and its jobs are unlocked for others. */
   WORKER_STALE_MS: Type.Integer({ default: 30000, minimum: 1000 }),
+  /** Webhook delivery: per-attempt timeout, first retry delay (then x4 each time), attempts in all. */
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10 }),
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 20 }),
 });
 
 export type Env = Static<typeof EnvSchema>;

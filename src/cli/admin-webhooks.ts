@@ -1,4 +1,26 @@
 import type { Command } from 'commander';
+import { adminAction } from './context.js';
+import { createWebhookEndpoint, listWebhookEndpoints } from '../webhooks/endpoints.js';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 
-/** `omni admin …` commands for webhook endpoints. */
-export function registerWebhookAdmin(_admin: Command) {}
+async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['sql'], clientId: string) {
+  const [p] = await sql`select id from partners where client_id = ${clientId}`;
+  if (!p) throw new Error(`no partner with client id ${clientId}`);
+  return p.id as string;
+}
+
+/** `omni admin webhook …`: endpoints for a partner (partners can also manage their own over the API). */
+export function registerWebhookAdmin(admin: Command) {
+  const webhook = admin.command('webhook').description('webhook endpoints of partners');
+  webhook.command('add').requiredOption('--partner <partnerClientId>').requiredOption('--url <url>')
+    .option('--events <types>', `comma-separated, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`).option('--json')
+    .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key }, o) => {
+      const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
+      const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
+      if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}`);
+      const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
+      return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
+    }));
+  webhook.command('list').requiredOption('--partner <partnerClientId>').option('--json')
+    .action(adminAction<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner)) })));
+}

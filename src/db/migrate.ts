@@ -8,8 +8,8 @@ const MIGRATIONS_GLOB = fileURLToPath(new URL('../../migrations/*.sql', import.m
 const MIGRATION_LOCK = 727_001;
 
 /**
- * Brings the schema up to date: our SQL files (postgrator, tracked in
- * public.schemaversion) and graphile-worker's own schema. Safe to run from many
+ * Brings the schema up to date: graphile-worker's own schema, then our SQL
+ * files (postgrator, tracked in public.schemaversion). Safe to run from many
  * processes at once: they queue on an advisory lock, and the later ones find
  * nothing left to do.
  */
@@ -23,8 +23,9 @@ export async function migrate(sql: Sql, connectionString: string): Promise<strin
       schemaTable: 'schemaversion',
       execQuery: async (query: string) => ({ rows: await conn.unsafe(query) }),
     });
-    const applied = await postgrator.migrate();
+    // The queue's schema first: our migrations use it (e.g. webhook fan-out enqueues jobs).
     await runWorkerMigrations({ connectionString, logger: undefined });
+    const applied = await postgrator.migrate();
     return applied.map((m) => m.filename);
   } finally {
     await conn`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});

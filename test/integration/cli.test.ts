@@ -32,7 +32,12 @@ async function omniJson(...args: string[]) {
 describe('omni admin CLI', () => {
   it('creates a partner and a store whose credentials work against the API', async () => {
     const partner = await omniJson('admin', 'partner', 'create', '--name', 'CLI Partner', '--webhook-url', 'https://example.test/hook');
-    expect(Object.keys(partner).sort()).toEqual(['partnerClientId', 'partnerSecret']);
+    expect(Object.keys(partner).sort()).toEqual(['partnerClientId', 'partnerSecret', 'webhookEndpointId', 'webhookSecret']);
+    expect(partner.webhookSecret).toMatch(/^whsec_/);
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', partner.partnerClientId, '--url', 'https://example.test/stock', '--events', 'stock.update.completed');
+    expect(hook).toMatchObject({ url: 'https://example.test/stock', eventTypes: ['stock.update.completed'] });
+    const hooks = await omniJson('admin', 'webhook', 'list', '--partner', partner.partnerClientId);
+    expect(hooks.endpoints.map((e: any) => e.id).sort()).toEqual([partner.webhookEndpointId, hook.id].sort());
     const store = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'CLI Store', '--warehouses', '3');
     expect(Object.keys(store).sort()).toEqual(['storeClientId', 'storeToken', 'warehouses']);
     expect(store.warehouses).toHaveLength(3);

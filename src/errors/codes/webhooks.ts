@@ -1,5 +1,8 @@
 import type { ErrorDefinitions } from '../types.js';
 
-/** Codes of this domain; each code is defined once in the whole catalogue. */
+/** Webhook endpoints and deliveries (Partner API). */
 export const webhookErrors = {
+  WHK_001: { status: 404, message: 'Webhook endpoint not found', hint: 'List your endpoints with GET /api/v1/partner/webhooks/endpoints' },
+  WHK_002: { status: 404, message: 'Webhook delivery not found', hint: 'List deliveries with GET /api/v1/partner/webhooks/deliveries' },
+  WHK_003: { status: 400, message: 'Webhook URL not allowed', hint: 'Use an absolute http(s) URL without credentials' },
 } satisfies ErrorDefinitions;

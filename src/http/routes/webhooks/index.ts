@@ -1,5 +1,84 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
+import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
+import { createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints } from '../../../webhooks/endpoints.js';
+import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 
-/** Routes of this area; each handler parses, calls its domain service and renders the envelope. */
-export async function webhooksRoutes(_app: FastifyInstance, _deps: AppDeps) {}
+const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
+const Endpoint = Type.Object({
+  id: Type.String(), url: Type.String(), eventTypes: Type.Array(Type.String(), { description: 'empty: every event type' }),
+  enabled: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }),
+});
+const Attempt = Type.Object({
+  attempt: Type.Integer(), statusCode: Type.Union([Type.Integer(), Type.Null()]), latencyMs: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()]), attemptedAt: Type.String(),
+});
+const Delivery = Type.Object({
+  id: Type.String({ format: 'uuid' }), endpointId: Type.String(), eventId: Type.String({ format: 'uuid', description: 'also the webhook-id header' }),
+  eventType: Type.String(), status: Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s))),
+  attempts: Type.Integer(), nextAttemptAt: Type.Union([Type.String(), Type.Null()]), lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]),
+  attemptLog: Type.Array(Attempt),
+});
+const signing = 'Deliveries are POSTed as {type, timestamp, data} and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart; WEBHOOK_MAX_ATTEMPTS attempts).';
+
+/** Webhook endpoints and deliveries of the signed-in partner. */
+export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey }: AppDeps) {
+  app.post('/api/v1/partner/webhooks/endpoints', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'Register a webhook endpoint', description: `${signing} The secret is returned once, in this response.`,
+      body: Type.Object({
+        url: Type.String({ format: 'uri', maxLength: 2048 }),
+        eventTypes: Type.Optional(Type.Array(EventType, { uniqueItems: true, description: 'omit for every event type' })),
+      }, { additionalProperties: false }),
+      response: { 201: Envelope(Type.Object({ ...Endpoint.properties, secret: Type.String({ description: 'whsec_…; shown once' }) })), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { url: string; eventTypes?: string[] };
+    const created = await createWebhookEndpoint(sql, encryptionKey, request.partner!.partnerId, body);
+    return reply.code(201).send(ok(reply, 'Webhook endpoint created', created));
+  });
+
+  app.get('/api/v1/partner/webhooks/endpoints', {
+    config: { auth: 'partner' },
+    schema: { tags: ['webhooks'], summary: 'Active webhook endpoints', response: { 200: Envelope(Type.Array(Endpoint)), ...errorResponses } },
+  }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId)));
+
+  app.delete('/api/v1/partner/webhooks/endpoints/:endpointId', {
+    config: { auth: 'partner' },
+    schema: { tags: ['webhooks'], summary: 'Disable a webhook endpoint', params: Type.Object({ endpointId: Type.String({ maxLength: 100 }) }), response: { 200: Envelope(Endpoint), ...errorResponses } },
+  }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
+    await disableWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
+
+  app.get('/api/v1/partner/webhooks/deliveries', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'Deliveries, most recent first, with every attempt',
+      querystring: Type.Object({
+        status: Type.Optional(Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s)))),
+        eventType: Type.Optional(EventType),
+        page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+      }, { additionalProperties: false }),
+      response: { 200: Envelope(Type.Array(Delivery)), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const q = request.query as { status?: string; eventType?: string; page: number; limit: number };
+    const { total, items } = await listDeliveries(sql, request.partner!.partnerId, q);
+    return ok(reply, 'Webhook deliveries retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+  });
+
+  app.post('/api/v1/partner/webhooks/deliveries/:deliveryId/redeliver', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'Send a delivery again now', params: Type.Object({ deliveryId: Type.String({ format: 'uuid' }) }),
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String() })), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { deliveryId } = request.params as { deliveryId: string };
+    await sql.begin((tx) => redeliver(tx, request.partner!.partnerId, deliveryId));
+    return reply.code(202).send(ok(reply, 'Redelivery scheduled', { deliveryId }, { dispatch: true }));
+  });
+}

@@ -1,0 +1,58 @@
+import { Webhook } from 'standardwebhooks';
+import type { Sql } from '../db/database.js';
+import type { Config } from '../config.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+import { endpointSecret } from './endpoints.js';
+import { retryDelayMs } from './event-types.js';
+
+/**
+ * One delivery attempt: POST {type, timestamp, data} signed with the Standard
+ * Webhooks scheme (webhook-id = the event id, stable across attempts, so the
+ * receiver can deduplicate). Every attempt is recorded; a failure schedules the
+ * next attempt with exponential backoff until WEBHOOK_MAX_ATTEMPTS.
+ */
+export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string) {
+  const [d] = await sql<any[]>`
+    select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, o.type, o.payload, o.created_at
+    from webhook_deliveries d
+    join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
+    join outbox_events o on o.id = d.event_id
+    where d.partner_id = ${partnerId} and d.id = ${deliveryId}`;
+  if (!d || d.status === 'SUCCEEDED' || d.status === 'EXHAUSTED') return;
+
+  const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), data: d.payload });
+  const sentAt = new Date();
+  const signature = new Webhook(endpointSecret(d.secret_ciphertext, key)).sign(d.event_id, sentAt, body);
+  const started = performance.now();
+  let statusCode: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(d.url, {
+      method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(config.WEBHOOK_TIMEOUT_MS),
+      headers: {
+        'content-type': 'application/json', 'user-agent': 'Omni-Webhooks/1',
+        'webhook-id': d.event_id, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': signature,
+      },
+    });
+    statusCode = res.status;
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+  } catch (err) {
+    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  const attempt = d.attempts + 1;
+  const ok = error === null;
+  const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
+  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt, config.WEBHOOK_RETRY_BASE_MS));
+
+  await sql.begin(async (tx) => {
+    await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error)
+             values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error})`;
+    await tx`update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
+               status = ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
+               delivered_at = ${ok ? new Date() : null}
+             where partner_id = ${partnerId} and id = ${deliveryId}`;
+    if (nextAt) await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { runAt: nextAt, maxAttempts: 5 });
+  });
+}

@@ -1,0 +1,36 @@
+import type { Queryable, Transaction } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+
+export interface DeliveryFilter { status?: string; eventType?: string; page: number; limit: number }
+
+/** A partner's deliveries, most recent first, each with its attempts. */
+export async function listDeliveries(sql: Queryable, partnerId: string, f: DeliveryFilter) {
+  const where = sql`d.partner_id = ${partnerId}
+    ${f.status ? sql`and d.status = ${f.status}` : sql``}
+    ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}`;
+  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from webhook_deliveries d where ${where}`;
+  const rows = await sql<any[]>`
+    select d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
+        'latencyMs', a.latency_ms, 'error', a.error, 'attemptedAt', a.attempted_at) order by a.attempt)
+      from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log
+    from webhook_deliveries d where ${where}
+    order by d.created_at desc, d.id limit ${f.limit} offset ${(f.page - 1) * f.limit}`;
+  return {
+    total,
+    items: rows.map((d) => ({
+      id: d.id, endpointId: d.endpoint_id, eventId: d.event_id, eventType: d.event_type, status: d.status, attempts: d.attempts,
+      nextAttemptAt: d.next_attempt_at?.toISOString() ?? null, lastStatusCode: d.last_status_code, lastError: d.last_error,
+      createdAt: d.created_at.toISOString(), deliveredAt: d.delivered_at?.toISOString() ?? null, attemptLog: d.attempt_log,
+    })),
+  };
+}
+
+/** Sends a delivery again now, whatever its state; the attempt count goes on from where it was. */
+export async function redeliver(tx: Transaction, partnerId: string, deliveryId: string) {
+  const [d] = await tx`
+    update webhook_deliveries set status = 'PENDING', next_attempt_at = now(), attempt_base = attempts
+    where partner_id = ${partnerId} and id = ${deliveryId} returning id`;
+  if (!d) throw new AppError('WHK_002', { deliveryId });
+  await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { maxAttempts: 5 });
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { open, seal } from '../auth/secret-box.js';
+import { AppError } from '../errors/app-error.js';
+
+export interface WebhookEndpoint { id: string; url: string; eventTypes: string[]; enabled: boolean; createdAt: string }
+
+const newEndpointId = () => `we_${randomBytes(9).toString('base64url')}`;
+/** Standard Webhooks secrets: "whsec_" + base64 of 24 random bytes. */
+const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+
+function checkUrl(url: string) {
+  let parsed: URL;
+  try { parsed = new URL(url); } catch { throw new AppError('WHK_003', { url }); }
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) throw new AppError('WHK_003', { url });
+}
+
+const view = (r: any): WebhookEndpoint => ({ id: r.id, url: r.url, eventTypes: r.event_types, enabled: r.enabled, createdAt: r.created_at.toISOString() });
+
+/** Registers an endpoint; the signing secret is returned here once and stored sealed. */
+export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partnerId: string, input: { url: string; eventTypes?: string[] }) {
+  checkUrl(input.url);
+  const secret = newSecret();
+  const [row] = await sql`
+    insert into webhook_endpoints (partner_id, id, url, secret_ciphertext, event_types)
+    values (${partnerId}, ${newEndpointId()}, ${input.url}, ${seal(secret, key)}, ${input.eventTypes ?? []})
+    returning *`;
+  return { ...view(row), secret };
+}
+
+export async function listWebhookEndpoints(sql: Queryable, partnerId: string): Promise<WebhookEndpoint[]> {
+  const rows = await sql`select * from webhook_endpoints where partner_id = ${partnerId} and enabled order by created_at`;
+  return rows.map(view);
+}
+
+/** Disables an endpoint: its past deliveries stay readable, no new ones are made. */
+export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, id: string) {
+  const [row] = await sql`update webhook_endpoints set enabled = false where partner_id = ${partnerId} and id = ${id} and enabled returning *`;
+  if (!row) throw new AppError('WHK_001', { endpointId: id });
+  return view(row);
+}
+
+export function endpointSecret(sealed: string, key: Buffer) {
+  return open(sealed, key);
+}

@@ -1,0 +1,127 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { Webhook } from 'standardwebhooks';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { startTestWorker } from '../helpers/worker.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
+
+interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
+
+/** A real receiver on 127.0.0.1 that verifies signatures and fails the first `failFirst` requests. */
+async function receiver(failFirst: number) {
+  const received: Received[] = [];
+  let secret = '';
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const headers = req.headers as Record<string, string>;
+      let verified = false;
+      let payload: unknown;
+      try { payload = new Webhook(secret).verify(body, headers); verified = true; } catch { verified = false; }
+      received.push({ headers, body, verified, payload });
+      res.statusCode = received.length <= failFirst ? 500 : 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  return { url, received, setSecret: (s: string) => { secret = s; }, close: () => new Promise((r) => server.close(r)) };
+}
+
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => {
+  ctx = await createTestApp({ env: { WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000' } });
+  worker = await startTestWorker(ctx);
+});
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+async function register(store: TestStore, url: string, eventTypes?: string[]) {
+  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/webhooks/endpoints', partnerOnly: true, body: { url, eventTypes } });
+  expect(res.statusCode).toBe(201);
+  return res.json().data as { id: string; secret: string };
+}
+
+async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const deliveryOf = (endpointId: string, status: string) => until(async () => {
+  const [d] = await ctx.sql`select * from webhook_deliveries where endpoint_id = ${endpointId} and status = ${status}`;
+  return d;
+});
+
+describe('webhooks', () => {
+  it('signs deliveries (Standard Webhooks), retries the failed attempts and records each one', async () => {
+    const rx = await receiver(2);
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, rx.url, ['catalog.sync.completed']);
+      rx.setSecret(endpoint.secret);
+      const res = await signedInject(ctx, store, {
+        method: 'POST', url: '/api/v1/partner/stores/catalog/sync',
+        body: { products: [{ externalId: 'w-1', sku: 'W-1', name: 'Hooked', price: 5 }] },
+      });
+      const delivery = await deliveryOf(endpoint.id, 'SUCCEEDED');
+      expect(delivery.attempts).toBe(3);
+      expect(rx.received).toHaveLength(3);
+      expect(rx.received.every((r) => r.verified)).toBe(true);
+      // One event, three attempts: the same webhook-id every time.
+      expect(new Set(rx.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+      expect(rx.received[2].payload).toMatchObject({ type: 'catalog.sync.completed', data: { batchId: res.json().data.batchId, summary: { total: 1, succeeded: 1, failed: 0 } } });
+      const attempts = await ctx.sql`select attempt, status_code from webhook_attempts where delivery_id = ${delivery.id} order by attempt`;
+      expect(attempts.map((a) => [a.attempt, a.status_code])).toEqual([[1, 500], [2, 500], [3, 204]]);
+
+      const list = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/webhooks/deliveries?status=SUCCEEDED', partnerOnly: true });
+      expect(list.json().data[0]).toMatchObject({ id: delivery.id, eventType: 'catalog.sync.completed', attempts: 3 });
+      expect(list.json().data[0].attemptLog.map((a: any) => a.statusCode)).toEqual([500, 500, 204]);
+    } finally { await rx.close(); }
+  });
+
+  it('fails verification with another secret, and sends nothing for unsubscribed types', async () => {
+    const rx = await receiver(0);
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, rx.url, ['product.updated']);
+      rx.setSecret(`whsec_${Buffer.alloc(24, 7).toString('base64')}`);
+      await ctx.sql.begin((tx) => emitEvents(tx, [
+        { partnerId: store.partnerId, storeId: store.storeId, type: 'product.created', payload: { id: 'x' } },
+        { partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { id: 'y' } },
+      ]));
+      await deliveryOf(endpoint.id, 'SUCCEEDED');
+      expect(rx.received).toHaveLength(1);
+      expect(rx.received[0].verified).toBe(false);
+      expect(JSON.parse(rx.received[0].body)).toMatchObject({ type: 'product.updated', data: { id: 'y' } });
+    } finally { await rx.close(); }
+  });
+
+  it('gives up after WEBHOOK_MAX_ATTEMPTS, and delivers again on request', async () => {
+    const rx = await receiver(3);
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, rx.url);
+      rx.setSecret(endpoint.secret);
+      await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'stock.update.completed', payload: { n: 1 } }]));
+      const exhausted = await deliveryOf(endpoint.id, 'EXHAUSTED');
+      expect(exhausted.attempts).toBe(3);
+      const res = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/webhooks/deliveries/${exhausted.id}/redeliver`, partnerOnly: true });
+      expect(res.statusCode).toBe(202);
+      const done = await deliveryOf(endpoint.id, 'SUCCEEDED');
+      expect(done.attempts).toBe(4);
+      expect(rx.received).toHaveLength(4);
+
+      const other = await createTestStore(ctx, 0);
+      const hidden = await signedInject(ctx, other, { method: 'POST', url: `/api/v1/partner/webhooks/deliveries/${exhausted.id}/redeliver`, partnerOnly: true });
+      expect(hidden.json().error.code).toBe('WHK_002');
+    } finally { await rx.close(); }
+  });
+});
