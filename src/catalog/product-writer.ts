@@ -12,6 +12,8 @@ export interface ProductWriteRow {
   rowIndex: number;
   /** create: a new product; update: the product with this id (its row was matched at accept time). */
   mode: 'create' | 'update';
+  /** Updates only: also update a product with variants (PATCH); bulk rows never do. */
+  allowVariants?: boolean;
   id?: string;
   input: Partial<SimpleProductInput>;
   placement: StockPlacement;
@@ -77,7 +79,7 @@ const UPDATE_SQL = `
   old as (select p.* from products p join r on p.store_id = $1::uuid and p.id = r.id)
   update products p set ${setClauses.join(', ')}, version = p.version + 1, updated_at = now()
   from r join old o on o.id = r.id
-  where p.store_id = $1::uuid and p.id = r.id and not p.has_variants
+  where p.store_id = $1::uuid and p.id = r.id and (not p.has_variants or (r.st->>'allowVariants')::boolean)
   returning r.i, p.id, to_jsonb(p) as after, to_jsonb(o) as before`;
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
@@ -118,7 +120,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   }
 
   if (updates.length > 0) {
-    const payload = updates.map((r) => ({ i: r.rowIndex, id: r.id, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
+    const payload = updates.map((r) => ({ i: r.rowIndex, id: r.id, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null, allowVariants: r.allowVariants ?? false } }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
     try {
       updated = await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any])) as any;

@@ -1,5 +1,85 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
+import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { storeOf } from '../../plugins/partner-auth.js';
+import { AppError } from '../../../errors/app-error.js';
+import { ProductPatchInput } from '../../../catalog/product-schema.js';
+import { updateProduct } from '../../../catalog/product-update.js';
+import { getProduct, getProductBySku, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
+import { PatchResultView, ProductListQuery, ProductView } from './schemas.js';
 
-/** Routes of this area; each handler parses, calls its domain service and renders the envelope. */
-export async function productsRoutes(_app: FastifyInstance, _deps: AppDeps) {}
+const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
+const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!m) throw new AppError('PRD_013', { ifMatch: header });
+  return Number(m[1]);
+}
+
+/** Single products: the synchronous PATCH of seed 003 and the reads. */
+export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
+  app.patch('/api/v1/partner/stores/products/:productId', {
+    config: { auth: 'store' },
+    schema: {
+      tags: ['products'], summary: 'Update one product (synchronous PATCH)',
+      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010.',
+      params: ProductId,
+      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3"' })) }),
+      body: ProductPatchInput,
+      response: { 200: Envelope(PatchResultView), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const principal = storeOf(request);
+    const result = await updateProduct(sql, {
+      storeId: principal.storeId, partnerId: principal.partnerId, partnerClientId: principal.partnerClientId, requestId: request.id,
+      expectedVersion: parseIfMatch(request.headers['if-match'] as string | undefined),
+    }, (request.params as { productId: string }).productId, request.body as ProductPatchInput);
+    reply.header('etag', `"${result.version}"`);
+    const { version: _v, ...data } = result;
+    return ok(reply, 'Product updated successfully', data);
+  });
+
+  app.get('/api/v1/partner/stores/products/sku/:sku', {
+    config: { auth: 'store' },
+    schema: {
+      tags: ['products'], summary: 'One product by SKU (a variant SKU finds its product)',
+      params: Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }) }), querystring: VariantActive,
+      response: { 200: Envelope(ProductView), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { sku } = request.params as { sku: string };
+    const product = await getProductBySku(sql, storeOf(request).storeId, sku, (request.query as { isVariantActive?: boolean }).isVariantActive);
+    if (!product) throw new AppError('PRD_001', { sku });
+    reply.header('etag', `"${product.version}"`);
+    return ok(reply, 'Product retrieved successfully', product);
+  });
+
+  app.get('/api/v1/partner/stores/products/:productId', {
+    config: { auth: 'store' },
+    schema: {
+      tags: ['products'], summary: 'One product with its variants and per-warehouse stock',
+      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { productId } = request.params as { productId: string };
+    const product = await getProduct(sql, storeOf(request).storeId, productId, (request.query as { isVariantActive?: boolean }).isVariantActive);
+    if (!product) throw new AppError('PRD_001', { productId });
+    reply.header('etag', `"${product.version}"`);
+    return ok(reply, 'Product retrieved successfully', product);
+  });
+
+  app.get('/api/v1/partner/stores/products', {
+    config: { auth: 'store' },
+    schema: {
+      tags: ['products'], summary: "The store's products, filtered and paginated",
+      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView)), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const q = request.query as ProductQuery;
+    const { total, items } = await listProducts(sql, storeOf(request).storeId, q);
+    return ok(reply, 'Products retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+  });
+}

@@ -1,0 +1,77 @@
+import type { Queryable } from '../db/database.js';
+
+/**
+ * The full product as partners read it: every field, per-warehouse stock, and
+ * its variants with their own per-warehouse stock, built by PostgreSQL in one
+ * query (json aggregation), for one product or a page of them.
+ */
+const productJson = (sql: Queryable, variantActive: boolean | undefined) => sql`
+  json_build_object(
+    'id', p.id, 'externalId', p.external_id, 'sku', p.sku, 'name', p.name, 'description', p.description,
+    'price', p.price::float8, 'specialPrice', p.special_price::float8, 'stock', p.stock, 'weight', p.weight,
+    'dimensions', case when p.length is null and p.width is null and p.height is null then null
+      else json_build_object('length', p.length::float8, 'width', p.width::float8, 'height', p.height::float8) end,
+    'minOrder', p.min_order, 'categoryId', p.category_id, 'subCategoryId', p.sub_category_id, 'typeId', p.type_id,
+    'brandId', p.brand_id, 'barcode', p.barcode, 'hashtags', p.hashtags, 'condition', p.condition, 'photos', p.photos,
+    'officialBanners', p.official_banners, 'thumbnails', p.thumbnails, 'isPreorder', p.is_preorder,
+    'preorderPeriod', p.preorder_period, 'isArchived', p.is_archived, 'insuranceRequired', p.insurance_required,
+    'codEnabled', p.cod_enabled, 'isVerified', p.is_verified, 'hasVariants', p.has_variants, 'version', p.version,
+    'createdAt', p.created_at, 'updatedAt', p.updated_at,
+    'warehouses', coalesce((
+      select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', ws.stock) order by w.client_id)
+      from warehouse_stock ws join warehouses w on w.store_id = ws.store_id and w.id = ws.warehouse_id
+      where ws.store_id = p.store_id and ws.product_id = p.id and ws.variant_id is null), '[]'),
+    'variants', coalesce((
+      select json_agg(json_build_object(
+        'id', v.id, 'externalId', v.external_id, 'sku', v.sku, 'options', v.options, 'price', v.price::float8,
+        'specialPrice', v.special_price::float8, 'stock', v.stock, 'barcode', v.barcode, 'photos', v.photos, 'isActive', v.is_active,
+        'warehouses', coalesce((
+          select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', ws.stock) order by w.client_id)
+          from warehouse_stock ws join warehouses w on w.store_id = ws.store_id and w.id = ws.warehouse_id
+          where ws.store_id = v.store_id and ws.variant_id = v.id), '[]')
+      ) order by v.created_at, v.sku)
+      from product_variants v where v.store_id = p.store_id and v.product_id = p.id
+        ${variantActive === undefined ? sql`` : sql`and v.is_active = ${variantActive}`}), '[]')
+  )`;
+
+export async function getProduct(sql: Queryable, storeId: string, productId: string, variantActive?: boolean) {
+  const [row] = await sql<{ product: any }[]>`select ${productJson(sql, variantActive)} as product from products p where p.store_id = ${storeId} and p.id = ${productId}`;
+  return row?.product ?? null;
+}
+
+/** By SKU: a product's own SKU, or the SKU of one of its variants. */
+export async function getProductBySku(sql: Queryable, storeId: string, sku: string, variantActive?: boolean) {
+  const [row] = await sql<{ product: any }[]>`
+    select ${productJson(sql, variantActive)} as product from products p
+    where p.store_id = ${storeId} and p.id = coalesce(
+      (select id from products where store_id = ${storeId} and sku = ${sku}),
+      (select product_id from product_variants where store_id = ${storeId} and sku = ${sku}))`;
+  return row?.product ?? null;
+}
+
+export interface ProductQuery {
+  q?: string; isArchived?: boolean; isAvailableStock?: boolean; isVerified?: boolean; isVariantActive?: boolean;
+  externalId?: string; updatedSince?: string;
+  sortBy: 'createdAt' | 'updatedAt' | 'name' | 'price' | 'stock'; order: 'asc' | 'desc'; page: number; limit: number;
+}
+
+const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price', stock: 'stock' } as const;
+
+/** A page of the store's products; the order is total (id breaks ties), so pages never overlap. */
+export async function listProducts(sql: Queryable, storeId: string, q: ProductQuery) {
+  const where = sql`p.store_id = ${storeId}
+    ${q.q ? sql`and (p.name ilike ${`%${q.q}%`} or p.sku = ${q.q} or p.external_id = ${q.q})` : sql``}
+    ${q.isArchived === undefined ? sql`` : sql`and p.is_archived = ${q.isArchived}`}
+    ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and p.stock > 0` : sql`and p.stock = 0`}
+    ${q.isVerified === undefined ? sql`` : sql`and p.is_verified = ${q.isVerified}`}
+    ${q.externalId === undefined ? sql`` : sql`and p.external_id = ${q.externalId}`}
+    ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
+  const column = sql(SORT_COLUMNS[q.sortBy]);
+  const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
+  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from products p where ${where}`;
+  const rows = await sql<{ product: any }[]>`
+    select ${productJson(sql, q.isVariantActive)} as product from products p where ${where}
+    order by p.${column} ${direction} nulls last, p.id ${direction}
+    limit ${q.limit} offset ${(q.page - 1) * q.limit}`;
+  return { total, items: rows.map((r) => r.product) };
+}

@@ -1,0 +1,97 @@
+import type { Transaction } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
+import type { VariantItemInput } from './product-schema.js';
+
+interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
+
+export interface VariantSetResult {
+  created: string[];
+  updated: string[];
+  deactivated: string[];
+}
+
+/**
+ * Makes the product's variants the given set (seed 003): items match existing
+ * variants by id, then externalId, then sku, and are updated (and reactivated);
+ * unmatched items are created; variants not in the set are soft-deactivated.
+ * An empty set deactivates them all. Every check runs before any write.
+ */
+export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
+  const existing = await tx<ExistingVariant[]>`
+    select id, sku, external_id, is_active from product_variants where store_id = ${storeId} and product_id = ${productId}`;
+  const byId = new Map(existing.map((v) => [v.id, v]));
+  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
+  const bySku = new Map(existing.map((v) => [v.sku, v]));
+
+  const planned: { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }[] = [];
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const field = (f: string) => `variants.items.${index}.${f}`;
+    if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
+    seen.add(item.sku);
+    if (item.id && !byId.has(item.id)) throw new AppError('PRD_012', { field: field('id'), id: item.id });
+    const match = (item.id && byId.get(item.id)) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
+    if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
+      throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
+    }
+    const decision = placeStock(item, warehouses, 'variant');
+    if (!decision.ok) throw new AppError(decision.error.code, { field: field(decision.error.field), ...decision.error.context });
+    planned.push({ index, match: match || undefined, item, placement: decision.placement });
+  });
+
+  // SKUs and externalIds are unique per store across products and variants: an item may
+  // only reuse the keys of the variant it updates.
+  const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
+    select id, sku, external_id, 'variant' as kind from product_variants
+      where store_id = ${storeId} and (sku = any(${items.map((i) => i.sku)}) or external_id = any(${items.flatMap((i) => (i.externalId ? [i.externalId] : []))}))
+    union all
+    select id, sku, null, 'product' from products where store_id = ${storeId} and id <> ${productId} and sku = any(${items.map((i) => i.sku)})`;
+  for (const p of planned) {
+    const clash = taken.find((t) => (t.sku === p.item.sku || (p.item.externalId !== undefined && t.external_id === p.item.externalId))
+      && !(t.kind === 'variant' && t.id === p.match?.id));
+    if (clash) throw new AppError(clash.sku === p.item.sku ? 'PRD_003' : 'PRD_002', { field: `variants.items.${p.index}`, sku: p.item.sku });
+  }
+
+  const rows = planned.map((p) => ({ id: p.match?.id ?? null, x: p.item }));
+  const keep = planned.flatMap((p) => (p.match ? [p.match.id] : []));
+  const deactivated = await tx<{ sku: string }[]>`
+    update product_variants set is_active = false, updated_at = now()
+    where store_id = ${storeId} and product_id = ${productId} and is_active and id <> all(${keep}::uuid[]) returning sku`;
+  await tx`
+    update product_variants v set
+      sku = r.x->>'sku',
+      external_id = case when r.x ? 'externalId' then r.x->>'externalId' else v.external_id end,
+      options = coalesce(r.x->'options', v.options),
+      price = case when r.x ? 'price' then (r.x->>'price')::numeric else v.price end,
+      special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else v.special_price end,
+      barcode = case when r.x ? 'barcode' then r.x->>'barcode' else v.barcode end,
+      photos = case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else v.photos end,
+      is_active = true, updated_at = now()
+    from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+    where v.store_id = ${storeId} and v.id = r.id`;
+  const inserted = await tx<{ id: string; sku: string }[]>`
+    insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
+    select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),
+      (r.x->>'price')::numeric, (r.x->>'specialPrice')::numeric, r.x->>'barcode',
+      coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}')
+    from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+    returning id, sku`;
+
+  const idOfSku = new Map([...planned.flatMap((p) => (p.match ? [[p.item.sku, p.match.id] as const] : [])), ...inserted.map((v) => [v.sku, v.id] as const)]);
+  const allocations = planned.flatMap((p) => (p.placement.kind === 'warehouses'
+    ? p.placement.allocations.map((a) => ({ variant_id: idOfSku.get(p.item.sku)!, warehouse_id: a.warehouseId, stock: a.stock })) : []));
+  if (allocations.length > 0) {
+    await tx`
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
+      select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock
+      from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(variant_id uuid, warehouse_id uuid, stock int)
+      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
+  }
+  const insertedSkus = new Set(inserted.map((v) => v.sku));
+  return {
+    created: [...insertedSkus],
+    updated: planned.filter((p) => p.match).map((p) => p.item.sku),
+    deactivated: deactivated.map((d) => d.sku),
+  };
+}

@@ -1,0 +1,44 @@
+import { Type } from '@sinclair/typebox';
+
+const N = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Str = Type.String();
+const WarehouseStock = Type.Object({ clientId: Str, name: Str, stock: Type.Integer() });
+
+export const VariantView = Type.Object({
+  id: Type.String({ format: 'uuid' }), externalId: N(Str), sku: Str, options: Type.Record(Str, Str),
+  price: N(Type.Number()), specialPrice: N(Type.Number()), stock: Type.Integer({ description: 'sum of its warehouse rows' }),
+  barcode: N(Str), photos: Type.Array(Str), isActive: Type.Boolean(), warehouses: Type.Array(WarehouseStock),
+});
+
+export const ProductView = Type.Object({
+  id: Type.String({ format: 'uuid' }), externalId: N(Str), sku: N(Str), name: Str, description: N(Str),
+  price: N(Type.Number()), specialPrice: N(Type.Number()),
+  stock: Type.Integer({ description: 'product-level stock (store without warehouses) or the sum of warehouse rows' }),
+  weight: N(Type.Integer()), dimensions: N(Type.Object({ length: N(Type.Number()), width: N(Type.Number()), height: N(Type.Number()) })),
+  minOrder: Type.Integer(), categoryId: N(Str), subCategoryId: N(Str), typeId: N(Str), brandId: N(Str), barcode: N(Str),
+  hashtags: Type.Array(Str), condition: Str, photos: Type.Array(Str), officialBanners: Type.Array(Str), thumbnails: Type.Array(Str),
+  isPreorder: Type.Boolean(), preorderPeriod: Type.Integer(), isArchived: Type.Boolean(), insuranceRequired: Type.Boolean(),
+  codEnabled: Type.Boolean(), isVerified: Type.Boolean(), hasVariants: Type.Boolean(),
+  version: Type.Integer({ description: 'also the ETag; send it as If-Match to PATCH safely' }),
+  createdAt: Str, updatedAt: Str,
+  warehouses: Type.Array(WarehouseStock, { description: "a simple product's stock per warehouse" }),
+  variants: Type.Array(VariantView),
+});
+
+export const PatchResultView = Type.Object({
+  id: Type.String({ format: 'uuid' }), externalId: N(Str), hasVariants: Type.Boolean(),
+  updatedFields: Type.Array(Str, { description: 'the fields whose value changed' }),
+});
+
+const Bool = Type.Boolean();
+export const ProductListQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 255, description: 'name contains (case-insensitive), or exact sku / externalId' })),
+  isArchived: Type.Optional(Bool), isAvailableStock: Type.Optional(Type.Boolean({ description: 'stock > 0 (true) or = 0 (false)' })),
+  isVerified: Type.Optional(Bool), isVariantActive: Type.Optional(Type.Boolean({ description: 'only active (true) or inactive (false) variants in each product' })),
+  externalId: Type.Optional(Type.String({ maxLength: 255 })),
+  updatedSince: Type.Optional(Type.String({ format: 'date-time' })),
+  sortBy: Type.Union(['createdAt', 'updatedAt', 'name', 'price', 'stock'].map((s) => Type.Literal(s)), { default: 'createdAt' }),
+  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+}, { additionalProperties: false });

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { seedBody, seedResponses } from '../fixtures/seeds.js';
+import { withoutVolatile } from '../helpers/worker.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const patch = (store: TestStore, id: string, body: unknown, headers?: Record<string, string>) =>
+  signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/stores/products/${id}`, body, headers });
+
+async function simpleProduct(store: TestStore, sku = 'P-1', extra: Record<string, unknown> = {}) {
+  const [p] = await ctx.sql`insert into products ${ctx.sql({ store_id: store.storeId, external_id: `ext-${sku}`, sku, name: 'Product', price: 100, ...extra })} returning id`;
+  return p.id as string;
+}
+
+const stockRows = (productId: string) => ctx.sql`
+  select coalesce(v.sku, '-') as variant, w.client_id, ws.stock from warehouse_stock ws
+  join warehouses w on w.id = ws.warehouse_id left join product_variants v on v.id = ws.variant_id
+  where ws.product_id = ${productId} order by 1, 2`;
+const productRow = async (id: string) => (await ctx.sql`select * from products where id = ${id}`)[0];
+
+describe('PATCH /products/{productId} (seed 003)', () => {
+  it('updates the fields sent and lists those that changed, like the seed example', async () => {
+    const store = await createTestStore(ctx, 0);
+    const body = seedBody('003');
+    const id = await simpleProduct(store, '480166', {
+      name: body.name, description: body.description, price: body.price, weight: body.weight, stock: body.stock,
+      length: 12, width: 12, height: 10, min_order: 1, category_id: body.categoryId, sub_category_id: body.subCategoryId,
+      type_id: body.typeId, hashtags: body.hashtags, photos: body.photos, insurance_required: false, cod_enabled: false,
+    });
+    const res = await patch(store, id, body);
+    expect(res.statusCode).toBe(200);
+    const expected: any = seedResponses('003')[0];
+    expected.data.hasVariants = false; // the published example's product had variants
+    expected.data.updatedFields = ['minOrder', 'insuranceRequired', 'codEnabled'];
+    const got = res.json();
+    expect(withoutVolatile({ ...got, data: { ...got.data, externalId: expected.data.externalId } })).toEqual(withoutVolatile(expected));
+    expect(res.headers.etag).toBe('"2"');
+    const row = await productRow(id);
+    expect(row).toMatchObject({ min_order: 5, insurance_required: true, cod_enabled: true, version: 2, stock: 122 });
+    const [audit] = await ctx.sql`select actor, changes from audit_events where resource_id = ${id} and action = 'product.updated'`;
+    expect(audit.actor).toBe(store.partnerClientId);
+    expect(audit.changes.minOrder).toEqual({ before: 1, after: 5 });
+    const [event] = await ctx.sql`select payload from outbox_events where type = 'product.updated' and payload->>'id' = ${id}`;
+    expect(event.payload.updatedFields).toEqual(['minOrder', 'insuranceRequired', 'codEnabled']);
+  });
+
+  it('on a store with 0 warehouses: stock on the product, warehouses refused and nothing written', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store);
+    expect((await patch(store, id, { stock: 9 })).statusCode).toBe(200);
+    expect((await productRow(id)).stock).toBe(9);
+    const refused = await patch(store, id, { name: 'Renamed', warehouses: [{ clientId: 'wh_x', stock: 1 }] });
+    expect(refused.json().error).toMatchObject({ code: 'WHS_002', details: { context: { field: 'warehouses' } } });
+    expect(await productRow(id)).toMatchObject({ name: 'Product', stock: 9 });
+  });
+
+  it('on a store with 1 warehouse: stock and warehouses both land on its row', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [w] = store.warehouses;
+    const id = await simpleProduct(store);
+    await patch(store, id, { stock: 7 });
+    expect(await stockRows(id)).toEqual([{ variant: '-', client_id: w.clientId, stock: 7 }]);
+    await patch(store, id, { warehouses: [{ clientId: w.clientId, stock: 3 }] });
+    expect(await stockRows(id)).toEqual([{ variant: '-', client_id: w.clientId, stock: 3 }]);
+    expect((await productRow(id)).stock).toBe(3);
+  });
+
+  it('on a store with 3 warehouses: stock to every one, warehouses to the listed ones; bad input writes nothing', async () => {
+    const store = await createTestStore(ctx, 3);
+    const [w1, w2, w3] = store.warehouses.map((w) => w.clientId).sort();
+    const id = await simpleProduct(store);
+    await patch(store, id, { stock: 4 });
+    await patch(store, id, { warehouses: [{ clientId: w2, stock: 10 }] });
+    expect((await stockRows(id)).map((r) => [r.client_id, r.stock])).toEqual([[w1, 4], [w2, 10], [w3, 4]]);
+    expect((await productRow(id)).stock).toBe(18);
+    const unknown = await patch(store, id, { name: 'X', warehouses: [{ clientId: w1, stock: 1 }, { clientId: 'wh_nope', stock: 1 }] });
+    expect(unknown.json().error).toMatchObject({ code: 'WHS_003', details: { context: { clientIds: ['wh_nope'] } } });
+    const both = await patch(store, id, { stock: 1, warehouses: [{ clientId: w1, stock: 1 }] });
+    expect(both.json().error.code).toBe('WHS_001');
+    const empty = await patch(store, id, { warehouses: [] });
+    expect(empty.json().error.code).toBe('VAL_001');
+    expect((await stockRows(id)).map((r) => r.stock)).toEqual([4, 10, 4]);
+    expect((await productRow(id)).name).toBe('Product');
+  });
+
+  it('converts a simple product to variants and back, keeping aggregates equal to the warehouse rows', async () => {
+    const store = await createTestStore(ctx, 2);
+    const [w1, w2] = store.warehouses.map((w) => w.clientId).sort();
+    const id = await simpleProduct(store);
+    await patch(store, id, { stock: 3 });
+    const toVariants = await patch(store, id, { variants: { items: [
+      { sku: 'V-R', options: { Colour: 'Red' }, price: 10, stock: 2 },
+      { sku: 'V-B', options: { Colour: 'Blue' }, price: 12, warehouses: [{ clientId: w1, stock: 5 }] },
+    ] } });
+    expect(toVariants.json().data).toMatchObject({ hasVariants: true, updatedFields: ['variants'] });
+    expect((await stockRows(id)).map((r) => [r.variant, r.client_id, r.stock])).toEqual([['V-B', w1, 5], ['V-R', w1, 2], ['V-R', w2, 2]]);
+    expect(await productRow(id)).toMatchObject({ has_variants: true, stock: 9 });
+    const variants = await ctx.sql`select sku, stock, is_active, options from product_variants where product_id = ${id} order by sku`;
+    expect(variants.map((v) => [v.sku, v.stock, v.is_active, v.options.Colour])).toEqual([['V-B', 5, true, 'Blue'], ['V-R', 4, true, 'Red']]);
+
+    const restricted = await patch(store, id, { price: 5 });
+    expect(restricted.json().error).toMatchObject({ code: 'PRD_011', details: { context: { field: 'price' } } });
+
+    await patch(store, id, { variants: { items: [{ sku: 'V-R', price: 11 }] } });
+    const after = await ctx.sql`select sku, is_active, price::float8 as price from product_variants where product_id = ${id} order by sku`;
+    expect(after).toEqual([{ sku: 'V-B', is_active: false, price: 12 }, { sku: 'V-R', is_active: true, price: 11 }]);
+    expect((await productRow(id)).stock).toBe(4);
+
+    const toSimple = await patch(store, id, { variants: { items: [] }, price: 20, stock: 6 });
+    expect(toSimple.json().data.hasVariants).toBe(false);
+    expect(await productRow(id)).toMatchObject({ has_variants: false, stock: 12 });
+    const [{ active }] = await ctx.sql`select count(*) filter (where is_active)::int as active from product_variants where product_id = ${id}`;
+    expect(active).toBe(0);
+
+    const back = await patch(store, id, { variants: { items: [{ sku: 'V-B', warehouses: [{ clientId: w2, stock: 1 }] }] } });
+    expect(back.json().data.hasVariants).toBe(true);
+    expect(await productRow(id)).toMatchObject({ has_variants: true, stock: 6 });
+  });
+
+  it('refuses variant stock on a store without warehouses, and writes nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store);
+    const res = await patch(store, id, { name: 'Changed', variants: { items: [{ sku: 'V-1', price: 5, stock: 3 }] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'WHS_005', details: { context: { field: 'variants.items.0.stock' } } });
+    expect(await productRow(id)).toMatchObject({ name: 'Product', has_variants: false });
+    const [{ n }] = await ctx.sql`select count(*)::int as n from product_variants where product_id = ${id}`;
+    expect(n).toBe(0);
+  });
+
+  it("answers PRD_001 for an unknown product and for another store's product alike", async () => {
+    const store = await createTestStore(ctx, 0);
+    const other = await createTestStore(ctx, 0);
+    const theirs = await simpleProduct(other);
+    const res = await patch(store, theirs, { name: 'Stolen' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('PRD_001');
+    expect((await patch(store, '00000000-0000-4000-8000-000000000000', { name: 'x' })).json().error.code).toBe('PRD_001');
+    expect((await productRow(theirs)).name).toBe('Product');
+  });
+
+  it('checks If-Match against the version, and prices against each other', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store);
+    const stale = await patch(store, id, { name: 'A' }, { 'if-match': '"7"' });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json().error.code).toBe('PRD_010');
+    const fresh = await patch(store, id, { name: 'A' }, { 'if-match': '"1"' });
+    expect(fresh.statusCode).toBe(200);
+    const prices = await patch(store, id, { specialPrice: 150 });
+    expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
+    expect((await productRow(id)).special_price).toBeNull();
+  });
+});

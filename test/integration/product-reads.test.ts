@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+
+let ctx: TestContext;
+let store: TestStore;
+let variantProductId: string;
+beforeAll(async () => {
+  ctx = await createTestApp();
+  store = await createTestStore(ctx, 2);
+  const rows = Array.from({ length: 5 }, (_, n) => ({
+    store_id: store.storeId, external_id: `r-${n}`, sku: `R-${n}`, name: `Read ${String.fromCharCode(69 - n)}`, price: 10 * (n + 1),
+    is_archived: n === 4, stock: 0,
+  }));
+  await ctx.sql`insert into products ${ctx.sql(rows)}`;
+  const [p] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'r-var', 'Variant parent', true) returning id`;
+  variantProductId = p.id;
+  const [w] = await ctx.sql`select id from warehouses where store_id = ${store.storeId} order by client_id limit 1`;
+  const [v] = await ctx.sql`insert into product_variants (store_id, product_id, sku, options) values (${store.storeId}, ${p.id}, 'RV-RED', '{"Colour":"Red"}') returning id`;
+  await ctx.sql`insert into product_variants (store_id, product_id, sku, is_active) values (${store.storeId}, ${p.id}, 'RV-OLD', false)`;
+  await ctx.sql`insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) values (${store.storeId}, ${p.id}, ${v.id}, ${w.id}, 6)`;
+});
+afterAll(async () => { await ctx.close(); });
+
+const get = (url: string, who = store) => signedInject(ctx, who, { method: 'GET', url });
+
+describe('product reads', () => {
+  it('returns one product with its variants and per-warehouse stock, by id and by a variant SKU', async () => {
+    const res = await get(`/api/v1/partner/stores/products/${variantProductId}`);
+    expect(res.statusCode).toBe(200);
+    const p = res.json().data;
+    expect(p).toMatchObject({ id: variantProductId, hasVariants: true, stock: 6, version: 1 });
+    expect(p.variants.map((v: any) => [v.sku, v.isActive, v.stock])).toEqual([['RV-RED', true, 6], ['RV-OLD', false, 0]]);
+    expect(p.variants[0].warehouses).toEqual([expect.objectContaining({ clientId: store.warehouses.map((w) => w.clientId).sort()[0], stock: 6 })]);
+    expect(res.headers.etag).toBe('"1"');
+    const bySku = await get('/api/v1/partner/stores/products/sku/RV-RED?isVariantActive=true');
+    expect(bySku.json().data.id).toBe(variantProductId);
+    expect(bySku.json().data.variants.map((v: any) => v.sku)).toEqual(['RV-RED']);
+    expect((await get('/api/v1/partner/stores/products/sku/NOPE')).json().error.code).toBe('PRD_001');
+    const other = await createTestStore(ctx, 0);
+    expect((await get(`/api/v1/partner/stores/products/${variantProductId}`, other)).statusCode).toBe(404);
+  });
+
+  it('lists with filters, sorting and stable pages', async () => {
+    const page1 = await get('/api/v1/partner/stores/products?sortBy=price&order=asc&limit=2&isArchived=false');
+    expect(page1.json().data.map((p: any) => p.sku)).toEqual(['R-0', 'R-1']);
+    expect(page1.json().meta.pagination).toEqual({ page: 1, limit: 2, total: 5, totalPages: 3 });
+    const page3 = await get('/api/v1/partner/stores/products?sortBy=price&order=asc&limit=2&page=3&isArchived=false');
+    expect(page3.json().data.map((p: any) => p.externalId)).toEqual(['r-var']);
+    const byName = await get('/api/v1/partner/stores/products?sortBy=name&order=asc&q=read');
+    expect(byName.json().data.map((p: any) => p.name)).toEqual(['Read A', 'Read B', 'Read C', 'Read D', 'Read E']);
+    const inStock = await get('/api/v1/partner/stores/products?isAvailableStock=true');
+    expect(inStock.json().data.map((p: any) => p.externalId)).toEqual(['r-var']);
+    const one = await get('/api/v1/partner/stores/products?externalId=r-2');
+    expect(one.json().data.map((p: any) => p.sku)).toEqual(['R-2']);
+    const bad = await get('/api/v1/partner/stores/products?sortBy=colour');
+    expect(bad.json().error.code).toBe('VAL_001');
+  });
+});
