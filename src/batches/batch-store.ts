@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable, Transaction } from '../db/database.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 
-export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory';
+export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory' | 'products.prices' | 'products.deletions';
 export type BatchStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
 export interface RowError {

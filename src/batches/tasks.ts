@@ -3,6 +3,8 @@ import type { AppDeps } from '../http/app.js';
 import { processBatch } from './process-batch.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
+import '../catalog/price-rows.js';
+import '../catalog/product-deletions.js';
 
 /** Background tasks of the bulk pipeline. */
 export function bulkTasks(deps: AppDeps): Record<string, Task> {

@@ -14,6 +14,8 @@ export const bulkErrors = {
   INV_003: { status: 404, message: 'Invalid External ID', hint: 'No product or variant of this store has this externalId' },
   INV_004: { status: 400, message: 'Exactly one identifier required', hint: 'Identify each item by exactly one of sku, id or externalId' },
   INV_005: { status: 400, message: 'Product has variants', hint: 'Stock of a product with variants is set on its variants: address them by sku or externalId' },
+  PRD_040: { status: 400, message: 'Product has variants', hint: 'Prices of a product with variants are set per variant: address each variant by its sku' },
+  PRD_041: { status: 400, message: 'Nothing to update', hint: 'Send price, specialPrice or both' },
   BAT_001: { status: 404, message: 'Batch not found', hint: 'Use the batchId returned when the request was accepted' },
   BAT_002: { status: 404, message: 'Request not found', hint: 'Use the requestId returned when the request was accepted' },
   IDEM_001: { status: 409, message: 'Idempotency-Key reused with a different request', hint: 'A key identifies one request: send the same body to replay it, or use a new key' },

@@ -1,15 +1,15 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, errorResponses } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
-import { idempotent } from '../../../batches/idempotency.js';
-import type { Transaction } from '../../../db/database.js';
 import { acceptProductRows, BulkProductInput, MAX_ROWS_PER_REQUEST } from '../../../catalog/product-rows.js';
 import { SimpleProductInput } from '../../../catalog/product-schema.js';
 import { acceptStockRows, InventoryItem } from '../../../inventory/stock-rows.js';
 import { bulkBody, IdempotencyHeader, ProductAccepted, RowErrorSchema, Summary } from './schemas.js';
 import { batchRoutes } from './batches.js';
+import { accept } from './accept.js';
+import { catalogMaintenanceRoutes } from './prices-deletions.js';
 
 const InventoryAccepted = Type.Object({
   summary: Summary,
@@ -22,16 +22,6 @@ const InventoryAccepted = Type.Object({
 });
 
 const rowsNote = `At most ${MAX_ROWS_PER_REQUEST} rows per request (PRD_006 above). Each row is checked at once: refused rows come back in data.errors, accepted rows are processed asynchronously; track them with GET /api/v1/partner/stores/batches/{batchId}. Send an Idempotency-Key header to make retries safe.`;
-
-/** Runs an accept service under the request's Idempotency-Key and renders the envelope. */
-async function accept(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, message: string, run: (tx: Transaction) => Promise<unknown>) {
-  const result = await idempotent(deps.sql, {
-    storeId: storeOf(request).storeId, key: request.headers['idempotency-key'] as string | undefined,
-    route: `${request.method} ${request.routeOptions.url}`, rawBody: request.rawBody,
-  }, async (tx) => ({ status: 200, body: ok(reply, message, await run(tx), { dispatch: true }) }));
-  if (result.replayed) reply.header('idempotent-replayed', 'true');
-  return reply.code(result.status).send(result.body);
-}
 
 /** The async pipeline: catalog sync, bulk products, bulk inventory, batch tracking. */
 export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
@@ -74,4 +64,5 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
     (tx) => acceptStockRows(tx, principal(request), request.id, (request.body as any).items)));
 
   await app.register(batchRoutes, deps);
+  await app.register(catalogMaintenanceRoutes, deps);
 }

@@ -1,0 +1,63 @@
+import type { Transaction } from '../db/database.js';
+import { rowError } from '../errors/app-error.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { emitEvents } from '../webhooks/outbox.js';
+import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { afterProductsChanged } from './after-products-changed.js';
+import { checkRowCount, type Principal } from './product-rows.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Accepts POST /products/deletions. Deletion is a hard delete (the product, its
+ * variants and stock rows go; the audit log keeps who deleted what, and
+ * webhooks say product.deleted): a deleted product's sku and externalId can be
+ * used again at once, as a partner re-importing a catalog expects.
+ */
+export async function acceptDeletionRows(tx: Transaction, who: Principal, requestId: string, ids: unknown[]) {
+  checkRowCount(ids.length);
+  const errors: RowError[] = [];
+  const seen = new Set<string>();
+  const candidates: { rowIndex: number; id: string }[] = [];
+  ids.forEach((id, rowIndex) => {
+    if (typeof id !== 'string' || !UUID.test(id)) {
+      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: { id: 'each value in ids must be a UUID' } }) as RowError);
+    } else if (seen.has(id.toLowerCase())) errors.push(rowError('PRD_004', { rowIndex, id }) as RowError);
+    else { seen.add(id.toLowerCase()); candidates.push({ rowIndex, id: id.toLowerCase() }); }
+  });
+  const existing = await tx<{ id: string; external_id: string | null; sku: string | null }[]>`
+    select id, external_id, sku from products where store_id = ${who.storeId} and id = any(${candidates.map((c) => c.id)}::uuid[])`;
+  const byId = new Map(existing.map((e) => [e.id, e]));
+  const accepted: { rowIndex: number; payload: unknown }[] = [];
+  const acceptedRows: Record<string, unknown>[] = [];
+  for (const c of candidates) {
+    const p = byId.get(c.id);
+    if (!p) { errors.push(rowError('PRD_001', { rowIndex: c.rowIndex, id: c.id }) as RowError); continue; }
+    accepted.push({ rowIndex: c.rowIndex, payload: { id: p.id } });
+    acceptedRows.push({ rowIndex: c.rowIndex, id: p.id, ...(p.external_id ? { externalId: p.external_id } : {}), ...(p.sku ? { sku: p.sku } : {}) });
+  }
+  errors.sort((a, b) => a.rowIndex - b.rowIndex);
+  const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.deletions', requestId, total: ids.length, accepted, rejected: errors });
+  return { batchId, summary: { total: ids.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
+}
+
+async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: { id: string } }[]): Promise<RowOutcome[]> {
+  const deleted = await tx<{ id: string; external_id: string | null; sku: string | null; name: string }[]>`
+    delete from products where store_id = ${ctx.storeId} and id = any(${rows.map((r) => r.payload.id)}::uuid[])
+    returning id, external_id, sku, name`;
+  await recordAudit(tx, deleted.map((d) => ({
+    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.deleted', resourceType: 'product',
+    resourceId: d.id, requestId: ctx.requestId, changes: { before: { externalId: d.external_id, sku: d.sku, name: d.name }, batchId: ctx.batchId },
+  })));
+  await emitEvents(tx, deleted.map((d) => ({
+    partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.deleted', payload: { id: d.id, externalId: d.external_id, sku: d.sku, batchId: ctx.batchId },
+  })));
+  await afterProductsChanged(tx, ctx.storeId, deleted.map((d) => d.id));
+  const gone = new Set(deleted.map((d) => d.id));
+  return rows.map((r) => (gone.has(r.payload.id)
+    ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.payload.id } }
+    : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Already deleted' } } }));
+}
+
+registerBatchKind('products.deletions', { process: processDeletionRows, completedEvent: 'products.deletion.completed' });

@@ -1,0 +1,46 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppDeps } from '../../app.js';
+import { Envelope, errorResponses } from '../../envelope.js';
+import { storeOf } from '../../plugins/partner-auth.js';
+import { acceptPriceRows, PriceItem } from '../../../catalog/price-rows.js';
+import { acceptDeletionRows } from '../../../catalog/product-deletions.js';
+import { Uuid } from '../../../catalog/product-schema.js';
+import { bulkBody, IdempotencyHeader, RowErrorSchema, Summary } from './schemas.js';
+import { accept } from './accept.js';
+
+const Accepted = Type.Object({
+  batchId: Type.String(),
+  summary: Summary,
+  acceptedRows: Type.Array(Type.Object({
+    rowIndex: Type.Integer(), target: Type.Optional(Type.String()), id: Type.String({ format: 'uuid' }),
+    externalId: Type.Optional(Type.String()), sku: Type.Optional(Type.String()),
+  })),
+  errors: Type.Array(RowErrorSchema),
+});
+
+/** Async price updates and deletions on the same pipeline as the bulk endpoints. */
+export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDeps) {
+  const principal = (request: FastifyRequest) => ({ storeId: storeOf(request).storeId, partnerId: storeOf(request).partnerId });
+  const pricesBody = bulkBody('items', PriceItem, 'Price changes');
+  app.patch('/api/v1/partner/stores/products/prices', {
+    config: { auth: 'store' }, validatorCompiler: pricesBody.validatorCompiler,
+    schema: {
+      tags: ['products'], summary: 'Update prices (async)',
+      description: 'Each item names a sku (a simple product or a variant) or the id of a simple product (an id of a product with variants is PRD_040), with price and/or specialPrice; specialPrice must stay below price. At most 1,000 items.',
+      headers: IdempotencyHeader, body: pricesBody.body, response: { 200: Envelope(Accepted), ...errorResponses },
+    },
+  }, (request, reply) => accept(deps, request, reply, 'Price update request accepted',
+    (tx) => acceptPriceRows(tx, principal(request), request.id, (request.body as any).items)));
+
+  const deletionsBody = bulkBody('ids', Uuid, 'Ids of the products to delete');
+  app.post('/api/v1/partner/stores/products/deletions', {
+    config: { auth: 'store' }, validatorCompiler: deletionsBody.validatorCompiler,
+    schema: {
+      tags: ['products'], summary: 'Delete products (async)',
+      description: 'Deletes the products and their variants and stock; the audit log keeps the record and a product.deleted event is sent. At most 1,000 ids.',
+      headers: IdempotencyHeader, body: deletionsBody.body, response: { 200: Envelope(Accepted), ...errorResponses },
+    },
+  }, (request, reply) => accept(deps, request, reply, 'Deletion request accepted',
+    (tx) => acceptDeletionRows(tx, principal(request), request.id, (request.body as any).ids)));
+}
