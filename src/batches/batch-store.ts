@@ -43,19 +43,22 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   const pending = input.accepted.length;
   const done = pending === 0;
   await tx`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, completed_at)
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, payload, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
-      ${input.rejected.length}, ${pending}, ${seq}, ${done ? new Date() : null})`;
-  const rows = [
-    ...input.accepted.map((a) => ({ i: a.rowIndex, s: 'PENDING', p: a.payload, c: null, m: null, d: null })),
-    ...input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({ i: rowIndex, s: 'FAILED', p: null, c: code, m: message, d: { ...ids, ...details } })),
-  ];
-  if (rows.length > 0) {
+      ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : JSON.stringify(input.accepted.map((a) => [a.rowIndex, a.payload]))},
+      ${done ? new Date() : null})`;
+  if (pending > 0) {
     await tx`
-      insert into batch_rows (store_id, batch_id, row_index, status, payload, code, message, details)
-      select ${input.storeId}::uuid, ${batchId}, r.i, r.s, r.p, r.c, r.m, r.d
-      from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, s text, p jsonb, c text, m text, d jsonb)`;
+      insert into batch_rows (store_id, batch_id, row_index, status)
+      select ${input.storeId}::uuid, ${batchId}, i, 'PENDING' from unnest(${input.accepted.map((a) => a.rowIndex)}::int[]) as i`;
+  }
+  if (input.rejected.length > 0) {
+    const rows = input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({ i: rowIndex, c: code, m: message, d: { ...ids, ...details } }));
+    await tx`
+      insert into batch_rows (store_id, batch_id, row_index, status, code, message, details)
+      select ${input.storeId}::uuid, ${batchId}, r.i, 'FAILED', r.c, r.m, r.d
+      from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, c text, m text, d jsonb)`;
   }
   if (!done) {
     // No per-store queue: batches of one store run in parallel on every worker; stock

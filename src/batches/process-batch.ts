@@ -11,6 +11,9 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
  * picks up exactly the PENDING rows and nothing is applied twice.
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
+  // The accepted rows, as stored at accept time; immutable, so read once per run.
+  const [stored] = await sql<{ payload: string | null }[]>`select payload from batches where store_id = ${storeId} and id = ${batchId}`;
+  const payloads = new Map<number, unknown>(stored?.payload ? JSON.parse(stored.payload) : []);
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {
       const [batch] = await tx<any[]>`
@@ -19,8 +22,8 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
         where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
         returning b.kind, b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id`;
       if (!batch) return false;
-      const rows = await tx<{ row_index: number; payload: any }[]>`
-        select row_index, payload from batch_rows
+      const rows = await tx<{ row_index: number }[]>`
+        select row_index from batch_rows
         where store_id = ${storeId} and batch_id = ${batchId} and status = 'PENDING'
         order by row_index limit ${chunkSize} for update`;
       if (rows.length === 0) return false;
@@ -28,7 +31,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
         storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
         requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq),
       };
-      const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, rows.map((r) => ({ rowIndex: r.row_index, payload: r.payload })));
+      const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, rows.map((r) => ({ rowIndex: r.row_index, payload: payloads.get(r.row_index) as any })));
       await recordOutcomes(tx, storeId, batchId, outcomes);
       return true;
     });

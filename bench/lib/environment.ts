@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, chmod, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Sql } from '../../src/db/database.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrate.js';
+
+/** A fresh database (embedded PostgreSQL unless DATABASE_URL is set) and the real server as a child process. */
+export interface BenchEnv {
+  sql: Sql;
+  databaseUrl: string;
+  baseUrl: string;
+  key: Buffer;
+  server: ChildProcess;
+  close(): Promise<void>;
+}
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
+});
+
+export async function startBenchEnv(): Promise<BenchEnv> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'omni-bench-'));
+  await chmod(dataDir, 0o755);
+  let adminUrl = process.env.DATABASE_URL;
+  let stopPg = async () => {};
+  if (!adminUrl) {
+    const pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres' });
+    adminUrl = pg.connectionString;
+    stopPg = pg.stop;
+  }
+  const dbName = `omni_bench_${randomBytes(4).toString('hex')}`;
+  const admin = connect(adminUrl, 1);
+  await admin.unsafe(`create database ${dbName}`);
+  const databaseUrl = adminUrl.replace(/\/[^/?]*(\?.*)?$/, `/${dbName}$1`);
+  const sql = connect(databaseUrl, 8);
+  await migrate(sql, databaseUrl);
+  const key = randomBytes(32);
+  const port = await freePort();
+  const server = spawn(process.execPath, ['bin/omni.js', 'serve'], {
+    env: {
+      ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
+      OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${baseUrl}/ready`)).ok) break; } catch { /* not up yet */ }
+    if (i > 300) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    sql, databaseUrl, baseUrl, key, server,
+    async close() {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+      await sql.end();
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+      await admin.end();
+      await stopPg();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Samples a process's resident set size every 100 ms; returns the peak so far in MiB. */
+export function watchRss(pid: number) {
+  let peakKb = 0;
+  const timer = setInterval(async () => {
+    try {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      if (kb > peakKb) peakKb = kb;
+    } catch { /* process gone */ }
+  }, 100);
+  return { peakMiB: () => Math.round(peakKb / 1024), reset: () => { peakKb = 0; }, stop: () => clearInterval(timer) };
+}
+
+export async function machine(sql: Sql) {
+  const [{ version }] = await sql<{ version: string }[]>`select version()`;
+  return { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: version.split(' on ')[0] };
+}
+
+export function percentile(sorted: number[], p: number) {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

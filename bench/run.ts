@@ -1,0 +1,67 @@
+/**
+ * npm run bench [-- --quick]: the performance targets of issues 3, 4 and 6, each
+ * measured beside its raw-PostgreSQL baseline in the same run. Writes
+ * bench/results/<timestamp>.json and .md, and the table in docs/performance.md.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createPartner } from '../src/partners/partners.js';
+import { createStore } from '../src/stores/stores.js';
+import { seedTaxonomy } from '../src/catalog/taxonomy.js';
+import { machine, startBenchEnv, watchRss } from './lib/environment.js';
+import { catalogImport } from './scenarios/catalog-import.js';
+import { stockUpdates } from './scenarios/stock-updates.js';
+import { patchLatency } from './scenarios/patch-latency.js';
+
+const quick = process.argv.includes('--quick');
+const size = quick
+  ? { products: 5000, updates: 5000, rate: 200, seconds: 5 }
+  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30 };
+
+const env = await startBenchEnv();
+const rss = watchRss(env.server.pid!);
+try {
+  await seedTaxonomy(env.sql);
+  const partner = await createPartner(env.sql, env.key, { name: 'Bench partner' });
+  const store = await createStore(env.sql, { partnerClientId: partner.partnerClientId, name: 'Bench store', warehouses: 3 });
+  const warehouses = await env.sql<{ id: string; client_id: string }[]>`select id, client_id from warehouses where store_id = ${store.storeId} order by client_id`;
+  const who = { ...partner, ...store };
+  const info = await machine(env.sql);
+  console.log(`machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.postgres}`);
+  console.log(`size: ${quick ? 'quick' : 'full'} — ${size.products} products, ${size.updates} stock updates, PATCH ${size.rate} req/s for ${size.seconds} s`);
+
+  rss.reset();
+  const imp = await catalogImport(env, who, warehouses.map((w) => w.client_id), size.products);
+  const importRss = rss.peakMiB();
+  console.log('catalog import', imp, `server peak RSS ${importRss} MiB`);
+  const stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
+  console.log('stock updates', stock);
+  const patch = await patchLatency(env, who, size.rate, size.seconds);
+  console.log('PATCH latency', patch);
+
+  const rows: [string, string, string, boolean | null][] = [
+    ['Catalog import (catalog/sync, 1,000-row requests, 4 senders)', `${imp.productsPerSecond} products/s = ${(imp.ratio * 100).toFixed(0)}% of COPY (${imp.baselinePerSecond}/s)`, '≥ 50% of COPY', imp.ratio >= 0.5],
+    ['Accept latency of a 1,000-row request', `p50 ${imp.acceptP50Ms} ms, p99 ${imp.acceptP99Ms} ms`, 'p99 ≤ 60 ms', imp.acceptP99Ms <= 60],
+    ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
+    [`PATCH product at ${patch.rate} req/s for ${patch.seconds} s`, `p50 ${patch.p50Ms} ms, p99 ${patch.p99Ms} ms (${patch.requests} requests, ${patch.non2xx} non-2xx)`, 'p50 ≤ 3 ms, p99 ≤ 15 ms', patch.p50Ms <= 3 && patch.p99Ms <= 15],
+    ['Export of the catalog (PIM)', 'not measured: the PIM export is not built yet', 'time, peak RSS', null],
+    ['Server peak RSS during the import', `${importRss} MiB`, '≤ 300 MiB', importRss <= 300],
+  ];
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const table = [
+    `Run ${new Date().toISOString()} (${quick ? 'quick' : 'full'} size) on ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.postgres}.`,
+    '', '| scenario | measured | target | met |', '| --- | --- | --- | --- |',
+    ...rows.map(([s, m, t, ok]) => `| ${s} | ${m} | ${t} | ${ok === null ? '—' : ok ? 'yes' : 'no'} |`), '',
+  ].join('\n');
+  console.log(`\n${table}`);
+  await mkdir('bench/results', { recursive: true });
+  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, serverPeakRssMiB: importRss }, stockUpdates: stock, patchLatency: patch }, null, 2));
+  await writeFile(`bench/results/${stamp}.md`, `${table}\n`);
+  if (!quick) {
+    const doc = await readFile('docs/performance.md', 'utf8');
+    const marker = '## Latest results';
+    await writeFile('docs/performance.md', `${doc.slice(0, doc.indexOf(marker) + marker.length)}\n\n${table}`);
+  }
+} finally {
+  rss.stop();
+  await env.close();
+}

@@ -1,0 +1,72 @@
+import type { Sql } from '../../src/db/database.js';
+import { TAXONOMY } from '../../src/catalog/taxonomy.js';
+import { percentile, type BenchEnv } from '../lib/environment.js';
+import { pool, signedFetch, type Credentials } from '../lib/client.js';
+
+/** A realistic product row (~880 bytes of JSON): 5 photos, hashtags, dimensions; 30% with warehouses. */
+export function generateProducts(count: number, warehouseIds: string[], prefix: string) {
+  const words = ['cotton', 'classic', 'slim', 'organic', 'premium', 'everyday', 'travel', 'outdoor', 'urban', 'soft'];
+  return Array.from({ length: count }, (_, n) => {
+    const w = (k: number) => words[(n * 7 + k) % words.length];
+    const row: Record<string, unknown> = {
+      externalId: `${prefix}-${n.toString(36)}-${(n * 2654435761 % 4294967296).toString(16)}`,
+      name: `${w(1)} ${w(2)} product ${n}`,
+      description: `A ${w(3)} and ${w(4)} item for ${w(5)} use. Made to last, easy to care for, and designed to fit any wardrobe or home. Ships in recyclable packaging; dimensions and weight are approximate.`,
+      sku: `${prefix.toUpperCase()}-${n}`,
+      price: 10000 + (n % 500) * 100, specialPrice: n % 3 === 0 ? 9000 + (n % 500) * 90 : null,
+      weight: 100 + (n % 900), dimensions: { length: 10 + (n % 20), width: 10 + (n % 15), height: 2 + (n % 10) },
+      minOrder: 1, categoryId: TAXONOMY.categories[0].id, subCategoryId: TAXONOMY.subCategories[0].id, typeId: TAXONOMY.types[0].id,
+      hashtags: [w(1), w(2), w(6), 'bench'], condition: 'NEW',
+      photos: Array.from({ length: 5 }, (_, k) => `https://cdn.example.com/images/products/${prefix}/${n}/photo-${k}-large.jpg?w=800&v=1`),
+      isPreorder: false, preorderPeriod: 0, isArchived: false, insuranceRequired: n % 2 === 0, codEnabled: false,
+    };
+    if (n % 10 < 3 && warehouseIds.length > 0) row.warehouses = warehouseIds.slice(0, 1 + (n % warehouseIds.length)).map((clientId, k) => ({ clientId, stock: (n + k) % 50 }));
+    else row.stock = n % 100;
+    return row;
+  });
+}
+
+async function waitForStore(sql: Sql, storeId: string) {
+  for (;;) {
+    const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
+    if (open === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Our pipeline end to end (accept + processing) beside a raw COPY of the same rows into a table shaped like products. */
+export async function catalogImport(env: BenchEnv, who: Credentials & { storeId: string }, warehouseIds: string[], count: number) {
+  const products = generateProducts(count, warehouseIds, 'imp');
+  const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => products.slice(i * 1000, (i + 1) * 1000));
+  const started = performance.now();
+  const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'POST', '/api/v1/partner/stores/catalog/sync', { products: chunk })), 4);
+  const failedRequests = results.filter((r) => r.status !== 200).length;
+  await waitForStore(env.sql, who.storeId);
+  const ourSeconds = (performance.now() - started) / 1000;
+  const [{ n: created }] = await env.sql<{ n: number }[]>`select count(*)::int as n from products where store_id = ${who.storeId}`;
+  const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
+
+  // Baseline: COPY the same rows into a scratch table with the products table's shape and indexes.
+  await env.sql`create table bench_products (like products including all)`;
+  const cols = ['store_id', 'external_id', 'sku', 'name', 'description', 'price', 'special_price', 'stock', 'weight', 'length', 'width', 'height', 'min_order', 'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
+  const esc = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+  const arr = (a: string[]) => `{${a.map((x) => `"${x.replace(/"/g, '\\"')}"`).join(',')}}`;
+  const copyStarted = performance.now();
+  const writable = await env.sql.unsafe(`copy bench_products (${cols.join(', ')}) from stdin`).writable();
+  for (let i = 0; i < products.length; i++) {
+    const p: any = products[i];
+    const line = [who.storeId, p.externalId, p.sku, p.name, p.description, p.price, p.specialPrice, p.stock ?? 0, p.weight, p.dimensions.length,
+      p.dimensions.width, p.dimensions.height, p.minOrder, p.categoryId, p.subCategoryId, p.typeId, arr(p.hashtags), arr(p.photos), p.insuranceRequired].map(esc).join('\t');
+    if (!writable.write(`${line}\n`)) await new Promise((r) => writable.once('drain', r));
+  }
+  await new Promise<void>((resolve, reject) => { writable.end(); writable.once('finish', resolve); writable.once('error', reject); });
+  const copySeconds = (performance.now() - copyStarted) / 1000;
+  await env.sql`drop table bench_products`;
+  return {
+    rows: count, created, failedRequests,
+    productsPerSecond: Math.round(count / ourSeconds), baselinePerSecond: Math.round(count / copySeconds),
+    ratio: Number((copySeconds / ourSeconds).toFixed(3)),
+    acceptP50Ms: Number(percentile(latencies, 50).toFixed(1)), acceptP99Ms: Number(percentile(latencies, 99).toFixed(1)),
+    seconds: Number(ourSeconds.toFixed(2)), baselineSeconds: Number(copySeconds.toFixed(2)),
+  };
+}

@@ -1,0 +1,61 @@
+import type { Sql } from '../../src/db/database.js';
+import type { BenchEnv } from '../lib/environment.js';
+import { pool, signedFetch, type Credentials } from '../lib/client.js';
+
+async function waitForStore(sql: Sql, storeId: string) {
+  for (;;) {
+    const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
+    if (open === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * `count` stock updates (a third each by sku, id and externalId; half global
+ * stock, half per warehouse) through PATCH /inventory until applied, beside
+ * UPDATE … FROM unnest of the same (product, warehouse, stock) values on a
+ * scratch copy of the store's warehouse rows.
+ */
+export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: string }, warehouses: { clientId: string; id: string }[], count: number) {
+  const products = await env.sql<{ id: string; sku: string; external_id: string }[]>`
+    select id, sku, external_id from products where store_id = ${who.storeId} and not has_variants order by id limit ${count}`;
+  if (products.length === 0) throw new Error('no products to update');
+  const items = Array.from({ length: count }, (_, n) => {
+    const p = products[n % products.length];
+    const ident = n % 3 === 0 ? { sku: p.sku } : n % 3 === 1 ? { id: p.id } : { externalId: p.external_id };
+    return n % 2 === 0
+      ? { ...ident, stock: n % 97 }
+      : { ...ident, warehouses: [{ clientId: warehouses[n % warehouses.length].clientId, stock: n % 89 }] };
+  });
+  // The same writes, expanded to (product, warehouse, stock) as the baseline applies them.
+  const flat = items.flatMap((item, n) => {
+    const p = products[n % products.length];
+    return 'stock' in item ? warehouses.map((w) => [p.id, w.id, item.stock as number]) : item.warehouses!.map((w) => [p.id, warehouses.find((x) => x.clientId === w.clientId)!.id, w.stock]);
+  });
+
+  const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => items.slice(i * 1000, (i + 1) * 1000));
+  const started = performance.now();
+  const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'PATCH', '/api/v1/partner/stores/inventory', { items: chunk })), 4);
+  await waitForStore(env.sql, who.storeId);
+  const ourSeconds = (performance.now() - started) / 1000;
+  const [{ failed }] = await env.sql<{ failed: number }[]>`select coalesce(sum(failed), 0)::int as failed from batches where store_id = ${who.storeId} and kind = 'inventory'`;
+
+  await env.sql`create table bench_stock as select * from warehouse_stock where store_id = ${who.storeId}`;
+  await env.sql`create unique index on bench_stock (store_id, product_id, variant_id, warehouse_id) nulls not distinct`;
+  const baseStarted = performance.now();
+  for (let i = 0; i < flat.length; i += 3000) {
+    const part = flat.slice(i, i + 3000);
+    await env.sql`
+      update bench_stock b set stock = u.stock, updated_at = now()
+      from (select distinct on (p, w) p, w, stock from unnest(${part.map((r) => r[0]) as string[]}::uuid[], ${part.map((r) => r[1]) as string[]}::uuid[], ${part.map((r) => r[2]) as number[]}::int[])
+            with ordinality as u(p, w, stock, o) order by p, w, o desc) u
+      where b.store_id = ${who.storeId} and b.product_id = u.p and b.variant_id is null and b.warehouse_id = u.w`;
+  }
+  const baseSeconds = (performance.now() - baseStarted) / 1000;
+  await env.sql`drop table bench_stock`;
+  return {
+    updates: count, rejectedOrFailedRows: failed + results.filter((r) => r.status !== 200).length,
+    updatesPerSecond: Math.round(count / ourSeconds), baselinePerSecond: Math.round(count / baseSeconds),
+    ratio: Number((baseSeconds / ourSeconds).toFixed(3)), seconds: Number(ourSeconds.toFixed(2)), baselineSeconds: Number(baseSeconds.toFixed(2)),
+  };
+}
