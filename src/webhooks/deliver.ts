@@ -53,7 +53,8 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const attempt = d.attempts + 1;
   const ok = error === null;
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
-  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt, config.WEBHOOK_RETRY_BASE_MS));
+  // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
+  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS));
 
   await sql.begin(async (tx) => {
     // Only if no other run recorded an attempt since we read the row: an attempt is never counted twice.
