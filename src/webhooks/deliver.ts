@@ -5,6 +5,9 @@ import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
 import { retryDelayMs } from './event-types.js';
 
+/** The key of a delivery's job (also set by the fan-out trigger, migration 0031): at most one job per delivery. */
+export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
+
 /**
  * One delivery attempt: POST {type, timestamp, data} signed with the Standard
  * Webhooks scheme (webhook-id = the event id, stable across attempts, so the
@@ -13,12 +16,18 @@ import { retryDelayMs } from './event-types.js';
  */
 export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string) {
   const [d] = await sql<any[]>`
-    select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, o.type, o.payload, o.created_at
+    select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, e.enabled, o.type, o.payload, o.created_at
     from webhook_deliveries d
     join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
     join outbox_events o on o.id = d.event_id
     where d.partner_id = ${partnerId} and d.id = ${deliveryId}`;
   if (!d || d.status === 'SUCCEEDED' || d.status === 'EXHAUSTED') return;
+  if (!d.enabled) {
+    // The endpoint was deleted (disabled) after this delivery was made: stop retrying it.
+    await sql`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null, last_error = 'endpoint disabled'
+              where partner_id = ${partnerId} and id = ${deliveryId} and status in ('PENDING', 'RETRYING')`;
+    return;
+  }
 
   const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), data: d.payload });
   const sentAt = new Date();
@@ -44,15 +53,18 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const attempt = d.attempts + 1;
   const ok = error === null;
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
-  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt, config.WEBHOOK_RETRY_BASE_MS));
+  // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
+  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS));
 
   await sql.begin(async (tx) => {
-    await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error)
-             values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error})`;
-    await tx`update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
+    // Only if no other run recorded an attempt since we read the row: an attempt is never counted twice.
+    const updated = await tx`update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
                status = ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
                delivered_at = ${ok ? new Date() : null}
-             where partner_id = ${partnerId} and id = ${deliveryId}`;
-    if (nextAt) await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { runAt: nextAt, maxAttempts: 5 });
+             where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts} returning id`;
+    if (updated.length === 0) return;
+    await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error, attempted_at)
+             values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
+    if (nextAt) await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { runAt: nextAt, maxAttempts: 5, jobKey: deliveryJobKey(deliveryId) });
   });
 }

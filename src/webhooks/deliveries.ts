@@ -1,6 +1,7 @@
 import type { Queryable, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { deliveryJobKey } from './deliver.js';
 
 export interface DeliveryFilter { status?: string; eventType?: string; page: number; limit: number }
 
@@ -28,9 +29,13 @@ export async function listDeliveries(sql: Queryable, partnerId: string, f: Deliv
 
 /** Sends a delivery again now, whatever its state; the attempt count goes on from where it was. */
 export async function redeliver(tx: Transaction, partnerId: string, deliveryId: string) {
-  const [d] = await tx`
-    update webhook_deliveries set status = 'PENDING', next_attempt_at = now(), attempt_base = attempts
-    where partner_id = ${partnerId} and id = ${deliveryId} returning id`;
+  const [d] = await tx<{ enabled: boolean }[]>`
+    update webhook_deliveries d set status = 'PENDING', next_attempt_at = now(), attempt_base = attempts
+    from webhook_endpoints e
+    where d.partner_id = ${partnerId} and d.id = ${deliveryId} and e.partner_id = d.partner_id and e.id = d.endpoint_id
+    returning e.enabled`;
   if (!d) throw new AppError('WHK_002', { deliveryId });
-  await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { maxAttempts: 5 });
+  if (!d.enabled) throw new AppError('WHK_004', { deliveryId });
+  // The delivery's job key: replaces a retry already scheduled instead of adding a second job.
+  await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { maxAttempts: 5, jobKey: deliveryJobKey(deliveryId) });
 }

@@ -3,9 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { Webhook } from 'standardwebhooks';
-import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { randomBytes } from 'node:crypto';
+import { createTestApp, createTestStore, signedInject, testConfig, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { connect, type Sql } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
+import { redeliver } from '../../src/webhooks/deliveries.js';
 
 interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
 
@@ -33,11 +37,27 @@ async function receiver(failFirst: number) {
 
 let ctx: TestContext;
 let worker: Runner;
+let admin: Sql;
+const dbName = `omni_webhooks_${randomBytes(4).toString('hex')}`;
 beforeAll(async () => {
-  ctx = await createTestApp({ env: { WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '2000' } });
+  // A database of its own: workers of other test files (default 1-minute backoff, another
+  // process's encryption key) must not pick these delivery jobs up, nor this worker theirs.
+  const shared = testConfig().DATABASE_URL!;
+  admin = connect(shared, 1);
+  await admin.unsafe(`create database ${dbName}`);
+  const databaseUrl = shared.replace(/\/[^/?]*(\?.*)?$/, (_m, q) => `/${dbName}${q ?? ''}`);
+  const migrator = connect(databaseUrl, 2);
+  await migrate(migrator, databaseUrl);
+  await migrator.end();
+  ctx = await createTestApp({ env: { DATABASE_URL: databaseUrl, WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
   worker = await startTestWorker(ctx);
 });
-afterAll(async () => { await worker.stop(); await ctx.close(); });
+afterAll(async () => {
+  await worker?.stop();
+  await ctx?.close();
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+  await admin.end();
+});
 
 async function register(store: TestStore, url: string, eventTypes?: string[]) {
   const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/webhooks/endpoints', partnerOnly: true, body: { url, eventTypes } });
@@ -123,5 +143,89 @@ describe('webhooks', () => {
       const hidden = await signedInject(ctx, other, { method: 'POST', url: `/api/v1/partner/webhooks/deliveries/${exhausted.id}/redeliver`, partnerOnly: true });
       expect(hidden.json().error.code).toBe('WHK_002');
     } finally { await rx.close(); }
+  });
+
+  it('a redelivery asked for while a job is queued replaces it: one job per delivery, each attempt counted once', async () => {
+    const rx = await receiver(0);
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, rx.url, ['product.created']);
+      rx.setSecret(endpoint.secret);
+      let deliveryId = '';
+      await ctx.sql.begin(async (tx) => {
+        const [eventId] = await emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.created', payload: { id: 'r' } }]);
+        [{ id: deliveryId }] = await tx`select id from webhook_deliveries where event_id = ${eventId}`;
+        await redeliver(tx, store.partnerId, deliveryId);
+        await redeliver(tx, store.partnerId, deliveryId);
+        const jobs = await tx`select key from graphile_worker._private_jobs where payload->>'deliveryId' = ${deliveryId}`;
+        expect(jobs.map((j) => j.key)).toEqual([`webhook-delivery:${deliveryId}`]);
+      });
+      const done = await deliveryOf(endpoint.id, 'SUCCEEDED');
+      expect(done.attempts).toBe(1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(rx.received).toHaveLength(1);
+      expect(rx.received[0].verified).toBe(true);
+    } finally { await rx.close(); }
+  });
+
+  it('deleting an endpoint stops its scheduled retries and its new deliveries; no redelivery to it', async () => {
+    const rx = await receiver(1000);
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, rx.url, ['product.updated']);
+      await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: {} }]));
+      const retrying = await deliveryOf(endpoint.id, 'RETRYING');
+      const del = await signedInject(ctx, store, { method: 'DELETE', url: `/api/v1/partner/webhooks/endpoints/${endpoint.id}`, partnerOnly: true });
+      expect(del.statusCode).toBe(200);
+      const stopped = await deliveryOf(endpoint.id, 'EXHAUSTED');
+      expect(stopped).toMatchObject({ id: retrying.id, last_error: 'endpoint disabled' });
+      expect(rx.received.length).toBeLessThan(3);
+
+      await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: {} }]));
+      const [{ n }] = await ctx.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+      expect(n).toBe(1);
+      const again = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/webhooks/deliveries/${retrying.id}/redeliver`, partnerOnly: true });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error.code).toBe('WHK_004');
+    } finally { await rx.close(); }
+  });
+
+  it('records a timed-out attempt with its latency and error, then retries', async () => {
+    let calls = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => { calls += 1; if (calls > 1) res.writeHead(200).end(); }); // the first request never gets an answer
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`, ['stock.update.requested']);
+      await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'stock.update.requested', payload: {} }]));
+      const done = await deliveryOf(endpoint.id, 'SUCCEEDED');
+      const attempts = await ctx.sql`select status_code, latency_ms, error from webhook_attempts where delivery_id = ${done.id} order by attempt`;
+      expect(attempts).toHaveLength(2);
+      expect(attempts[0].status_code).toBeNull();
+      expect(attempts[0].error).toMatch(/timeout|aborted/i);
+      expect(attempts[0].latency_ms).toBeGreaterThanOrEqual(990);
+      expect(attempts[1]).toMatchObject({ status_code: 200, error: null });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('an event whose transaction rolls back leaves no delivery and no job', async () => {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(store, 'http://127.0.0.1:9/never');
+    let deliveryId = '';
+    await expect(ctx.sql.begin(async (tx) => {
+      const [eventId] = await emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.created', payload: {} }]);
+      [{ id: deliveryId }] = await tx`select id from webhook_deliveries where event_id = ${eventId}`; // fanned out in this transaction
+      throw new Error('rollback');
+    })).rejects.toThrow('rollback');
+    expect(deliveryId).not.toBe('');
+    const [{ n }] = await ctx.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+    const [{ jobs }] = await ctx.sql`select count(*)::int as jobs from graphile_worker._private_jobs where payload->>'deliveryId' = ${deliveryId}`;
+    expect([n, jobs]).toEqual([0, 0]);
   });
 });

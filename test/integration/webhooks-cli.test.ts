@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, testConfig, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
+import { Webhook } from 'standardwebhooks';
+import { open } from '../../src/auth/secret-box.js';
+
+const exec = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.url));
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(() => ctx.close());
+
+async function omni(...args: string[]) {
+  const config = testConfig();
+  const env = { ...process.env, DATABASE_URL: config.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config.dataDir };
+  try {
+    const { stdout, stderr } = await exec('node', [BIN, ...args], { env });
+    return { code: 0, stdout, stderr };
+  } catch (err: any) {
+    return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
+  }
+}
+async function omniJson(...args: string[]) {
+  const res = await omni(...args, '--json');
+  expect(res.code, res.stderr).toBe(0);
+  expect(res.stdout.trim().split('\n')).toHaveLength(1);
+  return JSON.parse(res.stdout);
+}
+
+describe('omni admin webhook', () => {
+  it('adds an endpoint (secret printed once, stored encrypted) and lists it', async () => {
+    const who = await createTestStore(ctx);
+    const added = await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://erp.example/hooks', '--events', 'product.created,stock.update.completed');
+    expect(added).toEqual({ id: expect.stringMatching(/^we_/), secret: expect.stringMatching(/^whsec_/), url: 'https://erp.example/hooks', eventTypes: ['product.created', 'stock.update.completed'] });
+    // The secret verifies our signatures with the Standard Webhooks library as it is.
+    expect(() => new Webhook(added.secret)).not.toThrow();
+    const [row] = await ctx.sql<any[]>`select partner_id, secret_ciphertext from webhook_endpoints where id = ${added.id}`;
+    expect(row.partner_id).toBe(who.partnerId);
+    expect(open(row.secret_ciphertext, ctx.deps.encryptionKey)).toBe(added.secret);
+
+    const listed = await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId);
+    expect(listed).toEqual({ endpoints: [{ id: added.id, url: 'https://erp.example/hooks', eventTypes: ['product.created', 'stock.update.completed'], enabled: true, createdAt: expect.any(String) }] });
+    expect(JSON.stringify(listed)).not.toContain('whsec_');
+  });
+
+  it('rejects unknown event types and unknown partners with a message and no row', async () => {
+    const who = await createTestStore(ctx);
+    const bad = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://x.example', '--events', 'nope', '--json');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/unknown event type/);
+    const unknown = await omni('admin', 'webhook', 'add', '--partner', 'ptnr_nobody', '--url', 'https://x.example', '--json');
+    expect(unknown.stderr).toMatch(/no partner/);
+    const badUrl = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'ftp://x.example', '--json');
+    expect(badUrl.code).not.toBe(0);
+    expect(badUrl.stdout).toBe('');
+    const [{ n }] = await ctx.sql`select count(*)::int as n from webhook_endpoints where partner_id = ${who.partnerId}`;
+    expect(n).toBe(0);
+  });
+
+  it('partner create --webhook-url registers an endpoint for every event type', async () => {
+    const p = await omniJson('admin', 'partner', 'create', '--name', 'Hooked', '--webhook-url', 'https://hooked.example/in');
+    expect(p).toMatchObject({ webhookEndpointId: expect.stringMatching(/^we_/), webhookSecret: expect.stringMatching(/^whsec_/) });
+    const listed = await omniJson('admin', 'webhook', 'list', '--partner', p.partnerClientId);
+    expect(listed.endpoints).toHaveLength(1);
+    // No event types listed: subscribed to every type.
+    expect(listed.endpoints[0]).toMatchObject({ id: p.webhookEndpointId, url: 'https://hooked.example/in', eventTypes: [] });
+  });
+});
