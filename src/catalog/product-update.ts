@@ -58,11 +58,12 @@ export async function updateProduct(sql: Sql, ctx: PatchContext, productId: stri
         select external_id, sku from product_variants where store_id = ${ctx.storeId} and product_id <> ${productId} and sku = ${fields.sku ?? null}`;
       if (clash) throw new AppError(clash.external_id === fields.externalId ? 'PRD_002' : 'PRD_003', { field: clash.external_id === fields.externalId ? 'externalId' : 'sku' });
     }
-    const warehouses = await loadStoreWarehouses(tx, ctx.storeId);
+    const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
+    const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
     if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
-    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }]);
+    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false });
     if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
     const changes: Record<string, unknown> = { ...outcome.changes };
     if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };
@@ -80,19 +81,21 @@ export async function updateProduct(sql: Sql, ctx: PatchContext, productId: stri
       }
     }
     const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants');
-    const [after] = await tx<{ external_id: string | null; version: number }[]>`
-      select external_id, version from products where store_id = ${ctx.storeId} and id = ${productId}`;
+    const after = { externalId: outcome.externalId ?? null, version: outcome.version ?? current.version };
     if (updatedFields.length > 0) {
-      await recordAudit(tx, [{
-        storeId: ctx.storeId, actorType: 'partner', actor: ctx.partnerClientId, action: 'product.updated',
-        resourceType: 'product', resourceId: productId, changes, requestId: ctx.requestId,
-      }]);
-      await emitEvents(tx, [{
-        partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
-        payload: { id: productId, externalId: after.external_id, updatedFields, version: after.version },
-      }]);
-      await afterProductsChanged(tx, ctx.storeId, [productId]);
+      // Independent statements: postgres.js pipelines them on the transaction's connection.
+      await Promise.all([
+        recordAudit(tx, [{
+          storeId: ctx.storeId, actorType: 'partner', actor: ctx.partnerClientId, action: 'product.updated',
+          resourceType: 'product', resourceId: productId, changes, requestId: ctx.requestId,
+        }]),
+        emitEvents(tx, [{
+          partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
+          payload: { id: productId, externalId: after.externalId, updatedFields, version: after.version },
+        }]),
+        afterProductsChanged(tx, ctx.storeId, [productId]),
+      ]);
     }
-    return { id: productId, externalId: after.external_id, hasVariants: becomesVariant, updatedFields, version: after.version };
+    return { id: productId, hasVariants: becomesVariant, updatedFields, ...after };
   });
 }

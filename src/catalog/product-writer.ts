@@ -26,6 +26,9 @@ export interface ProductWriteOutcome {
   code?: 'PRD_002' | 'PRD_003' | 'PRD_005';
   /** For updates: the changed fields, before and after (for the audit log). */
   changes?: Record<string, { before: unknown; after: unknown }>;
+  /** For updates: the product's externalId and version after the write. */
+  externalId?: string | null;
+  version?: number;
 }
 
 type Kind = 'text' | 'numeric' | 'int' | 'uuid' | 'bool' | 'text[]';
@@ -96,7 +99,12 @@ function diff(input: Record<string, unknown>, before: Record<string, unknown>, a
   return changes;
 }
 
-export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[]): Promise<ProductWriteOutcome[]> {
+/**
+ * savepoint (default): a unique key taken since the rows were checked fails those
+ * rows instead of the transaction; callers that checked inside the same
+ * transaction (PATCH) skip the two extra round trips.
+ */
+export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: { savepoint?: boolean } = {}): Promise<ProductWriteOutcome[]> {
   const outcomes = new Map<number, ProductWriteOutcome>();
   const creates = rows.filter((r) => r.mode === 'create');
   const updates = rows.filter((r) => r.mode === 'update');
@@ -123,7 +131,9 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     const payload = updates.map((r) => ({ i: r.rowIndex, id: r.id, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null, allowVariants: r.allowVariants ?? false } }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
     try {
-      updated = await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any])) as any;
+      updated = (opts.savepoint === false
+        ? await tx.unsafe(UPDATE_SQL, [storeId, payload as any])
+        : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any]))) as any;
     } catch (err: any) {
       if (err?.code !== '23505') throw err;
       // A unique key taken since accept time: fail the chunk's updates one by one would be a
@@ -136,7 +146,10 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
       const u = done.get(r.rowIndex);
       if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: 'PRD_005' }); continue; }
       idOf.set(r.rowIndex, u.id);
-      outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: true, id: u.id, changes: diff(r.input, u.before, u.after) });
+      outcomes.set(r.rowIndex, {
+        rowIndex: r.rowIndex, ok: true, id: u.id, changes: diff(r.input, u.before, u.after),
+        externalId: u.after.external_id as string | null, version: u.after.version as number,
+      });
     }
   }
 
