@@ -40,7 +40,9 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   await migrate(sql, databaseUrl);
   const key = randomBytes(32);
   const port = await freePort();
-  const server = spawn(process.execPath, ['bin/omni.js', 'serve'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve'], {
     env: {
       ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
       OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',

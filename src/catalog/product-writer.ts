@@ -112,7 +112,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
 
   if (creates.length > 0) {
     const payload = creates.map((r) => ({ i: r.rowIndex, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
-    const inserted = await tx.unsafe<{ id: string; external_id: string }[]>(INSERT_SQL, [storeId, payload as any]);
+    const inserted = await tx.unsafe<{ id: string; external_id: string }[]>(INSERT_SQL, [storeId, payload as any], { prepare: true });
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
     // A row that inserted nothing lost a race with another writer: say which key it hit.
@@ -132,8 +132,8 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
     try {
       updated = (opts.savepoint === false
-        ? await tx.unsafe(UPDATE_SQL, [storeId, payload as any])
-        : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any]))) as any;
+        ? await tx.unsafe(UPDATE_SQL, [storeId, payload as any], { prepare: true })
+        : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any], { prepare: true }))) as any;
     } catch (err: any) {
       if (err?.code !== '23505') throw err;
       // A unique key taken since accept time: fail the chunk's updates one by one would be a
