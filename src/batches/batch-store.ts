@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable, Transaction } from '../db/database.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 
-export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory' | 'products.prices' | 'products.deletions';
+export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory' | 'products.prices' | 'products.deletions'
+  | 'catalog.variants.sync' | 'products.variants.bulk';
 export type BatchStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
 export interface RowError {

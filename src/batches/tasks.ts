@@ -5,6 +5,7 @@ import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
 import '../catalog/price-rows.js';
 import '../catalog/product-deletions.js';
+import '../catalog/variant-product-batches.js';
 
 /** Background tasks of the bulk pipeline. */
 export function bulkTasks(deps: AppDeps): Record<string, Task> {

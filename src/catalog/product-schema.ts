@@ -114,3 +114,16 @@ export const PRODUCT_COLUMNS = {
   isPreorder: 'is_preorder', preorderPeriod: 'preorder_period', isArchived: 'is_archived',
   insuranceRequired: 'insurance_required', codEnabled: 'cod_enabled',
 } as const;
+
+/**
+ * A product with variants (catalog/with-variants/sync, products/with-variants/bulk):
+ * the parent's descriptive fields, and its variants; price, specialPrice, sku and
+ * stock live on the variants only (seed 003's restriction).
+ */
+export const VariantProductInput = Type.Object({
+  externalId: productFieldSchemas.externalId,
+  name: productFieldSchemas.name,
+  ...optional(descriptive.filter((k): k is Exclude<typeof k, 'specialPrice' | 'stock' | 'warehouses'> => !['specialPrice', 'stock', 'warehouses'].includes(k))),
+  variants: Type.Object({ items: Type.Array(VariantItemInput, { minItems: 1, maxItems: 100 }) }, strict),
+}, strict);
+export type VariantProductInput = Static<typeof VariantProductInput>;

@@ -9,7 +9,7 @@ import { acceptStockRows, InventoryItem } from '../../../inventory/stock-rows.js
 import { bulkBody, IdempotencyHeader, ProductAccepted, RowErrorSchema, Summary } from './schemas.js';
 import { batchRoutes } from './batches.js';
 import { accept } from './accept.js';
-import { catalogMaintenanceRoutes } from './prices-deletions.js';
+import { catalogMaintenanceRoutes } from './variants-prices-deletions.js';
 
 const InventoryAccepted = Type.Object({
   summary: Summary,

@@ -8,6 +8,8 @@ import { acceptDeletionRows } from '../../../catalog/product-deletions.js';
 import { Uuid } from '../../../catalog/product-schema.js';
 import { bulkBody, IdempotencyHeader, RowErrorSchema, Summary } from './schemas.js';
 import { accept } from './accept.js';
+import { acceptVariantProductRows, BulkVariantProductInput } from '../../../catalog/variant-product-rows.js';
+import { VariantProductInput } from '../../../catalog/product-schema.js';
 
 const Accepted = Type.Object({
   batchId: Type.String(),
@@ -19,7 +21,7 @@ const Accepted = Type.Object({
   errors: Type.Array(RowErrorSchema),
 });
 
-/** Async price updates and deletions on the same pipeline as the bulk endpoints. */
+/** Products with variants, price updates and deletions: the same async pipeline as the bulk endpoints. */
 export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDeps) {
   const principal = (request: FastifyRequest) => ({ storeId: storeOf(request).storeId, partnerId: storeOf(request).partnerId });
   const pricesBody = bulkBody('items', PriceItem, 'Price changes');
@@ -32,6 +34,27 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
     },
   }, (request, reply) => accept(deps, request, reply, 'Price update request accepted',
     (tx) => acceptPriceRows(tx, principal(request), request.id, (request.body as any).items)));
+
+  const VariantAccepted = Type.Object({
+    batchId: Type.String(), summary: Summary,
+    acceptedRows: Type.Array(Type.Object({ rowIndex: Type.Integer(), externalId: Type.String(), skus: Type.Array(Type.String()) })),
+    errors: Type.Array(RowErrorSchema),
+  });
+  for (const [path, mode, schema, summary, message] of [
+    ['/api/v1/partner/stores/catalog/with-variants/sync', 'sync', VariantProductInput, 'Catalog sync of products with variants (creation only, async)', 'Catalog sync request accepted'],
+    ['/api/v1/partner/stores/products/with-variants/bulk', 'bulk', BulkVariantProductInput, 'Create or update products with variants (async)', 'Products processed'],
+  ] as const) {
+    const body = bulkBody('products', schema, 'Products with variants');
+    app.post(path, {
+      config: { auth: 'store' }, validatorCompiler: body.validatorCompiler,
+      schema: {
+        tags: ['catalog'], summary,
+        description: 'Each row is a parent (externalId, name, descriptive fields) and variants.items (sku, options such as {"Colour": "Red", "Size": "XL"}, price, specialPrice, stock or warehouses). Price, sku and stock live on the variants. With products/with-variants/bulk a row carrying the id of an existing product with variants updates it: its variants are matched by sku, and its variants missing from the row are deactivated. Variant stock needs a warehouse (WHS_005 on a store without). At most 1,000 rows.',
+        headers: IdempotencyHeader, body: body.body, response: { 200: Envelope(VariantAccepted), ...errorResponses },
+      },
+    }, (request, reply) => accept(deps, request, reply, message,
+      (tx) => acceptVariantProductRows(tx, principal(request), request.id, (request.body as any).products, mode)));
+  }
 
   const deletionsBody = bulkBody('ids', Uuid, 'Ids of the products to delete');
   app.post('/api/v1/partner/stores/products/deletions', {

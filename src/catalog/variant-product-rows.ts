@@ -1,0 +1,107 @@
+import { Type } from '@sinclair/typebox';
+import type { Transaction } from '../db/database.js';
+import { AppError, rowError } from '../errors/app-error.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { bodyAjv } from '../http/validation/ajv.js';
+import { toValidationTree } from '../http/validation/validation-errors.js';
+import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { checkRowCount, type Principal } from './product-rows.js';
+import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
+import { findUnknownTaxonomy } from './taxonomy-refs.js';
+
+export const BulkVariantProductInput = Type.Object({
+  id: Type.Optional(Type.Intersect([Uuid], { description: 'Id of the product with variants this row updates; omit to create' })),
+  ...VariantProductInput.properties,
+}, { additionalProperties: false });
+
+const validateSync = bodyAjv.compile(VariantProductInput);
+const validateBulk = bodyAjv.compile(BulkVariantProductInput);
+
+export interface VariantProductPayload {
+  mode: 'create' | 'update';
+  id?: string;
+  input: Record<string, unknown>;
+  items: { item: Omit<VariantItemInput, 'stock' | 'warehouses' | 'id'>; placement: StockPlacement }[];
+}
+
+type Input = VariantProductInput & { id?: string };
+
+/**
+ * Accepts rows of products with variants: the parent's fields and its variants
+ * (the final set: in products/with-variants/bulk, variants are matched by sku,
+ * and variants of the product missing from the row are deactivated). All checks
+ * for the whole request run with one query each.
+ */
+export async function acceptVariantProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk') {
+  checkRowCount(rows.length);
+  const validate = mode === 'sync' ? validateSync : validateBulk;
+  const errors: RowError[] = [];
+  const schemaErrors: Record<string, unknown> = {};
+  const valid: { rowIndex: number; input: Input }[] = [];
+  rows.forEach((row, rowIndex) => {
+    if (validate(row)) { valid.push({ rowIndex, input: row as Input }); return; }
+    const tree = toValidationTree(validate.errors ?? []);
+    schemaErrors[rowIndex] = tree;
+    const ext = (row as any)?.externalId;
+    errors.push(rowError('VAL_001', { rowIndex, ...(typeof ext === 'string' ? { externalId: ext } : {}) }, { retryable: false, validationErrors: tree }) as RowError);
+  });
+  if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
+
+  const warehouses = await loadStoreWarehouses(tx, who.storeId);
+  const unknownRefs = await findUnknownTaxonomy(tx, valid.map((v) => v.input));
+  const skus = valid.flatMap((v) => v.input.variants.items.map((i) => i.sku));
+  const existing = await tx<{ kind: string; id: string; product_id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
+    select 'product' as kind, id, id as product_id, external_id, sku, has_variants from products where store_id = ${who.storeId}
+      and (external_id = any(${valid.map((v) => v.input.externalId)}) or sku = any(${skus})
+        or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
+    union all
+    select 'variant', id, product_id, external_id, sku, false from product_variants where store_id = ${who.storeId} and sku = any(${skus})`;
+  const products = existing.filter((e) => e.kind === 'product');
+  const byId = new Map(products.map((e) => [e.id, e]));
+  const byExternal = new Map(products.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const skuOwner = new Map(existing.filter((e) => e.sku).map((e) => [e.sku!, e.product_id]));
+
+  const seenExternal = new Set<string>();
+  const seenSku = new Set<string>();
+  const accepted: { rowIndex: number; payload: VariantProductPayload }[] = [];
+  const acceptedRows: { rowIndex: number; externalId: string; skus: string[] }[] = [];
+  rows: for (const { rowIndex, input } of valid) {
+    const fail = (code: ErrorCode, context?: Record<string, unknown>) =>
+      errors.push(rowError(code, { rowIndex, externalId: input.externalId }, { retryable: false, ...(context ? { context } : {}) }) as RowError);
+    const itemSkus = input.variants.items.map((i) => i.sku);
+    const dupSku = itemSkus.find((s, k) => seenSku.has(s) || itemSkus.indexOf(s) !== k);
+    if (seenExternal.has(input.externalId) || dupSku) { fail('PRD_004', dupSku ? { sku: dupSku } : { field: 'externalId' }); continue; }
+    const badRef = unknownRefs.get(input);
+    if (badRef) { fail('PRD_007', badRef); continue; }
+    let target: string | undefined;
+    if (input.id) {
+      const current = byId.get(input.id);
+      if (!current || !current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
+      target = current.id;
+    } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }
+    const items: VariantProductPayload['items'] = [];
+    for (const [k, item] of input.variants.items.entries()) {
+      const owner = skuOwner.get(item.sku);
+      if (owner && owner !== target) { fail('PRD_003', { field: `variants.items.${k}.sku`, sku: item.sku }); continue rows; }
+      if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
+        fail('PRD_008', { field: `variants.items.${k}.specialPrice` }); continue rows;
+      }
+      const decision = placeStock(item, warehouses, 'variant');
+      if (!decision.ok) { fail(decision.error.code, { field: `variants.items.${k}.${decision.error.field}`, ...decision.error.context }); continue rows; }
+      const { stock: _s, warehouses: _w, id: _id, ...fields } = item;
+      items.push({ item: fields, placement: decision.placement });
+    }
+    seenExternal.add(input.externalId);
+    itemSkus.forEach((s) => seenSku.add(s));
+    const { id: _id, variants: _v, ...parent } = input;
+    accepted.push({ rowIndex, payload: { mode: target ? 'update' : 'create', id: target, input: parent, items } });
+    acceptedRows.push({ rowIndex, externalId: input.externalId, skus: itemSkus });
+  }
+  errors.sort((a, b) => a.rowIndex - b.rowIndex);
+  const { batchId } = await acceptBatch(tx, {
+    storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.variants.sync' : 'products.variants.bulk',
+    requestId, total: rows.length, accepted, rejected: errors,
+  });
+  return { batchId, summary: { total: rows.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
+}

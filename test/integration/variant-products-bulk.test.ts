@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+const SYNC = '/api/v1/partner/stores/catalog/with-variants/sync';
+const BULK = '/api/v1/partner/stores/products/with-variants/bulk';
+
+describe('products with variants through the pipeline', () => {
+  it('creates parents and variants with the warehouse rules, and answers bad rows at once', async () => {
+    const store = await createTestStore(ctx, 2);
+    const [w1, w2] = store.warehouses.map((w) => w.clientId).sort();
+    const products = [
+      { externalId: 'tee', name: 'Tee', description: 'A tee', variants: { items: [
+        { sku: 'TEE-R', options: { Colour: 'Red' }, price: 10, stock: 3 },
+        { sku: 'TEE-B', options: { Colour: 'Blue' }, price: 12, specialPrice: 11, warehouses: [{ clientId: w1, stock: 7 }] },
+      ] } },
+      { externalId: 'bad', name: 'Bad', price: 5, variants: { items: [{ sku: 'BAD-1' }] } },
+      { externalId: 'dup', name: 'Dup', variants: { items: [{ sku: 'TEE-R', price: 1 }] } },
+    ];
+    const res = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products } });
+    expect(res.statusCode).toBe(200);
+    const { data } = res.json();
+    expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'tee', skus: ['TEE-R', 'TEE-B'] }]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004']]);
+    expect(data.errors[0].details.validationErrors).toEqual({ price: 'property price should not exist' });
+    await waitForBatch(ctx, data.batchId);
+    const [p] = await ctx.sql`select id, has_variants, stock, sku, price from products where store_id = ${store.storeId} and external_id = 'tee'`;
+    expect(p).toMatchObject({ has_variants: true, stock: 13, sku: null, price: null });
+    const rows = await ctx.sql`
+      select v.sku, w.client_id, ws.stock from warehouse_stock ws join product_variants v on v.id = ws.variant_id
+      join warehouses w on w.id = ws.warehouse_id where ws.product_id = ${p.id} order by 1, 2`;
+    expect(rows.map((r) => [r.sku, r.client_id, r.stock])).toEqual([['TEE-B', w1, 7], ['TEE-R', w1, 3], ['TEE-R', w2, 3]]);
+
+    // Updating by id: variants matched by sku, the missing one deactivated, a new one created.
+    const update = [{ id: p.id, externalId: 'tee', name: 'Tee v2', variants: { items: [
+      { sku: 'TEE-R', options: { Colour: 'Red' }, price: 9 }, { sku: 'TEE-G', options: { Colour: 'Green' }, price: 9, stock: 1 },
+    ] } }];
+    const res2 = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: update } });
+    expect(res2.json().data.summary).toEqual({ total: 1, failed: 0, pending: 1 });
+    await waitForBatch(ctx, res2.json().data.batchId);
+    const variants = await ctx.sql`select sku, is_active, price::float8 as price from product_variants where product_id = ${p.id} order by sku`;
+    expect(variants).toEqual([
+      { sku: 'TEE-B', is_active: false, price: 12 }, { sku: 'TEE-G', is_active: true, price: 9 }, { sku: 'TEE-R', is_active: true, price: 9 },
+    ]);
+    const [after] = await ctx.sql`select name, stock from products where id = ${p.id}`;
+    expect(after).toEqual({ name: 'Tee v2', stock: 8 });
+  });
+
+  it('refuses variant stock on a store without warehouses and SKUs of other products', async () => {
+    const store = await createTestStore(ctx, 0);
+    await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'simple', 'TAKEN', 'Simple')`;
+    const products = [
+      { externalId: 'a', name: 'A', variants: { items: [{ sku: 'A-1', price: 1, stock: 2 }] } },
+      { externalId: 'b', name: 'B', variants: { items: [{ sku: 'TAKEN', price: 1 }] } },
+      { externalId: 'c', name: 'C', variants: { items: [{ sku: 'C-1', price: 1 }] } },
+    ];
+    const res = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products } });
+    const { data } = res.json();
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'WHS_005'], [1, 'PRD_003']]);
+    await waitForBatch(ctx, data.batchId);
+    const names = await ctx.sql`select external_id from products where store_id = ${store.storeId} order by 1`;
+    expect(names.map((n) => n.external_id)).toEqual(['c', 'simple']);
+  });
+});
