@@ -22,11 +22,11 @@ export function registerAdminCommands(program: Command) {
   const partner = admin.command('partner').description('integration partners');
   partner.command('create').requiredOption('--name <name>').option('--webhook-url <url>').option('--json')
     .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(async ({ sql, key }, o) => {
-      const { partnerId, partnerClientId, partnerSecret } = await createPartner(sql, key, { name: o.name, webhookUrl: o.webhookUrl });
-      if (!o.webhookUrl) return { partnerClientId, partnerSecret };
+      const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(sql, key, { name: o.name, webhookUrl: o.webhookUrl });
+      if (!o.webhookUrl) return { partnerClientId, partnerSecret, partnerEncryptionKey };
       // The URL becomes the partner's first webhook endpoint, subscribed to every event.
       const endpoint = await createWebhookEndpoint(sql, key, partnerId, { url: o.webhookUrl });
-      return { partnerClientId, partnerSecret, webhookEndpointId: endpoint.id, webhookSecret: endpoint.secret };
+      return { partnerClientId, partnerSecret, partnerEncryptionKey, webhookEndpointId: endpoint.id, webhookSecret: endpoint.secret };
     }));
 
   const store = admin.command('store').description('stores and their tokens');

@@ -40,6 +40,7 @@ export interface TestStore {
   partnerId: string;
   partnerClientId: string;
   partnerSecret: string;
+  partnerEncryptionKey: string;
   storeId: string;
   storeClientId: string;
   storeToken: string;

@@ -32,7 +32,8 @@ async function omniJson(...args: string[]) {
 describe('omni admin CLI', () => {
   it('creates a partner and a store whose credentials work against the API', async () => {
     const partner = await omniJson('admin', 'partner', 'create', '--name', 'CLI Partner', '--webhook-url', 'https://example.test/hook');
-    expect(Object.keys(partner).sort()).toEqual(['partnerClientId', 'partnerSecret', 'webhookEndpointId', 'webhookSecret']);
+    expect(Object.keys(partner).sort()).toEqual(['partnerClientId', 'partnerEncryptionKey', 'partnerSecret', 'webhookEndpointId', 'webhookSecret']);
+    expect(Buffer.from(partner.partnerEncryptionKey, 'base64')).toHaveLength(32);
     expect(partner.webhookSecret).toMatch(/^whsec_/);
     const hook = await omniJson('admin', 'webhook', 'add', '--partner', partner.partnerClientId, '--url', 'https://example.test/stock', '--events', 'stock.update.completed');
     expect(hook).toMatchObject({ url: 'https://example.test/stock', eventTypes: ['stock.update.completed'] });

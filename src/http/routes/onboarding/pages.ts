@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppDeps } from '../../app.js';
+import { decide, sessionForPage, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
+import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, messagePage, newBrowserToken, readCookie, signInPage } from '../../../onboarding/pages.js';
+
+const Sid = Type.Object({ sid: Type.String({ maxLength: 100 }) });
+const html = (reply: FastifyReply, status: number, body: string) =>
+  reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'").send(body);
+
+/** The seller-facing pages of onboarding (HTML forms, no client script). */
+export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey }: AppDeps) {
+  // Forms post application/x-www-form-urlencoded; only these routes accept it.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  const gone = (reply: FastifyReply, s: PageSession | null) => {
+    if (!s) return html(reply, 404, messagePage('Link not valid', 'This onboarding link does not exist. Ask the app you are connecting to start again.'));
+    if (s.status === 'AUTHORIZED' || s.status === 'CLAIMED') return html(reply, 409, messagePage('Already authorized', 'This store was already authorized with this link.'));
+    if (s.status === 'CANCELLED') return html(reply, 409, messagePage('Access not granted', 'You cancelled this request; nothing was shared.'));
+    if (s.expired) return html(reply, 410, messagePage('Link expired', 'This onboarding link expired (links are valid for 3 minutes). Ask the app you are connecting to start again.'));
+    return null;
+  };
+  const browserOf = (cookie: string | undefined, reply: FastifyReply) => {
+    const existing = readCookie(cookie, BROWSER_COOKIE);
+    if (existing) return existing;
+    const fresh = newBrowserToken();
+    reply.header('set-cookie', `${BROWSER_COOKIE}=${fresh}; Path=/onboard; HttpOnly; SameSite=Strict; Max-Age=600`);
+    return fresh;
+  };
+  const hidden = { hide: true };
+
+  app.get('/onboard/:sid', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
+    const { sid } = request.params as { sid: string };
+    const s = await sessionForPage(sql, sid);
+    const stop = gone(reply, s);
+    if (stop) return stop;
+    const browser = browserOf(request.headers.cookie, reply);
+    return html(reply, 200, signInPage(s!, csrfToken(encryptionKey, sid, browser)));
+  });
+
+  app.post('/onboard/:sid/sign-in', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
+    const { sid } = request.params as { sid: string };
+    const form = (request.body ?? {}) as Record<string, string>;
+    const browser = readCookie(request.headers.cookie, BROWSER_COOKIE);
+    if (!csrfValid(encryptionKey, sid, browser, form.csrf)) return html(reply, 403, messagePage('Request refused', 'This form could not be verified (CSRF check failed). Open the link again.'));
+    const s = await sessionForPage(sql, sid);
+    const stop = gone(reply, s);
+    if (stop) return stop;
+    const result = await signIn(sql, sid, browser!, form.email ?? '', form.password ?? '');
+    if (!result.ok) return html(reply, 401, signInPage(s!, form.csrf, 'Wrong email or password.'));
+    return html(reply, 200, consentPage((await sessionForPage(sql, sid))!, form.csrf));
+  });
+
+  app.post('/onboard/:sid/decision', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
+    const { sid } = request.params as { sid: string };
+    const form = (request.body ?? {}) as Record<string, string>;
+    const browser = readCookie(request.headers.cookie, BROWSER_COOKIE);
+    if (!csrfValid(encryptionKey, sid, browser, form.csrf)) return html(reply, 403, messagePage('Request refused', 'This form could not be verified (CSRF check failed). Open the link again.'));
+    const s = await sessionForPage(sql, sid);
+    const stop = gone(reply, s);
+    if (stop) return stop;
+    const periodDays = Number(form.periodDays);
+    const authorize = form.action === 'authorize';
+    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s!, form.csrf, 'Tick the box to give your consent, or cancel.'));
+    if (authorize && !(AUTHORIZATION_PERIODS as readonly number[]).includes(periodDays)) return html(reply, 400, consentPage(s!, form.csrf, 'Choose an authorization period.'));
+    const done = await decide(sql, sid, browser!, { authorize, periodDays });
+    if (!done) return html(reply, 403, messagePage('Request refused', 'Sign in first, in this browser.'));
+    if (!authorize) return html(reply, 200, messagePage('Access not granted', 'You cancelled: nothing was shared with the app.'));
+    const target = new URL(done.redirectUri);
+    target.searchParams.set('sid', sid);
+    return reply.code(303).header('location', target.toString()).send();
+  });
+}

@@ -1,0 +1,67 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AUTHORIZATION_PERIODS, type PageSession } from './sessions.js';
+
+/**
+ * The seller's onboarding pages: plain server-rendered HTML, no script. Forms
+ * are protected against CSRF by a per-browser cookie (HttpOnly, SameSite=Strict)
+ * and a hidden token that is an HMAC of the session id and that cookie.
+ */
+export const BROWSER_COOKIE = 'omni_onboard';
+
+export const newBrowserToken = () => randomBytes(24).toString('base64url');
+
+export function csrfToken(key: Buffer, sid: string, browserToken: string) {
+  return createHmac('sha256', key).update(`onboard:${sid}:${browserToken}`).digest('base64url');
+}
+
+export function csrfValid(key: Buffer, sid: string, browserToken: string | undefined, token: string | undefined) {
+  if (!browserToken || !token) return false;
+  const expected = Buffer.from(csrfToken(key, sid, browserToken));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export function readCookie(header: string | undefined, name: string) {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function layout(title: string, body: string) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)} · Omni</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
+label{display:block;margin:.8rem 0 .2rem}input,select{width:100%;padding:.5rem;font-size:1rem}button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}
+.error{color:#a00}.muted{color:#666}</style></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
+}
+
+export function signInPage(s: PageSession, csrf: string, error?: string) {
+  return layout('Connect your store', `
+<p><strong>${esc(s.partnerName)}</strong> asks for access to your store's catalog and stock.</p>
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/onboard/${esc(s.id)}/sign-in">
+<input type="hidden" name="csrf" value="${esc(csrf)}">
+<label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username">
+<label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password">
+<button type="submit">Sign in</button></form>`);
+}
+
+export function consentPage(s: PageSession, csrf: string, error?: string) {
+  return layout('Authorize access', `
+<p><strong>${esc(s.partnerName)}</strong> asks to manage the catalog and stock of your store <strong>${esc(s.storeName ?? '')}</strong>.</p>
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+<form method="post" action="/onboard/${esc(s.id)}/decision">
+<input type="hidden" name="csrf" value="${esc(csrf)}">
+<label for="period">Authorization period</label><select id="period" name="periodDays">
+${AUTHORIZATION_PERIODS.map((d) => `<option value="${d}"${d === 90 ? ' selected' : ''}>${d} days</option>`).join('')}</select>
+<label><input type="checkbox" name="consent" value="yes" style="width:auto"> I allow ${esc(s.partnerName)} to access this store for this period.</label>
+<button type="submit" name="action" value="authorize">Authorize</button>
+<button type="submit" name="action" value="cancel">Cancel</button></form>`);
+}
+
+export function messagePage(title: string, message: string) {
+  return layout(title, `<p>${esc(message)}</p><p class="muted">You can close this window.</p>`);
+}

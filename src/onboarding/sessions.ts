@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable, Sql } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { issueStoreToken } from '../stores/stores.js';
+import { listWarehouses } from '../stores/warehouses.js';
+import { partnerEncryptionKey } from '../partners/partners.js';
+import { authenticateSeller } from './sellers.js';
+import { encryptField } from './encrypted-field.js';
+
+/** A session lives 3 minutes from issue (partner-api.md); the seller must finish and the partner claim within it. */
+export const SESSION_TTL_MS = 3 * 60 * 1000;
+/** Authorization periods the seller can choose, in days. */
+export const AUTHORIZATION_PERIODS = [30, 90, 180, 365] as const;
+
+const sha256 = (v: string) => createHash('sha256').update(v).digest();
+
+export async function openSession(sql: Queryable, partnerId: string, redirectUri: string, publicBaseUrl: string) {
+  const id = `obs_${randomBytes(18).toString('base64url')}`;
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await sql`insert into onboard_sessions (id, partner_id, redirect_uri, expires_at) values (${id}, ${partnerId}, ${redirectUri}, ${expiresAt})`;
+  return { sid: id, expiresAt: expiresAt.toISOString(), onboardUrl: `${publicBaseUrl}/onboard/${id}` };
+}
+
+export interface PageSession { id: string; status: string; expired: boolean; partnerName: string; redirectUri: string; storeName: string | null }
+
+/** What the seller's page needs; null when the sid does not exist. */
+export async function sessionForPage(sql: Queryable, sid: string): Promise<PageSession | null> {
+  const [s] = await sql<any[]>`
+    select o.id, o.status, o.expires_at < now() as expired, p.name as partner_name, o.redirect_uri, st.name as store_name
+    from onboard_sessions o join partners p on p.id = o.partner_id left join stores st on st.id = o.store_id
+    where o.id = ${sid}`;
+  return s ? { id: s.id, status: s.status, expired: s.expired, partnerName: s.partner_name, redirectUri: s.redirect_uri, storeName: s.store_name } : null;
+}
+
+/** Sign-in: binds the session to this seller's store and to this browser (its cookie). */
+export async function signIn(sql: Sql, sid: string, browserToken: string, email: string, password: string) {
+  const seller = await authenticateSeller(sql, email, password);
+  if (!seller) return { ok: false as const };
+  const [s] = await sql`
+    update onboard_sessions set status = 'SIGNED_IN', seller_id = ${seller.sellerId}, store_id = ${seller.storeId}, browser_hash = ${sha256(browserToken)}
+    where id = ${sid} and status in ('OPEN', 'SIGNED_IN') and expires_at > now() returning id`;
+  return { ok: Boolean(s) as boolean };
+}
+
+/** The seller's decision; only the browser that signed in may make it. */
+export async function decide(sql: Sql, sid: string, browserToken: string, decision: { authorize: boolean; periodDays: number }) {
+  const until = new Date(Date.now() + decision.periodDays * 86400000);
+  const [s] = await sql<{ redirect_uri: string; status: string }[]>`
+    update onboard_sessions set status = ${decision.authorize ? 'AUTHORIZED' : 'CANCELLED'},
+      authorized_until = ${decision.authorize ? until : null}
+    where id = ${sid} and status = 'SIGNED_IN' and expires_at > now() and browser_hash = ${sha256(browserToken)}
+    returning redirect_uri, status`;
+  return s ? { redirectUri: s.redirect_uri, status: s.status } : null;
+}
+
+/**
+ * GET store-access: once per sid, while it is valid, for the partner that opened
+ * it. Issues a store token that expires with the authorization, and returns the
+ * credential as one ENCRYPTED: field under the partner's key.
+ */
+export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string, sid: string) {
+  return sql.begin(async (tx) => {
+    const [s] = await tx<any[]>`
+      select o.*, o.expires_at < now() as expired, st.client_id as store_client_id, st.name as store_name
+      from onboard_sessions o left join stores st on st.id = o.store_id
+      where o.id = ${sid} and o.partner_id = ${partnerId} for update of o`;
+    if (!s) throw new AppError('ONB_001', { sid });
+    if (s.status === 'CLAIMED') throw new AppError('ONB_004', { sid });
+    if (s.expired) throw new AppError('ONB_002', { sid, expiredAt: s.expires_at });
+    if (s.status === 'CANCELLED') throw new AppError('ONB_005', { sid });
+    if (s.status !== 'AUTHORIZED') throw new AppError('ONB_003', { sid, status: s.status });
+    // A store is operated by one partner at a time: authorizing another partner moves it
+    // (the previous partner's tokens stop working).
+    const moved = await tx`update stores set partner_id = ${partnerId}, updated_at = now() where id = ${s.store_id} and partner_id <> ${partnerId} returning id`;
+    if (moved.length > 0) await tx`update store_tokens set revoked_at = now() where store_id = ${s.store_id} and revoked_at is null`;
+    const storeToken = await issueStoreToken(tx, s.store_id, s.authorized_until);
+    await tx`insert into store_authorizations (store_id, partner_id, session_id, expires_at) values (${s.store_id}, ${partnerId}, ${sid}, ${s.authorized_until})`;
+    await tx`update onboard_sessions set status = 'CLAIMED', claimed_at = now() where id = ${sid}`;
+    const warehouses = (await listWarehouses(tx, s.store_id)).map((w: any) => ({ clientId: w.clientId, name: w.name }));
+    const credential = { storeClientId: s.store_client_id, storeName: s.store_name, storeToken, expiresAt: s.authorized_until.toISOString(), warehouses };
+    return { storeAccess: encryptField(JSON.stringify(credential), await partnerEncryptionKey(tx, key, partnerId)), expiresAt: credential.expiresAt };
+  });
+}
+
+/** Unbind: revokes the store's tokens and this partner's authorizations at once. */
+export async function unbindStore(sql: Sql, partnerId: string, storeClientId: string) {
+  return sql.begin(async (tx) => {
+    const [store] = await tx<{ id: string }[]>`select id from stores where client_id = ${storeClientId} and partner_id = ${partnerId}`;
+    if (!store) throw new AppError('ONB_006', { storeClientId });
+    const revoked = await tx`update store_tokens set revoked_at = now() where store_id = ${store.id} and revoked_at is null returning 1`;
+    const authorizations = await tx`
+      update store_authorizations set revoked_at = now() where store_id = ${store.id} and partner_id = ${partnerId} and revoked_at is null returning 1`;
+    return { storeClientId, revokedTokens: revoked.length, revokedAuthorizations: authorizations.length };
+  });
+}

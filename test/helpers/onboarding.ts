@@ -1,0 +1,32 @@
+import { createSeller } from '../../src/onboarding/sellers.js';
+import { signedInject, type TestContext, type TestStore } from './test-app.js';
+
+/** Opens a session as the store's partner and creates a seller for the store. */
+export async function openOnboarding(ctx: TestContext, store: TestStore, redirectUri = 'https://partner.example/callback') {
+  const email = `seller-${store.storeClientId}@example.com`.toLowerCase();
+  await createSeller(ctx.sql, { email, password: 'correct horse battery', storeClientId: store.storeClientId });
+  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
+  return { email, password: 'correct horse battery', ...(res.json().data as { sid: string; expiresAt: string; onboardUrl: string }), status: res.statusCode };
+}
+
+/** The seller's browser, over inject: keeps the cookie and the CSRF token of the last page. */
+export function sellerBrowser(ctx: TestContext, sid: string) {
+  let cookie = '';
+  let csrf = '';
+  const remember = <R extends { headers: Record<string, unknown>; body: string }>(res: R): R => {
+    const set = res.headers['set-cookie'];
+    if (typeof set === 'string') cookie = set.split(';')[0];
+    csrf = /name="csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? csrf;
+    return res;
+  };
+  const post = (path: string, form: Record<string, string>) => ctx.app.inject({
+    method: 'POST', url: `/onboard/${sid}/${path}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ csrf, ...form }).toString(),
+  }).then(remember);
+  return {
+    open: () => ctx.app.inject({ method: 'GET', url: `/onboard/${sid}`, headers: cookie ? { cookie } : {} }).then(remember),
+    signIn: (email: string, password: string) => post('sign-in', { email, password }),
+    decide: (form: Record<string, string>) => post('decision', form),
+    forgetCsrf: () => { csrf = 'forged'; },
+  };
+}

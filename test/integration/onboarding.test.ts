@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { openOnboarding, sellerBrowser } from '../helpers/onboarding.js';
+import { decryptJsonField } from '../../src/sdk/index.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const storeAccess = (who: TestStore, sid: string) =>
+  signedInject(ctx, who, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${sid}`, partnerOnly: true });
+
+async function authorized(store: TestStore) {
+  const session = await openOnboarding(ctx, store);
+  const browser = sellerBrowser(ctx, session.sid);
+  expect((await browser.open()).statusCode).toBe(200);
+  const consent = await browser.signIn(session.email, session.password);
+  expect(consent.body).toContain('Authorize access');
+  const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+  expect(done.statusCode).toBe(303);
+  expect(done.headers.location).toBe(`https://partner.example/callback?sid=${session.sid}`);
+  return session;
+}
+
+describe('onboarding', () => {
+  it('gives the store access once, encrypted for the partner, with a token valid for the chosen period', async () => {
+    const store = await createTestStore(ctx, 2);
+    const session = await authorized(store);
+    expect(Date.parse(session.expiresAt) - Date.now()).toBeLessThanOrEqual(180_000);
+    const res = await storeAccess(store, session.sid);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data.storeAccess).toMatch(/^ENCRYPTED:/);
+    const access = decryptJsonField<any>(res.json().data.storeAccess, store.partnerEncryptionKey);
+    expect(access.storeClientId).toBe(store.storeClientId);
+    expect(access.warehouses.map((w: any) => w.clientId).sort()).toEqual(store.warehouses.map((w) => w.clientId).sort());
+    const days = (Date.parse(access.expiresAt) - Date.now()) / 86400000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThan(30.1);
+    const [token] = await ctx.sql`select expires_at from store_tokens where token_hint = ${`${access.storeToken.slice(0, 9)}…`}`;
+    expect(token.expires_at.toISOString()).toBe(access.expiresAt);
+
+    const withNew = await signedInject(ctx, { ...store, storeToken: access.storeToken }, { method: 'GET', url: '/api/v1/partner/stores/warehouses' });
+    expect(withNew.statusCode).toBe(200);
+    const again = await storeAccess(store, session.sid);
+    expect(again.json().error.code).toBe('ONB_004');
+
+    // Unbind: the token stops working at once.
+    const unbind = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
+    expect(unbind.json().data).toMatchObject({ storeClientId: store.storeClientId, revokedAuthorizations: 1 });
+    const after = await signedInject(ctx, { ...store, storeToken: access.storeToken }, { method: 'GET', url: '/api/v1/partner/stores/warehouses' });
+    expect(after.json().error.code).toBe('AUTH_014');
+  });
+
+  it("refuses another partner's sid, an unauthorized sid and an expired one", async () => {
+    const store = await createTestStore(ctx, 0);
+    const other = await createTestStore(ctx, 0);
+    const session = await authorized(store);
+    expect((await storeAccess(other, session.sid)).json().error.code).toBe('ONB_001');
+    const pending = await openOnboarding(ctx, other);
+    expect((await storeAccess(other, pending.sid)).json().error.code).toBe('ONB_003');
+    await ctx.sql`update onboard_sessions set expires_at = now() - interval '1 second' where id = ${session.sid}`;
+    const expired = await storeAccess(store, session.sid);
+    expect(expired.statusCode).toBe(410);
+    expect(expired.json().error.code).toBe('ONB_002');
+    const page = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}` });
+    expect(page.statusCode).toBe(409);
+  });
+
+  it('shows clear pages and grants nothing for a wrong password, a cancelled consent, a forged form, an expired link', async () => {
+    const store = await createTestStore(ctx, 0);
+    const session = await openOnboarding(ctx, store);
+    const browser = sellerBrowser(ctx, session.sid);
+    await browser.open();
+    const wrong = await browser.signIn(session.email, 'not the password');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('Wrong email or password');
+    await browser.signIn(session.email, session.password);
+    const noConsent = await browser.decide({ action: 'authorize', periodDays: '30' });
+    expect(noConsent.statusCode).toBe(400);
+    const cancelled = await browser.decide({ action: 'cancel' });
+    expect(cancelled.body).toContain('Access not granted');
+    expect((await storeAccess(store, session.sid)).json().error.code).toBe('ONB_005');
+
+    const second = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const forger = sellerBrowser(ctx, second.sid);
+    await forger.open();
+    forger.forgetCsrf();
+    const forged = await forger.signIn(second.email, second.password);
+    expect(forged.statusCode).toBe(403);
+    const [row] = await ctx.sql`select status from onboard_sessions where id = ${second.sid}`;
+    expect(row.status).toBe('OPEN');
+
+    await ctx.sql`update onboard_sessions set expires_at = now() - interval '1 second' where id = ${second.sid}`;
+    const expiredPage = await ctx.app.inject({ method: 'GET', url: `/onboard/${second.sid}` });
+    expect(expiredPage.statusCode).toBe(410);
+    expect(expiredPage.body).toContain('expired');
+  });
+
+  it('serves the reference lists without authentication', async () => {
+    const types = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/reference/types?subCategoryId=0e882586-c506-4792-a831-02767a68dae2' });
+    expect(types.json()).toMatchObject({ success: true, message: 'Types retrieved successfully', data: [{ id: 'd86db295-41c3-423d-a2c2-a59724f38316', name: 'T-Shirts' }] });
+    const categories = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/reference/categories' });
+    expect(categories.json().data.length).toBeGreaterThanOrEqual(2);
+    const missing = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/reference/types' });
+    expect(missing.json().error.code).toBe('VAL_001');
+  });
+});
