@@ -7,7 +7,7 @@ import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, messagePage, newBrow
 const Sid = Type.Object({ sid: Type.String({ maxLength: 100 }) });
 const html = (reply: FastifyReply, status: number, body: string) =>
   reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'").send(body);
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(body);
 
 /** The seller-facing pages of onboarding (HTML forms, no client script). */
 export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey }: AppDeps) {
