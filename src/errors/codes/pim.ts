@@ -1,5 +1,12 @@
 import type { ErrorDefinitions } from '../types.js';
 
-/** Codes of this domain; each code is defined once in the whole catalogue. */
+/** PIM API (seed 004): statuses as published (401 before any business logic, 403 for scope). */
 export const pimErrors = {
+  PIM_001: { status: 401, message: 'Missing or invalid token', hint: 'Send Authorization: Bearer <token> with a valid, unrevoked token' },
+  PIM_002: { status: 403, message: 'Organization not allowed', hint: "X-Org-ID must be your token's organization" },
+  PIM_003: { status: 403, message: 'Tenant not allowed', hint: 'X-Tenant-ID must be a tenant of your organization (send X-Tenant-ID and X-Org-ID as uuids)' },
+  PIM_004: { status: 404, message: 'Bulk job not found', hint: 'Use the id returned when the job was created' },
+  PIM_005: { status: 400, message: 'Invalid bulk job payload', hint: 'payload must be a JSON array: product objects (each with a title) for imports and updates, product ids for deletions' },
+  PIM_006: { status: 404, message: 'Export not found', hint: 'Use the id returned when the export was requested' },
+  PIM_007: { status: 409, message: 'Export not ready', hint: 'The export is still running; you are notified when it completes' },
 } satisfies ErrorDefinitions;

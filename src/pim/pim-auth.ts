@@ -1,0 +1,61 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+
+export interface PimPrincipal { userId: string; email: string; orgId: string; tenantId: string; storeId: string; partnerId: string }
+
+const hash = (token: string) => createHash('sha256').update(token).digest();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Bearer token, then scope: 401 when the token is missing, unknown, revoked or
+ * expired (before anything else); 403 when X-Org-ID is not the token's org or
+ * X-Tenant-ID is not a tenant of it. One query.
+ */
+export async function authenticatePim(sql: Queryable, headers: Record<string, string | string[] | undefined>): Promise<PimPrincipal> {
+  const auth = typeof headers.authorization === 'string' ? headers.authorization : '';
+  const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+  if (!token) throw new AppError('PIM_001', { reason: 'no bearer token' });
+  const orgId = headers['x-org-id'];
+  const tenantId = headers['x-tenant-id'];
+  const tenant = typeof tenantId === 'string' && UUID.test(tenantId) ? tenantId : null;
+  const [row] = await sql<any[]>`
+    select u.id as user_id, u.email, u.org_id, t.id as tenant_id, t.org_id as tenant_org, t.store_id, s.partner_id
+    from pim_tokens k join pim_users u on u.id = k.user_id
+    left join tenants t on t.id = ${tenant}::uuid left join stores s on s.id = t.store_id
+    where k.token_hash = ${hash(token)} and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())`;
+  if (!row) throw new AppError('PIM_001', { reason: 'token unknown, revoked or expired' });
+  if (typeof orgId !== 'string' || orgId.toLowerCase() !== row.org_id) throw new AppError('PIM_002', { orgId: orgId ?? null });
+  if (!row.tenant_id || row.tenant_org !== row.org_id) throw new AppError('PIM_003', { tenantId: tenantId ?? null });
+  return { userId: row.user_id, email: row.email, orgId: row.org_id, tenantId: row.tenant_id, storeId: row.store_id, partnerId: row.partner_id };
+}
+
+export async function createOrg(sql: Queryable, name: string) {
+  const [r] = await sql<{ id: string }[]>`insert into orgs (name) values (${name}) returning id`;
+  return { orgId: r.id, name };
+}
+
+export async function createTenant(sql: Queryable, input: { orgId: string; storeClientId: string; name?: string; notifyEmail?: string }) {
+  const [store] = await sql<{ id: string; name: string }[]>`select id, name from stores where client_id = ${input.storeClientId}`;
+  if (!store) throw new Error(`no store with client id ${input.storeClientId}`);
+  const [r] = await sql<{ id: string }[]>`
+    insert into tenants (org_id, store_id, name, notify_email) values (${input.orgId}, ${store.id}, ${input.name ?? store.name}, ${input.notifyEmail ?? null}) returning id`;
+  return { tenantId: r.id, orgId: input.orgId, storeClientId: input.storeClientId };
+}
+
+export async function createPimUser(sql: Queryable, orgId: string, email: string) {
+  const [r] = await sql<{ id: string }[]>`insert into pim_users (org_id, email) values (${orgId}, ${email.toLowerCase()}) returning id`;
+  return { userId: r.id, orgId, email: email.toLowerCase() };
+}
+
+/** A bearer token for a user; only its hash is kept, the value is shown once. */
+export async function createPimToken(sql: Queryable, userId: string, expiresAt: Date | null = null) {
+  const token = `pim_${randomBytes(24).toString('base64url')}`;
+  await sql`insert into pim_tokens (user_id, token_hash, expires_at) values (${userId}, ${hash(token)}, ${expiresAt})`;
+  return { token, userId, expiresAt: expiresAt?.toISOString() ?? null };
+}
+
+export async function revokePimToken(sql: Queryable, token: string) {
+  const rows = await sql`update pim_tokens set revoked_at = now() where token_hash = ${hash(token)} and revoked_at is null returning 1`;
+  return { revoked: rows.length };
+}
