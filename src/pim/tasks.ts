@@ -1,7 +1,13 @@
 import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
+import { processBulkJob } from './bulk-job-processing.js';
 
-/** Background tasks of this domain, by name (merged into the worker's task list). */
-export function pimTasks(_deps: AppDeps): Record<string, Task> {
-  return {};
+/** PIM background work: bulk jobs (and exports). */
+export function pimTasks(deps: AppDeps): Record<string, Task> {
+  return {
+    'pim.bulk-job': async (payload) => {
+      const { storeId, jobId, actor } = payload as { storeId: string; jobId: string; actor: string };
+      await processBulkJob(deps.sql, storeId, jobId, actor);
+    },
+  };
 }

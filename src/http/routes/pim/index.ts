@@ -1,5 +1,96 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
+import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
+import { createBulkJob, getBulkJob, listBulkJobs, type JobType } from '../../../pim/bulk-jobs.js';
+import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
+import { exportRoutes } from './exports.js';
 
-/** Routes of this area; each handler parses, calls its domain service and renders the envelope. */
-export async function pimRoutes(_app: FastifyInstance, _deps: AppDeps) {}
+declare module 'fastify' {
+  interface FastifyRequest { pim?: PimPrincipal }
+}
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const JobTypeSchema = Type.Union([Type.Literal('BULK_IMPORT'), Type.Literal('BULK_UPDATE'), Type.Literal('BULK_DELETE')]);
+const BulkJob = Type.Object({
+  id: Type.String({ format: 'uuid' }), job_type: JobTypeSchema,
+  status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
+  payload: Type.String({ description: 'the payload as sent, as a JSON string' }),
+  total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
+  processed_items: Type.Integer({ description: 'items processed successfully so far' }), failed_items: Type.Integer(),
+  item_errors: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })),
+  created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
+});
+export const pimHeaders = Type.Object({
+  authorization: Type.String({ description: 'Bearer <token>' }),
+  'x-tenant-id': Type.String({ format: 'uuid' }), 'x-org-id': Type.String({ format: 'uuid' }),
+});
+const Page = { page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
+
+/** The PIM API (seed 004): every route needs a Bearer token, X-Tenant-ID and X-Org-ID. */
+export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
+  const { sql } = deps;
+  app.addHook('onRequest', async (request) => { request.pim = await authenticatePim(sql, request.headers); });
+  const who = (r: { pim?: PimPrincipal }) => r.pim!;
+  const tags = ['pim'];
+
+  app.post('/api/v1/pim/bulk-jobs', {
+    schema: {
+      tags, summary: 'Create a bulk job (processed asynchronously)', headers: pimHeaders,
+      description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category_id, brand_id, external_id) and BULK_UPDATE (id required), product ids for BULK_DELETE.',
+      body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
+      response: { 200: Envelope(BulkJob), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { job_type: JobType; payload: unknown };
+    return ok(reply, 'Bulk job created', await createBulkJob(sql, who(request), body.job_type, body.payload), { dispatch: true });
+  });
+
+  app.get('/api/v1/pim/bulk-jobs', {
+    schema: {
+      tags, summary: 'Bulk jobs of a type, most recent first', headers: pimHeaders,
+      querystring: Type.Object({ type: Type.Optional(JobTypeSchema), ...Page }, { additionalProperties: false }),
+      response: { 200: Envelope(Type.Array(BulkJob)), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const q = request.query as { type?: JobType; page: number; limit: number };
+    const { total, items } = await listBulkJobs(sql, who(request).storeId, q.type ?? 'BULK_UPDATE', q.page, q.limit);
+    return ok(reply, 'Bulk jobs retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+  });
+
+  app.get('/api/v1/pim/bulk-jobs/:id', {
+    schema: { tags, summary: 'One bulk job with its item errors', headers: pimHeaders, params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Envelope(BulkJob), ...errorResponses } },
+  }, async (request, reply) => ok(reply, 'Bulk job retrieved successfully', await getBulkJob(sql, who(request).storeId, (request.params as { id: string }).id)));
+
+  app.get('/api/v1/pim/validation-issues', {
+    schema: {
+      tags, summary: 'Unresolved data-quality issues of the tenant', headers: pimHeaders,
+      querystring: Type.Object({ ...Page, limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }, { additionalProperties: false }),
+      response: {
+        200: Envelope(Type.Array(Type.Object({
+          id: Type.String(), code: Type.String(), severity: Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')]),
+          product_id: Type.String(), message: Type.String(), resolved: Type.Boolean(), created_at: Type.String(),
+        }))), ...errorResponses,
+      },
+    },
+  }, async (request, reply) => {
+    const q = request.query as { page: number; limit: number };
+    return ok(reply, 'Validation issues retrieved successfully', await listValidationIssues(sql, who(request).storeId, q.page, q.limit));
+  });
+
+  app.get('/api/v1/audit', {
+    schema: {
+      tags, summary: 'The 100 most recent audit events of the tenant (immutable)', headers: pimHeaders,
+      response: {
+        200: Envelope(Type.Array(Type.Object({
+          id: Type.String(), actor_email: Nullable(Type.String()), actor: Type.String(), actor_type: Type.String(), action: Type.String(),
+          resource_type: Type.String(), resource_id: Nullable(Type.String()), details: Type.Unknown(), request_id: Nullable(Type.String()),
+          ip_address: Nullable(Type.String()), created_at: Type.String(),
+        }))), ...errorResponses,
+      },
+    },
+  }, async (request, reply) => ok(reply, 'Audit events retrieved successfully', await listAudit(sql, who(request).storeId)));
+
+  await app.register(exportRoutes, deps);
+}

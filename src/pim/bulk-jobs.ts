@@ -1,0 +1,53 @@
+import type { Queryable, Sql } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+import type { PimPrincipal } from './pim-auth.js';
+
+export type JobType = 'BULK_IMPORT' | 'BULK_UPDATE' | 'BULK_DELETE';
+
+const view = (j: any) => ({
+  id: j.id, job_type: j.job_type, status: j.status, payload: j.payload, total_items: j.total_items,
+  processed_items: j.processed_items, failed_items: j.failed_items, item_errors: j.item_errors, created_by: j.created_by,
+  created_at: j.created_at.toISOString(), started_at: j.started_at?.toISOString() ?? null, completed_at: j.completed_at?.toISOString() ?? null,
+});
+export type BulkJobView = ReturnType<typeof view>;
+
+/** payload: a JSON array, given as JSON or as a string of JSON; kept as the exact text. */
+export function parsePayload(jobType: JobType, payload: unknown): { text: string; items: unknown[] } {
+  let value = payload;
+  let text: string;
+  if (typeof payload === 'string') {
+    text = payload;
+    try { value = JSON.parse(payload); } catch { throw new AppError('PIM_005', { reason: 'payload is not valid JSON' }); }
+  } else text = JSON.stringify(payload);
+  if (!Array.isArray(value)) throw new AppError('PIM_005', { reason: 'payload must be a JSON array' });
+  if (jobType !== 'BULK_DELETE' && value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
+    throw new AppError('PIM_005', { reason: 'each item must be a product object' });
+  }
+  return { text, items: value };
+}
+
+/** Creates the job (PENDING) and its processing job in one transaction; processing is asynchronous. */
+export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobType, payload: unknown) {
+  const { text } = parsePayload(jobType, payload);
+  return sql.begin(async (tx) => {
+    const [job] = await tx`
+      insert into bulk_jobs (store_id, job_type, payload, created_by) values (${who.storeId}, ${jobType}, ${text}, ${who.email}) returning *`;
+    await enqueueJob(tx, 'pim.bulk-job', { storeId: who.storeId, jobId: job.id, actor: who.email });
+    return view(job);
+  });
+}
+
+export async function listBulkJobs(sql: Queryable, storeId: string, jobType: JobType, page: number, limit: number) {
+  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}`;
+  const rows = await sql`
+    select * from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}
+    order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`;
+  return { total, items: rows.map(view) };
+}
+
+export async function getBulkJob(sql: Queryable, storeId: string, id: string) {
+  const [job] = await sql`select * from bulk_jobs where store_id = ${storeId} and id = ${id}`;
+  if (!job) throw new AppError('PIM_004', { id });
+  return view(job);
+}

@@ -1,0 +1,20 @@
+import type { Queryable } from '../db/database.js';
+
+export async function listValidationIssues(sql: Queryable, storeId: string, page: number, limit: number) {
+  const rows = await sql<any[]>`
+    select id, code, severity, product_id, message, resolved, created_at from validation_issues
+    where store_id = ${storeId} and not resolved order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`;
+  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
+}
+
+/** The tenant's 100 most recent audit events, from either API (actor_email for PIM users). */
+export async function listAudit(sql: Queryable, storeId: string) {
+  const rows = await sql<any[]>`
+    select id, actor, actor_type, action, resource_type, resource_id, changes, request_id, ip_address, created_at
+    from audit_events where store_id = ${storeId} order by id desc limit 100`;
+  return rows.map((r) => ({
+    id: String(r.id), actor_email: r.actor_type === 'user' ? r.actor : null, actor: r.actor, actor_type: r.actor_type, action: r.action,
+    resource_type: r.resource_type, resource_id: r.resource_id, details: r.changes, request_id: r.request_id, ip_address: r.ip_address,
+    created_at: r.created_at.toISOString(),
+  }));
+}

@@ -1,0 +1,18 @@
+import { createOrg, createPimToken, createPimUser, createTenant } from '../../src/pim/pim-auth.js';
+import { createTestStore, type TestContext } from './test-app.js';
+
+export interface PimActor { orgId: string; tenantId: string; storeId: string; token: string; email: string; headers: Record<string, string> }
+
+/** An org with one tenant (a new store) and one user with a token. */
+export async function createPimActor(ctx: TestContext, opts: { notifyEmail?: string; warehouses?: number } = {}): Promise<PimActor> {
+  const store = await createTestStore(ctx, opts.warehouses ?? 0);
+  const { orgId } = await createOrg(ctx.sql, 'Org');
+  const { tenantId } = await createTenant(ctx.sql, { orgId, storeClientId: store.storeClientId, notifyEmail: opts.notifyEmail });
+  const email = `user-${tenantId.slice(0, 8)}@org.example`;
+  const { userId } = await createPimUser(ctx.sql, orgId, email);
+  const { token } = await createPimToken(ctx.sql, userId);
+  return { orgId, tenantId, storeId: store.storeId, token, email, headers: { authorization: `Bearer ${token}`, 'x-org-id': orgId, 'x-tenant-id': tenantId } };
+}
+
+export const pimRequest = (ctx: TestContext, actor: { headers: Record<string, string> }, method: 'GET' | 'POST', url: string, body?: unknown) =>
+  ctx.app.inject({ method, url, headers: actor.headers, ...(body === undefined ? {} : { payload: body as any }) });
