@@ -34,6 +34,17 @@ const EnvSchema = Type.Object({
   /** Webhook delivery: per-attempt timeout, first retry delay (then x4 each time), attempts in all. */
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10 }),
+  /** PIM exports: a local folder under OMNI_DATA_DIR unless EXPORT_S3_BUCKET is set (any S3-compatible store). */
+  EXPORT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_REGION: Type.String({ default: 'us-east-1' }),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String()),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String()),
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: true }),
+  EXPORT_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 604800 }),
+  /** Export notifications by email: smtp://user:pass@host:port (nodemailer), sent from SMTP_FROM. */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>' }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 20 }),
 });
 

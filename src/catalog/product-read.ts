@@ -5,7 +5,7 @@ import type { Queryable } from '../db/database.js';
  * its variants with their own per-warehouse stock, built by PostgreSQL in one
  * query (json aggregation), for one product or a page of them.
  */
-const productJson = (sql: Queryable, variantActive: boolean | undefined) => sql`
+export const productJson = (sql: Queryable, variantActive: boolean | undefined) => sql`
   json_build_object(
     'id', p.id, 'externalId', p.external_id, 'sku', p.sku, 'name', p.name, 'description', p.description,
     'price', p.price::float8, 'specialPrice', p.special_price::float8, 'stock', p.stock, 'weight', p.weight,

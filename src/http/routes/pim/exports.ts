@@ -1,5 +1,48 @@
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
+import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { AppError } from '../../../errors/app-error.js';
+import { exportStorage } from '../../../pim/export-storage.js';
+import { getExport, requestExport } from '../../../pim/catalog-export.js';
+import type { PimPrincipal } from '../../../pim/pim-auth.js';
+import { pimHeaders } from './headers.js';
 
-/** Catalog exports (not built yet). */
-export async function exportRoutes(_app: FastifyInstance, _deps: AppDeps) {}
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const ExportView = Type.Object({
+  id: Type.String({ format: 'uuid' }), status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
+  storage: Nullable(Type.String()), products: Nullable(Type.Integer()), error: Nullable(Type.String()), requested_by: Type.String(),
+  created_at: Type.String(), completed_at: Nullable(Type.String()),
+  download: Nullable(Type.Object({ ndjson: Type.Union([Type.String(), Type.Null()]), csv: Type.Union([Type.String(), Type.Null()]) }, { description: 'presigned URLs (S3) or API paths (local folder)' })),
+});
+const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+/** Catalog exports to object storage (the onRequest PIM auth hook of the parent scope applies). */
+export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDeps) {
+  const who = (r: { pim?: PimPrincipal }) => r.pim!;
+  app.post('/api/v1/pim/exports', {
+    schema: {
+      tags: ['pim'], summary: 'Export the whole catalog (asynchronous)', headers: pimHeaders,
+      description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
+      response: { 202: Envelope(ExportView), ...errorResponses },
+    },
+  }, async (request, reply) => reply.code(202).send(ok(reply, 'Export queued', await requestExport(sql, who(request)), { dispatch: true })));
+
+  app.get('/api/v1/pim/exports/:id', {
+    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView), ...errorResponses } },
+  }, async (request, reply) => ok(reply, 'Export retrieved successfully', (await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id)).view));
+
+  app.get('/api/v1/pim/exports/:id/download', {
+    schema: {
+      tags: ['pim'], summary: 'Download a finished export from the local folder', headers: pimHeaders, params: Id,
+      querystring: Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }),
+    },
+  }, async (request, reply) => {
+    const { row } = await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id);
+    if (row.status !== 'COMPLETED') throw new AppError('PIM_007', { status: row.status });
+    const format = (request.query as { format: 'ndjson' | 'csv' }).format;
+    reply.header('content-type', format === 'csv' ? 'text/csv' : 'application/x-ndjson');
+    reply.header('content-disposition', `attachment; filename="products.${format}"`);
+    return reply.send(exportStorage(config).open(format === 'csv' ? row.csv_key : row.ndjson_key));
+  });
+}

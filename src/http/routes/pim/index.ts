@@ -6,6 +6,7 @@ import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
+import { pimHeaders } from './headers.js';
 
 declare module 'fastify' {
   interface FastifyRequest { pim?: PimPrincipal }
@@ -22,10 +23,7 @@ const BulkJob = Type.Object({
   item_errors: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })),
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
-export const pimHeaders = Type.Object({
-  authorization: Type.String({ description: 'Bearer <token>' }),
-  'x-tenant-id': Type.String({ format: 'uuid' }), 'x-org-id': Type.String({ format: 'uuid' }),
-});
+
 const Page = { page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
 
 /** The PIM API (seed 004): every route needs a Bearer token, X-Tenant-ID and X-Org-ID. */

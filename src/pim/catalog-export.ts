@@ -1,0 +1,91 @@
+import { PassThrough } from 'node:stream';
+import { once } from 'node:events';
+import nodemailer from 'nodemailer';
+import type { Sql } from '../db/database.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors/app-error.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+import { emitEvents } from '../webhooks/outbox.js';
+import { productJson } from '../catalog/product-read.js';
+import { exportStorage } from './export-storage.js';
+import type { PimPrincipal } from './pim-auth.js';
+
+const CSV_COLUMNS = ['id', 'externalId', 'sku', 'name', 'price', 'specialPrice', 'stock', 'categoryId', 'brandId', 'barcode', 'isArchived', 'hasVariants', 'variantCount', 'updatedAt'] as const;
+const csvCell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+const csvLine = (p: any) => CSV_COLUMNS.map((c) => csvCell(c === 'variantCount' ? p.variants.length : p[c])).join(',');
+
+export const exportView = (e: any, links: { ndjson: string | null; csv: string | null } | null = null) => ({
+  id: e.id, status: e.status, storage: e.storage, products: e.products, error: e.error, requested_by: e.requested_by,
+  created_at: e.created_at.toISOString(), completed_at: e.completed_at?.toISOString() ?? null, download: links,
+});
+
+export async function requestExport(sql: Sql, who: PimPrincipal) {
+  return sql.begin(async (tx) => {
+    const [e] = await tx`insert into catalog_exports (store_id, requested_by) values (${who.storeId}, ${who.email}) returning *`;
+    await enqueueJob(tx, 'pim.export', { storeId: who.storeId, exportId: e.id }, { maxAttempts: 3 });
+    return exportView(e);
+  });
+}
+
+/**
+ * Streams the tenant's whole catalog (products with variants and per-warehouse
+ * stock) from a database cursor into NDJSON and CSV uploads at once: memory
+ * stays flat however large the catalog. Then notifies per tenant configuration.
+ */
+export async function runExport(sql: Sql, config: Config, storeId: string, exportId: string) {
+  const storage = exportStorage(config);
+  await sql`update catalog_exports set status = 'PROCESSING', storage = ${storage.kind} where store_id = ${storeId} and id = ${exportId}`;
+  const keys = { ndjson: `${storeId}/${exportId}/products.ndjson`, csv: `${storeId}/${exportId}/products.csv` };
+  const ndjson = new PassThrough();
+  const csv = new PassThrough();
+  const uploads = Promise.all([storage.upload(keys.ndjson, ndjson, 'application/x-ndjson'), storage.upload(keys.csv, csv, 'text/csv')]);
+  const write = async (stream: PassThrough, chunk: string) => { if (!stream.write(chunk)) await once(stream, 'drain'); };
+  let count = 0;
+  try {
+    await write(csv, `${CSV_COLUMNS.join(',')}\n`);
+    for await (const rows of sql<{ product: any }[]>`select ${productJson(sql, undefined)} as product from products p where p.store_id = ${storeId} order by p.id`.cursor(500)) {
+      await write(ndjson, rows.map((r) => `${JSON.stringify(r.product)}\n`).join(''));
+      await write(csv, `${rows.map((r) => csvLine(r.product)).join('\n')}\n`);
+      count += rows.length;
+    }
+    ndjson.end();
+    csv.end();
+    await uploads;
+  } catch (err) {
+    ndjson.destroy();
+    csv.destroy();
+    await uploads.catch(() => {});
+    await sql`update catalog_exports set status = 'FAILED', error = ${String(err)}, completed_at = now() where store_id = ${storeId} and id = ${exportId}`;
+    throw err;
+  }
+  const [tenant] = await sql<any[]>`select t.notify_email, t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;
+  await sql.begin(async (tx) => {
+    await tx`update catalog_exports set status = 'COMPLETED', products = ${count}, ndjson_key = ${keys.ndjson}, csv_key = ${keys.csv}, completed_at = now()
+             where store_id = ${storeId} and id = ${exportId}`;
+    if (tenant?.notify_webhook) {
+      await emitEvents(tx, [{ partnerId: tenant.partner_id, storeId, type: 'export.completed', payload: { exportId, products: count, storage: storage.kind } }]);
+    }
+  });
+  if (tenant?.notify_email && config.SMTP_URL) {
+    const links = await exportLinks(config, exportId, keys);
+    await nodemailer.createTransport(config.SMTP_URL).sendMail({
+      from: config.SMTP_FROM, to: tenant.notify_email, subject: `Catalog export ready (${count} products)`,
+      text: `Your catalog export ${exportId} is ready: ${count} products.\n\nNDJSON: ${links.ndjson}\nCSV: ${links.csv}\n`,
+    });
+  }
+}
+
+async function exportLinks(config: Config, exportId: string, keys: { ndjson: string; csv: string }) {
+  const storage = exportStorage(config);
+  const local = (format: string) => `${config.publicBaseUrl}/api/v1/pim/exports/${exportId}/download?format=${format}`;
+  return { ndjson: (await storage.signedUrl(keys.ndjson)) ?? local('ndjson'), csv: (await storage.signedUrl(keys.csv)) ?? local('csv') };
+}
+
+export async function getExport(sql: Sql, config: Config, storeId: string, exportId: string) {
+  const [e] = await sql<any[]>`select * from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
+  if (!e) throw new AppError('PIM_006', { exportId });
+  return { row: e, view: exportView(e, e.status === 'COMPLETED' ? await exportLinks(config, exportId, { ndjson: e.ndjson_key, csv: e.csv_key }) : null) };
+}

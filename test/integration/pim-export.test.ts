@@ -1,0 +1,107 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import S3rver from 's3rver';
+import { SMTPServer } from 'smtp-server';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker } from '../helpers/worker.js';
+import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+
+const mails: string[] = [];
+let smtp: SMTPServer;
+let smtpPort: number;
+let s3: S3rver;
+let s3Dir: string;
+let s3Port: number;
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS'],
+    onData(stream, _session, callback) { let m = ''; stream.on('data', (c) => { m += c; }); stream.on('end', () => { mails.push(m); callback(); }); },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtpPort = ((smtp as any).server.address() as AddressInfo).port;
+  s3Dir = await mkdtemp(join(tmpdir(), 'omni-s3-'));
+  s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3Dir, configureBuckets: [{ name: 'exports', configs: [] }] });
+  const address = await s3.run();
+  s3Port = (address as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise<void>((r) => smtp.close(() => r()));
+  await s3.close();
+  await rm(s3Dir, { recursive: true, force: true });
+});
+
+async function seedCatalog(ctx: TestContext, actor: PimActor, n: number) {
+  await ctx.sql`insert into products (store_id, external_id, sku, name, price, description)
+    select ${actor.storeId}, 'e-' || g, 'S-' || g, 'Product, "quoted" ' || g, g * 10, 'line one' || chr(10) || 'line two'
+    from generate_series(1, ${n}) g`;
+}
+
+async function runExport(ctx: TestContext, actor: PimActor) {
+  const res = await pimRequest(ctx, actor, 'POST', '/api/v1/pim/exports');
+  expect(res.statusCode).toBe(202);
+  expect(res.json().data.status).toBe('PENDING');
+  for (let i = 0; i < 300; i++) {
+    const view = (await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${res.json().data.id}`)).json().data;
+    if (view.status === 'COMPLETED' || view.status === 'FAILED') return view;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('export not done');
+}
+
+async function expectSameAsDatabase(ctx: TestContext, actor: PimActor, ndjson: string, csv: string) {
+  const lines = ndjson.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = await ctx.sql`select id, sku, name, price::float8 as price, description from products where store_id = ${actor.storeId} order by id`;
+  expect(lines.map((l) => [l.id, l.sku, l.name, l.price, l.description])).toEqual(rows.map((r) => [r.id, r.sku, r.name, r.price, r.description]));
+  expect(csv.split('\n')[0]).toBe('id,externalId,sku,name,price,specialPrice,stock,categoryId,brandId,barcode,isArchived,hasVariants,variantCount,updatedAt');
+  expect(csv).toContain(`${rows[0].id},e-`);
+  expect(csv).toContain('"Product, ""quoted"" ');
+}
+
+describe('PIM catalog export', () => {
+  it('writes NDJSON and CSV to the local folder, served by the API, and announces it by webhook event', async () => {
+    const ctx = await createTestApp();
+    const worker = await startTestWorker(ctx);
+    try {
+      const actor = await createPimActor(ctx);
+      await seedCatalog(ctx, actor, 1200);
+      const view = await runExport(ctx, actor);
+      expect(view).toMatchObject({ status: 'COMPLETED', storage: 'local', products: 1200 });
+      expect(view.download.ndjson).toMatch(/\/api\/v1\/pim\/exports\/.+\/download\?format=ndjson$/);
+      const path = new URL(view.download.ndjson).pathname;
+      const ndjson = await pimRequest(ctx, actor, 'GET', `${path}?format=ndjson`);
+      const csv = await pimRequest(ctx, actor, 'GET', `${path}?format=csv`);
+      await expectSameAsDatabase(ctx, actor, ndjson.body, csv.body);
+      const [event] = await ctx.sql`select payload from outbox_events where store_id = ${actor.storeId} and type = 'export.completed'`;
+      expect(event.payload).toMatchObject({ exportId: view.id, products: 1200 });
+      const other = await createPimActor(ctx);
+      expect((await pimRequest(ctx, other, 'GET', `${path}?format=csv`)).statusCode).toBe(404);
+    } finally { await worker.stop(); await ctx.close(); }
+  });
+
+  it('uploads to an S3-compatible store with presigned links and emails the tenant', async () => {
+    const ctx = await createTestApp({ env: {
+      EXPORT_S3_BUCKET: 'exports', S3_ENDPOINT: `http://127.0.0.1:${s3Port}`, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER',
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    } });
+    const worker = await startTestWorker(ctx);
+    try {
+      const actor = await createPimActor(ctx, { notifyEmail: 'catalog-team@shop.example' });
+      await seedCatalog(ctx, actor, 300);
+      const view = await runExport(ctx, actor);
+      expect(view).toMatchObject({ status: 'COMPLETED', storage: 's3', products: 300 });
+      expect(view.download.ndjson).toContain('X-Amz-Signature');
+      const ndjson = await (await fetch(view.download.ndjson)).text();
+      const csv = await (await fetch(view.download.csv)).text();
+      await expectSameAsDatabase(ctx, actor, ndjson, csv);
+      for (let i = 0; i < 100 && mails.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(mails).toHaveLength(1);
+      expect(mails[0]).toContain('To: catalog-team@shop.example');
+      expect(mails[0]).toContain('Catalog export ready (300 products)');
+    } finally { await worker.stop(); await ctx.close(); }
+  });
+});
