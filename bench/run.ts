@@ -11,6 +11,7 @@ import { machine, startBenchEnv, watchRss } from './lib/environment.js';
 import { catalogImport } from './scenarios/catalog-import.js';
 import { stockUpdates } from './scenarios/stock-updates.js';
 import { patchLatency } from './scenarios/patch-latency.js';
+import { catalogExport } from './scenarios/catalog-export.js';
 
 const quick = process.argv.includes('--quick');
 const size = quick
@@ -37,13 +38,17 @@ try {
   console.log('stock updates', stock);
   const patch = await patchLatency(env, who, size.rate, size.seconds);
   console.log('PATCH latency', patch);
+  rss.reset();
+  const exported = await catalogExport(env, store.storeClientId);
+  const exportRss = rss.peakMiB();
+  console.log('catalog export', exported, `server peak RSS ${exportRss} MiB`);
 
   const rows: [string, string, string, boolean | null][] = [
     ['Catalog import (catalog/sync, 1,000-row requests, 4 senders)', `${imp.productsPerSecond} products/s = ${(imp.ratio * 100).toFixed(0)}% of COPY (${imp.baselinePerSecond}/s)`, '≥ 50% of COPY', imp.ratio >= 0.5],
     ['Accept latency of a 1,000-row request', `p50 ${imp.acceptP50Ms} ms, p99 ${imp.acceptP99Ms} ms`, 'p99 ≤ 60 ms', imp.acceptP99Ms <= 60],
     ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
     [`PATCH product at ${patch.rate} req/s for ${patch.seconds} s`, `p50 ${patch.p50Ms} ms, p99 ${patch.p99Ms} ms (${patch.requests} requests, ${patch.non2xx} non-2xx)`, 'p50 ≤ 3 ms, p99 ≤ 15 ms', patch.p50Ms <= 3 && patch.p99Ms <= 15],
-    ['Export of the catalog (PIM)', 'not measured: the PIM export is not built yet', 'time, peak RSS', null],
+    [`Export of the catalog (PIM, ${exported.products} products, NDJSON + CSV, local folder)`, `${exported.status} in ${exported.seconds} s, server peak RSS ${exportRss} MiB`, 'time, peak RSS (flat)', null],
     ['Server peak RSS during the import', `${importRss} MiB`, '≤ 300 MiB', importRss <= 300],
   ];
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -54,7 +59,7 @@ try {
   ].join('\n');
   console.log(`\n${table}`);
   await mkdir('bench/results', { recursive: true });
-  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, serverPeakRssMiB: importRss }, stockUpdates: stock, patchLatency: patch }, null, 2));
+  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, serverPeakRssMiB: importRss }, stockUpdates: stock, patchLatency: patch, catalogExport: { ...exported, serverPeakRssMiB: exportRss } }, null, 2));
   await writeFile(`bench/results/${stamp}.md`, `${table}\n`);
   if (!quick) {
     const doc = await readFile('docs/performance.md', 'utf8');

@@ -1,6 +1,10 @@
 -- Data-quality rules (docs/data-quality.md), evaluated set-based by evaluate_quality()
 -- in the transaction of every product write (src/catalog/after-products-changed.ts).
 
+-- DUPLICATE_SKU compares SKUs case-insensitively across products and variants.
+create index products_store_lower_sku_idx on products (store_id, lower(sku));
+create index product_variants_store_lower_sku_idx on product_variants (store_id, lower(sku));
+
 -- GTIN-8/12/13/14: digits only, and the check digit (weights 3,1,3,… from the right,
 -- the check digit excluded) matches.
 create function gtin_valid(code text) returns boolean language sql immutable as $$
