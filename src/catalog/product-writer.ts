@@ -111,7 +111,10 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   const idOf = new Map<number, string>();
 
   if (creates.length > 0) {
-    const payload = creates.map((r) => ({ i: r.rowIndex, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null } }));
+    // A new product's stock is known before its warehouse rows exist: writing it with the row
+    // lets the stock trigger find the aggregate already right instead of updating every product again.
+    const initialStock = (p: StockPlacement) => (p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.reduce((n, a) => n + a.stock, 0) : null);
+    const payload = creates.map((r) => ({ i: r.rowIndex, x: r.input, st: { productStock: initialStock(r.placement) } }));
     const inserted = await tx.unsafe<{ id: string; external_id: string }[]>(INSERT_SQL, [storeId, payload as any], { prepare: true });
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
