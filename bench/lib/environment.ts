@@ -8,13 +8,16 @@ import { connect, type Sql } from '../../src/db/database.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 
-/** A fresh database (embedded PostgreSQL unless DATABASE_URL is set) and the real server as a child process. */
+/** A fresh database (embedded PostgreSQL unless DATABASE_URL is set), the API and a worker as child processes. */
 export interface BenchEnv {
   sql: Sql;
   databaseUrl: string;
   baseUrl: string;
   key: Buffer;
+  /** The API process (omni serve --no-worker). */
   server: ChildProcess;
+  /** The worker process (omni worker). */
+  worker: ChildProcess;
   close(): Promise<void>;
 }
 
@@ -40,15 +43,16 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   await migrate(sql, databaseUrl);
   const key = randomBytes(32);
   const port = await freePort();
-  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  // The production layout: an API process (omni serve --no-worker) and a worker process
+  // (omni worker) on the same database. BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof
+  // --cpu-prof-dir=/tmp/prof") is passed to both.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve'], {
-    env: {
-      ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
-      OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const childEnv = {
+    ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
+    OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
+  };
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve', '--no-worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const worker = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${baseUrl}/ready`)).ok) break; } catch { /* not up yet */ }
@@ -56,10 +60,12 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    sql, databaseUrl, baseUrl, key, server,
+    sql, databaseUrl, baseUrl, key, server, worker,
     async close() {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
+      for (const child of [server, worker]) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
       await sql.end();
       await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
       await admin.end();
