@@ -9,8 +9,12 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import { createServer } from 'node:http';
+import { Webhook } from 'standardwebhooks';
+import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 
 const mails: string[] = [];
+const after: (() => Promise<void>)[] = [];
 let smtp: SMTPServer;
 let smtpPort: number;
 let s3: S3rver;
@@ -68,6 +72,17 @@ describe('PIM catalog export', () => {
     const worker = await startTestWorker(ctx);
     try {
       const actor = await createPimActor(ctx);
+      const hooks: any[] = [];
+      const receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => { body += c; });
+        req.on('end', () => { hooks.push(new Webhook(secret).verify(body, req.headers as Record<string, string>)); res.end(); });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const [{ partner_id: partnerId }] = await ctx.sql`select partner_id from stores where id = ${actor.storeId}`;
+      const { secret } = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, partnerId,
+        { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, eventTypes: ['export.completed'] });
+      after.push(() => new Promise<void>((r) => receiver.close(() => r())));
       await seedCatalog(ctx, actor, 1200);
       const view = await runExport(ctx, actor);
       expect(view).toMatchObject({ status: 'COMPLETED', storage: 'local', products: 1200 });
@@ -76,11 +91,13 @@ describe('PIM catalog export', () => {
       const ndjson = await pimRequest(ctx, actor, 'GET', `${path}?format=ndjson`);
       const csv = await pimRequest(ctx, actor, 'GET', `${path}?format=csv`);
       await expectSameAsDatabase(ctx, actor, ndjson.body, csv.body);
-      const [event] = await ctx.sql`select payload from outbox_events where store_id = ${actor.storeId} and type = 'export.completed'`;
-      expect(event.payload).toMatchObject({ exportId: view.id, products: 1200 });
+      // The store's partner hears of it through its webhook endpoint, signed.
+      for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(hooks).toHaveLength(1);
+      expect(hooks[0]).toMatchObject({ type: 'export.completed', data: { exportId: view.id, products: 1200, storage: 'local' } });
       const other = await createPimActor(ctx);
       expect((await pimRequest(ctx, other, 'GET', `${path}?format=csv`)).statusCode).toBe(404);
-    } finally { await worker.stop(); await ctx.close(); }
+    } finally { await worker.stop(); await ctx.close(); for (const f of after.splice(0)) await f(); }
   });
 
   it('uploads to an S3-compatible store with presigned links and emails the tenant', async () => {
