@@ -24,6 +24,8 @@ create table batches (
   -- never parsed by PostgreSQL, read once by the job. Stored uncompressed (EXTERNAL)
   -- because compressing a megabyte costs more on the accept path than it saves.
   payload text,
+  -- rowIndex of every accepted row: a row is PENDING until batch_rows holds its outcome.
+  accepted_rows integer[] not null default '{}',
   created_at timestamptz not null default now(),
   started_at timestamptz,
   completed_at timestamptz,
@@ -33,6 +35,8 @@ alter table batches alter column payload set storage external;
 create unique index batches_id_idx on batches (id);
 create index batches_request_idx on batches (store_id, request_id);
 
+-- Row outcomes: the rows refused at accept time, and each accepted row once processed
+-- (written in the same transaction as the row's effects).
 create table batch_rows (
   store_id uuid not null,
   batch_id text not null,
@@ -45,7 +49,6 @@ create table batch_rows (
   primary key (store_id, batch_id, row_index),
   foreign key (store_id, batch_id) references batches (store_id, id) on delete cascade
 );
-create index batch_rows_pending_idx on batch_rows (store_id, batch_id, row_index) where status = 'PENDING';
 
 -- Idempotency-Key: the first response to a key is replayed for the same body.
 create table idempotency_keys (

@@ -28,8 +28,9 @@ export interface AcceptInput {
 const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUID() : `pb_${randomUUID()}`);
 
 /**
- * Stores an accepted request as a batch (its accepted rows PENDING, its rejected
- * rows FAILED with their codes) and enqueues its processing job in the SAME
+ * Stores an accepted request as a batch (its accepted rows as one text value,
+ * PENDING until their outcome is written; its rejected rows FAILED with their
+ * codes) and enqueues its processing job in the SAME
  * transaction: an accepted row is never lost, and no job runs for rows that
  * were not committed.
  */
@@ -44,16 +45,11 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   const pending = input.accepted.length;
   const done = pending === 0;
   await tx`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, payload, completed_at)
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, payload, accepted_rows, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
       ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : JSON.stringify(input.accepted.map((a) => [a.rowIndex, a.payload]))},
-      ${done ? new Date() : null})`;
-  if (pending > 0) {
-    await tx`
-      insert into batch_rows (store_id, batch_id, row_index, status)
-      select ${input.storeId}::uuid, ${batchId}, i, 'PENDING' from unnest(${input.accepted.map((a) => a.rowIndex)}::int[]) as i`;
-  }
+      ${input.accepted.map((a) => a.rowIndex)}::int[], ${done ? new Date() : null})`;
   if (input.rejected.length > 0) {
     const rows = input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({ i: rowIndex, c: code, m: message, d: { ...ids, ...details } }));
     await tx`
@@ -91,6 +87,9 @@ export async function readBatch(sql: Queryable, storeId: string, where: { batchI
   const rows = await sql<any[]>`
     select row_index, status, code, message, details, result from batch_rows
     where store_id = ${storeId} and batch_id = ${b.id}
+    union all
+    select i, 'PENDING', null, null, null, null from unnest(${b.accepted_rows}::int[]) as i
+    where not exists (select 1 from batch_rows r where r.store_id = ${storeId} and r.batch_id = ${b.id} and r.row_index = i)
     order by row_index limit ${limit} offset ${(page - 1) * limit}`;
   const view: BatchView = {
     batchId: b.id, requestId: b.request_id, kind: b.kind, status: b.status,

@@ -6,14 +6,16 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
 
 /**
  * Processes a batch chunk by chunk. Each chunk is one transaction that applies
- * its rows AND records their outcomes, so a worker that dies half-way leaves
- * every row either done (with its outcome) or still PENDING: the retried job
- * picks up exactly the PENDING rows and nothing is applied twice.
+ * its rows AND writes their outcomes, so a worker that dies half-way leaves
+ * every row either done (with its outcome) or still PENDING (no outcome): the
+ * retried job skips the rows that have one, and nothing is applied twice.
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
   // The accepted rows, as stored at accept time; immutable, so read once per run.
   const [stored] = await sql<{ payload: string | null }[]>`select payload from batches where store_id = ${storeId} and id = ${batchId}`;
   const payloads = new Map<number, unknown>(stored?.payload ? JSON.parse(stored.payload) : []);
+  const accepted = [...payloads.keys()].sort((a, b) => a - b);
+  let from = 0;
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {
       const [batch] = await tx<any[]>`
@@ -22,11 +24,16 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
         where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
         returning b.kind, b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id`;
       if (!batch) return false;
-      const rows = await tx<{ row_index: number }[]>`
-        select row_index from batch_rows
-        where store_id = ${storeId} and batch_id = ${batchId} and status = 'PENDING'
-        order by row_index limit ${chunkSize} for update`;
-      if (rows.length === 0) return false;
+      // The batch row is now locked until commit: the next candidates minus those with an
+      // outcome (a run that died after committing some chunks) are this chunk.
+      const candidates = accepted.slice(from, from + chunkSize * 2);
+      if (candidates.length === 0) return false;
+      const done = new Set((await tx<{ row_index: number }[]>`
+        select row_index from batch_rows where store_id = ${storeId} and batch_id = ${batchId} and row_index = any(${candidates}::int[])`).map((r) => r.row_index));
+      const todo = candidates.filter((i) => !done.has(i)).slice(0, chunkSize);
+      from = todo.length > 0 ? accepted.indexOf(todo[todo.length - 1]) + 1 : from + candidates.length;
+      if (todo.length === 0) return true;
+      const rows = todo.map((row_index) => ({ row_index }));
       const ctx: BatchContext = {
         storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
         requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq),
@@ -48,9 +55,9 @@ async function recordOutcomes(tx: Transaction, storeId: string, batchId: string,
   }));
   const ok = rows.filter((r) => r.s === 'SUCCEEDED').length;
   await tx`
-    update batch_rows br set status = r.s, code = r.c, message = r.m, details = r.d, result = r.r
-    from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, s text, c text, m text, d jsonb, r jsonb)
-    where br.store_id = ${storeId} and br.batch_id = ${batchId} and br.row_index = r.i`;
+    insert into batch_rows (store_id, batch_id, row_index, status, code, message, details, result)
+    select ${storeId}::uuid, ${batchId}, r.i, r.s, r.c, r.m, r.d, r.r
+    from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, s text, c text, m text, d jsonb, r jsonb)`;
   await tx`
     update batches set succeeded = succeeded + ${ok}, failed = failed + ${rows.length - ok}, pending = pending - ${rows.length}
     where store_id = ${storeId} and id = ${batchId}`;

@@ -122,6 +122,9 @@ describe('POST /catalog/sync (seed 000)', () => {
       const store = await createTestStore(ctx, 0);
       const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1), product(2)] } });
       const { batchId } = res.json().data;
+      const pending = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` });
+      expect(pending.json().data).toMatchObject({ status: 'PENDING', summary: { total: 2, pending: 2, succeeded: 0, failed: 0 } });
+      expect(pending.json().data.rows.map((r: any) => [r.rowIndex, r.status])).toEqual([[0, 'PENDING'], [1, 'PENDING']]);
       await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'ext-2', 'RACED', 'Raced in')`;
       worker = await startTestWorker(ctx);
       const batch = await waitForBatch(ctx, batchId);
