@@ -80,6 +80,10 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(view.meta.pagination).toEqual({ page: 2, limit: 4, total: 6, totalPages: 2 });
     const byRequest = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/requests/${res.json().requestId}` });
     expect(byRequest.json().data.batchId).toBe(batchId);
+    const alias = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/requests/${res.json().requestId}` });
+    expect(alias.json().data.batchId).toBe(batchId);
+    const catalog = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/catalog/${batchId}` });
+    expect(catalog.json().data.summary).toEqual({ total: 6, succeeded: 5, failed: 1, pending: 0 });
 
     const other = await createTestStore(ctx, 0);
     const hidden = await signedInject(ctx, other, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` });

@@ -44,14 +44,36 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
   });
 
-  app.get('/api/v1/partner/stores/batches/requests/:requestId', {
-    config: { auth: 'store' },
-    schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: Type.Object({ requestId: Type.String({ format: 'uuid' }) }), querystring: Page, response: reply200 },
-  }, async (request, reply) => {
+  const byRequest = async (request: any, reply: any) => {
     const { requestId } = request.params as { requestId: string };
     const { page, limit } = request.query as { page: number; limit: number };
     const found = await readBatch(sql, storeOf(request).storeId, { requestId }, page, limit);
     if (!found) throw new AppError('BAT_002', { requestId });
+    return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
+  };
+  const requestParams = Type.Object({ requestId: Type.String({ format: 'uuid' }) });
+  // Both spellings: under batches/ and directly under the store.
+  for (const path of ['/api/v1/partner/stores/batches/requests/:requestId', '/api/v1/partner/stores/requests/:requestId']) {
+    app.get(path, {
+      config: { auth: 'store' },
+      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: requestParams, querystring: Page, response: reply200 },
+    }, byRequest);
+  }
+
+  // The published reference's "catalog request status": by batchId or by requestId.
+  app.get('/api/v1/partner/stores/catalog/:id', {
+    config: { auth: 'store' },
+    schema: {
+      tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, response: reply200,
+      params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+    },
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { page, limit } = request.query as { page: number; limit: number };
+    const storeId = storeOf(request).storeId;
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+    const found = await readBatch(sql, storeId, { batchId: id }, page, limit) ?? (isUuid ? await readBatch(sql, storeId, { requestId: id }, page, limit) : null);
+    if (!found) throw new AppError('BAT_001', { id });
     return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
   });
 }
