@@ -63,7 +63,10 @@ begin
       and (cardinality(e.event_types) = 0 or n.type = any (e.event_types))
     returning partner_id, id
   )
-  select array_agg(row('webhook.deliver', json_build_object('partnerId', partner_id, 'deliveryId', id), null, null, 5, null, 0, null)::graphile_worker.job_spec)
+  -- Job key 'webhook-delivery:<id>': one delivery job per delivery at a time (a redelivery
+  -- replaces a scheduled retry instead of adding a second job that would POST again).
+  select array_agg(row('webhook.deliver', json_build_object('partnerId', partner_id, 'deliveryId', id), null, null, 5,
+                       'webhook-delivery:' || id, 0, null)::graphile_worker.job_spec)
   into specs from created;
   if specs is not null then
     perform graphile_worker.add_jobs(specs);

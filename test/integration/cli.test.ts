@@ -1,33 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, signedInject, testConfig, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
-
-const exec = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.url));
+import { omni, omniJson, omniWithEnv } from '../helpers/cli.js';
+import { createTestApp, signedInject, type TestContext } from '../helpers/test-app.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(() => ctx.close());
-
-async function omni(...args: string[]) {
-  const config = testConfig();
-  const env = { ...process.env, DATABASE_URL: config.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config.dataDir };
-  try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
-  }
-}
-/** --json: stdout is exactly one JSON object and nothing else. */
-async function omniJson(...args: string[]) {
-  const res = await omni(...args, '--json');
-  expect(res.code, res.stderr).toBe(0);
-  expect(res.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(res.stdout);
-}
 
 describe('omni admin CLI', () => {
   it('creates a partner and a store whose credentials work against the API', async () => {
@@ -82,8 +59,7 @@ describe('omni admin CLI', () => {
   });
 
   it('fails fast on invalid configuration', async () => {
-    const { stderr, code } = await exec('node', [BIN, 'migrate'], { env: { ...process.env, DATABASE_URL: 'mysql://x', PORT: '8080' } })
-      .then(() => ({ stderr: '', code: 0 }), (e: any) => ({ stderr: e.stderr as string, code: e.code as number }));
+    const { stderr, code } = await omniWithEnv({ ...process.env, DATABASE_URL: 'mysql://x', PORT: '8080' }, 'migrate');
     expect(code).toBe(1);
     expect(stderr).toMatch(/^Invalid configuration: .*DATABASE_URL/);
   });

@@ -1,34 +1,13 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, testConfig, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
+import { omni, omniJson } from '../helpers/cli.js';
+import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { Webhook } from 'standardwebhooks';
 import { open } from '../../src/auth/secret-box.js';
 
-const exec = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.url));
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(() => ctx.close());
-
-async function omni(...args: string[]) {
-  const config = testConfig();
-  const env = { ...process.env, DATABASE_URL: config.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config.dataDir };
-  try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err: any) {
-    return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };
-  }
-}
-async function omniJson(...args: string[]) {
-  const res = await omni(...args, '--json');
-  expect(res.code, res.stderr).toBe(0);
-  expect(res.stdout.trim().split('\n')).toHaveLength(1);
-  return JSON.parse(res.stdout);
-}
 
 describe('omni admin webhook', () => {
   it('adds an endpoint (secret printed once, stored encrypted) and lists it', async () => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { decide, sessionForPage, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
@@ -31,6 +31,19 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     return fresh;
   };
   const hidden = { hide: true };
+  /** Every form post: CSRF (cookie + token) first, then a session still open for it. */
+  const checkForm = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { sid } = request.params as { sid: string };
+    const form = (request.body ?? {}) as Record<string, string>;
+    const browser = readCookie(request.headers.cookie, BROWSER_COOKIE);
+    if (!csrfValid(encryptionKey, sid, browser, form.csrf)) {
+      return { stop: html(reply, 403, messagePage('Request refused', 'This form could not be verified (CSRF check failed). Open the link again.')) };
+    }
+    const s = await sessionForPage(sql, sid);
+    const stop = gone(reply, s);
+    if (stop) return { stop };
+    return { sid, form, browser: browser!, s: s! };
+  };
 
   app.get('/onboard/:sid', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
     const { sid } = request.params as { sid: string };
@@ -42,31 +55,23 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
   });
 
   app.post('/onboard/:sid/sign-in', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
-    const { sid } = request.params as { sid: string };
-    const form = (request.body ?? {}) as Record<string, string>;
-    const browser = readCookie(request.headers.cookie, BROWSER_COOKIE);
-    if (!csrfValid(encryptionKey, sid, browser, form.csrf)) return html(reply, 403, messagePage('Request refused', 'This form could not be verified (CSRF check failed). Open the link again.'));
-    const s = await sessionForPage(sql, sid);
-    const stop = gone(reply, s);
-    if (stop) return stop;
-    const result = await signIn(sql, sid, browser!, form.email ?? '', form.password ?? '');
-    if (!result.ok) return html(reply, 401, signInPage(s!, form.csrf, 'Wrong email or password.'));
+    const posted = await checkForm(request, reply);
+    if ('stop' in posted) return posted.stop;
+    const { sid, form, browser, s } = posted;
+    const result = await signIn(sql, sid, browser, form.email ?? '', form.password ?? '');
+    if (!result.ok) return html(reply, 401, signInPage(s, form.csrf, 'Wrong email or password.'));
     return html(reply, 200, consentPage((await sessionForPage(sql, sid))!, form.csrf));
   });
 
   app.post('/onboard/:sid/decision', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
-    const { sid } = request.params as { sid: string };
-    const form = (request.body ?? {}) as Record<string, string>;
-    const browser = readCookie(request.headers.cookie, BROWSER_COOKIE);
-    if (!csrfValid(encryptionKey, sid, browser, form.csrf)) return html(reply, 403, messagePage('Request refused', 'This form could not be verified (CSRF check failed). Open the link again.'));
-    const s = await sessionForPage(sql, sid);
-    const stop = gone(reply, s);
-    if (stop) return stop;
+    const posted = await checkForm(request, reply);
+    if ('stop' in posted) return posted.stop;
+    const { sid, form, browser, s } = posted;
     const periodDays = Number(form.periodDays);
     const authorize = form.action === 'authorize';
-    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s!, form.csrf, 'Tick the box to give your consent, or cancel.'));
-    if (authorize && !(AUTHORIZATION_PERIODS as readonly number[]).includes(periodDays)) return html(reply, 400, consentPage(s!, form.csrf, 'Choose an authorization period.'));
-    const done = await decide(sql, sid, browser!, { authorize, periodDays });
+    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s, form.csrf, 'Tick the box to give your consent, or cancel.'));
+    if (authorize && !(AUTHORIZATION_PERIODS as readonly number[]).includes(periodDays)) return html(reply, 400, consentPage(s, form.csrf, 'Choose an authorization period.'));
+    const done = await decide(sql, sid, browser, { authorize, periodDays });
     if (!done) return html(reply, 403, messagePage('Request refused', 'Sign in first, in this browser.'));
     if (!authorize) return html(reply, 200, messagePage('Access not granted', 'You cancelled: nothing was shared with the app.'));
     const target = new URL(done.redirectUri);
