@@ -48,14 +48,13 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
   // Nothing usable at all: answer like class-validator does for the whole body (seed 000).
   if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
 
-  const warehouses = await loadStoreWarehouses(tx, who.storeId);
-  const unknownRefs = await findUnknownTaxonomy(tx, valid.map((v) => v.input));
-  const existing = await tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
+  // Three independent lookups, pipelined on the transaction's connection.
+  const [warehouses, unknownRefs, existing] = await Promise.all([loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
     select id, external_id, sku, has_variants from products where store_id = ${who.storeId}
       and (external_id = any(${valid.map((v) => v.input.externalId)}) or sku = any(${valid.map((v) => v.input.sku)})
         or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
     union all
-    select product_id, null, sku, true from product_variants where store_id = ${who.storeId} and sku = any(${valid.map((v) => v.input.sku)})`;
+    select product_id, null, sku, true from product_variants where store_id = ${who.storeId} and sku = any(${valid.map((v) => v.input.sku)})`]);
   const byExternal = new Map(existing.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
   const bySku = new Map(existing.filter((e) => e.sku).map((e) => [e.sku!, e]));
   const byId = new Map(existing.map((e) => [e.id, e]));
