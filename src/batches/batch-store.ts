@@ -22,10 +22,12 @@ export interface AcceptInput {
   total: number;
   accepted: { rowIndex: number; payload: unknown }[];
   rejected: RowError[];
+  /** A batch id chosen beforehand (e.g. to write events that name it before the batch). */
+  batchId?: string;
 }
 
 /** Product batches are "pb_<uuid>" (seed 001); inventory batches a bare uuid (seed 002). */
-const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUID() : `pb_${randomUUID()}`);
+export const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUID() : `pb_${randomUUID()}`);
 
 /**
  * Stores an accepted request as a batch (its accepted rows as one text value,
@@ -37,11 +39,12 @@ const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUID() : `
 export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<{ batchId: string; acceptedSeq: bigint }> {
   if (input.kind === 'inventory') {
     // Stock updates apply in acceptance order: numbering them under a per-store
-    // lock held to commit makes that order the commit order.
+    // lock held to commit makes that order the commit order. Callers do their heavy
+    // work first, so the lock is held only for these inserts and the commit.
     await tx`select pg_advisory_xact_lock(hashtextextended(${input.storeId}, 7))`;
   }
   const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
-  const batchId = newBatchId(input.kind);
+  const batchId = input.batchId ?? newBatchId(input.kind);
   const pending = input.accepted.length;
   const done = pending === 0;
   await tx`

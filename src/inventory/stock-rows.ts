@@ -4,7 +4,7 @@ import { rowError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
-import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
@@ -94,12 +94,14 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
     acceptedRows.push({ rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
-  const { batchId } = await acceptBatch(tx, {
-    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, accepted, rejected: errors,
-  });
+  // Events first, batch last: acceptBatch takes the store's ordering lock, held until commit.
+  const batchId = newBatchId('inventory');
   await emitEvents(tx, acceptedRows.map((row, n) => ({
     partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested',
     payload: { batchId, requestId, ...row, placement: (accepted[n].payload as any).placement },
   })));
+  await acceptBatch(tx, {
+    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, accepted, rejected: errors, batchId,
+  });
   return { summary: { total: items.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors, batchId };
 }
