@@ -18,6 +18,11 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
   let from = 0;
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {
+      // A chunk's effects and its outcome rows commit together, and the job is only marked
+      // done after them: if PostgreSQL lost an asynchronously committed chunk in a crash, the
+      // rerun job would find its rows PENDING and apply them again. So the chunk need not
+      // wait for its WAL flush (the accept transaction, which must not be lost, still does).
+      await tx`set local synchronous_commit = off`;
       const [batch] = await tx<any[]>`
         update batches b set status = 'PROCESSING', started_at = coalesce(b.started_at, now())
         from partners p
