@@ -27,6 +27,25 @@ export interface SignedRequest {
 
 export const MAX_CLOCK_SKEW_MS = 300_000;
 
+/**
+ * Decrypted partner secrets by their ciphertext. The ciphertext is still read
+ * from the database on every request (a rotated secret has a new one), only the
+ * AES-GCM work is saved. Bounded: the oldest entry goes first.
+ */
+const secretsByKey = new WeakMap<Buffer, Map<string, string>>();
+const SECRET_CACHE_SIZE = 1000;
+function partnerSecret(ciphertext: string, key: Buffer): string {
+  let secrets = secretsByKey.get(key);
+  if (!secrets) secretsByKey.set(key, (secrets = new Map()));
+  let secret = secrets.get(ciphertext);
+  if (secret === undefined) {
+    secret = open(ciphertext, key);
+    if (secrets.size >= SECRET_CACHE_SIZE) secrets.delete(secrets.keys().next().value!);
+    secrets.set(ciphertext, secret);
+  }
+  return secret;
+}
+
 const header = (h: SignedRequest['headers'], name: string) => {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
@@ -83,7 +102,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     where p.client_id = ${partnerClientId!}`;
   if (!row) throw new AppError('AUTH_002', { partnerClientId });
 
-  const expected = computeSignature(open(row.secret_ciphertext, key), {
+  const expected = computeSignature(partnerSecret(row.secret_ciphertext, key), {
     method: req.method, path: req.url, partnerClientId: partnerClientId!, storeClientId, storeToken,
     timestamp: timestamp!, body: req.rawBody,
   });

@@ -4,10 +4,24 @@ import type { Queryable } from '../db/database.js';
  * Called in the same transaction by every path that creates, updates or
  * deletes products (PATCH, bulk pipeline, PIM jobs), once per statement batch,
  * with the ids it touched. Set-based: the data-quality rules
- * (evaluate_quality, migration 0041) run once for the whole set, raising new
+ * (evaluate_quality, migrations 0041/0060) run once for the whole set, raising new
  * validation issues and resolving the ones the change fixed.
  */
 export async function afterProductsChanged(tx: Queryable, storeId: string, productIds: readonly string[]): Promise<void> {
   if (productIds.length === 0) return;
   await tx`select evaluate_quality(${storeId}::uuid, ${productIds as string[]}::uuid[])`;
 }
+
+/**
+ * The products columns the data-quality rules read (migration 0041: descriptions,
+ * photos, barcodes, prices, SKUs, and the score's brand, category, weight and
+ * dimensions; variants' SKUs through their product). An update that changes none
+ * of them cannot raise or resolve an issue, so it need not evaluate the rules.
+ * A new rule that reads another column must add it here.
+ */
+export const QUALITY_RULE_COLUMNS: ReadonlySet<string> = new Set([
+  'description', 'photos', 'barcode', 'price', 'special_price', 'sku', 'brand_id', 'category_id',
+  'weight', 'length', 'width', 'height',
+]);
+
+export const touchesQualityRules = (columns: Iterable<string>) => [...columns].some((c) => QUALITY_RULE_COLUMNS.has(c));

@@ -1,101 +1,113 @@
 import type { Sql } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { recordAudit } from '../audit/audit-log.js';
-import { emitEvents } from '../webhooks/outbox.js';
-import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
-import { afterProductsChanged } from './after-products-changed.js';
+import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
+import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import type { ProductPatchInput } from './product-schema.js';
-import { writeProducts } from './product-writer.js';
+import { updateProductWithVariantSet } from './product-variant-update.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
-import { applyVariantSet } from './variant-set.js';
 
-/** Product-level fields a product with variants does not have (seed 003). */
-const VARIANT_RESTRICTED = ['price', 'specialPrice', 'stock', 'sku', 'warehouses'] as const;
-
-export interface PatchContext {
-  storeId: string;
-  partnerId: string;
-  partnerClientId: string;
-  requestId: string;
-  /** If-Match: the version the caller last read. */
-  expectedVersion?: number;
-}
-
-export interface PatchResult { id: string; externalId: string | null; hasVariants: boolean; updatedFields: string[]; version: number }
+/** Attempts before a PATCH that keeps losing races to other writers of the same product gives up. */
+const MAX_ATTEMPTS = 20;
 
 /**
- * PATCH /products/{id}: only the fields sent change, in one transaction; a
- * refused request changes nothing. updatedFields lists what actually changed
- * (the seed example sends many fields and lists the three that differed).
+ * PATCH /products/{id} (seed 003): only the fields sent change, atomically; a
+ * refused request changes nothing. With a variant set it runs as one locking
+ * transaction (product-variant-update.ts). Without one, the common case, it is
+ * optimistic and takes two round trips: read the product, check every rule and
+ * work out the changes here, then apply them in one call that writes only if the
+ * product is still at the version read (apply_product_patch, migration 0060);
+ * when another writer got there first, it starts over from the new state.
  */
+export type { PatchContext, PatchResult };
+
 export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
-  return sql.begin(async (tx) => {
-    const [current] = await tx<any[]>`
-      select id, external_id, sku, price, special_price, has_variants, version from products
-      where store_id = ${ctx.storeId} and id = ${productId} for update`;
-    if (!current) throw new AppError('PRD_001', { productId });
-    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
-      throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
-    }
-    const { variants, warehouses: whInput, stock, ...fields } = patch;
-    const becomesVariant = variants !== undefined ? variants.items.length > 0 : current.has_variants;
-    if (becomesVariant) {
-      const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
-      if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
-    }
-    const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
-    const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
-    if (!becomesVariant && specialPrice != null && price !== undefined && specialPrice >= price) {
-      throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
-    }
-    const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
-    if (badRef) throw new AppError('PRD_007', badRef);
-    if (fields.externalId !== undefined || fields.sku !== undefined) {
-      const [clash] = await tx<{ external_id: string | null; sku: string | null }[]>`
-        select external_id, sku from products where store_id = ${ctx.storeId} and id <> ${productId}
-          and (external_id = ${fields.externalId ?? null} or sku = ${fields.sku ?? null})
-        union all
-        select external_id, sku from product_variants where store_id = ${ctx.storeId} and product_id <> ${productId} and sku = ${fields.sku ?? null}`;
-      if (clash) throw new AppError(clash.external_id === fields.externalId ? 'PRD_002' : 'PRD_003', { field: clash.external_id === fields.externalId ? 'externalId' : 'sku' });
-    }
-    const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
-    const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };
-    const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
-    if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
+  if (patch.variants !== undefined) return updateProductWithVariantSet(sql, ctx, productId, patch);
+  for (let attempt = 1; ; attempt++) {
+    const result = await tryPatch(sql, ctx, productId, patch);
+    if (result) return result;
+    if (ctx.expectedVersion !== undefined) throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion });
+    if (attempt >= MAX_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
+  }
+}
 
-    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false });
-    if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
-    const changes: Record<string, unknown> = { ...outcome.changes };
-    if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };
+interface ReadProduct { row: ProductRow; warehouses: [string, string][] | null; stock_rows: [string, number][] | null }
 
-    if (variants !== undefined) {
-      const result = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
-      if (result.created.length + result.deactivated.length > 0 || variants.items.length > 0) changes.variants = result;
-      if (becomesVariant && !current.has_variants) {
-        // A simple product's own stock rows make way for its variants' rows.
-        await tx`delete from warehouse_stock where store_id = ${ctx.storeId} and product_id = ${productId} and variant_id is null`;
-      }
-      if (becomesVariant !== current.has_variants) {
-        await tx`update products set has_variants = ${becomesVariant} where store_id = ${ctx.storeId} and id = ${productId}`;
-        changes.hasVariants = { before: current.has_variants, after: becomesVariant };
-      }
-    }
-    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants');
-    const after = { externalId: outcome.externalId ?? null, version: outcome.version ?? current.version };
-    if (updatedFields.length > 0) {
-      // Independent statements: postgres.js pipelines them on the transaction's connection.
-      await Promise.all([
-        recordAudit(tx, [{
-          storeId: ctx.storeId, actorType: 'partner', actor: ctx.partnerClientId, action: 'product.updated',
-          resourceType: 'product', resourceId: productId, changes, requestId: ctx.requestId,
-        }]),
-        emitEvents(tx, [{
-          partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
-          payload: { id: productId, externalId: after.externalId, updatedFields, version: after.version },
-        }]),
-        afterProductsChanged(tx, ctx.storeId, [productId]),
-      ]);
-    }
-    return { id: productId, hasVariants: becomesVariant, updatedFields, ...after };
-  });
+async function readProduct(sql: Sql, storeId: string, productId: string, withStock: boolean): Promise<ReadProduct | undefined> {
+  const [found] = withStock
+    ? await sql<ReadProduct[]>`
+      select to_jsonb(p) as row,
+        (select coalesce(json_agg(json_build_array(w.client_id, w.id)), '[]') from warehouses w where w.store_id = p.store_id) as warehouses,
+        (select coalesce(json_agg(json_build_array(ws.warehouse_id, ws.stock)), '[]') from warehouse_stock ws
+          where ws.store_id = p.store_id and ws.product_id = p.id and ws.variant_id is null) as stock_rows
+      from products p where p.store_id = ${storeId} and p.id = ${productId}`
+    : await sql<ReadProduct[]>`select to_jsonb(p) as row, null as warehouses, null as stock_rows from products p where p.store_id = ${storeId} and p.id = ${productId}`;
+  return found;
+}
+
+/** Keys unique per store across products and variants: another product or variant holding one is a clash. */
+async function findKeyClash(sql: Sql, storeId: string, productId: string, externalId?: string, sku?: string) {
+  if (externalId === undefined && sku === undefined) return undefined;
+  const [clash] = await sql<{ external_id: string | null }[]>`
+    select external_id from products where store_id = ${storeId} and id <> ${productId}
+      and (external_id = ${externalId ?? null} or sku = ${sku ?? null})
+    union all
+    select null from product_variants where store_id = ${storeId} and product_id <> ${productId} and sku = ${sku ?? null}
+    limit 1`;
+  if (!clash) return undefined;
+  return clash.external_id !== null && clash.external_id === externalId ? 'PRD_002' as const : 'PRD_003' as const;
+}
+
+async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult | null> {
+  const { variants: _none, ...fields } = patch;
+  const withStock = patch.stock !== undefined || patch.warehouses !== undefined;
+  const found = await readProduct(sql, ctx.storeId, productId, withStock);
+  if (!found) throw new AppError('PRD_001', { productId });
+  const current = found.row;
+  const version = current.version as number;
+  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
+    throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: version });
+  }
+  if (current.has_variants) {
+    const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
+    if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
+  }
+  const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
+  const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
+  if (!current.has_variants && specialPrice != null && price !== undefined && specialPrice >= price) {
+    throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
+  }
+  const [unknownRefs, clash] = await Promise.all([
+    findUnknownTaxonomy(sql, [fields]),
+    findKeyClash(sql, ctx.storeId, productId,
+      fields.externalId !== current.external_id ? fields.externalId : undefined, fields.sku !== current.sku ? fields.sku : undefined),
+  ]);
+  const badRef = unknownRefs.get(fields);
+  if (badRef) throw new AppError('PRD_007', badRef);
+  if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
+
+  const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses ?? []) };
+  const decision = placeStock({ stock: patch.stock, warehouses: patch.warehouses }, warehouses, 'product');
+  if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
+
+  const plan = planPatch(current, fields, decision.placement, new Map(found.stock_rows ?? []));
+  const result = { id: productId, hasVariants: current.has_variants as boolean, updatedFields: plan.updatedFields };
+  const externalId = (plan.set.external_id ?? current.external_id ?? null) as string | null;
+  if (plan.updatedFields.length === 0) return { ...result, externalId, version };
+
+  let applied: { version: number | null };
+  try {
+    [applied] = await sql<{ version: number | null }[]>`
+      select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json(plan.set as any)}::jsonb,
+        ${plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
+        ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId } as any)}::jsonb,
+        ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
+        ${plan.evaluateQuality}) as version`;
+  } catch (err: any) {
+    // A key taken by another writer since it was checked.
+    if (err?.code === '23505' && /external_id/.test(err.constraint_name ?? '')) throw new AppError('PRD_002', { field: 'externalId' });
+    if (err?.code === '23505' && /sku/.test(err.constraint_name ?? '')) throw new AppError('PRD_003', { field: 'sku' });
+    throw err;
+  }
+  if (applied.version === null) return null;
+  return { ...result, externalId, version: applied.version };
 }

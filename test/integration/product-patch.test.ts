@@ -154,4 +154,35 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
     expect((await productRow(id)).special_price).toBeNull();
   });
+
+  it('applies concurrent PATCHes of one product one after another: each change is versioned, audited and evented once', async () => {
+    const store = await createTestStore(ctx, 2);
+    const id = await simpleProduct(store);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, n) => patch(store, id, { name: `Name ${n}`, stock: n })));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(12).fill(200));
+    const versions = results.map((r) => Number(JSON.parse(r.headers.etag as string))).sort((a, b) => a - b);
+    expect(new Set(versions).size).toBe(12);
+    const row = await productRow(id);
+    expect(row.version).toBe(13);
+    // The last version belongs to the request whose values the row holds.
+    const n = results.findIndex((r) => r.headers.etag === '"13"');
+    expect(row.name).toBe(`Name ${n}`);
+    expect((await stockRows(id)).map((r) => r.stock)).toEqual([n, n]);
+    expect(row.stock).toBe(2 * n);
+    const [{ audits }] = await ctx.sql`select count(*)::int as audits from audit_events where resource_id = ${id} and action = 'product.updated'`;
+    const [{ events }] = await ctx.sql`select count(*)::int as events from outbox_events where type = 'product.updated' and payload->>'id' = ${id}`;
+    expect([audits, events]).toEqual([12, 12]);
+  });
+
+  it('writes nothing for a PATCH that changes nothing', async () => {
+    const store = await createTestStore(ctx, 1);
+    const id = await simpleProduct(store);
+    await patch(store, id, { stock: 5 });
+    const again = await patch(store, id, { name: 'Product', stock: 5, price: 100 });
+    expect(again.json().data.updatedFields).toEqual([]);
+    expect(again.headers.etag).toBe('"2"');
+    expect((await productRow(id)).version).toBe(2);
+    const [{ audits }] = await ctx.sql`select count(*)::int as audits from audit_events where resource_id = ${id}`;
+    expect(audits).toBe(1);
+  });
 });

@@ -7,4 +7,5 @@ export const productErrors = {
   PRD_011: { status: 400, message: 'Field not allowed for a product with variants', hint: 'price, specialPrice, stock, sku and warehouses are set per variant in variants.items' },
   PRD_012: { status: 404, message: 'Variant not found', hint: 'A variant item id must be a variant of this product; omit id to match by externalId or sku, or to create' },
   PRD_013: { status: 400, message: 'Invalid If-Match header', hint: 'Send the product version as returned in the ETag header, e.g. If-Match: "3"' },
+  PRD_014: { status: 409, message: 'Product is being modified by other requests', hint: 'Other writers kept changing this product while the update was applied; retry the request' },
 } satisfies ErrorDefinitions;

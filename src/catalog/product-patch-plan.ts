@@ -1,0 +1,119 @@
+import type { StockPlacement } from '../inventory/warehouse-rules.js';
+import { touchesQualityRules } from './after-products-changed.js';
+import { PRODUCT_COLUMNS, type ProductPatchInput } from './product-schema.js';
+
+/** Product-level fields a product with variants does not have (seed 003). */
+export const VARIANT_RESTRICTED = ['price', 'specialPrice', 'stock', 'sku', 'warehouses'] as const;
+
+export interface PatchContext {
+  storeId: string;
+  partnerId: string;
+  partnerClientId: string;
+  requestId: string;
+  /** If-Match: the version the caller last read. */
+  expectedVersion?: number;
+}
+
+export interface PatchResult { id: string; externalId: string | null; hasVariants: boolean; updatedFields: string[]; version: number }
+
+/**
+ * What a PATCH without a variant set changes, worked out from the product as it
+ * was read: only the fields sent, and of those only the ones whose stored value
+ * would differ (seed 003 sends many fields and lists the three that differed).
+ * Values are normalised the way their columns store them (numeric(…, 2) to cents,
+ * integer columns rounded, uuids lower-case), so "changed" means the row changes.
+ */
+export interface PatchPlan {
+  /** products columns and their new values, for apply_product_patch. */
+  set: Record<string, unknown>;
+  /** The product's new stock (the sum of its warehouse rows when it has them), when it changes. */
+  stock: number | null;
+  /** Warehouse rows to write, when any changes. */
+  warehouseRows: { warehouse_id: string; stock: number }[] | null;
+  /** For the audit log: each changed field, before and after. */
+  changes: Record<string, { before: unknown; after: unknown }>;
+  /** The fields sent whose value changed, in the order they were sent. */
+  updatedFields: string[];
+  /** Whether a column the data-quality rules read changed (none reads name or stock). */
+  evaluateQuality: boolean;
+}
+
+/** The product as read for a PATCH: its row as to_jsonb renders it (snake_case columns, numerics as numbers). */
+export type ProductRow = Record<string, unknown> & { stock: number };
+
+type Kind = 'cents' | 'int' | 'uuid' | 'plain';
+const KIND: Partial<Record<keyof typeof PRODUCT_COLUMNS, Kind>> = {
+  price: 'cents', specialPrice: 'cents', weight: 'int', minOrder: 'int', preorderPeriod: 'int',
+  categoryId: 'uuid', subCategoryId: 'uuid', typeId: 'uuid', brandId: 'uuid',
+};
+const DIMENSIONS = ['length', 'width', 'height'] as const;
+
+/** Decimal rounding to cents, half away from zero like numeric(…, 2), without binary drift (1.005 -> 1.01). */
+export function toCents(value: number): number {
+  const sign = value < 0 ? -1 : 1;
+  return sign * Number(`${Math.round(Number(`${Math.abs(value)}e2`))}e-2`);
+}
+
+function normalise(kind: Kind, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (kind) {
+    case 'cents': return toCents(value as number);
+    case 'int': return Math.round(value as number);
+    case 'uuid': return (value as string).toLowerCase();
+    default: return value;
+  }
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+export function planPatch(
+  current: ProductRow,
+  patch: Omit<ProductPatchInput, 'variants'>,
+  placement: StockPlacement,
+  currentStock: Map<string, number>,
+): PatchPlan {
+  const plan: PatchPlan = { set: {}, stock: null, warehouseRows: null, changes: {}, updatedFields: [], evaluateQuality: false };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (field === 'dimensions') {
+      const dims = value as Record<(typeof DIMENSIONS)[number], number>;
+      const before = DIMENSIONS.map((d) => current[d] ?? null);
+      const after = DIMENSIONS.map((d) => toCents(dims[d]));
+      if (!same(before, after)) {
+        DIMENSIONS.forEach((d, i) => { plan.set[d] = after[i]; });
+        plan.changes.dimensions = { before, after };
+      }
+      continue;
+    }
+    if (field === 'stock' || field === 'warehouses') continue;
+    const column = PRODUCT_COLUMNS[field as keyof typeof PRODUCT_COLUMNS];
+    const after = normalise(KIND[field as keyof typeof PRODUCT_COLUMNS] ?? 'plain', value);
+    const before = current[column];
+    if (same(before, after)) continue;
+    plan.set[column] = after;
+    plan.changes[field] = { before: before ?? null, after };
+  }
+  plan.evaluateQuality = touchesQualityRules(Object.keys(plan.set));
+
+  const stockField = patch.warehouses !== undefined ? 'warehouses' : 'stock';
+  if (placement.kind === 'product' && placement.stock !== current.stock) {
+    plan.stock = placement.stock;
+    plan.changes.stock = { before: current.stock, after: placement.stock };
+  } else if (placement.kind === 'warehouses') {
+    const changed = placement.allocations.filter((a) => currentStock.get(a.warehouseId) !== a.stock);
+    if (changed.length > 0) {
+      const next = new Map(currentStock);
+      for (const a of placement.allocations) next.set(a.warehouseId, a.stock);
+      const total = [...next.values()].reduce((n, s) => n + s, 0);
+      plan.warehouseRows = changed.map((a) => ({ warehouse_id: a.warehouseId, stock: a.stock }));
+      plan.stock = total;
+      plan.changes[stockField] = {
+        before: changed.map((a) => ({ clientId: a.clientId, stock: currentStock.get(a.warehouseId) ?? null })),
+        after: changed.map((a) => ({ clientId: a.clientId, stock: a.stock })),
+      };
+      if (total !== current.stock) plan.changes.totalStock = { before: current.stock, after: total };
+    }
+  }
+  plan.updatedFields = Object.keys(plan.changes).filter((k) => k !== 'totalStock');
+  return plan;
+}

@@ -1,0 +1,88 @@
+import type { Sql } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { emitEvents } from '../webhooks/outbox.js';
+import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
+import { afterProductsChanged } from './after-products-changed.js';
+import type { ProductPatchInput } from './product-schema.js';
+import { writeProducts } from './product-writer.js';
+import { findUnknownTaxonomy } from './taxonomy-refs.js';
+import { applyVariantSet } from './variant-set.js';
+import { VARIANT_RESTRICTED, type PatchContext, type PatchResult } from './product-patch-plan.js';
+
+/**
+ * PATCH /products/{id} with a variant set (seed 003): the product's fields and
+ * its variants change in one transaction, under the product's row lock; a
+ * refused request changes nothing. updatedFields lists what actually changed.
+ */
+export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
+  return sql.begin(async (tx) => {
+    const [current] = await tx<any[]>`
+      select id, external_id, sku, price, special_price, has_variants, version from products
+      where store_id = ${ctx.storeId} and id = ${productId} for update`;
+    if (!current) throw new AppError('PRD_001', { productId });
+    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
+      throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
+    }
+    const { variants, warehouses: whInput, stock, ...fields } = patch;
+    const becomesVariant = variants !== undefined ? variants.items.length > 0 : current.has_variants;
+    if (becomesVariant) {
+      const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
+      if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
+    }
+    const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
+    const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
+    if (!becomesVariant && specialPrice != null && price !== undefined && specialPrice >= price) {
+      throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
+    }
+    const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
+    if (badRef) throw new AppError('PRD_007', badRef);
+    if (fields.externalId !== undefined || fields.sku !== undefined) {
+      const [clash] = await tx<{ external_id: string | null; sku: string | null }[]>`
+        select external_id, sku from products where store_id = ${ctx.storeId} and id <> ${productId}
+          and (external_id = ${fields.externalId ?? null} or sku = ${fields.sku ?? null})
+        union all
+        select external_id, sku from product_variants where store_id = ${ctx.storeId} and product_id <> ${productId} and sku = ${fields.sku ?? null}`;
+      if (clash) throw new AppError(clash.external_id === fields.externalId ? 'PRD_002' : 'PRD_003', { field: clash.external_id === fields.externalId ? 'externalId' : 'sku' });
+    }
+    const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
+    const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };
+    const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
+    if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
+
+    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false });
+    if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
+    const changes: Record<string, unknown> = { ...outcome.changes };
+    if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };
+
+    if (variants !== undefined) {
+      const result = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
+      if (result.created.length + result.deactivated.length > 0 || variants.items.length > 0) changes.variants = result;
+      if (becomesVariant && !current.has_variants) {
+        // A simple product's own stock rows make way for its variants' rows.
+        await tx`delete from warehouse_stock where store_id = ${ctx.storeId} and product_id = ${productId} and variant_id is null`;
+      }
+      if (becomesVariant !== current.has_variants) {
+        await tx`update products set has_variants = ${becomesVariant} where store_id = ${ctx.storeId} and id = ${productId}`;
+        changes.hasVariants = { before: current.has_variants, after: becomesVariant };
+      }
+    }
+    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants');
+    const after = { externalId: outcome.externalId ?? null, version: outcome.version ?? current.version };
+    if (updatedFields.length > 0) {
+      // Independent statements: postgres.js pipelines them on the transaction's connection.
+      await Promise.all([
+        recordAudit(tx, [{
+          storeId: ctx.storeId, actorType: 'partner', actor: ctx.partnerClientId, action: 'product.updated',
+          resourceType: 'product', resourceId: productId, changes, requestId: ctx.requestId,
+        }]),
+        emitEvents(tx, [{
+          partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
+          payload: { id: productId, externalId: after.externalId, updatedFields, version: after.version },
+        }]),
+        afterProductsChanged(tx, ctx.storeId, [productId]),
+      ]);
+    }
+    return { id: productId, hasVariants: becomesVariant, updatedFields, ...after };
+  });
+}
