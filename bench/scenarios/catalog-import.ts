@@ -3,6 +3,9 @@ import { TAXONOMY } from '../../src/catalog/taxonomy.js';
 import { percentile, type BenchEnv } from '../lib/environment.js';
 import { pool, signedFetch, type Credentials } from '../lib/client.js';
 
+/** Concurrent senders (BENCH_SENDERS, default 4). */
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
+
 /** A realistic product row (~880 bytes of JSON): 5 photos, hashtags, dimensions; 30% with warehouses. */
 export function generateProducts(count: number, warehouseIds: string[], prefix: string) {
   const words = ['cotton', 'classic', 'slim', 'organic', 'premium', 'everyday', 'travel', 'outdoor', 'urban', 'soft'];
@@ -39,7 +42,7 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   const products = generateProducts(count, warehouseIds, 'imp');
   const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => products.slice(i * 1000, (i + 1) * 1000));
   const started = performance.now();
-  const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'POST', '/api/v1/partner/stores/catalog/sync', { products: chunk })), 4);
+  const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'POST', '/api/v1/partner/stores/catalog/sync', { products: chunk })), SENDERS);
   const failedRequests = results.filter((r) => r.status !== 200).length;
   await waitForStore(env.sql, who.storeId);
   const ourSeconds = (performance.now() - started) / 1000;

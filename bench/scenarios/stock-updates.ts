@@ -2,6 +2,9 @@ import type { Sql } from '../../src/db/database.js';
 import type { BenchEnv } from '../lib/environment.js';
 import { pool, signedFetch, type Credentials } from '../lib/client.js';
 
+/** Concurrent senders (BENCH_SENDERS, default 4). */
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
+
 async function waitForStore(sql: Sql, storeId: string) {
   for (;;) {
     const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
@@ -35,7 +38,7 @@ export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: 
 
   const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => items.slice(i * 1000, (i + 1) * 1000));
   const started = performance.now();
-  const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'PATCH', '/api/v1/partner/stores/inventory', { items: chunk })), 4);
+  const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'PATCH', '/api/v1/partner/stores/inventory', { items: chunk })), SENDERS);
   await waitForStore(env.sql, who.storeId);
   const ourSeconds = (performance.now() - started) / 1000;
   const [{ failed }] = await env.sql<{ failed: number }[]>`select coalesce(sum(failed), 0)::int as failed from batches where store_id = ${who.storeId} and kind = 'inventory'`;

@@ -47,19 +47,16 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   const batchId = input.batchId ?? newBatchId(input.kind);
   const pending = input.accepted.length;
   const done = pending === 0;
+  // Rows refused at accept time are the batch's first outcomes (0062: one JSON array on the batch).
+  const refused = input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({
+    rowIndex, status: 'FAILED', code, message, details: { ...ids, ...details }, result: null,
+  }));
   await tx`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, payload, accepted_rows, completed_at)
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, payload, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
       ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : JSON.stringify(input.accepted.map((a) => [a.rowIndex, a.payload]))},
-      ${input.accepted.map((a) => a.rowIndex)}::int[], ${done ? new Date() : null})`;
-  if (input.rejected.length > 0) {
-    const rows = input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({ i: rowIndex, c: code, m: message, d: { ...ids, ...details } }));
-    await tx`
-      insert into batch_rows (store_id, batch_id, row_index, status, code, message, details)
-      select ${input.storeId}::uuid, ${batchId}, r.i, 'FAILED', r.c, r.m, r.d
-      from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, c text, m text, d jsonb)`;
-  }
+      ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})`;
   if (!done) {
     // No per-store queue: batches of one store run in parallel on every worker; stock
     // order is kept by the acceptance sequence each write carries (inventory/stock-batches.ts).
@@ -83,22 +80,22 @@ export interface BatchView {
 /** A batch of this store with one page of its rows (by rowIndex). */
 export async function readBatch(sql: Queryable, storeId: string, where: { batchId?: string; requestId?: string }, page: number, limit: number) {
   const [b] = await sql<any[]>`
-    select * from batches where store_id = ${storeId}
+    select id, request_id, kind, status, total, succeeded, failed, pending, created_at, started_at, completed_at, accepted_rows, outcomes
+    from batches where store_id = ${storeId}
       and ${where.batchId ? sql`id = ${where.batchId}` : sql`request_id = ${where.requestId!}`}
     order by created_at desc limit 1`;
   if (!b) return null;
-  const rows = await sql<any[]>`
-    select row_index, status, code, message, details, result from batch_rows
-    where store_id = ${storeId} and batch_id = ${b.id}
-    union all
-    select i, 'PENDING', null, null, null, null from unnest(${b.accepted_rows}::int[]) as i
-    where not exists (select 1 from batch_rows r where r.store_id = ${storeId} and r.batch_id = ${b.id} and r.row_index = i)
-    order by row_index limit ${limit} offset ${(page - 1) * limit}`;
+  // At most 1,000 rows (one request): the page is cut here.
+  const outcomes = b.outcomes as BatchView['rows'];
+  const known = new Set(outcomes.map((o) => o.rowIndex));
+  const pending = (b.accepted_rows as number[]).filter((i) => !known.has(i))
+    .map((rowIndex) => ({ rowIndex, status: 'PENDING', code: null, message: null, details: null, result: null }));
+  const rows = [...outcomes, ...pending].sort((x, y) => x.rowIndex - y.rowIndex).slice((page - 1) * limit, page * limit);
   const view: BatchView = {
     batchId: b.id, requestId: b.request_id, kind: b.kind, status: b.status,
     summary: { total: b.total, succeeded: b.succeeded, failed: b.failed, pending: b.pending },
     createdAt: b.created_at.toISOString(), startedAt: b.started_at?.toISOString() ?? null, completedAt: b.completed_at?.toISOString() ?? null,
-    rows: rows.map((r) => ({ rowIndex: r.row_index, status: r.status, code: r.code, message: r.message, details: r.details, result: r.result })),
+    rows,
   };
   return { view, total: b.total as number };
 }

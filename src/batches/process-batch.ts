@@ -6,44 +6,40 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
 
 /**
  * Processes a batch chunk by chunk. Each chunk is one transaction that applies
- * its rows AND writes their outcomes, so a worker that dies half-way leaves
- * every row either done (with its outcome) or still PENDING (no outcome): the
- * retried job skips the rows that have one, and nothing is applied twice.
+ * its rows AND writes their outcomes (batches.outcomes), so a worker that dies
+ * half-way leaves every row either done (with its outcome) or still PENDING (no
+ * outcome): the retried job skips the rows that have one, and nothing is
+ * applied twice.
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
   // The accepted rows, as stored at accept time; immutable, so read once per run.
   const [stored] = await sql<{ payload: string | null }[]>`select payload from batches where store_id = ${storeId} and id = ${batchId}`;
   const payloads = new Map<number, unknown>(stored?.payload ? JSON.parse(stored.payload) : []);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
-  let from = 0;
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {
-      // A chunk's effects and its outcome rows commit together, and the job is only marked
+      // A chunk's effects and its outcomes commit together, and the job is only marked
       // done after them: if PostgreSQL lost an asynchronously committed chunk in a crash, the
-      // rerun job would find its rows PENDING and apply them again. So the chunk need not
-      // wait for its WAL flush (the accept transaction, which must not be lost, still does).
+      // rerun job would find its rows without outcome and apply them again. So the chunk need
+      // not wait for its WAL flush (the accept transaction, which must not be lost, still does).
       await tx`set local synchronous_commit = off`;
+      // The batch row is locked until commit; the rows it already has an outcome for (a run
+      // that died after committing some chunks) are skipped.
       const [batch] = await tx<any[]>`
         update batches b set status = 'PROCESSING', started_at = coalesce(b.started_at, now())
         from partners p
         where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
-        returning b.kind, b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id`;
+        returning b.kind, b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id,
+          (select coalesce(array_agg((o->>'rowIndex')::int), '{}') from jsonb_array_elements(b.outcomes) o) as done`;
       if (!batch) return false;
-      // The batch row is now locked until commit: the next candidates minus those with an
-      // outcome (a run that died after committing some chunks) are this chunk.
-      const candidates = accepted.slice(from, from + chunkSize * 2);
-      if (candidates.length === 0) return false;
-      const done = new Set((await tx<{ row_index: number }[]>`
-        select row_index from batch_rows where store_id = ${storeId} and batch_id = ${batchId} and row_index = any(${candidates}::int[])`).map((r) => r.row_index));
-      const todo = candidates.filter((i) => !done.has(i)).slice(0, chunkSize);
-      from = todo.length > 0 ? accepted.indexOf(todo[todo.length - 1]) + 1 : from + candidates.length;
-      if (todo.length === 0) return true;
-      const rows = todo.map((row_index) => ({ row_index }));
+      const done = new Set<number>(batch.done);
+      const todo = accepted.filter((i) => !done.has(i)).slice(0, chunkSize);
+      if (todo.length === 0) return false;
       const ctx: BatchContext = {
         storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
         requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq),
       };
-      const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, rows.map((r) => ({ rowIndex: r.row_index, payload: payloads.get(r.row_index) as any })));
+      const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
       await recordOutcomes(tx, storeId, batchId, outcomes);
       return true;
     });
@@ -54,17 +50,14 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
 
 async function recordOutcomes(tx: Transaction, storeId: string, batchId: string, outcomes: RowOutcome[]) {
   const rows = outcomes.map((o) => ({
-    i: o.rowIndex, s: o.status, c: o.code ?? null,
-    m: o.message ?? (o.code ? errorCatalogue[o.code as ErrorCode]?.message ?? null : null),
-    d: o.details ?? null, r: o.result ?? null,
+    rowIndex: o.rowIndex, status: o.status, code: o.code ?? null,
+    message: o.message ?? (o.code ? errorCatalogue[o.code as ErrorCode]?.message ?? null : null),
+    details: o.details ?? null, result: o.result ?? null,
   }));
-  const ok = rows.filter((r) => r.s === 'SUCCEEDED').length;
+  const ok = rows.filter((r) => r.status === 'SUCCEEDED').length;
   await tx`
-    insert into batch_rows (store_id, batch_id, row_index, status, code, message, details, result)
-    select ${storeId}::uuid, ${batchId}, r.i, r.s, r.c, r.m, r.d, r.r
-    from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as r(i int, s text, c text, m text, d jsonb, r jsonb)`;
-  await tx`
-    update batches set succeeded = succeeded + ${ok}, failed = failed + ${rows.length - ok}, pending = pending - ${rows.length}
+    update batches set outcomes = outcomes || ${tx.json(rows as any)}::jsonb,
+      succeeded = succeeded + ${ok}, failed = failed + ${rows.length - ok}, pending = pending - ${rows.length}
     where store_id = ${storeId} and id = ${batchId}`;
 }
 

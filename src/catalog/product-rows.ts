@@ -5,6 +5,7 @@ import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { lookupByKey } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 
@@ -49,15 +50,18 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
   if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
 
   // Three independent lookups, pipelined on the transaction's connection.
-  const [warehouses, unknownRefs, existing] = await Promise.all([loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
-    select id, external_id, sku, has_variants from products where store_id = ${who.storeId}
-      and (external_id = any(${valid.map((v) => v.input.externalId)}) or sku = any(${valid.map((v) => v.input.sku)})
-        or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
-    union all
-    select product_id, null, sku, true from product_variants where store_id = ${who.storeId} and sku = any(${valid.map((v) => v.input.sku)})`]);
-  const byExternal = new Map(existing.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
-  const bySku = new Map(existing.filter((e) => e.sku).map((e) => [e.sku!, e]));
-  const byId = new Map(existing.map((e) => [e.id, e]));
+  const columns = 'x.id, x.external_id, x.sku, x.has_variants';
+  const skus = valid.map((v) => v.input.sku);
+  const existing = (tx: Transaction) => tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
+    ${lookupByKey(tx, { table: 'products', key: 'external_id', storeId: who.storeId, values: valid.map((v) => v.input.externalId), columns })}
+    union all ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns })}
+    union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: valid.flatMap((v) => (v.input.id ? [v.input.id] : [])), columns })}
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true' })}`;
+  // Three independent lookups, pipelined on the transaction's connection.
+  const [warehouses, unknownRefs, found] = await Promise.all([loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
+  const byExternal = new Map(found.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const bySku = new Map(found.filter((e) => e.sku).map((e) => [e.sku!, e]));
+  const byId = new Map(found.map((e) => [e.id, e]));
 
   const seenExternal = new Set<string>();
   const seenSku = new Set<string>();

@@ -46,44 +46,47 @@ const COLUMNS: [string, string, Kind, string?][] = [
 ];
 const DIMENSIONS = ['length', 'width', 'height'];
 
-function expr(key: string, kind: Kind, src = 'r.x'): string {
-  const text = `(${src}->>'${key}')`;
-  switch (kind) {
-    case 'text': return text;
-    case 'numeric': return `${text}::numeric`;
-    case 'int': return `round(${text}::numeric)::int`;
-    case 'uuid': return `${text}::uuid`;
-    case 'bool': return `${text}::boolean`;
-    case 'text[]': return `array(select jsonb_array_elements_text(${src}->'${key}'))`;
+/** A row's fields as products columns (snake_case), ready for json(b)_populate_record. */
+function toColumns(input: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [column, key, kind] of COLUMNS) {
+    const value = input[key];
+    if (value === undefined) continue;
+    // json_populate_record refuses 250.5 for an integer column; the API takes grams as a number.
+    out[column] = kind === 'int' && typeof value === 'number' ? Math.round(value) : value;
   }
+  const dims = input.dimensions as Record<string, number> | undefined;
+  if (dims) for (const d of DIMENSIONS) out[d] = dims[d];
+  return out;
 }
 
-const insertColumns = [...COLUMNS.map(([c]) => c), ...DIMENSIONS, 'stock'];
-const insertValues = [
-  ...COLUMNS.map(([, k, kind, dflt]) => (dflt ? `coalesce(${expr(k, kind)}, ${dflt})` : expr(k, kind))),
-  ...DIMENSIONS.map((d) => `(r.x->'dimensions'->>'${d}')::numeric`),
-  `coalesce((r.st->>'productStock')::int, 0)`,
-];
+/**
+ * New products from one JSON array of column-named objects: json_populate_recordset
+ * turns it into typed rows in C (arrays included), instead of an expression per
+ * field and a sub-select per array per row.
+ */
+const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS, 'stock'];
 const INSERT_SQL = `
-  insert into products (store_id, ${insertColumns.join(', ')})
-  select $1::uuid, ${insertValues.join(', ')}
-  from jsonb_to_recordset($2::jsonb) as r(i int, x jsonb, st jsonb)
-  order by r.i
+  insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
+  select $1::uuid, ${[...COLUMNS.map(([c, , , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`), 'coalesce(r.stock, 0)'].join(', ')}
+  from json_populate_recordset(null::products, $2::json) as r
   on conflict do nothing
   returning id, external_id`;
 
-const setClauses = [
-  ...COLUMNS.map(([c, k, kind]) => `${c} = case when r.x ? '${k}' then ${expr(k, kind)} else p.${c} end`),
-  ...DIMENSIONS.map((d) => `${d} = case when r.x ? 'dimensions' then (r.x->'dimensions'->>'${d}')::numeric else p.${d} end`),
-  `stock = coalesce((r.st->>'productStock')::int, p.stock)`,
-];
+/**
+ * Updates: each row's columns over the current row (jsonb_populate_record keeps what
+ * the row does not name). The before image is read through the key in a LATERAL
+ * with LIMIT, so it stays a lookup per row whatever the statistics say.
+ */
+const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 const UPDATE_SQL = `
-  with r as (select * from jsonb_to_recordset($2::jsonb) as r(i int, id uuid, x jsonb, st jsonb)),
-  old as (select p.* from products p join r on p.store_id = $1::uuid and p.id = r.id)
-  update products p set ${setClauses.join(', ')}, version = p.version + 1, updated_at = now()
-  from r join old o on o.id = r.id
-  where p.store_id = $1::uuid and p.id = r.id and (not p.has_variants or (r.st->>'allowVariants')::boolean)
-  returning r.i, p.id, to_jsonb(p) as after, to_jsonb(o) as before`;
+  update products p set
+    (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, u.x) as n),
+    stock = coalesce(u.stock, p.stock), version = p.version + 1, updated_at = now()
+  from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean)
+  cross join lateral (select to_jsonb(o) as before from products o where o.store_id = $1::uuid and o.id = u.id limit 1) as o
+  where p.store_id = $1::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)
+  returning u.i, p.id, to_jsonb(p) as after, o.before`;
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
 function diff(input: Record<string, unknown>, before: Record<string, unknown>, after: Record<string, unknown>) {
@@ -114,7 +117,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     // A new product's stock is known before its warehouse rows exist: writing it with the row
     // lets the stock trigger find the aggregate already right instead of updating every product again.
     const initialStock = (p: StockPlacement) => (p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.reduce((n, a) => n + a.stock, 0) : null);
-    const payload = creates.map((r) => ({ i: r.rowIndex, x: r.input, st: { productStock: initialStock(r.placement) } }));
+    const payload = creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }));
     const inserted = await tx.unsafe<{ id: string; external_id: string }[]>(INSERT_SQL, [storeId, payload as any], { prepare: true });
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
@@ -131,7 +134,9 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   }
 
   if (updates.length > 0) {
-    const payload = updates.map((r) => ({ i: r.rowIndex, id: r.id, x: r.input, st: { productStock: r.placement.kind === 'product' ? r.placement.stock : null, allowVariants: r.allowVariants ?? false } }));
+    const payload = updates.map((r) => ({
+      i: r.rowIndex, id: r.id, x: toColumns(r.input), stock: r.placement.kind === 'product' ? r.placement.stock : null, allow_variants: r.allowVariants ?? false,
+    }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
     try {
       updated = (opts.savepoint === false
@@ -156,16 +161,22 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     }
   }
 
-  const allocations = rows.flatMap((r) => (r.placement.kind === 'warehouses' && idOf.has(r.rowIndex)
-    ? r.placement.allocations.map((a) => ({ product_id: idOf.get(r.rowIndex)!, warehouse_id: a.warehouseId, stock: a.stock }))
-    : []));
-  if (allocations.length > 0) {
+  // Warehouse rows as three parallel arrays (cheaper to parse than JSON objects). A new
+  // product's rows are all new: a plain insert, no conflict arbitration.
+  for (const mode of ['create', 'update'] as const) {
+    const product: string[] = [];
+    const warehouse: string[] = [];
+    const stock: number[] = [];
+    for (const r of rows) {
+      if (r.mode !== mode || r.placement.kind !== 'warehouses' || !idOf.has(r.rowIndex)) continue;
+      for (const a of r.placement.allocations) { product.push(idOf.get(r.rowIndex)!); warehouse.push(a.warehouseId); stock.push(a.stock); }
+    }
+    if (product.length === 0) continue;
     await tx`
-      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
-      select ${storeId}::uuid, a.product_id, null, a.warehouse_id, a.stock
-      from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(product_id uuid, warehouse_id uuid, stock int)
-      on conflict (store_id, product_id, variant_id, warehouse_id)
-      do update set stock = excluded.stock, updated_at = now()`;
+      insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
+      select ${storeId}::uuid, a.product_id, a.warehouse_id, a.stock
+      from unnest(${product}::uuid[], ${warehouse}::uuid[], ${stock}::int[]) as a (product_id, warehouse_id, stock)
+      ${mode === 'update' ? tx`on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()` : tx``}`;
   }
   return rows.map((r) => outcomes.get(r.rowIndex)!);
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { lookupByKey } from '../db/key-lookup.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import type { StockPlacement } from './warehouse-rules.js';
 
@@ -15,9 +16,8 @@ async function processStockRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   const seqOf = (rowIndex: number) => (ctx.acceptedSeq * 10000n + BigInt(rowIndex)).toString();
   // A product or variant deleted since acceptance fails its row instead of the chunk.
   const live = await tx<{ id: string }[]>`
-    select id from products where store_id = ${ctx.storeId} and id = any(${rows.map((r) => r.payload.productId)}::uuid[])
-    union all
-    select id from product_variants where store_id = ${ctx.storeId} and id = any(${rows.flatMap((r) => (r.payload.variantId ? [r.payload.variantId] : []))}::uuid[])`;
+    ${lookupByKey(tx, { table: 'products', key: 'id', storeId: ctx.storeId, values: [...new Set(rows.map((r) => r.payload.productId))], columns: 'x.id' })}
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'id', storeId: ctx.storeId, values: rows.flatMap((r) => (r.payload.variantId ? [r.payload.variantId] : [])), columns: 'x.id' })}`;
   const alive = new Set(live.map((l) => l.id));
   const ok = rows.filter((r) => alive.has(r.payload.productId) && (!r.payload.variantId || alive.has(r.payload.variantId)));
 

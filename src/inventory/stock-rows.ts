@@ -5,6 +5,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
+import { lookupByKey } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
@@ -32,17 +33,14 @@ async function resolveTargets(tx: Transaction, storeId: string, items: Inventory
   const skus = items.flatMap((i) => (i.sku ? [i.sku] : []));
   const ids = items.flatMap((i) => (i.id ? [i.id] : []));
   const exts = items.flatMap((i) => (i.externalId ? [i.externalId] : []));
+  const product = (by: string, key: string) => `'${by}' as by, x.${key}::text as key, 'product' as target, x.id as product_id, null::uuid as variant_id, x.external_id, x.sku, x.has_variants`;
+  const variant = (by: string, key: string) => `'${by}', x.${key}::text, 'variant', x.product_id, x.id, x.external_id, x.sku, false`;
   const rows = await tx<(Target & { by: string; key: string })[]>`
-    select 'sku' as by, sku as key, 'product' as target, id as product_id, null::uuid as variant_id, external_id, sku, has_variants
-      from products where store_id = ${storeId} and sku = any(${skus})
-    union all select 'sku', sku, 'variant', product_id, id, external_id, sku, false
-      from product_variants where store_id = ${storeId} and sku = any(${skus})
-    union all select 'id', id::text, 'product', id, null, external_id, sku, has_variants
-      from products where store_id = ${storeId} and id = any(${ids}::uuid[])
-    union all select 'externalId', external_id, 'product', id, null, external_id, sku, has_variants
-      from products where store_id = ${storeId} and external_id = any(${exts})
-    union all select 'externalId', external_id, 'variant', product_id, id, external_id, sku, false
-      from product_variants where store_id = ${storeId} and external_id = any(${exts})`;
+    ${lookupByKey(tx, { table: 'products', key: 'sku', storeId, values: skus, columns: product('sku', 'sku') })}
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId, values: skus, columns: variant('sku', 'sku') })}
+    union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId, values: ids, columns: product('id', 'id') })}
+    union all ${lookupByKey(tx, { table: 'products', key: 'external_id', storeId, values: exts, columns: product('externalId', 'external_id') })}
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'external_id', storeId, values: exts, columns: variant('externalId', 'external_id') })}`;
   return new Map(rows.map((r) => [`${r.by}:${r.key}`, r]));
 }
 

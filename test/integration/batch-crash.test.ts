@@ -56,8 +56,9 @@ describe('a worker killed mid-batch', () => {
         (select count(*)::int from warehouse_stock ws where ws.store_id = ${store.storeId}) as stock_rows,
         (select count(*)::int from audit_events a where a.store_id = ${store.storeId} and a.action = 'product.created') as audits,
         (select count(*)::int from outbox_events o where o.store_id = ${store.storeId} and o.type = 'product.created') as events,
-        (select count(*)::int from batch_rows r where r.batch_id = ${batchId} and r.status = 'SUCCEEDED') as rows_done
+        (select count(*)::int from batches b, jsonb_array_elements(b.outcomes) o where b.id = ${batchId} and o->>'status' = 'SUCCEEDED') as rows_done,
+        (select count(distinct o->>'rowIndex')::int from batches b, jsonb_array_elements(b.outcomes) o where b.id = ${batchId}) as distinct_outcomes
       from products where store_id = ${store.storeId}`;
-    expect(counts).toEqual({ products: 1000, distinct_ids: 1000, stock_rows: 2000, audits: 1000, events: 1000, rows_done: 1000 });
+    expect(counts).toEqual({ products: 1000, distinct_ids: 1000, stock_rows: 2000, audits: 1000, events: 1000, rows_done: 1000, distinct_outcomes: 1000 });
   });
 });

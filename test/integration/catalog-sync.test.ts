@@ -129,8 +129,8 @@ describe('POST /catalog/sync (seed 000)', () => {
       worker = await startTestWorker(ctx);
       const batch = await waitForBatch(ctx, batchId);
       expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 1, failed: 1 });
-      const rows = await ctx.sql`select row_index, status, code from batch_rows where batch_id = ${batchId} order by row_index`;
-      expect(rows).toEqual([{ row_index: 0, status: 'SUCCEEDED', code: null }, { row_index: 1, status: 'FAILED', code: 'PRD_002' }]);
+      const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+      expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'PRD_002']]);
       const [raced] = await ctx.sql`select name from products where store_id = ${store.storeId} and external_id = 'ext-2'`;
       expect(raced.name).toBe('Raced in');
     } finally {

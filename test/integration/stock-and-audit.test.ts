@@ -62,6 +62,33 @@ describe('stock aggregates kept by triggers', () => {
     expect(await stockOf('products', p)).toBe(9);
   });
 
+  it('stock rows reference a product, variant and warehouse of their store, and go with them', async () => {
+    const s = await createTestStore(ctx, 2);
+    const other = await createTestStore(ctx, 1);
+    const [w1, w2] = await warehouseIds(s.storeId);
+    const [theirs] = await warehouseIds(other.storeId);
+    const p = await product(s.storeId);
+    const q = await product(s.storeId);
+    const [v] = await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${s.storeId}, ${q}, 'Q-1') returning id`;
+    const insert = (product: string, warehouse: string, variant: string | null = null) => ctx.sql`
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) values (${s.storeId}, ${product}, ${variant}, ${warehouse}, 1)`;
+    await expect(insert('00000000-0000-4000-8000-000000000000', w1)).rejects.toMatchObject({ code: '23503' });
+    await expect(insert(p, theirs)).rejects.toMatchObject({ code: '23503' });
+    await expect(insert(p, w1, v.id)).rejects.toMatchObject({ code: '23503' }); // a variant of another product
+    // One bad row refuses the whole statement.
+    await expect(ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
+      select ${s.storeId}, x, ${w1}, 1 from unnest(${[p, '00000000-0000-4000-8000-000000000000']}::uuid[]) as x`).rejects.toMatchObject({ code: '23503' });
+    const [{ n: none }] = await ctx.sql`select count(*)::int as n from warehouse_stock where store_id = ${s.storeId}`;
+    expect(none).toBe(0);
+
+    await insert(p, w1); await insert(p, w2); await insert(q, w1, v.id);
+    await expect(ctx.sql`update warehouse_stock set warehouse_id = ${w2} where product_id = ${q}`).rejects.toMatchObject({ code: '23001' });
+    await ctx.sql`delete from product_variants where id = ${v.id}`;
+    await ctx.sql`delete from products where id = ${p}`;
+    const left = await ctx.sql`select product_id from warehouse_stock where store_id = ${s.storeId}`;
+    expect(left).toEqual([]);
+  });
+
   it('sku and externalId are unique per store, not across stores', async () => {
     const s1 = await createTestStore(ctx); const s2 = await createTestStore(ctx);
     await ctx.sql`insert into products (store_id, name, sku, external_id) values (${s1.storeId}, 'a', 'SKU1', 'E1'), (${s2.storeId}, 'a', 'SKU1', 'E1')`;

@@ -1,0 +1,28 @@
+import type { Queryable } from './database.js';
+
+export interface KeyLookup {
+  /** Table whose rows are found, keyed by (store_id, key). */
+  table: 'products' | 'product_variants' | 'warehouses';
+  /** The key column, unique per store (id, sku, external_id, client_id). */
+  key: 'id' | 'sku' | 'external_id' | 'client_id';
+  storeId: string;
+  values: readonly string[];
+  /** The select list, over the table's alias x (e.g. "x.id, x.sku"). */
+  columns: string;
+}
+
+/**
+ * The rows of one store whose key is one of `values`, each found through its
+ * (store_id, key) index, one lookup per value. A plain `key = any($values)`
+ * leaves the choice to the planner, and on statistics from before a store's
+ * first import (autovacuum analyses once a minute at best) it read the whole
+ * store for every request: 7.8 ms at 10,000 products, growing with the store.
+ * Values are unnested and each is looked up in a LATERAL subquery with LIMIT 1,
+ * which the planner cannot turn into a scan of the store.
+ */
+export function lookupByKey(sql: Queryable, q: KeyLookup) {
+  const cast = q.key === 'id' ? 'uuid' : 'text';
+  return sql`
+    select ${sql.unsafe(q.columns)} from unnest(${q.values as string[]}::${sql.unsafe(cast)}[]) as k (v)
+    cross join lateral (select * from ${sql(q.table)} t where t.store_id = ${q.storeId} and t.${sql(q.key)} = k.v limit 1) as x`;
+}
