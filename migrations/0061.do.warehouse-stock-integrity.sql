@@ -20,6 +20,8 @@ declare
   wanted integer;
   found integer;
 begin
+  -- An upsert that only updated fires this with no rows.
+  if not exists (select 1 from new_rows) then return null; end if;
   select count(*), count(x.ok) into wanted, found
   from (select distinct store_id, product_id from new_rows) k
   left join lateral (select true as ok from products p

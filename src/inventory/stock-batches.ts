@@ -22,34 +22,45 @@ async function processStockRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   const ok = rows.filter((r) => alive.has(r.payload.productId) && (!r.payload.variantId || alive.has(r.payload.variantId)));
 
   const productLevel = ok.flatMap((r) => (r.payload.placement.kind === 'product'
-    ? [{ product_id: r.payload.productId, stock: r.payload.placement.stock, seq: seqOf(r.rowIndex) }] : []));
+    ? [{ product: r.payload.productId, stock: r.payload.placement.stock, seq: seqOf(r.rowIndex) }] : []));
   if (productLevel.length > 0) {
+    // Stock alone: updated_at stays, so the row is rewritten in place (migration 0063).
     await tx`
-      update products p set stock = u.stock, stock_seq = u.seq, updated_at = now()
-      from (select distinct on (product_id) * from jsonb_to_recordset(${tx.json(productLevel as any)}::jsonb)
-              as u(product_id uuid, stock int, seq bigint) order by product_id, seq desc) u
-      where p.store_id = ${ctx.storeId} and p.id = u.product_id and p.stock_seq < u.seq`;
+      update products p set stock = u.stock, stock_seq = u.seq
+      from (select distinct on (product) * from unnest(${productLevel.map((r) => r.product)}::uuid[], ${productLevel.map((r) => r.stock)}::int[],
+              ${productLevel.map((r) => r.seq)}::bigint[]) as u (product, stock, seq) order by product, seq desc) u
+      where p.store_id = ${ctx.storeId} and p.id = u.product and p.stock_seq < u.seq`;
   }
-  const allocations = ok.flatMap((r) => (r.payload.placement.kind === 'warehouses'
-    ? r.payload.placement.allocations.map((a) => ({
-      product_id: r.payload.productId, variant_id: r.payload.variantId, warehouse_id: a.warehouseId, stock: a.stock, seq: seqOf(r.rowIndex),
-    })) : []));
-  if (allocations.length > 0) {
+  const product: string[] = [];
+  const variant: (string | null)[] = [];
+  const warehouse: string[] = [];
+  const stock: number[] = [];
+  const seq: string[] = [];
+  for (const r of ok) {
+    if (r.payload.placement.kind !== 'warehouses') continue;
+    for (const a of r.payload.placement.allocations) {
+      product.push(r.payload.productId); variant.push(r.payload.variantId); warehouse.push(a.warehouseId); stock.push(a.stock); seq.push(seqOf(r.rowIndex));
+    }
+  }
+  if (product.length > 0) {
     await tx`
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq)
       select distinct on (a.product_id, a.variant_id, a.warehouse_id) ${ctx.storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock, a.seq
-      from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int, seq bigint)
+      from unnest(${product}::uuid[], ${variant}::uuid[], ${warehouse}::uuid[], ${stock}::int[], ${seq}::bigint[])
+        as a (product_id, variant_id, warehouse_id, stock, seq)
       order by a.product_id, a.variant_id, a.warehouse_id, a.seq desc
       on conflict (store_id, product_id, variant_id, warehouse_id)
       do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
       where warehouse_stock.stock_seq < excluded.stock_seq`;
   }
-  await recordAudit(tx, ok.map((r) => ({
-    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId,
-    action: r.payload.target === 'variant' ? 'variant.stock.updated' : 'product.stock.updated',
-    resourceType: r.payload.target, resourceId: r.payload.variantId ?? r.payload.productId, requestId: ctx.requestId,
-    changes: { stock: r.payload.placement, batchId: ctx.batchId, rowIndex: r.rowIndex },
-  })));
+  // One audit event per chunk: the batch holds each row's target and outcome, and every
+  // accepted row has its stock.update.requested event.
+  const variants = ok.filter((r) => r.payload.variantId).length;
+  await recordAudit(tx, ok.length === 0 ? [] : [{
+    storeId: ctx.storeId, actorType: 'partner', actor: ctx.partnerClientId, action: 'stock.updated',
+    resourceType: 'batch', resourceId: ctx.batchId, requestId: ctx.requestId,
+    changes: { batchId: ctx.batchId, rows: ok.map((r) => r.rowIndex).sort((a, b) => a - b), products: ok.length - variants, variants },
+  }]);
   // No afterProductsChanged: no data-quality rule reads stock, and this is the hottest path.
   const applied = new Set(ok.map((r) => r.rowIndex));
   return rows.map((r) => (applied.has(r.rowIndex)
