@@ -14,7 +14,7 @@
 
 -- Stock aggregates (see 0001): PL/pgSQL so the plans are cached per connection, and
 -- warehouse rows are found through their key (store_id, product_id, ...), never by
--- variant_id alone.
+-- variant_id alone. A product's stock changing does not move its updated_at (0063).
 create or replace function refresh_stock_aggregates(p_store_ids uuid[], p_product_ids uuid[])
 returns void language plpgsql set plan_cache_mode = force_generic_plan as $$
 begin
@@ -44,7 +44,7 @@ begin
       left join product_variants v on v.store_id = ws.store_id and v.id = ws.variant_id
       where ws.store_id = k.store_id and ws.product_id = k.product_id) a
   )
-  update products p set stock = t.total, updated_at = now()
+  update products p set stock = t.total
   from totals t
   where t.stock <> t.total and p.store_id = t.store_id and p.id = t.product_id
     -- a product with no warehouse rows keeps its own stock (store without warehouses)
@@ -52,16 +52,12 @@ begin
 end $$;
 
 -- An upsert fires both the INSERT and the UPDATE statement triggers; the one whose
--- transition table is empty has nothing to refresh.
+-- transition table is empty has nothing to refresh. An update of stock rows (their keys
+-- never change, 0061) refreshes the products in new_rows.
 create or replace function warehouse_stock_sync() returns trigger language plpgsql set plan_cache_mode = force_generic_plan as $$
 begin
   if tg_op = 'DELETE' then
     perform refresh_stock_aggregates(array(select store_id from old_rows), array(select product_id from old_rows));
-  elsif tg_op = 'UPDATE' then
-    if not exists (select 1 from new_rows) then return null; end if;
-    perform refresh_stock_aggregates(
-      array(select store_id from new_rows union all select store_id from old_rows),
-      array(select product_id from new_rows union all select product_id from old_rows));
   else
     if not exists (select 1 from new_rows) then return null; end if;
     perform refresh_stock_aggregates(array(select store_id from new_rows), array(select product_id from new_rows));
@@ -114,7 +110,7 @@ end $$;
 -- the caller read the product, checked every rule and computed what changes; this
 -- writes it only if the product is still at the version that was read (else it
 -- returns null and the caller starts over), with its warehouse rows, its audit
--- event, its outbox event and, unless only stock changed, the quality rules.
+-- event, its outbox event and, when a column they read changed, the quality rules.
 -- p_set holds products columns (snake_case) and their new values; columns it does
 -- not name keep their value (jsonb_populate_record over the current row).
 create function apply_product_patch(
