@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Transaction } from '../db/database.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { packRows } from './payload-codec.js';
 
 export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory' | 'products.prices' | 'products.deletions'
   | 'catalog.variants.sync' | 'products.variants.bulk';
@@ -30,7 +31,7 @@ export interface AcceptInput {
 export const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUID() : `pb_${randomUUID()}`);
 
 /**
- * Stores an accepted request as a batch (its accepted rows as one text value,
+ * Stores an accepted request as a batch (its accepted rows as one compressed value,
  * PENDING until their outcome is written; its rejected rows FAILED with their
  * codes) and enqueues its processing job in the SAME
  * transaction: an accepted row is never lost, and no job runs for rows that
@@ -52,10 +53,10 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
     rowIndex, status: 'FAILED', code, message, details: { ...ids, ...details }, result: null,
   }));
   await tx`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, payload, accepted_rows, outcomes, completed_at)
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
-      ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : JSON.stringify(input.accepted.map((a) => [a.rowIndex, a.payload]))},
+      ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : await packRows(input.accepted.map((a) => [a.rowIndex, a.payload]))},
       ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})`;
   if (!done) {
     // No per-store queue: batches of one store run in parallel on every worker; stock

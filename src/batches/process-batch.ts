@@ -1,6 +1,7 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 import { emitEvents } from '../webhooks/outbox.js';
+import { unpackRows } from './payload-codec.js';
 import type { BatchKind } from './batch-store.js';
 import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
 
@@ -13,8 +14,9 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
   // The accepted rows, as stored at accept time; immutable, so read once per run.
-  const [stored] = await sql<{ payload: string | null }[]>`select payload from batches where store_id = ${storeId} and id = ${batchId}`;
-  const payloads = new Map<number, unknown>(stored?.payload ? JSON.parse(stored.payload) : []);
+  const [stored] = await sql<{ packed_rows: Buffer | null; payload: string | null }[]>`
+    select packed_rows, payload from batches where store_id = ${storeId} and id = ${batchId}`;
+  const payloads = new Map<number, unknown>(stored?.packed_rows ? await unpackRows(stored.packed_rows) : stored?.payload ? JSON.parse(stored.payload) : []);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {

@@ -49,7 +49,6 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
   // Nothing usable at all: answer like class-validator does for the whole body (seed 000).
   if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
 
-  // Three independent lookups, pipelined on the transaction's connection.
   const columns = 'x.id, x.external_id, x.sku, x.has_variants';
   const skus = valid.map((v) => v.input.sku);
   const existing = (tx: Transaction) => tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`

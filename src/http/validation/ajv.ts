@@ -1,5 +1,18 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+
+/**
+ * The common shape of a product photo or banner URL: http(s), a host name, an
+ * optional port, path, query and fragment, each character as RFC 3986 allows it
+ * there. Everything it matches is a URI by the full RFC 3986 pattern too (it is a
+ * narrower copy of that pattern), so testing it first changes no answer; it only
+ * skips that pattern, which cost ~23 µs a URL: a 1,000-product request carries
+ * 5,000 photo URLs.
+ */
+export const SIMPLE_HTTP_URL = /^https?:\/\/[a-z0-9\-._~]+(?::\d{1,5})?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+const fullUri = fullFormats.uri as (s: string) => boolean;
+export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
 
 /**
  * Two validators. Bodies are checked strictly (no coercion, unknown properties
@@ -9,6 +22,7 @@ import addFormats from 'ajv-formats';
 function make(options: Options): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, useDefaults: true, ...options });
   addFormats.default(ajv);
+  ajv.addFormat('uri', isUri);
   return ajv;
 }
 

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { SIMPLE_HTTP_URL, bodyAjv, isUri } from './ajv.js';
+
+const full = fullFormats.uri as (s: string) => boolean;
+const samples = [
+  'https://cdn.example.com/images/products/imp/12/photo-0-large.jpg?w=800&v=1',
+  'https://image.uniqlo.com/UQ/ST3/id/imagesgoods/480166/item/idgoods_00_480166_3x4.jpg?width=369',
+  'http://localhost:8080/a/b#frag', 'https://ex.com/%E2%82%AC/x', 'https://ex.com/a b', 'https://ex.com/%zz',
+  'https://ex.com:99999999/x', 'https://user@ex.com/x', 'https://[::1]/x', 'ftp://ex.com/file', 'mailto:a@b.c',
+  'https://ex.com/"quoted"', 'https://ex.com/<tag>', 'https:/ex.com', 'https//ex.com', 'https://', '', 'relative/path',
+  'https://ex.com/?q=a|b', 'HTTPS://EX.COM/UPPER', 'https://ex.com/x?y=1#z?w=2', 'javascript:alert(1)',
+];
+
+describe('uri format', () => {
+  it('answers exactly as the full RFC 3986 pattern does', () => {
+    for (const s of samples) expect([s, isUri(s)]).toEqual([s, full(s)]);
+  });
+  it('takes its shortcut only for URIs', () => {
+    for (const s of samples) if (SIMPLE_HTTP_URL.test(s)) expect([s, full(s)]).toEqual([s, true]);
+    expect(samples.filter((s) => SIMPLE_HTTP_URL.test(s)).length).toBeGreaterThan(5);
+  });
+  it('is the format body schemas use', () => {
+    const validate = bodyAjv.compile({ type: 'string', format: 'uri' });
+    expect([validate('https://ex.com/a.jpg'), validate('https://ex.com/a b'), validate('ftp://ex.com/f')]).toEqual([true, false, true]);
+  });
+});
