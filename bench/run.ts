@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createPartner } from '../src/partners/partners.js';
 import { createStore } from '../src/stores/stores.js';
 import { seedTaxonomy } from '../src/catalog/taxonomy.js';
-import { machine, startBenchEnv, watchRss } from './lib/environment.js';
+import { machine, settle, startBenchEnv, watchRss } from './lib/environment.js';
 import { catalogImport } from './scenarios/catalog-import.js';
 import { stockUpdates } from './scenarios/stock-updates.js';
 import { patchLatency } from './scenarios/patch-latency.js';
@@ -17,7 +17,7 @@ import { acceptLatency } from './scenarios/accept-latency.js';
 const quick = process.argv.includes('--quick');
 const size = quick
   ? { products: 5000, updates: 5000, rate: 200, seconds: 5, accepts: 10 }
-  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 50 };
+  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 40 };
 
 const env = await startBenchEnv();
 const rss = watchRss(env.server.pid!);
@@ -38,10 +38,13 @@ try {
   const importRss = rss.peakMiB();
   const importWorkerRss = workerRss.peakMiB();
   console.log('catalog import', imp, `API peak RSS ${importRss} MiB, worker peak RSS ${importWorkerRss} MiB`);
+  await settle(env);
   const acc = await acceptLatency(env, who, warehouses.map((w) => w.client_id), size.accepts);
   console.log('accept latency', acc);
+  await settle(env);
   const stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
   console.log('stock updates', stock);
+  await settle(env);
   const patch = await patchLatency(env, who, size.rate, size.seconds);
   console.log('PATCH latency', patch);
   workerRss.reset();

@@ -97,3 +97,24 @@ export function percentile(sorted: number[], p: number) {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
+
+/**
+ * Lets the database settle between timed scenarios: VACUUM ANALYZE and CHECKPOINT
+ * do at once what autovacuum and the checkpointer would start within a minute of
+ * the previous scenario's writes (100,000 rows or more), so each scenario measures
+ * itself rather than the clean-up of the one before.
+ */
+export async function settle(env: BenchEnv) {
+  await env.sql`vacuum analyze`;
+  // CHECKPOINT needs superuser or pg_checkpoint; on a server that refuses it, vacuum alone.
+  await env.sql`checkpoint`.catch(() => {});
+}
+
+/** Until every batch of the store is done. */
+export async function waitForStore(sql: Sql, storeId: string) {
+  for (;;) {
+    const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
+    if (open === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

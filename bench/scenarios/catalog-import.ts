@@ -1,6 +1,5 @@
-import type { Sql } from '../../src/db/database.js';
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
-import { percentile, type BenchEnv } from '../lib/environment.js';
+import { percentile, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { pool, signedFetch, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
@@ -27,14 +26,6 @@ export function generateProducts(count: number, warehouseIds: string[], prefix: 
     else row.stock = n % 100;
     return row;
   });
-}
-
-async function waitForStore(sql: Sql, storeId: string) {
-  for (;;) {
-    const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
-    if (open === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Our pipeline end to end (accept + processing) beside a raw COPY of the same rows into a table shaped like products. */

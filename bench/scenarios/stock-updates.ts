@@ -1,17 +1,8 @@
-import type { Sql } from '../../src/db/database.js';
-import type { BenchEnv } from '../lib/environment.js';
+import { waitForStore, type BenchEnv } from '../lib/environment.js';
 import { pool, signedFetch, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
-
-async function waitForStore(sql: Sql, storeId: string) {
-  for (;;) {
-    const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
-    if (open === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * `count` stock updates (a third each by sku, id and externalId; half global

@@ -62,7 +62,11 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     persistent: true,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    // PostgreSQL's defaults suit a small shared server; this one is Omni's own. A catalog is
+    // bigger than 128 MB of buffers, and a bulk import fills the default 1 GB of WAL in
+    // seconds, checkpointing (and writing full pages again) over and over.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200',
+      '-c', 'shared_buffers=512MB', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min'],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(`[error] ${String(m).trim()}`),
   });

@@ -1,0 +1,61 @@
+/**
+ * The timed senders, run in a child process of their own (runSender): the bench
+ * process holds hundreds of thousands of generated rows by then, and its garbage
+ * collector paused the sender for tens of milliseconds at a time, which showed as
+ * server latency. Input: one JSON argument; output: the result as JSON on stdout.
+ */
+import { spawn } from 'node:child_process';
+import { signRequest } from '../../src/sdk/signing.js';
+import { percentile } from './environment.js';
+import { signedFetch, type Credentials } from './client.js';
+import { openLoop } from './open-loop.js';
+import { generateProducts } from '../scenarios/catalog-import.js';
+
+export type SenderJob =
+  | { kind: 'patch'; baseUrl: string; who: Credentials; productIds: string[]; rate: number; seconds: number; warmupSeconds: number }
+  | { kind: 'accept'; baseUrl: string; who: Credentials; warehouseIds: string[]; requests: number; prefix: string };
+
+async function patch(job: Extract<SenderJob, { kind: 'patch' }>) {
+  let n = 0;
+  const next = () => {
+    const id = job.productIds[n++ % job.productIds.length];
+    const path = `/api/v1/partner/stores/products/${id}`;
+    const body = JSON.stringify({ name: `Renamed ${n}`, stock: n % 50 });
+    const headers = signRequest({ secret: job.who.partnerSecret, method: 'PATCH', path, partnerClientId: job.who.partnerClientId, storeClientId: job.who.storeClientId, storeToken: job.who.storeToken, body });
+    return { method: 'PATCH', path, body, headers: { ...headers, 'content-type': 'application/json' } };
+  };
+  if (job.warmupSeconds > 0) await openLoop(job.baseUrl, job.rate, job.warmupSeconds, next);
+  return openLoop(job.baseUrl, job.rate, job.seconds, next);
+}
+
+async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
+  const products = generateProducts(job.requests * 1000, job.warehouseIds, job.prefix);
+  const latencies: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < job.requests; i++) {
+    const r = await signedFetch(job.baseUrl, job.who, 'POST', '/api/v1/partner/stores/catalog/sync', { products: products.slice(i * 1000, (i + 1) * 1000) });
+    if (r.status !== 200 || r.json.data?.summary?.pending !== 1000) failed++;
+    latencies.push(r.ms);
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length, failed, p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)),
+    maxMs: Number(latencies[latencies.length - 1].toFixed(1)),
+  };
+}
+
+/** Runs a sender job in a fresh process and returns what it printed. */
+export function runSender<T>(job: SenderJob): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/lib/sender.ts', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`sender exited with ${code}`))));
+  });
+}
+
+if (process.argv[1]?.endsWith('sender.ts') && process.argv[2]) {
+  const job = JSON.parse(process.argv[2]) as SenderJob;
+  const result = job.kind === 'patch' ? await patch(job) : await accept(job);
+  process.stdout.write(JSON.stringify(result));
+}
