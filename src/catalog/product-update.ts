@@ -4,6 +4,7 @@ import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.j
 import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import type { ProductPatchInput } from './product-schema.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
+import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 
 /** Attempts before a PATCH that keeps losing races to other writers of the same product gives up. */
@@ -42,19 +43,6 @@ async function readProduct(sql: Sql, storeId: string, productId: string, withSto
       from products p where p.store_id = ${storeId} and p.id = ${productId}`
     : await sql<ReadProduct[]>`select to_jsonb(p) as row, null as warehouses, null as stock_rows from products p where p.store_id = ${storeId} and p.id = ${productId}`;
   return found;
-}
-
-/** Keys unique per store across products and variants: another product or variant holding one is a clash. */
-async function findKeyClash(sql: Sql, storeId: string, productId: string, externalId?: string, sku?: string) {
-  if (externalId === undefined && sku === undefined) return undefined;
-  const [clash] = await sql<{ external_id: string | null }[]>`
-    select external_id from products where store_id = ${storeId} and id <> ${productId}
-      and (external_id = ${externalId ?? null} or sku = ${sku ?? null})
-    union all
-    select null from product_variants where store_id = ${storeId} and product_id <> ${productId} and sku = ${sku ?? null}
-    limit 1`;
-  if (!clash) return undefined;
-  return clash.external_id !== null && clash.external_id === externalId ? 'PRD_002' as const : 'PRD_003' as const;
 }
 
 async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult | null> {

@@ -6,6 +6,7 @@ import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js
 import { afterProductsChanged } from './after-products-changed.js';
 import type { ProductPatchInput } from './product-schema.js';
 import { writeProducts } from './product-writer.js';
+import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { VARIANT_RESTRICTED, type PatchContext, type PatchResult } from './product-patch-plan.js';
@@ -37,14 +38,8 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
     const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
     if (badRef) throw new AppError('PRD_007', badRef);
-    if (fields.externalId !== undefined || fields.sku !== undefined) {
-      const [clash] = await tx<{ external_id: string | null; sku: string | null }[]>`
-        select external_id, sku from products where store_id = ${ctx.storeId} and id <> ${productId}
-          and (external_id = ${fields.externalId ?? null} or sku = ${fields.sku ?? null})
-        union all
-        select external_id, sku from product_variants where store_id = ${ctx.storeId} and product_id <> ${productId} and sku = ${fields.sku ?? null}`;
-      if (clash) throw new AppError(clash.external_id === fields.externalId ? 'PRD_002' : 'PRD_003', { field: clash.external_id === fields.externalId ? 'externalId' : 'sku' });
-    }
+    const clash = await findKeyClash(tx, ctx.storeId, productId, fields.externalId, fields.sku);
+    if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
     const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
     const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');

@@ -185,4 +185,17 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     const [{ audits }] = await ctx.sql`select count(*)::int as audits from audit_events where resource_id = ${id}`;
     expect(audits).toBe(1);
   });
+
+  it("refuses another product's externalId or SKU, or a variant's SKU, and writes nothing", async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'MINE');
+    const other = await simpleProduct(store, 'THEIRS');
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${other}, 'THEIR-VARIANT')`;
+    const byExternal = await patch(store, id, { name: 'X', externalId: 'ext-THEIRS' });
+    expect([byExternal.statusCode, byExternal.json().error.code]).toEqual([409, 'PRD_002']);
+    expect((await patch(store, id, { sku: 'THEIRS' })).json().error.code).toBe('PRD_003');
+    expect((await patch(store, id, { sku: 'THEIR-VARIANT' })).json().error.code).toBe('PRD_003');
+    expect(await productRow(id)).toMatchObject({ name: 'Product', sku: 'MINE', external_id: 'ext-MINE', version: 1 });
+    expect((await patch(store, id, { sku: 'MINE', externalId: 'ext-MINE', name: 'Same keys' })).statusCode).toBe(200);
+  });
 });
