@@ -7,6 +7,8 @@ import { updateProductWithVariantSet } from './product-variant-update.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 
+export type { PatchContext, PatchResult };
+
 /** Attempts before a PATCH that keeps losing races to other writers of the same product gives up. */
 const MAX_ATTEMPTS = 20;
 
@@ -19,8 +21,6 @@ const MAX_ATTEMPTS = 20;
  * product is still at the version read (apply_product_patch, migration 0060);
  * when another writer got there first, it starts over from the new state.
  */
-export type { PatchContext, PatchResult };
-
 export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
   if (patch.variants !== undefined) return updateProductWithVariantSet(sql, ctx, productId, patch);
   for (let attempt = 1; ; attempt++) {
