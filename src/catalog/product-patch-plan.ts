@@ -54,9 +54,14 @@ export function toCents(value: number): number {
   return sign * Number(`${Math.round(Number(`${Math.abs(value)}e2`))}e-2`);
 }
 
-function normalise(kind: Kind, value: unknown): unknown {
+/**
+ * A payload field's value as its products column stores it (cents, whole numbers,
+ * lower-case uuids); the bulk writer sends values this way too, so
+ * json_populate_record never meets 250.5 for an integer column.
+ */
+export function columnValue(field: string, value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  switch (kind) {
+  switch (KIND[field as keyof typeof PRODUCT_COLUMNS] ?? 'plain') {
     case 'cents': return toCents(value as number);
     case 'int': return Math.round(value as number);
     case 'uuid': return (value as string).toLowerCase();
@@ -87,7 +92,7 @@ export function planPatch(
     }
     if (field === 'stock' || field === 'warehouses') continue;
     const column = PRODUCT_COLUMNS[field as keyof typeof PRODUCT_COLUMNS];
-    const after = normalise(KIND[field as keyof typeof PRODUCT_COLUMNS] ?? 'plain', value);
+    const after = columnValue(field, value);
     const before = current[column];
     if (same(before, after)) continue;
     plan.set[column] = after;

@@ -1,6 +1,7 @@
 import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
+import { columnValue } from './product-patch-plan.js';
 
 /**
  * Set-based writes of simple products: one INSERT (or UPDATE) statement per
@@ -31,29 +32,23 @@ export interface ProductWriteOutcome {
   version?: number;
 }
 
-type Kind = 'text' | 'numeric' | 'int' | 'uuid' | 'bool' | 'text[]';
-/** products column -> [payload key, type, default on create]. */
-const COLUMNS: [string, string, Kind, string?][] = [
-  ['external_id', 'externalId', 'text'], ['sku', 'sku', 'text'], ['name', 'name', 'text'],
-  ['description', 'description', 'text'], ['price', 'price', 'numeric'], ['special_price', 'specialPrice', 'numeric'],
-  ['weight', 'weight', 'int'], ['min_order', 'minOrder', 'int', '1'], ['category_id', 'categoryId', 'uuid'],
-  ['sub_category_id', 'subCategoryId', 'uuid'], ['type_id', 'typeId', 'uuid'], ['brand_id', 'brandId', 'uuid'],
-  ['barcode', 'barcode', 'text'], ['hashtags', 'hashtags', 'text[]', "'{}'"], ['condition', 'condition', 'text', "'NEW'"],
-  ['photos', 'photos', 'text[]', "'{}'"], ['official_banners', 'officialBanners', 'text[]', "'{}'"],
-  ['thumbnails', 'thumbnails', 'text[]', "'{}'"], ['is_preorder', 'isPreorder', 'bool', 'false'],
-  ['preorder_period', 'preorderPeriod', 'int', '0'], ['is_archived', 'isArchived', 'bool', 'false'],
-  ['insurance_required', 'insuranceRequired', 'bool', 'false'], ['cod_enabled', 'codEnabled', 'bool', 'false'],
+/** products column -> [payload key, default on create]. */
+const COLUMNS: [string, string, string?][] = [
+  ['external_id', 'externalId'], ['sku', 'sku'], ['name', 'name'], ['description', 'description'], ['price', 'price'],
+  ['special_price', 'specialPrice'], ['weight', 'weight'], ['min_order', 'minOrder', '1'], ['category_id', 'categoryId'],
+  ['sub_category_id', 'subCategoryId'], ['type_id', 'typeId'], ['brand_id', 'brandId'], ['barcode', 'barcode'],
+  ['hashtags', 'hashtags', "'{}'"], ['condition', 'condition', "'NEW'"], ['photos', 'photos', "'{}'"],
+  ['official_banners', 'officialBanners', "'{}'"], ['thumbnails', 'thumbnails', "'{}'"], ['is_preorder', 'isPreorder', 'false'],
+  ['preorder_period', 'preorderPeriod', '0'], ['is_archived', 'isArchived', 'false'],
+  ['insurance_required', 'insuranceRequired', 'false'], ['cod_enabled', 'codEnabled', 'false'],
 ];
 const DIMENSIONS = ['length', 'width', 'height'];
 
 /** A row's fields as products columns (snake_case), ready for json(b)_populate_record. */
 function toColumns(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [column, key, kind] of COLUMNS) {
-    const value = input[key];
-    if (value === undefined) continue;
-    // json_populate_record refuses 250.5 for an integer column; the API takes grams as a number.
-    out[column] = kind === 'int' && typeof value === 'number' ? Math.round(value) : value;
+  for (const [column, key] of COLUMNS) {
+    if (input[key] !== undefined) out[column] = columnValue(key, input[key]);
   }
   const dims = input.dimensions as Record<string, number> | undefined;
   if (dims) for (const d of DIMENSIONS) out[d] = dims[d];
@@ -68,7 +63,7 @@ function toColumns(input: Record<string, unknown>): Record<string, unknown> {
 const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS, 'stock'];
 const INSERT_SQL = `
   insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
-  select $1::uuid, ${[...COLUMNS.map(([c, , , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`), 'coalesce(r.stock, 0)'].join(', ')}
+  select $1::uuid, ${[...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`), 'coalesce(r.stock, 0)'].join(', ')}
   from json_populate_recordset(null::products, $2::json) as r
   on conflict do nothing
   returning id, external_id`;
