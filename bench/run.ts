@@ -13,11 +13,21 @@ import { stockUpdates } from './scenarios/stock-updates.js';
 import { patchLatency } from './scenarios/patch-latency.js';
 import { catalogExport } from './scenarios/catalog-export.js';
 import { acceptLatency } from './scenarios/accept-latency.js';
+import type { CpuReport } from './lib/cpu.js';
+
+const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, PostgreSQL ${c.postgres} s, bench ${c.bench} s; machine ${Math.round(c.machineBusyShare * 100)}% busy`;
 
 const quick = process.argv.includes('--quick');
 const size = quick
   ? { products: 5000, updates: 5000, rate: 200, seconds: 5, accepts: 10 }
   : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 40 };
+// BENCH_ROWS sets the products and stock updates of a run (profiling at an in-between size).
+if (process.env.BENCH_ROWS) size.products = size.updates = Number(process.env.BENCH_ROWS);
+// `--only stock,patch` runs the import (every scenario needs its catalog) and the named ones;
+// such a partial run is written to bench/results but never to docs/performance.md.
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
+const runs = (name: 'accept' | 'stock' | 'patch' | 'export') => !only || only.has(name);
 
 const env = await startBenchEnv();
 const rss = watchRss(env.server.pid!);
@@ -38,31 +48,48 @@ try {
   const importRss = rss.peakMiB();
   const importWorkerRss = workerRss.peakMiB();
   console.log('catalog import', imp, `API peak RSS ${importRss} MiB, worker peak RSS ${importWorkerRss} MiB`);
-  await settle(env);
-  const acc = await acceptLatency(env, who, warehouses.map((w) => w.client_id), size.accepts);
-  console.log('accept latency', acc);
-  await settle(env);
-  const stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
-  console.log('stock updates', stock);
-  await settle(env);
-  const patch = await patchLatency(env, who, size.rate, size.seconds);
-  console.log('PATCH latency', patch);
-  workerRss.reset();
-  const exported = await catalogExport(env, store.storeClientId);
-  const exportRss = workerRss.peakMiB();
-  console.log('catalog export', exported, `server peak RSS ${exportRss} MiB`);
-
   const rows: [string, string, string, boolean | null][] = [
     ['Catalog import (catalog/sync, 1,000-row requests, 4 senders)', `${imp.productsPerSecond} products/s = ${(imp.ratio * 100).toFixed(0)}% of COPY (${imp.baselinePerSecond}/s)`, '≥ 50% of COPY', imp.ratio >= 0.5],
-    [`Accept latency of a 1,000-row request (one sender, ${acc.alone.requests} requests, worker stopped)`, `p50 ${acc.alone.p50Ms} ms, p99 ${acc.alone.p99Ms} ms (${acc.alone.failed} failed)`, 'p99 ≤ 60 ms', acc.alone.p99Ms <= 60 && acc.alone.failed === 0],
-    [`Accept latency of a 1,000-row request (one sender, ${acc.besideProcessing.requests} requests, the worker processing the earlier ones)`, `p50 ${acc.besideProcessing.p50Ms} ms, p99 ${acc.besideProcessing.p99Ms} ms (${acc.besideProcessing.failed} failed)`, '—', null],
-    ['Round trip of a 1,000-row request during the import (4 senders at once)', `p50 ${imp.acceptP50Ms} ms, p99 ${imp.acceptP99Ms} ms`, '—', null],
-    ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
-    [`PATCH product at ${patch.rate} req/s for ${patch.duration} s (open loop)`, `p50 ${patch.p50Ms} ms, p99 ${patch.p99Ms} ms, max ${patch.maxMs} ms; achieved ${Math.round(patch.requests / patch.seconds)} req/s (${patch.requests} requests, ${patch.non2xx} non-2xx, sender lag ≤ ${patch.lagMs} ms)`, 'p50 ≤ 3 ms, p99 ≤ 15 ms', patch.p50Ms <= 3 && patch.p99Ms <= 15],
-    [`Export of the catalog (PIM, ${exported.products} products, NDJSON + CSV, local folder)`, `${exported.status} in ${exported.seconds} s, worker peak RSS ${exportRss} MiB`, 'time, peak RSS (flat)', null],
-    ['Peak RSS during the import', `API ${importRss} MiB, worker ${importWorkerRss} MiB`, '≤ 300 MiB each', importRss <= 300 && importWorkerRss <= 300],
+    ['CPU seconds during the import', cpuText(imp.cpu), '—', null],
   ];
-  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}`;
+  let acc: Awaited<ReturnType<typeof acceptLatency>> | undefined;
+  if (runs('accept')) {
+    await settle(env);
+    acc = await acceptLatency(env, who, warehouses.map((w) => w.client_id), size.accepts);
+    console.log('accept latency', acc);
+    rows.push(
+      [`Accept latency of a 1,000-row request (one sender, ${acc.alone.requests} requests, worker stopped)`, `p50 ${acc.alone.p50Ms} ms, p99 ${acc.alone.p99Ms} ms (${acc.alone.failed} failed)`, 'p99 ≤ 60 ms', acc.alone.p99Ms <= 60 && acc.alone.failed === 0],
+      [`Accept latency of a 1,000-row request (one sender, ${acc.besideProcessing.requests} requests, the worker processing the earlier ones)`, `p50 ${acc.besideProcessing.p50Ms} ms, p99 ${acc.besideProcessing.p99Ms} ms (${acc.besideProcessing.failed} failed)`, '—', null],
+    );
+  }
+  rows.push(['Round trip of a 1,000-row request during the import (4 senders at once)', `p50 ${imp.acceptP50Ms} ms, p99 ${imp.acceptP99Ms} ms`, '—', null]);
+  let stock: Awaited<ReturnType<typeof stockUpdates>> | undefined;
+  if (runs('stock')) {
+    await settle(env);
+    stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
+    console.log('stock updates', stock);
+    rows.push(
+      ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
+      ['CPU seconds during the stock updates', cpuText(stock.cpu), '—', null],
+    );
+  }
+  let patch: Awaited<ReturnType<typeof patchLatency>> | undefined;
+  if (runs('patch')) {
+    await settle(env);
+    patch = await patchLatency(env, who, size.rate, size.seconds);
+    console.log('PATCH latency', patch);
+    rows.push([`PATCH product at ${patch.rate} req/s for ${patch.duration} s (open loop)`, `p50 ${patch.p50Ms} ms, p99 ${patch.p99Ms} ms, max ${patch.maxMs} ms; achieved ${Math.round(patch.requests / patch.seconds)} req/s (${patch.requests} requests, ${patch.non2xx} non-2xx, sender lag ≤ ${patch.lagMs} ms)`, 'p50 ≤ 3 ms, p99 ≤ 15 ms', patch.p50Ms <= 3 && patch.p99Ms <= 15]);
+  }
+  let exported: (Awaited<ReturnType<typeof catalogExport>> & { workerPeakRssMiB: number }) | undefined;
+  if (runs('export')) {
+    workerRss.reset();
+    const result = await catalogExport(env, store.storeClientId);
+    exported = { ...result, workerPeakRssMiB: workerRss.peakMiB() };
+    console.log('catalog export', exported);
+    rows.push([`Export of the catalog (PIM, ${exported.products} products, NDJSON + CSV, local folder)`, `${exported.status} in ${exported.seconds} s, worker peak RSS ${exported.workerPeakRssMiB} MiB`, 'time, peak RSS (flat)', null]);
+  }
+  rows.push(['Peak RSS during the import', `API ${importRss} MiB, worker ${importWorkerRss} MiB`, '≤ 300 MiB each', importRss <= 300 && importWorkerRss <= 300]);
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}${only ? '-partial' : ''}`;
   const table = [
     `Run ${new Date().toISOString()} (${quick ? 'quick' : 'full'} size) on ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.postgres}.`,
     '', '| scenario | measured | target | met |', '| --- | --- | --- | --- |',
@@ -70,9 +97,9 @@ try {
   ].join('\n');
   console.log(`\n${table}`);
   await mkdir('bench/results', { recursive: true });
-  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, apiPeakRssMiB: importRss, workerPeakRssMiB: importWorkerRss }, acceptLatency: acc, stockUpdates: stock, patchLatency: patch, catalogExport: { ...exported, workerPeakRssMiB: exportRss } }, null, 2));
+  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, apiPeakRssMiB: importRss, workerPeakRssMiB: importWorkerRss }, acceptLatency: acc, stockUpdates: stock, patchLatency: patch, catalogExport: exported }, null, 2));
   await writeFile(`bench/results/${stamp}.md`, `${table}\n`);
-  if (!quick) {
+  if (!quick && !only) {
     const doc = await readFile('docs/performance.md', 'utf8');
     const marker = '## Latest results';
     await writeFile('docs/performance.md', `${doc.slice(0, doc.indexOf(marker) + marker.length)}\n\n${table}`);

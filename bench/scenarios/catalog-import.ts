@@ -1,5 +1,6 @@
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
 import { percentile, waitForStore, type BenchEnv } from '../lib/environment.js';
+import { countCpu } from '../lib/cpu.js';
 import { pool, signedFetch, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
@@ -32,10 +33,12 @@ export function generateProducts(count: number, warehouseIds: string[], prefix: 
 export async function catalogImport(env: BenchEnv, who: Credentials & { storeId: string }, warehouseIds: string[], count: number) {
   const products = generateProducts(count, warehouseIds, 'imp');
   const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => products.slice(i * 1000, (i + 1) * 1000));
+  const cpu = await countCpu(env.server.pid!, env.worker.pid!);
   const started = performance.now();
   const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'POST', '/api/v1/partner/stores/catalog/sync', { products: chunk })), SENDERS);
   const failedRequests = results.filter((r) => r.status !== 200).length;
   await waitForStore(env.sql, who.storeId);
+  const cpuUsed = await cpu.stop();
   const ourSeconds = (performance.now() - started) / 1000;
   const [{ n: created }] = await env.sql<{ n: number }[]>`select count(*)::int as n from products where store_id = ${who.storeId}`;
   const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
@@ -59,7 +62,7 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   return {
     rows: count, created, failedRequests,
     productsPerSecond: Math.round(count / ourSeconds), baselinePerSecond: Math.round(count / copySeconds),
-    ratio: Number((copySeconds / ourSeconds).toFixed(3)),
+    cpu: cpuUsed, ratio: Number((copySeconds / ourSeconds).toFixed(3)),
     acceptP50Ms: Number(percentile(latencies, 50).toFixed(1)), acceptP99Ms: Number(percentile(latencies, 99).toFixed(1)),
     seconds: Number(ourSeconds.toFixed(2)), baselineSeconds: Number(copySeconds.toFixed(2)),
   };

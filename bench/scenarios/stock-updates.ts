@@ -1,4 +1,5 @@
 import { waitForStore, type BenchEnv } from '../lib/environment.js';
+import { countCpu } from '../lib/cpu.js';
 import { pool, signedFetch, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
@@ -28,9 +29,11 @@ export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: 
   });
 
   const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => items.slice(i * 1000, (i + 1) * 1000));
+  const cpu = await countCpu(env.server.pid!, env.worker.pid!);
   const started = performance.now();
   const results = await pool(chunks.map((chunk) => () => signedFetch(env.baseUrl, who, 'PATCH', '/api/v1/partner/stores/inventory', { items: chunk })), SENDERS);
   await waitForStore(env.sql, who.storeId);
+  const cpuUsed = await cpu.stop();
   const ourSeconds = (performance.now() - started) / 1000;
   const [{ failed }] = await env.sql<{ failed: number }[]>`select coalesce(sum(failed), 0)::int as failed from batches where store_id = ${who.storeId} and kind = 'inventory'`;
 
@@ -50,6 +53,6 @@ export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: 
   return {
     updates: count, rejectedOrFailedRows: failed + results.filter((r) => r.status !== 200).length,
     updatesPerSecond: Math.round(count / ourSeconds), baselinePerSecond: Math.round(count / baseSeconds),
-    ratio: Number((baseSeconds / ourSeconds).toFixed(3)), seconds: Number(ourSeconds.toFixed(2)), baselineSeconds: Number(baseSeconds.toFixed(2)),
+    cpu: cpuUsed, ratio: Number((baseSeconds / ourSeconds).toFixed(3)), seconds: Number(ourSeconds.toFixed(2)), baselineSeconds: Number(baseSeconds.toFixed(2)),
   };
 }

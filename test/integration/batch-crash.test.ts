@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createTestApp, createTestStore, signedInject, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 
 let ctx: TestContext;
@@ -22,6 +22,7 @@ function spawnWorker(): ChildProcess {
 describe('a worker killed mid-batch', () => {
   it('loses nothing and applies nothing twice: another worker finishes the batch', { timeout: 90000 }, async () => {
     const store = await createTestStore(ctx, 2);
+    await subscribeToAllEvents(ctx, store);
     const products = Array.from({ length: 1000 }, (_, n) => ({ externalId: `crash-${n}`, sku: `CR-${n}`, name: `Crash ${n}`, price: 10, stock: 3 }));
     const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products } });
     const { batchId } = res.json().data;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 
@@ -17,6 +17,7 @@ const product = (n: number, extra: Record<string, unknown> = {}) => ({
 describe('POST /catalog/sync (seed 000)', () => {
   it('answers the seed example with the seed response, then creates the products', async () => {
     const store = await createTestStore(ctx, 0);
+    await subscribeToAllEvents(ctx, store);
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: seedBody('000') });
     expect(res.statusCode).toBe(200);
     const body = res.json();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 
@@ -20,6 +20,7 @@ async function variantProduct(store: TestStore, ext: string, variants: { sku: st
 describe('PATCH /inventory (seed 002)', () => {
   it('answers the seed example like the seed and applies the accepted rows', async () => {
     const store = await createTestStore(ctx, 1);
+    await subscribeToAllEvents(ctx, store);
     await ctx.sql`update warehouses set client_id = '2026012714314318226016' where store_id = ${store.storeId}`;
     const parent = await variantProduct(store, 'parent-ext', [
       { sku: 'SKU-MRON-L', ext: '946b3ffa-5f9e-412e-acf4-eea306736e63' }, { sku: 'SKU-GRY-XL', ext: 'gry-ext' },

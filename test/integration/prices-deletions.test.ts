@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 
 let ctx: TestContext;
@@ -11,6 +11,7 @@ afterAll(async () => { await worker.stop(); await ctx.close(); });
 describe('PATCH /products/prices', () => {
   it('updates simple products by sku or id and variants by sku; refuses a variant product by id', async () => {
     const store = await createTestStore(ctx, 1);
+    await subscribeToAllEvents(ctx, store);
     const [simple] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 's', 'S-1', 'S', 100) returning id`;
     const [parent] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'p', 'P', true) returning id`;
     await ctx.sql`insert into product_variants (store_id, product_id, sku, price) values (${store.storeId}, ${parent.id}, 'V-1', 50)`;

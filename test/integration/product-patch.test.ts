@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 import { withoutVolatile } from '../helpers/worker.js';
 
@@ -24,6 +24,7 @@ const productRow = async (id: string) => (await ctx.sql`select * from products w
 describe('PATCH /products/{productId} (seed 003)', () => {
   it('updates the fields sent and lists those that changed, like the seed example', async () => {
     const store = await createTestStore(ctx, 0);
+    await subscribeToAllEvents(ctx, store);
     const body = seedBody('003');
     const id = await simpleProduct(store, '480166', {
       name: body.name, description: body.description, price: body.price, weight: body.weight, stock: body.stock,
@@ -157,6 +158,7 @@ describe('PATCH /products/{productId} (seed 003)', () => {
 
   it('applies concurrent PATCHes of one product one after another: each change is versioned, audited and evented once', async () => {
     const store = await createTestStore(ctx, 2);
+    await subscribeToAllEvents(ctx, store);
     const id = await simpleProduct(store);
     const results = await Promise.all(Array.from({ length: 12 }, (_, n) => patch(store, id, { name: `Name ${n}`, stock: n })));
     expect(results.map((r) => r.statusCode)).toEqual(Array(12).fill(200));

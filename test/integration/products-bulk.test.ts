@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 
@@ -32,6 +32,7 @@ describe('POST /products/bulk (seed 001)', () => {
 
   it('updates the product a row names by id: only the fields sent, with audit and event', async () => {
     const store = await createTestStore(ctx, 0);
+    await subscribeToAllEvents(ctx, store);
     const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price, description, stock)
       values (${store.storeId}, 'e-1', 'S-1', 'Old name', 100, 'keep me', 4) returning id`;
     const row = { id: p.id, externalId: 'e-1', sku: 'S-1', name: 'New name', price: 150, stock: 9 };

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, type TestContext } from '../helpers/test-app.js';
 import { recordAudit } from '../../src/audit/audit-log.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
+import { createWebhookEndpoint, disableWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -115,6 +116,7 @@ describe('audit log and outbox', () => {
 
   it('emits outbox events only when the transaction commits', async () => {
     const s = await createTestStore(ctx);
+    await subscribeToAllEvents(ctx, s);
     await ctx.sql.begin(async (tx) => {
       await emitEvents(tx, [{ partnerId: s.partnerId, storeId: s.storeId, type: 'product.updated', payload: { id: 'x' } }]);
     });
@@ -124,5 +126,32 @@ describe('audit log and outbox', () => {
     }).catch(() => {});
     const rows = await ctx.sql`select type, payload from outbox_events where store_id = ${s.storeId}`;
     expect(rows).toEqual([{ type: 'product.updated', payload: { id: 'x' } }]);
+  });
+
+  it('writes only the events an enabled endpoint subscribes to, through the bulk path and PATCH alike', async () => {
+    const s = await createTestStore(ctx);
+    const p = await product(s.storeId);
+    const emit = (type: string) => ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: s.partnerId, storeId: s.storeId, type, payload: { id: p } }]));
+    const patch = (name: string) => ctx.sql`select apply_product_patch(${s.storeId}::uuid, ${p}::uuid, (select version from products where id = ${p}),
+      ${ctx.sql.json({ name })}::jsonb, null, null, ${ctx.sql.json({ actor_type: 'partner', actor: 'test', action: 'product.updated', changes: {} })}::jsonb,
+      ${ctx.sql.json({ partner_id: s.partnerId, type: 'product.updated', payload: { id: p } })}::jsonb, false)`;
+    const types = async () => (await ctx.sql<{ type: string }[]>`select type from outbox_events where store_id = ${s.storeId} order by created_at, type`).map((r) => r.type);
+
+    expect(await emit('product.created')).toEqual([]);
+    await patch('A');
+    expect(await types()).toEqual([]);
+
+    const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, s.partnerId, { url: 'http://127.0.0.1:9/x', eventTypes: ['product.updated'] });
+    expect(await emit('product.created')).toEqual([]);
+    expect(await emit('product.updated')).toHaveLength(1);
+    await patch('B');
+    expect(await types()).toEqual(['product.updated', 'product.updated']);
+    const [{ deliveries }] = await ctx.sql<{ deliveries: number }[]>`select count(*)::int as deliveries from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+    expect(deliveries).toBe(2);
+
+    await disableWebhookEndpoint(ctx.sql, s.partnerId, endpoint.id);
+    await emit('product.updated');
+    await patch('C');
+    expect(await types()).toHaveLength(2);
   });
 });
