@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Transaction } from '../db/database.js';
 import { enqueueJob } from '../jobs/enqueue.js';
-import { packRows } from './payload-codec.js';
+import { packRows, type RowSource } from './payload-codec.js';
 
 export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory' | 'products.prices' | 'products.deletions'
   | 'catalog.variants.sync' | 'products.variants.bulk';
@@ -25,6 +25,8 @@ export interface AcceptInput {
   rejected: RowError[];
   /** A batch id chosen beforehand (e.g. to write events that name it before the batch). */
   batchId?: string;
+  /** The accepted payloads lack `input`: it is each row of this request body (payload-codec.ts). */
+  source?: RowSource;
 }
 
 /** Product batches are "pb_<uuid>" (seed 001); inventory batches a bare uuid (seed 002). */
@@ -56,7 +58,7 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
     insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
-      ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : await packRows(input.accepted.map((a) => [a.rowIndex, a.payload]))},
+      ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : await packRows(input.accepted.map((a) => [a.rowIndex, a.payload]), input.source)},
       ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})`;
   if (!done) {
     // No per-store queue: batches of one store run in parallel on every worker; stock

@@ -33,7 +33,7 @@ export function checkRowCount(count: number) {
  * duplicates in the request and in the store, with one query for the whole
  * request); valid rows become a batch, invalid ones are answered now.
  */
-export async function acceptProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk') {
+export async function acceptProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk', rawBody?: Buffer) {
   checkRowCount(rows.length);
   const validate = mode === 'sync' ? validateSync : validateBulk;
   const errors: RowError[] = [];
@@ -85,14 +85,17 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
     if (skuOwner && skuOwner.id !== target) { fail('PRD_003'); continue; }
     const decision = placeStock(input, warehouses, 'product');
     if (!decision.ok) { fail(decision.error.code, { field: decision.error.field, ...decision.error.context }); continue; }
-    const { id, ...fields } = input;
-    accepted.push({ rowIndex, payload: { mode: target ? 'update' : 'create', id: target, input: fields, placement: decision.placement } });
+    const plan = { mode: target ? 'update' : 'create', id: target, placement: decision.placement };
+    // With the raw body at hand the batch stores it as received, and each row's input is read back from it.
+    if (rawBody) accepted.push({ rowIndex, payload: plan });
+    else { const { id, ...fields } = input; accepted.push({ rowIndex, payload: { ...plan, input: fields } }); }
     acceptedRows.push({ rowIndex, externalId: input.externalId, sku: input.sku });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
     requestId, total: rows.length, accepted, rejected: errors,
+    source: rawBody ? { body: rawBody, field: 'products', omit: ['id'] } : undefined,
   });
   return { batchId, summary: { total: rows.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

@@ -10,18 +10,18 @@ const FIELDS = ['categoryId', 'subCategoryId', 'typeId', 'brandId'] as const;
  */
 export async function findUnknownTaxonomy<T extends Refs>(sql: Queryable, rows: T[]): Promise<Map<T, { field: string; id: string }>> {
   const wanted = Object.fromEntries(FIELDS.map((f) => [f, [...new Set(rows.flatMap((r) => (r[f] ? [r[f]!] : [])))]])) as Record<(typeof FIELDS)[number], string[]>;
-  const found = new Set<string>();
+  const found = Object.fromEntries(FIELDS.map((f) => [f, new Set<string>()])) as Record<(typeof FIELDS)[number], Set<string>>;
   if (FIELDS.some((f) => wanted[f].length > 0)) {
     const existing = await sql<{ f: string; id: string }[]>`
       select 'categoryId' as f, id::text from categories where id = any(${wanted.categoryId}::uuid[])
       union all select 'subCategoryId', id::text from sub_categories where id = any(${wanted.subCategoryId}::uuid[])
       union all select 'typeId', id::text from product_types where id = any(${wanted.typeId}::uuid[])
       union all select 'brandId', id::text from brands where id = any(${wanted.brandId}::uuid[])`;
-    for (const e of existing) found.add(`${e.f}:${e.id}`);
+    for (const e of existing) found[e.f as (typeof FIELDS)[number]].add(e.id);
   }
   const unknown = new Map<T, { field: string; id: string }>();
   for (const r of rows) {
-    const field = FIELDS.find((f) => r[f] && !found.has(`${f}:${r[f]}`));
+    const field = FIELDS.find((f) => r[f] && !found[f].has(r[f]!));
     if (field) unknown.set(r, { field, id: r[field]! });
   }
   return unknown;

@@ -37,7 +37,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(ProductAccepted), ...errorResponses },
     },
   }, (request, reply) => accept(deps, request, reply, 'Catalog sync request accepted',
-    (tx) => acceptProductRows(tx, principal(request), request.id, (request.body as any).products, 'sync')));
+    (tx) => acceptProductRows(tx, principal(request), request.id, (request.body as any).products, 'sync', request.rawBody)));
 
   const bulkProductsBody = bulkBody('products', BulkProductInput, 'Simple products to create or update');
   app.post('/api/v1/partner/stores/products/bulk', {
@@ -49,7 +49,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(ProductAccepted), ...errorResponses },
     },
   }, (request, reply) => accept(deps, request, reply, 'Products processed',
-    (tx) => acceptProductRows(tx, principal(request), request.id, (request.body as any).products, 'bulk')));
+    (tx) => acceptProductRows(tx, principal(request), request.id, (request.body as any).products, 'bulk', request.rawBody)));
 
   const inventoryBody = bulkBody('items', InventoryItem, 'Stock updates');
   app.patch('/api/v1/partner/stores/inventory', {
