@@ -82,11 +82,13 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   const externalId = (plan.set.external_id ?? current.external_id ?? null) as string | null;
   if (plan.updatedFields.length === 0) return { ...result, externalId, version };
 
+  // With warehouse rows the product's stock is left to their triggers: an update of a
+  // row moves it by the change (0066), so writing the new total as well would count it twice.
   let applied: { version: number | null };
   try {
     [applied] = await sql<{ version: number | null }[]>`
       select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json(plan.set as any)}::jsonb,
-        ${plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
+        ${plan.warehouseRows ? null : plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
         ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId } as any)}::jsonb,
         ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
         ${plan.evaluateQuality}) as version`;

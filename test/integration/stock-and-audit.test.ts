@@ -50,6 +50,49 @@ describe('stock aggregates kept by triggers', () => {
     expect(await stockOf('products', p)).toBe(5);
     await ctx.sql`update product_variants set is_active = true where id = ${v2}`;
     expect(await stockOf('products', p)).toBe(15);
+    // Updates move each aggregate by their change; an inactive variant's rows move only the variant.
+    await ctx.sql`update warehouse_stock set stock = stock + 4 where variant_id in (${v1}, ${v2})`;
+    expect([await stockOf('product_variants', v1), await stockOf('product_variants', v2), await stockOf('products', p)]).toEqual([13, 14, 27]);
+    await ctx.sql`update product_variants set is_active = false where id = ${v2}`;
+    await ctx.sql`update warehouse_stock set stock = 0 where variant_id = ${v2}`;
+    expect([await stockOf('product_variants', v2), await stockOf('products', p)]).toEqual([0, 13]);
+  });
+
+  it('an upsert that updates some rows and inserts others counts each change once', async () => {
+    const s = await createTestStore(ctx, 3);
+    const [w1, w2, w3] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 5)`;
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
+      select ${s.storeId}, ${p}, w, n from unnest(${[w1, w2, w3]}::uuid[], ${[8, 2, 1]}::int[]) as t(w, n)
+      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock`;
+    expect(await stockOf('products', p)).toBe(11);
+  });
+
+  it('counts both of two concurrent writers of different rows of one product', async () => {
+    const s = await createTestStore(ctx, 2);
+    const [w1, w2] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 1), (${s.storeId}, ${p}, ${w2}, 1)`;
+    const first = await ctx.sql.reserve();
+    try {
+      await first`begin`;
+      await first`update warehouse_stock set stock = 10 where product_id = ${p} and warehouse_id = ${w1}`;
+      // The second writer changes the other row, then waits for the product row the first one holds.
+      const second = ctx.sql`update warehouse_stock set stock = 20 where product_id = ${p} and warehouse_id = ${w2}`.execute();
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await ctx.sql<{ waiting: number }[]>`
+          select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and query like 'update warehouse_stock set stock = 20%'`;
+        if (waiting > 0) break;
+        if (i > 200) throw new Error('the second writer never waited');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await first`commit`;
+      await second;
+    } finally {
+      first.release();
+    }
+    expect(await stockOf('products', p)).toBe(30);
   });
 
   it('one stock row per (product, variant, warehouse), even for simple products (variant null)', async () => {
