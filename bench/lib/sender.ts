@@ -56,10 +56,12 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
     latencies.push(performance.now() - started);
   }
   const failed = answers.filter((a) => !a || JSON.parse(a).data?.summary?.pending !== 1000).length;
+  // Which requests were slowest (0 = the first one sent), to tell a cold start from a stall.
+  const slowest = latencies.map((ms, i) => ({ i, ms: Number(ms.toFixed(1)) })).sort((a, b) => b.ms - a.ms).slice(0, 3);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length, failed, p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)),
-    maxMs: Number(latencies[latencies.length - 1].toFixed(1)),
+    maxMs: Number(latencies[latencies.length - 1].toFixed(1)), slowest,
   };
 }
 

@@ -14,7 +14,7 @@ import { runSender } from '../lib/sender.js';
  * sender runs in a process of its own (bench/lib/sender.ts).
  */
 export async function acceptLatency(env: BenchEnv, who: Credentials & { storeId: string }, warehouseIds: string[], requests: number) {
-  type Result = { requests: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number };
+  type Result = { requests: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; slowest: { i: number; ms: number }[] };
   env.worker.kill('SIGSTOP');
   let alone: Result;
   try {

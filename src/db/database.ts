@@ -13,8 +13,23 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * libpq's `?host=/directory` (a Unix socket, as the embedded server is reached)
+ * becomes postgres.js's host option: left in the URL, postgres.js would send it to
+ * the server as a setting, which the server refuses.
+ */
+function splitSocketHost(connectionString: string): { url: string; host?: string } {
+  const url = new URL(connectionString);
+  const host = url.searchParams.get('host');
+  if (!host?.startsWith('/')) return { url: connectionString };
+  url.searchParams.delete('host');
+  return { url: url.toString(), host };
+}
+
 export function connect(connectionString: string, max = 10): Sql {
-  return postgres(connectionString, {
+  const { url, host } = splitSocketHost(connectionString);
+  return postgres(url, {
+    ...(host ? { host } : {}),
     max,
     onnotice: () => {},
     // bigint counts come back as JS numbers; ids are uuids and never overflow.

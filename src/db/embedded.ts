@@ -46,11 +46,17 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
   const password = (await readFile(passwordFile, 'utf8')).trim();
-  const connectionString = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${database}`;
+  const tcpUrl = (db: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${opts.port}/${db}`;
+  // Omni's own processes reach the server through a Unix socket in the cluster folder:
+  // a round trip costs ~25% less than over TCP on 127.0.0.1 (a PATCH makes three). The
+  // server still listens on 127.0.0.1 for other tools. A socket path must fit in 107 bytes.
+  const socketFile = join(clusterDir, `.s.PGSQL.${opts.port}`);
+  const useSocket = Buffer.byteLength(socketFile) <= 107;
+  const urlOf = async (db: string) => (useSocket && (await exists(socketFile)) ? `${tcpUrl(db)}?host=${encodeURIComponent(clusterDir)}` : tcpUrl(db));
 
   if (await portOpen(opts.port)) {
     log(`attaching to the embedded PostgreSQL already running on port ${opts.port}`);
-    return { connectionString, stop: async () => {} };
+    return { connectionString: await urlOf(database), stop: async () => {} };
   }
 
   const pg = new EmbeddedPostgres({
@@ -65,7 +71,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     // PostgreSQL's defaults suit a small shared server; this one is Omni's own. A catalog is
     // bigger than 128 MB of buffers, and a bulk import fills the default 1 GB of WAL in
     // seconds, checkpointing (and writing full pages again) over and over.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200',
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${useSocket ? clusterDir : ''}`, '-c', 'max_connections=200',
       '-c', 'shared_buffers=512MB', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min'],
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(`[error] ${String(m).trim()}`),
@@ -75,12 +81,13 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     await pg.initialise();
   }
   await pg.start();
-  const admin = postgres(connectionString.replace(/\/[^/]+$/, '/postgres'), { max: 1, onnotice: () => {} });
+  const viaSocket = useSocket && (await exists(socketFile));
+  const admin = postgres(tcpUrl('postgres'), { max: 1, onnotice: () => {}, ...(viaSocket ? { host: clusterDir } : {}) });
   try {
     const [row] = await admin`select 1 as present from pg_database where datname = ${database}`;
     if (!row) await admin.unsafe(`create database "${database}"`);
   } finally {
     await admin.end();
   }
-  return { connectionString, stop: () => pg.stop() };
+  return { connectionString: await urlOf(database), stop: () => pg.stop() };
 }

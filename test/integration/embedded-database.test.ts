@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { connect } from '../../src/db/database.js';
+
+// The suite's own database is the embedded server unless DATABASE_URL points elsewhere.
+const embedded = !process.env.DATABASE_URL;
+
+describe.skipIf(!embedded)('the embedded PostgreSQL', () => {
+  it('is reached through its Unix socket by postgres.js and by the queue driver (pg)', async () => {
+    const url = inject('databaseUrl');
+    expect(new URL(url).searchParams.get('host')).toMatch(/^\//);
+    const sql = connect(url, 1);
+    try {
+      // inet_server_addr() is null on a Unix-socket connection.
+      const [row] = await sql<{ addr: string | null }[]>`select inet_server_addr()::text as addr`;
+      expect(row.addr).toBeNull();
+    } finally {
+      await sql.end();
+    }
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      expect((await client.query('select inet_server_addr()::text as addr')).rows[0].addr).toBeNull();
+    } finally {
+      await client.end();
+    }
+  });
+});
