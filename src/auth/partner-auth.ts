@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { computeSignature } from '../sdk/signing.js';
@@ -23,7 +24,15 @@ export interface SignedRequest {
   headers: Record<string, string | string[] | undefined>;
   rawBody?: Buffer;
   now?: number;
+  /**
+   * A read to make in the same round trip as the credential lookup: a scalar
+   * sub-select that may use `s.id`, the id of the store the headers name. Its value
+   * is handed back only once the request is verified, and never on a failure.
+   */
+  alsoSelect?: Fragment;
 }
+
+type Fragment = postgres.Fragment;
 
 export const MAX_CLOCK_SKEW_MS = 300_000;
 
@@ -65,7 +74,7 @@ function signatureMatches(provided: string, expectedHex: string): boolean {
  * Checks run cheapest first, and the store is only looked at once the
  * signature proves the caller holds the partner secret.
  */
-export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedRequest): Promise<PartnerPrincipal> {
+export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedRequest): Promise<PartnerPrincipal & { also?: unknown }> {
   const partnerClientId = header(req.headers, 'x-partner-client-id');
   const timestamp = header(req.headers, 'x-timestamp');
   const signature = header(req.headers, 'x-signature');
@@ -92,9 +101,9 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     });
   }
 
-  const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_ok: boolean | null }[]>`
+  const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_ok: boolean | null; also?: unknown }[]>`
     select p.id as partner_id, p.status, p.secret_ciphertext, s.id as store_id,
-      (s.status = 'ACTIVE' and t.id is not null) as store_ok
+      (s.status = 'ACTIVE' and t.id is not null) as store_ok ${req.alsoSelect ? sql`, ${req.alsoSelect} as also` : sql``}
     from partners p
     left join stores s on s.client_id = ${storeClientId ?? null} and s.partner_id = p.id
     left join store_tokens t on t.store_id = s.id and t.token_hash = ${storeToken ? hashToken(storeToken) : null}
@@ -111,5 +120,5 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
 
   if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };
   if (!row.store_id || !row.store_ok) throw new AppError('AUTH_014', { storeClientId });
-  return { partnerId: row.partner_id, partnerClientId: partnerClientId!, storeId: row.store_id, storeClientId };
+  return { partnerId: row.partner_id, partnerClientId: partnerClientId!, storeId: row.store_id, storeClientId, ...(req.alsoSelect ? { also: row.also } : {}) };
 }

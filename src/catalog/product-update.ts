@@ -1,4 +1,5 @@
 import type { Sql } from '../db/database.js';
+import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
@@ -21,34 +22,42 @@ const MAX_ATTEMPTS = 20;
  * product is still at the version read (apply_product_patch, migration 0060);
  * when another writer got there first, it starts over from the new state.
  */
-export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
+export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   if (patch.variants !== undefined) return updateProductWithVariantSet(sql, ctx, productId, patch);
   for (let attempt = 1; ; attempt++) {
-    const result = await tryPatch(sql, ctx, productId, patch);
+    // The first attempt may start from the snapshot read with the credentials; a retry reads anew.
+    const result = await tryPatch(sql, ctx, productId, patch, attempt === 1 ? prefetched : undefined);
     if (result) return result;
     if (ctx.expectedVersion !== undefined) throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion });
     if (attempt >= MAX_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
   }
 }
 
-interface ReadProduct { row: ProductRow; warehouses: [string, string][] | null; stock_rows: [string, number][] | null }
+/** What a PATCH reads first: the product row, its store's warehouses and its own stock rows. */
+export interface ProductSnapshot { row: ProductRow; warehouses: [string, string][]; stock_rows: [string, number][] }
 
-async function readProduct(sql: Sql, storeId: string, productId: string, withStock: boolean): Promise<ReadProduct | undefined> {
-  const [found] = withStock
-    ? await sql<ReadProduct[]>`
-      select to_jsonb(p) as row,
-        (select coalesce(json_agg(json_build_array(w.client_id, w.id)), '[]') from warehouses w where w.store_id = p.store_id) as warehouses,
-        (select coalesce(json_agg(json_build_array(ws.warehouse_id, ws.stock)), '[]') from warehouse_stock ws
-          where ws.store_id = p.store_id and ws.product_id = p.id and ws.variant_id is null) as stock_rows
-      from products p where p.store_id = ${storeId} and p.id = ${productId}`
-    : await sql<ReadProduct[]>`select to_jsonb(p) as row, null as warehouses, null as stock_rows from products p where p.store_id = ${storeId} and p.id = ${productId}`;
-  return found;
+/**
+ * The snapshot as one scalar sub-select (null when the store has no such product),
+ * for the store `storeId` names: a parameter, or `s.id` inside the partner
+ * credential lookup, which makes this read in the same round trip
+ * (config.prefetch of the PATCH route).
+ */
+export function productSnapshotSelect(sql: Sql, storeId: postgres.Fragment, productId: string): postgres.Fragment {
+  return sql`(select json_build_object('row', to_jsonb(p),
+      'warehouses', (select coalesce(json_agg(json_build_array(w.client_id, w.id)), '[]') from warehouses w where w.store_id = p.store_id),
+      'stock_rows', (select coalesce(json_agg(json_build_array(ws.warehouse_id, ws.stock)), '[]') from warehouse_stock ws
+        where ws.store_id = p.store_id and ws.product_id = p.id and ws.variant_id is null))
+    from products p where p.store_id = ${storeId} and p.id = ${productId}::uuid)`;
 }
 
-async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult | null> {
+async function readProduct(sql: Sql, storeId: string, productId: string): Promise<ProductSnapshot | null> {
+  const [{ snapshot }] = await sql<{ snapshot: ProductSnapshot | null }[]>`select ${productSnapshotSelect(sql, sql`${storeId}::uuid`, productId)} as snapshot`;
+  return snapshot;
+}
+
+async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult | null> {
   const { variants: _none, ...fields } = patch;
-  const withStock = patch.stock !== undefined || patch.warehouses !== undefined;
-  const found = await readProduct(sql, ctx.storeId, productId, withStock);
+  const found = prefetched !== undefined ? prefetched : await readProduct(sql, ctx.storeId, productId);
   if (!found) throw new AppError('PRD_001', { productId });
   const current = found.row;
   const version = current.version as number;
@@ -73,11 +82,11 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   if (badRef) throw new AppError('PRD_007', badRef);
   if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
 
-  const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses ?? []) };
+  const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses) };
   const decision = placeStock({ stock: patch.stock, warehouses: patch.warehouses }, warehouses, 'product');
   if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
-  const plan = planPatch(current, fields, decision.placement, new Map(found.stock_rows ?? []));
+  const plan = planPatch(current, fields, decision.placement, new Map(found.stock_rows));
   const result = { id: productId, hasVariants: current.has_variants as boolean, updatedFields: plan.updatedFields };
   const externalId = (plan.set.external_id ?? current.external_id ?? null) as string | null;
   if (plan.updatedFields.length === 0) return { ...result, externalId, version };

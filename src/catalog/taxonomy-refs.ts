@@ -9,7 +9,10 @@ const FIELDS = ['categoryId', 'subCategoryId', 'typeId', 'brandId'] as const;
  * published examples pair types and sub-categories freely (seed 001).
  */
 export async function findUnknownTaxonomy<T extends Refs>(sql: Queryable, rows: T[]): Promise<Map<T, { field: string; id: string }>> {
-  const wanted = Object.fromEntries(FIELDS.map((f) => [f, [...new Set(rows.flatMap((r) => (r[f] ? [r[f]!] : [])))]])) as Record<(typeof FIELDS)[number], string[]>;
+  // Plain loops: a request carries up to 1,000 rows, and this runs on every accept.
+  const sets = Object.fromEntries(FIELDS.map((f) => [f, new Set<string>()])) as Record<(typeof FIELDS)[number], Set<string>>;
+  for (const r of rows) for (const f of FIELDS) if (r[f]) sets[f].add(r[f]!);
+  const wanted = Object.fromEntries(FIELDS.map((f) => [f, [...sets[f]]])) as Record<(typeof FIELDS)[number], string[]>;
   const found = Object.fromEntries(FIELDS.map((f) => [f, new Set<string>()])) as Record<(typeof FIELDS)[number], Set<string>>;
   if (FIELDS.some((f) => wanted[f].length > 0)) {
     const existing = await sql<{ f: string; id: string }[]>`

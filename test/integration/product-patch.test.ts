@@ -143,6 +143,24 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect((await productRow(theirs)).name).toBe('Product');
   });
 
+  it('reads the product with the credentials, but answers a bad signature or a foreign token with the auth error alone', async () => {
+    const store = await createTestStore(ctx, 0);
+    const other = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store);
+    const url = `/api/v1/partner/stores/products/${id}`;
+    const forged = await signedInject(ctx, store, { method: 'PATCH', url, body: { name: 'Forged' }, headers: { 'x-signature': `sha256=${'0'.repeat(64)}` } });
+    expect([forged.statusCode, forged.json().error.code]).toEqual([401, 'AUTH_010']);
+    expect(forged.json().data).toBeUndefined();
+    // The other store's token with this store's client id: the store check fails, nothing is read out.
+    const wrongToken = await signedInject(ctx, { ...store, storeToken: other.storeToken }, { method: 'PATCH', url, body: { name: 'Forged' } });
+    expect(wrongToken.json().error.code).toBe('AUTH_014');
+    expect(JSON.stringify(wrongToken.json())).not.toContain('Product');
+    expect((await productRow(id)).name).toBe('Product');
+    // An id that is not a uuid is not read at all, and fails validation.
+    const bad = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/products/not-a-uuid', body: { name: 'x' } });
+    expect(bad.json().error.code).toBe('VAL_001');
+  });
+
   it('checks If-Match against the version, and prices against each other', async () => {
     const store = await createTestStore(ctx, 0);
     const id = await simpleProduct(store);

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type postgres from 'postgres';
 import { verifyPartnerRequest, type AuthScope, type PartnerPrincipal } from '../../auth/partner-auth.js';
 import type { Sql } from '../../db/database.js';
 
@@ -6,9 +7,16 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** 'store': partner + store headers; 'partner': partner headers only. Unset: no partner auth. */
     auth?: AuthScope;
+    /**
+     * A read the handler needs first, made in the credential lookup's round trip
+     * (SignedRequest.alsoSelect); its value lands in request.prefetched once verified.
+     */
+    prefetch?: (request: FastifyRequest, sql: Sql) => postgres.Fragment | undefined;
   }
   interface FastifyRequest {
     partner?: PartnerPrincipal;
+    /** What config.prefetch read (null when it found nothing); undefined when nothing was prefetched. */
+    prefetched?: unknown;
   }
 }
 
@@ -26,10 +34,13 @@ export function storeOf(request: { partner?: PartnerPrincipal }): Required<Partn
  */
 export function registerPartnerAuth(app: FastifyInstance, sql: Sql, key: Buffer) {
   app.addHook('preValidation', async (request) => {
-    const scope = request.routeOptions.config.auth;
+    const { auth: scope, prefetch } = request.routeOptions.config;
     if (!scope) return;
-    request.partner = await verifyPartnerRequest(sql, key, {
-      scope, method: request.method, url: request.raw.url ?? request.url, headers: request.headers, rawBody: request.rawBody,
+    const alsoSelect = prefetch?.(request, sql);
+    const { also, ...principal } = await verifyPartnerRequest(sql, key, {
+      scope, method: request.method, url: request.raw.url ?? request.url, headers: request.headers, rawBody: request.rawBody, alsoSelect,
     });
+    request.partner = principal;
+    if (alsoSelect) request.prefetched = also ?? null;
   });
 }

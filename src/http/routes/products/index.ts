@@ -5,11 +5,12 @@ import { Envelope, errorResponses, ok } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
 import { ProductPatchInput } from '../../../catalog/product-schema.js';
-import { updateProduct } from '../../../catalog/product-update.js';
+import { productSnapshotSelect, updateProduct, type ProductSnapshot } from '../../../catalog/product-update.js';
 import { getProduct, getProductBySku, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
 import { PatchResultView, ProductListQuery, ProductView } from './schemas.js';
 
 const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
 function parseIfMatch(header: string | undefined): number | undefined {
@@ -22,7 +23,11 @@ function parseIfMatch(header: string | undefined): number | undefined {
 /** Single products: the synchronous PATCH of seed 003 and the reads. */
 export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.patch('/api/v1/partner/stores/products/:productId', {
-    config: { auth: 'store' },
+    // The product is read in the credential lookup's round trip (a PATCH makes two, not three).
+    config: { auth: 'store', prefetch: (request, db) => {
+      const { productId } = request.params as { productId?: string };
+      return productId && UUID.test(productId) ? productSnapshotSelect(db, db`s.id`, productId) : undefined;
+    } },
     schema: {
       tags: ['products'], summary: 'Update one product (synchronous PATCH)',
       description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010.',
@@ -36,7 +41,7 @@ export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
     const result = await updateProduct(sql, {
       storeId: principal.storeId, partnerId: principal.partnerId, partnerClientId: principal.partnerClientId, requestId: request.id,
       expectedVersion: parseIfMatch(request.headers['if-match'] as string | undefined),
-    }, (request.params as { productId: string }).productId, request.body as ProductPatchInput);
+    }, (request.params as { productId: string }).productId, request.body as ProductPatchInput, request.prefetched as ProductSnapshot | null | undefined);
     reply.header('etag', `"${result.version}"`);
     const { version: _v, ...data } = result;
     return ok(reply, 'Product updated successfully', data);
