@@ -20,7 +20,7 @@ const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, Postgre
 const quick = process.argv.includes('--quick');
 const size = quick
   ? { products: 5000, updates: 5000, rate: 200, seconds: 5, accepts: 10 }
-  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 40 };
+  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 100 };
 // BENCH_ROWS sets the products and stock updates of a run (profiling at an in-between size).
 if (process.env.BENCH_ROWS) size.products = size.updates = Number(process.env.BENCH_ROWS);
 // `--only stock,patch` runs the import (every scenario needs its catalog) and the named ones;

@@ -13,7 +13,7 @@ import { generateProducts } from '../scenarios/catalog-import.js';
 
 export type SenderJob =
   | { kind: 'patch'; baseUrl: string; who: Credentials; productIds: string[]; rate: number; seconds: number; warmupSeconds: number }
-  | { kind: 'accept'; baseUrl: string; who: Credentials; warehouseIds: string[]; requests: number; prefix: string };
+  | { kind: 'accept'; baseUrl: string; who: Credentials; warehouseIds: string[]; requests: number; warmup: number; prefix: string };
 
 async function patch(job: Extract<SenderJob, { kind: 'patch' }>) {
   // Every request is built and signed before its phase starts (a signature stays valid for
@@ -39,9 +39,9 @@ async function patch(job: Extract<SenderJob, { kind: 'patch' }>) {
 async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
   // Every body is serialised and signed before the clock starts, and responses are parsed
   // after it stops: the figure is the request on the wire and the server's work.
-  const products = generateProducts(job.requests * 1000, job.warehouseIds, job.prefix);
+  const products = generateProducts((job.warmup + job.requests) * 1000, job.warehouseIds, job.prefix);
   const path = '/api/v1/partner/stores/catalog/sync';
-  const requests = Array.from({ length: job.requests }, (_, i) => {
+  const requests = Array.from({ length: job.warmup + job.requests }, (_, i) => {
     const body = Buffer.from(JSON.stringify({ products: products.slice(i * 1000, (i + 1) * 1000) }));
     const headers = signRequest({ secret: job.who.partnerSecret, method: 'POST', path, partnerClientId: job.who.partnerClientId, storeClientId: job.who.storeClientId, storeToken: job.who.storeToken, body });
     return { body, headers: { ...headers, 'content-type': 'application/json' } };
@@ -55,6 +55,8 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
     answers.push(res.status === 200 ? await res.text() : '');
     latencies.push(performance.now() - started);
   }
+  // The warm-up requests are sent like the others and not counted.
+  latencies.splice(0, job.warmup);
   const failed = answers.filter((a) => !a || JSON.parse(a).data?.summary?.pending !== 1000).length;
   // Which requests were slowest (0 = the first one sent), to tell a cold start from a stall.
   const slowest = latencies.map((ms, i) => ({ i, ms: Number(ms.toFixed(1)) })).sort((a, b) => b.ms - a.ms).slice(0, 3);
