@@ -69,30 +69,40 @@ describe('stock aggregates kept by triggers', () => {
     expect(await stockOf('products', p)).toBe(11);
   });
 
-  it('counts both of two concurrent writers of different rows of one product', async () => {
-    const s = await createTestStore(ctx, 2);
-    const [w1, w2] = await warehouseIds(s.storeId);
-    const p = await product(s.storeId);
-    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 1), (${s.storeId}, ${p}, ${w2}, 1)`;
-    const first = await ctx.sql.reserve();
+  /** The first writer's statement runs in an open transaction; the second waits for it, then it commits. */
+  async function whileHeld(first: (tx: ReturnType<typeof ctx.sql.reserve> extends Promise<infer R> ? R : never) => Promise<unknown>, second: () => Promise<unknown>, secondText: string) {
+    const held = await ctx.sql.reserve();
     try {
-      await first`begin`;
-      await first`update warehouse_stock set stock = 10 where product_id = ${p} and warehouse_id = ${w1}`;
-      // The second writer changes the other row, then waits for the product row the first one holds.
-      const second = ctx.sql`update warehouse_stock set stock = 20 where product_id = ${p} and warehouse_id = ${w2}`.execute();
+      await held`begin`;
+      await first(held);
+      const waiting = second();
       for (let i = 0; ; i++) {
-        const [{ waiting }] = await ctx.sql<{ waiting: number }[]>`
-          select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and query like 'update warehouse_stock set stock = 20%'`;
-        if (waiting > 0) break;
+        const [{ n }] = await ctx.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like ${`${secondText}%`}`;
+        if (n > 0) break;
         if (i > 200) throw new Error('the second writer never waited');
         await new Promise((r) => setTimeout(r, 10));
       }
-      await first`commit`;
-      await second;
+      await held`commit`;
+      await waiting;
     } finally {
-      first.release();
+      held.release();
     }
+  }
+
+  it('counts both of two concurrent writers of different rows of one product', async () => {
+    const s = await createTestStore(ctx, 3);
+    const [w1, w2, w3] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 1), (${s.storeId}, ${p}, ${w2}, 1)`;
+    // An update beside an update: each moves the total by its own change.
+    await whileHeld((tx) => tx`update warehouse_stock set stock = 10 where product_id = ${p} and warehouse_id = ${w1}`,
+      () => ctx.sql`update warehouse_stock set stock = 20 where product_id = ${p} and warehouse_id = ${w2}`.execute(), 'update warehouse_stock set stock = 20');
     expect(await stockOf('products', p)).toBe(30);
+    // A new row beside an update: the recompute waits for the product, then sees the update.
+    await whileHeld((tx) => tx`update warehouse_stock set stock = 15 where product_id = ${p} and warehouse_id = ${w1}`,
+      () => ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w3}, 7)`.execute(), 'insert into warehouse_stock');
+    expect(await stockOf('products', p)).toBe(42);
   });
 
   it('one stock row per (product, variant, warehouse), even for simple products (variant null)', async () => {
