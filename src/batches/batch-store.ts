@@ -54,11 +54,12 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   const refused = input.rejected.map(({ code, message, rowIndex, details, ...ids }) => ({
     rowIndex, status: 'FAILED', code, message, details: { ...ids, ...details }, result: null,
   }));
+  const packed = done ? null : await packRows(input.accepted.map((a) => [a.rowIndex, a.payload]), input.source);
   await tx`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, accepted_rows, outcomes, completed_at)
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, packed_body, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
-      ${input.rejected.length}, ${pending}, ${seq}, ${done ? null : await packRows(input.accepted.map((a) => [a.rowIndex, a.payload]), input.source)},
+      ${input.rejected.length}, ${pending}, ${seq}, ${packed?.rows ?? null}, ${packed?.body ?? null},
       ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})`;
   if (!done) {
     // No per-store queue: batches of one store run in parallel on every worker; stock

@@ -14,9 +14,10 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
   // The accepted rows, as stored at accept time; immutable, so read once per run.
-  const [stored] = await sql<{ packed_rows: Buffer | null; payload: string | null }[]>`
-    select packed_rows, payload from batches where store_id = ${storeId} and id = ${batchId}`;
-  const payloads = new Map<number, unknown>(stored?.packed_rows ? await unpackRows(stored.packed_rows) : stored?.payload ? JSON.parse(stored.payload) : []);
+  const [stored] = await sql<{ packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }[]>`
+    select packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
+  const payloads = new Map<number, unknown>(stored?.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
+    : stored?.payload ? JSON.parse(stored.payload) : []);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {

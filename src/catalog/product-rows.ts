@@ -5,6 +5,7 @@ import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
+import { packBody } from '../batches/payload-codec.js';
 import { lookupByKey } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
@@ -35,6 +36,9 @@ export function checkRowCount(count: number) {
  */
 export async function acceptProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk', rawBody?: Buffer) {
   checkRowCount(rows.length);
+  // The body is compressed on the thread pool while its rows are checked here.
+  const packedBody = rawBody ? packBody(rawBody) : undefined;
+  packedBody?.catch(() => {}); // awaited by acceptBatch, unless the request is refused first
   const validate = mode === 'sync' ? validateSync : validateBulk;
   const errors: RowError[] = [];
   const schemaErrors: Record<string, unknown> = {};
@@ -95,7 +99,7 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
     requestId, total: rows.length, accepted, rejected: errors,
-    source: rawBody ? { body: rawBody, field: 'products', omit: ['id'] } : undefined,
+    source: packedBody ? { packedBody, field: 'products', omit: ['id'] } : undefined,
   });
   return { batchId, summary: { total: rows.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

@@ -23,7 +23,12 @@ export interface KeyLookup {
  */
 export function lookupByKey(sql: Queryable, q: KeyLookup) {
   const cast = q.key === 'id' ? 'uuid' : 'text';
+  // Most stores sell simple products only: for variants, one probe first tells whether the
+  // store has any, and when it has none the per-key lookups never run (a one-time filter,
+  // evaluated once: 1,000 index probes saved per request).
+  const storeHasRows = q.table === 'product_variants' ? sql`where exists (select from product_variants z where z.store_id = ${q.storeId})` : sql``;
   return sql`
     select y.* from unnest(${q.values as string[]}::${sql.unsafe(cast)}[]) as k (v)
-    cross join lateral (select ${sql.unsafe(q.columns)} from ${sql(q.table)} x where x.store_id = ${q.storeId} and x.${sql(q.key)} = k.v limit 1) as y`;
+    cross join lateral (select ${sql.unsafe(q.columns)} from ${sql(q.table)} x where x.store_id = ${q.storeId} and x.${sql(q.key)} = k.v limit 1) as y
+    ${storeHasRows}`;
 }
