@@ -27,6 +27,8 @@ export interface OpenLoopResult {
   maxMs: number;
   /** The latest any request left after it was due. */
   lagMs: number;
+  /** p99 of the requests sent in each second: a slow stretch shows as a few high seconds, a slow server as all of them. */
+  p99BySecondMs: number[];
 }
 
 export async function openLoop(baseUrl: string, rate: number, seconds: number, next: () => OpenLoopRequest): Promise<OpenLoopResult> {
@@ -34,6 +36,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, n
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
+  const bySecond: number[][] = [];
   let non2xx = 0;
   let errors = 0;
   let sent = 0;
@@ -49,7 +52,9 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, n
       const req = request({ host: url.hostname, port: url.port, method: r.method, path: r.path, headers: r.headers, agent }, (res) => {
         res.on('data', () => {});
         res.on('end', () => {
-          latencies.push(performance.now() - sentAt);
+          const ms = performance.now() - sentAt;
+          latencies.push(ms);
+          (bySecond[Math.floor((sentAt - started) / 1000)] ??= []).push(ms);
           if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode > 299) non2xx++;
           resolve();
         });
@@ -73,9 +78,11 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, n
   await Promise.all(inFlight);
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (p: number) => Number((latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? 0).toFixed(2));
+  const pick = (sorted: number[], p: number) => Number((sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0).toFixed(2));
+  const at = (p: number) => pick(latencies, p);
   return {
     requests: latencies.length, non2xx, errors, seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
     p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), maxMs: at(100), lagMs: Number(lag.toFixed(2)),
+    p99BySecondMs: bySecond.map((l) => pick(l.sort((a, b) => a - b), 99)),
   };
 }

@@ -1,6 +1,5 @@
 import postgres from 'postgres';
 import type { Config } from '../config.js';
-import { startEmbeddedPostgres } from './embedded.js';
 
 export type Sql = postgres.Sql<{}>;
 /** A transaction or a connection: anything that runs tagged-template queries. */
@@ -44,6 +43,8 @@ export async function openDatabase(config: Config, log?: (line: string) => void)
   let connectionString = config.DATABASE_URL;
   let stopEmbedded = async () => {};
   if (!connectionString) {
+    // Loaded only here: a process on an external database never carries the embedded server's package.
+    const { startEmbeddedPostgres } = await import('./embedded.js');
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.OMNI_PG_PORT, log });
     connectionString = embedded.connectionString;
     stopEmbedded = embedded.stop;

@@ -1,6 +1,5 @@
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import nodemailer from 'nodemailer';
 import type { Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors/app-error.js';
@@ -71,6 +70,8 @@ export async function runExport(sql: Sql, config: Config, storeId: string, expor
   });
   if (tenant?.notify_email && config.SMTP_URL) {
     const links = await exportLinks(config, exportId, keys);
+    // Loaded only when an export mails someone: most deployments never do, and every process would carry it.
+    const { default: nodemailer } = await import('nodemailer');
     await nodemailer.createTransport(config.SMTP_URL).sendMail({
       from: config.SMTP_FROM, to: tenant.notify_email, subject: `Catalog export ready (${count} products)`,
       text: `Your catalog export ${exportId} is ready: ${count} products.\n\nNDJSON: ${links.ndjson}\nCSV: ${links.csv}\n`,

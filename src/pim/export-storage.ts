@@ -3,9 +3,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config.js';
 
 /** Where export files go: a local folder (default) or an S3-compatible bucket (multipart upload). */
@@ -17,17 +14,36 @@ export interface ExportStorage {
   open(key: string): Readable;
 }
 
+/**
+ * The AWS SDK, loaded on first use: it adds ~28 MiB to a process's RSS, and with the
+ * default local folder no process ever needs it.
+ */
+async function loadS3(config: Config) {
+  const [{ GetObjectCommand, S3Client }, { Upload }, { getSignedUrl }] = await Promise.all([
+    import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage'), import('@aws-sdk/s3-request-presigner'),
+  ]);
+  const client = new S3Client({
+    region: config.S3_REGION, endpoint: config.S3_ENDPOINT, forcePathStyle: config.S3_FORCE_PATH_STYLE,
+    ...(config.S3_ACCESS_KEY_ID ? { credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '' } } : {}),
+  });
+  return { client, GetObjectCommand, Upload, getSignedUrl };
+}
+
 export function exportStorage(config: Config): ExportStorage {
   if (config.EXPORT_S3_BUCKET) {
-    const client = new S3Client({
-      region: config.S3_REGION, endpoint: config.S3_ENDPOINT, forcePathStyle: config.S3_FORCE_PATH_STYLE,
-      ...(config.S3_ACCESS_KEY_ID ? { credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '' } } : {}),
-    });
+    let s3: ReturnType<typeof loadS3> | undefined;
+    const sdk = () => (s3 ??= loadS3(config));
     const Bucket = config.EXPORT_S3_BUCKET;
     return {
       kind: 's3',
-      async upload(Key, Body, ContentType) { await new Upload({ client, params: { Bucket, Key, Body, ContentType }, queueSize: 2, partSize: 8 * 1024 * 1024 }).done(); },
-      signedUrl: (Key) => getSignedUrl(client, new GetObjectCommand({ Bucket, Key }), { expiresIn: config.EXPORT_URL_TTL_SECONDS }),
+      async upload(Key, Body, ContentType) {
+        const { client, Upload } = await sdk();
+        await new Upload({ client, params: { Bucket, Key, Body, ContentType }, queueSize: 2, partSize: 8 * 1024 * 1024 }).done();
+      },
+      async signedUrl(Key) {
+        const { client, GetObjectCommand, getSignedUrl } = await sdk();
+        return getSignedUrl(client, new GetObjectCommand({ Bucket, Key }), { expiresIn: config.EXPORT_URL_TTL_SECONDS });
+      },
       open() { throw new Error('S3 exports are downloaded from their presigned URL'); },
     };
   }
