@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx compiles on load; no build step to forget).
-import { register } from 'tsx/esm/api';
+// Runs the compiled build (npm run build) when it was built from the current sources,
+// else the TypeScript sources directly (tsx compiles on load): a stale build is never run.
+// The build saves each process tsx's loader thread and transpiling (~30 MiB of RSS).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sourceStamp } from './source-stamp.js';
 
-register();
-await import('../src/cli/omni.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stampFile = join(root, 'dist', '.source-stamp');
+const compiled = process.env.OMNI_RUN_SOURCES !== '1' && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === sourceStamp(root);
+if (compiled) {
+  await import(pathToFileURL(join(root, 'dist', 'cli', 'omni.js')).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/omni.ts');
+}

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, chmod, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -26,6 +26,9 @@ const freePort = () => new Promise<number>((resolve) => {
 });
 
 export async function startBenchEnv(): Promise<BenchEnv> {
+  // The server runs as in production: compiled (npm run build; bin/omni.js runs dist/ while it
+  // matches the sources). BENCH_SOURCES=1 runs the TypeScript sources through tsx instead.
+  if (process.env.BENCH_SOURCES !== '1') execFileSync(process.execPath, ['bin/build.js'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const dataDir = await mkdtemp(join(tmpdir(), 'omni-bench-'));
   await chmod(dataDir, 0o755);
   let adminUrl = process.env.DATABASE_URL;
@@ -50,6 +53,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const childEnv = {
     ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
     OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
+    ...(process.env.BENCH_SOURCES === '1' ? { OMNI_RUN_SOURCES: '1' } : {}),
   };
   const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve', '--no-worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const worker = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
