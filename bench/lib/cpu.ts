@@ -46,10 +46,13 @@ export type CpuReport = { api: number; worker: number; postgres: number; bench: 
 
 /** Starts counting; `stop()` returns the CPU seconds each part used meanwhile. */
 export async function countCpu(apiPid: number, workerPid: number) {
-  const read = async () => ({
-    api: (await stat(apiPid))?.own ?? 0, worker: (await stat(workerPid))?.own ?? 0,
-    postgres: await postgresSeconds(), bench: ((await stat('self'))?.own ?? 0) + ((await stat('self'))?.children ?? 0), machine: await machineTicks(),
-  });
+  const read = async () => {
+    const self = await stat('self');
+    return {
+      api: (await stat(apiPid))?.own ?? 0, worker: (await stat(workerPid))?.own ?? 0,
+      postgres: await postgresSeconds(), bench: (self?.own ?? 0) + (self?.children ?? 0), machine: await machineTicks(),
+    };
+  };
   const before = await read();
   return {
     async stop(): Promise<CpuReport> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReservedSql } from 'postgres';
 import { createTestApp, createTestStore, subscribeToAllEvents, type TestContext } from '../helpers/test-app.js';
 import { recordAudit } from '../../src/audit/audit-log.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
@@ -70,7 +71,7 @@ describe('stock aggregates kept by triggers', () => {
   });
 
   /** The first writer's statement runs in an open transaction; the second waits for it, then it commits. */
-  async function whileHeld(first: (tx: ReturnType<typeof ctx.sql.reserve> extends Promise<infer R> ? R : never) => Promise<unknown>, second: () => Promise<unknown>, secondText: string) {
+  async function whileHeld(first: (tx: ReservedSql) => Promise<unknown>, second: () => Promise<unknown>, secondText: string) {
     const held = await ctx.sql.reserve();
     try {
       await held`begin`;
