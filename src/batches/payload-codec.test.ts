@@ -6,16 +6,24 @@ describe('packed batch rows', () => {
     const rows: [number, unknown][] = [[0, { mode: 'create', input: { sku: 'A' } }], [3, { mode: 'update', id: 'x', input: { name: 'é' } }]];
     const packed = await packRows(rows);
     expect(packed.body).toBeNull();
-    expect(await unpackRows(packed.rows)).toEqual(rows);
+    expect(await unpackRows(packed.rows)).toEqual({ rows, body: null });
   });
 
   it('reads each input back from the stored request body, without the omitted keys', async () => {
-    const body = Buffer.from(JSON.stringify({ products: [{ sku: 'A', name: 'Ä' }, { id: 'p1', sku: 'B' }, { sku: 'C' }] }));
-    const packed = await packRows([[1, { mode: 'update', id: 'p1' }], [2, { mode: 'create' }]], { packedBody: packBody(body), field: 'products', omit: ['id'] });
+    const body_ = Buffer.from(JSON.stringify({ products: [{ sku: 'A', name: 'Ä' }, { id: 'p1', sku: 'B' }, { sku: 'C' }] }));
+    const packed = await packRows([[1, { mode: 'update', id: 'p1' }], [2, { mode: 'create' }]], { packedBody: packBody(body_), field: 'products', omit: ['id'] });
     await expect(unpackRows(packed.rows)).rejects.toThrow(/not stored/);
-    expect(await unpackRows(packed.rows, packed.body)).toEqual([
-      [1, { mode: 'update', id: 'p1', input: { sku: 'B' } }],
-      [2, { mode: 'create', input: { sku: 'C' } }],
-    ]);
+    const { rows, body } = await unpackRows(packed.rows, packed.body);
+    expect(rows).toEqual([[1, { mode: 'update', id: 'p1' }], [2, { mode: 'create' }]]);
+    expect(body).toMatchObject({ field: 'products', wellTyped: false });
+    expect(Buffer.from(body!.json)).toEqual(body_);
+    expect(body!.input(1)).toEqual({ sku: 'B' });
+    expect(body!.input(2)).toEqual({ sku: 'C' });
+    expect(body!.input(0)).toEqual({ sku: 'A', name: 'Ä' });
+  });
+
+  it('says whether every row of the body passed its schema', async () => {
+    const packed = await packRows([[0, { mode: 'create' }]], { packedBody: packBody(Buffer.from('{"products":[{}]}')), field: 'products', wellTyped: true });
+    expect((await unpackRows(packed.rows, packed.body)).body!.wellTyped).toBe(true);
   });
 });

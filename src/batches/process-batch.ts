@@ -16,8 +16,9 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
   // The accepted rows, as stored at accept time; immutable, so read once per run.
   const [stored] = await sql<{ packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }[]>`
     select packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
-  const payloads = new Map<number, unknown>(stored?.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
-    : stored?.payload ? JSON.parse(stored.payload) : []);
+  const unpacked = stored?.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
+    : { rows: stored?.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
+  const payloads = new Map<number, unknown>(unpacked.rows);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
   for (;;) {
     const more = await sql.begin(async (tx): Promise<boolean> => {
@@ -40,7 +41,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
       if (todo.length === 0) return false;
       const ctx: BatchContext = {
         storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
-        requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq),
+        requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body: unpacked.body,
       };
       const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
       await recordOutcomes(tx, storeId, batchId, outcomes);

@@ -1,5 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import type { BatchKind } from './batch-store.js';
+import type { StoredBody } from './payload-codec.js';
 
 export interface BatchContext {
   storeId: string;
@@ -8,6 +9,8 @@ export interface BatchContext {
   batchId: string;
   requestId: string;
   acceptedSeq: bigint;
+  /** The request body the rows were accepted from, when the batch stored it (product batches); rows then carry no input. */
+  body: StoredBody | null;
 }
 
 export interface RowOutcome {

@@ -11,8 +11,16 @@ import { writeProducts, type ProductWriteRow } from './product-writer.js';
  * products it touched, all in the chunk's transaction.
  */
 async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: any }[]): Promise<RowOutcome[]> {
-  const writeRows: ProductWriteRow[] = rows.map((r) => ({ rowIndex: r.rowIndex, ...r.payload }));
-  const outcomes = await writeProducts(tx, ctx.storeId, writeRows);
+  // Rows accepted from a stored body carry no input: their keys come with the row, and a new
+  // product's fields are read from the body by PostgreSQL when every row of it passed the schema
+  // (product-writer.ts); an update's input is read from the body here.
+  const body = ctx.body;
+  const fromBody = body !== null && body.wellTyped && rows.every((r) => r.payload.externalId !== undefined);
+  const writeRows: ProductWriteRow[] = rows.map(({ rowIndex, payload: { externalId, sku, input, ...plan } }) => ({
+    rowIndex, ...plan,
+    input: input ?? (fromBody && plan.mode === 'create' ? { externalId, sku } : body!.input(rowIndex)),
+  }));
+  const outcomes = await writeProducts(tx, ctx.storeId, writeRows, fromBody ? { body: body! } : {});
   const byIndex = new Map(writeRows.map((r) => [r.rowIndex, r]));
   const done = outcomes.filter((o) => o.ok).map((o) => ({ o, row: byIndex.get(o.rowIndex)! }));
   const action = (row: ProductWriteRow) => (row.mode === 'create' ? 'product.created' : 'product.updated');

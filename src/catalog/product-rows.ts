@@ -90,8 +90,9 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
     const decision = placeStock(input, warehouses, 'product');
     if (!decision.ok) { fail(decision.error.code, { field: decision.error.field, ...decision.error.context }); continue; }
     const plan = { mode: target ? 'update' : 'create', id: target, placement: decision.placement };
-    // With the raw body at hand the batch stores it as received, and each row's input is read back from it.
-    if (rawBody) accepted.push({ rowIndex, payload: plan });
+    // With the raw body at hand the batch stores it as received, and each row's input is read back
+    // from it; the row's keys ride along, for its outcome and audit event.
+    if (rawBody) accepted.push({ rowIndex, payload: { ...plan, externalId: input.externalId, sku: input.sku } });
     else { const { id, ...fields } = input; accepted.push({ rowIndex, payload: { ...plan, input: fields } }); }
     acceptedRows.push({ rowIndex, externalId: input.externalId, sku: input.sku });
   }
@@ -99,7 +100,7 @@ export async function acceptProductRows(tx: Transaction, who: Principal, request
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
     requestId, total: rows.length, accepted, rejected: errors,
-    source: packedBody ? { packedBody, field: 'products', omit: ['id'] } : undefined,
+    source: packedBody ? { packedBody, field: 'products', omit: ['id'], wellTyped: Object.keys(schemaErrors).length === 0 } : undefined,
   });
   return { batchId, summary: { total: rows.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

@@ -2,6 +2,7 @@ import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { columnValue } from './product-patch-plan.js';
+import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
  * Set-based writes of simple products: one INSERT (or UPDATE) statement per
@@ -77,6 +78,35 @@ const PLAIN_INSERT_SQL = insertSql('');
 const INSERT_SQL = insertSql('on conflict do nothing');
 
 /**
+ * New products read by PostgreSQL from the request body the batch stored, as
+ * received (payload-codec.ts): json_to_recordset types the whole array in C, and
+ * the chunk's rows are picked by their index. The worker then neither parses the
+ * body nor serialises the rows again (1,000 products: decompress, JSON.parse,
+ * toColumns and the parameter's JSON.stringify were most of its CPU, and its
+ * garbage). Only for bodies whose every row passed the schema (`wellTyped`), so no
+ * value fails its cast. The values are stored as toColumns would send them:
+ * numeric(15, 2) rounds half away from zero (toCents), integer columns round().
+ */
+const BODY_TYPES: Record<string, string> = {
+  externalId: 'text', sku: 'text', name: 'text', description: 'text', price: 'numeric', specialPrice: 'numeric',
+  weight: 'numeric', minOrder: 'numeric', categoryId: 'uuid', subCategoryId: 'uuid', typeId: 'uuid', brandId: 'uuid',
+  barcode: 'text', hashtags: 'text[]', condition: 'text', photos: 'text[]', officialBanners: 'text[]', thumbnails: 'text[]',
+  isPreorder: 'boolean', preorderPeriod: 'numeric', isArchived: 'boolean', insuranceRequired: 'boolean', codEnabled: 'boolean',
+};
+const ROUNDED = new Set(['weight', 'minOrder', 'preorderPeriod']);
+const bodyInsertSql = (onConflict: string) => `
+  insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
+  select $1::uuid, ${[
+    ...COLUMNS.map(([, key, dflt]) => { const v = ROUNDED.has(key) ? `round(r."${key}")::int` : `r."${key}"`; return dflt ? `coalesce(${v}, ${dflt})` : v; }),
+    ...DIMENSIONS.map((d) => `(r.dimensions ->> '${d}')::numeric`), 'coalesce(s.stock, 0)'].join(', ')}
+  from rows from (json_to_recordset($2::text::json -> $3::text) as (${COLUMNS.map(([, key]) => `"${key}" ${BODY_TYPES[key]}`).join(', ')}, dimensions json)) with ordinality as r
+  join unnest($4::int[], $5::int[]) as s (i, stock) on s.i = r.ordinality - 1
+  ${onConflict}
+  returning id, external_id`;
+const PLAIN_BODY_INSERT_SQL = bodyInsertSql('');
+const BODY_INSERT_SQL = bodyInsertSql('on conflict do nothing');
+
+/**
  * Updates: each row's columns over the current row (jsonb_populate_record keeps what
  * the row does not name). The before image is read through the key in a LATERAL
  * with LIMIT, so it stays a lookup per row whatever the statistics say.
@@ -92,15 +122,16 @@ const UPDATE_SQL = `
   returning u.i, p.id, to_jsonb(p) as after, o.before`;
 
 type Inserted = { id: string; external_id: string }[];
-async function insertProducts(tx: Transaction, params: any[], plainFirst: boolean): Promise<Inserted> {
+async function insertProducts(tx: Transaction, params: any[], plainFirst: boolean, fromBody: boolean): Promise<Inserted> {
+  const [plain, onConflict] = fromBody ? [PLAIN_BODY_INSERT_SQL, BODY_INSERT_SQL] : [PLAIN_INSERT_SQL, INSERT_SQL];
   if (plainFirst) {
     try {
-      return await tx.savepoint((sp) => sp.unsafe<Inserted>(PLAIN_INSERT_SQL, params, { prepare: true }));
+      return await tx.savepoint((sp) => sp.unsafe<Inserted>(plain, params, { prepare: true }));
     } catch (err: any) {
       if (err?.code !== '23505') throw err;
     }
   }
-  return tx.unsafe<Inserted>(INSERT_SQL, params, { prepare: true });
+  return tx.unsafe<Inserted>(onConflict, params, { prepare: true });
 }
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
@@ -122,7 +153,7 @@ function diff(input: Record<string, unknown>, before: Record<string, unknown>, a
  * rows instead of the transaction; callers that checked inside the same
  * transaction (PATCH) skip the two extra round trips.
  */
-export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: { savepoint?: boolean } = {}): Promise<ProductWriteOutcome[]> {
+export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: { savepoint?: boolean; body?: StoredBody } = {}): Promise<ProductWriteOutcome[]> {
   const outcomes = new Map<number, ProductWriteOutcome>();
   const creates = rows.filter((r) => r.mode === 'create');
   const updates = rows.filter((r) => r.mode === 'update');
@@ -132,8 +163,12 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     // A new product's stock is known before its warehouse rows exist: writing it with the row
     // lets the stock trigger find the aggregate already right instead of updating every product again.
     const initialStock = (p: StockPlacement) => (p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.reduce((n, a) => n + a.stock, 0) : null);
-    const payload = creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }));
-    const inserted = await insertProducts(tx, [storeId, payload as any], opts.savepoint !== false);
+    // ($2 is cast from text: postgres.js would send a string for a json parameter as a JSON string.)
+  // With the stored body, a create row's input holds only its keys: the fields are read from the body.
+    const params = opts.body
+      ? [storeId, opts.body.json, opts.body.field, creates.map((r) => r.rowIndex), creates.map((r) => initialStock(r.placement))]
+      : [storeId, creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }))];
+    const inserted = await insertProducts(tx, params as any[], opts.savepoint !== false, opts.body !== undefined);
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
     // A row that inserted nothing lost a race with another writer: say which key it hit.

@@ -24,7 +24,8 @@ export async function findUnknownTaxonomy<T extends Refs>(sql: Queryable, rows: 
   }
   const unknown = new Map<T, { field: string; id: string }>();
   for (const r of rows) {
-    const field = FIELDS.find((f) => r[f] && !found[f].has(r[f]!));
+    // found holds uuids as PostgreSQL prints them (lower-case); a partner may send any case.
+    const field = FIELDS.find((f) => r[f] && !found[f].has(r[f]!.toLowerCase()));
     if (field) unknown.set(r, { field, id: r[field]! });
   }
   return unknown;

@@ -3,6 +3,7 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
+import { unpackRows } from '../../src/batches/payload-codec.js';
 
 const URL = '/api/v1/partner/stores/catalog/sync';
 let ctx: TestContext;
@@ -92,6 +93,38 @@ describe('POST /catalog/sync (seed 000)', () => {
     await waitForBatch(ctx, data.batchId);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId}`;
     expect(skus.map((r) => r.sku)).toEqual(['SKU-1']);
+  });
+
+  it('stores the same values whether PostgreSQL reads the rows from the stored body or the worker does', async () => {
+    // A body whose every row passed the schema is read by PostgreSQL (json_to_recordset); one with
+    // an invalid row is read by the worker. Written as raw text, so numbers keep the partner's spelling.
+    const seed = (seedBody('000') as any).products[0];
+    const edgy = (n: number) => String.raw`{"externalId":"edge-${n}","sku":"EDGE-${n}","name":"Édge ${n}","price":10.005,"specialPrice":5.555,
+      "weight":250.5,"minOrder":2.0,"preorderPeriod":1e1,"isPreorder":true,"condition":"USED","barcode":"0${n}",
+      "categoryId":"${seed.categoryId.toUpperCase()}","subCategoryId":"${seed.subCategoryId}","typeId":"${seed.typeId}",
+      "dimensions":{"length":12.345,"width":1,"height":0.5},"hashtags":["a\"b","ünï"],"photos":["https://x.example/1.jpg"],
+      "description":"line\nbreak \u00e9","stock":7}`;
+    const columns = 'name, price, special_price, weight, min_order, preorder_period, is_preorder, condition, barcode, category_id, sub_category_id, type_id, length, width, height, hashtags, photos, official_banners, description, stock, is_archived, cod_enabled';
+    const stored = [];
+    for (const invalidRow of [false, true]) {
+      const store = await createTestStore(ctx, 0);
+      const body = `{"products":[${edgy(1)},${edgy(2).replace('"minOrder":2.0', '"minOrder":2.0,"insuranceRequired":false')}${invalidRow ? ',{"externalId":"bad","sku":"BAD","name":"Bad","price":"cheap"}' : ''}]}`;
+      const res = await signedInject(ctx, store, { method: 'POST', url: URL, body });
+      expect(res.json().data.errors ?? []).toEqual(invalidRow ? [expect.objectContaining({ code: 'VAL_001' })] : []);
+      expect(res.json().data.summary).toEqual({ total: invalidRow ? 3 : 2, failed: invalidRow ? 1 : 0, pending: 2 });
+      const [batch] = await ctx.sql`select packed_rows, packed_body from batches where store_id = ${store.storeId}`;
+      expect((await unpackRows(batch.packed_rows, batch.packed_body)).body!.wellTyped).toBe(!invalidRow);
+      await waitForBatch(ctx, res.json().data.batchId);
+      stored.push(await ctx.sql.unsafe(`select ${columns} from products where store_id = $1 order by sku`, [store.storeId]));
+    }
+    expect(stored[0]).toHaveLength(2);
+    expect(stored[0][0]).toMatchObject({
+      name: 'Édge 1', price: '10.01', special_price: '5.56', weight: 251, min_order: 2, preorder_period: 10, is_preorder: true,
+      condition: 'USED', barcode: '01', category_id: seed.categoryId, length: '12.35', width: '1.00', height: '0.50',
+      hashtags: ['a"b', 'ünï'], photos: ['https://x.example/1.jpg'], official_banners: [], description: 'line\nbreak é',
+      stock: 7, is_archived: false, cod_enabled: false,
+    });
+    expect(stored[1]).toEqual(stored[0]);
   });
 
   it('applies the warehouse rules on a store with 3 warehouses', async () => {

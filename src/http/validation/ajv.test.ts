@@ -25,3 +25,12 @@ describe('uri format', () => {
     expect([validate('https://ex.com/a.jpg'), validate('https://ex.com/a b'), validate('ftp://ex.com/f')]).toEqual([true, false, true]);
   });
 });
+
+describe('uuid format', () => {
+  it('takes what the PostgreSQL uuid type reads, in any case, and nothing it refuses', () => {
+    const validate = bodyAjv.compile({ type: 'string', format: 'uuid' });
+    const id = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
+    expect([validate(id), validate(id.toUpperCase()), validate(`urn:uuid:${id}`), validate(id.slice(1)), validate(`{${id}}`)])
+      .toEqual([true, true, false, false, false]);
+  });
+});

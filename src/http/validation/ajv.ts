@@ -11,6 +11,8 @@ import { fullFormats } from 'ajv-formats/dist/formats.js';
  * 5,000 photo URLs.
  */
 export const SIMPLE_HTTP_URL = /^https?:\/\/[a-z0-9\-._~]+(?::\d{1,5})?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
+/** Any case: PostgreSQL stores uuids lower-case and compares them as values. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fullUri = fullFormats.uri as (s: string) => boolean;
 export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
 
@@ -23,6 +25,8 @@ function make(options: Options): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, useDefaults: true, ...options });
   addFormats.default(ajv);
   ajv.addFormat('uri', isUri);
+  // A uuid as PostgreSQL reads it: ajv-formats also allows a "urn:uuid:" prefix, which the uuid type refuses.
+  ajv.addFormat('uuid', UUID);
   return ajv;
 }
 
