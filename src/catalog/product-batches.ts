@@ -1,5 +1,5 @@
 import type { Transaction } from '../db/database.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { recordAudit, recordCreations } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
@@ -24,10 +24,11 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   const byIndex = new Map(writeRows.map((r) => [r.rowIndex, r]));
   const done = outcomes.filter((o) => o.ok).map((o) => ({ o, row: byIndex.get(o.rowIndex)! }));
   const action = (row: ProductWriteRow) => (row.mode === 'create' ? 'product.created' : 'product.updated');
-  await recordAudit(tx, done.map(({ o, row }) => ({
-    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(row),
-    resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId,
-    changes: row.mode === 'create' ? { created: { externalId: row.input.externalId, sku: row.input.sku }, batchId: ctx.batchId } : { ...o.changes, batchId: ctx.batchId },
+  await recordCreations(tx, { storeId: ctx.storeId, actor: ctx.partnerClientId, requestId: ctx.requestId, batchId: ctx.batchId },
+    done.filter(({ row }) => row.mode === 'create').map(({ o, row }) => ({ id: o.id!, externalId: row.input.externalId ?? null, sku: row.input.sku ?? null })));
+  await recordAudit(tx, done.filter(({ row }) => row.mode === 'update').map(({ o }) => ({
+    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.updated',
+    resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId, changes: { ...o.changes, batchId: ctx.batchId },
   })));
   await emitEvents(tx, done.map(({ o, row }) => ({
     partnerId: ctx.partnerId, storeId: ctx.storeId, type: action(row),
