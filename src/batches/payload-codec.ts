@@ -20,6 +20,12 @@ export interface RowSource { packedBody: Promise<Buffer>; field: string; omit?: 
 export interface StoredBody {
   json: string;
   field: string;
+  /**
+   * The text of the `field` array alone, when the body looks like `{"field": [...]}` and
+   * nothing else; PostgreSQL then parses only that. Cut by position, so a body with a
+   * duplicated key yields text that is not JSON (see product-writer.ts).
+   */
+  array: string | null;
   wellTyped: boolean;
   /** The row at `rowIndex` of `field`, without the omitted keys. */
   input(rowIndex: number): Record<string, unknown>;
@@ -71,5 +77,13 @@ export async function unpackRows(packedRows: Buffer, packedBody?: Buffer | null)
     const row = inputs[rowIndex];
     return header.omit.some((k) => k in row) ? Object.fromEntries(Object.entries(row).filter(([k]) => !header.omit.includes(k))) : row;
   };
-  return { rows: header.rows, body: { json, field: header.field, wellTyped: header.wellTyped === true, input } };
+  return { rows: header.rows, body: { json, field: header.field, array: arrayOf(json, header.field), wellTyped: header.wellTyped === true, input } };
+}
+
+/** The text from the first `[` to the last `]` of a body shaped `{ "field" : [ ... ] }`, or null. */
+function arrayOf(json: string, field: string): string | null {
+  const head = new RegExp(`^\\s*\\{\\s*"${field}"\\s*:\\s*\\[`).exec(json.slice(0, 200));
+  const end = json.lastIndexOf(']');
+  if (!head || end < 0 || !/^\]\s*\}\s*$/.test(json.slice(end))) return null;
+  return json.slice(head[0].length - 1, end + 1);
 }

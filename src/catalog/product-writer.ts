@@ -74,16 +74,11 @@ const insertSql = (onConflict: string) => `
  * speculative insertion (1,000 products: 53-56 ms against 59-71 ms); only a chunk
  * that raced another writer is inserted again with ON CONFLICT DO NOTHING.
  */
-const PLAIN_INSERT_SQL = insertSql('');
-const INSERT_SQL = insertSql('on conflict do nothing');
 
 /**
  * New products read by PostgreSQL from the request body the batch stored, as
- * received (payload-codec.ts): jsonb_to_recordset types the whole array in C, and
- * the chunk's rows are picked by their index. jsonb, not json: the json type parses
- * its text again for `->` and once more for the recordset (1,000 products: 18-21 ms
- * against 13.6-14.1 ms), and jsonb keeps the last of duplicate keys, as JSON.parse
- * did when the rows were checked. The worker then neither parses the
+ * received (payload-codec.ts): json_to_recordset types the whole array in C, and
+ * the chunk's rows are picked by their index. The worker then neither parses the
  * body nor serialises the rows again (1,000 products: decompress, JSON.parse,
  * toColumns and the parameter's JSON.stringify were most of its CPU, and its
  * garbage). Only for bodies whose every row passed the schema (`wellTyped`), so no
@@ -97,17 +92,30 @@ const BODY_TYPES: Record<string, string> = {
   isPreorder: 'boolean', preorderPeriod: 'numeric', isArchived: 'boolean', insuranceRequired: 'boolean', codEnabled: 'boolean',
 };
 const ROUNDED = new Set(['weight', 'minOrder', 'preorderPeriod']);
-const bodyInsertSql = (onConflict: string) => `
+/**
+ * `array`: $2 is the text of the body's array alone (StoredBody.array), read as json: a
+ * validating parse and the recordset's, as for the worker's own JSON. `object`: $2 is
+ * the whole body, read as jsonb (one parse; the json type would parse it again for
+ * `->` and once more for the recordset) and $3 names the array.
+ */
+const bodyInsertSql = (source: 'array' | 'object', onConflict: string) => {
+  const [from, dims, rows] = source === 'array'
+    ? ['json_to_recordset($2::text::json)', 'json', '$3::int[], $4::int[]']
+    : ['jsonb_to_recordset($2::text::jsonb -> $3::text)', 'jsonb', '$4::int[], $5::int[]'];
+  return `
   insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
   select $1::uuid, ${[
     ...COLUMNS.map(([, key, dflt]) => { const v = ROUNDED.has(key) ? `round(r."${key}")::int` : `r."${key}"`; return dflt ? `coalesce(${v}, ${dflt})` : v; }),
     ...DIMENSIONS.map((d) => `(r.dimensions ->> '${d}')::numeric`), 'coalesce(s.stock, 0)'].join(', ')}
-  from rows from (jsonb_to_recordset($2::text::jsonb -> $3::text) as (${COLUMNS.map(([, key]) => `"${key}" ${BODY_TYPES[key]}`).join(', ')}, dimensions jsonb)) with ordinality as r
-  join unnest($4::int[], $5::int[]) as s (i, stock) on s.i = r.ordinality - 1
+  from rows from (${from} as (${COLUMNS.map(([, key]) => `"${key}" ${BODY_TYPES[key]}`).join(', ')}, dimensions ${dims})) with ordinality as r
+  join unnest(${rows}) as s (i, stock) on s.i = r.ordinality - 1
   ${onConflict}
   returning id, external_id`;
-const PLAIN_BODY_INSERT_SQL = bodyInsertSql('');
-const BODY_INSERT_SQL = bodyInsertSql('on conflict do nothing');
+};
+type InsertSql = { plain: string; onConflict: string };
+const ROWS_INSERT: InsertSql = { plain: insertSql(''), onConflict: insertSql('on conflict do nothing') };
+const ARRAY_INSERT: InsertSql = { plain: bodyInsertSql('array', ''), onConflict: bodyInsertSql('array', 'on conflict do nothing') };
+const OBJECT_INSERT: InsertSql = { plain: bodyInsertSql('object', ''), onConflict: bodyInsertSql('object', 'on conflict do nothing') };
 
 /**
  * Updates: each row's columns over the current row (jsonb_populate_record keeps what
@@ -125,16 +133,32 @@ const UPDATE_SQL = `
   returning u.i, p.id, to_jsonb(p) as after, o.before`;
 
 type Inserted = { id: string; external_id: string }[];
-async function insertProducts(tx: Transaction, params: any[], plainFirst: boolean, fromBody: boolean): Promise<Inserted> {
-  const [plain, onConflict] = fromBody ? [PLAIN_BODY_INSERT_SQL, BODY_INSERT_SQL] : [PLAIN_INSERT_SQL, INSERT_SQL];
+async function insertProducts(tx: Transaction, statement: InsertSql, params: any[], plainFirst: boolean): Promise<Inserted> {
   if (plainFirst) {
     try {
-      return await tx.savepoint((sp) => sp.unsafe<Inserted>(plain, params, { prepare: true }));
+      return await tx.savepoint((sp) => sp.unsafe<Inserted>(statement.plain, params, { prepare: true }));
     } catch (err: any) {
       if (err?.code !== '23505') throw err;
     }
   }
-  return tx.unsafe<Inserted>(onConflict, params, { prepare: true });
+  return tx.unsafe<Inserted>(statement.onConflict, params, { prepare: true });
+}
+
+/**
+ * New products from a stored body: from its array's text when the body is just that
+ * array under its key; should the text not be one JSON value after all (a duplicated
+ * key: `{"products": [..], "products": [..]}`), PostgreSQL refuses it (22P02) before
+ * writing anything, and the whole body is read instead, as JSON.parse read it.
+ */
+async function insertFromBody(tx: Transaction, storeId: string, body: StoredBody, rowIndexes: number[], stocks: (number | null)[]): Promise<Inserted> {
+  if (body.array !== null) {
+    try {
+      return await insertProducts(tx, ARRAY_INSERT, [storeId, body.array, rowIndexes, stocks], true);
+    } catch (err: any) {
+      if (err?.code !== '22P02') throw err;
+    }
+  }
+  return insertProducts(tx, OBJECT_INSERT, [storeId, body.json, body.field, rowIndexes, stocks], true);
 }
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
@@ -166,12 +190,11 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     // A new product's stock is known before its warehouse rows exist: writing it with the row
     // lets the stock trigger find the aggregate already right instead of updating every product again.
     const initialStock = (p: StockPlacement) => (p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.reduce((n, a) => n + a.stock, 0) : null);
-    // ($2 is cast from text: postgres.js would send a string for a json parameter as a JSON string.)
-  // With the stored body, a create row's input holds only its keys: the fields are read from the body.
-    const params = opts.body
-      ? [storeId, opts.body.json, opts.body.field, creates.map((r) => r.rowIndex), creates.map((r) => initialStock(r.placement))]
-      : [storeId, creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }))];
-    const inserted = await insertProducts(tx, params as any[], opts.savepoint !== false, opts.body !== undefined);
+    // With the stored body, a create row's input holds only its keys: the fields are read from the
+    // body ($2 is cast from text: postgres.js would send a string for a json parameter as a JSON string).
+    const inserted = opts.body
+      ? await insertFromBody(tx, storeId, opts.body, creates.map((r) => r.rowIndex), creates.map((r) => initialStock(r.placement)))
+      : await insertProducts(tx, ROWS_INSERT, [storeId, creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }))], opts.savepoint !== false);
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
     // A row that inserted nothing lost a race with another writer: say which key it hit.
