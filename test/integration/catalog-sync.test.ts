@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
-import { unpackRows } from '../../src/batches/payload-codec.js';
+import { packBody, unpackRows } from '../../src/batches/payload-codec.js';
+import { acceptBatch } from '../../src/batches/batch-store.js';
 
 const URL = '/api/v1/partner/stores/catalog/sync';
 let ctx: TestContext;
@@ -133,6 +135,19 @@ describe('POST /catalog/sync (seed 000)', () => {
     });
     expect(stored[1]).toEqual(stored[0]);
     expect(stored[2]).toEqual(stored[0]);
+  });
+
+  it('still processes a batch stored before its rows carried their keys (the body is read by the worker)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const body = Buffer.from(JSON.stringify({ products: [product(1, { stock: 4 }), product(2)] }));
+    const { batchId } = await ctx.sql.begin((tx) => acceptBatch(tx, {
+      storeId: store.storeId, partnerId: store.partnerId, kind: 'catalog.sync', requestId: randomUUID(), total: 2, rejected: [],
+      accepted: [{ rowIndex: 0, payload: { mode: 'create', placement: { kind: 'product', stock: 4 } } }, { rowIndex: 1, payload: { mode: 'create', placement: { kind: 'none' } } }],
+      source: { packedBody: packBody(body), field: 'products', omit: ['id'], wellTyped: true },
+    }));
+    expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 0 });
+    const rows = await ctx.sql`select sku, name, stock from products where store_id = ${store.storeId} order by sku`;
+    expect(rows).toEqual([{ sku: 'SKU-1', name: 'Product 1', stock: 4 }, { sku: 'SKU-2', name: 'Product 2', stock: 0 }]);
   });
 
   it('applies the warehouse rules on a store with 3 warehouses', async () => {
