@@ -69,13 +69,6 @@ const insertSql = (onConflict: string) => `
   ${onConflict}
   returning id, external_id`;
 /**
- * Keys were checked at accept time, so a chunk almost never meets a taken one: it is
- * first inserted plainly (in a savepoint), which costs ~13% less than ON CONFLICT's
- * speculative insertion (1,000 products: 53-56 ms against 59-71 ms); only a chunk
- * that raced another writer is inserted again with ON CONFLICT DO NOTHING.
- */
-
-/**
  * New products read by PostgreSQL from the request body the batch stored, as
  * received (payload-codec.ts): json_to_recordset types the whole array in C, and
  * the chunk's rows are picked by their index. The worker then neither parses the
@@ -133,6 +126,12 @@ const UPDATE_SQL = `
   returning u.i, p.id, to_jsonb(p) as after, o.before`;
 
 type Inserted = { id: string; external_id: string }[];
+/**
+ * Keys were checked at accept time, so a chunk almost never meets a taken one: it is
+ * first inserted plainly (in a savepoint), which costs ~13% less than ON CONFLICT's
+ * speculative insertion (1,000 products: 53-56 ms against 59-71 ms); only a chunk
+ * that raced another writer is inserted again with ON CONFLICT DO NOTHING.
+ */
 async function insertProducts(tx: Transaction, statement: InsertSql, params: any[], plainFirst: boolean): Promise<Inserted> {
   if (plainFirst) {
     try {
