@@ -41,17 +41,37 @@ export async function start(opts: StartOptions) {
   }
 
   let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down');
-    await app?.close();
-    await runner?.stop();
-    await db.close();
+  let stopped: Promise<boolean> | undefined;
+  /** Stops the API, then the worker, then the database; a failed step is logged and the rest still run. */
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      logger.info('shutting down');
+      let clean = true;
+      const steps: [string, (() => Promise<unknown>) | undefined][] = [
+        ['api', app && (() => app!.close())],
+        ['worker', runner && (() => runner!.stop())],
+        ['database', () => db.close()],
+      ];
+      for (const [step, run] of steps) {
+        if (!run) continue;
+        try { await run(); } catch (err) { clean = false; logger.error({ err, step }, 'shutdown step failed'); }
+      }
+      return clean;
+    })();
+    return stopped;
   };
   for (const signal of SIGNALS) {
-    process.once(signal, () => { stop().then(() => process.exit(0), () => process.exit(1)); });
+    process.once(signal, () => { stop().then((clean) => process.exit(clean ? 0 : 1)); });
   }
+  // A worker pool that ends by itself (its database connection lost for good) ends the
+  // process with a failing code, so that a supervisor starts a fresh one.
+  runner?.promise.catch((err: unknown) => {
+    if (stopping) return;
+    logger.fatal({ err }, 'job worker stopped unexpectedly');
+    stop().finally(() => process.exit(1));
+  });
+
   return { app, runner, db, stop, config };
 }
 

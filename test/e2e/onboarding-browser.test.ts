@@ -2,13 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { freePort } from '../helpers/free-port.js';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { createSeller } from '../../src/onboarding/sellers.js';
 import { decryptJsonField, signRequest } from '../../src/sdk/index.js';
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); });
-});
 
 let ctx: TestContext;
 let baseUrl: string;

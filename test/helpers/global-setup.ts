@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { connect } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { freePort } from './free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject) {
   if (process.env.DATABASE_URL) {
     adminUrl = process.env.DATABASE_URL;
   } else {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const embedded = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' });
     adminUrl = embedded.connectionString;
     stopEmbedded = embedded.stop;
