@@ -66,10 +66,13 @@ try {
   let stock: Awaited<ReturnType<typeof stockUpdates>> | undefined;
   if (runs('stock')) {
     await settle(env);
+    // BENCH_PG_STATS=1: the stock scenario's own statement and table statistics, for profiling.
+    if (process.env.BENCH_PG_STATS) await env.sql`select pg_stat_reset()`.then(() => env.sql`select pg_stat_statements_reset()`).catch(() => {});
     stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
     console.log('stock updates', stock);
+    if (process.env.BENCH_PG_STATS) console.table(await env.sql`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_newpage_upd from pg_stat_user_tables where n_tup_upd + n_tup_ins > 0 order by relname`);
     rows.push(
-      ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
+      ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s) after a checkpoint, as ours; ${(stock.freshRatio * 100).toFixed(0)}% of it on pages written since (${stock.freshBaselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
       ['CPU seconds during the stock updates', cpuText(stock.cpu), '—', null],
     );
   }

@@ -71,7 +71,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
         await new Promise((r) => child.once('exit', r));
       }
       await sql.end();
-      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+      if (!process.env.BENCH_KEEP_DB) await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
       await admin.end();
       await stopPg();
       await rm(dataDir, { recursive: true, force: true });
