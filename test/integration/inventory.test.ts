@@ -3,6 +3,8 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
+import { batchKind, type BatchContext } from '../../src/batches/processors.js';
+import '../../src/inventory/stock-batches.js';
 
 const URL = '/api/v1/partner/stores/inventory';
 let ctx: TestContext;
@@ -96,5 +98,60 @@ describe('PATCH /inventory (seed 002)', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('a stock chunk whose targets were deleted after acceptance', () => {
+  // The processor itself, on rows as acceptance stores them: through the queue, another
+  // test file's worker could process the batch before the deletion.
+  async function applyChunk(store: TestStore, rows: { rowIndex: number; payload: unknown }[]) {
+    const bctx: BatchContext = {
+      storeId: store.storeId, partnerId: store.partnerId, partnerClientId: store.partnerClientId, batchId: crypto.randomUUID(),
+      requestId: 'req-deleted', acceptedSeq: 1n << 40n, body: null,
+    };
+    return ctx.sql.begin((tx) => batchKind('inventory').process(tx, bctx, rows));
+  }
+  const placed = (warehouseIds: string[], stock: number) => ({ kind: 'warehouses', allocations: warehouseIds.map((w) => ({ warehouseId: w, clientId: 'c', stock })) });
+
+  it('fails only the deleted product and variant, and applies the rest', async () => {
+    const store = await createTestStore(ctx, 2);
+    const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
+    const [kept, gone] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Gone') returning id`;
+    const parent = await variantProduct(store, 'del-parent', [{ sku: 'DEL-V1', ext: 'del-v1' }, { sku: 'DEL-V2', ext: 'del-v2' }]);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
+      select ${store.storeId}, p, v, w, 1 from unnest(${[kept.id, gone.id, parent.productId, parent.productId]}::uuid[],
+        ${[null, null, parent.variants['DEL-V1'], parent.variants['DEL-V2']]}::uuid[]) as t(p, v), unnest(${whs}::uuid[]) as w`;
+    const rows = [
+      { rowIndex: 0, payload: { target: 'product', productId: kept.id, variantId: null, placement: placed(whs, 7) } },
+      { rowIndex: 1, payload: { target: 'product', productId: gone.id, variantId: null, placement: placed(whs, 8) } },
+      { rowIndex: 2, payload: { target: 'variant', productId: parent.productId, variantId: parent.variants['DEL-V1'], placement: placed(whs, 9) } },
+      { rowIndex: 3, payload: { target: 'variant', productId: parent.productId, variantId: parent.variants['DEL-V2'], placement: placed(whs.slice(0, 1), 4) } },
+    ];
+    await ctx.sql`delete from products where id = ${gone.id}`;
+    await ctx.sql`delete from product_variants where id = ${parent.variants['DEL-V1']}`;
+
+    const outcomes = await applyChunk(store, rows);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', undefined], [1, 'FAILED', 'INV_002'], [2, 'FAILED', 'INV_001'], [3, 'SUCCEEDED', undefined]]);
+    const stock = await ctx.sql`select product_id, variant_id, warehouse_id, stock from warehouse_stock where store_id = ${store.storeId} order by product_id, variant_id, warehouse_id`;
+    expect(stock.filter((r) => r.product_id === kept.id).map((r) => r.stock)).toEqual([7, 7]);
+    expect(stock.filter((r) => r.product_id === gone.id)).toEqual([]);
+    expect(stock.filter((r) => r.variant_id === parent.variants['DEL-V1'])).toEqual([]);
+    const v2 = Object.fromEntries(stock.filter((r) => r.variant_id === parent.variants['DEL-V2']).map((r) => [r.warehouse_id, r.stock]));
+    expect(v2).toEqual({ [whs[0]]: 4, [whs[1]]: 1 });
+    const aggregates = await ctx.sql`select id, stock from products where id in ${ctx.sql([kept.id, parent.productId])}`;
+    expect(Object.fromEntries(aggregates.map((a) => [a.id, a.stock]))).toEqual({ [kept.id]: 14, [parent.productId]: 5 });
+  });
+
+  it('on a store without warehouses, fails the deleted product and sets the others', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [kept, gone] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Gone') returning id`;
+    await ctx.sql`delete from products where id = ${gone.id}`;
+    const outcomes = await applyChunk(store, [
+      { rowIndex: 0, payload: { target: 'product', productId: gone.id, variantId: null, placement: { kind: 'product', stock: 3 } } },
+      { rowIndex: 1, payload: { target: 'product', productId: kept.id, variantId: null, placement: { kind: 'product', stock: 6 } } },
+    ]);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'FAILED', 'INV_002'], [1, 'SUCCEEDED', undefined]]);
+    const [p] = await ctx.sql`select stock from products where id = ${kept.id}`;
+    expect(p.stock).toBe(6);
   });
 });
