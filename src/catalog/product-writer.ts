@@ -237,7 +237,8 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   }
 
   // Warehouse rows as three parallel arrays (cheaper to parse than JSON objects). A new
-  // product's rows are all new: a plain insert, no conflict arbitration.
+  // product's rows are all new: a plain insert, no conflict arbitration, and no recount of
+  // a stock it was inserted with (omni.stock_counted, consumed by the insert's trigger: 0070).
   for (const mode of ['create', 'update'] as const) {
     const product: string[] = [];
     const warehouse: string[] = [];
@@ -248,10 +249,11 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     }
     if (product.length === 0) continue;
     await tx`
+      ${mode === 'create' ? tx`with counted as (select set_config('omni.stock_counted', 'on', true))` : tx``}
       insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
       select ${storeId}::uuid, a.product_id, a.warehouse_id, a.stock
       from unnest(${product}::uuid[], ${warehouse}::uuid[], ${stock}::int[]) as a (product_id, warehouse_id, stock)
-      ${mode === 'update' ? tx`on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()` : tx``}`;
+      ${mode === 'create' ? tx`, counted` : tx`on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`}`;
   }
   return rows.map((r) => outcomes.get(r.rowIndex)!);
 }
