@@ -238,7 +238,8 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
 
   // Warehouse rows as three parallel arrays (cheaper to parse than JSON objects). A new
   // product's rows are all new: a plain insert, no conflict arbitration, and no recount of
-  // a stock it was inserted with (omni.stock_counted, consumed by the insert's trigger: 0070).
+  // a stock it was inserted with, nor a key check of a product this transaction just
+  // inserted (omni.stock_counted, consumed by the insert's trigger: 0070).
   for (const mode of ['create', 'update'] as const) {
     const product: string[] = [];
     const warehouse: string[] = [];

@@ -130,7 +130,8 @@ describe('stock aggregates kept by triggers', () => {
       await tx`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${rolledBack}, ${w2}, 3)`;
     });
     expect([await stockOf('products', created), await stockOf('products', later), await stockOf('products', rolledBack)]).toEqual([9, 6, 3]);
-    // Outside the writer, a flagged insert would keep a wrong total: the flag is a promise, kept only by product-writer.ts.
+    // Outside the writer, a flagged insert keeps a wrong total (and checks no product): the flag is a promise that only
+    // product-writer.ts makes, for products its transaction has just inserted.
     const other = await product(s.storeId, 1);
     await counted(other, w1, 2);
     expect(await stockOf('products', other)).toBe(1);
