@@ -2,9 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { lookupByKey } from '../db/key-lookup.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
-import type { StockPlacement } from './warehouse-rules.js';
-
-interface StockRow { target: 'product' | 'variant'; productId: string; variantId: string | null; placement: StockPlacement }
+import { decodeStockRow, type StockRow, type StoredStockRow } from './stock-payload.js';
 
 /**
  * Applies a chunk of stock updates with two statements. Every write carries
@@ -22,7 +20,8 @@ interface StockRow { target: 'product' | 'variant'; productId: string; variantId
  * UPDATE that would skip a deleted product silently, so a chunk holding any is
  * looked up first.
  */
-async function processStockRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: StockRow }[]): Promise<RowOutcome[]> {
+async function processStockRows(tx: Transaction, ctx: BatchContext, stored: { rowIndex: number; payload: StoredStockRow | StockRow }[]): Promise<RowOutcome[]> {
+  const rows = stored.map((r) => ({ rowIndex: r.rowIndex, payload: decodeStockRow(r.payload) }));
   let ok = rows;
   if (rows.some((r) => r.payload.placement.kind === 'product')) {
     ok = await liveRows(tx, ctx, rows);

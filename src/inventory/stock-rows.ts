@@ -9,7 +9,8 @@ import { lookupByKey } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { loadStoreWarehouses, placeStock } from './warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, type StockPlacement } from './warehouse-rules.js';
+import { encodeStockRow } from './stock-payload.js';
 
 /** One stock update (seed 002): exactly one of sku, id, externalId; global stock or warehouses. */
 export const InventoryItem = Type.Object({
@@ -71,6 +72,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
   const warehouses = await loadStoreWarehouses(tx, who.storeId);
   const targets = await resolveTargets(tx, who.storeId, valid.map((v) => v.item));
   const accepted: { rowIndex: number; payload: unknown }[] = [];
+  const placements: StockPlacement[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
@@ -88,7 +90,8 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
       continue;
     }
     const id = t.variant_id ?? t.product_id;
-    accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement } });
+    accepted.push({ rowIndex, payload: encodeStockRow({ target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement }) });
+    placements.push(decision.placement);
     acceptedRows.push({ rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
@@ -96,7 +99,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
   const batchId = newBatchId('inventory');
   await emitEvents(tx, acceptedRows.map((row, n) => ({
     partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested',
-    payload: { batchId, requestId, ...row, placement: (accepted[n].payload as any).placement },
+    payload: { batchId, requestId, ...row, placement: placements[n] },
   })));
   await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, accepted, rejected: errors, batchId,
