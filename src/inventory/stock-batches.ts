@@ -22,19 +22,10 @@ import { decodeStockRow, type StockRow, type StoredStockRow } from './stock-payl
  */
 async function processStockRows(tx: Transaction, ctx: BatchContext, stored: { rowIndex: number; payload: StoredStockRow | StockRow }[]): Promise<RowOutcome[]> {
   const rows = stored.map((r) => ({ rowIndex: r.rowIndex, payload: decodeStockRow(r.payload) }));
-  let ok = rows;
-  if (rows.some((r) => r.payload.placement.kind === 'product')) {
-    ok = await liveRows(tx, ctx, rows);
-    await writeStock(tx, ctx, ok);
-  } else {
-    try {
-      await tx.savepoint((sp) => writeStock(sp, ctx, rows));
-    } catch (err) {
-      if ((err as { code?: string }).code !== '23503') throw err;
-      ok = await liveRows(tx, ctx, rows);
-      await writeStock(tx, ctx, ok);
-    }
-  }
+  const productLevel = rows.some((r) => r.payload.placement.kind === 'product');
+  const written = !productLevel && await writeAssumingAlive(tx, ctx, rows);
+  const ok = written ? rows : await liveRows(tx, ctx, rows);
+  if (!written) await writeStock(tx, ctx, ok);
   // One audit event per chunk: the batch holds each row's target and outcome, and every
   // accepted row has its stock.update.requested event.
   const variants = ok.filter((r) => r.payload.variantId).length;
@@ -48,6 +39,14 @@ async function processStockRows(tx: Transaction, ctx: BatchContext, stored: { ro
   return rows.map((r) => (applied.has(r.rowIndex)
     ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: r.payload.variantId ?? r.payload.productId } }
     : { rowIndex: r.rowIndex, status: 'FAILED', code: r.payload.variantId ? 'INV_001' : 'INV_002', details: { context: { reason: 'Deleted before the update was applied' } } }));
+}
+
+/** Writes the chunk in a savepoint; false (and nothing written) when a target was deleted since acceptance. */
+function writeAssumingAlive(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: StockRow }[]): Promise<boolean> {
+  return tx.savepoint((sp) => writeStock(sp, ctx, rows)).then(() => true, (err: { code?: string }) => {
+    if (err.code === '23503') return false;
+    throw err;
+  });
 }
 
 /** The rows whose product (and variant) still exist. */

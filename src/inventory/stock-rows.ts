@@ -8,8 +8,8 @@ import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.j
 import { lookupByKey } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
-import { emitEvents } from '../webhooks/outbox.js';
-import { loadStoreWarehouses, placeStock, type StockPlacement } from './warehouse-rules.js';
+import { emitEvents, type DomainEvent } from '../webhooks/outbox.js';
+import { loadStoreWarehouses, placeStock } from './warehouse-rules.js';
 import { encodeStockRow } from './stock-payload.js';
 
 /** One stock update (seed 002): exactly one of sku, id, externalId; global stock or warehouses. */
@@ -71,9 +71,10 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
 
   const warehouses = await loadStoreWarehouses(tx, who.storeId);
   const targets = await resolveTargets(tx, who.storeId, valid.map((v) => v.item));
+  const batchId = newBatchId('inventory');
   const accepted: { rowIndex: number; payload: unknown }[] = [];
-  const placements: StockPlacement[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
+  const requested: DomainEvent[] = [];
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
     const ident = { [by]: key };
@@ -90,17 +91,14 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
       continue;
     }
     const id = t.variant_id ?? t.product_id;
+    const row = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) };
     accepted.push({ rowIndex, payload: encodeStockRow({ target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement }) });
-    placements.push(decision.placement);
-    acceptedRows.push({ rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) });
+    acceptedRows.push(row);
+    requested.push({ partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId, ...row, placement: decision.placement } });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   // Events first, batch last: acceptBatch takes the store's ordering lock, held until commit.
-  const batchId = newBatchId('inventory');
-  await emitEvents(tx, acceptedRows.map((row, n) => ({
-    partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested',
-    payload: { batchId, requestId, ...row, placement: placements[n] },
-  })));
+  await emitEvents(tx, requested);
   await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, accepted, rejected: errors, batchId,
   });
