@@ -58,9 +58,31 @@ async function liveRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: nu
   return rows.filter((r) => alive.has(r.payload.productId) && (!r.payload.variantId || alive.has(r.payload.variantId)));
 }
 
+/**
+ * Product-level stock was accepted while the store had no warehouse. When it has one by
+ * now (the first took over its products' stock: add_warehouse, migration 0073), that
+ * stock goes to every warehouse, as the warehouse rules place a request accepted now;
+ * written on the product, it would no longer be the sum of its rows. The store's row,
+ * share-locked, keeps a first warehouse from arriving between this look and the write.
+ */
+async function onCurrentWarehouses(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: StockRow }[]) {
+  if (!rows.some((r) => r.payload.placement.kind === 'product')) return rows;
+  const warehouses = await tx<{ id: string }[]>`
+    with s as (select id from stores where id = ${ctx.storeId} for share)
+    select w.id from warehouses w join s on w.store_id = s.id`;
+  if (warehouses.length === 0) return rows;
+  return rows.map((r) => {
+    const placement = r.payload.placement;
+    if (placement.kind !== 'product') return r;
+    const allocations = warehouses.map((w) => ({ warehouseId: w.id, clientId: '', stock: placement.stock }));
+    return { ...r, payload: { ...r.payload, placement: { kind: 'warehouses' as const, allocations } } };
+  });
+}
+
 /** Product-level stock and warehouse rows of the chunk, each only where it is newer than what is stored. */
-async function writeStock(tx: Transaction, ctx: BatchContext, ok: { rowIndex: number; payload: StockRow }[]) {
+async function writeStock(tx: Transaction, ctx: BatchContext, chunk: { rowIndex: number; payload: StockRow }[]) {
   const seqOf = (rowIndex: number) => (ctx.acceptedSeq * 10000n + BigInt(rowIndex)).toString();
+  const ok = await onCurrentWarehouses(tx, ctx, chunk);
   const productLevel = ok.flatMap((r) => (r.payload.placement.kind === 'product'
     ? [{ product: r.payload.productId, stock: r.payload.placement.stock, seq: seqOf(r.rowIndex) }] : []));
   if (productLevel.length > 0) {

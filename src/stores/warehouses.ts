@@ -6,10 +6,14 @@ export interface WarehouseView {
   name: string;
 }
 
+/**
+ * Adds a warehouse to a store. The store's first warehouse takes over the stock its
+ * products had without one, so a product's stock stays the sum of its warehouse rows
+ * (add_warehouse, migration 0073).
+ */
 export async function addWarehouse(sql: Queryable, storeId: string, name: string): Promise<WarehouseView> {
   const [row] = await sql<WarehouseView[]>`
-    insert into warehouses (store_id, client_id, name) values (${storeId}, ${newWarehouseClientId()}, ${name})
-    returning client_id as "clientId", name`;
+    select client_id as "clientId", name from add_warehouse(${storeId}::uuid, ${newWarehouseClientId()}, ${name})`;
   return row;
 }
 

@@ -5,6 +5,7 @@ import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worke
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 import { batchKind, type BatchContext } from '../../src/batches/processors.js';
 import '../../src/inventory/stock-batches.js';
+import { addWarehouse } from '../../src/stores/warehouses.js';
 
 const URL = '/api/v1/partner/stores/inventory';
 let ctx: TestContext;
@@ -101,17 +102,33 @@ describe('PATCH /inventory (seed 002)', () => {
   });
 });
 
+// The processor itself, on rows as acceptance stores them: through the queue, another
+// test file's worker could process the batch before the change made after acceptance.
+async function applyChunk(store: TestStore, rows: { rowIndex: number; payload: unknown }[]) {
+  const bctx: BatchContext = {
+    storeId: store.storeId, partnerId: store.partnerId, partnerClientId: store.partnerClientId, batchId: crypto.randomUUID(),
+    requestId: 'req-after-acceptance', acceptedSeq: 1n << 40n, body: null,
+  };
+  return ctx.sql.begin((tx) => batchKind('inventory').process(tx, bctx, rows));
+}
+const placed = (warehouseIds: string[], stock: number) => ({ kind: 'warehouses', allocations: warehouseIds.map((w) => ({ warehouseId: w, clientId: 'c', stock })) });
+
+describe('a stock chunk applied after its store got its first warehouses', () => {
+  it('puts product-level stock accepted before on every warehouse, so the total stays the sum of rows', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, stock) values (${store.storeId}, 'Before', 3) returning id`;
+    const rows = [{ rowIndex: 0, payload: { target: 'product', productId: p.id, variantId: null, placement: { kind: 'product', stock: 9 } } }];
+    await addWarehouse(ctx.sql, store.storeId, 'First');
+    await addWarehouse(ctx.sql, store.storeId, 'Second');
+    const outcomes = await applyChunk(store, rows);
+    expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
+    const stock = await ctx.sql`select w.name, ws.stock from warehouse_stock ws join warehouses w on w.id = ws.warehouse_id where ws.product_id = ${p.id} order by w.name`;
+    expect(stock.map((r) => [r.name, r.stock])).toEqual([['First', 9], ['Second', 9]]);
+    expect((await ctx.sql`select stock from products where id = ${p.id}`)[0].stock).toBe(18);
+  });
+});
+
 describe('a stock chunk whose targets were deleted after acceptance', () => {
-  // The processor itself, on rows as acceptance stores them: through the queue, another
-  // test file's worker could process the batch before the deletion.
-  async function applyChunk(store: TestStore, rows: { rowIndex: number; payload: unknown }[]) {
-    const bctx: BatchContext = {
-      storeId: store.storeId, partnerId: store.partnerId, partnerClientId: store.partnerClientId, batchId: crypto.randomUUID(),
-      requestId: 'req-deleted', acceptedSeq: 1n << 40n, body: null,
-    };
-    return ctx.sql.begin((tx) => batchKind('inventory').process(tx, bctx, rows));
-  }
-  const placed = (warehouseIds: string[], stock: number) => ({ kind: 'warehouses', allocations: warehouseIds.map((w) => ({ warehouseId: w, clientId: 'c', stock })) });
 
   it('fails only the deleted product and variant, and applies the rest', async () => {
     const store = await createTestStore(ctx, 2);

@@ -4,6 +4,7 @@ import { createTestApp, createTestStore, subscribeToAllEvents, type TestContext 
 import { recordAudit } from '../../src/audit/audit-log.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { createWebhookEndpoint, disableWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { addWarehouse } from '../../src/stores/warehouses.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -100,7 +101,7 @@ describe('stock aggregates kept by triggers', () => {
     await whileHeld((tx) => tx`update warehouse_stock set stock = 10 where product_id = ${p} and warehouse_id = ${w1}`,
       () => ctx.sql`update warehouse_stock set stock = 20 where product_id = ${p} and warehouse_id = ${w2}`.execute(), 'update warehouse_stock set stock = 20');
     expect(await stockOf('products', p)).toBe(30);
-    // A new row beside an update: the recompute waits for the product, then sees the update.
+    // A new row beside an update: the insert waits for the product's lock, then adds to the updated total.
     await whileHeld((tx) => tx`update warehouse_stock set stock = 15 where product_id = ${p} and warehouse_id = ${w1}`,
       () => ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w3}, 7)`.execute(), 'insert into warehouse_stock');
     expect(await stockOf('products', p)).toBe(42);
@@ -120,7 +121,7 @@ describe('stock aggregates kept by triggers', () => {
       await tx`with counted as (select set_config('omni.stock_counted', 'on', true))
         insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
         select ${s.storeId}, ${created}, w, n from unnest(${[w1, w2]}::uuid[], ${[4, 5]}::int[]) as t(w, n), counted`;
-      // The flag was consumed: the next insert of the same transaction is recounted.
+      // The flag was consumed: the next insert of the same transaction moves its product's total.
       await tx`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${later}, ${w1}, 6)`;
       // A statement that fails takes its flag back with it.
       await tx.savepoint(async (sp) => {
@@ -135,6 +136,23 @@ describe('stock aggregates kept by triggers', () => {
     const other = await product(s.storeId, 1);
     await counted(other, w1, 2);
     expect(await stockOf('products', other)).toBe(1);
+  });
+
+  it("a store's first warehouse takes over its products' stock; later ones and new rows add to it", async () => {
+    const s = await createTestStore(ctx, 0);
+    const stocked = await product(s.storeId, 40);
+    const empty = await product(s.storeId, 0);
+    // Two warehouses added at once: the second waits for the first, and only the first takes the stock.
+    await whileHeld((tx) => tx`select * from add_warehouse(${s.storeId}::uuid, 'WH-FIRST', 'First')`,
+      () => addWarehouse(ctx.sql, s.storeId, 'Second'), '%from add_warehouse(');
+    const rows = await ctx.sql<{ product_id: string; name: string; stock: number }[]>`
+      select ws.product_id, w.name, ws.stock from warehouse_stock ws join warehouses w on w.id = ws.warehouse_id where ws.store_id = ${s.storeId}`;
+    expect(rows).toEqual([{ product_id: stocked, name: 'First', stock: 40 }]);
+    expect([await stockOf('products', stocked), await stockOf('products', empty)]).toEqual([40, 0]);
+    const [, second] = await warehouseIds(s.storeId);
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values
+      (${s.storeId}, ${stocked}, ${second}, 5), (${s.storeId}, ${empty}, ${second}, 2)`;
+    expect([await stockOf('products', stocked), await stockOf('products', empty)]).toEqual([45, 2]);
   });
 
   it('one stock row per (product, variant, warehouse), even for simple products (variant null)', async () => {
