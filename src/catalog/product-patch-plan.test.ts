@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { QUALITY_RULE_COLUMNS } from './after-products-changed.js';
 import { planPatch, toCents, type ProductRow } from './product-patch-plan.js';
@@ -54,12 +54,15 @@ describe('planPatch', () => {
 describe('QUALITY_RULE_COLUMNS', () => {
   it('names every products column the data-quality rules read', () => {
     // The bodies of the rule functions, as last defined by the migrations.
-    const body = (file: string, fn: string) => {
-      const sql = readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
+    const dir = new URL('../../migrations/', import.meta.url);
+    const body = (fn: string) => {
+      const defining = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()
+        .map((f) => readFileSync(new URL(f, dir), 'utf8')).filter((sql) => new RegExp(`function ${fn}\\(`).test(sql));
+      const sql = defining[defining.length - 1];
       const from = sql.search(new RegExp(`function ${fn}\\(`));
       return sql.slice(from, sql.indexOf('$$;', sql.indexOf('$$', from) + 2));
     };
-    const rules = [body('0041.do.quality-rules.sql', 'product_quality_score'), body('0060.do.robust-write-plans.sql', 'evaluate_quality')].join('\n');
+    const rules = [body('product_quality_score'), body('evaluate_quality')].join('\n');
     const productColumns = new Set([...Object.values(PRODUCT_COLUMNS), 'length', 'width', 'height', 'is_verified', 'has_variants', 'version', 'created_at', 'updated_at']);
     const read = new Set([...rules.matchAll(/\b[px]\.([a-z_]+)/g)].map((m) => m[1]).filter((c) => productColumns.has(c)));
     expect([...read].filter((c) => !QUALITY_RULE_COLUMNS.has(c))).toEqual([]);

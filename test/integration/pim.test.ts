@@ -114,4 +114,18 @@ describe('data-quality rules', () => {
     const [{ n }] = await ctx.sql`select count(*)::int as n from validation_issues where product_id = ${poor.id} and resolved and resolved_at is not null`;
     expect(n).toBe(6);
   });
+
+  it("counts another product's variant with the same SKU as a duplicate, and resolves it when the variant goes", async () => {
+    const a = await createPimActor(ctx);
+    const [parent] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, has_variants) values (${a.storeId}, 'Parent', true) returning id`;
+    const [variant] = await ctx.sql<{ id: string }[]>`insert into product_variants (store_id, product_id, sku) values (${a.storeId}, ${parent.id}, 'VAR-9') returning id`;
+    const [simple] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, sku) values (${a.storeId}, 'Simple', 'var-9') returning id`;
+    const open = async () => (await ctx.sql<{ code: string }[]>`
+      select code from validation_issues where product_id = ${simple.id} and not resolved order by code`).map((r) => r.code);
+    await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
+    expect(await open()).toEqual(['DUPLICATE_SKU', 'LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
+    await ctx.sql`delete from product_variants where id = ${variant.id}`;
+    await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
+    expect(await open()).toEqual(['LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
+  });
 });
