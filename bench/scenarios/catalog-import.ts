@@ -43,8 +43,10 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   const [{ n: created }] = await env.sql<{ n: number }[]>`select count(*)::int as n from products where store_id = ${who.storeId}`;
   const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
 
-  // Baseline: COPY the same rows into a scratch table with the products table's shape and indexes.
+  // Baseline: COPY the same rows into a scratch table with the products table's shape and indexes,
+  // and their stock beside them (Omni writes it to product_stock, migration 0075).
   await env.sql`create table bench_products (like products including all)`;
+  await env.sql`alter table bench_products add column stock integer not null default 0`;
   const cols = ['store_id', 'external_id', 'sku', 'name', 'description', 'price', 'special_price', 'stock', 'weight', 'length', 'width', 'height', 'min_order', 'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
   const esc = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
   const arr = (a: string[]) => `{${a.map((x) => `"${x.replace(/"/g, '\\"')}"`).join(',')}}`;

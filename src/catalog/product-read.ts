@@ -1,5 +1,8 @@
 import type { Queryable } from '../db/database.js';
 
+/** The stock of the product `p` (migration 0075: product_stock holds it, one row a product). */
+export const productStock = (sql: Queryable) => sql`coalesce((select s.stock from product_stock s where s.store_id = p.store_id and s.product_id = p.id), 0)`;
+
 /**
  * The full product as partners read it: every field, per-warehouse stock, and
  * its variants with their own per-warehouse stock, built by PostgreSQL in one
@@ -8,7 +11,7 @@ import type { Queryable } from '../db/database.js';
 export const productJson = (sql: Queryable, variantActive: boolean | undefined) => sql`
   json_build_object(
     'id', p.id, 'externalId', p.external_id, 'sku', p.sku, 'name', p.name, 'description', p.description,
-    'price', p.price::float8, 'specialPrice', p.special_price::float8, 'stock', p.stock, 'weight', p.weight,
+    'price', p.price::float8, 'specialPrice', p.special_price::float8, 'stock', ${productStock(sql)}, 'weight', p.weight,
     'dimensions', case when p.length is null and p.width is null and p.height is null then null
       else json_build_object('length', p.length::float8, 'width', p.width::float8, 'height', p.height::float8) end,
     'minOrder', p.min_order, 'categoryId', p.category_id, 'subCategoryId', p.sub_category_id, 'typeId', p.type_id,
@@ -55,23 +58,23 @@ export interface ProductQuery {
   sortBy: 'createdAt' | 'updatedAt' | 'name' | 'price' | 'stock'; order: 'asc' | 'desc'; page: number; limit: number;
 }
 
-const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price', stock: 'stock' } as const;
+const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price' } as const;
 
 /** A page of the store's products; the order is total (id breaks ties), so pages never overlap. */
 export async function listProducts(sql: Queryable, storeId: string, q: ProductQuery) {
   const where = sql`p.store_id = ${storeId}
     ${q.q ? sql`and (p.name ilike ${`%${q.q}%`} or p.sku = ${q.q} or p.external_id = ${q.q})` : sql``}
     ${q.isArchived === undefined ? sql`` : sql`and p.is_archived = ${q.isArchived}`}
-    ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and p.stock > 0` : sql`and p.stock = 0`}
+    ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and ${productStock(sql)} > 0` : sql`and ${productStock(sql)} = 0`}
     ${q.isVerified === undefined ? sql`` : sql`and p.is_verified = ${q.isVerified}`}
     ${q.externalId === undefined ? sql`` : sql`and p.external_id = ${q.externalId}`}
     ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
-  const column = sql(SORT_COLUMNS[q.sortBy]);
+  const column = q.sortBy === 'stock' ? productStock(sql) : sql`p.${sql(SORT_COLUMNS[q.sortBy])}`;
   const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
   const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from products p where ${where}`;
   const rows = await sql<{ product: any }[]>`
     select ${productJson(sql, q.isVariantActive)} as product from products p where ${where}
-    order by p.${column} ${direction} nulls last, p.id ${direction}
+    order by ${column} ${direction} nulls last, p.id ${direction}
     limit ${q.limit} offset ${(q.page - 1) * q.limit}`;
   return { total, items: rows.map((r) => r.product) };
 }

@@ -7,6 +7,7 @@ import type { ProductPatchInput } from './product-schema.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
+import { productStock } from './product-read.js';
 
 export type { PatchContext, PatchResult };
 
@@ -43,7 +44,7 @@ export interface ProductSnapshot { row: ProductRow; warehouses: [string, string]
  * (config.prefetch of the PATCH route).
  */
 export function productSnapshotSelect(sql: Sql, storeId: postgres.Fragment, productId: string): postgres.Fragment {
-  return sql`(select json_build_object('row', to_jsonb(p),
+  return sql`(select json_build_object('row', to_jsonb(p) || jsonb_build_object('stock', ${productStock(sql)}),
       'warehouses', (select coalesce(json_agg(json_build_array(w.client_id, w.id)), '[]') from warehouses w where w.store_id = p.store_id),
       'stock_rows', (select coalesce(json_agg(json_build_array(ws.warehouse_id, ws.stock)), '[]') from warehouse_stock ws
         where ws.store_id = p.store_id and ws.product_id = p.id and ws.variant_id is null))

@@ -61,13 +61,25 @@ function toColumns(input: Record<string, unknown>): Record<string, unknown> {
  * turns it into typed rows in C (arrays included), instead of an expression per
  * field and a sub-select per array per row.
  */
-const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS, 'stock'];
-const insertSql = (onConflict: string) => `
+const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
+/**
+ * Each insert also writes the new products' stock rows (product_stock, migration 0075), with
+ * their first stock: $stock names the parameters holding the rows' externalIds and stocks. The
+ * flag tells the products' insert trigger that the rows are written (it writes them otherwise).
+ */
+const withStockRows = (insert: string, stock: [number, number]) => `
+  with written as (select set_config('omni.stock_rows_written', 'on', true)),
+  ins as (${insert}
+    returning id, external_id),
+  totals as (
+    insert into product_stock (store_id, product_id, stock)
+    select $1::uuid, ins.id, s.stock from ins join unnest($${stock[0]}::text[], $${stock[1]}::int[]) as s (external_id, stock) using (external_id), written)
+  select id, external_id from ins`;
+const insertSql = (onConflict: string) => withStockRows(`
   insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
-  select $1::uuid, ${[...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`), 'coalesce(r.stock, 0)'].join(', ')}
+  select $1::uuid, ${[...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`)].join(', ')}
   from json_populate_recordset(null::products, $2::json) as r
-  ${onConflict}
-  returning id, external_id`;
+  ${onConflict}`, [3, 4]);
 /**
  * New products read by PostgreSQL from the request body the batch stored, as
  * received (payload-codec.ts): json_to_recordset types the whole array in C, and
@@ -92,18 +104,17 @@ const ROUNDED = new Set(['weight', 'minOrder', 'preorderPeriod']);
  * `->` and once more for the recordset) and $3 names the array.
  */
 const bodyInsertSql = (source: 'array' | 'object', onConflict: string) => {
-  const [from, dims, rows] = source === 'array'
-    ? ['json_to_recordset($2::text::json)', 'json', '$3::int[], $4::int[]']
-    : ['jsonb_to_recordset($2::text::jsonb -> $3::text)', 'jsonb', '$4::int[], $5::int[]'];
-  return `
+  const [from, dims, rows, stock] = source === 'array'
+    ? ['json_to_recordset($2::text::json)', 'json', '$3::int[]', [4, 5] as [number, number]]
+    : ['jsonb_to_recordset($2::text::jsonb -> $3::text)', 'jsonb', '$4::int[]', [5, 6] as [number, number]];
+  return withStockRows(`
   insert into products (store_id, ${INSERT_COLUMNS.join(', ')})
   select $1::uuid, ${[
     ...COLUMNS.map(([, key, dflt]) => { const v = ROUNDED.has(key) ? `round(r."${key}")::int` : `r."${key}"`; return dflt ? `coalesce(${v}, ${dflt})` : v; }),
-    ...DIMENSIONS.map((d) => `(r.dimensions ->> '${d}')::numeric`), 'coalesce(s.stock, 0)'].join(', ')}
+    ...DIMENSIONS.map((d) => `(r.dimensions ->> '${d}')::numeric`)].join(', ')}
   from rows from (${from} as (${COLUMNS.map(([, key]) => `"${key}" ${BODY_TYPES[key]}`).join(', ')}, dimensions ${dims})) with ordinality as r
-  join unnest(${rows}) as s (i, stock) on s.i = r.ordinality - 1
-  ${onConflict}
-  returning id, external_id`;
+  join unnest(${rows}) as s (i) on s.i = r.ordinality - 1
+  ${onConflict}`, stock);
 };
 type InsertSql = { plain: string; onConflict: string };
 const ROWS_INSERT: InsertSql = { plain: insertSql(''), onConflict: insertSql('on conflict do nothing') };
@@ -117,13 +128,22 @@ const OBJECT_INSERT: InsertSql = { plain: bodyInsertSql('object', ''), onConflic
  */
 const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 const UPDATE_SQL = `
-  update products p set
-    (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, u.x) as n),
-    stock = coalesce(u.stock, p.stock), version = p.version + 1, updated_at = now()
-  from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean)
-  cross join lateral (select to_jsonb(o) as before from products o where o.store_id = $1::uuid and o.id = u.id limit 1) as o
-  where p.store_id = $1::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)
-  returning u.i, p.id, to_jsonb(p) as after, o.before`;
+  with upd as (
+    update products p set
+      (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, u.x) as n),
+      version = p.version + 1, updated_at = now()
+    from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean)
+    cross join lateral (select to_jsonb(o) as before,
+        (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
+      from products o where o.store_id = $1::uuid and o.id = u.id limit 1) as o
+    where p.store_id = $1::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)
+    returning u.i, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
+  totals as (
+    update product_stock s set stock = upd.stock from upd
+    where upd.stock is not null and s.store_id = $1::uuid and s.product_id = upd.id)
+  select i, id, after || jsonb_build_object('stock', coalesce(stock, before_stock)) as after,
+    before || jsonb_build_object('stock', before_stock) as before
+  from upd`;
 
 type Inserted = { id: string; external_id: string }[];
 /**
@@ -149,15 +169,15 @@ async function insertProducts(tx: Transaction, statement: InsertSql, params: any
  * key: `{"products": [..], "products": [..]}`), PostgreSQL refuses it (22P02) before
  * writing anything, and the whole body is read instead, as JSON.parse read it.
  */
-async function insertFromBody(tx: Transaction, storeId: string, body: StoredBody, rowIndexes: number[], stocks: (number | null)[]): Promise<Inserted> {
+async function insertFromBody(tx: Transaction, storeId: string, body: StoredBody, rowIndexes: number[], stock: [string[], number[]]): Promise<Inserted> {
   if (body.array !== null) {
     try {
-      return await insertProducts(tx, ARRAY_INSERT, [storeId, body.array, rowIndexes, stocks], true);
+      return await insertProducts(tx, ARRAY_INSERT, [storeId, body.array, rowIndexes, ...stock], true);
     } catch (err: any) {
       if (err?.code !== '22P02') throw err;
     }
   }
-  return insertProducts(tx, OBJECT_INSERT, [storeId, body.json, body.field, rowIndexes, stocks], true);
+  return insertProducts(tx, OBJECT_INSERT, [storeId, body.json, body.field, rowIndexes, ...stock], true);
 }
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
@@ -191,9 +211,10 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     const initialStock = (p: StockPlacement) => (p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.reduce((n, a) => n + a.stock, 0) : null);
     // With the stored body, a create row's input holds only its keys: the fields are read from the
     // body ($2 is cast from text: postgres.js would send a string for a json parameter as a JSON string).
+    const stock: [string[], number[]] = [creates.map((r) => r.input.externalId!), creates.map((r) => initialStock(r.placement) ?? 0)];
     const inserted = opts.body
-      ? await insertFromBody(tx, storeId, opts.body, creates.map((r) => r.rowIndex), creates.map((r) => initialStock(r.placement)))
-      : await insertProducts(tx, ROWS_INSERT, [storeId, creates.map((r) => ({ ...toColumns(r.input), stock: initialStock(r.placement) }))], opts.savepoint !== false);
+      ? await insertFromBody(tx, storeId, opts.body, creates.map((r) => r.rowIndex), stock)
+      : await insertProducts(tx, ROWS_INSERT, [storeId, creates.map((r) => toColumns(r.input)), ...stock], opts.savepoint !== false);
     const byExternal = new Map(inserted.map((p) => [p.external_id, p.id]));
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
     // A row that inserted nothing lost a race with another writer: say which key it hit.

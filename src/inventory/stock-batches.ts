@@ -86,12 +86,12 @@ async function writeStock(tx: Transaction, ctx: BatchContext, chunk: { rowIndex:
   const productLevel = ok.flatMap((r) => (r.payload.placement.kind === 'product'
     ? [{ product: r.payload.productId, stock: r.payload.placement.stock, seq: seqOf(r.rowIndex) }] : []));
   if (productLevel.length > 0) {
-    // Stock alone: updated_at stays, so the row is rewritten in place (migration 0063).
+    // The product's stock row (migration 0075); a deleted product's row went with it.
     await tx`
-      update products p set stock = u.stock, stock_seq = u.seq
+      update product_stock p set stock = u.stock, stock_seq = u.seq
       from (select distinct on (product) * from unnest(${productLevel.map((r) => r.product)}::uuid[], ${productLevel.map((r) => r.stock)}::int[],
               ${productLevel.map((r) => r.seq)}::bigint[]) as u (product, stock, seq) order by product, seq desc) u
-      where p.store_id = ${ctx.storeId} and p.id = u.product and p.stock_seq < u.seq`;
+      where p.store_id = ${ctx.storeId} and p.product_id = u.product and p.stock_seq < u.seq`;
   }
   const product: string[] = [];
   const variant: (string | null)[] = [];

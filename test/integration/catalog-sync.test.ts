@@ -30,7 +30,7 @@ describe('POST /catalog/sync (seed 000)', () => {
 
     const batch = await waitForBatch(ctx, batchId);
     expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 3, failed: 0, pending: 0 });
-    const rows = await ctx.sql`select * from products where store_id = ${store.storeId} order by sku`;
+    const rows = await ctx.sql`select * from products_with_stock where store_id = ${store.storeId} order by sku`;
     expect(rows.map((r) => r.sku)).toEqual(['BAG002', 'MUG003', 'TSHIRT001']);
     const tshirt = rows[2];
     expect(tshirt).toMatchObject({ name: 'Cars Tshir - Berskha ', stock: 50, weight: 250, min_order: 1, condition: 'NEW', insurance_required: true });
@@ -124,7 +124,7 @@ describe('POST /catalog/sync (seed 000)', () => {
       const [batch] = await ctx.sql`select packed_rows, packed_body from batches where store_id = ${store.storeId}`;
       expect((await unpackRows(batch.packed_rows, batch.packed_body)).body!.wellTyped).toBe(!invalidRow);
       await waitForBatch(ctx, res.json().data.batchId);
-      stored.push(await ctx.sql.unsafe(`select ${columns} from products where store_id = $1 order by sku`, [store.storeId]));
+      stored.push(await ctx.sql.unsafe(`select ${columns} from products_with_stock where store_id = $1 order by sku`, [store.storeId]));
     }
     expect(stored[0]).toHaveLength(2);
     expect(stored[0][0]).toMatchObject({
@@ -146,7 +146,7 @@ describe('POST /catalog/sync (seed 000)', () => {
       source: { packedBody: packBody(body), field: 'products', omit: ['id'], wellTyped: true },
     }));
     expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 0 });
-    const rows = await ctx.sql`select sku, name, stock from products where store_id = ${store.storeId} order by sku`;
+    const rows = await ctx.sql`select sku, name, stock from products_with_stock where store_id = ${store.storeId} order by sku`;
     expect(rows).toEqual([{ sku: 'SKU-1', name: 'Product 1', stock: 4 }, { sku: 'SKU-2', name: 'Product 2', stock: 0 }]);
   });
 
@@ -165,7 +165,7 @@ describe('POST /catalog/sync (seed 000)', () => {
     await waitForBatch(ctx, data.batchId);
     const stock = await ctx.sql`
       select p.sku, p.stock, count(ws.*)::int as rows, coalesce(sum(ws.stock), 0)::int as total
-      from products p left join warehouse_stock ws on ws.product_id = p.id
+      from products_with_stock p left join warehouse_stock ws on ws.product_id = p.id
       where p.store_id = ${store.storeId} group by p.sku, p.stock order by p.sku`;
     expect(stock).toEqual([
       { sku: 'SKU-1', stock: 21, rows: 3, total: 21 },

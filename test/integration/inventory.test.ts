@@ -51,7 +51,7 @@ describe('PATCH /inventory (seed 002)', () => {
       join products p on p.id = ws.product_id left join product_variants v on v.id = ws.variant_id
       where ws.store_id = ${store.storeId} order by 1`;
     expect(stock).toEqual([{ sku: 'SIMPLE', stock: 32 }, { sku: 'SKU-GRY-XL', stock: 200 }, { sku: 'SKU-MRON-L', stock: 55 }]);
-    const [agg] = await ctx.sql`select stock from products where id = ${parent.productId}`;
+    const [agg] = await ctx.sql`select stock from products_with_stock where id = ${parent.productId}`;
     expect(agg.stock).toBe(255);
     const [done] = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'stock.update.completed'`;
     expect(done.payload.summary).toEqual({ total: 5, succeeded: 3, failed: 2 });
@@ -60,7 +60,8 @@ describe('PATCH /inventory (seed 002)', () => {
   it('refuses unknown externalId, ambiguous items, a variant product by id, and variant stock without warehouses', async () => {
     const store = await createTestStore(ctx, 0);
     const parent = await variantProduct(store, 'p-ext', [{ sku: 'V-1', ext: 'v-ext' }]);
-    await ctx.sql`insert into products (store_id, external_id, sku, name, stock) values (${store.storeId}, 's-ext', 'S-1', 'S', 1)`;
+    const [s1] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 's-ext', 'S-1', 'S') returning id`;
+    await ctx.sql`update product_stock set stock = 1 where product_id = ${s1.id}`;
     const items = [
       { externalId: 'nope', stock: 1 },
       { sku: 'S-1', id: parent.productId, stock: 1 },
@@ -74,7 +75,7 @@ describe('PATCH /inventory (seed 002)', () => {
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'INV_003'], [1, 'INV_004'], [2, 'INV_005'], [3, 'WHS_005'], [4, 'WHS_002']]);
     expect(data.errors[0]).toMatchObject({ externalId: 'nope', message: 'Invalid External ID' });
     await waitForBatch(ctx, data.batchId);
-    const [s] = await ctx.sql`select stock from products where store_id = ${store.storeId} and sku = 'S-1'`;
+    const [s] = await ctx.sql`select stock from products_with_stock where store_id = ${store.storeId} and sku = 'S-1'`;
     expect(s.stock).toBe(8);
     const [v] = await ctx.sql`select stock from product_variants where id = ${parent.variants['V-1']}`;
     expect(v.stock).toBe(0);
@@ -94,7 +95,7 @@ describe('PATCH /inventory (seed 002)', () => {
       const expected = stockOf.get(last.id)!;
       const rows = await ctx.sql`select stock from warehouse_stock where store_id = ${store.storeId}`;
       expect(rows.map((r) => r.stock)).toEqual([expected, expected, expected]);
-      const [p] = await ctx.sql`select stock from products where store_id = ${store.storeId}`;
+      const [p] = await ctx.sql`select stock from products_with_stock where store_id = ${store.storeId}`;
       expect(p.stock).toBe(expected * 3);
     } finally {
       await second.stop();
@@ -116,7 +117,8 @@ const placed = (warehouseIds: string[], stock: number) => ({ kind: 'warehouses',
 describe('a stock chunk applied after its store got its first warehouses', () => {
   it('puts product-level stock accepted before on every warehouse, so the total stays the sum of rows', async () => {
     const store = await createTestStore(ctx, 0);
-    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, stock) values (${store.storeId}, 'Before', 3) returning id`;
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Before') returning id`;
+    await ctx.sql`update product_stock set stock = 3 where product_id = ${p.id}`;
     const rows = [{ rowIndex: 0, payload: { target: 'product', productId: p.id, variantId: null, placement: { kind: 'product', stock: 9 } } }];
     await addWarehouse(ctx.sql, store.storeId, 'First');
     await addWarehouse(ctx.sql, store.storeId, 'Second');
@@ -124,7 +126,7 @@ describe('a stock chunk applied after its store got its first warehouses', () =>
     expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED']);
     const stock = await ctx.sql`select w.name, ws.stock from warehouse_stock ws join warehouses w on w.id = ws.warehouse_id where ws.product_id = ${p.id} order by w.name`;
     expect(stock.map((r) => [r.name, r.stock])).toEqual([['First', 9], ['Second', 9]]);
-    expect((await ctx.sql`select stock from products where id = ${p.id}`)[0].stock).toBe(18);
+    expect((await ctx.sql`select stock from products_with_stock where id = ${p.id}`)[0].stock).toBe(18);
   });
 });
 
@@ -155,7 +157,7 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
     expect(stock.filter((r) => r.variant_id === parent.variants['DEL-V1'])).toEqual([]);
     const v2 = Object.fromEntries(stock.filter((r) => r.variant_id === parent.variants['DEL-V2']).map((r) => [r.warehouse_id, r.stock]));
     expect(v2).toEqual({ [whs[0]]: 4, [whs[1]]: 1 });
-    const aggregates = await ctx.sql`select id, stock from products where id in ${ctx.sql([kept.id, parent.productId])}`;
+    const aggregates = await ctx.sql`select id, stock from products_with_stock where id in ${ctx.sql([kept.id, parent.productId])}`;
     expect(Object.fromEntries(aggregates.map((a) => [a.id, a.stock]))).toEqual({ [kept.id]: 14, [parent.productId]: 5 });
   });
 
@@ -168,7 +170,7 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
       { rowIndex: 1, payload: { target: 'product', productId: kept.id, variantId: null, placement: { kind: 'product', stock: 6 } } },
     ]);
     expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'FAILED', 'INV_002'], [1, 'SUCCEEDED', undefined]]);
-    const [p] = await ctx.sql`select stock from products where id = ${kept.id}`;
+    const [p] = await ctx.sql`select stock from products_with_stock where id = ${kept.id}`;
     expect(p.stock).toBe(6);
   });
 });

@@ -9,7 +9,7 @@ beforeAll(async () => {
   store = await createTestStore(ctx, 2);
   const rows = Array.from({ length: 5 }, (_, n) => ({
     store_id: store.storeId, external_id: `r-${n}`, sku: `R-${n}`, name: `Read ${String.fromCharCode(69 - n)}`, price: 10 * (n + 1),
-    is_archived: n === 4, stock: 0,
+    is_archived: n === 4,
   }));
   await ctx.sql`insert into products ${ctx.sql(rows)}`;
   const [p] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'r-var', 'Variant parent', true) returning id`;

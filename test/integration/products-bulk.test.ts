@@ -22,7 +22,7 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(res.json().data.batchId).toMatch(/^pb_/);
 
     await waitForBatch(ctx, res.json().data.batchId);
-    const [created] = await ctx.sql`select * from products where store_id = ${store.storeId} and sku = '480167'`;
+    const [created] = await ctx.sql`select * from products_with_stock where store_id = ${store.storeId} and sku = '480167'`;
     expect(created).toMatchObject({ external_id: '52a3bcfb-62ea-4711-a4c1-b6847a981256', stock: 23, insurance_required: false });
     const ws = await ctx.sql`select stock from warehouse_stock where product_id = ${created.id}`;
     expect(ws.map((w) => w.stock)).toEqual([23]);
@@ -33,13 +33,14 @@ describe('POST /products/bulk (seed 001)', () => {
   it('updates the product a row names by id: only the fields sent, with audit and event', async () => {
     const store = await createTestStore(ctx, 0);
     await subscribeToAllEvents(ctx, store);
-    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price, description, stock)
-      values (${store.storeId}, 'e-1', 'S-1', 'Old name', 100, 'keep me', 4) returning id`;
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price, description)
+      values (${store.storeId}, 'e-1', 'S-1', 'Old name', 100, 'keep me') returning id`;
+    await ctx.sql`update product_stock set stock = 4 where product_id = ${p.id}`;
     const row = { id: p.id, externalId: 'e-1', sku: 'S-1', name: 'New name', price: 150, stock: 9 };
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [row] } });
     expect(res.json().data.summary).toEqual({ total: 1, failed: 0, pending: 1 });
     await waitForBatch(ctx, res.json().data.batchId);
-    const [after] = await ctx.sql`select name, price, description, stock, version from products where id = ${p.id}`;
+    const [after] = await ctx.sql`select name, price, description, stock, version from products_with_stock where id = ${p.id}`;
     expect(after).toMatchObject({ name: 'New name', description: 'keep me', stock: 9, version: 2 });
     expect(Number(after.price)).toBe(150);
     const [audit] = await ctx.sql`select action, changes from audit_events where resource_id = ${p.id}`;

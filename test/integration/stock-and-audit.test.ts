@@ -11,13 +11,14 @@ beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(() => ctx.close());
 
 async function product(storeId: string, stock = 0) {
-  const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, stock) values (${storeId}, 'P', ${stock}) returning id`;
+  const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${storeId}, 'P') returning id`;
+  if (stock !== 0) await ctx.sql`update product_stock set stock = ${stock} where product_id = ${p.id}`;
   return p.id;
 }
 const warehouseIds = async (storeId: string) =>
   (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${storeId} order by name`).map((w) => w.id);
 const stockOf = async (table: 'products' | 'product_variants', id: string) =>
-  (await ctx.sql<{ stock: number }[]>`select stock from ${ctx.sql(table)} where id = ${id}`)[0].stock;
+  (await ctx.sql<{ stock: number }[]>`select stock from ${ctx.sql(table === 'products' ? 'products_with_stock' : table)} where id = ${id}`)[0].stock;
 
 describe('stock aggregates kept by triggers', () => {
   it('a store without warehouses keeps stock on the product', async () => {
@@ -155,6 +156,23 @@ describe('stock aggregates kept by triggers', () => {
     expect([await stockOf('products', stocked), await stockOf('products', empty)]).toEqual([45, 2]);
   });
 
+  it("gives every product its stock row: the writer's own, with the first stock, or one with 0", async () => {
+    const s = await createTestStore(ctx, 0);
+    const ids = await ctx.sql.begin(async (tx) => {
+      // As the product writer does: the flag says the statement writes the rows itself.
+      const [w] = await tx<{ id: string }[]>`
+        with written as (select set_config('omni.stock_rows_written', 'on', true)),
+        ins as (insert into products (store_id, name) values (${s.storeId}, 'Written') returning id, store_id),
+        totals as (insert into product_stock (store_id, product_id, stock) select ins.store_id, ins.id, 7 from ins, written)
+        select id from ins`;
+      // The flag was consumed: the next insert of the transaction gets its rows from the trigger.
+      const [t] = await tx<{ id: string }[]>`insert into products (store_id, name) values (${s.storeId}, 'Plain') returning id`;
+      return [w.id, t.id];
+    });
+    const rows = await ctx.sql`select product_id, stock from product_stock where product_id in ${ctx.sql(ids)}`;
+    expect(Object.fromEntries(rows.map((r) => [r.product_id, r.stock]))).toEqual({ [ids[0]]: 7, [ids[1]]: 0 });
+  });
+
   it('one stock row per (product, variant, warehouse), even for simple products (variant null)', async () => {
     const s = await createTestStore(ctx, 1);
     const [w1] = await warehouseIds(s.storeId);
@@ -191,6 +209,22 @@ describe('stock aggregates kept by triggers', () => {
     await ctx.sql`delete from products where id = ${p}`;
     const left = await ctx.sql`select product_id from warehouse_stock where store_id = ${s.storeId}`;
     expect(left).toEqual([]);
+  });
+
+  it('a product deleted while another transaction writes its first stock rows leaves none behind', async () => {
+    const s = await createTestStore(ctx, 2);
+    const [w1, w2] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId);
+    // The writer holds the product's stock row; the deletion waits for it, then takes the rows it wrote.
+    await whileHeld((tx) => tx`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${w1}, 4), (${s.storeId}, ${p}, ${w2}, 5)`,
+      () => ctx.sql`delete from products where id = ${p}`.execute(), 'delete from products');
+    expect(await ctx.sql`select * from warehouse_stock where product_id = ${p}`).toEqual([]);
+    expect(await ctx.sql`select * from product_stock where product_id = ${p}`).toEqual([]);
+    // And a product deleted first refuses new rows.
+    const q = await product(s.storeId);
+    await ctx.sql`delete from products where id = ${q}`;
+    await expect(ctx.sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock) values (${s.storeId}, ${q}, ${w1}, 1)`)
+      .rejects.toMatchObject({ code: '23503' });
   });
 
   it('sku and externalId are unique per store, not across stores', async () => {

@@ -30,7 +30,7 @@ describe('products with variants through the pipeline', () => {
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004']]);
     expect(data.errors[0].details.validationErrors).toEqual({ price: 'property price should not exist' });
     await waitForBatch(ctx, data.batchId);
-    const [p] = await ctx.sql`select id, has_variants, stock, sku, price from products where store_id = ${store.storeId} and external_id = 'tee'`;
+    const [p] = await ctx.sql`select id, has_variants, stock, sku, price from products_with_stock where store_id = ${store.storeId} and external_id = 'tee'`;
     expect(p).toMatchObject({ has_variants: true, stock: 13, sku: null, price: null });
     const rows = await ctx.sql`
       select v.sku, w.client_id, ws.stock from warehouse_stock ws join product_variants v on v.id = ws.variant_id
@@ -48,7 +48,7 @@ describe('products with variants through the pipeline', () => {
     expect(variants).toEqual([
       { sku: 'TEE-B', is_active: false, price: 12 }, { sku: 'TEE-G', is_active: true, price: 9 }, { sku: 'TEE-R', is_active: true, price: 9 },
     ]);
-    const [after] = await ctx.sql`select name, stock from products where id = ${p.id}`;
+    const [after] = await ctx.sql`select name, stock from products_with_stock where id = ${p.id}`;
     expect(after).toEqual({ name: 'Tee v2', stock: 8 });
   });
 
