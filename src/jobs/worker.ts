@@ -36,6 +36,10 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
       const fn = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
       logger[fn]({ ...scope, ...meta }, message);
     }),
+  }).catch(async (err: unknown) => {
+    // A worker that could not start leaves no pool behind to keep the process alive.
+    await pgPool.end().catch(() => {});
+    throw err;
   });
   await liveness.beat();
   const stop = runner.stop.bind(runner);
