@@ -66,7 +66,8 @@ try {
   let stock: Awaited<ReturnType<typeof stockUpdates>> | undefined;
   if (runs('stock')) {
     await settle(env);
-    // BENCH_PG_STATS=1: the stock scenario's own statement and table statistics, for profiling.
+    // BENCH_PG_STATS=1: the stock scenario's own statement and table statistics, for profiling
+    // (the statement statistics are reset again before the PATCH scenario).
     if (process.env.BENCH_PG_STATS) await env.sql`select pg_stat_reset()`.then(() => env.sql`select pg_stat_statements_reset()`).catch(() => {});
     stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
     console.log('stock updates', stock);
@@ -79,9 +80,11 @@ try {
   let patch: Awaited<ReturnType<typeof patchLatency>> | undefined;
   if (runs('patch')) {
     await settle(env);
+    if (process.env.BENCH_PG_STATS) await env.sql`select pg_stat_statements_reset()`.catch(() => {});
     patch = await patchLatency(env, who, size.rate, size.seconds);
     console.log('PATCH latency', patch);
     rows.push([`PATCH product at ${patch.rate} req/s for ${patch.duration} s (open loop)`, `p50 ${patch.p50Ms} ms, p99 ${patch.p99Ms} ms, max ${patch.maxMs} ms; achieved ${Math.round(patch.requests / patch.seconds)} req/s (${patch.requests} requests, ${patch.non2xx} non-2xx, sender lag ≤ ${patch.lagMs} ms)`, 'p50 ≤ 3 ms, p99 ≤ 15 ms', patch.p50Ms <= 3 && patch.p99Ms <= 15]);
+    rows.push(['CPU seconds during the PATCH requests (warm-up included)', cpuText(patch.cpu), '—', null]);
   }
   let exported: (Awaited<ReturnType<typeof catalogExport>> & { workerPeakRssMiB: number }) | undefined;
   if (runs('export')) {

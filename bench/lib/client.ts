@@ -2,15 +2,31 @@ import { signRequest } from '../../src/sdk/signing.js';
 
 export interface Credentials { partnerClientId: string; partnerSecret: string; storeClientId: string; storeToken: string }
 
-/** One signed request; returns status, parsed body and the latency in ms. */
-export async function signedFetch(baseUrl: string, who: Credentials, method: string, path: string, body?: unknown) {
+export interface SignedRequest { method: string; path: string; payload?: string; headers: Record<string, string> }
+
+/** A request serialised and signed, ready to send (a signature stays valid for 300 s). */
+export function signedRequest(who: Credentials, method: string, path: string, body?: unknown): SignedRequest {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers = signRequest({
     secret: who.partnerSecret, method, path, partnerClientId: who.partnerClientId,
     storeClientId: who.storeClientId, storeToken: who.storeToken, body: payload,
   });
+  return { method, path, payload, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } };
+}
+
+/** Sends a prepared request; returns its status and the latency in ms (the body is read, not parsed). */
+export async function sendSigned(baseUrl: string, req: SignedRequest) {
   const started = performance.now();
-  const res = await fetch(`${baseUrl}${path}`, { method, body: payload, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } });
+  const res = await fetch(`${baseUrl}${req.path}`, { method: req.method, body: req.payload, headers: req.headers });
+  await res.arrayBuffer();
+  return { status: res.status, ms: performance.now() - started };
+}
+
+/** One signed request; returns status, parsed body and the latency in ms. */
+export async function signedFetch(baseUrl: string, who: Credentials, method: string, path: string, body?: unknown) {
+  const req = signedRequest(who, method, path, body);
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}${req.path}`, { method, body: req.payload, headers: req.headers });
   const json = await res.json() as any;
   return { status: res.status, json, ms: performance.now() - started };
 }
