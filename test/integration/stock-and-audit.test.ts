@@ -233,6 +233,31 @@ describe('stock aggregates kept by triggers', () => {
     await expect(ctx.sql`insert into products (store_id, name, sku) values (${s1.storeId}, 'b', 'SKU1')`).rejects.toThrow(/duplicate key/);
     await expect(ctx.sql`insert into products (store_id, name, external_id) values (${s1.storeId}, 'b', 'E1')`).rejects.toThrow(/duplicate key/);
   });
+
+  it('a product belongs to a store that exists, stays in it, and keeps the store (0076)', async () => {
+    const s = await createTestStore(ctx); const other = await createTestStore(ctx);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    await expect(ctx.sql`insert into products (store_id, name) values (${missing}, 'x')`).rejects.toMatchObject({ code: '23503' });
+    // One bad row refuses the whole statement.
+    await expect(ctx.sql`insert into products (store_id, name) select x, 'x' from unnest(${[s.storeId, missing]}::uuid[]) as x`)
+      .rejects.toMatchObject({ code: '23503' });
+    expect(await ctx.sql`select id from products where store_id = ${s.storeId}`).toEqual([]);
+    const p = await product(s.storeId);
+    await expect(ctx.sql`update products set store_id = ${other.storeId} where id = ${p}`).rejects.toMatchObject({ code: '23001' });
+    await expect(ctx.sql`delete from stores where id = ${s.storeId}`).rejects.toThrow(/still has products/);
+
+    // A bare store (no tokens or warehouses, which have foreign keys of their own): deleted once
+    // empty; a delete waits for a transaction inserting its first product, then refuses.
+    const bare = async () => (await ctx.sql<{ id: string }[]>`insert into stores (partner_id, client_id, name)
+      select partner_id, gen_random_uuid()::text, 'bare' from stores where id = ${s.storeId} returning id`)[0].id;
+    await ctx.sql`delete from stores where id = ${await bare()}`;
+    const b = await bare();
+    let refused: unknown;
+    await whileHeld((tx) => tx`insert into products (store_id, name) values (${b}, 'first')`,
+      () => ctx.sql`delete from stores where id = ${b}`.execute().catch((err) => { refused = err; }), 'delete from stores');
+    expect(refused).toMatchObject({ code: '23503' });
+    expect(await ctx.sql`select name from products where store_id = ${b}`).toEqual([{ name: 'first' }]);
+  });
 });
 
 describe('audit log and outbox', () => {
