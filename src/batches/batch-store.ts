@@ -40,13 +40,6 @@ export const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUI
  * were not committed.
  */
 export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<{ batchId: string; acceptedSeq: bigint }> {
-  if (input.kind === 'inventory') {
-    // Stock updates apply in acceptance order: numbering them under a per-store
-    // lock held to commit makes that order the commit order. Callers do their heavy
-    // work first, so the lock is held only for these inserts and the commit.
-    await tx`select pg_advisory_xact_lock(hashtextextended(${input.storeId}, 7))`;
-  }
-  const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
   const batchId = input.batchId ?? newBatchId(input.kind);
   const pending = input.accepted.length;
   const done = pending === 0;
@@ -55,6 +48,17 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
     rowIndex, status: 'FAILED', code, message, details: { ...ids, ...details }, result: null,
   }));
   const packed = done ? null : await packRows(input.accepted.map((a) => [a.rowIndex, a.payload]), input.source);
+  if (input.kind === 'inventory') {
+    // Stock updates apply in acceptance order: numbering them under a per-store
+    // lock held to commit makes that order the commit order. Callers do their heavy
+    // work first, and the rows are packed above, so the lock is held only for these
+    // inserts and the commit. Every await under it lets the API's other requests run
+    // their synchronous work while it is held: in the stock bench (100 requests, 4
+    // senders) the waits for it summed to 9.7 s with the compression under it, 4.8 s
+    // without (one run each).
+    await tx`select pg_advisory_xact_lock(hashtextextended(${input.storeId}, 7))`;
+  }
+  const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
   await tx`
     insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, packed_body, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
