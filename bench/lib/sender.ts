@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { signRequest } from '../../src/sdk/signing.js';
 import { percentile } from './environment.js';
 import type { Credentials } from './client.js';
-import { openLoop } from './open-loop.js';
+import { encodeRequests, openLoop } from './open-loop.js';
 import { generateProducts } from '../scenarios/catalog-import.js';
 
 export type SenderJob =
@@ -31,10 +31,9 @@ async function patch(job: Extract<SenderJob, { kind: 'patch' }>) {
     return { method: 'PATCH', path, body, headers: { ...headers, 'content-type': 'application/json' } };
   });
   const run = (seconds: number) => {
-    const requests = build(Math.round(job.rate * seconds));
+    const wire = encodeRequests(job.baseUrl, build(Math.round(job.rate * seconds)));
     collectGarbage();
-    let i = 0;
-    return openLoop(job.baseUrl, job.rate, seconds, () => requests[i++]);
+    return openLoop(job.baseUrl, job.rate, seconds, wire);
   };
   if (job.warmupSeconds > 0) await run(job.warmupSeconds);
   return run(job.seconds);
