@@ -1,6 +1,6 @@
 import { settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
-import { pool, sendSigned, signedRequest, type Credentials } from '../lib/client.js';
+import { pool, sendSerialised, serialisedRequest, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
@@ -29,11 +29,11 @@ export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: 
   });
 
   const chunks = Array.from({ length: Math.ceil(count / 1000) }, (_, i) => items.slice(i * 1000, (i + 1) * 1000));
-  // Serialised and signed before the clock starts, as for the import (catalog-import.ts).
-  const requests = chunks.map((chunk) => signedRequest(who, 'PATCH', '/api/v1/partner/stores/inventory', { items: chunk }));
+  // Serialised before the clock starts and signed as sent, as for the import (catalog-import.ts).
+  const requests = chunks.map((chunk) => serialisedRequest('PATCH', '/api/v1/partner/stores/inventory', { items: chunk }));
   const cpu = await countCpu(env.server.pid!, env.worker.pid!);
   const started = performance.now();
-  const results = await pool(requests.map((req) => () => sendSigned(env.baseUrl, req)), SENDERS);
+  const results = await pool(requests.map((req) => () => sendSerialised(env.baseUrl, who, req)), SENDERS);
   await waitForStore(env.sql, who.storeId);
   const cpuUsed = await cpu.stop();
   const ourSeconds = (performance.now() - started) / 1000;
