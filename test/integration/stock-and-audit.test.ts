@@ -258,6 +258,33 @@ describe('stock aggregates kept by triggers', () => {
     expect(refused).toMatchObject({ code: '23503' });
     expect(await ctx.sql`select name from products where store_id = ${b}`).toEqual([{ name: 'first' }]);
   });
+
+  it('a variant belongs to a product of its store, stays with it, and goes with it (0077)', async () => {
+    const s = await createTestStore(ctx, 1); const other = await createTestStore(ctx);
+    const [w1] = await warehouseIds(s.storeId);
+    const p = await product(s.storeId); const q = await product(s.storeId); const theirs = await product(other.storeId);
+    const variant = (storeId: string, productId: string, sku: string) =>
+      ctx.sql`insert into product_variants (store_id, product_id, sku) values (${storeId}, ${productId}, ${sku}) returning id`;
+    await expect(variant(s.storeId, '00000000-0000-4000-8000-000000000000', 'V-0')).rejects.toMatchObject({ code: '23503' });
+    await expect(variant(s.storeId, theirs, 'V-0')).rejects.toMatchObject({ code: '23503' }); // a product of another store
+    // One bad row refuses the whole statement.
+    await expect(ctx.sql`insert into product_variants (store_id, product_id, sku)
+      select ${s.storeId}, x, 'V-' || n from unnest(${[p, theirs]}::uuid[]) with ordinality as t (x, n)`).rejects.toMatchObject({ code: '23503' });
+    expect(await ctx.sql`select id from product_variants where store_id = ${s.storeId}`).toEqual([]);
+
+    const [v] = await variant(s.storeId, p, 'V-1');
+    await expect(ctx.sql`update product_variants set product_id = ${q} where id = ${v.id}`).rejects.toMatchObject({ code: '23001' });
+    await ctx.sql`insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) values (${s.storeId}, ${p}, ${v.id}, ${w1}, 3)`;
+    await ctx.sql`delete from products where id = ${p}`;
+    expect(await ctx.sql`select id from product_variants where product_id = ${p}`).toEqual([]);
+    expect(await ctx.sql`select stock from warehouse_stock where product_id = ${p}`).toEqual([]);
+
+    // A deletion waits for a transaction writing the product's first variant, then takes it along.
+    await whileHeld((tx) => tx`insert into product_variants (store_id, product_id, sku) values (${s.storeId}, ${q}, 'V-2')`,
+      () => ctx.sql`delete from products where id = ${q}`.execute(), 'delete from products');
+    expect(await ctx.sql`select id from products where id = ${q}`).toEqual([]);
+    expect(await ctx.sql`select id from product_variants where product_id = ${q}`).toEqual([]);
+  });
 });
 
 describe('audit log and outbox', () => {
