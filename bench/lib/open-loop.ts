@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { encodeRequest, RawConnection, type RawRequest } from './raw-http.js';
 
 /**
  * An open-loop load generator: request i is sent at start + i / rate, whether or
@@ -14,14 +14,10 @@ import { connect, type Socket } from 'node:net';
  * server that does nothing at p99 27–35 ms at 500 req/s (its timers send in
  * bursts), which would hide everything a 15 ms target is about.
  *
- * Why not node:http: the sender shares the 2 cores with the server it measures, and
- * node:http's client cost ~0.5 ms of CPU a request here (10.8 s of 35 s of PATCH
- * requests, a fifth of the machine's CPU). Each request is encoded to its bytes before
- * the clock starts, written to a kept-alive socket (one request in flight on each), and
- * its response is read to the end of its Content-Length; a response framed any other way
- * (chunked) is counted as an error, so nothing is silently mis-measured.
+ * Requests go out through raw-http.ts (why not node:http: see there), one in flight on
+ * each kept-alive socket; a response it cannot frame counts as an error.
  */
-export interface OpenLoopRequest { method: string; path: string; headers: Record<string, string>; body?: string }
+export type OpenLoopRequest = RawRequest;
 
 export interface OpenLoopResult {
   requests: number;
@@ -38,64 +34,26 @@ export interface OpenLoopResult {
   p99BySecondMs: number[];
 }
 
-interface Connection { socket: Socket; pending: Buffer[]; size: number; done: ((status: number | null) => void) | null }
-
 /** Requests as the bytes they are written as (done before a phase starts). */
-export const encodeRequests = (baseUrl: string, requests: OpenLoopRequest[]) => requests.map((r) => encode(new URL(baseUrl).host, r));
-
-function encode(host: string, r: OpenLoopRequest): Buffer {
-  const body = r.body === undefined ? null : Buffer.from(r.body);
-  let head = `${r.method} ${r.path} HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n`;
-  for (const [k, v] of Object.entries(r.headers)) head += `${k}: ${v}\r\n`;
-  head += `content-length: ${body?.length ?? 0}\r\n\r\n`;
-  return body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : Buffer.from(head, 'latin1');
-}
-
-/** The status of the complete response at the start of `data`, with its length; null while incomplete; throws if it is not Content-Length framed. */
-function parseResponse(data: Buffer): { status: number; length: number } | null {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return null;
-  const head = data.toString('latin1', 0, end);
-  const status = Number(head.slice(9, 12));
-  const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-  if (!length) throw new Error(`response without content-length: ${head.split('\r\n')[0]}`);
-  const total = end + 4 + Number(length[1]);
-  return data.length >= total ? { status, length: total } : null;
-}
+export const encodeRequests = (baseUrl: string, requests: OpenLoopRequest[]) => requests.map((r) => encodeRequest(new URL(baseUrl).host, r));
 
 export async function openLoop(baseUrl: string, rate: number, seconds: number, wire: Buffer[]): Promise<OpenLoopResult> {
   const url = new URL(baseUrl);
   const total = Math.min(wire.length, Math.round(rate * seconds));
-  const idle: Connection[] = [];
-  const all = new Set<Connection>();
+  const idle: RawConnection[] = [];
+  const all = new Set<RawConnection>();
   const latencies: number[] = [];
   const bySecond: number[][] = [];
   let non2xx = 0;
   let errors = 0;
   let sent = 0;
   let lag = 0;
-
-  const open = (): Connection => {
-    const conn: Connection = { socket: connect({ host: url.hostname, port: Number(url.port) }), pending: [], size: 0, done: null };
-    conn.socket.setNoDelay(true);
-    conn.socket.on('data', (chunk: Buffer) => {
-      conn.pending.push(chunk);
-      conn.size += chunk.length;
-      let parsed: ReturnType<typeof parseResponse>;
-      const data = conn.pending.length === 1 ? conn.pending[0] : Buffer.concat(conn.pending, conn.size);
-      try { parsed = parseResponse(data); } catch { conn.socket.destroy(); return; }
-      if (!parsed) { conn.pending = [data]; return; }
-      const rest = data.subarray(parsed.length);
-      conn.pending = rest.length > 0 ? [rest] : [];
-      conn.size = rest.length;
-      const done = conn.done;
-      conn.done = null;
-      idle.push(conn);
-      done?.(parsed.status);
+  const open = () => {
+    const conn = new RawConnection(url.hostname, Number(url.port), (gone) => {
+      all.delete(gone);
+      const i = idle.indexOf(gone);
+      if (i >= 0) idle.splice(i, 1);
     });
-    const fail = () => { all.delete(conn); const i = idle.indexOf(conn); if (i >= 0) idle.splice(i, 1); const done = conn.done; conn.done = null; done?.(null); };
-    conn.socket.on('error', fail);
-    conn.socket.on('close', fail);
     all.add(conn);
     return conn;
   };
@@ -104,18 +62,15 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
   const started = performance.now();
   const fire = (due: number, bytes: Buffer) => {
     const conn = idle.pop() ?? open();
-    const p = new Promise<void>((resolve) => {
-      const sentAt = performance.now();
-      lag = Math.max(lag, sentAt - due);
-      conn.done = (status) => {
-        if (status === null) { errors++; resolve(); return; }
-        const ms = performance.now() - sentAt;
-        latencies.push(ms);
-        (bySecond[Math.floor((sentAt - started) / 1000)] ??= []).push(ms);
-        if (status < 200 || status > 299) non2xx++;
-        resolve();
-      };
-      conn.socket.write(bytes);
+    const sentAt = performance.now();
+    lag = Math.max(lag, sentAt - due);
+    const p = conn.send(bytes).then((res) => {
+      if (!res) { errors++; return; }
+      const ms = performance.now() - sentAt;
+      latencies.push(ms);
+      (bySecond[Math.floor((sentAt - started) / 1000)] ??= []).push(ms);
+      if (res.status < 200 || res.status > 299) non2xx++;
+      idle.push(conn);
     });
     inFlight.add(p);
     p.then(() => inFlight.delete(p));
@@ -131,7 +86,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
     tick();
   });
   await Promise.all(inFlight);
-  for (const conn of all) conn.socket.destroy();
+  for (const conn of all) conn.close();
   latencies.sort((a, b) => a - b);
   const pick = (sorted: number[], p: number) => Number((sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0).toFixed(2));
   const at = (p: number) => pick(latencies, p);

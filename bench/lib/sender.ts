@@ -9,6 +9,7 @@ import { signRequest } from '../../src/sdk/signing.js';
 import { percentile } from './environment.js';
 import type { Credentials } from './client.js';
 import { encodeRequests, openLoop } from './open-loop.js';
+import { encodeRequest, RawConnection } from './raw-http.js';
 import { generateProducts } from '../scenarios/catalog-import.js';
 
 export type SenderJob =
@@ -44,24 +45,27 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
   // after it stops: the figure is the request on the wire and the server's work.
   const products = generateProducts((job.warmup + job.requests) * 1000, job.warehouseIds, job.prefix);
   const path = '/api/v1/partner/stores/catalog/sync';
-  const requests = Array.from({ length: job.warmup + job.requests }, (_, i) => {
+  const url = new URL(job.baseUrl);
+  const wire = Array.from({ length: job.warmup + job.requests }, (_, i) => {
     const body = Buffer.from(JSON.stringify({ products: products.slice(i * 1000, (i + 1) * 1000) }));
     const headers = signRequest({ secret: job.who.partnerSecret, method: 'POST', path, partnerClientId: job.who.partnerClientId, storeClientId: job.who.storeClientId, storeToken: job.who.storeToken, body });
-    return { body, headers: { ...headers, 'content-type': 'application/json' } };
+    return encodeRequest(url.host, { method: 'POST', path, body, headers: { ...headers, 'content-type': 'application/json' } });
   });
   products.length = 0;
+  const conn = new RawConnection(url.hostname, Number(url.port));
   collectGarbage();
   const latencies: number[] = [];
-  const answers: string[] = [];
-  for (const r of requests) {
+  const answers: (Buffer | null)[] = [];
+  for (const bytes of wire) {
     const started = performance.now();
-    const res = await fetch(`${job.baseUrl}${path}`, { method: 'POST', body: r.body, headers: r.headers });
-    answers.push(res.status === 200 ? await res.text() : '');
+    const res = await conn.send(bytes);
     latencies.push(performance.now() - started);
+    answers.push(res?.status === 200 ? res.body : null);
   }
+  conn.close();
   // The warm-up requests are sent like the others and not counted.
   latencies.splice(0, job.warmup);
-  const failed = answers.filter((a) => !a || JSON.parse(a).data?.summary?.pending !== 1000).length;
+  const failed = answers.filter((a) => !a || JSON.parse(a.toString('utf8')).data?.summary?.pending !== 1000).length;
   // Which requests were slowest (0 = the first one sent), to tell a cold start from a stall.
   const slowest = latencies.map((ms, i) => ({ i, ms: Number(ms.toFixed(1)) })).sort((a, b) => b.ms - a.ms).slice(0, 3);
   latencies.sort((a, b) => a - b);
