@@ -343,4 +343,29 @@ describe('audit log and outbox', () => {
     await patch('C');
     expect(await types()).toHaveLength(2);
   });
+
+  it('events and deliveries reference their partner, event and endpoint, and keep them (0078)', async () => {
+    const s = await createTestStore(ctx); const other = await createTestStore(ctx);
+    const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, s.partnerId, { url: 'http://127.0.0.1:9/x' });
+    const theirs = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, other.partnerId, { url: 'http://127.0.0.1:9/y' });
+    const missing = '00000000-0000-4000-8000-000000000000';
+    await expect(ctx.sql`insert into outbox_events (partner_id, type, payload) values (${missing}, 'product.updated', '{}')`).rejects.toMatchObject({ code: '23503' });
+    // One bad row refuses the whole statement, its fan-out included.
+    await expect(ctx.sql`insert into outbox_events (partner_id, type, payload)
+      select x, 'product.updated', '{}' from unnest(${[s.partnerId, missing]}::uuid[]) as x`).rejects.toMatchObject({ code: '23503' });
+    expect(await ctx.sql`select id from outbox_events where partner_id = ${s.partnerId}`).toEqual([]);
+
+    const [event] = await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: s.partnerId, storeId: s.storeId, type: 'product.updated', payload: {} }]));
+    const [delivery] = await ctx.sql`select id, endpoint_id from webhook_deliveries where event_id = ${event}`;
+    expect(delivery.endpoint_id).toBe(endpoint.id);
+    const deliver = (partnerId: string, endpointId: string) => ctx.sql`
+      insert into webhook_deliveries (partner_id, endpoint_id, event_id, event_type) values (${partnerId}, ${endpointId}, ${event}, 'product.updated')`;
+    await expect(deliver(other.partnerId, theirs.id)).rejects.toMatchObject({ code: '23503' }); // an event of another partner
+    await expect(deliver(s.partnerId, theirs.id)).rejects.toMatchObject({ code: '23503' }); // an endpoint of another partner
+    await expect(ctx.sql`update webhook_deliveries set endpoint_id = ${theirs.id} where id = ${delivery.id}`).rejects.toMatchObject({ code: '23001' });
+    await expect(ctx.sql`delete from webhook_endpoints where id = ${endpoint.id}`).rejects.toThrow(/still referenced/);
+    await expect(ctx.sql`delete from outbox_events where id = ${event}`).rejects.toThrow(/still referenced/);
+    await expect(ctx.sql`delete from partners where id = ${s.partnerId}`).rejects.toMatchObject({ code: '23503' });
+    await ctx.sql`delete from webhook_endpoints where id = ${theirs.id}`; // nothing delivered to it
+  });
 });
