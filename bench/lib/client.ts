@@ -31,15 +31,6 @@ export async function sendSerialised(baseUrl: string, who: Credentials, r: Seria
   return { status: res.status, ms: performance.now() - started };
 }
 
-/** One signed request; returns status, parsed body and the latency in ms. */
-export async function signedFetch(baseUrl: string, who: Credentials, method: string, path: string, body?: unknown) {
-  const req = signedRequest(who, method, path, body);
-  const started = performance.now();
-  const res = await fetch(`${baseUrl}${req.path}`, { method, body: req.payload, headers: req.headers });
-  const json = await res.json() as any;
-  return { status: res.status, json, ms: performance.now() - started };
-}
-
 /** Runs `tasks` with at most `concurrency` in flight. */
 export async function pool<T>(tasks: (() => Promise<T>)[], concurrency: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
