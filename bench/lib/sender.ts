@@ -5,9 +5,8 @@
  * server latency. Input: one JSON argument; output: the result as JSON on stdout.
  */
 import { spawn } from 'node:child_process';
-import { signRequest } from '../../src/sdk/signing.js';
 import { percentile } from './environment.js';
-import type { Credentials } from './client.js';
+import { signedRequest, type Credentials } from './client.js';
 import { encodeRequests, openLoop } from './open-loop.js';
 import { encodeRequest, RawConnection } from './raw-http.js';
 import { generateProducts } from '../scenarios/catalog-import.js';
@@ -27,9 +26,8 @@ async function patch(job: Extract<SenderJob, { kind: 'patch' }>) {
   const build = (count: number) => Array.from({ length: count }, () => {
     const id = job.productIds[n++ % job.productIds.length];
     const path = `/api/v1/partner/stores/products/${id}`;
-    const body = JSON.stringify({ name: `Renamed ${n}`, stock: n % 50 });
-    const headers = signRequest({ secret: job.who.partnerSecret, method: 'PATCH', path, partnerClientId: job.who.partnerClientId, storeClientId: job.who.storeClientId, storeToken: job.who.storeToken, body });
-    return { method: 'PATCH', path, body, headers: { ...headers, 'content-type': 'application/json' } };
+    const r = signedRequest(job.who, 'PATCH', path, { name: `Renamed ${n}`, stock: n % 50 });
+    return { method: r.method, path, body: r.payload, headers: r.headers };
   });
   const run = (seconds: number) => {
     const wire = encodeRequests(job.baseUrl, build(Math.round(job.rate * seconds)));
@@ -47,9 +45,8 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
   const path = '/api/v1/partner/stores/catalog/sync';
   const url = new URL(job.baseUrl);
   const wire = Array.from({ length: job.warmup + job.requests }, (_, i) => {
-    const body = Buffer.from(JSON.stringify({ products: products.slice(i * 1000, (i + 1) * 1000) }));
-    const headers = signRequest({ secret: job.who.partnerSecret, method: 'POST', path, partnerClientId: job.who.partnerClientId, storeClientId: job.who.storeClientId, storeToken: job.who.storeToken, body });
-    return encodeRequest(url.host, { method: 'POST', path, body, headers: { ...headers, 'content-type': 'application/json' } });
+    const r = signedRequest(job.who, 'POST', path, { products: products.slice(i * 1000, (i + 1) * 1000) });
+    return encodeRequest(url.host, { method: r.method, path, body: r.payload, headers: r.headers });
   });
   products.length = 0;
   const conn = new RawConnection(url.hostname, Number(url.port));
