@@ -12,6 +12,7 @@ import { startBenchEnv } from './lib/environment.js';
 import { catalogImport } from './scenarios/catalog-import.js';
 import { signedRequest } from './lib/client.js';
 import { request, Agent } from 'node:http';
+import { countCpu } from './lib/cpu.js';
 
 const env = await startBenchEnv();
 try {
@@ -36,8 +37,11 @@ try {
   });
   for (let i = 0; i < 500; i++) await one(i);
   const lat: number[] = [];
+  const cpu = await countCpu(env.server.pid!, env.worker.pid!);
   for (let i = 0; i < 3000; i++) { lat.push(await one(i)); if (process.env.GAP) await new Promise((r) => setTimeout(r, Number(process.env.GAP))); }
+  const used = await cpu.stop();
   lat.sort((a, b) => a - b);
   const at = (p: number) => lat[Math.ceil(p / 100 * lat.length) - 1].toFixed(2);
-  console.log(kind, 'closed loop', 'p50', at(50), 'p90', at(90), 'p99', at(99), 'max', at(100));
+  console.log(kind, 'closed loop', 'p50', at(50), 'p90', at(90), 'p99', at(99), 'max', at(100),
+    '| CPU ms a request: API', (used.api / 3).toFixed(2), 'PostgreSQL', (used.postgres / 3).toFixed(2), 'probe', (used.bench / 3).toFixed(2));
 } finally { await env.close(); }

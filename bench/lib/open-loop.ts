@@ -32,6 +32,9 @@ export interface OpenLoopResult {
   lagMs: number;
   /** p99 of the requests sent in each second: a slow stretch shows as a few high seconds, a slow server as all of them. */
   p99BySecondMs: number[];
+  /** When the timed requests started (epoch ms), and the slowest ones by when they were sent (ms after it): to line them up with server logs. */
+  startedAt: number;
+  slowest: { atMs: number; ms: number }[];
 }
 
 /** Requests as the bytes they are written as (done before a phase starts). */
@@ -43,6 +46,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
   const idle: RawConnection[] = [];
   const all = new Set<RawConnection>();
   const latencies: number[] = [];
+  const sentAts: [number, number][] = [];
   const bySecond: number[][] = [];
   let non2xx = 0;
   let errors = 0;
@@ -60,6 +64,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
 
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
+  const startedAt = Date.now();
   const fire = (due: number, bytes: Buffer) => {
     const conn = idle.pop() ?? open();
     const sentAt = performance.now();
@@ -68,6 +73,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
       if (!res) { errors++; return; }
       const ms = performance.now() - sentAt;
       latencies.push(ms);
+      sentAts.push([sentAt - started, ms]);
       (bySecond[Math.floor((sentAt - started) / 1000)] ??= []).push(ms);
       if (res.status < 200 || res.status > 299) non2xx++;
       idle.push(conn);
@@ -94,5 +100,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
     requests: latencies.length, non2xx, errors, seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
     p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), maxMs: at(100), lagMs: Number(lag.toFixed(2)),
     p99BySecondMs: bySecond.map((l) => pick(l.sort((a, b) => a - b), 99)),
+    startedAt,
+    slowest: sentAts.sort((a, b) => b[1] - a[1]).slice(0, 20).map(([at, ms]) => ({ atMs: Math.round(at), ms: Number(ms.toFixed(2)) })),
   };
 }
