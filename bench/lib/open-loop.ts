@@ -35,6 +35,8 @@ export interface OpenLoopResult {
   /** When the timed requests started (epoch ms), and the slowest ones by when they were sent (ms after it): to line them up with server logs. */
   startedAt: number;
   slowest: { atMs: number; ms: number }[];
+  /** The sender's own CPU over the timed requests, a request (µs): what it took from the cores it shares with the server. */
+  senderCpuUsPerRequest: number;
 }
 
 /** Requests as the bytes they are written as (done before a phase starts). */
@@ -65,6 +67,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
   const startedAt = Date.now();
+  const cpuAtStart = process.cpuUsage();
   const fire = (due: number, bytes: Buffer) => {
     const conn = idle.pop() ?? open();
     const sentAt = performance.now();
@@ -92,6 +95,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
     tick();
   });
   await Promise.all(inFlight);
+  const cpu = process.cpuUsage(cpuAtStart);
   for (const conn of all) conn.close();
   latencies.sort((a, b) => a - b);
   const pick = (sorted: number[], p: number) => Number((sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0).toFixed(2));
@@ -101,6 +105,7 @@ export async function openLoop(baseUrl: string, rate: number, seconds: number, w
     p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), maxMs: at(100), lagMs: Number(lag.toFixed(2)),
     p99BySecondMs: bySecond.map((l) => pick(l.sort((a, b) => a - b), 99)),
     startedAt,
+    senderCpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, latencies.length)),
     slowest: sentAts.sort((a, b) => b[1] - a[1]).slice(0, 20).map(([at, ms]) => ({ atMs: Math.round(at), ms: Number(ms.toFixed(2)) })),
   };
 }
