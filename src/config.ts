@@ -46,6 +46,10 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>' }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 20 }),
+  /** An Idempotency-Key replays its first response for this long (Stripe's 24 h); then it runs anew. */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
+  /** A completed batch keeps the rows it accepted for this long; its outcomes stay. */
+  BATCH_BODY_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1 }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -57,6 +57,19 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   };
   const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve', '--no-worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const worker = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  // A server or worker that dies mid-run (it failed to start, or crashed) ends the bench at
+  // once: the scenarios would otherwise wait for batches that nobody processes.
+  let closing = false;
+  for (const [name, child] of [['API', server], ['worker', worker]] as const) {
+    child.once('exit', async (code, signal) => {
+      if (closing) return;
+      closing = true;
+      console.error(`bench: the ${name} process exited (${signal ?? `code ${code}`}); stopping`);
+      for (const other of [server, worker]) other.kill('SIGTERM');
+      await stopPg().catch(() => {});
+      process.exit(1);
+    });
+  }
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${baseUrl}/ready`)).ok) break; } catch { /* not up yet */ }
@@ -66,6 +79,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   return {
     sql, databaseUrl, baseUrl, key, server, worker,
     async close() {
+      closing = true;
       for (const child of [server, worker]) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));

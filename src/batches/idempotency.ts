@@ -8,6 +8,8 @@ export interface IdempotencyRequest {
   /** Method and path: a key is bound to one endpoint. */
   route: string;
   rawBody: Buffer | undefined;
+  /** How long a key replays its response (IDEMPOTENCY_KEY_TTL_HOURS); an older one is free again. */
+  ttlHours: number;
 }
 
 export interface StoredResponse<T> { status: number; body: T; replayed: boolean }
@@ -18,7 +20,8 @@ class KeyTaken extends Error {}
  * Idempotency-Key (Stripe's semantics): the first request with a key runs and
  * its response is stored in the same transaction as its effects; a retry with
  * the same key and body gets that response again (no second batch); the same
- * key with a different body is IDEM_001. Without a key the request just runs.
+ * key with a different body is IDEM_001. Without a key the request just runs. A key
+ * lives ttlHours (24 by default, as Stripe's); after that the same key runs anew.
  */
 export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx: Transaction) => Promise<{ status: number; body: T }>): Promise<StoredResponse<T>> {
   if (req.key === undefined) return { ...(await sql.begin((tx) => run(tx))), replayed: false } as StoredResponse<T>;
@@ -26,7 +29,8 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
   const hash = createHash('sha256').update(req.route).update('\n').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
   const replay = async () => {
     const [stored] = await sql<{ request_hash: string; status_code: number; response: T; route: string }[]>`
-      select request_hash, status_code, response, route from idempotency_keys where store_id = ${req.storeId} and key = ${req.key!}`;
+      select request_hash, status_code, response, route from idempotency_keys
+      where store_id = ${req.storeId} and key = ${req.key!} and created_at >= now() - make_interval(hours => ${req.ttlHours})`;
     if (!stored) return null;
     if (stored.request_hash !== hash) throw new AppError('IDEM_001', { idempotencyKey: req.key, originalRoute: stored.route });
     return { status: stored.status_code, body: stored.response, replayed: true };
@@ -39,7 +43,11 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
       const [claimed] = await tx`
         insert into idempotency_keys (store_id, key, route, request_hash, status_code, response)
         values (${req.storeId}, ${req.key!}, ${req.route}, ${hash}, ${result.status}, ${tx.json(result.body as any)})
-        on conflict do nothing returning key`;
+        on conflict (store_id, key) do update set route = excluded.route, request_hash = excluded.request_hash,
+          status_code = excluded.status_code, response = excluded.response, created_at = now()
+        -- an expired key (not purged yet: retention.ts runs hourly) is taken over
+        where idempotency_keys.created_at < now() - make_interval(hours => ${req.ttlHours})
+        returning key`;
       // Another request with this key committed first: undo ours and answer with theirs.
       if (!claimed) throw new KeyTaken();
       return { ...result, replayed: false };

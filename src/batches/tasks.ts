@@ -1,6 +1,7 @@
 import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
 import { processBatch } from './process-batch.js';
+import { purgeExpired } from './retention.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
 import '../catalog/price-rows.js';
@@ -13,6 +14,12 @@ export function bulkTasks(deps: AppDeps): Record<string, Task> {
     'batch.process': async (payload) => {
       const { storeId, batchId } = payload as { storeId: string; batchId: string };
       await processBatch(deps.sql, storeId, batchId, deps.config.BATCH_CHUNK_SIZE);
+    },
+    'retention:purge': async (_payload, helpers) => {
+      const purged = await purgeExpired(deps.sql, {
+        idempotencyKeyTtlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS, batchBodyRetentionDays: deps.config.BATCH_BODY_RETENTION_DAYS,
+      });
+      helpers.logger.info(`purged ${purged.idempotencyKeys} idempotency keys, the rows of ${purged.batchBodies} batches`);
     },
   };
 }

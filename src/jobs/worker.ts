@@ -6,6 +6,13 @@ import { buildTaskList } from './tasks.js';
 import { watchWorkerLiveness } from './worker-liveness.js';
 
 /**
+ * Recurring jobs (graphile-worker's crontab: scheduled once across all workers, and a run
+ * missed while no worker was up is made up within the hour). A crontab task name allows no
+ * dots, hence the colon.
+ */
+export const CRONTAB = '17 * * * * retention:purge ?fill=1h';
+
+/**
  * A graphile-worker runner on the application database. Any number of these,
  * in any number of processes or machines, share one queue.
  */
@@ -32,6 +39,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
     noHandleSignals: true,
     pollInterval: 1000,
     taskList: buildTaskList(deps),
+    crontab: CRONTAB,
     logger: new GwLogger((scope) => (level, message, meta) => {
       const fn = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
       logger[fn]({ ...scope, ...meta }, message);

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { parseCrontab } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+import { purgeExpired } from '../../src/batches/retention.js';
+import { CRONTAB } from '../../src/jobs/worker.js';
+import { buildTaskList } from '../../src/jobs/tasks.js';
+
+const URL = '/api/v1/partner/stores/catalog/sync';
+const POLICY = { idempotencyKeyTtlHours: 24, batchBodyRetentionDays: 7 };
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+const product = (n: number) => ({ externalId: `ret-${n}`, name: `Product ${n}`, sku: `RET-${n}`, price: 1000 + n, stock: 1 });
+
+describe('retention of idempotency keys and accepted rows', () => {
+  it('replays a key for its lifetime only: an expired key runs the request again, even before it is purged', async () => {
+    const store = await createTestStore(ctx, 0);
+    const headers = { 'idempotency-key': 'ret-key' };
+    const first = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1)] }, headers });
+    expect(first.statusCode).toBe(200);
+    await ctx.sql`update idempotency_keys set created_at = now() - interval '25 hours' where store_id = ${store.storeId} and key = 'ret-key'`;
+
+    // The same body: a new batch, not the stored answer; the key now holds the new response.
+    const again = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1)] }, headers });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.json().data.batchId).not.toBe(first.json().data.batchId);
+    const [key] = await ctx.sql`select response, created_at > now() - interval '1 minute' as fresh from idempotency_keys where store_id = ${store.storeId} and key = 'ret-key'`;
+    expect(key.fresh).toBe(true);
+    expect(key.response.data.batchId).toBe(again.json().data.batchId);
+    // and replays it from now on
+    const replay = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1)] }, headers });
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json().data.batchId).toBe(again.json().data.batchId);
+
+    // An expired key with another body is no conflict either.
+    await ctx.sql`update idempotency_keys set created_at = now() - interval '25 hours' where store_id = ${store.storeId} and key = 'ret-key'`;
+    const other = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(2)] }, headers });
+    expect(other.statusCode).toBe(200);
+    const [{ n }] = await ctx.sql`select count(*)::int as n from batches where store_id = ${store.storeId}`;
+    expect(n).toBe(3);
+  });
+
+  it('purges expired keys and the accepted rows of batches completed before the retention, keeping their outcomes', async () => {
+    const store = await createTestStore(ctx, 0);
+    const ids: string[] = [];
+    for (const [i, key] of ['old', 'new'].entries()) {
+      const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(10 + i)] }, headers: { 'idempotency-key': `purge-${key}` } });
+      ids.push(res.json().data.batchId);
+      await waitForBatch(ctx, res.json().data.batchId);
+    }
+    const [oldBatch, newBatch] = ids;
+    await ctx.sql`update batches set completed_at = now() - interval '8 days' where id = ${oldBatch}`;
+    await ctx.sql`update idempotency_keys set created_at = now() - interval '25 hours' where store_id = ${store.storeId} and key = 'purge-old'`;
+
+    const purged = await purgeExpired(ctx.sql, POLICY);
+    expect(purged.idempotencyKeys).toBeGreaterThanOrEqual(1);
+    expect(purged.batchBodies).toBeGreaterThanOrEqual(1);
+
+    const keys = await ctx.sql`select key from idempotency_keys where store_id = ${store.storeId} order by key`;
+    expect(keys.map((k) => k.key)).toEqual(['purge-new']);
+    const batches = await ctx.sql`
+      select id, packed_rows is null and packed_body is null and payload is null as emptied, succeeded, jsonb_array_length(outcomes) as outcomes
+      from batches where id in ${ctx.sql(ids)} order by completed_at`;
+    expect(batches).toEqual([
+      { id: oldBatch, emptied: true, succeeded: 1, outcomes: 1 },
+      { id: newBatch, emptied: false, succeeded: 1, outcomes: 1 },
+    ]);
+    // The purged batch still reads as before, with its per-row results.
+    const read = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${oldBatch}` });
+    expect(read.statusCode).toBe(200);
+    expect(JSON.stringify(read.json().data)).toContain('SUCCEEDED');
+    expect(read.json().data.status).toBe('COMPLETED');
+
+    // A second run finds nothing more of these.
+    await purgeExpired(ctx.sql, POLICY);
+    const [{ emptied }] = await ctx.sql`select count(*)::int as emptied from batches where id = ${newBatch} and packed_rows is null and packed_body is null`;
+    expect(emptied).toBe(0);
+  });
+
+  it('schedules the purge hourly, for a task the worker has', () => {
+    const items = parseCrontab(CRONTAB);
+    expect(items.map((i) => i.task)).toEqual(['retention:purge']);
+    expect(items[0].match({ min: 17, hour: 3, date: 1, month: 1, dow: 0 })).toBe(true);
+    expect(items[0].match({ min: 18, hour: 3, date: 1, month: 1, dow: 0 })).toBe(false);
+    expect(Object.keys(buildTaskList(ctx.deps))).toContain('retention:purge');
+  });
+});
