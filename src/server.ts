@@ -32,7 +32,7 @@ export async function start(opts: StartOptions) {
   const applied = await migrate(db.sql, db.connectionString);
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const encryptionKey = await loadEncryptionKey(config);
-  const deps: AppDeps = { sql: db.sql, config, encryptionKey };
+  const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
 
   let runner: Runner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;

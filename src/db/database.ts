@@ -8,6 +8,8 @@ export type Transaction = postgres.TransactionSql<{}>;
 
 export interface Database {
   sql: Sql;
+  /** A small pool for the single statements of request handling (DB_STATEMENT_POOL_MAX): see AppDeps.statements. */
+  statements: Sql;
   connectionString: string;
   close(): Promise<void>;
 }
@@ -50,11 +52,13 @@ export async function openDatabase(config: Config, log?: (line: string) => void)
     stopEmbedded = embedded.stop;
   }
   const sql = connect(connectionString, config.DB_POOL_MAX);
+  const statements = connect(connectionString, config.DB_STATEMENT_POOL_MAX);
   return {
     sql,
+    statements,
     connectionString,
     async close() {
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), statements.end({ timeout: 5 })]);
       await stopEmbedded();
     },
   };

@@ -17,6 +17,16 @@ import { routes } from './routes/index.js';
 
 export interface AppDeps {
   sql: Sql;
+  /**
+   * Where the API sends the short single statements every request makes (the credential
+   * lookup, a PATCH, a product read): a pool of a few connections. postgres.js hands a query
+   * to an idle connection while it has one and pipelines it onto a busy one otherwise, so
+   * with 10 connections almost every query woke a sleeping backend; on 3, queries queue on
+   * busy ones (PostgreSQL's CPU over the PATCH bench 11-17% lower, docs/performance.md).
+   * Transactions and bulk statements stay on `sql`, where nothing waits behind them.
+   * Unset (tests): `sql`.
+   */
+  statements?: Sql;
   config: Config;
   /** Encrypts partner secrets at rest. */
   encryptionKey: Buffer;
@@ -54,7 +64,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   });
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
-  registerPartnerAuth(app, deps.sql, deps.encryptionKey);
+  registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);
 
   await app.register(swagger, {
     openapi: {

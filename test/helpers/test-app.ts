@@ -29,12 +29,14 @@ export interface TestContext {
 export async function createTestApp(opts: { env?: Record<string, string>; extend?: (app: TestContext['app']) => void } = {}): Promise<TestContext> {
   const config = testConfig(opts.env);
   const sql = connect(config.DATABASE_URL!, 5);
-  const deps: AppDeps = { sql, config, encryptionKey: Buffer.from(TEST_KEY_B64, 'base64') };
+  // As the server runs: single statements on a pool of their own (AppDeps.statements).
+  const statements = connect(config.DATABASE_URL!, 2);
+  const deps: AppDeps = { sql, statements, config, encryptionKey: Buffer.from(TEST_KEY_B64, 'base64') };
   const app = await buildApp(deps, { logger: false });
   opts.extend?.(app);
   await app.ready();
   await seedTaxonomy(sql);
-  return { app, sql, deps, async close() { await app.close(); await sql.end(); } };
+  return { app, sql, deps, async close() { await app.close(); await Promise.all([sql.end(), statements.end()]); } };
 }
 
 export interface TestStore {

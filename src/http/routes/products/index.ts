@@ -21,7 +21,7 @@ function parseIfMatch(header: string | undefined): number | undefined {
 }
 
 /** Single products: the synchronous PATCH of seed 003 and the reads. */
-export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
+export async function productsRoutes(app: FastifyInstance, { sql, statements = sql }: AppDeps) {
   app.patch('/api/v1/partner/stores/products/:productId', {
     // The product is read in the credential lookup's round trip (a PATCH makes two, not three).
     config: { auth: 'store', prefetch: (request, db) => {
@@ -38,10 +38,12 @@ export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
     },
   }, async (request, reply) => {
     const principal = storeOf(request);
-    const result = await updateProduct(sql, {
+    const patch = request.body as ProductPatchInput;
+    // Without a variant set a PATCH is single statements; a variant set is a locking transaction.
+    const result = await updateProduct(patch.variants === undefined ? statements : sql, {
       storeId: principal.storeId, partnerId: principal.partnerId, partnerClientId: principal.partnerClientId, requestId: request.id,
       expectedVersion: parseIfMatch(request.headers['if-match'] as string | undefined),
-    }, (request.params as { productId: string }).productId, request.body as ProductPatchInput, request.prefetched as ProductSnapshot | null | undefined);
+    }, (request.params as { productId: string }).productId, patch, request.prefetched as ProductSnapshot | null | undefined);
     reply.header('etag', `"${result.version}"`);
     const { version: _v, ...data } = result;
     return ok(reply, 'Product updated successfully', data);
@@ -56,7 +58,7 @@ export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
     },
   }, async (request, reply) => {
     const { sku } = request.params as { sku: string };
-    const product = await getProductBySku(sql, storeOf(request).storeId, sku, (request.query as { isVariantActive?: boolean }).isVariantActive);
+    const product = await getProductBySku(statements, storeOf(request).storeId, sku, (request.query as { isVariantActive?: boolean }).isVariantActive);
     if (!product) throw new AppError('PRD_001', { sku });
     reply.header('etag', `"${product.version}"`);
     return ok(reply, 'Product retrieved successfully', product);
@@ -70,7 +72,7 @@ export async function productsRoutes(app: FastifyInstance, { sql }: AppDeps) {
     },
   }, async (request, reply) => {
     const { productId } = request.params as { productId: string };
-    const product = await getProduct(sql, storeOf(request).storeId, productId, (request.query as { isVariantActive?: boolean }).isVariantActive);
+    const product = await getProduct(statements, storeOf(request).storeId, productId, (request.query as { isVariantActive?: boolean }).isVariantActive);
     if (!product) throw new AppError('PRD_001', { productId });
     reply.header('etag', `"${product.version}"`);
     return ok(reply, 'Product retrieved successfully', product);
