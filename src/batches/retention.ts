@@ -1,5 +1,7 @@
 import type { Sql } from '../db/database.js';
 
+const PURGE_BATCHES_PER_STATEMENT = 200;
+
 export interface RetentionPolicy {
   /** How long an Idempotency-Key answers replays (IDEMPOTENCY_KEY_TTL_HOURS). */
   idempotencyKeyTtlHours: number;
@@ -18,9 +20,19 @@ export interface RetentionPolicy {
 export async function purgeExpired(sql: Sql, policy: RetentionPolicy): Promise<{ idempotencyKeys: number; batchBodies: number }> {
   const keys = await sql`
     delete from idempotency_keys where created_at < now() - make_interval(hours => ${policy.idempotencyKeyTtlHours})`;
-  const bodies = await sql`
-    update batches set packed_rows = null, packed_body = null, payload = null
-    where completed_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})
-      and (packed_rows is not null or packed_body is not null or payload is not null)`;
-  return { idempotencyKeys: keys.count, batchBodies: bodies.count };
+  // A few hundred batches a statement, each its own transaction: a first run over a long
+  // backlog (or a busy hour) never holds one transaction over gigabytes of stored bodies.
+  let batchBodies = 0;
+  for (;;) {
+    const done = await sql`
+      update batches b set packed_rows = null, packed_body = null, payload = null
+      from (select store_id, id from batches
+            where completed_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})
+              and (packed_rows is not null or packed_body is not null or payload is not null)
+            limit ${PURGE_BATCHES_PER_STATEMENT}) o
+      where b.store_id = o.store_id and b.id = o.id`;
+    batchBodies += done.count;
+    if (done.count < PURGE_BATCHES_PER_STATEMENT) break;
+  }
+  return { idempotencyKeys: keys.count, batchBodies };
 }

@@ -82,6 +82,19 @@ describe('retention of idempotency keys and accepted rows', () => {
     expect(emptied).toBe(0);
   });
 
+  it('empties a backlog larger than one statement takes, in several', async () => {
+    const store = await createTestStore(ctx, 0);
+    await ctx.sql`
+      insert into batches (store_id, id, kind, partner_id, request_id, status, total, pending, accepted_seq, packed_body, completed_at)
+      select ${store.storeId}, 'pb_backlog_' || i, 'catalog.sync', ${store.partnerId}, gen_random_uuid(), 'COMPLETED', 1, 0, i,
+        '\\x00'::bytea, now() - interval '30 days'
+      from generate_series(1, 450) as i`;
+    const purged = await purgeExpired(ctx.sql, POLICY);
+    expect(purged.batchBodies).toBeGreaterThanOrEqual(450);
+    const [{ left }] = await ctx.sql`select count(*)::int as left from batches where store_id = ${store.storeId} and packed_body is not null`;
+    expect(left).toBe(0);
+  });
+
   it('schedules the purge hourly, for a task the worker has', () => {
     const items = parseCrontab(CRONTAB);
     expect(items.map((i) => i.task)).toEqual(['retention:purge']);
