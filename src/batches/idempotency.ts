@@ -16,6 +16,9 @@ export interface StoredResponse<T> { status: number; body: T; replayed: boolean 
 
 class KeyTaken extends Error {}
 
+/** The moment before which a key has expired: one definition for the replay, the takeover and the purge (retention.ts). */
+export const keysExpireBefore = (sql: Sql | Transaction, ttlHours: number) => sql`now() - make_interval(hours => ${ttlHours})`;
+
 /**
  * Idempotency-Key (Stripe's semantics): the first request with a key runs and
  * its response is stored in the same transaction as its effects; a retry with
@@ -30,7 +33,7 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
   const replay = async () => {
     const [stored] = await sql<{ request_hash: string; status_code: number; response: T; route: string }[]>`
       select request_hash, status_code, response, route from idempotency_keys
-      where store_id = ${req.storeId} and key = ${req.key!} and created_at >= now() - make_interval(hours => ${req.ttlHours})`;
+      where store_id = ${req.storeId} and key = ${req.key!} and created_at >= ${keysExpireBefore(sql, req.ttlHours)}`;
     if (!stored) return null;
     if (stored.request_hash !== hash) throw new AppError('IDEM_001', { idempotencyKey: req.key, originalRoute: stored.route });
     return { status: stored.status_code, body: stored.response, replayed: true };
@@ -46,7 +49,7 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
         on conflict (store_id, key) do update set route = excluded.route, request_hash = excluded.request_hash,
           status_code = excluded.status_code, response = excluded.response, created_at = now()
         -- an expired key (not purged yet: retention.ts runs hourly) is taken over
-        where idempotency_keys.created_at < now() - make_interval(hours => ${req.ttlHours})
+        where idempotency_keys.created_at < ${keysExpireBefore(tx, req.ttlHours)}
         returning key`;
       // Another request with this key committed first: undo ours and answer with theirs.
       if (!claimed) throw new KeyTaken();

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/database.js';
+import { keysExpireBefore } from './idempotency.js';
 
 const PURGE_BATCHES_PER_STATEMENT = 200;
 
@@ -19,7 +20,7 @@ export interface RetentionPolicy {
  */
 export async function purgeExpired(sql: Sql, policy: RetentionPolicy): Promise<{ idempotencyKeys: number; batchBodies: number }> {
   const keys = await sql`
-    delete from idempotency_keys where created_at < now() - make_interval(hours => ${policy.idempotencyKeyTtlHours})`;
+    delete from idempotency_keys where created_at < ${keysExpireBefore(sql, policy.idempotencyKeyTtlHours)}`;
   // A few hundred batches a statement, each its own transaction: a first run over a long
   // backlog (or a busy hour) never holds one transaction over gigabytes of stored bodies.
   let batchBodies = 0;

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
  * empty, and remove() searches from the first hole: a pool whose open queue never
  * runs empty (any pool with more connections than concurrent queries) grows that
  * array by one entry a query and searches all of it on every query. Measured with
- * 10 connections: 297 µs a query after 50,000 queries, 541 µs after 200,000, against
- * 178 and 194 µs patched (bench/probe-pool.ts). patches/postgres+3.4.9.patch, applied
+ * 10 connections: 302 µs a query after 50,000 queries, 458 µs after 200,000, against
+ * 151 and 177 µs patched (bench/probe-pool.ts, embedded PostgreSQL). patches/postgres+3.4.9.patch, applied
  * by `npm install` (patch-package), searches from the first live entry and compacts.
  */
 type Queue<T> = { length: number; push(x: T): T; shift(): T; remove(x: T): T | null };
