@@ -27,7 +27,7 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1 }),
   /** Connections for the API's single statements (credentials, PATCH, a product by id or SKU): few, so they pipeline. */
-  DB_STATEMENT_POOL_MAX: Type.Integer({ default: 3, minimum: 1 }),
+  DB_STATEMENT_POOL_MAX: Type.Integer({ default: 2, minimum: 1 }),
   WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1 }),
   /** Rows processed per transaction by the bulk pipeline. */
   BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
