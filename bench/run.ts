@@ -83,6 +83,7 @@ try {
     if (process.env.BENCH_PG_STATS) await env.sql`select pg_stat_statements_reset()`.catch(() => {});
     patch = await patchLatency(env, who, size.rate, size.seconds);
     console.log('PATCH latency', patch);
+    if (patch.pgWaits) console.log('PostgreSQL waits over the PATCH scenario:', JSON.stringify(patch.pgWaits));
     rows.push([`PATCH product at ${patch.rate} req/s for ${patch.duration} s (open loop)`, `p50 ${patch.p50Ms} ms, p99 ${patch.p99Ms} ms, max ${patch.maxMs} ms; achieved ${Math.round(patch.requests / patch.seconds)} req/s (${patch.requests} requests, ${patch.non2xx} non-2xx, ${patch.errors} errors, sender lag ≤ ${patch.lagMs} ms, sender CPU ${patch.senderCpuUsPerRequest} µs a request)`, 'p50 ≤ 3 ms, p99 ≤ 15 ms', patch.p50Ms <= 3 && patch.p99Ms <= 15 && patch.non2xx === 0 && patch.errors === 0]);
     rows.push(['CPU seconds during the PATCH requests (warm-up included)', cpuText(patch.cpu), '—', null]);
   }

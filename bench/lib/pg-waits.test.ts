@@ -1,0 +1,24 @@
+import { afterAll, describe, expect, it, inject } from 'vitest';
+import { connect } from '../../src/db/database.js';
+import { watchPgWaits } from './pg-waits.js';
+
+const sql = connect(inject('databaseUrl'), 3);
+afterAll(() => sql.end());
+
+describe('watchPgWaits', () => {
+  it("names what the database's active backends waited on, and when", async () => {
+    const waits = watchPgWaits(sql, 10);
+    await new Promise((r) => setTimeout(r, 50));
+    const from = Date.now();
+    await sql`select pg_sleep(0.3)`;
+    const to = Date.now();
+    await new Promise((r) => setTimeout(r, 50));
+    await waits.stop();
+    const { samples, waits: overall } = waits.summary();
+    expect(samples).toBeGreaterThan(10);
+    // pg_sleep waits on Timeout/PgSleep; the sampler's own backend is never counted.
+    expect(overall['Timeout/PgSleep']).toBeGreaterThan(5);
+    expect(waits.during(from, to)['Timeout/PgSleep']).toBeGreaterThan(5);
+    expect(waits.during(to + 20, Date.now())['Timeout/PgSleep']).toBeUndefined();
+  });
+});
