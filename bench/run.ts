@@ -57,6 +57,7 @@ try {
     await settle(env);
     acc = await acceptLatency(env, who, warehouses.map((w) => w.client_id), size.accepts);
     console.log('accept latency', acc);
+    if (acc.alone.pgWaits) console.log('PostgreSQL waits over the accept requests:', JSON.stringify(acc.alone.pgWaits));
     rows.push(
       [`Accept latency of a 1,000-row request (one sender, ${acc.alone.requests} requests, worker stopped)`, `p50 ${acc.alone.p50Ms} ms, p99 ${acc.alone.p99Ms} ms (${acc.alone.failed} failed)`, 'p99 ≤ 60 ms', acc.alone.p99Ms <= 60 && acc.alone.failed === 0],
       [`Accept latency of a 1,000-row request (one sender, ${acc.besideProcessing.requests} requests, the worker processing the earlier ones)`, `p50 ${acc.besideProcessing.p50Ms} ms, p99 ${acc.besideProcessing.p99Ms} ms (${acc.besideProcessing.failed} failed)`, '—', null],

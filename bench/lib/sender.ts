@@ -52,8 +52,10 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
   const conn = new RawConnection(url.hostname, Number(url.port));
   collectGarbage();
   const latencies: number[] = [];
+  const sentAt: number[] = [];
   const answers: (Buffer | null)[] = [];
   for (const bytes of wire) {
+    sentAt.push(Date.now());
     const started = performance.now();
     const res = await conn.send(bytes);
     latencies.push(performance.now() - started);
@@ -62,9 +64,11 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
   conn.close();
   // The warm-up requests are sent like the others and not counted.
   latencies.splice(0, job.warmup);
+  sentAt.splice(0, job.warmup);
   const failed = answers.filter((a) => !a || JSON.parse(a.toString('utf8')).data?.summary?.pending !== 1000).length;
-  // Which requests were slowest (0 = the first one sent), to tell a cold start from a stall.
-  const slowest = latencies.map((ms, i) => ({ i, ms: Number(ms.toFixed(1)) })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  // Which requests were slowest (0 = the first one sent), to tell a cold start from a stall;
+  // when each was sent (epoch ms), to line it up with what the server was doing.
+  const slowest = latencies.map((ms, i) => ({ i, ms: Number(ms.toFixed(1)), sentAt: sentAt[i] })).sort((a, b) => b.ms - a.ms).slice(0, 3);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length, failed, p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)),
