@@ -11,10 +11,8 @@
  * Run: node bin/run-ts.js bench/probe-gc.ts (DATABASE_URL, or an embedded PostgreSQL).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '../src/db/database.js';
+import { openProbeDatabase } from './lib/probe-database.js';
 
 const STEPS = 30000;
 
@@ -30,19 +28,11 @@ if (process.env.PROBE_GC_CHILD) {
   for (let i = 0; i < STEPS; i++) await step();
   await sql.end();
 } else {
-  let url = process.env.DATABASE_URL;
-  let stop = async () => {};
-  const dataDir = await mkdtemp(join(tmpdir(), 'omni-probe-gc-'));
-  if (!url) {
-    const { startEmbeddedPostgres } = await import('../src/db/embedded.js');
-    const pg = await startEmbeddedPostgres({ dataDir, port: 55000 + Math.floor(Math.random() * 1000), database: 'postgres' });
-    url = pg.connectionString;
-    stop = pg.stop;
-  }
+  const db = await openProbeDatabase();
   try {
     for (const mode of (process.env.PROBE_GC_MODES ?? 'one,two,fragment,nested').split(',')) {
       const child = spawn(process.execPath, ['--trace-gc-nvp', 'bin/run-ts.js', process.argv[1]], {
-        env: { ...process.env, PROBE_GC_CHILD: mode, PROBE_GC_URL: url }, stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, PROBE_GC_CHILD: mode, PROBE_GC_URL: db.url }, stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
       child.stdout.on('data', (d) => { out += d; });
@@ -56,7 +46,6 @@ if (process.env.PROBE_GC_CHILD) {
       console.log(`${mode.padEnd(8)} scavenges ${String(warm.length).padStart(3)}, survived ${(100 * sum('new_space_survived') / sum('allocated')).toFixed(1)}% of ${(sum('allocated') / warm.length / 2 ** 20).toFixed(1)} MiB allocated between them, pause ${(sum('pause') / warm.length).toFixed(2)} ms each`);
     }
   } finally {
-    await stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await db.close();
   }
 }

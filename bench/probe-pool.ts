@@ -6,21 +6,11 @@
  * so the cost grows with the process's uptime. Run: node bin/run-ts.js bench/probe-pool.ts
  * (DATABASE_URL: any database; without it, an embedded PostgreSQL in a temporary folder).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from '../src/db/database.js';
-import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { openProbeDatabase } from './lib/probe-database.js';
 
-let url = process.env.DATABASE_URL;
-let stop = async () => {};
-const dataDir = await mkdtemp(join(tmpdir(), 'omni-probe-'));
-if (!url) {
-  const pg = await startEmbeddedPostgres({ dataDir, port: 54000 + Math.floor(Math.random() * 1000), database: 'postgres' });
-  url = pg.connectionString;
-  stop = pg.stop;
-}
-const sql = connect(url, 10);
+const db = await openProbeDatabase();
+const sql = connect(db.url, 10);
 try {
   // Every connection open first, as in a server that once had 10 queries in flight.
   await Promise.all(Array.from({ length: 10 }, () => sql`select pg_sleep(0.05)`));
@@ -33,6 +23,5 @@ try {
   }
 } finally {
   await sql.end();
-  await stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await db.close();
 }

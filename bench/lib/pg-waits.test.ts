@@ -20,5 +20,8 @@ describe('watchPgWaits', () => {
     expect(overall['Timeout/PgSleep']).toBeGreaterThan(3);
     expect(waits.during(from, to)['Timeout/PgSleep']).toBeGreaterThan(3);
     expect(waits.during(to + 20, Date.now())['Timeout/PgSleep']).toBeUndefined();
+    const report = waits.report([{ from, to }], (w) => [w.from, w.to]);
+    expect(report.samples).toBe(samples);
+    expect(report.slowest[0].waits['Timeout/PgSleep']).toBeGreaterThan(3);
   });
 });

@@ -31,5 +31,12 @@ export function watchPgWaits(sql: Sql, everyMs = 20) {
     /** Backends seen in each state over the whole run, most often first; `samples` taken. */
     summary: () => ({ samples: samples.length, everyMs, waits: tally(samples) }),
     during: (from: number, to: number) => tally(samples.filter((s) => s.at >= from && s.at <= to)),
+    /** The summary, and what was waited on while each of `slow` (requests, by their [sent, answered] epoch ms) was in flight. */
+    report<T>(slow: T[], window: (s: T) => [number, number]) {
+      return { ...this.summary(), slowest: slow.map((s) => ({ ...s, waits: this.during(...window(s)) })) };
+    },
   };
 }
+
+/** A sampler when BENCH_PG_WAITS=1, else nothing. */
+export const pgWaitsIfAsked = (sql: Sql) => (process.env.BENCH_PG_WAITS === '1' ? watchPgWaits(sql) : undefined);

@@ -1,7 +1,7 @@
 import { waitForStore, type BenchEnv } from '../lib/environment.js';
 import type { Credentials } from '../lib/client.js';
 import { runSender } from '../lib/sender.js';
-import { watchPgWaits } from '../lib/pg-waits.js';
+import { pgWaitsIfAsked } from '../lib/pg-waits.js';
 
 /**
  * The accept round trip of 1,000-row catalog sync requests sent one after another
@@ -21,7 +21,7 @@ import { watchPgWaits } from '../lib/pg-waits.js';
 export async function acceptLatency(env: BenchEnv, who: Credentials & { storeId: string }, warehouseIds: string[], requests: number) {
   type Result = { requests: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; slowest: { i: number; ms: number; sentAt: number }[] };
   env.worker.kill('SIGSTOP');
-  const waits = process.env.BENCH_PG_WAITS === '1' ? watchPgWaits(env.sql) : undefined;
+  const waits = pgWaitsIfAsked(env.sql);
   let alone: Result & { pgWaits?: unknown };
   try {
     alone = await runSender<Result>({ kind: 'accept', baseUrl: env.baseUrl, who, warehouseIds, requests, warmup: 2, prefix: 'acc' });
@@ -29,7 +29,7 @@ export async function acceptLatency(env: BenchEnv, who: Credentials & { storeId:
     env.worker.kill('SIGCONT');
     await waits?.stop();
   }
-  if (waits) alone.pgWaits = { ...waits.summary(), slowest: alone.slowest.map((s) => ({ ...s, waits: waits.during(s.sentAt, s.sentAt + s.ms) })) };
+  if (waits) alone.pgWaits = waits.report(alone.slowest, (s) => [s.sentAt, s.sentAt + s.ms]);
   await waitForStore(env.sql, who.storeId);
   // Fewer beside processing: this part is reported, not held to the target.
   const besideProcessing = await runSender<Result>({ kind: 'accept', baseUrl: env.baseUrl, who, warehouseIds, requests: 20, warmup: 2, prefix: 'acb' });

@@ -3,7 +3,7 @@ import type { Credentials } from '../lib/client.js';
 import type { OpenLoopResult } from '../lib/open-loop.js';
 import { runSender } from '../lib/sender.js';
 import { countCpu } from '../lib/cpu.js';
-import { watchPgWaits } from '../lib/pg-waits.js';
+import { pgWaitsIfAsked } from '../lib/pg-waits.js';
 
 /**
  * PATCH /products/{id} at a fixed request rate (open loop, each request freshly
@@ -16,15 +16,12 @@ export async function patchLatency(env: BenchEnv, who: Credentials & { storeId: 
   const products = await env.sql<{ id: string }[]>`select id from products where store_id = ${who.storeId} and not has_variants limit 2000`;
   // Counted over the warm-up too: the sender's own CPU is only known once its process exits.
   const cpu = await countCpu(env.server.pid!, env.worker.pid!);
-  const waits = process.env.BENCH_PG_WAITS === '1' ? watchPgWaits(env.sql) : undefined;
+  const waits = pgWaitsIfAsked(env.sql);
   const result = await runSender<OpenLoopResult>({
     kind: 'patch', baseUrl: env.baseUrl, who, productIds: products.map((p) => p.id), rate, seconds, warmupSeconds: Math.min(5, seconds),
   });
   const used = await cpu.stop();
   await waits?.stop();
-  const pgWaits = waits && {
-    ...waits.summary(),
-    slowest: result.slowest.slice(0, 5).map((s) => ({ ...s, waits: waits.during(result.startedAt + s.atMs, result.startedAt + s.atMs + s.ms) })),
-  };
+  const pgWaits = waits?.report(result.slowest.slice(0, 5), (s) => [result.startedAt + s.atMs, result.startedAt + s.atMs + s.ms]);
   return { rate, duration: seconds, ...result, cpu: used, ...(pgWaits ? { pgWaits } : {}) };
 }

@@ -21,8 +21,9 @@ export interface AppDeps {
    * Where the API sends the short single statements every request makes (the credential
    * lookup, a PATCH, a product read): a pool of a few connections. postgres.js hands a query
    * to an idle connection while it has one and pipelines it onto a busy one otherwise, so
-   * with 10 connections almost every query woke a sleeping backend; on 3, queries queue on
-   * busy ones (PostgreSQL's CPU over the PATCH bench 8-10% lower than with 10, docs/performance.md).
+   * with 10 connections almost every query woke a sleeping backend; on a few (DB_STATEMENT_POOL_MAX,
+   * 2) they queue on busy ones (PostgreSQL's CPU over the PATCH bench 8-10% lower with 3 than
+   * with 10, lower again with 2: docs/performance.md).
    * Transactions and bulk statements stay on `sql`, where nothing waits behind them.
    * Unset (tests): `sql`.
    */
