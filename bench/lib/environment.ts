@@ -48,15 +48,16 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const port = await freePort();
   // The production layout: an API process (omni serve --no-worker) and a worker process
   // (omni worker) on the same database. BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof
-  // --cpu-prof-dir=/tmp/prof") is passed to both.
+  // --cpu-prof-dir=/tmp/prof") is passed to both, BENCH_WORKER_NODE_ARGS to the worker alone (after it).
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const workerArgs = [...nodeArgs, ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const childEnv = {
     ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
     OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
     ...(process.env.BENCH_SOURCES === '1' ? { OMNI_RUN_SOURCES: '1' } : {}),
   };
   const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve', '--no-worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-  const worker = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+  const worker = spawn(process.execPath, [...workerArgs, 'bin/omni.js', 'worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   // A server or worker that dies mid-run (it failed to start, or crashed) ends the bench at
   // once: the scenarios would otherwise wait for batches that nobody processes.
   let closing = false;

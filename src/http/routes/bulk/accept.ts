@@ -5,6 +5,17 @@ import { storeOf } from '../../plugins/partner-auth.js';
 import { idempotent } from '../../../batches/idempotency.js';
 import type { Transaction } from '../../../db/database.js';
 
+/**
+ * The body's array of rows, handed over to the accept service: the request stops holding
+ * the parsed body, so once the service has checked the rows (synchronously) nothing keeps
+ * them alive through the request's queries (catalog/product-rows.ts, checkRows).
+ */
+export function takeRows(request: FastifyRequest, field: string): unknown[] {
+  const rows = (request.body as Record<string, unknown[]>)[field];
+  request.body = undefined;
+  return rows;
+}
+
 /** Runs an accept service under the request's Idempotency-Key and renders the envelope. */
 export async function accept(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, message: string, run: (tx: Transaction) => Promise<unknown>) {
   const result = await idempotent(deps.sql, {

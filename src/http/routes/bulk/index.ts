@@ -8,7 +8,7 @@ import { SimpleProductInput } from '../../../catalog/product-schema.js';
 import { acceptStockRows, InventoryItem } from '../../../inventory/stock-rows.js';
 import { bulkBody, IdempotencyHeader, ProductAccepted, RowErrorSchema, Summary } from './schemas.js';
 import { batchRoutes } from './batches.js';
-import { accept } from './accept.js';
+import { accept, takeRows } from './accept.js';
 import { catalogMaintenanceRoutes } from './variants-prices-deletions.js';
 
 const InventoryAccepted = Type.Object({
@@ -37,7 +37,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(ProductAccepted), ...errorResponses },
     },
   }, (request, reply) => accept(deps, request, reply, 'Catalog sync request accepted',
-    (tx) => acceptProductRows(tx, principal(request), request.id, (request.body as any).products, 'sync', request.rawBody)));
+    (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'sync', request.rawBody)));
 
   const bulkProductsBody = bulkBody('products', BulkProductInput, 'Simple products to create or update');
   app.post('/api/v1/partner/stores/products/bulk', {
@@ -49,7 +49,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(ProductAccepted), ...errorResponses },
     },
   }, (request, reply) => accept(deps, request, reply, 'Products processed',
-    (tx) => acceptProductRows(tx, principal(request), request.id, (request.body as any).products, 'bulk', request.rawBody)));
+    (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'bulk', request.rawBody)));
 
   const inventoryBody = bulkBody('items', InventoryItem, 'Stock updates');
   app.patch('/api/v1/partner/stores/inventory', {
