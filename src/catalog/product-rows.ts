@@ -51,7 +51,8 @@ interface CheckedRows { total: number; valid: ValidRow[]; errors: RowError[]; we
  * other fields are read back from it, so only these are kept: the parsed body (a
  * 1,000-product request is ~4 MB of small objects) is then garbage before the request's
  * first query instead of after its last, and young-generation collections no longer
- * copy it and promote it (~2.4 MB a request did, and filled the old generation).
+ * copy it and promote it: the API's heap grew ~5 MB a 1,000-row request, ~2.3 MB since
+ * (docs/performance.md, ninth session).
  */
 const KEPT_FIELDS = ['id', 'externalId', 'sku', 'price', 'specialPrice', 'categoryId', 'subCategoryId', 'typeId', 'brandId', 'stock', 'warehouses'] as const;
 const keptFields = (row: Record<string, unknown>) => {

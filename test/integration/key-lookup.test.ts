@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { connect, type Sql } from '../../src/db/database.js';
+import { lookupByKey } from '../../src/db/key-lookup.js';
+
+/** Every scan of the looked-up table in a plan, with its index condition. */
+function scans(node: any, table: string, out: { type: string; cond: string }[] = []) {
+  if (node['Relation Name'] === table) out.push({ type: node['Node Type'], cond: node['Index Cond'] ?? '' });
+  for (const child of node.Plans ?? []) scans(child, table, out);
+  return out;
+}
+
+// A products table of its own (same columns and indexes), so its statistics are this test's.
+const schema = `lookup_${randomUUID().replace(/-/g, '')}`;
+let sql: Sql;
+beforeAll(async () => {
+  sql = connect(inject('databaseUrl'), 1);
+  await sql.unsafe(`create schema ${schema}; create table ${schema}.products (like public.products including all)`);
+  await sql.unsafe(`set search_path = ${schema}, public`);
+});
+afterAll(async () => { await sql.unsafe(`drop schema ${schema} cascade`); await sql.end(); });
+
+describe('lookupByKey', () => {
+  it('finds each key through its own index when the statistics predate the store', async () => {
+    const [older, store] = [randomUUID(), randomUUID()];
+    await sql`insert into products (store_id, external_id, sku, name) select ${older}, 'o' || i, 'O' || i, 'n' from generate_series(1, 100) i`;
+    await sql`analyze products`;
+    // The store's products arrive after the statistics were taken: they estimate it at one row.
+    await sql`insert into products (store_id, external_id, sku, name) select ${store}, 'e' || i, 'S' || i, 'n' from generate_series(1, 3000) i`;
+    for (const key of ['external_id', 'sku'] as const) {
+      const values = Array.from({ length: 200 }, (_, i) => (key === 'sku' ? `S${i * 20 + 1}` : `new-${i}`));
+      const query = lookupByKey(sql, { table: 'products', key, storeId: store, values, columns: 'x.id, x.external_id, x.sku' });
+      const [{ 'QUERY PLAN': [plan] }] = await sql`explain (format json) ${query}`;
+      const found = scans(plan.Plan, 'products');
+      expect(found.length).toBeGreaterThan(0);
+      // Each scan of products is an index scan conditioned on the key, never a scan of the store.
+      for (const s of found) expect(s).toMatchObject({ type: expect.stringMatching(/Index/), cond: expect.stringContaining(key) });
+      const rows = await query;
+      expect(rows).toHaveLength(key === 'sku' ? 150 : 0);
+    }
+  });
+});
