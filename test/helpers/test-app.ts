@@ -2,7 +2,7 @@ import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { connect, type Sql } from '../../src/db/database.js';
+import { connect, connectStatements, type Sql } from '../../src/db/database.js';
 import { buildApp, type AppDeps } from '../../src/http/app.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
@@ -30,7 +30,7 @@ export async function createTestApp(opts: { env?: Record<string, string>; extend
   const config = testConfig(opts.env);
   const sql = connect(config.DATABASE_URL!, 5);
   // As the server runs: single statements on a pool of their own (AppDeps.statements).
-  const statements = connect(config.DATABASE_URL!, 2);
+  const statements = connectStatements(config.DATABASE_URL!, 2);
   const deps: AppDeps = { sql, statements, config, encryptionKey: Buffer.from(TEST_KEY_B64, 'base64') };
   const app = await buildApp(deps, { logger: false });
   opts.extend?.(app);

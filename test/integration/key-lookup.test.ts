@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { connect, type Sql } from '../../src/db/database.js';
+import { connect, connectStatements, openDatabase, type Sql } from '../../src/db/database.js';
+import { testConfig } from '../helpers/test-app.js';
 import { lookupByKey } from '../../src/db/key-lookup.js';
 
 /** Every scan of the looked-up table in a plan, with its index condition. */
@@ -20,9 +21,10 @@ beforeAll(async () => {
 });
 afterAll(async () => { await sql.unsafe(`drop schema ${schema} cascade`); await sql.end(); });
 
-describe('lookupByKey', () => {
-  it('finds each key through its own index when the statistics predate the store', async () => {
-    const [older, store] = [randomUUID(), randomUUID()];
+describe('key lookups on statistics that predate the store', () => {
+  const [older, store] = [randomUUID(), randomUUID()];
+
+  it('lookupByKey finds each key through its own index', async () => {
     await sql`insert into products (store_id, external_id, sku, name) select ${older}, 'o' || i, 'O' || i, 'n' from generate_series(1, 100) i`;
     await sql`analyze products`;
     // The store's products arrive after the statistics were taken: they estimate it at one row.
@@ -37,6 +39,28 @@ describe('lookupByKey', () => {
       for (const s of found) expect(s).toMatchObject({ type: expect.stringMatching(/Index/), cond: expect.stringContaining(key) });
       const rows = await query;
       expect(rows).toHaveLength(key === 'sku' ? 150 : 0);
+    }
+  });
+
+  it("plans the API's single statements generically, which take the key's index", async () => {
+    const db = await openDatabase(testConfig());
+    try {
+      const [{ plan_cache_mode: statements }] = await db.statements`show plan_cache_mode`;
+      const [{ plan_cache_mode: transactions }] = await db.sql`show plan_cache_mode`;
+      expect([statements, transactions]).toEqual(['force_generic_plan', 'auto']);
+    } finally {
+      await db.close();
+    }
+    // On this table's statistics (the test above), a product read by its id, as the pool plans it.
+    const generic = connectStatements(inject('databaseUrl'), 1);
+    try {
+      await generic.unsafe(`set search_path = ${schema}, public`);
+      const [{ id }] = await generic`select id from products where store_id = ${store} and external_id = 'e7'`;
+      await generic.unsafe('prepare by_id (uuid, uuid) as select id, name from products where store_id = $1 and id = $2');
+      const [{ 'QUERY PLAN': [plan] }] = await generic.unsafe(`explain (format json) execute by_id ('${store}', '${id}')`);
+      expect(scans(plan.Plan, 'products')).toEqual([{ type: 'Index Scan', cond: expect.stringMatching(/store_id.*AND.*\bid\b/) }]);
+    } finally {
+      await generic.end();
     }
   });
 });
