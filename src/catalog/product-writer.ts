@@ -124,7 +124,9 @@ const OBJECT_INSERT: InsertSql = { plain: bodyInsertSql('object', ''), onConflic
 /**
  * Updates: each row's columns over the current row (jsonb_populate_record keeps what
  * the row does not name). The before image is read through the key in a LATERAL
- * with LIMIT, so it stays a lookup per row whatever the statistics say.
+ * with LIMIT, so it stays a lookup per row whatever the statistics say; the store is
+ * compared unseen by the planner, as in key-lookup.ts (`(select $1::uuid)`), so that
+ * statistics from before the store's products cannot make a scan of the store look as cheap.
  */
 const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 const UPDATE_SQL = `
@@ -135,8 +137,8 @@ const UPDATE_SQL = `
     from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean)
     cross join lateral (select to_jsonb(o) as before,
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
-      from products o where o.store_id = $1::uuid and o.id = u.id limit 1) as o
-    where p.store_id = $1::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)
+      from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
+    where p.store_id = (select $1::uuid) and p.id = u.id and (not p.has_variants or u.allow_variants)
     returning u.i, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
   totals as (
     update product_stock s set stock = upd.stock from upd
