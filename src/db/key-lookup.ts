@@ -18,8 +18,8 @@ export interface KeyLookup {
  * first import (autovacuum analyses once a minute at best) it read the whole
  * store for every request: 7.8 ms at 10,000 products, growing with the store.
  * Values are unnested and each is looked up in a LATERAL subquery with LIMIT 1,
- * which the planner cannot turn into a scan of the store (4.9 ms for 1,000 keys
- * in a 10,000-product store on such statistics, against 13 ms for `= any`).
+ * which the planner cannot turn into one scan of the store for the whole list (4.9 ms
+ * for 1,000 keys in a 10,000-product store on such statistics, against 13 ms for `= any`).
  *
  * The store is compared with `(select $storeId)`, a value the planner does not see. With
  * the value in sight, statistics taken before the store had products estimate it holds

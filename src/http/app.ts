@@ -24,6 +24,7 @@ export interface AppDeps {
    * with 10 connections almost every query woke a sleeping backend; on a few (DB_STATEMENT_POOL_MAX,
    * 2) they queue on busy ones (PostgreSQL's CPU over the PATCH bench 8-10% lower with 3 than
    * with 10, lower again with 2: docs/performance.md).
+   * Its statements are planned generically (connectStatements, src/db/database.ts).
    * Transactions and bulk statements stay on `sql`, where nothing waits behind them.
    * Unset (tests): `sql`.
    */
