@@ -10,6 +10,7 @@ import { registerBatchKind, type BatchContext, type RowOutcome } from '../batche
 import { afterProductsChanged } from './after-products-changed.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { productFieldSchemas, Uuid } from './product-schema.js';
+import { unseenStore } from '../db/key-lookup.js';
 
 /** One price change: by sku (a simple product or a variant) or by id (simple products only). */
 export const PriceItem = Type.Object({
@@ -36,11 +37,11 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, requestId
   });
   const targets = await tx<{ by: string; key: string; target: string; product_id: string; variant_id: string | null; sku: string | null; has_variants: boolean; price: string | null; special_price: string | null }[]>`
     select 'sku' as by, sku as key, 'product' as target, id as product_id, null::uuid as variant_id, sku, has_variants, price, special_price
-      from products where store_id = ${who.storeId} and sku = any(${valid.flatMap((v) => (v.by === 'sku' ? [v.item.sku!] : []))})
+      from products where store_id = ${unseenStore(tx, who.storeId)} and sku = any(${valid.flatMap((v) => (v.by === 'sku' ? [v.item.sku!] : []))})
     union all select 'sku', sku, 'variant', product_id, id, sku, false, price, special_price
-      from product_variants where store_id = ${who.storeId} and sku = any(${valid.flatMap((v) => (v.by === 'sku' ? [v.item.sku!] : []))})
+      from product_variants where store_id = ${unseenStore(tx, who.storeId)} and sku = any(${valid.flatMap((v) => (v.by === 'sku' ? [v.item.sku!] : []))})
     union all select 'id', id::text, 'product', id, null, sku, has_variants, price, special_price
-      from products where store_id = ${who.storeId} and id = any(${valid.flatMap((v) => (v.by === 'id' ? [v.item.id!] : []))}::uuid[])`;
+      from products where store_id = ${unseenStore(tx, who.storeId)} and id = any(${valid.flatMap((v) => (v.by === 'id' ? [v.item.id!] : []))}::uuid[])`;
   const found = new Map(targets.map((t) => [`${t.by}:${t.key}`, t]));
   const accepted: { rowIndex: number; payload: unknown }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];

@@ -6,6 +6,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { checkRowCount, type Principal } from './product-rows.js';
+import { unseenStore } from '../db/key-lookup.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,7 +28,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, reques
     else { seen.add(id.toLowerCase()); candidates.push({ rowIndex, id: id.toLowerCase() }); }
   });
   const existing = await tx<{ id: string; external_id: string | null; sku: string | null }[]>`
-    select id, external_id, sku from products where store_id = ${who.storeId} and id = any(${candidates.map((c) => c.id)}::uuid[])`;
+    select id, external_id, sku from products where store_id = ${unseenStore(tx, who.storeId)} and id = any(${candidates.map((c) => c.id)}::uuid[])`;
   const byId = new Map(existing.map((e) => [e.id, e]));
   const accepted: { rowIndex: number; payload: unknown }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
@@ -44,7 +45,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, reques
 
 async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: { id: string } }[]): Promise<RowOutcome[]> {
   const deleted = await tx<{ id: string; external_id: string | null; sku: string | null; name: string }[]>`
-    delete from products where store_id = ${ctx.storeId} and id = any(${rows.map((r) => r.payload.id)}::uuid[])
+    delete from products where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${rows.map((r) => r.payload.id)}::uuid[])
     returning id, external_id, sku, name`;
   await recordAudit(tx, deleted.map((d) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.deleted', resourceType: 'product',

@@ -10,6 +10,7 @@ import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { VARIANT_RESTRICTED, type PatchContext, type PatchResult } from './product-patch-plan.js';
+import { unseenStore } from '../db/key-lookup.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
@@ -20,7 +21,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
   return sql.begin(async (tx) => {
     const [current] = await tx<any[]>`
       select id, external_id, sku, price, special_price, has_variants, version from products
-      where store_id = ${ctx.storeId} and id = ${productId} for update`;
+      where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} for update`;
     if (!current) throw new AppError('PRD_001', { productId });
     if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
       throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
@@ -58,7 +59,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
         await tx`delete from warehouse_stock where store_id = ${ctx.storeId} and product_id = ${productId} and variant_id is null`;
       }
       if (becomesVariant !== current.has_variants) {
-        await tx`update products set has_variants = ${becomesVariant} where store_id = ${ctx.storeId} and id = ${productId}`;
+        await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
         changes.hasVariants = { before: current.has_variants, after: becomesVariant };
       }
     }

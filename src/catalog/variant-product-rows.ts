@@ -9,6 +9,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
+import { unseenStore } from '../db/key-lookup.js';
 
 export const BulkVariantProductInput = Type.Object({
   id: Type.Optional(Type.Intersect([Uuid], { description: 'Id of the product with variants this row updates; omit to create' })),
@@ -52,11 +53,11 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   const unknownRefs = await findUnknownTaxonomy(tx, valid.map((v) => v.input));
   const skus = valid.flatMap((v) => v.input.variants.items.map((i) => i.sku));
   const existing = await tx<{ kind: string; id: string; product_id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
-    select 'product' as kind, id, id as product_id, external_id, sku, has_variants from products where store_id = ${who.storeId}
+    select 'product' as kind, id, id as product_id, external_id, sku, has_variants from products where store_id = ${unseenStore(tx, who.storeId)}
       and (external_id = any(${valid.map((v) => v.input.externalId)}) or sku = any(${skus})
         or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
     union all
-    select 'variant', id, product_id, external_id, sku, false from product_variants where store_id = ${who.storeId} and sku = any(${skus})`;
+    select 'variant', id, product_id, external_id, sku, false from product_variants where store_id = ${unseenStore(tx, who.storeId)} and sku = any(${skus})`;
   const products = existing.filter((e) => e.kind === 'product');
   const byId = new Map(products.map((e) => [e.id, e]));
   const byExternal = new Map(products.filter((e) => e.external_id).map((e) => [e.external_id!, e]));

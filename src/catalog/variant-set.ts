@@ -2,6 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import type { VariantItemInput } from './product-schema.js';
+import { unseenStore } from '../db/key-lookup.js';
 
 interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
 
@@ -19,7 +20,7 @@ export interface VariantSetResult {
  */
 export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
   const existing = await tx<ExistingVariant[]>`
-    select id, sku, external_id, is_active from product_variants where store_id = ${storeId} and product_id = ${productId}`;
+    select id, sku, external_id, is_active from product_variants where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}`;
   const byId = new Map(existing.map((v) => [v.id, v]));
   const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
   const bySku = new Map(existing.map((v) => [v.sku, v]));
@@ -44,9 +45,9 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   // only reuse the keys of the variant it updates.
   const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
     select id, sku, external_id, 'variant' as kind from product_variants
-      where store_id = ${storeId} and (sku = any(${items.map((i) => i.sku)}) or external_id = any(${items.flatMap((i) => (i.externalId ? [i.externalId] : []))}))
+      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${items.map((i) => i.sku)}) or external_id = any(${items.flatMap((i) => (i.externalId ? [i.externalId] : []))}))
     union all
-    select id, sku, null, 'product' from products where store_id = ${storeId} and id <> ${productId} and sku = any(${items.map((i) => i.sku)})`;
+    select id, sku, null, 'product' from products where store_id = ${unseenStore(tx, storeId)} and id <> ${productId} and sku = any(${items.map((i) => i.sku)})`;
   for (const p of planned) {
     const clash = taken.find((t) => (t.sku === p.item.sku || (p.item.externalId !== undefined && t.external_id === p.item.externalId))
       && !(t.kind === 'variant' && t.id === p.match?.id));
@@ -57,7 +58,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   const keep = planned.flatMap((p) => (p.match ? [p.match.id] : []));
   const deactivated = await tx<{ sku: string }[]>`
     update product_variants set is_active = false, updated_at = now()
-    where store_id = ${storeId} and product_id = ${productId} and is_active and id <> all(${keep}::uuid[]) returning sku`;
+    where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId} and is_active and id <> all(${keep}::uuid[]) returning sku`;
   await tx`
     update product_variants v set
       sku = r.x->>'sku',
@@ -69,7 +70,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       photos = case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else v.photos end,
       is_active = true, updated_at = now()
     from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
-    where v.store_id = ${storeId} and v.id = r.id`;
+    where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
   const inserted = await tx<{ id: string; sku: string }[]>`
     insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),
