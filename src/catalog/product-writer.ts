@@ -2,6 +2,7 @@ import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { columnValue } from './product-patch-plan.js';
+import { unseenStore } from '../db/key-lookup.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
@@ -221,7 +222,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     const lost = creates.filter((r) => !byExternal.has(r.input.externalId!));
     // A row that inserted nothing lost a race with another writer: say which key it hit.
     const taken = lost.length === 0 ? [] : await tx<{ external_id: string | null; sku: string | null }[]>`
-      select external_id, sku from products where store_id = ${storeId}
+      select external_id, sku from products where store_id = ${unseenStore(tx, storeId)}
         and (external_id = any(${lost.map((r) => r.input.externalId!)}) or sku = any(${lost.map((r) => r.input.sku!)}))`;
     const takenExternal = new Set(taken.map((t) => t.external_id));
     for (const r of creates) {
