@@ -12,6 +12,19 @@ export interface KeyLookup {
 }
 
 /**
+ * A store's id as the planner does not see it, for `store_id = ${unseenStore(sql, id)}` in a
+ * statement that finds rows by a store and keys. With the value in sight, statistics taken
+ * before the store had products estimate it holds one row, so every (store_id, …) index
+ * looks as good as the key's, and the planner took one whose only condition is the store:
+ * each key then read the whole store (lookupByKey, 1,000 keys in a 30,000-product store:
+ * 7-9 s instead of 1.9 ms; in one of five bench imports the accept's lookups took 17.1 s of
+ * PostgreSQL's time instead of 1.2-1.8 s; 300 SKUs by `sku = any(…)`: 36.3 against 2.2 ms).
+ * Unseen, the store is estimated at the average store's share of the table, and only the
+ * key's index finds few rows.
+ */
+export const unseenStore = (sql: Queryable, storeId: string) => sql`(select ${storeId}::uuid)`;
+
+/**
  * The rows of one store whose key is one of `values`, each found through its
  * (store_id, key) index, one lookup per value. A plain `key = any($values)`
  * leaves the choice to the planner, and on statistics from before a store's
@@ -19,23 +32,9 @@ export interface KeyLookup {
  * store for every request: 7.8 ms at 10,000 products, growing with the store.
  * Values are unnested and each is looked up in a LATERAL subquery with LIMIT 1,
  * which the planner cannot turn into one scan of the store for the whole list (4.9 ms
- * for 1,000 keys in a 10,000-product store on such statistics, against 13 ms for `= any`).
- *
- * The store is compared with `(select $storeId)`, a value the planner does not see. With
- * the value in sight, statistics taken before the store had products estimate it holds
- * one row, so every (store_id, …) index looks as good as the key's, and the planner took
- * one whose only condition is the store: each key then read the whole store (1,000 keys in
- * a 30,000-product store: 7-9 s instead of 1.9 ms; in one of five bench imports the accept's
- * lookups took 17.1 s of PostgreSQL's time instead of 1.2-1.8 s). Unseen, the store is
- * estimated at the average store's share of the table, and only the key's index finds one row.
+ * for 1,000 keys in a 10,000-product store on such statistics, against 13 ms for `= any`);
+ * the store is compared unseen (unseenStore), so that no key's probe scans the store either.
  */
-/**
- * A store's id as the planner does not see it, for `store_id = ${unseenStore(sql, id)}`: a
- * plan made for the id itself, on statistics from before the store had its rows, can scan the
- * whole store through any (store_id, …) index where the key's index finds the row (below).
- */
-export const unseenStore = (sql: Queryable, storeId: string) => sql`(select ${storeId}::uuid)`;
-
 export function lookupByKey(sql: Queryable, q: KeyLookup) {
   const cast = q.key === 'id' ? 'uuid' : 'text';
   // Most stores sell simple products only: for variants, one probe first tells whether the
