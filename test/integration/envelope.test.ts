@@ -89,6 +89,14 @@ describe('body errors', () => {
     expect(large.json().error.details.context).toEqual({ limitBytes: 2048 });
   });
 
+  it('VAL_001 for text holding the NUL character, which PostgreSQL cannot store, with where it is', async () => {
+    const res = await post(JSON.stringify({ products: [{ externalId: 'e', name: 'n', price: 1 }, { externalId: 'e\u0000', name: 'n', price: 1 }] }));
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(res.json().error.details.context).toEqual({ validationErrors: { products: { 1: { externalId: 'externalId must not contain the NUL character (\\u0000)' } } } });
+    const escaped = await post(JSON.stringify({ products: [{ externalId: 'e\\u0000', name: 'n', price: 1 }] }));
+    expect(escaped.json()).toEqual({ ok: true });
+  });
+
   it('a valid body passes', async () => {
     const res = await post(JSON.stringify({ products: [{ externalId: 'e', name: 'n', price: 1 }] }));
     expect(res.json()).toEqual({ ok: true });

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors/app-error.js';
+import { hasEscapedNul, nulCharacterErrors } from '../validation/nul-characters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,10 +18,15 @@ export function registerJsonBody(app: FastifyInstance) {
       const err = Object.assign(new Error('Body cannot be empty when content-type is set to application/json'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 });
       return done(err, undefined);
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(body.toString('utf8')));
+      parsed = JSON.parse(body.toString('utf8'));
     } catch (e) {
-      done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
+      return done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }
+    // PostgreSQL's text cannot hold NUL: refused here, for every route, with where it was.
+    const nul = hasEscapedNul(body) ? nulCharacterErrors(parsed) : null;
+    if (nul) return done(new AppError('VAL_001', { validationErrors: nul }), undefined);
+    done(null, parsed);
   });
 }
