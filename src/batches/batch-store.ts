@@ -34,8 +34,8 @@ export const newBatchId = (kind: BatchKind) => (kind === 'inventory' ? randomUUI
 
 /**
  * Stores an accepted request as a batch (its accepted rows as one compressed value,
- * PENDING until their outcome is written; its rejected rows FAILED with their
- * codes) and enqueues its processing job in the SAME
+ * and the request body when they are read from it; PENDING until their outcome is
+ * written; its rejected rows FAILED with their codes) and enqueues its processing job in the SAME
  * transaction: an accepted row is never lost, and no job runs for rows that
  * were not committed.
  */
@@ -60,7 +60,7 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   }
   const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
   await tx`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, packed_body, accepted_rows, outcomes, completed_at)
+    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, body, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
       ${input.rejected.length}, ${pending}, ${seq}, ${packed?.rows ?? null}, ${packed?.body ?? null},

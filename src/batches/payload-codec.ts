@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
+import type { Queryable } from '../db/database.js';
 
 const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
@@ -10,34 +12,34 @@ const brotli = (data: Buffer) => compress(data, {
 /**
  * Where each accepted row's `input` comes from when it is the request's own row:
  * the row at `rowIndex` of the body's `field` array, without the `omit` keys. The
- * body, compressed by packBody, is stored beside the rows (batches.packed_body).
+ * body is stored beside the rows as received (batches.body).
  * `wellTyped`: every row of `field` passed its schema, so PostgreSQL may read the
  * whole array with typed columns (json_to_recordset) without meeting a bad value.
  */
-export interface RowSource { packedBody: Promise<Buffer>; field: string; omit?: string[]; wellTyped?: boolean }
+export interface RowSource { body: Buffer; field: string; omit?: string[]; wellTyped?: boolean }
 
-/** The request body of a batch, as read back by the worker: its JSON text, parsed only if a row's input is asked for. */
-export interface StoredBody {
-  json: string;
+/** What a batch's packed rows say of its stored body. */
+export interface BodyHeader {
   field: string;
-  /**
-   * The text of the `field` array alone, when the body looks like `{"field": [...]}` and
-   * nothing else; PostgreSQL then parses only that. Cut by position, so a body with a
-   * duplicated key yields text that is not JSON (see product-writer.ts).
-   */
-  array: string | null;
+  omit: string[];
   wellTyped: boolean;
+  /**
+   * The byte range [start, end) of the `field` array within the body, when the body looks
+   * like `{"field": [...]}` and nothing else; PostgreSQL then parses only that. Cut by
+   * position, so a body with a duplicated key yields text that is not JSON (see product-writer.ts).
+   */
+  array: [number, number] | null;
+}
+
+/** The request body of a batch, as the worker sees it: in PostgreSQL, read into the worker only if a row's input is asked for. */
+export interface StoredBody extends BodyHeader {
+  storeId: string;
+  batchId: string;
+  /** Reads the body into the worker; input() needs it. */
+  load(sql: Queryable): Promise<void>;
   /** The row at `rowIndex` of `field`, without the omitted keys. */
   input(rowIndex: number): Record<string, unknown>;
 }
-
-/**
- * A request body as stored: Brotli at its fastest setting, on libuv's thread pool.
- * Started as soon as the request arrives, it runs while the rows are validated and
- * looked up (1.2-1.5 ms for a 1,000-product request). A caller that may not await
- * it must catch it.
- */
-export const packBody = (body: Buffer) => brotli(body);
 
 /** First byte of a decompressed packed_rows holding plans whose inputs are in the body (0064's JSON array starts with '['). */
 const FROM_BODY = 0x01;
@@ -45,45 +47,63 @@ const FROM_BODY = 0x01;
 export interface Packed { rows: Buffer; body: Buffer | null }
 
 /**
- * A batch's accepted rows as stored (batches.packed_rows), compressed like the body.
+ * A batch's accepted rows as stored (batches.packed_rows), Brotli at its fastest setting.
  * A 1,000-product request is ~1.2 MB of JSON; written as text it took 10-20 ms to
  * insert (and as much WAL), compressed it is 60-300 KB.
  *
  * With a `source`, the rows' payloads are stored without their input, which is read
- * back from the request body exactly as received (by the worker, or by PostgreSQL
- * itself: product-body-insert.ts): serialising 1,000 validated
- * products again cost the API 4-5 ms a request (JSON.stringify 2.5 ms, its UTF-8 copy
- * 1.5-2.7 ms) for bytes it already had. packed_rows is then 0x01 and the JSON
- * header {field, omit, rows}.
+ * back from the request body exactly as received (by PostgreSQL itself when it creates
+ * products: product-writer.ts), so the API serialises nothing twice; packed_rows is then
+ * 0x01 and the JSON header {field, omit, wellTyped, array, rows}. The body goes to
+ * PostgreSQL as its bytes (binary bytea), stored uncompressed (0081): compressing it cost
+ * the API ~4 ms a request and the worker a decompression, a copy into a string and the
+ * string's trip back to PostgreSQL, which now reads it where it is.
  */
 export async function packRows(rows: [number, unknown][], source?: RowSource): Promise<Packed> {
   if (!source) return { rows: await brotli(Buffer.from(JSON.stringify(rows))), body: null };
-  const header = Buffer.from(String.fromCharCode(FROM_BODY) + JSON.stringify({ field: source.field, omit: source.omit ?? [], wellTyped: source.wellTyped === true, rows }));
-  const [packedRows, body] = await Promise.all([brotli(header), source.packedBody]);
-  return { rows: packedRows, body };
+  // The body as PostgreSQL will read it: valid UTF-8, as JSON.parse read it (invalid bytes
+  // were decoded as U+FFFD there; PostgreSQL would refuse them).
+  const body = isUtf8(source.body) ? source.body : Buffer.from(source.body.toString('utf8'));
+  const header: BodyHeader = { field: source.field, omit: source.omit ?? [], wellTyped: source.wellTyped === true, array: arrayRange(body, source.field) };
+  return { rows: await brotli(Buffer.from(String.fromCharCode(FROM_BODY) + JSON.stringify({ ...header, rows }))), body };
 }
 
-export interface Unpacked { rows: [number, unknown][]; body: StoredBody | null }
+export interface Unpacked { rows: [number, unknown][]; body: BodyHeader | null }
 
-export async function unpackRows(packedRows: Buffer, packedBody?: Buffer | null): Promise<Unpacked> {
+/** A batch's rows; `legacyBody`: the Brotli-compressed body of a batch accepted before 0081, returned as `body` to be stored as such. */
+export async function unpackRows(packedRows: Buffer, legacyBody?: Buffer | null): Promise<Unpacked & { legacyBody?: Buffer }> {
   const raw = await decompress(packedRows);
   if (raw[0] !== FROM_BODY) return { rows: JSON.parse(raw.toString('utf8')), body: null };
-  if (!packedBody) throw new Error('batch rows refer to a request body that is not stored');
-  const header = JSON.parse(raw.toString('utf8', 1)) as { field: string; omit: string[]; wellTyped?: boolean; rows: [number, unknown][] };
-  const json = (await decompress(packedBody)).toString('utf8');
-  let inputs: Record<string, unknown>[] | undefined;
-  const input = (rowIndex: number) => {
-    inputs ??= (JSON.parse(json) as Record<string, Record<string, unknown>[]>)[header.field];
-    const row = inputs[rowIndex];
-    return header.omit.some((k) => k in row) ? Object.fromEntries(Object.entries(row).filter(([k]) => !header.omit.includes(k))) : row;
-  };
-  return { rows: header.rows, body: { json, field: header.field, array: arrayOf(json, header.field), wellTyped: header.wellTyped === true, input } };
+  const { rows, ...header } = JSON.parse(raw.toString('utf8', 1)) as BodyHeader & { rows: [number, unknown][] };
+  if (!legacyBody) return { rows, body: { ...header, array: header.array ?? null } };
+  const body = await decompress(legacyBody);
+  return { rows, body: { ...header, array: arrayRange(body, header.field) }, legacyBody: body };
 }
 
-/** The text from the first `[` to the last `]` of a body shaped `{ "field" : [ ... ] }`, or null. */
-function arrayOf(json: string, field: string): string | null {
-  const head = new RegExp(`^\\s*\\{\\s*"${field}"\\s*:\\s*\\[`).exec(json.slice(0, 200));
-  const end = json.lastIndexOf(']');
-  if (!head || end < 0 || !/^\]\s*\}\s*$/.test(json.slice(end))) return null;
-  return json.slice(head[0].length - 1, end + 1);
+/** The stored body of a batch, with its header. */
+export function storedBody(storeId: string, batchId: string, header: BodyHeader): StoredBody {
+  let inputs: Record<string, unknown>[] | undefined;
+  return {
+    ...header, storeId, batchId,
+    async load(sql) {
+      if (inputs) return;
+      const [b] = await sql<{ json: string }[]>`select convert_from(body, 'UTF8') as json from batches where store_id = ${storeId} and id = ${batchId}`;
+      if (!b?.json) throw new Error(`batch ${batchId} refers to a request body that is not stored`);
+      inputs = (JSON.parse(b.json) as Record<string, Record<string, unknown>[]>)[header.field];
+    },
+    input(rowIndex) {
+      if (!inputs) throw new Error('StoredBody.input before load()');
+      const row = inputs[rowIndex];
+      return header.omit.some((k) => k in row) ? Object.fromEntries(Object.entries(row).filter(([k]) => !header.omit.includes(k))) : row;
+    },
+  };
+}
+
+/** The byte range from the first `[` to the last `]` of a body shaped `{ "field" : [ ... ] }`, or null. */
+export function arrayRange(body: Buffer, field: string): [number, number] | null {
+  // Both ends are ASCII: latin1 reads their bytes one to one.
+  const head = new RegExp(`^\\s*\\{\\s*"${field}"\\s*:\\s*\\[`).exec(body.toString('latin1', 0, 200));
+  const end = body.lastIndexOf(0x5d);
+  if (!head || end < 0 || !/^\]\s*\}\s*$/.test(body.toString('latin1', end))) return null;
+  return [head[0].length - 1, end + 1];
 }

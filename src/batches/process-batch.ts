@@ -1,7 +1,7 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { unpackRows } from './payload-codec.js';
+import { storedBody, unpackRows } from './payload-codec.js';
 import type { BatchKind } from './batch-store.js';
 import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
 
@@ -13,11 +13,16 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
  * applied twice.
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
-  // The accepted rows, as stored at accept time; immutable, so read once per run.
+  // The accepted rows, as stored at accept time; immutable, so read once per run. The
+  // request body stays in PostgreSQL (payload-codec.ts), but for a batch accepted before 0081.
   const [stored] = await sql<{ packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }[]>`
     select packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
-  const unpacked = stored?.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
+  const unpacked: Awaited<ReturnType<typeof unpackRows>> = stored?.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
     : { rows: stored?.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
+  if (unpacked.legacyBody) {
+    await sql`update batches set body = ${unpacked.legacyBody}, packed_body = null where store_id = ${storeId} and id = ${batchId}`;
+  }
+  const body = unpacked.body && storedBody(storeId, batchId, unpacked.body);
   const payloads = new Map<number, unknown>(unpacked.rows);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
   for (;;) {
@@ -41,7 +46,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
       if (todo.length === 0) return false;
       const ctx: BatchContext = {
         storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
-        requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body: unpacked.body,
+        requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body,
       };
       const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
       await recordOutcomes(tx, storeId, batchId, outcomes);
@@ -71,7 +76,7 @@ async function completeBatch(sql: Sql, storeId: string, batchId: string) {
     const [b] = await tx<any[]>`
       update batches set status = case when succeeded = 0 and total > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
       where store_id = ${storeId} and id = ${batchId} and pending = 0 and completed_at is null
-      returning *`;
+      returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
     if (!b) return;
     await emitEvents(tx, [{
       partnerId: b.partner_id, storeId, type: batchKind(b.kind).completedEvent,

@@ -26,10 +26,10 @@ export async function purgeExpired(sql: Sql, policy: RetentionPolicy): Promise<{
   let batchBodies = 0;
   for (;;) {
     const done = await sql`
-      update batches b set packed_rows = null, packed_body = null, payload = null
+      update batches b set packed_rows = null, packed_body = null, payload = null, body = null
       from (select store_id, id from batches
             where completed_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})
-              and (packed_rows is not null or packed_body is not null or payload is not null)
+              and (packed_rows is not null or packed_body is not null or payload is not null or body is not null)
             limit ${PURGE_BATCHES_PER_STATEMENT}) o
       where b.store_id = o.store_id and b.id = o.id`;
     batchBodies += done.count;

@@ -16,6 +16,7 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   // (product-writer.ts); an update's input is read from the body here.
   const body = ctx.body;
   const fromBody = body !== null && body.wellTyped && rows.every((r) => r.payload.externalId !== undefined);
+  if (body && rows.some((r) => !r.payload.input && !(fromBody && r.payload.mode === 'create'))) await body.load(tx);
   const writeRows: ProductWriteRow[] = rows.map(({ rowIndex, payload: { externalId, sku, input, ...plan } }) => ({
     rowIndex, ...plan,
     input: input ?? (fromBody && plan.mode === 'create' ? { externalId, sku } : body!.input(rowIndex)),

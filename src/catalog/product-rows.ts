@@ -5,7 +5,6 @@ import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
-import { packBody } from '../batches/payload-codec.js';
 import { lookupByKey } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
@@ -36,11 +35,8 @@ export function checkRowCount(count: number) {
  */
 export function acceptProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk', rawBody?: Buffer) {
   checkRowCount(rows.length);
-  // The body is compressed on the thread pool while its rows are checked here.
-  const packedBody = rawBody ? packBody(rawBody) : undefined;
-  packedBody?.catch(() => {}); // awaited by acceptBatch, unless the request is refused first
   // Not async: once checked, the parsed rows are referenced by no suspended frame (see checkRows).
-  return acceptCheckedRows(tx, who, requestId, checkRows(rows, mode, rawBody !== undefined), mode, packedBody);
+  return acceptCheckedRows(tx, who, requestId, checkRows(rows, mode, rawBody !== undefined), mode, rawBody);
 }
 
 type ValidRow = { rowIndex: number; input: SimpleProductInput & { id?: string } };
@@ -79,7 +75,7 @@ function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): C
   return { total: rows.length, valid, errors, wellTyped: Object.keys(schemaErrors).length === 0 };
 }
 
-async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: string, checked: CheckedRows, mode: 'sync' | 'bulk', packedBody?: Promise<Buffer>) {
+async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: string, checked: CheckedRows, mode: 'sync' | 'bulk', rawBody?: Buffer) {
   const { total, valid, errors } = checked;
   const columns = 'x.id, x.external_id, x.sku, x.has_variants';
   const skus = valid.map((v) => v.input.sku);
@@ -120,7 +116,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     const plan = { mode: target ? 'update' : 'create', id: target, placement: decision.placement };
     // With the raw body at hand the batch stores it as received, and each row's input is read back
     // from it; the row's keys ride along, for its outcome and audit event.
-    if (packedBody) accepted.push({ rowIndex, payload: { ...plan, externalId: input.externalId, sku: input.sku } });
+    if (rawBody) accepted.push({ rowIndex, payload: { ...plan, externalId: input.externalId, sku: input.sku } });
     else { const { id, ...fields } = input; accepted.push({ rowIndex, payload: { ...plan, input: fields } }); }
     acceptedRows.push({ rowIndex, externalId: input.externalId, sku: input.sku });
   }
@@ -128,7 +124,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
     requestId, total, accepted, rejected: errors,
-    source: packedBody ? { packedBody, field: 'products', omit: ['id'], wellTyped: checked.wellTyped } : undefined,
+    source: rawBody ? { body: rawBody, field: 'products', omit: ['id'], wellTyped: checked.wellTyped } : undefined,
   });
   return { batchId, summary: { total, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

@@ -69,6 +69,7 @@ export async function subscribeToAllEvents(ctx: TestContext, who: TestStore) {
 export interface SignedInjectOptions {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   url: string;
+  /** Sent as it is when a string or a Buffer (its bytes), else as JSON. */
   body?: unknown;
   /** Sign as a partner-only request (no store headers). */
   partnerOnly?: boolean;
@@ -78,7 +79,7 @@ export interface SignedInjectOptions {
 
 /** Injects a request signed exactly as the SDK signs it. */
 export function signedInject(ctx: TestContext, who: TestStore, opts: SignedInjectOptions) {
-  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
   const headers = signRequest({
     secret: who.partnerSecret, method: opts.method, path: opts.url, partnerClientId: who.partnerClientId,
     storeClientId: opts.partnerOnly ? undefined : who.storeClientId,

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliCompress } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
-import { packBody, unpackRows } from '../../src/batches/payload-codec.js';
+import { unpackRows } from '../../src/batches/payload-codec.js';
 import { acceptBatch } from '../../src/batches/batch-store.js';
+import { enqueueJob } from '../../src/jobs/enqueue.js';
 
 const URL = '/api/v1/partner/stores/catalog/sync';
 let ctx: TestContext;
@@ -121,8 +124,9 @@ describe('POST /catalog/sync (seed 000)', () => {
       const res = await signedInject(ctx, store, { method: 'POST', url: URL, body });
       expect(res.json().data.errors ?? []).toEqual(invalidRow ? [expect.objectContaining({ code: 'VAL_001' })] : []);
       expect(res.json().data.summary).toEqual({ total: invalidRow ? 3 : 2, failed: invalidRow ? 1 : 0, pending: 2 });
-      const [batch] = await ctx.sql`select packed_rows, packed_body from batches where store_id = ${store.storeId}`;
-      expect((await unpackRows(batch.packed_rows, batch.packed_body)).body!.wellTyped).toBe(!invalidRow);
+      const [batch] = await ctx.sql`select packed_rows, body from batches where store_id = ${store.storeId}`;
+      expect((await unpackRows(batch.packed_rows)).body!.wellTyped).toBe(!invalidRow);
+      expect(batch.body.toString('utf8')).toBe(body);
       await waitForBatch(ctx, res.json().data.batchId);
       stored.push(await ctx.sql.unsafe(`select ${columns} from products_with_stock where store_id = $1 order by sku`, [store.storeId]));
     }
@@ -143,11 +147,53 @@ describe('POST /catalog/sync (seed 000)', () => {
     const { batchId } = await ctx.sql.begin((tx) => acceptBatch(tx, {
       storeId: store.storeId, partnerId: store.partnerId, kind: 'catalog.sync', requestId: randomUUID(), total: 2, rejected: [],
       accepted: [{ rowIndex: 0, payload: { mode: 'create', placement: { kind: 'product', stock: 4 } } }, { rowIndex: 1, payload: { mode: 'create', placement: { kind: 'none' } } }],
-      source: { packedBody: packBody(body), field: 'products', omit: ['id'], wellTyped: true },
+      source: { body, field: 'products', omit: ['id'], wellTyped: true },
     }));
     expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 0 });
     const rows = await ctx.sql`select sku, name, stock from products_with_stock where store_id = ${store.storeId} order by sku`;
     expect(rows).toEqual([{ sku: 'SKU-1', name: 'Product 1', stock: 4 }, { sku: 'SKU-2', name: 'Product 2', stock: 0 }]);
+  });
+
+  it('still processes a batch accepted before 0081, whose body was compressed, and moves the body to where PostgreSQL reads it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const brotli = promisify(brotliCompress);
+    const body = Buffer.from(JSON.stringify({ products: [product(1, { stock: 4 }), product(2)] }));
+    const plans = [[0, { mode: 'create', placement: { kind: 'product', stock: 4 }, externalId: 'ext-1', sku: 'SKU-1' }],
+      [1, { mode: 'create', placement: { kind: 'none' }, externalId: 'ext-2', sku: 'SKU-2' }]];
+    // 0068's form: packed_rows holds 0x01 and a header without the array's range; packed_body the Brotli body.
+    const header = await brotli(Buffer.from(`\u0001${JSON.stringify({ field: 'products', omit: ['id'], wellTyped: true, rows: plans })}`));
+    const batchId = `pb_${randomUUID()}`;
+    await ctx.sql.begin(async (tx) => {
+      await tx`insert into batches (store_id, id, kind, partner_id, request_id, status, total, pending, accepted_seq, packed_rows, packed_body, accepted_rows)
+        values (${store.storeId}, ${batchId}, 'catalog.sync', ${store.partnerId}, ${randomUUID()}, 'PENDING', 2, 2, nextval('batch_accept_seq'), ${header}, ${await brotli(body)}, '{0,1}')`;
+      await enqueueJob(tx, 'batch.process', { storeId: store.storeId, batchId });
+    });
+    expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 0 });
+    const rows = await ctx.sql`select sku, name, stock from products_with_stock where store_id = ${store.storeId} order by sku`;
+    expect(rows).toEqual([{ sku: 'SKU-1', name: 'Product 1', stock: 4 }, { sku: 'SKU-2', name: 'Product 2', stock: 0 }]);
+    const [stored] = await ctx.sql`select packed_body, body from batches where id = ${batchId}`;
+    expect(stored).toEqual({ packed_body: null, body });
+  });
+
+  it('refuses a body holding the NUL character and stores nothing (PostgreSQL could never create its row)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(1), product(2, { name: 'a\u0000b' })] } });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(res.json().error.details.context.validationErrors).toEqual({ products: { 1: { name: 'name must not contain the NUL character (\\u0000)' } } });
+    expect(await ctx.sql`select id from batches where store_id = ${store.storeId}`).toEqual([]);
+  });
+
+  it('creates products from a body that is not valid UTF-8 as JSON.parse read it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const json = JSON.stringify({ products: [product(1, { name: 'Bad XX bytes' })] });
+    const at = json.indexOf('XX');
+    const body = Buffer.concat([Buffer.from(json.slice(0, at)), Buffer.from([0xc3, 0x28]), Buffer.from(json.slice(at + 2))]);
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body });
+    expect(res.statusCode).toBe(200);
+    expect(await waitForBatch(ctx, res.json().data.batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    const [p] = await ctx.sql`select name from products where store_id = ${store.storeId}`;
+    expect(p.name).toBe(JSON.parse(body.toString('utf8')).products[0].name);
+    expect(p.name).toBe('Bad \ufffd( bytes');
   });
 
   it('applies the warehouse rules on a store with 3 warehouses', async () => {
