@@ -10,54 +10,70 @@ import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
  * its rows AND writes their outcomes (batches.outcomes), so a worker that dies
  * half-way leaves every row either done (with its outcome) or still PENDING (no
  * outcome): the retried job skips the rows that have one, and nothing is
- * applied twice.
+ * applied twice. Stock batches are applied by PostgreSQL itself, a call a chunk
+ * (apply_stock_chunk); product batches by the worker, set-based.
  */
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
-  // The accepted rows, as stored at accept time; immutable, so read once per run. The
-  // request body stays in PostgreSQL (payload-codec.ts), but for a batch accepted before 0081.
-  const [stored] = await sql<{ packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }[]>`
-    select packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
-  const unpacked: Awaited<ReturnType<typeof unpackRows>> = stored?.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
-    : { rows: stored?.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
+  // The accepted rows, as stored at accept time; immutable, so read once per run. A product
+  // request's body stays in PostgreSQL (payload-codec.ts), but for a batch accepted before 0081.
+  const [stored] = await sql<{ kind: BatchKind; packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }[]>`
+    select kind, packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
+  if (!stored) return;
+  const spec = batchKind(stored.kind);
+  const unpacked: Awaited<ReturnType<typeof unpackRows>> = stored.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
+    : { rows: stored.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
+  if ('applyChunk' in spec) {
+    if (stored.packed_rows || stored.payload) await sql.begin((tx) => spec.adoptPackedRows(tx, storeId, batchId, unpacked.rows));
+    await inChunks(sql, (tx) => spec.applyChunk(tx, storeId, batchId, chunkSize));
+    return completeBatch(sql, storeId, batchId);
+  }
   if (unpacked.legacyBody) {
     await sql`update batches set body = ${unpacked.legacyBody}, packed_body = null where store_id = ${storeId} and id = ${batchId}`;
   }
   const body = unpacked.body && storedBody(storeId, batchId, unpacked.body);
   const payloads = new Map<number, unknown>(unpacked.rows);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
+  await inChunks(sql, async (tx) => {
+    // The batch row is locked until commit; the rows it already has an outcome for (a run
+    // that died after committing some chunks) are skipped.
+    const [batch] = await tx<any[]>`
+      update batches b set status = 'PROCESSING', started_at = coalesce(b.started_at, now())
+      from partners p
+      where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
+      returning b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id,
+        (select coalesce(array_agg((o->>'rowIndex')::int), '{}') from jsonb_array_elements(b.outcomes) o) as done`;
+    if (!batch) return false;
+    const done = new Set<number>(batch.done);
+    const todo = accepted.filter((i) => !done.has(i)).slice(0, chunkSize);
+    if (todo.length === 0) return false;
+    const ctx: BatchContext = {
+      storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
+      requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body,
+    };
+    const outcomes = await spec.process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
+    await recordOutcomes(tx, storeId, batchId, outcomes);
+    return true;
+  });
+  await completeBatch(sql, storeId, batchId);
+}
+
+/** Runs one transaction a chunk until a chunk finds nothing left to apply. */
+async function inChunks(sql: Sql, chunk: (tx: Transaction) => Promise<boolean>) {
   for (;;) {
-    const more = await sql.begin(async (tx): Promise<boolean> => {
+    const more = await sql.begin(async (tx) => {
       // A chunk's effects and its outcomes commit together, and the job is only marked
       // done after them: if PostgreSQL lost an asynchronously committed chunk in a crash, the
       // rerun job would find its rows without outcome and apply them again. So the chunk need
       // not wait for its WAL flush (the accept transaction, which must not be lost, still does).
       await tx`set local synchronous_commit = off`;
-      // The batch row is locked until commit; the rows it already has an outcome for (a run
-      // that died after committing some chunks) are skipped.
-      const [batch] = await tx<any[]>`
-        update batches b set status = 'PROCESSING', started_at = coalesce(b.started_at, now())
-        from partners p
-        where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
-        returning b.kind, b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id,
-          (select coalesce(array_agg((o->>'rowIndex')::int), '{}') from jsonb_array_elements(b.outcomes) o) as done`;
-      if (!batch) return false;
-      const done = new Set<number>(batch.done);
-      const todo = accepted.filter((i) => !done.has(i)).slice(0, chunkSize);
-      if (todo.length === 0) return false;
-      const ctx: BatchContext = {
-        storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
-        requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body,
-      };
-      const outcomes = await batchKind(batch.kind as BatchKind).process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
-      await recordOutcomes(tx, storeId, batchId, outcomes);
-      return true;
+      return chunk(tx);
     });
-    if (!more) break;
+    if (!more) return;
   }
-  await completeBatch(sql, storeId, batchId);
 }
 
-async function recordOutcomes(tx: Transaction, storeId: string, batchId: string, outcomes: RowOutcome[]) {
+/** Appends row outcomes to their batch, with its counts; a failed row's message is its code's. */
+export async function recordOutcomes(tx: Transaction, storeId: string, batchId: string, outcomes: RowOutcome[]) {
   const rows = outcomes.map((o) => ({
     rowIndex: o.rowIndex, status: o.status, code: o.code ?? null,
     message: o.message ?? (o.code ? errorCatalogue[o.code as ErrorCode]?.message ?? null : null),

@@ -25,11 +25,23 @@ export interface RowOutcome {
 /** Applies one chunk of accepted rows, set-based, inside the chunk's transaction. */
 export type BatchProcessor = (tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: any }[]) => Promise<RowOutcome[]>;
 
-export interface BatchKindSpec {
-  process: BatchProcessor;
+/**
+ * Applies the next chunk of a batch whose rows PostgreSQL holds and applies itself, inside
+ * the chunk's transaction (outcomes and counts included); false when none was left.
+ */
+export type ChunkApplier = (tx: Transaction, storeId: string, batchId: string, chunkSize: number) => Promise<boolean>;
+
+export type BatchKindSpec = {
   /** The event delivered when every row of the batch is done. */
   completedEvent: string;
-}
+} & (
+  | { process: BatchProcessor }
+  | {
+    applyChunk: ChunkApplier;
+    /** Moves the rows of a batch accepted before its kind was applied in PostgreSQL to where it reads them. */
+    adoptPackedRows(tx: Transaction, storeId: string, batchId: string, rows: [number, unknown][]): Promise<void>;
+  }
+);
 
 const registry = new Map<BatchKind, BatchKindSpec>();
 

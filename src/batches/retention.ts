@@ -35,5 +35,17 @@ export async function purgeExpired(sql: Sql, policy: RetentionPolicy): Promise<{
     batchBodies += done.count;
     if (done.count < PURGE_BATCHES_PER_STATEMENT) break;
   }
+  // A stock batch keeps its rows beside it (batch_stock_rows, 0082), found by their age: those
+  // of a batch accepted before the retention's start and completed.
+  for (;;) {
+    const done = await sql`
+      delete from batch_stock_rows r
+      using (select x.store_id, x.batch_id from batch_stock_rows x join batches b on b.store_id = x.store_id and b.id = x.batch_id
+             where x.created_at < now() - make_interval(days => ${policy.batchBodyRetentionDays}) and b.completed_at is not null
+             limit ${PURGE_BATCHES_PER_STATEMENT}) o
+      where r.store_id = o.store_id and r.batch_id = o.batch_id`;
+    batchBodies += done.count;
+    if (done.count < PURGE_BATCHES_PER_STATEMENT) break;
+  }
   return { idempotencyKeys: keys.count, batchBodies };
 }

@@ -1,6 +1,6 @@
 import type { StockPlacement } from './warehouse-rules.js';
 
-/** One accepted stock update, as the worker applies it. */
+/** One accepted stock update, as it is applied. */
 export interface StockRow {
   target: 'product' | 'variant';
   productId: string;
@@ -9,21 +9,40 @@ export interface StockRow {
 }
 
 /**
- * How a stock row is stored in its batch: a tuple, [target, productId, variantId, stock],
- * where stock is a number (product-level stock), [[warehouseId, stock], ...] (warehouse
- * rows) or null (nothing to write). The object form (StockRow) that batches held before
- * carried every key name and each allocation's clientId, which the worker never reads:
- * twice the bytes for the API to stringify and the worker to parse, per 1,000-row request.
+ * A stock batch's accepted rows as PostgreSQL stores and applies them (batch_stock_rows,
+ * apply_stock_chunk: migration 0082): parallel arrays, one element per write. A row that
+ * sets three warehouses has three; warehouseId null is product-level stock, stock null
+ * nothing to write.
+ */
+export interface StockEntries {
+  rowIndex: number[];
+  productId: string[];
+  variantId: (string | null)[];
+  warehouseId: (string | null)[];
+  stock: (number | null)[];
+}
+
+export function stockEntries(rows: { rowIndex: number; row: StockRow }[]): StockEntries {
+  const e: StockEntries = { rowIndex: [], productId: [], variantId: [], warehouseId: [], stock: [] };
+  const push = (rowIndex: number, row: StockRow, warehouseId: string | null, stock: number | null) => {
+    e.rowIndex.push(rowIndex); e.productId.push(row.productId); e.variantId.push(row.variantId); e.warehouseId.push(warehouseId); e.stock.push(stock);
+  };
+  for (const { rowIndex, row } of rows) {
+    const p = row.placement;
+    if (p.kind === 'warehouses') for (const a of p.allocations) push(rowIndex, row, a.warehouseId, a.stock);
+    else push(rowIndex, row, null, p.kind === 'product' ? p.stock : null);
+  }
+  return e;
+}
+
+/**
+ * How batches accepted before 0082 hold a stock row (in packed_rows): a tuple,
+ * [target, productId, variantId, stock], where stock is a number (product-level stock),
+ * [[warehouseId, stock], ...] (warehouse rows) or null (nothing to write); before that,
+ * the StockRow object itself.
  */
 export type StoredStockRow = [target: 'p' | 'v', productId: string, variantId: string | null, stock: number | [string, number][] | null];
 
-export function encodeStockRow(row: StockRow): StoredStockRow {
-  const p = row.placement;
-  const stock = p.kind === 'product' ? p.stock : p.kind === 'warehouses' ? p.allocations.map((a): [string, number] => [a.warehouseId, a.stock]) : null;
-  return [row.target === 'variant' ? 'v' : 'p', row.productId, row.variantId, stock];
-}
-
-/** A stored row of either form: batches accepted before the tuple form still hold objects. */
 export function decodeStockRow(stored: StoredStockRow | StockRow): StockRow {
   if (!Array.isArray(stored)) return stored;
   const [target, productId, variantId, stock] = stored;

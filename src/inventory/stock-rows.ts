@@ -10,7 +10,8 @@ import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents, type DomainEvent } from '../webhooks/outbox.js';
 import { loadStoreWarehouses, placeStock } from './warehouse-rules.js';
-import { encodeStockRow } from './stock-payload.js';
+import { stockEntries, type StockRow } from './stock-payload.js';
+import { storeStockRows } from './stock-batches.js';
 
 /** One stock update (seed 002): exactly one of sku, id, externalId; global stock or warehouses. */
 export const InventoryItem = Type.Object({
@@ -72,7 +73,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
   const warehouses = await loadStoreWarehouses(tx, who.storeId);
   const targets = await resolveTargets(tx, who.storeId, valid.map((v) => v.item));
   const batchId = newBatchId('inventory');
-  const accepted: { rowIndex: number; payload: unknown }[] = [];
+  const accepted: { rowIndex: number; row: StockRow }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
   const requested: DomainEvent[] = [];
   for (const { rowIndex, item, by } of valid) {
@@ -92,15 +93,17 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
     }
     const id = t.variant_id ?? t.product_id;
     const row = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) };
-    accepted.push({ rowIndex, payload: encodeStockRow({ target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement }) });
+    accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement } });
     acceptedRows.push(row);
     requested.push({ partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId, ...row, placement: decision.placement } });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
-  // Events first, batch last: acceptBatch takes the store's ordering lock, held until commit.
+  // Rows and events first, batch last: acceptBatch takes the store's ordering lock, held until commit.
+  if (accepted.length > 0) await storeStockRows(tx, who.storeId, batchId, stockEntries(accepted));
   await emitEvents(tx, requested);
   await acceptBatch(tx, {
-    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, accepted, rejected: errors, batchId,
+    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, rejected: errors, batchId,
+    accepted: accepted.map(({ rowIndex }) => ({ rowIndex, payload: null })), rowsStored: true,
   });
   return { summary: { total: items.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors, batchId };
 }

@@ -3,8 +3,11 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
-import { batchKind, type BatchContext } from '../../src/batches/processors.js';
-import '../../src/inventory/stock-batches.js';
+import { batchKind, type RowOutcome } from '../../src/batches/processors.js';
+import { storeStockRows } from '../../src/inventory/stock-batches.js';
+import { stockEntries } from '../../src/inventory/stock-payload.js';
+import { packRows } from '../../src/batches/payload-codec.js';
+import { enqueueJob } from '../../src/jobs/enqueue.js';
 import { addWarehouse } from '../../src/stores/warehouses.js';
 
 const URL = '/api/v1/partner/stores/inventory';
@@ -103,16 +106,62 @@ describe('PATCH /inventory (seed 002)', () => {
   });
 });
 
-// The processor itself, on rows as acceptance stores them: through the queue, another
-// test file's worker could process the batch before the change made after acceptance.
-async function applyChunk(store: TestStore, rows: { rowIndex: number; payload: unknown }[]) {
-  const bctx: BatchContext = {
-    storeId: store.storeId, partnerId: store.partnerId, partnerClientId: store.partnerClientId, batchId: crypto.randomUUID(),
-    requestId: 'req-after-acceptance', acceptedSeq: 1n << 40n, body: null,
-  };
-  return ctx.sql.begin((tx) => batchKind('inventory').process(tx, bctx, rows));
+// The chunk applier itself, on a batch stored as acceptance stores it but with no job: through
+// the queue, another test file's worker could process the batch before the change made after acceptance.
+async function applyChunk(store: TestStore, rows: { rowIndex: number; payload: any }[], chunkSize = 1000) {
+  const batchId = crypto.randomUUID();
+  await ctx.sql.begin(async (tx) => {
+    await storeStockRows(tx, store.storeId, batchId, stockEntries(rows.map((r) => ({ rowIndex: r.rowIndex, row: r.payload }))));
+    await tx`insert into batches (store_id, id, kind, partner_id, request_id, status, total, pending, accepted_seq, accepted_rows)
+      values (${store.storeId}, ${batchId}, 'inventory', ${store.partnerId}, ${crypto.randomUUID()}, 'PENDING', ${rows.length}, ${rows.length},
+        ${(1n << 40n).toString()}, ${rows.map((r) => r.rowIndex)}::int[])`;
+  });
+  const spec = batchKind('inventory');
+  if (!('applyChunk' in spec)) throw new Error('stock batches are applied in PostgreSQL');
+  let chunks = 0;
+  while (await ctx.sql.begin((tx) => spec.applyChunk(tx, store.storeId, batchId, chunkSize))) chunks++;
+  expect(chunks).toBe(Math.ceil(rows.length / chunkSize));
+  const [batch] = await ctx.sql<{ outcomes: RowOutcome[]; pending: number }[]>`select outcomes, pending from batches where id = ${batchId}`;
+  expect(batch.pending).toBe(0);
+  return batch.outcomes.sort((a, b) => a.rowIndex - b.rowIndex);
 }
 const placed = (warehouseIds: string[], stock: number) => ({ kind: 'warehouses', allocations: warehouseIds.map((w) => ({ warehouseId: w, clientId: 'c', stock })) });
+
+describe('a stock batch accepted before 0082', () => {
+  it('is applied from the rows it packed, which move to where PostgreSQL reads them', async () => {
+    const store = await createTestStore(ctx, 2);
+    const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Packed') returning id`;
+    const packed = await packRows([[0, ['p', p.id, null, [[whs[0], 5], [whs[1], 6]]]], [2, ['p', p.id, null, [[whs[1], 8]]]]]);
+    const batchId = crypto.randomUUID();
+    await ctx.sql.begin(async (tx) => {
+      await tx`insert into batches (store_id, id, kind, partner_id, request_id, status, total, pending, accepted_seq, packed_rows, accepted_rows)
+        values (${store.storeId}, ${batchId}, 'inventory', ${store.partnerId}, ${crypto.randomUUID()}, 'PENDING', 3, 2, nextval('batch_accept_seq'), ${packed.rows}, '{0,2}')`;
+      await enqueueJob(tx, 'batch.process', { storeId: store.storeId, batchId });
+    });
+    expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 0 });
+    const stock = await ctx.sql`select warehouse_id, stock from warehouse_stock where product_id = ${p.id} order by warehouse_id`;
+    expect(Object.fromEntries(stock.map((r) => [r.warehouse_id, r.stock]))).toEqual({ [whs[0]]: 5, [whs[1]]: 8 });
+    const [moved] = await ctx.sql`select b.packed_rows, r.row_index from batches b join batch_stock_rows r on r.batch_id = b.id where b.id = ${batchId}`;
+    expect(moved).toEqual({ packed_rows: null, row_index: [0, 0, 2] });
+  });
+});
+
+describe('a stock batch applied a few rows at a time', () => {
+  it('applies each row once, in acceptance order, a chunk at a time', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [w] = await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId}`;
+    const [a, b] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'A'), (${store.storeId}, 'B') returning id`;
+    const row = (rowIndex: number, p: { id: string }, stock: number) => ({ rowIndex, payload: { target: 'product', productId: p.id, variantId: null, placement: placed([w.id], stock) } });
+    // Rows 1 and 4 set A: 4 is accepted later and wins though a chunk of its own applies it last.
+    const outcomes = await applyChunk(store, [row(0, b, 1), row(1, a, 2), row(2, b, 3), row(3, b, 5), row(4, a, 7)], 2);
+    expect(outcomes.map((o) => [o.rowIndex, o.status])).toEqual([[0, 'SUCCEEDED'], [1, 'SUCCEEDED'], [2, 'SUCCEEDED'], [3, 'SUCCEEDED'], [4, 'SUCCEEDED']]);
+    const stock = await ctx.sql`select id, stock from products_with_stock where id in ${ctx.sql([a.id, b.id])}`;
+    expect(Object.fromEntries(stock.map((s) => [s.id, s.stock]))).toEqual({ [a.id]: 7, [b.id]: 5 });
+    const audits = await ctx.sql`select changes->'rows' as rows from audit_events where store_id = ${store.storeId} and action = 'stock.updated' order by id`;
+    expect(audits.map((x) => x.rows)).toEqual([[0, 1], [2, 3], [4]]);
+  });
+});
 
 describe('a stock chunk applied after its store got its first warehouses', () => {
   it('puts product-level stock accepted before on every warehouse, so the total stays the sum of rows', async () => {
@@ -150,7 +199,7 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
     await ctx.sql`delete from product_variants where id = ${parent.variants['DEL-V1']}`;
 
     const outcomes = await applyChunk(store, rows);
-    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', undefined], [1, 'FAILED', 'INV_002'], [2, 'FAILED', 'INV_001'], [3, 'SUCCEEDED', undefined]]);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'INV_002'], [2, 'FAILED', 'INV_001'], [3, 'SUCCEEDED', null]]);
     const stock = await ctx.sql`select product_id, variant_id, warehouse_id, stock from warehouse_stock where store_id = ${store.storeId} order by product_id, variant_id, warehouse_id`;
     expect(stock.filter((r) => r.product_id === kept.id).map((r) => r.stock)).toEqual([7, 7]);
     expect(stock.filter((r) => r.product_id === gone.id)).toEqual([]);
@@ -169,7 +218,7 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
       { rowIndex: 0, payload: { target: 'product', productId: gone.id, variantId: null, placement: { kind: 'product', stock: 3 } } },
       { rowIndex: 1, payload: { target: 'product', productId: kept.id, variantId: null, placement: { kind: 'product', stock: 6 } } },
     ]);
-    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'FAILED', 'INV_002'], [1, 'SUCCEEDED', undefined]]);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'FAILED', 'INV_002'], [1, 'SUCCEEDED', null]]);
     const [p] = await ctx.sql`select stock from products_with_stock where id = ${kept.id}`;
     expect(p.stock).toBe(6);
   });

@@ -64,7 +64,7 @@ describe('retention of idempotency keys and accepted rows', () => {
     const keys = await ctx.sql`select key from idempotency_keys where store_id = ${store.storeId} order by key`;
     expect(keys.map((k) => k.key)).toEqual(['purge-new']);
     const batches = await ctx.sql`
-      select id, packed_rows is null and packed_body is null and payload is null as emptied, succeeded, jsonb_array_length(outcomes) as outcomes
+      select id, packed_rows is null and packed_body is null and payload is null and body is null as emptied, succeeded, jsonb_array_length(outcomes) as outcomes
       from batches where id in ${ctx.sql(ids)} order by completed_at`;
     expect(batches).toEqual([
       { id: oldBatch, emptied: true, succeeded: 1, outcomes: 1 },
@@ -78,8 +78,25 @@ describe('retention of idempotency keys and accepted rows', () => {
 
     // A second run finds nothing more of these.
     await purgeExpired(ctx.sql, POLICY);
-    const [{ emptied }] = await ctx.sql`select count(*)::int as emptied from batches where id = ${newBatch} and packed_rows is null and packed_body is null`;
+    const [{ emptied }] = await ctx.sql`select count(*)::int as emptied from batches where id = ${newBatch} and (packed_rows is null or body is null)`;
     expect(emptied).toBe(0);
+  });
+
+  it('purges the rows of stock batches accepted before the retention once they completed', async () => {
+    const store = await createTestStore(ctx, 1);
+    await ctx.sql`insert into products (store_id, name, sku) values (${store.storeId}, 'Stocked', 'RET-STOCK')`;
+    const ids: string[] = [];
+    for (const stock of [1, 2, 3]) {
+      const res = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku: 'RET-STOCK', stock }] } });
+      ids.push(res.json().data.batchId);
+    }
+    const [old, recent, unfinished] = ids;
+    for (const id of ids) await waitForBatch(ctx, id);
+    await ctx.sql`update batch_stock_rows set created_at = now() - interval '8 days' where batch_id in ${ctx.sql([old, unfinished])}`;
+    await ctx.sql`update batches set completed_at = null where id = ${unfinished}`;
+    await purgeExpired(ctx.sql, POLICY);
+    const kept = await ctx.sql`select batch_id from batch_stock_rows where store_id = ${store.storeId}`;
+    expect(kept.map((r) => r.batch_id).sort()).toEqual([recent, unfinished].sort());
   });
 
   it('empties a backlog larger than one statement takes, in several', async () => {
