@@ -20,7 +20,7 @@ describe('packed batch rows', () => {
     expect(packed.body).toBe(body);
     const unpacked = await unpackRows(packed.rows);
     expect(unpacked.rows).toEqual([[1, { mode: 'update', id: 'p1' }]]);
-    expect(unpacked.body).toEqual({ field: 'products', omit: ['id'], wellTyped: true, array: arrayRange(body, 'products') });
+    expect(unpacked.body).toEqual({ field: 'products', omit: ['id'], wellTyped: true, array: arrayRange(body, 'products'), warehouses: [] });
   });
 
   it('stores a body that is not valid UTF-8 as JSON.parse read it', async () => {
@@ -36,7 +36,7 @@ describe('packed batch rows', () => {
     const brotli = promisify(brotliCompress);
     const unpacked = await unpackRows(await brotli(header), await brotli(body));
     expect(unpacked.legacyBody).toEqual(body);
-    expect(unpacked.body).toEqual({ field: 'products', omit: [], wellTyped: true, array: [12, 25] });
+    expect(unpacked.body).toEqual({ field: 'products', omit: [], wellTyped: true, array: [12, 25], warehouses: [] });
   });
 });
 

@@ -16,7 +16,7 @@ const brotli = (data: Buffer) => compress(data, {
  * `wellTyped`: every row of `field` passed its schema, so PostgreSQL may read the
  * whole array with typed columns (json_to_recordset) without meeting a bad value.
  */
-export interface RowSource { body: Buffer; field: string; omit?: string[]; wellTyped?: boolean }
+export interface RowSource { body: Buffer; field: string; omit?: string[]; wellTyped?: boolean; warehouses?: string[] }
 
 /** What a batch's packed rows say of its stored body. */
 export interface BodyHeader {
@@ -29,6 +29,8 @@ export interface BodyHeader {
    * position, so a body with a duplicated key yields text that is not JSON (see product-writer.ts).
    */
   array: [number, number] | null;
+  /** The warehouse ids the rows' stored plans name by index (product-plan.ts). */
+  warehouses: string[];
 }
 
 /** The request body of a batch, as the worker sees it: in PostgreSQL, read into the worker only if a row's input is asked for. */
@@ -54,7 +56,7 @@ export interface Packed { rows: Buffer; body: Buffer | null }
  * With a `source`, the rows' payloads are stored without their input, which is read
  * back from the request body exactly as received (by PostgreSQL itself when it creates
  * products: product-writer.ts), so the API serialises nothing twice; packed_rows is then
- * 0x01 and the JSON header {field, omit, wellTyped, array, rows}. The body goes to
+ * 0x01 and the JSON header {field, omit, wellTyped, array, warehouses, rows}. The body goes to
  * PostgreSQL as its bytes (binary bytea), stored uncompressed (0081): compressing it cost
  * the API ~4 ms a request and the worker a decompression, a copy into a string and the
  * string's trip back to PostgreSQL, which now reads it where it is.
@@ -64,7 +66,9 @@ export async function packRows(rows: [number, unknown][], source?: RowSource): P
   // The body as PostgreSQL will read it: valid UTF-8, as JSON.parse read it (invalid bytes
   // were decoded as U+FFFD there; PostgreSQL would refuse them).
   const body = isUtf8(source.body) ? source.body : Buffer.from(source.body.toString('utf8'));
-  const header: BodyHeader = { field: source.field, omit: source.omit ?? [], wellTyped: source.wellTyped === true, array: arrayRange(body, source.field) };
+  const header: BodyHeader = {
+    field: source.field, omit: source.omit ?? [], wellTyped: source.wellTyped === true, array: arrayRange(body, source.field), warehouses: source.warehouses ?? [],
+  };
   return { rows: await brotli(Buffer.from(String.fromCharCode(FROM_BODY) + JSON.stringify({ ...header, rows }))), body };
 }
 
@@ -75,9 +79,11 @@ export async function unpackRows(packedRows: Buffer, legacyBody?: Buffer | null)
   const raw = await decompress(packedRows);
   if (raw[0] !== FROM_BODY) return { rows: JSON.parse(raw.toString('utf8')), body: null };
   const { rows, ...header } = JSON.parse(raw.toString('utf8', 1)) as BodyHeader & { rows: [number, unknown][] };
-  if (!legacyBody) return { rows, body: { ...header, array: header.array ?? null } };
+  // Headers written before 0081 lack `array` (the worker worked it out) and `warehouses`.
+  const fields: BodyHeader = { ...header, array: header.array ?? null, warehouses: header.warehouses ?? [] };
+  if (!legacyBody) return { rows, body: fields };
   const body = await decompress(legacyBody);
-  return { rows, body: { ...header, array: arrayRange(body, header.field) }, legacyBody: body };
+  return { rows, body: { ...fields, array: arrayRange(body, header.field) }, legacyBody: body };
 }
 
 /** The stored body of a batch, with its header. */

@@ -5,9 +5,10 @@ import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
-import { lookupByKey } from '../db/key-lookup.js';
+import { lookupByKey, planEachExecution } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
+import { PlanEncoder, type ProductPlan } from './product-plan.js';
 
 /** Rows per request on every bulk endpoint (documented in the README and the OpenAPI text). */
 export const MAX_ROWS_PER_REQUEST = 1000;
@@ -85,11 +86,13 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: valid.flatMap((v) => (v.input.id ? [v.input.id] : [])), columns })}
     union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true' })}`;
   // Three independent lookups, pipelined on the transaction's connection.
-  const [warehouses, unknownRefs, found] = await Promise.all([loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
+  const [, warehouses, unknownRefs, found] = await Promise.all([
+    planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
   const byExternal = new Map(found.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
   const bySku = new Map(found.filter((e) => e.sku).map((e) => [e.sku!, e]));
   const byId = new Map(found.map((e) => [e.id, e]));
 
+  const plans = new PlanEncoder();
   const seenExternal = new Set<string>();
   const seenSku = new Set<string>();
   const accepted: { rowIndex: number; payload: unknown }[] = [];
@@ -113,10 +116,10 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     if (skuOwner && skuOwner.id !== target) { fail('PRD_003'); continue; }
     const decision = placeStock(input, warehouses, 'product');
     if (!decision.ok) { fail(decision.error.code, { field: decision.error.field, ...decision.error.context }); continue; }
-    const plan = { mode: target ? 'update' : 'create', id: target, placement: decision.placement };
-    // With the raw body at hand the batch stores it as received, and each row's input is read back
-    // from it; the row's keys ride along, for its outcome and audit event.
-    if (rawBody) accepted.push({ rowIndex, payload: { ...plan, externalId: input.externalId, sku: input.sku } });
+    const plan: ProductPlan = { mode: target ? 'update' : 'create', id: target, placement: decision.placement };
+    // With the raw body at hand the batch stores it as received, and each row's fields and keys
+    // are read back from it: the row's plan is all it stores of its own.
+    if (rawBody) accepted.push({ rowIndex, payload: plans.encode(plan) });
     else { const { id, ...fields } = input; accepted.push({ rowIndex, payload: { ...plan, input: fields } }); }
     acceptedRows.push({ rowIndex, externalId: input.externalId, sku: input.sku });
   }
@@ -124,7 +127,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
     requestId, total, accepted, rejected: errors,
-    source: rawBody ? { body: rawBody, field: 'products', omit: ['id'], wellTyped: checked.wellTyped } : undefined,
+    source: rawBody ? { body: rawBody, field: 'products', omit: ['id'], wellTyped: checked.wellTyped, warehouses: plans.warehouses } : undefined,
   });
   return { batchId, summary: { total, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

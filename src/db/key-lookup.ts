@@ -25,6 +25,22 @@ export interface KeyLookup {
 export const unseenStore = (sql: Queryable, storeId: string) => sql`(select ${storeId}::uuid)`;
 
 /**
+ * Plans the rest of the transaction's statements at every execution (a custom plan), for a
+ * transaction that looks keys up (lookupByKey). postgres.js prepares every statement, and
+ * after five executions PostgreSQL may keep a generic plan for the connection's life. Made
+ * while a store's first import had only begun (the products table a few pages, every
+ * (store_id, …) index as cheap as another, the store unseen: unseenStore), such a plan probed
+ * each key through products_store_lower_sku_idx with the key as a mere filter, and kept doing
+ * so as the store grew: in one bench import of five, an accept's lookups took 12-52 ms on
+ * average and up to 2.1 s instead of ~5 ms (auto_explain, tenth session). Planned anew, each
+ * execution sees the table's current size, and the key's index. Planning the accept's four
+ * lookups costs ~0.4-0.6 ms (EXPLAIN EXECUTE, PostgreSQL 15).
+ * Start it before the transaction's first lookup (postgres.js sends a query once it is awaited):
+ * beside the lookups in one Promise.all, it is pipelined with them.
+ */
+export const planEachExecution = (tx: Queryable) => tx`set local plan_cache_mode = force_custom_plan`;
+
+/**
  * The rows of one store whose key is one of `values`, each found through its
  * (store_id, key) index, one lookup per value. A plain `key = any($values)`
  * leaves the choice to the planner, and on statistics from before a store's

@@ -5,10 +5,10 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
-import { lookupByKey } from '../db/key-lookup.js';
+import { lookupByKey, planEachExecution } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
-import { emitEvents, type DomainEvent } from '../webhooks/outbox.js';
+import { emitEvents } from '../webhooks/outbox.js';
 import { loadStoreWarehouses, placeStock } from './warehouse-rules.js';
 import { stockEntries, type StockRow } from './stock-payload.js';
 import { storeStockRows } from './stock-batches.js';
@@ -70,12 +70,11 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
     valid.push({ rowIndex, item: it, by: given[0] });
   });
 
-  const warehouses = await loadStoreWarehouses(tx, who.storeId);
-  const targets = await resolveTargets(tx, who.storeId, valid.map((v) => v.item));
+  const [, warehouses, targets] = await Promise.all([
+    planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), resolveTargets(tx, who.storeId, valid.map((v) => v.item))]);
   const batchId = newBatchId('inventory');
   const accepted: { rowIndex: number; row: StockRow }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
-  const requested: DomainEvent[] = [];
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
     const ident = { [by]: key };
@@ -95,12 +94,16 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
     const row = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) };
     accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement } });
     acceptedRows.push(row);
-    requested.push({ partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId, ...row, placement: decision.placement } });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   // Rows and events first, batch last: acceptBatch takes the store's ordering lock, held until commit.
   if (accepted.length > 0) await storeStockRows(tx, who.storeId, batchId, stockEntries(accepted));
-  await emitEvents(tx, requested);
+  await emitEvents(tx, {
+    partnerId: who.partnerId, types: ['stock.update.requested'],
+    build: () => acceptedRows.map((row, i) => ({
+      partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId, ...row, placement: accepted[i].row.placement },
+    })),
+  });
   await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, rejected: errors, batchId,
     accepted: accepted.map(({ rowIndex }) => ({ rowIndex, payload: null })), rowsStored: true,

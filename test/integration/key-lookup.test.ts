@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { connect, connectStatements, openDatabase, type Sql } from '../../src/db/database.js';
+import { connect, connectStatements, openDatabase, type Queryable, type Sql } from '../../src/db/database.js';
 import { testConfig } from '../helpers/test-app.js';
-import { lookupByKey } from '../../src/db/key-lookup.js';
+import { lookupByKey, planEachExecution, unseenStore } from '../../src/db/key-lookup.js';
 
 /** Every scan of the looked-up table in a plan, with its index condition. */
 function scans(node: any, table: string, out: { type: string; cond: string }[] = []) {
@@ -62,5 +62,41 @@ describe('key lookups on statistics that predate the store', () => {
     } finally {
       await generic.end();
     }
+  });
+});
+
+describe('key lookups of a store that grows under them', () => {
+  // The accept's lookups, run as it runs them (prepared, in transactions, on one connection), while
+  // the store's first rows arrive: PostgreSQL may keep a generic plan after five executions.
+  async function lookups(plannedEachTime: boolean) {
+    const conn = connect(inject('databaseUrl'), 1);
+    const table = `${schema}_grow_${plannedEachTime ? 'custom' : 'auto'}`;
+    const store = randomUUID();
+    try {
+      await conn.unsafe(`create table ${table} (like public.products including all); set search_path = public`);
+      const lookup = (tx: Queryable, n: number) => tx`
+        select y.* from unnest(${Array.from({ length: n }, (_, i) => `g-${i}`)}::text[]) as k (v)
+        cross join lateral (select x.id from ${tx(table)} x where x.store_id = ${unseenStore(tx, store)} and x.external_id = k.v limit 1) as y`;
+      for (let run = 0; run < 12; run++) {
+        await conn.begin(async (tx) => {
+          if (plannedEachTime) await planEachExecution(tx);
+          await lookup(tx, 10);
+          await tx.unsafe(`insert into ${table} (store_id, external_id, sku, name) select '${store}', 'g-' || i, 'G' || i, 'n' from generate_series(${run * 300}, ${run * 300 + 299}) i`);
+        });
+      }
+      const [prepared] = await conn<{ generic_plans: number; custom_plans: number }[]>`
+        select generic_plans, custom_plans from pg_prepared_statements where statement like ${`%from "${table}" x%`}`;
+      const found = await conn.begin(async (tx) => { if (plannedEachTime) await planEachExecution(tx); return lookup(tx, 1000); });
+      return { generic: Number(prepared.generic_plans), custom: Number(prepared.custom_plans), found: found.length };
+    } finally {
+      await conn.unsafe(`drop table if exists ${table}`);
+      await conn.end();
+    }
+  }
+
+  it('plans them at every execution, never from a plan kept from when the table was small', async () => {
+    // The mechanism the guard is for: left to itself, the connection switches to a generic plan.
+    expect((await lookups(false)).generic).toBeGreaterThan(0);
+    expect(await lookups(true)).toEqual({ generic: 0, custom: 12, found: 1000 });
   });
 });

@@ -317,6 +317,24 @@ describe('audit log and outbox', () => {
     expect(rows).toEqual([{ type: 'product.updated', payload: { id: 'x' } }]);
   });
 
+  it('builds deferred events only when an endpoint subscribes to one of their types, and writes only those', async () => {
+    const s = await createTestStore(ctx);
+    let built = 0;
+    const emit = () => ctx.sql.begin((tx) => emitEvents(tx, {
+      partnerId: s.partnerId, types: ['product.created', 'product.updated'],
+      build: () => { built++; return (['product.created', 'product.updated'] as const).map((type) => ({ partnerId: s.partnerId, storeId: s.storeId, type, payload: {} })); },
+    }));
+    expect(await emit()).toEqual([]);
+    expect(built).toBe(0);
+    await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, s.partnerId, { url: 'http://127.0.0.1:9/x', eventTypes: ['stock.update.requested'] });
+    expect(await emit()).toEqual([]);
+    expect(built).toBe(0);
+    await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, s.partnerId, { url: 'http://127.0.0.1:9/y', eventTypes: ['product.updated'] });
+    expect(await emit()).toHaveLength(1);
+    expect(built).toBe(1);
+    expect((await ctx.sql`select type from outbox_events where store_id = ${s.storeId}`).map((r) => r.type)).toEqual(['product.updated']);
+  });
+
   it('writes only the events an enabled endpoint subscribes to, through the bulk path and PATCH alike', async () => {
     const s = await createTestStore(ctx);
     const p = await product(s.storeId);
