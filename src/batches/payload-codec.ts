@@ -74,7 +74,7 @@ export async function packRows(rows: [number, unknown][], source?: RowSource): P
 
 export interface Unpacked { rows: [number, unknown][]; body: BodyHeader | null }
 
-/** A batch's rows; `legacyBody`: the Brotli-compressed body of a batch accepted before 0081, returned as `body` to be stored as such. */
+/** A batch's rows; `legacyBody`: the Brotli-compressed body of a batch accepted before 0081, returned decompressed, for batches.body. */
 export async function unpackRows(packedRows: Buffer, legacyBody?: Buffer | null): Promise<Unpacked & { legacyBody?: Buffer }> {
   const raw = await decompress(packedRows);
   if (raw[0] !== FROM_BODY) return { rows: JSON.parse(raw.toString('utf8')), body: null };
