@@ -1,5 +1,5 @@
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
-import { percentile, waitForStore, type BenchEnv } from '../lib/environment.js';
+import { percentile, settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
 import { pool, sendSerialised, serialisedRequest, type Credentials } from '../lib/client.js';
 
@@ -49,7 +49,11 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
 
   // Baseline: COPY the same rows into a scratch table with the products table's shape and indexes,
-  // and their stock beside them (Omni writes it to product_stock, migration 0075).
+  // and their stock beside them (Omni writes it to product_stock, migration 0075). On a settled
+  // database, as ours ran: right after our import, autovacuum and the dirty pages it left behind
+  // shared the machine with the COPY (two alternating pairs: 29,494 and 29,502 rows/s against
+  // 31,067 and 31,452 settled).
+  await settle(env);
   await env.sql`create table bench_products (like products including all)`;
   await env.sql`alter table bench_products add column stock integer not null default 0`;
   const cols = ['store_id', 'external_id', 'sku', 'name', 'description', 'price', 'special_price', 'stock', 'weight', 'length', 'width', 'height', 'min_order', 'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
