@@ -85,7 +85,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     union all ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns })}
     union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: valid.flatMap((v) => (v.input.id ? [v.input.id] : [])), columns })}
     union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true' })}`;
-  // Three independent lookups, pipelined on the transaction's connection.
+  // The planner setting (before the lookups) and three independent lookups, pipelined on the transaction's connection.
   const [, warehouses, unknownRefs, found] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
   const byExternal = new Map(found.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
