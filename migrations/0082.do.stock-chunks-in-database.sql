@@ -71,9 +71,10 @@ end $$;
 -- replaces only a value written by an earlier-accepted request, whichever worker runs which
 -- batch when. Writes the chunk's successful outcomes, its counts and its audit event; returns
 -- the rows that failed (their product or variant deleted since acceptance), whose outcomes the
--- caller writes with the catalogue's messages. applied = false: nothing was left to apply.
+-- caller writes with the catalogue's messages. applied = false: nothing was left to apply;
+-- remaining: the accepted rows without an outcome once the caller has written those.
 create function apply_stock_chunk(p_store_id uuid, p_batch_id text, p_chunk_size int,
-  out applied boolean, out failed_rows int[], out failed_codes text[])
+  out applied boolean, out remaining int, out failed_rows int[], out failed_codes text[])
 language plpgsql set plan_cache_mode = force_generic_plan as $$
 declare
   b record;
@@ -108,6 +109,7 @@ begin
   end if;
   if e_row is null or v_rows is null then applied := false; return; end if;
   applied := true;
+  remaining := b.pending - cardinality(v_rows);
 
   v_product_level := exists (select 1 from unnest(e_warehouse, e_stock) as a (w, s) where a.w is null and a.s is not null);
   if v_product_level then

@@ -3,7 +3,7 @@ import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { storedBody, unpackRows } from './payload-codec.js';
 import type { BatchKind } from './batch-store.js';
-import { batchKind, type BatchContext, type RowOutcome } from './processors.js';
+import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from './processors.js';
 
 /**
  * Processes a batch chunk by chunk. Each chunk is one transaction that applies
@@ -24,8 +24,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
     : { rows: stored.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
   if ('applyChunk' in spec) {
     if (stored.packed_rows || stored.payload) await sql.begin((tx) => spec.adoptPackedRows(tx, storeId, batchId, unpacked.rows));
-    await inChunks(sql, (tx) => spec.applyChunk(tx, storeId, batchId, chunkSize));
-    return completeBatch(sql, storeId, batchId);
+    return inChunks(sql, storeId, batchId, (tx) => spec.applyChunk(tx, storeId, batchId, chunkSize));
   }
   if (unpacked.legacyBody) {
     await sql`update batches set body = ${unpacked.legacyBody}, packed_body = null where store_id = ${storeId} and id = ${batchId}`;
@@ -33,7 +32,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
   const body = unpacked.body && storedBody(storeId, batchId, unpacked.body);
   const payloads = new Map<number, unknown>(unpacked.rows);
   const accepted = [...payloads.keys()].sort((a, b) => a - b);
-  await inChunks(sql, async (tx) => {
+  await inChunks(sql, storeId, batchId, async (tx): Promise<ChunkState> => {
     // The batch row is locked until commit; the rows it already has an outcome for (a run
     // that died after committing some chunks) are skipped.
     const [batch] = await tx<any[]>`
@@ -42,33 +41,41 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
       where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
       returning b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id,
         (select coalesce(array_agg((o->>'rowIndex')::int), '{}') from jsonb_array_elements(b.outcomes) o) as done`;
-    if (!batch) return false;
+    if (!batch) return 'none';
     const done = new Set<number>(batch.done);
-    const todo = accepted.filter((i) => !done.has(i)).slice(0, chunkSize);
-    if (todo.length === 0) return false;
+    const left = accepted.filter((i) => !done.has(i));
+    const todo = left.slice(0, chunkSize);
+    if (todo.length === 0) return 'none';
     const ctx: BatchContext = {
       storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
       requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body,
     };
     const outcomes = await spec.process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
     await recordOutcomes(tx, storeId, batchId, outcomes);
-    return true;
+    return left.length > todo.length ? 'more' : 'last';
   });
-  await completeBatch(sql, storeId, batchId);
 }
 
-/** Runs one transaction a chunk until a chunk finds nothing left to apply. */
-async function inChunks(sql: Sql, chunk: (tx: Transaction) => Promise<boolean>) {
+/**
+ * Runs one transaction a chunk; the last chunk's transaction also completes the batch (a
+ * transaction of its own, and one that found nothing left, had cost every batch two). A run
+ * that finds nothing to apply (its predecessor died after its last chunk) completes it alone.
+ */
+async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: Transaction) => Promise<ChunkState>) {
   for (;;) {
-    const more = await sql.begin(async (tx) => {
-      // A chunk's effects and its outcomes commit together, and the job is only marked
-      // done after them: if PostgreSQL lost an asynchronously committed chunk in a crash, the
-      // rerun job would find its rows without outcome and apply them again. So the chunk need
-      // not wait for its WAL flush (the accept transaction, which must not be lost, still does).
+    const state = await sql.begin(async (tx) => {
+      // A chunk's effects and its outcomes commit together, and the job is only marked done
+      // after them, synchronously, which flushes the WAL written before it: if PostgreSQL lost
+      // an asynchronously committed chunk in a crash, the job is not done either, and its rerun
+      // finds the chunk's rows without outcome and applies them again. So the chunk need not
+      // wait for its WAL flush (the accept transaction, which must not be lost, still does).
       await tx`set local synchronous_commit = off`;
-      return chunk(tx);
+      const state = await chunk(tx);
+      if (state === 'last') await completeBatch(tx, storeId, batchId);
+      return state;
     });
-    if (!more) return;
+    if (state === 'none') await sql.begin((tx) => completeBatch(tx, storeId, batchId));
+    if (state !== 'more') return;
   }
 }
 
@@ -87,20 +94,18 @@ export async function recordOutcomes(tx: Transaction, storeId: string, batchId: 
 }
 
 /** Marks the batch done once (a rerun finds it done) and emits its summary event. */
-async function completeBatch(sql: Sql, storeId: string, batchId: string) {
-  await sql.begin(async (tx) => {
-    const [b] = await tx<any[]>`
-      update batches set status = case when succeeded = 0 and total > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
-      where store_id = ${storeId} and id = ${batchId} and pending = 0 and completed_at is null
-      returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
-    if (!b) return;
-    await emitEvents(tx, [{
-      partnerId: b.partner_id, storeId, type: batchKind(b.kind).completedEvent,
-      payload: {
-        batchId, requestId: b.request_id, status: b.status,
-        summary: { total: b.total, succeeded: b.succeeded, failed: b.failed },
-        createdAt: b.created_at, completedAt: b.completed_at,
-      },
-    }]);
-  });
+async function completeBatch(tx: Transaction, storeId: string, batchId: string) {
+  const [b] = await tx<any[]>`
+    update batches set status = case when succeeded = 0 and total > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
+    where store_id = ${storeId} and id = ${batchId} and pending = 0 and completed_at is null
+    returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
+  if (!b) return;
+  await emitEvents(tx, [{
+    partnerId: b.partner_id, storeId, type: batchKind(b.kind).completedEvent,
+    payload: {
+      batchId, requestId: b.request_id, status: b.status,
+      summary: { total: b.total, succeeded: b.succeeded, failed: b.failed },
+      createdAt: b.created_at, completedAt: b.completed_at,
+    },
+  }]);
 }

@@ -26,10 +26,16 @@ export interface RowOutcome {
 export type BatchProcessor = (tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: any }[]) => Promise<RowOutcome[]>;
 
 /**
- * Applies the next chunk of a batch whose rows PostgreSQL holds and applies itself, inside
- * the chunk's transaction (outcomes and counts included); false when none was left.
+ * What a chunk's transaction did: applied rows and left some for the next (`more`), applied the
+ * batch's last rows (`last`: the batch completes in the same transaction), or found none.
  */
-export type ChunkApplier = (tx: Transaction, storeId: string, batchId: string, chunkSize: number) => Promise<boolean>;
+export type ChunkState = 'more' | 'last' | 'none';
+
+/**
+ * Applies the next chunk of a batch whose rows PostgreSQL holds and applies itself, inside
+ * the chunk's transaction (outcomes and counts included).
+ */
+export type ChunkApplier = (tx: Transaction, storeId: string, batchId: string, chunkSize: number) => Promise<ChunkState>;
 
 export type BatchKindSpec = {
   /** The event delivered when every row of the batch is done. */

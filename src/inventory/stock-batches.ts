@@ -1,5 +1,5 @@
 import type { Queryable, Transaction } from '../db/database.js';
-import { registerBatchKind } from '../batches/processors.js';
+import { registerBatchKind, type ChunkState } from '../batches/processors.js';
 import { recordOutcomes } from '../batches/process-batch.js';
 import { decodeStockRow, stockEntries, type StockEntries, type StockRow, type StoredStockRow } from './stock-payload.js';
 
@@ -26,15 +26,15 @@ export async function storeStockRows(sql: Queryable, storeId: string, batchId: s
     values (${storeId}, ${batchId}, ${e.rowIndex}::int[], ${e.productId}::uuid[], ${e.variantId}::uuid[], ${e.warehouseId}::uuid[], ${e.stock}::int[])`;
 }
 
-async function applyStockChunk(tx: Transaction, storeId: string, batchId: string, chunkSize: number): Promise<boolean> {
-  const [chunk] = await tx<{ applied: boolean; failed_rows: number[]; failed_codes: ('INV_001' | 'INV_002')[] }[]>`
-    select applied, failed_rows, failed_codes from apply_stock_chunk(${storeId}, ${batchId}, ${chunkSize})`;
+async function applyStockChunk(tx: Transaction, storeId: string, batchId: string, chunkSize: number): Promise<ChunkState> {
+  const [chunk] = await tx<{ applied: boolean; remaining: number; failed_rows: number[]; failed_codes: ('INV_001' | 'INV_002')[] }[]>`
+    select applied, remaining, failed_rows, failed_codes from apply_stock_chunk(${storeId}, ${batchId}, ${chunkSize})`;
   if (chunk.failed_rows.length > 0) {
     await recordOutcomes(tx, storeId, batchId, chunk.failed_rows.map((rowIndex, i) => ({
       rowIndex, status: 'FAILED', code: chunk.failed_codes[i], details: { context: { reason: 'Deleted before the update was applied' } },
     })));
   }
-  return chunk.applied;
+  return !chunk.applied ? 'none' : chunk.remaining > 0 ? 'more' : 'last';
 }
 
 /** A batch accepted before 0082 keeps its rows in packed_rows (or payload): they move to batch_stock_rows. */

@@ -183,6 +183,18 @@ describe('POST /catalog/sync (seed 000)', () => {
     expect(await ctx.sql`select id from batches where store_id = ${store.storeId}`).toEqual([]);
   });
 
+  it('completes a batch whose rows were all applied but which was not completed (a run that died in between, as earlier code could)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const batchId = `pb_${randomUUID()}`;
+    await ctx.sql.begin(async (tx) => {
+      await tx`insert into batches (store_id, id, kind, partner_id, request_id, status, total, succeeded, pending, accepted_seq, accepted_rows, outcomes)
+        values (${store.storeId}, ${batchId}, 'catalog.sync', ${store.partnerId}, ${randomUUID()}, 'PROCESSING', 1, 1, 0, nextval('batch_accept_seq'), '{0}',
+          '[{"rowIndex":0,"status":"SUCCEEDED","code":null,"message":null,"details":null,"result":null}]')`;
+      await enqueueJob(tx, 'batch.process', { storeId: store.storeId, batchId });
+    });
+    expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 1, pending: 0 });
+  });
+
   it('creates products from a body that is not valid UTF-8 as JSON.parse read it', async () => {
     const store = await createTestStore(ctx, 0);
     const json = JSON.stringify({ products: [product(1, { name: 'Bad XX bytes' })] });
