@@ -95,8 +95,11 @@ export async function readBatch(sql: Queryable, storeId: string, where: { batchI
       and ${where.batchId ? sql`id = ${where.batchId}` : sql`request_id = ${where.requestId!}`}
     order by created_at desc limit 1`;
   if (!b) return null;
-  // At most 1,000 rows (one request): the page is cut here.
-  const outcomes = b.outcomes as BatchView['rows'];
+  // At most 1,000 rows (one request): the page is cut here. Outcomes written by PostgreSQL
+  // (apply_stock_chunk) leave out their null keys.
+  const outcomes = (b.outcomes as Partial<BatchView['rows'][number]>[]).map((o) => ({
+    rowIndex: o.rowIndex!, status: o.status!, code: o.code ?? null, message: o.message ?? null, details: o.details ?? null, result: o.result ?? null,
+  }));
   const known = new Set(outcomes.map((o) => o.rowIndex));
   const pending = (b.accepted_rows as number[]).filter((i) => !known.has(i))
     .map((rowIndex) => ({ rowIndex, status: 'PENDING', code: null, message: null, details: null, result: null }));
