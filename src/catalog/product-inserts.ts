@@ -4,11 +4,6 @@ import type { StoredBody } from '../batches/payload-codec.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import type { ProductWriteOutcome, ProductWriteRow } from './product-writer.js';
 
-/**
- * New products from one JSON array of column-named objects: json_populate_recordset
- * turns it into typed rows in C (arrays included), instead of an expression per
- * field and a sub-select per array per row.
- */
 const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 /**
  * New products with their stock, in one statement: the product, its stock row (product_stock,
@@ -42,7 +37,11 @@ const createSql = (source: string, values: string[], keys: [string, string], pla
 const withIds = (rows: string, indexes: string, stock: string, match: string) =>
   `select gen_random_uuid() as new_id, s.row_index, s.first_stock, r.* from ${rows} with ordinality as r
    join unnest(${indexes}::int[], ${stock}::int[]) with ordinality as s (row_index, first_stock, n) on ${match}`;
-/** From rows sent as column-named objects ($2), with their row indexes ($3) and first stock ($4). */
+/**
+ * New products from one JSON array of column-named objects ($2), with their row indexes ($3)
+ * and first stock ($4): json_populate_recordset turns it into typed rows in C (arrays
+ * included), instead of an expression per field and a sub-select per array per row.
+ */
 const insertSql = createSql(withIds('json_populate_recordset(null::products, $2::json)', '$3', '$4', 's.n = r.ordinality'),
   [...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`)], ['r.external_id', 'r.sku'], 5);
 /**
