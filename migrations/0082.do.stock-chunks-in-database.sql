@@ -66,6 +66,16 @@ begin
         group by a.r) d;
 end $$;
 
+-- The entries of the given rows, in their order: a chunk's out of its batch's, or the live
+-- rows' out of a chunk's.
+create function stock_entries_of(p_rows int[], e_row int[], e_product uuid[], e_variant uuid[], e_warehouse uuid[], e_stock int[],
+  out row_index int[], out product_id uuid[], out variant_id uuid[], out warehouse_id uuid[], out stock int[])
+language sql immutable as $$
+  select array_agg(a.r order by a.ord), array_agg(a.p order by a.ord), array_agg(a.v order by a.ord), array_agg(a.w order by a.ord), array_agg(a.s order by a.ord)
+  from unnest(e_row, e_product, e_variant, e_warehouse, e_stock) with ordinality as a (r, p, v, w, s, ord)
+  where a.r in (select unnest(p_rows))
+$$;
+
 -- Applies the next chunk of a stock batch: the first p_chunk_size accepted rows without an
 -- outcome. Each write carries its acceptance sequence (the batch's, then the row index) and
 -- replaces only a value written by an earlier-accepted request, whichever worker runs which
@@ -102,10 +112,7 @@ begin
   if b.pending < cardinality(b.accepted_rows) or b.pending > p_chunk_size then
     select array_agg(t.i order by t.i) into v_rows
     from (select i from unnest(b.accepted_rows) as i where i not in (select unnest(b.done)) order by i limit p_chunk_size) t;
-    select array_agg(a.r order by a.ord), array_agg(a.p order by a.ord), array_agg(a.v order by a.ord), array_agg(a.w order by a.ord), array_agg(a.s order by a.ord)
-    into e_row, e_product, e_variant, e_warehouse, e_stock
-    from unnest(e_row, e_product, e_variant, e_warehouse, e_stock) with ordinality as a (r, p, v, w, s, ord)
-    where a.r <= (select max(i) from unnest(v_rows) as i) and a.r not in (select unnest(b.done));
+    select * into e_row, e_product, e_variant, e_warehouse, e_stock from stock_entries_of(v_rows, e_row, e_product, e_variant, e_warehouse, e_stock);
   end if;
   if e_row is null or v_rows is null then applied := false; return; end if;
   applied := true;
@@ -143,19 +150,16 @@ begin
       select d.rows, d.codes into failed_rows, failed_codes from stock_dead_rows(p_store_id, e_row, e_product, e_variant) d;
     end;
   end if;
+  if cardinality(failed_rows) > 0 then
+    select array_agg(r order by r) into v_rows from unnest(v_rows) as r where r <> all (failed_rows);
+    if v_rows is null then return; end if;
+    select * into e_row, e_product, e_variant, e_warehouse, e_stock from stock_entries_of(v_rows, e_row, e_product, e_variant, e_warehouse, e_stock);
+  end if;
   if v_product_level or cardinality(failed_rows) > 0 then
-    select array_agg(a.r order by a.ord), array_agg(a.p order by a.ord), array_agg(a.v order by a.ord), array_agg(a.w order by a.ord), array_agg(a.s order by a.ord)
-    into e_row, e_product, e_variant, e_warehouse, e_stock
-    from unnest(e_row, e_product, e_variant, e_warehouse, e_stock) with ordinality as a (r, p, v, w, s, ord)
-    where a.r <> all (failed_rows);
-    if e_row is null then return; end if;
     perform write_stock_rows(p_store_id, b.accepted_seq, e_row, e_product, e_variant, e_warehouse, e_stock);
   end if;
 
   -- The outcomes, counts and audit event of the rows written.
-  if cardinality(failed_rows) > 0 then
-    select array_agg(r order by r) into v_rows from unnest(v_rows) as r where r <> all (failed_rows);
-  end if;
   select count(distinct a.r) into v_variants from unnest(e_row, e_variant) as a (r, v) where a.v is not null;
   -- Written as JSON text and read once: jsonb_build_object and jsonb_agg took 17.6 ms for 1,000
   -- outcomes under the bench's load, the text and its parse ~5. Without the null keys, which

@@ -3,6 +3,7 @@ import { unseenStore } from '../db/key-lookup.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import type { ProductWriteOutcome, ProductWriteRow } from './product-writer.js';
+import { IdList } from './product-plan.js';
 
 const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 /**
@@ -123,19 +124,17 @@ async function insertFromBody(tx: Transaction, storeId: string, body: StoredBody
  * first stock, and warehouse rows (row index, 1-based warehouse index, stock; warehouse ids).
  */
 function newProductRows(creates: ProductWriteRow[]) {
-  const warehouses: string[] = [];
-  const index = new Map<string, number>();
+  const warehouses = new IdList();
   const placed = { row: [] as number[], warehouse: [] as number[], stock: [] as number[] };
   const firstStock = creates.map((r) => {
     const p = r.placement;
     if (p.kind !== 'warehouses') return p.kind === 'product' ? p.stock : 0;
     for (const a of p.allocations) {
-      if (!index.has(a.warehouseId)) index.set(a.warehouseId, warehouses.push(a.warehouseId));
-      placed.row.push(r.rowIndex); placed.warehouse.push(index.get(a.warehouseId)!); placed.stock.push(a.stock);
+      placed.row.push(r.rowIndex); placed.warehouse.push(warehouses.indexOf(a.warehouseId) + 1); placed.stock.push(a.stock);
     }
     return p.allocations.reduce((n, a) => n + a.stock, 0);
   });
-  return [creates.map((r) => r.rowIndex), firstStock, placed.row, placed.warehouse, placed.stock, warehouses];
+  return [creates.map((r) => r.rowIndex), firstStock, placed.row, placed.warehouse, placed.stock, warehouses.ids];
 }
 
 /**

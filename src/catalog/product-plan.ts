@@ -23,22 +23,28 @@ export type StoredPlan = ['c' | 'u', string | null, number | [number, number][] 
 /** Plans stored before (0068 to 0081): the plan object, with the row's keys or its input. */
 type ObjectPlan = ProductPlan & { externalId?: string; sku?: string; input?: Record<string, unknown> };
 
+/** A list of ids, each added once, named by its index in the list (a few warehouses, for many rows). */
+export class IdList {
+  readonly ids: string[] = [];
+  private readonly index = new Map<string, number>();
+
+  indexOf(id: string): number {
+    let i = this.index.get(id);
+    if (i === undefined) { i = this.ids.push(id) - 1; this.index.set(id, i); }
+    return i;
+  }
+}
+
 /** Encodes the plans of one batch, collecting the warehouse ids they name. */
 export class PlanEncoder {
-  readonly warehouses: string[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly list = new IdList();
+  get warehouses() { return this.list.ids; }
 
   encode(plan: ProductPlan): StoredPlan {
     const p = plan.placement;
     const stock = p.kind === 'product' ? p.stock
-      : p.kind === 'warehouses' ? p.allocations.map((a): [number, number] => [this.warehouseIndex(a.warehouseId), a.stock]) : null;
+      : p.kind === 'warehouses' ? p.allocations.map((a): [number, number] => [this.list.indexOf(a.warehouseId), a.stock]) : null;
     return [plan.mode === 'create' ? 'c' : 'u', plan.id ?? null, stock];
-  }
-
-  private warehouseIndex(id: string) {
-    let i = this.index.get(id);
-    if (i === undefined) { i = this.warehouses.push(id) - 1; this.index.set(id, i); }
-    return i;
   }
 }
 
