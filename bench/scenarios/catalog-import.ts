@@ -1,7 +1,7 @@
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
 import { percentile, settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
-import { pool, sendSerialised, serialisedRequest, type Credentials } from '../lib/client.js';
+import { sendAll, serialisedRequest, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
@@ -40,7 +40,7 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   const requests = chunks.map((chunk) => serialisedRequest('POST', '/api/v1/partner/stores/catalog/sync', { products: chunk }));
   const cpu = await countCpu(env.server.pid!, env.worker.pid!);
   const started = performance.now();
-  const results = await pool(requests.map((req) => () => sendSerialised(env.baseUrl, who, req)), SENDERS);
+  const results = await sendAll(env.baseUrl, who, requests, SENDERS);
   const failedRequests = results.filter((r) => r.status !== 200).length;
   await waitForStore(env.sql, who.storeId);
   const cpuUsed = await cpu.stop();

@@ -1,6 +1,6 @@
 import { settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
-import { pool, sendSerialised, serialisedRequest, type Credentials } from '../lib/client.js';
+import { sendAll, serialisedRequest, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
@@ -33,7 +33,7 @@ export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: 
   const requests = chunks.map((chunk) => serialisedRequest('PATCH', '/api/v1/partner/stores/inventory', { items: chunk }));
   const cpu = await countCpu(env.server.pid!, env.worker.pid!);
   const started = performance.now();
-  const results = await pool(requests.map((req) => () => sendSerialised(env.baseUrl, who, req)), SENDERS);
+  const results = await sendAll(env.baseUrl, who, requests, SENDERS);
   await waitForStore(env.sql, who.storeId);
   const cpuUsed = await cpu.stop();
   const ourSeconds = (performance.now() - started) / 1000;
