@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+import { TAXONOMY } from '../../src/catalog/taxonomy.js';
+
+const URL = '/api/v1/partner/stores/catalog/sync';
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+/** A product that passes every rule: a long description, 3 photos, a category, weight and dimensions (score 75). */
+const good = (key: string, extra: Record<string, unknown> = {}) => ({
+  externalId: `ext-${key}`, name: `Product ${key}`, sku: key, price: 1000, weight: 100, dimensions: { length: 10, width: 10, height: 10 },
+  description: 'A complete description of a product that has everything a good listing needs, and is long enough for the score.',
+  photos: [1, 2, 3].map((n) => `https://cdn.example.com/${key}/${n}.jpg`), categoryId: TAXONOMY.categories[0].id, stock: 1, ...extra,
+});
+
+async function sync(store: Awaited<ReturnType<typeof createTestStore>>, products: unknown[]) {
+  const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products } });
+  expect(res.json().data.errors ?? []).toEqual([]);
+  await waitForBatch(ctx, res.json().data.batchId);
+}
+
+const openIssues = async (storeId: string) => (await ctx.sql<{ sku: string; code: string }[]>`
+  select p.sku, vi.code from validation_issues vi join products p on p.id = vi.product_id
+  where vi.store_id = ${storeId} and not vi.resolved`).map((r) => `${r.sku}:${r.code}`).sort();
+
+describe('data-quality rules of products created in bulk', () => {
+  it('raises exactly the issues evaluate_quality raises, and none for a product that passes every rule', async () => {
+    const store = await createTestStore(ctx, 0);
+    await sync(store, [good('Dup-A')]);
+    const [parent] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, has_variants) values (${store.storeId}, 'Parent', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${parent.id}, 'VAR-1')`;
+    await sync(store, [
+      good('clean'),
+      good('dup-a'), // the store's product Dup-A, case aside
+      good('twin-x'), good('TWIN-X'), // each other, in one chunk
+      good('var-1'), // another product's variant
+      good('barcoded', { barcode: '4006381333932' }), // a wrong check digit
+      { externalId: 'ext-bare', name: 'Bare', sku: 'bare', price: 5, stock: 1 },
+    ]);
+    const raised = await openIssues(store.storeId);
+    expect(raised).toEqual([
+      'bare:LOW_QUALITY_SCORE', 'bare:MISSING_DESCRIPTION', 'bare:MISSING_PHOTOS', 'dup-a:DUPLICATE_SKU',
+      'barcoded:INVALID_BARCODE', 'twin-x:DUPLICATE_SKU', 'TWIN-X:DUPLICATE_SKU', 'var-1:DUPLICATE_SKU',
+    ].sort());
+    // The rules over every product of the store, read back, find nothing more nor less
+    // (Dup-A, created first, learns of its duplicate only when it is evaluated again).
+    const ids = (await ctx.sql<{ id: string }[]>`select id from products where store_id = ${store.storeId} and sku is not null`).map((r) => r.id);
+    await ctx.sql`select evaluate_quality(${store.storeId}::uuid, ${ids}::uuid[])`;
+    expect(await openIssues(store.storeId)).toEqual(['Dup-A:DUPLICATE_SKU', ...raised].sort());
+  });
+});
