@@ -1,5 +1,5 @@
 import type { Transaction } from '../db/database.js';
-import { recordAudit, recordCreations } from '../audit/audit-log.js';
+import { recordAudit, recordBulkCreations } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
@@ -28,8 +28,8 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   const done = outcomes.filter((o) => o.ok);
   const created = done.filter((o) => modeOf.get(o.rowIndex) === 'create');
   const updated = done.filter((o) => modeOf.get(o.rowIndex) === 'update');
-  await recordCreations(tx, { storeId: ctx.storeId, actor: ctx.partnerClientId, requestId: ctx.requestId, batchId: ctx.batchId },
-    created.map((o) => ({ id: o.id!, externalId: o.externalId ?? null, sku: o.sku ?? null })));
+  await recordBulkCreations(tx, { storeId: ctx.storeId, actor: ctx.partnerClientId, requestId: ctx.requestId, batchId: ctx.batchId },
+    created.map((o) => o.id!));
   await recordAudit(tx, updated.map((o) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.updated',
     resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId, changes: { ...o.changes, batchId: ctx.batchId },

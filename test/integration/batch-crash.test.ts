@@ -55,11 +55,12 @@ describe('a worker killed mid-batch', () => {
     const [counts] = await ctx.sql`
       select count(*)::int as products, count(distinct external_id)::int as distinct_ids,
         (select count(*)::int from warehouse_stock ws where ws.store_id = ${store.storeId}) as stock_rows,
-        (select count(*)::int from audit_events a where a.store_id = ${store.storeId} and a.action = 'product.created') as audits,
+        (select count(*)::int from audit_events a, jsonb_array_elements_text(a.changes->'products') where a.store_id = ${store.storeId} and a.action = 'products.created') as audits,
+        (select count(distinct x)::int from audit_events a, jsonb_array_elements_text(a.changes->'products') x where a.store_id = ${store.storeId} and a.action = 'products.created') as audited,
         (select count(*)::int from outbox_events o where o.store_id = ${store.storeId} and o.type = 'product.created') as events,
         (select count(*)::int from batches b, jsonb_array_elements(b.outcomes) o where b.id = ${batchId} and o->>'status' = 'SUCCEEDED') as rows_done,
         (select count(distinct o->>'rowIndex')::int from batches b, jsonb_array_elements(b.outcomes) o where b.id = ${batchId}) as distinct_outcomes
       from products where store_id = ${store.storeId}`;
-    expect(counts).toEqual({ products: 1000, distinct_ids: 1000, stock_rows: 2000, audits: 1000, events: 1000, rows_done: 1000, distinct_outcomes: 1000 });
+    expect(counts).toEqual({ products: 1000, distinct_ids: 1000, stock_rows: 2000, audits: 1000, audited: 1000, events: 1000, rows_done: 1000, distinct_outcomes: 1000 });
   });
 });
