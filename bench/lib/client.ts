@@ -1,4 +1,4 @@
-import { signRequest } from '../../src/sdk/signing.js';
+import { sha256Hex, signRequest } from '../../src/sdk/signing.js';
 import { encodeRequest, RawConnection } from './raw-http.js';
 
 export interface Credentials { partnerClientId: string; partnerSecret: string; storeClientId: string; storeToken: string }
@@ -10,18 +10,24 @@ export function signedRequest(who: Credentials, method: string, path: string, bo
   return signPayload(who, method, path, body === undefined ? undefined : JSON.stringify(body));
 }
 
-function signPayload(who: Credentials, method: string, path: string, payload?: string | Buffer): SignedRequest {
+function signPayload(who: Credentials, method: string, path: string, payload?: string | Buffer, bodySha256?: string): SignedRequest {
   const headers = signRequest({
     secret: who.partnerSecret, method, path, partnerClientId: who.partnerClientId,
-    storeClientId: who.storeClientId, storeToken: who.storeToken, body: payload,
+    storeClientId: who.storeClientId, storeToken: who.storeToken, body: payload, bodySha256,
   });
   return { method, path, payload, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) } };
 }
 
-export interface SerialisedRequest { method: string; path: string; payload: Buffer }
+export interface SerialisedRequest { method: string; path: string; payload: Buffer; payloadSha256: string }
 
-/** A request's body serialised ahead of time; it is signed when sent (sendAll), so a long run never sends a stale signature. */
-export const serialisedRequest = (method: string, path: string, body: unknown): SerialisedRequest => ({ method, path, payload: Buffer.from(JSON.stringify(body)) });
+/**
+ * A request's body serialised and hashed ahead of time; it is signed when sent (sendAll), so a
+ * long run never sends a stale signature, and the send hashes nothing (~2.5 ms a 1.2 MB body).
+ */
+export function serialisedRequest(method: string, path: string, body: unknown): SerialisedRequest {
+  const payload = Buffer.from(JSON.stringify(body));
+  return { method, path, payload, payloadSha256: sha256Hex(payload) };
+}
 
 /**
  * Signs and sends serialised requests, `concurrency` at a time, each lane on a kept-alive
@@ -39,7 +45,7 @@ export async function sendAll(baseUrl: string, who: Credentials, requests: Seria
       while (next < requests.length) {
         const i = next++;
         const r = requests[i];
-        const signed = signPayload(who, r.method, r.path, r.payload);
+        const signed = signPayload(who, r.method, r.path, r.payload, r.payloadSha256);
         const bytes = encodeRequest(url.host, { method: r.method, path: r.path, headers: signed.headers, body: r.payload });
         const started = performance.now();
         const res = await conn.send(bytes);

@@ -33,6 +33,14 @@ describe('partner signing vectors', () => {
       .toBe('aaa1888a1fca1ea7a12e367a1e65b428338199edcaeb4968e07141433c380de8');
   });
 
+  it("vector 3 with the body's hash given (bodySha256) instead of the body", () => {
+    const hash = '916c3290191d666c343758afde42436d3525a527676d0cf78d2b58884d72ed0d';
+    expect(computeSignature('omni_demo_secret_1', { method: 'PATCH', path: '/partner/stores/inventory', ...store3, bodySha256: hash }))
+      .toBe('aaa1888a1fca1ea7a12e367a1e65b428338199edcaeb4968e07141433c380de8');
+    expect(computeSignature('omni_demo_secret_1', { method: 'PATCH', path: '/partner/stores/inventory', ...store3, bodySha256: hash.replace('9', '8') }))
+      .not.toBe('aaa1888a1fca1ea7a12e367a1e65b428338199edcaeb4968e07141433c380de8');
+  });
+
   it('vector 4: GET with a query string, /api/v1 prefix stripped', () => {
     const parts = { method: 'get', path: '/api/v1/partner/stores/products?page=2&limit=50', ...store3 };
     expect(computeSignature('omni_demo_secret_1', parts)).toBe('f4b05f4ed408bed22b616016947706cf5d6b073df3d569d6423c5e36b2621214');

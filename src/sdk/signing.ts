@@ -18,6 +18,8 @@ export interface SigningParts {
   timestamp: string | number;
   /** Raw body bytes exactly as sent; undefined or empty for a request without a body. */
   body?: string | Uint8Array;
+  /** The body's SHA-256 (lower-case hex), when the caller already has it (a large body hashed once, or as it streamed); else computed from `body`. */
+  bodySha256?: string;
 }
 
 export function sha256Hex(data: string | Uint8Array = ''): string {
@@ -33,7 +35,7 @@ export function buildBaseString(parts: SigningParts): string {
   const lines = [parts.method.toUpperCase(), canonicalPath(parts.path), `x-partner-client-id:${parts.partnerClientId}`];
   if (parts.storeClientId !== undefined) lines.push(`x-store-client-id:${parts.storeClientId}`);
   if (parts.storeToken !== undefined) lines.push(`x-store-token:${parts.storeToken}`);
-  lines.push(`x-timestamp:${parts.timestamp}`, sha256Hex(parts.body ?? ''));
+  lines.push(`x-timestamp:${parts.timestamp}`, parts.bodySha256 ?? sha256Hex(parts.body ?? ''));
   return lines.join('\n');
 }
 
