@@ -246,7 +246,7 @@ describe('POST /catalog/sync (seed 000)', () => {
       const batch = await waitForBatch(ctx, batchId);
       expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 1, failed: 1 });
       const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
-      expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'PRD_002']]);
+      expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code ?? null])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'PRD_002']]);
       // The keys of each outcome are the body's: PostgreSQL's for the created row, read back by the worker for the failed one.
       expect(outcomes.map((o: any) => o.result ?? o.details)).toEqual([
         { id: expect.any(String), externalId: 'ext-1', sku: 'SKU-1', action: 'created' }, { externalId: 'ext-2', sku: 'SKU-2', retryable: false }]);
