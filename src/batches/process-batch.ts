@@ -1,6 +1,7 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 import { emitEvents } from '../webhooks/outbox.js';
+import { analyzeGrownTables } from '../db/statistics.js';
 import { storedBody, unpackRows } from './payload-codec.js';
 import type { BatchKind } from './batch-store.js';
 import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from './processors.js';
@@ -75,6 +76,9 @@ async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: 
       return state;
     });
     if (state === 'none') await sql.begin((tx) => completeBatch(tx, storeId, batchId));
+    // A store's first import grows tables from (nearly) empty: their statistics follow it
+    // while they are small, and the plans made on the empty tables go (statistics.ts).
+    await analyzeGrownTables(sql);
     if (state !== 'more') return;
   }
 }

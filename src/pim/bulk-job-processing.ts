@@ -1,5 +1,6 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { analyzeGrownTables } from '../db/statistics.js';
 import { afterProductsChanged } from '../catalog/after-products-changed.js';
 import { writeProducts, type ProductWriteRow } from '../catalog/product-writer.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
@@ -98,6 +99,7 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
           item_errors = item_errors || ${tx.json(errors.sort((a, b) => a.index - b.index) as any)}::jsonb
         where store_id = ${storeId} and id = ${jobId}`;
     });
+    await analyzeGrownTables(sql); // as the partner pipeline's chunks (statistics.ts)
   }
   await sql`
     update bulk_jobs set status = case when processed_items = 0 and total_items > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
