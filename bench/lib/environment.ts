@@ -129,11 +129,11 @@ export async function settle(env: BenchEnv) {
   await env.sql`checkpoint`.catch(() => {});
 }
 
-/** Until every batch of the store is done. */
+/** Until every batch of the store is done; polled every 20 ms (100 ms had added ~50 ms on average to a ~7 s import). */
 export async function waitForStore(sql: Sql, storeId: string) {
   for (;;) {
     const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from batches where store_id = ${storeId} and completed_at is null`;
     if (open === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
