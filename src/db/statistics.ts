@@ -21,11 +21,12 @@ const SMALL_TABLE_ROWS = 1_000;
  * products, say) ran that minute on those plans. Analysing right after a chunk doubles a small
  * table bounds the window to one chunk; with 1,000 rows counted, a store's rows are estimated
  * at many (unless a thousand stores share them), and the key's index wins without help. So a
- * table is analysed here once or twice in its life, a few ms each (a check of pg_class after
- * every chunk, ~0.1 ms); with a limit of 10,000 rows instead, 4-5 times, and an import measured
- * 1-6% slower in two alternating pairs. `skip_locked`, so that concurrent workers (or
- * autovacuum) never wait on each other. A role that may not analyse a table gets a warning, not
- * an error, and the statistics stay autovacuum's.
+ * table is analysed here once or twice in its life (1,000 products: 10-12 ms; 2,700 warehouse
+ * rows: 2-2.5 ms), after a check of pg_class after every chunk (~0.2 ms); with a limit of 10,000
+ * rows instead, 4-5 times, and an import measured 1-6% slower in two alternating pairs.
+ * `skip_locked`, so that concurrent workers (or autovacuum) never wait on each other. A role that
+ * may not analyse a table gets a warning ("only table or database owner can analyze it",
+ * PostgreSQL 15), not an error, and the statistics stay autovacuum's.
  */
 export async function analyzeGrownTables(sql: Sql): Promise<string[]> {
   const grown = await sql<{ name: string }[]>`
