@@ -57,13 +57,9 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   await settle(env);
   await env.sql`create table bench_products (like products including all)`;
   await env.sql`alter table bench_products add column stock integer not null default 0`;
-  const cols = ['store_id', 'external_id', 'sku', 'name', 'description', 'price', 'special_price', 'stock', 'weight', 'length', 'width', 'height', 'min_order', 'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
-  const esc = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
-  const arr = (a: string[]) => `{${a.map((x) => `"${x.replace(/"/g, '\\"')}"`).join(',')}}`;
   // The COPY text is built before the clock starts, in chunks of 1,000 lines.
-  const copyText = chunks.map((chunk) => chunk.map((p: any) => [who.storeId, p.externalId, p.sku, p.name, p.description, p.price, p.specialPrice, p.stock ?? 0, p.weight, p.dimensions.length,
-    p.dimensions.width, p.dimensions.height, p.minOrder, p.categoryId, p.subCategoryId, p.typeId, arr(p.hashtags), arr(p.photos), p.insuranceRequired].map(esc).join('\t') + '\n').join(''));
-  const copySeconds = await copyInto(env, 'bench_products', cols, copyText);
+  const copyText = chunks.map((chunk) => chunk.map((p) => copyLine([who.storeId, p.stock ?? 0, ...productValues(p)])).join(''));
+  const copySeconds = await copyInto(env, 'bench_products', ['store_id', 'stock', ...PRODUCT_COLUMNS], copyText);
   await env.sql`drop table bench_products`;
   const allRows = await copyEveryRow(env, who.storeId, chunks);
   return {
@@ -75,6 +71,16 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
     everyRowBaselinePerSecond: Math.round(count / allRows.seconds), everyRowRatio: Number((allRows.seconds / ourSeconds).toFixed(3)), rowsWritten: allRows.rows,
   };
 }
+
+/** The products columns both baselines copy, and a generated row's values for them. */
+const PRODUCT_COLUMNS = ['external_id', 'sku', 'name', 'description', 'price', 'special_price', 'weight', 'length', 'width', 'height', 'min_order',
+  'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
+const arr = (a: string[]) => `{${a.map((x) => `"${x.replace(/"/g, '\\"')}"`).join(',')}}`;
+const productValues = (p: Record<string, any>) => [p.externalId, p.sku, p.name, p.description, p.price, p.specialPrice, p.weight, p.dimensions.length,
+  p.dimensions.width, p.dimensions.height, p.minOrder, p.categoryId, p.subCategoryId, p.typeId, arr(p.hashtags), arr(p.photos), p.insuranceRequired];
+const esc = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+/** One line of COPY's text format. */
+const copyLine = (values: unknown[]) => values.map(esc).join('\t') + '\n';
 
 /** COPY of lines built beforehand, in chunks; the seconds it took. */
 async function copyInto(env: BenchEnv, table: string, cols: string[], text: string[]) {
@@ -97,7 +103,6 @@ async function copyInto(env: BenchEnv, table: string, cols: string[], text: stri
 async function copyEveryRow(env: BenchEnv, storeId: string, chunks: Record<string, any>[][]) {
   const warehouses = await env.sql<{ id: string; client_id: string }[]>`select id, client_id from warehouses where store_id = ${storeId} order by client_id`;
   const byClient = new Map(warehouses.map((w) => [w.client_id, w.id]));
-  const arr = (a: string[]) => `{${a.map((x) => `"${x}"`).join(',')}}`;
   const text = { products: [] as string[], stock: [] as string[], placed: [] as string[] };
   let rows = 0;
   for (const chunk of chunks) {
@@ -107,18 +112,16 @@ async function copyEveryRow(env: BenchEnv, storeId: string, chunks: Record<strin
       const placed: [string, number][] = p.warehouses
         ? p.warehouses.map((w: { clientId: string; stock: number }) => [byClient.get(w.clientId)!, w.stock])
         : warehouses.map((w) => [w.id, p.stock]);
-      lines.products += [storeId, id, p.externalId, p.sku, p.name, p.description, p.price, p.specialPrice ?? '\\N', p.weight, p.dimensions.length,
-        p.dimensions.width, p.dimensions.height, p.minOrder, p.categoryId, p.subCategoryId, p.typeId, arr(p.hashtags), arr(p.photos), p.insuranceRequired].join('\t') + '\n';
-      lines.stock += `${storeId}\t${id}\t${placed.reduce((n, [, k]) => n + k, 0)}\n`;
-      for (const [warehouseId, stock] of placed) lines.placed += `${storeId}\t${id}\t${warehouseId}\t${stock}\n`;
+      lines.products += copyLine([storeId, id, ...productValues(p)]);
+      lines.stock += copyLine([storeId, id, placed.reduce((n, [, k]) => n + k, 0)]);
+      for (const [warehouseId, stock] of placed) lines.placed += copyLine([storeId, id, warehouseId, stock]);
       rows += 2 + placed.length;
     }
     text.products.push(lines.products); text.stock.push(lines.stock); text.placed.push(lines.placed);
   }
   await settle(env);
   for (const t of ['products', 'product_stock', 'warehouse_stock']) await env.sql.unsafe(`create table bench_${t} (like ${t} including all)`);
-  const seconds = await copyInto(env, 'bench_products', ['store_id', 'id', 'external_id', 'sku', 'name', 'description', 'price', 'special_price', 'weight', 'length', 'width',
-    'height', 'min_order', 'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'], text.products)
+  const seconds = await copyInto(env, 'bench_products', ['store_id', 'id', ...PRODUCT_COLUMNS], text.products)
     + await copyInto(env, 'bench_product_stock', ['store_id', 'product_id', 'stock'], text.stock)
     + await copyInto(env, 'bench_warehouse_stock', ['store_id', 'product_id', 'warehouse_id', 'stock'], text.placed);
   for (const t of ['products', 'product_stock', 'warehouse_stock']) await env.sql.unsafe(`drop table bench_${t}`);
