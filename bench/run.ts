@@ -15,7 +15,8 @@ import { catalogExport } from './scenarios/catalog-export.js';
 import { acceptLatency } from './scenarios/accept-latency.js';
 import type { CpuReport } from './lib/cpu.js';
 
-const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, PostgreSQL ${c.postgres} s, bench ${c.bench} s; machine ${Math.round(c.machineBusyShare * 100)}% busy`;
+const roles = (c: CpuReport) => Object.entries(c.postgresByRole ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, PostgreSQL ${c.postgres} s (${roles(c)}), bench ${c.bench} s; machine ${Math.round(c.machineBusyShare * 100)}% busy`;
 
 const quick = process.argv.includes('--quick');
 const size = quick
