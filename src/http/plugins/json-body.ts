@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/app-error.js';
 import { hasEscapedNul, nulCharacterErrors } from '../validation/nul-characters.js';
@@ -8,6 +9,15 @@ declare module 'fastify' {
     rawBody?: Buffer;
   }
 }
+
+/**
+ * The body as a string for JSON.parse. An ASCII body (most JSON serialisers escape the rest)
+ * is read as latin1, which yields the same string: Node hands one of over ~1 MB to V8 as an
+ * external string, a malloc'd copy, where UTF-8 decoding builds it on V8's heap, whose
+ * large-object pages are mapped afresh for each (a 1.25 MB catalog request, node, this
+ * machine: 0.17 ms against 3.7 ms; the ASCII check 0.01 ms).
+ */
+const bodyText = (body: Buffer) => (isAscii(body) ? body.toString('latin1') : body.toString('utf8'));
 
 /** JSON bodies, keeping the raw bytes for signature verification. */
 export function registerJsonBody(app: FastifyInstance) {
@@ -20,7 +30,7 @@ export function registerJsonBody(app: FastifyInstance) {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(bodyText(body));
     } catch (e) {
       return done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }
