@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { MALLOC_SETTINGS } from '../../src/malloc-settings.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, chmod, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -55,6 +56,8 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
     OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
     ...(process.env.BENCH_SOURCES === '1' ? { OMNI_RUN_SOURCES: '1' } : {}),
+    // As `npm start` runs the server (malloc-settings.ts); BENCH_NODE_MALLOC=0 leaves glibc's defaults.
+    ...(process.env.BENCH_NODE_MALLOC === '0' ? {} : MALLOC_SETTINGS),
   };
   const server = spawn(process.execPath, [...nodeArgs, 'bin/omni.js', 'serve', '--no-worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
   const worker = spawn(process.execPath, [...workerArgs, 'bin/omni.js', 'worker'], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { withoutAddedListeners } from '../process-listeners.js';
+import { MALLOC_SETTINGS } from '../malloc-settings.js';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -64,17 +65,7 @@ export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   return loading;
 }
 
-/**
- * glibc malloc settings for the server's processes. A backend receives a catalog request's ~1.2
- * MB body as one message and reads it back detoasted, in allocations over glibc's default mmap
- * threshold (128 KB, rising with use): each came as fresh pages, returned at free, so every
- * request page-faulted its megabytes in again. Allocations up to 32 MB now come from the heap,
- * which keeps up to 64 MB free before returning memory. Measured (perf, catalog import, this
- * machine): 13% of PostgreSQL's CPU was page faults; see docs/performance.md, twelfth session.
- */
-const SERVER_MALLOC: Record<string, string> = { MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(64 << 20) };
-
-/** Runs `start` with `vars` added to the environment the processes it spawns inherit (not those set already). */
+/** Runs `start` with `vars` (malloc-settings.ts) added to the environment the processes it spawns inherit (not those set already). */
 async function withEnvironment<T>(vars: Record<string, string>, start: () => Promise<T>): Promise<T> {
   const added = Object.keys(vars).filter((k) => process.env[k] === undefined);
   for (const k of added) process.env[k] = vars[k];
@@ -131,7 +122,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
     await pg.initialise();
   }
-  await withEnvironment(SERVER_MALLOC, () => pg.start());
+  await withEnvironment(MALLOC_SETTINGS, () => pg.start());
   const viaSocket = useSocket && (await exists(socketFile));
   const admin = postgres(tcpUrl('postgres'), { max: 1, onnotice: () => {}, ...(viaSocket ? { host: clusterDir } : {}) });
   try {
