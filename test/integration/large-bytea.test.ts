@@ -6,7 +6,7 @@ import { connect } from '../../src/db/database.js';
  * it is (a piece of its own, written to the socket after the message's head) instead of being
  * copied into the message four times over (a 1.2 MB request body on every catalog accept). What
  * the server receives must be the same bytes, beside text and small binary parameters, on a
- * statement's first (described) and later (prepared) executions, and pipelined with others.
+ * statement's first (described) and later (prepared) executions, an unnamed one's, and pipelined.
  */
 const sql = connect(inject('databaseUrl'), 2);
 afterAll(() => sql.end());
@@ -29,6 +29,12 @@ describe('large byte arrays as parameters (postgres.js, patched)', () => {
       expect(row).toMatchObject({ n: big.length, sum: await md5(big), other: await md5(other), label: `run ${run}` });
       expect([...row.small]).toEqual([0, 1, 2]);
     }
+  });
+
+  it('reach PostgreSQL byte for byte in an unnamed statement too', async () => {
+    const big = bytes(300_000, 7);
+    const [row] = await sql.unsafe<{ sum: string; n: number }[]>('select md5($1::bytea) as sum, $2::int as n', [big, 42], { prepare: false });
+    expect(row).toEqual({ sum: await md5(big), n: 42 });
   });
 
   it('keeps pipelined queries and their answers in order', async () => {
