@@ -12,8 +12,9 @@ import { readdirSync, readFileSync } from 'node:fs';
  * every 100 ms: a client's backend is named for the process at the other end of its connection
  * (`backend:api`, `backend:worker`, `backend:bench`), the others by their title (`walwriter`,
  * `autovacuum worker`, `io worker`...); what ran in processes that started and exited between two
- * samples (an autovacuum worker's short run) is `unseen`. Reads are synchronous: /proc files
- * answer at once, and the thread pool's round trips made a sample cost ~40 ms of the bench's CPU.
+ * samples (an autovacuum worker's short run) is `unseen`. A sample reads the postmasters' children
+ * alone, synchronously (/proc answers at once): one that read all of /proc through the thread pool
+ * cost the bench ~40 ms of CPU, the bench's CPU over an import 0.8-0.9 → 1.1-1.4 s.
  */
 const TICK = 100; // USER_HZ: clock ticks per second on Linux
 
@@ -33,6 +34,7 @@ function stat(pid: number | 'self') {
 function role(pid: number): string {
   const title = read(`/proc/${pid}/cmdline`).replace(/\0/g, ' ').trim();
   if (/\(\d+\)|\[local\]/.test(title)) return 'backend';
+  if (title.includes('autovacuum worker')) return 'autovacuum worker'; // its title ends with the database's name
   return title.replace(/^postgres:\s*(\d+\/\w+:\s*)?/, '').replace(/\s*\d+$/, '').trim().split(' -')[0].replace(/^.*\//, '') || 'postmaster';
 }
 
