@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
 import { percentile, settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
@@ -98,17 +97,21 @@ async function copyInto(env: BenchEnv, table: string, cols: string[], text: stri
  * row our import writes, into tables shaped like the three it writes (products, product_stock
  * and warehouse_stock: columns and indexes, no triggers or foreign keys), with the products'
  * ids made beforehand. A store with several warehouses gets a product's stock in each of them
- * (seed 000's rule, warehouse-rules.ts): ~2.7 warehouse rows a product here.
+ * (seed 000's rule, warehouse-rules.ts): ~2.7 warehouse rows a product here. The ids are made by
+ * the generator our import uses (time_ordered_uuid, migration 0083), in the order of the rows.
  */
 async function copyEveryRow(env: BenchEnv, storeId: string, chunks: Record<string, any>[][]) {
   const warehouses = await env.sql<{ id: string; client_id: string }[]>`select id, client_id from warehouses where store_id = ${storeId} order by client_id`;
   const byClient = new Map(warehouses.map((w) => [w.client_id, w.id]));
   const text = { products: [] as string[], stock: [] as string[], placed: [] as string[] };
+  const ids = (await env.sql<{ id: string }[]>`
+    select time_ordered_uuid()::text as id from generate_series(1, ${chunks.reduce((n, c) => n + c.length, 0)}::int) order by 1`).map((r) => r.id);
   let rows = 0;
+  let made = 0;
   for (const chunk of chunks) {
     const lines = { products: '', stock: '', placed: '' };
     for (const p of chunk) {
-      const id = randomUUID();
+      const id = ids[made++];
       const placed: [string, number][] = p.warehouses
         ? p.warehouses.map((w: { clientId: string; stock: number }) => [byClient.get(w.clientId)!, w.stock])
         : warehouses.map((w) => [w.id, p.stock]);

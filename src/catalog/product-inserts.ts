@@ -9,8 +9,8 @@ const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 /**
  * New products with their stock, in one statement: the product, its stock row (product_stock,
  * migration 0075) with its first stock, and its warehouse rows. `source` yields the rows with
- * an id made for each (new_id), the row's index in its request (row_index) and its first stock
- * (first_stock); `values` are the products columns over it (as r). The warehouse rows come
+ * an id made for each (new_id: time-ordered, migration 0083), the row's index in its request
+ * (row_index) and its first stock (first_stock); `values` are the products columns over it (as r). The warehouse rows come
  * from the last four parameters, from $`placed` on: each row's index, warehouse (a 1-based
  * index into the fourth, the warehouse ids) and stock. It answers the row index, id and keys of
  * every product it inserted, so the worker needs no key beforehand and sends no product id
@@ -36,7 +36,7 @@ const createSql = (source: string, values: string[], keys: [string, string], pla
     join unnest($${placed}::int[], $${placed + 1}::int[], $${placed + 2}::int[]) as a (row_index, w, stock) on a.row_index = r.row_index, counted)
   select r.row_index, r.new_id as id, ${keys[0]} as external_id, ${keys[1]} as sku from ins join src as r on r.new_id = ins.id`;
 const withIds = (rows: string, indexes: string, stock: string, match: string) =>
-  `select gen_random_uuid() as new_id, s.row_index, s.first_stock, r.* from ${rows} with ordinality as r
+  `select time_ordered_uuid() as new_id, s.row_index, s.first_stock, r.* from ${rows} with ordinality as r
    join unnest(${indexes}::int[], ${stock}::int[]) with ordinality as s (row_index, first_stock, n) on ${match}`;
 /**
  * New products from one JSON array of column-named objects ($2), with their row indexes ($3)
