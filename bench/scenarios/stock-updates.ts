@@ -12,8 +12,11 @@ const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
  * scratch copy of the store's warehouse rows.
  */
 export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: string }, warehouses: { clientId: string; id: string }[], count: number) {
+  // In an order unrelated to where the products lie, as their ids gave before they were
+  // time-ordered (0083): by id they come in the order they were written, a different workload
+  // (one run each: ours 21,598 updates/s, the baseline 31,639/s; in this order 16,205 and 48,277).
   const products = await env.sql<{ id: string; sku: string; external_id: string }[]>`
-    select id, sku, external_id from products where store_id = ${who.storeId} and not has_variants order by id limit ${count}`;
+    select id, sku, external_id from products where store_id = ${who.storeId} and not has_variants order by md5(id::text) limit ${count}`;
   if (products.length === 0) throw new Error('no products to update');
   const items = Array.from({ length: count }, (_, n) => {
     const p = products[n % products.length];
