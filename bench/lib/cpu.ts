@@ -15,6 +15,10 @@ import { readdirSync, readFileSync } from 'node:fs';
  * samples (an autovacuum worker's short run) is `unseen`. A sample reads the postmasters' children
  * alone, synchronously (/proc answers at once): one that read all of /proc through the thread pool
  * cost the bench ~40 ms of CPU, the bench's CPU over an import 0.8-0.9 → 1.1-1.4 s.
+ *
+ * It also counts minor page faults (`minorFaults`): on the 2-core VM of the twelfth and
+ * thirteenth sessions one costs 11-16 µs, and every process takes one on its first touch of
+ * each 4 KB page of PostgreSQL's shared memory (docs/performance.md, thirteenth session).
  */
 const TICK = 100; // USER_HZ: clock ticks per second on Linux
 
@@ -26,8 +30,12 @@ function stat(pid: number | 'self') {
   const close = text.lastIndexOf(')');
   const comm = text.slice(text.indexOf('(') + 1, close);
   const f = text.slice(close + 2).split(' ');
-  // After the comm: state is f[0], so utime (field 14) is f[11], stime f[12], cutime f[13], cstime f[14]; ppid f[1].
-  return { comm, ppid: Number(f[1]), own: (Number(f[11]) + Number(f[12])) / TICK, children: (Number(f[13]) + Number(f[14])) / TICK };
+  // After the comm: state is f[0], so utime (field 14) is f[11], stime f[12], cutime f[13], cstime f[14]; ppid f[1];
+  // minflt (field 10) f[7], cminflt f[8].
+  return {
+    comm, ppid: Number(f[1]), own: (Number(f[11]) + Number(f[12])) / TICK, children: (Number(f[13]) + Number(f[14])) / TICK,
+    faults: Number(f[7]), childFaults: Number(f[8]),
+  };
 }
 
 /** A postgres process's role from its title: `backend` (a client's), `walwriter`, `io worker`... */
@@ -40,17 +48,18 @@ function role(pid: number): string {
 
 /** Every postgres process's own CPU seconds (with its role), and its postmaster's exited children's. */
 function postgresProcesses() {
-  const own = new Map<number, { role: string; seconds: number }>();
+  const own = new Map<number, { role: string; seconds: number; faults: number }>();
   let exited = 0;
+  let exitedFaults = 0;
   let pids: number[] = [];
   try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number); } catch { /* not Linux */ }
   for (const pid of pids) {
     const s = stat(pid);
     if (!s || s.comm !== 'postgres') continue;
-    own.set(pid, { role: role(pid), seconds: s.own });
-    if (stat(s.ppid)?.comm !== 'postgres') exited += s.children; // the postmaster: its exited backends
+    own.set(pid, { role: role(pid), seconds: s.own, faults: s.faults });
+    if (stat(s.ppid)?.comm !== 'postgres') { exited += s.children; exitedFaults += s.childFaults; } // the postmaster: its exited backends
   }
-  return { own, exited };
+  return { own, exited, exitedFaults };
 }
 
 /**
@@ -82,7 +91,10 @@ function machineTicks() {
   return { busy: v.reduce((a, b) => a + b, 0) - idle, all: v.reduce((a, b) => a + b, 0) };
 }
 
-export type CpuReport = { api: number; worker: number; postgres: number; postgresByRole?: Record<string, number>; bench: number; machineBusyShare: number };
+export type CpuReport = {
+  api: number; worker: number; postgres: number; postgresByRole?: Record<string, number>; bench: number; machineBusyShare: number;
+  minorFaults?: { api: number; worker: number; postgres: number };
+};
 
 /** Samples the postgres processes every 100 ms; `stop()` gives each role's CPU seconds meanwhile. */
 function sampleRoles(processes: Record<string, number>) {
@@ -129,6 +141,10 @@ export async function countCpu(apiPid: number, workerPid: number) {
     return {
       api: stat(apiPid)?.own ?? 0, worker: stat(workerPid)?.own ?? 0,
       postgres: [...pg.own.values()].reduce((n, p) => n + p.seconds, pg.exited),
+      faults: {
+        api: stat(apiPid)?.faults ?? 0, worker: stat(workerPid)?.faults ?? 0,
+        postgres: [...pg.own.values()].reduce((n, p) => n + p.faults, pg.exitedFaults),
+      },
       bench: (self?.own ?? 0) + (self?.children ?? 0), machine: machineTicks(),
     };
   };
@@ -147,6 +163,10 @@ export async function countCpu(apiPid: number, workerPid: number) {
       return {
         api: d('api'), worker: d('worker'), postgres: d('postgres'), postgresByRole, bench: d('bench'),
         machineBusyShare: all > 0 ? Number(((after.machine.busy - before.machine.busy) / all).toFixed(3)) : 0,
+        minorFaults: {
+          api: after.faults.api - before.faults.api, worker: after.faults.worker - before.faults.worker,
+          postgres: after.faults.postgres - before.faults.postgres,
+        },
       };
     },
   };
