@@ -10,11 +10,11 @@ const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
  * New products with their stock, in one statement: the product, its stock row (product_stock,
  * migration 0075) with its first stock, and its warehouse rows. `source` yields the rows with
  * an id made for each (new_id: time-ordered, migration 0083), the row's index in its request
- * (row_index) and its first stock (first_stock); `values` are the products columns over it (as r). The warehouse rows come
- * from the last four parameters, from $`placed` on: each row's index, warehouse (a 1-based
- * index into the fourth, the warehouse ids) and stock. It answers the row index, id and keys of
- * every product it inserted, so the worker needs no key beforehand and sends no product id
- * back. The flags tell the products' and the warehouse rows' insert triggers that the stock
+ * (row_index) and its first stock (first_stock); `values` are the products columns over it
+ * (as r). The warehouse rows come from the last four parameters, from $`placed` on: each row's
+ * index, warehouse (a 1-based index into the fourth, the warehouse ids) and stock. It answers
+ * the row index, id and keys of every product it inserted, so the worker needs no key
+ * beforehand and sends no product id back. The flags tell the products' and the warehouse rows' insert triggers that the stock
  * rows are written and counted (0070, 0075): the product is new, its rows all new.
  */
 const createSql = (source: string, values: string[], keys: [string, string], placed: number) => (onConflict: string) => `
