@@ -14,8 +14,9 @@ const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
  * (as r). The warehouse rows come from the last four parameters, from $`placed` on: each row's
  * index, warehouse (a 1-based index into the fourth, the warehouse ids) and stock. It answers
  * the row index, id and keys of every product it inserted, so the worker needs no key
- * beforehand and sends no product id back. The flags tell the products' and the warehouse rows' insert triggers that the stock
- * rows are written and counted (0070, 0075): the product is new, its rows all new.
+ * beforehand and sends no product id back. The flags tell the products' and the warehouse
+ * rows' insert triggers that the stock rows are written and counted (0070, 0075): the product
+ * is new, its rows all new.
  */
 const createSql = (source: string, values: string[], keys: [string, string], placed: number) => (onConflict: string) => `
   with written as (select set_config('omni.stock_rows_written', 'on', true)),
