@@ -63,16 +63,18 @@ async function accept(job: Extract<SenderJob, { kind: 'accept' }>) {
   }
   conn.close();
   // The warm-up requests are sent like the others and not counted.
-  latencies.splice(0, job.warmup);
+  const warmupMs = latencies.splice(0, job.warmup);
   sentAt.splice(0, job.warmup);
   const failed = answers.filter((a) => !a || JSON.parse(a.toString('utf8')).data?.summary?.pending !== 1000).length;
   // Which requests were slowest (0 = the first one sent), to tell a cold start from a stall;
   // when each was sent (epoch ms), to line it up with what the server was doing.
   const slowest = latencies.map((ms, i) => ({ i, ms: Number(ms.toFixed(1)), sentAt: sentAt[i] })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  // Every round trip in the order sent, the warm-up's first: a cold start shows as a slope.
+  const inOrderMs = [...warmupMs, ...latencies].map((ms) => Number(ms.toFixed(1)));
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length, failed, p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)),
-    maxMs: Number(latencies[latencies.length - 1].toFixed(1)), slowest,
+    maxMs: Number(latencies[latencies.length - 1].toFixed(1)), slowest, inOrderMs,
   };
 }
 

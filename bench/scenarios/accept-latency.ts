@@ -19,7 +19,7 @@ import { pgWaitsIfAsked } from '../lib/pg-waits.js';
  * alone part also says what PostgreSQL's backends waited on while its slowest requests ran.
  */
 export async function acceptLatency(env: BenchEnv, who: Credentials & { storeId: string }, warehouseIds: string[], requests: number) {
-  type Result = { requests: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; slowest: { i: number; ms: number; sentAt: number }[] };
+  type Result = { requests: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; slowest: { i: number; ms: number; sentAt: number }[]; inOrderMs: number[] };
   env.worker.kill('SIGSTOP');
   const waits = pgWaitsIfAsked(env.sql);
   let alone: Result & { pgWaits?: unknown };

@@ -12,8 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
  * 10 connections: 302 µs a query after 50,000 queries, 458 µs after 200,000, against
  * 151 and 177 µs patched (bench/probe-pool.ts, embedded PostgreSQL). patches/postgres+3.4.9.patch, applied
  * by `npm install` (patch-package), searches from the first live entry and compacts.
+ * The patch also adds pop(): a pool takes its most recently released connection
+ * (test/integration/pool-reuse.test.ts).
  */
-type Queue<T> = { length: number; push(x: T): T; shift(): T; remove(x: T): T | null };
+type Queue<T> = { length: number; push(x: T): T; shift(): T; pop(): T | undefined; remove(x: T): T | null };
 const require = createRequire(import.meta.url);
 const queueFile = join(dirname(require.resolve('postgres')), 'queue.js').replace(/cjs[\\/]src/, 'src');
 const { default: Queue } = (await import(pathToFileURL(queueFile).href)) as { default: <T>(initial?: T[]) => Queue<T> };
@@ -65,5 +67,20 @@ describe('postgres.js connection queues (patched)', () => {
     expect(rest).toHaveLength(1_998);
     expect(rest.includes(4_000)).toBe(false);
     expect(rest.at(-1)).toBe(4_999);
+  });
+
+  it('pops the entry pushed last, never one shifted out, and runs empty cleanly', () => {
+    const q = Queue<number>();
+    for (let i = 0; i < 5; i++) q.push(i);
+    expect(q.shift()).toBe(0);
+    expect(q.pop()).toBe(4);
+    q.push(5);
+    expect(q.pop()).toBe(5);
+    expect([q.pop(), q.pop(), q.pop()]).toEqual([3, 2, 1]);
+    expect(q.length).toBe(0);
+    expect(q.pop()).toBeUndefined();
+    q.push(6);
+    expect(q.length).toBe(1);
+    expect(q.shift()).toBe(6);
   });
 });
