@@ -137,12 +137,13 @@ function sampleRoles(processes: Record<string, number>) {
 export async function countCpu(apiPid: number, workerPid: number) {
   const reading = () => {
     const self = stat('self');
+    const [api, worker] = [stat(apiPid), stat(workerPid)];
     const pg = postgresProcesses();
     return {
-      api: stat(apiPid)?.own ?? 0, worker: stat(workerPid)?.own ?? 0,
+      api: api?.own ?? 0, worker: worker?.own ?? 0,
       postgres: [...pg.own.values()].reduce((n, p) => n + p.seconds, pg.exited),
       faults: {
-        api: stat(apiPid)?.faults ?? 0, worker: stat(workerPid)?.faults ?? 0,
+        api: api?.faults ?? 0, worker: worker?.faults ?? 0,
         postgres: [...pg.own.values()].reduce((n, p) => n + p.faults, pg.exitedFaults),
       },
       bench: (self?.own ?? 0) + (self?.children ?? 0), machine: machineTicks(),
