@@ -5,6 +5,7 @@ import { analyzeGrownTables } from '../db/statistics.js';
 import { storedBody, unpackRows } from './payload-codec.js';
 import type { BatchKind } from './batch-store.js';
 import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from './processors.js';
+import { isolatingRefusedRows } from './row-isolation.js';
 
 /**
  * Processes a batch chunk by chunk. Each chunk is one transaction that applies
@@ -51,7 +52,8 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
       storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
       requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body,
     };
-    const outcomes = await spec.process(tx, ctx, todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any })));
+    const rows = todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any }));
+    const outcomes = await isolatingRefusedRows(tx, rows, (sp, some) => spec.process(sp, ctx, some));
     await recordOutcomes(tx, storeId, batchId, outcomes);
     return left.length > todo.length ? 'more' : 'last';
   });

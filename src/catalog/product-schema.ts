@@ -9,18 +9,28 @@ const strict = { additionalProperties: false } as const;
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Uuid = Type.String({ format: 'uuid' });
+
+/**
+ * The largest values the products columns hold (migration 0001): an `integer` column, and
+ * numeric(15, 2) and numeric(10, 2). A value over them used to be accepted and then fail
+ * its batch's chunk in the worker on every attempt; it is refused at once now (VAL_001).
+ */
+export const MAX_INTEGER = 2_147_483_647;
+const MAX_PRICE = 9_999_999_999_999.99;
+const MAX_DIMENSION = 99_999_999.99;
+const Stock = () => Type.Integer({ minimum: 0, maximum: MAX_INTEGER });
 export const Url = Type.String({ format: 'uri', maxLength: 2048 });
 
 export const Dimensions = Type.Object({
-  length: Type.Number({ minimum: 0 }),
-  width: Type.Number({ minimum: 0 }),
-  height: Type.Number({ minimum: 0 }),
+  length: Type.Number({ minimum: 0, maximum: MAX_DIMENSION }),
+  width: Type.Number({ minimum: 0, maximum: MAX_DIMENSION }),
+  height: Type.Number({ minimum: 0, maximum: MAX_DIMENSION }),
 }, { ...strict, description: 'centimetres' });
 
 /** A warehouse allocation: a clientId of one of the store's warehouses and its stock there. */
 export const WarehouseStockItem = Type.Object({
   clientId: Type.String({ minLength: 1, maxLength: 255 }),
-  stock: Type.Integer({ minimum: 0 }),
+  stock: Stock(),
 }, strict);
 
 export const Condition = Type.Union([Type.Literal('NEW'), Type.Literal('USED')]);
@@ -31,12 +41,12 @@ export const productFieldSchemas = {
   name: Type.String({ minLength: 1, maxLength: 255 }),
   description: Type.String({ maxLength: 10000 }),
   sku: Type.String({ minLength: 1, maxLength: 100 }),
-  price: Type.Number({ minimum: 0 }),
-  specialPrice: Nullable(Type.Number({ minimum: 0 })),
-  stock: Type.Integer({ minimum: 0 }),
-  weight: Type.Number({ minimum: 0, description: 'grams' }),
+  price: Type.Number({ minimum: 0, maximum: MAX_PRICE }),
+  specialPrice: Nullable(Type.Number({ minimum: 0, maximum: MAX_PRICE })),
+  stock: Stock(),
+  weight: Type.Number({ minimum: 0, maximum: MAX_INTEGER, description: 'grams' }),
   dimensions: Dimensions,
-  minOrder: Type.Integer({ minimum: 1 }),
+  minOrder: Type.Integer({ minimum: 1, maximum: MAX_INTEGER }),
   categoryId: Uuid,
   subCategoryId: Uuid,
   typeId: Uuid,

@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/app-error.js';
-import { hasEscapedNul, nulCharacterErrors } from '../validation/nul-characters.js';
+import { mayHoldUnstorableCharacters, unstorableCharacterErrors } from '../validation/unstorable-characters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,9 +34,9 @@ export function registerJsonBody(app: FastifyInstance) {
     } catch (e) {
       return done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }
-    // PostgreSQL's text cannot hold NUL: refused here, for every route, with where it was.
-    const nul = hasEscapedNul(body) ? nulCharacterErrors(parsed) : null;
-    if (nul) return done(new AppError('VAL_001', { validationErrors: nul }), undefined);
+    // What PostgreSQL cannot store (NUL, lone surrogates): refused here, for every route, with where it was.
+    const unstorable = mayHoldUnstorableCharacters(body) ? unstorableCharacterErrors(parsed) : null;
+    if (unstorable) return done(new AppError('VAL_001', { validationErrors: unstorable }), undefined);
     done(null, parsed);
   });
 }

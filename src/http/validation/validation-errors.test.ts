@@ -67,3 +67,26 @@ describe('VAL_001 messages in class-validator wording', () => {
     expect(treeOf([])).toEqual({ body: 'body must be either object or array' });
   });
 });
+
+describe('a failed union', () => {
+  const Item = Type.Object({
+    specialPrice: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 100 }), Type.Null()])),
+    warehouses: Type.Optional(Type.Array(Type.Union([
+      Type.String({ minLength: 1 }),
+      Type.Object({ clientId: Type.String({ minLength: 1 }), stock: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+    ]))),
+  }, { additionalProperties: false });
+  const check = bodyAjv.compile(Item);
+  const tree = (body: unknown) => { expect(check(body)).toBe(false); return toValidationTree(check.errors!); };
+
+  it('is told by the branch whose type the value has', () => {
+    expect(tree({ specialPrice: 101 })).toEqual({ specialPrice: 'specialPrice must not be greater than 100' });
+    expect(tree({ warehouses: ['w1', { clientId: 'w2', stock: -1 }] })).toEqual({ warehouses: { 1: { stock: 'stock must not be less than 0' } } });
+    expect(tree({ warehouses: [{ clientId: 'w2', stock: 1, extra: true }] })).toEqual({ warehouses: { 0: { extra: 'property extra should not exist' } } });
+  });
+  it('by every constraint of the union when no branch has the value type', () => {
+    expect(tree({ specialPrice: 'x' })).toEqual({
+      specialPrice: 'specialPrice must not be less than 0, specialPrice must not be greater than 100, specialPrice must be a number conforming to the specified constraints',
+    });
+  });
+});

@@ -106,12 +106,35 @@ function setLeaf(tree: ValidationTree, path: string[], message: string) {
   else node[last] = message;
 }
 
+/**
+ * A failed union (anyOf) is told by the one branch whose type the value has, when there is
+ * exactly one: a specialPrice of 1e13 "must not be greater than …", a warehouse item object
+ * with a bad stock "stock must not be less than 0". Otherwise (no branch or several) by the
+ * union's own message, every constraint of it, as class-validator words a wrong type; its
+ * branches' errors, nested ones included, are dropped.
+ */
+function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
+  let kept = errors;
+  for (const union of errors.filter((e) => e.keyword === 'anyOf')) {
+    const prefix = `${union.schemaPath}/`;
+    const branchOf = (e: ErrorObject) => (e.schemaPath.startsWith(prefix) ? e.schemaPath.slice(prefix.length).split('/')[0] : undefined);
+    const branches = new Map<string, ErrorObject[]>();
+    for (const e of kept) {
+      const b = branchOf(e);
+      if (b !== undefined) branches.set(b, [...(branches.get(b) ?? []), e]);
+    }
+    const typed = [...branches.values()].filter((errs) =>
+      !errs.some((e) => e.instancePath === union.instancePath && (e.keyword === 'type' || e.keyword === 'const' || e.keyword === 'enum')));
+    kept = typed.length === 1
+      ? kept.filter((e) => e !== union && (branchOf(e) === undefined || typed[0].includes(e)))
+      : kept.filter((e) => branchOf(e) === undefined);
+  }
+  return kept;
+}
+
 export function toValidationTree(errors: ErrorObject[]): ValidationTree {
-  // Branch errors of a union only explain its anyOf error: keep the anyOf one.
-  const unionPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const byPath = new Map<string, { path: string[]; label: string; messages: string[] }>();
-  for (const err of errors) {
-    if (err.keyword !== 'anyOf' && err.keyword !== 'additionalProperties' && err.keyword !== 'required' && unionPaths.has(err.instancePath)) continue;
+  for (const err of narrowUnions(errors)) {
     if (err.keyword === 'if') continue;
     const finding = findingOf(err);
     if (!finding) continue;

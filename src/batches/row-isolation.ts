@@ -1,0 +1,45 @@
+import type { Transaction } from '../db/database.js';
+import type { RowOutcome } from './processors.js';
+
+/**
+ * What a row that PostgreSQL refused alone failed with. Accept-time validation keeps such rows
+ * out (value ranges, keys taken, references); this is for what slips past it: a value whose
+ * sum overflows a column, a key or reference that changed between acceptance and processing.
+ */
+export function refusedRowFailure(err: { code?: string; constraint_name?: string; message?: string }): Pick<RowOutcome, 'code' | 'details'> {
+  const constraint = err.constraint_name ?? '';
+  if (err.code === '23505' && constraint.includes('external_id')) return { code: 'PRD_002' };
+  if (err.code === '23505' && constraint.includes('sku')) return { code: 'PRD_003' };
+  if (err.code === '23503' && /category|type|brand/.test(constraint)) return { code: 'PRD_007' };
+  return { code: 'VAL_001', details: { reason: err.message } };
+}
+
+/**
+ * Errors that belong to the rows a statement wrote (SQLSTATE classes 22, data exception, and
+ * 23, integrity constraint violation), not to the database or the connection: retrying the
+ * chunk would fail the same way on every attempt, and the batch would stay PENDING for ever.
+ */
+export const isRowDataError = (err: unknown): err is { code: string } =>
+  typeof (err as any)?.code === 'string' && /^2[23]/.test((err as any).code);
+
+/**
+ * Applies a chunk's rows in a savepoint; when PostgreSQL refuses them for what they hold, the
+ * rows are applied again in halves, each in its own savepoint, down to the single rows that
+ * fail alone, which get a FAILED outcome: the others still apply. One failing row among 1,000
+ * costs ~20 more statements; the usual chunk, one SAVEPOINT and its RELEASE.
+ */
+export async function isolatingRefusedRows<R extends { rowIndex: number }>(
+  tx: Transaction, rows: R[], apply: (tx: Transaction, rows: R[]) => Promise<RowOutcome[]>,
+): Promise<RowOutcome[]> {
+  try {
+    return await tx.savepoint((sp) => apply(sp as unknown as Transaction, rows));
+  } catch (err) {
+    if (!isRowDataError(err)) throw err;
+    if (rows.length === 1) return [{ rowIndex: rows[0].rowIndex, status: 'FAILED', ...refusedRowFailure(err) }];
+    const half = Math.ceil(rows.length / 2);
+    return [
+      ...await isolatingRefusedRows(tx, rows.slice(0, half), apply),
+      ...await isolatingRefusedRows(tx, rows.slice(half), apply),
+    ];
+  }
+}
