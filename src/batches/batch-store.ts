@@ -1,11 +1,37 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable, Transaction } from '../db/database.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { emitEvents } from '../webhooks/outbox.js';
 import { packRows, type RowSource } from './payload-codec.js';
 
 export type BatchKind = 'catalog.sync' | 'products.bulk' | 'inventory' | 'products.prices' | 'products.deletions'
   | 'catalog.variants.sync' | 'products.variants.bulk';
 export type BatchStatus = 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+
+/** The event delivered when every row of a batch of each kind is done (its final summary, seed 000). */
+const COMPLETED_EVENTS: Record<BatchKind, string> = {
+  'catalog.sync': 'catalog.sync.completed', 'catalog.variants.sync': 'catalog.sync.completed',
+  'products.bulk': 'products.bulk.completed', 'products.variants.bulk': 'products.bulk.completed',
+  inventory: 'stock.update.completed', 'products.prices': 'prices.update.completed', 'products.deletions': 'products.deletion.completed',
+};
+
+/** A batch as it completed: what its summary event says. */
+export interface CompletedBatch {
+  partner_id: string; kind: BatchKind; request_id: string; status: BatchStatus;
+  total: number; succeeded: number; failed: number; created_at: Date; completed_at: Date;
+}
+
+/** Writes a completed batch's summary event to the outbox, in the transaction that completed it. */
+export async function emitBatchCompleted(tx: Transaction, storeId: string, batchId: string, b: CompletedBatch) {
+  await emitEvents(tx, [{
+    partnerId: b.partner_id, storeId, type: COMPLETED_EVENTS[b.kind],
+    payload: {
+      batchId, requestId: b.request_id, status: b.status,
+      summary: { total: b.total, succeeded: b.succeeded, failed: b.failed },
+      createdAt: b.created_at, completedAt: b.completed_at,
+    },
+  }]);
+}
 
 export interface RowError {
   code: string;
@@ -61,13 +87,16 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
     await tx`select pg_advisory_xact_lock(hashtextextended(${input.storeId}, 7))`;
   }
   const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
-  await tx`
+  const [inserted] = await tx<CompletedBatch[]>`
     insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, body, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
       ${input.rejected.length}, ${pending}, ${seq}, ${packed?.rows ?? null}, ${packed?.body ?? null},
-      ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})`;
-  if (!done) {
+      ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})
+    returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
+  // A batch whose every row was refused is done at once: its summary is delivered as any other's.
+  if (done) await emitBatchCompleted(tx, input.storeId, batchId, inserted);
+  else {
     // No per-store queue: batches of one store run in parallel on every worker; stock
     // order is kept by the acceptance sequence each write carries (inventory/stock-batches.ts).
     await enqueueJob(tx, 'batch.process', { storeId: input.storeId, batchId });

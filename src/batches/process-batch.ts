@@ -1,9 +1,8 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
-import { emitEvents } from '../webhooks/outbox.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { storedBody, unpackRows } from './payload-codec.js';
-import type { BatchKind } from './batch-store.js';
+import { emitBatchCompleted, type BatchKind, type CompletedBatch } from './batch-store.js';
 import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from './processors.js';
 import { isolatingRefusedRows } from './row-isolation.js';
 
@@ -106,17 +105,9 @@ export async function recordOutcomes(tx: Transaction, storeId: string, batchId: 
 
 /** Marks the batch done once (a rerun finds it done) and emits its summary event. */
 async function completeBatch(tx: Transaction, storeId: string, batchId: string) {
-  const [b] = await tx<any[]>`
+  const [b] = await tx<CompletedBatch[]>`
     update batches set status = case when succeeded = 0 and total > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
     where store_id = ${storeId} and id = ${batchId} and pending = 0 and completed_at is null
     returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
-  if (!b) return;
-  await emitEvents(tx, [{
-    partnerId: b.partner_id, storeId, type: batchKind(b.kind).completedEvent,
-    payload: {
-      batchId, requestId: b.request_id, status: b.status,
-      summary: { total: b.total, succeeded: b.succeeded, failed: b.failed },
-      createdAt: b.created_at, completedAt: b.completed_at,
-    },
-  }]);
+  if (b) await emitBatchCompleted(tx, storeId, batchId, b);
 }

@@ -37,17 +37,13 @@ export type ChunkState = 'more' | 'last' | 'none';
  */
 export type ChunkApplier = (tx: Transaction, storeId: string, batchId: string, chunkSize: number) => Promise<ChunkState>;
 
-export type BatchKindSpec = {
-  /** The event delivered when every row of the batch is done. */
-  completedEvent: string;
-} & (
+export type BatchKindSpec =
   | { process: BatchProcessor }
   | {
     applyChunk: ChunkApplier;
     /** Moves the rows of a batch accepted before its kind was applied in PostgreSQL to where it reads them. */
     adoptPackedRows(tx: Transaction, storeId: string, batchId: string, rows: [number, unknown][]): Promise<void>;
-  }
-);
+  };
 
 const registry = new Map<BatchKind, BatchKindSpec>();
 

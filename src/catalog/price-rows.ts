@@ -98,4 +98,4 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
     : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Deleted before the update was applied' } } }));
 }
 
-registerBatchKind('products.prices', { process: processPriceRows, completedEvent: 'prices.update.completed' });
+registerBatchKind('products.prices', { process: processPriceRows });

@@ -53,5 +53,5 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   });
 }
 
-registerBatchKind('catalog.sync', { process: processProductRows, completedEvent: 'catalog.sync.completed' });
-registerBatchKind('products.bulk', { process: processProductRows, completedEvent: 'products.bulk.completed' });
+registerBatchKind('catalog.sync', { process: processProductRows });
+registerBatchKind('products.bulk', { process: processProductRows });

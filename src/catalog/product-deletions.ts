@@ -61,4 +61,4 @@ async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { r
     : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Already deleted' } } }));
 }
 
-registerBatchKind('products.deletions', { process: processDeletionRows, completedEvent: 'products.deletion.completed' });
+registerBatchKind('products.deletions', { process: processDeletionRows });

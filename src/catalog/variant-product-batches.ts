@@ -67,5 +67,5 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
   });
 }
 
-registerBatchKind('catalog.variants.sync', { process: processVariantProducts, completedEvent: 'catalog.sync.completed' });
-registerBatchKind('products.variants.bulk', { process: processVariantProducts, completedEvent: 'products.bulk.completed' });
+registerBatchKind('catalog.variants.sync', { process: processVariantProducts });
+registerBatchKind('products.variants.bulk', { process: processVariantProducts });

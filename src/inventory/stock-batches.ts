@@ -43,4 +43,4 @@ async function adoptPackedRows(tx: Transaction, storeId: string, batchId: string
   await tx`update batches set packed_rows = null, payload = null where store_id = ${storeId} and id = ${batchId}`;
 }
 
-registerBatchKind('inventory', { applyChunk: applyStockChunk, adoptPackedRows, completedEvent: 'stock.update.completed' });
+registerBatchKind('inventory', { applyChunk: applyStockChunk, adoptPackedRows });

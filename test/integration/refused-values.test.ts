@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 
 /**
@@ -88,5 +88,27 @@ describe('text PostgreSQL cannot store', () => {
     expect(await ctx.sql`select id from batches where store_id = ${store.storeId}`).toEqual([]);
     const pair = await sync(store, [product(3, { name: 'smile \ud83d\ude00' })]);
     expect(await waitForBatch(ctx, pair.json().data.batchId)).toMatchObject({ succeeded: 1 });
+  });
+});
+
+describe('a batch whose every row is refused at accept', () => {
+  it('is FAILED at once and still delivers its summary event, as every batch does', async () => {
+    const store = await createTestStore(ctx, 0);
+    await subscribeToAllEvents(ctx, store);
+    expect((await waitForBatch(ctx, (await sync(store, [product(1)])).json().data.batchId)).succeeded).toBe(1);
+    const again = (await sync(store, [product(1)])).json().data;
+    expect(again.summary).toEqual({ total: 1, failed: 1, pending: 0 });
+    const stock = (await signedInject(ctx, store, {
+      method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku: 'NO-SUCH-SKU', stock: 1 }] },
+    })).json().data;
+    expect(stock.summary).toEqual({ total: 1, failed: 1, pending: 0 });
+    const events = await ctx.sql<{ type: string; payload: any }[]>`
+      select type, payload from outbox_events where store_id = ${store.storeId} and type like '%.completed' order by created_at`;
+    expect(events.map((e) => [e.type, e.payload.batchId, e.payload.status, e.payload.summary])).toEqual([
+      ['catalog.sync.completed', expect.any(String), 'COMPLETED', { total: 1, succeeded: 1, failed: 0 }],
+      ['catalog.sync.completed', again.batchId, 'FAILED', { total: 1, succeeded: 0, failed: 1 }],
+      ['stock.update.completed', stock.batchId, 'FAILED', { total: 1, succeeded: 0, failed: 1 }],
+    ]);
+    expect(events[1].payload.completedAt).toEqual(expect.any(String));
   });
 });
