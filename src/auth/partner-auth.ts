@@ -97,7 +97,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     throw new AppError('AUTH_003', {
       providedTimestamp: Number.isNaN(provided) ? timestamp : provided,
       currentTime: now,
-      ageSeconds: Number.isNaN(provided) ? null : Math.round((now - provided) / 1000),
+      ageSeconds: Number.isNaN(provided) ? null : Math.trunc((now - provided) / 1000), // whole seconds, as seed 002 counts
     });
   }
 

@@ -65,6 +65,8 @@ describe('partner HMAC authentication', () => {
     expect(err).toMatchObject({ code: 'AUTH_003', message: 'Expired or invalid timestamp', details: { hint: 'Request timestamp must be within 300 seconds' } });
     expect(err.details.context.providedTimestamp).toBe(stale);
     expect(err.details.context.ageSeconds).toBeGreaterThanOrEqual(1148);
+    // Whole seconds elapsed, as seed 002 counts them (2,781.65 s is 2781).
+    expect(err.details.context.ageSeconds).toBe(Math.trunc((err.details.context.currentTime - stale) / 1000));
     expect(Math.abs(err.details.context.currentTime - Date.now())).toBeLessThan(5000);
     const future = await signedInject(ctx, store, { method: 'GET', url: WAREHOUSES, timestamp: Date.now() + 301_000 });
     expect(errorOf(future).code).toBe('AUTH_003');
