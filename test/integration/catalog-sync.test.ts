@@ -278,5 +278,9 @@ describe('POST /catalog/sync (seed 000)', () => {
     const other = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(2)] }, headers });
     expect(other.statusCode).toBe(409);
     expect(other.json().error.code).toBe('IDEM_001');
+    for (const key of ['k'.repeat(256), 'with space']) {
+      const invalid = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(3)] }, headers: { 'idempotency-key': key } });
+      expect([invalid.statusCode, invalid.json().error.code]).toEqual([400, 'IDEM_002']);
+    }
   });
 });

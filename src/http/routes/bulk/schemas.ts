@@ -40,5 +40,5 @@ export const ProductAccepted = Type.Object({
 });
 
 export const IdempotencyHeader = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ maxLength: 255, description: 'Retry-safe key: the same key and body replay the first response' })),
+  'idempotency-key': Type.Optional(Type.String({ description: 'Retry-safe key of 1 to 255 visible ASCII characters (else IDEM_002): the same key and body replay the first response' })),
 });
