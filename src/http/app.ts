@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Sql } from '../db/database.js';
 import { ErrorEnvelope } from './envelope.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
-import { registerErrorHandler } from './plugins/error-handler.js';
+import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
@@ -47,6 +47,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors,
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -28,6 +28,15 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): [ErrorCode, Rec
   }
 }
 
+/**
+ * Errors Fastify meets before it has a route (a path that does not decode, a path parameter
+ * over maxParamLength): by default it answers them with its own JSON, not the envelope.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  // No route, so none of the app's hooks run: the request id header is set here.
+  reply.header('x-request-id', request.id).status(errorCatalogue.REQ_006.status).send(errorBody(request, 'REQ_006', { reason: err.message }));
+}
+
 /** The one place an error becomes a response: the seeds' error envelope, always. */
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
