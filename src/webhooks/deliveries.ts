@@ -5,7 +5,7 @@ import { deliveryJobKey } from './deliver.js';
 
 export interface DeliveryFilter { status?: string; eventType?: string; page: number; limit: number }
 
-/** A partner's deliveries, most recent first, each with its attempts. */
+/** A partner's deliveries, most recent first, each with its attempts (times as toISOString writes them, as everywhere). */
 export async function listDeliveries(sql: Queryable, partnerId: string, f: DeliveryFilter) {
   const where = sql`d.partner_id = ${partnerId}
     ${f.status ? sql`and d.status = ${f.status}` : sql``}
@@ -13,7 +13,8 @@ export async function listDeliveries(sql: Queryable, partnerId: string, f: Deliv
   const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from webhook_deliveries d where ${where}`;
   const rows = await sql<any[]>`
     select d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
-        'latencyMs', a.latency_ms, 'error', a.error, 'attemptedAt', a.attempted_at) order by a.attempt)
+        'latencyMs', a.latency_ms, 'error', a.error,
+        'attemptedAt', to_char(a.attempted_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by a.attempt)
       from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log
     from webhook_deliveries d where ${where}
     order by d.created_at desc, d.id limit ${f.limit} offset ${(f.page - 1) * f.limit}`;

@@ -104,6 +104,7 @@ describe('webhooks', () => {
       const list = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/webhooks/deliveries?status=SUCCEEDED', partnerOnly: true });
       expect(list.json().data[0]).toMatchObject({ id: delivery.id, eventType: 'catalog.sync.completed', attempts: 3 });
       expect(list.json().data[0].attemptLog.map((a: any) => a.statusCode)).toEqual([500, 500, 204]);
+      for (const a of list.json().data[0].attemptLog) expect(new Date(a.attemptedAt).toISOString()).toBe(a.attemptedAt);
     } finally { await rx.close(); }
   });
 
