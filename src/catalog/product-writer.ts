@@ -3,6 +3,7 @@ import type { SimpleProductInput } from './product-schema.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
+import { findUpdateClashes } from './key-clash.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
@@ -100,19 +101,31 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
       i: r.rowIndex, id: r.id, x: toColumns(r.input), stock: r.placement.kind === 'product' ? r.placement.stock : null, allow_variants: r.allowVariants ?? false,
     }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
-    try {
-      updated = (opts.savepoint === false
-        ? await tx.unsafe(UPDATE_SQL, [storeId, payload as any], { prepare: true })
-        : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any], { prepare: true }))) as any;
-    } catch (err: any) {
-      if (err?.code !== '23505') throw err;
-      // A unique key taken since accept time: fail the chunk's updates one by one would be a
-      // query per row, so mark them all as conflicts; the partner retries them.
-      for (const r of updates) outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: 'PRD_003', ...rowKeys(r.input) });
-      updates.length = 0;
+    let pending = payload;
+    const inputOf = new Map(updates.map((r) => [r.rowIndex, r.input]));
+    while (pending.length > 0) {
+      try {
+        updated = (opts.savepoint === false
+          ? await tx.unsafe(UPDATE_SQL, [storeId, pending as any], { prepare: true })
+          : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, pending as any], { prepare: true }))) as any;
+        break;
+      } catch (err: any) {
+        if (err?.code !== '23505') throw err;
+        // A unique key another writer took since accept time. Without a savepoint the transaction
+        // is lost (PATCH, one row): the row fails. Else the rows that want a taken key fail, found
+        // with one query, and the others are written again; only this path pays for the search.
+        const clashes = opts.savepoint === false ? new Map<number, 'PRD_002' | 'PRD_003'>()
+          : await findUpdateClashes(tx, storeId, pending);
+        // None found (the key freed again, or a clash this search does not know): as before, all fail.
+        const failed = clashes.size > 0 ? pending.filter((u) => clashes.has(u.i)) : pending;
+        const fallback = /external_id/.test(err.constraint_name ?? '') ? 'PRD_002' : 'PRD_003';
+        for (const u of failed) outcomes.set(u.i, { rowIndex: u.i, ok: false, code: clashes.get(u.i) ?? fallback, ...rowKeys(inputOf.get(u.i)!) });
+        pending = clashes.size > 0 ? pending.filter((u) => !clashes.has(u.i)) : [];
+      }
     }
     const done = new Map(updated.map((u) => [u.i, u]));
     for (const r of updates) {
+      if (outcomes.has(r.rowIndex)) continue;
       const u = done.get(r.rowIndex);
       if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: 'PRD_005', ...rowKeys(r.input) }); continue; }
       idOf.set(r.rowIndex, u.id);

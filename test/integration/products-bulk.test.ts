@@ -66,6 +66,29 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(names.map((n) => n.name)).toEqual(['A', 'B']);
   });
 
+  it('fails only the update whose SKU another request took after accept (PRD_003); the chunk\'s other rows apply', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [x] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'x', 'SX', 'X', 10) returning id`;
+    const [y] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'y', 'SY', 'Y', 10) returning id`;
+    const rows = [
+      { id: x.id, externalId: 'x', sku: 'RACE-1', name: 'X renamed', price: 10 },
+      { id: y.id, externalId: 'y', sku: 'SY', name: 'Y renamed', price: 20 },
+      { externalId: 'z', sku: 'SZ', name: 'Z', price: 5 },
+    ];
+    // Another request creates RACE-1 while this one is accepted: it commits before the rows are applied.
+    const batchId = await ctx.sql.begin(async (tx) => {
+      await tx`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE-1', 'Racer')`;
+      const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+      expect(res.json().data.errors).toEqual([]);
+      return res.json().data.batchId as string;
+    });
+    await waitForBatch(ctx, batchId);
+    const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+    expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code ?? null]).sort()).toEqual([[0, 'FAILED', 'PRD_003'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null]]);
+    const names = await ctx.sql`select sku, name, price::float8 from products where store_id = ${store.storeId} order by sku`;
+    expect(names.map((n) => [n.sku, n.name, n.price])).toEqual([['RACE-1', 'Racer', null], ['SX', 'X', 10], ['SY', 'Y renamed', 20], ['SZ', 'Z', 5]]);
+  });
+
   it('tracks a batch by batchId and by requestId, with paginated rows', async () => {
     const store = await createTestStore(ctx, 0);
     const rows = Array.from({ length: 5 }, (_, n) => ({ externalId: `t-${n}`, sku: `T-${n}`, name: `T ${n}`, price: 10 }));
