@@ -4,7 +4,7 @@ import { processBatch } from './process-batch.js';
 import { purgeExpired } from './retention.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
-import '../catalog/price-rows.js';
+import '../catalog/price-batches.js';
 import '../catalog/product-deletions.js';
 import '../catalog/variant-product-batches.js';
 

@@ -78,13 +78,13 @@ function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): C
 
 async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: string, checked: CheckedRows, mode: 'sync' | 'bulk', rawBody?: Buffer) {
   const { total, valid, errors } = checked;
-  const columns = 'x.id, x.external_id, x.sku, x.has_variants';
+  const columns = 'x.id, x.external_id, x.sku, x.has_variants, x.special_price::float8';
   const skus = valid.map((v) => v.input.sku);
-  const existing = (tx: Transaction) => tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
+  const existing = (tx: Transaction) => tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean; special_price: number | null }[]>`
     ${lookupByKey(tx, { table: 'products', key: 'external_id', storeId: who.storeId, values: valid.map((v) => v.input.externalId), columns })}
     union all ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns })}
     union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: valid.flatMap((v) => (v.input.id ? [v.input.id] : [])), columns })}
-    union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true' })}`;
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true, null::float8' })}`;
   // The planner setting (before the lookups) and three independent lookups, pipelined on the transaction's connection.
   const [, warehouses, unknownRefs, found] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
@@ -110,6 +110,10 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     if (input.id) {
       const current = byId.get(input.id);
       if (!current || current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
+      // Only the fields sent change: a stored specialPrice the row leaves must stay below its price,
+      // as in PATCH. Checked here for an answer at once, and again when the row is written (product-writer.ts).
+      const specialPrice = input.specialPrice !== undefined ? input.specialPrice : current.special_price;
+      if (specialPrice !== null && specialPrice >= input.price) { fail('PRD_008', { price: input.price, specialPrice }); continue; }
       target = current.id;
     } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }
     const skuOwner = bySku.get(input.sku);

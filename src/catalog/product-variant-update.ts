@@ -46,7 +46,8 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
     if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
-    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false });
+    // The price rule was checked above, under the product's lock, knowing whether it becomes a product with variants.
+    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false, specialPriceRule: false });
     if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
     const changes: Record<string, unknown> = { ...outcome.changes };
     if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };

@@ -3,6 +3,7 @@ import type { SimpleProductInput } from './product-schema.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
+import { findUpdateClashes } from './key-clash.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
@@ -27,7 +28,7 @@ export interface ProductWriteOutcome {
   rowIndex: number;
   ok: boolean;
   id?: string;
-  code?: 'PRD_002' | 'PRD_003' | 'PRD_005';
+  code?: 'PRD_002' | 'PRD_003' | 'PRD_005' | 'PRD_008';
   /** For updates: the changed fields, before and after (for the audit log). */
   changes?: Record<string, { before: unknown; after: unknown }>;
   /** The row's keys: a product's after the write, else the row's. */
@@ -45,6 +46,15 @@ export interface ProductWriteOutcome {
  * statistics from before the store's products cannot make a scan of the store look as cheap.
  */
 const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
+/** A column as the row leaves it: the row's value when it names the column, else the stored one. */
+const resulting = (column: string) => `(case when u.x ? '${column}' then (u.x->>'${column}')::numeric else p.${column} end)`;
+/**
+ * With $3, specialPrice must stay below price on the product the row leaves (PRD_008), as in
+ * PATCH: a row that sends a price alone is checked against the stored specialPrice. On the
+ * version of the row the UPDATE writes, so a change another writer made since accept time
+ * counts. Products with variants have no prices of their own.
+ */
+const PRICES_HOLD = `(not $3::boolean or p.has_variants or (${resulting('special_price')} < ${resulting('price')}) is not false)`;
 const UPDATE_SQL = `
   with upd as (
     update products p set
@@ -54,7 +64,7 @@ const UPDATE_SQL = `
     cross join lateral (select to_jsonb(o) as before,
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
-    where p.store_id = (select $1::uuid) and p.id = u.id and (not p.has_variants or u.allow_variants)
+    where p.store_id = (select $1::uuid) and p.id = u.id and (not p.has_variants or u.allow_variants) and ${PRICES_HOLD}
     returning u.i, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
   totals as (
     update product_stock s set stock = upd.stock from upd
@@ -78,11 +88,25 @@ function diff(input: Record<string, unknown>, before: Record<string, unknown>, a
 }
 
 /**
+ * Of the update rows the UPDATE left (rare: none in the normal path, which this skips), those
+ * whose product is there and of a kind the row may update: the price rule refused them.
+ */
+async function refusedByPrices(tx: Transaction, storeId: string, left: { i: number; id?: string; allow_variants: boolean }[], ruled: boolean) {
+  if (!ruled || left.length === 0) return new Set<number>();
+  const found = await tx<{ i: number }[]>`
+    select u.i from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, allow_variants boolean)
+    join products p on p.store_id = ${storeId}::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)`;
+  return new Set(found.map((f) => f.i));
+}
+
+/**
  * savepoint (default): a unique key taken since the rows were checked fails those
  * rows instead of the transaction; callers that checked inside the same
  * transaction (PATCH) skip the two extra round trips.
+ * specialPriceRule (default): an update that would leave specialPrice at or above price
+ * fails (PRD_008); PIM jobs store such prices and raise a data-quality issue instead.
  */
-export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: { savepoint?: boolean; body?: StoredBody } = {}): Promise<ProductWriteOutcome[]> {
+export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: { savepoint?: boolean; body?: StoredBody; specialPriceRule?: boolean } = {}): Promise<ProductWriteOutcome[]> {
   const outcomes = new Map<number, ProductWriteOutcome>();
   const creates = rows.filter((r) => r.mode === 'create');
   const updates = rows.filter((r) => r.mode === 'update');
@@ -100,21 +124,35 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
       i: r.rowIndex, id: r.id, x: toColumns(r.input), stock: r.placement.kind === 'product' ? r.placement.stock : null, allow_variants: r.allowVariants ?? false,
     }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
-    try {
-      updated = (opts.savepoint === false
-        ? await tx.unsafe(UPDATE_SQL, [storeId, payload as any], { prepare: true })
-        : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, [storeId, payload as any], { prepare: true }))) as any;
-    } catch (err: any) {
-      if (err?.code !== '23505') throw err;
-      // A unique key taken since accept time: fail the chunk's updates one by one would be a
-      // query per row, so mark them all as conflicts; the partner retries them.
-      for (const r of updates) outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: 'PRD_003', ...rowKeys(r.input) });
-      updates.length = 0;
+    let pending = payload;
+    const inputOf = new Map(updates.map((r) => [r.rowIndex, r.input]));
+    while (pending.length > 0) {
+      try {
+        const params = [storeId, pending as any, opts.specialPriceRule ?? true];
+        updated = (opts.savepoint === false
+          ? await tx.unsafe(UPDATE_SQL, params, { prepare: true })
+          : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, params, { prepare: true }))) as any;
+        break;
+      } catch (err: any) {
+        if (err?.code !== '23505') throw err;
+        // A unique key another writer took since accept time. Without a savepoint the transaction
+        // is lost (PATCH, one row): the row fails. Else the rows that want a taken key fail, found
+        // with one query, and the others are written again; only this path pays for the search.
+        const clashes = opts.savepoint === false ? new Map<number, 'PRD_002' | 'PRD_003'>()
+          : await findUpdateClashes(tx, storeId, pending);
+        // None found (the key freed again, or a clash this search does not know): as before, all fail.
+        const failed = clashes.size > 0 ? pending.filter((u) => clashes.has(u.i)) : pending;
+        const fallback = /external_id/.test(err.constraint_name ?? '') ? 'PRD_002' : 'PRD_003';
+        for (const u of failed) outcomes.set(u.i, { rowIndex: u.i, ok: false, code: clashes.get(u.i) ?? fallback, ...rowKeys(inputOf.get(u.i)!) });
+        pending = clashes.size > 0 ? pending.filter((u) => !clashes.has(u.i)) : [];
+      }
     }
     const done = new Map(updated.map((u) => [u.i, u]));
+    const refused = await refusedByPrices(tx, storeId, pending.filter((u) => !done.has(u.i)), opts.specialPriceRule ?? true);
     for (const r of updates) {
+      if (outcomes.has(r.rowIndex)) continue;
       const u = done.get(r.rowIndex);
-      if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: 'PRD_005', ...rowKeys(r.input) }); continue; }
+      if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: refused.has(r.rowIndex) ? 'PRD_008' : 'PRD_005', ...rowKeys(r.input) }); continue; }
       idOf.set(r.rowIndex, u.id);
       outcomes.set(r.rowIndex, {
         rowIndex: r.rowIndex, ok: true, id: u.id, changes: diff(r.input, u.before, u.after),

@@ -87,6 +87,23 @@ describe('PIM bulk jobs', () => {
   });
 });
 
+describe('PIM bulk update races', () => {
+  it('fails only the item whose external_id another writer took after the job was queued; the others apply', async () => {
+    const a = await createPimActor(ctx);
+    const [x] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${a.storeId}, 'x', 'SX', 'X') returning id`;
+    const [y] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${a.storeId}, 'y', 'SY', 'Y') returning id`;
+    const payload = [{ id: x.id, external_id: 'ext-race', title: 'X2' }, { id: y.id, title: 'Y2' }];
+    const jobId = await ctx.sql.begin(async (tx) => {
+      await tx`insert into products (store_id, external_id, sku, name) values (${a.storeId}, 'ext-race', 'SR', 'Racer')`;
+      return (await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload })).json().data.id as string;
+    });
+    const job = await waitJob(a, jobId);
+    expect(job).toMatchObject({ processed_items: 1, failed_items: 1, item_errors: [{ index: 0, error: 'external_id already exists' }] });
+    const names = await ctx.sql`select external_id, name from products where store_id = ${a.storeId} order by external_id`;
+    expect(names.map((n) => [n.external_id, n.name])).toEqual([['ext-race', 'Racer'], ['x', 'X'], ['y', 'Y2']]);
+  });
+});
+
 describe('data-quality rules', () => {
   it('raises every rule and resolves each one when the data is fixed', async () => {
     const a = await createPimActor(ctx);

@@ -38,6 +38,72 @@ describe('PATCH /products/prices', () => {
   });
 });
 
+const PRICES = '/api/v1/partner/stores/products/prices';
+const outcomesOf = async (batchId: string) => {
+  const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+  return (outcomes as any[]).map((o) => [o.rowIndex, o.status, o.code ?? null]).sort((a, b) => a[0] - b[0]);
+};
+const pricesOf = async (kind: 'product' | 'variant', sku: string, storeId: string) => {
+  const table = kind === 'variant' ? ctx.sql`product_variants` : ctx.sql`products`;
+  const [r] = await ctx.sql`select price::float8, special_price::float8 from ${table} where store_id = ${storeId} and sku = ${sku}`;
+  return r;
+};
+
+describe('PATCH /products/prices: several rows for one target', () => {
+  it('applies them in request order, by sku or id alike: later fields override, omitted ones keep the earlier row\'s', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'pr', 'PR-1', 'P', 100) returning id`;
+    const [p2] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'pr2', 'PR-2', 'P2', 100) returning id`;
+    const [parent] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'pv', 'PV', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, price) values (${store.storeId}, ${parent.id}, 'PV-1', 50)`;
+    const items = [
+      { sku: 'PR-1', specialPrice: 90 }, { sku: 'PR-1', price: 200 },
+      { sku: 'PR-2', specialPrice: 90 }, { id: p2.id, price: 300 },
+      { sku: 'PV-1', price: 80 }, { sku: 'PV-1', specialPrice: 70 },
+    ];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items } });
+    expect(res.json().data.errors).toEqual([]);
+    await waitForBatch(ctx, res.json().data.batchId);
+    expect(await outcomesOf(res.json().data.batchId)).toEqual(items.map((_, i) => [i, 'SUCCEEDED', null]));
+    expect(await pricesOf('product', 'PR-1', store.storeId)).toEqual({ price: 200, special_price: 90 });
+    expect(await pricesOf('product', 'PR-2', store.storeId)).toEqual({ price: 300, special_price: 90 });
+    expect(await pricesOf('variant', 'PV-1', store.storeId)).toEqual({ price: 80, special_price: 70 });
+    const [{ version }] = await ctx.sql`select version from products where id = ${p.id}`;
+    expect(version).toBe(2);
+  });
+
+  it('checks specialPrice < price on the result of the rows before: a row that breaks it fails alone', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'pr', 'PR-1', 'P', 100) returning id`;
+    const items = [
+      { sku: 'PR-1', price: 200 }, { sku: 'PR-1', specialPrice: 150 }, { id: p.id, price: 120 }, { sku: 'PR-1', specialPrice: 180 },
+    ];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items } });
+    const { data } = res.json();
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code, e.details.context])).toEqual([[2, 'PRD_008', { price: 120, specialPrice: 150 }]]);
+    await waitForBatch(ctx, data.batchId);
+    expect(await outcomesOf(data.batchId)).toEqual([[0, 'SUCCEEDED', null], [1, 'SUCCEEDED', null], [2, 'FAILED', 'PRD_008'], [3, 'SUCCEEDED', null]]);
+    expect(await pricesOf('product', 'PR-1', store.storeId)).toEqual({ price: 200, special_price: 180 });
+  });
+
+  it('checks the rows again on the prices found when they are applied: a row the change since broke fails, the rest apply', async () => {
+    const store = await createTestStore(ctx, 1);
+    await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'pr', 'PR-1', 'P', 100)`;
+    const items = [{ sku: 'PR-1', specialPrice: 80 }, { sku: 'PR-1', price: 120 }];
+    // Another writer holds the product while the rows are accepted, and lowers its price before the worker gets it.
+    const batchId = await ctx.sql.begin(async (tx) => {
+      await tx`select id from products where store_id = ${store.storeId} and sku = 'PR-1' for update`;
+      const res = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items } });
+      expect(res.json().data.errors).toEqual([]);
+      await tx`update products set price = 50 where store_id = ${store.storeId} and sku = 'PR-1'`;
+      return res.json().data.batchId as string;
+    });
+    await waitForBatch(ctx, batchId);
+    expect(await outcomesOf(batchId)).toEqual([[0, 'FAILED', 'PRD_008'], [1, 'SUCCEEDED', null]]);
+    expect(await pricesOf('product', 'PR-1', store.storeId)).toEqual({ price: 120, special_price: null });
+  });
+});
+
 describe('POST /products/deletions', () => {
   it('deletes the products with their variants and stock, records it, and refuses unknown ids', async () => {
     const store = await createTestStore(ctx, 1);

@@ -66,6 +66,54 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(names.map((n) => n.name)).toEqual(['A', 'B']);
   });
 
+  it('fails only the update whose SKU another request took after accept (PRD_003); the chunk\'s other rows apply', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [x] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'x', 'SX', 'X', 10) returning id`;
+    const [y] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'y', 'SY', 'Y', 10) returning id`;
+    const rows = [
+      { id: x.id, externalId: 'x', sku: 'RACE-1', name: 'X renamed', price: 10 },
+      { id: y.id, externalId: 'y', sku: 'SY', name: 'Y renamed', price: 20 },
+      { externalId: 'z', sku: 'SZ', name: 'Z', price: 5 },
+    ];
+    // Another request creates RACE-1 while this one is accepted: it commits before the rows are applied.
+    const batchId = await ctx.sql.begin(async (tx) => {
+      await tx`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE-1', 'Racer')`;
+      const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+      expect(res.json().data.errors).toEqual([]);
+      return res.json().data.batchId as string;
+    });
+    await waitForBatch(ctx, batchId);
+    const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+    expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code ?? null]).sort()).toEqual([[0, 'FAILED', 'PRD_003'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null]]);
+    const names = await ctx.sql`select sku, name, price::float8 from products where store_id = ${store.storeId} order by sku`;
+    expect(names.map((n) => [n.sku, n.name, n.price])).toEqual([['RACE-1', 'Racer', null], ['SX', 'X', 10], ['SY', 'Y renamed', 20], ['SZ', 'Z', 5]]);
+  });
+
+  it('refuses an update whose price would not stay above the stored specialPrice (PRD_008), as PATCH does', async () => {
+    const store = await createTestStore(ctx, 0);
+    const insert = (key: string, specialPrice: number | null) => ctx.sql`insert into products (store_id, external_id, sku, name, price, special_price)
+      values (${store.storeId}, ${key}, ${key.toUpperCase()}, ${key}, 5000, ${specialPrice}) returning id`;
+    const [[a], [b], [c], [d]] = await Promise.all([insert('a', 4000), insert('b', 4000), insert('c', 4000), insert('d', null)]);
+    const rows = [
+      { id: a.id, externalId: 'a', sku: 'A', name: 'a', price: 3000 },
+      { id: b.id, externalId: 'b', sku: 'B', name: 'b', price: 3000, specialPrice: null },
+      { id: c.id, externalId: 'c', sku: 'C', name: 'c', price: 3000, specialPrice: 2000 },
+      { id: d.id, externalId: 'd', sku: 'D', name: 'd', price: 3000 },
+    ];
+    // Another writer gives d a specialPrice of 4000 after accept time, before the rows are applied.
+    const { data } = await ctx.sql.begin(async (tx) => {
+      await tx`update products set special_price = 4000 where id = ${d.id}`;
+      return (await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } })).json();
+    });
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code, e.details.context])).toEqual([[0, 'PRD_008', { price: 3000, specialPrice: 4000 }]]);
+    await waitForBatch(ctx, data.batchId);
+    const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${data.batchId}`;
+    expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code ?? null]).sort())
+      .toEqual([[0, 'FAILED', 'PRD_008'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null], [3, 'FAILED', 'PRD_008']]);
+    const prices = await ctx.sql`select sku, price::float8, special_price::float8 from products where store_id = ${store.storeId} order by sku`;
+    expect(prices.map((p) => [p.sku, p.price, p.special_price])).toEqual([['A', 5000, 4000], ['B', 3000, null], ['C', 3000, 2000], ['D', 5000, 4000]]);
+  });
+
   it('tracks a batch by batchId and by requestId, with paginated rows', async () => {
     const store = await createTestStore(ctx, 0);
     const rows = Array.from({ length: 5 }, (_, n) => ({ externalId: `t-${n}`, sku: `T-${n}`, name: `T ${n}`, price: 10 }));

@@ -52,6 +52,20 @@ describe('products with variants through the pipeline', () => {
     expect(after).toEqual({ name: 'Tee v2', stock: 8 });
   });
 
+  it('writes each variant item\'s prices whole: a stored specialPrice never outlives a lower new price', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'v', 'V', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, price, special_price)
+      values (${store.storeId}, ${p.id}, 'V-1', 5000, 4000), (${store.storeId}, ${p.id}, 'V-2', 5000, 4000)`;
+    const row = (items: unknown[]) => ({ id: p.id, externalId: 'v', name: 'V', variants: { items } });
+    const refused = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: [row([{ sku: 'V-1', price: 3000, specialPrice: 4000 }])] } });
+    expect(refused.json().data.errors.map((e: any) => e.code)).toEqual(['PRD_008']);
+    const res = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: [row([{ sku: 'V-1', price: 3000 }, { sku: 'V-2', price: 3000, specialPrice: 2500 }])] } });
+    await waitForBatch(ctx, res.json().data.batchId);
+    const variants = await ctx.sql`select sku, price::float8, special_price::float8 from product_variants where product_id = ${p.id} order by sku`;
+    expect(variants.map((v) => [v.sku, v.price, v.special_price])).toEqual([['V-1', 3000, null], ['V-2', 3000, 2500]]);
+  });
+
   it('refuses variant stock on a store without warehouses and SKUs of other products', async () => {
     const store = await createTestStore(ctx, 0);
     await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'simple', 'TAKEN', 'Simple')`;

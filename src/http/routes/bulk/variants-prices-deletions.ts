@@ -29,7 +29,7 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
     config: { auth: 'store' }, validatorCompiler: pricesBody.validatorCompiler,
     schema: {
       tags: ['products'], summary: 'Update prices (async)',
-      description: 'Each item names a sku (a simple product or a variant) or the id of a simple product (an id of a product with variants is PRD_040), with price and/or specialPrice; specialPrice must stay below price. At most 1,000 items.',
+      description: 'Each item names a sku (a simple product or a variant) or the id of a simple product (an id of a product with variants is PRD_040), with price and/or specialPrice; specialPrice must stay below price. Items for the same product or variant apply in request order (a later item overrides the fields it gives; an item that would leave specialPrice at or above price fails alone, PRD_008). At most 1,000 items.',
       headers: IdempotencyHeader, body: pricesBody.body, response: { 200: Envelope(Accepted), ...errorResponses },
     },
   }, (request, reply) => accept(deps, request, reply, 'Price update request accepted',

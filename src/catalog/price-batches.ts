@@ -1,0 +1,68 @@
+import type { Transaction } from '../db/database.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { emitEvents } from '../webhooks/outbox.js';
+import { unseenStore } from '../db/key-lookup.js';
+import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { afterProductsChanged } from './after-products-changed.js';
+import { PriceSequence, type PriceStep, type Prices } from './price-sequence.js';
+import type { PriceRow } from './price-rows.js';
+
+/**
+ * Processing of PATCH /products/prices rows, three statements per chunk: the targets'
+ * prices read and locked, then the products and the variants written. Rows for one
+ * target apply in request order and each is checked on the prices before it
+ * (price-sequence.ts), on the prices found now, not at accept time: another writer may
+ * have changed them since. Locked, they cannot change again before the write.
+ */
+async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: PriceRow }[]): Promise<RowOutcome[]> {
+  const targetOf = (r: PriceRow) => r.variantId ?? r.productId;
+  const ids = (kind: PriceRow['target']) => [...new Set(rows.filter((r) => r.payload.target === kind).map((r) => targetOf(r.payload)))];
+  // Locked in id order, so that two chunks writing the same rows wait for each other instead of deadlocking.
+  const current = await tx<{ id: string; price: number | null; special_price: number | null }[]>`
+    with p as (select id, price::float8, special_price::float8 from products
+        where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${ids('product')}::uuid[]) order by id for update),
+      v as (select id, price::float8, special_price::float8 from product_variants
+        where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${ids('variant')}::uuid[]) order by id for update)
+    select * from p union all select * from v`;
+  const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
+  const sequence = new PriceSequence();
+  const steps = rows.map((r): PriceStep | null => {
+    const before = stored.get(targetOf(r.payload));
+    return before ? sequence.apply(targetOf(r.payload), before, r.payload) : null;
+  });
+
+  const writes = (kind: PriceRow['target']) => ids(kind).flatMap((id) => (sequence.changes.has(id) ? [{ id, x: sequence.changes.get(id) }] : []));
+  const set = (alias: string) => `
+    price = case when r.x ? 'price' then (r.x->>'price')::numeric else ${alias}.price end,
+    special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end, updated_at = now()`;
+  // Independent statements: postgres.js pipelines them on the transaction's connection.
+  await Promise.all([
+    tx.unsafe(`
+      update products p set ${set('p')}, version = p.version + 1 from jsonb_to_recordset($2::jsonb) as r(id uuid, x jsonb)
+      where p.store_id = $1::uuid and p.id = r.id`, [ctx.storeId, writes('product') as any]),
+    tx.unsafe(`
+      update product_variants v set ${set('v')} from jsonb_to_recordset($2::jsonb) as r(id uuid, x jsonb)
+      where v.store_id = $1::uuid and v.id = r.id`, [ctx.storeId, writes('variant') as any]),
+  ]);
+
+  const applied = rows.filter((_, k) => steps[k]?.ok);
+  const fields = (r: PriceRow) => [...(r.price !== undefined ? ['price'] : []), ...(r.specialPrice !== undefined ? ['specialPrice'] : [])];
+  await recordAudit(tx, applied.map((r) => ({
+    storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: r.payload.variantId ? 'variant.updated' : 'product.updated',
+    resourceType: r.payload.target, resourceId: targetOf(r.payload), requestId: ctx.requestId,
+    changes: { price: r.payload.price, specialPrice: r.payload.specialPrice, batchId: ctx.batchId },
+  })));
+  await emitEvents(tx, applied.map((r) => ({
+    partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
+    payload: { id: r.payload.productId, variantId: r.payload.variantId, updatedFields: fields(r.payload), batchId: ctx.batchId },
+  })));
+  await afterProductsChanged(tx, ctx.storeId, [...new Set(applied.map((r) => r.payload.productId))]);
+  return rows.map((r, k): RowOutcome => {
+    const step = steps[k];
+    if (!step) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Deleted before the update was applied' } } };
+    if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { context: step.context } };
+    return { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: targetOf(r.payload) } };
+  });
+}
+
+registerBatchKind('products.prices', { process: processPriceRows });

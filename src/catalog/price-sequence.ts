@@ -1,0 +1,44 @@
+/** A product's or variant's prices; null where none is set. */
+export interface Prices { price: number | null; specialPrice: number | null }
+
+/** What one price row sets: the fields it gives (specialPrice null clears it). */
+export interface PriceChange { price?: number; specialPrice?: number | null }
+
+export type PriceStep = { ok: true } | { ok: false; context: { price: number; specialPrice: number } };
+
+/**
+ * The rows of one PATCH /products/prices request in request order, as if each were
+ * sent after the one before. Several rows may address the same product or variant
+ * (by sku and by id alike): a row's given fields override, those it omits keep what
+ * the rows before it left (at first, the stored prices). specialPrice must stay
+ * below price after every row (PRD_008): a row that would break it fails and
+ * changes nothing, and the rows after it build on the prices before it.
+ *
+ * Accept time runs the rows over the stored prices, to answer at once; the worker
+ * runs the accepted rows again over the prices it finds, locked, when it applies
+ * them, so each row's outcome holds for what was written even when another writer
+ * changed the prices in between.
+ */
+export class PriceSequence {
+  private readonly current = new Map<string, Prices>();
+  /** Per target, the fields the applied rows set, the later row's value winning: what to write. */
+  readonly changes = new Map<string, PriceChange>();
+
+  /** Applies one row to `target` (an id), whose stored prices are `stored`. */
+  apply(target: string, stored: Prices, change: PriceChange): PriceStep {
+    const before = this.current.get(target) ?? stored;
+    const after: Prices = {
+      price: change.price ?? before.price,
+      specialPrice: change.specialPrice !== undefined ? change.specialPrice : before.specialPrice,
+    };
+    if (after.price !== null && after.specialPrice !== null && after.specialPrice >= after.price) {
+      return { ok: false, context: { price: after.price, specialPrice: after.specialPrice } };
+    }
+    this.current.set(target, after);
+    const merged = { ...this.changes.get(target) };
+    if (change.price !== undefined) merged.price = change.price;
+    if (change.specialPrice !== undefined) merged.specialPrice = change.specialPrice;
+    this.changes.set(target, merged);
+    return { ok: true };
+  }
+}
