@@ -5,7 +5,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
-import { lookupByKey, planEachExecution } from '../db/key-lookup.js';
+import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
@@ -78,7 +78,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
     const ident = { [by]: key };
-    const t = targets.get(`${by}:${key}`);
+    const t = targets.get(`${by}:${by === 'id' ? uuidKey(key) : key}`);
     if (!t) {
       const [code, reason] = NOT_FOUND[by];
       errors.push(rowError(code, { rowIndex, ...ident }, { context: { reason } }) as RowError);

@@ -85,6 +85,17 @@ describe('PATCH /inventory (seed 002)', () => {
     expect(v.stock).toBe(0);
   });
 
+  it('finds a product by its id in upper case, as the validator accepts it and PostgreSQL matches it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'up-ext', 'UP', 'Up') returning id`;
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [{ id: p.id.toUpperCase(), stock: 11 }] } });
+    const { data } = res.json();
+    expect(data.errors).toEqual([]);
+    expect(data.acceptedRows).toEqual([{ rowIndex: 0, target: 'product', id: p.id, externalId: 'up-ext' }]);
+    await waitForBatch(ctx, data.batchId);
+    expect((await ctx.sql`select stock from products_with_stock where id = ${p.id}`)[0].stock).toBe(11);
+  });
+
   it('applies 200 concurrent updates of one SKU so that the last accepted wins', { timeout: 120000 }, async () => {
     const store = await createTestStore(ctx, 3);
     await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE', 'Race')`;
