@@ -96,6 +96,30 @@ describe('PATCH /inventory (seed 002)', () => {
     expect((await ctx.sql`select stock from products_with_stock where id = ${p.id}`)[0].stock).toBe(11);
   });
 
+  it('answers VAL_001 for the whole body when every row fails the schema, like the catalog endpoints, and stores nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const items = [{ sku: 'A', stock: -1 }, { sku: 'B', colour: 'red', stock: 1 }, { sku: 'C' }];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items } });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(Object.keys(res.json().error.details.context.validationErrors.items)).toEqual(['0', '1', '2']);
+    expect(res.json().error.details.context.validationErrors.items['2']).toEqual({ stock: 'stock or warehouses must be provided' });
+    expect((await ctx.sql`select count(*)::int as n from batches where store_id = ${store.storeId}`)[0].n).toBe(0);
+  });
+
+  it('names in VAL_001 and INV_004 the identifiers the row sent, as strings', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = crypto.randomUUID();
+    const items = [{ sku: 'SIMPLE-A', id, stock: 1 }, { externalId: 'E-1', stock: -1 }, { sku: 12345, stock: 1 }, { id }, { stock: 2 }];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items } });
+    expect(res.json().data.errors.map(({ code, rowIndex, sku, id, externalId }: any) => ({ code, rowIndex, sku, id, externalId }))).toEqual([
+      { code: 'INV_004', rowIndex: 0, sku: 'SIMPLE-A', id, externalId: undefined },
+      { code: 'VAL_001', rowIndex: 1, sku: undefined, id: undefined, externalId: 'E-1' },
+      { code: 'VAL_001', rowIndex: 2, sku: '12345', id: undefined, externalId: undefined },
+      { code: 'VAL_001', rowIndex: 3, sku: undefined, id, externalId: undefined },
+      { code: 'INV_004', rowIndex: 4, sku: undefined, id: undefined, externalId: undefined },
+    ]);
+  });
+
   it('applies 200 concurrent updates of one SKU so that the last accepted wins', { timeout: 120000 }, async () => {
     const store = await createTestStore(ctx, 3);
     await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE', 'Race')`;
