@@ -95,4 +95,19 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().error.code).toBe('BAT_001');
   });
+
+  it('answers a malformed requestId or batchId like an unknown one: 404, not a validation error', async () => {
+    const store = await createTestStore(ctx, 0);
+    const get = async (path: string) => {
+      const res = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/${path}` });
+      return [res.statusCode, res.json().error.code];
+    };
+    expect(await get('requests/abc')).toEqual([404, 'BAT_002']);
+    expect(await get('batches/requests/abc')).toEqual([404, 'BAT_002']);
+    expect(await get(`requests/${crypto.randomUUID()}`)).toEqual([404, 'BAT_002']);
+    // (A path parameter over 100 characters never reaches a route: the router answers 414.)
+    expect(await get(`batches/${'x'.repeat(100)}`)).toEqual([404, 'BAT_001']);
+    expect(await get('catalog/abc')).toEqual([404, 'BAT_001']);
+    expect(await get('batches/abc')).toEqual([404, 'BAT_001']);
+  });
 });
