@@ -109,7 +109,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
     }
     const id = t.variant_id ?? t.product_id;
     const row = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) };
-    accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement } });
+    accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement, namedBy: by } });
     acceptedRows.push(row);
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
