@@ -120,6 +120,18 @@ describe('PATCH /inventory (seed 002)', () => {
     ]);
   });
 
+  it("returns and documents a succeeded row's result as the batch stores it: {target, id}", async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'res-ext', 'RES', 'Res') returning id`;
+    const { batchId } = (await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [{ sku: 'RES', stock: 2 }] } })).json().data;
+    await waitForBatch(ctx, batchId);
+    const view = (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` })).json();
+    expect(view.data.rows[0].result).toEqual({ target: 'product', id: p.id });
+    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const rowSchema = doc.paths['/api/v1/partner/stores/batches/{batchId}'].get.responses['200'].content['application/json'].schema.properties.data.properties.rows.items;
+    expect(rowSchema.properties.result.description).toContain('inventory: {target, id}');
+  });
+
   it('applies 200 concurrent updates of one SKU so that the last accepted wins', { timeout: 120000 }, async () => {
     const store = await createTestStore(ctx, 3);
     await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE', 'Race')`;

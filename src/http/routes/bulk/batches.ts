@@ -7,6 +7,13 @@ import { AppError } from '../../../errors/app-error.js';
 import { readBatch } from '../../../batches/batch-store.js';
 import { UUID } from '../../validation/ajv.js';
 
+// What each kind's succeeded row says (a stock row only what its batch stores, so that
+// applying it needs no lookup: its externalId and sku are in the accepting response).
+const RESULT_BY_KIND = 'for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; '
+  + 'catalog.variants.sync, products.variants.bulk: {id, externalId, variants: [{sku, id}]}; '
+  + 'inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); '
+  + 'products.deletions: {id}';
+
 const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)));
 const Batch = Type.Object({
   batchId: Type.String(),
@@ -23,7 +30,7 @@ const Batch = Type.Object({
     code: Type.Union([Type.String(), Type.Null()]),
     message: Type.Union([Type.String(), Type.Null()]),
     details: Type.Unknown(),
-    result: Type.Unknown({ description: 'for a succeeded row: the product or variant written (id, externalId, sku)' }),
+    result: Type.Unknown({ description: RESULT_BY_KIND }),
   }), { description: 'one page of rows, by rowIndex' }),
 });
 // Ids in the path are any text: one that is malformed names no batch, and is answered
