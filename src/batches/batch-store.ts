@@ -116,12 +116,15 @@ export interface BatchView {
   rows: { rowIndex: number; status: string; code: string | null; message: string | null; details: unknown; result: unknown }[];
 }
 
-/** A batch of this store with one page of its rows (by rowIndex). */
+/**
+ * A batch of this store with one page of its rows (by rowIndex). Batch ids are made in lower
+ * case (newBatchId): one sent in upper case, as a uuid may be, is the same batch.
+ */
 export async function readBatch(sql: Queryable, storeId: string, where: { batchId?: string; requestId?: string }, page: number, limit: number) {
   const [b] = await sql<any[]>`
     select id, request_id, kind, status, total, succeeded, failed, pending, created_at, started_at, completed_at, accepted_rows, outcomes
     from batches where store_id = ${storeId}
-      and ${where.batchId ? sql`id = ${where.batchId}` : sql`request_id = ${where.requestId!}`}
+      and ${where.batchId ? sql`id = ${where.batchId.toLowerCase()}` : sql`request_id = ${where.requestId!}`}
     order by created_at desc limit 1`;
   if (!b) return null;
   // At most 1,000 rows (one request): the page is cut here. Outcomes written by PostgreSQL

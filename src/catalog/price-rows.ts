@@ -7,7 +7,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { PriceSequence } from './price-sequence.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { productFieldSchemas, Uuid } from './product-schema.js';
-import { unseenStore } from '../db/key-lookup.js';
+import { unseenStore, uuidKey } from '../db/key-lookup.js';
 
 /** One price change: by sku (a simple product or a variant) or by id (simple products only). */
 export const PriceItem = Type.Object({
@@ -51,7 +51,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, requestId
   const sequence = new PriceSequence();
   for (const { rowIndex, item, by } of valid) {
     const ident = { [by]: item[by] };
-    const t = found.get(`${by}:${item[by]}`);
+    const t = found.get(`${by}:${by === 'id' ? uuidKey(item.id!) : item.sku}`);
     if (!t) { errors.push(rowError(by === 'sku' ? 'INV_001' : 'PRD_001', { rowIndex, ...ident }) as RowError); continue; }
     if (t.target === 'product' && t.has_variants) { errors.push(rowError('PRD_040', { rowIndex, ...ident }) as RowError); continue; }
     const step = sequence.apply(t.variant_id ?? t.product_id, { price: t.price, specialPrice: t.special_price }, item);

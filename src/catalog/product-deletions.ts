@@ -6,7 +6,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { checkRowCount, type Principal } from './product-rows.js';
-import { unseenStore } from '../db/key-lookup.js';
+import { unseenStore, uuidKey } from '../db/key-lookup.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -24,8 +24,8 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, reques
   ids.forEach((id, rowIndex) => {
     if (typeof id !== 'string' || !UUID.test(id)) {
       errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: { id: 'each value in ids must be a UUID' } }) as RowError);
-    } else if (seen.has(id.toLowerCase())) errors.push(rowError('PRD_004', { rowIndex, id }) as RowError);
-    else { seen.add(id.toLowerCase()); candidates.push({ rowIndex, id: id.toLowerCase() }); }
+    } else if (seen.has(uuidKey(id))) errors.push(rowError('PRD_004', { rowIndex, id }) as RowError);
+    else { seen.add(uuidKey(id)); candidates.push({ rowIndex, id: uuidKey(id) }); }
   });
   const existing = await tx<{ id: string; external_id: string | null; sku: string | null }[]>`
     select id, external_id, sku from products where store_id = ${unseenStore(tx, who.storeId)} and id = any(${candidates.map((c) => c.id)}::uuid[])`;

@@ -5,7 +5,7 @@ import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
-import { lookupByKey, planEachExecution } from '../db/key-lookup.js';
+import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { PlanEncoder, type ProductPlan } from './product-plan.js';
@@ -108,7 +108,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     if (badRef) { fail('PRD_007', badRef); continue; }
     let target: string | undefined;
     if (input.id) {
-      const current = byId.get(input.id);
+      const current = byId.get(uuidKey(input.id));
       if (!current || current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
       // Only the fields sent change: a stored specialPrice the row leaves must stay below its price,
       // as in PATCH. Checked here for an answer at once, and again when the row is written (product-writer.ts).

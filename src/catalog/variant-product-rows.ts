@@ -9,7 +9,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
-import { unseenStore } from '../db/key-lookup.js';
+import { unseenStore, uuidKey } from '../db/key-lookup.js';
 
 export const BulkVariantProductInput = Type.Object({
   id: Type.Optional(Type.Intersect([Uuid], { description: 'Id of the product with variants this row updates; omit to create' })),
@@ -77,7 +77,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
     if (badRef) { fail('PRD_007', badRef); continue; }
     let target: string | undefined;
     if (input.id) {
-      const current = byId.get(input.id);
+      const current = byId.get(uuidKey(input.id));
       if (!current || !current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
       target = current.id;
     } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }

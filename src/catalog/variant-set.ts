@@ -2,7 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import type { VariantItemInput } from './product-schema.js';
-import { unseenStore } from '../db/key-lookup.js';
+import { unseenStore, uuidKey } from '../db/key-lookup.js';
 
 interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
 
@@ -31,8 +31,8 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
     const field = (f: string) => `variants.items.${index}.${f}`;
     if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
     seen.add(item.sku);
-    if (item.id && !byId.has(item.id)) throw new AppError('PRD_012', { field: field('id'), id: item.id });
-    const match = (item.id && byId.get(item.id)) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
+    if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
+    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
     if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
       throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
     }

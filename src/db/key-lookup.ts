@@ -1,5 +1,12 @@
 import type { Queryable } from './database.js';
 
+/**
+ * A uuid as PostgreSQL returns it (lower case): the key to find a looked-up row by the uuid a
+ * request sent. The validator accepts upper case and PostgreSQL matches it, but a Map keyed by
+ * the returned text misses an id sent in upper case.
+ */
+export const uuidKey = (id: string) => id.toLowerCase();
+
 export interface KeyLookup {
   /** Table whose rows are found, keyed by (store_id, key). */
   table: 'products' | 'product_variants' | 'warehouses';

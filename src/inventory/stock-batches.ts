@@ -11,23 +11,25 @@ import { decodeStockRow, stockEntries, type StockEntries, type StockRow, type St
  * value written by an earlier-accepted request: whichever worker runs which batch when,
  * the last accepted value for a SKU wins.
  *
- * A product or variant deleted since acceptance fails its row instead of the chunk: the
- * chunk is first written as if all were alive, in a savepoint; a deleted target's rows
- * are gone with it (cascade), so its write is an INSERT, which the stock triggers refuse
- * with a foreign key violation (0061, 0069). Only then is the chunk looked up and written
- * again without the dead. Product-level stock (a store without warehouses) is an UPDATE
- * that would skip a deleted product silently, so a chunk holding any is looked up first.
+ * A product or variant deleted since acceptance fails its row instead of the chunk, with
+ * the code of the identifier the row was sent with (0084): the chunk is first written as if
+ * all were alive, in a savepoint; a deleted target's rows are gone with it (cascade), so
+ * its write is an INSERT, which the stock triggers refuse with a foreign key violation
+ * (0061, 0069). Only then is the chunk looked up and written again without the dead.
+ * Product-level stock (a store without warehouses) is an UPDATE that would skip a deleted
+ * product silently, so a chunk holding any is looked up first.
  */
 
 /** Stores the accepted rows of a stock batch where PostgreSQL applies them from (before the batch row: the reference is deferred). */
 export async function storeStockRows(sql: Queryable, storeId: string, batchId: string, e: StockEntries) {
   await sql`
-    insert into batch_stock_rows (store_id, batch_id, row_index, product_id, variant_id, warehouse_id, stock)
-    values (${storeId}, ${batchId}, ${e.rowIndex}::int[], ${e.productId}::uuid[], ${e.variantId}::uuid[], ${e.warehouseId}::uuid[], ${e.stock}::int[])`;
+    insert into batch_stock_rows (store_id, batch_id, row_index, product_id, variant_id, warehouse_id, stock, sku_rows, external_id_rows)
+    values (${storeId}, ${batchId}, ${e.rowIndex}::int[], ${e.productId}::uuid[], ${e.variantId}::uuid[], ${e.warehouseId}::uuid[], ${e.stock}::int[],
+      ${e.skuRows}::int[], ${e.externalIdRows}::int[])`;
 }
 
 async function applyStockChunk(tx: Transaction, storeId: string, batchId: string, chunkSize: number): Promise<ChunkState> {
-  const [chunk] = await tx<{ applied: boolean; remaining: number; failed_rows: number[]; failed_codes: ('INV_001' | 'INV_002')[] }[]>`
+  const [chunk] = await tx<{ applied: boolean; remaining: number; failed_rows: number[]; failed_codes: ('INV_001' | 'INV_002' | 'INV_003')[] }[]>`
     select applied, remaining, failed_rows, failed_codes from apply_stock_chunk(${storeId}, ${batchId}, ${chunkSize})`;
   if (chunk.failed_rows.length > 0) {
     await recordOutcomes(tx, storeId, batchId, chunk.failed_rows.map((rowIndex, i) => ({

@@ -15,7 +15,14 @@ describe('stock rows as PostgreSQL applies them', () => {
     ];
     expect(stockEntries(rows)).toEqual({
       rowIndex: [0, 2, 2, 5], productId: [P, P, P, P], variantId: [null, V, V, null], warehouseId: [null, W1, W2, null], stock: [0, 4, 9, null],
+      skuRows: null, externalIdRows: null,
     });
+  });
+
+  it('name once each row sent by sku and by externalId (the rest by id)', () => {
+    const row = (namedBy: StockRow['namedBy']): StockRow => ({ target: 'product', productId: P, variantId: null, placement: { kind: 'warehouses', allocations: [{ warehouseId: W1, clientId: 'a', stock: 1 }, { warehouseId: W2, clientId: 'b', stock: 2 }] }, namedBy });
+    const e = stockEntries([{ rowIndex: 1, row: row('sku') }, { rowIndex: 3, row: row('id') }, { rowIndex: 4, row: row('externalId') }, { rowIndex: 6, row: row('sku') }]);
+    expect([e.rowIndex, e.skuRows, e.externalIdRows]).toEqual([[1, 1, 3, 3, 4, 4, 6, 6], [1, 6], [4]]);
   });
 });
 

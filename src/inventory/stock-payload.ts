@@ -6,6 +6,12 @@ export interface StockRow {
   productId: string;
   variantId: string | null;
   placement: StockPlacement;
+  /**
+   * The identifier the request named the row by: a row whose target is deleted before it is
+   * applied fails with that identifier's code (INV_001 sku, INV_002 id, INV_003 externalId),
+   * as at acceptance. Unknown for rows accepted before migration 0084.
+   */
+  namedBy?: 'sku' | 'id' | 'externalId';
 }
 
 /**
@@ -20,10 +26,15 @@ export interface StockEntries {
   variantId: (string | null)[];
   warehouseId: (string | null)[];
   stock: (number | null)[];
+  /** The rows named by sku, and by externalId (the others by id); null when not known (namedBy). */
+  skuRows: number[] | null;
+  externalIdRows: number[] | null;
 }
 
 export function stockEntries(rows: { rowIndex: number; row: StockRow }[]): StockEntries {
-  const e: StockEntries = { rowIndex: [], productId: [], variantId: [], warehouseId: [], stock: [] };
+  const known = rows.every(({ row }) => row.namedBy !== undefined);
+  const namedBy = (by: StockRow['namedBy']) => (known ? rows.flatMap(({ rowIndex, row }) => (row.namedBy === by ? [rowIndex] : [])) : null);
+  const e: StockEntries = { rowIndex: [], productId: [], variantId: [], warehouseId: [], stock: [], skuRows: namedBy('sku'), externalIdRows: namedBy('externalId') };
   const push = (rowIndex: number, row: StockRow, warehouseId: string | null, stock: number | null) => {
     e.rowIndex.push(rowIndex); e.productId.push(row.productId); e.variantId.push(row.variantId); e.warehouseId.push(warehouseId); e.stock.push(stock);
   };

@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
-import { rowError } from '../errors/app-error.js';
+import { AppError, rowError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
-import { lookupByKey, planEachExecution } from '../db/key-lookup.js';
+import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
@@ -46,6 +46,23 @@ async function resolveTargets(tx: Transaction, storeId: string, items: Inventory
   return new Map(rows.map((r) => [`${r.by}:${r.key}`, r]));
 }
 
+const IDENTIFIERS = ['sku', 'id', 'externalId'] as const;
+type Identifier = (typeof IDENTIFIERS)[number];
+
+/**
+ * The identifiers a refused row sent, for its error: the row failed its checks, so any of them
+ * may be of another type; numbers are named as strings, as the error's fields are.
+ */
+function sentIdentifiers(item: unknown) {
+  const sent: Partial<Record<Identifier, string>> = {};
+  if (item === null || typeof item !== 'object') return sent;
+  for (const k of IDENTIFIERS) {
+    const value = (item as Record<string, unknown>)[k];
+    if (typeof value === 'string' || typeof value === 'number') sent[k] = String(value);
+  }
+  return sent;
+}
+
 const NOT_FOUND: Record<string, [ErrorCode, string]> = {
   sku: ['INV_001', 'Product SKU not found'], id: ['INV_002', 'Product ID not found'], externalId: ['INV_003', 'External ID not found'],
 };
@@ -54,21 +71,21 @@ const NOT_FOUND: Record<string, [ErrorCode, string]> = {
 export async function acceptStockRows(tx: Transaction, who: Principal, requestId: string, items: unknown[]) {
   checkRowCount(items.length);
   const errors: RowError[] = [];
-  const valid: { rowIndex: number; item: InventoryItem; by: 'sku' | 'id' | 'externalId' }[] = [];
+  const valid: { rowIndex: number; item: InventoryItem; by: Identifier }[] = [];
+  const schemaErrors: Record<number, unknown> = {};
   items.forEach((item, rowIndex) => {
+    const refuse = (code: ErrorCode, details: Record<string, unknown>) => errors.push(rowError(code, { rowIndex, ...sentIdentifiers(item) }, details) as RowError);
+    const schemaError = (tree: Record<string, unknown>) => { schemaErrors[rowIndex] = tree; refuse('VAL_001', { validationErrors: tree }); };
+    if (!validateItem(item)) { schemaError(toValidationTree(validateItem.errors ?? [])); return; }
     const it = item as InventoryItem;
-    if (!validateItem(item)) {
-      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: toValidationTree(validateItem.errors ?? []) }) as RowError);
-      return;
-    }
-    const given = (['sku', 'id', 'externalId'] as const).filter((k) => it[k] !== undefined);
-    if (given.length !== 1) { errors.push(rowError('INV_004', { rowIndex }, { context: { given } }) as RowError); return; }
-    if (it.stock === undefined && it.warehouses === undefined) {
-      errors.push(rowError('VAL_001', { rowIndex, [given[0]]: it[given[0]] }, { validationErrors: { stock: 'stock or warehouses must be provided' } }) as RowError);
-      return;
-    }
+    const given = IDENTIFIERS.filter((k) => it[k] !== undefined);
+    if (given.length !== 1) { refuse('INV_004', { context: { given } }); return; }
+    if (it.stock === undefined && it.warehouses === undefined) { schemaError({ stock: 'stock or warehouses must be provided' }); return; }
     valid.push({ rowIndex, item: it, by: given[0] });
   });
+  // Every row refused by its schema: the whole body is VAL_001, as the catalog endpoints answer
+  // it (README; seed 002 publishes no such case). A row with its own code (INV_004) is answered as a row.
+  if (items.length > 0 && Object.keys(schemaErrors).length === items.length) throw new AppError('VAL_001', { validationErrors: { items: schemaErrors } });
 
   const [, warehouses, targets] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), resolveTargets(tx, who.storeId, valid.map((v) => v.item))]);
@@ -78,7 +95,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
     const ident = { [by]: key };
-    const t = targets.get(`${by}:${key}`);
+    const t = targets.get(`${by}:${by === 'id' ? uuidKey(key) : key}`);
     if (!t) {
       const [code, reason] = NOT_FOUND[by];
       errors.push(rowError(code, { rowIndex, ...ident }, { context: { reason } }) as RowError);
@@ -92,7 +109,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
     }
     const id = t.variant_id ?? t.product_id;
     const row = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) };
-    accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement } });
+    accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement, namedBy: by } });
     acceptedRows.push(row);
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);

@@ -85,6 +85,53 @@ describe('PATCH /inventory (seed 002)', () => {
     expect(v.stock).toBe(0);
   });
 
+  it('finds a product by its id in upper case, as the validator accepts it and PostgreSQL matches it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'up-ext', 'UP', 'Up') returning id`;
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [{ id: p.id.toUpperCase(), stock: 11 }] } });
+    const { data } = res.json();
+    expect(data.errors).toEqual([]);
+    expect(data.acceptedRows).toEqual([{ rowIndex: 0, target: 'product', id: p.id, externalId: 'up-ext' }]);
+    await waitForBatch(ctx, data.batchId);
+    expect((await ctx.sql`select stock from products_with_stock where id = ${p.id}`)[0].stock).toBe(11);
+  });
+
+  it('answers VAL_001 for the whole body when every row fails the schema, like the catalog endpoints, and stores nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const items = [{ sku: 'A', stock: -1 }, { sku: 'B', colour: 'red', stock: 1 }, { sku: 'C' }];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items } });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(Object.keys(res.json().error.details.context.validationErrors.items)).toEqual(['0', '1', '2']);
+    expect(res.json().error.details.context.validationErrors.items['2']).toEqual({ stock: 'stock or warehouses must be provided' });
+    expect((await ctx.sql`select count(*)::int as n from batches where store_id = ${store.storeId}`)[0].n).toBe(0);
+  });
+
+  it('names in VAL_001 and INV_004 the identifiers the row sent, as strings', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = crypto.randomUUID();
+    const items = [{ sku: 'SIMPLE-A', id, stock: 1 }, { externalId: 'E-1', stock: -1 }, { sku: 12345, stock: 1 }, { id }, { stock: 2 }];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items } });
+    expect(res.json().data.errors.map(({ code, rowIndex, sku, id, externalId }: any) => ({ code, rowIndex, sku, id, externalId }))).toEqual([
+      { code: 'INV_004', rowIndex: 0, sku: 'SIMPLE-A', id, externalId: undefined },
+      { code: 'VAL_001', rowIndex: 1, sku: undefined, id: undefined, externalId: 'E-1' },
+      { code: 'VAL_001', rowIndex: 2, sku: '12345', id: undefined, externalId: undefined },
+      { code: 'VAL_001', rowIndex: 3, sku: undefined, id, externalId: undefined },
+      { code: 'INV_004', rowIndex: 4, sku: undefined, id: undefined, externalId: undefined },
+    ]);
+  });
+
+  it("returns and documents a succeeded row's result as the batch stores it: {target, id}", async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'res-ext', 'RES', 'Res') returning id`;
+    const { batchId } = (await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [{ sku: 'RES', stock: 2 }] } })).json().data;
+    await waitForBatch(ctx, batchId);
+    const view = (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` })).json();
+    expect(view.data.rows[0].result).toEqual({ target: 'product', id: p.id });
+    const doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const rowSchema = doc.paths['/api/v1/partner/stores/batches/{batchId}'].get.responses['200'].content['application/json'].schema.properties.data.properties.rows.items;
+    expect(rowSchema.properties.result.description).toContain('inventory: {target, id}');
+  });
+
   it('applies 200 concurrent updates of one SKU so that the last accepted wins', { timeout: 120000 }, async () => {
     const store = await createTestStore(ctx, 3);
     await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE', 'Race')`;
@@ -186,7 +233,7 @@ describe('a stock chunk applied after its store got its first warehouses', () =>
 
 describe('a stock chunk whose targets were deleted after acceptance', () => {
 
-  it('fails only the deleted product and variant, and applies the rest', async () => {
+  it('fails only the deleted product and variant, with the code of the identifier each was sent with, and applies the rest', async () => {
     const store = await createTestStore(ctx, 2);
     const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
     const [kept, gone] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Gone') returning id`;
@@ -195,16 +242,16 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
       select ${store.storeId}, p, v, w, 1 from unnest(${[kept.id, gone.id, parent.productId, parent.productId]}::uuid[],
         ${[null, null, parent.variants['DEL-V1'], parent.variants['DEL-V2']]}::uuid[]) as t(p, v), unnest(${whs}::uuid[]) as w`;
     const rows = [
-      { rowIndex: 0, payload: { target: 'product', productId: kept.id, variantId: null, placement: placed(whs, 7) } },
-      { rowIndex: 1, payload: { target: 'product', productId: gone.id, variantId: null, placement: placed(whs, 8) } },
-      { rowIndex: 2, payload: { target: 'variant', productId: parent.productId, variantId: parent.variants['DEL-V1'], placement: placed(whs, 9) } },
-      { rowIndex: 3, payload: { target: 'variant', productId: parent.productId, variantId: parent.variants['DEL-V2'], placement: placed(whs.slice(0, 1), 4) } },
+      { rowIndex: 0, payload: { target: 'product', productId: kept.id, variantId: null, placement: placed(whs, 7), namedBy: 'sku' } },
+      { rowIndex: 1, payload: { target: 'product', productId: gone.id, variantId: null, placement: placed(whs, 8), namedBy: 'id' } },
+      { rowIndex: 2, payload: { target: 'variant', productId: parent.productId, variantId: parent.variants['DEL-V1'], placement: placed(whs, 9), namedBy: 'externalId' } },
+      { rowIndex: 3, payload: { target: 'variant', productId: parent.productId, variantId: parent.variants['DEL-V2'], placement: placed(whs.slice(0, 1), 4), namedBy: 'sku' } },
     ];
     await ctx.sql`delete from products where id = ${gone.id}`;
     await ctx.sql`delete from product_variants where id = ${parent.variants['DEL-V1']}`;
 
     const outcomes = await applyChunk(store, rows);
-    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'INV_002'], [2, 'FAILED', 'INV_001'], [3, 'SUCCEEDED', null]]);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'INV_002'], [2, 'FAILED', 'INV_003'], [3, 'SUCCEEDED', null]]);
     const stock = await ctx.sql`select product_id, variant_id, warehouse_id, stock from warehouse_stock where store_id = ${store.storeId} order by product_id, variant_id, warehouse_id`;
     expect(stock.filter((r) => r.product_id === kept.id).map((r) => r.stock)).toEqual([7, 7]);
     expect(stock.filter((r) => r.product_id === gone.id)).toEqual([]);
@@ -215,6 +262,7 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
     expect(Object.fromEntries(aggregates.map((a) => [a.id, a.stock]))).toEqual({ [kept.id]: 14, [parent.productId]: 5 });
   });
 
+  // Rows stored before 0084 do not say how they were named: theirs is the code of their target.
   it('on a store without warehouses, fails the deleted product and sets the others', async () => {
     const store = await createTestStore(ctx, 0);
     const [kept, gone] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Gone') returning id`;

@@ -16,7 +16,8 @@ describe('PATCH /products/prices', () => {
     const [parent] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'p', 'P', true) returning id`;
     await ctx.sql`insert into product_variants (store_id, product_id, sku, price) values (${store.storeId}, ${parent.id}, 'V-1', 50)`;
     const items = [
-      { id: simple.id, price: 120, specialPrice: 99 },
+      // An id in upper case is the same product (uuids are case-insensitive).
+      { id: simple.id.toUpperCase(), price: 120, specialPrice: 99 },
       { sku: 'V-1', price: 55 },
       { id: parent.id, price: 1 },
       { sku: 'NOPE', price: 1 },
@@ -27,6 +28,7 @@ describe('PATCH /products/prices', () => {
     expect(res.statusCode).toBe(200);
     const { data } = res.json();
     expect(data.acceptedRows.map((r: any) => [r.rowIndex, r.target])).toEqual([[0, 'product'], [1, 'variant']]);
+    expect(data.acceptedRows[0].id).toBe(simple.id);
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'PRD_040'], [3, 'INV_001'], [4, 'PRD_008'], [5, 'PRD_041']]);
     await waitForBatch(ctx, data.batchId);
     const [p] = await ctx.sql`select price::float8, special_price::float8, version from products where id = ${simple.id}`;
@@ -114,11 +116,12 @@ describe('POST /products/deletions', () => {
     await ctx.sql`insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) values (${store.storeId}, ${b.id}, ${v.id}, ${w.id}, 4)`;
     const other = await createTestStore(ctx, 0);
     const [theirs] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${other.storeId}, 'a', 'A', 'Theirs') returning id`;
-    const ids = [a.id, b.id, theirs.id, 'not-a-uuid', a.id];
+    const ids = [a.id, b.id.toUpperCase(), theirs.id, 'not-a-uuid', a.id];
     const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids } });
     const { data } = res.json();
     expect(data.summary).toEqual({ total: 5, failed: 3, pending: 2 });
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'PRD_001'], [3, 'VAL_001'], [4, 'PRD_004']]);
+    expect(data.acceptedRows.map((r: any) => r.id)).toEqual([a.id, b.id]);
     await waitForBatch(ctx, data.batchId);
     const left = await ctx.sql`select id from products where id = any(${[a.id, b.id, theirs.id]}::uuid[])`;
     expect(left.map((r) => r.id)).toEqual([theirs.id]);

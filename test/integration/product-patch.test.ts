@@ -106,7 +106,9 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     const restricted = await patch(store, id, { price: 5 });
     expect(restricted.json().error).toMatchObject({ code: 'PRD_011', details: { context: { field: 'price' } } });
 
-    await patch(store, id, { variants: { items: [{ sku: 'V-R', price: 11 }] } });
+    // Named by its id in upper case: the same uuid, so the same variant (not PRD_012).
+    const [vr] = await ctx.sql`select id from product_variants where product_id = ${id} and sku = 'V-R'`;
+    expect((await patch(store, id, { variants: { items: [{ id: vr.id.toUpperCase(), sku: 'V-R', price: 11 }] } })).statusCode).toBe(200);
     const after = await ctx.sql`select sku, is_active, price::float8 as price from product_variants where product_id = ${id} order by sku`;
     expect(after).toEqual([{ sku: 'V-B', is_active: false, price: 12 }, { sku: 'V-R', is_active: true, price: 11 }]);
     expect((await productRow(id)).stock).toBe(4);

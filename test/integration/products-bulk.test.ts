@@ -36,7 +36,8 @@ describe('POST /products/bulk (seed 001)', () => {
     const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price, description)
       values (${store.storeId}, 'e-1', 'S-1', 'Old name', 100, 'keep me') returning id`;
     await ctx.sql`update product_stock set stock = 4 where product_id = ${p.id}`;
-    const row = { id: p.id, externalId: 'e-1', sku: 'S-1', name: 'New name', price: 150, stock: 9 };
+    // The id in upper case: the same uuid, as the validator and PostgreSQL agree.
+    const row = { id: p.id.toUpperCase(), externalId: 'e-1', sku: 'S-1', name: 'New name', price: 150, stock: 9 };
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [row] } });
     expect(res.json().data.summary).toEqual({ total: 1, failed: 0, pending: 1 });
     await waitForBatch(ctx, res.json().data.batchId);
@@ -128,16 +129,33 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(view.data.rows.map((r: any) => [r.rowIndex, r.status, r.code])).toEqual([[4, 'SUCCEEDED', null], [5, 'FAILED', 'PRD_004']]);
     expect(view.data.rows[0].result).toMatchObject({ externalId: 't-4', sku: 'T-4', action: 'created' });
     expect(view.meta.pagination).toEqual({ page: 2, limit: 4, total: 6, totalPages: 2 });
-    const byRequest = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/requests/${res.json().requestId}` });
+    const upper = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId.toUpperCase()}` });
+    expect(upper.json().data.batchId).toBe(batchId);
+    const byRequest = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/requests/${res.json().requestId.toUpperCase()}` });
     expect(byRequest.json().data.batchId).toBe(batchId);
     const alias = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/requests/${res.json().requestId}` });
     expect(alias.json().data.batchId).toBe(batchId);
-    const catalog = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/catalog/${batchId}` });
+    const catalog = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/catalog/${batchId.toUpperCase()}` });
     expect(catalog.json().data.summary).toEqual({ total: 6, succeeded: 5, failed: 1, pending: 0 });
 
     const other = await createTestStore(ctx, 0);
     const hidden = await signedInject(ctx, other, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` });
     expect(hidden.statusCode).toBe(404);
     expect(hidden.json().error.code).toBe('BAT_001');
+  });
+
+  it('answers a malformed requestId or batchId like an unknown one: 404, not a validation error', async () => {
+    const store = await createTestStore(ctx, 0);
+    const get = async (path: string) => {
+      const res = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/${path}` });
+      return [res.statusCode, res.json().error.code];
+    };
+    expect(await get('requests/abc')).toEqual([404, 'BAT_002']);
+    expect(await get('batches/requests/abc')).toEqual([404, 'BAT_002']);
+    expect(await get(`requests/${crypto.randomUUID()}`)).toEqual([404, 'BAT_002']);
+    // (A path parameter over 100 characters never reaches a route: the router answers 414.)
+    expect(await get(`batches/${'x'.repeat(100)}`)).toEqual([404, 'BAT_001']);
+    expect(await get('catalog/abc')).toEqual([404, 'BAT_001']);
+    expect(await get('batches/abc')).toEqual([404, 'BAT_001']);
   });
 });

@@ -37,8 +37,8 @@ describe('products with variants through the pipeline', () => {
       join warehouses w on w.id = ws.warehouse_id where ws.product_id = ${p.id} order by 1, 2`;
     expect(rows.map((r) => [r.sku, r.client_id, r.stock])).toEqual([['TEE-B', w1, 7], ['TEE-R', w1, 3], ['TEE-R', w2, 3]]);
 
-    // Updating by id: variants matched by sku, the missing one deactivated, a new one created.
-    const update = [{ id: p.id, externalId: 'tee', name: 'Tee v2', variants: { items: [
+    // Updating by id (in upper case: the same uuid): variants matched by sku, the missing one deactivated, a new one created.
+    const update = [{ id: p.id.toUpperCase(), externalId: 'tee', name: 'Tee v2', variants: { items: [
       { sku: 'TEE-R', options: { Colour: 'Red' }, price: 9 }, { sku: 'TEE-G', options: { Colour: 'Green' }, price: 9, stock: 1 },
     ] } }];
     const res2 = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: update } });

@@ -5,6 +5,14 @@ import { Envelope, errorResponses, ok } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
 import { readBatch } from '../../../batches/batch-store.js';
+import { UUID } from '../../validation/ajv.js';
+
+// What each kind's succeeded row says (a stock row only what its batch stores, so that
+// applying it needs no lookup: its externalId and sku are in the accepting response).
+const RESULT_BY_KIND = 'for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; '
+  + 'catalog.variants.sync, products.variants.bulk: {id, externalId, variants: [{sku, id}]}; '
+  + 'inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); '
+  + 'products.deletions: {id}';
 
 const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)));
 const Batch = Type.Object({
@@ -22,9 +30,14 @@ const Batch = Type.Object({
     code: Type.Union([Type.String(), Type.Null()]),
     message: Type.Union([Type.String(), Type.Null()]),
     details: Type.Unknown(),
-    result: Type.Unknown({ description: 'for a succeeded row: the product or variant written (id, externalId, sku)' }),
+    result: Type.Unknown({ description: RESULT_BY_KIND }),
   }), { description: 'one page of rows, by rowIndex' }),
 });
+// Ids in the path are any text: one that is malformed names no batch, and is answered
+// BAT_001 / BAT_002 (404) like any unknown id, not VAL_001.
+const BatchIdParams = Type.Object({ batchId: Type.String({ description: 'the batchId of the accepting call' }) });
+const RequestIdParams = Type.Object({ requestId: Type.String({ description: 'the requestId of the accepting call (a uuid)' }) });
+
 const Page = Type.Object({
   page: Type.Integer({ minimum: 1, default: 1 }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -35,7 +48,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   const reply200 = { 200: Envelope(Batch), ...errorResponses };
   app.get('/api/v1/partner/stores/batches/:batchId', {
     config: { auth: 'store' },
-    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: Type.Object({ batchId: Type.String({ maxLength: 100 }) }), querystring: Page, response: reply200 },
+    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: BatchIdParams, querystring: Page, response: reply200 },
   }, async (request, reply) => {
     const { batchId } = request.params as { batchId: string };
     const { page, limit } = request.query as { page: number; limit: number };
@@ -47,16 +60,16 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   const byRequest = async (request: any, reply: any) => {
     const { requestId } = request.params as { requestId: string };
     const { page, limit } = request.query as { page: number; limit: number };
-    const found = await readBatch(sql, storeOf(request).storeId, { requestId }, page, limit);
+    // request_id is a uuid column: text that is not one could only fail its cast.
+    const found = UUID.test(requestId) ? await readBatch(sql, storeOf(request).storeId, { requestId }, page, limit) : null;
     if (!found) throw new AppError('BAT_002', { requestId });
     return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
   };
-  const requestParams = Type.Object({ requestId: Type.String({ format: 'uuid' }) });
   // Both spellings: under batches/ and directly under the store.
   for (const path of ['/api/v1/partner/stores/batches/requests/:requestId', '/api/v1/partner/stores/requests/:requestId']) {
     app.get(path, {
       config: { auth: 'store' },
-      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: requestParams, querystring: Page, response: reply200 },
+      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: RequestIdParams, querystring: Page, response: reply200 },
     }, byRequest);
   }
 
@@ -65,14 +78,13 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     config: { auth: 'store' },
     schema: {
       tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, response: reply200,
-      params: Type.Object({ id: Type.String({ maxLength: 100 }) }),
+      params: Type.Object({ id: Type.String({ description: 'a batchId or a requestId' }) }),
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const { page, limit } = request.query as { page: number; limit: number };
     const storeId = storeOf(request).storeId;
-    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-    const found = await readBatch(sql, storeId, { batchId: id }, page, limit) ?? (isUuid ? await readBatch(sql, storeId, { requestId: id }, page, limit) : null);
+    const found = await readBatch(sql, storeId, { batchId: id }, page, limit) ?? (UUID.test(id) ? await readBatch(sql, storeId, { requestId: id }, page, limit) : null);
     if (!found) throw new AppError('BAT_001', { id });
     return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
   });
