@@ -1,6 +1,7 @@
 import type { Queryable, Transaction } from '../db/database.js';
 import { registerBatchKind, type ChunkState } from '../batches/processors.js';
 import { recordOutcomes } from '../batches/process-batch.js';
+import { isRowDataError, refusedRowFailure } from '../batches/row-isolation.js';
 import { decodeStockRow, stockEntries, type StockEntries, type StockRow, type StoredStockRow } from './stock-payload.js';
 
 /**
@@ -39,10 +40,45 @@ async function applyStockChunk(tx: Transaction, storeId: string, batchId: string
   return !chunk.applied ? 'none' : chunk.remaining > 0 ? 'more' : 'last';
 }
 
+/**
+ * A chunk PostgreSQL refuses for what one of its rows holds (a product whose warehouse stocks
+ * sum beyond an integer: SQLSTATE class 22 or 23) would fail on every attempt. Its rows are
+ * applied again in halves, each in a savepoint (apply_stock_chunk takes the next rows without
+ * an outcome, in order), down to the single rows refused alone, which fail (VAL_001 with the
+ * reason); the others apply. The usual chunk costs one SAVEPOINT and its RELEASE more.
+ */
+async function applyStockChunkIsolating(tx: Transaction, storeId: string, batchId: string, chunkSize: number): Promise<ChunkState> {
+  try {
+    return await tx.savepoint((sp) => applyStockChunk(sp as unknown as Transaction, storeId, batchId, chunkSize));
+  } catch (err) {
+    if (!isRowDataError(err)) throw err;
+  }
+  const isolate = async (count: number): Promise<void> => {
+    try {
+      await tx.savepoint((sp) => applyStockChunk(sp as unknown as Transaction, storeId, batchId, count));
+    } catch (err) {
+      if (!isRowDataError(err)) throw err;
+      if (count > 1) {
+        const half = Math.ceil(count / 2);
+        await isolate(half);
+        return isolate(count - half);
+      }
+      const [next] = await tx<{ row_index: number }[]>`
+        select min(i) as row_index from batches b, unnest(b.accepted_rows) as i
+        where b.store_id = ${storeId} and b.id = ${batchId}
+          and i not in (select (o->>'rowIndex')::int from jsonb_array_elements(b.outcomes) o)`;
+      await recordOutcomes(tx, storeId, batchId, [{ rowIndex: next.row_index, status: 'FAILED', ...refusedRowFailure(err) }]);
+    }
+  };
+  await isolate(chunkSize);
+  const [{ pending }] = await tx<{ pending: number }[]>`select pending from batches where store_id = ${storeId} and id = ${batchId}`;
+  return pending > 0 ? 'more' : 'last';
+}
+
 /** A batch accepted before 0082 keeps its rows in packed_rows (or payload): they move to batch_stock_rows. */
 async function adoptPackedRows(tx: Transaction, storeId: string, batchId: string, rows: [number, unknown][]) {
   await storeStockRows(tx, storeId, batchId, stockEntries(rows.map(([rowIndex, stored]) => ({ rowIndex, row: decodeStockRow(stored as StoredStockRow | StockRow) }))));
   await tx`update batches set packed_rows = null, payload = null where store_id = ${storeId} and id = ${batchId}`;
 }
 
-registerBatchKind('inventory', { applyChunk: applyStockChunk, adoptPackedRows });
+registerBatchKind('inventory', { applyChunk: applyStockChunkIsolating, adoptPackedRows });

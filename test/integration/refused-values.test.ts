@@ -76,6 +76,27 @@ describe('a row PostgreSQL refuses in the worker', () => {
   });
 });
 
+describe('a stock row PostgreSQL refuses in the worker', () => {
+  it('fails alone; the other rows of its request apply', async () => {
+    const store = await createTestStore(ctx, 2);
+    const [w1, w2] = store.warehouses;
+    expect((await waitForBatch(ctx, (await sync(store, [product(1), product(2), product(3)])).json().data.batchId)).succeeded).toBe(3);
+    const items = [
+      { sku: 'SKU-1', warehouses: [{ clientId: w1.clientId, stock: 7 }] },
+      { sku: 'SKU-2', warehouses: [{ clientId: w1.clientId, stock: 2_000_000_000 }, { clientId: w2.clientId, stock: 2_000_000_000 }] },
+      { sku: 'SKU-3', stock: 4 },
+    ];
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items } });
+    expect(res.json().data.summary).toEqual({ total: 3, failed: 0, pending: 3 });
+    expect(await waitForBatch(ctx, res.json().data.batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 1, pending: 0 });
+    const refused = (await batchRows(store, res.json().data.batchId)).find((r: any) => r.status === 'FAILED');
+    expect(refused).toMatchObject({ rowIndex: 1, code: 'VAL_001' });
+    expect(refused.details.reason).toMatch(/out of range/);
+    const stock = await ctx.sql`select sku, stock from products_with_stock where store_id = ${store.storeId} order by sku`;
+    expect(stock.map((p) => [p.sku, p.stock])).toEqual([['SKU-1', 7], ['SKU-2', 0], ['SKU-3', 8]]);
+  });
+});
+
 describe('text PostgreSQL cannot store', () => {
   it('a lone UTF-16 surrogate is refused with where it is, and nothing is stored', async () => {
     const store = await createTestStore(ctx, 0);
