@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
-import { rowError } from '../errors/app-error.js';
+import { AppError, rowError } from '../errors/app-error.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
@@ -29,15 +29,22 @@ export interface PriceRow { target: 'product' | 'variant'; productId: string; va
 export async function acceptPriceRows(tx: Transaction, who: Principal, requestId: string, items: unknown[]) {
   checkRowCount(items.length);
   const errors: RowError[] = [];
+  const schemaErrors: Record<number, unknown> = {};
   const valid: { rowIndex: number; item: PriceItem; by: 'sku' | 'id' }[] = [];
   items.forEach((raw, rowIndex) => {
-    if (!validate(raw)) { errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: toValidationTree(validate.errors ?? []) }) as RowError); return; }
+    if (!validate(raw)) {
+      schemaErrors[rowIndex] = toValidationTree(validate.errors ?? []);
+      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: schemaErrors[rowIndex] }) as RowError);
+      return;
+    }
     const item = raw as PriceItem;
     const by = (['sku', 'id'] as const).filter((k) => item[k] !== undefined);
     if (by.length !== 1) { errors.push(rowError('INV_004', { rowIndex }, { context: { given: by } }) as RowError); return; }
     if (item.price === undefined && item.specialPrice === undefined) { errors.push(rowError('PRD_041', { rowIndex, [by[0]]: item[by[0]] }) as RowError); return; }
     valid.push({ rowIndex, item, by: by[0] });
   });
+  // Nothing usable at all: the whole body is VAL_001, as on every bulk endpoint (seed 000).
+  if (items.length > 0 && Object.keys(schemaErrors).length === items.length) throw new AppError('VAL_001', { validationErrors: { items: schemaErrors } });
   const targets = await tx<{ by: string; key: string; target: PriceRow['target']; product_id: string; variant_id: string | null; sku: string | null; has_variants: boolean; price: number | null; special_price: number | null }[]>`
     select 'sku' as by, sku as key, 'product' as target, id as product_id, null::uuid as variant_id, sku, has_variants, price::float8, special_price::float8
       from products where store_id = ${unseenStore(tx, who.storeId)} and sku = any(${valid.flatMap((v) => (v.by === 'sku' ? [v.item.sku!] : []))})

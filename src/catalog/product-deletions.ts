@@ -1,5 +1,5 @@
 import type { Transaction } from '../db/database.js';
-import { rowError } from '../errors/app-error.js';
+import { AppError, rowError } from '../errors/app-error.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
@@ -21,12 +21,16 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, reques
   const errors: RowError[] = [];
   const seen = new Set<string>();
   const candidates: { rowIndex: number; id: string }[] = [];
+  const notUuids: Record<number, string> = {};
   ids.forEach((id, rowIndex) => {
     if (typeof id !== 'string' || !UUID.test(id)) {
-      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: { id: 'each value in ids must be a UUID' } }) as RowError);
+      notUuids[rowIndex] = 'each value in ids must be a UUID';
+      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: { id: notUuids[rowIndex] } }) as RowError);
     } else if (seen.has(uuidKey(id))) errors.push(rowError('PRD_004', { rowIndex, id }) as RowError);
     else { seen.add(uuidKey(id)); candidates.push({ rowIndex, id: uuidKey(id) }); }
   });
+  // Nothing usable at all: the whole body is VAL_001, as on every bulk endpoint (seed 000).
+  if (ids.length > 0 && Object.keys(notUuids).length === ids.length) throw new AppError('VAL_001', { validationErrors: { ids: notUuids } });
   const existing = await tx<{ id: string; external_id: string | null; sku: string | null }[]>`
     select id, external_id, sku from products where store_id = ${unseenStore(tx, who.storeId)} and id = any(${candidates.map((c) => c.id)}::uuid[])`;
   const byId = new Map(existing.map((e) => [e.id, e]));

@@ -131,3 +131,18 @@ describe('POST /products/deletions', () => {
     expect(audits.map((r) => r.resource_id).sort()).toEqual([a.id, b.id].sort());
   });
 });
+
+describe('a prices or deletions body whose every row fails its schema', () => {
+  it('is VAL_001 as a whole, per row, and stores no batch (as catalog sync, products bulk and inventory)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const prices = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/products/prices', body: { items: [{ sku: 'A', price: -1 }, { sku: 'B', colour: 'red' }] } });
+    expect([prices.statusCode, prices.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(prices.json().error.details.context.validationErrors).toEqual({ items: {
+      0: { price: 'price must not be less than 0' }, 1: { colour: 'property colour should not exist' },
+    } });
+    const deletions = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids: ['nope', 7] } });
+    expect([deletions.statusCode, deletions.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(deletions.json().error.details.context.validationErrors).toEqual({ ids: { 0: 'each value in ids must be a UUID', 1: 'each value in ids must be a UUID' } });
+    expect(await ctx.sql`select id from batches where store_id = ${store.storeId}`).toEqual([]);
+  });
+});
