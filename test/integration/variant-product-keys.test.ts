@@ -1,18 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 
 let ctx: TestContext;
-let worker: Runner;
+let worker: Runner | undefined;
 beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
-afterAll(async () => { await worker.stop(); await ctx.close(); });
+afterAll(async () => { await worker?.stop(); await ctx.close(); });
 
 const SYNC = '/api/v1/partner/stores/catalog/with-variants/sync';
 const BULK = '/api/v1/partner/stores/products/with-variants/bulk';
 
 const parent = (externalId: string, items: Record<string, unknown>[]) => ({ externalId, name: externalId, variants: { items } });
 const codes = (data: any) => data.errors.map((e: any) => [e.rowIndex, e.code]);
+const outcomesOf = async (batchId: string) => {
+  const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+  return (outcomes as any[]).sort((a, b) => a.rowIndex - b.rowIndex);
+};
+const productsOf = async (store: TestStore) => ctx.sql`
+  select p.external_id, p.has_variants, coalesce(array_agg(v.sku order by v.sku) filter (where v.sku is not null), '{}') as skus
+  from products p left join product_variants v on v.store_id = p.store_id and v.product_id = p.id
+  where p.store_id = ${store.storeId} group by p.external_id, p.has_variants order by p.external_id`;
+
+/** Accepts `body` with the worker stopped, lets `meanwhile` take keys, then processes the batch. */
+async function acceptThenRace(store: TestStore, url: string, body: unknown, meanwhile: () => Promise<unknown>) {
+  await worker?.stop();
+  worker = undefined;
+  try {
+    const res = await signedInject(ctx, store, { method: 'POST', url, body });
+    expect(res.json().data.errors).toEqual([]);
+    await meanwhile();
+    worker = await startTestWorker(ctx);
+    return await waitForBatch(ctx, res.json().data.batchId);
+  } finally {
+    worker = worker ?? await startTestWorker(ctx);
+  }
+}
 
 describe('variant externalIds', () => {
   it('refuses a variant externalId repeated in the row or request (PRD_004) or taken in the store (PRD_002)', async () => {
@@ -51,5 +74,56 @@ describe('variant externalIds', () => {
     const ok = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: [update] } });
     expect(ok.json().data.errors).toEqual([]);
     expect(await waitForBatch(ctx, ok.json().data.batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+  });
+
+  it('fails a row whose variant externalId was taken after acceptance (PRD_002); the chunk\'s other rows apply', async () => {
+    const store = await createTestStore(ctx, 0);
+    const body = { products: [parent('p1', [{ sku: 'P1-1', externalId: 'p1-v' }]), parent('p2', [{ sku: 'P2-1', externalId: 'p2-v' }])] };
+    const batch = await acceptThenRace(store, SYNC, body, async () => {
+      const [other] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'other', 'Other', true) returning id`;
+      await ctx.sql`insert into product_variants (store_id, product_id, sku, external_id) values (${store.storeId}, ${other.id}, 'OTHER-1', 'p1-v')`;
+    });
+    expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 1, failed: 1 });
+    const outcomes = await outcomesOf(batch.id);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code ?? null])).toEqual([[0, 'FAILED', 'PRD_002'], [1, 'SUCCEEDED', null]]);
+    expect(outcomes[1].result.variants).toEqual([{ sku: 'P2-1', id: expect.any(String) }]);
+    expect(await productsOf(store)).toEqual([
+      { external_id: 'other', has_variants: true, skus: ['OTHER-1'] }, { external_id: 'p2', has_variants: true, skus: ['P2-1'] }]);
+  });
+});
+
+describe('variant SKUs taken during processing', () => {
+  it('fails the whole row (PRD_003) and creates nothing of it; the chunk\'s other rows apply', async () => {
+    const store = await createTestStore(ctx, 0);
+    const body = { products: [
+      parent('p1', [{ sku: 'P1-1' }, { sku: 'SHARED' }]), parent('p2', [{ sku: 'P2-1' }]), parent('p3', [{ sku: 'P3-1' }]),
+    ] };
+    const batch = await acceptThenRace(store, SYNC, body, async () => {
+      const [other] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'other', 'Other', true) returning id`;
+      await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${other.id}, 'SHARED')`;
+    });
+    expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 1 });
+    const outcomes = await outcomesOf(batch.id);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code ?? null])).toEqual([[0, 'FAILED', 'PRD_003'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null]]);
+    expect(outcomes[0].details).toMatchObject({ externalId: 'p1', sku: 'SHARED' });
+    expect(await productsOf(store)).toEqual([
+      { external_id: 'other', has_variants: true, skus: ['SHARED'] },
+      { external_id: 'p2', has_variants: true, skus: ['P2-1'] }, { external_id: 'p3', has_variants: true, skus: ['P3-1'] }]);
+  });
+
+  it('leaves no product without its variants when concurrent requests share a SKU', async () => {
+    const store = await createTestStore(ctx, 0);
+    const second = await startTestWorker(ctx);
+    try {
+      const responses = await Promise.all([1, 2, 3].map((n) => signedInject(ctx, store, {
+        method: 'POST', url: SYNC, body: { products: [parent(`c${n}`, [{ sku: `C${n}-OWN` }, { sku: 'C-SHARED' }])] } })));
+      const batches = await Promise.all(responses.map((r) => waitForBatch(ctx, r.json().data.batchId)));
+      const outcomes = (await Promise.all(batches.map((b) => outcomesOf(b.id)))).flat();
+      expect(outcomes.filter((o) => o.status === 'SUCCEEDED')).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'FAILED').map((o) => o.code)).toEqual(outcomes.length === 1 ? [] : Array(outcomes.length - 1).fill('PRD_003'));
+      const products = await productsOf(store);
+      expect(products).toHaveLength(1);
+      expect([...products[0].skus].sort()).toEqual(['C-SHARED', expect.stringMatching(/^C\d-OWN$/)]);
+    } finally { await second.stop(); }
   });
 });
