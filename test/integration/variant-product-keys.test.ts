@@ -127,3 +127,22 @@ describe('variant SKUs taken during processing', () => {
     } finally { await second.stop(); }
   });
 });
+
+describe('keys shared by simple products and variants', () => {
+  const simple = (externalId: string, sku: string) => ({ externalId, sku, name: externalId, price: 10 });
+
+  it('refuses a product whose externalId a variant holds (PRD_002), on every creating endpoint', async () => {
+    const store = await createTestStore(ctx, 0);
+    const res = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products: [parent('tee', [{ sku: 'T-1', externalId: 't-1' }])] } });
+    await waitForBatch(ctx, res.json().data.batchId);
+    for (const [n, url] of ['/api/v1/partner/stores/catalog/sync', '/api/v1/partner/stores/products/bulk'].entries()) {
+      const refused = await signedInject(ctx, store, { method: 'POST', url, body: { products: [simple('t-1', `S-${n}`), simple(`free-${n}`, `F-${n}`)] } });
+      expect(codes(refused.json().data)).toEqual([[0, 'PRD_002']]);
+      await waitForBatch(ctx, refused.json().data.batchId);
+    }
+    const parentRow = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products: [parent('t-1', [{ sku: 'X-1' }])] } });
+    expect(codes(parentRow.json().data)).toEqual([[0, 'PRD_002']]);
+    const holders = await ctx.sql`select count(*)::int as n from products where store_id = ${store.storeId} and external_id = 't-1'`;
+    expect(holders[0].n).toBe(0);
+  });
+});
