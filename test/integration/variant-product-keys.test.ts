@@ -145,4 +145,44 @@ describe('keys shared by simple products and variants', () => {
     const holders = await ctx.sql`select count(*)::int as n from products where store_id = ${store.storeId} and external_id = 't-1'`;
     expect(holders[0].n).toBe(0);
   });
+
+  const productRow = (store: TestStore, sku: string) => ctx.sql`
+    insert into products (store_id, external_id, sku, name) values (${store.storeId}, ${`p-${sku}`}, ${sku}, 'Product')`;
+  const variantRow = async (store: TestStore, sku: string) => {
+    const [p] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, ${`v-${sku}`}, 'V', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${p.id}, ${sku})`;
+  };
+
+  it.each([
+    ['a variant', SYNC, parent('vp', [{ sku: 'OWN' }, { sku: 'SAME' }]), productRow],
+    ['a product', '/api/v1/partner/stores/catalog/sync', simple('sp', 'SAME'), variantRow],
+  ])('fails %s whose SKU the other table took after acceptance (PRD_003)', async (_what, url, row, takeSku) => {
+    const store = await createTestStore(ctx, 0);
+    const batch = await acceptThenRace(store, url, { products: [row] }, () => takeSku(store, 'SAME'));
+    expect(batch).toMatchObject({ status: 'FAILED', succeeded: 0, failed: 1 });
+    expect((await outcomesOf(batch.id)).map((o) => o.code)).toEqual(['PRD_003']);
+    const [{ n }] = await ctx.sql`select (select count(*) from products where store_id = ${store.storeId} and sku = 'SAME')
+      + (select count(*) from product_variants where store_id = ${store.storeId} and sku = 'SAME') as n`;
+    expect(Number(n)).toBe(1);
+    expect(await productsOf(store)).not.toContainEqual(expect.objectContaining({ external_id: row.externalId }));
+  });
+
+  it('makes a variant wait for a product written with its SKU meanwhile, then refuses it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [vp] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'vp', 'V', true) returning id`;
+    let commit!: () => void;
+    let written!: () => void;
+    const isWritten = new Promise<void>((resolve) => { written = resolve; });
+    const first = ctx.sql.begin(async (tx) => {
+      await tx`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'p', 'BOTH', 'P')`;
+      written();
+      await new Promise<void>((resolve) => { commit = resolve; });
+    });
+    await isWritten;
+    const second = ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${vp.id}, 'BOTH')`.then(() => 'written', (e) => e.code);
+    const early = await Promise.race([second, new Promise((resolve) => setTimeout(() => resolve('waiting'), 300))]);
+    commit();
+    await first;
+    expect([early, await second]).toEqual(['waiting', '23505']);
+  });
 });
