@@ -1,5 +1,5 @@
 /**
- * The cost of 0084's SKU triggers (a SKU unique per store across products and variants) on
+ * The cost of 0085's SKU triggers (a SKU unique per store across products and variants) on
  * the writes they guard, each measured against the same write with the trigger disabled, in
  * alternating chunks of one growing store: 1,000 new products by writeProducts (the catalog
  * import's statement) in a store without variants and in one with variants, and 1,000 new

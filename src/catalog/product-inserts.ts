@@ -80,7 +80,7 @@ const bodyInsertSql = (source: 'array' | 'object') => {
 };
 /**
  * A chunk that raced another writer leaves out the rows whose keys were taken: another
- * product's (ON CONFLICT), or a variant's SKU, which no ON CONFLICT reaches (0084's trigger
+ * product's (ON CONFLICT), or a variant's SKU, which no ON CONFLICT reaches (0085's trigger
  * refuses it). A scalar sub-select, a probe a row: the planner cannot make it a join that
  * reads every store's variants.
  */
