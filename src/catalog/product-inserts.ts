@@ -18,14 +18,14 @@ const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
  * rows' insert triggers that the stock rows are written and counted (0070, 0075): the product
  * is new, its rows all new.
  */
-const createSql = (source: string, values: string[], keys: [string, string], placed: number) => (onConflict: string) => `
+const createSql = (source: string, values: string[], keys: [string, string], placed: number) => (raced: boolean) => `
   with written as (select set_config('omni.stock_rows_written', 'on', true)),
   counted as (select set_config('omni.stock_counted', 'on', true)),
   src as materialized (${source}),
   ins as (
     insert into products (store_id, id, ${INSERT_COLUMNS.join(', ')})
     select $1::uuid, r.new_id, ${values.join(', ')} from src as r
-    ${onConflict}
+    ${raced ? skipTakenKeys(keys[1]) : ''}
     returning id),
   totals as (
     insert into product_stock (store_id, product_id, stock)
@@ -78,8 +78,16 @@ const bodyInsertSql = (source: 'array' | 'object') => {
     ...COLUMNS.map(([, key, dflt]) => { const v = ROUNDED.has(key) ? `round(r."${key}")::int` : `r."${key}"`; return dflt ? `coalesce(${v}, ${dflt})` : v; }),
     ...DIMENSIONS.map((d) => `(r.dimensions ->> '${d}')::numeric`)], ['r."externalId"', 'r.sku'], placed);
 };
+/**
+ * A chunk that raced another writer leaves out the rows whose keys were taken: another
+ * product's (ON CONFLICT), or a variant's SKU, which no ON CONFLICT reaches (0085's trigger
+ * refuses it). A scalar sub-select, a probe a row: the planner cannot make it a join that
+ * reads every store's variants.
+ */
+const skipTakenKeys = (sku: string) => `where (select true from product_variants v where v.store_id = $1::uuid and v.sku = ${sku} limit 1) is null
+    on conflict do nothing`;
 type InsertSql = { plain: string; onConflict: string };
-const both = (sql: (onConflict: string) => string): InsertSql => ({ plain: sql(''), onConflict: sql('on conflict do nothing') });
+const both = (sql: (raced: boolean) => string): InsertSql => ({ plain: sql(false), onConflict: sql(true) });
 const ROWS_INSERT = both(insertSql);
 const ARRAY_INSERT = both(bodyInsertSql('array'));
 const OBJECT_INSERT = both(bodyInsertSql('object'));

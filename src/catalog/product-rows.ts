@@ -80,11 +80,13 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
   const { total, valid, errors } = checked;
   const columns = 'x.id, x.external_id, x.sku, x.has_variants, x.special_price::float8';
   const skus = valid.map((v) => v.input.sku);
+  // SKUs and externalIds are unique per store across products and variants (PATCH /inventory finds either by them).
   const existing = (tx: Transaction) => tx<{ id: string; external_id: string | null; sku: string | null; has_variants: boolean; special_price: number | null }[]>`
     ${lookupByKey(tx, { table: 'products', key: 'external_id', storeId: who.storeId, values: valid.map((v) => v.input.externalId), columns })}
     union all ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns })}
     union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: valid.flatMap((v) => (v.input.id ? [v.input.id] : [])), columns })}
-    union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true, null::float8' })}`;
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: 'x.product_id, null, x.sku, true, null::float8' })}
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'external_id', storeId: who.storeId, values: valid.map((v) => v.input.externalId), columns: 'x.product_id, x.external_id, null, true, null::float8' })}`;
   // The planner setting (before the lookups) and three independent lookups, pipelined on the transaction's connection.
   const [, warehouses, unknownRefs, found] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);

@@ -5,25 +5,31 @@ import { registerBatchKind, type BatchContext, type RowOutcome } from '../batche
 import { afterProductsChanged } from './after-products-changed.js';
 import { writeProducts } from './product-writer.js';
 import type { VariantProductPayload } from './variant-product-rows.js';
+import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from './variant-key-clashes.js';
+
+type Row = { rowIndex: number; payload: VariantProductPayload };
 
 /**
- * Processing of products with variants, set-based per chunk: the parents in one
+ * The writes of a chunk of products with variants, set-based: the parents in one
  * statement (writeProducts), every variant of the chunk upserted by sku in one
  * statement, the omitted variants of updated products deactivated in one, and
- * the variants' warehouse rows in one.
+ * the variants' warehouse rows in one. Throws VariantNotWritten (or the unique
+ * violation) when a variant's key was taken since accept time.
  */
-async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: VariantProductPayload }[]): Promise<RowOutcome[]> {
-  const outcomes = await writeProducts(tx, ctx.storeId, rows.map((r) => ({
+async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[]) {
+  const outcomes = await writeProducts(tx, storeId, rows.map((r) => ({
     rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const }, allowVariants: true,
   })));
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));
   const productIds = done.map((r) => idOf.get(r.rowIndex)!);
-  await tx`update products set has_variants = true where store_id = ${ctx.storeId} and id = any(${productIds}::uuid[]) and not has_variants`;
+  await tx`update products set has_variants = true where store_id = ${storeId} and id = any(${productIds}::uuid[]) and not has_variants`;
   const items = done.flatMap((r) => r.payload.items.map(({ item }) => ({ pid: idOf.get(r.rowIndex)!, x: item })));
+  // A SKU another product's variant holds skips its row here (the WHERE of the update):
+  // counted below, as a unique violation of the externalId is raised.
   const variants = await tx<{ id: string; sku: string }[]>`
     insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
-    select ${ctx.storeId}::uuid, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
+    select ${storeId}::uuid, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
       (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}')
     from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb)
     on conflict (store_id, sku) do update set
@@ -31,11 +37,12 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
       special_price = excluded.special_price, barcode = excluded.barcode, photos = excluded.photos, is_active = true, updated_at = now()
       where product_variants.product_id = excluded.product_id
     returning id, sku`;
+  if (variants.length < items.length) throw new VariantNotWritten();
   await tx`
     update product_variants v set is_active = false, updated_at = now()
     from (select r.pid, array_agg(r.sku) as skus from jsonb_to_recordset(${tx.json(items.map((i) => ({ pid: i.pid, sku: i.x.sku })) as any)}::jsonb)
           as r(pid uuid, sku text) group by r.pid) k
-    where v.store_id = ${ctx.storeId} and v.product_id = k.pid and v.is_active and v.sku <> all(k.skus)`;
+    where v.store_id = ${storeId} and v.product_id = k.pid and v.is_active and v.sku <> all(k.skus)`;
   const variantId = new Map(variants.map((v) => [v.sku, v.id]));
   const allocations = done.flatMap((r) => r.payload.items.flatMap(({ item, placement }) => (placement.kind === 'warehouses'
     ? placement.allocations.map((a) => ({ product_id: idOf.get(r.rowIndex)!, variant_id: variantId.get(item.sku), warehouse_id: a.warehouseId, stock: a.stock }))
@@ -43,12 +50,41 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
   if (allocations.length > 0) {
     await tx`
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
-      select ${ctx.storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock
+      select ${storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock
       from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int)
       where a.variant_id is not null
       on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
   }
-  const action = (r: { payload: VariantProductPayload }) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
+  return { outcomes, idOf, done, productIds, variantId };
+}
+
+/** Rounds of a chunk that lost keys to other writers before its job gives up (and retries). */
+const MAX_WRITE_ROUNDS = 5;
+
+/**
+ * Writes a chunk in a savepoint. A variant key taken since accept time (another writer's
+ * SKU or externalId) rolls the chunk back, fails the rows that hold such a key as a whole
+ * (PRD_003 / PRD_002: neither their parent nor their other variants are written) and
+ * writes the others again; keys were checked at accept time, so this is the rare path.
+ */
+async function writeChunk(tx: Transaction, storeId: string, rows: Row[]) {
+  const refused = new Map<number, VariantKeyClash>();
+  for (let round = 1; ; round++) {
+    const todo = rows.filter((r) => !refused.has(r.rowIndex));
+    try {
+      return { refused, ...await tx.savepoint((sp) => writeVariantProducts(sp, storeId, todo)) };
+    } catch (err: any) {
+      if (!(err instanceof VariantNotWritten || err?.code === '23505') || round === MAX_WRITE_ROUNDS) throw err;
+      const clashes = await findVariantKeyClashes(tx, storeId, todo);
+      if (clashes.length === 0) throw err;
+      for (const c of clashes) refused.set(c.rowIndex, c);
+    }
+  }
+}
+
+async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: Row[]): Promise<RowOutcome[]> {
+  const { refused, outcomes, idOf, done, productIds, variantId } = await writeChunk(tx, ctx.storeId, rows);
+  const action = (r: Row) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
   await recordAudit(tx, done.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(r), resourceType: 'product',
     resourceId: idOf.get(r.rowIndex)!, requestId: ctx.requestId,
@@ -59,11 +95,15 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
     payload: { id: idOf.get(r.rowIndex), externalId: r.payload.input.externalId, variants: r.payload.items.map(({ item }) => item.sku), batchId: ctx.batchId },
   })));
   await afterProductsChanged(tx, ctx.storeId, productIds);
-  return outcomes.map((o) => {
-    const row = rows.find((r) => r.rowIndex === o.rowIndex)!;
+  const outcomeOf = new Map(outcomes.map((o) => [o.rowIndex, o]));
+  return rows.map((row): RowOutcome => {
+    const externalId = row.payload.input.externalId;
+    const clash = refused.get(row.rowIndex);
+    if (clash) return { rowIndex: row.rowIndex, status: 'FAILED', code: clash.code, details: { externalId, sku: clash.sku, field: clash.field, retryable: false } };
+    const o = outcomeOf.get(row.rowIndex)!;
     return o.ok
-      ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, externalId: row.payload.input.externalId, variants: row.payload.items.map(({ item }) => ({ sku: item.sku, id: variantId.get(item.sku) })) } }
-      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { externalId: row.payload.input.externalId, retryable: false } };
+      ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, externalId, variants: row.payload.items.map(({ item }) => ({ sku: item.sku, id: variantId.get(item.sku) })) } }
+      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { externalId, retryable: false } };
   });
 }
 

@@ -52,15 +52,19 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   const warehouses = await loadStoreWarehouses(tx, who.storeId);
   const unknownRefs = await findUnknownTaxonomy(tx, valid.map((v) => v.input));
   const skus = valid.flatMap((v) => v.input.variants.items.map((i) => i.sku));
+  // externalIds are unique per store across products and variants (PATCH /inventory finds
+  // either by it): a row's parent and variant externalIds are looked up in both tables.
+  const externalIds = valid.flatMap((v) => [v.input.externalId, ...v.input.variants.items.flatMap((i) => (i.externalId ? [i.externalId] : []))]);
   const existing = await tx<{ kind: string; id: string; product_id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
     select 'product' as kind, id, id as product_id, external_id, sku, has_variants from products where store_id = ${unseenStore(tx, who.storeId)}
-      and (external_id = any(${valid.map((v) => v.input.externalId)}) or sku = any(${skus})
+      and (external_id = any(${externalIds}) or sku = any(${skus})
         or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
     union all
-    select 'variant', id, product_id, external_id, sku, false from product_variants where store_id = ${unseenStore(tx, who.storeId)} and sku = any(${skus})`;
+    select 'variant', id, product_id, external_id, sku, false from product_variants where store_id = ${unseenStore(tx, who.storeId)}
+      and (sku = any(${skus}) or external_id = any(${externalIds}))`;
   const products = existing.filter((e) => e.kind === 'product');
   const byId = new Map(products.map((e) => [e.id, e]));
-  const byExternal = new Map(products.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const externalOwner = new Map(existing.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
   const skuOwner = new Map(existing.filter((e) => e.sku).map((e) => [e.sku!, e.product_id]));
 
   const seenExternal = new Set<string>();
@@ -73,6 +77,9 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
     const itemSkus = input.variants.items.map((i) => i.sku);
     const dupSku = itemSkus.find((s, k) => seenSku.has(s) || itemSkus.indexOf(s) !== k);
     if (seenExternal.has(input.externalId) || dupSku) { fail('PRD_004', dupSku ? { sku: dupSku } : { field: 'externalId' }); continue; }
+    const rowExternalIds = [input.externalId, ...input.variants.items.map((i) => i.externalId)];
+    const dupExternal = rowExternalIds.findIndex((e, k) => k > 0 && e !== undefined && (seenExternal.has(e) || rowExternalIds.indexOf(e) !== k));
+    if (dupExternal > 0) { fail('PRD_004', { field: `variants.items.${dupExternal - 1}.externalId`, externalId: rowExternalIds[dupExternal] }); continue; }
     const badRef = unknownRefs.get(input);
     if (badRef) { fail('PRD_007', badRef); continue; }
     let target: string | undefined;
@@ -80,11 +87,16 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       const current = byId.get(uuidKey(input.id));
       if (!current || !current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
       target = current.id;
-    } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }
+    } else if (externalOwner.has(input.externalId)) { fail('PRD_002'); continue; }
     const items: VariantProductPayload['items'] = [];
     for (const [k, item] of input.variants.items.entries()) {
       const owner = skuOwner.get(item.sku);
       if (owner && owner !== target) { fail('PRD_003', { field: `variants.items.${k}.sku`, sku: item.sku }); continue rows; }
+      // A variant keeps its own externalId: the one this item updates (same product, same sku).
+      const holder = item.externalId === undefined ? undefined : externalOwner.get(item.externalId);
+      if (holder && !(holder.kind === 'variant' && holder.product_id === target && holder.sku === item.sku)) {
+        fail('PRD_002', { field: `variants.items.${k}.externalId`, externalId: item.externalId }); continue rows;
+      }
       if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
         fail('PRD_008', { field: `variants.items.${k}.specialPrice` }); continue rows;
       }
@@ -93,7 +105,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       const { stock: _s, warehouses: _w, id: _id, ...fields } = item;
       items.push({ item: fields, placement: decision.placement });
     }
-    seenExternal.add(input.externalId);
+    rowExternalIds.forEach((e) => e !== undefined && seenExternal.add(e));
     itemSkus.forEach((s) => seenSku.add(s));
     const { id: _id, variants: _v, ...parent } = input;
     accepted.push({ rowIndex, payload: { mode: target ? 'update' : 'create', id: target, input: parent, items } });
