@@ -107,6 +107,10 @@ describe('text PostgreSQL cannot store', () => {
       products: { 1: { name: 'name must not contain a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)' } },
     });
     expect(await ctx.sql`select id from batches where store_id = ${store.storeId}`).toEqual([]);
+    // Nested 5,000 levels deep: the error names the place down to 32 levels, and is an envelope.
+    const deep = `{"products":${'['.repeat(5000)}"x\\u0000"${']'.repeat(5000)}}`;
+    const refused = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: Buffer.from(deep) });
+    expect([refused.statusCode, refused.json().error.code]).toEqual([400, 'VAL_001']);
     const pair = await sync(store, [product(3, { name: 'smile \ud83d\ude00' })]);
     expect(await waitForBatch(ctx, pair.json().data.batchId)).toMatchObject({ succeeded: 1 });
   });

@@ -30,4 +30,15 @@ describe('characters PostgreSQL cannot store, in a JSON body', () => {
     });
     expect(unstorableCharacterErrors({ products: [{ name: 'a\\u0000', emoji: '\ud83d\ude00' }] })).toBeNull();
   });
+
+  it('are told at 32 levels for a body nested deeper, so the error can be serialised', () => {
+    const nested = (leaf: string) => { let v: unknown = [leaf]; for (let i = 0; i < 5000; i++) v = [v]; return v; };
+    const deep = nested('x\u0000');
+    const tree = unstorableCharacterErrors({ a: deep })!;
+    expect(JSON.stringify(tree).length).toBeLessThan(1000);
+    let node: any = tree;
+    for (let level = 0; level < 31; level++) node = node[Object.keys(node)[0]];
+    expect(node).toEqual({ 0: '0 holds, deeper than 32 levels, text PostgreSQL cannot store (\\u0000 or a lone UTF-16 surrogate)' });
+    expect(unstorableCharacterErrors({ a: nested('x') })).toBeNull();
+  });
 });

@@ -35,15 +35,38 @@ function unstorable(text: string): string | null {
   return LONE_SURROGATE.test(text) ? 'a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)' : null;
 }
 
+/**
+ * How deep the VAL_001 tree follows a body: a body nested thousands of levels deep would make a
+ * tree too deep to serialise (JSON.stringify's stack), so what lies deeper is told at this depth.
+ */
+const MAX_TREE_DEPTH = 32;
+
+/** Whether anything (key or string) in a parsed value is unstorable, without building paths. */
+function holdsUnstorable(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') { if (unstorable(v)) return true; continue; }
+    if (v === null || typeof v !== 'object') continue;
+    for (const [key, child] of Object.entries(v)) {
+      if (unstorable(key)) return true;
+      stack.push(child);
+    }
+  }
+  return false;
+}
+
 /** The VAL_001 tree of every string (and key) PostgreSQL cannot store in a parsed body, by path. */
-export function unstorableCharacterErrors(value: unknown): ValidationTree | null {
+export function unstorableCharacterErrors(value: unknown, depth = 0): ValidationTree | null {
   if (value === null || typeof value !== 'object') return null;
   const tree: ValidationTree = {};
   for (const [key, child] of Object.entries(value)) {
     const inKey = unstorable(key);
     if (inKey) tree[key] = `property names must not contain ${inKey}`;
     else if (typeof child === 'string') { const inValue = unstorable(child); if (inValue) tree[key] = `${key} must not contain ${inValue}`; }
-    else { const sub = unstorableCharacterErrors(child); if (sub) tree[key] = sub; }
+    else if (depth + 1 >= MAX_TREE_DEPTH) {
+      if (holdsUnstorable(child)) tree[key] = `${key} holds, deeper than ${MAX_TREE_DEPTH} levels, text PostgreSQL cannot store (\\u0000 or a lone UTF-16 surrogate)`;
+    } else { const sub = unstorableCharacterErrors(child, depth + 1); if (sub) tree[key] = sub; }
   }
   return Object.keys(tree).length > 0 ? tree : null;
 }
