@@ -1,7 +1,8 @@
 import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import type { VariantItemInput } from './product-schema.js';
+import { MAX_INTEGER, type VariantItemInput } from './product-schema.js';
+import { stockTotalTooLarge } from './patch-refusals.js';
 import { unseenStore, uuidKey } from '../db/key-lookup.js';
 
 interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
@@ -83,6 +84,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   const allocations = planned.flatMap((p) => (p.placement.kind === 'warehouses'
     ? p.placement.allocations.map((a) => ({ variant_id: idOfSku.get(p.item.sku)!, warehouse_id: a.warehouseId, stock: a.stock })) : []));
   if (allocations.length > 0) {
+    await refuseStockTotalsTooLarge(tx, storeId, productId, allocations, planned, idOfSku);
     await tx`
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
       select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock
@@ -95,4 +97,30 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
     updated: planned.filter((p) => p.match).map((p) => p.item.sku),
     deactivated: deactivated.map((d) => d.sku),
   };
+}
+
+/**
+ * VAL_001 before the write when a variant's stock, or the product's over its active variants,
+ * would pass an integer with the rows sent (the rows not sent keep their stock): the triggers
+ * that write those sums would fail with a 500. The set's variants are active by now.
+ */
+async function refuseStockTotalsTooLarge(tx: Transaction, storeId: string, productId: string,
+  allocations: { variant_id: string; warehouse_id: string; stock: number }[],
+  planned: { index: number; item: VariantItemInput }[], idOfSku: Map<string, string>) {
+  const sent = tx.json(allocations as any);
+  const over = await tx<{ variant_id: string | null }[]>`
+    select t.variant_id from (
+      select s.variant_id, s.stock from jsonb_to_recordset(${sent}::jsonb) as s (variant_id uuid, stock bigint)
+      union all
+      select ws.variant_id, ws.stock from warehouse_stock ws
+      join product_variants v on v.store_id = ws.store_id and v.id = ws.variant_id and v.is_active
+      where ws.store_id = ${unseenStore(tx, storeId)} and ws.product_id = ${productId} and ws.variant_id is not null
+        and not exists (select from jsonb_to_recordset(${sent}::jsonb) as s (variant_id uuid, warehouse_id uuid)
+          where s.variant_id = ws.variant_id and s.warehouse_id = ws.warehouse_id)) t
+    group by rollup (t.variant_id) having sum(t.stock) > ${MAX_INTEGER}
+    order by t.variant_id nulls last limit 1`;
+  if (over.length === 0) return;
+  const item = planned.find((p) => idOfSku.get(p.item.sku) === over[0].variant_id);
+  if (!item) throw stockTotalTooLarge('variants', 'product');
+  throw stockTotalTooLarge(`variants.items.${item.index}.${item.item.warehouses !== undefined ? 'warehouses' : 'stock'}`, 'variant');
 }

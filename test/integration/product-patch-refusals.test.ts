@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const { patch, simpleProduct, stockRows, productRow, variantRows } = productPatchHelpers(() => ctx);
+
+/** What PATCH refuses that only a sum, or the other rows of the store, can tell: each a 4xx that changes nothing. */
+describe('PATCH /products/{productId}: refusals', () => {
+  it('refuses stock whose total over the warehouses would pass an integer (VAL_001), and changes nothing', async () => {
+    const store = await createTestStore(ctx, 3);
+    const [a] = store.warehouses.map((w) => w.clientId).sort();
+    const id = await simpleProduct(store);
+    expect((await patch(store, id, { stock: 14 })).statusCode).toBe(200);
+    const everywhere = await patch(store, id, { name: 'Over', stock: 2_000_000_000 });
+    expect(everywhere.statusCode).toBe(400);
+    expect(everywhere.json().error).toMatchObject({ code: 'VAL_001', details: { context: { field: 'stock', reason: expect.stringContaining('2147483647') } } });
+    const listed = await patch(store, id, { warehouses: [{ clientId: a, stock: 2_147_483_647 }] });
+    expect([listed.statusCode, listed.json().error.code, listed.json().error.details.context.field]).toEqual([400, 'VAL_001', 'warehouses']);
+    // With a variant set the sum is PostgreSQL's to refuse (22003): the same answer.
+    const withSet = await patch(store, id, { variants: { items: [] }, stock: 2_000_000_000 });
+    expect([withSet.statusCode, withSet.json().error.code, withSet.json().error.details.context.field]).toEqual([400, 'VAL_001', 'stock']);
+    expect((await stockRows(id)).map((r) => r.stock)).toEqual([14, 14, 14]);
+    expect(await productRow(id)).toMatchObject({ name: 'Product', stock: 42, version: 2 });
+  });
+
+  it("refuses a variant's stock, or a product's over its variants, that would pass an integer (VAL_001)", async () => {
+    const store = await createTestStore(ctx, 3);
+    const [a] = store.warehouses.map((w) => w.clientId).sort();
+    const id = await simpleProduct(store);
+    const variant = await patch(store, id, { variants: { items: [{ sku: 'VO-1', price: 5, stock: 2_000_000_000 }] } });
+    expect(variant.statusCode).toBe(400);
+    expect(variant.json().error).toMatchObject({ code: 'VAL_001', details: { context: { field: 'variants.items.0.stock' } } });
+    const product = await patch(store, id, { variants: { items: [
+      { sku: 'VO-1', price: 5, warehouses: [{ clientId: a, stock: 2_000_000_000 }] },
+      { sku: 'VO-2', price: 5, warehouses: [{ clientId: a, stock: 2_000_000_000 }] },
+    ] } });
+    expect(product.statusCode).toBe(400);
+    expect(product.json().error).toMatchObject({ code: 'VAL_001', details: { context: { field: 'variants', reason: expect.stringContaining('2147483647') } } });
+    expect(await productRow(id)).toMatchObject({ has_variants: false, version: 1 });
+    expect(await variantRows(id)).toEqual([]);
+  });
+});
