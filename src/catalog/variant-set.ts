@@ -28,10 +28,13 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
 
   const planned: { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }[] = [];
   const seen = new Set<string>();
+  const seenExternal = new Set<string>();
   items.forEach((item, index) => {
     const field = (f: string) => `variants.items.${index}.${f}`;
     if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
     seen.add(item.sku);
+    if (item.externalId !== undefined && seenExternal.has(item.externalId)) throw new AppError('PRD_004', { field: field('externalId'), externalId: item.externalId });
+    if (item.externalId !== undefined) seenExternal.add(item.externalId);
     if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
     const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
     if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {

@@ -43,4 +43,17 @@ describe('PATCH /products/{productId}: refusals', () => {
     expect(await productRow(id)).toMatchObject({ has_variants: false, version: 1 });
     expect(await variantRows(id)).toEqual([]);
   });
+
+  it('refuses two items with one externalId (PRD_004), and answers PATCHes racing for one new variant SKU with 409', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store);
+    const twice = await patch(store, id, { variants: { items: [{ sku: 'DX-1', externalId: 'dx' }, { sku: 'DX-2', externalId: 'dx' }] } });
+    expect([twice.statusCode, twice.json().error.code, twice.json().error.details.context.field]).toEqual([400, 'PRD_004', 'variants.items.1.externalId']);
+    expect(await variantRows(id)).toEqual([]);
+
+    const products = await Promise.all(Array.from({ length: 8 }, (_, n) => simpleProduct(store, `RACER-${n}`)));
+    const raced = await Promise.all(products.map((p) => patch(store, p, { variants: { items: [{ sku: 'RACED', price: 1 }] } })));
+    const answers = raced.map((r) => `${r.statusCode} ${r.json().error?.code ?? ''}`.trim()).sort();
+    expect(answers).toEqual(['200', ...Array(7).fill('409 PRD_003')]);
+  });
 });
