@@ -29,6 +29,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   const planned: { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }[] = [];
   const seen = new Set<string>();
   const seenExternal = new Set<string>();
+  const matchedBy = new Map<string, number>();
   items.forEach((item, index) => {
     const field = (f: string) => `variants.items.${index}.${f}`;
     if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
@@ -37,6 +38,9 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
     if (item.externalId !== undefined) seenExternal.add(item.externalId);
     if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
     const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
+    // Two items for one variant (one by its sku, one by its externalId): one would be lost.
+    if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
+    if (match) matchedBy.set(match.id, index);
     if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
       throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
     }

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const { patch, simpleProduct, productRow, variantRows } = productPatchHelpers(() => ctx);
+
+/** A product with two variants, V-R (vx-r, price 10) and V-B (vx-b, price 12). */
+async function variantProduct(store: TestStore, sku = 'P-1') {
+  const id = await simpleProduct(store, sku);
+  const res = await patch(store, id, { variants: { items: [
+    { sku: 'V-R', externalId: 'vx-r', options: { Colour: 'Red' }, price: 10 },
+    { sku: 'V-B', externalId: 'vx-b', options: { Colour: 'Blue' }, price: 12 },
+  ] } });
+  expect(res.statusCode).toBe(200);
+  return id;
+}
+
+/** How PATCH matches a variant set's items to the variants, and what the set leaves. */
+describe('PATCH /products/{productId} with a variant set', () => {
+  it('refuses two items that match one variant (PRD_004 naming both), and writes nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await variantProduct(store);
+    const before = await variantRows(id);
+    const res = await patch(store, id, { variants: { items: [
+      { sku: 'V-R', price: 20 }, { sku: 'NEWZ', externalId: 'vx-r', price: 30 }, { sku: 'V-B' },
+    ] } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'PRD_004', details: { context: { field: 'variants.items.1', items: [0, 1] } } });
+    expect(await variantRows(id)).toEqual(before);
+  });
+});
