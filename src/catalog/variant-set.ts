@@ -87,6 +87,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
     from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id) as any)}::jsonb) as r(id uuid, x jsonb)
     returning id, sku`;
 
+  await refuseInvertedPrices(tx, storeId, planned, inserted);
   const idOfSku = new Map([...planned.flatMap((p) => (p.match ? [[p.item.sku, p.match.id] as const] : [])), ...inserted.map((v) => [v.sku, v.id] as const)]);
   const allocations = planned.flatMap((p) => (p.placement.kind === 'warehouses'
     ? p.placement.allocations.map((a) => ({ variant_id: idOfSku.get(p.item.sku)!, warehouse_id: a.warehouseId, stock: a.stock })) : []));
@@ -130,4 +131,26 @@ async function refuseStockTotalsTooLarge(tx: Transaction, storeId: string, produ
   const item = planned.find((p) => idOfSku.get(p.item.sku) === over[0].variant_id);
   if (!item) throw stockTotalTooLarge('variants', 'product');
   throw stockTotalTooLarge(`variants.items.${item.index}.${item.item.warehouses !== undefined ? 'warehouses' : 'stock'}`, 'variant');
+}
+
+/**
+ * PRD_008 when an item that sends a price or specialPrice leaves its variant with a
+ * specialPrice at or above its price: an item writes only the fields it sends, so one that
+ * sends a price alone is checked against the stored specialPrice, as a simple product's PATCH
+ * is. Read back after the writes, from the rows the writes locked.
+ */
+async function refuseInvertedPrices(tx: Transaction, storeId: string,
+  planned: { index: number; match?: ExistingVariant; item: VariantItemInput }[], inserted: { id: string; sku: string }[]) {
+  const insertedId = new Map(inserted.map((v) => [v.sku, v.id]));
+  const priced = planned.filter((p) => p.item.price !== undefined || p.item.specialPrice !== undefined);
+  if (priced.length === 0) return;
+  const idOf = (p: (typeof priced)[number]) => p.match?.id ?? insertedId.get(p.item.sku)!;
+  const inverted = await tx<{ id: string; price: number; special_price: number }[]>`
+    select id, price::float8 as price, special_price::float8 as special_price from product_variants
+    where store_id = ${unseenStore(tx, storeId)} and id = any(${priced.map(idOf)}::uuid[]) and special_price >= price`;
+  const first = priced.find((p) => inverted.some((v) => v.id === idOf(p)));
+  if (!first) return;
+  const { price, special_price: specialPrice } = inverted.find((v) => v.id === idOf(first))!;
+  const field = `variants.items.${first.index}.${first.item.specialPrice !== undefined ? 'specialPrice' : 'price'}`;
+  throw new AppError('PRD_008', { field, price, specialPrice });
 }

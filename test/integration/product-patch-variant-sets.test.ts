@@ -32,4 +32,16 @@ describe('PATCH /products/{productId} with a variant set', () => {
     expect(res.json().error).toMatchObject({ code: 'PRD_004', details: { context: { field: 'variants.items.1', items: [0, 1] } } });
     expect(await variantRows(id)).toEqual(before);
   });
+
+  it("checks an item's prices against the price or specialPrice it leaves stored (PRD_008)", async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await variantProduct(store);
+    const above = await patch(store, id, { variants: { items: [{ sku: 'V-R', specialPrice: 50 }, { sku: 'V-B' }] } });
+    expect(above.json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'variants.items.0.specialPrice', price: 10, specialPrice: 50 } } });
+    expect((await patch(store, id, { variants: { items: [{ sku: 'V-R', specialPrice: 5 }, { sku: 'V-B' }] } })).statusCode).toBe(200);
+    const below = await patch(store, id, { variants: { items: [{ sku: 'V-B' }, { sku: 'V-R', price: 1 }] } });
+    expect(below.json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'variants.items.1.price', price: 1, specialPrice: 5 } } });
+    expect((await variantRows(id)).map((v) => [v.sku, v.price, v.special_price])).toEqual([['V-B', 12, null], ['V-R', 10, 5]]);
+    expect((await patch(store, id, { variants: { items: [{ sku: 'V-B' }, { sku: 'V-R', price: 1, specialPrice: null }] } })).statusCode).toBe(200);
+  });
 });
