@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database.js';
+import type { Sql, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
@@ -11,6 +11,7 @@ import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { VARIANT_RESTRICTED, type PatchContext, type PatchResult } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
+import { productStock } from './product-read.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
@@ -20,7 +21,9 @@ import { unseenStore } from '../db/key-lookup.js';
 export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
   return sql.begin(async (tx) => {
     const [current] = await tx<any[]>`
-      select id, external_id, sku, price, special_price, has_variants, version from products
+      select id, external_id, sku, price::float8 as price, special_price::float8 as special_price, has_variants, version,
+        ${productStock(tx)} as stock
+      from products p
       where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} for update`;
     if (!current) throw new AppError('PRD_001', { productId });
     if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
@@ -53,18 +56,19 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };
 
     if (variants !== undefined) {
+      // Before the variants are written: one of them may take the product's own sku.
+      if (becomesVariant) {
+        const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
+        if (cleared) changes.clearedForVariants = cleared;
+      }
       const result = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
       if (result.created.length + result.deactivated.length > 0 || variants.items.length > 0) changes.variants = result;
-      if (becomesVariant && !current.has_variants) {
-        // A simple product's own stock rows make way for its variants' rows.
-        await tx`delete from warehouse_stock where store_id = ${ctx.storeId} and product_id = ${productId} and variant_id is null`;
-      }
       if (becomesVariant !== current.has_variants) {
         await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
         changes.hasVariants = { before: current.has_variants, after: becomesVariant };
       }
     }
-    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants');
+    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants');
     const after = { externalId: outcome.externalId ?? null, version: outcome.version ?? current.version };
     if (updatedFields.length > 0) {
       // Independent statements: postgres.js pipelines them on the transaction's connection.
@@ -82,4 +86,24 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
     return { id: productId, hasVariants: becomesVariant, updatedFields, ...after };
   });
+}
+
+/**
+ * A product with variants has no price, specialPrice, stock or sku of its own (seed 003: they
+ * live on its variants), so a product that takes variants loses its own: its sku would still
+ * find it (/sku/{sku}) and refuse a variant that SKU, and its stock list it as available. Its
+ * own warehouse rows make way for its variants' (their delete recounts its stock); without
+ * warehouses its stock row is set to 0. Returns what was cleared, for the audit log.
+ */
+async function clearOwnFields(tx: Transaction, storeId: string, productId: string,
+  current: { sku: string | null; price: number | null; special_price: number | null; stock: number; has_variants: boolean }, noWarehouses: boolean) {
+  const held = current.sku !== null || current.price !== null || current.special_price !== null;
+  if (held) await tx`update products set sku = null, price = null, special_price = null where store_id = ${unseenStore(tx, storeId)} and id = ${productId}`;
+  if (!current.has_variants) {
+    await tx`delete from warehouse_stock where store_id = ${storeId} and product_id = ${productId} and variant_id is null`;
+    if (noWarehouses && current.stock !== 0) await tx`update product_stock set stock = 0 where store_id = ${storeId} and product_id = ${productId}`;
+  }
+  const stock = current.has_variants || current.stock === 0 ? undefined : current.stock;
+  if (!held && stock === undefined) return undefined;
+  return { sku: current.sku, price: current.price, specialPrice: current.special_price, ...(stock === undefined ? {} : { stock }) };
 }

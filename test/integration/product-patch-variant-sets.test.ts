@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 
 let ctx: TestContext;
@@ -43,5 +43,19 @@ describe('PATCH /products/{productId} with a variant set', () => {
     expect(below.json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'variants.items.1.price', price: 1, specialPrice: 5 } } });
     expect((await variantRows(id)).map((v) => [v.sku, v.price, v.special_price])).toEqual([['V-B', 12, null], ['V-R', 10, 5]]);
     expect((await patch(store, id, { variants: { items: [{ sku: 'V-B' }, { sku: 'V-R', price: 1, specialPrice: null }] } })).statusCode).toBe(200);
+  });
+
+  it("clears a product's own sku, price, specialPrice and stock when it takes variants (seed 003)", async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'B3', { stock: 9, special_price: 50 });
+    const res = await patch(store, id, { variants: { items: [{ sku: 'B3', price: 5 }, { sku: 'B3-2', price: 6 }] } });
+    expect(res.statusCode).toBe(200);
+    expect(await productRow(id)).toMatchObject({ has_variants: true, sku: null, price: null, special_price: null, stock: 0 });
+    expect((await variantRows(id)).map((v) => v.sku)).toEqual(['B3', 'B3-2']);
+    const get = (url: string) => signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/products${url}` });
+    expect((await get('?isAvailableStock=true')).json().data).toEqual([]);
+    expect((await get('/sku/B3')).json().data).toMatchObject({ id, hasVariants: true, price: null, stock: 0 });
+    const [audit] = await ctx.sql`select changes from audit_events where resource_id = ${id} and action = 'product.updated'`;
+    expect(audit.changes.clearedForVariants).toEqual({ sku: 'B3', price: 100, specialPrice: 50, stock: 9 });
   });
 });
