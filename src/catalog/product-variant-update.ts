@@ -42,7 +42,8 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
     const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
     if (badRef) throw new AppError('PRD_007', badRef);
-    const clash = await findKeyClash(tx, ctx.storeId, productId, fields.externalId, fields.sku);
+    const clash = await findKeyClash(tx, ctx.storeId, productId,
+      fields.externalId !== current.external_id ? fields.externalId : undefined, fields.sku !== current.sku ? fields.sku : undefined);
     if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
     const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
     const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };

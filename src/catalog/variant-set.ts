@@ -50,16 +50,21 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   });
 
   // SKUs and externalIds are unique per store across products and variants: an item may
-  // only reuse the keys of the variant it updates.
+  // only reuse the keys of the variant it updates (not even its product's externalId).
+  const skus = items.map((i) => i.sku);
+  const externalIds = items.flatMap((i) => (i.externalId ? [i.externalId] : []));
   const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
     select id, sku, external_id, 'variant' as kind from product_variants
-      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${items.map((i) => i.sku)}) or external_id = any(${items.flatMap((i) => (i.externalId ? [i.externalId] : []))}))
+      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${skus}) or external_id = any(${externalIds}))
     union all
-    select id, sku, null, 'product' from products where store_id = ${unseenStore(tx, storeId)} and id <> ${productId} and sku = any(${items.map((i) => i.sku)})`;
+    select id, sku, external_id, 'product' from products
+      where store_id = ${unseenStore(tx, storeId)} and ((id <> ${productId} and sku = any(${skus})) or external_id = any(${externalIds}))`;
   for (const p of planned) {
     const clash = taken.find((t) => (t.sku === p.item.sku || (p.item.externalId !== undefined && t.external_id === p.item.externalId))
       && !(t.kind === 'variant' && t.id === p.match?.id));
-    if (clash) throw new AppError(clash.sku === p.item.sku ? 'PRD_003' : 'PRD_002', { field: `variants.items.${p.index}`, sku: p.item.sku });
+    if (!clash) continue;
+    const [code, key] = clash.sku === p.item.sku ? ['PRD_003', 'sku'] as const : ['PRD_002', 'externalId'] as const;
+    throw new AppError(code, { field: `variants.items.${p.index}.${key}`, sku: p.item.sku });
   }
 
   const rows = planned.map((p) => ({ id: p.match?.id ?? null, x: p.item }));

@@ -56,4 +56,20 @@ describe('PATCH /products/{productId}: refusals', () => {
     const answers = raced.map((r) => `${r.statusCode} ${r.json().error?.code ?? ''}`.trim()).sort();
     expect(answers).toEqual(['200', ...Array(7).fill('409 PRD_003')]);
   });
+
+  it("refuses an externalId a product or variant of the store holds, across the two (PRD_002)", async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'MINE');
+    const other = await simpleProduct(store, 'THEIRS');
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, external_id) values (${store.storeId}, ${other}, 'THEIRS-V', 'ext-their-variant')`;
+    const code = (res: { statusCode: number; json(): any }) => [res.statusCode, res.json().error?.code, res.json().error?.details.context.field];
+    expect(code(await patch(store, id, { externalId: 'ext-their-variant' }))).toEqual([409, 'PRD_002', 'externalId']);
+    expect(code(await patch(store, id, { externalId: 'ext-their-variant', variants: { items: [] } }))).toEqual([409, 'PRD_002', 'externalId']);
+    const items = (externalId: string) => ({ variants: { items: [{ sku: 'MINE-1', price: 1 }, { sku: 'MINE-2', price: 1, externalId }] } });
+    expect(code(await patch(store, id, items('ext-THEIRS')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
+    expect(code(await patch(store, id, items('ext-MINE')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
+    expect(code(await patch(store, id, items('ext-their-variant')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
+    expect(await productRow(id)).toMatchObject({ external_id: 'ext-MINE', has_variants: false, version: 1 });
+    expect(await variantRows(id)).toEqual([]);
+  });
 });
