@@ -1,11 +1,10 @@
 import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
+import type { StoreWarehouses } from '../inventory/warehouse-rules.js';
 import { MAX_INTEGER, type VariantItemInput } from './product-schema.js';
 import { stockTotalTooLarge } from './patch-refusals.js';
-import { unseenStore, uuidKey } from '../db/key-lookup.js';
-
-interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
+import { unseenStore } from '../db/key-lookup.js';
+import { planVariantItems, refuseTakenKeys, takesSiblingKeys, type ExistingVariant, type PlannedItem } from './variant-set-plan.js';
 
 export interface VariantSetResult {
   created: string[];
@@ -17,61 +16,30 @@ export interface VariantSetResult {
  * Makes the product's variants the given set (seed 003): items match existing
  * variants by id, then externalId, then sku, and are updated (and reactivated);
  * unmatched items are created; variants not in the set are soft-deactivated.
- * An empty set deactivates them all. Every check runs before any write.
+ * An empty set deactivates them all. The items and their keys are checked before
+ * any write (variant-set-plan.ts); the prices and stock totals they leave, on the
+ * rows as written (a refusal rolls the PATCH's transaction back).
  */
 export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
   const existing = await tx<ExistingVariant[]>`
     select id, sku, external_id, is_active from product_variants where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}`;
-  const byId = new Map(existing.map((v) => [v.id, v]));
-  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
-  const bySku = new Map(existing.map((v) => [v.sku, v]));
-
-  const planned: { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }[] = [];
-  const seen = new Set<string>();
-  const seenExternal = new Set<string>();
-  const matchedBy = new Map<string, number>();
-  items.forEach((item, index) => {
-    const field = (f: string) => `variants.items.${index}.${f}`;
-    if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
-    seen.add(item.sku);
-    if (item.externalId !== undefined && seenExternal.has(item.externalId)) throw new AppError('PRD_004', { field: field('externalId'), externalId: item.externalId });
-    if (item.externalId !== undefined) seenExternal.add(item.externalId);
-    if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
-    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
-    // Two items for one variant (one by its sku, one by its externalId): one would be lost.
-    if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
-    if (match) matchedBy.set(match.id, index);
-    if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
-      throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
-    }
-    const decision = placeStock(item, warehouses, 'variant');
-    if (!decision.ok) throw new AppError(decision.error.code, { field: field(decision.error.field), ...decision.error.context });
-    planned.push({ index, match: match || undefined, item, placement: decision.placement });
-  });
-
-  // SKUs and externalIds are unique per store across products and variants: an item may
-  // only reuse the keys of the variant it updates (not even its product's externalId).
-  const skus = items.map((i) => i.sku);
-  const externalIds = items.flatMap((i) => (i.externalId ? [i.externalId] : []));
-  const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
-    select id, sku, external_id, 'variant' as kind from product_variants
-      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${skus}) or external_id = any(${externalIds}))
-    union all
-    select id, sku, external_id, 'product' from products
-      where store_id = ${unseenStore(tx, storeId)} and ((id <> ${productId} and sku = any(${skus})) or external_id = any(${externalIds}))`;
-  for (const p of planned) {
-    const clash = taken.find((t) => (t.sku === p.item.sku || (p.item.externalId !== undefined && t.external_id === p.item.externalId))
-      && !(t.kind === 'variant' && t.id === p.match?.id));
-    if (!clash) continue;
-    const [code, key] = clash.sku === p.item.sku ? ['PRD_003', 'sku'] as const : ['PRD_002', 'externalId'] as const;
-    throw new AppError(code, { field: `variants.items.${p.index}.${key}`, sku: p.item.sku });
-  }
+  const planned = planVariantItems(items, existing, warehouses);
+  await refuseTakenKeys(tx, storeId, productId, planned);
 
   const rows = planned.map((p) => ({ id: p.match?.id ?? null, x: p.item }));
   const keep = planned.flatMap((p) => (p.match ? [p.match.id] : []));
   const deactivated = await tx<{ sku: string }[]>`
     update product_variants set is_active = false, updated_at = now()
     where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId} and is_active and id <> all(${keep}::uuid[]) returning sku`;
+  if (takesSiblingKeys(planned)) {
+    // The keys that change are set aside first (a placeholder SKU, no externalId), so that
+    // the update below never meets a key another variant of the set still holds.
+    await tx`
+      update product_variants v set sku = case when v.sku <> r.x->>'sku' then 'omni-swap:' || v.id::text else v.sku end,
+        external_id = case when r.x ? 'externalId' and v.external_id is distinct from r.x->>'externalId' then null else v.external_id end
+      from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+      where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
+  }
   await tx`
     update product_variants v set
       sku = r.x->>'sku',
@@ -119,7 +87,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
  */
 async function refuseStockTotalsTooLarge(tx: Transaction, storeId: string, productId: string,
   allocations: { variant_id: string; warehouse_id: string; stock: number }[],
-  planned: { index: number; item: VariantItemInput }[], idOfSku: Map<string, string>) {
+  planned: PlannedItem[], idOfSku: Map<string, string>) {
   const sent = tx.json(allocations as any);
   const over = await tx<{ variant_id: string | null }[]>`
     select t.variant_id from (
@@ -145,7 +113,7 @@ async function refuseStockTotalsTooLarge(tx: Transaction, storeId: string, produ
  * is. Read back after the writes, from the rows the writes locked.
  */
 async function refuseInvertedPrices(tx: Transaction, storeId: string,
-  planned: { index: number; match?: ExistingVariant; item: VariantItemInput }[], inserted: { id: string; sku: string }[]) {
+  planned: PlannedItem[], inserted: { id: string; sku: string }[]) {
   const insertedId = new Map(inserted.map((v) => [v.sku, v.id]));
   const priced = planned.filter((p) => p.item.price !== undefined || p.item.specialPrice !== undefined);
   if (priced.length === 0) return;

@@ -58,4 +58,21 @@ describe('PATCH /products/{productId} with a variant set', () => {
     const [audit] = await ctx.sql`select changes from audit_events where resource_id = ${id} and action = 'product.updated'`;
     expect(audit.changes.clearedForVariants).toEqual({ sku: 'B3', price: 100, specialPrice: 50, stock: 9 });
   });
+
+  it('swaps the SKUs and externalIds of two variants, a set that is valid once written', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await variantProduct(store);
+    const ids = Object.fromEntries((await ctx.sql`select sku, id from product_variants where product_id = ${id}`).map((v) => [v.sku, v.id]));
+    const res = await patch(store, id, { variants: { items: [
+      { id: ids['V-R'], sku: 'V-B', externalId: 'vx-b' }, { id: ids['V-B'], sku: 'V-R', externalId: 'vx-r' },
+    ] } });
+    expect(res.statusCode).toBe(200);
+    const after = await ctx.sql`select id, sku, external_id from product_variants where product_id = ${id} order by sku`;
+    expect(after.map((v) => [v.sku, v.external_id, v.id])).toEqual([['V-B', 'vx-b', ids['V-R']], ['V-R', 'vx-r', ids['V-B']]]);
+    // A key that its variant's item gives up in the same set is free; one that it keeps is not.
+    const kept = await patch(store, id, { variants: { items: [{ id: ids['V-R'], sku: 'V-R' }, { id: ids['V-B'], sku: 'V-B2' }] } });
+    expect([kept.statusCode, kept.json().error?.code]).toEqual([200, undefined]);
+    const held = await patch(store, id, { variants: { items: [{ id: ids['V-R'], sku: 'V-X', externalId: 'vx-r' }, { id: ids['V-B'], sku: 'V-R' }] } });
+    expect([held.statusCode, held.json().error.code, held.json().error.details.context.field]).toEqual([409, 'PRD_002', 'variants.items.0.externalId']);
+  });
 });
