@@ -2,30 +2,31 @@ import type { Sql, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { afterProductsChanged } from './after-products-changed.js';
-import type { ProductPatchInput } from './product-schema.js';
+import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
+import { stockTotalTooLarge } from './patch-refusals.js';
 import { writeProducts } from './product-writer.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
-import { VARIANT_RESTRICTED, type PatchContext, type PatchResult } from './product-patch-plan.js';
+import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
  * its variants change in one transaction, under the product's row lock; a
- * refused request changes nothing. updatedFields lists what actually changed.
+ * refused request changes nothing. updatedFields lists what actually changed,
+ * and the version moves only when something did.
  */
 export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<any[]>`
-      select id, external_id, sku, price::float8 as price, special_price::float8 as special_price, has_variants, version,
-        ${productStock(tx)} as stock
-      from products p
+    const [found] = await tx<{ row: ProductRow }[]>`
+      select to_jsonb(p) || jsonb_build_object('stock', ${productStock(tx)}) as row from products p
       where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} for update`;
-    if (!current) throw new AppError('PRD_001', { productId });
+    if (!found) throw new AppError('PRD_001', { productId });
+    const current = found.row as ProductRow & { sku: string | null; external_id: string | null; price: number | null; special_price: number | null; has_variants: boolean; version: number };
     if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
       throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
     }
@@ -35,8 +36,8 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
       if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
     }
-    const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
-    const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
+    const price = patch.price ?? current.price ?? undefined;
+    const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price;
     if (!becomesVariant && specialPrice != null && price !== undefined && specialPrice >= price) {
       throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
     }
@@ -50,11 +51,18 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
     if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
-    // The price rule was checked above, under the product's lock, knowing whether it becomes a product with variants.
-    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false, specialPriceRule: false });
-    if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
-    const changes: Record<string, unknown> = { ...outcome.changes };
-    if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };
+    // What the product's own fields and stock change, against its stock as locked (stock writers do not lock the product).
+    const held = await lockOwnStock(tx, ctx.storeId, productId, decision.placement);
+    const plan = planPatch({ ...current, stock: held.stock ?? current.stock }, fields, decision.placement, held.rows);
+    if (plan.stock !== null && plan.stock > MAX_INTEGER) throw stockTotalTooLarge(whInput !== undefined ? 'warehouses' : 'stock', 'product');
+    const changes: Record<string, unknown> = { ...plan.changes };
+    let version = current.version;
+    if (plan.updatedFields.length > 0) {
+      // The price rule was checked above, under the product's lock, knowing whether it becomes a product with variants.
+      const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false, specialPriceRule: false });
+      if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
+      version = outcome.version!;
+    }
 
     if (variants !== undefined) {
       // Before the variants are written: one of them may take the product's own sku.
@@ -62,15 +70,20 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
         const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
         if (cleared) changes.clearedForVariants = cleared;
       }
-      const result = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
-      if (result.created.length + result.deactivated.length > 0 || variants.items.length > 0) changes.variants = result;
-      if (becomesVariant !== current.has_variants) {
+      const { changed, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
+      if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
+      if (changed || changes.hasVariants) changes.variants = result;
+      // writeProducts moved the version already when the product's own fields changed.
+      if (changes.variants && version === current.version) {
+        [{ version }] = await tx<{ version: number }[]>`
+          update products set has_variants = ${becomesVariant}, version = version + 1, updated_at = now()
+          where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} returning version`;
+      } else if (changes.hasVariants) {
         await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
-        changes.hasVariants = { before: current.has_variants, after: becomesVariant };
       }
     }
-    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants');
-    const after = { externalId: outcome.externalId ?? null, version: outcome.version ?? current.version };
+    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants' && k !== 'totalStock');
+    const after = { externalId: (fields.externalId ?? current.external_id) as string | null, version };
     if (updatedFields.length > 0) {
       // Independent statements: postgres.js pipelines them on the transaction's connection.
       await Promise.all([
@@ -87,6 +100,22 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
     return { id: productId, hasVariants: becomesVariant, updatedFields, ...after };
   });
+}
+
+/**
+ * The product's own stock that a PATCH sends anew, locked: its stock row (no warehouses)
+ * or its warehouse rows, in the order of their key, as the stock chunks write them (0082).
+ */
+async function lockOwnStock(tx: Transaction, storeId: string, productId: string, placement: StockPlacement) {
+  if (placement.kind === 'product') {
+    const [row] = await tx<{ stock: number }[]>`select stock from product_stock where store_id = ${storeId} and product_id = ${productId} for update`;
+    return { stock: row?.stock, rows: new Map<string, number>() };
+  }
+  if (placement.kind === 'none') return { stock: undefined, rows: new Map<string, number>() };
+  const rows = await tx<{ warehouse_id: string; stock: number }[]>`
+    select warehouse_id, stock from warehouse_stock where store_id = ${storeId} and product_id = ${productId} and variant_id is null
+    order by warehouse_id for update`;
+  return { stock: undefined, rows: new Map(rows.map((r) => [r.warehouse_id, r.stock])) };
 }
 
 /**

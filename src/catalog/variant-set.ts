@@ -8,8 +8,11 @@ import { planVariantItems, refuseTakenKeys, takesSiblingKeys, type ExistingVaria
 
 export interface VariantSetResult {
   created: string[];
+  /** The variants whose row or stock changed. */
   updated: string[];
   deactivated: string[];
+  /** Whether the set changed anything (a set sent again changes nothing). */
+  changed: boolean;
 }
 
 /**
@@ -40,18 +43,24 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
       where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
   }
-  await tx`
-    update product_variants v set
-      sku = r.x->>'sku',
-      external_id = case when r.x ? 'externalId' then r.x->>'externalId' else v.external_id end,
-      options = coalesce(r.x->'options', v.options),
-      price = case when r.x ? 'price' then (r.x->>'price')::numeric else v.price end,
-      special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else v.special_price end,
-      barcode = case when r.x ? 'barcode' then r.x->>'barcode' else v.barcode end,
-      photos = case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else v.photos end,
-      is_active = true, updated_at = now()
-    from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
-    where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
+  // Only the rows whose values change are written, so that a set sent again changes nothing.
+  const rewritten = await tx<{ sku: string }[]>`
+    update product_variants v set sku = n.sku, external_id = n.external_id, options = n.options, price = n.price,
+      special_price = n.special_price, barcode = n.barcode, photos = n.photos, is_active = true, updated_at = now()
+    from (
+      select o.id, r.x->>'sku' as sku,
+        case when r.x ? 'externalId' then r.x->>'externalId' else o.external_id end as external_id,
+        coalesce(r.x->'options', o.options) as options,
+        case when r.x ? 'price' then (r.x->>'price')::numeric(15, 2) else o.price end as price,
+        case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric(15, 2) else o.special_price end as special_price,
+        case when r.x ? 'barcode' then r.x->>'barcode' else o.barcode end as barcode,
+        case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else o.photos end as photos
+      from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+      join product_variants o on o.store_id = ${unseenStore(tx, storeId)} and o.id = r.id) n
+    where v.store_id = ${unseenStore(tx, storeId)} and v.id = n.id
+      and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
+        is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
+    returning v.sku`;
   const inserted = await tx<{ id: string; sku: string }[]>`
     insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),
@@ -64,19 +73,23 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   const idOfSku = new Map([...planned.flatMap((p) => (p.match ? [[p.item.sku, p.match.id] as const] : [])), ...inserted.map((v) => [v.sku, v.id] as const)]);
   const allocations = planned.flatMap((p) => (p.placement.kind === 'warehouses'
     ? p.placement.allocations.map((a) => ({ variant_id: idOfSku.get(p.item.sku)!, warehouse_id: a.warehouseId, stock: a.stock })) : []));
+  let restocked: { variant_id: string }[] = [];
   if (allocations.length > 0) {
     await refuseStockTotalsTooLarge(tx, storeId, productId, allocations, planned, idOfSku);
-    await tx`
+    restocked = await tx<{ variant_id: string }[]>`
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
       select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock
       from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(variant_id uuid, warehouse_id uuid, stock int)
-      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
+      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()
+      where warehouse_stock.stock is distinct from excluded.stock
+      returning variant_id`;
   }
-  const insertedSkus = new Set(inserted.map((v) => v.sku));
+  const created = inserted.map((v) => v.sku);
+  const restockedIds = new Set(restocked.map((r) => r.variant_id));
+  const updated = new Set([...rewritten.map((v) => v.sku), ...planned.filter((p) => p.match && restockedIds.has(p.match.id)).map((p) => p.item.sku)]);
   return {
-    created: [...insertedSkus],
-    updated: planned.filter((p) => p.match).map((p) => p.item.sku),
-    deactivated: deactivated.map((d) => d.sku),
+    created, updated: [...updated], deactivated: deactivated.map((d) => d.sku),
+    changed: created.length + updated.size + deactivated.length > 0,
   };
 }
 

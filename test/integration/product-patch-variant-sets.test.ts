@@ -75,4 +75,27 @@ describe('PATCH /products/{productId} with a variant set', () => {
     const held = await patch(store, id, { variants: { items: [{ id: ids['V-R'], sku: 'V-X', externalId: 'vx-r' }, { id: ids['V-B'], sku: 'V-R' }] } });
     expect([held.statusCode, held.json().error.code, held.json().error.details.context.field]).toEqual([409, 'PRD_002', 'variants.items.0.externalId']);
   });
+
+  it('moves the version only when the set, or the product, changes', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [w] = store.warehouses;
+    const id = await simpleProduct(store);
+    const set = [{ sku: 'N-1', options: { Size: 'S' }, price: 10.004, stock: 3 }, { sku: 'N-2', price: 12, warehouses: [{ clientId: w.clientId, stock: 1 }] }];
+    const first = await patch(store, id, { variants: { items: set } });
+    expect([first.json().data.updatedFields, first.headers.etag]).toEqual([['variants'], '"2"']);
+    const again = await patch(store, id, { name: 'Product', variants: { items: set } });
+    expect([again.json().data.updatedFields, again.headers.etag]).toEqual([[], '"2"']);
+    const price = await patch(store, id, { variants: { items: [set[0], { ...set[1], price: 13 }] } });
+    expect([price.json().data.updatedFields, price.headers.etag]).toEqual([['variants'], '"3"']);
+    const stock = await patch(store, id, { variants: { items: [{ ...set[0], stock: 4 }, { ...set[1], price: 13 }] } });
+    expect([stock.json().data.updatedFields, stock.headers.etag]).toEqual([['variants'], '"4"']);
+    expect(await productRow(id)).toMatchObject({ version: 4, stock: 5 });
+    const [{ audits }] = await ctx.sql`select count(*)::int as audits from audit_events where resource_id = ${id}`;
+    expect(audits).toBe(3);
+
+    const simple = await simpleProduct(store, 'S-1');
+    const none = await patch(store, simple, { variants: { items: [] }, name: 'Product', price: 100 });
+    expect([none.json().data.updatedFields, none.headers.etag]).toEqual([[], '"1"']);
+    expect((await productRow(simple)).version).toBe(1);
+  });
 });
