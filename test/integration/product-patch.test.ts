@@ -160,6 +160,10 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect(stale.json().error.code).toBe('PRD_010');
     const fresh = await patch(store, id, { name: 'A' }, { 'if-match': '"1"' });
     expect(fresh.statusCode).toBe(200);
+    // "*" matches any current representation (RFC 9110, 13.1.1).
+    const any = await patch(store, id, { name: 'B' }, { 'if-match': '*' });
+    expect([any.statusCode, any.headers.etag]).toEqual([200, '"3"']);
+    expect((await patch(store, id, { name: 'x' }, { 'if-match': 'abc' })).json().error.code).toBe('PRD_013');
     const prices = await patch(store, id, { specialPrice: 150 });
     expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
     expect((await productRow(id)).special_price).toBeNull();
