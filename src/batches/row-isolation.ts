@@ -6,7 +6,7 @@ import type { RowOutcome } from './processors.js';
  * out (value ranges, keys taken, references); this is for what slips past it: a value whose
  * sum overflows a column, a key or reference that changed between acceptance and processing.
  */
-export function refusedRowFailure(err: { code?: string; constraint_name?: string; message?: string }): Pick<RowOutcome, 'code' | 'details'> {
+export function refusedRowFailure(err: { code?: string; constraint_name?: string; message?: string }): { code: 'PRD_002' | 'PRD_003' | 'PRD_007' | 'VAL_001'; details?: RowOutcome['details'] } {
   const constraint = err.constraint_name ?? '';
   if (err.code === '23505' && constraint.includes('external_id')) return { code: 'PRD_002' };
   if (err.code === '23505' && constraint.includes('sku')) return { code: 'PRD_003' };

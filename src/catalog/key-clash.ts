@@ -2,9 +2,10 @@ import type { Queryable } from '../db/database.js';
 import { unseenStore } from '../db/key-lookup.js';
 
 /**
- * Whether another product of the store holds this externalId or SKU, or a variant
- * of another product this SKU (both keys are unique per store across products and
- * variants): PRD_002 for an externalId, PRD_003 for a SKU, undefined when free.
+ * Whether another product of the store holds this externalId or SKU, a variant of
+ * another product this SKU, or any variant this externalId (both keys are unique per
+ * store across products and variants): PRD_002 for an externalId, PRD_003 for a SKU,
+ * undefined when free.
  */
 export async function findKeyClash(sql: Queryable, storeId: string, productId: string, externalId?: string, sku?: string) {
   if (externalId === undefined && sku === undefined) return undefined;
@@ -13,6 +14,8 @@ export async function findKeyClash(sql: Queryable, storeId: string, productId: s
       and (external_id = ${externalId ?? null} or sku = ${sku ?? null})
     union all
     select null from product_variants where store_id = ${unseenStore(sql, storeId)} and product_id <> ${productId} and sku = ${sku ?? null}
+    union all
+    select external_id from product_variants where store_id = ${unseenStore(sql, storeId)} and external_id = ${externalId ?? null}
     limit 1`;
   if (!clash) return undefined;
   return clash.external_id !== null && clash.external_id === externalId ? 'PRD_002' as const : 'PRD_003' as const;

@@ -3,7 +3,8 @@ import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
-import type { ProductPatchInput } from './product-schema.js';
+import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
+import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
@@ -20,16 +21,26 @@ const MAX_ATTEMPTS = 20;
  * transaction (product-variant-update.ts). Without one, the common case, it is
  * optimistic and takes two round trips: read the product, check every rule and
  * work out the changes here, then apply them in one call that writes only if the
- * product is still at the version read (apply_product_patch, migration 0060);
- * when another writer got there first, it starts over from the new state.
+ * product is still at the version read, and its stock as read when stock is sent
+ * (apply_product_patch, migrations 0060 and 0086); when another writer got there
+ * first, it starts over from the new state.
  */
 export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
-  if (patch.variants !== undefined) return updateProductWithVariantSet(sql, ctx, productId, patch);
+  try {
+    return patch.variants !== undefined
+      ? await updateProductWithVariantSet(sql, ctx, productId, patch)
+      : await updateOptimistically(sql, ctx, productId, patch, prefetched);
+  } catch (err) {
+    throw patchRefusal(err, patch);
+  }
+}
+
+async function updateOptimistically(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   for (let attempt = 1; ; attempt++) {
     // The first attempt may start from the snapshot read with the credentials; a retry reads anew.
     const result = await tryPatch(sql, ctx, productId, patch, attempt === 1 ? prefetched : undefined);
     if (result) return result;
-    if (ctx.expectedVersion !== undefined) throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion });
+    // The next attempt reads the product again (and answers PRD_010 if If-Match is stale by then).
     if (attempt >= MAX_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
   }
 }
@@ -88,26 +99,23 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
   const plan = planPatch(current, fields, decision.placement, new Map(found.stock_rows));
+  if (plan.stock !== null && plan.stock > MAX_INTEGER) throw stockTotalTooLarge(patch.warehouses !== undefined ? 'warehouses' : 'stock', 'product');
   const result = { id: productId, hasVariants: current.has_variants as boolean, updatedFields: plan.updatedFields };
   const externalId = (plan.set.external_id ?? current.external_id ?? null) as string | null;
   if (plan.updatedFields.length === 0) return { ...result, externalId, version };
 
   // With warehouse rows the product's stock is left to their triggers: an update of a
   // row moves it by the change (0066), so writing the new total as well would count it twice.
-  let applied: { version: number | null };
-  try {
-    [applied] = await sql<{ version: number | null }[]>`
-      select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json(plan.set as any)}::jsonb,
-        ${plan.warehouseRows ? null : plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
-        ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId } as any)}::jsonb,
-        ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
-        ${plan.evaluateQuality}) as version`;
-  } catch (err: any) {
-    // A key taken by another writer since it was checked.
-    if (err?.code === '23505' && /external_id/.test(err.constraint_name ?? '')) throw new AppError('PRD_002', { field: 'externalId' });
-    if (err?.code === '23505' && /sku/.test(err.constraint_name ?? '')) throw new AppError('PRD_003', { field: 'sku' });
-    throw err;
-  }
+  // Stock writers leave the version as it is: a PATCH that sends stock writes only if the
+  // stock is still what it read, else it starts over (0086), or it could lose what it was sent.
+  const stockRead = decision.placement.kind === 'product' ? current.stock
+    : decision.placement.kind === 'warehouses' ? Object.fromEntries(found.stock_rows) : null;
+  const [applied] = await sql<{ version: number | null }[]>`
+    select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json(plan.set as any)}::jsonb,
+      ${plan.warehouseRows ? null : plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
+      ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId } as any)}::jsonb,
+      ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
+      ${plan.evaluateQuality}, ${stockRead === null ? null : sql.json(stockRead as any)}::jsonb) as version`;
   if (applied.version === null) return null;
   return { ...result, externalId, version: applied.version };
 }

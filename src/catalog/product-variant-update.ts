@@ -1,28 +1,32 @@
-import type { Sql } from '../db/database.js';
+import type { Sql, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { afterProductsChanged } from './after-products-changed.js';
-import type { ProductPatchInput } from './product-schema.js';
+import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
+import { stockTotalTooLarge } from './patch-refusals.js';
 import { writeProducts } from './product-writer.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
-import { VARIANT_RESTRICTED, type PatchContext, type PatchResult } from './product-patch-plan.js';
+import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
+import { productStock } from './product-read.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
  * its variants change in one transaction, under the product's row lock; a
- * refused request changes nothing. updatedFields lists what actually changed.
+ * refused request changes nothing. updatedFields lists what actually changed,
+ * and the version moves only when something did.
  */
 export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
   return sql.begin(async (tx) => {
-    const [current] = await tx<any[]>`
-      select id, external_id, sku, price, special_price, has_variants, version from products
+    const [found] = await tx<{ row: ProductRow }[]>`
+      select to_jsonb(p) || jsonb_build_object('stock', ${productStock(tx)}) as row from products p
       where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} for update`;
-    if (!current) throw new AppError('PRD_001', { productId });
+    if (!found) throw new AppError('PRD_001', { productId });
+    const current = found.row as ProductRow & { sku: string | null; external_id: string | null; price: number | null; special_price: number | null; has_variants: boolean; version: number };
     if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
       throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
     }
@@ -32,40 +36,54 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
       if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
     }
-    const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
-    const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
+    const price = patch.price ?? current.price ?? undefined;
+    const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price;
     if (!becomesVariant && specialPrice != null && price !== undefined && specialPrice >= price) {
       throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
     }
     const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
     if (badRef) throw new AppError('PRD_007', badRef);
-    const clash = await findKeyClash(tx, ctx.storeId, productId, fields.externalId, fields.sku);
+    const clash = await findKeyClash(tx, ctx.storeId, productId,
+      fields.externalId !== current.external_id ? fields.externalId : undefined, fields.sku !== current.sku ? fields.sku : undefined);
     if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
     const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
     const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
     if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
-    // The price rule was checked above, under the product's lock, knowing whether it becomes a product with variants.
-    const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false, specialPriceRule: false });
-    if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
-    const changes: Record<string, unknown> = { ...outcome.changes };
-    if (decision.placement.kind === 'warehouses') changes.warehouses = { after: decision.placement.allocations.map((a) => ({ clientId: a.clientId, stock: a.stock })) };
+    // What the product's own fields and stock change, against its stock as locked (stock writers do not lock the product).
+    const held = await lockOwnStock(tx, ctx.storeId, productId, decision.placement);
+    const plan = planPatch({ ...current, stock: held.stock ?? current.stock }, fields, decision.placement, held.rows);
+    if (plan.stock !== null && plan.stock > MAX_INTEGER) throw stockTotalTooLarge(whInput !== undefined ? 'warehouses' : 'stock', 'product');
+    const changes: Record<string, unknown> = { ...plan.changes };
+    let version = current.version;
+    if (plan.updatedFields.length > 0) {
+      // The price rule was checked above, under the product's lock, knowing whether it becomes a product with variants.
+      const [outcome] = await writeProducts(tx, ctx.storeId, [{ rowIndex: 0, mode: 'update', id: productId, input: fields, placement: decision.placement, allowVariants: true }], { savepoint: false, specialPriceRule: false });
+      if (!outcome.ok) throw new AppError(outcome.code ?? 'PRD_003', { productId });
+      version = outcome.version!;
+    }
 
     if (variants !== undefined) {
-      const result = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
-      if (result.created.length + result.deactivated.length > 0 || variants.items.length > 0) changes.variants = result;
-      if (becomesVariant && !current.has_variants) {
-        // A simple product's own stock rows make way for its variants' rows.
-        await tx`delete from warehouse_stock where store_id = ${ctx.storeId} and product_id = ${productId} and variant_id is null`;
+      // Before the variants are written: one of them may take the product's own sku.
+      if (becomesVariant) {
+        const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
+        if (cleared) changes.clearedForVariants = cleared;
       }
-      if (becomesVariant !== current.has_variants) {
+      const { changed, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
+      if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
+      if (changed || changes.hasVariants) changes.variants = result;
+      // writeProducts moved the version already when the product's own fields changed.
+      if (changes.variants && version === current.version) {
+        [{ version }] = await tx<{ version: number }[]>`
+          update products set has_variants = ${becomesVariant}, version = version + 1, updated_at = now()
+          where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} returning version`;
+      } else if (changes.hasVariants) {
         await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
-        changes.hasVariants = { before: current.has_variants, after: becomesVariant };
       }
     }
-    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants');
-    const after = { externalId: outcome.externalId ?? null, version: outcome.version ?? current.version };
+    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants' && k !== 'totalStock');
+    const after = { externalId: (fields.externalId ?? current.external_id) as string | null, version };
     if (updatedFields.length > 0) {
       // Independent statements: postgres.js pipelines them on the transaction's connection.
       await Promise.all([
@@ -82,4 +100,40 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
     return { id: productId, hasVariants: becomesVariant, updatedFields, ...after };
   });
+}
+
+/**
+ * The product's own stock that a PATCH sends anew, locked: its stock row (no warehouses)
+ * or its warehouse rows, in the order of their key, as the stock chunks write them (0082).
+ */
+async function lockOwnStock(tx: Transaction, storeId: string, productId: string, placement: StockPlacement) {
+  if (placement.kind === 'product') {
+    const [row] = await tx<{ stock: number }[]>`select stock from product_stock where store_id = ${storeId} and product_id = ${productId} for update`;
+    return { stock: row?.stock, rows: new Map<string, number>() };
+  }
+  if (placement.kind === 'none') return { stock: undefined, rows: new Map<string, number>() };
+  const rows = await tx<{ warehouse_id: string; stock: number }[]>`
+    select warehouse_id, stock from warehouse_stock where store_id = ${storeId} and product_id = ${productId} and variant_id is null
+    order by warehouse_id for update`;
+  return { stock: undefined, rows: new Map(rows.map((r) => [r.warehouse_id, r.stock])) };
+}
+
+/**
+ * A product with variants has no price, specialPrice, stock or sku of its own (seed 003: they
+ * live on its variants), so a product that takes variants loses its own: its sku would still
+ * find it (/sku/{sku}) and refuse a variant that SKU, and its stock list it as available. Its
+ * own warehouse rows make way for its variants' (their delete recounts its stock); without
+ * warehouses its stock row is set to 0. Returns what was cleared, for the audit log.
+ */
+async function clearOwnFields(tx: Transaction, storeId: string, productId: string,
+  current: { sku: string | null; price: number | null; special_price: number | null; stock: number; has_variants: boolean }, noWarehouses: boolean) {
+  const held = current.sku !== null || current.price !== null || current.special_price !== null;
+  if (held) await tx`update products set sku = null, price = null, special_price = null where store_id = ${unseenStore(tx, storeId)} and id = ${productId}`;
+  if (!current.has_variants) {
+    await tx`delete from warehouse_stock where store_id = ${storeId} and product_id = ${productId} and variant_id is null`;
+    if (noWarehouses && current.stock !== 0) await tx`update product_stock set stock = 0 where store_id = ${storeId} and product_id = ${productId}`;
+  }
+  const stock = current.has_variants || current.stock === 0 ? undefined : current.stock;
+  if (!held && stock === undefined) return undefined;
+  return { sku: current.sku, price: current.price, specialPrice: current.special_price, ...(stock === undefined ? {} : { stock }) };
 }

@@ -1,76 +1,66 @@
 import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import type { VariantItemInput } from './product-schema.js';
-import { unseenStore, uuidKey } from '../db/key-lookup.js';
-
-interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
+import type { StoreWarehouses } from '../inventory/warehouse-rules.js';
+import { MAX_INTEGER, type VariantItemInput } from './product-schema.js';
+import { stockTotalTooLarge } from './patch-refusals.js';
+import { unseenStore } from '../db/key-lookup.js';
+import { planVariantItems, refuseTakenKeys, takesSiblingKeys, type ExistingVariant, type PlannedItem } from './variant-set-plan.js';
 
 export interface VariantSetResult {
   created: string[];
+  /** The variants whose row or stock changed. */
   updated: string[];
   deactivated: string[];
+  /** Whether the set changed anything (a set sent again changes nothing). */
+  changed: boolean;
 }
 
 /**
  * Makes the product's variants the given set (seed 003): items match existing
  * variants by id, then externalId, then sku, and are updated (and reactivated);
  * unmatched items are created; variants not in the set are soft-deactivated.
- * An empty set deactivates them all. Every check runs before any write.
+ * An empty set deactivates them all. The items and their keys are checked before
+ * any write (variant-set-plan.ts); the prices and stock totals they leave, on the
+ * rows as written (a refusal rolls the PATCH's transaction back).
  */
 export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
   const existing = await tx<ExistingVariant[]>`
     select id, sku, external_id, is_active from product_variants where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}`;
-  const byId = new Map(existing.map((v) => [v.id, v]));
-  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
-  const bySku = new Map(existing.map((v) => [v.sku, v]));
-
-  const planned: { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }[] = [];
-  const seen = new Set<string>();
-  items.forEach((item, index) => {
-    const field = (f: string) => `variants.items.${index}.${f}`;
-    if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
-    seen.add(item.sku);
-    if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
-    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
-    if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
-      throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
-    }
-    const decision = placeStock(item, warehouses, 'variant');
-    if (!decision.ok) throw new AppError(decision.error.code, { field: field(decision.error.field), ...decision.error.context });
-    planned.push({ index, match: match || undefined, item, placement: decision.placement });
-  });
-
-  // SKUs and externalIds are unique per store across products and variants: an item may
-  // only reuse the keys of the variant it updates.
-  const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
-    select id, sku, external_id, 'variant' as kind from product_variants
-      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${items.map((i) => i.sku)}) or external_id = any(${items.flatMap((i) => (i.externalId ? [i.externalId] : []))}))
-    union all
-    select id, sku, null, 'product' from products where store_id = ${unseenStore(tx, storeId)} and id <> ${productId} and sku = any(${items.map((i) => i.sku)})`;
-  for (const p of planned) {
-    const clash = taken.find((t) => (t.sku === p.item.sku || (p.item.externalId !== undefined && t.external_id === p.item.externalId))
-      && !(t.kind === 'variant' && t.id === p.match?.id));
-    if (clash) throw new AppError(clash.sku === p.item.sku ? 'PRD_003' : 'PRD_002', { field: `variants.items.${p.index}`, sku: p.item.sku });
-  }
+  const planned = planVariantItems(items, existing, warehouses);
+  await refuseTakenKeys(tx, storeId, productId, planned);
 
   const rows = planned.map((p) => ({ id: p.match?.id ?? null, x: p.item }));
   const keep = planned.flatMap((p) => (p.match ? [p.match.id] : []));
   const deactivated = await tx<{ sku: string }[]>`
     update product_variants set is_active = false, updated_at = now()
     where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId} and is_active and id <> all(${keep}::uuid[]) returning sku`;
-  await tx`
-    update product_variants v set
-      sku = r.x->>'sku',
-      external_id = case when r.x ? 'externalId' then r.x->>'externalId' else v.external_id end,
-      options = coalesce(r.x->'options', v.options),
-      price = case when r.x ? 'price' then (r.x->>'price')::numeric else v.price end,
-      special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else v.special_price end,
-      barcode = case when r.x ? 'barcode' then r.x->>'barcode' else v.barcode end,
-      photos = case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else v.photos end,
-      is_active = true, updated_at = now()
-    from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
-    where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
+  if (takesSiblingKeys(planned)) {
+    // The keys that change are set aside first (a placeholder SKU, no externalId), so that
+    // the update below never meets a key another variant of the set still holds.
+    await tx`
+      update product_variants v set sku = case when v.sku <> r.x->>'sku' then 'omni-swap:' || v.id::text else v.sku end,
+        external_id = case when r.x ? 'externalId' and v.external_id is distinct from r.x->>'externalId' then null else v.external_id end
+      from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+      where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
+  }
+  // Only the rows whose values change are written, so that a set sent again changes nothing.
+  const rewritten = await tx<{ sku: string }[]>`
+    update product_variants v set sku = n.sku, external_id = n.external_id, options = n.options, price = n.price,
+      special_price = n.special_price, barcode = n.barcode, photos = n.photos, is_active = true, updated_at = now()
+    from (
+      select o.id, r.x->>'sku' as sku,
+        case when r.x ? 'externalId' then r.x->>'externalId' else o.external_id end as external_id,
+        coalesce(r.x->'options', o.options) as options,
+        case when r.x ? 'price' then (r.x->>'price')::numeric(15, 2) else o.price end as price,
+        case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric(15, 2) else o.special_price end as special_price,
+        case when r.x ? 'barcode' then r.x->>'barcode' else o.barcode end as barcode,
+        case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else o.photos end as photos
+      from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+      join product_variants o on o.store_id = ${unseenStore(tx, storeId)} and o.id = r.id) n
+    where v.store_id = ${unseenStore(tx, storeId)} and v.id = n.id
+      and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
+        is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
+    returning v.sku`;
   const inserted = await tx<{ id: string; sku: string }[]>`
     insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),
@@ -79,20 +69,74 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
     from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id) as any)}::jsonb) as r(id uuid, x jsonb)
     returning id, sku`;
 
+  await refuseInvertedPrices(tx, storeId, planned, inserted);
   const idOfSku = new Map([...planned.flatMap((p) => (p.match ? [[p.item.sku, p.match.id] as const] : [])), ...inserted.map((v) => [v.sku, v.id] as const)]);
   const allocations = planned.flatMap((p) => (p.placement.kind === 'warehouses'
     ? p.placement.allocations.map((a) => ({ variant_id: idOfSku.get(p.item.sku)!, warehouse_id: a.warehouseId, stock: a.stock })) : []));
+  let restocked: { variant_id: string }[] = [];
   if (allocations.length > 0) {
-    await tx`
+    await refuseStockTotalsTooLarge(tx, storeId, productId, allocations, planned, idOfSku);
+    restocked = await tx<{ variant_id: string }[]>`
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
       select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock
       from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(variant_id uuid, warehouse_id uuid, stock int)
-      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
+      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()
+      where warehouse_stock.stock is distinct from excluded.stock
+      returning variant_id`;
   }
-  const insertedSkus = new Set(inserted.map((v) => v.sku));
+  const created = inserted.map((v) => v.sku);
+  const restockedIds = new Set(restocked.map((r) => r.variant_id));
+  const updated = new Set([...rewritten.map((v) => v.sku), ...planned.filter((p) => p.match && restockedIds.has(p.match.id)).map((p) => p.item.sku)]);
   return {
-    created: [...insertedSkus],
-    updated: planned.filter((p) => p.match).map((p) => p.item.sku),
-    deactivated: deactivated.map((d) => d.sku),
+    created, updated: [...updated], deactivated: deactivated.map((d) => d.sku),
+    changed: created.length + updated.size + deactivated.length > 0,
   };
+}
+
+/**
+ * VAL_001 before the write when a variant's stock, or the product's over its active variants,
+ * would pass an integer with the rows sent (the rows not sent keep their stock): the triggers
+ * that write those sums would fail with a 500. The set's variants are active by now.
+ */
+async function refuseStockTotalsTooLarge(tx: Transaction, storeId: string, productId: string,
+  allocations: { variant_id: string; warehouse_id: string; stock: number }[],
+  planned: PlannedItem[], idOfSku: Map<string, string>) {
+  const sent = tx.json(allocations as any);
+  const over = await tx<{ variant_id: string | null }[]>`
+    select t.variant_id from (
+      select s.variant_id, s.stock from jsonb_to_recordset(${sent}::jsonb) as s (variant_id uuid, stock bigint)
+      union all
+      select ws.variant_id, ws.stock from warehouse_stock ws
+      join product_variants v on v.store_id = ws.store_id and v.id = ws.variant_id and v.is_active
+      where ws.store_id = ${unseenStore(tx, storeId)} and ws.product_id = ${productId} and ws.variant_id is not null
+        and not exists (select from jsonb_to_recordset(${sent}::jsonb) as s (variant_id uuid, warehouse_id uuid)
+          where s.variant_id = ws.variant_id and s.warehouse_id = ws.warehouse_id)) t
+    group by rollup (t.variant_id) having sum(t.stock) > ${MAX_INTEGER}
+    order by t.variant_id nulls last limit 1`;
+  if (over.length === 0) return;
+  const item = planned.find((p) => idOfSku.get(p.item.sku) === over[0].variant_id);
+  if (!item) throw stockTotalTooLarge('variants', 'product');
+  throw stockTotalTooLarge(`variants.items.${item.index}.${item.item.warehouses !== undefined ? 'warehouses' : 'stock'}`, 'variant');
+}
+
+/**
+ * PRD_008 when an item that sends a price or specialPrice leaves its variant with a
+ * specialPrice at or above its price: an item writes only the fields it sends, so one that
+ * sends a price alone is checked against the stored specialPrice, as a simple product's PATCH
+ * is. Read back after the writes, from the rows the writes locked.
+ */
+async function refuseInvertedPrices(tx: Transaction, storeId: string,
+  planned: PlannedItem[], inserted: { id: string; sku: string }[]) {
+  const insertedId = new Map(inserted.map((v) => [v.sku, v.id]));
+  const priced = planned.filter((p) => p.item.price !== undefined || p.item.specialPrice !== undefined);
+  if (priced.length === 0) return;
+  const idOf = (p: (typeof priced)[number]) => p.match?.id ?? insertedId.get(p.item.sku)!;
+  const inverted = await tx<{ id: string; price: number; special_price: number }[]>`
+    select id, price::float8 as price, special_price::float8 as special_price from product_variants
+    where store_id = ${unseenStore(tx, storeId)} and id = any(${priced.map(idOf)}::uuid[]) and special_price >= price`;
+  const first = priced.find((p) => inverted.some((v) => v.id === idOf(p)));
+  if (!first) return;
+  const { price, special_price: specialPrice } = inverted.find((v) => v.id === idOf(first))!;
+  const field = `variants.items.${first.index}.${first.item.specialPrice !== undefined ? 'specialPrice' : 'price'}`;
+  throw new AppError('PRD_008', { field, price, specialPrice });
 }

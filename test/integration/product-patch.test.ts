@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 import { withoutVolatile } from '../helpers/worker.js';
 
@@ -7,20 +8,7 @@ let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(async () => { await ctx.close(); });
 
-const patch = (store: TestStore, id: string, body: unknown, headers?: Record<string, string>) =>
-  signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/stores/products/${id}`, body, headers });
-
-async function simpleProduct(store: TestStore, sku = 'P-1', { stock, ...extra }: Record<string, unknown> = {}) {
-  const [p] = await ctx.sql`insert into products ${ctx.sql({ store_id: store.storeId, external_id: `ext-${sku}`, sku, name: 'Product', price: 100, ...extra })} returning id`;
-  if (stock !== undefined) await ctx.sql`update product_stock set stock = ${stock as number} where product_id = ${p.id}`;
-  return p.id as string;
-}
-
-const stockRows = (productId: string) => ctx.sql`
-  select coalesce(v.sku, '-') as variant, w.client_id, ws.stock from warehouse_stock ws
-  join warehouses w on w.id = ws.warehouse_id left join product_variants v on v.id = ws.variant_id
-  where ws.product_id = ${productId} order by 1, 2`;
-const productRow = async (id: string) => (await ctx.sql`select * from products_with_stock where id = ${id}`)[0];
+const { patch, simpleProduct, stockRows, productRow } = productPatchHelpers(() => ctx);
 
 describe('PATCH /products/{productId} (seed 003)', () => {
   it('updates the fields sent and lists those that changed, like the seed example', async () => {
@@ -172,6 +160,10 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect(stale.json().error.code).toBe('PRD_010');
     const fresh = await patch(store, id, { name: 'A' }, { 'if-match': '"1"' });
     expect(fresh.statusCode).toBe(200);
+    // "*" matches any current representation (RFC 9110, 13.1.1).
+    const any = await patch(store, id, { name: 'B' }, { 'if-match': '*' });
+    expect([any.statusCode, any.headers.etag]).toEqual([200, '"3"']);
+    expect((await patch(store, id, { name: 'x' }, { 'if-match': 'abc' })).json().error.code).toBe('PRD_013');
     const prices = await patch(store, id, { specialPrice: 150 });
     expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
     expect((await productRow(id)).special_price).toBeNull();

@@ -341,7 +341,7 @@ describe('audit log and outbox', () => {
     const emit = (type: string) => ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: s.partnerId, storeId: s.storeId, type, payload: { id: p } }]));
     const patch = (name: string) => ctx.sql`select apply_product_patch(${s.storeId}::uuid, ${p}::uuid, (select version from products where id = ${p}),
       ${ctx.sql.json({ name })}::jsonb, null, null, ${ctx.sql.json({ actor_type: 'partner', actor: 'test', action: 'product.updated', changes: {} })}::jsonb,
-      ${ctx.sql.json({ partner_id: s.partnerId, type: 'product.updated', payload: { id: p } })}::jsonb, false)`;
+      ${ctx.sql.json({ partner_id: s.partnerId, type: 'product.updated', payload: { id: p } })}::jsonb, false, null)`;
     const types = async () => (await ctx.sql<{ type: string }[]>`select type from outbox_events where store_id = ${s.storeId} order by created_at, type`).map((r) => r.type);
 
     expect(await emit('product.created')).toEqual([]);

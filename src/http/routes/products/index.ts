@@ -13,8 +13,9 @@ const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
+/** If-Match as the version it names; "*" matches any current product (RFC 9110), as no header does. */
 function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
+  if (header === undefined || header.trim() === '*') return undefined;
   const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
   if (!m) throw new AppError('PRD_013', { ifMatch: header });
   return Number(m[1]);
@@ -30,9 +31,9 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     } },
     schema: {
       tags: ['products'], summary: 'Update one product (synchronous PATCH)',
-      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010.',
+      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010; "*" matches any version.',
       params: ProductId,
-      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3"' })) }),
+      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3", or *' })) }),
       body: ProductPatchInput,
       response: { 200: Envelope(PatchResultView), ...errorResponses },
     },

@@ -1,0 +1,86 @@
+import type { Transaction } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
+import type { VariantItemInput } from './product-schema.js';
+import { unseenStore, uuidKey } from '../db/key-lookup.js';
+
+export interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
+
+/** An item of a variant set, with the variant it updates (none: it creates one) and where its stock goes. */
+export interface PlannedItem { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }
+
+/**
+ * Matches a variant set's items to the product's variants (by id, then externalId, then sku)
+ * and checks each item on its own: no sku or externalId twice in the set, no variant matched
+ * by two items (one by its sku, one by its externalId: one of them would be lost), prices
+ * sent together in order, stock by the store's warehouse rules.
+ */
+export function planVariantItems(items: VariantItemInput[], existing: ExistingVariant[], warehouses: StoreWarehouses): PlannedItem[] {
+  const byId = new Map(existing.map((v) => [v.id, v]));
+  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
+  const bySku = new Map(existing.map((v) => [v.sku, v]));
+  const seen = new Set<string>();
+  const seenExternal = new Set<string>();
+  const matchedBy = new Map<string, number>();
+  return items.map((item, index) => {
+    const field = (f: string) => `variants.items.${index}.${f}`;
+    if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
+    seen.add(item.sku);
+    if (item.externalId !== undefined && seenExternal.has(item.externalId)) throw new AppError('PRD_004', { field: field('externalId'), externalId: item.externalId });
+    if (item.externalId !== undefined) seenExternal.add(item.externalId);
+    if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
+    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
+    if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
+    if (match) matchedBy.set(match.id, index);
+    if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
+      throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
+    }
+    const decision = placeStock(item, warehouses, 'variant');
+    if (!decision.ok) throw new AppError(decision.error.code, { field: field(decision.error.field), ...decision.error.context });
+    return { index, match: match || undefined, item, placement: decision.placement };
+  });
+}
+
+/** The keys each variant the set updates holds once written: its item's sku, and its externalId if the item sends one. */
+function keysAfter(planned: PlannedItem[]) {
+  return new Map(planned.flatMap((p) => (p.match ? [[p.match.id, { sku: p.item.sku, external_id: p.item.externalId ?? p.match.external_id }] as const] : [])));
+}
+
+/**
+ * SKUs and externalIds are unique per store across products and variants: an item may not
+ * take a key that a product holds (not even its own product's externalId) or a variant other
+ * than the one it updates, except a key that the holder's own item in this set gives up
+ * (two variants swapping SKUs). PRD_003 for a SKU, PRD_002 for an externalId.
+ */
+export async function refuseTakenKeys(tx: Transaction, storeId: string, productId: string, planned: PlannedItem[]) {
+  const skus = planned.map((p) => p.item.sku);
+  const externalIds = planned.flatMap((p) => (p.item.externalId ? [p.item.externalId] : []));
+  const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
+    select id, sku, external_id, 'variant' as kind from product_variants
+      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${skus}) or external_id = any(${externalIds}))
+    union all
+    select id, sku, external_id, 'product' from products
+      where store_id = ${unseenStore(tx, storeId)} and ((id <> ${productId} and sku = any(${skus})) or external_id = any(${externalIds}))`;
+  const after = keysAfter(planned);
+  const holds = (t: (typeof taken)[number], key: 'sku' | 'external_id', value: string) =>
+    (t.kind === 'variant' && after.has(t.id) ? after.get(t.id)![key] : t[key]) === value;
+  for (const p of planned) {
+    const others = taken.filter((t) => !(t.kind === 'variant' && t.id === p.match?.id));
+    if (others.some((t) => holds(t, 'sku', p.item.sku))) {
+      throw new AppError('PRD_003', { field: `variants.items.${p.index}.sku`, sku: p.item.sku });
+    }
+    if (p.item.externalId !== undefined && others.some((t) => holds(t, 'external_id', p.item.externalId!))) {
+      throw new AppError('PRD_002', { field: `variants.items.${p.index}.externalId`, sku: p.item.sku });
+    }
+  }
+}
+
+/**
+ * Whether an item takes a key that another variant of the set holds now (and gives up):
+ * a unique index is checked row by row, so one UPDATE of both would fail on its first row.
+ */
+export function takesSiblingKeys(planned: PlannedItem[]): boolean {
+  const matched = planned.flatMap((p) => (p.match ? [p.match] : []));
+  return planned.some((p) => matched.some((v) => v.id !== p.match?.id
+    && (v.sku === p.item.sku || (p.item.externalId !== undefined && v.external_id === p.item.externalId))));
+}

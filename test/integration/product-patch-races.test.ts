@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const { patch, simpleProduct, stockRows, productRow } = productPatchHelpers(() => ctx);
+
+/** Resolves once a statement calling apply_product_patch waits for a lock. */
+async function patchWaitingForLock() {
+  for (let tries = 0; tries < 200; tries++) {
+    const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
+      where wait_event_type = 'Lock' and query like '%apply_product_patch%' and pid <> pg_backend_pid()`;
+    if (n > 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the PATCH never waited');
+}
+
+/**
+ * Stock writers (the inventory endpoints) do not move a product's version: a PATCH that read
+ * the stock before such a writer committed must still leave the stock it was sent.
+ */
+describe('PATCH /products/{productId} racing a stock writer', () => {
+  it('writes the warehouse stock it was sent, though another writer changed it after the PATCH read it', async () => {
+    const store = await createTestStore(ctx, 3);
+    const [a] = store.warehouses.map((w) => w.clientId).sort();
+    const id = await simpleProduct(store);
+    await patch(store, id, { stock: 1 });
+    await patch(store, id, { warehouses: [{ clientId: a, stock: 5 }] });
+    const writer = await ctx.sql.reserve();
+    try {
+      // Holds the product while it writes (as a PATCH with a variant set would), then commits.
+      await writer`begin`;
+      await writer`select from products where id = ${id} for update`;
+      await writer`update warehouse_stock ws set stock = 9 from warehouses w
+        where w.id = ws.warehouse_id and w.client_id = ${a} and ws.product_id = ${id} and ws.variant_id is null`;
+      const racing = patch(store, id, { name: 'After race', warehouses: [{ clientId: a, stock: 5 }] }, { 'if-match': '"3"' });
+      await patchWaitingForLock();
+      await writer`commit`;
+      const res = await racing;
+      expect(res.statusCode).toBe(200);
+      expect(res.json().data.updatedFields).toEqual(['name', 'warehouses']);
+    } finally {
+      writer.release();
+    }
+    expect((await stockRows(id)).map((r) => [r.client_id, r.stock])[0]).toEqual([a, 5]);
+    expect(await productRow(id)).toMatchObject({ name: 'After race', stock: 7, version: 4 });
+  });
+
+  it("writes the product's stock it was sent on a store without warehouses, as well", async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'P-1', { stock: 5 });
+    const writer = await ctx.sql.reserve();
+    try {
+      await writer`begin`;
+      await writer`select from products where id = ${id} for update`;
+      await writer`update product_stock set stock = 9 where product_id = ${id}`;
+      const racing = patch(store, id, { name: 'After race', stock: 5 });
+      await patchWaitingForLock();
+      await writer`commit`;
+      expect((await racing).json().data.updatedFields).toEqual(['name', 'stock']);
+    } finally {
+      writer.release();
+    }
+    expect(await productRow(id)).toMatchObject({ name: 'After race', stock: 5 });
+  });
+});
