@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import { createPimActor, pimRequest, waitJob as waitFor, type PimActor } from '../helpers/pim.js';
 import { revokePimToken } from '../../src/pim/pim-auth.js';
 
 let ctx: TestContext;
@@ -10,14 +10,7 @@ let worker: Runner;
 beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
 afterAll(async () => { await worker.stop(); await ctx.close(); });
 
-async function waitJob(actor: PimActor, id: string) {
-  for (let i = 0; i < 200; i++) {
-    const res = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/bulk-jobs/${id}`);
-    if (['COMPLETED', 'FAILED'].includes(res.json().data.status)) return res.json().data;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('job not done');
-}
+const waitJob = (actor: PimActor, id: string) => waitFor(ctx, actor, id);
 
 describe('PIM auth', () => {
   it('answers 401 without or with a bad/revoked token, 403 for another org or tenant', async () => {
