@@ -97,6 +97,20 @@ describe('PIM bulk update races', () => {
   });
 });
 
+describe('PIM bulk update of a SKU a variant holds', () => {
+  it('fails only that item; the others of its chunk apply', async () => {
+    const a = await createPimActor(ctx);
+    const [lamp] = await ctx.sql`insert into products (store_id, sku, name) values (${a.storeId}, 'L', 'Lamp') returning id`;
+    const [chair] = await ctx.sql`insert into products (store_id, sku, name) values (${a.storeId}, 'C', 'Chair') returning id`;
+    const [parent] = await ctx.sql`insert into products (store_id, name, has_variants) values (${a.storeId}, 'Parent', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${a.storeId}, ${parent.id}, 'VSKU')`;
+    const job = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: lamp.id, title: 'Lamp2' }, { id: chair.id, sku: 'VSKU' }] });
+    expect(await waitJob(a, job.json().data.id)).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 1, item_errors: [{ index: 1, error: 'sku already exists' }] });
+    const rows = await ctx.sql`select name, sku from products where store_id = ${a.storeId} and sku is not null order by sku`;
+    expect(rows.map((r) => [r.name, r.sku])).toEqual([['Chair', 'C'], ['Lamp2', 'L']]);
+  });
+});
+
 describe('data-quality rules', () => {
   it('raises every rule and resolves each one when the data is fixed', async () => {
     const a = await createPimActor(ctx);
