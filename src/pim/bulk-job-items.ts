@@ -59,15 +59,34 @@ function toInput(item: Record<string, any>, requireTitle: boolean): { input: Rec
   return problems.length ? { error: problems.join('; ') } : { input };
 }
 
-/** A chunk's items (from `offset` of the job's payload) checked: the writable ones, and the errors of the others. */
-export function checkItems(jobId: string, jobType: JobType, items: unknown[], offset: number) {
+/**
+ * Where each product id of a deletion's payload first comes (ids compared case-blind). A
+ * deletion names a product once: a repeated id is a failed "duplicate item" (the first
+ * occurrence deletes it), so that every item is counted once, processed or failed.
+ */
+export function firstIndexOfIds(items: unknown[]) {
+  const first = new Map<string, number>();
+  items.forEach((raw, index) => {
+    if (typeof raw === 'string' && UUID.test(raw) && !first.has(raw.toLowerCase())) first.set(raw.toLowerCase(), index);
+  });
+  return first;
+}
+
+/**
+ * A chunk's items (from `offset` of the job's payload) checked: the writable ones, and the
+ * errors of the others. `firstIndex`: a deletion's firstIndexOfIds over the whole payload.
+ */
+export function checkItems(jobId: string, jobType: JobType, items: unknown[], offset: number, firstIndex = new Map<string, number>()) {
   const checked: CheckedItem[] = [];
   const errors: ItemError[] = [];
   items.forEach((raw, k) => {
     const rowIndex = offset + k;
     if (jobType === 'BULK_DELETE') {
-      if (typeof raw === 'string' && UUID.test(raw)) checked.push({ rowIndex, id: raw.toLowerCase() });
-      else errors.push({ index: rowIndex, error: 'not a product id' });
+      const id = typeof raw === 'string' && UUID.test(raw) ? raw.toLowerCase() : null;
+      const first = id === null ? undefined : firstIndex.get(id);
+      if (id === null) errors.push({ index: rowIndex, error: 'not a product id' });
+      else if (first !== undefined && first < rowIndex) errors.push({ index: rowIndex, error: `duplicate item: the product id of item ${first}` });
+      else checked.push({ rowIndex, id });
       return;
     }
     const item = raw as Record<string, any>;

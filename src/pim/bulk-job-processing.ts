@@ -6,11 +6,11 @@ import { writeProducts } from '../catalog/product-writer.js';
 import type { RowOutcome } from '../batches/processors.js';
 import { isolatingRefusedRows } from '../batches/row-isolation.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
-import { checkItems, type CheckedItem, type ItemError } from './bulk-job-items.js';
+import { checkItems, firstIndexOfIds, type CheckedItem, type ItemError } from './bulk-job-items.js';
 
 const CHUNK = 500;
 
-interface JobContext { storeId: string; jobId: string; jobType: JobType; actor: string }
+interface JobContext { storeId: string; jobId: string; jobType: JobType; actor: string; firstIndex?: Map<string, number> }
 
 /** The writer's and the row isolation's codes in the words of PIM item errors. */
 const ITEM_ERRORS: Record<string, string> = {
@@ -18,6 +18,23 @@ const ITEM_ERRORS: Record<string, string> = {
 };
 const itemError = (o: RowOutcome) => o.message
   ?? (o.code === 'VAL_001' ? `refused by the database: ${String(o.details?.reason ?? 'invalid value')}` : ITEM_ERRORS[o.code ?? ''] ?? o.code ?? 'failed');
+
+/**
+ * The items in passes: each product's first update in the first, its second in the second,
+ * and so on (imports all in the first). One UPDATE writes a product once, so a product named
+ * twice lost the second item ("product not found"); in passes its items apply in their order.
+ * A pass is one set-based write; a payload without repeated ids is a single pass.
+ */
+function inOrderOfOccurrence(items: CheckedItem[]): CheckedItem[][] {
+  const seen = new Map<string, number>();
+  const passes: CheckedItem[][] = [];
+  for (const item of items) {
+    const n = item.id === undefined ? 0 : seen.get(item.id) ?? 0;
+    if (item.id !== undefined) seen.set(item.id, n + 1);
+    (passes[n] ??= []).push(item);
+  }
+  return passes;
+}
 
 /**
  * Applies checked items, set-based: one DELETE, or the writer's statements, then one audit
@@ -33,11 +50,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id } }
       : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' }));
   } else {
-    // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
-    const written = await writeProducts(tx, job.storeId, items.map((r) => r.write!), { specialPriceRule: false });
-    outcomes = written.map((o) => (o.ok
-      ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id } }
-      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code }));
+    outcomes = [];
+    for (const pass of inOrderOfOccurrence(items)) {
+      // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
+      const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
+      outcomes.push(...written.map((o): RowOutcome => (o.ok
+        ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id } }
+        : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code })));
+    }
   }
   const ids = outcomes.flatMap((o) => (o.status === 'SUCCEEDED' ? [o.result!.id as string] : []));
   const action = job.jobType === 'BULK_IMPORT' ? 'product.created' : job.jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';
@@ -55,7 +75,7 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
  * in halves down to the items it refuses alone (row-isolation.ts), which fail; the others apply.
  */
 async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], offset: number) {
-  const { checked, errors } = checkItems(job.jobId, job.jobType, items, offset);
+  const { checked, errors } = checkItems(job.jobId, job.jobType, items, offset, job.firstIndex);
   const outcomes = checked.length === 0 ? [] : await isolatingRefusedRows(tx, checked, (sp, some) => applyItems(sp, job, some));
   const failed: ItemError[] = [...errors, ...outcomes.filter((o) => o.status === 'FAILED').map((o) => ({ index: o.rowIndex, error: itemError(o) }))];
   const ok = outcomes.length - (failed.length - errors.length);
@@ -77,7 +97,7 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
     where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning *`;
   if (!job) return;
   const { items } = parsePayload(job.job_type, job.payload);
-  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor };
+  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
   await sql`update bulk_jobs set total_items = ${items.length} where store_id = ${storeId} and id = ${jobId}`;
   for (let offset = job.processed_items + job.failed_items; offset < items.length; offset += CHUNK) {
     await sql.begin((tx) => applyChunk(tx, context, items.slice(offset, offset + CHUNK), offset));

@@ -53,6 +53,32 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
   });
 });
 
+describe('PIM bulk jobs naming one product twice', () => {
+  it('applies the updates of one product in the order of the items', async () => {
+    const a = await createPimActor(ctx);
+    const [x] = await ctx.sql`insert into products (store_id, name, sku) values (${a.storeId}, 'X', 'SX') returning id`;
+    const [y] = await ctx.sql`insert into products (store_id, name) values (${a.storeId}, 'Y') returning id`;
+    const payload = [{ id: x.id, title: 'X1', sku: 'SX1' }, { id: y.id, title: 'Y1' }, { id: x.id.toUpperCase(), title: 'X2', description: 'second' }, { id: x.id, sku: 'SX3' }];
+    const job = await runJob(ctx, a, 'BULK_UPDATE', payload);
+    expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 4, failed_items: 0, item_errors: [] });
+    const rows = await ctx.sql`select name, sku, description from products where store_id = ${a.storeId} order by name`;
+    expect(rows.map((r) => [r.name, r.sku, r.description])).toEqual([['X2', 'SX3', 'second'], ['Y1', null, null]]);
+    const [{ n }] = await ctx.sql`select count(*)::int as n from audit_events where resource_id = ${x.id} and action = 'product.updated'`;
+    expect(n).toBe(3);
+  });
+
+  it('counts a repeated id of a deletion once, as a failed duplicate item', async () => {
+    const a = await createPimActor(ctx);
+    const [x] = await ctx.sql`insert into products (store_id, name) values (${a.storeId}, 'X') returning id`;
+    const job = await runJob(ctx, a, 'BULK_DELETE', [x.id, x.id.toUpperCase(), '00000000-0000-4000-8000-000000000000', 'nope']);
+    expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 1, failed_items: 3 });
+    expect(job.item_errors).toEqual([
+      { index: 1, error: 'duplicate item: the product id of item 0' }, { index: 2, error: 'product not found' }, { index: 3, error: 'not a product id' },
+    ]);
+    expect(await names(a.storeId)).toEqual([]);
+  });
+});
+
 describe('PIM bulk items PostgreSQL refuses in the worker', () => {
   it('fails only the refused items, in imports and updates, and the job completes', async () => {
     // What slips past the item checks (here a test trigger that refuses one name) fails its item alone.
