@@ -30,4 +30,12 @@ describe('characters PostgreSQL cannot store, in a JSON body', () => {
     });
     expect(unstorableCharacterErrors({ products: [{ name: 'a\\u0000', emoji: '\ud83d\ude00' }] })).toBeNull();
   });
+
+  it('reports a value nested thousands of levels deep at the 64th level instead of overflowing the stack', () => {
+    const deep = JSON.parse(`{"a":${'['.repeat(5000)}"\\u0000"${']'.repeat(5000)}}`);
+    let node = unstorableCharacterErrors(deep) as any;
+    node = node.a;
+    for (let level = 2; level < 64; level++) node = node[0];
+    expect(node).toEqual({ 0: '0 is nested more than 64 levels deep' });
+  });
 });

@@ -35,15 +35,25 @@ export function unstorable(text: string): string | null {
   return LONE_SURROGATE.test(text) ? 'a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)' : null;
 }
 
-/** The VAL_001 tree of every string (and key) PostgreSQL cannot store in a parsed body, by path. */
-export function unstorableCharacterErrors(value: unknown): ValidationTree | null {
+/**
+ * How deep the walk below goes: no body of the API nests near this, and one nested thousands
+ * of levels deep (JSON.parse reads it) overflowed the stack of the recursive walk, a 500.
+ */
+const MAX_DEPTH = 64;
+
+/**
+ * The VAL_001 tree of every string (and key) PostgreSQL cannot store in a parsed body, by
+ * path. An object or array nested deeper than MAX_DEPTH is reported as such, unexamined.
+ */
+export function unstorableCharacterErrors(value: unknown, depth = 1): ValidationTree | null {
   if (value === null || typeof value !== 'object') return null;
   const tree: ValidationTree = {};
   for (const [key, child] of Object.entries(value)) {
     const inKey = unstorable(key);
     if (inKey) tree[key] = `property names must not contain ${inKey}`;
     else if (typeof child === 'string') { const inValue = unstorable(child); if (inValue) tree[key] = `${key} must not contain ${inValue}`; }
-    else { const sub = unstorableCharacterErrors(child); if (sub) tree[key] = sub; }
+    else if (depth >= MAX_DEPTH && child !== null && typeof child === 'object') tree[key] = `${key} is nested more than ${MAX_DEPTH} levels deep`;
+    else { const sub = unstorableCharacterErrors(child, depth + 1); if (sub) tree[key] = sub; }
   }
   return Object.keys(tree).length > 0 ? tree : null;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
 import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
@@ -24,7 +24,7 @@ const BulkJob = Type.Object({
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
 
-const Page = { page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
+const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
 
 /** The PIM API (seed 004): every route needs a Bearer token, X-Tenant-ID and X-Org-ID. */
 export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
