@@ -45,3 +45,22 @@ describe('malformed PIM requests are 400, never 500', () => {
     }
   });
 });
+
+describe('GET /pim/validation-issues', () => {
+  it('pages the open issues with their total, as the bulk-jobs list does', async () => {
+    const a = await createPimActor(ctx);
+    // 7 open issues and a resolved one, oldest first.
+    await ctx.sql`
+      insert into validation_issues (store_id, product_id, code, severity, message, resolved, created_at)
+      select ${a.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'The product has no photos', n = 8, now() - n * interval '1 minute'
+      from generate_series(1, 8) n`;
+    const page = async (query: string) => (await pimRequest(ctx, a, 'GET', `/api/v1/pim/validation-issues${query}`)).json();
+    const first = await page('');
+    expect(first.data).toHaveLength(7);
+    expect(first.meta.pagination).toEqual({ page: 1, limit: 100, total: 7, totalPages: 1 });
+    const third = await page('?page=3&limit=3');
+    expect(third.meta.pagination).toEqual({ page: 3, limit: 3, total: 7, totalPages: 3 });
+    expect(third.data.map((i: any) => i.id)).toEqual([first.data[6].id]);
+    expect((await page('?page=4&limit=3')).data).toEqual([]);
+  });
+});
