@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { createPimActor, pimRequest, waitJob as waitFor, type PimActor } from '../helpers/pim.js';
+import { createPimActor, pimRequest, runJob, waitJob as waitFor, type PimActor } from '../helpers/pim.js';
 import { revokePimToken } from '../../src/pim/pim-auth.js';
 
 let ctx: TestContext;
@@ -131,8 +131,8 @@ describe('data-quality rules', () => {
     }];
     const update = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: fix });
     await waitJob(a, update.json().data.id);
-    // The twin still lacks description and photos; its duplicate SKU is fixed when the twin itself is written again.
-    expect(await issues()).toEqual(['DUPLICATE_SKU:ERROR', 'LOW_QUALITY_SCORE:WARNING', 'MISSING_DESCRIPTION:WARNING', 'MISSING_PHOTOS:WARNING']);
+    // The twin still lacks description and photos; its duplicate SKU went with the other's SKU.
+    expect(await issues()).toEqual(['LOW_QUALITY_SCORE:WARNING', 'MISSING_DESCRIPTION:WARNING', 'MISSING_PHOTOS:WARNING']);
     const [{ open }] = await ctx.sql`select count(*)::int as open from validation_issues where product_id = ${poor.id} and not resolved`;
     expect(open).toBe(0);
     const [{ n }] = await ctx.sql`select count(*)::int as n from validation_issues where product_id = ${poor.id} and resolved and resolved_at is not null`;
@@ -148,8 +148,28 @@ describe('data-quality rules', () => {
       select code from validation_issues where product_id = ${simple.id} and not resolved order by code`).map((r) => r.code);
     await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
     expect(await open()).toEqual(['DUPLICATE_SKU', 'LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
-    await ctx.sql`delete from product_variants where id = ${variant.id}`;
-    await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
+    // The variant's SKU changes, or the variant goes: the product's duplicate resolves by itself.
+    await ctx.sql`update product_variants set sku = 'VAR-10' where id = ${variant.id}`;
     expect(await open()).toEqual(['LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
+    await ctx.sql`update product_variants set sku = 'VAR-9' where id = ${variant.id}`;
+    await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
+    expect(await open()).toContain('DUPLICATE_SKU');
+    await ctx.sql`delete from product_variants where id = ${variant.id}`;
+    expect(await open()).toEqual(['LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
+  });
+
+  it('resolves the DUPLICATE_SKU of the other holders when a product of the pair changes its SKU or is deleted', async () => {
+    const a = await createPimActor(ctx);
+    const duplicates = async () => (await ctx.sql<{ sku: string }[]>`
+      select p.sku from validation_issues vi join products p on p.id = vi.product_id
+      where vi.store_id = ${a.storeId} and vi.code = 'DUPLICATE_SKU' and not vi.resolved`).map((r) => r.sku).sort();
+    await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'A', sku: 'dup-9' }, { title: 'B', sku: 'DUP-9' }, { title: 'C', sku: 'ab-1' }, { title: 'D', sku: 'AB-1' }, { title: 'E', sku: 'Ab-1' }]);
+    expect(await duplicates()).toEqual(['AB-1', 'Ab-1', 'DUP-9', 'ab-1', 'dup-9']);
+    const id = async (sku: string) => (await ctx.sql`select id from products where store_id = ${a.storeId} and sku = ${sku}`)[0].id as string;
+    // One of a pair leaves the SKU: the other is alone with it. Of three, the two left are still duplicates.
+    expect(await runJob(ctx, a, 'BULK_UPDATE', [{ id: await id('dup-9'), sku: 'unique-1' }, { id: await id('ab-1'), sku: 'unique-2' }])).toMatchObject({ processed_items: 2 });
+    expect(await duplicates()).toEqual(['AB-1', 'Ab-1']);
+    expect(await runJob(ctx, a, 'BULK_DELETE', [await id('AB-1')])).toMatchObject({ processed_items: 1 });
+    expect(await duplicates()).toEqual([]);
   });
 });
