@@ -23,18 +23,24 @@ export async function findKeyClash(sql: Queryable, storeId: string, productId: s
 
 /**
  * The rows of a set-based update (json rows of `i`, the product `id` and its new columns `x`)
- * that want an externalId or SKU another product of the store holds (PRD_002, PRD_003), or
- * one an earlier row of the same set wants: one query for the set, run only once its
- * UPDATE failed on a unique key (product-writer.ts). Variants are not looked at: only
- * the products' own unique keys fail the UPDATE.
+ * that want an externalId or SKU another product or a variant of the store holds (PRD_002,
+ * PRD_003), or one an earlier row of the same set wants: one query for the set, run only
+ * once its UPDATE failed on a unique key (product-writer.ts). A variant's SKU fails the
+ * UPDATE too (migration 0085's trigger, whichever product the variant is of): unfound here,
+ * every row of the set failed with it.
  */
 export async function findUpdateClashes(sql: Queryable, storeId: string, rows: { i: number; id?: string; x: Record<string, unknown> }[]) {
+  const store = unseenStore(sql, storeId);
   const held = await sql<{ i: number; code: 'PRD_002' | 'PRD_003' }[]>`
-    select u.i, case when exists (select from products o where o.store_id = ${unseenStore(sql, storeId)} and o.id <> u.id
-        and o.external_id = u.x->>'external_id') then 'PRD_002' else 'PRD_003' end as code
+    select u.i, case when k.external_id then 'PRD_002' else 'PRD_003' end as code
     from jsonb_to_recordset(${sql.json(rows as any)}::jsonb) as u (i int, id uuid, x jsonb)
-    where exists (select from products o where o.store_id = ${unseenStore(sql, storeId)} and o.id <> u.id
-        and (o.external_id = u.x->>'external_id' or o.sku = u.x->>'sku'))`;
+    cross join lateral (select
+        exists (select from products o where o.store_id = ${store} and o.id <> u.id and o.external_id = u.x->>'external_id')
+          or exists (select from product_variants v where v.store_id = ${store} and v.product_id <> u.id and v.external_id = u.x->>'external_id')
+          as external_id,
+        exists (select from products o where o.store_id = ${store} and o.id <> u.id and o.sku = u.x->>'sku')
+          or exists (select from product_variants v where v.store_id = ${store} and v.sku = u.x->>'sku') as sku) as k
+    where k.external_id or k.sku`;
   const clashes = new Map(held.map((h) => [h.i, h.code]));
   const wanted = new Set<string>();
   for (const r of rows) {

@@ -16,7 +16,7 @@ export const Uuid = Type.String({ format: 'uuid' });
  * its batch's chunk in the worker on every attempt; it is refused at once now (VAL_001).
  */
 export const MAX_INTEGER = 2_147_483_647;
-const MAX_PRICE = 9_999_999_999_999.99;
+export const MAX_PRICE = 9_999_999_999_999.99;
 const MAX_DIMENSION = 99_999_999.99;
 const Stock = () => Type.Integer({ minimum: 0, maximum: MAX_INTEGER });
 export const Url = Type.String({ format: 'uri', maxLength: 2048 });

@@ -15,6 +15,18 @@ export const Meta = Type.Object({
   })),
 });
 
+/**
+ * The `page` query parameter of every paginated list. Bounded: ?page=100000000000000000000 passed
+ * as an integer and reached PostgreSQL as an OFFSET past bigint, a 500; a million pages of the
+ * largest limit is more rows than any list holds.
+ */
+export const MAX_PAGE = 1_000_000;
+export const PageNumber = () => Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 });
+
+/** meta.pagination of a page of `total` items. */
+export const paginationMeta = (q: { page: number; limit: number }, total: number) =>
+  ({ pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+
 export const Envelope = <T extends TSchema>(data: T) => Type.Object({
   success: Type.Literal(true),
   message: Type.String(),

@@ -2,88 +2,94 @@ import type { Sql, Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { afterProductsChanged } from '../catalog/after-products-changed.js';
-import { writeProducts, type ProductWriteRow } from '../catalog/product-writer.js';
+import { writeProducts } from '../catalog/product-writer.js';
+import type { RowOutcome } from '../batches/processors.js';
+import { isolatingRefusedRows } from '../batches/row-isolation.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
+import { checkItems, firstIndexOfIds, type CheckedItem, type ItemError } from './bulk-job-items.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CHUNK = 500;
 
-interface ItemError { index: number; error: string }
+interface JobContext { storeId: string; jobId: string; jobType: JobType; actor: string; firstIndex?: Map<string, number> }
 
-/** A PIM product object (snake_case, title = name) as the writer's camelCase input; null when unusable. */
-function toInput(item: Record<string, any>, requireTitle: boolean): { input: Record<string, unknown> } | { error: string } {
-  if (requireTitle && (typeof item.title !== 'string' || item.title.trim() === '')) return { error: 'title is required' };
-  const input: Record<string, unknown> = {};
-  const str = (k: string, to: string, max = 255) => {
-    if (item[k] === undefined) return null;
-    if (typeof item[k] !== 'string' || item[k].length > max) return `${k} must be a string of at most ${max} characters`;
-    input[to] = item[k];
-    return null;
-  };
-  const num = (k: string, to: string) => {
-    if (item[k] === undefined || item[k] === null) return null;
-    const n = typeof item[k] === 'string' ? Number(item[k]) : item[k];
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return `${k} must be a non-negative number`;
-    input[to] = n;
-    return null;
-  };
-  const uuid = (k: string, to: string) => {
-    if (item[k] === undefined || item[k] === null) return null;
-    if (typeof item[k] !== 'string' || !UUID.test(item[k])) return `${k} must be a uuid`;
-    input[to] = item[k];
-    return null;
-  };
-  const problems = [
-    str('title', 'name'), str('description', 'description', 10000), str('sku', 'sku', 100), str('barcode', 'barcode', 14),
-    str('external_id', 'externalId'), num('price', 'price'), num('special_price', 'specialPrice'),
-    uuid('category_id', 'categoryId'), uuid('brand_id', 'brandId'),
-  ].filter(Boolean);
-  if (Array.isArray(item.photos)) input.photos = item.photos.filter((p: unknown) => typeof p === 'string');
-  return problems.length ? { error: problems.join('; ') } : { input };
+/** The writer's and the row isolation's codes in the words of PIM item errors. */
+const ITEM_ERRORS: Record<string, string> = {
+  PRD_002: 'external_id already exists', PRD_003: 'sku already exists', PRD_005: 'product not found', PRD_007: 'unknown category or brand',
+};
+const itemError = (o: RowOutcome) => o.message
+  ?? (o.code === 'VAL_001' ? `refused by the database: ${String(o.details?.reason ?? 'invalid value')}` : ITEM_ERRORS[o.code ?? ''] ?? o.code ?? 'failed');
+
+/**
+ * The items in passes: each product's first update in the first, its second in the second,
+ * and so on (imports all in the first). One UPDATE writes a product once, so a product named
+ * twice lost the second item ("product not found"); in passes its items apply in their order.
+ * A pass is one set-based write; a payload without repeated ids is a single pass.
+ */
+function inOrderOfOccurrence(items: CheckedItem[]): CheckedItem[][] {
+  const seen = new Map<string, number>();
+  const passes: CheckedItem[][] = [];
+  for (const item of items) {
+    const n = item.id === undefined ? 0 : seen.get(item.id) ?? 0;
+    if (item.id !== undefined) seen.set(item.id, n + 1);
+    (passes[n] ??= []).push(item);
+  }
+  return passes;
 }
 
-async function applyChunk(tx: Transaction, storeId: string, jobId: string, jobType: JobType, actor: string, items: unknown[], offset: number) {
-  const errors: ItemError[] = [];
-  let ids: string[] = [];
-  if (jobType === 'BULK_DELETE') {
-    const wanted = items.map((v, k) => ({ index: offset + k, id: typeof v === 'string' && UUID.test(v) ? v.toLowerCase() : null }));
-    wanted.filter((w) => !w.id).forEach((w) => errors.push({ index: w.index, error: 'not a product id' }));
-    const deleted = await tx<{ id: string }[]>`delete from products where store_id = ${storeId} and id = any(${wanted.flatMap((w) => (w.id ? [w.id] : []))}::uuid[]) returning id`;
+/**
+ * Applies checked items, set-based: one DELETE, or the writer's statements, then one audit
+ * insert and one evaluation of the data-quality rules for the products written.
+ */
+async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]): Promise<RowOutcome[]> {
+  let outcomes: RowOutcome[];
+  if (job.jobType === 'BULK_DELETE') {
+    const deleted = await tx<{ id: string }[]>`
+      delete from products where store_id = ${job.storeId} and id = any(${items.map((r) => r.id!)}::uuid[]) returning id`;
     const gone = new Set(deleted.map((d) => d.id));
-    wanted.filter((w) => w.id && !gone.has(w.id)).forEach((w) => errors.push({ index: w.index, error: 'product not found' }));
-    ids = [...gone];
+    outcomes = items.map((r) => (gone.has(r.id!)
+      ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id } }
+      : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' }));
   } else {
-    const rows: ProductWriteRow[] = [];
-    items.forEach((raw, k) => {
-      const index = offset + k;
-      const item = raw as Record<string, any>;
-      const mapped = toInput(item, jobType === 'BULK_IMPORT');
-      if ('error' in mapped) { errors.push({ index, error: mapped.error }); return; }
-      if (jobType === 'BULK_UPDATE') {
-        if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index, error: 'id (the product id) is required' }); return; }
-        rows.push({ rowIndex: index, mode: 'update', id: item.id, input: mapped.input, placement: { kind: 'none' }, allowVariants: true });
-      } else {
-        // A stable externalId when none is given: a rerun of the chunk finds it and creates nothing twice.
-        rows.push({ rowIndex: index, mode: 'create', input: { externalId: `pim:${jobId}:${index}`, ...mapped.input }, placement: { kind: 'none' } });
-      }
-    });
-    // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
-    const outcomes = await writeProducts(tx, storeId, rows, { specialPriceRule: false });
-    for (const o of outcomes) {
-      if (o.ok) ids.push(o.id!);
-      else errors.push({ index: o.rowIndex, error: o.code === 'PRD_005' ? 'product not found' : o.code === 'PRD_002' ? 'external_id already exists' : 'sku already exists' });
+    outcomes = [];
+    for (const pass of inOrderOfOccurrence(items)) {
+      // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
+      const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
+      outcomes.push(...written.map((o): RowOutcome => (o.ok
+        ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id } }
+        : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code })));
     }
   }
-  const action = jobType === 'BULK_IMPORT' ? 'product.created' : jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';
-  await recordAudit(tx, ids.map((id) => ({ storeId, actorType: 'user' as const, actor, action, resourceType: 'product', resourceId: id, changes: { bulkJobId: jobId } })));
-  await afterProductsChanged(tx, storeId, ids);
-  return { ok: ids.length, errors };
+  const ids = outcomes.flatMap((o) => (o.status === 'SUCCEEDED' ? [o.result!.id as string] : []));
+  const action = job.jobType === 'BULK_IMPORT' ? 'product.created' : job.jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';
+  await recordAudit(tx, ids.map((id) => ({
+    storeId: job.storeId, actorType: 'user' as const, actor: job.actor, action, resourceType: 'product', resourceId: id, changes: { bulkJobId: job.jobId },
+  })));
+  await afterProductsChanged(tx, job.storeId, [...new Set(ids)]);
+  return outcomes;
+}
+
+/**
+ * One chunk of the job's items (from `offset`), in the caller's transaction: every item gets
+ * exactly one outcome, counted in processed_items or failed_items (with its item error).
+ * A chunk that PostgreSQL refuses for what its items hold (SQLSTATE 22, 23) is applied again
+ * in halves down to the items it refuses alone (row-isolation.ts), which fail; the others apply.
+ */
+async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], offset: number) {
+  const { checked, errors } = checkItems(job.jobId, job.jobType, items, offset, job.firstIndex);
+  const outcomes = checked.length === 0 ? [] : await isolatingRefusedRows(tx, checked, (sp, some) => applyItems(sp, job, some));
+  const failed: ItemError[] = [...errors, ...outcomes.filter((o) => o.status === 'FAILED').map((o) => ({ index: o.rowIndex, error: itemError(o) }))];
+  const ok = outcomes.length - (failed.length - errors.length);
+  await tx`
+    update bulk_jobs set processed_items = processed_items + ${ok}, failed_items = failed_items + ${failed.length},
+      item_errors = item_errors || ${tx.json(failed.sort((a, b) => a.index - b.index) as any)}::jsonb
+    where store_id = ${job.storeId} and id = ${job.jobId}`;
 }
 
 /**
  * Runs a PIM bulk job on the catalog engine of the Partner API (writeProducts,
  * set-based per chunk). Each chunk commits with the job's progress, so a job
- * that dies resumes after the last committed chunk.
+ * that dies resumes after the last committed chunk (every item of a committed
+ * chunk is counted once, processed or failed, so their sum is the resume offset).
  */
 export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string) {
   const [job] = await sql<any[]>`
@@ -91,18 +97,27 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
     where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning *`;
   if (!job) return;
   const { items } = parsePayload(job.job_type, job.payload);
+  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
   await sql`update bulk_jobs set total_items = ${items.length} where store_id = ${storeId} and id = ${jobId}`;
   for (let offset = job.processed_items + job.failed_items; offset < items.length; offset += CHUNK) {
-    await sql.begin(async (tx) => {
-      const { ok, errors } = await applyChunk(tx, storeId, jobId, job.job_type, actor, items.slice(offset, offset + CHUNK), offset);
-      await tx`
-        update bulk_jobs set processed_items = processed_items + ${ok}, failed_items = failed_items + ${errors.length},
-          item_errors = item_errors || ${tx.json(errors.sort((a, b) => a.index - b.index) as any)}::jsonb
-        where store_id = ${storeId} and id = ${jobId}`;
-    });
+    await sql.begin((tx) => applyChunk(tx, context, items.slice(offset, offset + CHUNK), offset));
     await analyzeGrownTables(sql); // as the partner pipeline's chunks (statistics.ts)
   }
   await sql`
     update bulk_jobs set status = case when processed_items = 0 and total_items > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
     where store_id = ${storeId} and id = ${jobId}`;
+}
+
+/**
+ * Ends a job that cannot go on (its stored payload unreadable, or its last attempt failed):
+ * FAILED, each item not yet applied counted failed with the reason, so that the job does
+ * not stay PROCESSING for ever.
+ */
+export async function failBulkJob(sql: Sql, storeId: string, jobId: string, reason: string) {
+  await sql`
+    update bulk_jobs set status = 'FAILED', completed_at = now(),
+      failed_items = greatest(coalesce(total_items, 0) - processed_items, failed_items),
+      item_errors = item_errors || coalesce((select jsonb_agg(jsonb_build_object('index', i, 'error', ${`not processed: ${reason}`}::text) order by i)
+        from generate_series(processed_items + failed_items, coalesce(total_items, 0) - 1) i), '[]')
+    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING')`;
 }

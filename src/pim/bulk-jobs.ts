@@ -12,14 +12,33 @@ const view = (j: any) => ({
 });
 export type BulkJobView = ReturnType<typeof view>;
 
+/** How deep a payload may nest: a product object in the array, its photos in it, is 3 levels. */
+const MAX_DEPTH = 64;
+
+/**
+ * Whether a parsed JSON value nests deeper than `max`, walked without recursion: JSON.parse
+ * reads thousands of levels, and JSON.stringify (and any recursive walk) of them then
+ * overflowed the stack, a 500.
+ */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** payload: a JSON array, given as JSON or as a string of JSON; kept as the exact text. */
 export function parsePayload(jobType: JobType, payload: unknown): { text: string; items: unknown[] } {
   let value = payload;
-  let text: string;
   if (typeof payload === 'string') {
-    text = payload;
     try { value = JSON.parse(payload); } catch { throw new AppError('PIM_005', { reason: 'payload is not valid JSON' }); }
-  } else text = JSON.stringify(payload);
+  }
+  if (nestedDeeperThan(value, MAX_DEPTH)) throw new AppError('PIM_005', { reason: `payload is nested more than ${MAX_DEPTH} levels deep` });
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
   if (!Array.isArray(value)) throw new AppError('PIM_005', { reason: 'payload must be a JSON array' });
   if (jobType !== 'BULK_DELETE' && value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
     throw new AppError('PIM_005', { reason: 'each item must be a product object' });

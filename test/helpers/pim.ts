@@ -16,3 +16,20 @@ export async function createPimActor(ctx: TestContext, opts: { notifyEmail?: str
 
 export const pimRequest = (ctx: TestContext, actor: { headers: Record<string, string> }, method: 'GET' | 'POST', url: string, body?: unknown) =>
   ctx.app.inject({ method, url, headers: actor.headers, ...(body === undefined ? {} : { payload: body as any }) });
+
+/** Polls a bulk job until it is COMPLETED or FAILED; returns its view. */
+export async function waitJob(ctx: TestContext, actor: PimActor, id: string) {
+  for (let i = 0; i < 400; i++) {
+    const res = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/bulk-jobs/${id}`);
+    if (['COMPLETED', 'FAILED'].includes(res.json().data.status)) return res.json().data;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`bulk job ${id} not done in 20 s`);
+}
+
+/** Creates a bulk job and waits for its end. */
+export async function runJob(ctx: TestContext, actor: PimActor, jobType: string, payload: unknown) {
+  const res = await pimRequest(ctx, actor, 'POST', '/api/v1/pim/bulk-jobs', { job_type: jobType, payload });
+  if (res.statusCode !== 200) throw new Error(`bulk job refused: ${res.body}`);
+  return waitJob(ctx, actor, res.json().data.id);
+}

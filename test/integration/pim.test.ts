@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import { createPimActor, pimRequest, runJob, waitJob as waitFor, type PimActor } from '../helpers/pim.js';
 import { revokePimToken } from '../../src/pim/pim-auth.js';
 
 let ctx: TestContext;
@@ -10,14 +10,7 @@ let worker: Runner;
 beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
 afterAll(async () => { await worker.stop(); await ctx.close(); });
 
-async function waitJob(actor: PimActor, id: string) {
-  for (let i = 0; i < 200; i++) {
-    const res = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/bulk-jobs/${id}`);
-    if (['COMPLETED', 'FAILED'].includes(res.json().data.status)) return res.json().data;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('job not done');
-}
+const waitJob = (actor: PimActor, id: string) => waitFor(ctx, actor, id);
 
 describe('PIM auth', () => {
   it('answers 401 without or with a bad/revoked token, 403 for another org or tenant', async () => {
@@ -104,6 +97,20 @@ describe('PIM bulk update races', () => {
   });
 });
 
+describe('PIM bulk update of a SKU a variant holds', () => {
+  it('fails only that item; the others of its chunk apply', async () => {
+    const a = await createPimActor(ctx);
+    const [lamp] = await ctx.sql`insert into products (store_id, sku, name) values (${a.storeId}, 'L', 'Lamp') returning id`;
+    const [chair] = await ctx.sql`insert into products (store_id, sku, name) values (${a.storeId}, 'C', 'Chair') returning id`;
+    const [parent] = await ctx.sql`insert into products (store_id, name, has_variants) values (${a.storeId}, 'Parent', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${a.storeId}, ${parent.id}, 'VSKU')`;
+    const job = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: lamp.id, title: 'Lamp2' }, { id: chair.id, sku: 'VSKU' }] });
+    expect(await waitJob(a, job.json().data.id)).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 1, item_errors: [{ index: 1, error: 'sku already exists' }] });
+    const rows = await ctx.sql`select name, sku from products where store_id = ${a.storeId} and sku is not null order by sku`;
+    expect(rows.map((r) => [r.name, r.sku])).toEqual([['Chair', 'C'], ['Lamp2', 'L']]);
+  });
+});
+
 describe('data-quality rules', () => {
   it('raises every rule and resolves each one when the data is fixed', async () => {
     const a = await createPimActor(ctx);
@@ -124,8 +131,8 @@ describe('data-quality rules', () => {
     }];
     const update = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: fix });
     await waitJob(a, update.json().data.id);
-    // The twin still lacks description and photos; its duplicate SKU is fixed when the twin itself is written again.
-    expect(await issues()).toEqual(['DUPLICATE_SKU:ERROR', 'LOW_QUALITY_SCORE:WARNING', 'MISSING_DESCRIPTION:WARNING', 'MISSING_PHOTOS:WARNING']);
+    // The twin still lacks description and photos; its duplicate SKU went with the other's SKU.
+    expect(await issues()).toEqual(['LOW_QUALITY_SCORE:WARNING', 'MISSING_DESCRIPTION:WARNING', 'MISSING_PHOTOS:WARNING']);
     const [{ open }] = await ctx.sql`select count(*)::int as open from validation_issues where product_id = ${poor.id} and not resolved`;
     expect(open).toBe(0);
     const [{ n }] = await ctx.sql`select count(*)::int as n from validation_issues where product_id = ${poor.id} and resolved and resolved_at is not null`;
@@ -141,8 +148,28 @@ describe('data-quality rules', () => {
       select code from validation_issues where product_id = ${simple.id} and not resolved order by code`).map((r) => r.code);
     await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
     expect(await open()).toEqual(['DUPLICATE_SKU', 'LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
-    await ctx.sql`delete from product_variants where id = ${variant.id}`;
-    await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
+    // The variant's SKU changes, or the variant goes: the product's duplicate resolves by itself.
+    await ctx.sql`update product_variants set sku = 'VAR-10' where id = ${variant.id}`;
     expect(await open()).toEqual(['LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
+    await ctx.sql`update product_variants set sku = 'VAR-9' where id = ${variant.id}`;
+    await ctx.sql`select evaluate_quality(${a.storeId}::uuid, ${[simple.id]}::uuid[])`;
+    expect(await open()).toContain('DUPLICATE_SKU');
+    await ctx.sql`delete from product_variants where id = ${variant.id}`;
+    expect(await open()).toEqual(['LOW_QUALITY_SCORE', 'MISSING_DESCRIPTION', 'MISSING_PHOTOS']);
+  });
+
+  it('resolves the DUPLICATE_SKU of the other holders when a product of the pair changes its SKU or is deleted', async () => {
+    const a = await createPimActor(ctx);
+    const duplicates = async () => (await ctx.sql<{ sku: string }[]>`
+      select p.sku from validation_issues vi join products p on p.id = vi.product_id
+      where vi.store_id = ${a.storeId} and vi.code = 'DUPLICATE_SKU' and not vi.resolved`).map((r) => r.sku).sort();
+    await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'A', sku: 'dup-9' }, { title: 'B', sku: 'DUP-9' }, { title: 'C', sku: 'ab-1' }, { title: 'D', sku: 'AB-1' }, { title: 'E', sku: 'Ab-1' }]);
+    expect(await duplicates()).toEqual(['AB-1', 'Ab-1', 'DUP-9', 'ab-1', 'dup-9']);
+    const id = async (sku: string) => (await ctx.sql`select id from products where store_id = ${a.storeId} and sku = ${sku}`)[0].id as string;
+    // One of a pair leaves the SKU: the other is alone with it. Of three, the two left are still duplicates.
+    expect(await runJob(ctx, a, 'BULK_UPDATE', [{ id: await id('dup-9'), sku: 'unique-1' }, { id: await id('ab-1'), sku: 'unique-2' }])).toMatchObject({ processed_items: 2 });
+    expect(await duplicates()).toEqual(['AB-1', 'Ab-1']);
+    expect(await runJob(ctx, a, 'BULK_DELETE', [await id('AB-1')])).toMatchObject({ processed_items: 1 });
+    expect(await duplicates()).toEqual([]);
   });
 });

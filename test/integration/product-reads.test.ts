@@ -55,4 +55,13 @@ describe('product reads', () => {
     const bad = await get('/api/v1/partner/stores/products?sortBy=colour');
     expect(bad.json().error.code).toBe('VAL_001');
   });
+
+  it('answers an absurd page with VAL_001, never a 500 (products, batches, webhook deliveries)', async () => {
+    const absurd = '100000000000000000000';
+    for (const url of ['/api/v1/partner/stores/products', '/api/v1/partner/stores/batches/pb_x', '/api/v1/partner/webhooks/deliveries']) {
+      const res = await signedInject(ctx, store, { method: 'GET', url: `${url}?page=${absurd}`, partnerOnly: url.includes('webhooks') });
+      expect([url, res.statusCode, res.json().error?.code]).toEqual([url, 400, 'VAL_001']);
+    }
+    expect((await get('/api/v1/partner/stores/products?page=1000000')).json().data).toEqual([]);
+  });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import type { Transaction } from '../../src/db/database.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
 
@@ -9,6 +10,31 @@ let ctx: TestContext;
 let worker: Runner;
 beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
 afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+/**
+ * Sends rows while `race` writes in a transaction that commits after the accept and before
+ * the rows are applied; answers the batch's outcomes as [rowIndex, status, code].
+ */
+async function acceptedDuring(store: TestStore, rows: unknown[], race: (tx: Transaction) => Promise<unknown>) {
+  const batchId = await ctx.sql.begin(async (tx) => {
+    await race(tx);
+    const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
+    expect(res.json().data.errors).toEqual([]);
+    return res.json().data.batchId as string;
+  });
+  await waitForBatch(ctx, batchId);
+  const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+  return outcomes.map((o: any) => [o.rowIndex, o.status, o.code ?? null]).sort();
+}
+
+/** A store with products X (externalId x, SKU SX) and Y (y, SY), both priced 10. */
+async function storeWithXY() {
+  const store = await createTestStore(ctx, 0);
+  const insert = (key: string) => ctx.sql`insert into products (store_id, external_id, sku, name, price)
+    values (${store.storeId}, ${key}, ${`S${key.toUpperCase()}`}, ${key.toUpperCase()}, 10) returning id`;
+  const [[x], [y]] = await Promise.all([insert('x'), insert('y')]);
+  return { store, x, y };
+}
 
 describe('POST /products/bulk (seed 001)', () => {
   it('answers the seed example with the seed response: the existing externalId is PRD_002, the new row is created', async () => {
@@ -68,26 +94,33 @@ describe('POST /products/bulk (seed 001)', () => {
   });
 
   it('fails only the update whose SKU another request took after accept (PRD_003); the chunk\'s other rows apply', async () => {
-    const store = await createTestStore(ctx, 0);
-    const [x] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'x', 'SX', 'X', 10) returning id`;
-    const [y] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'y', 'SY', 'Y', 10) returning id`;
+    const { store, x, y } = await storeWithXY();
     const rows = [
       { id: x.id, externalId: 'x', sku: 'RACE-1', name: 'X renamed', price: 10 },
       { id: y.id, externalId: 'y', sku: 'SY', name: 'Y renamed', price: 20 },
       { externalId: 'z', sku: 'SZ', name: 'Z', price: 5 },
     ];
     // Another request creates RACE-1 while this one is accepted: it commits before the rows are applied.
-    const batchId = await ctx.sql.begin(async (tx) => {
-      await tx`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE-1', 'Racer')`;
-      const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
-      expect(res.json().data.errors).toEqual([]);
-      return res.json().data.batchId as string;
-    });
-    await waitForBatch(ctx, batchId);
-    const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
-    expect(outcomes.map((o: any) => [o.rowIndex, o.status, o.code ?? null]).sort()).toEqual([[0, 'FAILED', 'PRD_003'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null]]);
+    const outcomes = await acceptedDuring(store, rows, (tx) => tx`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE-1', 'Racer')`);
+    expect(outcomes).toEqual([[0, 'FAILED', 'PRD_003'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null]]);
     const names = await ctx.sql`select sku, name, price::float8 from products where store_id = ${store.storeId} order by sku`;
     expect(names.map((n) => [n.sku, n.name, n.price])).toEqual([['RACE-1', 'Racer', null], ['SX', 'X', 10], ['SY', 'Y renamed', 20], ['SZ', 'Z', 5]]);
+  });
+
+  it("fails only the update whose SKU a variant took after accept (PRD_003); the chunk's other rows apply", async () => {
+    const { store, x, y } = await storeWithXY();
+    const rows = [
+      { id: x.id, externalId: 'x', sku: 'SX', name: 'X renamed', price: 10 },
+      { id: y.id, externalId: 'y', sku: 'VSKU', name: 'Y renamed', price: 20 },
+    ];
+    // A variant takes VSKU while this request is accepted: the SKU trigger (0085) refuses the update.
+    const outcomes = await acceptedDuring(store, rows, async (tx) => {
+      const [parent] = await tx`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'parent', 'Parent', true) returning id`;
+      await tx`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${parent.id}, 'VSKU')`;
+    });
+    expect(outcomes).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'PRD_003']]);
+    const names = await ctx.sql`select sku, name from products where store_id = ${store.storeId} and sku is not null order by sku`;
+    expect(names.map((n) => [n.sku, n.name])).toEqual([['SX', 'X renamed'], ['SY', 'Y']]);
   });
 
   it('refuses an update whose price would not stay above the stored specialPrice (PRD_008), as PATCH does', async () => {

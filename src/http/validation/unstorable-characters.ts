@@ -30,7 +30,7 @@ export function mayHoldUnstorableCharacters(json: Buffer): boolean {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** What is wrong with a string PostgreSQL cannot store, or null: a NUL, or a lone surrogate. */
-function unstorable(text: string): string | null {
+export function unstorable(text: string): string | null {
   if (text.includes('\0')) return 'the NUL character (\\u0000)';
   return LONE_SURROGATE.test(text) ? 'a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)' : null;
 }

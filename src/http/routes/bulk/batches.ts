@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
 import { readBatch } from '../../../batches/batch-store.js';
@@ -39,7 +39,7 @@ const BatchIdParams = Type.Object({ batchId: Type.String({ description: 'the bat
 const RequestIdParams = Type.Object({ requestId: Type.String({ description: 'the requestId of the accepting call (a uuid)' }) });
 
 const Page = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: PageNumber(),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 }, { additionalProperties: false });
 

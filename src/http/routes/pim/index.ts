@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, errorResponses, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
@@ -24,7 +24,7 @@ const BulkJob = Type.Object({
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
 
-const Page = { page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
+const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
 
 /** The PIM API (seed 004): every route needs a Bearer token, X-Tenant-ID and X-Org-ID. */
 export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
@@ -36,7 +36,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   app.post('/api/v1/pim/bulk-jobs', {
     schema: {
       tags, summary: 'Create a bulk job (processed asynchronously)', headers: pimHeaders,
-      description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category_id, brand_id, external_id) and BULK_UPDATE (id required), product ids for BULK_DELETE.',
+      description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category_id, brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
       body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
       response: { 200: Envelope(BulkJob), ...errorResponses },
     },
@@ -54,7 +54,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   }, async (request, reply) => {
     const q = request.query as { type?: JobType; page: number; limit: number };
     const { total, items } = await listBulkJobs(sql, who(request).storeId, q.type ?? 'BULK_UPDATE', q.page, q.limit);
-    return ok(reply, 'Bulk jobs retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+    return ok(reply, 'Bulk jobs retrieved successfully', items, paginationMeta(q, total));
   });
 
   app.get('/api/v1/pim/bulk-jobs/:id', {
@@ -63,7 +63,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.get('/api/v1/pim/validation-issues', {
     schema: {
-      tags, summary: 'Unresolved data-quality issues of the tenant', headers: pimHeaders,
+      tags, summary: 'Unresolved data-quality issues of the tenant, most recent first (paginated; meta.pagination.total counts them all)', headers: pimHeaders,
       querystring: Type.Object({ ...Page, limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }, { additionalProperties: false }),
       response: {
         200: Envelope(Type.Array(Type.Object({
@@ -74,7 +74,8 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
     },
   }, async (request, reply) => {
     const q = request.query as { page: number; limit: number };
-    return ok(reply, 'Validation issues retrieved successfully', await listValidationIssues(sql, who(request).storeId, q.page, q.limit));
+    const { total, items } = await listValidationIssues(sql, who(request).storeId, q.page, q.limit);
+    return ok(reply, 'Validation issues retrieved successfully', items, paginationMeta(q, total));
   });
 
   app.get('/api/v1/audit', {

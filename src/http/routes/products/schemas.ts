@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { PageNumber } from '../../envelope.js';
 
 const N = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Str = Type.String();
@@ -39,6 +40,6 @@ export const ProductListQuery = Type.Object({
   updatedSince: Type.Optional(Type.String({ format: 'date-time' })),
   sortBy: Type.Union(['createdAt', 'updatedAt', 'name', 'price', 'stock'].map((s) => Type.Literal(s)), { default: 'createdAt' }),
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: PageNumber(),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 }, { additionalProperties: false });

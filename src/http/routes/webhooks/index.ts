@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
 import { createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
@@ -60,7 +60,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey 
       querystring: Type.Object({
         status: Type.Optional(Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s)))),
         eventType: Type.Optional(EventType),
-        page: Type.Integer({ minimum: 1, default: 1 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
       }, { additionalProperties: false }),
       response: { 200: Envelope(Type.Array(Delivery)), ...errorResponses },
     },

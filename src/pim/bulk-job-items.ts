@@ -1,0 +1,106 @@
+import { MAX_PRICE } from '../catalog/product-schema.js';
+import type { ProductWriteRow } from '../catalog/product-writer.js';
+import { unstorable } from '../http/validation/unstorable-characters.js';
+import type { JobType } from './bulk-jobs.js';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ItemError { index: number; error: string }
+
+/**
+ * An item that passed its checks: a product id to delete, or the writer's row for an
+ * import or an update (`id` is then the product it updates).
+ */
+export interface CheckedItem { rowIndex: number; id?: string; write?: ProductWriteRow }
+
+/**
+ * A PIM product object (snake_case, title = name) as the writer's camelCase input, or why it
+ * cannot be written. Every value is checked against what its column stores (numeric(15, 2)
+ * prices, text without NUL or lone surrogates): PostgreSQL refused such a value in the worker,
+ * and the job stayed PROCESSING, retried for ever.
+ */
+function toInput(item: Record<string, any>, requireTitle: boolean): { input: Record<string, unknown> } | { error: string } {
+  if (requireTitle && (typeof item.title !== 'string' || item.title.trim() === '')) return { error: 'title is required' };
+  const input: Record<string, unknown> = {};
+  const str = (k: string, to: string, max = 255) => {
+    if (item[k] === undefined) return null;
+    if (typeof item[k] !== 'string' || item[k].length > max) return `${k} must be a string of at most ${max} characters`;
+    const bad = unstorable(item[k]);
+    if (bad) return `${k} must not contain ${bad}`;
+    input[to] = item[k];
+    return null;
+  };
+  const price = (k: string, to: string) => {
+    if (item[k] === undefined || item[k] === null) return null;
+    const n = typeof item[k] === 'string' ? Number(item[k]) : item[k];
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_PRICE) return `${k} must be a non-negative number of at most ${MAX_PRICE}`;
+    input[to] = n;
+    return null;
+  };
+  const uuid = (k: string, to: string) => {
+    if (item[k] === undefined || item[k] === null) return null;
+    if (typeof item[k] !== 'string' || !UUID.test(item[k])) return `${k} must be a uuid`;
+    input[to] = item[k];
+    return null;
+  };
+  const photos = () => {
+    if (!Array.isArray(item.photos)) return null;
+    const kept = item.photos.flatMap((p: unknown, n: number) => (typeof p === 'string' ? [[n, p] as const] : []));
+    const bad = kept.map(([n, p]) => [n, unstorable(p)] as const).find(([, why]) => why);
+    if (bad) return `photos/${bad[0]} must not contain ${bad[1]}`;
+    input.photos = kept.map(([, p]) => p);
+    return null;
+  };
+  const problems = [
+    str('title', 'name'), str('description', 'description', 10000), str('sku', 'sku', 100), str('barcode', 'barcode', 14),
+    str('external_id', 'externalId'), price('price', 'price'), price('special_price', 'specialPrice'),
+    uuid('category_id', 'categoryId'), uuid('brand_id', 'brandId'), photos(),
+  ].filter(Boolean);
+  return problems.length ? { error: problems.join('; ') } : { input };
+}
+
+/**
+ * Where each product id of a deletion's payload first comes (ids compared case-blind). A
+ * deletion names a product once: a repeated id is a failed "duplicate item" (the first
+ * occurrence deletes it), so that every item is counted once, processed or failed.
+ */
+export function firstIndexOfIds(items: unknown[]) {
+  const first = new Map<string, number>();
+  items.forEach((raw, index) => {
+    if (typeof raw === 'string' && UUID.test(raw) && !first.has(raw.toLowerCase())) first.set(raw.toLowerCase(), index);
+  });
+  return first;
+}
+
+/**
+ * A chunk's items (from `offset` of the job's payload) checked: the writable ones, and the
+ * errors of the others. `firstIndex`: a deletion's firstIndexOfIds over the whole payload.
+ */
+export function checkItems(jobId: string, jobType: JobType, items: unknown[], offset: number, firstIndex = new Map<string, number>()) {
+  const checked: CheckedItem[] = [];
+  const errors: ItemError[] = [];
+  items.forEach((raw, k) => {
+    const rowIndex = offset + k;
+    if (jobType === 'BULK_DELETE') {
+      const id = typeof raw === 'string' && UUID.test(raw) ? raw.toLowerCase() : null;
+      const first = id === null ? undefined : firstIndex.get(id);
+      if (id === null) errors.push({ index: rowIndex, error: 'not a product id' });
+      else if (first !== undefined && first < rowIndex) errors.push({ index: rowIndex, error: `duplicate item: the product id of item ${first}` });
+      else checked.push({ rowIndex, id });
+      return;
+    }
+    const item = raw as Record<string, any>;
+    const mapped = toInput(item, jobType === 'BULK_IMPORT');
+    if ('error' in mapped) { errors.push({ index: rowIndex, error: mapped.error }); return; }
+    if (jobType === 'BULK_UPDATE') {
+      if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index: rowIndex, error: 'id (the product id) is required' }); return; }
+      const id = item.id.toLowerCase();
+      checked.push({ rowIndex, id, write: { rowIndex, mode: 'update', id, input: mapped.input, placement: { kind: 'none' }, allowVariants: true } });
+    } else {
+      // A stable externalId when none is given: a rerun of the chunk finds it and creates nothing twice.
+      const input = { externalId: `pim:${jobId}:${rowIndex}`, ...mapped.input };
+      checked.push({ rowIndex, write: { rowIndex, mode: 'create', input, placement: { kind: 'none' } } });
+    }
+  });
+  return { checked, errors };
+}

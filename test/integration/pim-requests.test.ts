@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { createPimActor, pimRequest } from '../helpers/pim.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+/** JSON text of a value nested `levels` deep: [[[…]]] around `inner` (JSON.stringify of it would overflow the stack). */
+const nested = (levels: number, inner = '1') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
+
+describe('malformed PIM requests are 400, never 500', () => {
+  it('refuses a payload nested thousands of levels deep with PIM_005, sent as JSON or as a string of JSON', async () => {
+    const a = await createPimActor(ctx);
+    // The body as text: the payload as JSON, or as a string of JSON.
+    const post = (job_type: string, payload: string) => ctx.app.inject({
+      method: 'POST', url: '/api/v1/pim/bulk-jobs', headers: { ...a.headers, 'content-type': 'application/json' },
+      payload: `{"job_type":"${job_type}","payload":${payload}}`,
+    });
+    for (const [type, payload] of [
+      ['BULK_DELETE', nested(5000)], ['BULK_IMPORT', `[{"title":"Deep","photos":${nested(5000, '"x"')}}]`], ['BULK_DELETE', JSON.stringify(nested(5000))],
+    ] as const) {
+      const res = await post(type, payload);
+      expect(res.statusCode, `${type} ${payload.slice(0, 12)}`).toBe(400);
+      expect(res.json().error.code).toBe('PIM_005');
+      expect(res.json().error.details.context.reason).toMatch(/nested more than 64 levels/);
+    }
+    // With a NUL deep inside, the body's check for characters PostgreSQL cannot store refuses it (VAL_001).
+    const withNul = await post('BULK_DELETE', nested(5000, '"\\u0000"'));
+    expect([withNul.statusCode, withNul.json().error.code]).toEqual([400, 'VAL_001']);
+    const [{ n }] = await ctx.sql`select count(*)::int as n from bulk_jobs where store_id = ${a.storeId}`;
+    expect(n).toBe(0);
+    expect((await post('BULK_IMPORT', '[{"title":"Shallow","photos":["a"]}]')).statusCode).toBe(200);
+  });
+
+  it('answers an absurd page with VAL_001', async () => {
+    const a = await createPimActor(ctx);
+    for (const url of ['/api/v1/pim/bulk-jobs', '/api/v1/pim/validation-issues']) {
+      for (const page of ['100000000000000000000', '1000001']) {
+        const res = await pimRequest(ctx, a, 'GET', `${url}?page=${page}`);
+        expect(res.statusCode, `${url}?page=${page}`).toBe(400);
+        expect(res.json().error.code).toBe('VAL_001');
+      }
+      expect((await pimRequest(ctx, a, 'GET', `${url}?page=1000000`)).statusCode).toBe(200);
+    }
+  });
+});
+
+describe('GET /pim/validation-issues', () => {
+  it('pages the open issues with their total, as the bulk-jobs list does', async () => {
+    const a = await createPimActor(ctx);
+    // 7 open issues and a resolved one, oldest first.
+    await ctx.sql`
+      insert into validation_issues (store_id, product_id, code, severity, message, resolved, created_at)
+      select ${a.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'The product has no photos', n = 8, now() - n * interval '1 minute'
+      from generate_series(1, 8) n`;
+    const page = async (query: string) => (await pimRequest(ctx, a, 'GET', `/api/v1/pim/validation-issues${query}`)).json();
+    const first = await page('');
+    expect(first.data).toHaveLength(7);
+    expect(first.meta.pagination).toEqual({ page: 1, limit: 100, total: 7, totalPages: 1 });
+    const third = await page('?page=3&limit=3');
+    expect(third.meta.pagination).toEqual({ page: 3, limit: 3, total: 7, totalPages: 3 });
+    expect(third.data.map((i: any) => i.id)).toEqual([first.data[6].id]);
+    expect((await page('?page=4&limit=3')).data).toEqual([]);
+  });
+});
