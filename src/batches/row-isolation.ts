@@ -23,23 +23,35 @@ export const isRowDataError = (err: unknown): err is { code: string } =>
   typeof (err as any)?.code === 'string' && /^2[23]/.test((err as any).code);
 
 /**
- * Applies a chunk's rows in a savepoint; when PostgreSQL refuses them for what they hold, the
- * rows are applied again in halves, each in its own savepoint, down to the single rows that
- * fail alone, which get a FAILED outcome: the others still apply. One failing row among 1,000
- * costs ~20 more statements; the usual chunk, one SAVEPOINT and its RELEASE.
+ * Applies `count` rows in a savepoint (`apply(sp, offset, count)`: the rows from `offset`); when
+ * PostgreSQL refuses them for what they hold, they are applied again in halves, each in its own
+ * savepoint, down to the single rows that fail alone, which `refuse(offset, err)` records: the
+ * others still apply. One failing row among 1,000 costs ~20 more statements; the usual chunk,
+ * one SAVEPOINT and its RELEASE. Results come back in the rows' order.
  */
-export async function isolatingRefusedRows<R extends { rowIndex: number }>(
-  tx: Transaction, rows: R[], apply: (tx: Transaction, rows: R[]) => Promise<RowOutcome[]>,
-): Promise<RowOutcome[]> {
+export async function bisectingRefusedRows<T>(
+  tx: Transaction, count: number,
+  apply: (sp: Transaction, offset: number, count: number) => Promise<T[]>,
+  refuse: (offset: number, err: { code: string }) => Promise<T[]> | T[],
+  offset = 0,
+): Promise<T[]> {
   try {
-    return await tx.savepoint((sp) => apply(sp as unknown as Transaction, rows));
+    return (await tx.savepoint((sp) => apply(sp as unknown as Transaction, offset, count))) as T[];
   } catch (err) {
     if (!isRowDataError(err)) throw err;
-    if (rows.length === 1) return [{ rowIndex: rows[0].rowIndex, status: 'FAILED', ...refusedRowFailure(err) }];
-    const half = Math.ceil(rows.length / 2);
+    if (count === 1) return refuse(offset, err);
+    const half = Math.ceil(count / 2);
     return [
-      ...await isolatingRefusedRows(tx, rows.slice(0, half), apply),
-      ...await isolatingRefusedRows(tx, rows.slice(half), apply),
+      ...await bisectingRefusedRows(tx, half, apply, refuse, offset),
+      ...await bisectingRefusedRows(tx, count - half, apply, refuse, offset + half),
     ];
   }
+}
+
+/** bisectingRefusedRows over a chunk's rows: a row refused alone gets a FAILED outcome. */
+export function isolatingRefusedRows<R extends { rowIndex: number }>(
+  tx: Transaction, rows: R[], apply: (tx: Transaction, rows: R[]) => Promise<RowOutcome[]>,
+): Promise<RowOutcome[]> {
+  return bisectingRefusedRows(tx, rows.length, (sp, offset, count) => apply(sp, rows.slice(offset, offset + count)),
+    (offset, err) => [{ rowIndex: rows[offset].rowIndex, status: 'FAILED', ...refusedRowFailure(err) }]);
 }

@@ -4,6 +4,7 @@ import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
 import { findUpdateClashes } from './key-clash.js';
+import { refusedRowFailure } from '../batches/row-isolation.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
@@ -142,7 +143,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
           : await findUpdateClashes(tx, storeId, pending);
         // None found (the key freed again, or a clash this search does not know): as before, all fail.
         const failed = clashes.size > 0 ? pending.filter((u) => clashes.has(u.i)) : pending;
-        const fallback = /external_id/.test(err.constraint_name ?? '') ? 'PRD_002' : 'PRD_003';
+        const fallback = refusedRowFailure(err).code === 'PRD_002' ? 'PRD_002' : 'PRD_003';
         for (const u of failed) outcomes.set(u.i, { rowIndex: u.i, ok: false, code: clashes.get(u.i) ?? fallback, ...rowKeys(inputOf.get(u.i)!) });
         pending = clashes.size > 0 ? pending.filter((u) => !clashes.has(u.i)) : [];
       }

@@ -1,7 +1,7 @@
 import type { Queryable, Transaction } from '../db/database.js';
 import { registerBatchKind, type ChunkState } from '../batches/processors.js';
 import { recordOutcomes } from '../batches/process-batch.js';
-import { isRowDataError, refusedRowFailure } from '../batches/row-isolation.js';
+import { bisectingRefusedRows, refusedRowFailure } from '../batches/row-isolation.js';
 import { decodeStockRow, stockEntries, type StockEntries, type StockRow, type StoredStockRow } from './stock-payload.js';
 
 /**
@@ -48,29 +48,20 @@ async function applyStockChunk(tx: Transaction, storeId: string, batchId: string
  * reason); the others apply. The usual chunk costs one SAVEPOINT and its RELEASE more.
  */
 async function applyStockChunkIsolating(tx: Transaction, storeId: string, batchId: string, chunkSize: number): Promise<ChunkState> {
-  try {
-    return await tx.savepoint((sp) => applyStockChunk(sp as unknown as Transaction, storeId, batchId, chunkSize));
-  } catch (err) {
-    if (!isRowDataError(err)) throw err;
-  }
-  const isolate = async (count: number): Promise<void> => {
-    try {
-      await tx.savepoint((sp) => applyStockChunk(sp as unknown as Transaction, storeId, batchId, count));
-    } catch (err) {
-      if (!isRowDataError(err)) throw err;
-      if (count > 1) {
-        const half = Math.ceil(count / 2);
-        await isolate(half);
-        return isolate(count - half);
-      }
+  // What the last step did: the state of the last chunk applied, or a row refused.
+  let last = 'none' as ChunkState | 'refused';
+  await bisectingRefusedRows(tx, chunkSize, async (sp, _offset, count) => { last = await applyStockChunk(sp, storeId, batchId, count); return []; },
+    async (_offset, err) => {
+      // apply_stock_chunk takes the rows without an outcome in order: the refused row is the first of them.
       const [next] = await tx<{ row_index: number }[]>`
         select min(i) as row_index from batches b, unnest(b.accepted_rows) as i
         where b.store_id = ${storeId} and b.id = ${batchId}
           and i not in (select (o->>'rowIndex')::int from jsonb_array_elements(b.outcomes) o)`;
       await recordOutcomes(tx, storeId, batchId, [{ rowIndex: next.row_index, status: 'FAILED', ...refusedRowFailure(err) }]);
-    }
-  };
-  await isolate(chunkSize);
+      last = 'refused';
+      return [];
+    });
+  if (last !== 'refused') return last;
   const [{ pending }] = await tx<{ pending: number }[]>`select pending from batches where store_id = ${storeId} and id = ${batchId}`;
   return pending > 0 ? 'more' : 'last';
 }
