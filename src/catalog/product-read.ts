@@ -58,12 +58,15 @@ export interface ProductQuery {
   sortBy: 'createdAt' | 'updatedAt' | 'name' | 'price' | 'stock'; order: 'asc' | 'desc'; page: number; limit: number;
 }
 
+/** `text` as an ILIKE pattern matching itself: its %, _ and \ (the default escape) escaped. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
 const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price' } as const;
 
 /** A page of the store's products; the order is total (id breaks ties), so pages never overlap. */
 export async function listProducts(sql: Queryable, storeId: string, q: ProductQuery) {
   const where = sql`p.store_id = ${storeId}
-    ${q.q ? sql`and (p.name ilike ${`%${q.q}%`} or p.sku = ${q.q} or p.external_id = ${q.q})` : sql``}
+    ${q.q ? sql`and (p.name ilike ${`%${likeLiteral(q.q)}%`} or p.sku = ${q.q} or p.external_id = ${q.q})` : sql``}
     ${q.isArchived === undefined ? sql`` : sql`and p.is_archived = ${q.isArchived}`}
     ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and ${productStock(sql)} > 0` : sql`and ${productStock(sql)} = 0`}
     ${q.isVerified === undefined ? sql`` : sql`and p.is_verified = ${q.isVerified}`}

@@ -21,13 +21,14 @@ export function registerAdminCommands(program: Command) {
 
   const partner = admin.command('partner').description('integration partners');
   partner.command('create').requiredOption('--name <name>').option('--webhook-url <url>').option('--json')
-    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(async ({ sql, key }, o) => {
-      const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(sql, key, { name: o.name, webhookUrl: o.webhookUrl });
+    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key }, o) => sql.begin(async (tx) => {
+      // One transaction: a URL the endpoint refuses (WHK_003) creates no partner, whose secret would never be shown.
+      const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(tx, key, { name: o.name, webhookUrl: o.webhookUrl });
       if (!o.webhookUrl) return { partnerClientId, partnerSecret, partnerEncryptionKey };
       // The URL becomes the partner's first webhook endpoint, subscribed to every event.
-      const endpoint = await createWebhookEndpoint(sql, key, partnerId, { url: o.webhookUrl });
+      const endpoint = await createWebhookEndpoint(tx, key, partnerId, { url: o.webhookUrl });
       return { partnerClientId, partnerSecret, partnerEncryptionKey, webhookEndpointId: endpoint.id, webhookSecret: endpoint.secret };
-    }));
+    })));
 
   const store = admin.command('store').description('stores and their tokens');
   store.command('create').requiredOption('--partner <partnerClientId>').requiredOption('--name <name>')

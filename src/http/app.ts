@@ -12,6 +12,7 @@ import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
+import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
 import { routes } from './routes/index.js';
 
@@ -68,6 +69,8 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);
+  // After the auth hook: hooks of one phase run in the order they were added.
+  registerRequestPartChecks(app);
 
   await app.register(swagger, {
     openapi: {

@@ -5,6 +5,20 @@ import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
 import { retryDelayMs } from './event-types.js';
 
+/**
+ * What a failed request's error says, with its cause: undici's own message is only "fetch failed"
+ * for a refused connection, an unknown host or a TLS failure alike; the cause tells which
+ * (e.g. "TypeError: fetch failed (ECONNREFUSED: connect ECONNREFUSED 10.0.0.5:443)").
+ */
+function attemptError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
+  const why = cause && typeof cause === 'object'
+    ? [cause.code, cause.message].filter((v) => typeof v === 'string' && v !== '').join(': ')
+    : '';
+  return `${err.name}: ${err.message}${why ? ` (${why})` : ''}`;
+}
+
 /** The key of a delivery's job (also set by the fan-out trigger, migration 0031): at most one job per delivery. */
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
 
@@ -47,7 +61,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     await res.arrayBuffer().catch(() => undefined);
     if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
   } catch (err) {
-    error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    error = attemptError(err);
   }
   const latencyMs = Math.round(performance.now() - started);
   const attempt = d.attempts + 1;

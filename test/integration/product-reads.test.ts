@@ -64,4 +64,23 @@ describe('product reads', () => {
     }
     expect((await get('/api/v1/partner/stores/products?page=1000000')).json().data).toEqual([]);
   });
+
+  it('q matches its text literally: %, _ and \\ are no wildcards', async () => {
+    const own = await createTestStore(ctx, 0);
+    const named = async (name: string) => {
+      const externalId = `lit-${name}`;
+      await ctx.sql`insert into products (store_id, external_id, sku, name) values (${own.storeId}, ${externalId}, ${externalId}, ${name})`;
+    };
+    await named('Sale 50% off');
+    await named('Sale 50 cents off');
+    await named('snake_case mug');
+    await named('back\\slash mug');
+    const found = async (q: string) => (await get(`/api/v1/partner/stores/products?q=${encodeURIComponent(q)}&sortBy=name&order=asc`, own)).json().data.map((p: any) => p.name);
+    expect(await found('%')).toEqual(['Sale 50% off']);
+    expect(await found('50%')).toEqual(['Sale 50% off']);
+    expect(await found('_')).toEqual(['snake_case mug']);
+    expect(await found('e_c')).toEqual(['snake_case mug']);
+    expect(await found('\\')).toEqual(['back\\slash mug']);
+    expect(await found('Sale')).toEqual(['Sale 50 cents off', 'Sale 50% off']);
+  });
 });

@@ -47,4 +47,14 @@ describe('omni admin webhook', () => {
     // No event types listed: subscribed to every type.
     expect(listed.endpoints[0]).toMatchObject({ id: p.webhookEndpointId, url: 'https://hooked.example/in', eventTypes: [] });
   });
+
+  it('partner create with a webhook URL it refuses creates no partner (its credentials would never be shown)', async () => {
+    const name = `Refused hook ${Date.now()}`;
+    const res = await omni('admin', 'partner', 'create', '--name', name, '--webhook-url', 'javascript:alert(1)', '--json');
+    expect(res.code).not.toBe(0);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/Webhook URL not allowed/);
+    const [{ n }] = await ctx.sql`select count(*)::int as n from partners where name = ${name}`;
+    expect(n).toBe(0);
+  });
 });

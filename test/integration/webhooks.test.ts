@@ -215,6 +215,21 @@ describe('webhooks', () => {
     }
   });
 
+  it("records why a connection failed (its cause's code), not undici's bare \"fetch failed\"", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((r) => closed.close(r)); // nothing listens there now: the connection is refused
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(store, `http://127.0.0.1:${port}/gone`, ['product.deleted']);
+    await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.deleted', payload: {} }]));
+    const retrying = await deliveryOf(endpoint.id, 'RETRYING');
+    expect(retrying.last_error).toMatch(/^TypeError: fetch failed \(ECONNREFUSED: .*127\.0\.0\.1/);
+    const [attempt] = await ctx.sql`select status_code, error from webhook_attempts where delivery_id = ${retrying.id} and attempt = 1`;
+    expect(attempt).toEqual({ status_code: null, error: retrying.last_error });
+    await signedInject(ctx, store, { method: 'DELETE', url: `/api/v1/partner/webhooks/endpoints/${endpoint.id}`, partnerOnly: true });
+  });
+
   it('an event whose transaction rolls back leaves no delivery and no job', async () => {
     const store = await createTestStore(ctx, 0);
     const endpoint = await register(store, 'http://127.0.0.1:9/never');

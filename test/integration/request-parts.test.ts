@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+
+let ctx: TestContext;
+let store: TestStore;
+beforeAll(async () => {
+  ctx = await createTestApp();
+  store = await createTestStore(ctx);
+});
+afterAll(() => ctx.close());
+
+const NUL = 'the NUL character (\\u0000)';
+
+describe('path parameters and query values PostgreSQL cannot hold', () => {
+  it('are VAL_001 naming the place, on every route that looks them up (they were 500s)', async () => {
+    const cases: [string, 'GET' | 'POST' | 'DELETE', string, boolean, Record<string, unknown>][] = [
+      ['batch', 'GET', '/api/v1/partner/stores/batches/pb_a%00b', false, { params: { batchId: `batchId must not contain ${NUL}` } }],
+      ['catalog request', 'GET', '/api/v1/partner/stores/catalog/%00', false, { params: { id: `id must not contain ${NUL}` } }],
+      ['product by sku', 'GET', '/api/v1/partner/stores/products/sku/A%00', false, { params: { sku: `sku must not contain ${NUL}` } }],
+      ['product search', 'GET', '/api/v1/partner/stores/products?q=%00', false, { querystring: { q: `q must not contain ${NUL}` } }],
+      ['product by externalId', 'GET', '/api/v1/partner/stores/products?externalId=x%00', false, { querystring: { externalId: `externalId must not contain ${NUL}` } }],
+      ['webhook endpoint', 'DELETE', '/api/v1/partner/webhooks/endpoints/we_%00', true, { params: { endpointId: `endpointId must not contain ${NUL}` } }],
+      ['unbind', 'POST', '/api/v1/partner/stores/str_%00/unbind', true, { params: { storeClientId: `storeClientId must not contain ${NUL}` } }],
+      ['store access', 'GET', '/api/v1/partner/onboard/store-access?sid=obs_%00', true, { querystring: { sid: `sid must not contain ${NUL}` } }],
+    ];
+    for (const [name, method, url, partnerOnly, validationErrors] of cases) {
+      const res = await signedInject(ctx, store, { method, url, partnerOnly });
+      expect([name, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual([name, 400, 'VAL_001', { validationErrors }]);
+    }
+    const page = await ctx.app.inject({ method: 'GET', url: '/onboard/obs_%00' });
+    expect([page.statusCode, page.json().error.code]).toEqual([400, 'VAL_001']);
+  });
+
+  it('are checked only once the request is authenticated', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/stores/batches/%00' });
+    expect([res.statusCode, res.json().error.code]).toEqual([401, 'AUTH_001']);
+  });
+
+  it('leave other text alone: an unknown batch id is still BAT_001', async () => {
+    const res = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/batches/pb_%5Cu0000' });
+    expect([res.statusCode, res.json().error.code]).toEqual([404, 'BAT_001']);
+  });
+});
+
+describe('a route that takes a JSON body, called without one', () => {
+  it('is REQ_005, as an empty body with its content type is (it was VAL_001 "body must be either object or array")', async () => {
+    for (const url of ['/api/v1/partner/stores/inventory', '/api/v1/partner/stores/products/prices']) {
+      const res = await signedInject(ctx, store, { method: 'PATCH', url });
+      expect([url, res.statusCode, res.json().error.code]).toEqual([url, 400, 'REQ_005']);
+    }
+    const endpoint = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/webhooks/endpoints', partnerOnly: true });
+    expect([endpoint.statusCode, endpoint.json().error.code]).toEqual([400, 'REQ_005']);
+  });
+
+  it('routes without a body still take none', async () => {
+    const res = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
+    expect([res.statusCode, res.json().data.storeClientId]).toEqual([200, store.storeClientId]);
+  });
+});
