@@ -23,17 +23,19 @@ function attemptError(err: unknown): string {
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
 
 /**
- * One delivery attempt: POST {type, timestamp, data} signed with the Standard
+ * One delivery attempt: POST {type, timestamp, storeClientId, data} signed with the Standard
  * Webhooks scheme (webhook-id = the event id, stable across attempts, so the
  * receiver can deduplicate). Every attempt is recorded; a failure schedules the
  * next attempt with exponential backoff until WEBHOOK_MAX_ATTEMPTS.
  */
 export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string) {
   const [d] = await sql<any[]>`
-    select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, e.enabled, o.type, o.payload, o.created_at
+    select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, e.enabled, o.type, o.payload, o.created_at,
+      s.client_id as store_client_id
     from webhook_deliveries d
     join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
     join outbox_events o on o.id = d.event_id
+    left join stores s on s.id = o.store_id
     where d.partner_id = ${partnerId} and d.id = ${deliveryId}`;
   if (!d || d.status === 'SUCCEEDED' || d.status === 'EXHAUSTED') return;
   if (!d.enabled) {
@@ -43,7 +45,8 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     return;
   }
 
-  const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), data: d.payload });
+  // The store by the id the partner knows it by (x-store-client-id): one endpoint hears every store of the partner.
+  const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), storeClientId: d.store_client_id, data: d.payload });
   const sentAt = new Date();
   const signature = new Webhook(endpointSecret(d.secret_ciphertext, key)).sign(d.event_id, sentAt, body);
   const started = performance.now();

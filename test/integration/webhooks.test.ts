@@ -97,7 +97,11 @@ describe('webhooks', () => {
       expect(rx.received.every((r) => r.verified)).toBe(true);
       // One event, three attempts: the same webhook-id every time.
       expect(new Set(rx.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-      expect(rx.received[2].payload).toMatchObject({ type: 'catalog.sync.completed', data: { batchId: res.json().data.batchId, summary: { total: 1, succeeded: 1, failed: 0 } } });
+      // The store it concerns, by the id the partner knows it by: a partner has several stores.
+      expect(rx.received[2].payload).toMatchObject({
+        type: 'catalog.sync.completed', storeClientId: store.storeClientId,
+        data: { batchId: res.json().data.batchId, summary: { total: 1, succeeded: 1, failed: 0 } },
+      });
       const attempts = await ctx.sql`select attempt, status_code from webhook_attempts where delivery_id = ${delivery.id} order by attempt`;
       expect(attempts.map((a) => [a.attempt, a.status_code])).toEqual([[1, 500], [2, 500], [3, 204]]);
 

@@ -22,7 +22,7 @@ const Delivery = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]),
   attemptLog: Type.Array(Attempt),
 });
-const signing = 'Deliveries are POSTed as {type, timestamp, data} and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart; WEBHOOK_MAX_ATTEMPTS attempts).';
+const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart; WEBHOOK_MAX_ATTEMPTS attempts).';
 
 /** Webhook endpoints and deliveries of the signed-in partner. */
 export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey }: AppDeps) {
