@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliCompressSync, brotliDecompress, brotliDecompressSync, constants } from 'node:zlib';
 import type { Queryable } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
 
 const compress = promisify(brotliCompress);
 const decompressAsync = promisify(brotliDecompress);
@@ -48,6 +49,16 @@ export interface StoredBody extends BodyHeader {
   load(sql: Queryable): Promise<void>;
   /** The row at `rowIndex` of `field`, without the omitted keys. */
   input(rowIndex: number): Record<string, unknown>;
+}
+
+/**
+ * A batch's stored rows cannot be read (damaged, or missing): every attempt would fail alike, so
+ * this error is permanent and its job gives up at once (batches/tasks.ts).
+ */
+export class UnreadableBatchRows extends AppError {
+  constructor(batchId: string, cause?: unknown) {
+    super('BAT_003', { batchId }, `the rows batch ${batchId} accepted cannot be read${cause instanceof Error ? `: ${cause.message}` : ''}`);
+  }
 }
 
 /** First byte of a decompressed packed_rows holding plans whose inputs are in the body (0064's JSON array starts with '['). */
@@ -101,7 +112,7 @@ export function storedBody(storeId: string, batchId: string, header: BodyHeader)
     async load(sql) {
       if (inputs) return;
       const [b] = await sql<{ json: string }[]>`select convert_from(body, 'UTF8') as json from batches where store_id = ${storeId} and id = ${batchId}`;
-      if (!b?.json) throw new Error(`batch ${batchId} refers to a request body that is not stored`);
+      if (!b?.json) throw new UnreadableBatchRows(batchId, new Error('its request body is not stored'));
       inputs = (JSON.parse(b.json) as Record<string, Record<string, unknown>[]>)[header.field];
     },
     input(rowIndex) {

@@ -1,7 +1,7 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 import { analyzeGrownTables } from '../db/statistics.js';
-import { storedBody, unpackRows } from './payload-codec.js';
+import { storedBody, unpackRows, UnreadableBatchRows } from './payload-codec.js';
 import { emitBatchCompleted, type BatchKind, type CompletedBatch } from './batch-store.js';
 import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from './processors.js';
 import { isolatingRefusedRows } from './row-isolation.js';
@@ -17,12 +17,11 @@ import { isolatingRefusedRows } from './row-isolation.js';
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
   // The accepted rows, as stored at accept time; immutable, so read once per run. A product
   // request's body stays in PostgreSQL (payload-codec.ts), but for a batch accepted before 0081.
-  const [stored] = await sql<{ kind: BatchKind; packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }[]>`
+  const [stored] = await sql<StoredRows[]>`
     select kind, packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
   if (!stored) return;
   const spec = batchKind(stored.kind);
-  const unpacked: Awaited<ReturnType<typeof unpackRows>> = stored.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
-    : { rows: stored.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
+  const unpacked = await readStoredRows(batchId, stored);
   if ('applyChunk' in spec) {
     if (stored.packed_rows || stored.payload) await sql.begin((tx) => spec.adoptPackedRows(tx, storeId, batchId, unpacked.rows));
     return inChunks(sql, storeId, batchId, (tx) => spec.applyChunk(tx, storeId, batchId, chunkSize));
@@ -58,6 +57,18 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
   });
 }
 
+interface StoredRows { kind: BatchKind; packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }
+
+/** The batch's rows as stored at accept time. Rows that neither decompress nor parse never will: a permanent error. */
+async function readStoredRows(batchId: string, stored: StoredRows): Promise<Awaited<ReturnType<typeof unpackRows>>> {
+  try {
+    return stored.packed_rows ? await unpackRows(stored.packed_rows, stored.packed_body)
+      : { rows: stored.payload ? JSON.parse(stored.payload) as [number, unknown][] : [], body: null };
+  } catch (err) {
+    throw new UnreadableBatchRows(batchId, err);
+  }
+}
+
 /**
  * Runs one transaction a chunk; the last chunk's transaction also completes the batch (a
  * transaction of its own, and one that found nothing left, had cost every batch two). A run
@@ -76,7 +87,7 @@ async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: 
       if (state === 'last') await completeBatch(tx, storeId, batchId);
       return state;
     });
-    if (state === 'none') await sql.begin((tx) => completeBatch(tx, storeId, batchId));
+    if (state === 'none') await sql.begin((tx) => completeAppliedBatch(tx, storeId, batchId));
     // A store's first import grows tables from (nearly) empty: their statistics follow it
     // while they are small, and the plans made on the empty tables go (statistics.ts).
     await analyzeGrownTables(sql);
@@ -101,6 +112,17 @@ export async function recordOutcomes(tx: Transaction, storeId: string, batchId: 
     update batches set outcomes = outcomes || ${tx.json(rows as any)}::jsonb,
       succeeded = succeeded + ${ok}, failed = failed + ${rows.length - ok}, pending = pending - ${rows.length}
     where store_id = ${storeId} and id = ${batchId}`;
+}
+
+/**
+ * Completes a batch in which a run found no row left to apply. Rows still pending then are
+ * accepted rows that its stored rows lack (gone, or never moved where PostgreSQL reads them):
+ * no attempt would ever apply them, and the job must not end as if it had.
+ */
+async function completeAppliedBatch(tx: Transaction, storeId: string, batchId: string) {
+  await completeBatch(tx, storeId, batchId);
+  const [pending] = await tx`select 1 from batches where store_id = ${storeId} and id = ${batchId} and completed_at is null and pending > 0`;
+  if (pending) throw new UnreadableBatchRows(batchId, new Error('rows it awaits are not stored'));
 }
 
 /** Marks the batch done once (a rerun finds it done) and emits its summary event. */

@@ -1,6 +1,8 @@
 import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
+import { giveUpOnFinalFailure } from '../jobs/final-failure.js';
 import { processBatch } from './process-batch.js';
+import { failUnprocessedRows, givenUpReason } from './batch-failure.js';
 import { purgeExpired } from './retention.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
@@ -11,9 +13,14 @@ import '../catalog/variant-product-batches.js';
 /** Background tasks of the bulk pipeline. */
 export function bulkTasks(deps: AppDeps): Record<string, Task> {
   return {
-    'batch.process': async (payload) => {
+    'batch.process': async (payload, helpers) => {
       const { storeId, batchId } = payload as { storeId: string; batchId: string };
-      await processBatch(deps.sql, storeId, batchId, deps.config.BATCH_CHUNK_SIZE);
+      // Rows PostgreSQL refuses fail alone (row-isolation.ts); a batch whose rows cannot be read,
+      // or whose job's last attempt failed, ends FAILED instead of staying PENDING for ever.
+      await giveUpOnFinalFailure(helpers, () => processBatch(deps.sql, storeId, batchId, deps.config.BATCH_CHUNK_SIZE), async (err) => {
+        helpers.logger.error(`batch ${batchId} of store ${storeId} given up: ${err instanceof Error ? err.message : String(err)}`, { batchId, storeId });
+        await failUnprocessedRows(deps.sql, storeId, batchId, givenUpReason(err, helpers.job.attempts));
+      });
     },
     'retention:purge': async (_payload, helpers) => {
       const purged = await purgeExpired(deps.sql, {

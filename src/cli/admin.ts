@@ -3,6 +3,7 @@ import { adminAction } from './context.js';
 import { registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
+import { registerBatchAdmin } from './admin-batches.js';
 import { createPartner } from '../partners/partners.js';
 import { addWarehouseToStore, createStore, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
 import { seedTaxonomy } from '../catalog/taxonomy.js';
@@ -58,4 +59,5 @@ export function registerAdminCommands(program: Command) {
   registerWebhookAdmin(admin);
   registerPimAdmin(admin);
   registerOnboardingAdmin(admin);
+  registerBatchAdmin(admin);
 }

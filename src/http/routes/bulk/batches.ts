@@ -14,7 +14,10 @@ const RESULT_BY_KIND = 'for a succeeded row, what was written, by kind: catalog.
   + 'inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); '
   + 'products.deletions: {id}';
 
-const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)));
+const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)), {
+  description: 'COMPLETED: every row has its outcome and one at least succeeded; FAILED: none succeeded, or processing gave up '
+    + '(the rows it had not applied then failed BAT_003, the others keep their outcome)',
+});
 const Batch = Type.Object({
   batchId: Type.String(),
   requestId: Type.String({ format: 'uuid' }),
