@@ -26,8 +26,9 @@ export const isRowDataError = (err: unknown): err is { code: string } =>
  * Applies `count` rows in a savepoint (`apply(sp, offset, count)`: the rows from `offset`); when
  * PostgreSQL refuses them for what they hold, they are applied again in halves, each in its own
  * savepoint, down to the single rows that fail alone, which `refuse(offset, err)` records: the
- * others still apply. One failing row among 1,000 costs ~20 more statements; the usual chunk,
- * one SAVEPOINT and its RELEASE. Results come back in the rows' order.
+ * others still apply. One failing row among 1,000 costs ~20 more applications of parts of the
+ * chunk (two a halving, each in its savepoint); the usual chunk, one SAVEPOINT and its RELEASE.
+ * Results come back in the rows' order.
  */
 export async function bisectingRefusedRows<T>(
   tx: Transaction, count: number,

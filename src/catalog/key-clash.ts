@@ -26,8 +26,9 @@ export async function findKeyClash(sql: Queryable, storeId: string, productId: s
  * that want an externalId or SKU another product or a variant of the store holds (PRD_002,
  * PRD_003), or one an earlier row of the same set wants: one query for the set, run only
  * once its UPDATE failed on a unique key (product-writer.ts). A variant's SKU fails the
- * UPDATE too (migration 0085's trigger, whichever product the variant is of): unfound here,
- * every row of the set failed with it.
+ * UPDATE too (migration 0085's trigger, whichever product the variant is of, its own
+ * included), so any variant's SKU is looked for here: were it not found, every row of the
+ * set would fail with it.
  */
 export async function findUpdateClashes(sql: Queryable, storeId: string, rows: { i: number; id?: string; x: Record<string, unknown> }[]) {
   const store = unseenStore(sql, storeId);

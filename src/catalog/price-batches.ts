@@ -12,21 +12,25 @@ import type { PriceRow } from './price-rows.js';
  * prices read and locked, then the products and the variants written. Rows for one
  * target apply in request order and each is checked on the prices before it
  * (price-sequence.ts), on the prices found now, not at accept time: another writer may
- * have changed them since. Locked, they cannot change again before the write.
+ * have changed them since. Locked, they cannot change again before the write. A product
+ * that took variants since its row was accepted has no price of its own: the row fails
+ * (PRD_040), as at accept time.
  */
 async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: PriceRow }[]): Promise<RowOutcome[]> {
   const targetOf = (r: PriceRow) => r.variantId ?? r.productId;
   const ids = (kind: PriceRow['target']) => [...new Set(rows.filter((r) => r.payload.target === kind).map((r) => targetOf(r.payload)))];
   // Locked in id order, so that two chunks writing the same rows wait for each other instead of deadlocking.
-  const current = await tx<{ id: string; price: number | null; special_price: number | null }[]>`
-    with p as (select id, price::float8, special_price::float8 from products
+  const current = await tx<{ id: string; price: number | null; special_price: number | null; has_variants: boolean }[]>`
+    with p as (select id, price::float8, special_price::float8, has_variants from products
         where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${ids('product')}::uuid[]) order by id for update),
-      v as (select id, price::float8, special_price::float8 from product_variants
+      v as (select id, price::float8, special_price::float8, false from product_variants
         where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${ids('variant')}::uuid[]) order by id for update)
     select * from p union all select * from v`;
   const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
+  const withVariants = new Set(current.flatMap((c) => (c.has_variants ? [c.id] : [])));
   const sequence = new PriceSequence();
-  const steps = rows.map((r): PriceStep | null => {
+  const steps = rows.map((r): PriceStep | 'variants' | null => {
+    if (withVariants.has(targetOf(r.payload))) return 'variants';
     const before = stored.get(targetOf(r.payload));
     return before ? sequence.apply(targetOf(r.payload), before, r.payload) : null;
   });
@@ -45,7 +49,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
       where v.store_id = $1::uuid and v.id = r.id`, [ctx.storeId, writes('variant') as any]),
   ]);
 
-  const applied = rows.filter((_, k) => steps[k]?.ok);
+  const applied = rows.filter((_, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok; });
   const fields = (r: PriceRow) => [...(r.price !== undefined ? ['price'] : []), ...(r.specialPrice !== undefined ? ['specialPrice'] : [])];
   await recordAudit(tx, applied.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: r.payload.variantId ? 'variant.updated' : 'product.updated',
@@ -60,6 +64,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   return rows.map((r, k): RowOutcome => {
     const step = steps[k];
     if (!step) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Deleted before the update was applied' } } };
+    if (step === 'variants') return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_040', details: { context: { reason: 'The product took variants before the update was applied' } } };
     if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { context: step.context } };
     return { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: targetOf(r.payload) } };
   });

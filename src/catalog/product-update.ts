@@ -14,6 +14,13 @@ export type { PatchContext, PatchResult };
 
 /** Attempts before a PATCH that keeps losing races to other writers of the same product gives up. */
 const MAX_ATTEMPTS = 20;
+/**
+ * Attempts of a PATCH with a variant set that PostgreSQL ends to break a deadlock (40P01). It
+ * writes a variant's row before its warehouse rows, and a stock chunk the other way round (its
+ * triggers move the variant's stock): one of the two is ended, and the PATCH, rolled back whole,
+ * runs again once the chunk has committed. Then PRD_014, as for the optimistic path.
+ */
+const MAX_DEADLOCK_ATTEMPTS = 3;
 
 /**
  * PATCH /products/{id} (seed 003): only the fields sent change, atomically; a
@@ -28,10 +35,21 @@ const MAX_ATTEMPTS = 20;
 export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   try {
     return patch.variants !== undefined
-      ? await updateProductWithVariantSet(sql, ctx, productId, patch)
+      ? await updateWithVariantSet(sql, ctx, productId, patch)
       : await updateOptimistically(sql, ctx, productId, patch, prefetched);
   } catch (err) {
     throw patchRefusal(err, patch);
+  }
+}
+
+async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await updateProductWithVariantSet(sql, ctx, productId, patch);
+    } catch (err) {
+      if ((err as { code?: unknown })?.code !== '40P01') throw err;
+      if (attempt >= MAX_DEADLOCK_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
+    }
   }
 }
 

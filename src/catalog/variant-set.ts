@@ -20,8 +20,9 @@ export interface VariantSetResult {
  * variants by id, then externalId, then sku, and are updated (and reactivated);
  * unmatched items are created; variants not in the set are soft-deactivated.
  * An empty set deactivates them all. The items and their keys are checked before
- * any write (variant-set-plan.ts); the prices and stock totals they leave, on the
- * rows as written (a refusal rolls the PATCH's transaction back).
+ * any write (variant-set-plan.ts); the stock totals they leave, before the stock
+ * rows are written; the prices, on the rows as written (a refusal rolls the PATCH's
+ * transaction back).
  */
 export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
   const existing = await tx<ExistingVariant[]>`

@@ -104,6 +104,24 @@ describe('PATCH /products/prices: several rows for one target', () => {
     expect(await outcomesOf(batchId)).toEqual([[0, 'FAILED', 'PRD_008'], [1, 'SUCCEEDED', null]]);
     expect(await pricesOf('product', 'PR-1', store.storeId)).toEqual({ price: 120, special_price: null });
   });
+
+  it('fails a row whose product took variants since it was accepted (PRD_040): a product with variants has no price', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'pv', 'PV-9', 'P', 100) returning id`;
+    const batchId = await ctx.sql.begin(async (tx) => {
+      await tx`select id from products where id = ${p.id} for update`;
+      const res = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items: [{ id: p.id, price: 120 }] } });
+      expect(res.json().data.errors).toEqual([]);
+      // As a PATCH with a variant set does it (product-variant-update.ts), before the worker gets the row.
+      await tx`update products set has_variants = true, sku = null, price = null, special_price = null where id = ${p.id}`;
+      await tx`insert into product_variants (store_id, product_id, sku, price) values (${store.storeId}, ${p.id}, 'PV-9', 100)`;
+      return res.json().data.batchId as string;
+    });
+    await waitForBatch(ctx, batchId);
+    expect(await outcomesOf(batchId)).toEqual([[0, 'FAILED', 'PRD_040']]);
+    const [row] = await ctx.sql`select price, special_price from products where id = ${p.id}`;
+    expect(row).toEqual({ price: null, special_price: null });
+  });
 });
 
 describe('POST /products/deletions', () => {

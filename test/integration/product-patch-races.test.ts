@@ -68,3 +68,41 @@ describe('PATCH /products/{productId} racing a stock writer', () => {
     expect(await productRow(id)).toMatchObject({ name: 'After race', stock: 5 });
   });
 });
+
+/**
+ * A stock chunk locks a variant's warehouse rows, then (its triggers) the variant's row, to
+ * move its stock; a PATCH with a variant set writes the variant's row, then its warehouse rows.
+ */
+describe('PATCH /products/{productId} with a variant set racing a stock chunk', () => {
+  it('is applied once the chunk commits, not answered 500 when PostgreSQL breaks their deadlock', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [w] = store.warehouses.map((x) => x.clientId);
+    const id = await simpleProduct(store, 'DL-0');
+    const first = await patch(store, id, { variants: { items: [{ sku: 'DL-1', price: 10, stock: 1 }] } });
+    expect(first.statusCode).toBe(200);
+    const [v] = await ctx.sql`select id from product_variants where product_id = ${id}`;
+    const writer = await ctx.sql.reserve();
+    try {
+      // As apply_stock_chunk does: the warehouse row first, then (its trigger) the variant's stock.
+      await writer`begin`;
+      await writer`select from warehouse_stock where variant_id = ${v.id} for no key update`;
+      const racing = patch(store, id, { variants: { items: [{ sku: 'DL-1', price: 12, warehouses: [{ clientId: w, stock: 3 }] }] } });
+      for (let tries = 0; ; tries++) {
+        const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
+          where wait_event_type = 'Lock' and query like '%insert into warehouse_stock%' and pid <> pg_backend_pid()`;
+        if (n > 0) break;
+        if (tries > 200) throw new Error('the PATCH never waited');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await writer`update product_variants set stock = stock + 1 where id = ${v.id}`;
+      await writer`commit`;
+      const res = await racing;
+      expect([res.statusCode, res.json().error?.code]).toEqual([200, undefined]);
+    } finally {
+      writer.release();
+    }
+    const [after] = await ctx.sql`select price::float8 from product_variants where id = ${v.id}`;
+    expect(after.price).toBe(12);
+    expect((await stockRows(id)).map((r) => [r.variant, r.stock])).toEqual([['DL-1', 3]]);
+  });
+});
