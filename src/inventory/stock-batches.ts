@@ -48,8 +48,10 @@ async function applyStockChunk(tx: Transaction, storeId: string, batchId: string
  * reason); the others apply. The usual chunk costs one SAVEPOINT and its RELEASE more.
  */
 async function applyStockChunkIsolating(tx: Transaction, storeId: string, batchId: string, chunkSize: number): Promise<ChunkState> {
-  // What the last step did: the state of the last chunk applied, or a row refused.
-  let last = 'none' as ChunkState | 'refused';
+  // The state of the last part applied, and whether a row was refused: the halves after a refused
+  // row may find nothing left ('none'), though this chunk's transaction completes the batch.
+  let last: ChunkState = 'none';
+  let refused = false;
   await bisectingRefusedRows(tx, chunkSize, async (sp, _offset, count) => { last = await applyStockChunk(sp, storeId, batchId, count); return []; },
     async (_offset, err) => {
       // apply_stock_chunk takes the rows without an outcome in order: the refused row is the first of them.
@@ -58,10 +60,10 @@ async function applyStockChunkIsolating(tx: Transaction, storeId: string, batchI
         where b.store_id = ${storeId} and b.id = ${batchId}
           and i not in (select (o->>'rowIndex')::int from jsonb_array_elements(b.outcomes) o)`;
       await recordOutcomes(tx, storeId, batchId, [{ rowIndex: next.row_index, status: 'FAILED', ...refusedRowFailure(err) }]);
-      last = 'refused';
+      refused = true;
       return [];
     });
-  if (last !== 'refused') return last;
+  if (!refused) return last;
   const [{ pending }] = await tx<{ pending: number }[]>`select pending from batches where store_id = ${storeId} and id = ${batchId}`;
   return pending > 0 ? 'more' : 'last';
 }

@@ -276,3 +276,42 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
     expect(p.stock).toBe(6);
   });
 });
+
+describe('a stock chunk whose product took variants after acceptance', () => {
+  // A product given variants (PATCH with a variant set) has no stock of its own: its rows
+  // accepted while it was simple fail INV_005, as they would be refused at accept now.
+  const takeVariants = async (store: TestStore, productId: string) => {
+    await ctx.sql`delete from warehouse_stock where product_id = ${productId} and variant_id is null`;
+    await ctx.sql`update products set has_variants = true where id = ${productId}`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${productId}, ${`V-${productId}`})`;
+  };
+
+  it('fails its row INV_005, writes it no stock of its own, and applies the rest', async () => {
+    const store = await createTestStore(ctx, 2);
+    const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
+    const [kept, converted] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Converted') returning id`;
+    const rows = [
+      { rowIndex: 0, payload: { target: 'product', productId: kept.id, variantId: null, placement: placed(whs, 7), namedBy: 'sku' } },
+      { rowIndex: 1, payload: { target: 'product', productId: converted.id, variantId: null, placement: placed(whs, 8), namedBy: 'id' } },
+    ];
+    await takeVariants(store, converted.id);
+
+    const outcomes = await applyChunk(store, rows);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'SUCCEEDED', null], [1, 'FAILED', 'INV_005']]);
+    expect(await ctx.sql`select 1 from warehouse_stock where product_id = ${converted.id} and variant_id is null`).toHaveLength(0);
+    expect((await ctx.sql`select stock from products_with_stock where id = ${kept.id}`)[0].stock).toBe(14);
+  });
+
+  it('on a store without warehouses too', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [kept, converted] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Converted') returning id`;
+    await takeVariants(store, converted.id);
+    const outcomes = await applyChunk(store, [
+      { rowIndex: 0, payload: { target: 'product', productId: converted.id, variantId: null, placement: { kind: 'product', stock: 3 } } },
+      { rowIndex: 1, payload: { target: 'product', productId: kept.id, variantId: null, placement: { kind: 'product', stock: 6 } } },
+    ]);
+    expect(outcomes.map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'FAILED', 'INV_005'], [1, 'SUCCEEDED', null]]);
+    expect((await ctx.sql`select stock from product_stock where product_id = ${converted.id}`)[0]?.stock ?? 0).toBe(0);
+    expect((await ctx.sql`select stock from products_with_stock where id = ${kept.id}`)[0].stock).toBe(6);
+  });
+});
