@@ -7,6 +7,10 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export interface ItemError { index: number; error: string }
 
+/** What a product with variants does not have of its own (seed 003: set on its variants), as the writer's input names it. */
+const PER_VARIANT_FIELDS = ['price', 'specialPrice', 'sku'] as const;
+export const setsPerVariantFields = (input: Record<string, unknown>) => PER_VARIANT_FIELDS.some((f) => input[f] !== undefined);
+
 /**
  * An item that passed its checks: a product id to delete, or the writer's row for an
  * import or an update (`id` is then the product it updates).
@@ -95,7 +99,10 @@ export function checkItems(jobId: string, jobType: JobType, items: unknown[], of
     if (jobType === 'BULK_UPDATE') {
       if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index: rowIndex, error: 'id (the product id) is required' }); return; }
       const id = item.id.toLowerCase();
-      checked.push({ rowIndex, id, write: { rowIndex, mode: 'update', id, input: mapped.input, placement: { kind: 'none' }, allowVariants: true } });
+      // A product with variants takes the item unless it sets what lives on its variants: then
+      // the writer refuses it (bulk-job-processing.ts tells the item why first).
+      const allowVariants = !setsPerVariantFields(mapped.input);
+      checked.push({ rowIndex, id, write: { rowIndex, mode: 'update', id, input: mapped.input, placement: { kind: 'none' }, allowVariants } });
     } else {
       // A stable externalId when none is given: a rerun of the chunk finds it and creates nothing twice.
       const input = { externalId: `pim:${jobId}:${rowIndex}`, ...mapped.input };

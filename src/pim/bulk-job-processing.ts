@@ -6,7 +6,7 @@ import { writeProducts } from '../catalog/product-writer.js';
 import type { RowOutcome } from '../batches/processors.js';
 import { isolatingRefusedRows } from '../batches/row-isolation.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
-import { checkItems, firstIndexOfIds, type CheckedItem, type ItemError } from './bulk-job-items.js';
+import { checkItems, setsPerVariantFields, firstIndexOfIds, type CheckedItem, type ItemError } from './bulk-job-items.js';
 
 const CHUNK = 500;
 
@@ -15,6 +15,7 @@ interface JobContext { storeId: string; jobId: string; jobType: JobType; actor: 
 /** The writer's and the row isolation's codes in the words of PIM item errors. */
 const ITEM_ERRORS: Record<string, string> = {
   PRD_002: 'external_id already exists', PRD_003: 'sku already exists', PRD_005: 'product not found', PRD_007: 'unknown category or brand',
+  PRD_011: 'price, special_price and sku are set per variant: the product has variants',
 };
 const itemError = (o: RowOutcome) => o.message
   ?? (o.code === 'VAL_001' ? `refused by the database: ${String(o.details?.reason ?? 'invalid value')}` : ITEM_ERRORS[o.code ?? ''] ?? o.code ?? 'failed');
@@ -50,8 +51,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id } }
       : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' }));
   } else {
-    outcomes = [];
-    for (const pass of inOrderOfOccurrence(items)) {
+    // Items setting what a product with variants keeps on its variants fail PRD_011, told here;
+    // the writer also refuses them (allowVariants), should the product take variants meanwhile.
+    const perVariant = items.filter((r) => r.write!.mode === 'update' && setsPerVariantFields(r.write!.input));
+    const withVariants = new Set(perVariant.length === 0 ? [] : (await tx<{ id: string }[]>`
+      select id from products where store_id = ${job.storeId} and has_variants and id = any(${perVariant.map((r) => r.id!)}::uuid[])`).map((p) => p.id));
+    const refused = new Set(perVariant.filter((r) => withVariants.has(r.id!)));
+    outcomes = [...refused].map((r) => ({ rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_011' }));
+    for (const pass of inOrderOfOccurrence(items.filter((r) => !refused.has(r)))) {
       // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
       const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
       outcomes.push(...written.map((o): RowOutcome => (o.ok

@@ -113,3 +113,21 @@ describe('PIM bulk items PostgreSQL refuses in the worker', () => {
     expect(await waitJob(ctx, a, job.id)).toMatchObject({ status: 'FAILED', processed_items: 0 });
   });
 });
+
+describe('PIM bulk updates of a product with variants', () => {
+  // Its price, special price and SKU live on its variants (seed 003): an item setting one fails;
+  // one setting other fields updates it.
+  it('fails an item setting price, special_price or sku, and applies one setting other fields', async () => {
+    const a = await createPimActor(ctx);
+    const [p] = await ctx.sql`insert into products (store_id, name, has_variants) values (${a.storeId}, 'Parent', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, price) values (${a.storeId}, ${p.id}, 'PV-1', 10)`;
+    const job = await runJob(ctx, a, 'BULK_UPDATE', [
+      { id: p.id, price: 5 }, { id: p.id, sku: 'OWN-SKU' }, { id: p.id, special_price: 1 }, { id: p.id, title: 'Renamed', description: 'D' },
+    ]);
+    expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 1, failed_items: 3 });
+    const error = 'price, special_price and sku are set per variant: the product has variants';
+    expect(job.item_errors).toEqual([{ index: 0, error }, { index: 1, error }, { index: 2, error }]);
+    const [after] = await ctx.sql`select name, description, sku, price, special_price from products where id = ${p.id}`;
+    expect(after).toEqual({ name: 'Renamed', description: 'D', sku: null, price: null, special_price: null });
+  });
+});
