@@ -20,6 +20,11 @@ export interface ProductWriteRow {
   mode: 'create' | 'update';
   /** Updates only: also update a product with variants (PATCH); bulk rows never do. */
   allowVariants?: boolean;
+  /**
+   * Updates only: update the product only if it has variants (with-variants bulk rows, accepted
+   * for one: a product made simple since fails PRD_005, as at accept).
+   */
+  requireVariants?: boolean;
   id?: string;
   input: Partial<SimpleProductInput>;
   placement: StockPlacement;
@@ -56,16 +61,18 @@ const resulting = (column: string) => `(case when u.x ? '${column}' then (u.x->>
  * counts. Products with variants have no prices of their own.
  */
 const PRICES_HOLD = `(not $3::boolean or p.has_variants or (${resulting('special_price')} < ${resulting('price')}) is not false)`;
+/** Whether the product is of a kind the row may update (allowVariants, requireVariants). */
+const OF_KIND = '(not p.has_variants or u.allow_variants) and (p.has_variants or not u.require_variants)';
 const UPDATE_SQL = `
   with upd as (
     update products p set
       (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, u.x) as n),
       version = p.version + 1, updated_at = now()
-    from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean)
+    from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean, require_variants boolean)
     cross join lateral (select to_jsonb(o) as before,
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
-    where p.store_id = (select $1::uuid) and p.id = u.id and (not p.has_variants or u.allow_variants) and ${PRICES_HOLD}
+    where p.store_id = (select $1::uuid) and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
     returning u.i, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
   totals as (
     update product_stock s set stock = upd.stock from upd
@@ -92,11 +99,11 @@ function diff(input: Record<string, unknown>, before: Record<string, unknown>, a
  * Of the update rows the UPDATE left (rare: none in the normal path, which this skips), those
  * whose product is there and of a kind the row may update: the price rule refused them.
  */
-async function refusedByPrices(tx: Transaction, storeId: string, left: { i: number; id?: string; allow_variants: boolean }[], ruled: boolean) {
+async function refusedByPrices(tx: Transaction, storeId: string, left: { i: number; id?: string; allow_variants: boolean; require_variants: boolean }[], ruled: boolean) {
   if (!ruled || left.length === 0) return new Set<number>();
   const found = await tx<{ i: number }[]>`
-    select u.i from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, allow_variants boolean)
-    join products p on p.store_id = ${storeId}::uuid and p.id = u.id and (not p.has_variants or u.allow_variants)`;
+    select u.i from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, allow_variants boolean, require_variants boolean)
+    join products p on p.store_id = ${storeId}::uuid and p.id = u.id and ${tx.unsafe(OF_KIND)}`;
   return new Set(found.map((f) => f.i));
 }
 
@@ -123,6 +130,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   if (updates.length > 0) {
     const payload = updates.map((r) => ({
       i: r.rowIndex, id: r.id, x: toColumns(r.input), stock: r.placement.kind === 'product' ? r.placement.stock : null, allow_variants: r.allowVariants ?? false,
+      require_variants: r.requireVariants ?? false,
     }));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
     let pending = payload;

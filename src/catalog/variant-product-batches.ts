@@ -18,7 +18,8 @@ type Row = { rowIndex: number; payload: VariantProductPayload };
  */
 async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[]) {
   const outcomes = await writeProducts(tx, storeId, rows.map((r) => ({
-    rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const }, allowVariants: true,
+    rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const },
+    allowVariants: true, requireVariants: true,
   })));
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));

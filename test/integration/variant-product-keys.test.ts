@@ -186,3 +186,25 @@ describe('keys shared by simple products and variants', () => {
     expect([early, await second]).toEqual(['waiting', '23505']);
   });
 });
+
+describe('a products/with-variants/bulk update whose product was made simple after acceptance', () => {
+  // At accept such a row is PRD_005 (it updates a product with variants); processed later, it
+  // turned the product back into one with variants and left it its own SKU and price.
+  it('fails PRD_005 and leaves the product simple, with its own SKU and price', async () => {
+    const store = await createTestStore(ctx, 0);
+    const res = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products: [parent('shirt', [{ sku: 'S-1' }])] } });
+    await waitForBatch(ctx, res.json().data.batchId);
+    const [p] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'shirt'`;
+    const url = `/api/v1/partner/stores/products/${p.id}`;
+    const batch = await acceptThenRace(store, BULK, { products: [{ id: p.id, ...parent('shirt', [{ sku: 'S-2' }]) }] }, async () => {
+      expect((await signedInject(ctx, store, { method: 'PATCH', url, body: { variants: { items: [] } } })).statusCode).toBe(200);
+      expect((await signedInject(ctx, store, { method: 'PATCH', url, body: { sku: 'OWN', price: 9 } })).statusCode).toBe(200);
+    });
+    expect(batch).toMatchObject({ status: 'FAILED', succeeded: 0, failed: 1 });
+    expect((await outcomesOf(batch.id)).map((o: any) => [o.rowIndex, o.code])).toEqual([[0, 'PRD_005']]);
+    const [after] = await ctx.sql`select has_variants, sku, price::float8 as price from products where id = ${p.id}`;
+    expect(after).toEqual({ has_variants: false, sku: 'OWN', price: 9 });
+    const active = await ctx.sql`select sku from product_variants where product_id = ${p.id} and is_active`;
+    expect(active).toEqual([]);
+  });
+});
