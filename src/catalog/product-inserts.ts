@@ -25,7 +25,7 @@ const createSql = (source: string, values: string[], keys: [string, string], pla
   ins as (
     insert into products (store_id, id, ${INSERT_COLUMNS.join(', ')})
     select $1::uuid, r.new_id, ${values.join(', ')} from src as r
-    ${raced ? skipTakenKeys(keys[1]) : ''}
+    ${raced ? skipTakenKeys(keys) : ''}
     returning id),
   totals as (
     insert into product_stock (store_id, product_id, stock)
@@ -80,11 +80,13 @@ const bodyInsertSql = (source: 'array' | 'object') => {
 };
 /**
  * A chunk that raced another writer leaves out the rows whose keys were taken: another
- * product's (ON CONFLICT), or a variant's SKU, which no ON CONFLICT reaches (0085's trigger
- * refuses it). A scalar sub-select, a probe a row: the planner cannot make it a join that
- * reads every store's variants.
+ * product's (ON CONFLICT), or a variant's SKU or externalId, which no ON CONFLICT reaches
+ * (the triggers of 0085 and 0090 refuse them). Scalar sub-selects, a probe a key: the planner
+ * cannot make them joins that read every store's variants.
  */
-const skipTakenKeys = (sku: string) => `where (select true from product_variants v where v.store_id = $1::uuid and v.sku = ${sku} limit 1) is null
+const skipTakenKeys = ([externalId, sku]: [string, string]) => `
+    where (select true from product_variants v where v.store_id = $1::uuid and v.sku = ${sku} limit 1) is null
+      and (select true from product_variants v where v.store_id = $1::uuid and v.external_id = ${externalId} limit 1) is null
     on conflict do nothing`;
 type InsertSql = { plain: string; onConflict: string };
 const both = (sql: (raced: boolean) => string): InsertSql => ({ plain: sql(false), onConflict: sql(true) });
@@ -163,10 +165,14 @@ export async function createProducts(tx: Transaction, storeId: string, creates: 
   const lostRows = creates.filter((r) => !byRow.has(r.rowIndex));
   if (lostRows.length > 0 && opts.body) await opts.body.load(tx);
   const lost = lostRows.map((r) => ({ rowIndex: r.rowIndex, ...rowKeys(opts.body ? opts.body.input(r.rowIndex) : r.input) }));
-  // A row that inserted nothing lost a race with another writer: say which key it hit.
-  const taken = lost.length === 0 ? [] : await tx<{ external_id: string | null; sku: string | null }[]>`
-    select external_id, sku from products where store_id = ${unseenStore(tx, storeId)}
-      and (external_id = any(${lost.map((r) => r.externalId!)}) or sku = any(${lost.map((r) => r.sku!)}))`;
+  // A row that inserted nothing lost a race with another writer: say which key it hit
+  // (a product's externalId or a variant's: PRD_002; else its SKU, a product's or a variant's).
+  const externalIds = lost.map((r) => r.externalId!);
+  const taken = lost.length === 0 ? [] : await tx<{ external_id: string | null }[]>`
+    select external_id from products where store_id = ${unseenStore(tx, storeId)}
+      and (external_id = any(${externalIds}) or sku = any(${lost.map((r) => r.sku!)}))
+    union all
+    select external_id from product_variants where store_id = ${unseenStore(tx, storeId)} and external_id = any(${externalIds})`;
   const takenExternal = new Set(taken.map((t) => t.external_id));
   for (const p of inserted) outcomes.set(p.row_index, { rowIndex: p.row_index, ok: true, id: p.id, externalId: p.external_id, sku: p.sku });
   for (const r of lost) outcomes.set(r.rowIndex, { ...r, ok: false, code: takenExternal.has(r.externalId) ? 'PRD_002' : 'PRD_003' });

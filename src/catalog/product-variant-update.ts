@@ -10,6 +10,7 @@ import { writeProducts } from './product-writer.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
+import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
@@ -22,6 +23,8 @@ import { productStock } from './product-read.js';
  */
 export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
   return sql.begin(async (tx) => {
+    // Before the product's row lock, as a with-variants chunk takes it before its parents'.
+    await lockStoreKeysForVariants(tx, ctx.storeId);
     const [found] = await tx<{ row: ProductRow }[]>`
       select to_jsonb(p) || jsonb_build_object('stock', ${productStock(tx)}) as row from products p
       where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} for update`;

@@ -6,6 +6,7 @@ import { afterProductsChanged } from './after-products-changed.js';
 import { writeProducts } from './product-writer.js';
 import type { VariantProductPayload } from './variant-product-rows.js';
 import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from './variant-key-clashes.js';
+import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
 
@@ -69,6 +70,8 @@ const MAX_WRITE_ROUNDS = 5;
  * writes the others again; keys were checked at accept time, so this is the rare path.
  */
 async function writeChunk(tx: Transaction, storeId: string, rows: Row[]) {
+  // Outside the rounds' savepoints, so that a round rolled back keeps it.
+  await lockStoreKeysForVariants(tx, storeId);
   const refused = new Map<number, VariantKeyClash>();
   for (let round = 1; ; round++) {
     const todo = rows.filter((r) => !refused.has(r.rowIndex));
