@@ -14,6 +14,7 @@ import { registerJsonBody } from './plugins/json-body.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
 import { routes } from './routes/index.js';
+import { openApiOptions } from './openapi.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -69,23 +70,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Omni API',
-        version: '1.0.0',
-        description: 'Partner API (HMAC-signed, store-scoped) and PIM API. Error codes: docs/errors.md.',
-      },
-      servers: [{ url: deps.config.publicBaseUrl }],
-      components: {
-        securitySchemes: {
-          partnerSignature: { type: 'apiKey', in: 'header', name: 'x-signature', description: 'HMAC-SHA256 over the canonical base string; see docs/partner-auth.md' },
-        },
-      },
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
+  await app.register(swagger, openApiOptions(deps.config.publicBaseUrl));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Request durations as a histogram only: histograms add up across any number of API
   // processes, a summary's quantiles do not, and its t-digest cost every request CPU.
