@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import envSchema from 'env-schema';
-import { Type, type Static } from '@sinclair/typebox';
+import type { ErrorObject } from 'ajv';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /**
  * The whole environment, validated once at start. Anything wrong stops the
@@ -8,10 +9,11 @@ import { Type, type Static } from '@sinclair/typebox';
  */
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
-  HOST: Type.String({ default: '127.0.0.1' }),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
   /** External PostgreSQL 15+. When unset, an embedded PostgreSQL runs in OMNI_DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-  OMNI_DATA_DIR: Type.String({ default: './.omni' }),
+  // Not empty: '' resolved to the working directory, which then got the database cluster and mode 0755.
+  OMNI_DATA_DIR: Type.String({ default: './.omni', minLength: 1 }),
   /** Port of the embedded PostgreSQL (kept away from a system server on 5432). */
   OMNI_PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
   /** base64 of 32 bytes; encrypts partner secrets. Generated into OMNI_DATA_DIR when unset. */
@@ -39,14 +41,14 @@ const EnvSchema = Type.Object({
   /** PIM exports: a local folder under OMNI_DATA_DIR unless EXPORT_S3_BUCKET is set (any S3-compatible store). */
   EXPORT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
   S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
-  S3_REGION: Type.String({ default: 'us-east-1' }),
+  S3_REGION: Type.String({ default: 'us-east-1', minLength: 1 }),
   S3_ACCESS_KEY_ID: Type.Optional(Type.String()),
   S3_SECRET_ACCESS_KEY: Type.Optional(Type.String()),
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: true }),
   EXPORT_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 604800 }),
   /** Export notifications by email: smtp://user:pass@host:port (nodemailer), sent from SMTP_FROM. */
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
-  SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>' }),
+  SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>', minLength: 1 }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 20 }),
   /** An Idempotency-Key replays its first response for this long (Stripe's 24 h); then it runs anew. */
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
@@ -70,7 +72,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   try {
     parsed = envSchema<Env>({ schema: EnvSchema, data: env, dotenv: false });
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: ${(err as Error).message.replace(/\//g, '')}`);
+    const problems = (err as { errors?: ErrorObject[] }).errors;
+    throw new ConfigError(`Invalid configuration: ${problems ? describeProblems(problems, env) : (err as Error).message}`);
   }
   const embedded = !parsed.DATABASE_URL;
   return {
@@ -80,4 +83,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: parsed.OMNI_DEMO ?? embedded,
     publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/$/, ''),
   };
+}
+
+/** What a variable checked by a pattern must hold, in words (ajv would print the pattern). */
+const EXPECTED: Partial<Record<keyof Env, string>> = {
+  DATABASE_URL: 'a postgres:// or postgresql:// URL',
+  OMNI_ENCRYPTION_KEY: 'base64 of 32 bytes, 44 characters (e.g. `openssl rand -base64 32`)',
+  PUBLIC_BASE_URL: 'an http:// or https:// URL',
+  S3_ENDPOINT: 'an http:// or https:// URL',
+  SMTP_URL: 'an smtp:// or smtps:// URL (smtp://user:pass@host:port)',
+};
+/** Variables whose value a message never repeats: they may hold a password or a key. */
+const SECRET = new Set(['DATABASE_URL', 'OMNI_ENCRYPTION_KEY', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL']);
+
+/**
+ * One clause per wrong variable, e.g. `LOG_LEVEL must be one of fatal, …, silent (got "verbose")`.
+ * ajv reports a union of literals as one error per literal plus one for the union, and a
+ * pattern as the regular expression itself.
+ */
+function describeProblems(errors: ErrorObject[], env: NodeJS.ProcessEnv): string {
+  const clauses = new Map<string, string>();
+  for (const e of errors) {
+    const name = e.instancePath.replace(/^\//, '');
+    if (!name || clauses.has(name)) continue;
+    const schema = (EnvSchema.properties as Record<string, TSchema>)[name];
+    const got = SECRET.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
+    clauses.set(name, `${name} ${expectation(name as keyof Env, schema, e)}${got}`);
+  }
+  return [...clauses.values()].join('; ');
+}
+
+function expectation(name: keyof Env, schema: TSchema, e: ErrorObject): string {
+  if (EXPECTED[name]) return `must be ${EXPECTED[name]}`;
+  if (schema.anyOf) return `must be one of ${(schema.anyOf as TSchema[]).map((s) => s.const).join(', ')}`;
+  if (e.keyword === 'minLength' && e.params.limit === 1) return 'must not be empty';
+  if (e.keyword === 'type') return e.params.type === 'boolean' ? 'must be true or false' : `must be ${e.params.type === 'integer' ? 'a whole number' : e.params.type}`;
+  return e.message ?? 'is invalid';
 }

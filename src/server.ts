@@ -29,23 +29,8 @@ export async function start(opts: StartOptions) {
   // (db.close() in stop), so the handlers that loading it added are taken off again. Scripts
   // without a shutdown of their own (bench, tests) keep them.
   const db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line })));
-  const applied = await migrate(db.sql, db.connectionString);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-  const encryptionKey = await loadEncryptionKey(config);
-  const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
-
   let runner: Runner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
-  if (opts.worker) runner = await startWorker(deps, db.connectionString, logger);
-  if (opts.api) {
-    app = await buildApp(deps, { loggerInstance: logger });
-    await app.listen({ port: config.PORT, host: config.HOST });
-    if (config.demo) {
-      const { created, demo } = await ensureDemo(db.sql, config, encryptionKey);
-      if (demo) process.stdout.write(demoBanner(config.publicBaseUrl, demo, created));
-    }
-  }
-
   let stopping = false;
   let stopped: Promise<boolean> | undefined;
   /** Stops the API, then the worker, then the database; a failed step is logged and the rest still run. */
@@ -63,10 +48,33 @@ export async function start(opts: StartOptions) {
         if (!run) continue;
         try { await run(); } catch (err) { clean = false; logger.error({ err, step }, 'shutdown step failed'); }
       }
+      logger.info({ clean }, 'stopped');
       return clean;
     })();
     return stopped;
   };
+
+  try {
+    const applied = await migrate(db.sql, db.connectionString);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const encryptionKey = await loadEncryptionKey(config);
+    const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
+    if (opts.worker) runner = await startWorker(deps, db.connectionString, logger);
+    if (opts.api) {
+      app = await buildApp(deps, { loggerInstance: logger });
+      await app.listen({ port: config.PORT, host: config.HOST });
+      if (config.demo) {
+        const { created, demo } = await ensureDemo(db.sql, config, encryptionKey);
+        if (demo) process.stdout.write(demoBanner(config.publicBaseUrl, demo, created));
+      }
+    }
+  } catch (err) {
+    // A start that fails half-way (the API's port taken, say) stops what it had started: the
+    // worker may already hold jobs, and the embedded database would outlive the process.
+    await stop();
+    throw err;
+  }
+
   for (const signal of SIGNALS) {
     process.once(signal, () => { stop().then((clean) => process.exit(clean ? 0 : 1)); });
   }

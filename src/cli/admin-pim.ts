@@ -1,20 +1,30 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
+import { JSON_OPTION, nonEmpty, uuid } from './option-values.js';
 import { createOrg, createPimToken, createPimUser, createTenant, revokePimToken } from '../pim/pim-auth.js';
+
+const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
 
 /** `omni admin org|tenant|user|token …`: PIM organizations, their tenants (stores), users and tokens. */
 export function registerPimAdmin(admin: Command) {
-  admin.command('org').description('PIM organizations').command('create').requiredOption('--name <name>').option('--json')
+  admin.command('org').description('PIM organizations').command('create').description('create an organization; prints its orgId (X-Org-ID)')
+    .requiredOption('--name <name>', 'display name', nonEmpty).option(...JSON_OPTION)
     .action(adminAction<{ name: string; json?: boolean }>(({ sql }, o) => createOrg(sql, o.name)));
   admin.command('tenant').description('PIM tenants: one store catalog each').command('create')
-    .requiredOption('--org <orgId>').requiredOption('--store <storeClientId>').option('--name <name>').option('--notify-email <email>').option('--json')
+    .description("give an organization a store's catalog; prints the tenantId (X-Tenant-ID)")
+    .requiredOption(...ORG_OPTION).requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)')
+    .option('--name <name>', "display name (default: the store's)", nonEmpty)
+    .option('--notify-email <email>', 'who is emailed when an export of this tenant finishes (needs SMTP_URL)').option(...JSON_OPTION)
     .action(adminAction<{ org: string; store: string; name?: string; notifyEmail?: string; json?: boolean }>(({ sql }, o) =>
       createTenant(sql, { orgId: o.org, storeClientId: o.store, name: o.name, notifyEmail: o.notifyEmail })));
-  admin.command('user').description('PIM users').command('create').requiredOption('--org <orgId>').requiredOption('--email <email>').option('--json')
+  admin.command('user').description('PIM users').command('create').description('create a user of an organization; prints its userId')
+    .requiredOption(...ORG_OPTION).requiredOption('--email <email>', 'the user\'s email, unique', nonEmpty).option(...JSON_OPTION)
     .action(adminAction<{ org: string; email: string; json?: boolean }>(({ sql }, o) => createPimUser(sql, o.org, o.email)));
   const token = admin.command('token').description('PIM bearer tokens');
-  token.command('create').requiredOption('--user <userId>').option('--json')
+  token.command('create').description('issue a bearer token for a user (Authorization: Bearer …); printed once')
+    .requiredOption('--user <userId>', 'the user, by the userId `user create` printed', uuid).option(...JSON_OPTION)
     .action(adminAction<{ user: string; json?: boolean }>(({ sql }, o) => createPimToken(sql, o.user)));
-  token.command('revoke').requiredOption('--token <token>').option('--json')
+  token.command('revoke').description('revoke a token at once; prints how many were revoked (0: unknown or already revoked)')
+    .requiredOption('--token <token>', 'the token itself (pim_…)').option(...JSON_OPTION)
     .action(adminAction<{ token: string; json?: boolean }>(({ sql }, o) => revokePimToken(sql, o.token)));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
+import { JSON_OPTION } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 
@@ -9,11 +10,14 @@ async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['
   return p.id as string;
 }
 
+const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its partnerClientId (ptnr_…)'] as const;
+
 /** `omni admin webhook …`: endpoints for a partner (partners can also manage their own over the API). */
 export function registerWebhookAdmin(admin: Command) {
-  const webhook = admin.command('webhook').description('webhook endpoints of partners');
-  webhook.command('add').requiredOption('--partner <partnerClientId>').requiredOption('--url <url>')
-    .option('--events <types>', `comma-separated, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`).option('--json')
+  const webhook = admin.command('webhook').description('webhook endpoints of partners (docs/webhooks.md)');
+  webhook.command('add').description("register an endpoint; prints its signing secret once")
+    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed')
+    .option('--events <types>', `comma-separated, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`).option(...JSON_OPTION)
     .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key }, o) => {
       const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
       const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
@@ -21,6 +25,7 @@ export function registerWebhookAdmin(admin: Command) {
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }));
-  webhook.command('list').requiredOption('--partner <partnerClientId>').option('--json')
+  webhook.command('list').description("a partner's enabled endpoints (never their secrets)")
+    .requiredOption(...PARTNER_OPTION).option(...JSON_OPTION)
     .action(adminAction<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner)) })));
 }

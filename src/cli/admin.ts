@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
+import { JSON_OPTION, nonEmpty, wholeNumber } from './option-values.js';
 import { registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
@@ -9,19 +10,19 @@ import { addWarehouseToStore, createStore, revokeStoreTokens, rotateStoreToken, 
 import { seedTaxonomy } from '../catalog/taxonomy.js';
 import { createWebhookEndpoint } from '../webhooks/endpoints.js';
 
-const positiveInt = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number, got "${v}"`);
-  return n;
-};
+const STORE_OPTION = ['--store <storeClientId>', 'the store, by the storeClientId `store create` printed (str_…)'] as const;
 
 /** `omni admin …`: what operators (and the tests) use to set partners and stores up. */
 export function registerAdminCommands(program: Command) {
-  const admin = program.command('admin').description('administer partners, stores, warehouses and reference data');
+  const admin = program.command('admin')
+    .description('administer partners, stores, warehouses, webhooks, PIM access and reference data (attaches to the running embedded database)');
   const run = adminAction;
 
   const partner = admin.command('partner').description('integration partners');
-  partner.command('create').requiredOption('--name <name>').option('--webhook-url <url>').option('--json')
+  partner.command('create').description('create a partner; prints its client id, secret and encryption key once')
+    .requiredOption('--name <name>', 'display name', nonEmpty)
+    .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type')
+    .option(...JSON_OPTION)
     .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key }, o) => sql.begin(async (tx) => {
       // One transaction: a URL the endpoint refuses (WHK_003) creates no partner, whose secret would never be shown.
       const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(tx, key, { name: o.name, webhookUrl: o.webhookUrl });
@@ -32,28 +33,36 @@ export function registerAdminCommands(program: Command) {
     })));
 
   const store = admin.command('store').description('stores and their tokens');
-  store.command('create').requiredOption('--partner <partnerClientId>').requiredOption('--name <name>')
-    .option('--warehouses <count>', 'warehouses to create', positiveInt, 0).option('--json')
+  store.command('create').description("create a store operated by a partner; prints its client id and token once")
+    .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
+    .requiredOption('--name <name>', 'display name', nonEmpty)
+    .option('--warehouses <count>', 'warehouses to create (0: stock is kept per product)', wholeNumber, 0)
+    .option(...JSON_OPTION)
     .action(run<{ partner: string; name: string; warehouses: number; json?: boolean }>(async ({ sql }, o) => {
       const s = await createStore(sql, { partnerClientId: o.partner, name: o.name, warehouses: o.warehouses });
       return { storeClientId: s.storeClientId, storeToken: s.storeToken, warehouses: s.warehouses };
     }));
   store.command('rotate-token').description('issue a new token; the old ones stop working at once')
-    .requiredOption('--store <storeClientId>').option('--json')
+    .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => rotateStoreToken(sql, o.store)));
-  store.command('revoke-token').description('revoke every token of the store')
-    .requiredOption('--store <storeClientId>').option('--json')
+  store.command('revoke-token').description('revoke every token of the store (rotate-token issues a new one)')
+    .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => revokeStoreTokens(sql, o.store)));
-  store.command('block').requiredOption('--store <storeClientId>').option('--json')
+  store.command('block').description('refuse every request for the store (AUTH_014) until it is unblocked')
+    .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => setStoreStatus(sql, o.store, 'BLOCKED')));
-  store.command('unblock').requiredOption('--store <storeClientId>').option('--json')
+  store.command('unblock').description('accept requests for a blocked store again')
+    .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => setStoreStatus(sql, o.store, 'ACTIVE')));
 
   admin.command('warehouse').description('warehouses').command('add')
-    .requiredOption('--store <storeClientId>').requiredOption('--name <name>').option('--json')
+    .description("add a warehouse to a store; a store's first warehouse takes over its products' stock")
+    .requiredOption(...STORE_OPTION).requiredOption('--name <name>', 'display name', nonEmpty).option(...JSON_OPTION)
     .action(run<{ store: string; name: string; json?: boolean }>(({ sql }, o) => addWarehouseToStore(sql, o.store, o.name)));
 
-  admin.command('taxonomy').description('reference taxonomy').command('seed').option('--json')
+  admin.command('taxonomy').description('reference taxonomy').command('seed')
+    .description('create the reference categories, sub-categories, types and brands (idempotent); prints their ids')
+    .option(...JSON_OPTION)
     .action(run<{ json?: boolean }>(({ sql }) => seedTaxonomy(sql)));
 
   registerWebhookAdmin(admin);

@@ -7,6 +7,8 @@ export interface CliContext {
   sql: Sql;
   config: Config;
   key: Buffer;
+  /** Migrations this command applied (usually none: the server applies them at start). */
+  applied: string[];
 }
 
 /**
@@ -18,8 +20,8 @@ export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>): Prom
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    await migrate(db.sql, db.connectionString);
-    return await fn({ sql: db.sql, config, key: await loadEncryptionKey(config) });
+    const applied = await migrate(db.sql, db.connectionString);
+    return await fn({ sql: db.sql, config, key: await loadEncryptionKey(config), applied });
   } finally {
     await db.close();
   }

@@ -1,36 +1,15 @@
-import { Command } from 'commander';
 import { ConfigError } from '../config.js';
-import { registerAdminCommands } from './admin.js';
-import { registerDemoCommands } from './demo.js';
+import { describeFailure } from './errors.js';
+import { buildProgram } from './program.js';
 
-const program = new Command('omni').description('Omni: partner catalog sync and PIM backend').showHelpAfterError();
+// `omni admin … | head`: the reader went away. Not a failure of the command, and no stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  process.stderr.write(`${describeFailure(err)}\n`);
+  process.exit(1);
+});
 
-program.command('serve')
-  .description('run the HTTP API and (unless --no-worker) the job worker')
-  .option('--no-worker', 'API only; run `omni worker` processes separately')
-  .action(async (opts: { worker: boolean }) => {
-    const { start } = await import('../server.js');
-    await start({ api: true, worker: opts.worker });
-  });
-
-program.command('worker')
-  .description('run the job worker only')
-  .action(async () => {
-    const { start } = await import('../server.js');
-    await start({ api: false, worker: true });
-  });
-
-program.command('migrate')
-  .description('apply pending database migrations and exit')
-  .action(async () => {
-    const { withDatabase } = await import('./context.js');
-    await withDatabase(async () => {});
-  });
-
-registerAdminCommands(program);
-registerDemoCommands(program);
-
-program.parseAsync().catch((err: Error) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `error: ${err.message}`}\n`);
+buildProgram().parseAsync().catch((err: Error) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : describeFailure(err)}\n`);
   process.exit(1);
 });

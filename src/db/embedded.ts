@@ -31,6 +31,17 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 /**
+ * Whether the server on `port` is the one of this cluster folder: its postmaster.pid (4th
+ * line) names the port. Another data folder's server there (a second checkout with the
+ * default OMNI_PG_PORT) refused our password, "password authentication failed", which
+ * pointed nowhere near the cause.
+ */
+async function listensFrom(clusterDir: string, port: number): Promise<boolean> {
+  const pidFile = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  return pidFile.split('\n')[3]?.trim() === String(port);
+}
+
+/**
  * Starts (or attaches to) the embedded PostgreSQL kept in `<dataDir>/pg`.
  * A second process on the same data folder (the admin CLI while the server runs,
  * a worker next to an API) attaches to the running server instead of starting one.
@@ -96,6 +107,10 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   const urlOf = async (db: string) => (useSocket && (await exists(socketFile)) ? `${tcpUrl(db)}?host=${encodeURIComponent(clusterDir)}` : tcpUrl(db));
 
   if (await portOpen(opts.port)) {
+    if (!(await listensFrom(clusterDir, opts.port))) {
+      throw new Error(`port ${opts.port} (OMNI_PG_PORT) is taken, and not by the embedded PostgreSQL of ${opts.dataDir}: `
+        + 'set OMNI_PG_PORT to a free port, or OMNI_DATA_DIR to the data folder of the Omni already running');
+    }
     log(`attaching to the embedded PostgreSQL already running on port ${opts.port}`);
     return { connectionString: await urlOf(database), stop: async () => {} };
   }

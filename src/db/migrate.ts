@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Postgrator from 'postgrator';
 import { runMigrations as runWorkerMigrations } from 'graphile-worker';
@@ -11,7 +12,8 @@ const MIGRATION_LOCK = 727_001;
  * Brings the schema up to date: graphile-worker's own schema, then our SQL
  * files (postgrator, tracked in public.schemaversion). Safe to run from many
  * processes at once: they queue on an advisory lock, and the later ones find
- * nothing left to do.
+ * nothing left to do. Returns the file names of the migrations it applied
+ * (0088.do.name.sql), oldest first.
  */
 export async function migrate(sql: Sql, connectionString: string): Promise<string[]> {
   const conn = await sql.reserve();
@@ -26,7 +28,7 @@ export async function migrate(sql: Sql, connectionString: string): Promise<strin
     // The queue's schema first: our migrations use it (e.g. webhook fan-out enqueues jobs).
     await runWorkerMigrations({ connectionString, logger: undefined });
     const applied = await postgrator.migrate();
-    return applied.map((m) => m.filename);
+    return applied.map((m) => basename(m.filename));
   } finally {
     await conn`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
     conn.release();

@@ -15,6 +15,7 @@ import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
 import { routes } from './routes/index.js';
+import { openApiOptions } from './openapi.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -72,23 +73,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
   // After the auth hook: hooks of one phase run in the order they were added.
   registerRequestPartChecks(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Omni API',
-        version: '1.0.0',
-        description: 'Partner API (HMAC-signed, store-scoped) and PIM API. Error codes: docs/errors.md.',
-      },
-      servers: [{ url: deps.config.publicBaseUrl }],
-      components: {
-        securitySchemes: {
-          partnerSignature: { type: 'apiKey', in: 'header', name: 'x-signature', description: 'HMAC-SHA256 over the canonical base string; see docs/partner-auth.md' },
-        },
-      },
-    },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
+  await app.register(swagger, openApiOptions(deps.config.publicBaseUrl));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Request durations as a histogram only: histograms add up across any number of API
   // processes, a summary's quantiles do not, and its t-digest cost every request CPU.

@@ -1,5 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { errorCatalogue } from '../errors/catalogue.js';
 
 /**
  * The seeds' response envelope. Every route answers through ok() on success
@@ -49,10 +51,15 @@ export const ErrorEnvelope = Type.Object({
   requestId: Type.String({ format: 'uuid' }),
 }, { $id: 'ErrorEnvelope', description: 'Error envelope; the code is listed in docs/errors.md' });
 
-/** Error responses every route can give; merged into each route's response schema. */
-export const errorResponses = Object.fromEntries(
-  [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503].map((s) => [s, Type.Ref('ErrorEnvelope')]),
-) as Record<number, TSchema>;
+const codesByStatus = new Map<number, string[]>();
+for (const [code, { status }] of Object.entries(errorCatalogue)) codesByStatus.set(status, [...(codesByStatus.get(status) ?? []), code]);
+/**
+ * Error responses every route can give, merged into each route's response schema: one per
+ * HTTP status of the error catalogue (it listed 422 and 429, which nothing answers, and
+ * missed 410 and 412), each described by the codes answered with it.
+ */
+export const errorResponses = Object.fromEntries([...codesByStatus].sort(([a], [b]) => a - b).map(([status, codes]) =>
+  [status, Type.Ref('ErrorEnvelope', { description: `${STATUS_CODES[status]}: ${codes.join(', ')} (docs/errors.md)` })])) as Record<number, TSchema>;
 
 export function ok<T>(reply: FastifyReply, message: string, data: T, meta: { dispatch?: boolean; pagination?: unknown } = {}) {
   return {

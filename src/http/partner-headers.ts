@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
-/** The signed-request headers, documented on every partner route (see docs/partner-auth in README). */
+/** The signed-request headers, documented on every partner route (docs/partner-auth.md). */
 export const partnerHeaders = Type.Object({
   'x-partner-client-id': Type.String({ description: 'Partner identifier issued by Omni' }),
   'x-timestamp': Type.String({ description: 'UNIX epoch milliseconds; within 300 s of server time' }),

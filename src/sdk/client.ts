@@ -10,7 +10,15 @@ export interface PartnerCredentials {
 export interface PartnerResponse<T = any> {
   status: number;
   headers: Headers;
+  /** The parsed JSON envelope; the text as it came when the response is not JSON (a proxy's error page, say). */
   body: T;
+}
+
+/** The body of every error response; docs/errors.md lists the codes. */
+export interface ErrorEnvelope {
+  success: false;
+  error: { code: string; message: string; details: { timestamp: string; hint: string; context: Record<string, unknown> } };
+  requestId: string;
 }
 
 /**
@@ -44,10 +52,13 @@ export class PartnerClient {
     if (raw !== undefined) headers['content-type'] = 'application/json';
     const res = await this.fetchImpl(url, { method, headers: { ...headers, ...extraHeaders }, body: raw });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    // Only a JSON answer is parsed: a gateway in front of Omni may answer a 502 with an HTML page.
+    const json = /^application\/(?:[\w.+-]+\+)?json\b/i.test(res.headers.get('content-type') ?? '');
+    return { status: res.status, headers: res.headers, body: text && json ? JSON.parse(text) : text || undefined };
   }
 
   get<T = any>(path: string) { return this.request<T>('GET', path); }
   post<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers); }
   patch<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('PATCH', path, body, headers); }
+  delete<T = any>(path: string) { return this.request<T>('DELETE', path); }
 }

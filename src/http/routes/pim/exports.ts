@@ -36,6 +36,13 @@ export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDep
     schema: {
       tags: ['pim'], summary: 'Download a finished export from the local folder', headers: pimHeaders, params: Id,
       querystring: Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }),
+      response: {
+        200: {
+          description: 'The export file, as an attachment (products.ndjson or products.csv)',
+          content: { 'application/x-ndjson': { schema: Type.String() }, 'text/csv': { schema: Type.String() } },
+        },
+        ...errorResponses,
+      },
     },
   }, async (request, reply) => {
     const { row } = await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id);

@@ -30,6 +30,8 @@ const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 10
 export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   const { sql } = deps;
   app.addHook('onRequest', async (request) => { request.pim = await authenticatePim(sql, request.headers); });
+  // The OpenAPI document names the scheme the hook above enforces on every route of this scope.
+  app.addHook('onRoute', (route) => { route.schema = { ...route.schema, security: [{ pimBearer: [] }] }; });
   const who = (r: { pim?: PimPrincipal }) => r.pim!;
   const tags = ['pim'];
 

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { describeFailure } from './errors.js';
+
+const failure = (message: string, fields: object) => Object.assign(new Error(message), fields);
+
+describe('describeFailure', () => {
+  it('says which database could not be reached, whatever the driver said', () => {
+    const refused = failure('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' });
+    expect(describeFailure(refused, { DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/x' }))
+      .toBe('error: cannot connect to the database of DATABASE_URL: connect ECONNREFUSED 127.0.0.1:1');
+    const login = failure('password authentication failed for user "postgres"', { code: '28P01' });
+    expect(describeFailure(login, {})).toBe('error: cannot connect to the embedded PostgreSQL: password authentication failed for user "postgres"');
+  });
+
+  it('names the address in use and what to change', () => {
+    const inUse = failure('listen EADDRINUSE: address already in use 127.0.0.1:8080', { code: 'EADDRINUSE', address: '127.0.0.1', port: 8080 });
+    expect(describeFailure(inUse)).toBe('error: 127.0.0.1:8080 is already in use (another omni serve?): stop that process or set PORT (and HOST)');
+  });
+
+  it('turns a constraint PostgreSQL names into what the operator typed', () => {
+    const duplicate = failure('duplicate key value violates unique constraint "sellers_email_key"',
+      { code: '23505', constraint_name: 'sellers_email_key', detail: 'Key (email)=(a@b.c) already exists.' });
+    expect(describeFailure(duplicate)).toBe('error: a seller with this email already exists (email a@b.c)');
+    const unknown = failure('insert or update violates foreign key constraint "x_fkey"', { code: '23503', constraint_name: 'x_fkey', detail: 'Key (y_id)=(1) is not present in table "y".' });
+    expect(describeFailure(unknown)).toBe('error: refers to something that does not exist (y_id 1)');
+    expect(describeFailure(new Error('no store with client id str_x'))).toBe('error: no store with client id str_x');
+  });
+});

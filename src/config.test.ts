@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+const problem = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('accepted');
+};
+
+describe('loadConfig', () => {
+  it('names each wrong variable once, in words, with the value it got', () => {
+    expect(problem({ PORT: 'abc' })).toBe('Invalid configuration: PORT must be a whole number (got "abc")');
+    expect(problem({ PORT: '70000' })).toBe('Invalid configuration: PORT must be <= 65535 (got "70000")');
+    expect(problem({ LOG_LEVEL: 'verbose' }))
+      .toBe('Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")');
+    expect(problem({ OMNI_DEMO: 'maybe' })).toBe('Invalid configuration: OMNI_DEMO must be true or false (got "maybe")');
+    expect(problem({ PUBLIC_BASE_URL: 'example.com' })).toBe('Invalid configuration: PUBLIC_BASE_URL must be an http:// or https:// URL (got "example.com")');
+    expect(problem({ PORT: 'x', WORKER_CONCURRENCY: '0' }))
+      .toBe('Invalid configuration: PORT must be a whole number (got "x"); WORKER_CONCURRENCY must be >= 1 (got "0")');
+  });
+
+  it('never repeats a value that may hold a secret', () => {
+    const message = problem({ DATABASE_URL: 'mysql://root:hunter2@db/x', OMNI_ENCRYPTION_KEY: 'short' });
+    expect(message).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL; '
+      + 'OMNI_ENCRYPTION_KEY must be base64 of 32 bytes, 44 characters (e.g. `openssl rand -base64 32`)');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('refuses an empty data folder (it meant the working directory), host, region or sender', () => {
+    expect(problem({ OMNI_DATA_DIR: '' })).toBe('Invalid configuration: OMNI_DATA_DIR must not be empty (got "")');
+    for (const name of ['HOST', 'S3_REGION', 'SMTP_FROM']) expect(problem({ [name]: '' })).toContain(`${name} must not be empty`);
+  });
+
+  it('accepts the defaults', () => {
+    expect(loadConfig({})).toMatchObject({ PORT: 8080, embedded: true, demo: true, publicBaseUrl: 'http://127.0.0.1:8080' });
+  });
+});

@@ -1,0 +1,72 @@
+import { STATUS_CODES } from 'node:http';
+import type { SwaggerOptions } from '@fastify/swagger';
+
+type Operation = {
+  operationId?: string;
+  parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
+  responses?: Record<string, { description?: string }>;
+};
+type Document = { paths?: Record<string, Record<string, Operation>> };
+
+/**
+ * The options of @fastify/swagger: the document /openapi.json and /docs serve, generated
+ * from the route schemas. `transformObject` finishes what the generator leaves out.
+ */
+export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
+  return {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Omni API',
+        version: '1.0.0',
+        description: 'Partner API (HMAC-signed, store-scoped: docs/partner-auth.md) and PIM API (Bearer token with X-Tenant-ID and X-Org-ID). '
+          + 'Every response is an envelope; an error\'s `error.code` is listed in docs/errors.md.',
+      },
+      servers: [{ url: publicBaseUrl }],
+      components: {
+        securitySchemes: {
+          partnerSignature: {
+            type: 'apiKey', in: 'header', name: 'x-signature',
+            description: 'sha256=<hex> HMAC-SHA256, keyed with the partner secret, of METHOD\\nPATH-without-/api/v1[?raw query]\\n'
+              + 'x-partner-client-id:…\\n[x-store-client-id:…\\n][x-store-token:…\\n]x-timestamp:…\\nsha256-hex(raw body). '
+              + 'The SDK (src/sdk) signs; docs/partner-auth.md has the details and test vectors.',
+          },
+          pimBearer: {
+            type: 'http', scheme: 'bearer',
+            description: 'A PIM token (`omni admin token create`); every PIM request also sends X-Tenant-ID and X-Org-ID.',
+          },
+        },
+      },
+    },
+    transformObject: (documentObject) => completeDocument((documentObject as { openapiObject: Document }).openapiObject) as object,
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  };
+}
+
+/**
+ * - operationId for every operation (client generators name methods after it): the method
+ *   and the path, e.g. getPartnerStoresProductsByProductId, unless the route gave one.
+ * - A parameter with a default is optional: TypeBox lists a property with a default as
+ *   required (the handler always sees a value), and the generator copied that, so a client
+ *   generated from the document had to send page, limit, sortBy...
+ * - A success response without a description of its own is named by its status ("OK"), not "Default Response".
+ */
+export function completeDocument(doc: Document): Document {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const [method, op] of Object.entries(item)) {
+      op.operationId ??= operationId(method, path);
+      for (const p of op.parameters ?? []) if (p.in !== 'path' && p.schema?.default !== undefined) p.required = false;
+      for (const [status, response] of Object.entries(op.responses ?? {})) {
+        if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? 'Success';
+      }
+    }
+  }
+  return doc;
+}
+
+function operationId(method: string, path: string): string {
+  const words = path.replace(/^\/api\/v1\//, '/').split('/').filter(Boolean)
+    .map((part) => (part.startsWith('{') ? `by-${part.slice(1, -1)}` : part));
+  const pascal = words.join('-').split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  return method.toLowerCase() + pascal;
+}

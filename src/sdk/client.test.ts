@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { PartnerClient } from './client.js';
+import { computeSignature } from './signing.js';
+
+const credentials = { partnerClientId: 'ptnr_x', partnerSecret: 'psk_x', storeClientId: 'str_x', storeToken: 'stkn_x' };
+
+/** A fetch that records what it was sent and answers `body` with `contentType`. */
+function answering(status: number, body: string, contentType: string) {
+  const sent: { url: string; init: RequestInit }[] = [];
+  const fetchImpl = (async (url: URL, init: RequestInit) => {
+    sent.push({ url: String(url), init });
+    return new Response(body, { status, headers: { 'content-type': contentType } });
+  }) as unknown as typeof fetch;
+  return { sent, fetchImpl };
+}
+
+describe('PartnerClient', () => {
+  it('signs the bytes it sends and returns the error envelope as it came', async () => {
+    const envelope = { success: false, error: { code: 'PRD_001', message: 'Product not found', details: { timestamp: 't', hint: 'h', context: {} } }, requestId: 'r' };
+    const { sent, fetchImpl } = answering(404, JSON.stringify(envelope), 'application/json; charset=utf-8');
+    const res = await new PartnerClient('https://omni.example', credentials, fetchImpl).patch('/api/v1/partner/stores/products/p1?x=1', { name: 'n' });
+    expect(res).toMatchObject({ status: 404, body: envelope });
+    const headers = sent[0].init.headers as Record<string, string>;
+    expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+      method: 'PATCH', path: '/api/v1/partner/stores/products/p1?x=1', ...credentials, timestamp: headers['x-timestamp'], body: sent[0].init.body as string,
+    })}`);
+  });
+
+  it('hands back a body that is not JSON as text instead of throwing', async () => {
+    const { fetchImpl } = answering(502, '<html>Bad Gateway</html>', 'text/html');
+    expect(await new PartnerClient('https://omni.example', credentials, fetchImpl).get('/api/v1/partner/stores/warehouses'))
+      .toMatchObject({ status: 502, body: '<html>Bad Gateway</html>' });
+  });
+
+  it('deletes, signed without a body', async () => {
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
+    await new PartnerClient('https://omni.example', credentials, fetchImpl).delete('/api/v1/partner/webhooks/endpoints/we_1');
+    expect(sent[0].init).toMatchObject({ method: 'DELETE', body: undefined });
+  });
+});
+
+describe('the SDK', () => {
+  it('imports nothing but itself and node: modules, so a partner can copy src/sdk alone', () => {
+    const dir = new URL('./', import.meta.url);
+    const imports = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .flatMap((f) => [...readFileSync(new URL(f, dir), 'utf8').matchAll(/\bfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => `${f}: ${m[1] ?? m[2]}`));
+    expect(imports.filter((i) => !/: (\.\/[\w-]+\.js|node:\w+)$/.test(i))).toEqual([]);
+  });
+});
