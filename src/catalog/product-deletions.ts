@@ -7,8 +7,8 @@ import { registerBatchKind, type BatchContext, type RowOutcome } from '../batche
 import { afterProductsChanged } from './after-products-changed.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { unseenStore, uuidKey } from '../db/key-lookup.js';
+import { UUID } from '../db/key-lookup.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Accepts POST /products/deletions. Deletion is a hard delete (the product, its

@@ -7,6 +7,9 @@ import type { Queryable } from './database.js';
  */
 export const uuidKey = (id: string) => id.toLowerCase();
 
+/** A uuid as text, in either case (PostgreSQL's uuid type reads both): the one pattern every check uses. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface KeyLookup {
   /** Table whose rows are found, keyed by (store_id, key). */
   table: 'products' | 'product_variants' | 'warehouses';

@@ -16,6 +16,7 @@ import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
 import { routes } from './routes/index.js';
 import { openApiOptions } from './openapi.js';
+import { UUID } from '../db/key-lookup.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -36,7 +37,6 @@ export interface AppDeps {
   encryptionKey: Buffer;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function buildApp(deps: AppDeps, options: { logger?: boolean | object; loggerInstance?: FastifyBaseLogger } = {}) {
   const app = Fastify({

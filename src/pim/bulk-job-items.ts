@@ -2,8 +2,8 @@ import { MAX_PRICE } from '../catalog/product-schema.js';
 import type { ProductWriteRow } from '../catalog/product-writer.js';
 import { unstorable } from '../http/validation/unstorable-characters.js';
 import type { JobType } from './bulk-jobs.js';
+import { UUID } from '../db/key-lookup.js';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ItemError { index: number; error: string }
 

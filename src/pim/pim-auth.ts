@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
+import { UUID } from '../db/key-lookup.js';
 
 export interface PimPrincipal { userId: string; email: string; orgId: string; tenantId: string; storeId: string; partnerId: string }
 
 const hash = (token: string) => createHash('sha256').update(token).digest();
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Bearer token, then scope: 401 when the token is missing, unknown, revoked or

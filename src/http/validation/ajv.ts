@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import { UUID } from '../../db/key-lookup.js';
 
 /**
  * The common shape of a product photo or banner URL: http(s), a host name, an
@@ -12,7 +13,6 @@ import { fullFormats } from 'ajv-formats/dist/formats.js';
  */
 export const SIMPLE_HTTP_URL = /^https?:\/\/[a-z0-9\-._~]+(?::\d{1,5})?(?:\/(?:[a-z0-9\-._~!$&'()*+,;=:@]|%[0-9a-f]{2})*)*(?:\?(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?(?:#(?:[a-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9a-f]{2})*)?$/i;
 /** Any case: PostgreSQL stores uuids lower-case and compares them as values. */
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const fullUri = fullFormats.uri as (s: string) => boolean;
 export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
 

@@ -5,7 +5,7 @@ import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
 import { readBatch } from '../../../batches/batch-store.js';
-import { UUID } from '../../validation/ajv.js';
+import { UUID } from '../../../db/key-lookup.js';
 
 // What each kind's succeeded row says (a stock row only what its batch stores, so that
 // applying it needs no lookup: its externalId and sku are in the accepting response).

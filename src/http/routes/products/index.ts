@@ -8,9 +8,9 @@ import { ProductPatchInput } from '../../../catalog/product-schema.js';
 import { productSnapshotSelect, updateProduct, type ProductSnapshot } from '../../../catalog/product-update.js';
 import { getProduct, getProductBySku, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
 import { PatchResultView, ProductListQuery, ProductView } from './schemas.js';
+import { UUID } from '../../../db/key-lookup.js';
 
 const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
 /** If-Match as the version it names; "*" matches any current product (RFC 9110), as no header does. */
