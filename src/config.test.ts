@@ -35,6 +35,13 @@ describe('loadConfig', () => {
   });
 
   it('accepts the defaults', () => {
-    expect(loadConfig({})).toMatchObject({ PORT: 8080, embedded: true, demo: true, publicBaseUrl: 'http://127.0.0.1:8080' });
+    // env-schema reads process.env beside the data given: CI's second run sets DATABASE_URL.
+    const { DATABASE_URL } = process.env;
+    delete process.env.DATABASE_URL;
+    try {
+      expect(loadConfig({})).toMatchObject({ PORT: 8080, embedded: true, demo: true, publicBaseUrl: 'http://127.0.0.1:8080' });
+    } finally {
+      if (DATABASE_URL !== undefined) process.env.DATABASE_URL = DATABASE_URL;
+    }
   });
 });
