@@ -34,7 +34,9 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
     }
     const { variants, warehouses: whInput, stock, ...fields } = patch;
-    const becomesVariant = variants !== undefined ? variants.items.length > 0 : current.has_variants;
+    // Called for a PATCH that sends a variant set (product-update.ts): items [] makes it simple again.
+    if (variants === undefined) throw new Error('updateProductWithVariantSet needs a variant set');
+    const becomesVariant = variants.items.length > 0;
     if (becomesVariant) {
       const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
       if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
@@ -49,8 +51,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const clash = await findKeyClash(tx, ctx.storeId, productId,
       fields.externalId !== current.external_id ? fields.externalId : undefined, fields.sku !== current.sku ? fields.sku : undefined);
     if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
-    const needsWarehouses = stock !== undefined || whInput !== undefined || variants !== undefined;
-    const warehouses = needsWarehouses ? await loadStoreWarehouses(tx, ctx.storeId) : { byClientId: new Map<string, string>() };
+    const warehouses = await loadStoreWarehouses(tx, ctx.storeId);
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
     if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });
 
@@ -67,23 +68,21 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       version = outcome.version!;
     }
 
-    if (variants !== undefined) {
-      // Before the variants are written: one of them may take the product's own sku.
-      if (becomesVariant) {
-        const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
-        if (cleared) changes.clearedForVariants = cleared;
-      }
-      const { changed, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
-      if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
-      if (changed || changes.hasVariants) changes.variants = result;
-      // writeProducts moved the version already when the product's own fields changed.
-      if (changes.variants && version === current.version) {
-        [{ version }] = await tx<{ version: number }[]>`
-          update products set has_variants = ${becomesVariant}, version = version + 1, updated_at = now()
-          where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} returning version`;
-      } else if (changes.hasVariants) {
-        await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
-      }
+    // Before the variants are written: one of them may take the product's own sku.
+    if (becomesVariant) {
+      const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
+      if (cleared) changes.clearedForVariants = cleared;
+    }
+    const { changed, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
+    if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
+    if (changed || changes.hasVariants) changes.variants = result;
+    // writeProducts moved the version already when the product's own fields changed.
+    if (changes.variants && version === current.version) {
+      [{ version }] = await tx<{ version: number }[]>`
+        update products set has_variants = ${becomesVariant}, version = version + 1, updated_at = now()
+        where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} returning version`;
+    } else if (changes.hasVariants) {
+      await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
     }
     const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants' && k !== 'totalStock');
     const after = { externalId: (fields.externalId ?? current.external_id) as string | null, version };
