@@ -4,7 +4,8 @@ import { JSON_OPTION } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 
-async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['sql'], clientId: string) {
+/** A partner's id by the client id an operator knows it by. */
+export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['sql'], clientId: string) {
   const [p] = await sql`select id from partners where client_id = ${clientId}`;
   if (!p) throw new Error(`no partner with client id ${clientId}`);
   return p.id as string;

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION, nonEmpty, wholeNumber } from './option-values.js';
-import { registerWebhookAdmin } from './admin-webhooks.js';
+import { partnerId, registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
 import { registerBatchAdmin } from './admin-batches.js';
-import { createPartner } from '../partners/partners.js';
-import { addWarehouseToStore, createStore, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
+import { createPartner, listPartners } from '../partners/partners.js';
+import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
+
 import { seedTaxonomy } from '../catalog/taxonomy.js';
 import { createWebhookEndpoint } from '../webhooks/endpoints.js';
 
@@ -32,7 +33,15 @@ export function registerAdminCommands(program: Command) {
       return { partnerClientId, partnerSecret, partnerEncryptionKey, webhookEndpointId: endpoint.id, webhookSecret: endpoint.secret };
     })));
 
+  partner.command('list').description('every partner, oldest first, with its store count (never its secret)')
+    .option(...JSON_OPTION)
+    .action(run<{ json?: boolean }>(async ({ sql }) => ({ partners: await listPartners(sql) })));
+
   const store = admin.command('store').description('stores and their tokens');
+  store.command('list').description("a partner's stores, oldest first, with their status and warehouse count (never a token)")
+    .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
+    .option(...JSON_OPTION)
+    .action(run<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ stores: await listPartnerStores(sql, await partnerId(sql, o.partner)) })));
   store.command('create').description("create a store operated by a partner; prints its client id and token once")
     .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
     .requiredOption('--name <name>', 'display name', nonEmpty)

@@ -32,6 +32,14 @@ export async function findPartnerByClientId(sql: Queryable, clientId: string) {
   return row;
 }
 
+/** Every partner, oldest first, with how many stores it operates (never a secret): `omni admin partner list`. */
+export async function listPartners(sql: Queryable) {
+  return sql<{ partnerClientId: string; name: string; status: string; storeCount: number; createdAt: Date }[]>`
+    select p.client_id as "partnerClientId", p.name, p.status,
+      (select count(*) from stores s where s.partner_id = p.id)::int as "storeCount", p.created_at as "createdAt"
+    from partners p order by p.created_at, p.id`;
+}
+
 /** The partner's key for ENCRYPTED: fields (partners created before it existed get one now). */
 export async function partnerEncryptionKey(sql: Queryable, key: Buffer, partnerId: string): Promise<Buffer> {
   const [row] = await sql<{ encryption_key_ciphertext: string | null }[]>`select encryption_key_ciphertext from partners where id = ${partnerId}`;

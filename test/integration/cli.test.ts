@@ -44,6 +44,24 @@ describe('omni admin CLI', () => {
     expect((await signedInject(ctx, fresh, { method: 'GET', url: '/api/v1/partner/stores/warehouses' })).statusCode).toBe(403);
   });
 
+  it('lists the partners and a partner\'s stores, without a secret or a token', async () => {
+    const partner = await omniJson('admin', 'partner', 'create', '--name', 'Listed Partner');
+    const a = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'First', '--warehouses', '2');
+    const b = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'Second');
+    await omniJson('admin', 'store', 'block', '--store', b.storeClientId);
+    const { partners } = await omniJson('admin', 'partner', 'list');
+    expect(partners.find((p: any) => p.partnerClientId === partner.partnerClientId))
+      .toEqual({ partnerClientId: partner.partnerClientId, name: 'Listed Partner', status: 'ACTIVE', storeCount: 2, createdAt: expect.any(String) });
+    const { stores } = await omniJson('admin', 'store', 'list', '--partner', partner.partnerClientId);
+    expect(stores.map((s: any) => [s.storeClientId, s.name, s.status, s.warehouseCount]))
+      .toEqual([[a.storeClientId, 'First', 'ACTIVE', 2], [b.storeClientId, 'Second', 'BLOCKED', 0]]);
+    const printed = JSON.stringify({ partners, stores });
+    for (const secret of [partner.partnerSecret, partner.partnerEncryptionKey, a.storeToken, b.storeToken]) expect(printed).not.toContain(secret);
+    const unknown = await omni('admin', 'store', 'list', '--partner', 'ptnr_missing');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no partner with client id ptnr_missing');
+  });
+
   it('seeds the taxonomy idempotently and reports its ids', async () => {
     const first = await omniJson('admin', 'taxonomy', 'seed');
     expect(first.categories).toContain('2fde2994-28a8-4d09-a128-6d744b9e1323');
