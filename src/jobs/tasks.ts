@@ -3,11 +3,18 @@ import type { AppDeps } from '../http/app.js';
 import { bulkTasks } from '../batches/tasks.js';
 import { webhookTasks } from '../webhooks/tasks.js';
 import { pimTasks } from '../pim/tasks.js';
+import { failAbandonedWork } from './abandoned-work.js';
 
 /**
  * Every background task, by name. Each domain contributes its tasks here;
  * handlers get the same dependencies as the HTTP layer.
  */
 export function buildTaskList(deps: AppDeps): Record<string, Task> {
-  return { ...bulkTasks(deps), ...webhookTasks(deps), ...pimTasks(deps) };
+  return {
+    ...bulkTasks(deps), ...webhookTasks(deps), ...pimTasks(deps),
+    'abandoned:fail': async (_payload, helpers) => {
+      const ended = await failAbandonedWork(deps.sql);
+      if (ended.batches + ended.bulkJobs > 0) helpers.logger.error(`ended FAILED ${ended.batches} batches and ${ended.bulkJobs} PIM bulk jobs that no job would run again`);
+    },
+  };
 }

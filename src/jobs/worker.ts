@@ -10,7 +10,7 @@ import { watchWorkerLiveness } from './worker-liveness.js';
  * missed while no worker was up is made up within the hour). A crontab task name allows no
  * dots, hence the colon.
  */
-export const CRONTAB = '17 * * * * retention:purge ?fill=1h';
+export const CRONTAB = ['17 * * * * retention:purge ?fill=1h', '47 * * * * abandoned:fail ?fill=1h'].join('\n');
 
 /**
  * A graphile-worker runner on the application database. Any number of these,

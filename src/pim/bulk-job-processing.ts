@@ -120,11 +120,12 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
  * FAILED, each item not yet applied counted failed with the reason, so that the job does
  * not stay PROCESSING for ever.
  */
-export async function failBulkJob(sql: Sql, storeId: string, jobId: string, reason: string) {
+export async function failBulkJob(sql: Sql, storeId: string, jobId: string, reason: string, itemCount?: number) {
+  // itemCount: the payload's items, for a job that never started (its total_items not yet set).
   await sql`
-    update bulk_jobs set status = 'FAILED', completed_at = now(),
-      failed_items = greatest(coalesce(total_items, 0) - processed_items, failed_items),
+    update bulk_jobs set status = 'FAILED', completed_at = now(), total_items = coalesce(total_items, ${itemCount ?? null}::int),
+      failed_items = greatest(coalesce(total_items, ${itemCount ?? 0}::int) - processed_items, failed_items),
       item_errors = item_errors || coalesce((select jsonb_agg(jsonb_build_object('index', i, 'error', ${`not processed: ${reason}`}::text) order by i)
-        from generate_series(processed_items + failed_items, coalesce(total_items, 0) - 1) i), '[]')
+        from generate_series(processed_items + failed_items, coalesce(total_items, ${itemCount ?? 0}::int) - 1) i), '[]')
     where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING')`;
 }

@@ -10,6 +10,8 @@ import { bulkTasks } from '../../src/batches/tasks.js';
 import { acceptProductRows } from '../../src/catalog/product-rows.js';
 import { acceptStockRows } from '../../src/inventory/stock-rows.js';
 import { failUnprocessedRows } from '../../src/batches/batch-failure.js';
+import { failAbandonedWork } from '../../src/jobs/abandoned-work.js';
+import { createPimActor } from '../helpers/pim.js';
 import { omni, omniJson } from '../helpers/cli.js';
 
 // Two rows a chunk: a batch of four accepted rows is applied in two transactions.
@@ -198,5 +200,50 @@ describe('a batch whose stored rows cannot be read', () => {
     } finally {
       await worker.stop();
     }
+  });
+});
+
+describe('work that no job will run again (abandoned:fail, hourly)', () => {
+  // Older than the grace used here (a week): other test files' work, sharing the database, is younger.
+  const GRACE_MINUTES = 7 * 24 * 60;
+  const backdate = (batchId: string) => ctx.sql`update batches set created_at = now() - interval '8 days' where id = ${batchId}`;
+  /** The batch's job as graphile-worker holds one: `failed` as one whose last attempt failed, else due tomorrow. */
+  const addJob = async (store: TestStore, batchId: string, failed: boolean) => {
+    const [job] = await ctx.sql`select id from graphile_worker.add_job('batch.process', ${ctx.sql.json({ storeId: store.storeId, batchId })}::json,
+      run_at => now() + interval '1 day', max_attempts => ${failed ? 1 : MAX_ATTEMPTS})`;
+    if (failed) await ctx.sql`update graphile_worker._private_jobs set attempts = 1, last_error = 'database unreachable (test)' where id = ${job.id}`;
+  };
+
+  it('ends FAILED a batch whose job failed for good or is gone, and a PIM job alike; leaves work with a live job, and young work', async () => {
+    const store = await createTestStore(ctx, 0);
+    await subscribeToAllEvents(ctx, store);
+    const [gone, failedForGood, waiting, young] = [await acceptCatalog(store), await acceptCatalog(store), await acceptCatalog(store), await acceptCatalog(store)];
+    await addJob(store, failedForGood, true);
+    await addJob(store, waiting, false);
+    for (const id of [gone, failedForGood, waiting]) await backdate(id);
+    const pim = await createPimActor(ctx);
+    const [bulk] = await ctx.sql`insert into bulk_jobs (store_id, job_type, payload, created_by, created_at)
+      values (${pim.storeId}, 'BULK_IMPORT', '[{"title":"A"},{"title":"B"}]', ${pim.email}, now() - interval '8 days') returning id`;
+
+    const ended = await failAbandonedWork(ctx.sql, GRACE_MINUTES);
+    expect(ended.batches).toBeGreaterThanOrEqual(2);
+    expect(ended.bulkJobs).toBeGreaterThanOrEqual(1);
+    for (const id of [gone, failedForGood]) {
+      const batch = await readOverHttp(store, id);
+      expect(batch).toMatchObject({ status: 'FAILED', summary: { total: 5, succeeded: 0, failed: 5, pending: 0 } });
+      expect(rowStates(batch.rows)).toEqual([[0, 'FAILED', 'BAT_003'], [1, 'FAILED', 'BAT_003'], [2, 'FAILED', 'PRD_004'], [3, 'FAILED', 'BAT_003'], [4, 'FAILED', 'BAT_003']]);
+      expect(batch.rows[0].details.context.reason).toMatch(/^Processing stopped/);
+    }
+    for (const id of [waiting, young]) expect(await readOverHttp(store, id)).toMatchObject({ status: 'PENDING', summary: { pending: 4 } });
+    const events = await completedEvents(store, 'catalog.sync.completed');
+    expect(events.map((e) => e.payload.batchId).sort()).toEqual([gone, failedForGood].sort());
+    const [job] = await ctx.sql`select status, failed_items, item_errors from bulk_jobs where id = ${bulk.id}`;
+    expect(job.status).toBe('FAILED');
+    expect(job.item_errors.map((e: any) => e.error)).toEqual([expect.stringMatching(/^not processed: Processing stopped/), expect.stringMatching(/^not processed/)]);
+
+    // Run again: nothing more.
+    await failAbandonedWork(ctx.sql, GRACE_MINUTES);
+    expect(await completedEvents(store, 'catalog.sync.completed')).toHaveLength(2);
+    await ctx.sql`select graphile_worker.complete_jobs(array(select id from graphile_worker._private_jobs where payload->>'batchId' = any(${[failedForGood, waiting]})))`;
   });
 });

@@ -112,11 +112,12 @@ describe('retention of idempotency keys and accepted rows', () => {
     expect(left).toBe(0);
   });
 
-  it('schedules the purge hourly, for a task the worker has', () => {
+  it('schedules the purge and the end of abandoned work hourly, for tasks the worker has', () => {
     const items = parseCrontab(CRONTAB);
-    expect(items.map((i) => i.task)).toEqual(['retention:purge']);
+    expect(items.map((i) => i.task)).toEqual(['retention:purge', 'abandoned:fail']);
     expect(items[0].match({ min: 17, hour: 3, date: 1, month: 1, dow: 0 })).toBe(true);
     expect(items[0].match({ min: 18, hour: 3, date: 1, month: 1, dow: 0 })).toBe(false);
-    expect(Object.keys(buildTaskList(ctx.deps))).toContain('retention:purge');
+    expect(items[1].match({ min: 47, hour: 3, date: 1, month: 1, dow: 0 })).toBe(true);
+    expect(Object.keys(buildTaskList(ctx.deps))).toEqual(expect.arrayContaining(['retention:purge', 'abandoned:fail']));
   });
 });

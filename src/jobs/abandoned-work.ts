@@ -1,0 +1,45 @@
+import type { Sql } from '../db/database.js';
+import { failUnprocessedRows } from '../batches/batch-failure.js';
+import { failBulkJob } from '../pim/bulk-job-processing.js';
+import { parsePayload, type JobType } from '../pim/bulk-jobs.js';
+
+/** What is abandoned: work not done, and no job left that would do it. */
+const REASON = 'Processing stopped: its job failed on all its attempts and could not record it';
+
+/**
+ * Ends the partner batches and PIM bulk jobs that no job will ever run again. A job that fails
+ * for good ends its work FAILED itself (jobs/final-failure.ts); if that last step fails too (the
+ * database unreachable at the last attempt), graphile-worker keeps the job failed and the work
+ * stayed PENDING or PROCESSING for ever. Work counts as abandoned when it is older than
+ * `graceMinutes` and none of its task's jobs names it and may still run (attempts left, or
+ * running now): accept writes the work and its job in one transaction, so only a job that failed
+ * for good, or one an operator removed, leaves work without one. Run hourly (jobs/worker.ts).
+ *
+ * graphile-worker's public `jobs` view has no payload, so its `_private_jobs` table is read: the
+ * jobs of one task are few (a done job is deleted), and a change of that table in a new
+ * graphile-worker version fails this task loudly (its test), not the queue.
+ */
+export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ batches: number; bulkJobs: number }> {
+  const live = (task: string, idKey: string, id: string) => sql`
+    exists (select 1 from graphile_worker._private_jobs j
+      join graphile_worker._private_tasks t on t.id = j.task_id
+      where t.identifier = ${task} and j.payload->>${idKey} = ${sql.unsafe(id)}
+        and (j.attempts < j.max_attempts or j.locked_at is not null))`;
+  const batches = await sql<{ store_id: string; id: string }[]>`
+    select b.store_id, b.id from batches b
+    where b.completed_at is null and b.created_at < now() - make_interval(mins => ${graceMinutes})
+      and not ${live('batch.process', 'batchId', 'b.id')}`;
+  let ended = 0;
+  for (const b of batches) if (await failUnprocessedRows(sql, b.store_id, b.id, REASON)) ended++;
+  const bulkJobs = await sql<{ store_id: string; id: string; job_type: JobType; payload: string; total_items: number | null }[]>`
+    select b.store_id, b.id, b.job_type, b.payload, b.total_items from bulk_jobs b
+    where b.status in ('PENDING', 'PROCESSING') and b.created_at < now() - make_interval(mins => ${graceMinutes})
+      and not ${live('pim.bulk-job', 'jobId', 'b.id::text')}`;
+  for (const j of bulkJobs) await failBulkJob(sql, j.store_id, j.id, REASON, j.total_items ?? itemCount(j.job_type, j.payload));
+  return { batches: ended, bulkJobs: bulkJobs.length };
+}
+
+/** The items of a job that never started, each to be told it was not processed (none if its payload cannot be read). */
+function itemCount(jobType: JobType, payload: string): number {
+  try { return parsePayload(jobType, payload).items.length; } catch { return 0; }
+}
