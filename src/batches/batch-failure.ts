@@ -42,7 +42,8 @@ export async function failUnprocessedRows(sql: Sql, storeId: string, batchId: st
 /**
  * Runs a batch given up on again (`omni admin batch retry`): its rows failed BAT_003 are pending
  * once more and its job is enqueued, in one transaction. Its other rows keep their outcome, and
- * it emits its summary event again when it completes. Only while it still holds the rows it
+ * it emits its summary event again when it completes: a new event (a new id) with the counts it
+ * ends with, as a new fact is (README, Decisions); the first one is left as sent. Only while it still holds the rows it
  * accepted: retention drops them 7 days after completion (BATCH_BODY_RETENTION_DAYS).
  */
 export async function retryFailedBatch(sql: Sql, id: string): Promise<{ batchId: string; rows: number }> {

@@ -20,24 +20,36 @@ const REASON = 'Processing stopped: its job failed on all its attempts and could
  * graphile-worker version fails this task loudly (its test), not the queue.
  */
 export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ batches: number; bulkJobs: number }> {
-  const live = (task: string, idKey: string, id: string) => sql`
-    exists (select 1 from graphile_worker._private_jobs j
-      join graphile_worker._private_tasks t on t.id = j.task_id
-      where t.identifier = ${task} and j.payload->>${idKey} = ${sql.unsafe(id)}
-        and (j.attempts < j.max_attempts or j.locked_at is not null))`;
-  const batches = await sql<{ store_id: string; id: string }[]>`
-    select b.store_id, b.id from batches b
-    where b.completed_at is null and b.created_at < now() - make_interval(mins => ${graceMinutes})
-      and not ${live('batch.process', 'batchId', 'b.id')}`;
+  const batches = await abandonedBatches(sql, graceMinutes);
   let ended = 0;
   for (const b of batches) if (await failUnprocessedRows(sql, b.store_id, b.id, REASON)) ended++;
-  const bulkJobs = await sql<{ store_id: string; id: string; job_type: JobType; payload: string; total_items: number | null }[]>`
-    select b.store_id, b.id, b.job_type, b.payload, b.total_items from bulk_jobs b
-    where b.status in ('PENDING', 'PROCESSING') and b.created_at < now() - make_interval(mins => ${graceMinutes})
-      and not ${live('pim.bulk-job', 'jobId', 'b.id::text')}`;
+  const bulkJobs = await abandonedBulkJobs(sql, graceMinutes);
   for (const j of bulkJobs) await failBulkJob(sql, j.store_id, j.id, REASON, j.total_items ?? itemCount(j.job_type, j.payload));
   return { batches: ended, bulkJobs: bulkJobs.length };
 }
+
+/** Whether a job of `task` naming the row (payload key `idKey` = SQL expression `id`) may still run. */
+const live = (sql: Sql, task: string, idKey: string, id: string) => sql`
+  exists (select 1 from graphile_worker._private_jobs j
+    join graphile_worker._private_tasks t on t.id = j.task_id
+    where t.identifier = ${task} and j.payload->>${idKey} = ${sql.unsafe(id)}
+      and (j.attempts < j.max_attempts or j.locked_at is not null))`;
+
+/**
+ * The abandoned batches. `completed_at is null` is the predicate of the partial index
+ * batches_unfinished_idx (0091), written the same way so the planner can use it: completed
+ * batches are never deleted, and a scan of them all grew with the store's history.
+ */
+export const abandonedBatches = (sql: Sql, graceMinutes: number) => sql<{ store_id: string; id: string }[]>`
+  select b.store_id, b.id from batches b
+  where b.completed_at is null and b.created_at < now() - make_interval(mins => ${graceMinutes})
+    and not ${live(sql, 'batch.process', 'batchId', 'b.id')}`;
+
+/** The abandoned PIM bulk jobs; the status list is the predicate of bulk_jobs_unfinished_idx (0091). */
+export const abandonedBulkJobs = (sql: Sql, graceMinutes: number) => sql<{ store_id: string; id: string; job_type: JobType; payload: string; total_items: number | null }[]>`
+  select b.store_id, b.id, b.job_type, b.payload, b.total_items from bulk_jobs b
+  where b.status in ('PENDING', 'PROCESSING') and b.created_at < now() - make_interval(mins => ${graceMinutes})
+    and not ${live(sql, 'pim.bulk-job', 'jobId', 'b.id::text')}`;
 
 /** The items of a job that never started, each to be told it was not processed (none if its payload cannot be read). */
 function itemCount(jobType: JobType, payload: string): number {

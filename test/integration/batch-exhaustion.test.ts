@@ -150,8 +150,15 @@ describe('a batch whose processing job fails on its last attempt', () => {
     const batch = await readOverHttp(store, batchId);
     expect(batch).toMatchObject({ status: 'COMPLETED', summary: { total: 5, succeeded: 4, failed: 1, pending: 0 } });
     expect(rowStates(batch.rows)).toEqual([[0, 'SUCCEEDED', null], [1, 'SUCCEEDED', null], [2, 'FAILED', 'PRD_004'], [3, 'SUCCEEDED', null], [4, 'SUCCEEDED', null]]);
-    const events = await completedEvents(store, 'catalog.sync.completed');
-    expect(events.map((e) => e.payload.status).sort()).toEqual(['COMPLETED', 'FAILED']);
+    // A new fact, a new event (README, Decisions): its own id, which deliveries send as webhook-id,
+    // the batch's final status and counts, and a later completedAt; the first one stays as sent.
+    const events = await ctx.sql`select id, payload from outbox_events where store_id = ${store.storeId} and type = 'catalog.sync.completed' order by id`;
+    expect(events.map((e) => [e.payload.batchId, e.payload.status, e.payload.summary])).toEqual([
+      [batchId, 'FAILED', { total: 5, succeeded: 2, failed: 3 }], [batchId, 'COMPLETED', { total: 5, succeeded: 4, failed: 1 }]]);
+    expect(Date.parse(events[1].payload.completedAt)).toBeGreaterThan(Date.parse(events[0].payload.completedAt));
+    expect(Date.parse(events[1].payload.completedAt)).toBe(Date.parse(batch.completedAt));
+    const deliveries = await ctx.sql`select distinct event_id from webhook_deliveries where event_id = any(${events.map((e) => e.id)}::uuid[])`;
+    expect(deliveries).toHaveLength(2);
     // A batch not given up on has nothing to run again.
     const again = await omni('admin', 'batch', 'retry', '--batch', batchId, '--json');
     expect([again.code, again.stderr]).toEqual([1, expect.stringContaining(`no failed batch ${batchId}`)]);

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const { patch, simpleProduct } = productPatchHelpers(() => ctx);
+
+/** The store's open issues of the rules a product's own sku and prices raise, as `sku-or-name:code`. */
+const openIssues = async (store: TestStore) => (await ctx.sql<{ label: string }[]>`
+  select coalesce(p.sku, p.name) || ':' || vi.code as label from validation_issues vi join products p on p.id = vi.product_id
+  where vi.store_id = ${store.storeId} and not vi.resolved and vi.code in ('DUPLICATE_SKU', 'SPECIAL_PRICE_NOT_BELOW_PRICE', 'MISSING_DESCRIPTION')
+  order by 1`).map((r) => r.label);
+
+/**
+ * A product whose special price is not below its price (PIM jobs store such prices and raise an
+ * issue), whose SKU another product holds in another case, and the issues evaluate_quality raises.
+ */
+async function flaggedPair(store: TestStore) {
+  const id = await simpleProduct(store, 'Own-1', { name: 'Converted', special_price: 120, description: 'Described' });
+  const twin = await simpleProduct(store, 'OWN-1', { name: 'Twin', description: 'Described' });
+  await ctx.sql`select evaluate_quality(${store.storeId}::uuid, ${[id, twin]}::uuid[])`;
+  expect(await openIssues(store)).toEqual(['OWN-1:DUPLICATE_SKU', 'Own-1:DUPLICATE_SKU', 'Own-1:SPECIAL_PRICE_NOT_BELOW_PRICE']);
+  return { id, twin };
+}
+
+describe('issues raised from the own sku and prices of a product that took variants', () => {
+  it('PATCH with a variant set clears them and resolves what they raised, on the product and on the other holder of its SKU', async () => {
+    const store = await createTestStore(ctx, 0);
+    const { id } = await flaggedPair(store);
+    const res = await patch(store, id, { variants: { items: [{ sku: 'V-1', price: 5 }, { sku: 'V-2', price: 6 }] } });
+    expect(res.statusCode).toBe(200);
+    expect(await openIssues(store)).toEqual([]);
+  });
+
+  it('migration 0092 resolves those that 0087 left open: it cleared the fields with a plain UPDATE, before 0088 watched SKUs', async () => {
+    const store = await createTestStore(ctx, 0);
+    const { id } = await flaggedPair(store);
+    // As PATCH took variants before 0087: has_variants set, its own sku and prices kept.
+    await ctx.sql`update products set has_variants = true where id = ${id}`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, price) values (${store.storeId}, ${id}, 'V-1', 5)`;
+    // A product with variants and a legitimate open issue, and a true duplicate pair: both stay open.
+    const [bare] = await ctx.sql`insert into products (store_id, name, has_variants) values (${store.storeId}, 'Bare', true) returning id`;
+    const pair = [await simpleProduct(store, 'dup-2', { description: 'Described' }), await simpleProduct(store, 'DUP-2', { description: 'Described' })];
+    await ctx.sql`select evaluate_quality(${store.storeId}::uuid, ${[id, bare.id, ...pair]}::uuid[])`;
+    // 0087's statement (for this store), run as it ran: before 0088's trigger existed.
+    await ctx.sql.begin(async (tx) => {
+      await tx`alter table products disable trigger products_sku_left_reevaluate`;
+      await tx`update products set sku = null, price = null, special_price = null
+        where store_id = ${store.storeId} and has_variants and (sku is not null or price is not null or special_price is not null)`;
+      await tx`alter table products enable trigger products_sku_left_reevaluate`;
+    });
+    const stale = ['Bare:MISSING_DESCRIPTION', 'Converted:DUPLICATE_SKU', 'Converted:SPECIAL_PRICE_NOT_BELOW_PRICE', 'DUP-2:DUPLICATE_SKU', 'OWN-1:DUPLICATE_SKU', 'dup-2:DUPLICATE_SKU'];
+    expect(await openIssues(store)).toEqual(stale);
+
+    await ctx.sql`select reevaluate_cleared_variant_products(${store.storeId}::uuid)`;
+    expect(await openIssues(store)).toEqual(['Bare:MISSING_DESCRIPTION', 'DUP-2:DUPLICATE_SKU', 'dup-2:DUPLICATE_SKU']);
+    const [resolved] = await ctx.sql`select count(*)::int as n from validation_issues where store_id = ${store.storeId} and resolved and resolved_at is not null`;
+    expect(resolved.n).toBe(3);
+  });
+});
