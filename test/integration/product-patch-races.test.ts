@@ -106,3 +106,43 @@ describe('PATCH /products/{productId} with a variant set racing a stock chunk', 
     expect((await stockRows(id)).map((r) => [r.variant, r.stock])).toEqual([['DL-1', 3]]);
   });
 });
+
+/** Resolves once `n` statements whose text holds `fragment` wait for a lock. */
+async function waitingForLock(fragment: string, n = 1) {
+  for (let tries = 0; tries < 300; tries++) {
+    const [{ waiting }] = await ctx.sql`select count(*)::int as waiting from pg_stat_activity
+      where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid()`;
+    if (waiting >= n) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`no statement with ${fragment} waited`);
+}
+
+/**
+ * A PATCH that changes an externalId locks the product's row, then (migration 0090's trigger)
+ * the store's key lock, shared; a writer of variants (a PATCH with a variant set, a
+ * with-variants chunk) takes that lock exclusive first, then the product's row.
+ */
+describe('PATCH /products/{productId} changing an externalId racing a PATCH with a variant set', () => {
+  it('both are applied, neither answered 500 when PostgreSQL breaks their deadlock', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'KL-0');
+    const holder = await ctx.sql.reserve();
+    try {
+      // Another writer of the store's variants holds the key lock, so that both PATCHes queue behind it.
+      await holder`begin`;
+      await holder`select lock_store_keys_for_variants(${store.storeId}::uuid)`;
+      const withVariants = patch(store, id, { variants: { items: [{ sku: 'KL-1', price: 10 }] } });
+      await waitingForLock('lock_store_keys_for_variants');
+      const renaming = patch(store, id, { externalId: 'ext-KL-renamed' });
+      await waitingForLock('apply_product_patch');
+      await holder`commit`;
+      const [a, b] = await Promise.all([withVariants, renaming]);
+      expect([a.statusCode, a.json().error?.code]).toEqual([200, undefined]);
+      expect([b.statusCode, b.json().error?.code]).toEqual([200, undefined]);
+    } finally {
+      holder.release();
+    }
+    expect(await productRow(id)).toMatchObject({ external_id: 'ext-KL-renamed', has_variants: true });
+  });
+});
