@@ -5,6 +5,7 @@ import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, runJob, waitJob } from '../helpers/pim.js';
 import { enqueueJob } from '../../src/jobs/enqueue.js';
+import { untilWaitingForLock } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -143,13 +144,7 @@ describe('a PIM bulk update item setting a price while its product takes variant
       await converter`update products set sku = null, price = null, has_variants = true where id = ${p.id}`;
       const res = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: p.id, price: 5 }] });
       expect(res.statusCode).toBe(200);
-      for (let tries = 0; ; tries++) {
-        const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%update products p set%' and pid <> pg_backend_pid()`;
-        if (n > 0) break;
-        if (tries > 400) throw new Error('the job never waited for the product');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await untilWaitingForLock(ctx.sql, 'update products p set');
       await converter`insert into product_variants (store_id, product_id, sku, price) values (${a.storeId}, ${p.id}, 'PX-V', 10)`;
       await converter`commit`;
       const job = await waitJob(ctx, a, res.json().data.id);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
+import { untilWaitingForLock } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -8,16 +9,7 @@ afterAll(async () => { await ctx.close(); });
 
 const { patch, simpleProduct, stockRows, productRow } = productPatchHelpers(() => ctx);
 
-/** Resolves once a statement calling apply_product_patch waits for a lock. */
-async function patchWaitingForLock() {
-  for (let tries = 0; tries < 200; tries++) {
-    const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and query like '%apply_product_patch%' and pid <> pg_backend_pid()`;
-    if (n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the PATCH never waited');
-}
+const patchWaitingForLock = () => untilWaitingForLock(ctx.sql, 'apply_product_patch');
 
 /**
  * Stock writers (the inventory endpoints) do not move a product's version: a PATCH that read
@@ -87,13 +79,7 @@ describe('PATCH /products/{productId} with a variant set racing a stock chunk', 
       await writer`begin`;
       await writer`select from warehouse_stock where variant_id = ${v.id} for no key update`;
       const racing = patch(store, id, { variants: { items: [{ sku: 'DL-1', price: 12, warehouses: [{ clientId: w, stock: 3 }] }] } });
-      for (let tries = 0; ; tries++) {
-        const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%insert into warehouse_stock%' and pid <> pg_backend_pid()`;
-        if (n > 0) break;
-        if (tries > 200) throw new Error('the PATCH never waited');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await untilWaitingForLock(ctx.sql, 'insert into warehouse_stock');
       await writer`update product_variants set stock = stock + 1 where id = ${v.id}`;
       await writer`commit`;
       const res = await racing;
@@ -106,17 +92,6 @@ describe('PATCH /products/{productId} with a variant set racing a stock chunk', 
     expect((await stockRows(id)).map((r) => [r.variant, r.stock])).toEqual([['DL-1', 3]]);
   });
 });
-
-/** Resolves once `n` statements whose text holds `fragment` wait for a lock. */
-async function waitingForLock(fragment: string, n = 1) {
-  for (let tries = 0; tries < 300; tries++) {
-    const [{ waiting }] = await ctx.sql`select count(*)::int as waiting from pg_stat_activity
-      where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid()`;
-    if (waiting >= n) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no statement with ${fragment} waited`);
-}
 
 /**
  * A PATCH that changes an externalId locks the product's row, then (migration 0090's trigger)
@@ -133,9 +108,9 @@ describe('PATCH /products/{productId} changing an externalId racing a PATCH with
       await holder`begin`;
       await holder`select lock_store_keys_for_variants(${store.storeId}::uuid)`;
       const withVariants = patch(store, id, { variants: { items: [{ sku: 'KL-1', price: 10 }] } });
-      await waitingForLock('lock_store_keys_for_variants');
+      await untilWaitingForLock(ctx.sql, 'lock_store_keys_for_variants');
       const renaming = patch(store, id, { externalId: 'ext-KL-renamed' });
-      await waitingForLock('apply_product_patch');
+      await untilWaitingForLock(ctx.sql, 'apply_product_patch');
       await holder`commit`;
       const [a, b] = await Promise.all([withVariants, renaming]);
       expect([a.statusCode, a.json().error?.code]).toEqual([200, undefined]);

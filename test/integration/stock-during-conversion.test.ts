@@ -3,6 +3,7 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
+import { until, untilWaitingForLock, waitingForLock } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -10,20 +11,6 @@ beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWor
 afterAll(async () => { await worker.stop(); await ctx.close(); });
 
 const { patch, simpleProduct, productRow } = productPatchHelpers(() => ctx);
-
-/** Polls until `done` holds. */
-async function until(what: string, done: () => Promise<boolean>) {
-  for (let tries = 0; tries < 400; tries++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${what} never happened`);
-}
-const waitingFor = (fragment: string) => async () => {
-  const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
-    where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid()`;
-  return n > 0;
-};
 
 /**
  * Holds the variant SKU a PATCH with a variant set is about to insert, uncommitted, without
@@ -53,13 +40,13 @@ describe('a stock chunk applied while a PATCH gives its product variants', () =>
       let batchId: string;
       try {
         conversion = patch(store, id, { variants: { items: [{ sku: `CV-${warehouses}-1`, price: 10 }] } });
-        await until('the PATCH waiting', waitingFor('insert into product_variants'));
+        await untilWaitingForLock(ctx.sql, 'insert into product_variants');
         const res = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ id, stock: 5 }] } });
         expect(res.statusCode).toBe(200);
         batchId = res.json().data.batchId;
         // The chunk either completes now or waits for the PATCH.
         await until('the chunk done or waiting', async () =>
-          (await ctx.sql`select 1 from batches where id = ${batchId} and completed_at is not null`).length > 0 || waitingFor('apply_stock_chunk')());
+          (await ctx.sql`select 1 from batches where id = ${batchId} and completed_at is not null`).length > 0 || waitingForLock(ctx.sql, 'apply_stock_chunk'));
       } finally {
         await release();
       }
