@@ -56,11 +56,22 @@ async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: stri
 async function updateOptimistically(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   for (let attempt = 1; ; attempt++) {
     // The first attempt may start from the snapshot read with the credentials; a retry reads anew.
-    const result = await tryPatch(sql, ctx, productId, patch, attempt === 1 ? prefetched : undefined);
+    const result = await tryPatch(sql, ctx, productId, patch, attempt === 1 ? prefetched : undefined).catch(endedByDeadlock);
     if (result) return result;
     // The next attempt reads the product again (and answers PRD_010 if If-Match is stale by then).
     if (attempt >= MAX_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
   }
+}
+
+/**
+ * A deadlock PostgreSQL broke by ending this PATCH's statement (40P01) is a race lost, run again:
+ * a PATCH changing an externalId or SKU locks the product's row, then (0090's trigger) the
+ * store's key lock, which a writer of variants (PATCH with a variant set, with-variants chunk)
+ * takes first, before that row. It was a 500.
+ */
+function endedByDeadlock(err: unknown): null {
+  if ((err as { code?: unknown })?.code === '40P01') return null;
+  throw err;
 }
 
 /** What a PATCH reads first: the product row, its store's warehouses and its own stock rows. */

@@ -40,6 +40,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     if (becomesVariant) {
       const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
       if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
+      if (!current.has_variants) current.stock = await lockStockOfConverted(tx, ctx.storeId, productId);
     }
     const price = patch.price ?? current.price ?? undefined;
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price;
@@ -118,6 +119,20 @@ async function lockOwnStock(tx: Transaction, storeId: string, productId: string,
     select warehouse_id, stock from warehouse_stock where store_id = ${storeId} and product_id = ${productId} and variant_id is null
     order by warehouse_id for update`;
   return { stock: undefined, rows: new Map(rows.map((r) => [r.warehouse_id, r.stock])) };
+}
+
+/**
+ * The own stock of a simple product about to take variants, locked until commit, and its total
+ * read after the locks. A stock chunk that writes it (rows accepted while it was simple) then
+ * either committed first, and its stock is cleared with the rest (clearOwnFields), or waits for
+ * this PATCH and then finds the product with variants (0089: its row fails INV_005). Unlocked, a
+ * chunk committing in between (the product read, its variants not yet written) left it a stock
+ * of its own. Its warehouse rows first, in key order, then its total: the stock chunks' order.
+ */
+async function lockStockOfConverted(tx: Transaction, storeId: string, productId: string): Promise<number> {
+  await tx`select from warehouse_stock where store_id = ${storeId} and product_id = ${productId} and variant_id is null order by warehouse_id for update`;
+  const [row] = await tx<{ stock: number }[]>`select stock from product_stock where store_id = ${storeId} and product_id = ${productId} for update`;
+  return row?.stock ?? 0;
 }
 
 /**

@@ -37,6 +37,14 @@ function inOrderOfOccurrence(items: CheckedItem[]): CheckedItem[][] {
   return passes;
 }
 
+/** Of the products these items update, those with variants. */
+async function productsWithVariants(tx: Transaction, storeId: string, items: CheckedItem[]): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const found = await tx<{ id: string }[]>`
+    select id from products where store_id = ${storeId} and has_variants and id = any(${items.map((r) => r.id!)}::uuid[])`;
+  return new Set(found.map((p) => p.id));
+}
+
 /**
  * Applies checked items, set-based: one DELETE, or the writer's statements, then one audit
  * insert and one evaluation of the data-quality rules for the products written.
@@ -54,8 +62,7 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
     // Items setting what a product with variants keeps on its variants fail PRD_011, told here;
     // the writer also refuses them (allowVariants), should the product take variants meanwhile.
     const perVariant = items.filter((r) => r.write!.mode === 'update' && setsPerVariantFields(r.write!.input));
-    const withVariants = new Set(perVariant.length === 0 ? [] : (await tx<{ id: string }[]>`
-      select id from products where store_id = ${job.storeId} and has_variants and id = any(${perVariant.map((r) => r.id!)}::uuid[])`).map((p) => p.id));
+    const withVariants = await productsWithVariants(tx, job.storeId, perVariant);
     const refused = new Set(perVariant.filter((r) => withVariants.has(r.id!)));
     outcomes = [...refused].map((r) => ({ rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_011' }));
     for (const pass of inOrderOfOccurrence(items.filter((r) => !refused.has(r)))) {
@@ -65,6 +72,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
         ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id } }
         : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code })));
     }
+    // The writer left such an item as "not found" when its product took variants after the look
+    // above (a PATCH with a variant set committed while the write waited for the product): said
+    // now, the product's has_variants read after that commit.
+    const leftOut = new Set(outcomes.filter((o) => o.code === 'PRD_005').map((o) => o.rowIndex));
+    const asked = perVariant.filter((r) => leftOut.has(r.rowIndex));
+    const tookVariants = await productsWithVariants(tx, job.storeId, asked);
+    const refusedNow = new Set(asked.filter((r) => tookVariants.has(r.id!)).map((r) => r.rowIndex));
+    for (const o of outcomes) if (refusedNow.has(o.rowIndex)) o.code = 'PRD_011';
   }
   const ids = outcomes.flatMap((o) => (o.status === 'SUCCEEDED' ? [o.result!.id as string] : []));
   const action = job.jobType === 'BULK_IMPORT' ? 'product.created' : job.jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { createPimActor, runJob, waitJob } from '../helpers/pim.js';
+import { createPimActor, pimRequest, runJob, waitJob } from '../helpers/pim.js';
 import { enqueueJob } from '../../src/jobs/enqueue.js';
+import { untilWaitingForLock } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -129,5 +130,29 @@ describe('PIM bulk updates of a product with variants', () => {
     expect(job.item_errors).toEqual([{ index: 0, error }, { index: 1, error }, { index: 2, error }]);
     const [after] = await ctx.sql`select name, description, sku, price, special_price from products where id = ${p.id}`;
     expect(after).toEqual({ name: 'Renamed', description: 'D', sku: null, price: null, special_price: null });
+  });
+});
+
+describe('a PIM bulk update item setting a price while its product takes variants', () => {
+  it('fails PRD_011 (its product has variants), not "product not found"', async () => {
+    const a = await createPimActor(ctx);
+    const [p] = await ctx.sql`insert into products (store_id, name, sku, price) values (${a.storeId}, 'P', 'PX-1', 10) returning id`;
+    const converter = await ctx.sql.reserve();
+    try {
+      // As a PATCH with a variant set does: the product locked and given variants, committed later.
+      await converter`begin`;
+      await converter`update products set sku = null, price = null, has_variants = true where id = ${p.id}`;
+      const res = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: p.id, price: 5 }] });
+      expect(res.statusCode).toBe(200);
+      await untilWaitingForLock(ctx.sql, 'update products p set');
+      await converter`insert into product_variants (store_id, product_id, sku, price) values (${a.storeId}, ${p.id}, 'PX-V', 10)`;
+      await converter`commit`;
+      const job = await waitJob(ctx, a, res.json().data.id);
+      expect(job.item_errors).toEqual([{ index: 0, error: 'price, special_price and sku are set per variant: the product has variants' }]);
+    } finally {
+      converter.release();
+    }
+    const [after] = await ctx.sql`select price from products where id = ${p.id}`;
+    expect(after.price).toBeNull();
   });
 });

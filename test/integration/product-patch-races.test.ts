@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
+import { untilWaitingForLock } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -8,16 +9,7 @@ afterAll(async () => { await ctx.close(); });
 
 const { patch, simpleProduct, stockRows, productRow } = productPatchHelpers(() => ctx);
 
-/** Resolves once a statement calling apply_product_patch waits for a lock. */
-async function patchWaitingForLock() {
-  for (let tries = 0; tries < 200; tries++) {
-    const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
-      where wait_event_type = 'Lock' and query like '%apply_product_patch%' and pid <> pg_backend_pid()`;
-    if (n > 0) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the PATCH never waited');
-}
+const patchWaitingForLock = () => untilWaitingForLock(ctx.sql, 'apply_product_patch');
 
 /**
  * Stock writers (the inventory endpoints) do not move a product's version: a PATCH that read
@@ -87,13 +79,7 @@ describe('PATCH /products/{productId} with a variant set racing a stock chunk', 
       await writer`begin`;
       await writer`select from warehouse_stock where variant_id = ${v.id} for no key update`;
       const racing = patch(store, id, { variants: { items: [{ sku: 'DL-1', price: 12, warehouses: [{ clientId: w, stock: 3 }] }] } });
-      for (let tries = 0; ; tries++) {
-        const [{ n }] = await ctx.sql`select count(*)::int as n from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%insert into warehouse_stock%' and pid <> pg_backend_pid()`;
-        if (n > 0) break;
-        if (tries > 200) throw new Error('the PATCH never waited');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await untilWaitingForLock(ctx.sql, 'insert into warehouse_stock');
       await writer`update product_variants set stock = stock + 1 where id = ${v.id}`;
       await writer`commit`;
       const res = await racing;
@@ -104,5 +90,34 @@ describe('PATCH /products/{productId} with a variant set racing a stock chunk', 
     const [after] = await ctx.sql`select price::float8 from product_variants where id = ${v.id}`;
     expect(after.price).toBe(12);
     expect((await stockRows(id)).map((r) => [r.variant, r.stock])).toEqual([['DL-1', 3]]);
+  });
+});
+
+/**
+ * A PATCH that changes an externalId locks the product's row, then (migration 0090's trigger)
+ * the store's key lock, shared; a writer of variants (a PATCH with a variant set, a
+ * with-variants chunk) takes that lock exclusive first, then the product's row.
+ */
+describe('PATCH /products/{productId} changing an externalId racing a PATCH with a variant set', () => {
+  it('both are applied, neither answered 500 when PostgreSQL breaks their deadlock', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'KL-0');
+    const holder = await ctx.sql.reserve();
+    try {
+      // Another writer of the store's variants holds the key lock, so that both PATCHes queue behind it.
+      await holder`begin`;
+      await holder`select lock_store_keys_for_variants(${store.storeId}::uuid)`;
+      const withVariants = patch(store, id, { variants: { items: [{ sku: 'KL-1', price: 10 }] } });
+      await untilWaitingForLock(ctx.sql, 'lock_store_keys_for_variants');
+      const renaming = patch(store, id, { externalId: 'ext-KL-renamed' });
+      await untilWaitingForLock(ctx.sql, 'apply_product_patch');
+      await holder`commit`;
+      const [a, b] = await Promise.all([withVariants, renaming]);
+      expect([a.statusCode, a.json().error?.code]).toEqual([200, undefined]);
+      expect([b.statusCode, b.json().error?.code]).toEqual([200, undefined]);
+    } finally {
+      holder.release();
+    }
+    expect(await productRow(id)).toMatchObject({ external_id: 'ext-KL-renamed', has_variants: true });
   });
 });
