@@ -1,5 +1,5 @@
 import { run, type Runner } from 'graphile-worker';
-import pg from 'pg';
+import { QueuePool } from './queue-pool.js';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/app.js';
 import { buildTaskList } from './tasks.js';
@@ -24,7 +24,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   // error listener is removed: a connection that the stopping database terminated meanwhile
   // ("terminating connection due to administrator command") was an unhandled 'error' event,
   // and the process crashed on SIGTERM (server-shutdown.test.ts, about one run in six).
-  const pgPool = new pg.Pool({ connectionString, max: 10, application_name: 'omni-worker' });
+  const pgPool = new QueuePool({ connectionString, max: 10, application_name: 'omni-worker' });
   let stopping = false;
   const onError = (err: Error) => {
     if (stopping) logger.debug({ err }, 'job queue connection closed while stopping');
@@ -49,10 +49,13 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
     await pgPool.end().catch(() => {});
     throw err;
   });
+  pgPool.patient = true;
   await liveness.beat();
   const stop = runner.stop.bind(runner);
   runner.stop = async () => {
     stopping = true;
+    // Stopping: a lost connection is no longer waited for (retried) but fails.
+    pgPool.patient = false;
     await liveness.stop();
     await stop();
     await pgPool.end();

@@ -10,5 +10,5 @@ export const requestErrors = {
   REQ_005: { status: 400, message: 'Empty JSON body', hint: 'A JSON body is required for this request' },
   REQ_006: { status: 400, message: 'Invalid URL', hint: 'Percent-encode the path (UTF-8); a path parameter holds at most 100 characters' },
   SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },
-  SYS_002: { status: 503, message: 'Service not ready', hint: 'The database is unreachable or migrating; retry shortly' },
+  SYS_002: { status: 503, message: 'Service unavailable', hint: 'The database is unreachable or migrating; retry shortly' },
 } satisfies ErrorDefinitions;

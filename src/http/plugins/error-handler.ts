@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError } from '../../errors/app-error.js';
 import { errorCatalogue, type ErrorCode } from '../../errors/catalogue.js';
 import { toValidationTree } from '../validation/validation-errors.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   const def = errorCatalogue[code];
@@ -53,6 +54,12 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
       const mapped = fromFastifyError(err, bodyLimit);
       if (mapped) {
         [code, context] = mapped;
+      } else if (isDatabaseUnavailable(err)) {
+        // The database is down or restarting: the request may succeed as it is once it is
+        // back, so the client retries (503) rather than reports a bug (500). Its socket path or
+        // host stays in the log, not in the answer.
+        request.log.warn({ err: { code: err.code, message: err.message } }, 'database unavailable');
+        code = 'SYS_002'; context = {};
       } else {
         request.log.error({ err }, 'unhandled error');
         code = 'SYS_001'; context = {};

@@ -1,0 +1,37 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { connect } from './database.js';
+import { isConnectionLoss, isDatabaseUnavailable } from './unavailable.js';
+import { freePort } from '../../test/helpers/free-port.js';
+
+const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err);
+
+describe('telling a database that is away from a failed query', () => {
+  it('counts a refused connection, for postgres.js (a query, a transaction) and for pg', async () => {
+    const url = `postgres://omni:x@127.0.0.1:${await freePort()}/omni`;
+    const sql = connect(url, 1);
+    try {
+      expect(isDatabaseUnavailable(await failure(sql`select 1`))).toBe(true);
+      expect(isDatabaseUnavailable(await failure(sql.begin((tx) => tx`select 1`)))).toBe(true);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+    const client = new pg.Client({ connectionString: url });
+    expect(isConnectionLoss(await failure(client.connect()))).toBe(true);
+  });
+
+  it('does not count what the query or another resource did wrong', async () => {
+    const sql = connect(inject('databaseUrl'), 1);
+    try {
+      const syntax = await failure(sql`selec 1`);
+      expect([isDatabaseUnavailable(syntax), isConnectionLoss(syntax)]).toEqual([false, false]);
+    } finally {
+      await sql.end();
+    }
+    // ENOENT like a missing Unix socket, but from a file: not the database's.
+    const missingFile = await failure(readFile('/nonexistent/omni-export.csv'));
+    expect(isDatabaseUnavailable(missingFile)).toBe(false);
+  });
+});

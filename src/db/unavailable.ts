@@ -1,0 +1,42 @@
+import postgres from 'postgres';
+
+/** postgres.js's own codes for a connection that failed, closed or timed out (src/errors.js there). */
+const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT']);
+
+/**
+ * SQLSTATEs a server that is going away or not yet back sends: class 08 (connection
+ * exception), admin_shutdown, crash_shutdown (another backend crashed, this one is being
+ * reset), cannot_connect_now ("the database system is starting up" / "in recovery").
+ */
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03']);
+
+/** Socket errors of a connection to a server that is not there (any more). */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * Whether a query failed because the database could not be reached (down, restarting,
+ * recovering), rather than because of the query: such a request may succeed unchanged once it
+ * is back, so the client is told SYS_002 (503, retry) instead of SYS_001 (500, a bug). A socket
+ * error counts only when it carries the query postgres.js failed (its queryError adds `query`):
+ * an ENOENT from reading a file, or a refused S3 connection, is not the database's.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  if (err instanceof postgres.PostgresError) return code.startsWith('08') || SERVER_CODES.has(code);
+  if (DRIVER_CODES.has(code)) return true;
+  return SOCKET_CODES.has(code) && 'query' in err;
+}
+
+/**
+ * The same for the job queue's driver (pg), on connecting: a socket error, a server going away
+ * or not yet back, or pg's own "Connection terminated unexpectedly" and "Client has encountered a connection
+ * error and is not queryable" (no code).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08');
+  return /Connection terminated|connection error and is not queryable/i.test(err.message);
+}
