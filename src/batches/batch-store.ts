@@ -15,6 +15,9 @@ const COMPLETED_EVENTS: Record<BatchKind, string> = {
   inventory: 'stock.update.completed', 'products.prices': 'prices.update.completed', 'products.deletions': 'products.deletion.completed',
 };
 
+/** Every kind of batch (what GET /partner/stores/batches can filter on). */
+export const BATCH_KINDS = Object.keys(COMPLETED_EVENTS) as BatchKind[];
+
 /** A batch as it completed: what its summary event says. */
 export interface CompletedBatch {
   partner_id: string; kind: BatchKind; request_id: string; status: BatchStatus;
@@ -104,7 +107,8 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   return { batchId, acceptedSeq: BigInt(seq) };
 }
 
-export interface BatchView {
+/** A batch's status, counts and times, as the tracking endpoints show it. */
+export interface BatchSummary {
   batchId: string;
   requestId: string;
   kind: string;
@@ -113,8 +117,18 @@ export interface BatchView {
   createdAt: string;
   startedAt: string | null;
   completedAt: string | null;
+}
+
+export interface BatchView extends BatchSummary {
   rows: { rowIndex: number; status: string; code: string | null; message: string | null; details: unknown; result: unknown }[];
 }
+
+/** The summary of a batches row (id, request_id, kind, status, the counts and the times selected). */
+export const batchSummary = (b: any): BatchSummary => ({
+  batchId: b.id, requestId: b.request_id, kind: b.kind, status: b.status,
+  summary: { total: b.total, succeeded: b.succeeded, failed: b.failed, pending: b.pending },
+  createdAt: b.created_at.toISOString(), startedAt: b.started_at?.toISOString() ?? null, completedAt: b.completed_at?.toISOString() ?? null,
+});
 
 /**
  * A batch of this store with one page of its rows (by rowIndex). Batch ids are made in lower
@@ -136,11 +150,6 @@ export async function readBatch(sql: Queryable, storeId: string, where: { batchI
   const pending = (b.accepted_rows as number[]).filter((i) => !known.has(i))
     .map((rowIndex) => ({ rowIndex, status: 'PENDING', code: null, message: null, details: null, result: null }));
   const rows = [...outcomes, ...pending].sort((x, y) => x.rowIndex - y.rowIndex).slice((page - 1) * limit, page * limit);
-  const view: BatchView = {
-    batchId: b.id, requestId: b.request_id, kind: b.kind, status: b.status,
-    summary: { total: b.total, succeeded: b.succeeded, failed: b.failed, pending: b.pending },
-    createdAt: b.created_at.toISOString(), startedAt: b.started_at?.toISOString() ?? null, completedAt: b.completed_at?.toISOString() ?? null,
-    rows,
-  };
+  const view: BatchView = { ...batchSummary(b), rows };
   return { view, total: b.total as number };
 }

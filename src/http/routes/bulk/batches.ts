@@ -4,7 +4,8 @@ import type { AppDeps } from '../../app.js';
 import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
-import { readBatch } from '../../../batches/batch-store.js';
+import { BATCH_KINDS, readBatch } from '../../../batches/batch-store.js';
+import { listBatches, type BatchFilter } from '../../../batches/batch-list.js';
 import { UUID } from '../../../db/key-lookup.js';
 
 // What each kind's succeeded row says (a stock row only what its batch stores, so that
@@ -18,7 +19,7 @@ const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((
   description: 'COMPLETED: every row has its outcome and one at least succeeded; FAILED: none succeeded, or processing gave up '
     + '(the rows it had not applied then failed BAT_003, the others keep their outcome)',
 });
-const Batch = Type.Object({
+const BatchFields = {
   batchId: Type.String(),
   requestId: Type.String({ format: 'uuid' }),
   kind: Type.String({ examples: ['catalog.sync', 'products.bulk', 'inventory'] }),
@@ -27,6 +28,9 @@ const Batch = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+};
+const Batch = Type.Object({
+  ...BatchFields,
   rows: Type.Array(Type.Object({
     rowIndex: Type.Integer(),
     status: Type.Union(['PENDING', 'SUCCEEDED', 'FAILED'].map((s) => Type.Literal(s))),
@@ -41,6 +45,13 @@ const Batch = Type.Object({
 const BatchIdParams = Type.Object({ batchId: Type.String({ description: 'the batchId of the accepting call' }) });
 const RequestIdParams = Type.Object({ requestId: Type.String({ description: 'the requestId of the accepting call (a uuid)' }) });
 
+const ListQuery = Type.Object({
+  status: Type.Optional(Status),
+  kind: Type.Optional(Type.Union(BATCH_KINDS.map((k) => Type.Literal(k)))),
+  page: PageNumber(),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+}, { additionalProperties: false });
+
 const Page = Type.Object({
   page: PageNumber(),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -49,6 +60,20 @@ const Page = Type.Object({
 /** Tracking of async requests: by batchId or by the requestId of the accepting call. */
 export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   const reply200 = { 200: Envelope(Batch), ...errorResponses };
+  // Stripe-like listing, in this API's paging: what a partner's dashboard or a recovery
+  // script asks first ("which of my batches failed?"), without knowing their ids.
+  app.get('/api/v1/partner/stores/batches', {
+    config: { auth: 'store' },
+    schema: {
+      tags: ['batches'], summary: "The store's batches, newest accepted first (status, counts, times; rows by batchId)",
+      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields))), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { page, limit, ...filter } = request.query as BatchFilter & { page: number; limit: number };
+    const { items, total } = await listBatches(sql, storeOf(request).storeId, filter, page, limit);
+    return ok(reply, 'Batches retrieved successfully', items, { pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } });
+  });
+
   app.get('/api/v1/partner/stores/batches/:batchId', {
     config: { auth: 'store' },
     schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: BatchIdParams, querystring: Page, response: reply200 },

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+
+const LIST = '/api/v1/partner/stores/batches';
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const sync = async (store: TestStore, n: number) => {
+  const res = await signedInject(ctx, store, {
+    method: 'POST', url: '/api/v1/partner/stores/catalog/sync',
+    body: { products: [{ externalId: `ext-${n}`, name: `Product ${n}`, sku: `SKU-${n}`, price: 1000 }] },
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json().data.batchId as string;
+};
+const stock = async (store: TestStore, sku: string) => {
+  const res = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku, stock: 5 }] } });
+  expect(res.statusCode).toBe(200);
+  return res.json().data.batchId as string;
+};
+const list = (store: TestStore, query = '') => signedInject(ctx, store, { method: 'GET', url: `${LIST}${query}` });
+
+describe('GET /partner/stores/batches', () => {
+  it("lists the store's batches newest first, filtered by status and kind, paged, without their rows", async () => {
+    const store = await createTestStore(ctx);
+    const other = await createTestStore(ctx);
+    const first = await sync(store, 1);
+    const second = await sync(store, 2);
+    const third = await stock(store, 'SKU-404');
+    await sync(other, 1);
+
+    const all = await list(store);
+    expect(all.statusCode).toBe(200);
+    const body = all.json();
+    expect(body.message).toBe('Batches retrieved successfully');
+    expect(body.data.map((b: any) => b.batchId)).toEqual([third, second, first]);
+    expect(body.data[1]).toEqual({
+      batchId: second, requestId: expect.any(String), kind: 'catalog.sync', status: 'PENDING',
+      summary: { total: 1, succeeded: 0, failed: 0, pending: 1 },
+      createdAt: expect.any(String), startedAt: null, completedAt: null,
+    });
+    expect(body.meta.pagination).toEqual({ page: 1, limit: 20, total: 3, totalPages: 1 });
+
+    const page2 = (await list(store, '?limit=2&page=2')).json();
+    expect(page2.data.map((b: any) => b.batchId)).toEqual([first]);
+    expect(page2.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2 });
+    expect((await list(store, '?kind=inventory')).json().data.map((b: any) => b.batchId)).toEqual([third]);
+
+    // Once processed: the catalog rows succeed, the stock row names no product and fails.
+    const worker: Runner = await startTestWorker(ctx);
+    try { for (const id of [first, second, third]) await waitForBatch(ctx, id); } finally { await worker.stop(); }
+    expect((await list(store, '?status=COMPLETED')).json().data.map((b: any) => b.batchId)).toEqual([second, first]);
+    const failed = (await list(store, '?status=FAILED')).json();
+    expect(failed.data).toMatchObject([{ batchId: third, kind: 'inventory', summary: { total: 1, succeeded: 0, failed: 1, pending: 0 } }]);
+    expect(failed.data[0].completedAt).toEqual(expect.any(String));
+    expect((await list(store, '?status=PENDING')).json().data).toEqual([]);
+  });
+
+  it.each(['?status=DONE', '?kind=everything', '?limit=0', '?limit=101', '?sort=asc'])('refuses %s with VAL_001', async (query) => {
+    const store = await createTestStore(ctx);
+    const res = await list(store, query);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ success: false, error: { code: 'VAL_001' } });
+  });
+});
