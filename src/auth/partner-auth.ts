@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.js';
 import { buildBaseString, signBaseString, type SigningParts } from '../sdk/signing.js';
 import { hashToken } from './identifiers.js';
 import { open } from './secret-box.js';
+import { checkTimestamp } from './timestamp.js';
 
 /** Who a verified partner request acts as. storeId is set on store-scoped routes. */
 export interface PartnerPrincipal {
@@ -33,8 +34,6 @@ export interface SignedRequest {
 }
 
 type Fragment = postgres.Fragment;
-
-export const MAX_CLOCK_SKEW_MS = 300_000;
 
 /**
  * Decrypted partner secrets by their ciphertext. The ciphertext is still read
@@ -104,15 +103,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
   }
   if (missing.length > 0) throw new AppError('AUTH_001', { missingHeaders: missing });
 
-  const now = req.now ?? Date.now();
-  const provided = /^\d{1,16}$/.test(timestamp!) ? Number(timestamp) : NaN;
-  if (!Number.isSafeInteger(provided) || Math.abs(now - provided) > MAX_CLOCK_SKEW_MS) {
-    throw new AppError('AUTH_003', {
-      providedTimestamp: Number.isNaN(provided) ? timestamp : provided,
-      currentTime: now,
-      ageSeconds: Number.isNaN(provided) ? null : Math.trunc((now - provided) / 1000), // whole seconds, as seed 002 counts
-    });
-  }
+  checkTimestamp(timestamp!, req.now ?? Date.now());
 
   const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_ok: boolean | null; also?: unknown }[]>`
     select p.id as partner_id, p.status, p.secret_ciphertext, s.id as store_id,

@@ -51,3 +51,17 @@ describe('AUTH_010 shows the string the server signed', () => {
     expect(err.details.context.stringToSign).toBe(`GET\n/partner/webhooks/endpoints\nx-partner-client-id:${store.partnerClientId}\nx-timestamp:${headers['x-timestamp']}\n${sha256Hex('')}`);
   });
 });
+
+describe('AUTH_003 says what is wrong with the timestamp', () => {
+  const url = '/api/v1/partner/stores/warehouses';
+  it('epoch seconds: a reason beside the seeds\' context, message and hint unchanged', async () => {
+    const seconds = Math.floor(Date.now() / 1000);
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, timestamp: seconds });
+    const res = await ctx.app.inject({ method: 'GET', url, headers });
+    expect(res.statusCode).toBe(401);
+    const err = errorOf(res);
+    expect(err).toMatchObject({ code: 'AUTH_003', message: 'Expired or invalid timestamp', details: { hint: 'Request timestamp must be within 300 seconds', context: { providedTimestamp: seconds } } });
+    expect(Object.keys(err.details.context)).toEqual(['providedTimestamp', 'currentTime', 'ageSeconds', 'reason']);
+    expect(err.details.context.reason).toMatch(/^x-timestamp looks like epoch seconds; send epoch milliseconds/);
+  });
+});
