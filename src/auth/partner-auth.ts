@@ -2,9 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { computeSignature } from '../sdk/signing.js';
+import { buildBaseString, signBaseString, type SigningParts } from '../sdk/signing.js';
 import { hashToken } from './identifiers.js';
 import { open } from './secret-box.js';
+import { checkTimestamp } from './timestamp.js';
 
 /** Who a verified partner request acts as. storeId is set on store-scoped routes. */
 export interface PartnerPrincipal {
@@ -33,8 +34,6 @@ export interface SignedRequest {
 }
 
 type Fragment = postgres.Fragment;
-
-export const MAX_CLOCK_SKEW_MS = 300_000;
 
 /**
  * Decrypted partner secrets by their ciphertext. The ciphertext is still read
@@ -68,6 +67,19 @@ function signatureMatches(provided: string, expectedHex: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** What a store token stands for in the base string an AUTH_010 shows: the token is a credential, never echoed. */
+export const TOKEN_PLACEHOLDER = '<as sent>';
+
+/**
+ * The base string the server signed, for AUTH_010's context (as AWS SigV4's StringToSign in
+ * SignatureDoesNotMatch), so a partner can diff it against the one it signed. Every line is what
+ * the request sent (method, path and query, ids, timestamp) or a hash of it (the body), except
+ * the store token's value, which is TOKEN_PLACEHOLDER. The partner secret is never part of it.
+ */
+function stringToSignShown(parts: SigningParts): string {
+  return buildBaseString({ ...parts, storeToken: parts.storeToken === undefined ? undefined : TOKEN_PLACEHOLDER });
+}
+
 /**
  * Verifies a partner request: headers present, timestamp fresh, partner known,
  * signature valid and, on store routes, the store token valid for that store.
@@ -91,15 +103,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
   }
   if (missing.length > 0) throw new AppError('AUTH_001', { missingHeaders: missing });
 
-  const now = req.now ?? Date.now();
-  const provided = /^\d{1,16}$/.test(timestamp!) ? Number(timestamp) : NaN;
-  if (!Number.isSafeInteger(provided) || Math.abs(now - provided) > MAX_CLOCK_SKEW_MS) {
-    throw new AppError('AUTH_003', {
-      providedTimestamp: Number.isNaN(provided) ? timestamp : provided,
-      currentTime: now,
-      ageSeconds: Number.isNaN(provided) ? null : Math.trunc((now - provided) / 1000), // whole seconds, as seed 002 counts
-    });
-  }
+  checkTimestamp(timestamp!, req.now ?? Date.now());
 
   const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_ok: boolean | null; also?: unknown }[]>`
     select p.id as partner_id, p.status, p.secret_ciphertext, s.id as store_id,
@@ -111,11 +115,12 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     where p.client_id = ${partnerClientId!}`;
   if (!row) throw new AppError('AUTH_002', { partnerClientId });
 
-  const expected = computeSignature(partnerSecret(row.secret_ciphertext, key), {
+  const parts: SigningParts = {
     method: req.method, path: req.url, partnerClientId: partnerClientId!, storeClientId, storeToken,
     timestamp: timestamp!, body: req.rawBody,
-  });
-  if (!signatureMatches(signature!, expected)) throw new AppError('AUTH_010', { partnerClientId });
+  };
+  const expected = signBaseString(partnerSecret(row.secret_ciphertext, key), buildBaseString(parts));
+  if (!signatureMatches(signature!, expected)) throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts) });
   if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
 
   if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };

@@ -8,6 +8,17 @@ export interface PimPrincipal { userId: string; email: string; orgId: string; te
 const hash = (token: string) => createHash('sha256').update(token).digest();
 
 /**
+ * What is wrong with an X-Org-ID or X-Tenant-ID value, for PIM_002/PIM_003's context.reason.
+ * A tenant of another organization and no tenant at all read the same: the answer tells
+ * nothing about other organizations.
+ */
+function scopeMistake(value: string | string[] | undefined, otherwise: string): string {
+  if (value === undefined || value === '') return 'missing';
+  if (typeof value !== 'string' || !UUID.test(value)) return 'not a uuid';
+  return otherwise;
+}
+
+/**
  * Bearer token, then scope: 401 when the token is missing, unknown, revoked or
  * expired (before anything else); 403 when X-Org-ID is not the token's org or
  * X-Tenant-ID is not a tenant of it. One query.
@@ -25,8 +36,13 @@ export async function authenticatePim(sql: Queryable, headers: Record<string, st
     left join tenants t on t.id = ${tenant}::uuid left join stores s on s.id = t.store_id
     where k.token_hash = ${hash(token)} and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())`;
   if (!row) throw new AppError('PIM_001', { reason: 'token unknown, revoked or expired' });
-  if (typeof orgId !== 'string' || orgId.toLowerCase() !== row.org_id) throw new AppError('PIM_002', { orgId: orgId ?? null });
-  if (!row.tenant_id || row.tenant_org !== row.org_id) throw new AppError('PIM_003', { tenantId: tenantId ?? null });
+  if (typeof orgId !== 'string' || orgId.toLowerCase() !== row.org_id) {
+    throw new AppError('PIM_002', { orgId: orgId ?? null, header: 'X-Org-ID', reason: scopeMistake(orgId, "is not your token's organization"),
+      ...(typeof tenantId === 'string' ? {} : { alsoMissing: ['X-Tenant-ID'] }) });
+  }
+  if (!row.tenant_id || row.tenant_org !== row.org_id) {
+    throw new AppError('PIM_003', { tenantId: tenantId ?? null, header: 'X-Tenant-ID', reason: scopeMistake(tenantId, 'is not a tenant of your organization') });
+  }
   return { userId: row.user_id, email: row.email, orgId: row.org_id, tenantId: row.tenant_id, storeId: row.store_id, partnerId: row.partner_id };
 }
 

@@ -41,7 +41,12 @@ export function buildBaseString(parts: SigningParts): string {
 
 /** Lower-case hex HMAC-SHA256 of the base string, keyed with the partner secret (UTF-8). */
 export function computeSignature(secret: string, parts: SigningParts): string {
-  return createHmac('sha256', secret).update(buildBaseString(parts)).digest('hex');
+  return signBaseString(secret, buildBaseString(parts));
+}
+
+/** Lower-case hex HMAC-SHA256 of a base string already built (buildBaseString), keyed with the partner secret (UTF-8). */
+export function signBaseString(secret: string, baseString: string): string {
+  return createHmac('sha256', secret).update(baseString).digest('hex');
 }
 
 export interface SignRequestInput extends Omit<SigningParts, 'timestamp'> {

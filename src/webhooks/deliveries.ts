@@ -3,13 +3,14 @@ import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { deliveryJobKey } from './deliver.js';
 
-export interface DeliveryFilter { status?: string; eventType?: string; page: number; limit: number }
+export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number }
 
 /** A partner's deliveries, most recent first, each with its attempts (times as toISOString writes them, as everywhere). */
 export async function listDeliveries(sql: Queryable, partnerId: string, f: DeliveryFilter) {
   const where = sql`d.partner_id = ${partnerId}
     ${f.status ? sql`and d.status = ${f.status}` : sql``}
-    ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}`;
+    ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}
+    ${f.endpointId ? sql`and d.endpoint_id = ${f.endpointId}` : sql``}`;
   const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from webhook_deliveries d where ${where}`;
   const rows = await sql<any[]>`
     select d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,

@@ -40,6 +40,29 @@ export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, 
   return view(row);
 }
 
+/**
+ * Changes an enabled endpoint's URL, its event types, or both; the secret stays. Events written
+ * from then on are matched against the new types, and every attempt from then on (retries of
+ * earlier deliveries too) goes to the new URL.
+ */
+export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, id: string, input: { url?: string; eventTypes?: string[] }) {
+  if (input.url !== undefined) checkUrl(input.url);
+  const [row] = await sql`
+    update webhook_endpoints set
+      url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
+      event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
+    where partner_id = ${partnerId} and id = ${id} and enabled
+    returning *`;
+  if (!row) throw new AppError('WHK_001', { endpointId: id });
+  return view(row);
+}
+
+/** WHK_001 unless the partner has (or had: a disabled one keeps its history) an endpoint with this id. */
+export async function assertOwnEndpoint(sql: Queryable, partnerId: string, id: string) {
+  const [row] = await sql`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${id}`;
+  if (!row) throw new AppError('WHK_001', { endpointId: id });
+}
+
 export function endpointSecret(sealed: string, key: Buffer) {
   return open(sealed, key);
 }

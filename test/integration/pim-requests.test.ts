@@ -64,3 +64,27 @@ describe('GET /pim/validation-issues', () => {
     expect((await page('?page=4&limit=3')).data).toEqual([]);
   });
 });
+
+describe('PIM_002 and PIM_003 name the scope header at fault', () => {
+  it('says which of X-Org-ID and X-Tenant-ID is missing, not a uuid, or not yours', async () => {
+    const a = await createPimActor(ctx);
+    const b = await createPimActor(ctx);
+    const contextOf = async (headers: Record<string, string | undefined>, code: string) => {
+      const sent = Object.fromEntries(Object.entries({ ...a.headers, ...headers }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/pim/validation-issues', headers: sent });
+      expect([res.statusCode, res.json().error.code]).toEqual([403, code]);
+      return res.json().error.details.context;
+    };
+    expect(await contextOf({ 'x-org-id': undefined }, 'PIM_002')).toEqual({ orgId: null, header: 'X-Org-ID', reason: 'missing' });
+    expect(await contextOf({ 'x-org-id': undefined, 'x-tenant-id': undefined }, 'PIM_002'))
+      .toEqual({ orgId: null, header: 'X-Org-ID', reason: 'missing', alsoMissing: ['X-Tenant-ID'] });
+    expect(await contextOf({ 'x-org-id': 'acme' }, 'PIM_002')).toEqual({ orgId: 'acme', header: 'X-Org-ID', reason: 'not a uuid' });
+    expect(await contextOf({ 'x-org-id': b.orgId }, 'PIM_002')).toEqual({ orgId: b.orgId, header: 'X-Org-ID', reason: "is not your token's organization" });
+    expect(await contextOf({ 'x-tenant-id': undefined }, 'PIM_003')).toEqual({ tenantId: null, header: 'X-Tenant-ID', reason: 'missing' });
+    expect(await contextOf({ 'x-tenant-id': 'store-1' }, 'PIM_003')).toEqual({ tenantId: 'store-1', header: 'X-Tenant-ID', reason: 'not a uuid' });
+    // Another organization's tenant and no tenant at all read the same.
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await contextOf({ 'x-tenant-id': b.tenantId }, 'PIM_003')).toEqual({ tenantId: b.tenantId, header: 'X-Tenant-ID', reason: 'is not a tenant of your organization' });
+    expect(await contextOf({ 'x-tenant-id': unknown }, 'PIM_003')).toEqual({ tenantId: unknown, header: 'X-Tenant-ID', reason: 'is not a tenant of your organization' });
+  });
+});

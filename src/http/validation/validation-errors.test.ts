@@ -66,6 +66,15 @@ describe('VAL_001 messages in class-validator wording', () => {
     expect(treeOf({ products: 'x' })).toEqual({ products: 'products must contain at least 1 elements, products must be an array' });
     expect(treeOf([])).toEqual({ body: 'body must be either object or array' });
   });
+  it('an object that wants at least one of its optional fields names them', () => {
+    const Patch = Type.Object({ url: Type.Optional(Type.String()), eventTypes: Type.Optional(Type.Array(Type.String())) }, { minProperties: 1 });
+    const check = bodyAjv.compile(Type.Object({ change: Patch }));
+    expect(check({ change: {} })).toBe(false);
+    expect(toValidationTree(check.errors!)).toEqual({ change: 'change must contain at least one of: url, eventTypes' });
+    const root = bodyAjv.compile(Patch);
+    expect(root({})).toBe(false);
+    expect(toValidationTree(root.errors!)).toEqual({ body: 'body must contain at least one of: url, eventTypes' });
+  });
 });
 
 describe('a failed union', () => {

@@ -55,6 +55,10 @@ function keywordMessage(keyword: string, schema: Schema): string | undefined {
     case 'minItems': return `must contain at least ${schema.minItems} elements`;
     case 'maxItems': return `must contain no more than ${schema.maxItems} elements`;
     case 'uniqueItems': return "all elements must be unique";
+    // An object of optional fields that wants some of them (a PATCH body): names them.
+    case 'minProperties': return schema.properties
+      ? `must contain at least ${schema.minProperties === 1 ? 'one' : schema.minProperties} of: ${Object.keys(schema.properties).join(', ')}`
+      : `must contain at least ${schema.minProperties} properties`;
     case 'type': return typeMessage(schema);
     default: return undefined;
   }

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
+import { Envelope, errorResponses, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
-import { createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints } from '../../../webhooks/endpoints.js';
+import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 
 const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
+const EndpointUrl = Type.String({ format: 'uri', maxLength: 2048 });
+const EventTypes = Type.Array(EventType, { uniqueItems: true, description: 'omit (or []) for every event type' });
+const EndpointId = Type.Object({ endpointId: Type.String({ maxLength: 100 }) });
 const Endpoint = Type.Object({
   id: Type.String(), url: Type.String(), eventTypes: Type.Array(Type.String(), { description: 'empty: every event type' }),
   enabled: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }),
@@ -30,10 +33,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey 
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Register a webhook endpoint', description: `${signing} The secret is returned once, in this response.`,
-      body: Type.Object({
-        url: Type.String({ format: 'uri', maxLength: 2048 }),
-        eventTypes: Type.Optional(Type.Array(EventType, { uniqueItems: true, description: 'omit for every event type' })),
-      }, { additionalProperties: false }),
+      body: Type.Object({ url: EndpointUrl, eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false }),
       response: { 201: Envelope(Type.Object({ ...Endpoint.properties, secret: Type.String({ description: 'whsec_…; shown once' }) })), ...errorResponses },
     },
   }, async (request, reply) => {
@@ -49,9 +49,21 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey 
 
   app.delete('/api/v1/partner/webhooks/endpoints/:endpointId', {
     config: { auth: 'partner' },
-    schema: { tags: ['webhooks'], summary: 'Disable a webhook endpoint', params: Type.Object({ endpointId: Type.String({ maxLength: 100 }) }), response: { 200: Envelope(Endpoint), ...errorResponses } },
+    schema: { tags: ['webhooks'], summary: 'Disable a webhook endpoint', params: EndpointId, response: { 200: Envelope(Endpoint), ...errorResponses } },
   }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
     await disableWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
+
+  app.patch('/api/v1/partner/webhooks/endpoints/:endpointId', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'Change a webhook endpoint\'s URL or event types',
+      description: 'Send url, eventTypes or both (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. An unknown or disabled endpoint, or another partner\'s, is WHK_001.',
+      params: EndpointId,
+      body: Type.Object({ url: Type.Optional(EndpointUrl), eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false, minProperties: 1 }),
+      response: { 200: Envelope(Endpoint), ...errorResponses },
+    },
+  }, async (request, reply) => ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
+    (request.params as { endpointId: string }).endpointId, request.body as { url?: string; eventTypes?: string[] })));
 
   app.get('/api/v1/partner/webhooks/deliveries', {
     config: { auth: 'partner' },
@@ -60,14 +72,16 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey 
       querystring: Type.Object({
         status: Type.Optional(Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s)))),
         eventType: Type.Optional(EventType),
+        endpointId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'one endpoint\'s deliveries (WHK_001 if the partner never had it)' })),
         page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
       }, { additionalProperties: false }),
       response: { 200: Envelope(Type.Array(Delivery)), ...errorResponses },
     },
   }, async (request, reply) => {
-    const q = request.query as { status?: string; eventType?: string; page: number; limit: number };
+    const q = request.query as { status?: string; eventType?: string; endpointId?: string; page: number; limit: number };
+    if (q.endpointId) await assertOwnEndpoint(sql, request.partner!.partnerId, q.endpointId);
     const { total, items } = await listDeliveries(sql, request.partner!.partnerId, q);
-    return ok(reply, 'Webhook deliveries retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+    return ok(reply, 'Webhook deliveries retrieved successfully', items, paginationMeta(q, total));
   });
 
   app.post('/api/v1/partner/webhooks/deliveries/:deliveryId/redeliver', {

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { buildBaseString, sha256Hex, signRequest } from '../../src/sdk/signing.js';
+
+/** What an error envelope tells a partner whose request failed authentication, beyond the seeds' context. */
+let ctx: TestContext;
+let store: TestStore;
+
+beforeAll(async () => {
+  ctx = await createTestApp({ extend: (app) => app.post('/api/v1/partner/stores/test-echo', { config: { auth: 'store' } }, async (req) => ({ body: req.body })) });
+  store = await createTestStore(ctx);
+});
+afterAll(() => ctx.close());
+
+const errorOf = (res: { json(): any }) => res.json().error;
+
+describe('AUTH_010 shows the string the server signed', () => {
+  it('on a store route: every line as sent, the store token as a placeholder, the body hash of the bytes received', async () => {
+    const url = '/api/v1/partner/stores/test-echo?b=2&a=1';
+    const sent = '{"a": 1}';
+    const headers = signRequest({ secret: store.partnerSecret, method: 'POST', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, body: sent });
+    // The partner signed '{"a": 1}' but its HTTP client sent other bytes.
+    const received = '{"a":1}';
+    const res = await ctx.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: received });
+    expect(res.statusCode).toBe(401);
+    const err = errorOf(res);
+    expect(err).toMatchObject({ code: 'AUTH_010', message: 'Invalid signature', details: { hint: 'Invalid HMAC signature', context: { partnerClientId: store.partnerClientId } } });
+    expect(err.details.context.stringToSign).toBe([
+      'POST', '/partner/stores/test-echo?b=2&a=1', `x-partner-client-id:${store.partnerClientId}`, `x-store-client-id:${store.storeClientId}`,
+      'x-store-token:<as sent>', `x-timestamp:${headers['x-timestamp']}`, sha256Hex(received),
+    ].join('\n'));
+    // The partner's own base string differs in the body hash line alone.
+    const theirs = buildBaseString({ method: 'POST', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: '<as sent>', timestamp: headers['x-timestamp'], body: sent }).split('\n');
+    const ours = err.details.context.stringToSign.split('\n');
+    expect(ours.filter((line: string, i: number) => line !== theirs[i])).toEqual([sha256Hex(received)]);
+  });
+
+  it('never echoes a credential: neither the store token nor the partner secret', async () => {
+    const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/stores/warehouses', headers: signRequest({ secret: 'a-wrong-secret', method: 'GET', path: '/api/v1/partner/stores/warehouses', partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken }) });
+    expect(errorOf(res).code).toBe('AUTH_010');
+    expect(res.body).not.toContain(store.storeToken);
+    expect(res.body).not.toContain(store.partnerSecret);
+    expect(res.body).not.toContain('a-wrong-secret');
+  });
+
+  it('on a partner route: no store lines, the path without /api/v1, the empty body hash', async () => {
+    const url = '/api/v1/partner/webhooks/endpoints';
+    const headers = signRequest({ secret: 'a-wrong-secret', method: 'GET', path: url, partnerClientId: store.partnerClientId });
+    const err = errorOf(await ctx.app.inject({ method: 'GET', url, headers }));
+    expect(err.code).toBe('AUTH_010');
+    expect(err.details.context.stringToSign).toBe(`GET\n/partner/webhooks/endpoints\nx-partner-client-id:${store.partnerClientId}\nx-timestamp:${headers['x-timestamp']}\n${sha256Hex('')}`);
+  });
+});
+
+describe('AUTH_003 says what is wrong with the timestamp', () => {
+  const url = '/api/v1/partner/stores/warehouses';
+  it('epoch seconds: a reason beside the seeds\' context, message and hint unchanged', async () => {
+    const seconds = Math.floor(Date.now() / 1000);
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, timestamp: seconds });
+    const res = await ctx.app.inject({ method: 'GET', url, headers });
+    expect(res.statusCode).toBe(401);
+    const err = errorOf(res);
+    expect(err).toMatchObject({ code: 'AUTH_003', message: 'Expired or invalid timestamp', details: { hint: 'Request timestamp must be within 300 seconds', context: { providedTimestamp: seconds } } });
+    expect(Object.keys(err.details.context)).toEqual(['providedTimestamp', 'currentTime', 'ageSeconds', 'reason']);
+    expect(err.details.context.reason).toMatch(/^x-timestamp looks like epoch seconds; send epoch milliseconds/);
+  });
+});

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
+import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/event-types.js';
+
+/** Changing a webhook endpoint, and reading one endpoint's deliveries (no worker: deliveries stay PENDING). */
+let ctx: TestContext;
+let partner: TestStore;
+let other: TestStore;
+beforeAll(async () => {
+  ctx = await createTestApp();
+  partner = await createTestStore(ctx);
+  other = await createTestStore(ctx);
+});
+afterAll(() => ctx.close());
+
+const ENDPOINTS = '/api/v1/partner/webhooks/endpoints';
+// Port 9 (discard): nothing is ever delivered there.
+const URL_A = 'http://127.0.0.1:9/hooks/a';
+const call = (who: TestStore, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) =>
+  signedInject(ctx, who, { method, url, partnerOnly: true, body });
+async function register(who: TestStore, eventTypes?: string[]) {
+  const res = await call(who, 'POST', ENDPOINTS, { url: URL_A, eventTypes });
+  expect(res.statusCode).toBe(201);
+  return res.json().data as { id: string; url: string; eventTypes: string[]; secret: string };
+}
+
+/** Writes events as a domain would, then completes their delivery jobs: no worker of another test file sends them. */
+async function emit(who: TestStore, types: string[]) {
+  await ctx.sql.begin(async (tx) => {
+    await emitEvents(tx, types.map((type) => ({ partnerId: who.partnerId, storeId: who.storeId, type, payload: {} })));
+    await tx`select graphile_worker.complete_jobs(array(select j.id from graphile_worker._private_jobs j
+      join webhook_deliveries d on j.key = 'webhook-delivery:' || d.id where d.partner_id = ${who.partnerId}))`;
+  });
+}
+
+describe('PATCH /api/v1/partner/webhooks/endpoints/{endpointId}', () => {
+  it('changes the URL, the event types or both; the secret stays; the list shows the change', async () => {
+    const created = await register(partner, ['product.created']);
+    const url = `${ENDPOINTS}/${created.id}`;
+    const moved = await call(partner, 'PATCH', url, { url: 'https://erp.example/hooks' });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ success: true, message: 'Webhook endpoint updated', data: { id: created.id, url: 'https://erp.example/hooks', eventTypes: ['product.created'], enabled: true } });
+    expect(moved.json().data.secret).toBeUndefined();
+    const retyped = await call(partner, 'PATCH', url, { eventTypes: ['product.deleted', 'product.updated'] });
+    expect(retyped.json().data).toMatchObject({ url: 'https://erp.example/hooks', eventTypes: ['product.deleted', 'product.updated'] });
+    const both = await call(partner, 'PATCH', url, { url: URL_A, eventTypes: [] });
+    expect(both.json().data).toMatchObject({ url: URL_A, eventTypes: [] });
+    const listed = (await call(partner, 'GET', ENDPOINTS)).json().data.find((e: any) => e.id === created.id);
+    expect(listed).toMatchObject({ url: URL_A, eventTypes: [] });
+    const [row] = await ctx.sql`select secret_ciphertext from webhook_endpoints where id = ${created.id}`;
+    expect(row.secret_ciphertext).toBeTruthy();
+  });
+
+  it('events written after the change follow the new types', async () => {
+    const who = await createTestStore(ctx);
+    const { id } = await register(who, ['product.created']);
+    await emit(who, ['product.created', 'product.deleted']);
+    await call(who, 'PATCH', `${ENDPOINTS}/${id}`, { eventTypes: ['product.deleted'] });
+    await emit(who, ['product.created', 'product.deleted']);
+    const types = await ctx.sql`select event_type from webhook_deliveries where partner_id = ${who.partnerId} order by created_at, event_type`;
+    expect(types.map((r) => r.event_type)).toEqual(['product.created', 'product.deleted']);
+  });
+
+  it("404 WHK_001 in the envelope for an unknown id, another partner's endpoint and a deleted one", async () => {
+    const theirs = await register(other);
+    const deleted = await register(partner);
+    expect((await call(partner, 'DELETE', `${ENDPOINTS}/${deleted.id}`)).statusCode).toBe(200);
+    for (const id of ['we_unknown', theirs.id, deleted.id]) {
+      const res = await call(partner, 'PATCH', `${ENDPOINTS}/${id}`, { url: 'https://erp.example/x' });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ success: false, error: { code: 'WHK_001', message: 'Webhook endpoint not found', details: { context: { endpointId: id } } } });
+    }
+    const [row] = await ctx.sql`select url from webhook_endpoints where id = ${theirs.id}`;
+    expect(row.url).toBe(URL_A);
+  });
+
+  it('validates as registration does, and wants at least one field', async () => {
+    const { id } = await register(partner);
+    const url = `${ENDPOINTS}/${id}`;
+    const codeOf = async (body: unknown) => { const res = await call(partner, 'PATCH', url, body); return [res.statusCode, res.json().error.code]; };
+    expect(await codeOf({})).toEqual([400, 'VAL_001']);
+    expect(await codeOf({ url: URL_A, secret: 'x' })).toEqual([400, 'VAL_001']);
+    expect(await codeOf({ url: 'not a url' })).toEqual([400, 'VAL_001']);
+    expect(await codeOf({ url: 'ftp://erp.example/hooks' })).toEqual([400, 'WHK_003']);
+    expect(await codeOf({ url: 'https://user:pw@erp.example/hooks' })).toEqual([400, 'WHK_003']);
+    expect(await codeOf({ eventTypes: ['product.created', 'product.created'] })).toEqual([400, 'VAL_001']);
+    const empty = await call(partner, 'PATCH', url, {});
+    expect(empty.json().error.details.context.validationErrors).toEqual({ body: 'body must contain at least one of: url, eventTypes' });
+  });
+});
+
+describe('an unknown event type', () => {
+  it('is VAL_001 naming every known event type, on registration and on change', async () => {
+    const { id } = await register(partner);
+    const known = `each value in eventTypes must be one of the following values: ${WEBHOOK_EVENT_TYPES.join(', ')}`;
+    for (const [method, url] of [['POST', ENDPOINTS], ['PATCH', `${ENDPOINTS}/${id}`]] as const) {
+      const res = await call(partner, method, url, { url: URL_A, eventTypes: ['product.created', 'order.created'] });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'VAL_001', details: { context: { validationErrors: { eventTypes: known } } } });
+    }
+  });
+});
+
+describe('GET /api/v1/partner/webhooks/deliveries?endpointId=', () => {
+  it("lists one endpoint's deliveries, paged; a deleted endpoint's too", async () => {
+    const who = await createTestStore(ctx);
+    const a = await register(who, ['product.created']);
+    const b = await register(who, ['product.created', 'product.deleted']);
+    await emit(who, ['product.created', 'product.deleted', 'product.created']);
+    const list = async (query: string) => (await call(who, 'GET', `/api/v1/partner/webhooks/deliveries?${query}`)).json();
+    const all = await list('limit=100');
+    expect(all.meta.pagination.total).toBe(5);
+    const ofA = await list(`endpointId=${a.id}`);
+    expect(ofA.data.map((d: any) => d.endpointId)).toEqual([a.id, a.id]);
+    const ofB = await list(`endpointId=${b.id}&limit=2&page=2`);
+    expect(ofB.data.map((d: any) => d.endpointId)).toEqual([b.id]);
+    expect(ofB.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2 });
+    const deletedOnes = await list(`endpointId=${b.id}&eventType=product.deleted`);
+    expect(deletedOnes.data).toHaveLength(1);
+    await call(who, 'DELETE', `${ENDPOINTS}/${a.id}`);
+    expect((await list(`endpointId=${a.id}`)).meta.pagination.total).toBe(2);
+  });
+
+  it("404 WHK_001 for an endpoint the partner never had (another partner's included)", async () => {
+    const theirs = await register(other);
+    for (const id of ['we_unknown', theirs.id]) {
+      const res = await call(partner, 'GET', `/api/v1/partner/webhooks/deliveries?endpointId=${id}`);
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error).toMatchObject({ code: 'WHK_001', details: { context: { endpointId: id } } });
+    }
+  });
+});
