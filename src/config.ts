@@ -50,6 +50,11 @@ const EnvSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>', minLength: 1 }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 20 }),
+  /**
+   * Deliver webhooks to loopback, private and link-local addresses (src/webhooks/private-targets.ts).
+   * Default: only with the embedded database (a developer's machine, a receiver on localhost).
+   */
+  WEBHOOK_ALLOW_PRIVATE_URLS: Type.Optional(Type.Boolean()),
   /** An Idempotency-Key replays its first response for this long (Stripe's 24 h); then it runs anew. */
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
   /** A completed batch keeps the rows it accepted for this long; its outcomes stay. */
@@ -58,7 +63,8 @@ const EnvSchema = Type.Object({
 
 export type Env = Static<typeof EnvSchema>;
 
-export interface Config extends Omit<Env, 'OMNI_DEMO'> {
+export interface Config extends Omit<Env, 'OMNI_DEMO' | 'WEBHOOK_ALLOW_PRIVATE_URLS'> {
+  WEBHOOK_ALLOW_PRIVATE_URLS: boolean;
   dataDir: string;
   embedded: boolean;
   demo: boolean;
@@ -81,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(parsed.OMNI_DATA_DIR),
     embedded,
     demo: parsed.OMNI_DEMO ?? embedded,
+    WEBHOOK_ALLOW_PRIVATE_URLS: parsed.WEBHOOK_ALLOW_PRIVATE_URLS ?? embedded,
     publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/$/, ''),
   };
 }

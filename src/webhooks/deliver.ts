@@ -1,9 +1,11 @@
 import { Webhook } from 'standardwebhooks';
+import { fetch } from 'undici';
 import type { Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
 import { retryDelayMs } from './event-types.js';
+import { privateHostReason, publicOnlyAgent } from './private-targets.js';
 
 /**
  * What a failed request's error says, with its cause: undici's own message is only "fetch failed"
@@ -52,8 +54,12 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const started = performance.now();
   let statusCode: number | null = null;
   let error: string | null = null;
+  // An address written as such is never looked up: refused here. A name is checked as it resolves (publicOnlyAgent).
+  const privateHost = config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : privateHostReason(d.url);
   try {
+    if (privateHost) throw new Error(`refused: ${privateHost} (set WEBHOOK_ALLOW_PRIVATE_URLS to deliver to private addresses)`);
     const res = await fetch(d.url, {
+      dispatcher: config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : publicOnlyAgent,
       method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(config.WEBHOOK_TIMEOUT_MS),
       headers: {
         'content-type': 'application/json', 'user-agent': 'Omni-Webhooks/1',

@@ -10,7 +10,10 @@ export const OMNI_BIN = fileURLToPath(new URL('../../bin/omni.js', import.meta.u
 /** The environment `omni` runs with against the test database. */
 export function omniEnv(): NodeJS.ProcessEnv {
   const config = testConfig();
-  return { ...process.env, DATABASE_URL: config.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config.dataDir };
+  return {
+    ...process.env, DATABASE_URL: config.DATABASE_URL, OMNI_ENCRYPTION_KEY: TEST_KEY_B64, OMNI_DATA_DIR: config.dataDir,
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+  };
 }
 
 /** Runs `omni …` as a separate process against the test database (or with exactly `env` when given). */

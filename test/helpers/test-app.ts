@@ -14,7 +14,8 @@ export const TEST_KEY_B64 = randomBytes(32).toString('base64');
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     DATABASE_URL: inject('databaseUrl'), OMNI_DATA_DIR: inject('dataDir'), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
-    LOG_LEVEL: 'silent', PORT: '0', ...overrides,
+    // The tests' webhook receivers listen on 127.0.0.1.
+    LOG_LEVEL: 'silent', PORT: '0', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...overrides,
   });
 }
 

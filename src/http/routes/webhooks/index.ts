@@ -5,6 +5,7 @@ import { Envelope, errorResponses, ok, PageNumber, paginationMeta } from '../../
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
 import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
+import { assertPublicTarget } from '../../../webhooks/private-targets.js';
 
 const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
 const EndpointUrl = Type.String({ format: 'uri', maxLength: 2048 });
@@ -28,7 +29,7 @@ const Delivery = Type.Object({
 const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart; WEBHOOK_MAX_ATTEMPTS attempts).';
 
 /** Webhook endpoints and deliveries of the signed-in partner. */
-export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey }: AppDeps) {
+export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey, config }: AppDeps) {
   app.post('/api/v1/partner/webhooks/endpoints', {
     config: { auth: 'partner' },
     schema: {
@@ -38,6 +39,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey 
     },
   }, async (request, reply) => {
     const body = request.body as { url: string; eventTypes?: string[] };
+    assertPublicTarget(body.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
     const created = await createWebhookEndpoint(sql, encryptionKey, request.partner!.partnerId, body);
     return reply.code(201).send(ok(reply, 'Webhook endpoint created', created));
   });
@@ -62,8 +64,12 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey 
       body: Type.Object({ url: Type.Optional(EndpointUrl), eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: Envelope(Endpoint), ...errorResponses },
     },
-  }, async (request, reply) => ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
-    (request.params as { endpointId: string }).endpointId, request.body as { url?: string; eventTypes?: string[] })));
+  }, async (request, reply) => {
+    const body = request.body as { url?: string; eventTypes?: string[] };
+    if (body.url !== undefined) assertPublicTarget(body.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
+    return ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
+      (request.params as { endpointId: string }).endpointId, body));
+  });
 
   app.get('/api/v1/partner/webhooks/deliveries', {
     config: { auth: 'partner' },
