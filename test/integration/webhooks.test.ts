@@ -248,4 +248,33 @@ describe('webhooks', () => {
     const [{ jobs }] = await ctx.sql`select count(*)::int as jobs from graphile_worker._private_jobs where payload->>'deliveryId' = ${deliveryId}`;
     expect([n, jobs]).toEqual([0, 0]);
   });
+
+  it('a test event goes, signed, to the one endpoint it was sent to, whatever the types it subscribes to', async () => {
+    const [rx, other] = [await receiver(0), await receiver(0)];
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, rx.url, ['stock.update.completed']);
+      rx.setSecret(endpoint.secret);
+      const everything = await register(store, other.url);
+      const res = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/webhooks/endpoints/${endpoint.id}/test`, partnerOnly: true });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ success: true, message: 'Test event queued', data: { eventType: 'webhook.test' } });
+      const delivery = await deliveryOf(endpoint.id, 'SUCCEEDED');
+      expect(delivery.id).toBe(res.json().data.deliveryId);
+      expect(rx.received).toHaveLength(1);
+      expect(rx.received[0].verified).toBe(true);
+      expect(rx.received[0].headers['webhook-id']).toBe(res.json().data.eventId);
+      expect(rx.received[0].payload).toMatchObject({ type: 'webhook.test', storeClientId: null, data: { endpointId: endpoint.id } });
+      // The endpoint subscribed to every type heard nothing of it.
+      expect(await ctx.sql`select 1 from webhook_deliveries where endpoint_id = ${everything.id}`).toHaveLength(0);
+      expect(other.received).toHaveLength(0);
+
+      const unknown = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/webhooks/endpoints/we_nope/test', partnerOnly: true });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().error.code).toBe('WHK_001');
+    } finally {
+      await rx.close();
+      await other.close();
+    }
+  });
 });

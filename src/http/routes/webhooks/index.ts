@@ -6,6 +6,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
 import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 import { assertPublicTarget } from '../../../webhooks/private-targets.js';
+import { sendTestEvent } from '../../../webhooks/test-event.js';
 
 const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
 const EndpointUrl = Type.String({ format: 'uri', maxLength: 2048 });
@@ -69,6 +70,20 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     if (body.url !== undefined) assertPublicTarget(body.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
     return ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
       (request.params as { endpointId: string }).endpointId, body));
+  });
+
+  app.post('/api/v1/partner/webhooks/endpoints/:endpointId/test', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'Send a test event to an endpoint',
+      description: 'Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or disabled endpoint is WHK_001.',
+      params: EndpointId,
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { endpointId } = request.params as { endpointId: string };
+    const queued = await sql.begin((tx) => sendTestEvent(tx, request.partner!.partnerId, endpointId));
+    return reply.code(202).send(ok(reply, 'Test event queued', queued));
   });
 
   app.get('/api/v1/partner/webhooks/deliveries', {

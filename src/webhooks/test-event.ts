@@ -1,0 +1,27 @@
+import type { Transaction } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { enqueueJob } from '../jobs/enqueue.js';
+import { deliveryJobKey } from './deliver.js';
+
+/** The type of a test event: no partner subscribes to it; it goes to the endpoint it is sent to. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+/**
+ * Sends a test event to one enabled endpoint of the partner now (Stripe's "send test webhook"):
+ * an event of type webhook.test, signed and delivered, retried and logged as any other, so a
+ * partner can check its receiver and its signature check without waiting for real work. It is
+ * written here with its one delivery and job (0094 keeps the fan-out from sending it to others).
+ */
+export async function sendTestEvent(tx: Transaction, partnerId: string, endpointId: string) {
+  const [endpoint] = await tx`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${endpointId} and enabled`;
+  if (!endpoint) throw new AppError('WHK_001', { endpointId });
+  const payload = { endpointId, message: 'A test event sent from Omni at your request; nothing changed.' };
+  const [event] = await tx<{ id: string }[]>`
+    insert into outbox_events (partner_id, store_id, type, payload)
+    values (${partnerId}, null, ${TEST_EVENT_TYPE}, ${tx.json(payload)}) returning id`;
+  const [delivery] = await tx<{ id: string }[]>`
+    insert into webhook_deliveries (partner_id, endpoint_id, event_id, event_type)
+    values (${partnerId}, ${endpointId}, ${event.id}, ${TEST_EVENT_TYPE}) returning id`;
+  await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId: delivery.id }, { maxAttempts: 5, jobKey: deliveryJobKey(delivery.id) });
+  return { deliveryId: delivery.id, eventId: event.id, eventType: TEST_EVENT_TYPE };
+}
