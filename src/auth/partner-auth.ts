@@ -68,7 +68,7 @@ function signatureMatches(provided: string, expectedHex: string): boolean {
 }
 
 /** What a store token stands for in the base string an AUTH_010 shows: the token is a credential, never echoed. */
-export const TOKEN_PLACEHOLDER = '<as sent>';
+const TOKEN_PLACEHOLDER = '<as sent>';
 
 /**
  * The base string the server signed, for AUTH_010's context (as AWS SigV4's StringToSign in
