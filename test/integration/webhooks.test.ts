@@ -1,84 +1,18 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runner } from 'graphile-worker';
-import { Webhook } from 'standardwebhooks';
-import { randomBytes } from 'node:crypto';
-import { createTestApp, createTestStore, signedInject, testConfig, type TestContext, type TestStore } from '../helpers/test-app.js';
-import { connect, type Sql } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
-import { startTestWorker } from '../helpers/worker.js';
+import { createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { deliveryOf as deliveryIn, receiver, register as registerEndpoint, webhookTestBed } from '../helpers/webhooks.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { redeliver } from '../../src/webhooks/deliveries.js';
 
-interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
-
-/** A real receiver on 127.0.0.1 that verifies signatures and fails the first `failFirst` requests. */
-async function receiver(failFirst: number) {
-  const received: Received[] = [];
-  let secret = '';
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => {
-      const headers = req.headers as Record<string, string>;
-      let verified = false;
-      let payload: unknown;
-      try { payload = new Webhook(secret).verify(body, headers); verified = true; } catch { verified = false; }
-      received.push({ headers, body, verified, payload });
-      res.statusCode = received.length <= failFirst ? 500 : 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-  return { url, received, setSecret: (s: string) => { secret = s; }, close: () => new Promise((r) => server.close(r)) };
-}
-
 let ctx: TestContext;
-let worker: Runner;
-let admin: Sql;
-const dbName = `omni_webhooks_${randomBytes(4).toString('hex')}`;
-beforeAll(async () => {
-  // A database of its own: workers of other test files (default 1-minute backoff, another
-  // process's encryption key) must not pick these delivery jobs up, nor this worker theirs.
-  const shared = testConfig().DATABASE_URL!;
-  admin = connect(shared, 1);
-  await admin.unsafe(`create database ${dbName}`);
-  const databaseUrl = shared.replace(/\/[^/?]*(\?.*)?$/, (_m, q) => `/${dbName}${q ?? ''}`);
-  const migrator = connect(databaseUrl, 2);
-  await migrate(migrator, databaseUrl);
-  await migrator.end();
-  ctx = await createTestApp({ env: { DATABASE_URL: databaseUrl, WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
-  worker = await startTestWorker(ctx);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await ctx?.close();
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-  await admin.end();
-});
+let bed: Awaited<ReturnType<typeof webhookTestBed>>;
+beforeAll(async () => { bed = await webhookTestBed(); ctx = bed.ctx; });
+afterAll(async () => { await bed?.close(); });
 
-async function register(store: TestStore, url: string, eventTypes?: string[]) {
-  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/webhooks/endpoints', partnerOnly: true, body: { url, eventTypes } });
-  expect(res.statusCode).toBe(201);
-  return res.json().data as { id: string; secret: string };
-}
-
-async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const deliveryOf = (endpointId: string, status: string) => until(async () => {
-  const [d] = await ctx.sql`select * from webhook_deliveries where endpoint_id = ${endpointId} and status = ${status}`;
-  return d;
-});
+const register = (store: TestStore, url: string, eventTypes?: string[]) => registerEndpoint(ctx, store, url, eventTypes);
+const deliveryOf = (endpointId: string, status: string) => deliveryIn(ctx, endpointId, status);
 
 describe('webhooks', () => {
   it('signs deliveries (Standard Webhooks), retries the failed attempts and records each one', async () => {

@@ -1,0 +1,84 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { Webhook } from 'standardwebhooks';
+import { createTestApp, signedInject, testConfig, type TestContext, type TestStore } from './test-app.js';
+import { connect } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { startTestWorker } from './worker.js';
+
+export interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
+
+/** A real receiver on 127.0.0.1 that verifies signatures and fails the first `failFirst` requests. */
+export async function receiver(failFirst: number) {
+  const received: Received[] = [];
+  let secret = '';
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const headers = req.headers as Record<string, string>;
+      let verified = false;
+      let payload: unknown;
+      try { payload = new Webhook(secret).verify(body, headers); verified = true; } catch { verified = false; }
+      received.push({ headers, body, verified, payload });
+      res.statusCode = received.length <= failFirst ? 500 : 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  return { url, received, setSecret: (s: string) => { secret = s; }, close: () => new Promise((r) => server.close(r)) };
+}
+
+/**
+ * The app and a worker on a database of their own (fast retries): workers of other test files
+ * (default 1-minute backoff, another process's encryption key) must not pick these delivery
+ * jobs up, nor this worker theirs.
+ */
+export async function webhookTestBed(): Promise<{ ctx: TestContext; worker: Runner; close(): Promise<void> }> {
+  const dbName = `omni_webhooks_${randomBytes(4).toString('hex')}`;
+  const shared = testConfig().DATABASE_URL!;
+  const admin = connect(shared, 1);
+  await admin.unsafe(`create database ${dbName}`);
+  const databaseUrl = shared.replace(/\/[^/?]*(\?.*)?$/, (_m, q) => `/${dbName}${q ?? ''}`);
+  const migrator = connect(databaseUrl, 2);
+  await migrate(migrator, databaseUrl);
+  await migrator.end();
+  const ctx = await createTestApp({ env: { DATABASE_URL: databaseUrl, WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
+  const worker = await startTestWorker(ctx);
+  return {
+    ctx, worker,
+    async close() {
+      await worker.stop();
+      await ctx.close();
+      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+      await admin.end();
+    },
+  };
+}
+
+/** Registers an endpoint over the API (201), returning its id and secret. */
+export async function register(ctx: TestContext, store: TestStore, url: string, eventTypes?: string[]) {
+  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/webhooks/endpoints', partnerOnly: true, body: { url, eventTypes } });
+  expect(res.statusCode).toBe(201);
+  return res.json().data as { id: string; secret: string };
+}
+
+export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The endpoint's first delivery in this status, once there is one. */
+export const deliveryOf = (ctx: TestContext, endpointId: string, status: string) => until(async () => {
+  const [d] = await ctx.sql`select * from webhook_deliveries where endpoint_id = ${endpointId} and status = ${status}`;
+  return d;
+});
