@@ -33,6 +33,7 @@ export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${delive
 export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string) {
   const [d] = await sql<any[]>`
     select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, e.enabled, o.type, o.payload, o.created_at,
+      case when e.previous_secret_expires_at > now() then e.previous_secret_ciphertext end as previous_secret_ciphertext,
       s.client_id as store_client_id
     from webhook_deliveries d
     join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
@@ -50,7 +51,10 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   // The store by the id the partner knows it by (x-store-client-id): one endpoint hears every store of the partner.
   const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), storeClientId: d.store_client_id, data: d.payload });
   const sentAt = new Date();
-  const signature = new Webhook(endpointSecret(d.secret_ciphertext, key)).sign(d.event_id, sentAt, body);
+  // While a rolled secret's grace lasts, signed with both (space-separated, as Standard Webhooks
+  // allows): a receiver holding either verifies the delivery.
+  const signature = [d.secret_ciphertext, d.previous_secret_ciphertext].filter(Boolean)
+    .map((sealed: string) => new Webhook(endpointSecret(sealed, key)).sign(d.event_id, sentAt, body)).join(' ');
   const started = performance.now();
   let statusCode: number | null = null;
   let error: string | null = null;

@@ -57,6 +57,24 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
   return view(row);
 }
 
+/**
+ * Rolls an enabled endpoint's signing secret: a new one is returned (once, as at creation), and
+ * the old one signs beside it for `keepPreviousHours` (0: stops at once), so a receiver that
+ * still holds the old secret verifies every delivery until it has the new one.
+ */
+export async function rotateWebhookSecret(sql: Queryable, key: Buffer, partnerId: string, id: string, keepPreviousHours: number) {
+  const secret = newSecret();
+  const [row] = await sql`
+    update webhook_endpoints set
+      previous_secret_ciphertext = case when ${keepPreviousHours}::int > 0 then secret_ciphertext end,
+      previous_secret_expires_at = case when ${keepPreviousHours}::int > 0 then now() + make_interval(hours => ${keepPreviousHours}::int) end,
+      secret_ciphertext = ${seal(secret, key)}
+    where partner_id = ${partnerId} and id = ${id} and enabled
+    returning *`;
+  if (!row) throw new AppError('WHK_001', { endpointId: id });
+  return { ...view(row), secret, previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null };
+}
+
 /** WHK_001 unless the partner has (or had: a disabled one keeps its history) an endpoint with this id. */
 export async function assertOwnEndpoint(sql: Queryable, partnerId: string, id: string) {
   const [row] = await sql`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${id}`;

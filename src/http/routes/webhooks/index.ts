@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope, errorResponses, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
-import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
+import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 import { assertPublicTarget } from '../../../webhooks/private-targets.js';
 import { sendTestEvent } from '../../../webhooks/test-event.js';
@@ -70,6 +70,28 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     if (body.url !== undefined) assertPublicTarget(body.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
     return ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
       (request.params as { endpointId: string }).endpointId, body));
+  });
+
+  app.post('/api/v1/partner/webhooks/endpoints/:endpointId/rotate-secret', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: "Roll an endpoint's signing secret",
+      description: 'Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again replaces the previous secret by the current one. An unknown or disabled endpoint is WHK_001.',
+      params: EndpointId,
+      // A query parameter, not a body: the usual call is a bare POST.
+      querystring: Type.Object({ keepPreviousHours: Type.Integer({ minimum: 0, maximum: 168, default: 24 }) }, { additionalProperties: false }),
+      response: {
+        200: Envelope(Type.Object({
+          ...Endpoint.properties, secret: Type.String({ description: 'the new whsec_…; shown once' }),
+          previousSecretExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'until when the previous secret also signs; null: it no longer does' }),
+        })),
+        ...errorResponses,
+      },
+    },
+  }, async (request, reply) => {
+    const { endpointId } = request.params as { endpointId: string };
+    const { keepPreviousHours } = request.query as { keepPreviousHours: number };
+    return ok(reply, 'Webhook secret rotated', await rotateWebhookSecret(sql, encryptionKey, request.partner!.partnerId, endpointId, keepPreviousHours));
   });
 
   app.post('/api/v1/partner/webhooks/endpoints/:endpointId/test', {

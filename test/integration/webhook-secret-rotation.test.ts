@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Webhook } from 'standardwebhooks';
+import { createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { deliveryOf, receiver, register, until, webhookTestBed, type Received } from '../helpers/webhooks.js';
+
+let ctx: TestContext;
+let bed: Awaited<ReturnType<typeof webhookTestBed>>;
+beforeAll(async () => { bed = await webhookTestBed(); ctx = bed.ctx; });
+afterAll(async () => { await bed?.close(); });
+
+const ENDPOINTS = '/api/v1/partner/webhooks/endpoints';
+const rotate = (store: TestStore, id: string, query = '') =>
+  signedInject(ctx, store, { method: 'POST', url: `${ENDPOINTS}/${id}/rotate-secret${query}`, partnerOnly: true });
+/** Whether a received delivery verifies with this secret. */
+const verifiesWith = (r: Received, secret: string) => { try { new Webhook(secret).verify(r.body, r.headers); return true; } catch { return false; } };
+
+describe('POST /partner/webhooks/endpoints/{id}/rotate-secret', () => {
+  it('signs with the new and the previous secret for the grace period; with 0 hours, with the new one only', async () => {
+    const rx = await receiver(0);
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(ctx, store, rx.url);
+      const sendTest = async (n: number) => {
+        const res = await signedInject(ctx, store, { method: 'POST', url: `${ENDPOINTS}/${endpoint.id}/test`, partnerOnly: true });
+        expect(res.statusCode).toBe(202);
+        await until(async () => rx.received.length >= n);
+        return rx.received[n - 1];
+      };
+
+      const rolled = await rotate(store, endpoint.id);
+      expect(rolled.statusCode).toBe(200);
+      const first = rolled.json().data;
+      expect(rolled.json().message).toBe('Webhook secret rotated');
+      expect(first).toMatchObject({ id: endpoint.id, url: rx.url, enabled: true });
+      expect(first.secret).toMatch(/^whsec_/);
+      expect(first.secret).not.toBe(endpoint.secret);
+      const graceHours = (Date.parse(first.previousSecretExpiresAt) - Date.now()) / 3_600_000;
+      expect(graceHours).toBeGreaterThan(23.9);
+      expect(graceHours).toBeLessThanOrEqual(24);
+
+      const during = await sendTest(1);
+      expect(during.headers['webhook-signature'].split(' ')).toHaveLength(2);
+      expect(verifiesWith(during, endpoint.secret)).toBe(true);
+      expect(verifiesWith(during, first.secret)).toBe(true);
+
+      const now = await rotate(store, endpoint.id, '?keepPreviousHours=0');
+      expect(now.json().data.previousSecretExpiresAt).toBeNull();
+      const after = await sendTest(2);
+      expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
+      expect(verifiesWith(after, now.json().data.secret)).toBe(true);
+      expect(verifiesWith(after, first.secret)).toBe(false);
+      expect(verifiesWith(after, endpoint.secret)).toBe(false);
+      expect((await deliveryOf(ctx, endpoint.id, 'SUCCEEDED')).attempts).toBe(1);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('refuses an unknown endpoint (WHK_001) and a grace over 168 hours (VAL_001), changing nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(ctx, store, 'http://127.0.0.1:9/hooks');
+    const unknown = await rotate(store, 'we_nope');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('WHK_001');
+    const [before] = await ctx.sql`select secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
+    const tooLong = await rotate(store, endpoint.id, '?keepPreviousHours=169');
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.json().error.code).toBe('VAL_001');
+    const [after] = await ctx.sql`select secret_ciphertext, previous_secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
+    expect(after).toEqual({ secret_ciphertext: before.secret_ciphertext, previous_secret_ciphertext: null });
+  });
+});
