@@ -64,10 +64,10 @@ async function updateOptimistically(sql: Sql, ctx: PatchContext, productId: stri
 }
 
 /**
- * A deadlock PostgreSQL broke by ending this PATCH's statement (40P01) is a race lost, run again:
- * a PATCH changing an externalId or SKU locks the product's row, then (0090's trigger) the
- * store's key lock, which a writer of variants (PATCH with a variant set, with-variants chunk)
- * takes first, before that row. It was a 500.
+ * A deadlock PostgreSQL broke by ending this PATCH's statement (40P01) is a race lost, run again
+ * (it was a 500). A PATCH changing an externalId or SKU locked the product's row, then (0090's
+ * trigger) the store's key lock, which a writer of variants takes first; it now takes that lock
+ * first too (0094), so the retry is left for an order between writers not foreseen here.
  */
 function endedByDeadlock(err: unknown): null {
   if ((err as { code?: unknown })?.code === '40P01') return null;
