@@ -35,17 +35,17 @@ const MAX_DEADLOCK_ATTEMPTS = 3;
 export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   try {
     return patch.variants !== undefined
-      ? await updateWithVariantSet(sql, ctx, productId, patch)
+      ? await updateWithVariantSet(sql, ctx, productId, patch, prefetched)
       : await updateOptimistically(sql, ctx, productId, patch, prefetched);
   } catch (err) {
     throw patchRefusal(err, patch);
   }
 }
 
-async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
+async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await updateProductWithVariantSet(sql, ctx, productId, patch);
+      return await updateProductWithVariantSet(sql, ctx, productId, patch, prefetched);
     } catch (err) {
       if ((err as { code?: unknown })?.code !== '40P01') throw err;
       if (attempt >= MAX_DEADLOCK_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
