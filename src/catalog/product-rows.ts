@@ -109,6 +109,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     const badRef = unknownRefs.get(input);
     if (badRef) { fail('PRD_007', badRef); continue; }
     let target: string | undefined;
+    let renames = false;
     if (input.id) {
       const current = byId.get(uuidKey(input.id));
       if (!current || current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
@@ -117,12 +118,13 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
       const specialPrice = input.specialPrice !== undefined ? input.specialPrice : current.special_price;
       if (specialPrice !== null && specialPrice >= input.price) { fail('PRD_008', { price: input.price, specialPrice }); continue; }
       target = current.id;
+      renames = current.sku !== input.sku;
     } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }
     const skuOwner = bySku.get(input.sku);
     if (skuOwner && skuOwner.id !== target) { fail('PRD_003'); continue; }
     const decision = placeStock(input, warehouses, 'product');
     if (!decision.ok) { fail(decision.error.code, { field: decision.error.field, ...decision.error.context }); continue; }
-    const plan: ProductPlan = { mode: target ? 'update' : 'create', id: target, placement: decision.placement };
+    const plan: ProductPlan = target ? { mode: 'update', id: target, placement: decision.placement, renames } : { mode: 'create', placement: decision.placement };
     // With the raw body at hand the batch stores it as received, and each row's fields and keys
     // are read back from it: the row's plan is all it stores of its own.
     if (rawBody) accepted.push({ rowIndex, payload: plans.encode(plan) });

@@ -35,17 +35,17 @@ const MAX_DEADLOCK_ATTEMPTS = 3;
 export async function updateProduct(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   try {
     return patch.variants !== undefined
-      ? await updateWithVariantSet(sql, ctx, productId, patch)
+      ? await updateWithVariantSet(sql, ctx, productId, patch, prefetched)
       : await updateOptimistically(sql, ctx, productId, patch, prefetched);
   } catch (err) {
     throw patchRefusal(err, patch);
   }
 }
 
-async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
+async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await updateProductWithVariantSet(sql, ctx, productId, patch);
+      return await updateProductWithVariantSet(sql, ctx, productId, patch, prefetched);
     } catch (err) {
       if ((err as { code?: unknown })?.code !== '40P01') throw err;
       if (attempt >= MAX_DEADLOCK_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
@@ -64,10 +64,10 @@ async function updateOptimistically(sql: Sql, ctx: PatchContext, productId: stri
 }
 
 /**
- * A deadlock PostgreSQL broke by ending this PATCH's statement (40P01) is a race lost, run again:
- * a PATCH changing an externalId or SKU locks the product's row, then (0090's trigger) the
- * store's key lock, which a writer of variants (PATCH with a variant set, with-variants chunk)
- * takes first, before that row. It was a 500.
+ * A deadlock PostgreSQL broke by ending this PATCH's statement (40P01) is a race lost, run again
+ * (it was a 500). A PATCH changing an externalId or SKU locked the product's row, then (0090's
+ * trigger) the store's key lock, which a writer of variants takes first; it now takes that lock
+ * first too (0096), so the retry is left for an order between writers not foreseen here.
  */
 function endedByDeadlock(err: unknown): null {
   if ((err as { code?: unknown })?.code === '40P01') return null;

@@ -14,6 +14,8 @@ import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
+import type { ProductSnapshot } from './product-update.js';
+import { refuseBeforeLocking } from './variant-set-precheck.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
@@ -21,8 +23,10 @@ import { productStock } from './product-read.js';
  * refused request changes nothing. updatedFields lists what actually changed,
  * and the version moves only when something did.
  */
-export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput): Promise<PatchResult> {
+export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   return sql.begin(async (tx) => {
+    // What refuses the request, told without the store's key lock (with the product as the route read it).
+    if (prefetched !== undefined) await refuseBeforeLocking(tx, ctx, productId, patch, prefetched);
     // Before the product's row lock, as a with-variants chunk takes it before its parents'.
     await lockStoreKeysForVariants(tx, ctx.storeId);
     const [found] = await tx<{ row: ProductRow }[]>`

@@ -10,34 +10,47 @@ export interface ExistingVariant { id: string; sku: string; external_id: string 
 export interface PlannedItem { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }
 
 /**
- * Matches a variant set's items to the product's variants (by id, then externalId, then sku)
- * and checks each item on its own: no sku or externalId twice in the set, no variant matched
- * by two items (one by its sku, one by its externalId: one of them would be lost), prices
- * sent together in order, stock by the store's warehouse rules.
+ * Checks a variant set's items on their own, without the product's variants: no sku or
+ * externalId twice in the set, prices sent together in order, stock by the store's warehouse
+ * rules. Answers where each item's stock goes. Run before the PATCH takes any lock too
+ * (variant-set-precheck.ts), so that such a refusal does not wait for the store's key lock.
  */
-export function planVariantItems(items: VariantItemInput[], existing: ExistingVariant[], warehouses: StoreWarehouses): PlannedItem[] {
-  const byId = new Map(existing.map((v) => [v.id, v]));
-  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
-  const bySku = new Map(existing.map((v) => [v.sku, v]));
+export function checkVariantItems(items: VariantItemInput[], warehouses: StoreWarehouses): StockPlacement[] {
   const seen = new Set<string>();
   const seenExternal = new Set<string>();
-  const matchedBy = new Map<string, number>();
   return items.map((item, index) => {
     const field = (f: string) => `variants.items.${index}.${f}`;
     if (seen.has(item.sku)) throw new AppError('PRD_004', { field: field('sku'), sku: item.sku });
     seen.add(item.sku);
     if (item.externalId !== undefined && seenExternal.has(item.externalId)) throw new AppError('PRD_004', { field: field('externalId'), externalId: item.externalId });
     if (item.externalId !== undefined) seenExternal.add(item.externalId);
-    if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: field('id'), id: item.id });
-    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
-    if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
-    if (match) matchedBy.set(match.id, index);
     if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
       throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
     }
     const decision = placeStock(item, warehouses, 'variant');
     if (!decision.ok) throw new AppError(decision.error.code, { field: field(decision.error.field), ...decision.error.context });
-    return { index, match: match || undefined, item, placement: decision.placement };
+    return decision.placement;
+  });
+}
+
+/**
+ * Matches a variant set's items to the product's variants (by id, then externalId, then sku),
+ * once checkVariantItems passed them: an id must be one of the product's variants, and no
+ * variant may be matched by two items (one by its sku, one by its externalId: one of them would
+ * be lost).
+ */
+export function planVariantItems(items: VariantItemInput[], existing: ExistingVariant[], warehouses: StoreWarehouses): PlannedItem[] {
+  const placements = checkVariantItems(items, warehouses);
+  const byId = new Map(existing.map((v) => [v.id, v]));
+  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
+  const bySku = new Map(existing.map((v) => [v.sku, v]));
+  const matchedBy = new Map<string, number>();
+  return items.map((item, index) => {
+    if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: `variants.items.${index}.id`, id: item.id });
+    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
+    if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
+    if (match) matchedBy.set(match.id, index);
+    return { index, match: match || undefined, item, placement: placements[index] };
   });
 }
 

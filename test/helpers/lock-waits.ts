@@ -19,3 +19,37 @@ export async function until(what: string, done: () => Promise<boolean>): Promise
 /** Resolves once `n` statements whose text holds `fragment` wait for a lock. */
 export const untilWaitingForLock = (sql: Sql, fragment: string, n = 1) =>
   until(`a statement with ${fragment} waiting for a lock`, () => waitingForLock(sql, fragment, n));
+
+/** The store's key lock (0085, 0090) among pg_locks' rows: its advisory key, as hashtext makes it. */
+const storeKeyLock = (sql: Sql, storeId: string) =>
+  sql`l.locktype = 'advisory' and l.objid::bigint = (hashtext(${storeId}::text)::bigint & 4294967295)`;
+
+/** How many transactions wait for the store's key lock. */
+export async function keyLockWaiters(sql: Sql, storeId: string): Promise<number> {
+  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from pg_locks l where not l.granted and ${storeKeyLock(sql, storeId)}`;
+  return n;
+}
+
+/**
+ * Whether a transaction waiting for the store's key lock blocks one of the transactions that
+ * block it (pg_blocking_pids): a deadlock PostgreSQL has not broken yet (it looks once a waiter
+ * has waited deadlock_timeout). Only the store's: other test files deadlock on purpose.
+ */
+export async function keyLockDeadlock(sql: Sql, storeId: string): Promise<boolean> {
+  const [{ found }] = await sql<{ found: boolean }[]>`select exists (select from pg_locks l, unnest(pg_blocking_pids(l.pid)) b (pid)
+    where not l.granted and ${storeKeyLock(sql, storeId)} and l.pid = any (pg_blocking_pids(b.pid))) as found`;
+  return found;
+}
+
+/** Waits for `work`, looking every 10 ms meanwhile for a deadlock over the store's key lock: whether one was seen. */
+export async function deadlockedWhile(sql: Sql, storeId: string, work: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  const finished = work.finally(() => { done = true; });
+  let seen = false;
+  while (!done) {
+    if (await keyLockDeadlock(sql, storeId)) seen = true;
+    await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 10))]);
+  }
+  await finished;
+  return seen;
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
+import { keyLockWaiters, until } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -71,5 +72,45 @@ describe('PATCH /products/{productId}: refusals', () => {
     expect(code(await patch(store, id, items('ext-their-variant')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
     expect(await productRow(id)).toMatchObject({ external_id: 'ext-MINE', has_variants: false, version: 1 });
     expect(await variantRows(id)).toEqual([]);
+  });
+});
+
+/**
+ * A PATCH with a variant set takes the store's key lock, exclusive, for its writes: one that the
+ * request itself, or the product as read with the credentials, refuses answers without it.
+ */
+describe('PATCH /products/{productId} with a variant set: refusals told before the key lock', () => {
+  it('answers PRD_011, PRD_010, PRD_004, PRD_008, PRD_001, PRD_007, PRD_012, PRD_002 and PRD_003 while another writer holds the lock', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'RB-0');
+    await simpleProduct(store, 'RB-TAKEN');
+    const holder = await ctx.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select lock_store_keys_for_variants(${store.storeId}::uuid)`;
+      const refused = async (productId: string, body: unknown, headers?: Record<string, string>) => {
+        let answered = false;
+        const res = patch(store, productId, body, headers).finally(() => { answered = true; });
+        await until('the PATCH answered or waiting for the key lock', async () => answered || (await keyLockWaiters(ctx.sql, store.storeId)) > 0);
+        if (!answered) return 'waiting for the key lock';
+        return (await res).json().error?.code;
+      };
+      const item = { sku: 'RB-1', price: 10 };
+      expect(await refused(id, { price: 5, variants: { items: [item] } })).toBe('PRD_011');
+      expect(await refused(id, { name: 'n', variants: { items: [item] } }, { 'if-match': '"7"' })).toBe('PRD_010');
+      expect(await refused(id, { variants: { items: [item, { sku: 'RB-1', price: 11 }] } })).toBe('PRD_004');
+      expect(await refused(id, { variants: { items: [{ sku: 'RB-1', price: 10, specialPrice: 12 }] } })).toBe('PRD_008');
+      expect(await refused(id, { specialPrice: 200, variants: { items: [] } })).toBe('PRD_008');
+      expect(await refused('00000000-0000-4000-8000-000000000000', { variants: { items: [item] } })).toBe('PRD_001');
+      const unknown = '00000000-0000-4000-8000-000000000001';
+      expect(await refused(id, { categoryId: unknown, variants: { items: [item] } })).toBe('PRD_007');
+      expect(await refused(id, { variants: { items: [{ ...item, id: unknown }] } })).toBe('PRD_012');
+      expect(await refused(id, { externalId: 'ext-RB-TAKEN', variants: { items: [item] } })).toBe('PRD_002');
+      expect(await refused(id, { variants: { items: [{ sku: 'RB-TAKEN', price: 10 }] } })).toBe('PRD_003');
+    } finally {
+      await holder`rollback`;
+      holder.release();
+    }
+    expect(await productRow(id)).toMatchObject({ has_variants: false, sku: 'RB-0', version: 1 });
   });
 });
