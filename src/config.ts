@@ -28,6 +28,12 @@ const EnvSchema = Type.Object({
   /** Largest accepted request body, bytes (10 MiB; a 1,000-row catalog request is ~1 MiB). */
   BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1 }),
+  /**
+   * How long the API's opening of a database connection may take before the request gives up
+   * (SYS_002): postgres.js waited 30 s on a host that drops packets. The job queue's pg pool is
+   * left without one: pg applies it to waiting for a free client too, which is no outage.
+   */
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   /** Connections for the API's single statements (credentials, PATCH, a product by id or SKU): few, so they pipeline. */
   DB_STATEMENT_POOL_MAX: Type.Integer({ default: 2, minimum: 1 }),
   WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1 }),

@@ -27,11 +27,15 @@ function splitSocketHost(connectionString: string): { url: string; host?: string
   return { url: url.toString(), host };
 }
 
-export function connect(connectionString: string, max = 10, settings: Record<string, string> = {}): Sql {
+/** The default of DB_CONNECT_TIMEOUT_MS (config.ts), for connections opened outside the service (CLI, tests). */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export function connect(connectionString: string, max = 10, settings: Record<string, string> = {}, connectTimeoutMs = CONNECT_TIMEOUT_MS): Sql {
   const { url, host } = splitSocketHost(connectionString);
   return postgres(url, {
     ...(host ? { host } : {}),
     max,
+    connect_timeout: connectTimeoutMs / 1000,
     onnotice: () => {},
     // bigint counts come back as JS numbers; ids are uuids and never overflow.
     types: { bigint: postgres.BigInt },
@@ -49,8 +53,8 @@ export function connect(connectionString: string, max = 10, settings: Record<str
  * generic plan, which estimates the store at the average store's share, takes the key's
  * index (0.06 ms). PostgreSQL otherwise keeps custom plans when they look cheaper.
  */
-export function connectStatements(connectionString: string, max: number): Sql {
-  return connect(connectionString, max, { plan_cache_mode: 'force_generic_plan' });
+export function connectStatements(connectionString: string, max: number, connectTimeoutMs = CONNECT_TIMEOUT_MS): Sql {
+  return connect(connectionString, max, { plan_cache_mode: 'force_generic_plan' }, connectTimeoutMs);
 }
 
 /** Opens the configured database: DATABASE_URL, or the embedded server in the data folder. */
@@ -64,8 +68,8 @@ export async function openDatabase(config: Config, log?: (line: string) => void)
     connectionString = embedded.connectionString;
     stopEmbedded = embedded.stop;
   }
-  const sql = connect(connectionString, config.DB_POOL_MAX);
-  const statements = connectStatements(connectionString, config.DB_STATEMENT_POOL_MAX);
+  const sql = connect(connectionString, config.DB_POOL_MAX, {}, config.DB_CONNECT_TIMEOUT_MS);
+  const statements = connectStatements(connectionString, config.DB_STATEMENT_POOL_MAX, config.DB_CONNECT_TIMEOUT_MS);
   return {
     sql,
     statements,

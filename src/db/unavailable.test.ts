@@ -35,3 +35,27 @@ describe('telling a database that is away from a failed query', () => {
     expect(isDatabaseUnavailable(missingFile)).toBe(false);
   });
 });
+
+describe('a database host that accepts connections and never answers', () => {
+  it('fails the query with CONNECT_TIMEOUT after the connect timeout, counted as unavailable (SYS_002)', async () => {
+    const { createServer } = await import('node:net');
+    const sockets = new Set<import('node:net').Socket>();
+    const silent = createServer((s) => { sockets.add(s); s.on('error', () => {}); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    const sql = connect(`postgres://omni:x@127.0.0.1:${port}/omni`, 1, {}, 300);
+    try {
+      const started = Date.now();
+      const err = await failure(sql`select 1`);
+      const waited = Date.now() - started;
+      expect((err as { code?: string }).code).toBe('CONNECT_TIMEOUT');
+      expect(isDatabaseUnavailable(err)).toBe(true);
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(5000);
+    } finally {
+      await sql.end({ timeout: 0 });
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});
