@@ -11,6 +11,7 @@ import { ErrorEnvelope } from './envelope.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
+import { registerWorkMetrics } from './plugins/work-metrics.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
@@ -81,6 +82,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
     endpoint: { url: '/metrics', schema: { hide: true } }, clearRegisterOnInit: true,
     routeMetrics: { enabled: { histogram: true, summary: false } },
   } as any);
+  registerWorkMetrics(deps.sql, app.log);
 
   await app.register(routes, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

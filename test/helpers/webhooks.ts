@@ -1,12 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { Webhook } from 'standardwebhooks';
-import { createTestApp, signedInject, testConfig, type TestContext, type TestStore } from './test-app.js';
-import { connect } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
+import { createTestApp, signedInject, type TestContext, type TestStore } from './test-app.js';
+import { scratchDatabase } from './scratch-database.js';
 import { startTestWorker } from './worker.js';
 
 export interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
@@ -39,23 +37,15 @@ export async function receiver(failFirst: number) {
  * jobs up, nor this worker theirs.
  */
 export async function webhookTestBed(): Promise<{ ctx: TestContext; worker: Runner; close(): Promise<void> }> {
-  const dbName = `omni_webhooks_${randomBytes(4).toString('hex')}`;
-  const shared = testConfig().DATABASE_URL!;
-  const admin = connect(shared, 1);
-  await admin.unsafe(`create database ${dbName}`);
-  const databaseUrl = shared.replace(/\/[^/?]*(\?.*)?$/, (_m, q) => `/${dbName}${q ?? ''}`);
-  const migrator = connect(databaseUrl, 2);
-  await migrate(migrator, databaseUrl);
-  await migrator.end();
-  const ctx = await createTestApp({ env: { DATABASE_URL: databaseUrl, WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
+  const db = await scratchDatabase('omni_webhooks');
+  const ctx = await createTestApp({ env: { DATABASE_URL: db.url, WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
   const worker = await startTestWorker(ctx);
   return {
     ctx, worker,
     async close() {
       await worker.stop();
       await ctx.close();
-      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-      await admin.end();
+      await db.drop();
     },
   };
 }

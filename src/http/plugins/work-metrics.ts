@@ -1,0 +1,59 @@
+import { Gauge } from 'prom-client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Sql } from '../../db/database.js';
+
+/**
+ * The work in flight, as gauges on /metrics, read from PostgreSQL at each scrape: the queue,
+ * the batches and PIM bulk jobs not yet ended, the webhook deliveries pending. Read from the
+ * database, they count the work of every API and worker process sharing it (a worker has no
+ * HTTP port), and any API process's /metrics answers for the whole cluster. Each query reads
+ * an index of unfinished rows (0091, 0097) or graphile-worker's live jobs, never a history.
+ *
+ * Registered after fastify-metrics, whose clearRegisterOnInit empties the registry.
+ */
+export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger) {
+  // One scrape reads everything once: every gauge's collect() joins the same read.
+  let reading: Promise<void> | undefined;
+  const collect = () => (reading ??= readAll().finally(() => { setImmediate(() => { reading = undefined; }); }));
+  const databaseUp = new Gauge({ collect, name: 'omni_work_metrics_database_up', help: '1 if the last scrape read the work metrics from PostgreSQL, 0 if it could not' });
+  const jobs = new Gauge({ collect, name: 'omni_jobs', help: 'Jobs in the queue by task and state (queued: ready to run; scheduled: waiting for its run_at, e.g. a retry; running; failed: out of attempts)', labelNames: ['task', 'state'] });
+  const oldest = new Gauge({ collect, name: 'omni_jobs_oldest_queued_seconds', help: 'How long the oldest job ready to run has waited (0: none): the queue is behind when this grows' });
+  const batches = new Gauge({ collect, name: 'omni_batches_unfinished', help: 'Partner batches not yet ended, by kind', labelNames: ['kind'] });
+  const rows = new Gauge({ collect, name: 'omni_batch_rows_pending', help: 'Rows of unfinished partner batches not yet processed' });
+  const bulkJobs = new Gauge({ collect, name: 'omni_pim_bulk_jobs_unfinished', help: 'PIM bulk jobs pending or processing' });
+  const deliveries = new Gauge({ collect, name: 'omni_webhook_deliveries_unfinished', help: 'Webhook deliveries not yet ended, by status (PENDING, RETRYING)', labelNames: ['status'] });
+  async function readAll() {
+    try {
+      const [queue, [age], unfinished, [bulk], pending] = await Promise.all([
+        sql<{ task: string; state: string; n: number }[]>`
+          select t.identifier as task,
+            case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
+                 when j.run_at > now() then 'scheduled' else 'queued' end as state, count(*)::int as n
+          from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+          group by 1, 2`,
+        sql<{ seconds: number }[]>`
+          select coalesce(extract(epoch from now() - min(run_at)), 0)::float8 as seconds
+          from graphile_worker._private_jobs where is_available and run_at <= now()`,
+        sql<{ kind: string; n: number; pending: number }[]>`
+          select kind, count(*)::int as n, coalesce(sum(pending), 0)::int as pending from batches where completed_at is null group by kind`,
+        sql<{ n: number }[]>`select count(*)::int as n from bulk_jobs where status in ('PENDING', 'PROCESSING')`,
+        sql<{ status: string; n: number }[]>`
+          select status, count(*)::int as n from webhook_deliveries where status in ('PENDING', 'RETRYING') group by status`,
+      ]);
+      jobs.reset();
+      for (const j of queue) jobs.set({ task: j.task, state: j.state }, j.n);
+      oldest.set(Math.max(0, age.seconds));
+      batches.reset();
+      for (const b of unfinished) batches.set({ kind: b.kind }, b.n);
+      rows.set(unfinished.reduce((sum, b) => sum + b.pending, 0));
+      bulkJobs.set(bulk.n);
+      deliveries.reset();
+      for (const status of ['PENDING', 'RETRYING']) deliveries.set({ status }, pending.find((d) => d.status === status)?.n ?? 0);
+      databaseUp.set(1);
+    } catch (err) {
+      // The scrape still answers (the HTTP metrics matter most when the database is away).
+      log.warn({ err }, 'work metrics: could not read PostgreSQL');
+      databaseUp.set(0);
+    }
+  }
+}

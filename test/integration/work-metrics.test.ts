@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, testConfig, type TestContext } from '../helpers/test-app.js';
+import { connect, connectStatements } from '../../src/db/database.js';
+import { buildApp } from '../../src/http/app.js';
+import { scratchDatabase } from '../helpers/scratch-database.js';
+import { freePort } from '../helpers/free-port.js';
+
+// A database of its own: the gauges count everything in it, and other files' batches and jobs
+// must not be counted, nor their workers take these jobs.
+let ctx: TestContext;
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+beforeAll(async () => { db = await scratchDatabase('omni_metrics'); ctx = await createTestApp({ env: { DATABASE_URL: db.url } }); });
+afterAll(async () => { await ctx?.close(); await db?.drop(); });
+
+/** The samples of /metrics whose name starts with `prefix`, as "name{labels}" → value. */
+async function samples(app: TestContext['app'], prefix: string) {
+  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  return Object.fromEntries(res.body.split('\n').filter((l) => l.startsWith(prefix)).map((l) => {
+    const at = l.lastIndexOf(' ');
+    return [l.slice(0, at), Number(l.slice(at + 1))];
+  }));
+}
+
+describe('/metrics: the work in flight, read from PostgreSQL', () => {
+  it('counts queued jobs, unfinished batches and their pending rows, and pending deliveries', async () => {
+    expect(await samples(ctx.app, 'omni_')).toMatchObject({
+      omni_work_metrics_database_up: 1, omni_batch_rows_pending: 0, omni_pim_bulk_jobs_unfinished: 0, omni_jobs_oldest_queued_seconds: 0,
+      'omni_webhook_deliveries_unfinished{status="PENDING"}': 0,
+    });
+    const store = await createTestStore(ctx);
+    await subscribeToAllEvents(ctx, store);
+    const sync = await signedInject(ctx, store, {
+      method: 'POST', url: '/api/v1/partner/stores/catalog/sync',
+      body: { products: [1, 2, 3].map((n) => ({ externalId: `m-${n}`, sku: `M-${n}`, name: `Metric ${n}`, price: 10 })) },
+    });
+    expect(sync.statusCode).toBe(200);
+    const stock = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku: 'M-1', stock: 1 }, { sku: 'M-2', stock: 2 }] } });
+    expect(stock.statusCode).toBe(200);
+
+    const after = await samples(ctx.app, 'omni_');
+    expect(after).toMatchObject({
+      omni_work_metrics_database_up: 1,
+      'omni_batches_unfinished{kind="catalog.sync"}': 1,
+      omni_batch_rows_pending: 3,
+      'omni_jobs{task="batch.process",state="queued"}': 1,
+      // The stock request's stock.update.requested event, to the endpoint every event goes to.
+      'omni_webhook_deliveries_unfinished{status="PENDING"}': 1,
+    });
+    // The stock rows name products not created yet: refused at accept, their batch ended at once.
+    expect(after['omni_batches_unfinished{kind="inventory"}']).toBeUndefined();
+    expect(after.omni_jobs_oldest_queued_seconds).toBeGreaterThanOrEqual(0);
+    expect(after.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
+  });
+
+  it('still answers when PostgreSQL cannot be reached, saying so', async () => {
+    const url = `postgres://omni:x@127.0.0.1:${await freePort()}/omni`;
+    const config = testConfig({ DATABASE_URL: url });
+    const deps = { sql: connect(url, 1), statements: connectStatements(url, 1), config, encryptionKey: ctx.deps.encryptionKey };
+    const app = await buildApp(deps, { logger: false });
+    try {
+      const away = await samples(app, 'omni_work_metrics_database_up');
+      expect(away).toEqual({ omni_work_metrics_database_up: 0 });
+    } finally {
+      await app.close();
+      await Promise.all([deps.sql.end({ timeout: 0 }), deps.statements.end({ timeout: 0 })]);
+    }
+  });
+});
