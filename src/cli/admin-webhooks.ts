@@ -28,5 +28,6 @@ export function registerWebhookAdmin(admin: Command) {
     }));
   webhook.command('list').description("a partner's enabled endpoints (never their secrets)")
     .requiredOption(...PARTNER_OPTION).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner)) })));
+    .action(adminAction<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner)) }),
+      { eventTypes: (types) => (Array.isArray(types) && types.length ? types.join(',') : 'all') }));
 }

@@ -62,6 +62,36 @@ describe('omni admin CLI', () => {
     expect(unknown.stderr).toContain('no partner with client id ptnr_missing');
   });
 
+  it('prints lists without --json as aligned tables with ISO-8601 times, and an empty list as "none"', async () => {
+    const partner = await omniJson('admin', 'partner', 'create', '--name', 'Tabled Partner');
+    expect(await omni('admin', 'store', 'list', '--partner', partner.partnerClientId)).toMatchObject({ code: 0, stdout: 'stores: none\n' });
+    const store = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'Tabled Store', '--warehouses', '1');
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const columns = (text: string, heading: string, header: string[], id: string) => {
+      const lines = text.trimEnd().split('\n');
+      expect(lines[0]).toBe(heading);
+      expect(lines[1].trim().split(/\s{2,}/)).toEqual(header);
+      const row = lines.find((l) => l.includes(id))!;
+      // Each value starts where its header does.
+      const starts = header.map((h) => lines[1].indexOf(h));
+      return header.map((_, i) => row.slice(starts[i], starts[i + 1]).trim());
+    };
+    const partners = await omni('admin', 'partner', 'list');
+    const p = columns(partners.stdout, 'partners:', ['partnerClientId', 'name', 'status', 'storeCount', 'createdAt'], partner.partnerClientId);
+    expect(p.slice(0, 4)).toEqual([partner.partnerClientId, 'Tabled Partner', 'ACTIVE', '1']);
+    expect(p[4]).toMatch(iso);
+    const stores = await omni('admin', 'store', 'list', '--partner', partner.partnerClientId);
+    const s = columns(stores.stdout, 'stores:', ['storeClientId', 'name', 'status', 'warehouseCount', 'createdAt'], store.storeClientId);
+    expect(s.slice(0, 4)).toEqual([store.storeClientId, 'Tabled Store', 'ACTIVE', '1']);
+    expect(s[4]).toMatch(iso);
+    expect(await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId)).toMatchObject({ code: 0, stdout: 'endpoints: none\n' });
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', partner.partnerClientId, '--url', 'https://tabled.example/in');
+    const hooks = await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId);
+    const h = columns(hooks.stdout, 'endpoints:', ['id', 'url', 'eventTypes', 'enabled', 'createdAt'], hook.id);
+    expect(h.slice(0, 4)).toEqual([hook.id, 'https://tabled.example/in', 'all', 'true']);
+    expect(h[4]).toMatch(iso);
+  }, 60_000);
+
   it('seeds the taxonomy idempotently and reports its ids', async () => {
     const first = await omniJson('admin', 'taxonomy', 'seed');
     expect(first.categories).toContain('2fde2994-28a8-4d09-a128-6d744b9e1323');
