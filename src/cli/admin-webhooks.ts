@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION } from './option-values.js';
-import { createWebhookEndpoint, listWebhookEndpoints } from '../webhooks/endpoints.js';
+import { createWebhookEndpoint, listWebhookEndpoints, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 
 /** A partner's id by the client id an operator knows it by. */
@@ -26,8 +26,21 @@ export function registerWebhookAdmin(admin: Command) {
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }));
-  webhook.command('list').description("a partner's enabled endpoints (never their secrets)")
-    .requiredOption(...PARTNER_OPTION).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner)) }),
-      { eventTypes: (types) => (Array.isArray(types) && types.length ? types.join(',') : 'all') }));
+  webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones")
+    .requiredOption(...PARTNER_OPTION).option('--all', 'also list disabled endpoints (`webhook enable` resumes one)').option(...JSON_OPTION)
+    .action(adminAction<{ partner: string; all?: boolean; json?: boolean }>(async ({ sql }, o) => ({
+      endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner), { includeDisabled: o.all }),
+    }), { eventTypes: (types) => (Array.isArray(types) && types.length ? types.join(',') : 'all') }));
+  const toggle = (enabled: boolean) => (endpointId: string, o: { json?: boolean }) => adminAction<{ json?: boolean }>(async ({ sql }) => {
+    const endpoint = await setWebhookEndpointEnabled(sql, endpointId.trim(), enabled);
+    if (!endpoint) throw new Error(`no webhook endpoint ${endpointId}: \`omni admin webhook list --partner ptnr_… --all\` lists a partner's endpoints with their ids (we_…)`);
+    return endpoint;
+  })(o);
+  webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)')
+    .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes')
+    .option(...JSON_OPTION).action(toggle(false));
+  webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)')
+    .description('deliver to a disabled endpoint again: the events written from now on (a partner can redeliver earlier ones); '
+      + 'an endpoint its partner deleted comes back too, so ask them first')
+    .option(...JSON_OPTION).action(toggle(true));
 }

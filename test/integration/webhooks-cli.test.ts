@@ -3,6 +3,7 @@ import { omni, omniJson } from '../helpers/cli.js';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { Webhook } from 'standardwebhooks';
 import { open } from '../../src/auth/secret-box.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
 
 
 let ctx: TestContext;
@@ -57,4 +58,30 @@ describe('omni admin webhook', () => {
     const [{ n }] = await ctx.sql`select count(*)::int as n from partners where name = ${name}`;
     expect(n).toBe(0);
   });
+
+  it('disable stops deliveries to an endpoint by its id alone, enable resumes them; list --all shows the disabled', async () => {
+    const who = await createTestStore(ctx);
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://broken.example/in');
+    const deliveries = async () => (await ctx.sql<{ n: number }[]>`select count(*)::int as n from webhook_deliveries where endpoint_id = ${hook.id}`)[0].n;
+    const emit = () => ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: who.partnerId, storeId: who.storeId, type: 'product.updated', payload: {} }]));
+
+    const disabled = await omni('admin', 'webhook', 'disable', hook.id);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.stdout).toContain(`id: ${hook.id}\n`);
+    expect(disabled.stdout).toContain('enabled: false\n');
+    expect(disabled.stdout).toContain(`partnerClientId: ${who.partnerClientId}\n`);
+    await emit();
+    expect(await deliveries()).toBe(0);
+    expect((await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId)).endpoints).toEqual([]);
+    expect((await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId, '--all')).endpoints)
+      .toEqual([expect.objectContaining({ id: hook.id, enabled: false })]);
+
+    expect(await omniJson('admin', 'webhook', 'enable', hook.id)).toMatchObject({ id: hook.id, enabled: true, url: 'https://broken.example/in' });
+    await emit();
+    expect(await deliveries()).toBe(1);
+
+    const unknown = await omni('admin', 'webhook', 'disable', 'we_nobody');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toMatch(/^error: no webhook endpoint we_nobody: `omni admin webhook list --partner ptnr_… --all` lists/);
+  }, 60_000);
 });
