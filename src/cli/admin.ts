@@ -9,6 +9,7 @@ import { createPartner, listPartners } from '../partners/partners.js';
 import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
 
 import { seedTaxonomy } from '../catalog/taxonomy.js';
+import { updateDemoStoreToken } from '../demo/demo-store.js';
 import { createWebhookEndpoint } from '../webhooks/endpoints.js';
 
 const STORE_OPTION = ['--store <storeClientId>', 'the store, by the storeClientId `store create` printed (str_…)'] as const;
@@ -51,9 +52,14 @@ export function registerAdminCommands(program: Command) {
       const s = await createStore(sql, { partnerClientId: o.partner, name: o.name, warehouses: o.warehouses });
       return { storeClientId: s.storeClientId, storeToken: s.storeToken, warehouses: s.warehouses };
     }));
-  store.command('rotate-token').description('issue a new token; the old ones stop working at once')
+  store.command('rotate-token').description('issue a new token; the old ones stop working at once (the demo store\'s: demo-credentials.json gets it)')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
-    .action(run<{ store: string; json?: boolean }>(({ sql }, o) => rotateStoreToken(sql, o.store)));
+    .action(run<{ store: string; json?: boolean }>(async ({ sql, config }, o) => {
+      const rotated = await rotateStoreToken(sql, o.store);
+      // `omni demo curl` signs with the file's token: it would sign with the dead one.
+      const demoFileUpdated = await updateDemoStoreToken(config, rotated.storeClientId, rotated.storeToken);
+      return demoFileUpdated ? { ...rotated, demoFileUpdated } : rotated;
+    }));
   store.command('revoke-token').description('revoke every token of the store (rotate-token issues a new one)')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => revokeStoreTokens(sql, o.store)));
