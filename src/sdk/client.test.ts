@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PartnerClient } from './client.js';
 import { computeSignature } from './signing.js';
+import { encryptField } from '../onboarding/encrypted-field.js';
+import { randomBytes } from 'node:crypto';
 
 const credentials = { partnerClientId: 'ptnr_x', partnerSecret: 'psk_x', storeClientId: 'str_x', storeToken: 'stkn_x' };
 
@@ -37,6 +39,32 @@ describe('PartnerClient', () => {
     const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
     await new PartnerClient('https://omni.example', credentials, fetchImpl).delete('/api/v1/partner/webhooks/endpoints/we_1');
     expect(sent[0].init).toMatchObject({ method: 'DELETE', body: undefined });
+  });
+});
+
+describe('PartnerClient scopes', () => {
+  it('forStoreAccess: a client for the store of an onboarding store access (ENCRYPTED:, decrypted with the partner key)', async () => {
+    const key = randomBytes(32);
+    const storeAccess = encryptField(JSON.stringify({ storeClientId: 'str_onboarded', storeName: 'S', storeToken: 'stkn_onboarded', expiresAt: null, warehouses: [] }), key);
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
+    const partner = new PartnerClient('https://omni.example', { partnerClientId: 'ptnr_x', partnerSecret: 'psk_x' }, fetchImpl);
+    await partner.forStoreAccess(storeAccess, key.toString('base64')).get('/api/v1/partner/stores/warehouses');
+    const headers = sent[0].init.headers as Record<string, string>;
+    expect(headers).toMatchObject({ 'x-partner-client-id': 'ptnr_x', 'x-store-client-id': 'str_onboarded', 'x-store-token': 'stkn_onboarded' });
+    expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+      method: 'GET', path: '/api/v1/partner/stores/warehouses', partnerClientId: 'ptnr_x', storeClientId: 'str_onboarded', storeToken: 'stkn_onboarded', timestamp: headers['x-timestamp'],
+    })}`);
+    expect(() => partner.forStoreAccess(storeAccess, randomBytes(32).toString('base64'))).toThrow();
+  });
+
+  it('forPartner: the same partner without store headers, for partner-scoped routes (AUTH_004 with them)', async () => {
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
+    await new PartnerClient('https://omni.example', credentials, fetchImpl).forPartner().get('/api/v1/partner/webhooks/endpoints');
+    const headers = sent[0].init.headers as Record<string, string>;
+    expect(Object.keys(headers).sort()).toEqual(['x-partner-client-id', 'x-signature', 'x-timestamp']);
+    expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+      method: 'GET', path: '/api/v1/partner/webhooks/endpoints', partnerClientId: 'ptnr_x', timestamp: headers['x-timestamp'],
+    })}`);
   });
 });
 

@@ -1,4 +1,5 @@
 import { signRequest } from './signing.js';
+import { decryptJsonField } from './decrypt-field.js';
 
 export interface PartnerCredentials {
   partnerClientId: string;
@@ -35,6 +36,24 @@ export class PartnerClient {
   /** A client for the same partner acting on another store. */
   forStore(storeClientId: string, storeToken: string): PartnerClient {
     return new PartnerClient(this.baseUrl, { ...this.credentials, storeClientId, storeToken }, this.fetchImpl);
+  }
+
+  /**
+   * A client for the store a seller authorized: `storeAccess` is the `ENCRYPTED:` value of
+   * `GET /api/v1/partner/onboard/store-access`, decrypted with your partner encryption key.
+   */
+  forStoreAccess(storeAccess: string, partnerEncryptionKey: string): PartnerClient {
+    const { storeClientId, storeToken } = decryptJsonField<{ storeClientId: string; storeToken: string }>(storeAccess, partnerEncryptionKey);
+    return this.forStore(storeClientId, storeToken);
+  }
+
+  /**
+   * The same partner without store credentials, for partner-scoped routes (`/partner/webhooks/…`,
+   * `/partner/onboard/…`, `GET /partner/stores`), which refuse store headers (AUTH_004).
+   */
+  forPartner(): PartnerClient {
+    const { partnerClientId, partnerSecret } = this.credentials;
+    return new PartnerClient(this.baseUrl, { partnerClientId, partnerSecret }, this.fetchImpl);
   }
 
   async request<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<PartnerResponse<T>> {
