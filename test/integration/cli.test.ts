@@ -133,6 +133,15 @@ describe('what an operator reads when a command fails', () => {
     expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim()).toBe(`error: no PIM user has this id (user_id ${nobody})`);
   });
 
+  it('a wrong partner or store id, or a refused value, says what to do next', async () => {
+    expect((await omni('admin', 'store', 'list', '--partner', 'ptnr_missing')).stderr.trim())
+      .toBe('error: no partner with client id ptnr_missing: `omni admin partner list` lists the partners (ptnr_…)');
+    expect((await omni('admin', 'store', 'block', '--store', 'str_missing')).stderr.trim())
+      .toBe("error: no store with client id str_missing: `omni admin store list --partner ptnr_…` lists a partner's stores (str_…)");
+    expect((await omni('admin', 'partner', 'create', '--name', 'Bad hook', '--webhook-url', 'ftp://x.example')).stderr.trim())
+      .toBe('error: Webhook URL not allowed (WHK_003): Use an absolute http(s) URL without credentials');
+  });
+
   it('refuses a malformed id or an empty name as a usage error, before opening the database', async () => {
     const res = await omni('admin', 'user', 'create', '--org', 'not-a-uuid', '--email', 'x@y.z');
     expect(res.code).toBe(1);
