@@ -11,6 +11,9 @@ export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0
   return p.id as string;
 }
 
+/** No event types: every type (an empty list would print as "none"). */
+const EVENT_TYPES_FORMAT = { eventTypes: (types: unknown) => (Array.isArray(types) && types.length ? types.join(',') : 'all') };
+
 const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its partnerClientId (ptnr_…)'] as const;
 
 /** `omni admin webhook …`: endpoints for a partner (partners can also manage their own over the API). */
@@ -25,12 +28,12 @@ export function registerWebhookAdmin(admin: Command) {
       if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}`);
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
-    }));
+    }, EVENT_TYPES_FORMAT));
   webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones")
     .requiredOption(...PARTNER_OPTION).option('--all', 'also list disabled endpoints (`webhook enable` resumes one)').option(...JSON_OPTION)
     .action(adminAction<{ partner: string; all?: boolean; json?: boolean }>(async ({ sql }, o) => ({
       endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner), { includeDisabled: o.all }),
-    }), { eventTypes: (types) => (Array.isArray(types) && types.length ? types.join(',') : 'all') }));
+    }), EVENT_TYPES_FORMAT));
   const toggle = (enabled: boolean) => (endpointId: string, o: { json?: boolean }) => adminAction<{ json?: boolean }>(async ({ sql }) => {
     const endpoint = await setWebhookEndpointEnabled(sql, endpointId.trim(), enabled);
     if (!endpoint) throw new Error(`no webhook endpoint ${endpointId}: \`omni admin webhook list --partner ptnr_… --all\` lists a partner's endpoints with their ids (we_…)`);

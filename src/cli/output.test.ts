@@ -22,5 +22,6 @@ describe('formatText (admin output without --json)', () => {
     expect(formatText({ endpoints: [{ id: 'we_1', eventTypes: [], note: null, name: 'a\nb' }] }))
       .toBe('endpoints:\n  id    eventTypes  note  name\n  we_1  []          -     a b\n');
     expect(formatText({ endpoints: [{ id: 'we_1', eventTypes: [] }] }, { eventTypes: () => 'all' })).toBe('endpoints:\n  id    eventTypes\n  we_1  all\n');
+    expect(formatText({ id: 'we_1', eventTypes: [] }, { eventTypes: () => 'all' })).toBe('id: we_1\neventTypes: all\n');
   });
 });

@@ -5,7 +5,7 @@
  * "key: none". Times are ISO-8601 (UTC) in both forms.
  */
 
-/** How one column of a table prints its values, when the default (below) would mislead. */
+/** How a field, or a column of a table, prints its values when the default (below) would mislead. */
 export type CellFormats = Record<string, (value: unknown) => string>;
 
 /** A table cell: ISO-8601 for a time, "-" for nothing, a list joined by commas ("[]" when empty). */
@@ -33,7 +33,9 @@ export function table(rows: Record<string, unknown>[], formats: CellFormats = {}
 export function formatText(result: object, formats: CellFormats = {}): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(result)) {
-    if (isList(v) && Array.isArray(v)) {
+    const format = formats[k];
+    if (format) lines.push(`${k}: ${format(v)}`);
+    else if (isList(v) && Array.isArray(v)) {
       if (v.length === 0) lines.push(`${k}: none`);
       else lines.push(`${k}:`, ...table(v, formats));
     } else if (v instanceof Date) lines.push(`${k}: ${v.toISOString()}`);

@@ -45,6 +45,8 @@ describe('omni admin webhook', () => {
     expect(p).toMatchObject({ webhookEndpointId: expect.stringMatching(/^we_/), webhookSecret: expect.stringMatching(/^whsec_/) });
     const listed = await omniJson('admin', 'webhook', 'list', '--partner', p.partnerClientId);
     expect(listed.endpoints).toHaveLength(1);
+    const added = await omni('admin', 'webhook', 'add', '--partner', p.partnerClientId, '--url', 'https://hooked.example/all');
+    expect(added.stdout).toContain('\neventTypes: all\n');
     // No event types listed: subscribed to every type.
     expect(listed.endpoints[0]).toMatchObject({ id: p.webhookEndpointId, url: 'https://hooked.example/in', eventTypes: [] });
   });
