@@ -1,8 +1,9 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION } from './option-values.js';
+import { JSON_OPTION, wholeNumber } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
+import { listDeliveries } from '../webhooks/deliveries.js';
 
 /** A partner's id by the client id an operator knows it by. */
 export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['sql'], clientId: string) {
@@ -34,6 +35,16 @@ export function registerWebhookAdmin(admin: Command) {
     .action(adminAction<{ partner: string; all?: boolean; json?: boolean }>(async ({ sql }, o) => ({
       endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner), { includeDisabled: o.all }),
     }), EVENT_TYPES_FORMAT));
+  webhook.command('deliveries').description("a partner's deliveries, newest first, with their status, attempts and last error (to find a broken endpoint)")
+    .requiredOption(...PARTNER_OPTION)
+    .addOption(new Option('--status <status>', 'only deliveries in this status').choices(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED']))
+    .option('--event-type <type>', 'only deliveries of this event type')
+    .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
+    .action(adminAction<{ partner: string; status?: string; eventType?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
+      const { total, items } = await listDeliveries(sql, await partnerId(sql, o.partner), { status: o.status, eventType: o.eventType, page: 1, limit: Math.min(Math.max(o.limit, 1), 100) });
+      // Each attempt's log is the partner API's (GET /api/v1/partner/webhooks/deliveries); the last error says enough here.
+      return { total, deliveries: items.map(({ attemptLog: _, ...d }) => d) };
+    }));
   const toggle = (enabled: boolean) => (endpointId: string, o: { json?: boolean }) => adminAction<{ json?: boolean }>(async ({ sql }) => {
     const endpoint = await setWebhookEndpointEnabled(sql, endpointId.trim(), enabled);
     if (!endpoint) throw new Error(`no webhook endpoint ${endpointId}: \`omni admin webhook list --partner ptnr_… --all\` lists a partner's endpoints with their ids (we_…)`);

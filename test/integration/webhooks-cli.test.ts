@@ -86,4 +86,24 @@ describe('omni admin webhook', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toMatch(/^error: no webhook endpoint we_nobody: `omni admin webhook list --partner ptnr_… --all` lists/);
   }, 60_000);
+
+  it('deliveries lists a partner\'s deliveries with their status and last error, filtered by status', async () => {
+    const who = await createTestStore(ctx);
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'http://127.0.0.1:9/down');
+    expect(await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId)).toMatchObject({ code: 0, stdout: 'total: 0\ndeliveries: none\n' });
+    await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: who.partnerId, storeId: who.storeId, type: 'product.updated', payload: {} }]));
+    // As a delivery that used up its attempts (a worker of another test file may be trying it meanwhile: the attempt count keeps it from writing).
+    const [d] = await ctx.sql`update webhook_deliveries set status = 'EXHAUSTED', attempts = 8, last_status_code = 500, last_error = 'HTTP 500', next_attempt_at = null
+      where endpoint_id = ${hook.id} returning id`;
+    const all = await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId);
+    expect(all).toEqual({ total: 1, deliveries: [expect.objectContaining({ id: d.id, endpointId: hook.id, eventType: 'product.updated', status: 'EXHAUSTED', attempts: 8, lastError: 'HTTP 500' })] });
+    const text = await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'EXHAUSTED');
+    const [total, heading, header, row] = text.stdout.split('\n');
+    expect([total, heading]).toEqual(['total: 1', 'deliveries:']);
+    expect(header.trim().split(/\s+/)).toEqual(['id', 'endpointId', 'eventId', 'eventType', 'status', 'attempts', 'nextAttemptAt', 'lastStatusCode', 'lastError', 'createdAt', 'deliveredAt']);
+    expect(row).toContain(`${hook.id}  `);
+    expect(row).toMatch(/EXHAUSTED\s+8\s+-\s+500\s+HTTP 500\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-$/);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'SUCCEEDED')).deliveries).toEqual([]);
+    expect((await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'LOST')).stderr).toContain('Allowed choices are PENDING, RETRYING, SUCCEEDED, EXHAUSTED');
+  }, 60_000);
 });
