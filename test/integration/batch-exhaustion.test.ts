@@ -171,6 +171,10 @@ describe('a batch whose processing job fails on its last attempt', () => {
     const store = await createTestStore(ctx, 0);
     const batchId = await acceptCatalog(store);
     await exhaustAttempts(store, batchId, 'catalog.sync', 'catalog.sync.completed');
+    // `batch list` finds it, with the rows `batch retry` would run again.
+    expect(await omniJson('admin', 'batch', 'list', '--store', store.storeClientId, '--status', 'FAILED')).toEqual({ batches: [{
+      batchId, kind: 'catalog.sync', status: 'FAILED', total: 5, succeeded: 2, failed: 3, pending: 0, retryable: 2, createdAt: expect.any(String), completedAt: expect.any(String) }] });
+    expect((await omni('admin', 'batch', 'list', '--store', store.storeClientId, '--status', 'COMPLETED')).stdout).toBe('batches: none\n');
     await ctx.sql`update batches set packed_rows = null, payload = null where store_id = ${store.storeId} and id = ${batchId}`;
     const gone = await omni('admin', 'batch', 'retry', '--batch', batchId);
     expect(gone.stderr.trim()).toBe(`error: batch ${batchId} no longer holds the rows it accepted (kept BATCH_BODY_RETENTION_DAYS days after it completed, 7 by default): `
