@@ -26,7 +26,7 @@ export function registerWebhookAdmin(admin: Command) {
     .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key }, o) => {
       const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
       const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
-      if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}`);
+      if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}; --events takes a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (none: all of them)`);
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }, EVENT_TYPES_FORMAT));

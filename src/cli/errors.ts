@@ -18,7 +18,7 @@ interface FailureFields {
 const CONSTRAINT_MESSAGES: Record<string, string> = {
   sellers_email_key: 'a seller with this email already exists',
   pim_users_email_key: 'a PIM user with this email already exists',
-  tenants_store_id_key: 'this store already has a PIM tenant',
+  tenants_store_id_key: 'this store already has a PIM tenant (`omni admin org show --org ORG` lists an organization\'s tenants)',
   tenants_org_id_fkey: 'no PIM organization has this id',
   pim_users_org_id_fkey: 'no PIM organization has this id',
   pim_tokens_user_id_fkey: 'no PIM user has this id',

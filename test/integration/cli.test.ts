@@ -124,7 +124,7 @@ describe('what an operator reads when a command fails', () => {
     const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Org');
     await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId);
     expect((await omni('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId)).stderr.trim())
-      .toBe('error: this store already has a PIM tenant');
+      .toBe("error: this store already has a PIM tenant (`omni admin org show --org ORG` lists an organization's tenants)");
     const email = `ops-${randomBytes(3).toString('hex')}@org.example`;
     await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
     const twice = await omni('admin', 'user', 'create', '--org', orgId, '--email', email);
