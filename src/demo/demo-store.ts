@@ -80,27 +80,47 @@ export async function updateDemoStoreToken(config: Pick<Config, 'dataDir'>, stor
 export const DEFAULT_PARTNER_PATH = '/api/v1/partner/stores/warehouses';
 export const DEFAULT_PIM_PATH = '/api/v1/pim/bulk-jobs?type=BULK_IMPORT';
 
+/** A request a demo curl makes: a GET by default; with a body, the exact bytes that are signed and sent. */
+export interface CurlRequest {
+  path?: string;
+  method?: string;
+  body?: string | Uint8Array;
+  /** Where `body` was read from: the curl sends the file (`--data-binary @file`) instead of holding the body. */
+  bodyFile?: string;
+}
+
+/** A word for a POSIX shell, in single quotes. */
+const quoted = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
+
+function curl(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: Pick<CurlRequest, 'body' | 'bodyFile'>) {
+  const data = body?.bodyFile !== undefined ? `--data-binary ${quoted(`@${body.bodyFile}`)}` : body?.body !== undefined ? `--data-raw ${quoted(Buffer.from(body.body).toString())}` : undefined;
+  return [`curl -s${method === 'GET' ? '' : ` -X ${method}`} ${quoted(baseUrl + path)}`,
+    ...Object.entries(headers).map(([k, v]) => `  -H ${quoted(`${k}: ${v}`)}`),
+    ...(data ? [`  ${data}`] : [])].join(' \\\n');
+}
+
 /** A ready-to-paste signed curl; the signature holds for 300 seconds. */
-export function signedCurl(baseUrl: string, demo: DemoCredentials, path = DEFAULT_PARTNER_PATH): string {
+export function signedCurl(baseUrl: string, demo: DemoCredentials, request: CurlRequest = {}): string {
+  const { path = DEFAULT_PARTNER_PATH, body } = request;
+  const method = (request.method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
   const headers = signRequest({
-    secret: demo.partnerSecret, method: 'GET', path,
+    secret: demo.partnerSecret, method, path, body,
     partnerClientId: demo.partnerClientId, storeClientId: demo.storeClientId, storeToken: demo.storeToken,
   });
-  return [`curl -s '${baseUrl}${path}'`, ...Object.entries(headers).map(([k, v]) => `  -H '${k}: ${v}'`)].join(' \\\n');
+  return curl(baseUrl, method, path, body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, request);
 }
 
 /** A ready-to-paste curl of the PIM API as the demo user (the token does not expire). */
 export function pimCurl(baseUrl: string, pim: DemoPim, path = DEFAULT_PIM_PATH): string {
-  const headers = { authorization: `Bearer ${pim.token}`, 'x-tenant-id': pim.tenantId, 'x-org-id': pim.orgId };
-  return [`curl -s '${baseUrl}${path}'`, ...Object.entries(headers).map(([k, v]) => `  -H '${k}: ${v}'`)].join(' \\\n');
+  return curl(baseUrl, 'GET', path, { authorization: `Bearer ${pim.token}`, 'x-tenant-id': pim.tenantId, 'x-org-id': pim.orgId });
 }
 
 /** Both curls, each under a comment line (pasting the comment too is harmless). */
-export function demoCurls(baseUrl: string, demo: DemoCredentials, paths: { partner?: string; pim?: string } = {}): string {
+export function demoCurls(baseUrl: string, demo: DemoCredentials, requests: { partner?: CurlRequest; pimPath?: string } = {}): string {
   const pim = demo.pim
-    ? ['# PIM API (Bearer token, X-Tenant-ID, X-Org-ID):', pimCurl(baseUrl, demo.pim, paths.pim)]
+    ? ['# PIM API (Bearer token, X-Tenant-ID, X-Org-ID):', pimCurl(baseUrl, demo.pim, requests.pimPath)]
     : ['# PIM API: no PIM access in this demo file yet (the next `omni serve` adds it)'];
-  return ['# Partner API (signed; valid for 300 s, `npx omni demo curl` prints a fresh one):', signedCurl(baseUrl, demo, paths.partner), '', ...pim].join('\n');
+  return ['# Partner API (signed; valid for 300 s, `npx omni demo curl` prints a fresh one):', signedCurl(baseUrl, demo, requests.partner), '', ...pim].join('\n');
 }
 
 export function demoBanner(baseUrl: string, demo: DemoCredentials, created: boolean): string {

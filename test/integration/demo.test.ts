@@ -1,11 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { omniEnv, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, createTestStore, testConfig, type TestContext } from '../helpers/test-app.js';
 import { createDemo, ensureDemo, type DemoCredentials } from '../../src/demo/demo-store.js';
 
+const run = promisify(execFile);
 let ctx: TestContext;
 let dataDir: string;
 beforeAll(async () => {
@@ -17,16 +20,30 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Each `curl -s 'URL' -H 'k: v' …` of a text, as the request it makes. */
-function curls(text: string) {
-  return [...text.matchAll(/curl -s '([^']+)'((?: \\\n\s+-H '[^']+')*)/g)].map((m) => ({
-    url: new URL(m[1]).pathname + new URL(m[1]).search,
-    headers: Object.fromEntries([...m[2].matchAll(/-H '([^:]+): ([^']+)'/g)].map((h) => [h[1], h[2]])),
+/**
+ * Each curl of a text, as the request it makes: the text runs in bash, with `curl` a function
+ * that prints its arguments, so the shell's own quoting is what is checked.
+ */
+async function curls(text: string) {
+  const script = `curl() { node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@"; }\n${text}`;
+  const { stdout } = await run('bash', ['-c', script]);
+  return Promise.all(stdout.trim().split('\n').map(async (line) => {
+    const args = JSON.parse(line) as string[];
+    const request = { method: 'GET', url: '', headers: {} as Record<string, string>, payload: undefined as Buffer | string | undefined };
+    for (let i = 0; i < args.length; i++) {
+      const [a, next] = [args[i], args[i + 1]];
+      if (a === '-X') request.method = args[++i];
+      else if (a === '-H') { request.headers[next.slice(0, next.indexOf(':'))] = next.slice(next.indexOf(':') + 2); i++; }
+      else if (a === '--data-raw') request.payload = args[++i];
+      else if (a === '--data-binary') request.payload = await readFile(args[++i].slice(1));
+      else if (a.startsWith('http')) request.url = new URL(a).pathname + new URL(a).search;
+    }
+    return request;
   }));
 }
-const run = async (text: string) => Promise.all(curls(text).map(async (c) => {
-  const res = await ctx.app.inject({ method: 'GET', url: c.url, headers: c.headers });
-  return { url: c.url, status: res.statusCode };
+const send = async (text: string) => Promise.all((await curls(text)).map(async (request) => {
+  const res = await ctx.app.inject(request as any);
+  return { url: request.url, status: res.statusCode };
 }));
 const demoCli = (...args: string[]) => omniWithEnv({ ...omniEnv(), OMNI_DATA_DIR: dataDir }, ...args);
 const demoFile = async () => JSON.parse(await readFile(join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
@@ -39,7 +56,7 @@ describe('the demo', () => {
     const printed = await demoCli('demo', 'curl');
     expect(printed.code, printed.stderr).toBe(0);
     expect(printed.stdout).toContain('# PIM API');
-    expect(await run(printed.stdout)).toEqual([
+    expect(await send(printed.stdout)).toEqual([
       { url: '/api/v1/partner/stores/warehouses', status: 200 },
       { url: '/api/v1/pim/bulk-jobs?type=BULK_IMPORT', status: 200 },
     ]);
@@ -52,7 +69,7 @@ describe('the demo', () => {
     const { storeToken, demoFileUpdated } = JSON.parse(rotated.stdout);
     expect(demoFileUpdated).toBe(join(dataDir, 'demo-credentials.json'));
     expect(await demoFile()).toEqual({ ...before, storeToken });
-    expect((await run((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await send((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
     // Another store's rotation leaves the file alone.
     const other = await createTestStore(ctx);
     expect(JSON.parse((await demoCli('admin', 'store', 'rotate-token', '--store', other.storeClientId, '--json')).stdout)).not.toHaveProperty('demoFileUpdated');
@@ -67,6 +84,18 @@ describe('the demo', () => {
     expect(created).toBe(false);
     expect(demo).toEqual({ ...old, pim: expect.objectContaining({ token: expect.stringMatching(/^pim_/) }) });
     expect(await demoFile()).toEqual(demo);
-    expect((await run((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await send((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
+  }, 60_000);
+
+  it('demo curl signs a body too: --data (a POST unless --method), --data @file sent as its bytes', async () => {
+    const products = (sku: string) => JSON.stringify({ products: [{ externalId: `mug-${sku}`, name: "Mug “café”, it's", sku, price: 10, stock: 5 }] });
+    await writeFile(join(dataDir, 'body.json'), products('MUG-FILE'));
+    const statuses = async (...args: string[]) => (await send((await demoCli('demo', 'curl', ...args)).stdout)).map((r) => r.status);
+    expect(await statuses('--path', '/api/v1/partner/stores/catalog/sync', '--data', products('MUG-INLINE'))).toEqual([200, 200]);
+    expect(await statuses('--path', '/api/v1/partner/stores/catalog/sync', '--data', `@${join(dataDir, 'body.json')}`)).toEqual([200, 200]);
+    const [patch] = await curls((await demoCli('demo', 'curl', '--path', '/api/v1/partner/stores/inventory', '--method', 'patch', '--data', '{"items":[]}')).stdout);
+    expect(patch).toMatchObject({ method: 'PATCH', payload: '{"items":[]}' });
+    // Signed as sent: a refusal of the body, not of the signature.
+    expect((await ctx.app.inject(patch as any)).json().error.code).toMatch(/^VAL_/);
   }, 60_000);
 });
