@@ -68,6 +68,31 @@ describe('PartnerClient scopes', () => {
   });
 });
 
+describe('PartnerClient.waitForBatch', () => {
+  /** A fetch that answers each GET with the next of `statuses` (the last one for ever). */
+  const batchAnswers = (statuses: (string | number)[]) => {
+    const urls: string[] = [];
+    const fetchImpl = (async (url: URL) => {
+      urls.push(String(url));
+      const next = statuses[Math.min(urls.length - 1, statuses.length - 1)];
+      const body = typeof next === 'number' ? { success: false, error: { code: 'BAT_001' } } : { success: true, data: { batchId: 'pb_1', status: next } };
+      return new Response(JSON.stringify(body), { status: typeof next === 'number' ? next : 200, headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof fetch;
+    return { urls, client: new PartnerClient('https://omni.example', credentials, fetchImpl) };
+  };
+
+  it('polls until the batch is COMPLETED or FAILED and returns that response', async () => {
+    const { urls, client } = batchAnswers(['PENDING', 'PROCESSING', 'FAILED']);
+    expect(await client.waitForBatch('pb_1', { intervalMs: 1 })).toMatchObject({ status: 200, body: { data: { status: 'FAILED' } } });
+    expect(urls).toEqual(Array(3).fill('https://omni.example/api/v1/partner/stores/batches/pb_1'));
+  });
+
+  it('returns an error answer at once, and gives up after timeoutMs', async () => {
+    expect(await batchAnswers([404]).client.waitForBatch('pb_x', { intervalMs: 1 })).toMatchObject({ status: 404, body: { error: { code: 'BAT_001' } } });
+    await expect(batchAnswers(['PROCESSING']).client.waitForBatch('pb_1', { intervalMs: 5, timeoutMs: 20 })).rejects.toThrow('batch pb_1 still PROCESSING after 20 ms');
+  });
+});
+
 describe('the SDK', () => {
   it('imports nothing but itself and node: modules, so a partner can copy src/sdk alone', () => {
     const dir = new URL('./', import.meta.url);

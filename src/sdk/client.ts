@@ -76,6 +76,23 @@ export class PartnerClient {
     return { status: res.status, headers: res.headers, body: text && json ? JSON.parse(text) : text || undefined };
   }
 
+  /**
+   * Polls a batch (`GET /api/v1/partner/stores/batches/{batchId}`, store credentials) every
+   * `intervalMs` (1 s) until it is COMPLETED or FAILED, and resolves to that response; an answer
+   * other than 200 (BAT_001 for an unknown batch, an auth error) is returned at once. Throws after
+   * `timeoutMs` (10 minutes); a webhook (docs/webhooks.md) spares the polling.
+   */
+  async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
+    const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await this.get(`/api/v1/partner/stores/batches/${encodeURIComponent(batchId)}`);
+      if (res.status !== 200 || ['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return res;
+      if (Date.now() + intervalMs > deadline) throw new Error(`batch ${batchId} still ${res.body?.data?.status} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
   get<T = any>(path: string) { return this.request<T>('GET', path); }
   post<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers); }
   patch<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('PATCH', path, body, headers); }
