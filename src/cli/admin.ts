@@ -6,7 +6,7 @@ import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
 import { registerBatchAdmin } from './admin-batches.js';
 import { createPartner, listPartners } from '../partners/partners.js';
-import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
+import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus, showStore } from '../stores/stores.js';
 
 import { seedTaxonomy } from '../catalog/taxonomy.js';
 import { updateDemoStoreToken } from '../demo/demo-store.js';
@@ -43,6 +43,9 @@ export function registerAdminCommands(program: Command) {
     .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
     .option(...JSON_OPTION)
     .action(run<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ stores: await listPartnerStores(sql, await partnerId(sql, o.partner)) })));
+  store.command('show').description('one store: its partner, status, PIM tenant, warehouses and live tokens (by their hint, never a token)')
+    .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
+    .action(run<{ store: string; json?: boolean }>(({ sql }, o) => showStore(sql, o.store)));
   store.command('create').description("create a store operated by a partner; prints its client id and token once")
     .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
     .requiredOption('--name <name>', 'display name', nonEmpty)

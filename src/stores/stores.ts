@@ -74,3 +74,18 @@ export async function listPartnerStores(sql: Queryable, partnerId: string) {
       (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt"
     from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id`;
 }
+
+/** One store as support needs it (`omni admin store show`): its partner, status, PIM tenant, warehouses, and its live tokens by hint (never a token). */
+export async function showStore(sql: Queryable, storeClientId: string) {
+  const [store] = await sql<{ id: string; name: string; status: string; partnerClientId: string; partnerName: string; tenantId: string | null; createdAt: Date }[]>`
+    select s.id, s.name, s.status, p.client_id as "partnerClientId", p.name as "partnerName",
+      (select t.id from tenants t where t.store_id = s.id) as "tenantId", s.created_at as "createdAt"
+    from stores s join partners p on p.id = s.partner_id where s.client_id = ${storeClientId}`;
+  if (!store) throw new NotFoundError(`no store with client id ${storeClientId}`);
+  const { id, ...rest } = store;
+  const warehouses = await sql`select client_id as "clientId", name, created_at as "createdAt" from warehouses where store_id = ${id} order by created_at, client_id`;
+  const tokens = await sql`
+    select token_hint as hint, created_at as "createdAt", expires_at as "expiresAt" from store_tokens
+    where store_id = ${id} and revoked_at is null and (expires_at is null or expires_at > now()) order by created_at`;
+  return { storeClientId, ...rest, warehouses, tokens };
+}

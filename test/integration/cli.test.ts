@@ -92,6 +92,23 @@ describe('omni admin CLI', () => {
     expect(h[4]).toMatch(iso);
   }, 60_000);
 
+  it('store show: partner, status, tenant, warehouses and live tokens by hint (never a token)', async () => {
+    const partner = await omniJson('admin', 'partner', 'create', '--name', 'Shown Partner');
+    const store = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'Shown Store', '--warehouses', '2');
+    const hint = (token: string) => `${token.slice(0, 9)}…`;
+    const shown = await omniJson('admin', 'store', 'show', '--store', store.storeClientId);
+    expect(shown).toEqual({ storeClientId: store.storeClientId, name: 'Shown Store', status: 'ACTIVE', partnerClientId: partner.partnerClientId, partnerName: 'Shown Partner',
+      tenantId: null, createdAt: expect.any(String), warehouses: store.warehouses.map((w: any) => ({ ...w, createdAt: expect.any(String) })),
+      tokens: [{ hint: hint(store.storeToken), createdAt: expect.any(String), expiresAt: null }] });
+    expect(JSON.stringify(shown)).not.toContain(store.storeToken);
+    const { storeToken } = await omniJson('admin', 'store', 'rotate-token', '--store', store.storeClientId);
+    expect((await omniJson('admin', 'store', 'show', '--store', store.storeClientId)).tokens.map((t: any) => t.hint)).toEqual([hint(storeToken)]);
+    await omniJson('admin', 'store', 'revoke-token', '--store', store.storeClientId);
+    const text = (await omni('admin', 'store', 'show', '--store', store.storeClientId)).stdout;
+    expect(text).toMatch(/\ntenantId: null\ncreatedAt: \d{4}-\d\d-\d\dT[\d:.]+Z\nwarehouses:\n  clientId +name +createdAt\n/);
+    expect(text.endsWith('\ntokens: none\n')).toBe(true);
+  }, 60_000);
+
   it('seeds the taxonomy idempotently and reports its ids', async () => {
     const first = await omniJson('admin', 'taxonomy', 'seed');
     expect(first.categories).toContain('2fde2994-28a8-4d09-a128-6d744b9e1323');
