@@ -4,6 +4,7 @@ import { JSON_OPTION, wholeNumber } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { listDeliveries } from '../webhooks/deliveries.js';
+import { assertPublicTarget } from '../webhooks/private-targets.js';
 
 /** A partner's id by the client id an operator knows it by. */
 export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['sql'], clientId: string) {
@@ -21,12 +22,13 @@ const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its part
 export function registerWebhookAdmin(admin: Command) {
   const webhook = admin.command('webhook').description('webhook endpoints of partners (docs/webhooks.md)');
   webhook.command('add').description("register an endpoint; prints its signing secret once")
-    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed')
+    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed (a public address unless WEBHOOK_ALLOW_PRIVATE_URLS)')
     .option('--events <types>', `comma-separated, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key }, o) => {
+    .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key, config }, o) => {
       const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
       const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
       if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}; --events takes a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (none: all of them)`);
+      assertPublicTarget(o.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }, EVENT_TYPES_FORMAT));
@@ -39,9 +41,11 @@ export function registerWebhookAdmin(admin: Command) {
     .requiredOption(...PARTNER_OPTION)
     .addOption(new Option('--status <status>', 'only deliveries in this status').choices(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED']))
     .option('--event-type <type>', 'only deliveries of this event type')
+    .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…)')
     .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; status?: string; eventType?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
-      const { total, items } = await listDeliveries(sql, await partnerId(sql, o.partner), { status: o.status, eventType: o.eventType, page: 1, limit: Math.min(Math.max(o.limit, 1), 100) });
+    .action(adminAction<{ partner: string; status?: string; eventType?: string; endpoint?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
+      const filter = { status: o.status, eventType: o.eventType, endpointId: o.endpoint, page: 1, limit: Math.min(Math.max(o.limit, 1), 100) };
+      const { total, items } = await listDeliveries(sql, await partnerId(sql, o.partner), filter);
       // Each attempt's log is the partner API's (GET /api/v1/partner/webhooks/deliveries); the last error says enough here.
       return { total, deliveries: items.map(({ attemptLog: _, ...d }) => d) };
     }));

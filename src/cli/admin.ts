@@ -11,6 +11,7 @@ import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens,
 import { seedTaxonomy } from '../catalog/taxonomy.js';
 import { updateDemoStoreToken } from '../demo/demo-store.js';
 import { createWebhookEndpoint } from '../webhooks/endpoints.js';
+import { assertPublicTarget } from '../webhooks/private-targets.js';
 
 const STORE_OPTION = ['--store <storeClientId>', 'the store, by the storeClientId `store create` printed (str_…)'] as const;
 
@@ -25,7 +26,8 @@ export function registerAdminCommands(program: Command) {
     .requiredOption('--name <name>', 'display name', nonEmpty)
     .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type')
     .option(...JSON_OPTION)
-    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key }, o) => sql.begin(async (tx) => {
+    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key, config }, o) => sql.begin(async (tx) => {
+      if (o.webhookUrl) assertPublicTarget(o.webhookUrl, config.WEBHOOK_ALLOW_PRIVATE_URLS);
       // One transaction: a URL the endpoint refuses (WHK_003) creates no partner, whose secret would never be shown.
       const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(tx, key, { name: o.name, webhookUrl: o.webhookUrl });
       if (!o.webhookUrl) return { partnerClientId, partnerSecret, partnerEncryptionKey };

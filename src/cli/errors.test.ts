@@ -32,7 +32,9 @@ describe('describeFailure', () => {
     expect(describeFailure(new Error('no store with client id str_x')))
       .toBe("error: no store with client id str_x: `omni admin store list --partner ptnr_…` lists a partner's stores (str_…)");
     expect(describeFailure(new Error('no partner with client id ptnr_x'))).toBe('error: no partner with client id ptnr_x: `omni admin partner list` lists the partners (ptnr_…)');
-    expect(describeFailure(new AppError('WHK_003', { url: 'ftp://x' }))).toBe('error: Webhook URL not allowed (WHK_003): Use an absolute http(s) URL without credentials');
+    expect(describeFailure(new AppError('WHK_001'))).toBe('error: Webhook endpoint not found (WHK_001): List your endpoints with GET /api/v1/partner/webhooks/endpoints');
+    expect(describeFailure(new AppError('WHK_003', { url: 'http://10.0.0.1/', reason: '10.0.0.1 is not a public address (private)' })))
+      .toMatch(/^error: Webhook URL not allowed \(WHK_003: 10\.0\.0\.1 is not a public address \(private\)\): Use an absolute/);
     expect(describeFailure(new Error('something else'))).toBe('error: something else');
   });
 });

@@ -54,7 +54,10 @@ export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.e
     return `error: ${e.address ?? 'the address'}:${e.port ?? '?'} is already in use (another omni serve?): stop that process or set PORT (and HOST)`;
   }
   // An expected failure of a service: its catalogue code and hint (docs/errors.md).
-  if (err instanceof AppError) return `error: ${e.message} (${err.code}): ${err.hint}`;
+  if (err instanceof AppError) {
+    const reason = typeof err.context.reason === 'string' ? `: ${err.context.reason}` : '';
+    return `error: ${e.message} (${err.code}${reason}): ${err.hint}`;
+  }
   const next = NEXT_STEPS.find(([pattern]) => pattern.test(e.message));
   return `error: ${e.message}${next ? `: ${next[1]}` : ''}`;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { omni, omniJson } from '../helpers/cli.js';
+import { omni, omniEnv, omniJson, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { Webhook } from 'standardwebhooks';
 import { open } from '../../src/auth/secret-box.js';
@@ -104,6 +104,20 @@ describe('omni admin webhook', () => {
     expect(row).toContain(`${hook.id}  `);
     expect(row).toMatch(/EXHAUSTED\s+8\s+-\s+500\s+HTTP 500\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-$/);
     expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'SUCCEEDED')).deliveries).toEqual([]);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', hook.id)).total).toBe(1);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', 'we_other')).total).toBe(0);
     expect((await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'LOST')).stderr).toContain('Allowed choices are PENDING, RETRYING, SUCCEEDED, EXHAUSTED');
+  }, 60_000);
+
+  it('refuses a private address as the API does, unless WEBHOOK_ALLOW_PRIVATE_URLS, with the reason', async () => {
+    const who = await createTestStore(ctx);
+    const guarded = { ...omniEnv(), WEBHOOK_ALLOW_PRIVATE_URLS: 'false' };
+    const add = await omniWithEnv(guarded, 'admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'http://127.0.0.1:9/hook');
+    expect([add.code, add.stdout]).toEqual([1, '']);
+    expect(add.stderr.trim()).toMatch(/^error: Webhook URL not allowed \(WHK_003: 127\.0\.0\.1 is not a public address .*\): Use an absolute http\(s\) URL/);
+    const name = `Private hook ${Date.now()}`;
+    expect((await omniWithEnv(guarded, 'admin', 'partner', 'create', '--name', name, '--webhook-url', 'http://localhost/in')).stderr).toContain('WHK_003: localhost names this machine');
+    expect((await ctx.sql`select count(*)::int as n from partners where name = ${name}`)[0].n).toBe(0);
+    expect((await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'http://127.0.0.1:9/hook')).url).toBe('http://127.0.0.1:9/hook');
   }, 60_000);
 });
