@@ -1,6 +1,6 @@
 import type { Queryable, Sql } from '../db/database.js';
 import { hashToken, newStoreClientId, newStoreToken, tokenHint } from '../auth/identifiers.js';
-import { addWarehouse, type WarehouseView } from './warehouses.js';
+import { addWarehouse, listWarehouses, type WarehouseView } from './warehouses.js';
 
 export interface CreatedStore {
   storeId: string;
@@ -83,7 +83,7 @@ export async function showStore(sql: Queryable, storeClientId: string) {
     from stores s join partners p on p.id = s.partner_id where s.client_id = ${storeClientId}`;
   if (!store) throw new NotFoundError(`no store with client id ${storeClientId}`);
   const { id, ...rest } = store;
-  const warehouses = await sql`select client_id as "clientId", name, created_at as "createdAt" from warehouses where store_id = ${id} order by created_at, client_id`;
+  const warehouses = (await listWarehouses(sql, id)).map(({ clientId, name, createdAt }) => ({ clientId, name, createdAt }));
   const tokens = await sql`
     select token_hint as hint, created_at as "createdAt", expires_at as "expiresAt" from store_tokens
     where store_id = ${id} and revoked_at is null and (expires_at is null or expires_at > now()) order by created_at`;
