@@ -18,10 +18,17 @@ interface FailureFields {
 const CONSTRAINT_MESSAGES: Record<string, string> = {
   sellers_email_key: 'a seller with this email already exists',
   pim_users_email_key: 'a PIM user with this email already exists',
-  tenants_store_id_key: 'this store already has a PIM tenant (`omni admin org show --org ORG` lists an organization\'s tenants)',
+  tenants_store_id_key: 'this store already has a PIM tenant',
   tenants_org_id_fkey: 'no PIM organization has this id',
   pim_users_org_id_fkey: 'no PIM organization has this id',
   pim_tokens_user_id_fkey: 'no PIM user has this id',
+};
+/** Where the operator finds the right value, after the constraint's message. */
+const CONSTRAINT_NEXT_STEPS: Record<string, string> = {
+  tenants_store_id_key: "`omni admin store show --store str_…` names it, `omni admin org show --org ORG` lists an organization's tenants",
+  tenants_org_id_fkey: '`omni admin org list` lists the organizations',
+  pim_users_org_id_fkey: '`omni admin org list` lists the organizations',
+  pim_tokens_user_id_fkey: "`omni admin org show --org ORG` lists an organization's users",
 };
 /** Constraints whose key is an internal id, not one the operator typed: the message leaves it out. */
 const INTERNAL_KEYS = new Set(['tenants_store_id_key']);
@@ -42,7 +49,8 @@ export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.e
     // detail: Key (email)=(a@b.c) already exists. / Key (org_id)=(…) is not present in table "orgs".
     const key = INTERNAL_KEYS.has(e.constraint_name ?? '') ? null : /^Key \((.+?)\)=\((.*)\)/.exec(e.detail ?? '');
     const what = CONSTRAINT_MESSAGES[e.constraint_name ?? ''] ?? (e.code === '23505' ? 'already exists' : 'refers to something that does not exist');
-    return `error: ${what}${key ? ` (${key[1]} ${key[2]})` : ''}`;
+    const next = CONSTRAINT_NEXT_STEPS[e.constraint_name ?? ''];
+    return `error: ${what}${key ? ` (${key[1]} ${key[2]})` : ''}${next ? `: ${next}` : ''}`;
   }
   if (e.code && CONNECTION_CODES.has(e.code)) {
     const where = env.DATABASE_URL ? 'the database of DATABASE_URL' : 'the embedded PostgreSQL';

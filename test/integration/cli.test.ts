@@ -137,17 +137,18 @@ describe('what an operator reads when a command fails', () => {
     const nobody = '00000000-0000-4000-8000-000000000000';
     const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
     const noOrg = await omni('admin', 'tenant', 'create', '--org', nobody, '--store', store.storeClientId);
-    expect(noOrg.stderr.trim()).toBe(`error: no PIM organization has this id (org_id ${nobody})`);
+    expect(noOrg.stderr.trim()).toBe(`error: no PIM organization has this id (org_id ${nobody}): \`omni admin org list\` lists the organizations`);
     const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Org');
     await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId);
     expect((await omni('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId)).stderr.trim())
-      .toBe("error: this store already has a PIM tenant (`omni admin org show --org ORG` lists an organization's tenants)");
+      .toBe("error: this store already has a PIM tenant: `omni admin store show --store str_…` names it, `omni admin org show --org ORG` lists an organization's tenants");
     const email = `ops-${randomBytes(3).toString('hex')}@org.example`;
     await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
     const twice = await omni('admin', 'user', 'create', '--org', orgId, '--email', email);
     expect(twice.code).toBe(1);
     expect(twice.stderr.trim()).toBe(`error: a PIM user with this email already exists (email ${email})`);
-    expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim()).toBe(`error: no PIM user has this id (user_id ${nobody})`);
+    expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim())
+      .toBe(`error: no PIM user has this id (user_id ${nobody}): \`omni admin org show --org ORG\` lists an organization's users`);
   });
 
   it('a wrong partner or store id, or a refused value, says what to do next', async () => {
