@@ -49,14 +49,27 @@ export async function failUnprocessedRows(sql: Sql, storeId: string, batchId: st
 export async function retryFailedBatch(sql: Sql, id: string): Promise<{ batchId: string; rows: number }> {
   const batchId = id.toLowerCase(); // as newBatchId makes them (a uuid may be sent in upper case)
   return sql.begin(async (tx) => {
-    const [batch] = await tx<{ store_id: string; kind: string; stored: boolean; rows: number }[]>`
-      select store_id, kind,
+    const [batch] = await tx<{ store_id: string; status: string; stored: boolean; rows: number }[]>`
+      select store_id, status,
         packed_rows is not null or payload is not null
           or exists (select 1 from batch_stock_rows r where r.store_id = b.store_id and r.batch_id = b.id) as stored,
         (select count(*)::int from jsonb_array_elements(b.outcomes) o where o->>'code' = ${NOT_PROCESSED}) as rows
-      from batches b where id = ${batchId} and status = 'FAILED' for update`;
-    if (!batch || batch.rows === 0) throw new Error(`no failed batch ${batchId} with rows failed ${NOT_PROCESSED}`);
-    if (!batch.stored) throw new Error(`batch ${batchId} no longer holds the rows it accepted (retention)`);
+      from batches b where id = ${batchId} for update`;
+    const rowsOf = `GET /api/v1/partner/stores/batches/${batchId} shows its rows and their codes`;
+    if (!batch) throw new Error(`no batch ${batchId}: give the batchId its request answered (pb_… or a uuid)`);
+    if (batch.status !== 'FAILED') {
+      throw new Error(`batch ${batchId} is ${batch.status}, not given up on: ${batch.status === 'COMPLETED'
+        ? `nothing to run again (a row that failed has its own code: the partner fixes it and sends it again; ${rowsOf})`
+        : 'it is still being processed; `batch retry` runs again a FAILED batch whose rows failed BAT_003'}`);
+    }
+    if (batch.rows === 0) {
+      throw new Error(`batch ${batchId} has no rows failed ${NOT_PROCESSED} (it was not given up on, or has been run again): `
+        + `its failed rows have codes of their own that the partner fixes and sends again (${rowsOf})`);
+    }
+    if (!batch.stored) {
+      throw new Error(`batch ${batchId} no longer holds the rows it accepted (kept BATCH_BODY_RETENTION_DAYS days after it completed, 7 by default): `
+        + `the partner must send its ${batch.rows} rows failed ${NOT_PROCESSED} again (${rowsOf})`);
+    }
     await tx`
       update batches b set status = 'PENDING', completed_at = null, failed = b.failed - ${batch.rows}, pending = b.pending + ${batch.rows},
         outcomes = coalesce((select jsonb_agg(o order by n) from jsonb_array_elements(b.outcomes) with ordinality as x (o, n)

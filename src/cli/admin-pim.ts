@@ -1,15 +1,21 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION, nonEmpty, uuid } from './option-values.js';
-import { createOrg, createPimToken, createPimUser, createTenant, revokePimToken } from '../pim/pim-auth.js';
+import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, revokePimToken, showOrg } from '../pim/pim-auth.js';
 
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
 
 /** `omni admin org|tenant|user|token …`: PIM organizations, their tenants (stores), users and tokens. */
 export function registerPimAdmin(admin: Command) {
-  admin.command('org').description('PIM organizations').command('create').description('create an organization; prints its orgId (X-Org-ID)')
+  const org = admin.command('org').description('PIM organizations');
+  org.command('create').description('create an organization; prints its orgId (X-Org-ID)')
     .requiredOption('--name <name>', 'display name', nonEmpty).option(...JSON_OPTION)
     .action(adminAction<{ name: string; json?: boolean }>(({ sql }, o) => createOrg(sql, o.name)));
+  org.command('list').description('every organization, oldest first, with its tenant and user counts').option(...JSON_OPTION)
+    .action(adminAction<{ json?: boolean }>(async ({ sql }) => ({ orgs: await listOrgs(sql) })));
+  org.command('show').description("an organization's tenants (X-Tenant-ID, with their store) and users (with their live token count; never a token)")
+    .requiredOption(...ORG_OPTION).option(...JSON_OPTION)
+    .action(adminAction<{ org: string; json?: boolean }>(({ sql }, o) => showOrg(sql, o.org)));
   admin.command('tenant').description('PIM tenants: one store catalog each').command('create')
     .description("give an organization a store's catalog; prints the tenantId (X-Tenant-ID)")
     .requiredOption(...ORG_OPTION).requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)')

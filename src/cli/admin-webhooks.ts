@@ -1,8 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION } from './option-values.js';
-import { createWebhookEndpoint, listWebhookEndpoints } from '../webhooks/endpoints.js';
+import { JSON_OPTION, wholeNumber } from './option-values.js';
+import { createWebhookEndpoint, listWebhookEndpoints, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
+import { listDeliveries } from '../webhooks/deliveries.js';
+import { assertPublicTarget } from '../webhooks/private-targets.js';
 
 /** A partner's id by the client id an operator knows it by. */
 export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0]>[0]['sql'], clientId: string) {
@@ -11,22 +13,52 @@ export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0
   return p.id as string;
 }
 
+/** No event types: every type (an empty list would print as "none"). */
+const EVENT_TYPES_FORMAT = { eventTypes: (types: unknown) => (Array.isArray(types) && types.length ? types.join(',') : 'all') };
+
 const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its partnerClientId (ptnr_…)'] as const;
 
 /** `omni admin webhook …`: endpoints for a partner (partners can also manage their own over the API). */
 export function registerWebhookAdmin(admin: Command) {
   const webhook = admin.command('webhook').description('webhook endpoints of partners (docs/webhooks.md)');
   webhook.command('add').description("register an endpoint; prints its signing secret once")
-    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed')
+    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed (a public address unless WEBHOOK_ALLOW_PRIVATE_URLS)')
     .option('--events <types>', `comma-separated, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key }, o) => {
+    .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key, config }, o) => {
       const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
       const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
-      if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}`);
+      if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}; --events takes a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (none: all of them)`);
+      assertPublicTarget(o.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
+    }, EVENT_TYPES_FORMAT));
+  webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones")
+    .requiredOption(...PARTNER_OPTION).option('--all', 'also list disabled endpoints (`webhook enable` resumes one)').option(...JSON_OPTION)
+    .action(adminAction<{ partner: string; all?: boolean; json?: boolean }>(async ({ sql }, o) => ({
+      endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner), { includeDisabled: o.all }),
+    }), EVENT_TYPES_FORMAT));
+  webhook.command('deliveries').description("a partner's deliveries, newest first, with their status, attempts and last error (to find a broken endpoint)")
+    .requiredOption(...PARTNER_OPTION)
+    .addOption(new Option('--status <status>', 'only deliveries in this status').choices(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED']))
+    .option('--event-type <type>', 'only deliveries of this event type')
+    .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…)')
+    .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
+    .action(adminAction<{ partner: string; status?: string; eventType?: string; endpoint?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
+      const filter = { status: o.status, eventType: o.eventType, endpointId: o.endpoint, page: 1, limit: Math.min(Math.max(o.limit, 1), 100) };
+      const { total, items } = await listDeliveries(sql, await partnerId(sql, o.partner), filter);
+      // Each attempt's log is the partner API's (GET /api/v1/partner/webhooks/deliveries); the last error says enough here.
+      return { total, deliveries: items.map(({ attemptLog: _, ...d }) => d) };
     }));
-  webhook.command('list').description("a partner's enabled endpoints (never their secrets)")
-    .requiredOption(...PARTNER_OPTION).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner)) })));
+  const toggle = (enabled: boolean) => (endpointId: string, o: { json?: boolean }) => adminAction<{ json?: boolean }>(async ({ sql }) => {
+    const endpoint = await setWebhookEndpointEnabled(sql, endpointId.trim(), enabled);
+    if (!endpoint) throw new Error(`no webhook endpoint ${endpointId}: \`omni admin webhook list --partner ptnr_… --all\` lists a partner's endpoints with their ids (we_…)`);
+    return endpoint;
+  })(o);
+  webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)')
+    .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes')
+    .option(...JSON_OPTION).action(toggle(false));
+  webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)')
+    .description('deliver to a disabled endpoint again: the events written from now on (a partner can redeliver earlier ones); '
+      + 'an endpoint its partner deleted comes back too, so ask them first')
+    .option(...JSON_OPTION).action(toggle(true));
 }

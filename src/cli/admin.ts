@@ -6,10 +6,12 @@ import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
 import { registerBatchAdmin } from './admin-batches.js';
 import { createPartner, listPartners } from '../partners/partners.js';
-import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus } from '../stores/stores.js';
+import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus, showStore } from '../stores/stores.js';
 
 import { seedTaxonomy } from '../catalog/taxonomy.js';
+import { updateDemoStoreToken } from '../demo/demo-store.js';
 import { createWebhookEndpoint } from '../webhooks/endpoints.js';
+import { assertPublicTarget } from '../webhooks/private-targets.js';
 
 const STORE_OPTION = ['--store <storeClientId>', 'the store, by the storeClientId `store create` printed (str_…)'] as const;
 
@@ -24,7 +26,8 @@ export function registerAdminCommands(program: Command) {
     .requiredOption('--name <name>', 'display name', nonEmpty)
     .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type')
     .option(...JSON_OPTION)
-    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key }, o) => sql.begin(async (tx) => {
+    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key, config }, o) => sql.begin(async (tx) => {
+      if (o.webhookUrl) assertPublicTarget(o.webhookUrl, config.WEBHOOK_ALLOW_PRIVATE_URLS);
       // One transaction: a URL the endpoint refuses (WHK_003) creates no partner, whose secret would never be shown.
       const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(tx, key, { name: o.name, webhookUrl: o.webhookUrl });
       if (!o.webhookUrl) return { partnerClientId, partnerSecret, partnerEncryptionKey };
@@ -42,6 +45,9 @@ export function registerAdminCommands(program: Command) {
     .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
     .option(...JSON_OPTION)
     .action(run<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ stores: await listPartnerStores(sql, await partnerId(sql, o.partner)) })));
+  store.command('show').description('one store: its partner, status, PIM tenant, warehouses and live tokens (by their hint, never a token)')
+    .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
+    .action(run<{ store: string; json?: boolean }>(({ sql }, o) => showStore(sql, o.store)));
   store.command('create').description("create a store operated by a partner; prints its client id and token once")
     .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
     .requiredOption('--name <name>', 'display name', nonEmpty)
@@ -51,9 +57,14 @@ export function registerAdminCommands(program: Command) {
       const s = await createStore(sql, { partnerClientId: o.partner, name: o.name, warehouses: o.warehouses });
       return { storeClientId: s.storeClientId, storeToken: s.storeToken, warehouses: s.warehouses };
     }));
-  store.command('rotate-token').description('issue a new token; the old ones stop working at once')
+  store.command('rotate-token').description('issue a new token; the old ones stop working at once (the demo store\'s: demo-credentials.json gets it)')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
-    .action(run<{ store: string; json?: boolean }>(({ sql }, o) => rotateStoreToken(sql, o.store)));
+    .action(run<{ store: string; json?: boolean }>(async ({ sql, config }, o) => {
+      const rotated = await rotateStoreToken(sql, o.store);
+      // `omni demo curl` signs with the file's token: it would sign with the dead one.
+      const demoFileUpdated = await updateDemoStoreToken(config, rotated.storeClientId, rotated.storeToken);
+      return demoFileUpdated ? { ...rotated, demoFileUpdated } : rotated;
+    }));
   store.command('revoke-token').description('revoke every token of the store (rotate-token issues a new one)')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => revokeStoreTokens(sql, o.store)));

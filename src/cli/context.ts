@@ -2,6 +2,7 @@ import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Sql } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { loadEncryptionKey } from '../auth/encryption-key.js';
+import { output, type CellFormats } from './output.js';
 
 export interface CliContext {
   sql: Sql;
@@ -27,16 +28,7 @@ export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>): Prom
   }
 }
 
-/** `--json`: exactly one JSON object on stdout. Otherwise: one "key: value" line per field. */
-export function output(result: object, json: boolean | undefined) {
-  if (json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    return;
-  }
-  for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
-}
-
-/** Wraps a command handler: open the database, run it, print its result (one JSON object with --json). */
-export function adminAction<O extends { json?: boolean }>(fn: (ctx: CliContext, opts: O) => Promise<object>) {
-  return async (opts: O) => output(await withDatabase((ctx) => fn(ctx, opts)), opts.json);
+/** Wraps a command handler: open the database, run it, print its result (output.ts; one JSON object with --json). */
+export function adminAction<O extends { json?: boolean }>(fn: (ctx: CliContext, opts: O) => Promise<object>, formats?: CellFormats) {
+  return async (opts: O) => output(await withDatabase((ctx) => fn(ctx, opts)), opts.json, formats);
 }

@@ -1,22 +1,29 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { signedCurl, type DemoCredentials } from '../demo/demo-store.js';
+import { DEFAULT_PARTNER_PATH, DEFAULT_PIM_PATH, demoCurls, demoFile, type DemoCredentials } from '../demo/demo-store.js';
 
 export function registerDemoCommands(program: Command) {
   program.command('demo').description('the demo store created on first start').command('curl')
-    .description('print a freshly signed curl for the demo store (OMNI_DATA_DIR/demo-credentials.json)')
-    .option('--path <path>', 'a GET path to sign', '/api/v1/partner/stores/warehouses')
-    .action(async (o: { path: string }) => {
+    .description('print a freshly signed curl of the Partner API and a curl of the PIM API for the demo store (OMNI_DATA_DIR/demo-credentials.json)')
+    .option('--path <path>', 'a Partner API path to sign', DEFAULT_PARTNER_PATH)
+    .option('--data <json>', 'a body to sign and send (@file reads it from a file); the request is then a POST unless --method says otherwise')
+    .option('--method <method>', 'the Partner API request\'s method (default: GET, or POST with --data)')
+    .option('--pim-path <path>', 'a PIM API GET path', DEFAULT_PIM_PATH)
+    .action(async (o: { path: string; data?: string; method?: string; pimPath: string }) => {
       const config = loadConfig();
-      const file = join(config.dataDir, 'demo-credentials.json');
+      const file = demoFile(config);
       const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
         // Named as the operator knows it: the demo comes from the first `omni serve`, not from this command.
         throw new Error(`no demo store in ${config.dataDir} (no ${file}): the first \`omni serve\` on an empty database creates it `
           + '(with the embedded database, or OMNI_DEMO=true); set OMNI_DATA_DIR to the folder that server uses');
       });
-      process.stdout.write(`${signedCurl(config.publicBaseUrl, JSON.parse(text) as DemoCredentials, o.path)}\n`);
+      const bodyFile = o.data?.startsWith('@') ? resolve(o.data.slice(1)) : undefined;
+      // The file's bytes as they are: the signature covers exactly what curl sends.
+      const body = bodyFile ? await readFile(bodyFile) : o.data;
+      const partner = { path: o.path, method: o.method, body, bodyFile };
+      process.stdout.write(`${demoCurls(config.publicBaseUrl, JSON.parse(text) as DemoCredentials, { partner, pimPath: o.pimPath })}\n`);
     });
 }

@@ -1,3 +1,5 @@
+import { AppError } from '../errors/app-error.js';
+
 /**
  * What the `omni` command prints for a failure: one line, no stack. PostgreSQL's own
  * wording names tables and constraints ("violates foreign key constraint
@@ -21,8 +23,22 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
   pim_users_org_id_fkey: 'no PIM organization has this id',
   pim_tokens_user_id_fkey: 'no PIM user has this id',
 };
+/** Where the operator finds the right value, after the constraint's message. */
+const CONSTRAINT_NEXT_STEPS: Record<string, string> = {
+  tenants_store_id_key: "`omni admin store show --store str_…` names it, `omni admin org show --org ORG` lists an organization's tenants",
+  tenants_org_id_fkey: '`omni admin org list` lists the organizations',
+  pim_users_org_id_fkey: '`omni admin org list` lists the organizations',
+  pim_tokens_user_id_fkey: "`omni admin org show --org ORG` lists an organization's users",
+};
 /** Constraints whose key is an internal id, not one the operator typed: the message leaves it out. */
 const INTERNAL_KEYS = new Set(['tenants_store_id_key']);
+
+/** What to do next after a lookup an admin command failed, by the message its service threw. */
+const NEXT_STEPS: [RegExp, string][] = [
+  [/^no partner with client id \S+$/, '`omni admin partner list` lists the partners (ptnr_…)'],
+  [/^no store with client id \S+$/, "`omni admin store list --partner ptnr_…` lists a partner's stores (str_…)"],
+  [/^no PIM organization \S+$/, '`omni admin org list` lists the organizations'],
+];
 
 /** Failures to reach or log in to PostgreSQL: network errors, and SQLSTATE 28xxx (login) and 3D000 (no such database). */
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'CONNECT_TIMEOUT', '28P01', '28000', '3D000']);
@@ -33,14 +49,23 @@ export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.e
     // detail: Key (email)=(a@b.c) already exists. / Key (org_id)=(…) is not present in table "orgs".
     const key = INTERNAL_KEYS.has(e.constraint_name ?? '') ? null : /^Key \((.+?)\)=\((.*)\)/.exec(e.detail ?? '');
     const what = CONSTRAINT_MESSAGES[e.constraint_name ?? ''] ?? (e.code === '23505' ? 'already exists' : 'refers to something that does not exist');
-    return `error: ${what}${key ? ` (${key[1]} ${key[2]})` : ''}`;
+    const next = CONSTRAINT_NEXT_STEPS[e.constraint_name ?? ''];
+    return `error: ${what}${key ? ` (${key[1]} ${key[2]})` : ''}${next ? `: ${next}` : ''}`;
   }
   if (e.code && CONNECTION_CODES.has(e.code)) {
     const where = env.DATABASE_URL ? 'the database of DATABASE_URL' : 'the embedded PostgreSQL';
-    return `error: cannot connect to ${where}: ${e.message}`;
+    const check = env.DATABASE_URL ? 'check that PostgreSQL runs there and that DATABASE_URL (host, port, user, password, database) is right'
+      : 'check OMNI_DATA_DIR and OMNI_PG_PORT, and the output of `omni serve`';
+    return `error: cannot connect to ${where}: ${e.message}; ${check}`;
   }
   if (e.code === 'EADDRINUSE') {
     return `error: ${e.address ?? 'the address'}:${e.port ?? '?'} is already in use (another omni serve?): stop that process or set PORT (and HOST)`;
   }
-  return `error: ${e.message}`;
+  // An expected failure of a service: its catalogue code and hint (docs/errors.md).
+  if (err instanceof AppError) {
+    const reason = typeof err.context.reason === 'string' ? `: ${err.context.reason}` : '';
+    return `error: ${e.message} (${err.code}${reason}): ${err.hint}`;
+  }
+  const next = NEXT_STEPS.find(([pattern]) => pattern.test(e.message));
+  return `error: ${e.message}${next ? `: ${next[1]}` : ''}`;
 }

@@ -1,11 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import type { Sql } from '../db/database.js';
+import type { Queryable, Sql } from '../db/database.js';
 import { createPartner } from '../partners/partners.js';
 import { createStore } from '../stores/stores.js';
 import { seedTaxonomy } from '../catalog/taxonomy.js';
+import { createOrg, createPimToken, createPimUser, createTenant } from '../pim/pim-auth.js';
 import { signRequest } from '../sdk/signing.js';
+
+/** PIM access to the demo store: an organization, the store as its tenant, a user and their bearer token. */
+export interface DemoPim { orgId: string; tenantId: string; userId: string; email: string; token: string }
 
 export interface DemoCredentials {
   partnerClientId: string;
@@ -13,37 +17,110 @@ export interface DemoCredentials {
   storeClientId: string;
   storeToken: string;
   warehouses: { clientId: string; name: string }[];
+  /** Absent in a file written before the demo had PIM access (the next start adds it). */
+  pim?: DemoPim;
 }
 
-const demoFile = (config: Config) => join(config.dataDir, 'demo-credentials.json');
+export const demoFile = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'demo-credentials.json');
 
-/**
- * On the first start of an empty database: a demo partner, a store with two
- * warehouses and the reference taxonomy. The credentials are kept in the data
- * folder (next to the database they open) so later starts can print a fresh curl.
- */
-export async function ensureDemo(sql: Sql, config: Config, key: Buffer): Promise<{ created: boolean; demo?: DemoCredentials }> {
-  const existing = await readFile(demoFile(config), 'utf8').then((t) => JSON.parse(t) as DemoCredentials, () => undefined);
-  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from partners`;
-  if (n > 0) return { created: false, demo: existing };
+const readDemo = (config: Pick<Config, 'dataDir'>) =>
+  readFile(demoFile(config), 'utf8').then((t) => JSON.parse(t) as DemoCredentials, () => undefined);
+const writeDemo = (config: Pick<Config, 'dataDir'>, demo: DemoCredentials) =>
+  writeFile(demoFile(config), JSON.stringify(demo, null, 2), { mode: 0o600 });
+
+async function createDemoPim(sql: Queryable, storeClientId: string): Promise<DemoPim> {
+  const { orgId } = await createOrg(sql, 'Demo Org');
+  const { tenantId } = await createTenant(sql, { orgId, storeClientId });
+  const { userId, email } = await createPimUser(sql, orgId, `demo.${storeClientId}@omni.local`);
+  return { orgId, tenantId, userId, email, token: (await createPimToken(sql, userId)).token };
+}
+
+/** The demo itself, on any database: a partner, a store with two warehouses, PIM access to it, the taxonomy; written to the data folder. */
+export async function createDemo(sql: Sql, config: Pick<Config, 'dataDir'>, key: Buffer): Promise<DemoCredentials> {
   await seedTaxonomy(sql);
   const partner = await createPartner(sql, key, { name: 'Demo Partner' });
   const store = await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'Demo Store', warehouses: 2 });
   const demo: DemoCredentials = {
     partnerClientId: partner.partnerClientId, partnerSecret: partner.partnerSecret,
     storeClientId: store.storeClientId, storeToken: store.storeToken, warehouses: store.warehouses,
+    pim: await sql.begin((tx) => createDemoPim(tx, store.storeClientId)),
   };
-  await writeFile(demoFile(config), JSON.stringify(demo, null, 2), { mode: 0o600 });
-  return { created: true, demo };
+  await writeDemo(config, demo);
+  return demo;
+}
+
+/**
+ * On the first start of an empty database: the demo (createDemo). The credentials are kept in
+ * the data folder (next to the database they open) so later starts can print a fresh curl; a
+ * file from before the demo had PIM access gets it, while its store has no tenant yet.
+ */
+export async function ensureDemo(sql: Sql, config: Config, key: Buffer): Promise<{ created: boolean; demo?: DemoCredentials }> {
+  const existing = await readDemo(config);
+  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from partners`;
+  if (n === 0) return { created: true, demo: await createDemo(sql, config, key) };
+  if (existing && !existing.pim) {
+    const [store] = await sql`select 1 from stores s where client_id = ${existing.storeClientId}
+                               and not exists (select from tenants t where t.store_id = s.id)`;
+    if (store) {
+      existing.pim = await sql.begin((tx) => createDemoPim(tx, existing.storeClientId));
+      await writeDemo(config, existing);
+    }
+  }
+  return { created: false, demo: existing };
+}
+
+/** After `omni admin store rotate-token`: the demo file holds the new token if it is the demo store's. The file's path, when it changed. */
+export async function updateDemoStoreToken(config: Pick<Config, 'dataDir'>, storeClientId: string, storeToken: string) {
+  const demo = await readDemo(config);
+  if (demo?.storeClientId !== storeClientId) return undefined;
+  await writeDemo(config, { ...demo, storeToken });
+  return demoFile(config);
+}
+
+export const DEFAULT_PARTNER_PATH = '/api/v1/partner/stores/warehouses';
+export const DEFAULT_PIM_PATH = '/api/v1/pim/bulk-jobs?type=BULK_IMPORT';
+
+/** A request a demo curl makes: a GET by default; with a body, the exact bytes that are signed and sent. */
+export interface CurlRequest {
+  path?: string;
+  method?: string;
+  body?: string | Uint8Array;
+  /** Where `body` was read from: the curl sends the file (`--data-binary @file`) instead of holding the body. */
+  bodyFile?: string;
+}
+
+/** A word for a POSIX shell, in single quotes. */
+const quoted = (v: string) => `'${v.replaceAll("'", "'\\''")}'`;
+
+function curl(baseUrl: string, method: string, path: string, headers: Record<string, string>, body?: Pick<CurlRequest, 'body' | 'bodyFile'>) {
+  const data = body?.bodyFile !== undefined ? `--data-binary ${quoted(`@${body.bodyFile}`)}` : body?.body !== undefined ? `--data-raw ${quoted(Buffer.from(body.body).toString())}` : undefined;
+  return [`curl -s${method === 'GET' ? '' : ` -X ${method}`} ${quoted(baseUrl + path)}`,
+    ...Object.entries(headers).map(([k, v]) => `  -H ${quoted(`${k}: ${v}`)}`),
+    ...(data ? [`  ${data}`] : [])].join(' \\\n');
 }
 
 /** A ready-to-paste signed curl; the signature holds for 300 seconds. */
-export function signedCurl(baseUrl: string, demo: DemoCredentials, path = '/api/v1/partner/stores/warehouses'): string {
+export function signedCurl(baseUrl: string, demo: DemoCredentials, request: CurlRequest = {}): string {
+  const { path = DEFAULT_PARTNER_PATH, body } = request;
+  const method = (request.method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
   const headers = signRequest({
-    secret: demo.partnerSecret, method: 'GET', path,
+    secret: demo.partnerSecret, method, path, body,
     partnerClientId: demo.partnerClientId, storeClientId: demo.storeClientId, storeToken: demo.storeToken,
   });
-  return [`curl -s '${baseUrl}${path}'`, ...Object.entries(headers).map(([k, v]) => `  -H '${k}: ${v}'`)].join(' \\\n');
+  return curl(baseUrl, method, path, body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, request);
+}
+
+/** A ready-to-paste curl of the PIM API as the demo user (the token does not expire). */
+export function pimCurl(baseUrl: string, pim: DemoPim, path = DEFAULT_PIM_PATH): string {
+  return curl(baseUrl, 'GET', path, { authorization: `Bearer ${pim.token}`, 'x-tenant-id': pim.tenantId, 'x-org-id': pim.orgId });
+}
+
+/** Both curls, each under a comment line (pasting the comment too is harmless). */
+export function demoCurls(baseUrl: string, demo: DemoCredentials, requests: { partner?: CurlRequest; pimPath?: string } = {}): string {
+  const pim = demo.pim
+    ? ['# PIM API (Bearer token, X-Tenant-ID, X-Org-ID):', pimCurl(baseUrl, demo.pim, requests.pimPath)]
+    : ['# PIM API: no PIM access in this demo file yet (the next `omni serve` adds it)'];
+  return ['# Partner API (signed; valid for 300 s, `npx omni demo curl` prints a fresh one):', signedCurl(baseUrl, demo, requests.partner), '', ...pim].join('\n');
 }
 
 export function demoBanner(baseUrl: string, demo: DemoCredentials, created: boolean): string {
@@ -55,9 +132,10 @@ export function demoBanner(baseUrl: string, demo: DemoCredentials, created: bool
     `storeClientId:   ${demo.storeClientId}`,
     `storeToken:      ${demo.storeToken}`,
     `warehouses:      ${demo.warehouses.map((w) => `${w.clientId} (${w.name})`).join(', ')}`,
+    ...(demo.pim ? [`PIM orgId:       ${demo.pim.orgId}`, `PIM tenantId:    ${demo.pim.tenantId}`, `PIM token:       ${demo.pim.token} (${demo.pim.email})`] : []),
     '',
-    'Try it (signature valid for 300 s; `npx omni demo curl` prints a fresh one):',
-    signedCurl(baseUrl, demo),
+    'Try it:',
+    demoCurls(baseUrl, demo),
     '',
     `API reference: ${baseUrl}/docs`,
     '',

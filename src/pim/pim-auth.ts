@@ -75,3 +75,27 @@ export async function revokePimToken(sql: Queryable, token: string) {
   const rows = await sql`update pim_tokens set revoked_at = now() where token_hash = ${hash(token)} and revoked_at is null returning 1`;
   return { revoked: rows.length };
 }
+
+/** Every organization, oldest first, with how many tenants and users it has (`omni admin org list`). */
+export async function listOrgs(sql: Queryable) {
+  return sql<{ orgId: string; name: string; tenantCount: number; userCount: number; createdAt: Date }[]>`
+    select o.id as "orgId", o.name,
+      (select count(*) from tenants t where t.org_id = o.id)::int as "tenantCount",
+      (select count(*) from pim_users u where u.org_id = o.id)::int as "userCount", o.created_at as "createdAt"
+    from orgs o order by o.created_at, o.id`;
+}
+
+/** An organization's tenants (stores) and users, with each user's live token count (`omni admin org show`); never a token. */
+export async function showOrg(sql: Queryable, orgId: string) {
+  const [org] = await sql<{ name: string }[]>`select name from orgs where id = ${orgId}`;
+  if (!org) throw new Error(`no PIM organization ${orgId}`);
+  const tenants = await sql`
+    select t.id as "tenantId", s.client_id as "storeClientId", t.name, t.notify_email as "notifyEmail", t.created_at as "createdAt"
+    from tenants t join stores s on s.id = t.store_id where t.org_id = ${orgId} order by t.created_at, t.id`;
+  const users = await sql`
+    select u.id as "userId", u.email,
+      (select count(*) from pim_tokens k where k.user_id = u.id and k.revoked_at is null and (k.expires_at is null or k.expires_at > now()))::int as "activeTokens",
+      u.created_at as "createdAt"
+    from pim_users u where u.org_id = ${orgId} order by u.created_at, u.id`;
+  return { orgId, name: org.name, tenants, users };
+}

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PartnerClient } from './client.js';
 import { computeSignature } from './signing.js';
+import { encryptField } from '../onboarding/encrypted-field.js';
+import { randomBytes } from 'node:crypto';
 
 const credentials = { partnerClientId: 'ptnr_x', partnerSecret: 'psk_x', storeClientId: 'str_x', storeToken: 'stkn_x' };
 
@@ -37,6 +39,57 @@ describe('PartnerClient', () => {
     const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
     await new PartnerClient('https://omni.example', credentials, fetchImpl).delete('/api/v1/partner/webhooks/endpoints/we_1');
     expect(sent[0].init).toMatchObject({ method: 'DELETE', body: undefined });
+  });
+});
+
+describe('PartnerClient scopes', () => {
+  it('forStoreAccess: a client for the store of an onboarding store access (ENCRYPTED:, decrypted with the partner key)', async () => {
+    const key = randomBytes(32);
+    const storeAccess = encryptField(JSON.stringify({ storeClientId: 'str_onboarded', storeName: 'S', storeToken: 'stkn_onboarded', expiresAt: null, warehouses: [] }), key);
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
+    const partner = new PartnerClient('https://omni.example', { partnerClientId: 'ptnr_x', partnerSecret: 'psk_x' }, fetchImpl);
+    await partner.forStoreAccess(storeAccess, key.toString('base64')).get('/api/v1/partner/stores/warehouses');
+    const headers = sent[0].init.headers as Record<string, string>;
+    expect(headers).toMatchObject({ 'x-partner-client-id': 'ptnr_x', 'x-store-client-id': 'str_onboarded', 'x-store-token': 'stkn_onboarded' });
+    expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+      method: 'GET', path: '/api/v1/partner/stores/warehouses', partnerClientId: 'ptnr_x', storeClientId: 'str_onboarded', storeToken: 'stkn_onboarded', timestamp: headers['x-timestamp'],
+    })}`);
+    expect(() => partner.forStoreAccess(storeAccess, randomBytes(32).toString('base64'))).toThrow();
+  });
+
+  it('forPartner: the same partner without store headers, for partner-scoped routes (AUTH_004 with them)', async () => {
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
+    await new PartnerClient('https://omni.example', credentials, fetchImpl).forPartner().get('/api/v1/partner/webhooks/endpoints');
+    const headers = sent[0].init.headers as Record<string, string>;
+    expect(Object.keys(headers).sort()).toEqual(['x-partner-client-id', 'x-signature', 'x-timestamp']);
+    expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+      method: 'GET', path: '/api/v1/partner/webhooks/endpoints', partnerClientId: 'ptnr_x', timestamp: headers['x-timestamp'],
+    })}`);
+  });
+});
+
+describe('PartnerClient.waitForBatch', () => {
+  /** A fetch that answers each GET with the next of `statuses` (the last one for ever). */
+  const batchAnswers = (statuses: (string | number)[]) => {
+    const urls: string[] = [];
+    const fetchImpl = (async (url: URL) => {
+      urls.push(String(url));
+      const next = statuses[Math.min(urls.length - 1, statuses.length - 1)];
+      const body = typeof next === 'number' ? { success: false, error: { code: 'BAT_001' } } : { success: true, data: { batchId: 'pb_1', status: next } };
+      return new Response(JSON.stringify(body), { status: typeof next === 'number' ? next : 200, headers: { 'content-type': 'application/json' } });
+    }) as unknown as typeof fetch;
+    return { urls, client: new PartnerClient('https://omni.example', credentials, fetchImpl) };
+  };
+
+  it('polls until the batch is COMPLETED or FAILED and returns that response', async () => {
+    const { urls, client } = batchAnswers(['PENDING', 'PROCESSING', 'FAILED']);
+    expect(await client.waitForBatch('pb_1', { intervalMs: 1 })).toMatchObject({ status: 200, body: { data: { status: 'FAILED' } } });
+    expect(urls).toEqual(Array(3).fill('https://omni.example/api/v1/partner/stores/batches/pb_1'));
+  });
+
+  it('returns an error answer at once, and gives up after timeoutMs', async () => {
+    expect(await batchAnswers([404]).client.waitForBatch('pb_x', { intervalMs: 1 })).toMatchObject({ status: 404, body: { error: { code: 'BAT_001' } } });
+    await expect(batchAnswers(['PROCESSING']).client.waitForBatch('pb_1', { intervalMs: 5, timeoutMs: 20 })).rejects.toThrow('batch pb_1 still PROCESSING after 20 ms');
   });
 });
 

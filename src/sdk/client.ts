@@ -1,4 +1,5 @@
 import { signRequest } from './signing.js';
+import { decryptJsonField } from './decrypt-field.js';
 
 export interface PartnerCredentials {
   partnerClientId: string;
@@ -37,6 +38,24 @@ export class PartnerClient {
     return new PartnerClient(this.baseUrl, { ...this.credentials, storeClientId, storeToken }, this.fetchImpl);
   }
 
+  /**
+   * A client for the store a seller authorized: `storeAccess` is the `ENCRYPTED:` value of
+   * `GET /api/v1/partner/onboard/store-access`, decrypted with your partner encryption key.
+   */
+  forStoreAccess(storeAccess: string, partnerEncryptionKey: string): PartnerClient {
+    const { storeClientId, storeToken } = decryptJsonField<{ storeClientId: string; storeToken: string }>(storeAccess, partnerEncryptionKey);
+    return this.forStore(storeClientId, storeToken);
+  }
+
+  /**
+   * The same partner without store credentials, for partner-scoped routes (`/partner/webhooks/…`,
+   * `/partner/onboard/…`, `GET /partner/stores`), which refuse store headers (AUTH_004).
+   */
+  forPartner(): PartnerClient {
+    const { partnerClientId, partnerSecret } = this.credentials;
+    return new PartnerClient(this.baseUrl, { partnerClientId, partnerSecret }, this.fetchImpl);
+  }
+
   async request<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<PartnerResponse<T>> {
     const url = new URL(path, this.baseUrl);
     const raw = body === undefined ? undefined : JSON.stringify(body);
@@ -55,6 +74,23 @@ export class PartnerClient {
     // Only a JSON answer is parsed: a gateway in front of Omni may answer a 502 with an HTML page.
     const json = /^application\/(?:[\w.+-]+\+)?json\b/i.test(res.headers.get('content-type') ?? '');
     return { status: res.status, headers: res.headers, body: text && json ? JSON.parse(text) : text || undefined };
+  }
+
+  /**
+   * Polls a batch (`GET /api/v1/partner/stores/batches/{batchId}`, store credentials) every
+   * `intervalMs` (1 s) until it is COMPLETED or FAILED, and resolves to that response; an answer
+   * other than 200 (BAT_001 for an unknown batch, an auth error) is returned at once. Throws after
+   * `timeoutMs` (10 minutes); a webhook (docs/webhooks.md) spares the polling.
+   */
+  async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
+    const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await this.get(`/api/v1/partner/stores/batches/${encodeURIComponent(batchId)}`);
+      if (res.status !== 200 || ['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return res;
+      if (Date.now() + intervalMs > deadline) throw new Error(`batch ${batchId} still ${res.body?.data?.status} after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
   }
 
   get<T = any>(path: string) { return this.request<T>('GET', path); }

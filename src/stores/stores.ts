@@ -1,6 +1,6 @@
 import type { Queryable, Sql } from '../db/database.js';
 import { hashToken, newStoreClientId, newStoreToken, tokenHint } from '../auth/identifiers.js';
-import { addWarehouse, type WarehouseView } from './warehouses.js';
+import { addWarehouse, listWarehouses, type WarehouseView } from './warehouses.js';
 
 export interface CreatedStore {
   storeId: string;
@@ -73,4 +73,19 @@ export async function listPartnerStores(sql: Queryable, partnerId: string) {
     select s.client_id as "storeClientId", s.name, s.status,
       (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt"
     from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id`;
+}
+
+/** One store as support needs it (`omni admin store show`): its partner, status, PIM tenant, warehouses, and its live tokens by hint (never a token). */
+export async function showStore(sql: Queryable, storeClientId: string) {
+  const [store] = await sql<{ id: string; name: string; status: string; partnerClientId: string; partnerName: string; tenantId: string | null; createdAt: Date }[]>`
+    select s.id, s.name, s.status, p.client_id as "partnerClientId", p.name as "partnerName",
+      (select t.id from tenants t where t.store_id = s.id) as "tenantId", s.created_at as "createdAt"
+    from stores s join partners p on p.id = s.partner_id where s.client_id = ${storeClientId}`;
+  if (!store) throw new NotFoundError(`no store with client id ${storeClientId}`);
+  const { id, ...rest } = store;
+  const warehouses = (await listWarehouses(sql, id)).map(({ clientId, name, createdAt }) => ({ clientId, name, createdAt }));
+  const tokens = await sql`
+    select token_hint as hint, created_at as "createdAt", expires_at as "expiresAt" from store_tokens
+    where store_id = ${id} and revoked_at is null and (expires_at is null or expires_at > now()) order by created_at`;
+  return { storeClientId, ...rest, warehouses, tokens };
 }

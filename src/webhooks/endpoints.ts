@@ -28,8 +28,9 @@ export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partner
   return { ...view(row), secret };
 }
 
-export async function listWebhookEndpoints(sql: Queryable, partnerId: string): Promise<WebhookEndpoint[]> {
-  const rows = await sql`select * from webhook_endpoints where partner_id = ${partnerId} and enabled order by created_at`;
+/** A partner's enabled endpoints, oldest first; the disabled ones too when asked (operators, to enable one again). */
+export async function listWebhookEndpoints(sql: Queryable, partnerId: string, opts: { includeDisabled?: boolean } = {}): Promise<WebhookEndpoint[]> {
+  const rows = await sql`select * from webhook_endpoints where partner_id = ${partnerId} ${opts.includeDisabled ? sql`` : sql`and enabled`} order by created_at`;
   return rows.map(view);
 }
 
@@ -83,4 +84,17 @@ export async function assertOwnEndpoint(sql: Queryable, partnerId: string, id: s
 
 export function endpointSecret(sealed: string, key: Buffer) {
   return open(sealed, key);
+}
+
+/**
+ * An operator stops (or resumes) deliveries to an endpoint, by its id alone (unique across
+ * partners). Disabled, it gets no new deliveries and each scheduled retry ends EXHAUSTED
+ * ("endpoint disabled") when it comes due (deliver.ts); enabled again, it gets the events written
+ * from then on. Undefined when no endpoint has this id.
+ */
+export async function setWebhookEndpointEnabled(sql: Queryable, id: string, enabled: boolean) {
+  const [row] = await sql`
+    update webhook_endpoints e set enabled = ${enabled} from partners p
+    where e.id = ${id} and p.id = e.partner_id returning e.*, p.client_id as partner_client_id`;
+  return row ? { ...view(row), partnerClientId: row.partner_client_id as string } : undefined;
 }

@@ -161,7 +161,25 @@ describe('a batch whose processing job fails on its last attempt', () => {
     expect(deliveries).toHaveLength(2);
     // A batch not given up on has nothing to run again.
     const again = await omni('admin', 'batch', 'retry', '--batch', batchId, '--json');
-    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining(`no failed batch ${batchId}`)]);
+    expect([again.code, again.stderr.trim()]).toEqual([1, `error: batch ${batchId} is COMPLETED, not given up on: nothing to run again `
+      + `(a row that failed has its own code: the partner fixes it and sends it again; GET /api/v1/partner/stores/batches/${batchId} shows its rows and their codes)`]);
+  });
+
+  it('omni admin batch retry says what to do instead: an unknown id, rows no longer held', { timeout: 60000 }, async () => {
+    const unknown = await omni('admin', 'batch', 'retry', '--batch', 'pb_nothing');
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'error: no batch pb_nothing: give the batchId its request answered (pb_… or a uuid)']);
+    const store = await createTestStore(ctx, 0);
+    const batchId = await acceptCatalog(store);
+    await exhaustAttempts(store, batchId, 'catalog.sync', 'catalog.sync.completed');
+    // `batch list` finds it, with the rows `batch retry` would run again.
+    expect(await omniJson('admin', 'batch', 'list', '--store', store.storeClientId, '--status', 'FAILED')).toEqual({ batches: [{
+      batchId, kind: 'catalog.sync', status: 'FAILED', total: 5, succeeded: 2, failed: 3, pending: 0, retryable: 2, createdAt: expect.any(String), completedAt: expect.any(String) }] });
+    expect((await omni('admin', 'batch', 'list', '--store', store.storeClientId, '--status', 'COMPLETED')).stdout).toBe('batches: none\n');
+    await ctx.sql`update batches set packed_rows = null, payload = null where store_id = ${store.storeId} and id = ${batchId}`;
+    const gone = await omni('admin', 'batch', 'retry', '--batch', batchId);
+    expect(gone.stderr.trim()).toBe(`error: batch ${batchId} no longer holds the rows it accepted (kept BATCH_BODY_RETENTION_DAYS days after it completed, 7 by default): `
+      + `the partner must send its 2 rows failed BAT_003 again (GET /api/v1/partner/stores/batches/${batchId} shows its rows and their codes)`);
+    expect((await readOverHttp(store, batchId)).status).toBe('FAILED');
   });
 });
 

@@ -62,6 +62,53 @@ describe('omni admin CLI', () => {
     expect(unknown.stderr).toContain('no partner with client id ptnr_missing');
   });
 
+  it('prints lists without --json as aligned tables with ISO-8601 times, and an empty list as "none"', async () => {
+    const partner = await omniJson('admin', 'partner', 'create', '--name', 'Tabled Partner');
+    expect(await omni('admin', 'store', 'list', '--partner', partner.partnerClientId)).toMatchObject({ code: 0, stdout: 'stores: none\n' });
+    const store = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'Tabled Store', '--warehouses', '1');
+    const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const columns = (text: string, heading: string, header: string[], id: string) => {
+      const lines = text.trimEnd().split('\n');
+      expect(lines[0]).toBe(heading);
+      expect(lines[1].trim().split(/\s{2,}/)).toEqual(header);
+      const row = lines.find((l) => l.includes(id))!;
+      // Each value starts where its header does.
+      const starts = header.map((h) => lines[1].indexOf(h));
+      return header.map((_, i) => row.slice(starts[i], starts[i + 1]).trim());
+    };
+    const partners = await omni('admin', 'partner', 'list');
+    const p = columns(partners.stdout, 'partners:', ['partnerClientId', 'name', 'status', 'storeCount', 'createdAt'], partner.partnerClientId);
+    expect(p.slice(0, 4)).toEqual([partner.partnerClientId, 'Tabled Partner', 'ACTIVE', '1']);
+    expect(p[4]).toMatch(iso);
+    const stores = await omni('admin', 'store', 'list', '--partner', partner.partnerClientId);
+    const s = columns(stores.stdout, 'stores:', ['storeClientId', 'name', 'status', 'warehouseCount', 'createdAt'], store.storeClientId);
+    expect(s.slice(0, 4)).toEqual([store.storeClientId, 'Tabled Store', 'ACTIVE', '1']);
+    expect(s[4]).toMatch(iso);
+    expect(await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId)).toMatchObject({ code: 0, stdout: 'endpoints: none\n' });
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', partner.partnerClientId, '--url', 'https://tabled.example/in');
+    const hooks = await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId);
+    const h = columns(hooks.stdout, 'endpoints:', ['id', 'url', 'eventTypes', 'enabled', 'createdAt'], hook.id);
+    expect(h.slice(0, 4)).toEqual([hook.id, 'https://tabled.example/in', 'all', 'true']);
+    expect(h[4]).toMatch(iso);
+  }, 60_000);
+
+  it('store show: partner, status, tenant, warehouses and live tokens by hint (never a token)', async () => {
+    const partner = await omniJson('admin', 'partner', 'create', '--name', 'Shown Partner');
+    const store = await omniJson('admin', 'store', 'create', '--partner', partner.partnerClientId, '--name', 'Shown Store', '--warehouses', '2');
+    const hint = (token: string) => `${token.slice(0, 9)}…`;
+    const shown = await omniJson('admin', 'store', 'show', '--store', store.storeClientId);
+    expect(shown).toEqual({ storeClientId: store.storeClientId, name: 'Shown Store', status: 'ACTIVE', partnerClientId: partner.partnerClientId, partnerName: 'Shown Partner',
+      tenantId: null, createdAt: expect.any(String), warehouses: store.warehouses.map((w: any) => ({ ...w, createdAt: expect.any(String) })),
+      tokens: [{ hint: hint(store.storeToken), createdAt: expect.any(String), expiresAt: null }] });
+    expect(JSON.stringify(shown)).not.toContain(store.storeToken);
+    const { storeToken } = await omniJson('admin', 'store', 'rotate-token', '--store', store.storeClientId);
+    expect((await omniJson('admin', 'store', 'show', '--store', store.storeClientId)).tokens.map((t: any) => t.hint)).toEqual([hint(storeToken)]);
+    await omniJson('admin', 'store', 'revoke-token', '--store', store.storeClientId);
+    const text = (await omni('admin', 'store', 'show', '--store', store.storeClientId)).stdout;
+    expect(text).toMatch(/\ntenantId: null\ncreatedAt: \d{4}-\d\d-\d\dT[\d:.]+Z\nwarehouses:\n  clientId +name +createdAt\n/);
+    expect(text.endsWith('\ntokens: none\n')).toBe(true);
+  }, 60_000);
+
   it('seeds the taxonomy idempotently and reports its ids', async () => {
     const first = await omniJson('admin', 'taxonomy', 'seed');
     expect(first.categories).toContain('2fde2994-28a8-4d09-a128-6d744b9e1323');
@@ -90,18 +137,49 @@ describe('what an operator reads when a command fails', () => {
     const nobody = '00000000-0000-4000-8000-000000000000';
     const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
     const noOrg = await omni('admin', 'tenant', 'create', '--org', nobody, '--store', store.storeClientId);
-    expect(noOrg.stderr.trim()).toBe(`error: no PIM organization has this id (org_id ${nobody})`);
+    expect(noOrg.stderr.trim()).toBe(`error: no PIM organization has this id (org_id ${nobody}): \`omni admin org list\` lists the organizations`);
     const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Org');
     await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId);
     expect((await omni('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId)).stderr.trim())
-      .toBe('error: this store already has a PIM tenant');
+      .toBe("error: this store already has a PIM tenant: `omni admin store show --store str_…` names it, `omni admin org show --org ORG` lists an organization's tenants");
     const email = `ops-${randomBytes(3).toString('hex')}@org.example`;
     await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
     const twice = await omni('admin', 'user', 'create', '--org', orgId, '--email', email);
     expect(twice.code).toBe(1);
     expect(twice.stderr.trim()).toBe(`error: a PIM user with this email already exists (email ${email})`);
-    expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim()).toBe(`error: no PIM user has this id (user_id ${nobody})`);
+    expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim())
+      .toBe(`error: no PIM user has this id (user_id ${nobody}): \`omni admin org show --org ORG\` lists an organization's users`);
   });
+
+  it('a wrong partner or store id, or a refused value, says what to do next', async () => {
+    expect((await omni('admin', 'store', 'list', '--partner', 'ptnr_missing')).stderr.trim())
+      .toBe('error: no partner with client id ptnr_missing: `omni admin partner list` lists the partners (ptnr_…)');
+    expect((await omni('admin', 'store', 'block', '--store', 'str_missing')).stderr.trim())
+      .toBe("error: no store with client id str_missing: `omni admin store list --partner ptnr_…` lists a partner's stores (str_…)");
+    expect((await omni('admin', 'partner', 'create', '--name', 'Bad hook', '--webhook-url', 'ftp://x.example')).stderr.trim())
+      .toMatch(/^error: Webhook URL not allowed \(WHK_003\): Use an absolute http\(s\) URL without credentials/);
+  });
+
+  it('org list and org show find the PIM ids again: tenants with their store, users with their live tokens (never a token)', async () => {
+    const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
+    const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Shown Org');
+    const { tenantId } = await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId, '--notify-email', 'cat@org.example');
+    const email = `shown-${randomBytes(3).toString('hex')}@org.example`;
+    const { userId } = await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
+    const { token } = await omniJson('admin', 'token', 'create', '--user', userId);
+    const shown = await omniJson('admin', 'org', 'show', '--org', orgId);
+    expect(shown).toEqual({ orgId, name: 'Shown Org',
+      tenants: [{ tenantId, storeClientId: store.storeClientId, name: 'S', notifyEmail: 'cat@org.example', createdAt: expect.any(String) }],
+      users: [{ userId, email, activeTokens: 1, createdAt: expect.any(String) }] });
+    expect(JSON.stringify(shown)).not.toContain(token);
+    expect((await omniJson('admin', 'org', 'list')).orgs).toContainEqual({ orgId, name: 'Shown Org', tenantCount: 1, userCount: 1, createdAt: expect.any(String) });
+    await omniJson('admin', 'token', 'revoke', '--token', token);
+    const text = (await omni('admin', 'org', 'show', '--org', orgId)).stdout.split('\n');
+    expect(text.slice(0, 3)).toEqual([`orgId: ${orgId}`, 'name: Shown Org', 'tenants:']);
+    expect(text[text.indexOf('users:') + 2]).toMatch(new RegExp(`^  ${userId}  ${email}  0 +\\d{4}-`));
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    expect((await omni('admin', 'org', 'show', '--org', nobody)).stderr.trim()).toBe(`error: no PIM organization ${nobody}: \`omni admin org list\` lists the organizations`);
+  }, 60_000);
 
   it('refuses a malformed id or an empty name as a usage error, before opening the database', async () => {
     const res = await omni('admin', 'user', 'create', '--org', 'not-a-uuid', '--email', 'x@y.z');

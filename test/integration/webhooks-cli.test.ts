@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { omni, omniJson } from '../helpers/cli.js';
+import { omni, omniEnv, omniJson, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { Webhook } from 'standardwebhooks';
 import { open } from '../../src/auth/secret-box.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
 
 
 let ctx: TestContext;
@@ -29,7 +30,7 @@ describe('omni admin webhook', () => {
     const who = await createTestStore(ctx);
     const bad = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://x.example', '--events', 'nope', '--json');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/unknown event type/);
+    expect(bad.stderr.trim()).toMatch(/^error: unknown event types: nope; --events takes a comma-separated list of catalog\.sync\.completed, .*export\.completed \(none: all of them\)$/);
     const unknown = await omni('admin', 'webhook', 'add', '--partner', 'ptnr_nobody', '--url', 'https://x.example', '--json');
     expect(unknown.stderr).toMatch(/no partner/);
     const badUrl = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'ftp://x.example', '--json');
@@ -44,6 +45,8 @@ describe('omni admin webhook', () => {
     expect(p).toMatchObject({ webhookEndpointId: expect.stringMatching(/^we_/), webhookSecret: expect.stringMatching(/^whsec_/) });
     const listed = await omniJson('admin', 'webhook', 'list', '--partner', p.partnerClientId);
     expect(listed.endpoints).toHaveLength(1);
+    const added = await omni('admin', 'webhook', 'add', '--partner', p.partnerClientId, '--url', 'https://hooked.example/all');
+    expect(added.stdout).toContain('\neventTypes: all\n');
     // No event types listed: subscribed to every type.
     expect(listed.endpoints[0]).toMatchObject({ id: p.webhookEndpointId, url: 'https://hooked.example/in', eventTypes: [] });
   });
@@ -57,4 +60,64 @@ describe('omni admin webhook', () => {
     const [{ n }] = await ctx.sql`select count(*)::int as n from partners where name = ${name}`;
     expect(n).toBe(0);
   });
+
+  it('disable stops deliveries to an endpoint by its id alone, enable resumes them; list --all shows the disabled', async () => {
+    const who = await createTestStore(ctx);
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://broken.example/in');
+    const deliveries = async () => (await ctx.sql<{ n: number }[]>`select count(*)::int as n from webhook_deliveries where endpoint_id = ${hook.id}`)[0].n;
+    const emit = () => ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: who.partnerId, storeId: who.storeId, type: 'product.updated', payload: {} }]));
+
+    const disabled = await omni('admin', 'webhook', 'disable', hook.id);
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.stdout).toContain(`id: ${hook.id}\n`);
+    expect(disabled.stdout).toContain('enabled: false\n');
+    expect(disabled.stdout).toContain(`partnerClientId: ${who.partnerClientId}\n`);
+    await emit();
+    expect(await deliveries()).toBe(0);
+    expect((await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId)).endpoints).toEqual([]);
+    expect((await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId, '--all')).endpoints)
+      .toEqual([expect.objectContaining({ id: hook.id, enabled: false })]);
+
+    expect(await omniJson('admin', 'webhook', 'enable', hook.id)).toMatchObject({ id: hook.id, enabled: true, url: 'https://broken.example/in' });
+    await emit();
+    expect(await deliveries()).toBe(1);
+
+    const unknown = await omni('admin', 'webhook', 'disable', 'we_nobody');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toMatch(/^error: no webhook endpoint we_nobody: `omni admin webhook list --partner ptnr_… --all` lists/);
+  }, 60_000);
+
+  it('deliveries lists a partner\'s deliveries with their status and last error, filtered by status', async () => {
+    const who = await createTestStore(ctx);
+    const hook = await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'http://127.0.0.1:9/down');
+    expect(await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId)).toMatchObject({ code: 0, stdout: 'total: 0\ndeliveries: none\n' });
+    await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: who.partnerId, storeId: who.storeId, type: 'product.updated', payload: {} }]));
+    // As a delivery that used up its attempts (a worker of another test file may be trying it meanwhile: the attempt count keeps it from writing).
+    const [d] = await ctx.sql`update webhook_deliveries set status = 'EXHAUSTED', attempts = 8, last_status_code = 500, last_error = 'HTTP 500', next_attempt_at = null
+      where endpoint_id = ${hook.id} returning id`;
+    const all = await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId);
+    expect(all).toEqual({ total: 1, deliveries: [expect.objectContaining({ id: d.id, endpointId: hook.id, eventType: 'product.updated', status: 'EXHAUSTED', attempts: 8, lastError: 'HTTP 500' })] });
+    const text = await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'EXHAUSTED');
+    const [total, heading, header, row] = text.stdout.split('\n');
+    expect([total, heading]).toEqual(['total: 1', 'deliveries:']);
+    expect(header.trim().split(/\s+/)).toEqual(['id', 'endpointId', 'eventId', 'eventType', 'status', 'attempts', 'nextAttemptAt', 'lastStatusCode', 'lastError', 'createdAt', 'deliveredAt']);
+    expect(row).toContain(`${hook.id}  `);
+    expect(row).toMatch(/EXHAUSTED\s+8\s+-\s+500\s+HTTP 500\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-$/);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'SUCCEEDED')).deliveries).toEqual([]);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', hook.id)).total).toBe(1);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', 'we_other')).total).toBe(0);
+    expect((await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'LOST')).stderr).toContain('Allowed choices are PENDING, RETRYING, SUCCEEDED, EXHAUSTED');
+  }, 60_000);
+
+  it('refuses a private address as the API does, unless WEBHOOK_ALLOW_PRIVATE_URLS, with the reason', async () => {
+    const who = await createTestStore(ctx);
+    const guarded = { ...omniEnv(), WEBHOOK_ALLOW_PRIVATE_URLS: 'false' };
+    const add = await omniWithEnv(guarded, 'admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'http://127.0.0.1:9/hook');
+    expect([add.code, add.stdout]).toEqual([1, '']);
+    expect(add.stderr.trim()).toMatch(/^error: Webhook URL not allowed \(WHK_003: 127\.0\.0\.1 is not a public address .*\): Use an absolute http\(s\) URL/);
+    const name = `Private hook ${Date.now()}`;
+    expect((await omniWithEnv(guarded, 'admin', 'partner', 'create', '--name', name, '--webhook-url', 'http://localhost/in')).stderr).toContain('WHK_003: localhost names this machine');
+    expect((await ctx.sql`select count(*)::int as n from partners where name = ${name}`)[0].n).toBe(0);
+    expect((await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'http://127.0.0.1:9/hook')).url).toBe('http://127.0.0.1:9/hook');
+  }, 60_000);
 });

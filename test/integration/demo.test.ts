@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { omniEnv, omniWithEnv } from '../helpers/cli.js';
+import { createTestApp, createTestStore, testConfig, type TestContext } from '../helpers/test-app.js';
+import { createDemo, ensureDemo, type DemoCredentials } from '../../src/demo/demo-store.js';
+
+const run = promisify(execFile);
+let ctx: TestContext;
+let dataDir: string;
+beforeAll(async () => {
+  ctx = await createTestApp();
+  dataDir = await mkdtemp(join(tmpdir(), 'omni-demo-'));
+});
+afterAll(async () => {
+  await ctx.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/**
+ * Each curl of a text, as the request it makes: the text runs in bash, with `curl` a function
+ * that prints its arguments, so the shell's own quoting is what is checked.
+ */
+async function curls(text: string) {
+  const script = `curl() { node -e 'console.log(JSON.stringify(process.argv.slice(1)))' -- "$@"; }\n${text}`;
+  const { stdout } = await run('bash', ['-c', script]);
+  return Promise.all(stdout.trim().split('\n').map(async (line) => {
+    const args = JSON.parse(line) as string[];
+    const request = { method: 'GET', url: '', headers: {} as Record<string, string>, payload: undefined as Buffer | string | undefined };
+    for (let i = 0; i < args.length; i++) {
+      const [a, next] = [args[i], args[i + 1]];
+      if (a === '-X') request.method = args[++i];
+      else if (a === '-H') { request.headers[next.slice(0, next.indexOf(':'))] = next.slice(next.indexOf(':') + 2); i++; }
+      else if (a === '--data-raw') request.payload = args[++i];
+      else if (a === '--data-binary') request.payload = await readFile(args[++i].slice(1));
+      else if (a.startsWith('http')) request.url = new URL(a).pathname + new URL(a).search;
+    }
+    return request;
+  }));
+}
+const send = async (text: string) => Promise.all((await curls(text)).map(async (request) => {
+  const res = await ctx.app.inject(request as any);
+  return { url: request.url, status: res.statusCode };
+}));
+const demoCli = (...args: string[]) => omniWithEnv({ ...omniEnv(), OMNI_DATA_DIR: dataDir }, ...args);
+const demoFile = async () => JSON.parse(await readFile(join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+
+describe('the demo', () => {
+  it('has PIM access too, and `omni demo curl` prints a working Partner API curl and PIM API curl', async () => {
+    const demo = await createDemo(ctx.sql, { dataDir }, ctx.deps.encryptionKey);
+    expect(demo.pim).toEqual({ orgId: expect.any(String), tenantId: expect.any(String), userId: expect.any(String), email: expect.any(String), token: expect.stringMatching(/^pim_/) });
+    expect(await demoFile()).toEqual(demo);
+    const printed = await demoCli('demo', 'curl');
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toContain('# PIM API');
+    expect(await send(printed.stdout)).toEqual([
+      { url: '/api/v1/partner/stores/warehouses', status: 200 },
+      { url: '/api/v1/pim/bulk-jobs?type=BULK_IMPORT', status: 200 },
+    ]);
+  }, 60_000);
+
+  it("rotating the demo store's token writes the new one to the demo file, so demo curl keeps working", async () => {
+    const before = await demoFile();
+    const rotated = await demoCli('admin', 'store', 'rotate-token', '--store', before.storeClientId, '--json');
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const { storeToken, demoFileUpdated } = JSON.parse(rotated.stdout);
+    expect(demoFileUpdated).toBe(join(dataDir, 'demo-credentials.json'));
+    expect(await demoFile()).toEqual({ ...before, storeToken });
+    expect((await send((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
+    // Another store's rotation leaves the file alone.
+    const other = await createTestStore(ctx);
+    expect(JSON.parse((await demoCli('admin', 'store', 'rotate-token', '--store', other.storeClientId, '--json')).stdout)).not.toHaveProperty('demoFileUpdated');
+    expect((await demoFile()).storeToken).toBe(storeToken);
+  }, 60_000);
+
+  it('a demo file from before PIM access gets it at the next start', async () => {
+    const store = await createTestStore(ctx, 1);
+    const old = { partnerClientId: store.partnerClientId, partnerSecret: store.partnerSecret, storeClientId: store.storeClientId, storeToken: store.storeToken, warehouses: store.warehouses };
+    await writeFile(join(dataDir, 'demo-credentials.json'), JSON.stringify(old));
+    const { created, demo } = await ensureDemo(ctx.sql, testConfig({ OMNI_DATA_DIR: dataDir }), ctx.deps.encryptionKey);
+    expect(created).toBe(false);
+    expect(demo).toEqual({ ...old, pim: expect.objectContaining({ token: expect.stringMatching(/^pim_/) }) });
+    expect(await demoFile()).toEqual(demo);
+    expect((await send((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
+  }, 60_000);
+
+  it('demo curl signs a body too: --data (a POST unless --method), --data @file sent as its bytes', async () => {
+    const products = (sku: string) => JSON.stringify({ products: [{ externalId: `mug-${sku}`, name: "Mug “café”, it's", sku, price: 10, stock: 5 }] });
+    await writeFile(join(dataDir, 'body.json'), products('MUG-FILE'));
+    const statuses = async (...args: string[]) => (await send((await demoCli('demo', 'curl', ...args)).stdout)).map((r) => r.status);
+    expect(await statuses('--path', '/api/v1/partner/stores/catalog/sync', '--data', products('MUG-INLINE'))).toEqual([200, 200]);
+    expect(await statuses('--path', '/api/v1/partner/stores/catalog/sync', '--data', `@${join(dataDir, 'body.json')}`)).toEqual([200, 200]);
+    const [patch] = await curls((await demoCli('demo', 'curl', '--path', '/api/v1/partner/stores/inventory', '--method', 'patch', '--data', '{"items":[]}')).stdout);
+    expect(patch).toMatchObject({ method: 'PATCH', payload: '{"items":[]}' });
+    // Signed as sent: a refusal of the body, not of the signature.
+    expect((await ctx.app.inject(patch as any)).json().error.code).toMatch(/^VAL_/);
+  }, 60_000);
+});
