@@ -52,13 +52,17 @@ export function registerWebhookAdmin(admin: Command) {
   const toggle = (enabled: boolean) => (endpointId: string, o: { json?: boolean }) => adminAction<{ json?: boolean }>(async ({ sql }) => {
     const endpoint = await setWebhookEndpointEnabled(sql, endpointId.trim(), enabled);
     if (!endpoint) throw new Error(`no webhook endpoint ${endpointId}: \`omni admin webhook list --partner ptnr_… --all\` lists a partner's endpoints with their ids (we_…)`);
-    return endpoint;
+    if (enabled && endpoint.deletedByPartner) {
+      throw new Error(`webhook endpoint ${endpoint.id} was deleted by its partner (${endpoint.partnerClientId}), not disabled by an operator: it stays off; the partner registers a new one, or \`omni admin webhook add\` does`);
+    }
+    const { deletedByPartner: _, ...shown } = endpoint;
+    return shown;
   })(o);
   webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)')
     .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes')
     .option(...JSON_OPTION).action(toggle(false));
   webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)')
     .description('deliver to a disabled endpoint again: the events written from now on (a partner can redeliver earlier ones); '
-      + 'an endpoint its partner deleted comes back too, so ask them first')
+      + 'an endpoint its partner deleted stays off')
     .option(...JSON_OPTION).action(toggle(true));
 }

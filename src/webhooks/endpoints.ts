@@ -36,7 +36,7 @@ export async function listWebhookEndpoints(sql: Queryable, partnerId: string, op
 
 /** Disables an endpoint: its past deliveries stay readable, no new ones are made. */
 export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, id: string) {
-  const [row] = await sql`update webhook_endpoints set enabled = false where partner_id = ${partnerId} and id = ${id} and enabled returning *`;
+  const [row] = await sql`update webhook_endpoints set enabled = false, disabled_by = 'partner' where partner_id = ${partnerId} and id = ${id} and enabled returning *`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
   return view(row);
 }
@@ -90,11 +90,17 @@ export function endpointSecret(sealed: string, key: Buffer) {
  * An operator stops (or resumes) deliveries to an endpoint, by its id alone (unique across
  * partners). Disabled, it gets no new deliveries and each scheduled retry ends EXHAUSTED
  * ("endpoint disabled") when it comes due (deliver.ts); enabled again, it gets the events written
- * from then on. Undefined when no endpoint has this id.
+ * from then on. An endpoint its partner deleted is not enabled again (`deletedByPartner`): the
+ * partner registers a new one. Undefined when no endpoint has this id.
  */
 export async function setWebhookEndpointEnabled(sql: Queryable, id: string, enabled: boolean) {
   const [row] = await sql`
-    update webhook_endpoints e set enabled = ${enabled} from partners p
+    update webhook_endpoints e set
+      enabled = case when ${enabled} and e.disabled_by = 'partner' then e.enabled else ${enabled} end,
+      disabled_by = case when ${enabled} then (case when e.disabled_by = 'partner' then e.disabled_by end)
+                         when e.enabled then 'operator' else e.disabled_by end
+    from partners p
     where e.id = ${id} and p.id = e.partner_id returning e.*, p.client_id as partner_client_id`;
-  return row ? { ...view(row), partnerClientId: row.partner_client_id as string } : undefined;
+  if (!row) return undefined;
+  return { ...view(row), partnerClientId: row.partner_client_id as string, deletedByPartner: row.disabled_by === 'partner' };
 }

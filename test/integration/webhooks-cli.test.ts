@@ -3,6 +3,7 @@ import { omni, omniEnv, omniJson, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { Webhook } from 'standardwebhooks';
 import { open } from '../../src/auth/secret-box.js';
+import { disableWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 
 
@@ -81,6 +82,14 @@ describe('omni admin webhook', () => {
     expect(await omniJson('admin', 'webhook', 'enable', hook.id)).toMatchObject({ id: hook.id, enabled: true, url: 'https://broken.example/in' });
     await emit();
     expect(await deliveries()).toBe(1);
+
+    // Deleted by its partner (the API's DELETE), an endpoint is not the operator's to bring back.
+    await disableWebhookEndpoint(ctx.sql, who.partnerId, hook.id);
+    const refused = await omni('admin', 'webhook', 'enable', hook.id);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`webhook endpoint ${hook.id} was deleted by its partner (${who.partnerClientId}), not disabled by an operator: it stays off`);
+    const [row] = await ctx.sql`select enabled, disabled_by from webhook_endpoints where id = ${hook.id}`;
+    expect(row).toEqual({ enabled: false, disabled_by: 'partner' });
 
     const unknown = await omni('admin', 'webhook', 'disable', 'we_nobody');
     expect(unknown.code).toBe(1);
