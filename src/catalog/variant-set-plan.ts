@@ -64,8 +64,10 @@ function keysAfter(planned: PlannedItem[]) {
  * take a key that a product holds (not even its own product's externalId) or a variant other
  * than the one it updates, except a key that the holder's own item in this set gives up
  * (two variants swapping SKUs). PRD_003 for a SKU, PRD_002 for an externalId.
+ * `ownExternalId`: the product's externalId once the PATCH has written its own fields, for a
+ * check made before (variant-set-precheck.ts): an item may take the one the product gives up.
  */
-export async function refuseTakenKeys(tx: Transaction, storeId: string, productId: string, planned: PlannedItem[]) {
+export async function refuseTakenKeys(tx: Transaction, storeId: string, productId: string, planned: PlannedItem[], ownExternalId?: string | null) {
   const skus = planned.map((p) => p.item.sku);
   const externalIds = planned.flatMap((p) => (p.item.externalId ? [p.item.externalId] : []));
   const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
@@ -76,7 +78,8 @@ export async function refuseTakenKeys(tx: Transaction, storeId: string, productI
       where store_id = ${unseenStore(tx, storeId)} and ((id <> ${productId} and sku = any(${skus})) or external_id = any(${externalIds}))`;
   const after = keysAfter(planned);
   const holds = (t: (typeof taken)[number], key: 'sku' | 'external_id', value: string) =>
-    (t.kind === 'variant' && after.has(t.id) ? after.get(t.id)![key] : t[key]) === value;
+    (t.kind === 'variant' && after.has(t.id) ? after.get(t.id)![key]
+      : t.kind === 'product' && key === 'external_id' && ownExternalId !== undefined && t.id === productId ? ownExternalId : t[key]) === value;
   for (const p of planned) {
     const others = taken.filter((t) => !(t.kind === 'variant' && t.id === p.match?.id));
     if (others.some((t) => holds(t, 'sku', p.item.sku))) {

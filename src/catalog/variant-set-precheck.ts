@@ -54,5 +54,8 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
   const badRef = unknownRefs.get(fields);
   if (badRef) throw new AppError('PRD_007', badRef);
   if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
-  if (items.length > 0) await refuseTakenKeys(tx, ctx.storeId, productId, planVariantItems(items, existing, warehouses));
+  // The locked path writes the product's own fields before its variants: an item may take the externalId the product gives up.
+  if (items.length > 0) {
+    await refuseTakenKeys(tx, ctx.storeId, productId, planVariantItems(items, existing, warehouses), (fields.externalId ?? current.external_id ?? null) as string | null);
+  }
 }

@@ -38,7 +38,7 @@ export async function authenticatePim(sql: Queryable, headers: Record<string, st
   if (!row) throw new AppError('PIM_001', { reason: 'token unknown, revoked or expired' });
   if (typeof orgId !== 'string' || orgId.toLowerCase() !== row.org_id) {
     throw new AppError('PIM_002', { orgId: orgId ?? null, header: 'X-Org-ID', reason: scopeMistake(orgId, "is not your token's organization"),
-      ...(typeof tenantId === 'string' ? {} : { alsoMissing: ['X-Tenant-ID'] }) });
+      ...(scopeMistake(tenantId, '') === 'missing' ? { alsoMissing: ['X-Tenant-ID'] } : {}) });
   }
   if (!row.tenant_id || row.tenant_org !== row.org_id) {
     throw new AppError('PIM_003', { tenantId: tenantId ?? null, header: 'X-Tenant-ID', reason: scopeMistake(tenantId, 'is not a tenant of your organization') });

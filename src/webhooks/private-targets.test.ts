@@ -10,6 +10,15 @@ describe('webhook targets (SSRF guard)', () => {
 
   it.each(['8.8.8.8', '93.184.216.34', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('%s is public', (ip) => expect(isPublicAddress(ip)).toBe(true));
 
+  // IPv4-compatible IPv6 (::/96, deprecated by RFC 4291) embeds an IPv4 address as ::ffff:0:0/96 does: ipaddr.js calls it unicast.
+  it.each(['::7f00:1', '::a9fe:a9fe', '::a00:5', '::808:808'])('%s (IPv4-compatible) is not public', (ip) => expect(isPublicAddress(ip)).toBe(false));
+
+  it('names localhost written with the root label (localhost.) as this machine too', () => {
+    expect(privateHostReason('http://localhost./h')).toBe('localhost names this machine');
+    expect(privateHostReason('http://api.localhost./h')).toBe('api.localhost names this machine');
+    expect(privateHostReason('http://[::7f00:1]/h')).toBe('::7f00:1 is not a public address (IPv4-compatible)');
+  });
+
   it('names a URL whose host is private by its spelling, and leaves DNS names to delivery', () => {
     expect(privateHostReason('http://127.0.0.1:9/x')).toBe('127.0.0.1 is not a public address (loopback)');
     expect(privateHostReason('http://[::1]:8080/x')).toBe('::1 is not a public address (loopback)');

@@ -12,17 +12,27 @@ import { AppError } from '../errors/app-error.js';
  * embedded database, i.e. a developer's machine), only public addresses are delivered to.
  */
 
-/** Whether an address is a public one (ipaddr.js range "unicast"; IPv4-mapped IPv6 read as IPv4). */
+/** IPv4-compatible IPv6 (::a.b.c.d, deprecated by RFC 4291): ipaddr.js calls it unicast, yet it embeds an IPv4 address. */
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
+
+/** The range of an address as ipaddr.js names it (IPv4-mapped IPv6 read as IPv4), IPv4-compatible IPv6 named so. */
+function rangeOf(ip: string): string {
+  const addr = ipaddr.process(ip);
+  return addr.kind() === 'ipv6' && addr.range() === 'unicast' && (addr as ipaddr.IPv6).match(IPV4_COMPATIBLE) ? 'IPv4-compatible' : addr.range();
+}
+
+/** Whether an address is a public one (ipaddr.js range "unicast"; IPv4-mapped IPv6 read as IPv4; not IPv4-compatible IPv6). */
 export function isPublicAddress(ip: string): boolean {
-  try { return ipaddr.process(ip).range() === 'unicast'; } catch { return false; }
+  try { return rangeOf(ip) === 'unicast'; } catch { return false; }
 }
 
 /** Why a URL's host is not public by its spelling alone (a DNS name is checked when delivery resolves it). */
 export function privateHostReason(url: string): string | undefined {
   let host: string;
-  try { host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase(); } catch { return undefined; }
+  // A name may end with the root label ("localhost."): the same name.
+  try { host = new URL(url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase(); } catch { return undefined; }
   if (host === 'localhost' || host.endsWith('.localhost')) return `${host} names this machine`;
-  if (isIP(host) && !isPublicAddress(host)) return `${host} is not a public address (${ipaddr.process(host).range()})`;
+  if (isIP(host) && !isPublicAddress(host)) return `${host} is not a public address (${rangeOf(host)})`;
   return undefined;
 }
 

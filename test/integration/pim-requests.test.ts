@@ -78,6 +78,9 @@ describe('PIM_002 and PIM_003 name the scope header at fault', () => {
     expect(await contextOf({ 'x-org-id': undefined }, 'PIM_002')).toEqual({ orgId: null, header: 'X-Org-ID', reason: 'missing' });
     expect(await contextOf({ 'x-org-id': undefined, 'x-tenant-id': undefined }, 'PIM_002'))
       .toEqual({ orgId: null, header: 'X-Org-ID', reason: 'missing', alsoMissing: ['X-Tenant-ID'] });
+    // An empty header is missing, as each header's own reason says.
+    expect(await contextOf({ 'x-org-id': '', 'x-tenant-id': '' }, 'PIM_002'))
+      .toEqual({ orgId: '', header: 'X-Org-ID', reason: 'missing', alsoMissing: ['X-Tenant-ID'] });
     expect(await contextOf({ 'x-org-id': 'acme' }, 'PIM_002')).toEqual({ orgId: 'acme', header: 'X-Org-ID', reason: 'not a uuid' });
     expect(await contextOf({ 'x-org-id': b.orgId }, 'PIM_002')).toEqual({ orgId: b.orgId, header: 'X-Org-ID', reason: "is not your token's organization" });
     expect(await contextOf({ 'x-tenant-id': undefined }, 'PIM_003')).toEqual({ tenantId: null, header: 'X-Tenant-ID', reason: 'missing' });

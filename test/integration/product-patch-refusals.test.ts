@@ -114,3 +114,14 @@ describe('PATCH /products/{productId} with a variant set: refusals told before t
     expect(await productRow(id)).toMatchObject({ has_variants: false, sku: 'RB-0', version: 1 });
   });
 });
+
+describe('PATCH /products/{productId} with a variant set: what the locked checks accept, the early ones accept', () => {
+  it("lets a variant take the externalId the product gives up in the same PATCH (the product's own fields are written first)", async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'GU-0');
+    const res = await patch(store, id, { externalId: 'GU-parent', variants: { items: [{ sku: 'GU-1', externalId: 'ext-GU-0', price: 10 }] } });
+    expect([res.statusCode, res.json().error?.code]).toEqual([200, undefined]);
+    expect(await productRow(id)).toMatchObject({ external_id: 'GU-parent', has_variants: true });
+    expect(await variantRows(id)).toMatchObject([{ sku: 'GU-1', external_id: 'ext-GU-0', is_active: true }]);
+  });
+});

@@ -122,6 +122,16 @@ describe('GET /api/v1/partner/webhooks/deliveries?endpointId=', () => {
     expect((await list(`endpointId=${a.id}`)).meta.pagination.total).toBe(2);
   });
 
+  it('filters on the test event type too (webhook.test deliveries are logged as any other)', async () => {
+    const who = await createTestStore(ctx);
+    const a = await register(who, ['product.created']);
+    expect((await call(who, 'POST', `${ENDPOINTS}/${a.id}/test`)).statusCode).toBe(202);
+    await emit(who, ['product.created']);
+    const res = await call(who, 'GET', '/api/v1/partner/webhooks/deliveries?eventType=webhook.test');
+    expect([res.statusCode, res.json().error?.code]).toEqual([200, undefined]);
+    expect(res.json().data.map((d: any) => [d.endpointId, d.eventType])).toEqual([[a.id, 'webhook.test']]);
+  });
+
   it("404 WHK_001 for an endpoint the partner never had (another partner's included)", async () => {
     const theirs = await register(other);
     for (const id of ['we_unknown', theirs.id]) {

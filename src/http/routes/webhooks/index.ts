@@ -6,10 +6,12 @@ import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
 import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 import { assertPublicTarget } from '../../../webhooks/private-targets.js';
-import { sendTestEvent } from '../../../webhooks/test-event.js';
+import { sendTestEvent, TEST_EVENT_TYPE } from '../../../webhooks/test-event.js';
 
 const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
 const EndpointUrl = Type.String({ format: 'uri', maxLength: 2048 });
+/** What the delivery log can be filtered on: the subscribable types and the test event's (POST {id}/test). */
+const DeliveryEventType = Type.Union([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE].map((t) => Type.Literal(t)));
 const EventTypes = Type.Array(EventType, { uniqueItems: true, description: 'omit (or []) for every event type' });
 const EndpointId = Type.Object({ endpointId: Type.String({ maxLength: 100 }) });
 const Endpoint = Type.Object({
@@ -114,7 +116,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
       tags: ['webhooks'], summary: 'Deliveries, most recent first, with every attempt',
       querystring: Type.Object({
         status: Type.Optional(Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s)))),
-        eventType: Type.Optional(EventType),
+        eventType: Type.Optional(DeliveryEventType),
         endpointId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'one endpoint\'s deliveries (WHK_001 if the partner never had it)' })),
         page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
       }, { additionalProperties: false }),
