@@ -8,7 +8,10 @@ export interface ProductPlan {
   /**
    * Updates: whether the row changes the product's SKU, as accept saw the product (a products/bulk
    * row keeps its externalId), so that the writer takes the store's key lock before the rows
-   * without looking them up (product-writer.ts). Absent in plans stored before it: looked up.
+   * without looking them up (product-writer.ts). Absent in the object plans of 0068-0081: looked
+   * up. A compact 'u' plan stored before 'r' existed reads as no rename: a batch accepted before
+   * an upgrade and run after it keeps the old order (a deadlock with a writer of variants is
+   * then retried, as before).
    */
   renames?: boolean;
 }

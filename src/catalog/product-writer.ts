@@ -121,7 +121,7 @@ async function refusedByPrices(tx: Transaction, storeId: string, left: { i: numb
  * (most: products/bulk rows name both keys, unchanged) do not take it, so that they do not wait
  * for the store's writers of variants. Whether a row changes one: its plan's `renames`, when
  * accept compared the keys (products/bulk), else a lookup of the rows that name a key (PIM items,
- * PATCH, plans stored before it): 3.6 ms for 1,000 rows in a 31,000-product table (EXPLAIN
+ * PATCH, the object plans of 0068-0081): 3.6 ms for 1,000 rows in a 31,000-product table (EXPLAIN
  * ANALYZE), too much for every products/bulk chunk. A key another writer changed between that
  * look and the UPDATE is left to the trigger, as before.
  */
