@@ -5,6 +5,8 @@ import { deliveryJobKey } from './deliver.js';
 
 /** The type of a test event: no partner subscribes to it; it goes to the endpoint it is sent to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
+/** Test events an endpoint may be sent in any minute (WHK_005 beyond). */
+export const TEST_EVENTS_PER_MINUTE = 5;
 
 /**
  * Sends a test event to one enabled endpoint of the partner now (Stripe's "send test webhook"):
@@ -13,8 +15,15 @@ export const TEST_EVENT_TYPE = 'webhook.test';
  * written here with its one delivery and job (0094 keeps the fan-out from sending it to others).
  */
 export async function sendTestEvent(tx: Transaction, partnerId: string, endpointId: string) {
-  const [endpoint] = await tx`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${endpointId} and enabled`;
+  // The row lock serialises two test calls for one endpoint, so that both count each other.
+  const [endpoint] = await tx`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${endpointId} and enabled for update`;
   if (!endpoint) throw new AppError('WHK_001', { endpointId });
+  // Each test event makes the worker POST to a URL the partner chose: bounded, so that the
+  // endpoint cannot be used to send requests at will. Read through webhook_deliveries_recent_idx.
+  const [{ recent }] = await tx<{ recent: number }[]>`
+    select count(*)::int as recent from webhook_deliveries
+    where partner_id = ${partnerId} and created_at > now() - interval '1 minute' and endpoint_id = ${endpointId} and event_type = ${TEST_EVENT_TYPE}`;
+  if (recent >= TEST_EVENTS_PER_MINUTE) throw new AppError('WHK_005', { endpointId, limit: TEST_EVENTS_PER_MINUTE, windowSeconds: 60 });
   const payload = { endpointId, message: 'A test event sent from Omni at your request; nothing changed.' };
   const [event] = await tx<{ id: string }[]>`
     insert into outbox_events (partner_id, store_id, type, payload)

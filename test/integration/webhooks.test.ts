@@ -211,4 +211,18 @@ describe('webhooks', () => {
       await other.close();
     }
   });
+
+  it('sends an endpoint at most 5 test events a minute (WHK_005, 429 with Retry-After), queuing nothing beyond', async () => {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(store, 'http://127.0.0.1:9/hooks');
+    const send = () => signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/webhooks/endpoints/${endpoint.id}/test`, partnerOnly: true });
+    for (let i = 0; i < 5; i++) expect((await send()).statusCode).toBe(202);
+    const refused = await send();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('60');
+    expect(refused.json().error).toMatchObject({ code: 'WHK_005', details: { context: { endpointId: endpoint.id, limit: 5, windowSeconds: 60 } } });
+    const [{ n }] = await ctx.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+    expect(n).toBe(5);
+  });
 });
+

@@ -68,6 +68,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
     if (errorCatalogue[code].status >= 500) request.log.warn({ code }, 'request failed');
     // RFC 9110's hint for a 503: when to try again (the restarts measured take a few seconds).
     if (code === 'SYS_002') reply.header('retry-after', '5');
+    if (code === 'WHK_005') reply.header('retry-after', '60');
     return reply.status(errorCatalogue[code].status).send(errorBody(request, code, context, message));
   });
 
