@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { connect, type Sql } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
+import { testConfig } from '../helpers/test-app.js';
+
+// A database of its own, migrated here from nothing.
+const name = `omni_migrate_${randomBytes(4).toString('hex')}`;
+let admin: Sql;
+let sql: Sql;
+let url: string;
+beforeAll(async () => {
+  const shared = testConfig().DATABASE_URL!;
+  admin = connect(shared, 1);
+  await admin.unsafe(`create database ${name}`);
+  url = shared.replace(/\/[^/?]*(\?.*)?$/, (_m, q) => `/${name}${q ?? ''}`);
+  sql = connect(url, 2);
+});
+afterAll(async () => {
+  await sql.end();
+  await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+  await admin.end();
+});
+
+describe('migrate', () => {
+  it('applies every migration to a new database, nothing to a current one, and the missing one to a database one behind', async () => {
+    const first = await migrate(sql, url);
+    expect(first[0]).toBe('0001.do.foundation.sql');
+    const last = first[first.length - 1];
+    expect(await migrate(sql, url)).toEqual([]);
+
+    // One behind: the last migration undone (0098 adds webhook_endpoints.disabled_by) and
+    // unrecorded. A migration added after 0098 must be the one undone here instead.
+    expect(last).toBe('0098.do.endpoint-disabled-by.sql');
+    await sql.unsafe('alter table webhook_endpoints drop column disabled_by');
+    await sql`delete from schemaversion where version = 98`;
+    expect(await migrate(sql, url)).toEqual([last]);
+    const [column] = await sql`select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'disabled_by'`;
+    expect(column).toBeDefined();
+  });
+});
