@@ -1,5 +1,4 @@
 import { Webhook } from 'standardwebhooks';
-import { fetch } from 'undici';
 import type { Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
@@ -62,8 +61,10 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const privateHost = config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : privateHostReason(d.url);
   try {
     if (privateHost) throw new Error(`refused: ${privateHost} (set WEBHOOK_ALLOW_PRIVATE_URLS to deliver to private addresses)`);
+    // undici loaded here, on the first delivery (see publicOnlyAgent).
+    const { fetch } = await import('undici');
     const res = await fetch(d.url, {
-      dispatcher: config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : publicOnlyAgent,
+      dispatcher: config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : await publicOnlyAgent(),
       method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(config.WEBHOOK_TIMEOUT_MS),
       headers: {
         'content-type': 'application/json', 'user-agent': 'Omni-Webhooks/1',

@@ -35,7 +35,7 @@ describe('webhook targets (SSRF guard)', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://localhost:${(server.address() as AddressInfo).port}/`;
     try {
-      const refused = await fetch(url, { dispatcher: publicOnlyAgent }).then(() => null, (e: Error) => e);
+      const refused = await fetch(url, { dispatcher: await publicOnlyAgent() }).then(() => null, (e: Error) => e);
       expect((refused?.cause as { code?: string })?.code).toBe('EPRIVATETARGET');
       expect((refused?.cause as Error).message).toMatch(/^localhost resolves to no public address \(.*127\.0\.0\.1.*\)$/);
       expect(hits).toBe(0);

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { AppError } from '../errors/app-error.js';
 
 /**
@@ -66,5 +66,10 @@ const publicLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-/** The dispatcher of deliveries when private targets are refused. */
-export const publicOnlyAgent = new Agent({ connect: { lookup: publicLookup } });
+let agent: Promise<Agent> | undefined;
+/**
+ * The dispatcher of deliveries when private targets are refused. undici is loaded on the first
+ * delivery, not with this module: every `omni admin` command imports the webhook modules, and
+ * undici cost each 0.14 s of loading.
+ */
+export const publicOnlyAgent = () => (agent ??= import('undici').then(({ Agent }) => new Agent({ connect: { lookup: publicLookup } })));
