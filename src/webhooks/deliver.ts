@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import type { Sql } from '../db/database.js';
+import type { Queryable, Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
@@ -22,6 +22,14 @@ function attemptError(err: unknown): string {
 
 /** The key of a delivery's job (also set by the fan-out trigger, migration 0031): at most one job per delivery. */
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
+
+/**
+ * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
+ * (0030) does: a job already queued for it is replaced, never doubled.
+ */
+export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, runAt?: Date) {
+  return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { ...(runAt ? { runAt } : {}), maxAttempts: 5, jobKey: deliveryJobKey(deliveryId) });
+}
 
 /**
  * One delivery attempt: POST {type, timestamp, storeClientId, data} signed with the Standard
@@ -93,6 +101,6 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     if (updated.length === 0) return;
     await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error, attempted_at)
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
-    if (nextAt) await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { runAt: nextAt, maxAttempts: 5, jobKey: deliveryJobKey(deliveryId) });
+    if (nextAt) await enqueueDelivery(tx, partnerId, deliveryId, nextAt);
   });
 }

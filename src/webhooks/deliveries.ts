@@ -1,7 +1,6 @@
 import type { Queryable, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { enqueueJob } from '../jobs/enqueue.js';
-import { deliveryJobKey } from './deliver.js';
+import { enqueueDelivery } from './deliver.js';
 
 export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number }
 
@@ -39,5 +38,5 @@ export async function redeliver(tx: Transaction, partnerId: string, deliveryId: 
   if (!d) throw new AppError('WHK_002', { deliveryId });
   if (!d.enabled) throw new AppError('WHK_004', { deliveryId });
   // The delivery's job key: replaces a retry already scheduled instead of adding a second job.
-  await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { maxAttempts: 5, jobKey: deliveryJobKey(deliveryId) });
+  await enqueueDelivery(tx, partnerId, deliveryId);
 }

@@ -1,7 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
-import { enqueueJob } from '../jobs/enqueue.js';
-import { deliveryJobKey } from './deliver.js';
+import { enqueueDelivery } from './deliver.js';
 
 /** The type of a test event: no partner subscribes to it; it goes to the endpoint it is sent to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -31,6 +30,6 @@ export async function sendTestEvent(tx: Transaction, partnerId: string, endpoint
   const [delivery] = await tx<{ id: string }[]>`
     insert into webhook_deliveries (partner_id, endpoint_id, event_id, event_type)
     values (${partnerId}, ${endpointId}, ${event.id}, ${TEST_EVENT_TYPE}) returning id`;
-  await enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId: delivery.id }, { maxAttempts: 5, jobKey: deliveryJobKey(delivery.id) });
+  await enqueueDelivery(tx, partnerId, delivery.id);
   return { deliveryId: delivery.id, eventId: event.id, eventType: TEST_EVENT_TYPE };
 }

@@ -1,25 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
-import { testConfig } from '../helpers/test-app.js';
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
 // A database of its own, migrated here from nothing.
-const name = `omni_migrate_${randomBytes(4).toString('hex')}`;
-let admin: Sql;
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let sql: Sql;
 let url: string;
 beforeAll(async () => {
-  const shared = testConfig().DATABASE_URL!;
-  admin = connect(shared, 1);
-  await admin.unsafe(`create database ${name}`);
-  url = shared.replace(/\/[^/?]*(\?.*)?$/, (_m, q) => `/${name}${q ?? ''}`);
+  db = await scratchDatabase('omni_migrate', { migrated: false });
+  url = db.url;
   sql = connect(url, 2);
 });
 afterAll(async () => {
   await sql.end();
-  await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
-  await admin.end();
+  await db.drop();
 });
 
 describe('migrate', () => {
