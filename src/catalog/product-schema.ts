@@ -94,7 +94,10 @@ export const VariantItemInput = Type.Object({
   id: Type.Optional(Uuid),
   externalId: Type.Optional(productFieldSchemas.externalId),
   sku: productFieldSchemas.sku,
-  options: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 50 }), Type.String({ minLength: 1, maxLength: 100 }), { maxProperties: 5 })),
+  // The names' bounds are a propertyNames rule: TypeBox drops a Record's key schema (its
+  // keys become the pattern ^(.*)$), and an empty or 10,000-character option name passed.
+  options: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 100 }),
+    { maxProperties: 5, propertyNames: { minLength: 1, maxLength: 50 } })),
   price: Type.Optional(productFieldSchemas.price),
   specialPrice: Type.Optional(productFieldSchemas.specialPrice),
   stock: Type.Optional(productFieldSchemas.stock),

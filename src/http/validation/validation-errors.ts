@@ -55,6 +55,7 @@ function keywordMessage(keyword: string, schema: Schema): string | undefined {
     case 'minItems': return `must contain at least ${schema.minItems} elements`;
     case 'maxItems': return `must contain no more than ${schema.maxItems} elements`;
     case 'uniqueItems': return "all elements must be unique";
+    case 'maxProperties': return `must contain no more than ${schema.maxProperties} properties`;
     // An object of optional fields that wants some of them (a PATCH body): names them.
     case 'minProperties': return schema.properties
       ? `must contain at least ${schema.minProperties === 1 ? 'one' : schema.minProperties} of: ${Object.keys(schema.properties).join(', ')}`
@@ -90,6 +91,8 @@ function findingOf(err: ErrorObject): Finding | undefined {
     const propSchema = (schema.properties ?? {})[prop] ?? {};
     return { path: [...path, prop], messages: [`${prop} should not be empty`, ...allConstraintMessages(propSchema)] };
   }
+  // propertyNames: its own error only repeats the name's ("property name must be valid").
+  if (err.keyword === 'propertyNames') return undefined;
   if (err.keyword === 'type' || err.keyword === 'anyOf') {
     return { path, messages: allConstraintMessages(schema) };
   }
@@ -144,6 +147,8 @@ export function toValidationTree(errors: ErrorObject[]): ValidationTree {
     if (!finding) continue;
     let { path } = finding;
     let label = path[path.length - 1] ?? 'body';
+    // A key that fails the object's propertyNames (its errors carry the key, at the object's path).
+    if (err.propertyName !== undefined) label = `each key in ${label}`;
     // An item of a primitive array: class-validator says "each value in hashtags must be a string".
     if (path.length >= 2 && /^\d+$/.test(label) && err.keyword !== 'additionalProperties' && err.keyword !== 'required') {
       const parent = path[path.length - 2];
