@@ -77,6 +77,10 @@ describe('PATCH /products/{productId} with a variant set racing a stock chunk', 
     try {
       // As apply_stock_chunk does: the warehouse row first, then (its trigger) the variant's stock.
       await writer`begin`;
+      // PostgreSQL ends whichever side checks for the deadlock first (each after its own
+      // deadlock_timeout): the PATCH waits first, but on a loaded machine this side's check
+      // could run first and end the test's own transaction. It looks last, so the PATCH is the one ended.
+      await writer`set local deadlock_timeout = '10s'`;
       await writer`select from warehouse_stock where variant_id = ${v.id} for no key update`;
       const racing = patch(store, id, { variants: { items: [{ sku: 'DL-1', price: 12, warehouses: [{ clientId: w, stock: 3 }] }] } });
       await untilWaitingForLock(ctx.sql, 'insert into warehouse_stock');
