@@ -17,7 +17,7 @@ export function pimTasks(deps: AppDeps): Record<string, Task> {
     },
     'pim.export': async (payload) => {
       const { storeId, exportId } = payload as { storeId: string; exportId: string };
-      await runExport(deps.sql, deps.config, storeId, exportId);
+      await runExport(deps.sql, deps.config, deps.encryptionKey, storeId, exportId);
     },
   };
 }
