@@ -25,6 +25,8 @@ export interface CheckedItem { rowIndex: number; id?: string; write?: ProductWri
  */
 function toInput(item: Record<string, any>, requireTitle: boolean): { input: Record<string, unknown> } | { error: string } {
   if (requireTitle && (typeof item.title !== 'string' || item.title.trim() === '')) return { error: 'title is required' };
+  // An update may leave the title out, not blank it: a product keeps a title (seed 004), as PATCH keeps a name.
+  if (typeof item.title === 'string' && item.title.trim() === '') return { error: 'title must not be empty' };
   const input: Record<string, unknown> = {};
   const str = (k: string, to: string, max = 255) => {
     if (item[k] === undefined) return null;
@@ -44,7 +46,8 @@ function toInput(item: Record<string, any>, requireTitle: boolean): { input: Rec
   const uuid = (k: string, to: string) => {
     if (item[k] === undefined || item[k] === null) return null;
     if (typeof item[k] !== 'string' || !UUID.test(item[k])) return `${k} must be a uuid`;
-    input[to] = item[k];
+    if (input[to] !== undefined && input[to] !== item[k].toLowerCase()) return `${k} and ${k}_id name different ids`;
+    input[to] = item[k].toLowerCase();
     return null;
   };
   const photos = () => {
@@ -58,7 +61,8 @@ function toInput(item: Record<string, any>, requireTitle: boolean): { input: Rec
   const problems = [
     str('title', 'name'), str('description', 'description', 10000), str('sku', 'sku', 100), str('barcode', 'barcode', 14),
     str('external_id', 'externalId'), price('price', 'price'), price('special_price', 'specialPrice'),
-    uuid('category_id', 'categoryId'), uuid('brand_id', 'brandId'), photos(),
+    // The seed names the fields `category` and `brand`; they hold the taxonomy ids, as category_id and brand_id.
+    uuid('category_id', 'categoryId'), uuid('category', 'categoryId'), uuid('brand_id', 'brandId'), uuid('brand', 'brandId'), photos(),
   ].filter(Boolean);
   return problems.length ? { error: problems.join('; ') } : { input };
 }

@@ -10,7 +10,11 @@ import { checkItems, setsPerVariantFields, firstIndexOfIds, type CheckedItem, ty
 
 const CHUNK = 500;
 
-interface JobContext { storeId: string; jobId: string; jobType: JobType; actor: string; firstIndex?: Map<string, number> }
+/** origin: the request that created the job, named by its items' audit events (null for jobs queued before it was kept). */
+interface JobContext {
+  storeId: string; jobId: string; jobType: JobType; actor: string; origin: { requestId: string | null; ip: string | null };
+  firstIndex?: Map<string, number>;
+}
 
 /** The writer's and the row isolation's codes in the words of PIM item errors. */
 const ITEM_ERRORS: Record<string, string> = {
@@ -85,6 +89,7 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
   const action = job.jobType === 'BULK_IMPORT' ? 'product.created' : job.jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';
   await recordAudit(tx, ids.map((id) => ({
     storeId: job.storeId, actorType: 'user' as const, actor: job.actor, action, resourceType: 'product', resourceId: id, changes: { bulkJobId: job.jobId },
+    requestId: job.origin.requestId, ipAddress: job.origin.ip,
   })));
   await afterProductsChanged(tx, job.storeId, [...new Set(ids)]);
   return outcomes;
@@ -113,14 +118,19 @@ async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], of
  * that dies resumes after the last committed chunk (every item of a committed
  * chunk is counted once, processed or failed, so their sum is the resume offset).
  */
-export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string) {
+export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string, origin: JobContext['origin'] = { requestId: null, ip: null }) {
   const [job] = await sql<any[]>`
-    update bulk_jobs set status = 'PROCESSING', started_at = coalesce(started_at, now())
-    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning *`;
+    select job_type, payload, processed_items, failed_items from bulk_jobs
+    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING')`;
   if (!job) return;
   const { items } = parsePayload(job.job_type, job.payload);
-  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
-  await sql`update bulk_jobs set total_items = ${items.length} where store_id = ${storeId} and id = ${jobId}`;
+  // PROCESSING and total_items in one statement: the seed populates total_items once the job
+  // starts processing, and a poll between two statements saw PROCESSING without it.
+  const started = await sql`
+    update bulk_jobs set status = 'PROCESSING', started_at = coalesce(started_at, now()), total_items = ${items.length}
+    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning 1`;
+  if (started.length === 0) return;
+  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, origin, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
   for (let offset = job.processed_items + job.failed_items; offset < items.length; offset += CHUNK) {
     await sql.begin((tx) => applyChunk(tx, context, items.slice(offset, offset + CHUNK), offset));
     await analyzeGrownTables(sql); // as the partner pipeline's chunks (statistics.ts)

@@ -46,13 +46,16 @@ export function parsePayload(jobType: JobType, payload: unknown): { text: string
   return { text, items: value };
 }
 
+/** The request that created a job: its items' audit events name it, as a partner batch's name the accepting request. */
+export interface JobOrigin { requestId: string; ip: string }
+
 /** Creates the job (PENDING) and its processing job in one transaction; processing is asynchronous. */
-export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobType, payload: unknown) {
+export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobType, payload: unknown, origin: JobOrigin) {
   const { text } = parsePayload(jobType, payload);
   return sql.begin(async (tx) => {
     const [job] = await tx`
       insert into bulk_jobs (store_id, job_type, payload, created_by) values (${who.storeId}, ${jobType}, ${text}, ${who.email}) returning *`;
-    await enqueueJob(tx, 'pim.bulk-job', { storeId: who.storeId, jobId: job.id, actor: who.email });
+    await enqueueJob(tx, 'pim.bulk-job', { storeId: who.storeId, jobId: job.id, actor: who.email, ...origin });
     return view(job);
   });
 }

@@ -6,7 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { productJson } from '../catalog/product-read.js';
-import { exportStorage } from './export-storage.js';
+import { exportStorage, type ExportStorage } from './export-storage.js';
 import type { PimPrincipal } from './pim-auth.js';
 
 const CSV_COLUMNS = ['id', 'externalId', 'sku', 'name', 'price', 'specialPrice', 'stock', 'categoryId', 'brandId', 'barcode', 'isArchived', 'hasVariants', 'variantCount', 'updatedAt'] as const;
@@ -34,8 +34,8 @@ export async function requestExport(sql: Sql, who: PimPrincipal) {
  * stock) from a database cursor into NDJSON and CSV uploads at once: memory
  * stays flat however large the catalog. Then notifies per tenant configuration.
  */
-export async function runExport(sql: Sql, config: Config, storeId: string, exportId: string) {
-  const storage = exportStorage(config);
+export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
+  const storage = exportStorage(config, encryptionKey);
   await sql`update catalog_exports set status = 'PROCESSING', storage = ${storage.kind} where store_id = ${storeId} and id = ${exportId}`;
   const keys = { ndjson: `${storeId}/${exportId}/products.ndjson`, csv: `${storeId}/${exportId}/products.csv` };
   const ndjson = new PassThrough();
@@ -69,7 +69,7 @@ export async function runExport(sql: Sql, config: Config, storeId: string, expor
     }
   });
   if (tenant?.notify_email && config.SMTP_URL) {
-    const links = await exportLinks(config, exportId, keys);
+    const links = await exportLinks(storage, keys);
     // Loaded only when an export mails someone: most deployments never do, and every process would carry it.
     const { default: nodemailer } = await import('nodemailer');
     await nodemailer.createTransport(config.SMTP_URL).sendMail({
@@ -79,14 +79,25 @@ export async function runExport(sql: Sql, config: Config, storeId: string, expor
   }
 }
 
-async function exportLinks(config: Config, exportId: string, keys: { ndjson: string; csv: string }) {
-  const storage = exportStorage(config);
-  const local = (format: string) => `${config.publicBaseUrl}/api/v1/pim/exports/${exportId}/download?format=${format}`;
-  return { ndjson: (await storage.signedUrl(keys.ndjson)) ?? local('ndjson'), csv: (await storage.signedUrl(keys.csv)) ?? local('csv') };
+/** Links that open the files without a token, for EXPORT_URL_TTL_SECONDS: presigned (S3) or signed by the API (local folder). */
+async function exportLinks(storage: ExportStorage, keys: { ndjson: string; csv: string }) {
+  return { ndjson: await storage.signedUrl(keys.ndjson), csv: await storage.signedUrl(keys.csv) };
 }
 
-export async function getExport(sql: Sql, config: Config, storeId: string, exportId: string) {
+export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   const [e] = await sql<any[]>`select * from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
   if (!e) throw new AppError('PIM_006', { exportId });
-  return { row: e, view: exportView(e, e.status === 'COMPLETED' ? await exportLinks(config, exportId, { ndjson: e.ndjson_key, csv: e.csv_key }) : null) };
+  const links = e.status === 'COMPLETED' ? await exportLinks(exportStorage(config, encryptionKey), { ndjson: e.ndjson_key, csv: e.csv_key }) : null;
+  return { row: e, view: exportView(e, links) };
+}
+
+/**
+ * The storage key of a finished export's file, for a signed link (export-links.ts) that named
+ * it: PIM_006 when the export is gone or kept in S3 (its links are S3's), PIM_007 unfinished.
+ */
+export async function exportFileKey(sql: Sql, config: Config, storeId: string, exportId: string, format: 'ndjson' | 'csv') {
+  const [e] = await sql<any[]>`select status, storage, ndjson_key, csv_key from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
+  if (!e || e.storage === 's3' || config.EXPORT_S3_BUCKET) throw new AppError('PIM_006', { exportId });
+  if (e.status !== 'COMPLETED') throw new AppError('PIM_007', { status: e.status });
+  return (format === 'csv' ? e.csv_key : e.ndjson_key) as string;
 }

@@ -4,13 +4,14 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
+import { exportLinkKey, signExportLink } from './export-links.js';
 
 /** Where export files go: a local folder (default) or an S3-compatible bucket (multipart upload). */
 export interface ExportStorage {
   kind: 'local' | 's3';
   upload(key: string, body: Readable, contentType: string): Promise<void>;
-  /** S3: a presigned GET URL valid EXPORT_URL_TTL_SECONDS; local: null (served by the API). */
-  signedUrl(key: string): Promise<string | null>;
+  /** A GET URL valid EXPORT_URL_TTL_SECONDS that needs no other credential: S3's presigned URL, or the API's signed link (export-links.ts). */
+  signedUrl(key: string): Promise<string>;
   open(key: string): Readable;
 }
 
@@ -29,7 +30,8 @@ async function loadS3(config: Config) {
   return { client, GetObjectCommand, Upload, getSignedUrl };
 }
 
-export function exportStorage(config: Config): ExportStorage {
+/** encryptionKey: what local links are signed with (a key derived from it). */
+export function exportStorage(config: Config, encryptionKey: Buffer): ExportStorage {
   if (config.EXPORT_S3_BUCKET) {
     let s3: ReturnType<typeof loadS3> | undefined;
     const sdk = () => (s3 ??= loadS3(config));
@@ -55,7 +57,7 @@ export function exportStorage(config: Config): ExportStorage {
       await mkdir(dirname(path), { recursive: true });
       await pipeline(body, createWriteStream(path));
     },
-    signedUrl: async () => null,
+    signedUrl: async (key) => `${config.publicBaseUrl}${signExportLink(exportLinkKey(encryptionKey), key, config.EXPORT_URL_TTL_SECONDS)}`,
     open: (key) => createReadStream(join(root, key)),
   };
 }

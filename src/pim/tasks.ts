@@ -8,15 +8,16 @@ import { runExport } from './catalog-export.js';
 export function pimTasks(deps: AppDeps): Record<string, Task> {
   return {
     'pim.bulk-job': async (payload, helpers) => {
-      const { storeId, jobId, actor } = payload as { storeId: string; jobId: string; actor: string };
+      // requestId and ip: absent from jobs queued before they were added.
+      const { storeId, jobId, actor, requestId, ip } = payload as { storeId: string; jobId: string; actor: string; requestId?: string; ip?: string };
       // Items PostgreSQL refuses fail alone (bulk-job-processing.ts); a job whose stored payload
       // cannot be read, or whose last attempt failed, ends FAILED instead of staying PROCESSING.
-      await giveUpOnFinalFailure(helpers, () => processBulkJob(deps.sql, storeId, jobId, actor),
+      await giveUpOnFinalFailure(helpers, () => processBulkJob(deps.sql, storeId, jobId, actor, { requestId: requestId ?? null, ip: ip ?? null }),
         (err) => failBulkJob(deps.sql, storeId, jobId, err instanceof Error ? err.message : String(err)));
     },
     'pim.export': async (payload) => {
       const { storeId, exportId } = payload as { storeId: string; exportId: string };
-      await runExport(deps.sql, deps.config, storeId, exportId);
+      await runExport(deps.sql, deps.config, deps.encryptionKey, storeId, exportId);
     },
   };
 }

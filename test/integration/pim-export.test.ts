@@ -12,6 +12,8 @@ import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { exportLinkKey, signExportLink } from '../../src/pim/export-links.js';
+import { randomUUID } from 'node:crypto';
 
 const mails: string[] = [];
 const after: (() => Promise<void>)[] = [];
@@ -86,11 +88,37 @@ describe('PIM catalog export', () => {
       await seedCatalog(ctx, actor, 1200);
       const view = await runExport(ctx, actor);
       expect(view).toMatchObject({ status: 'COMPLETED', storage: 'local', products: 1200 });
-      expect(view.download.ndjson).toMatch(/\/api\/v1\/pim\/exports\/.+\/download\?format=ndjson$/);
-      const path = new URL(view.download.ndjson).pathname;
-      const ndjson = await pimRequest(ctx, actor, 'GET', `${path}?format=ndjson`);
-      const csv = await pimRequest(ctx, actor, 'GET', `${path}?format=csv`);
+      // Links that work as S3's presigned ones: no token, no PIM headers.
+      const key = (format: string) => `${actor.storeId}/${view.id}/products.${format}`;
+      expect(view.download.ndjson).toMatch(new RegExp(`/exports/${key('ndjson')}\\?expires=\\d+&signature=[\\w-]{43}$`));
+      const link = (url: string) => { const u = new URL(url); return `${u.pathname}${u.search}`; };
+      const ndjson = await ctx.app.inject({ method: 'GET', url: link(view.download.ndjson) });
+      const csv = await ctx.app.inject({ method: 'GET', url: link(view.download.csv) });
+      expect([ndjson.statusCode, ndjson.headers['content-type'], csv.headers['content-disposition']])
+        .toEqual([200, 'application/x-ndjson', 'attachment; filename="products.csv"']);
       await expectSameAsDatabase(ctx, actor, ndjson.body, csv.body);
+      // The Bearer download answers the same files.
+      const path = `/api/v1/pim/exports/${view.id}/download`;
+      expect((await pimRequest(ctx, actor, 'GET', `${path}?format=csv`)).body).toBe(csv.body);
+      const refusal = async (url: string) => {
+        const res = await ctx.app.inject({ method: 'GET', url });
+        expect([res.statusCode, res.json().error.code], url).toEqual([403, 'PIM_008']);
+        return res.json().error.details.context.reason;
+      };
+      const { search } = new URL(view.download.ndjson);
+      const signature = new URL(view.download.ndjson).searchParams.get('signature')!;
+      const expires = Number(new URL(view.download.ndjson).searchParams.get('expires'));
+      const mismatch = 'the signature does not match this file and expiry';
+      const flipped = `${signature.slice(0, 10)}${signature[10] === 'A' ? 'B' : 'A'}${signature.slice(11)}`;
+      expect(await refusal(`/exports/${key('ndjson')}?expires=${expires}&signature=${flipped}`)).toBe(mismatch);
+      expect(await refusal(`/exports/${key('ndjson')}?expires=${expires + 3600}&signature=${signature}`)).toBe(mismatch);
+      expect(await refusal(`/exports/${key('csv')}${search}`)).toBe(mismatch);
+      expect(await refusal(`/exports/${actor.storeId}/${randomUUID()}/products.ndjson${search}`)).toBe(mismatch);
+      // Signed by the server's key, 901 s ago with a 900 s life: expired.
+      const ttl = ctx.deps.config.EXPORT_URL_TTL_SECONDS;
+      const old = signExportLink(exportLinkKey(ctx.deps.encryptionKey), key('ndjson'), ttl, Date.now() - (ttl + 1) * 1000);
+      expect(await refusal(old)).toBe('expired');
+      expect((await ctx.app.inject({ method: 'GET', url: signExportLink(exportLinkKey(ctx.deps.encryptionKey), key('ndjson'), ttl) })).statusCode).toBe(200);
       // The store's partner hears of it through its webhook endpoint, signed.
       for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(hooks).toHaveLength(1);

@@ -173,3 +173,34 @@ describe('data-quality rules', () => {
     expect(await duplicates()).toEqual([]);
   });
 });
+
+describe('PIM bulk job items as seed 004 names their fields', () => {
+  it('takes category and brand (the seed names them) as the taxonomy ids, and refuses a blank title on update', async () => {
+    const a = await createPimActor(ctx);
+    const category = '2fde2994-28a8-4d09-a128-6d744b9e1323';
+    const brand = 'addcaa1b-8cdb-4c9a-9e5d-8b0fbbacfaea';
+    const job = await runJob(ctx, a, 'BULK_IMPORT', [
+      { title: 'Lamp', sku: 'CB-1', category, brand: brand.toUpperCase() },
+      { title: 'Named', category: 'Lighting' },
+      { title: 'Twice', category, category_id: '00000000-0000-4000-8000-000000000000' },
+    ]);
+    expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 2 });
+    expect(job.item_errors).toEqual([{ index: 1, error: 'category must be a uuid' }, { index: 2, error: 'category and category_id name different ids' }]);
+    const [lamp] = await ctx.sql`select id, name, category_id, brand_id from products where store_id = ${a.storeId}`;
+    expect([lamp.category_id, lamp.brand_id]).toEqual([category, brand]);
+    // An update may leave the title out, not blank it.
+    const blank = await runJob(ctx, a, 'BULK_UPDATE', [{ id: lamp.id, title: '' }, { id: lamp.id, title: '  ', sku: 'CB-2' }]);
+    expect(blank).toMatchObject({ status: 'FAILED', processed_items: 0, failed_items: 2 });
+    expect(blank.item_errors).toEqual([{ index: 0, error: 'title must not be empty' }, { index: 1, error: 'title must not be empty' }]);
+    const [after] = await ctx.sql`select name, sku from products where id = ${lamp.id}`;
+    expect(after).toEqual({ name: 'Lamp', sku: 'CB-1' });
+  });
+
+  it("names the creating request and its caller's address in its items' audit events", async () => {
+    const a = await createPimActor(ctx);
+    const created = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_IMPORT', payload: [{ title: 'Audited' }] });
+    await waitJob(a, created.json().data.id);
+    const [event] = (await pimRequest(ctx, a, 'GET', '/api/v1/audit')).json().data;
+    expect(event).toMatchObject({ action: 'product.created', actor_email: a.email, request_id: created.json().requestId, ip_address: '127.0.0.1' });
+  });
+});

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope, errorResponses, ok } from '../../envelope.js';
@@ -13,12 +13,26 @@ const ExportView = Type.Object({
   id: Type.String({ format: 'uuid' }), status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
   storage: Nullable(Type.String()), products: Nullable(Type.Integer()), error: Nullable(Type.String()), requested_by: Type.String(),
   created_at: Type.String(), completed_at: Nullable(Type.String()),
-  download: Nullable(Type.Object({ ndjson: Type.Union([Type.String(), Type.Null()]), csv: Type.Union([Type.String(), Type.Null()]) }, { description: 'presigned URLs (S3) or API paths (local folder)' })),
+  download: Nullable(Type.Object({ ndjson: Type.Union([Type.String(), Type.Null()]), csv: Type.Union([Type.String(), Type.Null()]) }, {
+    description: 'links that need no token, valid EXPORT_URL_TTL_SECONDS: presigned S3 URLs, or links the API signs (local folder; GET /exports/…)',
+  })),
 });
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
+/** The export file's answer, as an attachment (the Bearer download and the signed link). */
+export const ExportFileResponse = {
+  description: 'The export file, as an attachment (products.ndjson or products.csv)',
+  content: { 'application/x-ndjson': { schema: Type.String() }, 'text/csv': { schema: Type.String() } },
+};
+export function sendExportFile(reply: FastifyReply, deps: Pick<AppDeps, 'config' | 'encryptionKey'>, format: 'ndjson' | 'csv', key: string) {
+  reply.header('content-type', format === 'csv' ? 'text/csv' : 'application/x-ndjson');
+  reply.header('content-disposition', `attachment; filename="products.${format}"`);
+  return reply.send(exportStorage(deps.config, deps.encryptionKey).open(key));
+}
+
 /** Catalog exports to object storage (the onRequest PIM auth hook of the parent scope applies). */
-export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDeps) {
+export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
+  const { sql, config, encryptionKey } = deps;
   const who = (r: { pim?: PimPrincipal }) => r.pim!;
   app.post('/api/v1/pim/exports', {
     schema: {
@@ -30,26 +44,21 @@ export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDep
 
   app.get('/api/v1/pim/exports/:id', {
     schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView), ...errorResponses } },
-  }, async (request, reply) => ok(reply, 'Export retrieved successfully', (await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id)).view));
+  }, async (request, reply) => ok(reply, 'Export retrieved successfully', (await getExport(sql, config, encryptionKey, who(request).storeId, (request.params as { id: string }).id)).view));
 
   app.get('/api/v1/pim/exports/:id/download', {
     schema: {
       tags: ['pim'], summary: 'Download a finished export from the local folder', headers: pimHeaders, params: Id,
       querystring: Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }),
       response: {
-        200: {
-          description: 'The export file, as an attachment (products.ndjson or products.csv)',
-          content: { 'application/x-ndjson': { schema: Type.String() }, 'text/csv': { schema: Type.String() } },
-        },
+        200: ExportFileResponse,
         ...errorResponses,
       },
     },
   }, async (request, reply) => {
-    const { row } = await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id);
+    const { row } = await getExport(sql, config, encryptionKey, who(request).storeId, (request.params as { id: string }).id);
     if (row.status !== 'COMPLETED') throw new AppError('PIM_007', { status: row.status });
     const format = (request.query as { format: 'ndjson' | 'csv' }).format;
-    reply.header('content-type', format === 'csv' ? 'text/csv' : 'application/x-ndjson');
-    reply.header('content-disposition', `attachment; filename="products.${format}"`);
-    return reply.send(exportStorage(config).open(format === 'csv' ? row.csv_key : row.ndjson_key));
+    return sendExportFile(reply, deps, format, format === 'csv' ? row.csv_key : row.ndjson_key);
   });
 }

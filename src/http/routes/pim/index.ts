@@ -38,13 +38,14 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   app.post('/api/v1/pim/bulk-jobs', {
     schema: {
       tags, summary: 'Create a bulk job (processed asynchronously)', headers: pimHeaders,
-      description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category_id, brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
+      description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category or category_id, brand or brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
       body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
       response: { 200: Envelope(BulkJob), ...errorResponses },
     },
   }, async (request, reply) => {
     const body = request.body as { job_type: JobType; payload: unknown };
-    return ok(reply, 'Bulk job created', await createBulkJob(sql, who(request), body.job_type, body.payload), { dispatch: true });
+    const origin = { requestId: request.id, ip: request.ip };
+    return ok(reply, 'Bulk job created', await createBulkJob(sql, who(request), body.job_type, body.payload, origin), { dispatch: true });
   });
 
   app.get('/api/v1/pim/bulk-jobs', {
