@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, ok } from '../../envelope.js';
+import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
 import { exportStorage } from '../../../pim/export-storage.js';
 import { getExport, requestExport } from '../../../pim/catalog-export.js';
@@ -24,12 +25,12 @@ export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDep
     schema: {
       tags: ['pim'], summary: 'Export the whole catalog (asynchronous)', headers: pimHeaders,
       description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
-      response: { 202: Envelope(ExportView), ...errorResponses },
+      response: { 202: Envelope(ExportView), ...errorResponsesFor(pimRoute, jsonBody) },
     },
   }, async (request, reply) => reply.code(202).send(ok(reply, 'Export queued', await requestExport(sql, who(request)), { dispatch: true })));
 
   app.get('/api/v1/pim/exports/:id', {
-    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView), ...errorResponses } },
+    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView), ...errorResponsesFor(pimRoute, ['PIM_006']) } },
   }, async (request, reply) => ok(reply, 'Export retrieved successfully', (await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id)).view));
 
   app.get('/api/v1/pim/exports/:id/download', {
@@ -41,7 +42,7 @@ export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDep
           description: 'The export file, as an attachment (products.ndjson or products.csv)',
           content: { 'application/x-ndjson': { schema: Type.String() }, 'text/csv': { schema: Type.String() } },
         },
-        ...errorResponses,
+        ...errorResponsesFor(pimRoute, ['PIM_006', 'PIM_007']),
       },
     },
   }, async (request, reply) => {
