@@ -3,10 +3,21 @@ import { STATUS_CODES } from 'node:http';
 import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 
 /**
- * The error codes a route can answer, declared in its response schema: the OpenAPI document
- * lists them per operation, and under the test suite the error handler refuses any other
- * (declared-errors.ts), so every error path a test reaches proves its route's list.
+ * The error codes a route can answer, declared beside its response schema (`schema.errors`): the
+ * OpenAPI document lists them per operation, and under the test suite the error handler refuses
+ * any other (plugins/declared-errors.ts), so every error path a test reaches proves its route's list.
  */
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * Error responses by status (errorResponsesFor), for the document (openapi.ts merges them
+     * into the operation's responses) and the test guard. Not in `response`: the error handler
+     * writes the envelope itself, and Fastify would compile a serializer for each status of
+     * each route at every start for answers that never use it.
+     */
+    errors?: Record<number, unknown>;
+  }
+}
 
 /** Every route: a query or path parameter the schema (or PostgreSQL: NUL) refuses, a failure of our own. */
 export const anyRoute = ['VAL_001', 'SYS_001'] as const satisfies readonly ErrorCode[];

@@ -38,6 +38,12 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
         },
       },
     },
+    // A route's error responses (schema.errors, error-responses.ts) join its responses here only.
+    transform: ({ schema, url }) => {
+      if (!schema?.errors) return { schema, url };
+      const { errors, ...rest } = schema;
+      return { schema: { ...rest, response: { ...(rest.response as object), ...errors } } as typeof schema, url };
+    },
     transformObject: (documentObject) => completeDocument((documentObject as { openapiObject: Document }).openapiObject) as object,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   };

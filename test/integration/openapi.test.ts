@@ -15,9 +15,9 @@ let doc: any;
 beforeAll(async () => {
   // Two routes of the test's own, out of the document, to show the guard on declared codes.
   ctx = await createTestApp({ extend: (app) => {
-    app.get('/test/declared-errors/:code', { schema: { hide: true, response: { 200: Envelope(Type.Null()), ...errorResponsesFor(['PRD_001']) } } },
+    app.get('/test/declared-errors/:code', { schema: { hide: true, response: { 200: Envelope(Type.Null()) }, errors: errorResponsesFor(['PRD_001']) } },
       async (request) => { throw new AppError((request.params as { code: ErrorCode }).code); });
-    app.get('/test/declared-rows', { schema: { hide: true, response: { 200: Envelope(Type.Object({ errors: Type.Array(RowErrorSchema(['INV_001'])) })), ...errorResponsesFor(['SYS_001']) } } },
+    app.get('/test/declared-rows', { schema: { hide: true, response: { 200: Envelope(Type.Object({ errors: Type.Array(RowErrorSchema(['INV_001'])) })) }, errors: errorResponsesFor(['SYS_001']) } },
       async (_request, reply) => ok(reply, 'Rows', { errors: [rowError('INV_002', { rowIndex: 0 })] }));
   } });
   doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
@@ -65,6 +65,7 @@ describe('the OpenAPI document, as a client generator reads it', () => {
         expect(response.content['application/json'].schema.allOf[0].$ref).toBe('#/components/schemas/ErrorEnvelope');
       }
     }
+    expect(doc.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'details']);
   });
 
   it('lists the codes each route answers: a stock update not the PIM codes, a PIM read not the partner signature codes', () => {
@@ -119,7 +120,7 @@ describe('under the test suite, a route answers only the error codes it declares
     for (const [code, status] of [['PRD_012', 404], ['WHK_005', 429]] as const) {
       const res = await get(`/test/declared-errors/${code}`);
       expect([res.statusCode, res.json().error.code]).toEqual([500, 'SYS_001']);
-      const problem = `GET /test/declared-errors/:code answered ${code} (${status}), which its response schema does not declare: add it to the route's errorResponsesFor`;
+      const problem = `GET /test/declared-errors/:code answered ${code} (${status}), which the route does not declare: add it to its schema.errors (errorResponsesFor)`;
       expect(res.json().error).toMatchObject({ message: problem, details: { context: { undeclared: code } } });
       // Taken here: test/helpers/declared-errors.ts would fail this test with them after it.
       expect(takeUndeclaredErrors()).toEqual([problem]);

@@ -60,14 +60,15 @@ const Page = Type.Object({
 
 /** Tracking of async requests: by batchId or by the requestId of the accepting call. */
 export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
-  const batchReply = (notFound: 'BAT_001' | 'BAT_002') => ({ 200: Envelope(Batch), ...errorResponsesFor(storeRoute, [notFound]) });
+  const byBatchId = { response: { 200: Envelope(Batch) }, errors: errorResponsesFor(storeRoute, ['BAT_001']) };
+  const byRequestId = { response: { 200: Envelope(Batch) }, errors: errorResponsesFor(storeRoute, ['BAT_002']) };
   // Stripe-like listing, in this API's paging: what a partner's dashboard or a recovery
   // script asks first ("which of my batches failed?"), without knowing their ids.
   app.get('/api/v1/partner/stores/batches', {
     config: { auth: 'store' },
     schema: {
       tags: ['batches'], summary: "The store's batches, newest accepted first (status, counts, times; rows by batchId)",
-      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields))), ...errorResponsesFor(storeRoute) },
+      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields))) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
     const { page, limit, ...filter } = request.query as BatchFilter & { page: number; limit: number };
@@ -77,7 +78,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
 
   app.get('/api/v1/partner/stores/batches/:batchId', {
     config: { auth: 'store' },
-    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: BatchIdParams, querystring: Page, response: batchReply('BAT_001') },
+    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: BatchIdParams, querystring: Page, ...byBatchId },
   }, async (request, reply) => {
     const { batchId } = request.params as { batchId: string };
     const { page, limit } = request.query as { page: number; limit: number };
@@ -98,7 +99,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   for (const path of ['/api/v1/partner/stores/batches/requests/:requestId', '/api/v1/partner/stores/requests/:requestId']) {
     app.get(path, {
       config: { auth: 'store' },
-      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: RequestIdParams, querystring: Page, response: batchReply('BAT_002') },
+      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: RequestIdParams, querystring: Page, ...byRequestId },
     }, byRequest);
   }
 
@@ -106,7 +107,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores/catalog/:id', {
     config: { auth: 'store' },
     schema: {
-      tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, response: batchReply('BAT_001'),
+      tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, ...byBatchId,
       params: Type.Object({ id: Type.String({ description: 'a batchId or a requestId' }) }),
     },
   }, async (request, reply) => {

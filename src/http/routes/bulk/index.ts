@@ -39,7 +39,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['catalog'], summary: 'Catalog sync: create simple products (creation only, async)',
       description: `Creates products; a row whose externalId or sku already exists in the store fails with PRD_002/PRD_003 and never overwrites. ${rowsNote}`,
       headers: IdempotencyHeader, body: syncBody.body,
-      response: { 200: Envelope(ProductAccepted(productRowCodes)), ...bulkErrors },
+      response: { 200: Envelope(ProductAccepted(productRowCodes)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Catalog sync request accepted',
     (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'sync', request.rawBody)));
@@ -51,7 +51,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['products'], summary: 'Create or update simple products (async)',
       description: `A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: only the fields sent change, and a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). ${rowsNote}`,
       headers: IdempotencyHeader, body: bulkProductsBody.body,
-      response: { 200: Envelope(ProductAccepted([...productRowCodes, 'PRD_005'])), ...bulkErrors },
+      response: { 200: Envelope(ProductAccepted([...productRowCodes, 'PRD_005'])) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Products processed',
     (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'bulk', request.rawBody)));
@@ -63,7 +63,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['inventory'], summary: 'Update stock of products and variants (async, applied in acceptance order)',
       description: `Each item names exactly one of sku, id or externalId and resolves to a product or a variant. stock alone sets global stock (on every warehouse when the store has several); warehouses as clientIds take the item stock, as {clientId, stock} set each. A later accepted request always wins over an earlier one. Emits stock.update.requested per accepted row. ${rowsNote}`,
       headers: IdempotencyHeader, body: inventoryBody.body,
-      response: { 200: Envelope(InventoryAccepted), ...bulkErrors },
+      response: { 200: Envelope(InventoryAccepted) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Stock update completed successfully',
     (tx) => acceptStockRows(tx, principal(request), request.id, (request.body as any).items)));

@@ -13,11 +13,11 @@ const Store = Type.Object({ storeClientId: Type.String(), name: Type.String(), s
 export async function partnerStoreRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores', {
     config: { auth: 'partner' },
-    schema: { tags: ['partner'], summary: "The partner's stores", response: { 200: Envelope(Type.Array(Store)), ...errorResponsesFor(partnerRoute) } },
+    schema: { tags: ['partner'], summary: "The partner's stores", response: { 200: Envelope(Type.Array(Store)) }, errors: errorResponsesFor(partnerRoute) },
   }, async (request, reply) => ok(reply, 'Stores retrieved successfully', await listPartnerStores(sql, request.partner!.partnerId)));
 
   app.get('/api/v1/partner/stores/warehouses', {
     config: { auth: 'store' },
-    schema: { tags: ['partner'], summary: "The store's warehouses and their clientIds", response: { 200: Envelope(Type.Array(Warehouse)), ...errorResponsesFor(storeRoute) } },
+    schema: { tags: ['partner'], summary: "The store's warehouses and their clientIds", response: { 200: Envelope(Type.Array(Warehouse)) }, errors: errorResponsesFor(storeRoute) },
   }, async (request, reply) => ok(reply, 'Warehouses retrieved successfully', await listWarehouses(sql, storeOf(request).storeId)));
 }

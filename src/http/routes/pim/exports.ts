@@ -25,12 +25,12 @@ export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDep
     schema: {
       tags: ['pim'], summary: 'Export the whole catalog (asynchronous)', headers: pimHeaders,
       description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
-      response: { 202: Envelope(ExportView), ...errorResponsesFor(pimRoute, jsonBody) },
+      response: { 202: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, jsonBody),
     },
   }, async (request, reply) => reply.code(202).send(ok(reply, 'Export queued', await requestExport(sql, who(request)), { dispatch: true })));
 
   app.get('/api/v1/pim/exports/:id', {
-    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView), ...errorResponsesFor(pimRoute, ['PIM_006']) } },
+    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, ['PIM_006']) },
   }, async (request, reply) => ok(reply, 'Export retrieved successfully', (await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id)).view));
 
   app.get('/api/v1/pim/exports/:id/download', {
@@ -42,8 +42,8 @@ export async function exportRoutes(app: FastifyInstance, { sql, config }: AppDep
           description: 'The export file, as an attachment (products.ndjson or products.csv)',
           content: { 'application/x-ndjson': { schema: Type.String() }, 'text/csv': { schema: Type.String() } },
         },
-        ...errorResponsesFor(pimRoute, ['PIM_006', 'PIM_007']),
       },
+      errors: errorResponsesFor(pimRoute, ['PIM_006', 'PIM_007']),
     },
   }, async (request, reply) => {
     const { row } = await getExport(sql, config, who(request).storeId, (request.params as { id: string }).id);

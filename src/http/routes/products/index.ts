@@ -45,7 +45,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
       params: ProductId,
       headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3", or *' })) }),
       body: ProductPatchInput,
-      response: { 200: Envelope(PatchResultView), ...patchErrors },
+      response: { 200: Envelope(PatchResultView) }, errors: patchErrors,
     },
   }, async (request, reply) => {
     const principal = storeOf(request);
@@ -65,7 +65,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     schema: {
       tags: ['products'], summary: 'One product by SKU (a variant SKU finds its product)',
       params: Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }) }), querystring: VariantActive,
-      response: { 200: Envelope(ProductView), ...readErrors },
+      response: { 200: Envelope(ProductView) }, errors: readErrors,
     },
   }, async (request, reply) => {
     const { sku } = request.params as { sku: string };
@@ -79,7 +79,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     config: { auth: 'store' },
     schema: {
       tags: ['products'], summary: 'One product with its variants and per-warehouse stock',
-      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView), ...readErrors },
+      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView) }, errors: readErrors,
     },
   }, async (request, reply) => {
     const { productId } = request.params as { productId: string };
@@ -93,7 +93,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     config: { auth: 'store' },
     schema: {
       tags: ['products'], summary: "The store's products, filtered and paginated",
-      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView)), ...errorResponsesFor(storeRoute) },
+      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView)) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
     const q = request.query as ProductQuery;
