@@ -1,7 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-import { errorCatalogue } from '../errors/catalogue.js';
 
 /**
  * The seeds' response envelope. Every route answers through ok() on success
@@ -49,17 +47,7 @@ export const ErrorEnvelope = Type.Object({
     }),
   }),
   requestId: Type.String({ format: 'uuid' }),
-}, { $id: 'ErrorEnvelope', description: 'Error envelope; the code is listed in docs/errors.md' });
-
-const codesByStatus = new Map<number, string[]>();
-for (const [code, { status }] of Object.entries(errorCatalogue)) codesByStatus.set(status, [...(codesByStatus.get(status) ?? []), code]);
-/**
- * Error responses every route can give, merged into each route's response schema: one per
- * HTTP status of the error catalogue (it listed 422 and 429, which nothing answers, and
- * missed 410 and 412), each described by the codes answered with it.
- */
-export const errorResponses = Object.fromEntries([...codesByStatus].sort(([a], [b]) => a - b).map(([status, codes]) =>
-  [status, Type.Ref('ErrorEnvelope', { description: `${STATUS_CODES[status]}: ${codes.join(', ')} (docs/errors.md)` })])) as Record<number, TSchema>;
+}, { $id: 'ErrorEnvelope', description: 'Error envelope; each operation lists the codes it answers (error-responses.ts), docs/errors.md all of them' });
 
 export function ok<T>(reply: FastifyReply, message: string, data: T, meta: { dispatch?: boolean; pagination?: unknown } = {}) {
   return {

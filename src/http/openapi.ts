@@ -4,7 +4,7 @@ import type { SwaggerOptions } from '@fastify/swagger';
 type Operation = {
   operationId?: string;
   parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
-  responses?: Record<string, { description?: string }>;
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: { description?: string } }> }>;
 };
 type Document = { paths?: Record<string, Record<string, Operation>> };
 
@@ -38,6 +38,12 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
         },
       },
     },
+    // A route's error responses (schema.errors, error-responses.ts) join its responses here only.
+    transform: ({ schema, url }) => {
+      if (!schema?.errors) return { schema, url };
+      const { errors, ...rest } = schema;
+      return { schema: { ...rest, response: { ...(rest.response as object), ...errors } } as typeof schema, url };
+    },
     transformObject: (documentObject) => completeDocument((documentObject as { openapiObject: Document }).openapiObject) as object,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   };
@@ -50,6 +56,8 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
  *   required (the handler always sees a value), and the generator copied that, so a client
  *   generated from the document had to send page, limit, sortBy...
  * - A success response without a description of its own is named by its status ("OK"), not "Default Response".
+ * - A response's description is not repeated in its schema: the generator copies it there, and
+ *   an error response's description lists its codes, which its schema's enum already holds.
  */
 export function completeDocument(doc: Document): Document {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
@@ -58,6 +66,7 @@ export function completeDocument(doc: Document): Document {
       for (const p of op.parameters ?? []) if (p.in !== 'path' && p.schema?.default !== undefined) p.required = false;
       for (const [status, response] of Object.entries(op.responses ?? {})) {
         if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? 'Success';
+        for (const media of Object.values(response.content ?? {})) if (media.schema?.description === response.description) delete media.schema!.description;
       }
     }
   }

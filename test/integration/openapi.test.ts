@@ -1,19 +1,36 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCatalogue } from '../../src/errors/catalogue.js';
+import { STATUS_CODES } from 'node:http';
+import { errorCatalogue, type ErrorCode } from '../../src/errors/catalogue.js';
+import { Type } from '@sinclair/typebox';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { AppError, rowError } from '../../src/errors/app-error.js';
+import { Envelope, ok } from '../../src/http/envelope.js';
+import { errorResponsesFor, RowErrorSchema } from '../../src/http/error-responses.js';
+import { takeUndeclaredErrors } from '../../src/http/plugins/declared-errors.js';
 
 let ctx: TestContext;
 let doc: any;
 beforeAll(async () => {
-  ctx = await createTestApp();
+  // Two routes of the test's own, out of the document, to show the guard on declared codes.
+  ctx = await createTestApp({ extend: (app) => {
+    app.get('/test/declared-errors/:code', { schema: { hide: true, response: { 200: Envelope(Type.Null()) }, errors: errorResponsesFor(['PRD_001']) } },
+      async (request) => { throw new AppError((request.params as { code: ErrorCode }).code); });
+    app.get('/test/declared-rows', { schema: { hide: true, response: { 200: Envelope(Type.Object({ errors: Type.Array(RowErrorSchema(['INV_001'])) })) }, errors: errorResponsesFor(['SYS_001']) } },
+      async (_request, reply) => ok(reply, 'Rows', { errors: [rowError('INV_002', { rowIndex: 0 })] }));
+  } });
   doc = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
 afterAll(() => ctx.close());
 
 const operations = () => Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
   Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op, name: `${method.toUpperCase()} ${path}` })));
+
+/** The error.code schema of an error response; the codes every error response of an operation lists. */
+const codeSchema = (response: any) => response.content['application/json'].schema.allOf[1].properties.error.properties.code;
+const codesOf = (op: any): string[] => Object.entries<any>(op.responses).filter(([s]) => !s.startsWith('2'))
+  .flatMap(([, r]) => codeSchema(r).enum).sort();
 
 describe('the OpenAPI document, as a client generator reads it', () => {
   it('names every operation, uniquely', () => {
@@ -32,18 +49,40 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(page).toMatchObject({ in: 'query', required: false, schema: { default: 1 } });
   });
 
-  it('gives every operation a described success response with content, and the statuses of the error catalogue', () => {
-    const statuses = [...new Set(Object.values(errorCatalogue).map((d) => String(d.status)))].sort();
-    for (const { name, op, path } of operations()) {
+  it('gives every operation a described success response with content, and its error responses', () => {
+    for (const { name, op } of operations()) {
       const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
       expect(success, name).toHaveLength(1);
       expect(op.responses[success[0]].content, name).toBeDefined();
       expect(op.responses[success[0]].description, name).not.toBe('Default Response');
-      if (path !== '/health') expect(Object.keys(op.responses).filter((s) => !s.startsWith('2')).sort(), name).toEqual(statuses);
+      // Every route answers SYS_001 on a failure of its own; each status lists codes of that status only.
+      expect(codesOf(op), name).toContain('SYS_001');
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        if (status.startsWith('2')) continue;
+        const codes: ErrorCode[] = codeSchema(response).enum;
+        expect(codes.map((c) => errorCatalogue[c]?.status), `${name} ${status}`).toEqual(codes.map(() => Number(status)));
+        expect(response.description, `${name} ${status}`).toBe(`${STATUS_CODES[status]}: ${codes.map((c) => `${c} (${errorCatalogue[c].message})`).join(', ')}`);
+        expect(response.content['application/json'].schema.allOf[0].$ref).toBe('#/components/schemas/ErrorEnvelope');
+      }
     }
+    expect(doc.components.schemas.ErrorEnvelope.properties.error.required).toEqual(['code', 'message', 'details']);
+  });
+
+  it('lists the codes each route answers: a stock update not the PIM codes, a PIM read not the partner signature codes', () => {
+    const inventory = doc.paths['/api/v1/partner/stores/inventory'].patch;
+    expect(codesOf(inventory)).toEqual(['AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_005', 'AUTH_010', 'AUTH_014', 'IDEM_001', 'IDEM_002',
+      'PRD_006', 'REQ_001', 'REQ_002', 'REQ_003', 'REQ_005', 'SYS_001', 'SYS_002', 'VAL_001']);
+    // An unknown SKU is a refused row of a 200, not a 404: listed with the rows' codes.
+    const rows = inventory.responses['200'].content['application/json'].schema.properties.data.properties.errors.items;
+    expect(rows.properties.code.enum).toEqual(expect.arrayContaining(['INV_001', 'INV_002', 'INV_003', 'INV_004', 'INV_005', 'WHS_003', 'VAL_001']));
+    expect(rows.properties.code.enum.filter((c: string) => !/^(INV|WHS|VAL)_/.test(c))).toEqual([]);
+
+    expect(codesOf(doc.paths['/api/v1/pim/bulk-jobs/{id}'].get)).toEqual(['PIM_001', 'PIM_002', 'PIM_003', 'PIM_004', 'SYS_001', 'SYS_002', 'VAL_001']);
     const patch = doc.paths['/api/v1/partner/stores/products/{productId}'].patch;
-    expect(patch.responses['412'].description).toBe('Precondition Failed: PRD_010 (docs/errors.md)');
-    expect(patch.responses['412'].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorEnvelope');
+    expect(codeSchema(patch.responses['412']).enum).toEqual(['PRD_010']);
+    expect(patch.responses['412'].description).toBe('Precondition Failed: PRD_010 (Product was modified)');
+    expect(codesOf(patch).filter((c) => /^(PIM|IDEM|BAT|ONB|WHK)_/.test(c))).toEqual([]);
+    expect(codesOf(doc.paths['/api/v1/partner/reference/categories'].get)).toEqual(['SYS_001', 'SYS_002', 'VAL_001']);
   });
 
   it('says what an export download answers', () => {
@@ -65,5 +104,37 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(referred).toContain('docs/partner-auth.md');
     const missing = referred.filter((path) => !existsSync(fileURLToPath(new URL(`../../${path}`, import.meta.url))));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('under the test suite, a route answers only the error codes it declares', () => {
+  const get = (url: string) => ctx.app.inject({ method: 'GET', url });
+
+  it('a declared code is answered as it is', async () => {
+    const res = await get('/test/declared-errors/PRD_001');
+    expect([res.statusCode, res.json().error.code]).toEqual([404, 'PRD_001']);
+    expect(takeUndeclaredErrors()).toEqual([]);
+  });
+
+  it('an undeclared code, of a declared status or not, is a 500 naming the route and the code, and fails the test', async () => {
+    for (const [code, status] of [['PRD_012', 404], ['WHK_005', 429]] as const) {
+      const res = await get(`/test/declared-errors/${code}`);
+      expect([res.statusCode, res.json().error.code]).toEqual([500, 'SYS_001']);
+      const problem = `GET /test/declared-errors/:code answered ${code} (${status}), which the route does not declare: add it to its schema.errors (errorResponsesFor)`;
+      expect(res.json().error).toMatchObject({ message: problem, details: { context: { undeclared: code } } });
+      // Taken here: test/helpers/declared-errors.ts would fail this test with them after it.
+      expect(takeUndeclaredErrors()).toEqual([problem]);
+    }
+  });
+
+  it('so does a refused row whose code the rows schema does not declare', async () => {
+    const res = await get('/test/declared-rows');
+    expect([res.statusCode, res.json().error.code]).toEqual([500, 'SYS_001']);
+    expect(takeUndeclaredErrors()).toEqual(['GET /test/declared-rows refused rows with INV_002, which its RowErrorSchema does not declare']);
+  });
+
+  it('an unknown route is not checked', async () => {
+    expect((await get('/test/no-such-route')).json().error.code).toBe('REQ_004');
+    expect(takeUndeclaredErrors()).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { AppError } from '../../errors/app-error.js';
 import { errorCatalogue, type ErrorCode } from '../../errors/catalogue.js';
 import { toValidationTree } from '../validation/validation-errors.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { checkDeclaredErrors, registerDeclaredRowErrors, undeclaredError } from './declared-errors.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   const def = errorCatalogue[code];
@@ -65,12 +66,18 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
         code = 'SYS_001'; context = {};
       }
     }
+    if (checkDeclaredErrors) {
+      const undeclared = undeclaredError(request, code, errorCatalogue[code].status);
+      if (undeclared) { request.log.error(undeclared); context = { undeclared: code }; message = undeclared; code = 'SYS_001'; }
+    }
     if (errorCatalogue[code].status >= 500) request.log.warn({ code }, 'request failed');
     // RFC 9110's hint for a 503: when to try again (the restarts measured take a few seconds).
     if (code === 'SYS_002') reply.header('retry-after', '5');
     if (code === 'WHK_005') reply.header('retry-after', '60');
     return reply.status(errorCatalogue[code].status).send(errorBody(request, code, context, message));
   });
+
+  if (checkDeclaredErrors) registerDeclaredRowErrors(app);
 
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(errorBody(request, 'REQ_004', { method: request.method, path: request.url.split('?')[0] }));

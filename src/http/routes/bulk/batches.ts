@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok, PageNumber } from '../../envelope.js';
+import { Envelope, ok, PageNumber } from '../../envelope.js';
+import { errorResponsesFor, storeRoute } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
 import { BATCH_KINDS, readBatch } from '../../../batches/batch-store.js';
@@ -59,14 +60,15 @@ const Page = Type.Object({
 
 /** Tracking of async requests: by batchId or by the requestId of the accepting call. */
 export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
-  const reply200 = { 200: Envelope(Batch), ...errorResponses };
+  const byBatchId = { response: { 200: Envelope(Batch) }, errors: errorResponsesFor(storeRoute, ['BAT_001']) };
+  const byRequestId = { response: { 200: Envelope(Batch) }, errors: errorResponsesFor(storeRoute, ['BAT_002']) };
   // Stripe-like listing, in this API's paging: what a partner's dashboard or a recovery
   // script asks first ("which of my batches failed?"), without knowing their ids.
   app.get('/api/v1/partner/stores/batches', {
     config: { auth: 'store' },
     schema: {
       tags: ['batches'], summary: "The store's batches, newest accepted first (status, counts, times; rows by batchId)",
-      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields))), ...errorResponses },
+      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields))) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
     const { page, limit, ...filter } = request.query as BatchFilter & { page: number; limit: number };
@@ -76,7 +78,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
 
   app.get('/api/v1/partner/stores/batches/:batchId', {
     config: { auth: 'store' },
-    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: BatchIdParams, querystring: Page, response: reply200 },
+    schema: { tags: ['batches'], summary: 'A batch: status, counts, timestamps and its rows (paginated)', params: BatchIdParams, querystring: Page, ...byBatchId },
   }, async (request, reply) => {
     const { batchId } = request.params as { batchId: string };
     const { page, limit } = request.query as { page: number; limit: number };
@@ -97,7 +99,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   for (const path of ['/api/v1/partner/stores/batches/requests/:requestId', '/api/v1/partner/stores/requests/:requestId']) {
     app.get(path, {
       config: { auth: 'store' },
-      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: RequestIdParams, querystring: Page, response: reply200 },
+      schema: { tags: ['batches'], summary: 'The batch created by an accepted request, by its requestId', params: RequestIdParams, querystring: Page, ...byRequestId },
     }, byRequest);
   }
 
@@ -105,7 +107,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores/catalog/:id', {
     config: { auth: 'store' },
     schema: {
-      tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, response: reply200,
+      tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, ...byBatchId,
       params: Type.Object({ id: Type.String({ description: 'a batchId or a requestId' }) }),
     },
   }, async (request, reply) => {

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses } from '../../envelope.js';
+import { Envelope } from '../../envelope.js';
+import { bulkRequest, errorResponsesFor, productStockRules, RowErrorSchema, storeRoute, variantStockRules } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { acceptProductRows, BulkProductInput, MAX_ROWS_PER_REQUEST } from '../../../catalog/product-rows.js';
 import { SimpleProductInput } from '../../../catalog/product-schema.js';
 import { acceptStockRows, InventoryItem } from '../../../inventory/stock-rows.js';
-import { bulkBody, IdempotencyHeader, ProductAccepted, RowErrorSchema, Summary } from './schemas.js';
+import { bulkBody, IdempotencyHeader, ProductAccepted, Summary } from './schemas.js';
 import { batchRoutes } from './batches.js';
 import { accept, takeRows } from './accept.js';
 import { catalogMaintenanceRoutes } from './variants-prices-deletions.js';
@@ -17,9 +18,13 @@ const InventoryAccepted = Type.Object({
     rowIndex: Type.Integer(), target: Type.Union([Type.Literal('product'), Type.Literal('variant')]),
     id: Type.String({ format: 'uuid' }), externalId: Type.Optional(Type.String()), sku: Type.Optional(Type.String()),
   })),
-  errors: Type.Array(RowErrorSchema),
+  errors: Type.Array(RowErrorSchema(['VAL_001', 'INV_001', 'INV_002', 'INV_003', 'INV_004', 'INV_005'], productStockRules, variantStockRules)),
   batchId: Type.String({ format: 'uuid' }),
 });
+
+/** The rows of a simple products request, refused at once (product-rows.ts); a products/bulk row may also name a wrong id. */
+const productRowCodes = ['VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', ...productStockRules] as const;
+const bulkErrors = errorResponsesFor(storeRoute, bulkRequest);
 
 const rowsNote = `At most ${MAX_ROWS_PER_REQUEST} rows per request (PRD_006 above). Each row is checked at once: refused rows come back in data.errors, accepted rows are processed asynchronously; track them with GET /api/v1/partner/stores/batches/{batchId}. Send an Idempotency-Key header to make retries safe.`;
 
@@ -34,7 +39,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['catalog'], summary: 'Catalog sync: create simple products (creation only, async)',
       description: `Creates products; a row whose externalId or sku already exists in the store fails with PRD_002/PRD_003 and never overwrites. ${rowsNote}`,
       headers: IdempotencyHeader, body: syncBody.body,
-      response: { 200: Envelope(ProductAccepted), ...errorResponses },
+      response: { 200: Envelope(ProductAccepted(productRowCodes)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Catalog sync request accepted',
     (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'sync', request.rawBody)));
@@ -46,7 +51,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['products'], summary: 'Create or update simple products (async)',
       description: `A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: only the fields sent change, and a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). ${rowsNote}`,
       headers: IdempotencyHeader, body: bulkProductsBody.body,
-      response: { 200: Envelope(ProductAccepted), ...errorResponses },
+      response: { 200: Envelope(ProductAccepted([...productRowCodes, 'PRD_005'])) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Products processed',
     (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'bulk', request.rawBody)));
@@ -58,7 +63,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['inventory'], summary: 'Update stock of products and variants (async, applied in acceptance order)',
       description: `Each item names exactly one of sku, id or externalId and resolves to a product or a variant. stock alone sets global stock (on every warehouse when the store has several); warehouses as clientIds take the item stock, as {clientId, stock} set each. A later accepted request always wins over an earlier one. Emits stock.update.requested per accepted row. ${rowsNote}`,
       headers: IdempotencyHeader, body: inventoryBody.body,
-      response: { 200: Envelope(InventoryAccepted), ...errorResponses },
+      response: { 200: Envelope(InventoryAccepted) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Stock update completed successfully',
     (tx) => acceptStockRows(tx, principal(request), request.id, (request.body as any).items)));

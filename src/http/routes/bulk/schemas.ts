@@ -2,6 +2,8 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifySchemaCompiler } from 'fastify';
 import { bodyAjv, paramsAjv } from '../../validation/ajv.js';
 import { MAX_ROWS_PER_REQUEST } from '../../../catalog/product-rows.js';
+import type { ErrorCode } from '../../../errors/catalogue.js';
+import { RowErrorSchema } from '../../error-responses.js';
 
 /**
  * Bulk bodies are checked in two steps: the route checks only the envelope
@@ -16,27 +18,18 @@ export function bulkBody(field: string, row: TSchema, description: string) {
   return { body: documented, validatorCompiler };
 }
 
-export const RowErrorSchema = Type.Object({
-  code: Type.String({ examples: ['PRD_002'] }),
-  message: Type.String(),
-  rowIndex: Type.Integer(),
-  id: Type.Optional(Type.String()),
-  externalId: Type.Optional(Type.String()),
-  sku: Type.Optional(Type.String()),
-  details: Type.Record(Type.String(), Type.Unknown()),
-}, { description: 'A row refused at once; nothing of it is written' });
-
 export const Summary = Type.Object({
   total: Type.Integer(), failed: Type.Integer({ description: 'rows refused at once' }), pending: Type.Integer({ description: 'rows accepted for processing' }),
 });
 
 export const ProductAcceptedRow = Type.Object({ rowIndex: Type.Integer(), externalId: Type.String(), sku: Type.String() });
 
-export const ProductAccepted = Type.Object({
+/** What a products endpoint answers: its rows refused at once carry one of `rowCodes`. */
+export const ProductAccepted = (rowCodes: readonly ErrorCode[]) => Type.Object({
   batchId: Type.String({ description: 'pb_<uuid>; GET /api/v1/partner/stores/batches/{batchId} tracks it' }),
   summary: Summary,
   acceptedRows: Type.Array(ProductAcceptedRow),
-  errors: Type.Array(RowErrorSchema),
+  errors: Type.Array(RowErrorSchema(rowCodes)),
 });
 
 export const IdempotencyHeader = Type.Object({

@@ -2,17 +2,18 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import { AppError } from '../../../errors/app-error.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, ok } from '../../envelope.js';
+import { anyRoute, databaseRoute, errorResponsesFor } from '../../error-responses.js';
 
 const Health = Envelope(Type.Object({ status: Type.Literal('ok') }));
 const Ready = Envelope(Type.Object({ status: Type.Literal('ready'), database: Type.Literal('ok'), migrations: Type.Integer() }));
 
 export async function healthRoutes(app: FastifyInstance, { sql }: AppDeps) {
   /** Liveness: the process answers. */
-  app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Health } } }, async (_req, reply) => ok(reply, 'OK', { status: 'ok' as const }));
+  app.get('/health', { schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Health }, errors: errorResponsesFor(anyRoute) } }, async (_req, reply) => ok(reply, 'OK', { status: 'ok' as const }));
 
   /** Readiness: the database answers and the schema is migrated. */
-  app.get('/ready', { schema: { tags: ['ops'], summary: 'Readiness: the database answers and its schema is migrated (SYS_002 otherwise)', response: { 200: Ready, ...errorResponses } } }, async (_req, reply) => {
+  app.get('/ready', { schema: { tags: ['ops'], summary: 'Readiness: the database answers and its schema is migrated (SYS_002 otherwise)', response: { 200: Ready }, errors: errorResponsesFor(databaseRoute) } }, async (_req, reply) => {
     try {
       const [row] = await sql<{ n: number }[]>`select count(*)::int as n from schemaversion`;
       return ok(reply, 'Ready', { status: 'ready' as const, database: 'ok' as const, migrations: row.n });

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, ok } from '../../envelope.js';
+import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
 import { claimStoreAccess, openSession, unbindStore } from '../../../onboarding/sessions.js';
 import { onboardingPages } from './pages.js';
 import { referenceRoutes } from './reference.js';
@@ -15,7 +16,7 @@ export async function onboardingRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['onboarding'], summary: 'Open an onboard session (valid 3 minutes)',
       description: 'Send the seller to onboardUrl; after they authorize, their browser is redirected to redirectUri?sid=…; then fetch the store access with that sid.',
       body: Type.Object({ redirectUri: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }) }, { additionalProperties: false }),
-      response: { 201: Envelope(Type.Object({ sid: Type.String(), expiresAt: Type.String({ format: 'date-time' }), onboardUrl: Type.String() })), ...errorResponses },
+      response: { 201: Envelope(Type.Object({ sid: Type.String(), expiresAt: Type.String({ format: 'date-time' }), onboardUrl: Type.String() })) }, errors: errorResponsesFor(partnerRoute, jsonBody),
     },
   }, async (request, reply) => {
     const { redirectUri } = request.body as { redirectUri: string };
@@ -29,7 +30,7 @@ export async function onboardingRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['onboarding'], summary: 'The store credential of an authorized session (once per sid)',
       description: 'storeAccess is an ENCRYPTED: field (AES-256-GCM with your partner encryption key); its plaintext is JSON {storeClientId, storeName, storeToken, expiresAt, warehouses:[{clientId, name}]}. Decrypt with decryptField/decryptJsonField of the SDK. The token expires at the end of the period the seller chose.',
       querystring: Type.Object({ sid: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Object({ storeAccess: Type.String(), expiresAt: Type.String({ format: 'date-time' }) })), ...errorResponses },
+      response: { 200: Envelope(Type.Object({ storeAccess: Type.String(), expiresAt: Type.String({ format: 'date-time' }) })) }, errors: errorResponsesFor(partnerRoute, ['ONB_001', 'ONB_002', 'ONB_003', 'ONB_004', 'ONB_005']),
     },
   }, async (request, reply) => ok(reply, 'Store access retrieved successfully',
     await claimStoreAccess(sql, encryptionKey, request.partner!.partnerId, (request.query as { sid: string }).sid)));
@@ -39,7 +40,7 @@ export async function onboardingRoutes(app: FastifyInstance, deps: AppDeps) {
     schema: {
       tags: ['onboarding'], summary: "Unbind a store: revoke its token and this partner's authorization",
       params: Type.Object({ storeClientId: Type.String({ maxLength: 100 }) }),
-      response: { 200: Envelope(Type.Object({ storeClientId: Type.String(), revokedTokens: Type.Integer(), revokedAuthorizations: Type.Integer() })), ...errorResponses },
+      response: { 200: Envelope(Type.Object({ storeClientId: Type.String(), revokedTokens: Type.Integer(), revokedAuthorizations: Type.Integer() })) }, errors: errorResponsesFor(partnerRoute, jsonBody, ['ONB_006']),
     },
   }, async (request, reply) => ok(reply, 'Store unbound successfully',
     await unbindStore(sql, request.partner!.partnerId, (request.params as { storeClientId: string }).storeClientId)));

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, ok } from '../../envelope.js';
+import { errorResponsesFor, partnerRoute, storeRoute } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { listPartnerStores } from '../../../stores/stores.js';
 import { listWarehouses } from '../../../stores/warehouses.js';
@@ -12,11 +13,11 @@ const Store = Type.Object({ storeClientId: Type.String(), name: Type.String(), s
 export async function partnerStoreRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores', {
     config: { auth: 'partner' },
-    schema: { tags: ['partner'], summary: "The partner's stores", response: { 200: Envelope(Type.Array(Store)), ...errorResponses } },
+    schema: { tags: ['partner'], summary: "The partner's stores", response: { 200: Envelope(Type.Array(Store)) }, errors: errorResponsesFor(partnerRoute) },
   }, async (request, reply) => ok(reply, 'Stores retrieved successfully', await listPartnerStores(sql, request.partner!.partnerId)));
 
   app.get('/api/v1/partner/stores/warehouses', {
     config: { auth: 'store' },
-    schema: { tags: ['partner'], summary: "The store's warehouses and their clientIds", response: { 200: Envelope(Type.Array(Warehouse)), ...errorResponses } },
+    schema: { tags: ['partner'], summary: "The store's warehouses and their clientIds", response: { 200: Envelope(Type.Array(Warehouse)) }, errors: errorResponsesFor(storeRoute) },
   }, async (request, reply) => ok(reply, 'Warehouses retrieved successfully', await listWarehouses(sql, storeOf(request).storeId)));
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, ok } from '../../envelope.js';
+import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
 import { exportStorage } from '../../../pim/export-storage.js';
 import { getExport, requestExport } from '../../../pim/catalog-export.js';
@@ -38,22 +39,20 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
     schema: {
       tags: ['pim'], summary: 'Export the whole catalog (asynchronous)', headers: pimHeaders,
       description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
-      response: { 202: Envelope(ExportView), ...errorResponses },
+      response: { 202: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, jsonBody),
     },
   }, async (request, reply) => reply.code(202).send(ok(reply, 'Export queued', await requestExport(sql, who(request)), { dispatch: true })));
 
   app.get('/api/v1/pim/exports/:id', {
-    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView), ...errorResponses } },
+    schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, ['PIM_006']) },
   }, async (request, reply) => ok(reply, 'Export retrieved successfully', (await getExport(sql, config, encryptionKey, who(request).storeId, (request.params as { id: string }).id)).view));
 
   app.get('/api/v1/pim/exports/:id/download', {
     schema: {
       tags: ['pim'], summary: 'Download a finished export from the local folder', headers: pimHeaders, params: Id,
       querystring: Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }),
-      response: {
-        200: ExportFileResponse,
-        ...errorResponses,
-      },
+      response: { 200: ExportFileResponse },
+      errors: errorResponsesFor(pimRoute, ['PIM_006', 'PIM_007']),
     },
   }, async (request, reply) => {
     const { row } = await getExport(sql, config, encryptionKey, who(request).storeId, (request.params as { id: string }).id);

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok, PageNumber, paginationMeta } from '../../envelope.js';
+import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
+import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
@@ -40,7 +41,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       tags, summary: 'Create a bulk job (processed asynchronously)', headers: pimHeaders,
       description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category or category_id, brand or brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
       body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
-      response: { 200: Envelope(BulkJob), ...errorResponses },
+      response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, jsonBody, ['PIM_005']),
     },
   }, async (request, reply) => {
     const body = request.body as { job_type: JobType; payload: unknown };
@@ -52,7 +53,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
     schema: {
       tags, summary: 'Bulk jobs of a type, most recent first', headers: pimHeaders,
       querystring: Type.Object({ type: Type.Optional(JobTypeSchema), ...Page }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Array(BulkJob)), ...errorResponses },
+      response: { 200: Envelope(Type.Array(BulkJob)) }, errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
     const q = request.query as { type?: JobType; page: number; limit: number };
@@ -61,7 +62,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   app.get('/api/v1/pim/bulk-jobs/:id', {
-    schema: { tags, summary: 'One bulk job with its item errors', headers: pimHeaders, params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Envelope(BulkJob), ...errorResponses } },
+    schema: { tags, summary: 'One bulk job with its item errors', headers: pimHeaders, params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, ['PIM_004']) },
   }, async (request, reply) => ok(reply, 'Bulk job retrieved successfully', await getBulkJob(sql, who(request).storeId, (request.params as { id: string }).id)));
 
   app.get('/api/v1/pim/validation-issues', {
@@ -72,8 +73,9 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
         200: Envelope(Type.Array(Type.Object({
           id: Type.String(), code: Type.String(), severity: Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')]),
           product_id: Type.String(), message: Type.String(), resolved: Type.Boolean(), created_at: Type.String(),
-        }))), ...errorResponses,
+        }))),
       },
+      errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
     const q = request.query as { page: number; limit: number };
@@ -89,8 +91,9 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
           id: Type.String(), actor_email: Nullable(Type.String()), actor: Type.String(), actor_type: Type.String(), action: Type.String(),
           resource_type: Type.String(), resource_id: Nullable(Type.String()), details: Type.Unknown(), request_id: Nullable(Type.String()),
           ip_address: Nullable(Type.String()), created_at: Type.String(),
-        }))), ...errorResponses,
+        }))),
       },
+      errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => ok(reply, 'Audit events retrieved successfully', await listAudit(sql, who(request).storeId)));
 

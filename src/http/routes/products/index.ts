@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok } from '../../envelope.js';
+import { Envelope, ok } from '../../envelope.js';
+import { errorResponsesFor, jsonBody, productStockRules, storeRoute, variantStockRules } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
 import { ProductPatchInput } from '../../../catalog/product-schema.js';
@@ -21,6 +22,15 @@ function parseIfMatch(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
+/**
+ * What a PATCH refuses (catalog/product-update.ts and the variant-set modules it calls); INV_005
+ * and PRD_002/PRD_003 also when PostgreSQL refuses a write another writer raced (patch-refusals.ts).
+ */
+const patchErrors = errorResponsesFor(storeRoute, jsonBody, productStockRules, variantStockRules, [
+  'PRD_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', 'PRD_010', 'PRD_011', 'PRD_012', 'PRD_013', 'PRD_014', 'INV_005',
+]);
+const readErrors = errorResponsesFor(storeRoute, ['PRD_001']);
+
 /** Single products: the synchronous PATCH of seed 003 and the reads. */
 export async function productsRoutes(app: FastifyInstance, { sql, statements = sql }: AppDeps) {
   app.patch('/api/v1/partner/stores/products/:productId', {
@@ -35,7 +45,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
       params: ProductId,
       headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3", or *' })) }),
       body: ProductPatchInput,
-      response: { 200: Envelope(PatchResultView), ...errorResponses },
+      response: { 200: Envelope(PatchResultView) }, errors: patchErrors,
     },
   }, async (request, reply) => {
     const principal = storeOf(request);
@@ -55,7 +65,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     schema: {
       tags: ['products'], summary: 'One product by SKU (a variant SKU finds its product)',
       params: Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }) }), querystring: VariantActive,
-      response: { 200: Envelope(ProductView), ...errorResponses },
+      response: { 200: Envelope(ProductView) }, errors: readErrors,
     },
   }, async (request, reply) => {
     const { sku } = request.params as { sku: string };
@@ -69,7 +79,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     config: { auth: 'store' },
     schema: {
       tags: ['products'], summary: 'One product with its variants and per-warehouse stock',
-      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView), ...errorResponses },
+      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView) }, errors: readErrors,
     },
   }, async (request, reply) => {
     const { productId } = request.params as { productId: string };
@@ -83,7 +93,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     config: { auth: 'store' },
     schema: {
       tags: ['products'], summary: "The store's products, filtered and paginated",
-      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView)), ...errorResponses },
+      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView)) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
     const q = request.query as ProductQuery;

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, errorResponses, ok, PageNumber, paginationMeta } from '../../envelope.js';
+import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
+import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
+import type { ErrorCode } from '../../../errors/catalogue.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
 import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
@@ -31,6 +33,10 @@ const Delivery = Type.Object({
 });
 const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart; WEBHOOK_MAX_ATTEMPTS attempts).';
 
+/** A read's errors, and a write's (a POST, PATCH or DELETE, whose body is parsed if sent) with its own `codes`. */
+const readErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, codes);
+const writeErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, jsonBody, codes);
+
 /** Webhook endpoints and deliveries of the signed-in partner. */
 export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey, config }: AppDeps) {
   app.post('/api/v1/partner/webhooks/endpoints', {
@@ -38,7 +44,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     schema: {
       tags: ['webhooks'], summary: 'Register a webhook endpoint', description: `${signing} The secret is returned once, in this response.`,
       body: Type.Object({ url: EndpointUrl, eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false }),
-      response: { 201: Envelope(Type.Object({ ...Endpoint.properties, secret: Type.String({ description: 'whsec_…; shown once' }) })), ...errorResponses },
+      response: { 201: Envelope(Type.Object({ ...Endpoint.properties, secret: Type.String({ description: 'whsec_…; shown once' }) })) }, errors: writeErrors('WHK_003'),
     },
   }, async (request, reply) => {
     const body = request.body as { url: string; eventTypes?: string[] };
@@ -49,12 +55,12 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
 
   app.get('/api/v1/partner/webhooks/endpoints', {
     config: { auth: 'partner' },
-    schema: { tags: ['webhooks'], summary: 'Active webhook endpoints', response: { 200: Envelope(Type.Array(Endpoint)), ...errorResponses } },
+    schema: { tags: ['webhooks'], summary: 'Active webhook endpoints', response: { 200: Envelope(Type.Array(Endpoint)) }, errors: readErrors() },
   }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId)));
 
   app.delete('/api/v1/partner/webhooks/endpoints/:endpointId', {
     config: { auth: 'partner' },
-    schema: { tags: ['webhooks'], summary: 'Disable a webhook endpoint', params: EndpointId, response: { 200: Envelope(Endpoint), ...errorResponses } },
+    schema: { tags: ['webhooks'], summary: 'Disable a webhook endpoint', params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001') },
   }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
     await disableWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
 
@@ -65,7 +71,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
       description: 'Send url, eventTypes or both (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. An unknown or disabled endpoint, or another partner\'s, is WHK_001.',
       params: EndpointId,
       body: Type.Object({ url: Type.Optional(EndpointUrl), eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false, minProperties: 1 }),
-      response: { 200: Envelope(Endpoint), ...errorResponses },
+      response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001', 'WHK_003'),
     },
   }, async (request, reply) => {
     const body = request.body as { url?: string; eventTypes?: string[] };
@@ -87,8 +93,8 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
           ...Endpoint.properties, secret: Type.String({ description: 'the new whsec_…; shown once' }),
           previousSecretExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'until when the previous secret also signs; null: it no longer does' }),
         })),
-        ...errorResponses,
       },
+      errors: writeErrors('WHK_001'),
     },
   }, async (request, reply) => {
     const { endpointId } = request.params as { endpointId: string };
@@ -102,7 +108,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
       tags: ['webhooks'], summary: 'Send a test event to an endpoint',
       description: 'Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or disabled endpoint is WHK_001.',
       params: EndpointId,
-      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })), ...errorResponses },
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })) }, errors: writeErrors('WHK_001', 'WHK_005'),
     },
   }, async (request, reply) => {
     const { endpointId } = request.params as { endpointId: string };
@@ -120,7 +126,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
         endpointId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'one endpoint\'s deliveries (WHK_001 if the partner never had it)' })),
         page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
       }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Array(Delivery)), ...errorResponses },
+      response: { 200: Envelope(Type.Array(Delivery)) }, errors: readErrors('WHK_001'),
     },
   }, async (request, reply) => {
     const q = request.query as { status?: string; eventType?: string; endpointId?: string; page: number; limit: number };
@@ -133,7 +139,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Send a delivery again now', params: Type.Object({ deliveryId: Type.String({ format: 'uuid' }) }),
-      response: { 202: Envelope(Type.Object({ deliveryId: Type.String() })), ...errorResponses },
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String() })) }, errors: writeErrors('WHK_002', 'WHK_004'),
     },
   }, async (request, reply) => {
     const { deliveryId } = request.params as { deliveryId: string };
