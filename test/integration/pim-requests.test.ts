@@ -46,6 +46,31 @@ describe('malformed PIM requests are 400, never 500', () => {
   });
 });
 
+describe('GET /pim/bulk-jobs filters by type or job_type', () => {
+  it('takes job_type (the seed\'s name) as type; both given must agree, else VAL_001 names them', async () => {
+    const a = await createPimActor(ctx);
+    const create = async (job_type: string, payload: unknown) =>
+      (await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type, payload })).json().data.id as string;
+    const imported = await create('BULK_IMPORT', [{ title: 'Chair' }]);
+    const deleted = await create('BULK_DELETE', ['00000000-0000-4000-8000-000000000000']);
+    const ids = async (query: string) => {
+      const res = await pimRequest(ctx, a, 'GET', `/api/v1/pim/bulk-jobs${query}`);
+      expect(res.statusCode, query).toBe(200);
+      return res.json().data.map((j: any) => j.id);
+    };
+    expect(await ids('?job_type=BULK_IMPORT')).toEqual([imported]);
+    expect(await ids('?type=BULK_DELETE')).toEqual([deleted]);
+    expect(await ids('?type=BULK_IMPORT&job_type=BULK_IMPORT')).toEqual([imported]);
+    expect(await ids('')).toEqual([]);
+    const conflict = await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_IMPORT&job_type=BULK_DELETE');
+    expect([conflict.statusCode, conflict.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(conflict.json().error.details.context.validationErrors.querystring)
+      .toEqual({ job_type: 'job_type (BULK_DELETE) and type (BULK_IMPORT) are two names of one filter: send one, or the same value in both' });
+    const unknown = await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?job_type=BULK_MERGE');
+    expect(unknown.json().error.details.context.validationErrors.querystring.job_type).toMatch(/must be one of the following values/);
+  });
+});
+
 describe('GET /pim/validation-issues', () => {
   it('pages the open issues with their total, as the bulk-jobs list does', async () => {
     const a = await createPimActor(ctx);
