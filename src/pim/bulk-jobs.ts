@@ -1,6 +1,7 @@
 import type { Queryable, Sql } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { pageWithTotal } from '../db/page.js';
 import type { PimPrincipal } from './pim-auth.js';
 
 export type JobType = 'BULK_IMPORT' | 'BULK_UPDATE' | 'BULK_DELETE';
@@ -75,10 +76,10 @@ export function listedJobType(q: { type?: JobType; job_type?: JobType }): JobTyp
 }
 
 export async function listBulkJobs(sql: Queryable, storeId: string, jobType: JobType, page: number, limit: number) {
-  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}`;
-  const rows = await sql`
-    select * from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}
-    order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`;
+  const { total, rows } = await pageWithTotal(sql,
+    sql`select count(*)::int as total from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}`,
+    sql`select * from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}
+        order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`);
   return { total, items: rows.map(view) };
 }
 

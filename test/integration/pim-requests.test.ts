@@ -90,6 +90,44 @@ describe('GET /pim/validation-issues', () => {
   });
 });
 
+describe('PIM lists read their total and their page from one snapshot', () => {
+  it('never answers a total that disagrees with the page while rows are committed meanwhile', async () => {
+    const a = await createPimActor(ctx);
+    const inserts = {
+      '/api/v1/pim/validation-issues?limit=500': ctx.sql`
+        insert into validation_issues (store_id, product_id, code, severity, message) values (${a.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'No photos')`,
+      '/api/v1/pim/bulk-jobs?type=BULK_DELETE&limit=100': ctx.sql`
+        insert into bulk_jobs (store_id, job_type, payload, created_by) values (${a.storeId}, 'BULK_DELETE', '[]', ${a.email})`,
+    };
+    for (const [url, insert] of Object.entries(inserts)) {
+      // Another connection commits a row after another while the list is read (fewer rows than a page holds).
+      let writing = true;
+      const writer = (async () => { for (let n = 0; writing && n < 90; n++) await ctx.sql`${insert}`; })();
+      const disagreements: string[] = [];
+      try {
+        for (let i = 0; i < 40; i++) {
+          const body = (await pimRequest(ctx, a, 'GET', url)).json();
+          if (body.data.length !== body.meta.pagination.total) disagreements.push(`total ${body.meta.pagination.total}, ${body.data.length} on the page`);
+        }
+      } finally { writing = false; await writer; }
+      expect(disagreements, url).toEqual([]);
+    }
+  });
+
+  it('answers the total on a page past the end', async () => {
+    const a = await createPimActor(ctx);
+    await ctx.sql`insert into validation_issues (store_id, product_id, code, severity, message)
+      select ${a.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'No photos' from generate_series(1, 3)`;
+    await ctx.sql`insert into bulk_jobs (store_id, job_type, payload, created_by) select ${a.storeId}, 'BULK_UPDATE', '[]', ${a.email} from generate_series(1, 3)`;
+    for (const url of ['/api/v1/pim/validation-issues', '/api/v1/pim/bulk-jobs']) {
+      const body = (await pimRequest(ctx, a, 'GET', `${url}?page=3&limit=2`)).json();
+      expect([body.data, body.meta.pagination], url).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2 }]);
+    }
+    const none = (await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_IMPORT')).json();
+    expect([none.data, none.meta.pagination]).toEqual([[], { page: 1, limit: 20, total: 0, totalPages: 0 }]);
+  });
+});
+
 describe('PIM_002 and PIM_003 name the scope header at fault', () => {
   it('says which of X-Org-ID and X-Tenant-ID is missing, not a uuid, or not yours', async () => {
     const a = await createPimActor(ctx);
