@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { pageWithTotal } from '../db/page.js';
 
 /** The stock of the product `p` (migration 0075: product_stock holds it, one row a product). */
 export const productStock = (sql: Queryable) => sql`coalesce((select s.stock from product_stock s where s.store_id = p.store_id and s.product_id = p.id), 0)`;
@@ -63,9 +64,9 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
 const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price' } as const;
 
-/** A page of the store's products; the order is total (id breaks ties), so pages never overlap. */
+/** A page of the store's products; the order is total (id breaks ties), so pages never overlap; the total from the page's snapshot (db/page.ts). */
 export async function listProducts(sql: Queryable, storeId: string, q: ProductQuery) {
-  const where = sql`p.store_id = ${storeId}
+  const where = () => sql`p.store_id = ${storeId}
     ${q.q ? sql`and (p.name ilike ${`%${likeLiteral(q.q)}%`} or p.sku = ${q.q} or p.external_id = ${q.q})` : sql``}
     ${q.isArchived === undefined ? sql`` : sql`and p.is_archived = ${q.isArchived}`}
     ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and ${productStock(sql)} > 0` : sql`and ${productStock(sql)} = 0`}
@@ -74,10 +75,9 @@ export async function listProducts(sql: Queryable, storeId: string, q: ProductQu
     ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
   const column = q.sortBy === 'stock' ? productStock(sql) : sql`p.${sql(SORT_COLUMNS[q.sortBy])}`;
   const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
-  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from products p where ${where}`;
-  const rows = await sql<{ product: any }[]>`
-    select ${productJson(sql, q.isVariantActive)} as product from products p where ${where}
+  const { total, rows } = await pageWithTotal<{ product: any }>(sql, sql`select count(*)::int as total from products p where ${where()}`, sql`
+    select ${productJson(sql, q.isVariantActive)} as product from products p where ${where()}
     order by ${column} ${direction} nulls last, p.id ${direction}
-    limit ${q.limit} offset ${(q.page - 1) * q.limit}`;
+    limit ${q.limit} offset ${(q.page - 1) * q.limit}`);
   return { total, items: rows.map((r) => r.product) };
 }

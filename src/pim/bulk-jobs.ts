@@ -1,6 +1,7 @@
 import type { Queryable, Sql } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
+import { pageWithTotal } from '../db/page.js';
 import type { PimPrincipal } from './pim-auth.js';
 
 export type JobType = 'BULK_IMPORT' | 'BULK_UPDATE' | 'BULK_DELETE';
@@ -60,11 +61,25 @@ export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobTyp
   });
 }
 
+/**
+ * The job type a list asks for: `type` (the seed's workflow, `type=BULK_IMPORT`) or `job_type`
+ * (its parameter's name, as in the job itself), one filter under two names; BULK_UPDATE when
+ * neither is given (the seed's default). Both, different: VAL_001 naming them.
+ */
+export function listedJobType(q: { type?: JobType; job_type?: JobType }): JobType {
+  if (q.type && q.job_type && q.type !== q.job_type) {
+    throw new AppError('VAL_001', { validationErrors: { querystring: {
+      job_type: `job_type (${q.job_type}) and type (${q.type}) are two names of one filter: send one, or the same value in both`,
+    } } });
+  }
+  return q.job_type ?? q.type ?? 'BULK_UPDATE';
+}
+
 export async function listBulkJobs(sql: Queryable, storeId: string, jobType: JobType, page: number, limit: number) {
-  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}`;
-  const rows = await sql`
-    select * from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}
-    order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`;
+  const { total, rows } = await pageWithTotal(sql,
+    sql`select count(*)::int as total from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}`,
+    sql`select * from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}
+        order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`);
   return { total, items: rows.map(view) };
 }
 

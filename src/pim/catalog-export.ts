@@ -32,11 +32,23 @@ export async function requestExport(sql: Sql, who: PimPrincipal) {
 /**
  * Streams the tenant's whole catalog (products with variants and per-warehouse
  * stock) from a database cursor into NDJSON and CSV uploads at once: memory
- * stays flat however large the catalog. Then notifies per tenant configuration.
+ * stays flat however large the catalog. Then announces it per tenant configuration.
+ *
+ * Retries (3 attempts) resume where the last one stopped. Writing the files is the only step a
+ * retry redoes, and only when it failed (nothing was recorded). Marking the export COMPLETED,
+ * its `export.completed` event (outbox) and its email are one transaction: the email is a job of
+ * its own (pim.export-email, export-email.ts), so an SMTP server that refuses it retries the
+ * email alone, with fresh links, instead of the whole export (files written again, the event
+ * emitted again, as the email was sent last in this job). A job of its own rather than a recorded
+ * step of this one: graphile-worker already keeps its attempts, backoff and last error, and a
+ * COMPLETED export is never worked on again (the guard below).
  */
 export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   const storage = exportStorage(config, encryptionKey);
-  await sql`update catalog_exports set status = 'PROCESSING', storage = ${storage.kind} where store_id = ${storeId} and id = ${exportId}`;
+  // A retry after the completing commit (a worker that died before graphile-worker recorded the job done) finds it done.
+  const started = await sql`update catalog_exports set status = 'PROCESSING', storage = ${storage.kind}
+    where store_id = ${storeId} and id = ${exportId} and status <> 'COMPLETED' returning id`;
+  if (started.length === 0) return;
   const keys = { ndjson: `${storeId}/${exportId}/products.ndjson`, csv: `${storeId}/${exportId}/products.csv` };
   const ndjson = new PassThrough();
   const csv = new PassThrough();
@@ -57,30 +69,34 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
     ndjson.destroy();
     csv.destroy();
     await uploads.catch(() => {});
-    await sql`update catalog_exports set status = 'FAILED', error = ${String(err)}, completed_at = now() where store_id = ${storeId} and id = ${exportId}`;
+    // FAILED only when no attempt is left (failExport, by the task): a retry may still write them.
     throw err;
   }
-  const [tenant] = await sql<any[]>`select t.notify_email, t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;
   await sql.begin(async (tx) => {
-    await tx`update catalog_exports set status = 'COMPLETED', products = ${count}, ndjson_key = ${keys.ndjson}, csv_key = ${keys.csv}, completed_at = now()
+    const [tenant] = await tx<any[]>`select t.notify_email, t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;
+    await tx`update catalog_exports set status = 'COMPLETED', products = ${count}, ndjson_key = ${keys.ndjson}, csv_key = ${keys.csv}, error = null, completed_at = now()
              where store_id = ${storeId} and id = ${exportId}`;
     if (tenant?.notify_webhook) {
       await emitEvents(tx, [{ partnerId: tenant.partner_id, storeId, type: 'export.completed', payload: { exportId, products: count, storage: storage.kind } }]);
     }
+    if (tenant?.notify_email && config.SMTP_URL) await enqueueJob(tx, 'pim.export-email', { storeId, exportId }, { maxAttempts: EXPORT_EMAIL_ATTEMPTS });
   });
-  if (tenant?.notify_email && config.SMTP_URL) {
-    const links = await exportLinks(storage, keys);
-    // Loaded only when an export mails someone: most deployments never do, and every process would carry it.
-    const { default: nodemailer } = await import('nodemailer');
-    await nodemailer.createTransport(config.SMTP_URL).sendMail({
-      from: config.SMTP_FROM, to: tenant.notify_email, subject: `Catalog export ready (${count} products)`,
-      text: `Your catalog export ${exportId} is ready: ${count} products.\n\nNDJSON: ${links.ndjson}\nCSV: ${links.csv}\n`,
-    });
-  }
+}
+
+/**
+ * Attempts at an export's email: graphile-worker waits exp(n) seconds after the nth failure,
+ * so 8 attempts span about half an hour (e^1 + … + e^7 s) of an SMTP server refusing or away.
+ */
+const EXPORT_EMAIL_ATTEMPTS = 8;
+
+/** An export whose last attempt failed (never a COMPLETED one: its later steps are jobs of their own). */
+export async function failExport(sql: Sql, storeId: string, exportId: string, error: string) {
+  await sql`update catalog_exports set status = 'FAILED', error = ${error}, completed_at = now()
+    where store_id = ${storeId} and id = ${exportId} and status <> 'COMPLETED'`;
 }
 
 /** Links that open the files without a token, for EXPORT_URL_TTL_SECONDS: presigned (S3) or signed by the API (local folder). */
-async function exportLinks(storage: ExportStorage, keys: { ndjson: string; csv: string }) {
+export async function exportLinks(storage: ExportStorage, keys: { ndjson: string; csv: string }) {
   return { ndjson: await storage.signedUrl(keys.ndjson), csv: await storage.signedUrl(keys.csv) };
 }
 

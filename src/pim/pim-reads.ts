@@ -1,13 +1,12 @@
 import type { Queryable } from '../db/database.js';
+import { pageWithTotal } from '../db/page.js';
 
 /** A page of the tenant's open issues, most recent first, with how many are open in all. */
 export async function listValidationIssues(sql: Queryable, storeId: string, page: number, limit: number) {
-  const [[{ total }], rows] = await Promise.all([
-    sql<{ total: number }[]>`select count(*)::int as total from validation_issues where store_id = ${storeId} and not resolved`,
-    sql<any[]>`
-      select id, code, severity, product_id, message, resolved, created_at from validation_issues
-      where store_id = ${storeId} and not resolved order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`,
-  ]);
+  const { total, rows } = await pageWithTotal<any>(sql,
+    sql`select count(*)::int as total from validation_issues where store_id = ${storeId} and not resolved`,
+    sql`select id, code, severity, product_id, message, resolved, created_at from validation_issues
+        where store_id = ${storeId} and not resolved order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`);
   return { total, items: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() })) };
 }
 

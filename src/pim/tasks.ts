@@ -2,9 +2,10 @@ import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
 import { giveUpOnFinalFailure } from '../jobs/final-failure.js';
 import { failBulkJob, processBulkJob } from './bulk-job-processing.js';
-import { runExport } from './catalog-export.js';
+import { failExport, runExport } from './catalog-export.js';
+import { sendExportEmail } from './export-email.js';
 
-/** PIM background work: bulk jobs (and exports). */
+/** PIM background work: bulk jobs, exports and their emails. */
 export function pimTasks(deps: AppDeps): Record<string, Task> {
   return {
     'pim.bulk-job': async (payload, helpers) => {
@@ -15,9 +16,15 @@ export function pimTasks(deps: AppDeps): Record<string, Task> {
       await giveUpOnFinalFailure(helpers, () => processBulkJob(deps.sql, storeId, jobId, actor, { requestId: requestId ?? null, ip: ip ?? null }),
         (err) => failBulkJob(deps.sql, storeId, jobId, err instanceof Error ? err.message : String(err)));
     },
-    'pim.export': async (payload) => {
+    'pim.export': async (payload, helpers) => {
       const { storeId, exportId } = payload as { storeId: string; exportId: string };
-      await runExport(deps.sql, deps.config, deps.encryptionKey, storeId, exportId);
+      await giveUpOnFinalFailure(helpers, () => runExport(deps.sql, deps.config, deps.encryptionKey, storeId, exportId),
+        (err) => failExport(deps.sql, storeId, exportId, String(err)));
+    },
+    // An email given up on stays in graphile-worker's jobs, failed, with its last error (omni_jobs{state="failed"}).
+    'pim.export-email': async (payload) => {
+      const { storeId, exportId } = payload as { storeId: string; exportId: string };
+      await sendExportEmail(deps.sql, deps.config, deps.encryptionKey, storeId, exportId);
     },
   };
 }

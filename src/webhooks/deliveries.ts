@@ -1,23 +1,23 @@
 import type { Queryable, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueDelivery } from './deliver.js';
+import { pageWithTotal } from '../db/page.js';
 
 export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number }
 
-/** A partner's deliveries, most recent first, each with its attempts (times as toISOString writes them, as everywhere). */
+/** A partner's deliveries, most recent first, each with its attempts (times as toISOString writes them, as everywhere); the total from the page's snapshot. */
 export async function listDeliveries(sql: Queryable, partnerId: string, f: DeliveryFilter) {
-  const where = sql`d.partner_id = ${partnerId}
+  const where = () => sql`d.partner_id = ${partnerId}
     ${f.status ? sql`and d.status = ${f.status}` : sql``}
     ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}
     ${f.endpointId ? sql`and d.endpoint_id = ${f.endpointId}` : sql``}`;
-  const [{ total }] = await sql<{ total: number }[]>`select count(*)::int as total from webhook_deliveries d where ${where}`;
-  const rows = await sql<any[]>`
+  const { total, rows } = await pageWithTotal<any>(sql, sql`select count(*)::int as total from webhook_deliveries d where ${where()}`, sql`
     select d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
         'latencyMs', a.latency_ms, 'error', a.error,
         'attemptedAt', to_char(a.attempted_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by a.attempt)
       from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log
-    from webhook_deliveries d where ${where}
-    order by d.created_at desc, d.id limit ${f.limit} offset ${(f.page - 1) * f.limit}`;
+    from webhook_deliveries d where ${where()}
+    order by d.created_at desc, d.id limit ${f.limit} offset ${(f.page - 1) * f.limit}`);
   return {
     total,
     items: rows.map((d) => ({

@@ -47,6 +47,8 @@ describe('GET /partner/stores/batches', () => {
     const page2 = (await list(store, '?limit=2&page=2')).json();
     expect(page2.data.map((b: any) => b.batchId)).toEqual([first]);
     expect(page2.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2 });
+    const page3 = (await list(store, '?limit=2&page=3')).json();
+    expect([page3.data, page3.meta.pagination]).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2 }]);
     expect((await list(store, '?kind=inventory')).json().data.map((b: any) => b.batchId)).toEqual([third]);
 
     // Once processed: the catalog rows succeed, the stock row names no product and fails.

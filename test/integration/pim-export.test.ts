@@ -14,8 +14,11 @@ import { Webhook } from 'standardwebhooks';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { exportLinkKey, signExportLink } from '../../src/pim/export-links.js';
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 
 const mails: string[] = [];
+/** How many of the next messages the SMTP receiver refuses (451, "try again later"). */
+let refuseNext = 0;
 const after: (() => Promise<void>)[] = [];
 let smtp: SMTPServer;
 let smtpPort: number;
@@ -26,7 +29,15 @@ let s3Port: number;
 beforeAll(async () => {
   smtp = new SMTPServer({
     authOptional: true, disabledCommands: ['STARTTLS'],
-    onData(stream, _session, callback) { let m = ''; stream.on('data', (c) => { m += c; }); stream.on('end', () => { mails.push(m); callback(); }); },
+    onData(stream, _session, callback) {
+      let m = '';
+      stream.on('data', (c) => { m += c; });
+      stream.on('end', () => {
+        if (refuseNext > 0) { refuseNext--; return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 })); }
+        mails.push(m);
+        callback();
+      });
+    },
   });
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   smtpPort = ((smtp as any).server.address() as AddressInfo).port;
@@ -148,5 +159,44 @@ describe('PIM catalog export', () => {
       expect(mails[0]).toContain('To: catalog-team@shop.example');
       expect(mails[0]).toContain('Catalog export ready (300 products)');
     } finally { await worker.stop(); await ctx.close(); }
+  });
+
+  it('retries only the email when sending it fails: the files are written once and the event emitted once', async () => {
+    const ctx = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` } });
+    const worker = await startTestWorker(ctx);
+    try {
+      const actor = await createPimActor(ctx, { notifyEmail: 'retry-team@shop.example' });
+      const [{ partner_id: partnerId }] = await ctx.sql`select partner_id from stores where id = ${actor.storeId}`;
+      // Subscribed, so that the event is written to the outbox (port 9 refuses its deliveries at once).
+      await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, partnerId, { url: 'http://127.0.0.1:9/hooks', eventTypes: ['export.completed'] });
+      await seedCatalog(ctx, actor, 3);
+      refuseNext = 1;
+      const view = await runExport(ctx, actor);
+      expect(view).toMatchObject({ status: 'COMPLETED', storage: 'local', products: 3 });
+      const file = join(ctx.deps.config.dataDir, 'exports', actor.storeId, view.id, 'products.ndjson');
+      const written = (await stat(file)).mtimeMs;
+      // The refused send: the job that sent it failed and waits for its retry.
+      const waiting = ctx.sql`
+        select id from graphile_worker._private_jobs
+        where payload->>'exportId' = ${view.id} and last_error is not null and locked_at is null and attempts < max_attempts`;
+      const failed = () => ctx.sql`${waiting}`;
+      for (let i = 0; i < 200 && (await failed()).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(refuseNext).toBe(0);
+      // A product added since: an export done again would count it and write the files again.
+      await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${actor.storeId}, 'e-late', 'S-late', 'Late', 1)`;
+      // The retry now, not after graphile-worker's backoff (another test file's worker may take it and fail it: again).
+      for (let i = 0; i < 200 && !mails.some((m) => m.includes('To: retry-team@shop.example')); i++) {
+        await ctx.sql`select graphile_worker.reschedule_jobs(array(${waiting}), run_at => now()), pg_notify('jobs:insert', '')`;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const mail = mails.find((m) => m.includes('To: retry-team@shop.example'));
+      expect(mail).toContain('Catalog export ready (3 products)');
+      expect((await stat(file)).mtimeMs).toBe(written);
+      const [after] = await ctx.sql`select status, products, completed_at from catalog_exports where store_id = ${actor.storeId} and id = ${view.id}`;
+      expect(after).toMatchObject({ status: 'COMPLETED', products: 3 });
+      expect(after.completed_at.toISOString()).toBe(view.completed_at);
+      const events = await ctx.sql`select payload from outbox_events where store_id = ${actor.storeId} and type = 'export.completed'`;
+      expect(events.map((e) => e.payload.exportId)).toEqual([view.id]);
+    } finally { refuseNext = 0; await worker.stop(); await ctx.close(); }
   });
 });

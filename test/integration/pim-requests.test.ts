@@ -46,6 +46,31 @@ describe('malformed PIM requests are 400, never 500', () => {
   });
 });
 
+describe('GET /pim/bulk-jobs filters by type or job_type', () => {
+  it('takes job_type (the seed\'s name) as type; both given must agree, else VAL_001 names them', async () => {
+    const a = await createPimActor(ctx);
+    const create = async (job_type: string, payload: unknown) =>
+      (await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type, payload })).json().data.id as string;
+    const imported = await create('BULK_IMPORT', [{ title: 'Chair' }]);
+    const deleted = await create('BULK_DELETE', ['00000000-0000-4000-8000-000000000000']);
+    const ids = async (query: string) => {
+      const res = await pimRequest(ctx, a, 'GET', `/api/v1/pim/bulk-jobs${query}`);
+      expect(res.statusCode, query).toBe(200);
+      return res.json().data.map((j: any) => j.id);
+    };
+    expect(await ids('?job_type=BULK_IMPORT')).toEqual([imported]);
+    expect(await ids('?type=BULK_DELETE')).toEqual([deleted]);
+    expect(await ids('?type=BULK_IMPORT&job_type=BULK_IMPORT')).toEqual([imported]);
+    expect(await ids('')).toEqual([]);
+    const conflict = await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_IMPORT&job_type=BULK_DELETE');
+    expect([conflict.statusCode, conflict.json().error.code]).toEqual([400, 'VAL_001']);
+    expect(conflict.json().error.details.context.validationErrors.querystring)
+      .toEqual({ job_type: 'job_type (BULK_DELETE) and type (BULK_IMPORT) are two names of one filter: send one, or the same value in both' });
+    const unknown = await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?job_type=BULK_MERGE');
+    expect(unknown.json().error.details.context.validationErrors.querystring.job_type).toMatch(/must be one of the following values/);
+  });
+});
+
 describe('GET /pim/validation-issues', () => {
   it('pages the open issues with their total, as the bulk-jobs list does', async () => {
     const a = await createPimActor(ctx);
@@ -62,6 +87,44 @@ describe('GET /pim/validation-issues', () => {
     expect(third.meta.pagination).toEqual({ page: 3, limit: 3, total: 7, totalPages: 3 });
     expect(third.data.map((i: any) => i.id)).toEqual([first.data[6].id]);
     expect((await page('?page=4&limit=3')).data).toEqual([]);
+  });
+});
+
+describe('PIM lists read their total and their page from one snapshot', () => {
+  it('never answers a total that disagrees with the page while rows are committed meanwhile', async () => {
+    const a = await createPimActor(ctx);
+    const inserts = {
+      '/api/v1/pim/validation-issues?limit=500': ctx.sql`
+        insert into validation_issues (store_id, product_id, code, severity, message) values (${a.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'No photos')`,
+      '/api/v1/pim/bulk-jobs?type=BULK_DELETE&limit=100': ctx.sql`
+        insert into bulk_jobs (store_id, job_type, payload, created_by) values (${a.storeId}, 'BULK_DELETE', '[]', ${a.email})`,
+    };
+    for (const [url, insert] of Object.entries(inserts)) {
+      // Another connection commits a row after another while the list is read (fewer rows than a page holds).
+      let writing = true;
+      const writer = (async () => { for (let n = 0; writing && n < 90; n++) await ctx.sql`${insert}`; })();
+      const disagreements: string[] = [];
+      try {
+        for (let i = 0; i < 40; i++) {
+          const body = (await pimRequest(ctx, a, 'GET', url)).json();
+          if (body.data.length !== body.meta.pagination.total) disagreements.push(`total ${body.meta.pagination.total}, ${body.data.length} on the page`);
+        }
+      } finally { writing = false; await writer; }
+      expect(disagreements, url).toEqual([]);
+    }
+  });
+
+  it('answers the total on a page past the end', async () => {
+    const a = await createPimActor(ctx);
+    await ctx.sql`insert into validation_issues (store_id, product_id, code, severity, message)
+      select ${a.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'No photos' from generate_series(1, 3)`;
+    await ctx.sql`insert into bulk_jobs (store_id, job_type, payload, created_by) select ${a.storeId}, 'BULK_UPDATE', '[]', ${a.email} from generate_series(1, 3)`;
+    for (const url of ['/api/v1/pim/validation-issues', '/api/v1/pim/bulk-jobs']) {
+      const body = (await pimRequest(ctx, a, 'GET', `${url}?page=3&limit=2`)).json();
+      expect([body.data, body.meta.pagination], url).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2 }]);
+    }
+    const none = (await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_IMPORT')).json();
+    expect([none.data, none.meta.pagination]).toEqual([[], { page: 1, limit: 20, total: 0, totalPages: 0 }]);
   });
 });
 

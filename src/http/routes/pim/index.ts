@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app.js';
 import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
-import { createBulkJob, getBulkJob, listBulkJobs, type JobType } from '../../../pim/bulk-jobs.js';
+import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
 import { pimHeaders } from './headers.js';
@@ -52,12 +52,13 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/api/v1/pim/bulk-jobs', {
     schema: {
       tags, summary: 'Bulk jobs of a type, most recent first', headers: pimHeaders,
-      querystring: Type.Object({ type: Type.Optional(JobTypeSchema), ...Page }, { additionalProperties: false }),
+      description: 'The type: `type` or `job_type` (one filter, two names; both given must be equal, else VAL_001), BULK_UPDATE when neither is given.',
+      querystring: Type.Object({ type: Type.Optional(JobTypeSchema), job_type: Type.Optional(JobTypeSchema), ...Page }, { additionalProperties: false }),
       response: { 200: Envelope(Type.Array(BulkJob)) }, errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
-    const q = request.query as { type?: JobType; page: number; limit: number };
-    const { total, items } = await listBulkJobs(sql, who(request).storeId, q.type ?? 'BULK_UPDATE', q.page, q.limit);
+    const q = request.query as { type?: JobType; job_type?: JobType; page: number; limit: number };
+    const { total, items } = await listBulkJobs(sql, who(request).storeId, listedJobType(q), q.page, q.limit);
     return ok(reply, 'Bulk jobs retrieved successfully', items, paginationMeta(q, total));
   });
 
