@@ -49,6 +49,8 @@ export class QueuePool extends pg.Pool {
       ...outage,
       probe: async () => {
         const client = new Client(config);
+        // Lost between its opening and its end: that probe failed, nothing more.
+        client.on('error', () => {});
         await client.connect();
         await client.end();
       },
