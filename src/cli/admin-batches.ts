@@ -1,9 +1,11 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION, wholeNumber } from './option-values.js';
+import { partnerId } from './admin-webhooks.js';
+import { storeIdOf } from '../stores/stores.js';
 import { retryFailedBatch } from '../batches/batch-failure.js';
-import { listBatches } from '../batches/batch-list.js';
-import type { BatchStatus } from '../batches/batch-store.js';
+import { listBatchesInScope } from '../batches/batch-list.js';
+import { BATCH_KINDS, type BatchKind, type BatchStatus } from '../batches/batch-store.js';
 
 const STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'];
 
@@ -11,20 +13,19 @@ const STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'];
 export function registerBatchAdmin(admin: Command) {
   const batch = admin.command('batch').description('partner batches');
   batch.command('list')
-    .description("a store's batches, newest accepted first, with their counts; retryable: rows failed BAT_003, which `batch retry` runs again")
-    .requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)')
+    .description('batches of a store, of a partner\'s stores, or (neither option) of every store, newest accepted first, with their counts; '
+      + 'retryable: rows failed BAT_003, which `batch retry` runs again')
+    .addOption(new Option('--store <storeClientId>', 'one store, by its storeClientId (str_…)').conflicts('partner'))
+    .option('--partner <partnerClientId>', 'every store of one partner, by its partnerClientId (ptnr_…); the list names each batch\'s store')
     .addOption(new Option('--status <status>', 'only batches in this status (FAILED: given up on, or no row succeeded)').choices(STATUSES))
+    .addOption(new Option('--kind <kind>', 'only batches of this kind').choices(BATCH_KINDS))
     .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
-    .action(adminAction<{ store: string; status?: BatchStatus; limit: number; json?: boolean }>(async ({ sql }, o) => {
-      const [store] = await sql<{ id: string }[]>`select id from stores where client_id = ${o.store}`;
-      if (!store) throw new Error(`no store with client id ${o.store}`);
-      const { items } = await listBatches(sql, store.id, { status: o.status }, 1, Math.min(Math.max(o.limit, 1), 100));
-      const failed = items.filter((b) => b.status === 'FAILED').map((b) => b.batchId);
-      const retryable = new Map((failed.length ? await sql<{ id: string; rows: number }[]>`
-        select id, (select count(*)::int from jsonb_array_elements(b.outcomes) x where x->>'code' = 'BAT_003') as rows
-        from batches b where store_id = ${store.id} and id = any(${failed})` : []).map((r) => [r.id, r.rows]));
-      return { batches: items.map((b) => ({ batchId: b.batchId, kind: b.kind, status: b.status, ...b.summary,
-        retryable: retryable.get(b.batchId) ?? 0, createdAt: b.createdAt, completedAt: b.completedAt })) };
+    .action(adminAction<{ store?: string; partner?: string; status?: BatchStatus; kind?: BatchKind; limit: number; json?: boolean }>(async ({ sql }, o) => {
+      const storeId = o.store ? await storeIdOf(sql, o.store) : undefined;
+      const scope = { storeId, partnerId: o.partner ? await partnerId(sql, o.partner) : undefined };
+      const rows = await listBatchesInScope(sql, scope, { status: o.status, kind: o.kind }, Math.min(Math.max(o.limit, 1), 100));
+      // One store's list leaves out the store it names.
+      return { batches: storeId ? rows.map(({ storeClientId: _, ...b }) => b) : rows };
     }));
   batch.command('retry')
     .description('run again a batch given up on: its rows failed BAT_003 go back to pending and its job is enqueued')

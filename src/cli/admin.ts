@@ -65,9 +65,16 @@ export function registerAdminCommands(program: Command) {
       const demoFileUpdated = await updateDemoStoreToken(config, rotated.storeClientId, rotated.storeToken);
       return demoFileUpdated ? { ...rotated, demoFileUpdated } : rotated;
     }));
-  store.command('revoke-token').description('revoke every token of the store (rotate-token issues a new one)')
+  store.command('revoke-token')
+    .description('revoke every token of the store, with none in their place (rotate-token issues a new one); the demo store\'s: demo-credentials.json records it, and `demo curl` then says to rotate')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
-    .action(run<{ store: string; json?: boolean }>(({ sql }, o) => revokeStoreTokens(sql, o.store)));
+    .action(run<{ store: string; json?: boolean }>(async ({ sql, config }, o) => {
+      const revoked = await revokeStoreTokens(sql, o.store);
+      // Not a new token in its place: a revocation (a leaked token, access withdrawn) must not
+      // hand out another. The demo file stops offering the dead one.
+      const demoFileUpdated = await updateDemoStoreToken(config, revoked.storeClientId, null);
+      return demoFileUpdated ? { ...revoked, demoFileUpdated } : revoked;
+    }));
   store.command('block').description('refuse every request for the store (AUTH_014) until it is unblocked')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => setStoreStatus(sql, o.store, 'BLOCKED')));

@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { DEFAULT_PARTNER_PATH, DEFAULT_PIM_PATH, demoCurls, demoFile, type DemoCredentials } from '../demo/demo-store.js';
+import { DEFAULT_PARTNER_PATH, DEFAULT_PIM_PATH, demoCurls, demoFile, revokedTokenHint, type DemoCredentials } from '../demo/demo-store.js';
+import { jsonText } from './option-values.js';
 
 export function registerDemoCommands(program: Command) {
-  program.command('demo').description('the demo store created on first start').command('curl')
-    .description('print a freshly signed curl of the Partner API and a curl of the PIM API for the demo store (OMNI_DATA_DIR/demo-credentials.json)')
+  program.command('demo').description('the demo store the first start creates (OMNI_DATA_DIR/demo-credentials.json): `demo curl` prints signed requests to it')
+    .command('curl')
+    .description('print a freshly signed curl of the Partner API (a GET of --path, or a request with the body of --json or --data) '
+      + 'and a curl of the PIM API for the demo store (OMNI_DATA_DIR/demo-credentials.json)')
     .option('--path <path>', 'a Partner API path to sign', DEFAULT_PARTNER_PATH)
-    .option('--data <json>', 'a body to sign and send (@file reads it from a file); the request is then a POST unless --method says otherwise')
-    .option('--method <method>', 'the Partner API request\'s method (default: GET, or POST with --data)')
+    .addOption(new Option('--json <json>', 'a JSON body given inline, checked, then signed and sent as given; the request is then a POST unless --method says otherwise').argParser(jsonText).conflicts('data'))
+    .option('--data <body>', 'a body to sign and send as it is (@file reads it from a file); the request is then a POST unless --method says otherwise')
+    .option('--method <method>', 'the Partner API request\'s method (default: GET, or POST with --json or --data)')
     .option('--pim-path <path>', 'a PIM API GET path', DEFAULT_PIM_PATH)
-    .action(async (o: { path: string; data?: string; method?: string; pimPath: string }) => {
+    .action(async (o: { path: string; json?: string; data?: string; method?: string; pimPath: string }) => {
       const config = loadConfig();
       const file = demoFile(config);
       const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -20,10 +24,12 @@ export function registerDemoCommands(program: Command) {
         throw new Error(`no demo store in ${config.dataDir} (no ${file}): the first \`omni serve\` on an empty database creates it `
           + '(with the embedded database, or OMNI_DEMO=true); set OMNI_DATA_DIR to the folder that server uses');
       });
+      const demo = JSON.parse(text) as DemoCredentials;
+      if (demo.storeToken === null) throw new Error(`${revokedTokenHint(demo)} (${file})`);
       const bodyFile = o.data?.startsWith('@') ? resolve(o.data.slice(1)) : undefined;
       // The file's bytes as they are: the signature covers exactly what curl sends.
-      const body = bodyFile ? await readFile(bodyFile) : o.data;
+      const body = o.json ?? (bodyFile ? await readFile(bodyFile) : o.data);
       const partner = { path: o.path, method: o.method, body, bodyFile };
-      process.stdout.write(`${demoCurls(config.publicBaseUrl, JSON.parse(text) as DemoCredentials, { partner, pimPath: o.pimPath })}\n`);
+      process.stdout.write(`${demoCurls(config.publicBaseUrl, demo, { partner, pimPath: o.pimPath })}\n`);
     });
 }

@@ -22,3 +22,13 @@ export const uuid = (v: string) => {
   if (!UUID.test(v.trim())) throw new InvalidArgumentError(`expected a uuid (as the create command printed it), got "${v}".`);
   return v.trim();
 };
+
+/** A JSON text, kept as given (its bytes are what a signature covers). */
+export const jsonText = (v: string) => {
+  try {
+    JSON.parse(v);
+  } catch (err) {
+    throw new InvalidArgumentError(`expected JSON (${(err as Error).message}).`);
+  }
+  return v;
+};

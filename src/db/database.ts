@@ -11,7 +11,8 @@ export interface Database {
   /** A small pool for the single statements of request handling (DB_STATEMENT_POOL_MAX): see AppDeps.statements. */
   statements: Sql;
   connectionString: string;
-  close(): Promise<void>;
+  /** Ends the pools, letting queries in flight finish for up to `graceSeconds` (5), then stops an embedded server. */
+  close(graceSeconds?: number): Promise<void>;
 }
 
 /**
@@ -74,8 +75,8 @@ export async function openDatabase(config: Config, log?: (line: string) => void)
     sql,
     statements,
     connectionString,
-    async close() {
-      await Promise.all([sql.end({ timeout: 5 }), statements.end({ timeout: 5 })]);
+    async close(graceSeconds = 5) {
+      await Promise.all([sql.end({ timeout: graceSeconds }), statements.end({ timeout: graceSeconds })]);
       await stopEmbedded();
     },
   };

@@ -31,12 +31,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 
 /**
  * The same for the job queue's driver (pg), on connecting: a socket error, a server going away
- * or not yet back, or pg's own "Connection terminated unexpectedly" and "Client has encountered a connection
- * error and is not queryable" (no code).
+ * or not yet back, an opening that timed out (CONNECT_TIMEOUT, src/jobs/queue-pool.ts), or pg's
+ * own "Connection terminated unexpectedly" and "Client has encountered a connection error and
+ * is not queryable" (no code).
  */
 export function isConnectionLoss(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08');
+  if (typeof code === 'string') return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT';
   return /Connection terminated|connection error and is not queryable/i.test(err.message);
 }

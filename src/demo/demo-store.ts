@@ -15,7 +15,8 @@ export interface DemoCredentials {
   partnerClientId: string;
   partnerSecret: string;
   storeClientId: string;
-  storeToken: string;
+  /** null once `omni admin store revoke-token` revoked it (`rotate-token` writes a new one here). */
+  storeToken: string | null;
   warehouses: { clientId: string; name: string }[];
   /** Absent in a file written before the demo had PIM access (the next start adds it). */
   pim?: DemoPim;
@@ -69,8 +70,12 @@ export async function ensureDemo(sql: Sql, config: Config, key: Buffer): Promise
   return { created: false, demo: existing };
 }
 
-/** After `omni admin store rotate-token`: the demo file holds the new token if it is the demo store's. The file's path, when it changed. */
-export async function updateDemoStoreToken(config: Pick<Config, 'dataDir'>, storeClientId: string, storeToken: string) {
+/**
+ * After `omni admin store rotate-token` (the new token) or `revoke-token` (null): the demo file
+ * says so if it is the demo store's, so that `omni demo curl` never signs with a dead token.
+ * The file's path, when it changed.
+ */
+export async function updateDemoStoreToken(config: Pick<Config, 'dataDir'>, storeClientId: string, storeToken: string | null) {
   const demo = await readDemo(config);
   if (demo?.storeClientId !== storeClientId) return undefined;
   await writeDemo(config, { ...demo, storeToken });
@@ -99,8 +104,12 @@ function curl(baseUrl: string, method: string, path: string, headers: Record<str
     ...(data ? [`  ${data}`] : [])].join(' \\\n');
 }
 
+/** What to do about a demo store whose token was revoked. */
+export const revokedTokenHint = (demo: Pick<DemoCredentials, 'storeClientId'>) =>
+  `the demo store's token was revoked: \`npx omni admin store rotate-token --store ${demo.storeClientId}\` issues a new one and writes it to the demo file`;
+
 /** A ready-to-paste signed curl; the signature holds for 300 seconds. */
-export function signedCurl(baseUrl: string, demo: DemoCredentials, request: CurlRequest = {}): string {
+export function signedCurl(baseUrl: string, demo: DemoCredentials & { storeToken: string }, request: CurlRequest = {}): string {
   const { path = DEFAULT_PARTNER_PATH, body } = request;
   const method = (request.method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
   const headers = signRequest({
@@ -120,7 +129,10 @@ export function demoCurls(baseUrl: string, demo: DemoCredentials, requests: { pa
   const pim = demo.pim
     ? ['# PIM API (Bearer token, X-Tenant-ID, X-Org-ID):', pimCurl(baseUrl, demo.pim, requests.pimPath)]
     : ['# PIM API: no PIM access in this demo file yet (the next `omni serve` adds it)'];
-  return ['# Partner API (signed; valid for 300 s, `npx omni demo curl` prints a fresh one):', signedCurl(baseUrl, demo, requests.partner), '', ...pim].join('\n');
+  const partner = demo.storeToken === null
+    ? [`# Partner API: ${revokedTokenHint(demo)}`]
+    : ['# Partner API (signed; valid for 300 s, `npx omni demo curl` prints a fresh one):', signedCurl(baseUrl, { ...demo, storeToken: demo.storeToken }, requests.partner)];
+  return [...partner, '', ...pim].join('\n');
 }
 
 export function demoBanner(baseUrl: string, demo: DemoCredentials, created: boolean): string {
@@ -130,7 +142,7 @@ export function demoBanner(baseUrl: string, demo: DemoCredentials, created: bool
     `partnerClientId: ${demo.partnerClientId}`,
     `partnerSecret:   ${demo.partnerSecret}`,
     `storeClientId:   ${demo.storeClientId}`,
-    `storeToken:      ${demo.storeToken}`,
+    `storeToken:      ${demo.storeToken ?? 'revoked'}`,
     `warehouses:      ${demo.warehouses.map((w) => `${w.clientId} (${w.name})`).join(', ')}`,
     ...(demo.pim ? [`PIM orgId:       ${demo.pim.orgId}`, `PIM tenantId:    ${demo.pim.tenantId}`, `PIM token:       ${demo.pim.token} (${demo.pim.email})`] : []),
     '',

@@ -11,7 +11,8 @@ import { ErrorEnvelope } from './envelope.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
-import { registerWorkMetrics } from './plugins/work-metrics.js';
+import { registerWorkerMetrics, registerWorkMetrics } from './plugins/work-metrics.js';
+import type { WorkerState } from '../jobs/worker.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
@@ -39,7 +40,14 @@ export interface AppDeps {
 }
 
 
-export async function buildApp(deps: AppDeps, options: { logger?: boolean | object; loggerInstance?: FastifyBaseLogger } = {}) {
+export interface AppOptions {
+  logger?: boolean | object;
+  loggerInstance?: FastifyBaseLogger;
+  /** The job worker running in this process (`omni serve`), whose state /metrics shows. */
+  worker?: WorkerState;
+}
+
+export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: deps.config.LOG_LEVEL } }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
@@ -83,6 +91,7 @@ export async function buildApp(deps: AppDeps, options: { logger?: boolean | obje
     routeMetrics: { enabled: { histogram: true, summary: false } },
   } as any);
   registerWorkMetrics(deps.sql, app.log);
+  if (options.worker) registerWorkerMetrics(options.worker);
 
   await app.register(routes, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,7 +1,9 @@
 import { run, type Runner } from 'graphile-worker';
-import { QueuePool } from './queue-pool.js';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/app.js';
+import { isConnectionLoss, isDatabaseUnavailable } from '../db/unavailable.js';
+import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
+import { QUEUE_STOPPED } from './queue-outage.js';
 import { buildTaskList } from './tasks.js';
 import { watchWorkerLiveness } from './worker-liveness.js';
 
@@ -12,22 +14,69 @@ import { watchWorkerLiveness } from './worker-liveness.js';
  */
 export const CRONTAB = ['17 * * * * retention:purge ?fill=1h', '47 * * * * abandoned:fail ?fill=1h'].join('\n');
 
+/** How often a worker that lost its database tries to reach it again: it resumes within this of its return. */
+export const OUTAGE_PROBE_MS = 1000;
+
+/** What a worker's runner ends with when the database stayed unreachable for WORKER_MAX_OUTAGE_MS. */
+export class WorkerGaveUp extends Error {}
+
+/** The job queue's state, for /metrics when the worker runs in the API's process. */
+export interface WorkerState {
+  /** Since when (epoch ms) the worker has been unable to reach the database; null while it can. */
+  readonly databaseDownSince: number | null;
+}
+
+export type WorkerRunner = Runner & { state: WorkerState };
+
+/** A queue connection that failed because the database is away (or is waiting for it). */
+const isQueueConnectionLoss = (err: unknown) =>
+  isConnectionLoss(err) || [CONNECTION_LOST, QUEUE_STOPPED].includes((err as { code?: string } | undefined)?.code ?? '');
+
 /**
  * A graphile-worker runner on the application database. Any number of these,
  * in any number of processes or machines, share one queue.
+ *
+ * A database outage is logged once when it starts and once when it ends (QueueOutage); its
+ * jobs then resume by themselves. An outage of WORKER_MAX_OUTAGE_MS (unless 0) ends the
+ * runner's promise with WorkerGaveUp: the process exits with 1 (server.ts).
  */
-export async function startWorker(deps: AppDeps, connectionString: string, logger: Logger): Promise<Runner> {
+export async function startWorker(deps: AppDeps, connectionString: string, logger: Logger): Promise<WorkerRunner> {
   const { Logger: GwLogger } = await import('graphile-worker');
-  const liveness = watchWorkerLiveness(deps.sql, deps.config.WORKER_STALE_MS, (err) => logger.warn({ err }, 'worker heartbeat failed'));
+  const { WORKER_MAX_OUTAGE_MS: giveUpAfterMs, DB_CONNECT_TIMEOUT_MS } = deps.config;
+  let giveUp: (err: WorkerGaveUp) => void = () => {};
+  const gaveUp = new Promise<never>((_resolve, reject) => { giveUp = reject; });
+  gaveUp.catch(() => {});
   // The queue's connections are a pool of our own, ended (and awaited) when the runner stops,
   // before the database does. graphile-worker's own pool is ended without waiting, after its
   // error listener is removed: a connection that the stopping database terminated meanwhile
   // ("terminating connection due to administrator command") was an unhandled 'error' event,
   // and the process crashed on SIGTERM (server-shutdown.test.ts, about one run in six).
-  const pgPool = new QueuePool({ connectionString, max: 10, application_name: 'omni-worker' });
-  let stopping = false;
+  const pgPool = new QueuePool({
+    connectionString, max: 10, application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
+    outage: {
+      probeMs: OUTAGE_PROBE_MS,
+      giveUpAfterMs,
+      onDown: (err) => logger.error({ err }, `job worker: database unreachable; jobs wait for it${giveUpAfterMs > 0 ? ` (the worker gives up after ${seconds(giveUpAfterMs)}, WORKER_MAX_OUTAGE_MS)` : ''}`),
+      onUp: (outageMs) => {
+        logger.info({ outageMs }, `job worker: database reachable again after ${seconds(outageMs)}; jobs resume`);
+        // At once, so that no other worker takes this one's jobs for those of a dead worker.
+        liveness.beat().catch(heartbeatFailed);
+      },
+      onGiveUp: (outageMs, err) => giveUp(new WorkerGaveUp(
+        `job worker: database unreachable for ${seconds(outageMs)} (WORKER_MAX_OUTAGE_MS=${giveUpAfterMs}); giving up, exit 1 (last error: ${(err as Error)?.message ?? err})`)),
+    },
+  });
+  // During an outage the heartbeats fail too: its start and end are logged, not each of them
+  // (a heartbeat may be the first to find the database away).
+  const heartbeatFailed = (err: unknown) => {
+    if (!isDatabaseUnavailable(err)) return logger.warn({ err }, 'worker heartbeat failed');
+    pgPool.reportUnreachable(err);
+    logger.debug({ err }, 'worker heartbeat failed');
+  };
+  const liveness = watchWorkerLiveness(deps.sql, deps.config.WORKER_STALE_MS, heartbeatFailed);
   const onError = (err: Error) => {
-    if (stopping) logger.debug({ err }, 'job queue connection closed while stopping');
+    if (!pgPool.patient) logger.debug({ err }, 'job queue connection closed while stopping');
+    else if (isConnectionLoss(err)) logger.debug({ err }, 'job queue connection lost');
     else logger.error({ err }, 'job queue connection failed');
   };
   pgPool.on('error', onError);
@@ -40,8 +89,14 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
     pollInterval: 1000,
     taskList: buildTaskList(deps),
     crontab: CRONTAB,
+    // Asked before each look for a job: during an outage a worker waits here for the database
+    // rather than polling it each second. When the worker stops, it goes on (to no job).
+    forbiddenFlags: () => pgPool.outage.whenUp()?.then(() => null, () => null) ?? null,
     logger: new GwLogger((scope) => (level, message, meta) => {
-      const fn = level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
+      // graphile-worker's LISTEN connection, crontab and lock sweep each log every attempt while
+      // the database is away; the outage is logged once (a job that failed still is).
+      const quiet = !meta?.failure && isQueueConnectionLoss(meta?.error);
+      const fn = quiet ? 'debug' : level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
       logger[fn]({ ...scope, ...meta }, message);
     }),
   }).catch(async (err: unknown) => {
@@ -52,13 +107,17 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   pgPool.patient = true;
   await liveness.beat();
   const stop = runner.stop.bind(runner);
-  runner.stop = async () => {
-    stopping = true;
-    // Stopping: a lost connection is no longer waited for (retried) but fails.
-    pgPool.patient = false;
-    await liveness.stop();
-    await stop();
-    await pgPool.end();
-  };
-  return runner;
+  return Object.assign(runner, {
+    promise: Promise.race([runner.promise, gaveUp]),
+    state: { get databaseDownSince() { return pgPool.outage.downSince; } },
+    stop: async () => {
+      // Stopping: a lost connection is no longer waited for (retried) but fails.
+      pgPool.stopWaiting();
+      await liveness.stop();
+      await stop();
+      await pgPool.end();
+    },
+  });
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;

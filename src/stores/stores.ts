@@ -11,7 +11,8 @@ export interface CreatedStore {
 
 export class NotFoundError extends Error {}
 
-async function storeIdOf(sql: Queryable, storeClientId: string): Promise<string> {
+/** A store's id by the client id operators and partners know it by (str_…). */
+export async function storeIdOf(sql: Queryable, storeClientId: string): Promise<string> {
   const [row] = await sql<{ id: string }[]>`select id from stores where client_id = ${storeClientId}`;
   if (!row) throw new NotFoundError(`no store with client id ${storeClientId}`);
   return row.id;

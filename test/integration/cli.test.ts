@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OMNI_BIN, omni, omniEnv, omniJson, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, signedInject, type TestContext } from '../helpers/test-app.js';
+import { createPartner } from '../../src/partners/partners.js';
+import { createStore } from '../../src/stores/stores.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -108,6 +110,36 @@ describe('omni admin CLI', () => {
     expect(text).toMatch(/\ntenantId: null\ncreatedAt: \d{4}-\d\d-\d\dT[\d:.]+Z\nwarehouses:\n  clientId +name +createdAt\n/);
     expect(text.endsWith('\ntokens: none\n')).toBe(true);
   }, 60_000);
+
+  it('batch list: one store\'s, a partner\'s (naming each batch\'s store) or every store\'s, by status and kind', async () => {
+    const partner = await createPartner(ctx.sql, ctx.deps.encryptionKey, { name: 'Batched Partner' });
+    const [a, b] = await Promise.all(['A', 'B'].map(async (name) => ({ ...partner, ...(await createStore(ctx.sql, { partnerClientId: partner.partnerClientId, name, warehouses: 0 })) })));
+    // No worker here: the catalog stays PENDING; stock for SKUs that do not exist is refused at accept, its batch FAILED at once.
+    const sync = await signedInject(ctx, a, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products: [{ externalId: 'bl-1', sku: 'BL-1', name: 'Listed', price: 1 }] } });
+    const stock = await signedInject(ctx, b, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku: 'NOPE', stock: 1 }] } });
+    const [pending, failed] = [sync.json().data.batchId, stock.json().data.batchId];
+    const time = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
+    const { batches } = await omniJson('admin', 'batch', 'list', '--partner', partner.partnerClientId);
+    expect(batches).toEqual([
+      { storeClientId: b.storeClientId, batchId: failed, kind: 'inventory', status: 'FAILED', total: 1, succeeded: 0, failed: 1, pending: 0, retryable: 0, createdAt: time, completedAt: time },
+      { storeClientId: a.storeClientId, batchId: pending, kind: 'catalog.sync', status: 'PENDING', total: 1, succeeded: 0, failed: 0, pending: 1, retryable: 0, createdAt: time, completedAt: null },
+    ]);
+    const everywhere = (await omniJson('admin', 'batch', 'list', '--status', 'PENDING', '--kind', 'catalog.sync', '--limit', '100')).batches;
+    expect(everywhere).toContainEqual(batches[1]);
+    expect(everywhere.filter((x: any) => x.status !== 'PENDING' || x.kind !== 'catalog.sync')).toEqual([]);
+    const text = (await omni('admin', 'batch', 'list', '--partner', partner.partnerClientId, '--kind', 'catalog.sync')).stdout.split('\n');
+    const header = ['storeClientId', 'batchId', 'kind', 'status', 'total', 'succeeded', 'failed', 'pending', 'retryable', 'createdAt', 'completedAt'];
+    expect([text[0], text[1].trim().split(/\s{2,}/)]).toEqual(['batches:', header]);
+    expect(header.map((h) => text[2].slice(text[1].indexOf(h)).split(/\s{2,}/)[0].trim()))
+      .toEqual([a.storeClientId, pending, 'catalog.sync', 'PENDING', '1', '0', '0', '1', '0', expect.stringMatching(/Z$/), '-']);
+    // One store, or one partner: not both.
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const program = buildProgram();
+    const list = program.commands.find((c) => c.name() === 'admin')!.commands.find((c) => c.name() === 'batch')!.commands.find((c) => c.name() === 'list')!;
+    list.exitOverride().configureOutput({ writeErr: () => {} });
+    await expect(list.parseAsync(['--store', a.storeClientId, '--partner', partner.partnerClientId], { from: 'user' }))
+      .rejects.toMatchObject({ code: 'commander.conflictingOption' });
+  });
 
   it('seeds the taxonomy idempotently and reports its ids', async () => {
     const first = await omniJson('admin', 'taxonomy', 'seed');

@@ -12,7 +12,8 @@ let deps: AppDeps;
 beforeAll(async () => {
   const url = `postgres://omni:x@127.0.0.1:${await freePort()}/omni`;
   deps = { sql: connect(url, 1), statements: connectStatements(url, 1), config: testConfig({ DATABASE_URL: url }), encryptionKey: Buffer.from(TEST_KEY_B64, 'base64') };
-  app = await buildApp(deps, { logger: false });
+  // As `omni serve` runs it, with its job worker in the process (which found the database away 5 s ago).
+  app = await buildApp(deps, { logger: false, worker: { databaseDownSince: Date.now() - 5000 } });
 });
 afterAll(async () => {
   await app.close();
@@ -32,7 +33,11 @@ describe('while the database cannot be reached', () => {
     expect(unsigned.headers['retry-after']).toBeUndefined();
   });
 
-  it('still answers /metrics, the work metrics saying they could not be read', async () => {
+  it('still answers /metrics, the work metrics saying they could not be read, and the worker for how long it has waited', async () => {
     expect(await samples(app, 'omni_work_metrics_database_up')).toEqual({ omni_work_metrics_database_up: 0 });
+    const worker = await samples(app, 'omni_worker_database_');
+    expect(worker.omni_worker_database_up).toBe(0);
+    expect(worker.omni_worker_database_down_seconds).toBeGreaterThanOrEqual(5);
+    expect(worker.omni_worker_database_down_seconds).toBeLessThan(60);
   });
 });

@@ -119,6 +119,15 @@ describe('the database crashing and restarting while a catalog is imported', () 
     // The outage did interrupt jobs (their failure was recorded once the database was back),
     // and neither process was restarted: both rode it out.
     expect(worker!.output).toMatch(/Failed task \d+ \(batch\.process/);
+    // The worker logged the outage once as it began and once as it ended, and nothing else at
+    // warn or above but the failures of the jobs it interrupted (no line per retry or heartbeat).
+    const loud = worker!.output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+      .filter((l) => (l.level >= 40 && !l.failure) || /^job worker: database/.test(l.msg))
+      .map((l) => `${l.level} ${l.msg.replace(/\d+(\.\d)? s/g, 'N s')}`);
+    expect(loud).toEqual([
+      '50 job worker: database unreachable; jobs wait for it (the worker gives up after N s, WORKER_MAX_OUTAGE_MS)',
+      '30 job worker: database reachable again after N s; jobs resume',
+    ]);
     expect(alive(api), logs()).toBe(true);
     expect(alive(worker), logs()).toBe(true);
   });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { omniEnv, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, createTestStore, testConfig, type TestContext } from '../helpers/test-app.js';
-import { createDemo, ensureDemo, type DemoCredentials } from '../../src/demo/demo-store.js';
+import { createDemo, demoBanner, ensureDemo, type DemoCredentials } from '../../src/demo/demo-store.js';
 
 const run = promisify(execFile);
 let ctx: TestContext;
@@ -62,7 +62,7 @@ describe('the demo', () => {
     ]);
   }, 60_000);
 
-  it("rotating the demo store's token writes the new one to the demo file, so demo curl keeps working", async () => {
+  it("rotating the demo store's token writes the new one to the demo file, so demo curl keeps working; revoking it says so there", async () => {
     const before = await demoFile();
     const rotated = await demoCli('admin', 'store', 'rotate-token', '--store', before.storeClientId, '--json');
     expect(rotated.code, rotated.stderr).toBe(0);
@@ -74,6 +74,17 @@ describe('the demo', () => {
     const other = await createTestStore(ctx);
     expect(JSON.parse((await demoCli('admin', 'store', 'rotate-token', '--store', other.storeClientId, '--json')).stdout)).not.toHaveProperty('demoFileUpdated');
     expect((await demoFile()).storeToken).toBe(storeToken);
+
+    // Revoking puts no token in its place: the file records it, and demo curl (and the start's banner) say to rotate.
+    const revoked = await demoCli('admin', 'store', 'revoke-token', '--store', before.storeClientId, '--json');
+    expect(JSON.parse(revoked.stdout)).toEqual({ storeClientId: before.storeClientId, revoked: 1, demoFileUpdated: join(dataDir, 'demo-credentials.json') });
+    expect(await demoFile()).toEqual({ ...before, storeToken: null });
+    const rotate = `\`npx omni admin store rotate-token --store ${before.storeClientId}\` issues a new one and writes it to the demo file`;
+    const curl = await demoCli('demo', 'curl');
+    expect([curl.code, curl.stdout, curl.stderr.trim()]).toEqual([1, '', `error: the demo store's token was revoked: ${rotate} (${join(dataDir, 'demo-credentials.json')})`]);
+    const banner = demoBanner('http://omni.test', await demoFile(), false);
+    expect(banner).toContain(`storeToken:      revoked\n`);
+    expect(banner).toContain(`# Partner API: the demo store's token was revoked: ${rotate}\n\n# PIM API`);
   }, 60_000);
 
   it('a demo file from before PIM access gets it at the next start', async () => {
@@ -87,11 +98,23 @@ describe('the demo', () => {
     expect((await send((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
   }, 60_000);
 
-  it('demo curl signs a body too: --data (a POST unless --method), --data @file sent as its bytes', async () => {
+  it('demo curl signs a body too: --json or --data (a POST unless --method), --data @file sent as its bytes', async () => {
     const products = (sku: string) => JSON.stringify({ products: [{ externalId: `mug-${sku}`, name: "Mug “café”, it's", sku, price: 10, stock: 5 }] });
     await writeFile(join(dataDir, 'body.json'), products('MUG-FILE'));
     const statuses = async (...args: string[]) => (await send((await demoCli('demo', 'curl', ...args)).stdout)).map((r) => r.status);
     expect(await statuses('--path', '/api/v1/partner/stores/catalog/sync', '--data', products('MUG-INLINE'))).toEqual([200, 200]);
+    // --json: the same, given inline and checked to be JSON first (a typo is a usage error, not a VAL_001 later).
+    const [sync] = await curls((await demoCli('demo', 'curl', '--path', '/api/v1/partner/stores/catalog/sync', '--json', `  ${products('MUG-JSON')}\n`)).stdout);
+    expect(sync).toMatchObject({ method: 'POST', payload: `  ${products('MUG-JSON')}\n`, headers: { 'content-type': 'application/json' } });
+    expect((await ctx.app.inject(sync as any)).statusCode).toBe(200);
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const parse = (...args: string[]) => {
+      const program = buildProgram();
+      for (const c of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) c.exitOverride().configureOutput({ writeErr: () => {} });
+      return program.parseAsync(['demo', 'curl', ...args], { from: 'user' }).then(() => 'ran', (err: { code: string; message: string }) => `${err.code}: ${err.message}`);
+    };
+    expect(await parse('--json', '{"products": [')).toMatch(/^commander\.invalidArgument: error: option '--json <json>' argument '\{"products": \[' is invalid\. expected JSON \(/);
+    expect(await parse('--json', '{}', '--data', '{}')).toBe("commander.conflictingOption: error: option '--json <json>' cannot be used with option '--data <body>'");
     expect(await statuses('--path', '/api/v1/partner/stores/catalog/sync', '--data', `@${join(dataDir, 'body.json')}`)).toEqual([200, 200]);
     const [patch] = await curls((await demoCli('demo', 'curl', '--path', '/api/v1/partner/stores/inventory', '--method', 'patch', '--data', '{"items":[]}')).stdout);
     expect(patch).toMatchObject({ method: 'PATCH', payload: '{"items":[]}' });

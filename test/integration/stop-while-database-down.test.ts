@@ -55,7 +55,9 @@ describe('SIGTERM while the database is down', () => {
   it('ends the API and the worker promptly, and a new worker applies every accepted row once', { timeout: 120000 }, async () => {
     const api = spawnOmni(['serve', '--no-worker'], { ...env(), PORT: String(apiPort) });
     const worker = spawnOmni(['worker'], env());
-    processes.push(api, worker);
+    // One that gives up on a database away for a second, by itself.
+    const quitter = spawnOmni(['worker'], { ...env(), WORKER_MAX_OUTAGE_MS: '1000' });
+    processes.push(api, worker, quitter);
     await until('API ready', 30000, async () => ((await fetch(`http://127.0.0.1:${apiPort}/ready`)).ok ? true : undefined));
     const batchIds = [await sync('a'), await sync('b')];
     await until('worker started', 30000, async () => {
@@ -63,6 +65,8 @@ describe('SIGTERM while the database is down', () => {
       return row.done >= 100 ? true : undefined;
     });
     await db.crash();
+    const downAt = Date.now();
+    const quit = quitter.exited.then((code) => ({ code, ms: Date.now() - downAt }));
     await new Promise((r) => setTimeout(r, 1000));
 
     const [apiEnd, workerEnd] = await Promise.all([terminate(api), terminate(worker)]);
@@ -71,10 +75,18 @@ describe('SIGTERM while the database is down', () => {
     expect(workerEnd.code, logs).not.toBe('hung');
     expect(apiEnd.ms, logs).toBeLessThan(15000);
     expect(workerEnd.ms, logs).toBeLessThan(15000);
-    // The API had nothing left to do: a clean stop. The worker could not hand its running jobs
-    // back to a database that is gone, and says so with a failing code (its log names the step).
+    // The API had nothing left to do: a clean stop. So did the worker, but for the outcomes of
+    // the jobs the crash failed, if it ran any: it could not record them, logs so, and leaves
+    // them to the next worker.
     expect(apiEnd.code, logs).toBe(0);
-    expect([0, 1], logs).toContain(workerEnd.code);
+    expect(workerEnd.code, logs).toBe(0);
+
+    // The one that gives up exits by itself with 1, a second after it found the database away.
+    const quitEnd = await Promise.race([quit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 15000))]);
+    const quitLogs = quitter.output.slice(-3000);
+    expect(quitEnd, quitLogs).toMatchObject({ code: 1 });
+    expect((quitEnd as { ms: number }).ms, quitLogs).toBeGreaterThanOrEqual(1000);
+    expect(quitLogs).toMatch(/"level":60,.*"msg":"job worker: database unreachable for 1\.\d s \(WORKER_MAX_OUTAGE_MS=1000\); giving up, exit 1/);
 
     await db.restart();
     const next = spawnOmni(['worker'], env());

@@ -1,6 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '../../db/database.js';
+import type { WorkerState } from '../../jobs/worker.js';
 
 /**
  * The work in flight, as gauges on /metrics, read from PostgreSQL at each scrape: the queue,
@@ -56,4 +57,20 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger) {
       databaseUp.set(0);
     }
   }
+}
+
+/**
+ * The state of the job worker running in this process (`omni serve`; an `omni worker` has no
+ * port, and logs the start and end of an outage instead): whether it reaches the database, and
+ * for how long it has not (it gives up at WORKER_MAX_OUTAGE_MS).
+ */
+export function registerWorkerMetrics(worker: WorkerState) {
+  new Gauge({
+    name: 'omni_worker_database_up', help: '1 while this process\'s job worker reaches the database, 0 while it waits for it',
+    collect() { this.set(worker.databaseDownSince === null ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'omni_worker_database_down_seconds', help: 'How long this process\'s job worker has been unable to reach the database (0: it can); it exits at WORKER_MAX_OUTAGE_MS',
+    collect() { const since = worker.databaseDownSince; this.set(since === null ? 0 : (Date.now() - since) / 1000); },
+  });
 }

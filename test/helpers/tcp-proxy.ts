@@ -1,0 +1,54 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of a PostgreSQL URL (a Unix socket's `?host=/dir` too) that a test can
+ * cut (its connections closed, new ones refused, as a database that went down) and restore
+ * on the same port: an outage without stopping the server the other test files share.
+ */
+export interface TcpProxy {
+  /** The database URL through the proxy. */
+  url: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
+  const target = new URL(databaseUrl);
+  const socketDir = target.searchParams.get('host');
+  const port = Number(target.port || 5432);
+  const open = () => (socketDir?.startsWith('/') ? createConnection(`${socketDir}/.s.PGSQL.${port}`) : createConnection(port, target.hostname));
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); };
+  let server: Server | undefined;
+  const listen = (onPort: number) => new Promise<number>((resolve, reject) => {
+    const s = createServer((client) => {
+      const upstream = open();
+      track(client);
+      track(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    s.once('error', reject);
+    s.listen(onPort, '127.0.0.1', () => { server = s; resolve((s.address() as { port: number }).port); });
+  });
+  const proxyPort = await listen(0);
+  const url = new URL(databaseUrl);
+  url.searchParams.delete('host');
+  url.hostname = '127.0.0.1';
+  url.port = String(proxyPort);
+  const cut = async () => {
+    const closing = server;
+    server = undefined;
+    const closed = closing && new Promise((r) => closing.close(r));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+  return {
+    url: url.toString(),
+    cut,
+    async restore() { if (!server) await listen(proxyPort); },
+    close: cut,
+  };
+}
