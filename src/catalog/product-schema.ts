@@ -62,7 +62,9 @@ export const productFieldSchemas = {
   isArchived: Type.Boolean(),
   insuranceRequired: Type.Boolean(),
   codEnabled: Type.Boolean(),
-  warehouses: Type.Array(WarehouseStockItem, { minItems: 1, maxItems: 100 }),
+  // No minItems: an empty list is the seeds' warehouse rule "warehouses cannot be empty", answered
+  // as the other warehouse rules are (WHS_007, placeStock), not as a schema error (VAL_001).
+  warehouses: Type.Array(WarehouseStockItem, { maxItems: 100, description: 'at least one item (else WHS_007)' }),
 };
 
 type Fields = typeof productFieldSchemas;

@@ -22,7 +22,7 @@ export const InventoryItem = Type.Object({
   warehouses: Type.Optional(Type.Array(Type.Union([
     Type.String({ minLength: 1, maxLength: 255, description: 'a clientId: takes the item stock' }),
     Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 255 }), stock: Type.Optional(productFieldSchemas.stock) }, { additionalProperties: false }),
-  ]), { minItems: 1, maxItems: 100 })),
+  ]), { maxItems: 100, description: 'at least one item (else WHS_007, as in product-schema.ts)' })),
 }, { additionalProperties: false });
 export type InventoryItem = Static<typeof InventoryItem>;
 

@@ -132,6 +132,14 @@ describe('PATCH /inventory (seed 002)', () => {
     expect(rowSchema.properties.result.description).toContain('inventory: {target, id}');
   });
 
+  it('refuses an empty warehouses list with WHS_007, as seed 003 words the rule', async () => {
+    const store = await createTestStore(ctx, 2);
+    await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'empty-wh', 'EMPTY-WH', 'E')`;
+    const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [{ sku: 'EMPTY-WH', warehouses: [] }] } });
+    const { data } = res.json();
+    expect([res.statusCode, data.errors.map((e: any) => [e.rowIndex, e.code, e.message]), data.acceptedRows]).toEqual([200, [[0, 'WHS_007', 'Warehouses cannot be empty']], []]);
+  });
+
   it('applies 200 concurrent updates of one SKU so that the last accepted wins', { timeout: 120000 }, async () => {
     const store = await createTestStore(ctx, 3);
     await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'race', 'RACE', 'Race')`;
