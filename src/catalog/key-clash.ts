@@ -55,3 +55,19 @@ export async function findUpdateClashes(sql: Queryable, storeId: string, rows: {
   }
   return clashes;
 }
+
+/**
+ * Why a bulk row's `id` does not name the product it may update (PRD_005's context.reason), or
+ * undefined when it does: a partner told only "does not match" could not tell a typo from a
+ * product sent to the wrong endpoint.
+ */
+export function rowIdMismatch(current: { has_variants: boolean; external_id: string | null } | undefined, externalId: string, withVariants: boolean) {
+  if (!current) return 'no product of this store has this id';
+  if (current.has_variants !== withVariants) {
+    return current.has_variants
+      ? 'the product has variants: update it through products/with-variants/bulk or PATCH'
+      : 'the product has no variants: update it through products/bulk or PATCH';
+  }
+  if (current.external_id !== externalId) return `the product's externalId is ${JSON.stringify(current.external_id)}, not the row's`;
+  return undefined;
+}

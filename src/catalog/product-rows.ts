@@ -4,6 +4,7 @@ import { AppError, rowError } from '../errors/app-error.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
+import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
@@ -112,7 +113,8 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
     let renames = false;
     if (input.id) {
       const current = byId.get(uuidKey(input.id));
-      if (!current || current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
+      const mismatch = rowIdMismatch(current, input.externalId, false);
+      if (mismatch || !current) { fail('PRD_005', { id: input.id, reason: mismatch }); continue; }
       // Only the fields sent change: a stored specialPrice the row leaves must stay below its price,
       // as in PATCH. Checked here for an answer at once, and again when the row is written (product-writer.ts).
       const specialPrice = input.specialPrice !== undefined ? input.specialPrice : current.special_price;

@@ -5,6 +5,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
@@ -85,7 +86,8 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
     let target: string | undefined;
     if (input.id) {
       const current = byId.get(uuidKey(input.id));
-      if (!current || !current.has_variants || current.external_id !== input.externalId) { fail('PRD_005', { id: input.id }); continue; }
+      const mismatch = rowIdMismatch(current, input.externalId, true);
+      if (mismatch || !current) { fail('PRD_005', { id: input.id, reason: mismatch }); continue; }
       target = current.id;
     } else if (externalOwner.has(input.externalId)) { fail('PRD_002'); continue; }
     const items: VariantProductPayload['items'] = [];

@@ -89,6 +89,7 @@ describe('POST /products/bulk (seed 001)', () => {
     ];
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
     expect(res.json().data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'PRD_005'], [1, 'PRD_003'], [2, 'PRD_004']]);
+    expect(res.json().data.errors[0].details.context).toEqual({ id: a.id, reason: 'the product\'s externalId is "a", not the row\'s' });
     const names = await ctx.sql`select name from products where store_id = ${store.storeId} order by name`;
     expect(names.map((n) => n.name)).toEqual(['A', 'B']);
   });
