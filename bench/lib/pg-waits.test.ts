@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/database.js';
 import { watchPgWaits } from './pg-waits.js';
+import { testDatabaseUrl } from '../../test/helpers/test-database.js';
 
-const sql = connect(inject('databaseUrl'), 3);
+const sql = connect(testDatabaseUrl(), 3);
 afterAll(() => sql.end());
 
 describe('watchPgWaits', () => {

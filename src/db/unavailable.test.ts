@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import pg from 'pg';
 import { connect } from './database.js';
 import { isConnectionLoss, isDatabaseUnavailable } from './unavailable.js';
 import { freePort } from '../../test/helpers/free-port.js';
+import { testDatabaseUrl } from '../../test/helpers/test-database.js';
 
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err);
 
@@ -23,7 +23,7 @@ describe('telling a database that is away from a failed query', () => {
   });
 
   it('does not count what the query or another resource did wrong', async () => {
-    const sql = connect(inject('databaseUrl'), 1);
+    const sql = connect(testDatabaseUrl(), 1);
     try {
       const syntax = await failure(sql`selec 1`);
       expect([isDatabaseUnavailable(syntax), isConnectionLoss(syntax)]).toEqual([false, false]);

@@ -1,8 +1,9 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
 import { startTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js';
+import { testDatabaseUrl } from '../../test/helpers/test-database.js';
 
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err as Error & { code?: string });
 const settled = async (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => setTimeout(() => r('pending'), ms))]);
@@ -42,7 +43,7 @@ describe('the job queue pool', () => {
     }
 
     // One connection, busy for longer than the timeout: the next caller waits for it.
-    const { pool } = queuePool(inject('databaseUrl'), {}, 1, 300);
+    const { pool } = queuePool(testDatabaseUrl(), {}, 1, 300);
     try {
       const busy = await pool.connect();
       const next = pool.connect();
@@ -58,7 +59,7 @@ describe('the job queue pool', () => {
 
   describe('during an outage', () => {
     let proxy: TcpProxy;
-    beforeAll(async () => { proxy = await startTcpProxy(inject('databaseUrl')); });
+    beforeAll(async () => { proxy = await startTcpProxy(testDatabaseUrl()); });
     afterAll(() => proxy?.close());
 
     it('reports it once, makes its callers wait for one probe instead of connecting each, and lets them go on once it ends', async () => {

@@ -6,45 +6,55 @@ import type { TestProject } from 'vitest/node';
 import { connect } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { databaseUrlFor } from './database-url.js';
 import { freePort } from './free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    databaseUrl: string;
+    /** The migrated database each test file's own is copied from (test/helpers/file-database.ts). */
+    templateDatabase: string;
+    /** A connection to the run's server (its `postgres` database), for creating and dropping databases. */
+    adminUrl: string;
     dataDir: string;
   }
 }
 
 /**
- * One fresh, migrated database for the whole run: on DATABASE_URL's server when
- * it is set (a new database there, dropped at the end), otherwise on an
- * embedded PostgreSQL in a temporary folder.
+ * One migrated template database for the whole run: on DATABASE_URL's server when it is set (a
+ * new database there, dropped at the end with every test file's copy), otherwise on an embedded
+ * PostgreSQL in a temporary folder. Each test file works on a copy of its own, so files can run at
+ * once without meeting each other's rows or queue jobs.
  */
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'omni-test-'));
   await chmod(dataDir, 0o755);
-  const dbName = `omni_test_${randomBytes(4).toString('hex')}`;
-  let adminUrl: string;
+  const templateDatabase = `omni_test_${randomBytes(4).toString('hex')}`;
+  let serverUrl: string;
   let stopEmbedded = async () => {};
   if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
+    serverUrl = process.env.DATABASE_URL;
   } else {
     const port = await freePort();
     const embedded = await startEmbeddedPostgres({ dataDir, port, database: 'postgres' });
-    adminUrl = embedded.connectionString;
+    serverUrl = embedded.connectionString;
     stopEmbedded = embedded.stop;
   }
+  const adminUrl = databaseUrlFor(serverUrl, 'postgres');
   const admin = connect(adminUrl, 1);
-  await admin.unsafe(`create database ${dbName}`);
-  const databaseUrl = adminUrl.replace(/\/[^/?]*(\?.*)?$/, `/${dbName}$1`).replace(/undefined$/, '');
-  const sql = connect(databaseUrl, 2);
-  await migrate(sql, databaseUrl);
+  await admin.unsafe(`create database ${templateDatabase}`);
+  const templateUrl = databaseUrlFor(serverUrl, templateDatabase);
+  const sql = connect(templateUrl, 2);
+  await migrate(sql, templateUrl);
   await sql.end();
-  project.provide('databaseUrl', databaseUrl);
+  project.provide('templateDatabase', templateDatabase);
+  project.provide('adminUrl', adminUrl);
   project.provide('dataDir', dataDir);
 
   return async () => {
-    await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+    // The files' copies are named after the template (a file that died may have left its copy).
+    const left = await admin<{ datname: string }[]>`
+      select datname from pg_database where datname like ${`${templateDatabase}%`} order by datname desc`.catch(() => []);
+    for (const { datname } of left) await admin.unsafe(`drop database if exists ${datname} with (force)`).catch(() => {});
     await admin.end();
     await stopEmbedded();
     await rm(dataDir, { recursive: true, force: true });

@@ -33,7 +33,7 @@ export async function keyLockWaiters(sql: Sql, storeId: string): Promise<number>
 /**
  * Whether a transaction waiting for the store's key lock blocks one of the transactions that
  * block it (pg_blocking_pids): a deadlock PostgreSQL has not broken yet (it looks once a waiter
- * has waited deadlock_timeout). Only the store's: other test files deadlock on purpose.
+ * has waited deadlock_timeout). Only the store's: other tests deadlock on purpose.
  */
 export async function keyLockDeadlock(sql: Sql, storeId: string): Promise<boolean> {
   const [{ found }] = await sql<{ found: boolean }[]>`select exists (select from pg_locks l, unnest(pg_blocking_pids(l.pid)) b (pid)

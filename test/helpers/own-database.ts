@@ -14,7 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * An embedded PostgreSQL of the test's own, in a temporary folder on a free port: a test
- * that crashes its database must not touch the one every other test file shares.
+ * that crashes its database must not touch the server every other test file's database lives on.
  */
 export interface OwnDatabase {
   url: string;

@@ -1,6 +1,5 @@
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { connect, connectStatements, type Sql } from '../../src/db/database.js';
 import { buildApp, type AppDeps } from '../../src/http/app.js';
@@ -8,12 +7,13 @@ import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
 import { seedTaxonomy } from '../../src/catalog/taxonomy.js';
 import { signRequest } from '../../src/sdk/signing.js';
+import { testDatabaseUrl, testDataDir } from './test-database.js';
 
 export const TEST_KEY_B64 = randomBytes(32).toString('base64');
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
-    DATABASE_URL: inject('databaseUrl'), OMNI_DATA_DIR: inject('dataDir'), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
+    DATABASE_URL: testDatabaseUrl(), OMNI_DATA_DIR: testDataDir(), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
     // The tests' webhook receivers listen on 127.0.0.1.
     LOG_LEVEL: 'silent', PORT: '0', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...overrides,
   });

@@ -4,7 +4,6 @@ import { expect } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { Webhook } from 'standardwebhooks';
 import { createTestApp, signedInject, type TestContext, type TestStore } from './test-app.js';
-import { scratchDatabase } from './scratch-database.js';
 import { startTestWorker } from './worker.js';
 
 export interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
@@ -31,21 +30,15 @@ export async function receiver(failFirst: number) {
   return { url, received, setSecret: (s: string) => { secret = s; }, close: () => new Promise((r) => server.close(r)) };
 }
 
-/**
- * The app and a worker on a database of their own (fast retries): workers of other test files
- * (default 1-minute backoff, another process's encryption key) must not pick these delivery
- * jobs up, nor this worker theirs.
- */
+/** The app and a worker on the file's database, with fast retries and short timeouts. */
 export async function webhookTestBed(): Promise<{ ctx: TestContext; worker: Runner; close(): Promise<void> }> {
-  const db = await scratchDatabase('omni_webhooks');
-  const ctx = await createTestApp({ env: { DATABASE_URL: db.url, WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
+  const ctx = await createTestApp({ env: { WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });
   const worker = await startTestWorker(ctx);
   return {
     ctx, worker,
     async close() {
       await worker.stop();
       await ctx.close();
-      await db.drop();
     },
   };
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+import { testDatabaseUrl, testDataDir } from '../helpers/test-database.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp({ env: { WORKER_STALE_MS: '1000' } }); });
@@ -12,7 +12,7 @@ afterAll(async () => { await ctx.close(); });
 function spawnWorker(): ChildProcess {
   return spawn(process.execPath, ['bin/omni.js', 'worker'], {
     env: {
-      ...process.env, DATABASE_URL: inject('databaseUrl'), OMNI_DATA_DIR: inject('dataDir'), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
+      ...process.env, DATABASE_URL: testDatabaseUrl(), OMNI_DATA_DIR: testDataDir(), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
       BATCH_CHUNK_SIZE: '5', WORKER_STALE_MS: '1000', LOG_LEVEL: 'silent',
     },
     stdio: 'ignore',

@@ -30,7 +30,7 @@ function runAttempt(store: TestStore, batchId: string, attempt: number) {
 
 /**
  * Accepts a request as its route does, and takes its job off the queue in the same transaction:
- * the test runs the job's attempts itself (other test files' workers share the queue).
+ * the test runs the job's attempts itself (this file's workers would take it otherwise).
  */
 function acceptUnqueued(accept: (tx: Transaction) => Promise<{ batchId: string }>) {
   return ctx.sql.begin(async (tx) => {
@@ -229,7 +229,7 @@ describe('a batch whose stored rows cannot be read', () => {
 });
 
 describe('work that no job will run again (abandoned:fail, hourly)', () => {
-  // Older than the grace used here (a week): other test files' work, sharing the database, is younger.
+  // Older than the grace used here (a week): the file's other tests' work is younger.
   const GRACE_MINUTES = 7 * 24 * 60;
   const backdate = (batchId: string) => ctx.sql`update batches set created_at = now() - interval '8 days' where id = ${batchId}`;
   /** The batch's job as graphile-worker holds one: `failed` as one whose last attempt failed, else due tomorrow. */

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import pg from 'pg';
 import { connect } from '../../src/db/database.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 // The suite's own database is the embedded server unless DATABASE_URL points elsewhere.
 const embedded = !process.env.DATABASE_URL;
 
 describe.skipIf(!embedded)('the embedded PostgreSQL', () => {
   it('is reached through its Unix socket by postgres.js and by the queue driver (pg)', async () => {
-    const url = inject('databaseUrl');
+    const url = testDatabaseUrl();
     expect(new URL(url).searchParams.get('host')).toMatch(/^\//);
     const sql = connect(url, 1);
     try {

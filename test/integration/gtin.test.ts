@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 /** The GS1 check digit, written out plainly: the reference gtin_valid (migration 0080) is held to. */
 function gtinValid(code: string): boolean {
@@ -11,7 +11,7 @@ function gtinValid(code: string): boolean {
 }
 
 let sql: Sql;
-beforeAll(() => { sql = connect(inject('databaseUrl'), 1); });
+beforeAll(() => { sql = connect(testDatabaseUrl(), 1); });
 afterAll(() => sql.end());
 
 describe('gtin_valid (the INVALID_BARCODE rule and the quality score)', () => {

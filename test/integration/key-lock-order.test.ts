@@ -46,7 +46,7 @@ async function renameDuringConversion(store: TestStore, id: string, rename: () =
 
 /**
  * A products/bulk batch updating product `id`, accepted without its job (removed in the accept's
- * transaction): the suite's other files run workers on this database, and one would apply it.
+ * transaction): the test applies it itself, when it chooses.
  */
 async function updateBatch(store: TestStore, id: string, input: Record<string, unknown>) {
   return ctx.sql.begin(async (tx) => {

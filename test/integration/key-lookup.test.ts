@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, connectStatements, openDatabase, type Queryable, type Sql } from '../../src/db/database.js';
 import { testConfig } from '../helpers/test-app.js';
 import { lookupByKey, planEachExecution, unseenStore } from '../../src/db/key-lookup.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 /** Every scan of the looked-up table in a plan, with its index condition. */
 function scans(node: any, table: string, out: { type: string; cond: string }[] = []) {
@@ -15,7 +16,7 @@ function scans(node: any, table: string, out: { type: string; cond: string }[] =
 const schema = `lookup_${randomUUID().replace(/-/g, '')}`;
 let sql: Sql;
 beforeAll(async () => {
-  sql = connect(inject('databaseUrl'), 1);
+  sql = connect(testDatabaseUrl(), 1);
   await sql.unsafe(`create schema ${schema}; create table ${schema}.products (like public.products including all)`);
   await sql.unsafe(`set search_path = ${schema}, public`);
 });
@@ -52,7 +53,7 @@ describe('key lookups on statistics that predate the store', () => {
       await db.close();
     }
     // On this table's statistics (the test above), a product read by its id, as the pool plans it.
-    const generic = connectStatements(inject('databaseUrl'), 1);
+    const generic = connectStatements(testDatabaseUrl(), 1);
     try {
       await generic.unsafe(`set search_path = ${schema}, public`);
       const [{ id }] = await generic`select id from products where store_id = ${store} and external_id = 'e7'`;
@@ -69,7 +70,7 @@ describe('key lookups of a store that grows under them', () => {
   // The accept's lookups, run as it runs them (prepared, in transactions, on one connection), while
   // the store's first rows arrive: PostgreSQL may keep a generic plan after five executions.
   async function lookups(plannedEachTime: boolean) {
-    const conn = connect(inject('databaseUrl'), 1);
+    const conn = connect(testDatabaseUrl(), 1);
     const table = `${schema}_grow_${plannedEachTime ? 'custom' : 'auto'}`;
     const store = randomUUID();
     try {

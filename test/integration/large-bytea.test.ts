@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/database.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 /**
  * patches/postgres+3.4.9.patch: a byte array of 64 KB or more goes into its Bind message as
@@ -8,7 +9,7 @@ import { connect } from '../../src/db/database.js';
  * the server receives must be the same bytes, beside text and small binary parameters, on a
  * statement's first (described) and later (prepared) executions, an unnamed one's, and pipelined.
  */
-const sql = connect(inject('databaseUrl'), 2);
+const sql = connect(testDatabaseUrl(), 2);
 afterAll(() => sql.end());
 
 const bytes = (length: number, seed: number) => {

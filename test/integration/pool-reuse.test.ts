@@ -1,5 +1,6 @@
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/database.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 /**
  * A pool hands out its most recently released connection (patches/postgres+3.4.9.patch: the
@@ -8,7 +9,7 @@ import { connect } from '../../src/db/database.js';
  * backend, instead of cycling through all of them, each with its own plans to remake and its
  * own first touch of every shared page (docs/performance.md, fourteenth session).
  */
-const sql = connect(inject('databaseUrl'), 5);
+const sql = connect(testDatabaseUrl(), 5);
 afterAll(() => sql.end());
 
 describe('connection pool', () => {

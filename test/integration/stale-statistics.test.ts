@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { analyzeGrownTables, GROWING_TABLES } from '../../src/db/statistics.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
 
 // A database of its own: its tables are empty and never analysed when the functions first run.
-const adminUrl = inject('databaseUrl').replace(/\/([^/?]*)(\?.*)?$/, '/postgres$2');
+const adminUrl = testDatabaseUrl().replace(/\/([^/?]*)(\?.*)?$/, '/postgres$2');
 const name = `omni_stats_${randomBytes(4).toString('hex')}`;
 const url = adminUrl.replace(/\/postgres(\?.*)?$/, `/${name}$1`);
 let admin: Sql;

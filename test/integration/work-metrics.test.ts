@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, type TestContext } from '../helpers/test-app.js';
-import { scratchDatabase } from '../helpers/scratch-database.js';
 import { samples } from '../helpers/metrics.js';
 
-// A database of its own: the gauges count everything in it, and other files' batches and jobs
-// must not be counted, nor their workers take these jobs.
+// The gauges count everything in the file's database (test/helpers/file-database.ts): nothing but
+// this file's batches and jobs.
 let ctx: TestContext;
-let db: Awaited<ReturnType<typeof scratchDatabase>>;
-beforeAll(async () => { db = await scratchDatabase('omni_metrics'); ctx = await createTestApp({ env: { DATABASE_URL: db.url } }); });
-afterAll(async () => { await ctx?.close(); await db?.drop(); });
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx?.close(); });
 
 describe('/metrics: the work in flight, read from PostgreSQL', () => {
   it('counts queued jobs, unfinished batches and their pending rows, and pending deliveries', async () => {
