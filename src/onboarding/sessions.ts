@@ -42,6 +42,19 @@ export async function signIn(sql: Sql, sid: string, browserToken: string, email:
   return { ok: Boolean(s) as boolean };
 }
 
+/**
+ * Where the seller's browser goes once they authorized: the partner's redirectUri with `sid` added
+ * to its query (partner-api.md: "redirected to redirectUri with ?sid=…"). The partner's own query
+ * stays as it was sent: URLSearchParams would write it anew (`?redirect=/a` as `redirect=%2Fa`,
+ * `?debug` as `debug=`), and a partner may compare or read that query as it registered it.
+ */
+export function redirectWithSid(redirectUri: string, sid: string): string {
+  const target = new URL(redirectUri);
+  const param = `sid=${encodeURIComponent(sid)}`;
+  target.search = target.search.length > 1 ? `${target.search.slice(1)}&${param}` : param;
+  return target.toString();
+}
+
 /** The seller's decision; only the browser that signed in may make it. */
 export async function decide(sql: Sql, sid: string, browserToken: string, decision: { authorize: boolean; periodDays: number }) {
   const until = new Date(Date.now() + decision.periodDays * 86400000);

@@ -51,6 +51,21 @@ describe('onboarding', () => {
     expect(after.json().error.code).toBe('AUTH_014');
   });
 
+  it("redirects to the partner's redirectUri with sid added, its own query kept as it sent it", async () => {
+    // partner-api.md: "redirected to redirectUri with ?sid=…"; the redirectUri of partner-auth.md's vector 2.
+    for (const redirectUri of ['https://bigseller.com/login/email-login?redirect=/shopset/toco', 'https://partner.example/cb?debug&a=1;b=2#done']) {
+      const store = await createTestStore(ctx, 0);
+      const session = await openOnboarding(ctx, store, redirectUri);
+      const browser = sellerBrowser(ctx, session.sid);
+      await browser.open();
+      await browser.signIn(session.email, session.password);
+      const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+      expect(done.statusCode).toBe(303);
+      const [beforeHash, hash] = redirectUri.split('#');
+      expect(done.headers.location).toBe(`${beforeHash}&sid=${session.sid}${hash ? `#${hash}` : ''}`);
+    }
+  });
+
   it("refuses another partner's sid, an unauthorized sid and an expired one", async () => {
     const store = await createTestStore(ctx, 0);
     const other = await createTestStore(ctx, 0);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { decide, sessionForPage, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
+import { decide, redirectWithSid, sessionForPage, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
 import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, messagePage, newBrowserToken, readCookie, signInPage } from '../../../onboarding/pages.js';
 
 const Sid = Type.Object({ sid: Type.String({ maxLength: 100 }) });
@@ -74,8 +74,6 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     const done = await decide(sql, sid, browser, { authorize, periodDays });
     if (!done) return html(reply, 403, messagePage('Request refused', 'Sign in first, in this browser.'));
     if (!authorize) return html(reply, 200, messagePage('Access not granted', 'You cancelled: nothing was shared with the app.'));
-    const target = new URL(done.redirectUri);
-    target.searchParams.set('sid', sid);
-    return reply.code(303).header('location', target.toString()).send();
+    return reply.code(303).header('location', redirectWithSid(done.redirectUri, sid)).send();
   });
 }
