@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PartnerClient } from './client.js';
 import { computeSignature } from './signing.js';
 import { encryptField } from '../onboarding/encrypted-field.js';
@@ -65,6 +65,37 @@ describe('PartnerClient scopes', () => {
     expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
       method: 'GET', path: '/api/v1/partner/webhooks/endpoints', partnerClientId: 'ptnr_x', timestamp: headers['x-timestamp'],
     })}`);
+  });
+});
+
+describe('PartnerClient signs the vectors of shared/spec/partner-auth.md', () => {
+  afterEach(() => { vi.useRealTimers(); });
+  const vector3 = { partnerClientId: '2025112512510620439726', partnerSecret: 'omni_demo_secret_1', storeClientId: '638765489981529612495', storeToken: 'stkn_Dd26kxQ7obYAdAvo' };
+  const signatureSent = async (creds: typeof credentials | Omit<typeof credentials, 'storeClientId' | 'storeToken'>, now: number, call: (c: PartnerClient) => Promise<unknown>) => {
+    vi.useFakeTimers({ toFake: ['Date'], now });
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
+    await call(new PartnerClient('https://omni.example', creds, fetchImpl));
+    return (sent[0].init.headers as Record<string, string>)['x-signature'];
+  };
+
+  it('vector 2: POST of the body it serialises, partner-only', async () => {
+    expect(await signatureSent({ partnerClientId: 'ptnr_1s4UqMnO64', partnerSecret: 'test_secret_key' }, 1709024577000,
+      (c) => c.post('/api/v1/partner/onboard/sessions', { redirectUri: 'https://bigseller.com/login/email-login?redirect=/shopset/toco' })))
+      .toBe('sha256=3e95f99628d0da6889febcac9c76a3071bcef7eb0a7590abccd2de537f395235');
+  });
+
+  it('vector 3: PATCH with store headers; vector 4: GET with a query string', async () => {
+    expect(await signatureSent(vector3, 1758100350458, (c) => c.patch('/api/v1/partner/stores/inventory',
+      { items: [{ sku: 'SKU-GRY-XL', stock: 200 }, { externalId: 'bee2f8e5-ed8c-4b8e-97dc-208e45521909', stock: 32 }] })))
+      .toBe('sha256=aaa1888a1fca1ea7a12e367a1e65b428338199edcaeb4968e07141433c380de8');
+    expect(await signatureSent(vector3, 1758100350458, (c) => c.get('/api/v1/partner/stores/products?page=2&limit=50')))
+      .toBe('sha256=f4b05f4ed408bed22b616016947706cf5d6b073df3d569d6423c5e36b2621214');
+  });
+
+  it('vector 1: GET without a body', async () => {
+    expect(await signatureSent({ partnerClientId: 'ptnr_1s4UqMnO64', partnerSecret: 'test_secret_key', storeClientId: 'str_TGIxyboe7-Rz', storeToken: 'stkn_1G_R3r_5QTvwr_0O' },
+      1709024577000, (c) => c.get('/api/v1/partner/stores/catalog/02b65657-bfcd-47ba-9f91-ec67e7b5913e')))
+      .toBe('sha256=fa63e929ba8ab04f0a6c8b781a8e25841b2028e01224f8016ab7591835ffa5f3');
   });
 });
 
