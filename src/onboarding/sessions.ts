@@ -81,6 +81,7 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
     if (s.status === 'CLAIMED') throw new AppError('ONB_004', { sid });
     if (s.expired) throw new AppError('ONB_002', { sid, expiredAt: s.expires_at });
     if (s.status === 'CANCELLED') throw new AppError('ONB_005', { sid });
+    if (s.status === 'UNBOUND') throw new AppError('ONB_007', { sid });
     if (s.status !== 'AUTHORIZED') throw new AppError('ONB_003', { sid, status: s.status });
     // A store is operated by one partner at a time: authorizing another partner moves it
     // (the previous partner's tokens stop working).
@@ -95,7 +96,11 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
   });
 }
 
-/** Unbind: revokes the store's tokens and this partner's authorizations at once. */
+/**
+ * Unbind: revokes the store's tokens and this partner's authorizations at once, and ends this
+ * partner's sessions for the store that the seller authorized but the partner has not claimed yet
+ * (claiming one after the unbind is ONB_007): the seller must onboard again (partner-api.md).
+ */
 export async function unbindStore(sql: Sql, partnerId: string, storeClientId: string) {
   return sql.begin(async (tx) => {
     const [store] = await tx<{ id: string }[]>`select id from stores where client_id = ${storeClientId} and partner_id = ${partnerId}`;
@@ -103,6 +108,7 @@ export async function unbindStore(sql: Sql, partnerId: string, storeClientId: st
     const revoked = await tx`update store_tokens set revoked_at = now() where store_id = ${store.id} and revoked_at is null returning 1`;
     const authorizations = await tx`
       update store_authorizations set revoked_at = now() where store_id = ${store.id} and partner_id = ${partnerId} and revoked_at is null returning 1`;
+    await tx`update onboard_sessions set status = 'UNBOUND' where store_id = ${store.id} and partner_id = ${partnerId} and status = 'AUTHORIZED'`;
     return { storeClientId, revokedTokens: revoked.length, revokedAuthorizations: authorizations.length };
   });
 }

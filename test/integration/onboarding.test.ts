@@ -51,6 +51,19 @@ describe('onboarding', () => {
     expect(after.json().error.code).toBe('AUTH_014');
   });
 
+  it('ends a session authorized but not claimed when the partner unbinds the store: the seller must onboard again', async () => {
+    const store = await createTestStore(ctx, 0);
+    const session = await authorized(store);
+    const unbind = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
+    expect(unbind.statusCode).toBe(200);
+    const claim = await storeAccess(store, session.sid);
+    expect(claim.statusCode).toBe(409);
+    expect(claim.json().error.code).toBe('ONB_007');
+    const [{ n }] = await ctx.sql`select count(*)::int as n from store_tokens where store_id = ${store.storeId} and revoked_at is null`;
+    expect(n).toBe(0);
+    expect((await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}` })).body).toContain('Access revoked');
+  });
+
   it("redirects to the partner's redirectUri with sid added, its own query kept as it sent it", async () => {
     // partner-api.md: "redirected to redirectUri with ?sid=…"; the redirectUri of partner-auth.md's vector 2.
     for (const redirectUri of ['https://bigseller.com/login/email-login?redirect=/shopset/toco', 'https://partner.example/cb?debug&a=1;b=2#done']) {
