@@ -78,7 +78,8 @@ describe('starting while the database is away', () => {
       `40 database unreachable at ${address} (connect ECONNREFUSED ${address}); waiting for it, one attempt a second (giving up after N s, DB_START_TIMEOUT_MS)`,
       `60 database unreachable at ${address} for N s (DB_START_TIMEOUT_MS=1500); giving up, exit 1 (last error: connect ECONNREFUSED ${address})`,
     ]);
-    expect(worker.output).toMatch(/"level":60,.*"msg":"database unreachable at [^ ]+ for 1\.\d s /);
+    const waited = /"level":60,.*"msg":"database unreachable at [^ ]+ for (\d+\.\d) s /.exec(worker.output);
+    expect(Number(waited?.[1]), worker.output).toBeGreaterThanOrEqual(1.5);
     expect(worker.output).not.toContain('hunter2');
   });
 
@@ -88,7 +89,8 @@ describe('starting while the database is away', () => {
     const sent = Date.now();
     server.child.kill('SIGTERM');
     expect(await exitWithin(server, 5000), server.output).toBe(0);
-    expect(Date.now() - sent, server.output).toBeLessThan(1000);
+    // 27 ms when measured; the margin is for a loaded CI machine.
+    expect(Date.now() - sent, server.output).toBeLessThan(2000);
     expect(server.output).toMatch(/"msg":"stopped while waiting for the database"/);
   });
 
