@@ -48,6 +48,12 @@ const EnvSchema = Type.Object({
    * outages it rides out, resuming within a second of the database's return.
    */
   WORKER_MAX_OUTAGE_MS: Type.Integer({ default: 1800000, minimum: 0 }),
+  /**
+   * `omni serve` and `omni worker` started while the external database (DATABASE_URL) cannot be
+   * reached wait for it this long, trying it each second, then exit with 1 (0: they wait for
+   * ever). The CLI's one-shot commands do not wait.
+   */
+  DB_START_TIMEOUT_MS: Type.Integer({ default: 300000, minimum: 0 }),
   /** Webhook delivery: per-attempt timeout, first retry delay (then x4 each time), attempts in all. */
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10 }),
