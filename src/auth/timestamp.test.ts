@@ -32,7 +32,12 @@ describe('x-timestamp freshness (AUTH_003)', () => {
     }
   });
 
+  it('counts whole seconds rounded down, so that a refused future timestamp never reads as an allowed -300', () => {
+    expect(contextOf(String(NOW + 300_500))!.ageSeconds).toBe(-301);
+    expect(contextOf(String(NOW - 300_999))!.ageSeconds).toBe(300);
+  });
+
   it('no reason for a value stale in every unit', () => {
-    expect(contextOf('1700000000')).toEqual({ providedTimestamp: 1700000000, currentTime: NOW, ageSeconds: Math.trunc((NOW - 1700000000) / 1000) });
+    expect(contextOf('1700000000')).toEqual({ providedTimestamp: 1700000000, currentTime: NOW, ageSeconds: Math.floor((NOW - 1700000000) / 1000) });
   });
 });

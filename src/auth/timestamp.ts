@@ -34,7 +34,9 @@ export function checkTimestamp(raw: string, now: number): void {
   throw new AppError('AUTH_003', {
     providedTimestamp: Number.isNaN(provided) ? raw : provided,
     currentTime: now,
-    ageSeconds: Number.isNaN(provided) ? null : Math.trunc((now - provided) / 1000), // whole seconds, as seed 002 counts
+    // Whole seconds, rounded down as the seeds count (2,781.653 s → 2781); a future timestamp's
+    // (negative) too, so that one 300.5 s ahead says -301, not the -300 that would be allowed.
+    ageSeconds: Number.isNaN(provided) ? null : Math.floor((now - provided) / 1000),
     ...(reason ? { reason } : {}),
   });
 }
