@@ -67,7 +67,8 @@ const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: '
 /** A page of the store's products; the order is total (id breaks ties), so pages never overlap; the total from the page's snapshot (db/page.ts). */
 export async function listProducts(sql: Queryable, storeId: string, q: ProductQuery) {
   const where = () => sql`p.store_id = ${storeId}
-    ${q.q ? sql`and (p.name ilike ${`%${likeLiteral(q.q)}%`} or p.sku = ${q.q} or p.external_id = ${q.q})` : sql``}
+    ${q.q ? sql`and (p.name ilike ${`%${likeLiteral(q.q)}%`} or p.sku = ${q.q} or p.external_id = ${q.q}
+      or p.id in (select v.product_id from product_variants v where v.store_id = ${storeId} and (v.sku = ${q.q} or v.external_id = ${q.q})))` : sql``}
     ${q.isArchived === undefined ? sql`` : sql`and p.is_archived = ${q.isArchived}`}
     ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and ${productStock(sql)} > 0` : sql`and ${productStock(sql)} = 0`}
     ${q.isVerified === undefined ? sql`` : sql`and p.is_verified = ${q.isVerified}`}

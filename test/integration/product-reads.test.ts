@@ -68,6 +68,15 @@ describe('product reads', () => {
     expect((await get('/api/v1/partner/stores/products?page=1000000')).json().data).toEqual([]);
   });
 
+  it("q finds a product with variants by a variant's sku or externalId, as by its own", async () => {
+    await ctx.sql`update product_variants set external_id = 'rv-red-ext' where store_id = ${store.storeId} and sku = 'RV-RED'`;
+    for (const q of ['RV-RED', 'rv-red-ext', 'RV-OLD', 'r-var']) {
+      const res = await get(`/api/v1/partner/stores/products?q=${q}`);
+      expect(res.json().data.map((p: any) => p.id), q).toEqual([variantProductId]);
+    }
+    expect((await get('/api/v1/partner/stores/products?q=RV-')).json().data).toEqual([]);
+  });
+
   it('q matches its text literally: %, _ and \\ are no wildcards', async () => {
     const own = await createTestStore(ctx, 0);
     const named = async (name: string) => {

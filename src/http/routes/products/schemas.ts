@@ -33,7 +33,7 @@ export const PatchResultView = Type.Object({
 
 const Bool = Type.Boolean();
 export const ProductListQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 255, description: 'name contains (case-insensitive), or exact sku / externalId' })),
+  q: Type.Optional(Type.String({ maxLength: 255, description: 'name contains (case-insensitive), or exact sku / externalId of the product or of one of its variants' })),
   isArchived: Type.Optional(Bool), isAvailableStock: Type.Optional(Type.Boolean({ description: 'stock > 0 (true) or = 0 (false)' })),
   isVerified: Type.Optional(Bool), isVariantActive: Type.Optional(Type.Boolean({ description: 'only active (true) or inactive (false) variants in each product' })),
   externalId: Type.Optional(Type.String({ maxLength: 255 })),
