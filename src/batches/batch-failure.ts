@@ -1,11 +1,13 @@
 import type { Sql } from '../db/database.js';
-import { errorCatalogue } from '../errors/catalogue.js';
+import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { emitBatchCompleted, type CompletedBatch } from './batch-store.js';
 import { UnreadableBatchRows } from './payload-codec.js';
+import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
+import { processedRowCodes } from '../http/row-codes.js';
 
 /** The outcome code of a row that a batch given up on never applied. */
-const NOT_PROCESSED = 'BAT_003';
+const NOT_PROCESSED = 'BAT_003' satisfies ErrorCode;
 
 /** Why a batch was given up on, as each of its unprocessed rows says (details.context.reason). */
 export function givenUpReason(err: unknown, attempts: number) {
@@ -34,7 +36,10 @@ export async function failUnprocessedRows(sql: Sql, storeId: string, batchId: st
           where i not in (select (o->>'rowIndex')::int from jsonb_array_elements(b.outcomes) o)), '[]'::jsonb)
       where b.store_id = ${storeId} and b.id = ${batchId} and b.completed_at is null
       returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
-    if (batch) await emitBatchCompleted(tx, storeId, batchId, batch);
+    if (batch) {
+      checkRecordedCodes('a batch row given up on', [{ code: NOT_PROCESSED }], processedRowCodes);
+      await emitBatchCompleted(tx, storeId, batchId, batch);
+    }
     return batch !== undefined;
   });
 }

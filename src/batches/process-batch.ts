@@ -1,10 +1,12 @@
 import type { Sql, Transaction } from '../db/database.js';
-import { errorCatalogue, type ErrorCode } from '../errors/catalogue.js';
+import { errorCatalogue } from '../errors/catalogue.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { storedBody, unpackRows, UnreadableBatchRows } from './payload-codec.js';
 import { emitBatchCompleted, type BatchKind, type CompletedBatch } from './batch-store.js';
 import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from './processors.js';
 import { isolatingRefusedRows } from './row-isolation.js';
+import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
+import { processedRowCodes } from '../http/row-codes.js';
 
 /**
  * Processes a batch chunk by chunk. Each chunk is one transaction that applies
@@ -102,9 +104,10 @@ async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: 
  * serialise, send, parse and store.
  */
 export async function recordOutcomes(tx: Transaction, storeId: string, batchId: string, outcomes: RowOutcome[]) {
+  checkRecordedCodes('a batch row', outcomes, processedRowCodes);
   const rows = outcomes.map((o) => ({
     rowIndex: o.rowIndex, status: o.status, code: o.code ?? undefined,
-    message: o.message ?? (o.code ? errorCatalogue[o.code as ErrorCode]?.message : undefined),
+    message: o.message ?? (o.code ? errorCatalogue[o.code].message : undefined),
     details: o.details ?? undefined, result: o.result ?? undefined,
   }));
   const ok = rows.filter((r) => r.status === 'SUCCEEDED').length;

@@ -1,6 +1,7 @@
 import type { Transaction } from '../db/database.js';
 import type { BatchKind } from './batch-store.js';
 import type { StoredBody } from './payload-codec.js';
+import type { ErrorCode } from '../errors/catalogue.js';
 
 export interface BatchContext {
   storeId: string;
@@ -16,7 +17,8 @@ export interface BatchContext {
 export interface RowOutcome {
   rowIndex: number;
   status: 'SUCCEEDED' | 'FAILED';
-  code?: string;
+  /** A failed row's code: one its surface declares (http/row-codes.ts), which the test suite checks. */
+  code?: ErrorCode;
   message?: string;
   details?: Record<string, unknown>;
   result?: Record<string, unknown>;

@@ -61,7 +61,7 @@ export async function findUpdateClashes(sql: Queryable, storeId: string, rows: {
  * undefined when it does: a partner told only "does not match" could not tell a typo from a
  * product sent to the wrong endpoint.
  */
-export function rowIdMismatch(current: { has_variants: boolean; external_id: string | null } | undefined, externalId: string, withVariants: boolean) {
+export function rowIdMismatch(current: { has_variants: boolean; external_id: string | null } | undefined, externalId: string | null, withVariants: boolean) {
   if (!current) return 'no product of this store has this id';
   if (current.has_variants !== withVariants) {
     return current.has_variants

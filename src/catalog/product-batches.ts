@@ -20,8 +20,9 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   const fromBody = body !== null && body.wellTyped;
   const readByPostgres = (p: { mode: string; input?: unknown }) => fromBody && p.mode === 'create' && !p.input;
   if (body && plans.some((p) => !p.input && !readByPostgres(p))) await body.load(tx);
+  // An update names its product by id and externalId (accept checked both): a product renamed since fails, as at accept.
   const writeRows: ProductWriteRow[] = plans.map(({ externalId, sku, input, ...plan }) => ({
-    ...plan, input: input ?? (readByPostgres(plan) ? {} : body!.input(plan.rowIndex)),
+    ...plan, input: input ?? (readByPostgres(plan) ? {} : body!.input(plan.rowIndex)), matchExternalId: true,
   }));
   const outcomes = await writeProducts(tx, ctx.storeId, writeRows, fromBody ? { body: body! } : {});
   const modeOf = new Map(writeRows.map((r) => [r.rowIndex, r.mode]));
@@ -49,7 +50,7 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
     const ids = { externalId: o.externalId ?? undefined, sku: o.sku ?? undefined };
     return o.ok
       ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, ...ids, action: modeOf.get(o.rowIndex) === 'create' ? 'created' : 'updated' } }
-      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { ...ids, retryable: false } };
+      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { ...ids, retryable: false, ...(o.context ? { context: o.context } : {}) } };
   });
 }
 

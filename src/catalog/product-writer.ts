@@ -3,7 +3,7 @@ import type { SimpleProductInput } from './product-schema.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
-import { findUpdateClashes } from './key-clash.js';
+import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
 import { refusedRowFailure } from '../batches/row-isolation.js';
 import { unseenStore } from '../db/key-lookup.js';
 import type { StoredBody } from '../batches/payload-codec.js';
@@ -26,6 +26,12 @@ export interface ProductWriteRow {
    * for one: a product made simple since fails PRD_005, as at accept).
    */
   requireVariants?: boolean;
+  /**
+   * Updates only: update the product only while it holds the row's externalId (a bulk row names
+   * its product by id and externalId, as accept checked: one renamed since fails PRD_005, as at
+   * accept, rather than be renamed back).
+   */
+  matchExternalId?: boolean;
   id?: string;
   input: Partial<SimpleProductInput>;
   placement: StockPlacement;
@@ -38,6 +44,8 @@ export interface ProductWriteOutcome {
   ok: boolean;
   id?: string;
   code?: 'PRD_002' | 'PRD_003' | 'PRD_005' | 'PRD_008';
+  /** PRD_005: the product the row names, and why it is not one the row may update (as accept says it, rowIdMismatch). */
+  context?: { id: string; reason?: string };
   /** For updates: the changed fields, before and after (for the audit log). */
   changes?: Record<string, { before: unknown; after: unknown }>;
   /** The row's keys: a product's after the write, else the row's. */
@@ -64,14 +72,15 @@ const resulting = (column: string) => `(case when u.x ? '${column}' then (u.x->>
  * counts. Products with variants have no prices of their own.
  */
 const PRICES_HOLD = `(not $3::boolean or p.has_variants or (${resulting('special_price')} < ${resulting('price')}) is not false)`;
-/** Whether the product is of a kind the row may update (allowVariants, requireVariants). */
-const OF_KIND = '(not p.has_variants or u.allow_variants) and (p.has_variants or not u.require_variants)';
+/** Whether the row may update the product: of a kind it may (allowVariants, requireVariants), holding its externalId (matchExternalId). */
+const OF_KIND = `(not p.has_variants or u.allow_variants) and (p.has_variants or not u.require_variants)
+  and (not u.match_external_id or p.external_id = u.x->>'external_id')`;
 const UPDATE_SQL = `
   with upd as (
     update products p set
       (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, u.x) as n),
       version = p.version + 1, updated_at = now()
-    from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean, require_variants boolean)
+    from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean, require_variants boolean, match_external_id boolean)
     cross join lateral (select to_jsonb(o) as before,
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
@@ -98,16 +107,27 @@ function diff(input: Record<string, unknown>, before: Record<string, unknown>, a
   return changes;
 }
 
+type UpdateRow = { i: number; id?: string; x: Record<string, unknown>; allow_variants: boolean; require_variants: boolean; match_external_id: boolean };
+
 /**
- * Of the update rows the UPDATE left (rare: none in the normal path, which this skips), those
- * whose product is there and of a kind the row may update: the price rule refused them.
+ * Why the update rows the UPDATE left were not written (rare: none in the normal path, which
+ * skips this), from their products as they are now: the price rule refused a row whose product
+ * it may update (PRD_008, with `ruled`); else the product is gone, of the other kind or renamed
+ * since acceptance (PRD_005), and the row says which, in accept's words (rowIdMismatch).
  */
-async function refusedByPrices(tx: Transaction, storeId: string, left: { i: number; id?: string; allow_variants: boolean; require_variants: boolean }[], ruled: boolean) {
-  if (!ruled || left.length === 0) return new Set<number>();
-  const found = await tx<{ i: number }[]>`
-    select u.i from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, allow_variants boolean, require_variants boolean)
-    join products p on p.store_id = ${storeId}::uuid and p.id = u.id and ${tx.unsafe(OF_KIND)}`;
-  return new Set(found.map((f) => f.i));
+async function whyNotUpdated(tx: Transaction, storeId: string, left: UpdateRow[], ruled: boolean): Promise<Map<number, Pick<ProductWriteOutcome, 'code' | 'context'>>> {
+  if (left.length === 0) return new Map();
+  const found = await tx<{ i: number; has_variants: boolean; external_id: string | null; writable: boolean }[]>`
+    select u.i, p.has_variants, p.external_id, ${tx.unsafe(OF_KIND)} as writable
+    from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, x jsonb, allow_variants boolean, require_variants boolean, match_external_id boolean)
+    join products p on p.store_id = ${storeId}::uuid and p.id = u.id`;
+  const current = new Map(found.map((f) => [f.i, f]));
+  return new Map(left.map((u): [number, Pick<ProductWriteOutcome, 'code' | 'context'>] => {
+    const product = current.get(u.i);
+    if (product?.writable && ruled) return [u.i, { code: 'PRD_008' }];
+    const externalId = u.match_external_id ? u.x.external_id as string : product?.external_id ?? null;
+    return [u.i, { code: 'PRD_005', context: { id: u.id!, reason: rowIdMismatch(product, externalId, u.require_variants) } }];
+  }));
 }
 
 /**
@@ -166,7 +186,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
   if (updates.length > 0) {
     const payload = updates.map((r) => ({
       i: r.rowIndex, id: r.id, x: toColumns(r.input), stock: r.placement.kind === 'product' ? r.placement.stock : null, allow_variants: r.allowVariants ?? false,
-      require_variants: r.requireVariants ?? false,
+      require_variants: r.requireVariants ?? false, match_external_id: r.matchExternalId ?? false,
     }));
     await lockKeysBeforeRenames(tx, storeId, updates.map((r, n) => ({ ...payload[n], renames: r.renames })));
     let updated: { i: number; id: string; after: Record<string, unknown>; before: Record<string, unknown> }[] = [];
@@ -194,11 +214,11 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
       }
     }
     const done = new Map(updated.map((u) => [u.i, u]));
-    const refused = await refusedByPrices(tx, storeId, pending.filter((u) => !done.has(u.i)), opts.specialPriceRule ?? true);
+    const why = await whyNotUpdated(tx, storeId, pending.filter((u) => !done.has(u.i)), opts.specialPriceRule ?? true);
     for (const r of updates) {
       if (outcomes.has(r.rowIndex)) continue;
       const u = done.get(r.rowIndex);
-      if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, code: refused.has(r.rowIndex) ? 'PRD_008' : 'PRD_005', ...rowKeys(r.input) }); continue; }
+      if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, ...why.get(r.rowIndex), ...rowKeys(r.input) }); continue; }
       idOf.set(r.rowIndex, u.id);
       outcomes.set(r.rowIndex, {
         rowIndex: r.rowIndex, ok: true, id: u.id, changes: diff(r.input, u.before, u.after),

@@ -20,7 +20,7 @@ type Row = { rowIndex: number; payload: VariantProductPayload };
 async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[]) {
   const outcomes = await writeProducts(tx, storeId, rows.map((r) => ({
     rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const },
-    allowVariants: true, requireVariants: true,
+    allowVariants: true, requireVariants: true, matchExternalId: true,
   })));
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));
@@ -107,7 +107,7 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
     const o = outcomeOf.get(row.rowIndex)!;
     return o.ok
       ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, externalId, variants: row.payload.items.map(({ item }) => ({ sku: item.sku, id: variantId.get(item.sku) })) } }
-      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { externalId, retryable: false } };
+      : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { externalId, retryable: false, ...(o.context ? { context: o.context } : {}) } };
   });
 }
 

@@ -10,7 +10,8 @@ export function renderErrorsDoc(): string {
     'Every error response has the envelope',
     '`{"success": false, "error": {"code", "message", "details": {"timestamp", "hint", "context"}}, "requestId"}`.',
     'Row-level errors of bulk endpoints (`data.errors[]`) use the same codes and messages.',
-    'Each operation of the OpenAPI document (`/openapi.json`, `/docs`) lists the codes it answers, and a bulk endpoint the codes of its rows.',
+    'Each operation of the OpenAPI document (`/openapi.json`, `/docs`) lists the codes it answers, a bulk endpoint the codes of its rows,',
+    "and a batch (`rows[].code`) and a PIM bulk job (`item_errors[].code`) the codes their rows and items can end with.",
     '',
   ];
   for (const [domain, codes] of Object.entries(errorDomains)) {

@@ -43,7 +43,8 @@ export const bulkRequest = [...jsonBody, 'PRD_006', 'IDEM_001', 'IDEM_002'] as c
 export const productStockRules = ['WHS_001', 'WHS_002', 'WHS_003', 'WHS_004', 'WHS_006', 'WHS_007'] as const satisfies readonly ErrorCode[];
 export const variantStockRules = ['WHS_001', 'WHS_003', 'WHS_004', 'WHS_005', 'WHS_006', 'WHS_007'] as const satisfies readonly ErrorCode[];
 
-const sortedUnique = (lists: (readonly ErrorCode[])[]) => [...new Set(lists.flat())].sort();
+/** The codes of `lists`, each once, in order. */
+export const sortedUnique = (lists: (readonly ErrorCode[])[]): ErrorCode[] => [...new Set(lists.flat())].sort();
 const codeEnum = (codes: readonly ErrorCode[]) => ({ type: 'string', enum: codes });
 
 /**

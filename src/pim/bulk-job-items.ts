@@ -3,9 +3,11 @@ import type { ProductWriteRow } from '../catalog/product-writer.js';
 import { unstorable } from '../http/validation/unstorable-characters.js';
 import type { JobType } from './bulk-jobs.js';
 import { UUID } from '../db/key-lookup.js';
+import type { ErrorCode } from '../errors/catalogue.js';
 
 
-export interface ItemError { index: number; error: string }
+/** An item that failed: its code (http/row-codes.ts pimItemCodes) and, in words, why. */
+export interface ItemError { index: number; code: ErrorCode; error: string }
 
 /** What a product with variants does not have of its own (seed 003: set on its variants), as the writer's input names it. */
 const PER_VARIANT_FIELDS = ['price', 'specialPrice', 'sku'] as const;
@@ -92,16 +94,16 @@ export function checkItems(jobId: string, jobType: JobType, items: unknown[], of
     if (jobType === 'BULK_DELETE') {
       const id = typeof raw === 'string' && UUID.test(raw) ? raw.toLowerCase() : null;
       const first = id === null ? undefined : firstIndex.get(id);
-      if (id === null) errors.push({ index: rowIndex, error: 'not a product id' });
-      else if (first !== undefined && first < rowIndex) errors.push({ index: rowIndex, error: `duplicate item: the product id of item ${first}` });
+      if (id === null) errors.push({ index: rowIndex, code: 'VAL_001', error: 'not a product id' });
+      else if (first !== undefined && first < rowIndex) errors.push({ index: rowIndex, code: 'PRD_004', error: `duplicate item: the product id of item ${first}` });
       else checked.push({ rowIndex, id });
       return;
     }
     const item = raw as Record<string, any>;
     const mapped = toInput(item, jobType === 'BULK_IMPORT');
-    if ('error' in mapped) { errors.push({ index: rowIndex, error: mapped.error }); return; }
+    if ('error' in mapped) { errors.push({ index: rowIndex, code: 'VAL_001', error: mapped.error }); return; }
     if (jobType === 'BULK_UPDATE') {
-      if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index: rowIndex, error: 'id (the product id) is required' }); return; }
+      if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index: rowIndex, code: 'VAL_001', error: 'id (the product id) is required' }); return; }
       const id = item.id.toLowerCase();
       // A product with variants takes the item unless it sets what lives on its variants: then
       // the writer refuses it (bulk-job-processing.ts tells the item why first).

@@ -7,6 +7,9 @@ import type { RowOutcome } from '../batches/processors.js';
 import { isolatingRefusedRows } from '../batches/row-isolation.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
 import { checkItems, setsPerVariantFields, firstIndexOfIds, type CheckedItem, type ItemError } from './bulk-job-items.js';
+import type { ErrorCode } from '../errors/catalogue.js';
+import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
+import { pimItemCodes } from '../http/row-codes.js';
 
 const CHUNK = 500;
 
@@ -104,7 +107,8 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
 async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], offset: number) {
   const { checked, errors } = checkItems(job.jobId, job.jobType, items, offset, job.firstIndex);
   const outcomes = checked.length === 0 ? [] : await isolatingRefusedRows(tx, checked, (sp, some) => applyItems(sp, job, some));
-  const failed: ItemError[] = [...errors, ...outcomes.filter((o) => o.status === 'FAILED').map((o) => ({ index: o.rowIndex, error: itemError(o) }))];
+  const failed: ItemError[] = [...errors, ...outcomes.filter((o) => o.status === 'FAILED').map((o) => ({ index: o.rowIndex, code: o.code!, error: itemError(o) }))];
+  checkRecordedCodes('a PIM bulk job item', failed, pimItemCodes);
   const ok = outcomes.length - (failed.length - errors.length);
   await tx`
     update bulk_jobs set processed_items = processed_items + ${ok}, failed_items = failed_items + ${failed.length},
@@ -140,6 +144,9 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
     where store_id = ${storeId} and id = ${jobId}`;
 }
 
+/** The code of an item that a job given up on never applied, as a partner batch's row (batch-failure.ts). */
+const NOT_PROCESSED = 'BAT_003' satisfies ErrorCode;
+
 /**
  * Ends a job that cannot go on (its stored payload unreadable, or its last attempt failed):
  * FAILED, each item not yet applied counted failed with the reason, so that the job does
@@ -147,10 +154,12 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
  */
 export async function failBulkJob(sql: Sql, storeId: string, jobId: string, reason: string, itemCount?: number) {
   // itemCount: the payload's items, for a job that never started (its total_items not yet set).
-  await sql`
+  const [ended] = await sql`
     update bulk_jobs set status = 'FAILED', completed_at = now(), total_items = coalesce(total_items, ${itemCount ?? null}::int),
       failed_items = greatest(coalesce(total_items, ${itemCount ?? 0}::int) - processed_items, failed_items),
-      item_errors = item_errors || coalesce((select jsonb_agg(jsonb_build_object('index', i, 'error', ${`not processed: ${reason}`}::text) order by i)
+      item_errors = item_errors || coalesce((select jsonb_agg(jsonb_build_object('index', i, 'code', ${NOT_PROCESSED}::text,
+          'error', ${`not processed: ${reason}`}::text) order by i)
         from generate_series(processed_items + failed_items, coalesce(total_items, ${itemCount ?? 0}::int) - 1) i), '[]')
-    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING')`;
+    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning 1`;
+  if (ended) checkRecordedCodes('a PIM bulk job item given up on', [{ code: NOT_PROCESSED }], pimItemCodes);
 }

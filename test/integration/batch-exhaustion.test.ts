@@ -265,6 +265,7 @@ describe('work that no job will run again (abandoned:fail, hourly)', () => {
     const [job] = await ctx.sql`select status, failed_items, item_errors from bulk_jobs where id = ${bulk.id}`;
     expect(job.status).toBe('FAILED');
     expect(job.item_errors.map((e: any) => e.error)).toEqual([expect.stringMatching(/^not processed: Processing stopped/), expect.stringMatching(/^not processed/)]);
+    expect(job.item_errors.map((e: any) => e.code)).toEqual(['BAT_003', 'BAT_003']);
 
     // Run again: nothing more.
     await failAbandonedWork(ctx.sql, GRACE_MINUTES);

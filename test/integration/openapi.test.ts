@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,9 @@ import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { AppError, rowError } from '../../src/errors/app-error.js';
 import { Envelope, ok } from '../../src/http/envelope.js';
 import { errorResponsesFor, RowErrorSchema } from '../../src/http/error-responses.js';
-import { takeUndeclaredErrors } from '../../src/http/plugins/declared-errors.js';
+import { checkRecordedCodes, takeUndeclaredErrors } from '../../src/http/plugins/declared-errors.js';
+import { recordOutcomes } from '../../src/batches/process-batch.js';
+import { batchRowCodes, pimItemCodes } from '../../src/http/row-codes.js';
 
 let ctx: TestContext;
 let doc: any;
@@ -85,6 +88,20 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(codesOf(doc.paths['/api/v1/partner/reference/categories'].get)).toEqual(['SYS_001', 'SYS_002', 'VAL_001']);
   });
 
+  it("lists the codes a batch's rows and a PIM bulk job's items can end with", () => {
+    const rowsOf = (op: any) => op.responses['200'].content['application/json'].schema.properties.data.properties;
+    for (const path of ['/api/v1/partner/stores/batches/{batchId}', '/api/v1/partner/stores/batches/requests/{requestId}', '/api/v1/partner/stores/requests/{requestId}']) {
+      const code = rowsOf(doc.paths[path].get).rows.items.properties.code;
+      expect(code, path).toMatchObject({ type: ['string', 'null'], enum: [...batchRowCodes, null] });
+    }
+    // Refused at acceptance (WHS_*, PRD_041) or when processed (BAT_003), by any kind of batch.
+    expect(batchRowCodes).toEqual(expect.arrayContaining(['BAT_003', 'INV_005', 'PRD_005', 'PRD_040', 'PRD_041', 'WHS_007']));
+    expect(batchRowCodes.filter((c) => !/^(VAL|PRD|INV|WHS|BAT)_/.test(c))).toEqual([]);
+    const items = rowsOf(doc.paths['/api/v1/pim/bulk-jobs/{id}'].get).item_errors.items;
+    expect(items.properties.code).toMatchObject({ type: 'string', enum: pimItemCodes });
+    expect(items.required).toEqual(['index', 'error']);
+  });
+
   it('says what an export download answers', () => {
     const download = doc.paths['/api/v1/pim/exports/{id}/download'].get;
     expect(Object.keys(download.responses['200'].content).sort()).toEqual(['application/x-ndjson', 'text/csv']);
@@ -131,6 +148,18 @@ describe('under the test suite, a route answers only the error codes it declares
     const res = await get('/test/declared-rows');
     expect([res.statusCode, res.json().error.code]).toEqual([500, 'SYS_001']);
     expect(takeUndeclaredErrors()).toEqual(['GET /test/declared-rows refused rows with INV_002, which its RowErrorSchema does not declare']);
+  });
+
+  it('so does a batch row or PIM item that processing records with a code its list does not declare', async () => {
+    // The rows are written as they are (here to no batch): the check only tells.
+    await ctx.sql.begin((tx) => recordOutcomes(tx, randomUUID(), 'pb_none', [
+      { rowIndex: 0, status: 'FAILED', code: 'PRD_012' }, { rowIndex: 1, status: 'FAILED', code: 'PRD_005' }, { rowIndex: 2, status: 'SUCCEEDED' },
+    ]));
+    checkRecordedCodes('a PIM bulk job item', [{ code: 'PRD_008' }, { code: 'PRD_011' }], pimItemCodes);
+    expect(takeUndeclaredErrors()).toEqual([
+      'a batch row recorded PRD_012, which its list does not declare: add it there (src/http/row-codes.ts)',
+      'a PIM bulk job item recorded PRD_008, which its list does not declare: add it there (src/http/row-codes.ts)',
+    ]);
   });
 
   it('an unknown route is not checked', async () => {

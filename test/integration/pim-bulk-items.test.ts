@@ -20,7 +20,7 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
     const a = await createPimActor(ctx);
     const job = await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'Big', price: 1e13 }, { title: 'Ok', price: 5 }, { title: 'Max', price: 9_999_999_999_999.99 }]);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 3, processed_items: 2, failed_items: 1 });
-    expect(job.item_errors).toEqual([{ index: 0, error: 'price must be a non-negative number of at most 9999999999999.99' }]);
+    expect(job.item_errors).toEqual([{ index: 0, code: 'VAL_001', error: 'price must be a non-negative number of at most 9999999999999.99' }]);
     expect(await names(a.storeId)).toEqual(['Max', 'Ok']);
   });
 
@@ -31,8 +31,8 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
     const job = await runJob(ctx, a, 'BULK_UPDATE', [{ id: x.id, special_price: 99999999999999 }, { id: y.id, title: 'Y2', special_price: '-1' }, { id: x.id, title: 'X2' }]);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 3, processed_items: 1, failed_items: 2 });
     expect(job.item_errors).toEqual([
-      { index: 0, error: 'special_price must be a non-negative number of at most 9999999999999.99' },
-      { index: 1, error: 'special_price must be a non-negative number of at most 9999999999999.99' },
+      { index: 0, code: 'VAL_001', error: 'special_price must be a non-negative number of at most 9999999999999.99' },
+      { index: 1, code: 'VAL_001', error: 'special_price must be a non-negative number of at most 9999999999999.99' },
     ]);
     expect(await names(a.storeId)).toEqual(['X2', 'Y']);
   });
@@ -46,9 +46,9 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
     const job = await runJob(ctx, a, 'BULK_IMPORT', payload);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 5, processed_items: 2, failed_items: 3 });
     expect(job.item_errors).toEqual([
-      { index: 0, error: 'title must not contain the NUL character (\\u0000)' },
-      { index: 2, error: 'sku must not contain a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)' },
-      { index: 3, error: 'photos/0 must not contain the NUL character (\\u0000)' },
+      { index: 0, code: 'VAL_001', error: 'title must not contain the NUL character (\\u0000)' },
+      { index: 2, code: 'VAL_001', error: 'sku must not contain a lone UTF-16 surrogate (\\uD800-\\uDFFF without its pair)' },
+      { index: 3, code: 'VAL_001', error: 'photos/0 must not contain the NUL character (\\u0000)' },
     ]);
     expect(await names(a.storeId)).toEqual(['Fine', 'Pair \ud83d\ude00']);
   });
@@ -74,7 +74,7 @@ describe('PIM bulk jobs naming one product twice', () => {
     const job = await runJob(ctx, a, 'BULK_DELETE', [x.id, x.id.toUpperCase(), '00000000-0000-4000-8000-000000000000', 'nope']);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 1, failed_items: 3 });
     expect(job.item_errors).toEqual([
-      { index: 1, error: 'duplicate item: the product id of item 0' }, { index: 2, error: 'product not found' }, { index: 3, error: 'not a product id' },
+      { index: 1, code: 'PRD_004', error: 'duplicate item: the product id of item 0' }, { index: 2, code: 'PRD_005', error: 'product not found' }, { index: 3, code: 'VAL_001', error: 'not a product id' },
     ]);
     expect(await names(a.storeId)).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('PIM bulk items PostgreSQL refuses in the worker', () => {
       const items = [{ title: 'One' }, { title: marker }, ...Array.from({ length: 5 }, (_, n) => ({ title: `More ${n}` }))];
       const job = await runJob(ctx, a, 'BULK_IMPORT', items);
       expect(job).toMatchObject({ status: 'COMPLETED', total_items: 7, processed_items: 6, failed_items: 1 });
-      expect(job.item_errors).toEqual([{ index: 1, error: 'refused by the database: refused for the test' }]);
+      expect(job.item_errors).toEqual([{ index: 1, code: 'VAL_001', error: 'refused by the database: refused for the test' }]);
       const [one] = await ctx.sql`select id from products where store_id = ${a.storeId} and name = 'One'`;
       const update = await runJob(ctx, a, 'BULK_UPDATE', [{ id: one.id, title: marker }]);
       expect(update).toMatchObject({ status: 'FAILED', total_items: 1, processed_items: 0, failed_items: 1 });
@@ -126,8 +126,8 @@ describe('PIM bulk updates of a product with variants', () => {
       { id: p.id, price: 5 }, { id: p.id, sku: 'OWN-SKU' }, { id: p.id, special_price: 1 }, { id: p.id, title: 'Renamed', description: 'D' },
     ]);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 1, failed_items: 3 });
-    const error = 'price, special_price and sku are set per variant: the product has variants';
-    expect(job.item_errors).toEqual([{ index: 0, error }, { index: 1, error }, { index: 2, error }]);
+    const failed = { code: 'PRD_011', error: 'price, special_price and sku are set per variant: the product has variants' };
+    expect(job.item_errors).toEqual([{ index: 0, ...failed }, { index: 1, ...failed }, { index: 2, ...failed }]);
     const [after] = await ctx.sql`select name, description, sku, price, special_price from products where id = ${p.id}`;
     expect(after).toEqual({ name: 'Renamed', description: 'D', sku: null, price: null, special_price: null });
   });
@@ -148,7 +148,7 @@ describe('a PIM bulk update item setting a price while its product takes variant
       await converter`insert into product_variants (store_id, product_id, sku, price) values (${a.storeId}, ${p.id}, 'PX-V', 10)`;
       await converter`commit`;
       const job = await waitJob(ctx, a, res.json().data.id);
-      expect(job.item_errors).toEqual([{ index: 0, error: 'price, special_price and sku are set per variant: the product has variants' }]);
+      expect(job.item_errors).toEqual([{ index: 0, code: 'PRD_011', error: 'price, special_price and sku are set per variant: the product has variants' }]);
     } finally {
       converter.release();
     }

@@ -48,7 +48,7 @@ describe('PIM bulk jobs', () => {
     expect(created.json().data).toMatchObject({ job_type: 'BULK_IMPORT', status: 'PENDING', total_items: null, payload: JSON.stringify(payload) });
     const job = await waitJob(a, created.json().data.id);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 2, failed_items: 2 });
-    expect(job.item_errors).toEqual([{ index: 1, error: 'title is required' }, { index: 3, error: 'sku already exists' }]);
+    expect(job.item_errors).toEqual([{ index: 1, code: 'VAL_001', error: 'title is required' }, { index: 3, code: 'PRD_003', error: 'sku already exists' }]);
     const products = await ctx.sql`select id, name, sku, price::float8 as price from products where store_id = ${a.storeId} order by sku`;
     expect(products.map((p) => [p.name, p.sku, p.price])).toEqual([['Chair', 'CHAIR-1', 49], ['Lamp', 'LAMP-1', 19.9]]);
 
@@ -59,7 +59,7 @@ describe('PIM bulk jobs', () => {
     // Tenant B cannot touch tenant A's products through its own tenant.
     const foreign = await pimRequest(ctx, b, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: products[0].id, title: 'Stolen' }] });
     const foreignJob = await waitJob(b, foreign.json().data.id);
-    expect(foreignJob).toMatchObject({ status: 'FAILED', processed_items: 0, item_errors: [{ index: 0, error: 'product not found' }] });
+    expect(foreignJob).toMatchObject({ status: 'FAILED', processed_items: 0, item_errors: [{ index: 0, code: 'PRD_005', error: 'product not found' }] });
     expect((await pimRequest(ctx, b, 'GET', `/api/v1/pim/bulk-jobs/${created.json().data.id}`)).statusCode).toBe(404);
 
     const update = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: products[0].id, title: 'Armchair' }] });
@@ -91,7 +91,7 @@ describe('PIM bulk update races', () => {
       return (await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload })).json().data.id as string;
     });
     const job = await waitJob(a, jobId);
-    expect(job).toMatchObject({ processed_items: 1, failed_items: 1, item_errors: [{ index: 0, error: 'external_id already exists' }] });
+    expect(job).toMatchObject({ processed_items: 1, failed_items: 1, item_errors: [{ index: 0, code: 'PRD_002', error: 'external_id already exists' }] });
     const names = await ctx.sql`select external_id, name from products where store_id = ${a.storeId} order by external_id`;
     expect(names.map((n) => [n.external_id, n.name])).toEqual([['ext-race', 'Racer'], ['x', 'X'], ['y', 'Y2']]);
   });
@@ -105,7 +105,7 @@ describe('PIM bulk update of a SKU a variant holds', () => {
     const [parent] = await ctx.sql`insert into products (store_id, name, has_variants) values (${a.storeId}, 'Parent', true) returning id`;
     await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${a.storeId}, ${parent.id}, 'VSKU')`;
     const job = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: lamp.id, title: 'Lamp2' }, { id: chair.id, sku: 'VSKU' }] });
-    expect(await waitJob(a, job.json().data.id)).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 1, item_errors: [{ index: 1, error: 'sku already exists' }] });
+    expect(await waitJob(a, job.json().data.id)).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 1, item_errors: [{ index: 1, code: 'PRD_003', error: 'sku already exists' }] });
     const rows = await ctx.sql`select name, sku from products where store_id = ${a.storeId} and sku is not null order by sku`;
     expect(rows.map((r) => [r.name, r.sku])).toEqual([['Chair', 'C'], ['Lamp2', 'L']]);
   });
@@ -185,13 +185,13 @@ describe('PIM bulk job items as seed 004 names their fields', () => {
       { title: 'Twice', category, category_id: '00000000-0000-4000-8000-000000000000' },
     ]);
     expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 2 });
-    expect(job.item_errors).toEqual([{ index: 1, error: 'category must be a uuid' }, { index: 2, error: 'category and category_id name different ids' }]);
+    expect(job.item_errors).toEqual([{ index: 1, code: 'VAL_001', error: 'category must be a uuid' }, { index: 2, code: 'VAL_001', error: 'category and category_id name different ids' }]);
     const [lamp] = await ctx.sql`select id, name, category_id, brand_id from products where store_id = ${a.storeId}`;
     expect([lamp.category_id, lamp.brand_id]).toEqual([category, brand]);
     // An update may leave the title out, not blank it.
     const blank = await runJob(ctx, a, 'BULK_UPDATE', [{ id: lamp.id, title: '' }, { id: lamp.id, title: '  ', sku: 'CB-2' }]);
     expect(blank).toMatchObject({ status: 'FAILED', processed_items: 0, failed_items: 2 });
-    expect(blank.item_errors).toEqual([{ index: 0, error: 'title must not be empty' }, { index: 1, error: 'title must not be empty' }]);
+    expect(blank.item_errors).toEqual([{ index: 0, code: 'VAL_001', error: 'title must not be empty' }, { index: 1, code: 'VAL_001', error: 'title must not be empty' }]);
     const [after] = await ctx.sql`select name, sku from products where id = ${lamp.id}`;
     expect(after).toEqual({ name: 'Lamp', sku: 'CB-1' });
   });

@@ -150,6 +150,28 @@ describe('POST /products/deletions', () => {
   });
 });
 
+describe('a price or deletion row whose product another request deleted after acceptance', () => {
+  it('fails PRD_001, saying so', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'gone', 'GONE-1', 'G', 100) returning id`;
+    // The deletion commits after both requests were accepted, before the worker gets their rows.
+    const batchIds = await ctx.sql.begin(async (tx) => {
+      await tx`delete from products where id = ${p.id}`;
+      const prices = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items: [{ id: p.id, price: 120 }] } });
+      const deletions = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids: [p.id] } });
+      return [prices, deletions].map((res) => { expect(res.json().data.errors).toEqual([]); return res.json().data.batchId as string; });
+    });
+    const rows = await Promise.all(batchIds.map(async (batchId) => {
+      await waitForBatch(ctx, batchId);
+      return (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` })).json().data.rows;
+    }));
+    expect(rows.map(([r]) => [r.status, r.code, r.details])).toEqual([
+      ['FAILED', 'PRD_001', { context: { reason: 'Deleted before the update was applied' } }],
+      ['FAILED', 'PRD_001', { context: { reason: 'Already deleted' } }],
+    ]);
+  });
+});
+
 describe('a prices or deletions body whose every row fails its schema', () => {
   it('is VAL_001 as a whole, per row, and stores no batch (as catalog sync, products bulk and inventory)', async () => {
     const store = await createTestStore(ctx, 0);

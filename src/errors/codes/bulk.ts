@@ -18,7 +18,7 @@ export const bulkErrors = {
   PRD_041: { status: 400, message: 'Nothing to update', hint: 'Send price, specialPrice or both' },
   BAT_001: { status: 404, message: 'Batch not found', hint: 'Use the batchId returned when the request was accepted' },
   BAT_002: { status: 404, message: 'Request not found', hint: 'Use the requestId returned when the request was accepted' },
-  BAT_003: { status: 500, message: 'Row could not be processed', hint: "The batch's processing gave up (details.context.reason says why) without applying this row: send it again, or contact support with the batchId" },
+  BAT_003: { status: 500, message: 'Row could not be processed', hint: "Processing gave up without applying this row (a batch row's details.context.reason, a PIM bulk job item's error, says why): send it again, or contact support with the batchId or job id" },
   IDEM_001: { status: 409, message: 'Idempotency-Key reused with a different request', hint: 'A key identifies one request: send the same body to replay it, or use a new key' },
   IDEM_002: { status: 400, message: 'Invalid Idempotency-Key', hint: 'Send 1 to 255 visible ASCII characters' },
 } satisfies ErrorDefinitions;

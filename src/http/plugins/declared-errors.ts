@@ -7,7 +7,8 @@ import { declaredErrorCodes, declaredRowCodes } from '../error-responses.js';
  * route declares (errorResponsesFor, RowErrorSchema): an undeclared one is answered SYS_001 with a
  * message naming the route and the code, and recorded, and test/helpers/declared-errors.ts fails
  * the test that caused it. So each error path the suite reaches proves the OpenAPI document's
- * list. Outside tests nothing is registered and the error handler tests one constant.
+ * list. Outside tests nothing is registered and the error handler tests one constant. The codes
+ * processing records for batch rows and PIM items are checked so too (checkRecordedCodes).
  */
 export const checkDeclaredErrors = process.env.VITEST !== undefined;
 
@@ -34,6 +35,18 @@ export function undeclaredError(request: FastifyRequest, code: string, status: n
   const errors = request.routeOptions.schema?.errors;
   if (!errors || declaredErrorCodes(errors[status])?.includes(code)) return undefined;
   return record(`${routeName(request)} answered ${code} (${status}), which the route does not declare: add it to its schema.errors (errorResponsesFor)`);
+}
+
+/**
+ * The codes rows were recorded with where processing writes them (a partner batch's outcomes, a
+ * PIM bulk job's item errors), checked against the list their surface declares (row-codes.ts):
+ * one outside it is recorded, and fails the test that produced it, as an undeclared answer does.
+ * The rows are written as they are: the check only tells. Outside tests it returns at once.
+ */
+export function checkRecordedCodes(surface: string, rows: readonly { code?: string | null }[], declared: readonly string[]) {
+  if (!checkDeclaredErrors) return;
+  const undeclared = [...new Set(rows.flatMap(({ code }) => (code && !declared.includes(code) ? [code] : [])))];
+  if (undeclared.length > 0) record(`${surface} recorded ${undeclared.join(', ')}, which its list does not declare: add it there (src/http/row-codes.ts)`);
 }
 
 /** The row codes of data.errors[] in a bulk endpoint's answer, checked as the error codes are. */

@@ -8,6 +8,8 @@ import { AppError } from '../../../errors/app-error.js';
 import { BATCH_KINDS, readBatch } from '../../../batches/batch-store.js';
 import { listBatches, type BatchFilter } from '../../../batches/batch-list.js';
 import { UUID } from '../../../db/key-lookup.js';
+import type { ErrorCode } from '../../../errors/catalogue.js';
+import { batchRowCodes } from '../../row-codes.js';
 
 // What each kind's succeeded row says (a stock row only what its batch stores, so that
 // applying it needs no lookup: its externalId and sku are in the accepting response).
@@ -30,12 +32,18 @@ const BatchFields = {
   startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 };
+// One type of two (not anyOf): the serializer then writes a code as it is, as it did before the
+// list, and never fails a batch whose rows an earlier version recorded with a code it lacks.
+const RowCode = Type.Unsafe<ErrorCode | null>({
+  type: ['string', 'null'], enum: [...batchRowCodes, null],
+  description: 'A failed row\'s code (docs/errors.md): refused at acceptance, or when it was processed; null while pending and once succeeded',
+});
 const Batch = Type.Object({
   ...BatchFields,
   rows: Type.Array(Type.Object({
     rowIndex: Type.Integer(),
     status: Type.Union(['PENDING', 'SUCCEEDED', 'FAILED'].map((s) => Type.Literal(s))),
-    code: Type.Union([Type.String(), Type.Null()]),
+    code: RowCode,
     message: Type.Union([Type.String(), Type.Null()]),
     details: Type.Unknown(),
     result: Type.Unknown({ description: RESULT_BY_KIND }),

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope } from '../../envelope.js';
-import { bulkRequest, errorResponsesFor, productStockRules, RowErrorSchema, storeRoute, variantStockRules } from '../../error-responses.js';
+import { bulkRequest, errorResponsesFor, RowErrorSchema, storeRoute } from '../../error-responses.js';
+import { acceptedRequestRowCodes } from '../../row-codes.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { acceptProductRows, BulkProductInput, MAX_ROWS_PER_REQUEST } from '../../../catalog/product-rows.js';
 import { SimpleProductInput } from '../../../catalog/product-schema.js';
@@ -18,12 +19,10 @@ const InventoryAccepted = Type.Object({
     rowIndex: Type.Integer(), target: Type.Union([Type.Literal('product'), Type.Literal('variant')]),
     id: Type.String({ format: 'uuid' }), externalId: Type.Optional(Type.String()), sku: Type.Optional(Type.String()),
   })),
-  errors: Type.Array(RowErrorSchema(['VAL_001', 'INV_001', 'INV_002', 'INV_003', 'INV_004', 'INV_005'], productStockRules, variantStockRules)),
+  errors: Type.Array(RowErrorSchema(acceptedRequestRowCodes.inventory)),
   batchId: Type.String({ format: 'uuid' }),
 });
 
-/** The rows of a simple products request, refused at once (product-rows.ts); a products/bulk row may also name a wrong id. */
-const productRowCodes = ['VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', ...productStockRules] as const;
 const bulkErrors = errorResponsesFor(storeRoute, bulkRequest);
 
 const rowsNote = `At most ${MAX_ROWS_PER_REQUEST} rows per request (PRD_006 above). Each row is checked at once: refused rows come back in data.errors, accepted rows are processed asynchronously; track them with GET /api/v1/partner/stores/batches/{batchId}. Send an Idempotency-Key header to make retries safe.`;
@@ -39,7 +38,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['catalog'], summary: 'Catalog sync: create simple products (creation only, async)',
       description: `Creates products; a row whose externalId or sku already exists in the store fails with PRD_002/PRD_003 and never overwrites. ${rowsNote}`,
       headers: IdempotencyHeader, body: syncBody.body,
-      response: { 200: Envelope(ProductAccepted(productRowCodes)) }, errors: bulkErrors,
+      response: { 200: Envelope(ProductAccepted(acceptedRequestRowCodes.catalogSync)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Catalog sync request accepted',
     (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'sync', request.rawBody)));
@@ -51,7 +50,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['products'], summary: 'Create or update simple products (async)',
       description: `A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: only the fields sent change, and a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). ${rowsNote}`,
       headers: IdempotencyHeader, body: bulkProductsBody.body,
-      response: { 200: Envelope(ProductAccepted([...productRowCodes, 'PRD_005'])) }, errors: bulkErrors,
+      response: { 200: Envelope(ProductAccepted(acceptedRequestRowCodes.productsBulk)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Products processed',
     (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'bulk', request.rawBody)));

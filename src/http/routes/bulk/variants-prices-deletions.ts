@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope } from '../../envelope.js';
-import { bulkRequest, errorResponsesFor, RowErrorSchema, storeRoute, variantStockRules } from '../../error-responses.js';
+import { bulkRequest, errorResponsesFor, RowErrorSchema, storeRoute } from '../../error-responses.js';
+import { acceptedRequestRowCodes } from '../../row-codes.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { acceptPriceRows, PriceItem } from '../../../catalog/price-rows.js';
@@ -34,13 +35,11 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
       tags: ['products'], summary: 'Update prices (async)',
       description: 'Each item names a sku (a simple product or a variant) or the id of a simple product (an id of a product with variants is PRD_040), with price and/or specialPrice; specialPrice must stay below price. Items for the same product or variant apply in request order (a later item overrides the fields it gives; an item that would leave specialPrice at or above price fails alone, PRD_008). At most 1,000 items.',
       headers: IdempotencyHeader, body: pricesBody.body,
-      response: { 200: Envelope(Accepted(['VAL_001', 'INV_001', 'INV_004', 'PRD_001', 'PRD_008', 'PRD_040', 'PRD_041'])) }, errors: bulkErrors,
+      response: { 200: Envelope(Accepted(acceptedRequestRowCodes.prices)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Price update request accepted',
     (tx) => acceptPriceRows(tx, principal(request), request.id, (request.body as any).items)));
 
-  // The rows of a products-with-variants request refused at once (variant-product-rows.ts).
-  const variantRowCodes: readonly ErrorCode[] = ['VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_005', 'PRD_007', 'PRD_008', ...variantStockRules];
   const VariantAccepted = (rowCodes: readonly ErrorCode[]) => Type.Object({
     batchId: Type.String(), summary: Summary,
     acceptedRows: Type.Array(Type.Object({ rowIndex: Type.Integer(), externalId: Type.String(), skus: Type.Array(Type.String()) })),
@@ -57,8 +56,7 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
         tags: ['catalog'], summary,
         description: 'Each row is a parent (externalId, name, descriptive fields) and variants.items (sku, options such as {"Colour": "Red", "Size": "XL"}, price, specialPrice, stock or warehouses). Price, sku and stock live on the variants. With products/with-variants/bulk a row carrying the id of an existing product with variants updates it: its variants are matched by sku, and its variants missing from the row are deactivated. Variant stock needs a warehouse (WHS_005 on a store without). At most 1,000 rows.',
         headers: IdempotencyHeader, body: body.body,
-        // Only a products/with-variants/bulk row carries the id of the product it updates (PRD_005 when wrong).
-        response: { 200: Envelope(VariantAccepted(variantRowCodes.filter((c) => mode === 'bulk' || c !== 'PRD_005'))) }, errors: bulkErrors,
+        response: { 200: Envelope(VariantAccepted(acceptedRequestRowCodes[mode === 'bulk' ? 'variantsBulk' : 'variantsSync'])) }, errors: bulkErrors,
       },
     }, (request, reply) => accept(deps, request, reply, message,
       (tx) => acceptVariantProductRows(tx, principal(request), request.id, (request.body as any).products, mode)));
@@ -70,7 +68,7 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
     schema: {
       tags: ['products'], summary: 'Delete products (async)',
       description: 'Deletes the products and their variants and stock; the audit log keeps the record and a product.deleted event is sent. At most 1,000 ids.',
-      headers: IdempotencyHeader, body: deletionsBody.body, response: { 200: Envelope(Accepted(['VAL_001', 'PRD_001', 'PRD_004'])) }, errors: bulkErrors,
+      headers: IdempotencyHeader, body: deletionsBody.body, response: { 200: Envelope(Accepted(acceptedRequestRowCodes.deletions)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Deletion request accepted',
     (tx) => acceptDeletionRows(tx, principal(request), request.id, (request.body as any).ids)));

@@ -8,6 +8,8 @@ import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } 
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
 import { pimHeaders } from './headers.js';
+import type { ErrorCode } from '../../../errors/catalogue.js';
+import { pimItemCodes } from '../../row-codes.js';
 
 declare module 'fastify' {
   interface FastifyRequest { pim?: PimPrincipal }
@@ -21,7 +23,13 @@ const BulkJob = Type.Object({
   payload: Type.String({ description: 'the payload as sent, as a JSON string' }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }), failed_items: Type.Integer(),
-  item_errors: Type.Array(Type.Object({ index: Type.Integer(), error: Type.String() })),
+  item_errors: Type.Array(Type.Object({
+    index: Type.Integer(),
+    code: Type.Optional(Type.Unsafe<ErrorCode>({
+      type: 'string', enum: pimItemCodes, description: 'why the item failed (docs/errors.md); absent on jobs processed before items had codes',
+    })),
+    error: Type.String({ description: 'why the item failed, in words' }),
+  })),
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
 
