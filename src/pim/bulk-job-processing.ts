@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { afterProductsChanged } from '../catalog/after-products-changed.js';
 import { writeProducts } from '../catalog/product-writer.js';
+import { findUnknownTaxonomy } from '../catalog/taxonomy-refs.js';
 import type { RowOutcome } from '../batches/processors.js';
 import { isolatingRefusedRows } from '../batches/row-isolation.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
@@ -19,9 +20,12 @@ interface JobContext {
   firstIndex?: Map<string, number>;
 }
 
+/** A taxonomy reference as a PIM item names it (seed 004: category, brand). */
+const TAXONOMY_FIELDS: Record<string, string> = { categoryId: 'category', brandId: 'brand' };
+
 /** The writer's and the row isolation's codes in the words of PIM item errors. */
 const ITEM_ERRORS: Record<string, string> = {
-  PRD_002: 'external_id already exists', PRD_003: 'sku already exists', PRD_005: 'product not found', PRD_007: 'unknown category or brand',
+  PRD_002: 'external_id already exists', PRD_003: 'sku already exists', PRD_005: 'product not found',
   PRD_011: 'price, special_price and sku are set per variant: the product has variants',
 };
 const itemError = (o: RowOutcome) => o.message
@@ -72,6 +76,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
     const withVariants = await productsWithVariants(tx, job.storeId, perVariant);
     const refused = new Set(perVariant.filter((r) => withVariants.has(r.id!)));
     outcomes = [...refused].map((r) => ({ rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_011' }));
+    // A category or brand id that names nothing fails the item, as the Partner API refuses it (PRD_007).
+    const unknownRefs = await findUnknownTaxonomy(tx, items.filter((r) => !refused.has(r)).map((r) => r.write!.input));
+    for (const r of items) {
+      const bad = unknownRefs.get(r.write!.input);
+      if (!bad) continue;
+      refused.add(r);
+      outcomes.push({ rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_007', message: `${TAXONOMY_FIELDS[bad.field] ?? bad.field} ${bad.id} does not exist` });
+    }
     for (const pass of inOrderOfOccurrence(items.filter((r) => !refused.has(r)))) {
       // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
       const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });

@@ -188,6 +188,15 @@ describe('PIM bulk job items as seed 004 names their fields', () => {
     expect(job.item_errors).toEqual([{ index: 1, code: 'VAL_001', error: 'category must be a uuid' }, { index: 2, code: 'VAL_001', error: 'category and category_id name different ids' }]);
     const [lamp] = await ctx.sql`select id, name, category_id, brand_id from products where store_id = ${a.storeId}`;
     expect([lamp.category_id, lamp.brand_id]).toEqual([category, brand]);
+    // An id that names no category or brand fails its item (PRD_007), in imports and updates.
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const refs = await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'No such category', category: unknown }, { title: 'Fine', category }, { title: 'No such brand', brand: unknown }]);
+    expect(refs).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 2 });
+    expect(refs.item_errors).toEqual([
+      { index: 0, code: 'PRD_007', error: `category ${unknown} does not exist` }, { index: 2, code: 'PRD_007', error: `brand ${unknown} does not exist` },
+    ]);
+    const renamed = await runJob(ctx, a, 'BULK_UPDATE', [{ id: lamp.id, title: 'Lamp 2', brand: unknown }]);
+    expect(renamed.item_errors).toEqual([{ index: 0, code: 'PRD_007', error: `brand ${unknown} does not exist` }]);
     // An update may leave the title out, not blank it.
     const blank = await runJob(ctx, a, 'BULK_UPDATE', [{ id: lamp.id, title: '' }, { id: lamp.id, title: '  ', sku: 'CB-2' }]);
     expect(blank).toMatchObject({ status: 'FAILED', processed_items: 0, failed_items: 2 });
