@@ -24,13 +24,14 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0098 adds webhook_endpoints.disabled_by) and
-    // unrecorded. A migration added after 0098 must be the one undone here instead.
-    expect(last).toBe('0098.do.endpoint-disabled-by.sql');
-    await sql.unsafe('alter table webhook_endpoints drop column disabled_by');
-    await sql`delete from schemaversion where version = 98`;
+    // One behind: the last migration undone (0099 lets onboarding sessions be UNBOUND) and
+    // unrecorded. A migration added after 0099 must be the one undone here instead.
+    expect(last).toBe('0099.do.unbound-sessions.sql');
+    await sql.unsafe(`alter table onboard_sessions drop constraint onboard_sessions_status_check;
+      alter table onboard_sessions add constraint onboard_sessions_status_check check (status in ('OPEN', 'SIGNED_IN', 'AUTHORIZED', 'CANCELLED', 'CLAIMED'))`);
+    await sql`delete from schemaversion where version = 99`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [column] = await sql`select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'disabled_by'`;
-    expect(column).toBeDefined();
+    const [check] = await sql`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'onboard_sessions_status_check'`;
+    expect(check.def).toContain('UNBOUND');
   });
 });
