@@ -4,15 +4,16 @@ import type { RowOutcome } from './processors.js';
 /**
  * What a row that PostgreSQL refused alone failed with. Accept-time validation keeps such rows
  * out (value ranges, keys taken, references); this is for what slips past it: a value whose
- * sum overflows a column, a key or reference that changed between acceptance and processing.
+ * sum overflows a column, a key another writer took between acceptance and processing, stock
+ * for a product that took variants meanwhile. (A taxonomy reference cannot be refused here: products
+ * hold their category and brand ids without a foreign key, checked at accept, PRD_007.)
  */
-export function refusedRowFailure(err: { code?: string; constraint_name?: string; message?: string }): { code: 'PRD_002' | 'PRD_003' | 'PRD_007' | 'INV_005' | 'VAL_001'; details?: RowOutcome['details'] } {
+export function refusedRowFailure(err: { code?: string; constraint_name?: string; message?: string }): { code: 'PRD_002' | 'PRD_003' | 'INV_005' | 'VAL_001'; details?: RowOutcome['details'] } {
   const constraint = err.constraint_name ?? '';
   // Stock for a product that took variants after its row was accepted (migration 0089).
   if (err.code === '23514' && constraint === 'stock_of_product_with_variants') return { code: 'INV_005', details: { context: { reason: 'The product took variants before the update was applied' } } };
   if (err.code === '23505' && constraint.includes('external_id')) return { code: 'PRD_002' };
   if (err.code === '23505' && constraint.includes('sku')) return { code: 'PRD_003' };
-  if (err.code === '23503' && /category|type|brand/.test(constraint)) return { code: 'PRD_007' };
   return { code: 'VAL_001', details: { reason: err.message } };
 }
 

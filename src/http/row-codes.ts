@@ -36,7 +36,7 @@ export const acceptedRequestRowCodes = {
  * deleted (INV_001, INV_002, INV_003: by the identifier sent) or given variants (INV_005), what
  * else PostgreSQL alone refuses (batches/row-isolation.ts: VAL_001), a row of a batch given up on
  * (BAT_003). Not PRD_007: products hold their taxonomy ids without a foreign key, so nothing in
- * processing refuses one that accept let through (refusedRowFailure's PRD_007 never happens).
+ * processing refuses one that accept let through.
  */
 export const processedRowCodes = [
   'VAL_001', 'PRD_001', 'PRD_002', 'PRD_003', 'PRD_005', 'PRD_008', 'PRD_040',
