@@ -9,6 +9,12 @@ export interface TcpProxy {
   /** The database URL through the proxy. */
   url: string;
   cut(): Promise<void>;
+  /**
+   * The next connection whose client sends bytes holding `marker` is reset once they are sent
+   * on: the client reads ECONNRESET, as from a server process that died with them unread.
+   * Resolves when it was.
+   */
+  resetOnceAfter(marker: string): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -21,12 +27,21 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const track = (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); };
   let server: Server | undefined;
+  let reset: { marker: string; done: () => void } | undefined;
   const listen = (onPort: number) => new Promise<number>((resolve, reject) => {
     const s = createServer((client) => {
       const upstream = open();
       track(client);
       track(upstream);
       client.pipe(upstream).pipe(client);
+      // After pipe()'s listener: the bytes went on before the reset.
+      client.on('data', (data: Buffer) => {
+        if (!reset || !data.includes(reset.marker)) return;
+        const { done } = reset;
+        reset = undefined;
+        client.resetAndDestroy();
+        done();
+      });
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -48,6 +63,7 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
   return {
     url: url.toString(),
     cut,
+    resetOnceAfter: (marker) => new Promise((done) => { reset = { marker, done }; }),
     async restore() { if (!server) await listen(proxyPort); },
     close: cut,
   };
