@@ -32,14 +32,18 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-/** payload: a JSON array, given as JSON or as a string of JSON; kept as the exact text. */
-export function parsePayload(jobType: JobType, payload: unknown): { text: string; items: unknown[] } {
+/**
+ * payload: a JSON array, given as JSON or as a string of JSON; kept as the exact text (seed 004:
+ * "the raw content you sent in the payload field"): the string, or `raw`, the array's text as it
+ * stood in the request body, when the caller has it (else it is serialised anew).
+ */
+export function parsePayload(jobType: JobType, payload: unknown, raw?: string): { text: string; items: unknown[] } {
   let value = payload;
   if (typeof payload === 'string') {
     try { value = JSON.parse(payload); } catch { throw new AppError('PIM_005', { reason: 'payload is not valid JSON' }); }
   }
   if (nestedDeeperThan(value, MAX_DEPTH)) throw new AppError('PIM_005', { reason: `payload is nested more than ${MAX_DEPTH} levels deep` });
-  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const text = typeof payload === 'string' ? payload : raw ?? JSON.stringify(payload);
   if (!Array.isArray(value)) throw new AppError('PIM_005', { reason: 'payload must be a JSON array' });
   if (jobType !== 'BULK_DELETE' && value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
     throw new AppError('PIM_005', { reason: 'each item must be a product object' });
@@ -51,8 +55,8 @@ export function parsePayload(jobType: JobType, payload: unknown): { text: string
 export interface JobOrigin { requestId: string; ip: string }
 
 /** Creates the job (PENDING) and its processing job in one transaction; processing is asynchronous. */
-export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobType, payload: unknown, origin: JobOrigin) {
-  const { text } = parsePayload(jobType, payload);
+export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobType, payload: unknown, origin: JobOrigin, rawPayload?: string) {
+  const { text } = parsePayload(jobType, payload, rawPayload);
   return sql.begin(async (tx) => {
     const [job] = await tx`
       insert into bulk_jobs (store_id, job_type, payload, created_by) values (${who.storeId}, ${jobType}, ${text}, ${who.email}) returning *`;

@@ -175,6 +175,18 @@ describe('data-quality rules', () => {
 });
 
 describe('PIM bulk job items as seed 004 names their fields', () => {
+  it('echoes a payload sent as JSON, not as a string of it, as it stood in the body (seed 004: "the raw content you sent")', async () => {
+    const a = await createPimActor(ctx);
+    const rawPayload = '[ {"title": "Sofa", "price": 1.50, "sku":"SOFA-\\u0031"} ]';
+    const asJson = await ctx.app.inject({
+      method: 'POST', url: '/api/v1/pim/bulk-jobs', headers: { ...a.headers, 'content-type': 'application/json' }, payload: `{"job_type":"BULK_IMPORT", "payload" : ${rawPayload} }`,
+    });
+    expect(asJson.json().data.payload).toBe(rawPayload);
+    expect((await waitJob(a, asJson.json().data.id)).payload).toBe(rawPayload);
+    const [sofa] = await ctx.sql`select price::float8 as price from products where store_id = ${a.storeId} and sku = 'SOFA-1'`;
+    expect(sofa.price).toBe(1.5);
+  });
+
   it('takes category and brand (the seed names them) as the taxonomy ids, and refuses a blank title on update', async () => {
     const a = await createPimActor(ctx);
     const category = '2fde2994-28a8-4d09-a128-6d744b9e1323';

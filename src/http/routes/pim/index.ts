@@ -8,6 +8,7 @@ import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } 
 import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
 import { pimHeaders } from './headers.js';
+import { rawJsonMember } from '../../validation/raw-json-member.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { pimItemCodes } from '../../row-codes.js';
 
@@ -20,7 +21,7 @@ const JobTypeSchema = Type.Union([Type.Literal('BULK_IMPORT'), Type.Literal('BUL
 const BulkJob = Type.Object({
   id: Type.String({ format: 'uuid' }), job_type: JobTypeSchema,
   status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
-  payload: Type.String({ description: 'the payload as sent, as a JSON string' }),
+  payload: Type.String({ description: 'the payload as sent, as a JSON string: the string itself when it was sent as one, else the JSON text as it stood in the request body' }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }), failed_items: Type.Integer(),
   item_errors: Type.Array(Type.Object({
@@ -54,7 +55,9 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   }, async (request, reply) => {
     const body = request.body as { job_type: JobType; payload: unknown };
     const origin = { requestId: request.id, ip: request.ip };
-    return ok(reply, 'Bulk job created', await createBulkJob(sql, who(request), body.job_type, body.payload, origin), { dispatch: true });
+    // A payload sent as JSON (not as a string of it) is kept as its text in the body, as sent.
+    const raw = typeof body.payload === 'string' || !request.rawBody ? undefined : rawJsonMember(request.rawBody.toString('utf8'), 'payload');
+    return ok(reply, 'Bulk job created', await createBulkJob(sql, who(request), body.job_type, body.payload, origin, raw), { dispatch: true });
   });
 
   app.get('/api/v1/pim/bulk-jobs', {
