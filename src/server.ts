@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
-import { DatabaseStartTimeout, waitForDatabaseAtStart } from './db/wait-at-start.js';
+import { openDatabase } from './db/database.js';
+import { waitForExternalDatabase } from './db/wait-at-start.js';
 import { migrate } from './db/migrate.js';
 import { loadEncryptionKey } from './auth/encryption-key.js';
 import { buildApp, type AppDeps } from './http/app.js';
@@ -101,30 +101,6 @@ export async function start(opts: StartOptions) {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/**
- * Waits for an external database that is not up yet (src/db/wait-at-start.ts). SIGTERM or
- * SIGINT meanwhile ends the process at once with 0, and DB_START_TIMEOUT_MS with 1 and one
- * fatal line: nothing but the pools' connection attempts was started (no embedded server to
- * stop, no probe worth waiting for), and those end with the process. Any other failure (a
- * wrong password, no such database) is thrown, as a start's failure always was.
- */
-async function waitForExternalDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  for (const signal of SIGNALS) process.on(signal, onSignal);
-  try {
-    if (await waitForDatabaseAtStart(db.sql, config, logger, abort.signal)) return;
-    logger.info('stopped while waiting for the database');
-    process.exit(0);
-  } catch (err) {
-    if (!(err instanceof DatabaseStartTimeout)) throw err;
-    logger.fatal(err.message);
-    process.exit(1);
-  } finally {
-    for (const signal of SIGNALS) process.off(signal, onSignal);
-  }
-}
 
 /**
  * graphile-worker (0.17) records a job's outcome without awaiting it: when the worker stops

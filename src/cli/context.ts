@@ -1,6 +1,8 @@
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Sql } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { waitForExternalDatabase } from '../db/wait-at-start.js';
+import pino from 'pino';
 import { loadEncryptionKey } from '../auth/encryption-key.js';
 import { output, type CellFormats } from './output.js';
 
@@ -17,10 +19,12 @@ export interface CliContext {
  * embedded server when there is one), makes sure the schema is current, runs
  * `fn`, and closes everything so the process can exit.
  */
-export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>, opts: { waitForDatabase?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
+    // `omni migrate --wait` (an init container started beside its database): as `omni serve` does, its lines on stderr.
+    if (opts.waitForDatabase && !config.embedded) await waitForExternalDatabase(db, config, pino({ level: config.LOG_LEVEL }, pino.destination(2)));
     const applied = await migrate(db.sql, db.connectionString);
     return await fn({ sql: db.sql, config, key: await loadEncryptionKey(config), applied });
   } finally {

@@ -29,9 +29,10 @@ export function buildProgram(): Command {
 
   program.command('migrate')
     .description('apply pending database migrations and exit')
-    .action(async () => {
+    .option('--wait', 'wait for an external database that is not up yet, as `omni serve` does (DB_START_TIMEOUT_MS)')
+    .action(async (opts: { wait?: boolean }) => {
       const { withDatabase } = await import('./context.js');
-      const applied = await withDatabase(async ({ applied }) => applied);
+      const applied = await withDatabase(async ({ applied }) => applied, { waitForDatabase: opts.wait === true });
       process.stdout.write(applied.length ? applied.map((m) => `applied ${m}\n`).join('') : 'no pending migrations\n');
     });
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Sql } from './database.js';
+import type { Database, Sql } from './database.js';
 import { isDatabaseUnavailable } from './unavailable.js';
 
 /** How often a process starting without its database tries it again: it starts within this of the database's return. */
@@ -120,4 +120,30 @@ export function waitForDatabaseAtStart(sql: Sql, config: Config, logger: Logger,
     onTimeout: (waitedMs, err) => new DatabaseStartTimeout(
       `database unreachable at ${address} for ${seconds(waitedMs)} (DB_START_TIMEOUT_MS=${timeoutMs}); giving up, exit 1 (last error: ${messageOf(err)})`),
   });
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Waits for an external database that is not up yet (`omni serve`, `omni worker`, `omni migrate
+ * --wait`). SIGTERM or SIGINT meanwhile ends the process at once with 0, and DB_START_TIMEOUT_MS
+ * with 1 and one fatal line: nothing but the pools' connection attempts was started (no embedded
+ * server to stop, no probe worth waiting for), and those end with the process. Any other failure
+ * (a wrong password, no such database) is thrown, as a start's failure always was.
+ */
+export async function waitForExternalDatabase(db: Database, config: Config, logger: Logger): Promise<void> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    if (await waitForDatabaseAtStart(db.sql, config, logger, abort.signal)) return;
+    logger.info('stopped while waiting for the database');
+    process.exit(0);
+  } catch (err) {
+    if (!(err instanceof DatabaseStartTimeout)) throw err;
+    logger.fatal(err.message);
+    process.exit(1);
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
 }

@@ -133,4 +133,19 @@ describe('starting while the database is away', () => {
       expect(p.output).not.toContain(decodeURIComponent(tcpUrl.password));
     }
   });
+
+  it('`omni migrate --wait` waits as the server does, then migrates; `omni migrate` alone still fails at once', { timeout: 60000 }, async () => {
+    const alone = spawn(['migrate'], env(await nowhere()));
+    expect(await exitWithin(alone, 20000), alone.output).toBe(1);
+    expect(alone.output).not.toMatch(/waiting for it/);
+
+    await db.crash();
+    const migrate = spawn(['migrate', '--wait'], env(tcpUrl));
+    await until(`waiting\n${migrate.output}`, 20000, async () => (/waiting for it/.test(migrate.output) ? true : undefined));
+    expect(migrate.child.exitCode, migrate.output).toBeNull();
+    await db.restart();
+    expect(await exitWithin(migrate, 30000), migrate.output).toBe(0);
+    expect(migrate.output).toMatch(/database reachable at 127\.0\.0\.1:\d+ after \d+(\.\d)? s; starting/);
+    expect(migrate.output).toContain('no pending migrations');
+  });
 });
