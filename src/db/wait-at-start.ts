@@ -96,7 +96,8 @@ export async function waitForDatabase(opts: WaitOptions): Promise<boolean> {
   }
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
+/** A duration for a log line: `2.5 s`, `300 s`. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**

@@ -2,6 +2,7 @@ import { run, type Runner } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/app.js';
 import { isConnectionLoss, isDatabaseUnavailable } from '../db/unavailable.js';
+import { seconds } from '../db/wait-at-start.js';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
 import { buildTaskList } from './tasks.js';
@@ -120,4 +121,3 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   });
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;

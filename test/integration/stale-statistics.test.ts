@@ -1,28 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
 import { analyzeGrownTables, GROWING_TABLES } from '../../src/db/statistics.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
-import { testDatabaseUrl } from '../helpers/test-database.js';
+import { scratchDatabase } from '../helpers/scratch-database.js';
 
-// A database of its own: its tables are empty and never analysed when the functions first run.
-const adminUrl = testDatabaseUrl().replace(/\/([^/?]*)(\?.*)?$/, '/postgres$2');
-const name = `omni_stats_${randomBytes(4).toString('hex')}`;
-const url = adminUrl.replace(/\/postgres(\?.*)?$/, `/${name}$1`);
-let admin: Sql;
+// A database of its own (a copy of the migrated template): its tables are empty and never
+// analysed when the functions first run.
+let db: Awaited<ReturnType<typeof scratchDatabase>>;
+let url: string;
 let sql: Sql;
 beforeAll(async () => {
-  admin = connect(adminUrl, 1);
-  await admin.unsafe(`create database ${name}`);
+  db = await scratchDatabase('omni_stats');
+  url = db.url;
   sql = connect(url, 2);
-  await migrate(sql, url);
 }, 60_000);
 afterAll(async () => {
   await sql.end();
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await db.drop();
 });
 
 /** How many times this connection's statements scanned the products' primary key. */
