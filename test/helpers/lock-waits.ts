@@ -1,4 +1,5 @@
 import type { Sql } from '../../src/db/database.js';
+import type { ReservedSql } from 'postgres';
 
 /** Whether `n` statements (of other connections) whose text holds `fragment` wait for a lock. */
 export async function waitingForLock(sql: Sql, fragment: string, n = 1): Promise<boolean> {
@@ -52,4 +53,23 @@ export async function deadlockedWhile(sql: Sql, storeId: string, work: Promise<u
   }
   await finished;
   return seen;
+}
+
+/**
+ * A race set up step by step: `first` runs in an open transaction, `second` (another
+ * connection's statement, whose text starts with `secondText`) starts and waits for its lock,
+ * then the transaction commits and `second` finishes.
+ */
+export async function whileHeld(sql: Sql, first: (tx: ReservedSql) => Promise<unknown>, second: () => Promise<unknown>, secondText: string) {
+  const held = await sql.reserve();
+  try {
+    await held`begin`;
+    await first(held);
+    const waiting = second();
+    await untilWaitingForLock(sql, secondText);
+    await held`commit`;
+    await waiting;
+  } finally {
+    held.release();
+  }
 }
