@@ -18,7 +18,7 @@ export const Uuid = Type.String({ format: 'uuid' });
 export const MAX_INTEGER = 2_147_483_647;
 export const MAX_PRICE = 9_999_999_999_999.99;
 const MAX_DIMENSION = 99_999_999.99;
-const Stock = () => Type.Integer({ minimum: 0, maximum: MAX_INTEGER });
+const Stock = (options: { description?: string } = {}) => Type.Integer({ minimum: 0, maximum: MAX_INTEGER, ...options });
 export const Url = Type.String({ format: 'uri', maxLength: 2048 });
 
 export const Dimensions = Type.Object({
@@ -27,10 +27,15 @@ export const Dimensions = Type.Object({
   height: Type.Number({ minimum: 0, maximum: MAX_DIMENSION }),
 }, { ...strict, description: 'centimetres' });
 
-/** A warehouse allocation: a clientId of one of the store's warehouses and its stock there. */
+/**
+ * A warehouse allocation: a clientId of one of the store's warehouses and its stock there.
+ * The stock is required, but by the seeds' warehouse rule ("Warehouse items require valid
+ * clientId and stock"), answered as the other warehouse rules are (WHS_006, placeStock), not
+ * by the schema (VAL_001), which left WHS_006 declared on these endpoints and never answered.
+ */
 export const WarehouseStockItem = Type.Object({
   clientId: Type.String({ minLength: 1, maxLength: 255 }),
-  stock: Stock(),
+  stock: Type.Optional(Stock({ description: 'required (else WHS_006)' })),
 }, strict);
 
 export const Condition = Type.Union([Type.Literal('NEW'), Type.Literal('USED')]);

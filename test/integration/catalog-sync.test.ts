@@ -218,11 +218,14 @@ describe('POST /catalog/sync (seed 000)', () => {
       product(3, { stock: 1, warehouses: [{ clientId: w1.clientId, stock: 5 }] }),
       product(4, { warehouses: [{ clientId: 'wh_unknown', stock: 5 }] }),
       product(5, { warehouses: [] }),
+      // "Warehouse items require valid clientId and stock" (seed 000): a rule's code, not VAL_001.
+      product(6, { warehouses: [{ clientId: w1.clientId }] }),
     ];
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
     const data = res.json().data;
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'WHS_001'], [3, 'WHS_003'], [4, 'WHS_007']]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'WHS_001'], [3, 'WHS_003'], [4, 'WHS_007'], [5, 'WHS_006']]);
     expect(data.errors[2]).toMatchObject({ message: 'Warehouses cannot be empty' });
+    expect(data.errors[3]).toMatchObject({ message: 'Warehouse stock missing', details: { context: { field: 'warehouses', clientId: w1.clientId } } });
     await waitForBatch(ctx, data.batchId);
     const stock = await ctx.sql`
       select p.sku, p.stock, count(ws.*)::int as rows, coalesce(sum(ws.stock), 0)::int as total

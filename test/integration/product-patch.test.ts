@@ -72,6 +72,8 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect(both.json().error.code).toBe('WHS_001');
     const empty = await patch(store, id, { warehouses: [] });
     expect([empty.statusCode, empty.json().error.code, empty.json().error.message]).toEqual([400, 'WHS_007', 'Warehouses cannot be empty']);
+    const noStock = await patch(store, id, { warehouses: [{ clientId: w1 }] });
+    expect([noStock.statusCode, noStock.json().error.code, noStock.json().error.details.context]).toEqual([400, 'WHS_006', { field: 'warehouses', clientId: w1 }]);
     expect((await stockRows(id)).map((r) => r.stock)).toEqual([4, 10, 4]);
     expect((await productRow(id)).name).toBe('Product');
   });

@@ -22,13 +22,15 @@ describe('products with variants through the pipeline', () => {
       ] } },
       { externalId: 'bad', name: 'Bad', price: 5, variants: { items: [{ sku: 'BAD-1' }] } },
       { externalId: 'dup', name: 'Dup', variants: { items: [{ sku: 'TEE-R', price: 1 }] } },
+      { externalId: 'nostock', name: 'No stock', variants: { items: [{ sku: 'NS-1', price: 1, warehouses: [{ clientId: w2 }] }] } },
     ];
     const res = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products } });
     expect(res.statusCode).toBe(200);
     const { data } = res.json();
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'tee', skus: ['TEE-R', 'TEE-B'] }]);
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004']]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004'], [3, 'WHS_006']]);
     expect(data.errors[0].details.validationErrors).toEqual({ price: 'property price should not exist' });
+    expect(data.errors[2].details.context).toMatchObject({ clientId: w2 });
     await waitForBatch(ctx, data.batchId);
     const [p] = await ctx.sql`select id, has_variants, stock, sku, price from products_with_stock where store_id = ${store.storeId} and external_id = 'tee'`;
     expect(p).toMatchObject({ has_variants: true, stock: 13, sku: null, price: null });
