@@ -98,4 +98,26 @@ describe('PATCH /products/{productId} with a variant set', () => {
     expect([none.json().data.updatedFields, none.headers.etag]).toEqual([[], '"1"']);
     expect((await productRow(simple)).version).toBe(1);
   });
+
+  // Seed 003: "If the product has variants or variants.items is non-empty, these product-level
+  // fields are not allowed: price, specialPrice, stock, sku, warehouses." Items [] make the
+  // product simple in the same PATCH, so it may then send them (README, Decisions).
+  it('refuses each product-level field a product with variants does not have (PRD_011), with or without a set, and writes nothing', async () => {
+    const store = await createTestStore(ctx, 2);
+    const [w1] = store.warehouses.map((w) => w.clientId).sort();
+    const id = await variantProduct(store);
+    const simple = await simpleProduct(store, 'S-R', { stock: 3 });
+    const fields = { price: 5, specialPrice: null, stock: 1, sku: 'NEW-SKU', warehouses: [{ clientId: w1, stock: 1 }] };
+    const before = [await productRow(id), await variantRows(id), await productRow(simple)];
+    for (const [field, value] of Object.entries(fields)) {
+      for (const [target, body] of [[id, {}], [id, { variants: { items: [{ sku: 'V-R' }] } }], [simple, { variants: { items: [{ sku: 'S-R-1' }] } }]] as const) {
+        const res = await patch(store, target, { name: 'Renamed', ...body, [field]: value });
+        expect([field, res.statusCode, res.json().error?.code, res.json().error?.details.context.field]).toEqual([field, 400, 'PRD_011', field]);
+      }
+    }
+    expect([await productRow(id), await variantRows(id), await productRow(simple)]).toEqual(before);
+    const toSimple = await patch(store, id, { variants: { items: [] }, price: 7, sku: 'P-1-SIMPLE', stock: 2 });
+    expect([toSimple.statusCode, toSimple.json().data.hasVariants]).toEqual([200, false]);
+    expect(await productRow(id)).toMatchObject({ has_variants: false, price: '7.00', sku: 'P-1-SIMPLE', stock: 4 });
+  });
 });
