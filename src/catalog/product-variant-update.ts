@@ -41,11 +41,13 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     // Called for a PATCH that sends a variant set (product-update.ts): items [] makes it simple again.
     if (variants === undefined) throw new Error('updateProductWithVariantSet needs a variant set');
     const becomesVariant = variants.items.length > 0;
-    if (becomesVariant) {
+    // Seed 003: "If the product has variants or variants.items is non-empty", these fields are
+    // not allowed, beside items [] too: a product made simple takes them in a PATCH of its own.
+    if (becomesVariant || current.has_variants) {
       const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
       if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
-      if (!current.has_variants) current.stock = await lockStockOfConverted(tx, ctx.storeId, productId);
     }
+    if (becomesVariant && !current.has_variants) current.stock = await lockStockOfConverted(tx, ctx.storeId, productId);
     const price = patch.price ?? current.price ?? undefined;
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price;
     if (!becomesVariant && specialPrice != null && price !== undefined && specialPrice >= price) {

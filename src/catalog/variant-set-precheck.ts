@@ -31,10 +31,11 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
   }
   const { variants, warehouses: whInput, stock, ...fields } = patch;
   const items = variants?.items ?? [];
-  if (items.length > 0) {
+  if (items.length > 0 || current.has_variants) {
     const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
     if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });
-  } else {
+  }
+  if (items.length === 0) {
     const price = patch.price ?? (current.price == null ? undefined : Number(current.price));
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price == null ? null : Number(current.special_price);
     if (specialPrice != null && price !== undefined && specialPrice >= price) throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });

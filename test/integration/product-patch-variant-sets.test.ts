@@ -110,14 +110,17 @@ describe('PATCH /products/{productId} with a variant set', () => {
     const fields = { price: 5, specialPrice: null, stock: 1, sku: 'NEW-SKU', warehouses: [{ clientId: w1, stock: 1 }] };
     const before = [await productRow(id), await variantRows(id), await productRow(simple)];
     for (const [field, value] of Object.entries(fields)) {
-      for (const [target, body] of [[id, {}], [id, { variants: { items: [{ sku: 'V-R' }] } }], [simple, { variants: { items: [{ sku: 'S-R-1' }] } }]] as const) {
+      // Seed 003: "If the product has variants or variants.items is non-empty": items [] too.
+      for (const [target, body] of [[id, {}], [id, { variants: { items: [{ sku: 'V-R' }] } }], [id, { variants: { items: [] } }],
+        [simple, { variants: { items: [{ sku: 'S-R-1' }] } }]] as const) {
         const res = await patch(store, target, { name: 'Renamed', ...body, [field]: value });
         expect([field, res.statusCode, res.json().error?.code, res.json().error?.details.context.field]).toEqual([field, 400, 'PRD_011', field]);
       }
     }
     expect([await productRow(id), await variantRows(id), await productRow(simple)]).toEqual(before);
-    const toSimple = await patch(store, id, { variants: { items: [] }, price: 7, sku: 'P-1-SIMPLE', stock: 2 });
+    const toSimple = await patch(store, id, { variants: { items: [] } });
     expect([toSimple.statusCode, toSimple.json().data.hasVariants]).toEqual([200, false]);
+    expect((await patch(store, id, { price: 7, sku: 'P-1-SIMPLE', stock: 2 })).statusCode).toBe(200);
     expect(await productRow(id)).toMatchObject({ has_variants: false, price: '7.00', sku: 'P-1-SIMPLE', stock: 4 });
   });
 });

@@ -41,7 +41,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     } },
     schema: {
       tags: ['products'], summary: 'Update one product (synchronous PATCH)',
-      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011), except in a PATCH whose variants.items [] makes it simple again. Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010; "*" matches any version.',
+      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011), also beside variants.items [] (the next PATCH sets them). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010; "*" matches any version.',
       params: ProductId,
       headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3", or *' })) }),
       body: ProductPatchInput,
