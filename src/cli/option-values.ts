@@ -24,6 +24,15 @@ export const uuid = (v: string) => {
   return v.trim();
 };
 
+/**
+ * An email address, loosely (something@somewhere): a tenant's `--notify-email` of "notanemail"
+ * was stored, and each export's email then failed its 8 attempts.
+ */
+export const email = (v: string) => {
+  if (!/^[^\s@]+@[^\s@]+$/.test(v.trim())) throw new InvalidArgumentError(`expected an email address, got "${v}".`);
+  return v.trim();
+};
+
 /** A JSON text, kept as given (its bytes are what a signature covers). */
 export const jsonText = (v: string) => {
   try {
