@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     for (const name of ['HOST', 'S3_REGION', 'SMTP_FROM']) expect(problem({ [name]: '' })).toContain(`${name} must not be empty`);
   });
 
+  it('says how long a value must be in words, and refuses empty S3 credentials or one without the other', () => {
+    expect(problem({ EXPORT_S3_BUCKET: 'b' })).toBe('Invalid configuration: EXPORT_S3_BUCKET must have at least 3 characters (got "b")');
+    expect(problem({ S3_ACCESS_KEY_ID: '', S3_SECRET_ACCESS_KEY: '' }))
+      .toBe('Invalid configuration: S3_ACCESS_KEY_ID must not be empty; S3_SECRET_ACCESS_KEY must not be empty');
+    const alone = problem({ S3_ACCESS_KEY_ID: 'AKIAEXAMPLE' });
+    expect(alone).toBe('Invalid configuration: S3_SECRET_ACCESS_KEY must be set with S3_ACCESS_KEY_ID (set both, or neither for the AWS SDK\'s own credentials)');
+    expect(alone).not.toContain('AKIAEXAMPLE');
+    expect(problem({ S3_SECRET_ACCESS_KEY: 'hunter2' })).toContain('S3_ACCESS_KEY_ID must be set with S3_SECRET_ACCESS_KEY');
+  });
+
   it('accepts the defaults', () => {
     // env-schema reads process.env beside the data given: CI's second run sets DATABASE_URL.
     const { DATABASE_URL } = process.env;

@@ -61,8 +61,9 @@ const EnvSchema = Type.Object({
   EXPORT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
   S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   S3_REGION: Type.String({ default: 'us-east-1', minLength: 1 }),
-  S3_ACCESS_KEY_ID: Type.Optional(Type.String()),
-  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String()),
+  /** Both or neither (then the AWS SDK's own chain: AWS_ACCESS_KEY_ID, an instance role, …). */
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: true }),
   EXPORT_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 604800 }),
   /** Export notifications by email: smtp://user:pass@host:port (nodemailer), sent from SMTP_FROM. */
@@ -99,6 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     const problems = (err as { errors?: ErrorObject[] }).errors;
     throw new ConfigError(`Invalid configuration: ${problems ? describeProblems(problems, env) : (err as Error).message}`);
+  }
+  // An id without its secret signed every export with an empty key; a secret alone was ignored.
+  if ((parsed.S3_ACCESS_KEY_ID === undefined) !== (parsed.S3_SECRET_ACCESS_KEY === undefined)) {
+    const [set, unset] = parsed.S3_ACCESS_KEY_ID === undefined ? ['S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID'] : ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+    throw new ConfigError(`Invalid configuration: ${unset} must be set with ${set} (set both, or neither for the AWS SDK's own credentials)`);
   }
   const embedded = !parsed.DATABASE_URL;
   return {
@@ -142,7 +148,7 @@ function describeProblems(errors: ErrorObject[], env: NodeJS.ProcessEnv): string
 function expectation(name: keyof Env, schema: TSchema, e: ErrorObject): string {
   if (EXPECTED[name]) return `must be ${EXPECTED[name]}`;
   if (schema.anyOf) return `must be one of ${(schema.anyOf as TSchema[]).map((s) => s.const).join(', ')}`;
-  if (e.keyword === 'minLength' && e.params.limit === 1) return 'must not be empty';
+  if (e.keyword === 'minLength') return e.params.limit === 1 ? 'must not be empty' : `must have at least ${e.params.limit} characters`;
   if (e.keyword === 'type') return e.params.type === 'boolean' ? 'must be true or false' : `must be ${e.params.type === 'integer' ? 'a whole number' : e.params.type}`;
   return e.message ?? 'is invalid';
 }

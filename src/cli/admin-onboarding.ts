@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION } from './option-values.js';
+import { JSON_OPTION, email } from './option-values.js';
 import { createSeller } from '../onboarding/sellers.js';
 
 /** `omni admin seller …`: store owners who sign in on the onboarding page. */
 export function registerOnboardingAdmin(admin: Command) {
   admin.command('seller').description('store owners (onboarding sign-in)').command('create')
     .description('create the owner of a store, who signs in on the onboarding page to authorize a partner')
-    .requiredOption('--email <email>', 'sign-in email, unique')
+    .requiredOption('--email <email>', 'sign-in email, unique', email)
     .requiredOption('--password <password>', 'sign-in password, at least 8 characters')
     .requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)').option(...JSON_OPTION)
     .action(adminAction<{ email: string; password: string; store: string; json?: boolean }>(({ sql }, o) =>

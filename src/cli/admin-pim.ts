@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, nonEmpty, uuid } from './option-values.js';
+import { JSON_OPTION, email, nonEmpty, uuid } from './option-values.js';
 import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, revokePimToken, showOrg } from '../pim/pim-auth.js';
 
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
@@ -20,11 +20,11 @@ export function registerPimAdmin(admin: Command) {
     .description("give an organization a store's catalog; prints the tenantId (X-Tenant-ID)")
     .requiredOption(...ORG_OPTION).requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)')
     .option('--name <name>', "display name (default: the store's)", nonEmpty)
-    .option('--notify-email <email>', 'who is emailed when an export of this tenant finishes (needs SMTP_URL)').option(...JSON_OPTION)
+    .option('--notify-email <email>', 'who is emailed when an export of this tenant finishes (needs SMTP_URL)', email).option(...JSON_OPTION)
     .action(adminAction<{ org: string; store: string; name?: string; notifyEmail?: string; json?: boolean }>(({ sql }, o) =>
       createTenant(sql, { orgId: o.org, storeClientId: o.store, name: o.name, notifyEmail: o.notifyEmail })));
   admin.command('user').description('PIM users').command('create').description('create a user of an organization; prints its userId')
-    .requiredOption(...ORG_OPTION).requiredOption('--email <email>', 'the user\'s email, unique', nonEmpty).option(...JSON_OPTION)
+    .requiredOption(...ORG_OPTION).requiredOption('--email <email>', 'the user\'s email, unique', email).option(...JSON_OPTION)
     .action(adminAction<{ org: string; email: string; json?: boolean }>(({ sql }, o) => createPimUser(sql, o.org, o.email)));
   const token = admin.command('token').description('PIM bearer tokens');
   token.command('create').description('issue a bearer token for a user (Authorization: Bearer …); printed once')

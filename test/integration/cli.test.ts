@@ -218,6 +218,13 @@ describe('what an operator reads when a command fails', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toContain("error: option '--org <orgId>' argument 'not-a-uuid' is invalid. expected a uuid");
     expect((await omni('admin', 'org', 'create', '--name', ' ')).stderr).toContain("option '--name <name>' argument ' ' is invalid");
+    // An address the export email could never reach, or a sign-in name that is none.
+    const org = '00000000-0000-4000-8000-000000000000';
+    for (const args of [['tenant', 'create', '--org', org, '--store', 'str_x', '--notify-email'], ['user', 'create', '--org', org, '--email'],
+      ['seller', 'create', '--password', 'long enough', '--store', 'str_x', '--email']]) {
+      const refused = await omni('admin', ...args, 'notanemail');
+      expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([1, `error: option '${args.at(-1)} <email>' argument 'notanemail' is invalid. expected an email address, got "notanemail".`]);
+    }
   });
 
   it('migrate says what it did', async () => {

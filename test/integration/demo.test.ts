@@ -121,4 +121,16 @@ describe('the demo', () => {
     // Signed as sent: a refusal of the body, not of the signature.
     expect((await ctx.app.inject(patch as any)).json().error.code).toMatch(/^VAL_/);
   }, 60_000);
+
+  it('demo curl takes a path as the signing docs write it (without /api/v1, or its first "/") and refuses a method that is no word', async () => {
+    const printed = await demoCli('demo', 'curl', '--path', '/partner/stores/products?limit=5', '--pim-path', 'pim/validation-issues');
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(await send(printed.stdout)).toEqual([
+      { url: '/api/v1/partner/stores/products?limit=5', status: 200 },
+      { url: '/api/v1/pim/validation-issues', status: 200 },
+    ]);
+    const method = await demoCli('demo', 'curl', '--method', 'GE T');
+    expect([method.code, method.stdout]).toEqual([1, '']);
+    expect(method.stderr).toContain('error: option \'--method <method>\' argument \'GE T\' is invalid. expected an HTTP method (GET, POST, PATCH, DELETE), got "GE T".');
+  }, 60_000);
 });

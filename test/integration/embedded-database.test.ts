@@ -61,3 +61,18 @@ describe('a data folder whose OMNI_PG_PORT another server holds', () => {
     }
   });
 });
+
+describe.skipIf(!embedded)('a data folder whose PostgreSQL runs already, on another port than OMNI_PG_PORT', () => {
+  it('is told so with PostgreSQL\'s own reason and the port to set, not "error: undefined"', async () => {
+    const { inject } = await import('vitest');
+    const { freePort } = await import('../helpers/free-port.js');
+    const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
+    // The suite's own server (test/helpers/global-setup.ts) runs in this folder.
+    const dataDir = inject('dataDir');
+    const running = new URL(inject('adminUrl')).port;
+    const port = await freePort();
+    const failure = await startEmbeddedPostgres({ dataDir, port }).then(() => undefined, (err: Error) => err.message);
+    expect(failure).toMatch(new RegExp(`^the embedded PostgreSQL in ${dataDir}/pg did not start \\(FATAL: lock file "postmaster.pid" already exists; HINT: .+\\): `
+      + `it is running already, on port ${running}; set OMNI_PG_PORT=${running} to attach to it$`));
+  });
+});

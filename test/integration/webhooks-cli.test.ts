@@ -114,7 +114,13 @@ describe('omni admin webhook', () => {
     expect(row).toMatch(/EXHAUSTED\s+8\s+-\s+500\s+HTTP 500\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+-$/);
     expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'SUCCEEDED')).deliveries).toEqual([]);
     expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', hook.id)).total).toBe(1);
-    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', 'we_other')).total).toBe(0);
+    // An endpoint the partner never had, or an unknown event type, is refused as the API refuses them, not an empty list.
+    const other = await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--endpoint', 'we_other');
+    expect([other.code, other.stdout, other.stderr.trim()]).toEqual([1, '',
+      `error: partner ${who.partnerClientId} has no webhook endpoint we_other: \`omni admin webhook list --partner ${who.partnerClientId} --all\` lists its endpoints (we_…)`]);
+    expect((await omniJson('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--event-type', 'webhook.test')).total).toBe(0);
+    expect((await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--event-type', 'product.update')).stderr)
+      .toContain("error: option '--event-type <type>' argument 'product.update' is invalid. Allowed choices are catalog.sync.completed,");
     expect((await omni('admin', 'webhook', 'deliveries', '--partner', who.partnerClientId, '--status', 'LOST')).stderr).toContain('Allowed choices are PENDING, RETRYING, SUCCEEDED, EXHAUSTED');
   }, 60_000);
 

@@ -39,3 +39,12 @@ describe('/metrics: the work in flight, read from PostgreSQL', () => {
     expect(after.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
   });
 });
+
+describe('/metrics: request durations', () => {
+  it('are a histogram by route pattern, with no summary family declared beside it (README, Decisions)', async () => {
+    await ctx.app.inject({ method: 'GET', url: '/health' });
+    const text = (await ctx.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toContain('http_request_duration_seconds_count{method="GET",route="/health",status_code="200"}');
+    expect(text).not.toContain('http_request_summary_seconds');
+  });
+});
