@@ -63,11 +63,11 @@ async function productsWithVariants(tx: Transaction, storeId: string, items: Che
 async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]): Promise<RowOutcome[]> {
   let outcomes: RowOutcome[];
   if (job.jobType === 'BULK_DELETE') {
-    const deleted = await tx<{ id: string }[]>`
-      delete from products where store_id = ${job.storeId} and id = any(${items.map((r) => r.id!)}::uuid[]) returning id`;
-    const gone = new Set(deleted.map((d) => d.id));
+    const deleted = await tx<{ id: string; external_id: string | null; sku: string | null; name: string }[]>`
+      delete from products where store_id = ${job.storeId} and id = any(${items.map((r) => r.id!)}::uuid[]) returning id, external_id, sku, name`;
+    const gone = new Map(deleted.map((d) => [d.id, { before: { externalId: d.external_id, sku: d.sku, name: d.name } }]));
     outcomes = items.map((r) => (gone.has(r.id!)
-      ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id } }
+      ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, audit: gone.get(r.id!) } }
       : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' }));
   } else {
     // Items setting what a product with variants keeps on its variants fail PRD_011, told here;
@@ -88,7 +88,7 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
       const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
       outcomes.push(...written.map((o): RowOutcome => (o.ok
-        ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id } }
+        ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, audit: o.changes } }
         : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code })));
     }
     // The writer left such an item as "not found" when its product took variants after the look
@@ -100,10 +100,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
     const refusedNow = new Set(asked.filter((r) => tookVariants.has(r.id!)).map((r) => r.rowIndex));
     for (const o of outcomes) if (refusedNow.has(o.rowIndex)) o.code = 'PRD_011';
   }
-  const ids = outcomes.flatMap((o) => (o.status === 'SUCCEEDED' ? [o.result!.id as string] : []));
+  const done = outcomes.filter((o) => o.status === 'SUCCEEDED');
+  const ids = done.map((o) => o.result!.id as string);
   const action = job.jobType === 'BULK_IMPORT' ? 'product.created' : job.jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';
-  await recordAudit(tx, ids.map((id) => ({
-    storeId: job.storeId, actorType: 'user' as const, actor: job.actor, action, resourceType: 'product', resourceId: id, changes: { bulkJobId: job.jobId },
+  // What each item changed (an update's fields before and after, a deletion's keys and name), as
+  // the Partner API's events say it: the log tells who changed what (seed 004).
+  await recordAudit(tx, done.map((o) => ({
+    storeId: job.storeId, actorType: 'user' as const, actor: job.actor, action, resourceType: 'product', resourceId: o.result!.id as string,
+    changes: { ...(o.result!.audit as Record<string, unknown> | undefined), bulkJobId: job.jobId },
     requestId: job.origin.requestId, ipAddress: job.origin.ip,
   })));
   await afterProductsChanged(tx, job.storeId, [...new Set(ids)]);

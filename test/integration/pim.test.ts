@@ -225,3 +225,17 @@ describe('PIM bulk job items as seed 004 names their fields', () => {
     expect(event).toMatchObject({ action: 'product.created', actor_email: a.email, request_id: created.json().requestId, ip_address: '127.0.0.1' });
   });
 });
+
+describe('PIM audit events of bulk updates and deletions', () => {
+  it('say what an update changed and what a deletion removed, as the Partner API\'s events do (seed 004: "who changed what and when")', async () => {
+    const a = await createPimActor(ctx);
+    const [lamp] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${a.storeId}, 'lamp', 'L-1', 'Lamp', 10) returning id`;
+    const update = await runJob(ctx, a, 'BULK_UPDATE', [{ id: lamp.id, title: 'Desk lamp', price: 12.5, description: undefined }]);
+    const remove = await runJob(ctx, a, 'BULK_DELETE', [lamp.id]);
+    const [deleted, updated] = (await pimRequest(ctx, a, 'GET', '/api/v1/audit')).json().data;
+    expect(updated).toMatchObject({ action: 'product.updated', resource_id: lamp.id });
+    expect(updated.details).toEqual({ bulkJobId: update.id, name: { before: 'Lamp', after: 'Desk lamp' }, price: { before: 10, after: 12.5 } });
+    expect(deleted).toMatchObject({ action: 'product.deleted', resource_id: lamp.id });
+    expect(deleted.details).toEqual({ bulkJobId: remove.id, before: { externalId: 'lamp', sku: 'L-1', name: 'Desk lamp' } });
+  });
+});
