@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,14 +25,14 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0099 lets onboarding sessions be UNBOUND) and
-    // unrecorded. A migration added after 0099 must be the one undone here instead.
-    expect(last).toBe('0099.do.unbound-sessions.sql');
-    await sql.unsafe(`alter table onboard_sessions drop constraint onboard_sessions_status_check;
-      alter table onboard_sessions add constraint onboard_sessions_status_check check (status in ('OPEN', 'SIGNED_IN', 'AUTHORIZED', 'CANCELLED', 'CLAIMED'))`);
-    await sql`delete from schemaversion where version = 99`;
+    // One behind: the last migration undone (0100 lets INVALID_BARCODE read variants' barcodes:
+    // 0074's evaluate_quality put back) and unrecorded. A migration added after 0100 must be the
+    // one undone here instead.
+    expect(last).toBe('0100.do.variant-barcodes.sql');
+    await sql.unsafe(await readFile(new URL('../../migrations/0074.do.quality-rules-one-row.sql', import.meta.url), 'utf8'));
+    await sql`delete from schemaversion where version = 100`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [check] = await sql`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'onboard_sessions_status_check'`;
-    expect(check.def).toContain('UNBOUND');
+    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
+    expect(fn.def).toContain('variant_barcode');
   });
 });
