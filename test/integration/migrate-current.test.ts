@@ -25,14 +25,17 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0100 lets INVALID_BARCODE read variants' barcodes:
-    // 0074's evaluate_quality put back) and unrecorded. A migration added after 0100 must be the
-    // one undone here instead.
-    expect(last).toBe('0100.do.variant-barcodes.sql');
-    await sql.unsafe(await readFile(new URL('../../migrations/0074.do.quality-rules-one-row.sql', import.meta.url), 'utf8'));
+    // One behind: the last migration undone (0100 lets the quality rules read variants: 0074's
+    // evaluate_quality and 0088's reevaluate_duplicate_sku_holders put back) and unrecorded. A
+    // migration added after 0100 must be the one undone here instead.
+    expect(last).toBe('0100.do.variant-quality-rules.sql');
+    const migration = async (name: string) => readFile(new URL(`../../migrations/${name}`, import.meta.url), 'utf8');
+    const holders = (await migration('0088.do.duplicate-sku-holders.sql')).match(/create function reevaluate_duplicate_sku_holders[\s\S]*?end \$\$;/)![0];
+    await sql.unsafe(`${await migration('0074.do.quality-rules-one-row.sql')}
+      ${holders.replace('create function', 'create or replace function')}`);
     await sql`delete from schemaversion where version = 100`;
     expect(await migrate(sql, url)).toEqual([last]);
     const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(fn.def).toContain('variant_barcode');
+    expect(fn.def).toContain('duplicate_variant_sku');
   });
 });

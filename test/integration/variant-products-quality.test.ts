@@ -85,16 +85,60 @@ describe('INVALID_BARCODE of a variant (seed 004: invalid barcodes; variants car
   });
 });
 
-describe('migration 0100', () => {
+describe('migration 0100, on barcodes written before it', () => {
   it('raises INVALID_BARCODE for the products whose active variants held an invalid barcode before it', async () => {
     const store = await createTestStore(ctx, 0);
     const id = await simpleProduct(store, 'P-1', { name: 'P', description: 'Described' });
     expect((await patch(store, id, { variants: { items: [{ sku: 'V-1', price: 5 }] } })).statusCode).toBe(200);
     // As a variant set wrote it before 0100: stored, no issue raised.
     await ctx.sql`update product_variants set barcode = '12345' where store_id = ${store.storeId}`;
-    const migration = await readFile(new URL('../../migrations/0100.do.variant-barcodes.sql', import.meta.url), 'utf8');
-    await ctx.sql.unsafe(migration.slice(migration.indexOf('-- The products whose active variants')));
+    const migration = await readFile(new URL('../../migrations/0100.do.variant-quality-rules.sql', import.meta.url), 'utf8');
+    await ctx.sql.unsafe(migration.slice(migration.indexOf('-- The products whose variants already')));
     const issues = await ctx.sql`select message from validation_issues where store_id = ${store.storeId} and not resolved and code = 'INVALID_BARCODE'`;
     expect(issues.map((r) => r.message)).toEqual(['Barcode 12345 of variant V-1 is not a valid GTIN-8/12/13/14']);
+  });
+});
+
+describe('DUPLICATE_SKU of a variant (seed 004: duplicate SKUs; the rule ignores case)', () => {
+  const duplicates = async (store: TestStore) => (await ctx.sql<{ label: string }[]>`
+    select p.name || ': ' || vi.message as label from validation_issues vi join products p on p.id = vi.product_id
+    where vi.store_id = ${store.storeId} and not vi.resolved and vi.code = 'DUPLICATE_SKU' order by 1`).map((r) => r.label);
+
+  it("is raised when a variant's SKU is another variant's in another case, and resolves when it changes", async () => {
+    const store = await createTestStore(ctx, 0);
+    const a = await simpleProduct(store, 'A-1', { name: 'A', description: 'Described' });
+    const b = await simpleProduct(store, 'B-1', { name: 'B', description: 'Described' });
+    expect((await patch(store, a, { variants: { items: [{ sku: 'v-1', price: 5 }] } })).statusCode).toBe(200);
+    expect((await patch(store, b, { variants: { items: [{ sku: 'V-1', price: 5 }, { sku: 'V-2', price: 5 }] } })).statusCode).toBe(200);
+    expect(await duplicates(store)).toEqual(['B: Another product or variant of the store has the SKU V-1 of its variant']);
+    const [v1] = await ctx.sql`select id from product_variants where product_id = ${b} and sku = 'V-1'`;
+    expect((await patch(store, b, { variants: { items: [{ id: v1.id, sku: 'V-3', price: 5 }, { sku: 'V-2', price: 5 }] } })).statusCode).toBe(200);
+    expect(await duplicates(store)).toEqual([]);
+  });
+
+  it('resolves on the product whose variant holds the SKU when the other holder, a product, gives it up', async () => {
+    const store = await createTestStore(ctx, 0);
+    const simple = await simpleProduct(store, 'S-1', { name: 'Simple', description: 'Described' });
+    const parent = await simpleProduct(store, 'P-1', { name: 'Parent', description: 'Described' });
+    expect((await patch(store, parent, { variants: { items: [{ sku: 's-1', price: 5 }] } })).statusCode).toBe(200);
+    expect(await duplicates(store)).toEqual(['Parent: Another product or variant of the store has the SKU s-1 of its variant']);
+    expect((await patch(store, simple, { sku: 'S-2' })).statusCode).toBe(200);
+    expect(await duplicates(store)).toEqual([]);
+  });
+});
+
+describe('migration 0100, on variants written before it', () => {
+  it('raises DUPLICATE_SKU for the products whose variants shared a SKU in another case before it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const parent = await simpleProduct(store, 'P-1', { name: 'Parent', description: 'Described' });
+    expect((await patch(store, parent, { variants: { items: [{ sku: 'v-9', price: 5 }] } })).statusCode).toBe(200);
+    // As a variant written before 0100: its SKU in another case, no issue raised.
+    const [other] = await ctx.sql`insert into products (store_id, name, has_variants) values (${store.storeId}, 'Other', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku) values (${store.storeId}, ${other.id}, 'V-9')`;
+    const migration = await readFile(new URL('../../migrations/0100.do.variant-quality-rules.sql', import.meta.url), 'utf8');
+    await ctx.sql.unsafe(migration.slice(migration.indexOf('-- The products whose variants already')));
+    const issues = await ctx.sql`select p.name from validation_issues vi join products p on p.id = vi.product_id
+      where vi.store_id = ${store.storeId} and not vi.resolved and vi.code = 'DUPLICATE_SKU' order by 1`;
+    expect(issues.map((r) => r.name)).toEqual(['Other', 'Parent']);
   });
 });
