@@ -22,6 +22,9 @@ export async function afterProductsChanged(tx: Queryable, storeId: string, produ
 export const QUALITY_RULE_COLUMNS: ReadonlySet<string> = new Set([
   'description', 'photos', 'barcode', 'price', 'special_price', 'sku', 'brand_id', 'category_id',
   'weight', 'length', 'width', 'height',
+  // Whether the rules read its variants' barcodes and SKUs (0100); it changes only with a variant
+  // set, whose path evaluates the product anyway.
+  'has_variants',
 ]);
 
 export const touchesQualityRules = (columns: Iterable<string>) => [...columns].some((c) => QUALITY_RULE_COLUMNS.has(c));
