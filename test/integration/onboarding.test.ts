@@ -79,6 +79,16 @@ describe('onboarding', () => {
     }
   });
 
+  it('refuses a redirectUri a browser cannot be sent to, and opens no session (it was accepted, and the authorized seller got a 500)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [{ count: before }] = await ctx.sql`select count(*)::int from onboard_sessions`;
+    for (const redirectUri of ['https://', 'https://partner.example:65536/cb', 'https://256.1.1.1/cb', 'http://1.2.3.4.5/cb']) {
+      const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
+      expect([redirectUri, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual([redirectUri, 400, 'VAL_001', { validationErrors: { redirectUri: 'redirectUri must be a URL address' } }]);
+    }
+    expect((await ctx.sql`select count(*)::int from onboard_sessions`)[0].count).toBe(before);
+  });
+
   it("refuses another partner's sid, an unauthorized sid and an expired one", async () => {
     const store = await createTestStore(ctx, 0);
     const other = await createTestStore(ctx, 0);
