@@ -134,6 +134,24 @@ describe('onboarding', () => {
     expect(expiredPage.body).toContain('expired');
   });
 
+  it('answers a form of another shape with its page, never a 500 (a JSON csrf or email that is no string, a NUL in the email)', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const page = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}` });
+    const cookie = String(page.headers['set-cookie']).split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+    const post = (payload: string, type = 'application/json') =>
+      ctx.app.inject({ method: 'POST', url: `/onboard/${session.sid}/sign-in`, headers: { cookie, 'content-type': type }, payload });
+    const answers = [
+      await post(JSON.stringify({ csrf: 5 })), await post(JSON.stringify({ csrf, email: 5, password: 'x' })),
+      await post(JSON.stringify({ csrf, email: session.email, password: 5 })),
+      await post(`csrf=${csrf}&email=a%00b&password=x`, 'application/x-www-form-urlencoded'),
+    ];
+    expect(answers.map((a) => [a.statusCode, a.headers['content-type']])).toEqual([
+      [403, 'text/html; charset=utf-8'], [401, 'text/html; charset=utf-8'], [401, 'text/html; charset=utf-8'], [401, 'text/html; charset=utf-8'],
+    ]);
+    expect(answers[1].body).toContain('Wrong email or password');
+  });
+
   it('serves the reference lists without authentication', async () => {
     const types = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/reference/types?subCategoryId=0e882586-c506-4792-a831-02767a68dae2' });
     expect(types.json()).toMatchObject({ success: true, message: 'Types retrieved successfully', data: [{ id: 'd86db295-41c3-423d-a2c2-a59724f38316', name: 'T-Shirts' }] });
