@@ -33,10 +33,12 @@ export function csrfValid(key: Buffer, sid: string, browserToken: string | undef
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/** The cookie's value; undefined when it is absent or does not decode (`%zz` threw: a 500 on every page). */
 export function readCookie(header: string | undefined, name: string) {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try { return decodeURIComponent(v.join('=')); } catch { return undefined; }
   }
   return undefined;
 }

@@ -152,6 +152,16 @@ describe('onboarding', () => {
     expect(answers[1].body).toContain('Wrong email or password');
   });
 
+  it('takes a cookie whose value does not decode (%zz) for no cookie: the page and a new one, not a 500', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const page = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}`, headers: { cookie: 'omni_onboard=%zz' } });
+    expect([page.statusCode, String(page.headers['set-cookie']).startsWith('omni_onboard=')]).toEqual([200, true]);
+    const form = await ctx.app.inject({
+      method: 'POST', url: `/onboard/${session.sid}/sign-in`, headers: { cookie: 'omni_onboard=%zz', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'csrf=x',
+    });
+    expect(form.statusCode).toBe(403);
+  });
+
   it('serves the reference lists without authentication', async () => {
     const types = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/reference/types?subCategoryId=0e882586-c506-4792-a831-02767a68dae2' });
     expect(types.json()).toMatchObject({ success: true, message: 'Types retrieved successfully', data: [{ id: 'd86db295-41c3-423d-a2c2-a59724f38316', name: 'T-Shirts' }] });
