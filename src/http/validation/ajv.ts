@@ -23,7 +23,8 @@ const LAST_STORABLE = Date.parse('9999-12-31T23:59:59.999Z');
  * An RFC 3339 date-time that reaches PostgreSQL as one: postgres.js sends a timestamptz
  * parameter as JavaScript's toISOString of it, which a leap second (23:59:60) makes throw, and
  * which PostgreSQL refuses for the year 0000 or a year past 9999 in UTC (`+010000-…`), each a
- * 500 (`?updatedSince=0000-01-01T00:00:00Z`).
+ * 500 (`?updatedSince=0000-01-01T00:00:00Z`); so did an offset without its minutes (`+01`),
+ * which RFC 3339 refuses, ajv-formats takes and JavaScript cannot read.
  */
 export const isStorableDateTime = (s: string) => {
   if (!fullDateTime(s)) return false;
