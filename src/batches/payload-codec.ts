@@ -81,8 +81,9 @@ export interface Packed { rows: Buffer; body: Buffer | null }
  */
 export async function packRows(rows: [number, unknown][], source?: RowSource): Promise<Packed> {
   if (!source) return { rows: await brotli(Buffer.from(JSON.stringify(rows))), body: null };
-  // The body as PostgreSQL will read it: valid UTF-8, as JSON.parse read it (invalid bytes
-  // were decoded as U+FFFD there; PostgreSQL would refuse them).
+  // The body as PostgreSQL will read it: valid UTF-8, as JSON.parse read it. The HTTP body parser
+  // refuses a body that is not UTF-8 (REQ_001); other bytes would be read with U+FFFD for them,
+  // which PostgreSQL would otherwise refuse.
   const body = isUtf8(source.body) ? source.body : Buffer.from(source.body.toString('utf8'));
   const header: BodyHeader = {
     field: source.field, omit: source.omit ?? [], wellTyped: source.wellTyped === true, array: arrayRange(body, source.field), warehouses: source.warehouses ?? [],

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AUTHORIZATION_PERIODS, type PageSession } from './sessions.js';
+import { unstorable } from '../http/validation/unstorable-characters.js';
 
 /**
  * The seller's onboarding pages: plain server-rendered HTML, no script. Forms
@@ -14,6 +15,17 @@ export function csrfToken(key: Buffer, sid: string, browserToken: string) {
   return createHmac('sha256', key).update(`onboard:${sid}:${browserToken}`).digest('base64url');
 }
 
+/**
+ * A posted form's fields: its text values only, and not those PostgreSQL cannot hold. The forms
+ * post URL-encoded text, but the routes also take JSON (the app's parser), where a csrf or an email
+ * that was no string threw (Buffer.from(5), toLowerCase), and an email with %00 failed its query:
+ * 500s. Such a field counts as not sent, so the seller gets the page a missing one gives.
+ */
+export function formFields(body: unknown): Record<string, string> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return {};
+  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string' && unstorable(e[1]) === null));
+}
+
 export function csrfValid(key: Buffer, sid: string, browserToken: string | undefined, token: string | undefined) {
   if (!browserToken || !token) return false;
   const expected = Buffer.from(csrfToken(key, sid, browserToken));
@@ -21,10 +33,12 @@ export function csrfValid(key: Buffer, sid: string, browserToken: string | undef
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/** The cookie's value; undefined when it is absent or does not decode (`%zz` threw: a 500 on every page). */
 export function readCookie(header: string | undefined, name: string) {
   for (const part of (header ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try { return decodeURIComponent(v.join('=')); } catch { return undefined; }
   }
   return undefined;
 }

@@ -14,7 +14,19 @@ export const AUTHORIZATION_PERIODS = [30, 90, 180, 365] as const;
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest();
 
+/**
+ * The redirectUri must be a URL a browser can be sent to (WHATWG's parser, as redirectWithSid
+ * reads it): the schema's RFC 3986 `uri` also takes `https://` (no host), a port past 65535 or
+ * `256.1.1.1`, which opened a session whose seller, once authorized, got a 500 instead of the redirect.
+ */
+function assertRedirectable(redirectUri: string) {
+  let host = '';
+  try { host = new URL(redirectUri).host; } catch { /* refused below */ }
+  if (!host) throw new AppError('VAL_001', { validationErrors: { redirectUri: 'redirectUri must be a URL address' } });
+}
+
 export async function openSession(sql: Queryable, partnerId: string, redirectUri: string, publicBaseUrl: string) {
+  assertRedirectable(redirectUri);
   const id = `obs_${randomBytes(18).toString('base64url')}`;
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   await sql`insert into onboard_sessions (id, partner_id, redirect_uri, expires_at) values (${id}, ${partnerId}, ${redirectUri}, ${expiresAt})`;

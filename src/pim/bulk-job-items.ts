@@ -19,6 +19,9 @@ export const setsPerVariantFields = (input: Record<string, unknown>) => PER_VARI
  */
 export interface CheckedItem { rowIndex: number; id?: string; write?: ProductWriteRow }
 
+/** A price sent as text: digits with an optional fraction and exponent, spaces around allowed. */
+const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 /**
  * A PIM product object (snake_case, title = name) as the writer's camelCase input, or why it
  * cannot be written. Every value is checked against what its column stores (numeric(15, 2)
@@ -40,7 +43,8 @@ function toInput(item: Record<string, any>, requireTitle: boolean): { input: Rec
   };
   const price = (k: string, to: string) => {
     if (item[k] === undefined || item[k] === null) return null;
-    const n = typeof item[k] === 'string' ? Number(item[k]) : item[k];
+    // A decimal string (seed 004: "price as decimal string"); Number() read "" and " " as 0, and "0x10" as 16.
+    const n = typeof item[k] === 'string' ? (DECIMAL_TEXT.test(item[k]) ? Number(item[k]) : NaN) : item[k];
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_PRICE) return `${k} must be a non-negative number of at most ${MAX_PRICE}`;
     input[to] = n;
     return null;
@@ -52,12 +56,15 @@ function toInput(item: Record<string, any>, requireTitle: boolean): { input: Rec
     input[to] = item[k].toLowerCase();
     return null;
   };
+  // Photos of another form failed nothing and were left out unsaid (a single URL string, a number in the list).
   const photos = () => {
-    if (!Array.isArray(item.photos)) return null;
-    const kept = item.photos.flatMap((p: unknown, n: number) => (typeof p === 'string' ? [[n, p] as const] : []));
-    const bad = kept.map(([n, p]) => [n, unstorable(p)] as const).find(([, why]) => why);
+    if (item.photos === undefined || item.photos === null) return null;
+    if (!Array.isArray(item.photos)) return 'photos must be an array of strings';
+    const notText = item.photos.findIndex((p: unknown) => typeof p !== 'string');
+    if (notText >= 0) return `photos/${notText} must be a string`;
+    const bad = (item.photos as string[]).map((p, n) => [n, unstorable(p)] as const).find(([, why]) => why);
     if (bad) return `photos/${bad[0]} must not contain ${bad[1]}`;
-    input.photos = kept.map(([, p]) => p);
+    input.photos = item.photos;
     return null;
   };
   const problems = [

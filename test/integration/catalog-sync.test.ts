@@ -196,17 +196,14 @@ describe('POST /catalog/sync (seed 000)', () => {
     expect(await waitForBatch(ctx, batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 1, pending: 0 });
   });
 
-  it('creates products from a body that is not valid UTF-8 as JSON.parse read it', async () => {
+  it('refuses a body that is not valid UTF-8 with REQ_001 and stores nothing (its name was stored with U+FFFD in place of the bytes)', async () => {
     const store = await createTestStore(ctx, 0);
     const json = JSON.stringify({ products: [product(1, { name: 'Bad XX bytes' })] });
     const at = json.indexOf('XX');
     const body = Buffer.concat([Buffer.from(json.slice(0, at)), Buffer.from([0xc3, 0x28]), Buffer.from(json.slice(at + 2))]);
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body });
-    expect(res.statusCode).toBe(200);
-    expect(await waitForBatch(ctx, res.json().data.batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
-    const [p] = await ctx.sql`select name from products where store_id = ${store.storeId}`;
-    expect(p.name).toBe(JSON.parse(body.toString('utf8')).products[0].name);
-    expect(p.name).toBe('Bad \ufffd( bytes');
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'REQ_001']);
+    expect(await ctx.sql`select id from batches where store_id = ${store.storeId}`).toEqual([]);
   });
 
   it('applies the warehouse rules on a store with 3 warehouses', async () => {

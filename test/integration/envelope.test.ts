@@ -65,7 +65,7 @@ describe('response envelope', () => {
 });
 
 describe('body errors', () => {
-  const post = (payload: string, contentType = 'application/json') =>
+  const post = (payload: string | Buffer, contentType = 'application/json') =>
     signedInject(ctx, store, { method: 'POST', url: URL, body: payload, headers: { 'content-type': contentType } });
 
   it('VAL_001 reproduces the seed example shape and wording', async () => {
@@ -104,6 +104,13 @@ describe('body errors', () => {
     expect(res.json().error.details.context).toEqual({ validationErrors: { products: { 1: { externalId: 'externalId must not contain the NUL character (\\u0000)' } } } });
     const escaped = await post(JSON.stringify({ products: [{ externalId: 'e\\u0000', name: 'n', price: 1 }] }));
     expect(escaped.json()).toEqual({ ok: true });
+  });
+
+  it('REQ_001 for a body that is not UTF-8 (latin1 "Café"), which was read with U+FFFD in place of its bytes and stored so', async () => {
+    const latin1 = Buffer.concat([Buffer.from('{"products":[{"externalId":"e","name":"Caf'), Buffer.from([0xe9]), Buffer.from('","price":1}]}')]);
+    const res = await post(latin1);
+    expect([res.statusCode, res.json().error.code, res.json().error.details.context]).toEqual([400, 'REQ_001', { reason: 'the body is not valid UTF-8: JSON bodies are UTF-8 (RFC 8259)' }]);
+    expect((await post(JSON.stringify({ products: [{ externalId: 'e', name: 'Café 😀', price: 1 }] }))).json()).toEqual({ ok: true });
   });
 
   it('a valid body passes', async () => {

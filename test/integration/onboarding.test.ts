@@ -79,6 +79,16 @@ describe('onboarding', () => {
     }
   });
 
+  it('refuses a redirectUri a browser cannot be sent to, and opens no session (it was accepted, and the authorized seller got a 500)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [{ count: before }] = await ctx.sql`select count(*)::int from onboard_sessions`;
+    for (const redirectUri of ['https://', 'https://partner.example:65536/cb', 'https://256.1.1.1/cb', 'http://1.2.3.4.5/cb']) {
+      const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
+      expect([redirectUri, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual([redirectUri, 400, 'VAL_001', { validationErrors: { redirectUri: 'redirectUri must be a URL address' } }]);
+    }
+    expect((await ctx.sql`select count(*)::int from onboard_sessions`)[0].count).toBe(before);
+  });
+
   it("refuses another partner's sid, an unauthorized sid and an expired one", async () => {
     const store = await createTestStore(ctx, 0);
     const other = await createTestStore(ctx, 0);
@@ -122,6 +132,34 @@ describe('onboarding', () => {
     const expiredPage = await ctx.app.inject({ method: 'GET', url: `/onboard/${second.sid}` });
     expect(expiredPage.statusCode).toBe(410);
     expect(expiredPage.body).toContain('expired');
+  });
+
+  it('answers a form of another shape with its page, never a 500 (a JSON csrf or email that is no string, a NUL in the email)', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const page = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}` });
+    const cookie = String(page.headers['set-cookie']).split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
+    const post = (payload: string, type = 'application/json') =>
+      ctx.app.inject({ method: 'POST', url: `/onboard/${session.sid}/sign-in`, headers: { cookie, 'content-type': type }, payload });
+    const answers = [
+      await post(JSON.stringify({ csrf: 5 })), await post(JSON.stringify({ csrf, email: 5, password: 'x' })),
+      await post(JSON.stringify({ csrf, email: session.email, password: 5 })),
+      await post(`csrf=${csrf}&email=a%00b&password=x`, 'application/x-www-form-urlencoded'),
+    ];
+    expect(answers.map((a) => [a.statusCode, a.headers['content-type']])).toEqual([
+      [403, 'text/html; charset=utf-8'], [401, 'text/html; charset=utf-8'], [401, 'text/html; charset=utf-8'], [401, 'text/html; charset=utf-8'],
+    ]);
+    expect(answers[1].body).toContain('Wrong email or password');
+  });
+
+  it('takes a cookie whose value does not decode (%zz) for no cookie: the page and a new one, not a 500', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const page = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}`, headers: { cookie: 'omni_onboard=%zz' } });
+    expect([page.statusCode, String(page.headers['set-cookie']).startsWith('omni_onboard=')]).toEqual([200, true]);
+    const form = await ctx.app.inject({
+      method: 'POST', url: `/onboard/${session.sid}/sign-in`, headers: { cookie: 'omni_onboard=%zz', 'content-type': 'application/x-www-form-urlencoded' }, payload: 'csrf=x',
+    });
+    expect(form.statusCode).toBe(403);
   });
 
   it('serves the reference lists without authentication', async () => {

@@ -54,6 +54,26 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
   });
 });
 
+describe('PIM bulk items with a price or photos of the wrong form', () => {
+  it('fails them instead of writing a price of 0 for a blank price or dropping photos unsaid', async () => {
+    const a = await createPimActor(ctx);
+    const [p] = await ctx.sql`insert into products (store_id, name, price, photos) values (${a.storeId}, 'P', 10, ${['https://x.example/p.jpg']}) returning id`;
+    const job = await runJob(ctx, a, 'BULK_UPDATE', [
+      { id: p.id, price: '' }, { id: p.id, special_price: ' ' }, { id: p.id, price: '0x10' }, { id: p.id, photos: 'https://x.example/1.jpg' },
+      { id: p.id, photos: ['https://x.example/2.jpg', 7] }, { id: p.id, price: ' 19.90 ', title: 'Decimal string' },
+    ]);
+    const price = 'must be a non-negative number of at most 9999999999999.99';
+    expect(job.item_errors).toEqual([
+      { index: 0, code: 'VAL_001', error: `price ${price}` }, { index: 1, code: 'VAL_001', error: `special_price ${price}` },
+      { index: 2, code: 'VAL_001', error: `price ${price}` }, { index: 3, code: 'VAL_001', error: 'photos must be an array of strings' },
+      { index: 4, code: 'VAL_001', error: 'photos/1 must be a string' },
+    ]);
+    expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 5 });
+    const [after] = await ctx.sql`select name, price, special_price, photos from products where id = ${p.id}`;
+    expect(after).toEqual({ name: 'Decimal string', price: '19.90', special_price: null, photos: ['https://x.example/p.jpg'] });
+  });
+});
+
 describe('PIM bulk jobs naming one product twice', () => {
   it('applies the updates of one product in the order of the items', async () => {
     const a = await createPimActor(ctx);

@@ -68,6 +68,17 @@ describe('product reads', () => {
     expect((await get('/api/v1/partner/stores/products?page=1000000')).json().data).toEqual([]);
   });
 
+  it('answers an updatedSince no timestamp can hold with VAL_001, never a 500 (year 0000, past 9999 in UTC, a leap second, an offset without minutes)', async () => {
+    const message = 'updatedSince must be a valid ISO 8601 date string like 2024-01-31T12:00:00Z or 2024-01-31T13:00:00+01:00, from year 0001 to 9999 (UTC), without a leap second';
+    for (const since of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-23:59', '2016-12-31T23:59:60Z', '2024-01-31T13:00:00+01']) {
+      const res = await get(`/api/v1/partner/stores/products?updatedSince=${encodeURIComponent(since)}`);
+      expect([since, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual([since, 400, 'VAL_001', { validationErrors: { querystring: { updatedSince: message } } }]);
+    }
+    for (const since of ['0000-12-31T23:59:59-01:00', '9999-12-31T23:59:59Z', '2024-01-01t00:00:00+15:30']) {
+      expect([since, (await get(`/api/v1/partner/stores/products?updatedSince=${encodeURIComponent(since)}`)).statusCode]).toEqual([since, 200]);
+    }
+  });
+
   it("q finds a product with variants by a variant's sku or externalId, as by its own", async () => {
     await ctx.sql`update product_variants set external_id = 'rv-red-ext' where store_id = ${store.storeId} and sku = 'RV-RED'`;
     for (const q of ['RV-RED', 'rv-red-ext', 'RV-OLD', 'r-var']) {

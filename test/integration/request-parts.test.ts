@@ -52,6 +52,20 @@ describe('a route that takes a JSON body, called without one', () => {
     expect([endpoint.statusCode, endpoint.json().error.code]).toEqual([400, 'REQ_005']);
   });
 
+  it('a route that takes no body refuses one that says something, naming it (it was ignored: a query parameter sent in the body did nothing)', async () => {
+    const rotate = `/api/v1/partner/webhooks/endpoints/we_none/rotate-secret`;
+    const cases: [unknown, Record<string, string>][] = [
+      [{ keepPreviousHours: 48 }, { keepPreviousHours: 'property keepPreviousHours should not exist' }],
+      [[1], { body: 'body must be empty ({} or none): this operation takes no body' }],
+      ['"x"', { body: 'body must be empty ({} or none): this operation takes no body' }],
+    ];
+    for (const [body, validationErrors] of cases) {
+      const res = await signedInject(ctx, store, { method: 'POST', url: rotate, partnerOnly: true, body });
+      expect([res.statusCode, res.json().error.code, res.json().error.details.context]).toEqual([400, 'VAL_001', { validationErrors }]);
+    }
+    expect((await signedInject(ctx, store, { method: 'POST', url: rotate, partnerOnly: true, body: {} })).json().error.code).toBe('WHK_001');
+  });
+
   it('routes without a body still take none', async () => {
     const res = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
     expect([res.statusCode, res.json().data.storeClientId]).toEqual([200, store.storeClientId]);

@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/app-error.js';
 import { mayHoldUnstorableCharacters, unstorableCharacterErrors } from '../validation/unstorable-characters.js';
@@ -11,13 +11,13 @@ declare module 'fastify' {
 }
 
 /**
- * The body as a string for JSON.parse. An ASCII body (most JSON serialisers escape the rest)
+ * The body as a string for JSON.parse, or undefined when it is not UTF-8. An ASCII body (most JSON serialisers escape the rest)
  * is read as latin1, which yields the same string: Node hands one of over ~1 MB to V8 as an
  * external string, a malloc'd copy, where UTF-8 decoding builds it on V8's heap, whose
  * large-object pages are mapped afresh for each (a 1.25 MB catalog request, node, this
  * machine: 0.17 ms against 3.7 ms; the ASCII check 0.01 ms).
  */
-const bodyText = (body: Buffer) => (isAscii(body) ? body.toString('latin1') : body.toString('utf8'));
+const bodyText = (body: Buffer) => (isAscii(body) ? body.toString('latin1') : isUtf8(body) ? body.toString('utf8') : undefined);
 
 /** JSON bodies, keeping the raw bytes for signature verification. */
 export function registerJsonBody(app: FastifyInstance) {
@@ -28,9 +28,15 @@ export function registerJsonBody(app: FastifyInstance) {
       const err = Object.assign(new Error('Body cannot be empty when content-type is set to application/json'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 });
       return done(err, undefined);
     }
+    // Bytes that are not UTF-8 (a latin1 "é") were decoded as U+FFFD and stored so, without a word.
+    const text = bodyText(body);
+    if (text === undefined) {
+      const err = Object.assign(new Error('the body is not valid UTF-8: JSON bodies are UTF-8 (RFC 8259)'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 });
+      return done(err, undefined);
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(bodyText(body));
+      parsed = JSON.parse(text);
     } catch (e) {
       return done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }

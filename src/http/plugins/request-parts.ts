@@ -12,6 +12,10 @@ import { unstorableCharacterErrors } from '../validation/unstorable-characters.j
  * - A route that takes a JSON body, called without one (no body, no content type), is REQ_005
  *   as an empty body with its content type is: its validation said "body must be either
  *   object or array".
+ * - An API operation that takes no body, sent one that says something, is VAL_001 naming it:
+ *   it was ignored, so `{"keepPreviousHours": 48}` sent to rotate-secret (a query parameter)
+ *   did nothing without a word. `{}` passes (clients send it for "no body"). The seller's form
+ *   pages and routes that declare no errors are left alone.
  */
 export function registerRequestPartChecks(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
@@ -20,6 +24,18 @@ export function registerRequestPartChecks(app: FastifyInstance) {
     if (params || querystring) {
       throw new AppError('VAL_001', { validationErrors: { ...(params ? { params } : {}), ...(querystring ? { querystring } : {}) } });
     }
-    if (request.body === undefined && request.rawBody === undefined && request.routeOptions.schema?.body) throw new AppError('REQ_005', {});
+    const schema = request.routeOptions.schema;
+    if (request.body === undefined && request.rawBody === undefined && schema?.body) throw new AppError('REQ_005', {});
+    if (request.body !== undefined && schema?.errors && !schema.body) {
+      const unexpected = unexpectedBody(request.body);
+      if (unexpected) throw new AppError('VAL_001', { validationErrors: unexpected });
+    }
   });
+}
+
+/** What a body sent to an operation that takes none says, as VAL_001 tells it; null for none or `{}`. */
+function unexpectedBody(body: unknown): Record<string, string> | null {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body: 'body must be empty ({} or none): this operation takes no body' };
+  const keys = Object.keys(body);
+  return keys.length === 0 ? null : Object.fromEntries(keys.map((k) => [k, `property ${k} should not exist`]));
 }

@@ -16,6 +16,22 @@ export const SIMPLE_HTTP_URL = /^https?:\/\/[a-z0-9\-._~]+(?::\d{1,5})?(?:\/(?:[
 const fullUri = fullFormats.uri as (s: string) => boolean;
 export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
 
+const fullDateTime = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
+const FIRST_STORABLE = Date.parse('0001-01-01T00:00:00Z');
+const LAST_STORABLE = Date.parse('9999-12-31T23:59:59.999Z');
+/**
+ * An RFC 3339 date-time that reaches PostgreSQL as one: postgres.js sends a timestamptz
+ * parameter as JavaScript's toISOString of it, which a leap second (23:59:60) makes throw, and
+ * which PostgreSQL refuses for the year 0000 or a year past 9999 in UTC (`+010000-…`), each a
+ * 500 (`?updatedSince=0000-01-01T00:00:00Z`); so did an offset without its minutes (`+01`),
+ * which RFC 3339 refuses, ajv-formats takes and JavaScript cannot read.
+ */
+export const isStorableDateTime = (s: string) => {
+  if (!fullDateTime(s)) return false;
+  const at = Date.parse(s);
+  return at >= FIRST_STORABLE && at <= LAST_STORABLE;
+};
+
 /**
  * Two validators. Bodies are checked strictly (no coercion, unknown properties
  * rejected, every error reported for VAL_001); query strings, params and
@@ -27,6 +43,7 @@ function make(options: Options): Ajv {
   ajv.addFormat('uri', isUri);
   // A uuid as PostgreSQL reads it: ajv-formats also allows a "urn:uuid:" prefix, which the uuid type refuses.
   ajv.addFormat('uuid', UUID);
+  ajv.addFormat('date-time', isStorableDateTime);
   return ajv;
 }
 

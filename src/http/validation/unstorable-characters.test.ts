@@ -42,3 +42,12 @@ describe('characters PostgreSQL cannot store, in a JSON body', () => {
     expect(unstorableCharacterErrors({ a: nested('x') })).toBeNull();
   });
 });
+
+describe('keys that name Object.prototype', () => {
+  it('are reported as any key: under "__proto__" a NUL was lost (the tree took it as its prototype) and passed', () => {
+    const body = JSON.parse('{"__proto__": {"name": "a\\u0000"}, "constructor": "b\\u0000"}');
+    const tree = unstorableCharacterErrors(body);
+    expect(JSON.parse(JSON.stringify(tree))).toEqual(JSON.parse(`{
+      "__proto__": {"name": "name must not contain the NUL character (\\\\u0000)"}, "constructor": "constructor must not contain the NUL character (\\\\u0000)"}`));
+  });
+});

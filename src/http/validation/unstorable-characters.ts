@@ -1,4 +1,4 @@
-import type { ValidationTree } from './validation-errors.js';
+import { emptyTree, type ValidationTree } from './validation-errors.js';
 
 const ESCAPED_NUL = Buffer.from('\\u0000');
 const ESCAPED_SURROGATE = [Buffer.from('\\ud'), Buffer.from('\\uD')];
@@ -59,7 +59,7 @@ function holdsUnstorable(value: unknown): boolean {
 /** The VAL_001 tree of every string (and key) PostgreSQL cannot store in a parsed body, by path. */
 export function unstorableCharacterErrors(value: unknown, depth = 0): ValidationTree | null {
   if (value === null || typeof value !== 'object') return null;
-  const tree: ValidationTree = {};
+  const tree = emptyTree();
   for (const [key, child] of Object.entries(value)) {
     const inKey = unstorable(key);
     if (inKey) tree[key] = `property names must not contain ${inKey}`;

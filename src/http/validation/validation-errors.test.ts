@@ -99,3 +99,18 @@ describe('a failed union', () => {
     });
   });
 });
+
+describe('keys that name Object.prototype (__proto__, constructor)', () => {
+  const Strict = Type.Object({ name: Type.Optional(Type.String()), tags: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 3 }))) }, { additionalProperties: false });
+  const check = bodyAjv.compile(Strict);
+  const tree = (text: string) => { expect(check(JSON.parse(text))).toBe(false); return toValidationTree(check.errors!); };
+
+  it('are told as any key, and leave Object.prototype alone (a "__proto__" key set _self on every object of the process)', () => {
+    const told = tree('{"__proto__": {"x": 1}, "constructor": 1, "tags": {"__proto__": "long", "toString": "long"}}');
+    expect(({} as Record<string, unknown>)._self).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, '_self')).toBe(false);
+    expect(JSON.parse(JSON.stringify(told))).toEqual(JSON.parse(`{
+      "__proto__": "property __proto__ should not exist", "constructor": "property constructor should not exist",
+      "tags": {"__proto__": "__proto__ must be shorter than or equal to 3 characters", "toString": "toString must be shorter than or equal to 3 characters"}}`));
+  });
+});

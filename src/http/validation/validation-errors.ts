@@ -12,6 +12,13 @@ import type { ErrorObject } from 'ajv';
  */
 export type ValidationTree = { [key: string]: string | ValidationTree };
 
+/**
+ * A tree without a prototype: its keys come from the request (a body's property names), and on a
+ * plain object `tree["__proto__"]` is Object.prototype, so a body with a "__proto__" key wrote
+ * its message onto every object of the process, and a child set under it was lost.
+ */
+export const emptyTree = (): ValidationTree => Object.create(null);
+
 type Schema = Record<string, any>;
 
 const ORDER = ['maxLength', 'minLength', 'format', 'pattern', 'enum', 'minimum', 'exclusiveMinimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems', 'type'];
@@ -19,7 +26,7 @@ const ORDER = ['maxLength', 'minLength', 'format', 'pattern', 'enum', 'minimum',
 const FORMAT_MESSAGES: Record<string, string> = {
   uri: 'must be a URL address',
   uuid: 'must be a UUID',
-  'date-time': 'must be a valid ISO 8601 date string',
+  'date-time': 'must be a valid ISO 8601 date string like 2024-01-31T12:00:00Z or 2024-01-31T13:00:00+01:00, from year 0001 to 9999 (UTC), without a leap second',
   email: 'must be an email',
 };
 
@@ -104,8 +111,8 @@ function setLeaf(tree: ValidationTree, path: string[], message: string) {
   let node = tree;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
-    if (typeof next === 'string') node[key] = { _self: next };
-    if (typeof node[key] !== 'object') node[key] = {};
+    if (typeof next === 'string') node[key] = Object.assign(emptyTree(), { _self: next });
+    if (typeof node[key] !== 'object') node[key] = emptyTree();
     node = node[key] as ValidationTree;
   }
   const last = path[path.length - 1];
@@ -164,7 +171,7 @@ export function toValidationTree(errors: ErrorObject[]): ValidationTree {
     }
     byPath.set(key, entry);
   }
-  const tree: ValidationTree = {};
+  const tree = emptyTree();
   for (const { path, messages } of byPath.values()) setLeaf(tree, path, messages.join(', '));
   return tree;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { decide, redirectWithSid, sessionForPage, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
-import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, messagePage, newBrowserToken, readCookie, signInPage } from '../../../onboarding/pages.js';
+import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, formFields, messagePage, newBrowserToken, readCookie, signInPage } from '../../../onboarding/pages.js';
 
 const Sid = Type.Object({ sid: Type.String({ maxLength: 100 }) });
 const html = (reply: FastifyReply, status: number, body: string) =>
@@ -35,7 +35,7 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
   /** Every form post: CSRF (cookie + token) first, then a session still open for it. */
   const checkForm = async (request: FastifyRequest, reply: FastifyReply) => {
     const { sid } = request.params as { sid: string };
-    const form = (request.body ?? {}) as Record<string, string>;
+    const form = formFields(request.body);
     const browser = readCookie(request.headers.cookie, BROWSER_COOKIE);
     if (!csrfValid(encryptionKey, sid, browser, form.csrf)) {
       return { stop: html(reply, 403, messagePage('Request refused', 'This form could not be verified (CSRF check failed). Open the link again.')) };
