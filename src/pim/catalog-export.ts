@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import type { Sql } from '../db/database.js';
+import type { Queryable, Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
@@ -17,7 +17,7 @@ const csvCell = (v: unknown) => {
 const csvLine = (p: any) => CSV_COLUMNS.map((c) => csvCell(c === 'variantCount' ? p.variants.length : p[c])).join(',');
 
 export const exportView = (e: any, links: { ndjson: string | null; csv: string | null } | null = null) => ({
-  id: e.id, status: e.status, storage: e.storage, products: e.products, error: e.error, requested_by: e.requested_by,
+  id: e.id, status: e.status, storage: e.storage, products: e.products, blocked_products: e.blocked_products, error: e.error, requested_by: e.requested_by,
   created_at: e.created_at.toISOString(), completed_at: e.completed_at?.toISOString() ?? null, download: links,
 });
 
@@ -30,9 +30,20 @@ export async function requestExport(sql: Sql, who: PimPrincipal) {
 }
 
 /**
+ * Whether product `p` has an unresolved ERROR issue: seed 004's ERROR "blocks publishing or
+ * export", so the export leaves it out. Read from validation_issues_open_errors_idx (migration
+ * 0101, the store's open ERRORs alone) by the count and by the cursor's anti-join.
+ */
+const hasOpenError = (sql: Queryable) => sql`exists (select from validation_issues i
+  where i.store_id = p.store_id and i.product_id = p.id and not i.resolved and i.severity = 'ERROR')`;
+
+/**
  * Streams the tenant's whole catalog (products with variants and per-warehouse
  * stock) from a database cursor into NDJSON and CSV uploads at once: memory
  * stays flat however large the catalog. Then announces it per tenant configuration.
+ * Products with an unresolved ERROR issue are left out and counted (`blocked_products`): the
+ * count and the cursor read one snapshot (repeatable read), so products + blocked_products is
+ * the catalog as it was exported.
  *
  * Retries (3 attempts) resume where the last one stopped. Writing the files is the only step a
  * retry redoes, and only when it failed (nothing was recorded). Marking the export COMPLETED,
@@ -55,13 +66,19 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
   const uploads = Promise.all([storage.upload(keys.ndjson, ndjson, 'application/x-ndjson'), storage.upload(keys.csv, csv, 'text/csv')]);
   const write = async (stream: PassThrough, chunk: string) => { if (!stream.write(chunk)) await once(stream, 'drain'); };
   let count = 0;
+  let blocked = 0;
   try {
     await write(csv, `${CSV_COLUMNS.join(',')}\n`);
-    for await (const rows of sql<{ product: any }[]>`select ${productJson(sql, undefined)} as product from products p where p.store_id = ${storeId} order by p.id`.cursor(500)) {
-      await write(ndjson, rows.map((r) => `${JSON.stringify(r.product)}\n`).join(''));
-      await write(csv, `${rows.map((r) => csvLine(r.product)).join('\n')}\n`);
-      count += rows.length;
-    }
+    await sql.begin('isolation level repeatable read read only', async (tx) => {
+      [{ blocked }] = await tx<{ blocked: number }[]>`select count(*)::int as blocked from products p where p.store_id = ${storeId} and ${hasOpenError(tx)}`;
+      const exported = tx<{ product: any }[]>`select ${productJson(tx, undefined)} as product from products p
+        where p.store_id = ${storeId} and not ${hasOpenError(tx)} order by p.id`;
+      for await (const rows of exported.cursor(500)) {
+        await write(ndjson, rows.map((r) => `${JSON.stringify(r.product)}\n`).join(''));
+        await write(csv, `${rows.map((r) => csvLine(r.product)).join('\n')}\n`);
+        count += rows.length;
+      }
+    });
     ndjson.end();
     csv.end();
     await uploads;
@@ -74,10 +91,10 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
   }
   await sql.begin(async (tx) => {
     const [tenant] = await tx<any[]>`select t.notify_email, t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;
-    await tx`update catalog_exports set status = 'COMPLETED', products = ${count}, ndjson_key = ${keys.ndjson}, csv_key = ${keys.csv}, error = null, completed_at = now()
+    await tx`update catalog_exports set status = 'COMPLETED', products = ${count}, blocked_products = ${blocked}, ndjson_key = ${keys.ndjson}, csv_key = ${keys.csv}, error = null, completed_at = now()
              where store_id = ${storeId} and id = ${exportId}`;
     if (tenant?.notify_webhook) {
-      await emitEvents(tx, [{ partnerId: tenant.partner_id, storeId, type: 'export.completed', payload: { exportId, products: count, storage: storage.kind } }]);
+      await emitEvents(tx, [{ partnerId: tenant.partner_id, storeId, type: 'export.completed', payload: { exportId, products: count, blockedProducts: blocked, storage: storage.kind } }]);
     }
     if (tenant?.notify_email && config.SMTP_URL) await enqueueJob(tx, 'pim.export-email', { storeId, exportId }, { maxAttempts: EXPORT_EMAIL_ATTEMPTS });
   });

@@ -12,8 +12,8 @@ import { exportStorage } from './export-storage.js';
 export async function sendExportEmail(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   // The worker that finished the export had it: this one is misconfigured, and another may send it.
   if (!config.SMTP_URL) throw new Error(`SMTP_URL is not set on this worker: the email of export ${exportId} waits for one that has it`);
-  const [e] = await sql<{ products: number; ndjson_key: string; csv_key: string; notify_email: string | null }[]>`
-    select e.products, e.ndjson_key, e.csv_key, t.notify_email from catalog_exports e join tenants t on t.store_id = e.store_id
+  const [e] = await sql<{ products: number; blocked_products: number | null; ndjson_key: string; csv_key: string; notify_email: string | null }[]>`
+    select e.products, e.blocked_products, e.ndjson_key, e.csv_key, t.notify_email from catalog_exports e join tenants t on t.store_id = e.store_id
     where e.store_id = ${storeId} and e.id = ${exportId} and e.status = 'COMPLETED'`;
   // The tenant no longer asks for it.
   if (!e?.notify_email) return;
@@ -22,6 +22,10 @@ export async function sendExportEmail(sql: Sql, config: Config, encryptionKey: B
   const { default: nodemailer } = await import('nodemailer');
   await nodemailer.createTransport(config.SMTP_URL).sendMail({
     from: config.SMTP_FROM, to: e.notify_email, subject: `Catalog export ready (${e.products} products)`,
-    text: `Your catalog export ${exportId} is ready: ${e.products} products.\n\nNDJSON: ${links.ndjson}\nCSV: ${links.csv}\n`,
+    text: `Your catalog export ${exportId} is ready: ${e.products} products.\n${blockedNote(e.blocked_products ?? 0)}\nNDJSON: ${links.ndjson}\nCSV: ${links.csv}\n`,
   });
 }
+
+/** What the export left out (catalog-export.ts), so that no product vanishes from it unnoticed; nothing when it left none out. */
+const blockedNote = (blocked: number) => (blocked === 0 ? '' : `${blocked === 1 ? '1 product was left out: it has an unresolved ERROR validation issue'
+  : `${blocked} products were left out: they have an unresolved ERROR validation issue`} (an ERROR blocks export; GET /api/v1/pim/validation-issues lists them).\n`);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -25,17 +24,16 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0100 lets the quality rules read variants: 0074's
-    // evaluate_quality and 0088's reevaluate_duplicate_sku_holders put back) and unrecorded. A
-    // migration added after 0100 must be the one undone here instead.
-    expect(last).toBe('0100.do.variant-quality-rules.sql');
-    const migration = async (name: string) => readFile(new URL(`../../migrations/${name}`, import.meta.url), 'utf8');
-    const holders = (await migration('0088.do.duplicate-sku-holders.sql')).match(/create function reevaluate_duplicate_sku_holders[\s\S]*?end \$\$;/)![0];
-    await sql.unsafe(`${await migration('0074.do.quality-rules-one-row.sql')}
-      ${holders.replace('create function', 'create or replace function')}`);
-    await sql`delete from schemaversion where version = 100`;
+    // One behind: the last migration undone (0101 counts the products an export leaves out, and
+    // indexes the open ERROR issues it probes) and unrecorded. A migration added after 0101 must be
+    // the one undone here instead.
+    expect(last).toBe('0101.do.export-blocked-products.sql');
+    await sql`alter table catalog_exports drop column blocked_products`;
+    await sql`drop index validation_issues_open_errors_idx`;
+    await sql`delete from schemaversion where version = 101`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(fn.def).toContain('duplicate_variant_sku');
+    const [column] = await sql`select data_type from information_schema.columns where table_name = 'catalog_exports' and column_name = 'blocked_products'`;
+    expect(column?.data_type).toBe('integer');
+    expect(await sql`select 1 from pg_indexes where indexname = 'validation_issues_open_errors_idx'`).toHaveLength(1);
   });
 });

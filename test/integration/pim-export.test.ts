@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import { createPimActor, pimRequest, runJob, type PimActor } from '../helpers/pim.js';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
@@ -58,10 +58,16 @@ async function seedCatalog(ctx: TestContext, actor: PimActor, n: number) {
     from generate_series(1, ${n}) g`;
 }
 
+/** Subscribes the store's partner to export.completed, so that the event is written to the outbox (port 9 refuses its deliveries at once). */
+async function subscribeToExports(ctx: TestContext, actor: PimActor) {
+  const [{ partner_id: partnerId }] = await ctx.sql`select partner_id from stores where id = ${actor.storeId}`;
+  await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, partnerId, { url: 'http://127.0.0.1:9/hooks', eventTypes: ['export.completed'] });
+}
+
 async function runExport(ctx: TestContext, actor: PimActor) {
   const res = await pimRequest(ctx, actor, 'POST', '/api/v1/pim/exports');
   expect(res.statusCode).toBe(202);
-  expect(res.json().data.status).toBe('PENDING');
+  expect(res.json().data).toMatchObject({ status: 'PENDING', products: null, blocked_products: null });
   for (let i = 0; i < 300; i++) {
     const view = (await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${res.json().data.id}`)).json().data;
     if (view.status === 'COMPLETED' || view.status === 'FAILED') return view;
@@ -166,9 +172,7 @@ describe('PIM catalog export', () => {
     const worker = await startTestWorker(ctx);
     try {
       const actor = await createPimActor(ctx, { notifyEmail: 'retry-team@shop.example' });
-      const [{ partner_id: partnerId }] = await ctx.sql`select partner_id from stores where id = ${actor.storeId}`;
-      // Subscribed, so that the event is written to the outbox (port 9 refuses its deliveries at once).
-      await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, partnerId, { url: 'http://127.0.0.1:9/hooks', eventTypes: ['export.completed'] });
+      await subscribeToExports(ctx, actor);
       await seedCatalog(ctx, actor, 3);
       refuseNext = 1;
       const view = await runExport(ctx, actor);
@@ -198,5 +202,48 @@ describe('PIM catalog export', () => {
       const events = await ctx.sql`select payload from outbox_events where store_id = ${actor.storeId} and type = 'export.completed'`;
       expect(events.map((e) => e.payload.exportId)).toEqual([view.id]);
     } finally { refuseNext = 0; await worker.stop(); await ctx.close(); }
+  });
+
+  it('leaves out products with an unresolved ERROR issue (seed 004: "blocks publishing or export") and says how many', async () => {
+    const ctx = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}` } });
+    const worker = await startTestWorker(ctx);
+    try {
+      const actor = await createPimActor(ctx, { notifyEmail: 'blocked-team@shop.example' });
+      await subscribeToExports(ctx, actor);
+      // WARNING issues only (no photos, a low score) / INVALID_BARCODE (ERROR): the rules the system runs on every write.
+      expect((await runJob(ctx, actor, 'BULK_IMPORT', [
+        { title: 'Warned', sku: 'BLK-WARN', description: 'A description' },
+        { title: 'Errored', sku: 'BLK-ERR', description: 'A description', barcode: '12345' },
+      ])).status).toBe('COMPLETED');
+      const [warned, errored] = await ctx.sql<{ id: string }[]>`select id from products where store_id = ${actor.storeId} order by sku desc`;
+      const issues = (await pimRequest(ctx, actor, 'GET', '/api/v1/pim/validation-issues')).json().data;
+      const severities = (id: string) => issues.filter((i: any) => i.product_id === id).map((i: any) => i.severity);
+      expect([severities(warned.id).length > 0, severities(warned.id).includes('ERROR'), severities(errored.id).includes('ERROR')]).toEqual([true, false, true]);
+      const exported = async (view: any) => {
+        const file = async (format: string) => (await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${view.id}/download?format=${format}`)).body;
+        const ndjson = (await file('ndjson')).trim().split('\n').map((l) => JSON.parse(l).id);
+        const csv = (await file('csv')).trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+        return { ndjson, csv };
+      };
+
+      const first = await runExport(ctx, actor);
+      expect(first).toMatchObject({ status: 'COMPLETED', products: 1, blocked_products: 1 });
+      expect(await exported(first)).toEqual({ ndjson: [warned.id], csv: [warned.id] });
+      const events = async () => (await ctx.sql`select payload from outbox_events where store_id = ${actor.storeId} and type = 'export.completed' order by created_at`).map((e) => e.payload);
+      expect(await events()).toEqual([{ exportId: first.id, products: 1, blockedProducts: 1, storage: 'local' }]);
+      const mail = async (n: number) => {
+        for (let i = 0; i < 200 && mails.filter((m) => m.includes('To: blocked-team@shop.example')).length < n; i++) await new Promise((r) => setTimeout(r, 25));
+        return mails.filter((m) => m.includes('To: blocked-team@shop.example'))[n - 1]?.replace(/=\r?\n/g, '').replace(/\r?\n/g, ' ');
+      };
+      expect(await mail(1)).toContain('1 product was left out: it has an unresolved ERROR validation issue');
+
+      // Fixed (a valid EAN-13): the issue resolves, and the next export holds the product.
+      expect((await runJob(ctx, actor, 'BULK_UPDATE', [{ id: errored.id, barcode: '4006381333931' }])).status).toBe('COMPLETED');
+      const second = await runExport(ctx, actor);
+      expect(second).toMatchObject({ status: 'COMPLETED', products: 2, blocked_products: 0 });
+      expect(await exported(second)).toEqual({ ndjson: [warned.id, errored.id].sort(), csv: [warned.id, errored.id].sort() });
+      expect((await events())[1]).toEqual({ exportId: second.id, products: 2, blockedProducts: 0, storage: 'local' });
+      expect(await mail(2)).not.toContain('left out');
+    } finally { await worker.stop(); await ctx.close(); }
   });
 });
