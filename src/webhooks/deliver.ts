@@ -3,7 +3,7 @@ import type { Queryable, Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
-import { retryDelayMs } from './event-types.js';
+import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
 
 /**
@@ -65,6 +65,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const started = performance.now();
   let statusCode: number | null = null;
   let error: string | null = null;
+  let retryAfter: number | undefined;
   // An address written as such is never looked up: refused here. A name is checked as it resolves (publicOnlyAgent).
   const privateHost = config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : privateHostReason(d.url);
   try {
@@ -81,7 +82,10 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     });
     statusCode = res.status;
     await res.arrayBuffer().catch(() => undefined);
-    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    if (res.status < 200 || res.status >= 300) {
+      error = `HTTP ${res.status}`;
+      retryAfter = retryAfterMs(res.headers.get('retry-after'), Date.now());
+    }
   } catch (err) {
     error = attemptError(err);
   }
@@ -90,7 +94,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const ok = error === null;
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
   // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
-  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS));
+  const nextAt = ok || exhausted ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
 
   await sql.begin(async (tx) => {
     // Only if no other run recorded an attempt since we read the row: an attempt is never counted twice.

@@ -153,6 +153,32 @@ describe('webhooks', () => {
     }
   });
 
+  it("waits at least what a failed answer's Retry-After asks before the next attempt", async () => {
+    const seen: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        seen.push(Date.now());
+        if (seen.length === 1) res.writeHead(503, { 'retry-after': '2' }).end(); else res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const store = await createTestStore(ctx, 0);
+      const endpoint = await register(store, `http://127.0.0.1:${(server.address() as AddressInfo).port}/busy`, ['stock.update.completed']);
+      await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'stock.update.completed', payload: {} }]));
+      const retrying = await deliveryOf(endpoint.id, 'RETRYING');
+      const [first] = await ctx.sql`select attempted_at from webhook_attempts where delivery_id = ${retrying.id} and attempt = 1`;
+      // The backoff alone (WEBHOOK_RETRY_BASE_MS 100) would retry after 0.1 s.
+      expect(retrying.next_attempt_at.getTime() - first.attempted_at.getTime()).toBeGreaterThanOrEqual(2000);
+      await deliveryOf(endpoint.id, 'SUCCEEDED');
+      expect(seen).toHaveLength(2);
+      expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(1900);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it("records why a connection failed (its cause's code), not undici's bare \"fetch failed\"", async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
