@@ -20,6 +20,23 @@ function attemptError(err: unknown): string {
   return `${err.name}: ${err.message}${why ? ` (${why})` : ''}`;
 }
 
+/** How much of a receiver's answer is read (and dropped) before the connection is closed. */
+const ANSWER_READ_LIMIT = 64 * 1024;
+
+/**
+ * Reads and drops an answer's body, at most ANSWER_READ_LIMIT bytes: the receiver is the
+ * partner's, and reading it whole (arrayBuffer) held any size it sent in the worker's memory.
+ * Leaving the loop cancels the stream, which closes the connection. A body cut short changes
+ * nothing: the status decided the attempt.
+ */
+async function discardAnswer(body: AsyncIterable<Uint8Array> | null) {
+  if (!body) return;
+  let read = 0;
+  try {
+    for await (const chunk of body) if ((read += chunk.byteLength) > ANSWER_READ_LIMIT) break;
+  } catch { /* timed out or reset while reading: the status stands */ }
+}
+
 /** The key of a delivery's job (also set by the fan-out trigger, migration 0031): at most one job per delivery. */
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
 
@@ -81,7 +98,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
       },
     });
     statusCode = res.status;
-    await res.arrayBuffer().catch(() => undefined);
+    await discardAnswer(res.body);
     if (res.status < 200 || res.status >= 300) {
       error = `HTTP ${res.status}`;
       retryAfter = retryAfterMs(res.headers.get('retry-after'), Date.now());
