@@ -3,7 +3,7 @@ import type { Queryable, Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
-import { retryDelayMs } from './event-types.js';
+import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
 
 /**
@@ -18,6 +18,23 @@ function attemptError(err: unknown): string {
     ? [cause.code, cause.message].filter((v) => typeof v === 'string' && v !== '').join(': ')
     : '';
   return `${err.name}: ${err.message}${why ? ` (${why})` : ''}`;
+}
+
+/** How much of a receiver's answer is read (and dropped) before the connection is closed. */
+const ANSWER_READ_LIMIT = 64 * 1024;
+
+/**
+ * Reads and drops an answer's body, at most ANSWER_READ_LIMIT bytes: the receiver is the
+ * partner's, and reading it whole (arrayBuffer) held any size it sent in the worker's memory.
+ * Leaving the loop cancels the stream, which closes the connection. A body cut short changes
+ * nothing: the status decided the attempt.
+ */
+async function discardAnswer(body: AsyncIterable<Uint8Array> | null) {
+  if (!body) return;
+  let read = 0;
+  try {
+    for await (const chunk of body) if ((read += chunk.byteLength) > ANSWER_READ_LIMIT) break;
+  } catch { /* timed out or reset while reading: the status stands */ }
 }
 
 /** The key of a delivery's job (also set by the fan-out trigger, migration 0031): at most one job per delivery. */
@@ -65,6 +82,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const started = performance.now();
   let statusCode: number | null = null;
   let error: string | null = null;
+  let retryAfter: number | undefined;
   // An address written as such is never looked up: refused here. A name is checked as it resolves (publicOnlyAgent).
   const privateHost = config.WEBHOOK_ALLOW_PRIVATE_URLS ? undefined : privateHostReason(d.url);
   try {
@@ -80,8 +98,11 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
       },
     });
     statusCode = res.status;
-    await res.arrayBuffer().catch(() => undefined);
-    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    await discardAnswer(res.body);
+    if (res.status < 200 || res.status >= 300) {
+      error = `HTTP ${res.status}`;
+      retryAfter = retryAfterMs(res.headers.get('retry-after'), Date.now());
+    }
   } catch (err) {
     error = attemptError(err);
   }
@@ -90,7 +111,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const ok = error === null;
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
   // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
-  const nextAt = ok || exhausted ? null : new Date(Date.now() + retryDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS));
+  const nextAt = ok || exhausted ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
 
   await sql.begin(async (tx) => {
     // Only if no other run recorded an attempt since we read the row: an attempt is never counted twice.

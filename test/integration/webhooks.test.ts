@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
-import { deliveryOf as deliveryIn, receiver, register as registerEndpoint, webhookTestBed } from '../helpers/webhooks.js';
+import { deliveryOf as deliveryIn, receiver, register as registerEndpoint, until, webhookTestBed } from '../helpers/webhooks.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { redeliver } from '../../src/webhooks/deliveries.js';
 
@@ -13,6 +13,25 @@ afterAll(async () => { await bed?.close(); });
 
 const register = (store: TestStore, url: string, eventTypes?: string[]) => registerEndpoint(ctx, store, url, eventTypes);
 const deliveryOf = (endpointId: string, status: string) => deliveryIn(ctx, endpointId, status);
+
+/**
+ * A receiver on 127.0.0.1 answering each request (once its body is read) with `answer`, an
+ * endpoint of a new store on it subscribed to `type`, and one event of that type emitted: `check`
+ * runs with the endpoint, then the receiver closes.
+ */
+async function oneEventTo(type: string, answer: (res: ServerResponse) => void, check: (endpointId: string) => Promise<void>) {
+  const server = createServer((req, res) => { req.resume(); req.on('end', () => answer(res)); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(store, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, [type]);
+    await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type, payload: {} }]));
+    await check(endpoint.id);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
 
 describe('webhooks', () => {
   it('signs deliveries (Standard Webhooks), retries the failed attempts and records each one', async () => {
@@ -131,26 +150,56 @@ describe('webhooks', () => {
 
   it('records a timed-out attempt with its latency and error, then retries', async () => {
     let calls = 0;
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => { calls += 1; if (calls > 1) res.writeHead(200).end(); }); // the first request never gets an answer
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const store = await createTestStore(ctx, 0);
-      const endpoint = await register(store, `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`, ['stock.update.requested']);
-      await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'stock.update.requested', payload: {} }]));
-      const done = await deliveryOf(endpoint.id, 'SUCCEEDED');
+    // The first request never gets an answer.
+    await oneEventTo('stock.update.requested', (res) => { calls += 1; if (calls > 1) res.writeHead(200).end(); }, async (endpointId) => {
+      const done = await deliveryOf(endpointId, 'SUCCEEDED');
       const attempts = await ctx.sql`select status_code, latency_ms, error from webhook_attempts where delivery_id = ${done.id} order by attempt`;
       expect(attempts).toHaveLength(2);
       expect(attempts[0].status_code).toBeNull();
       expect(attempts[0].error).toMatch(/timeout|aborted/i);
       expect(attempts[0].latency_ms).toBeGreaterThanOrEqual(990);
       expect(attempts[1]).toMatchObject({ status_code: 200, error: null });
-    } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    }
+    });
+  });
+
+  it("waits at least what a failed answer's Retry-After asks before the next attempt", async () => {
+    const seen: number[] = [];
+    const answer = (res: ServerResponse) => {
+      seen.push(Date.now());
+      if (seen.length === 1) res.writeHead(503, { 'retry-after': '2' }).end(); else res.writeHead(204).end();
+    };
+    await oneEventTo('stock.update.completed', answer, async (endpointId) => {
+      const retrying = await deliveryOf(endpointId, 'RETRYING');
+      const [first] = await ctx.sql`select attempted_at from webhook_attempts where delivery_id = ${retrying.id} and attempt = 1`;
+      // The backoff alone (WEBHOOK_RETRY_BASE_MS 100) would retry after 0.1 s.
+      expect(retrying.next_attempt_at.getTime() - first.attempted_at.getTime()).toBeGreaterThanOrEqual(2000);
+      await deliveryOf(endpointId, 'SUCCEEDED');
+      expect(seen).toHaveLength(2);
+      expect(seen[1] - seen[0]).toBeGreaterThanOrEqual(1900);
+    });
+  });
+
+  it("reads no more than the start of a receiver's answer, however long it is", async () => {
+    const total = 64 * 1024 * 1024;
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    let written = -1;
+    const answer = async (res: ServerResponse) => {
+      res.writeHead(200, { 'content-length': String(total) });
+      let sent = 0;
+      // Counts what the socket took before the worker closed it: what it could not read it did not buffer.
+      while (sent < total && !res.destroyed) {
+        if (!res.write(chunk)) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+        if (!res.destroyed) sent += chunk.length;
+      }
+      written = sent;
+      res.end();
+    };
+    await oneEventTo('product.created', answer, async (endpointId) => {
+      const done = await deliveryOf(endpointId, 'SUCCEEDED');
+      expect(done).toMatchObject({ attempts: 1, last_status_code: 200, last_error: null });
+      await until(async () => written >= 0);
+      expect(written).toBeLessThan(total / 4);
+    });
   });
 
   it("records why a connection failed (its cause's code), not undici's bare \"fetch failed\"", async () => {

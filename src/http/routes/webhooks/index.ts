@@ -31,7 +31,7 @@ const Delivery = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]),
   attemptLog: Type.Array(Attempt),
 });
-const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart; WEBHOOK_MAX_ATTEMPTS attempts).';
+const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer\'s Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts).';
 
 /** A read's errors, and a write's (a POST, PATCH or DELETE, whose body is parsed if sent) with its own `codes`. */
 const readErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, codes);

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_RETRY_DELAY_MS, nextAttemptDelayMs, retryAfterMs, retryDelayMs } from './retry-schedule.js';
+
+describe('webhook retry schedule', () => {
+  it('backs off x4 from the base, at most 6 hours apart', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelayMs(n, 60_000) / 60_000)).toEqual([1, 4, 16, 64, 256, 360, 360]);
+  });
+
+  it('reads Retry-After as delay-seconds or an HTTP-date, and ignores what it cannot read', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('120', now)).toBe(120_000);
+    expect(retryAfterMs(' 0 ', now)).toBe(0);
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
+    for (const bad of [null, '', 'soon', '-5', '1.5']) expect(retryAfterMs(bad, now)).toBeUndefined();
+  });
+
+  it('waits the longer of the backoff and Retry-After, never more than the cap', () => {
+    expect(nextAttemptDelayMs(1, 60_000, undefined)).toBe(60_000);
+    expect(nextAttemptDelayMs(1, 60_000, 1_000)).toBe(60_000);
+    expect(nextAttemptDelayMs(1, 60_000, 600_000)).toBe(600_000);
+    expect(nextAttemptDelayMs(1, 60_000, 7 * 24 * 3600_000)).toBe(MAX_RETRY_DELAY_MS);
+  });
+});
