@@ -2,30 +2,36 @@ import type { Sql } from '../db/database.js';
 import { failUnprocessedRows } from '../batches/batch-failure.js';
 import { failBulkJob } from '../pim/bulk-job-processing.js';
 import { parsePayload, type JobType } from '../pim/bulk-jobs.js';
+import { failExport } from '../pim/catalog-export.js';
 
 /** What is abandoned: work not done, and no job left that would do it. */
 const REASON = 'Processing stopped: its job failed on all its attempts and could not record it';
 
 /**
- * Ends the partner batches and PIM bulk jobs that no job will ever run again. A job that fails
+ * Ends the partner batches, PIM bulk jobs and PIM catalog exports that no job will ever run again. A job that fails
  * for good ends its work FAILED itself (jobs/final-failure.ts); if that last step fails too (the
  * database unreachable at the last attempt), graphile-worker keeps the job failed and the work
  * stayed PENDING or PROCESSING for ever. Work counts as abandoned when it is older than
  * `graceMinutes` and none of its task's jobs names it and may still run (attempts left, or
  * running now): accept writes the work and its job in one transaction, so only a job that failed
- * for good, or one an operator removed, leaves work without one. Run hourly (jobs/worker.ts).
+ * for good, or one an operator removed, leaves work without one. So does a worker killed
+ * (SIGKILL, out of memory) on the job's last attempt: graphile-worker counts an attempt when it
+ * takes the job, runs no job that has used them all, and the dead process recorded nothing; an
+ * export has 3. Run hourly (jobs/worker.ts).
  *
  * graphile-worker's public `jobs` view has no payload, so its `_private_jobs` table is read: the
  * jobs of one task are few (a done job is deleted), and a change of that table in a new
  * graphile-worker version fails this task loudly (its test), not the queue.
  */
-export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ batches: number; bulkJobs: number }> {
+export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ batches: number; bulkJobs: number; exports: number }> {
   const batches = await abandonedBatches(sql, graceMinutes);
   let ended = 0;
   for (const b of batches) if (await failUnprocessedRows(sql, b.store_id, b.id, REASON)) ended++;
   const bulkJobs = await abandonedBulkJobs(sql, graceMinutes);
   for (const j of bulkJobs) await failBulkJob(sql, j.store_id, j.id, REASON, j.total_items ?? itemCount(j.job_type, j.payload));
-  return { batches: ended, bulkJobs: bulkJobs.length };
+  const exports = await abandonedExports(sql, graceMinutes);
+  for (const e of exports) await failExport(sql, e.store_id, e.id, REASON);
+  return { batches: ended, bulkJobs: bulkJobs.length, exports: exports.length };
 }
 
 /** Whether a job of `task` naming the row (payload key `idKey` = SQL expression `id`) may still run. */
@@ -50,6 +56,15 @@ export const abandonedBulkJobs = (sql: Sql, graceMinutes: number) => sql<{ store
   select b.store_id, b.id, b.job_type, b.payload, b.total_items from bulk_jobs b
   where b.status in ('PENDING', 'PROCESSING') and b.created_at < now() - make_interval(mins => ${graceMinutes})
     and not ${live(sql, 'pim.bulk-job', 'jobId', 'b.id::text')}`;
+
+/**
+ * The abandoned PIM catalog exports. Read without an index of their own: an export is one per
+ * request of a PIM user, far fewer than batches or bulk jobs.
+ */
+export const abandonedExports = (sql: Sql, graceMinutes: number) => sql<{ store_id: string; id: string }[]>`
+  select e.store_id, e.id from catalog_exports e
+  where e.status in ('PENDING', 'PROCESSING') and e.created_at < now() - make_interval(mins => ${graceMinutes})
+    and not ${live(sql, 'pim.export', 'exportId', 'e.id::text')}`;
 
 /** The items of a job that never started, each to be told it was not processed (none if its payload cannot be read). */
 function itemCount(jobType: JobType, payload: string): number {

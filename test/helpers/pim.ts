@@ -18,13 +18,14 @@ export const pimRequest = (ctx: TestContext, actor: { headers: Record<string, st
   ctx.app.inject({ method, url, headers: actor.headers, ...(body === undefined ? {} : { payload: body as any }) });
 
 /** Polls a bulk job until it is COMPLETED or FAILED; returns its view. */
-export async function waitJob(ctx: TestContext, actor: PimActor, id: string) {
-  for (let i = 0; i < 400; i++) {
+export async function waitJob(ctx: TestContext, actor: PimActor, id: string, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const res = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/bulk-jobs/${id}`);
     if (['COMPLETED', 'FAILED'].includes(res.json().data.status)) return res.json().data;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`bulk job ${id} not done in 20 s`);
+  throw new Error(`bulk job ${id} not done in ${timeoutMs} ms`);
 }
 
 /** Creates a bulk job and waits for its end. */

@@ -1,23 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, TEST_KEY_B64, type TestContext } from '../helpers/test-app.js';
-import { startTestWorker, waitForBatch } from '../helpers/worker.js';
-import { testDatabaseUrl, testDataDir } from '../helpers/test-database.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
+import { killWorkerProcess, spawnWorkerProcess, startTestWorker, waitForBatch } from '../helpers/worker.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp({ env: { WORKER_STALE_MS: '1000' } }); });
 afterAll(async () => { await ctx.close(); });
-
-/** `omni worker` in its own process, processing 5 rows per transaction so a batch takes a while. */
-function spawnWorker(): ChildProcess {
-  return spawn(process.execPath, ['bin/omni.js', 'worker'], {
-    env: {
-      ...process.env, DATABASE_URL: testDatabaseUrl(), OMNI_DATA_DIR: testDataDir(), OMNI_ENCRYPTION_KEY: TEST_KEY_B64,
-      BATCH_CHUNK_SIZE: '5', WORKER_STALE_MS: '1000', LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
-}
 
 describe('a worker killed mid-batch', () => {
   it('loses nothing and applies nothing twice: another worker finishes the batch', { timeout: 90000 }, async () => {
@@ -27,7 +14,8 @@ describe('a worker killed mid-batch', () => {
     const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products } });
     const { batchId } = res.json().data;
 
-    const child = spawnWorker();
+    // 5 rows per transaction, so that the batch takes a while.
+    const child = spawnWorkerProcess({ BATCH_CHUNK_SIZE: '5' });
     const deadline = Date.now() + 60000;
     for (;;) {
       const [b] = await ctx.sql`select succeeded, pending from batches where id = ${batchId}`;
@@ -35,8 +23,7 @@ describe('a worker killed mid-batch', () => {
       if (Date.now() > deadline) throw new Error('the child worker never started the batch');
       await new Promise((r) => setTimeout(r, 20));
     }
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await killWorkerProcess(child);
     const [mid] = await ctx.sql`select succeeded, pending from batches where id = ${batchId}`;
     expect(mid.pending).toBeGreaterThan(0);
     // The dead worker's job is still locked: only the liveness check can free it.
