@@ -8,7 +8,8 @@ import { failExport } from '../pim/catalog-export.js';
 const REASON = 'Processing stopped: its job failed on all its attempts and could not record it';
 
 /**
- * Ends the partner batches, PIM bulk jobs and PIM catalog exports that no job will ever run again. A job that fails
+ * Ends the partner batches, PIM bulk jobs and PIM catalog exports that no job will ever run again,
+ * and ends EXHAUSTED the webhook deliveries no job will attempt again. A job that fails
  * for good ends its work FAILED itself (jobs/final-failure.ts); if that last step fails too (the
  * database unreachable at the last attempt), graphile-worker keeps the job failed and the work
  * stayed PENDING or PROCESSING for ever. Work counts as abandoned when it is older than
@@ -23,7 +24,7 @@ const REASON = 'Processing stopped: its job failed on all its attempts and could
  * jobs of one task are few (a done job is deleted), and a change of that table in a new
  * graphile-worker version fails this task loudly (its test), not the queue.
  */
-export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ batches: number; bulkJobs: number; exports: number }> {
+export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ batches: number; bulkJobs: number; exports: number; deliveries: number }> {
   const batches = await abandonedBatches(sql, graceMinutes);
   let ended = 0;
   for (const b of batches) if (await failUnprocessedRows(sql, b.store_id, b.id, REASON)) ended++;
@@ -31,7 +32,14 @@ export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ 
   for (const j of bulkJobs) await failBulkJob(sql, j.store_id, j.id, REASON, j.total_items ?? itemCount(j.job_type, j.payload));
   const exports = await abandonedExports(sql, graceMinutes);
   for (const e of exports) await failExport(sql, e.store_id, e.id, REASON);
-  return { batches: ended, bulkJobs: bulkJobs.length, exports: exports.length };
+  // A delivery job has 5 attempts of its own (a worker killed while sending, a database away as it
+  // records the attempt): with none left, the delivery waited PENDING or RETRYING for ever. It ends
+  // as one whose attempts are used up does; the partner can ask for a redelivery.
+  const deliveries = await sql`
+    update webhook_deliveries d set status = 'EXHAUSTED', next_attempt_at = null, last_error = ${REASON}
+    from (${abandonedDeliveries(sql, graceMinutes)}) a
+    where d.partner_id = a.partner_id and d.id = a.id and d.status in ('PENDING', 'RETRYING')`;
+  return { batches: ended, bulkJobs: bulkJobs.length, exports: exports.length, deliveries: deliveries.count };
 }
 
 /** Whether a job of `task` naming the row (payload key `idKey` = SQL expression `id`) may still run. */
@@ -65,6 +73,15 @@ export const abandonedExports = (sql: Sql, graceMinutes: number) => sql<{ store_
   select e.store_id, e.id from catalog_exports e
   where e.status in ('PENDING', 'PROCESSING') and e.created_at < now() - make_interval(mins => ${graceMinutes})
     and not ${live(sql, 'pim.export', 'exportId', 'e.id::text')}`;
+
+/**
+ * The webhook deliveries no job will attempt again. `status in ('PENDING', 'RETRYING')` is the
+ * predicate of webhook_deliveries_unfinished_idx (0097): ended deliveries are kept for the log.
+ */
+export const abandonedDeliveries = (sql: Sql, graceMinutes: number) => sql<{ partner_id: string; id: string }[]>`
+  select d.partner_id, d.id from webhook_deliveries d
+  where d.status in ('PENDING', 'RETRYING') and d.created_at < now() - make_interval(mins => ${graceMinutes})
+    and not ${live(sql, 'webhook.deliver', 'deliveryId', 'd.id::text')}`;
 
 /** The items of a job that never started, each to be told it was not processed (none if its payload cannot be read). */
 function itemCount(jobType: JobType, payload: string): number {

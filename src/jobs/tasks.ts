@@ -14,8 +14,9 @@ export function buildTaskList(deps: AppDeps): Record<string, Task> {
     ...bulkTasks(deps), ...webhookTasks(deps), ...pimTasks(deps),
     'abandoned:fail': async (_payload, helpers) => {
       const ended = await failAbandonedWork(deps.sql);
-      if (ended.batches + ended.bulkJobs + ended.exports > 0) {
-        helpers.logger.error(`ended FAILED ${ended.batches} batches, ${ended.bulkJobs} PIM bulk jobs and ${ended.exports} PIM exports that no job would run again`);
+      if (ended.batches + ended.bulkJobs + ended.exports + ended.deliveries > 0) {
+        helpers.logger.error(`ended FAILED ${ended.batches} batches, ${ended.bulkJobs} PIM bulk jobs and ${ended.exports} PIM exports, `
+          + `and EXHAUSTED ${ended.deliveries} webhook deliveries, that no job would run again`);
       }
     },
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
-import { abandonedBatches, abandonedBulkJobs } from '../../src/jobs/abandoned-work.js';
+import { abandonedBatches, abandonedBulkJobs, abandonedDeliveries } from '../../src/jobs/abandoned-work.js';
 import { testConfig } from '../helpers/test-app.js';
 
 let sql: Sql;
@@ -32,10 +32,11 @@ describe('the abandoned-work sweep (abandoned:fail)', () => {
   const queries = [
     ['batches', abandonedBatches, 'batches_unfinished_idx'],
     ['bulk_jobs', abandonedBulkJobs, 'bulk_jobs_unfinished_idx'],
+    ['webhook_deliveries', abandonedDeliveries, 'webhook_deliveries_unfinished_idx'],
   ] as const;
   const plans = [['an index scan', []], ['a bitmap scan', ['set local enable_indexscan = off']]] as const;
   it.each(plans.flatMap(([kind, settings]) => queries.map(([table, query, index]) => [table, kind, query, index, settings] as const)))(
-    'reads %s through the partial index of unfinished rows (0091) in %s', async (table, _kind, query, index, settings) => {
+    'reads %s through the partial index of unfinished rows (0091, 0097) in %s', async (table, _kind, query, index, settings) => {
       const plan = await sql.begin(async (tx) => {
         await tx`set local enable_seqscan = off`;
         for (const setting of settings) await tx.unsafe(setting);
