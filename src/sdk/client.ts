@@ -71,7 +71,7 @@ export class PartnerClient {
 
   /**
    * Calls a Partner API operation by its OpenAPI operationId, typed from the route schemas
-   * (src/sdk/operations.ts): resolves to the 2xx envelope, throws PartnerApiError for any other
+   * (src/sdk/operations.ts, over src/sdk/openapi.ts): resolves to the 2xx envelope, throws PartnerApiError for any other
    * status. Partner-scoped operations are signed without the store headers (no AUTH_004), the
    * reference data is asked unsigned.
    */

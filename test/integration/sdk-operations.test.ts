@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
-import { renderSdkOperations } from '../../src/http/sdk-operations-source.js';
+import { renderSdkOpenApi } from '../../src/http/sdk-openapi.js';
 import { PartnerApiError, PartnerClient, partnerOperations } from '../../src/sdk/index.js';
 
 let ctx: TestContext;
@@ -18,9 +18,9 @@ const injectFetch = (async (url: URL, init: RequestInit) => {
   return new Response(res.body, { status: res.statusCode, headers: res.headers as Record<string, string> });
 }) as unknown as typeof fetch;
 
-describe('the SDK operations (src/sdk/operations.ts)', () => {
-  it('are generated from the routes as they are now (npm run sdk:operations), one per Partner API operation', () => {
-    expect(readFileSync(new URL('../../src/sdk/operations.ts', import.meta.url), 'utf8')).toBe(renderSdkOperations(doc));
+describe('the SDK operations (src/sdk/openapi.ts, src/sdk/operations.ts)', () => {
+  it('are generated from the routes as they are now (npm run sdk:operations), one per Partner API operation', async () => {
+    expect(readFileSync(new URL('../../src/sdk/openapi.ts', import.meta.url), 'utf8')).toBe(await renderSdkOpenApi(doc));
     const partnerPaths = Object.entries<any>(doc.paths).filter(([path]) => path.startsWith('/api/v1/partner/'))
       .flatMap(([path, item]) => Object.entries<any>(item).map(([method, op]) => `${op.operationId} ${method.toUpperCase()} ${path}`));
     expect(Object.entries(partnerOperations).map(([id, op]) => `${id} ${op.method} ${op.path}`).sort()).toEqual(partnerPaths.sort());
