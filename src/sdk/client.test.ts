@@ -1,6 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PartnerClient } from './client.js';
+import { PartnerNetworkError, PartnerTimeoutError } from './errors.js';
 import { computeSignature } from './signing.js';
 import { encryptField } from '../onboarding/encrypted-field.js';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +44,28 @@ describe('PartnerClient', () => {
     const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
     await new PartnerClient('https://omni.example', credentials, fetchImpl).delete('/api/v1/partner/webhooks/endpoints/we_1');
     expect(sent[0].init).toMatchObject({ method: 'DELETE', body: undefined });
+  });
+});
+
+describe('PartnerClient failures without an answer', () => {
+  it('a connection failure is a PartnerNetworkError, no answer within timeoutMs a PartnerTimeoutError', async () => {
+    const refused = (async () => { throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') }); }) as unknown as typeof fetch;
+    const error = await new PartnerClient('https://omni.example', credentials, refused).get('/api/v1/partner/stores/warehouses').catch((e) => e);
+    expect(error).toBeInstanceOf(PartnerNetworkError);
+    expect(error).toMatchObject({ method: 'GET', url: 'https://omni.example/api/v1/partner/stores/warehouses', cause: { message: 'fetch failed' } });
+    // A server that never answers: fetch rejects only when the client's signal aborts it.
+    const silent = ((_url: URL, init: RequestInit) => new Promise((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as unknown as typeof fetch;
+    const started = Date.now();
+    const timeout = await new PartnerClient('https://omni.example', credentials, silent, { timeoutMs: 50 }).forPartner().call('getPartnerWebhooksEndpoints').catch((e) => e);
+    expect(timeout).toBeInstanceOf(PartnerTimeoutError);
+    expect(timeout).toMatchObject({ method: 'GET', timeoutMs: 50 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('call: an answer that is not an envelope (a gateway page) is a PartnerApiError named by its status', async () => {
+    const { fetchImpl } = answering(502, '<html>Bad Gateway</html>', 'text/html');
+    await expect(new PartnerClient('https://omni.example', credentials, fetchImpl).call('getPartnerStoresWarehouses'))
+      .rejects.toMatchObject({ name: 'PartnerApiError', status: 502, code: 'HTTP_502', body: '<html>Bad Gateway</html>' });
   });
 });
 
@@ -125,10 +152,28 @@ describe('PartnerClient.waitForBatch', () => {
 });
 
 describe('the SDK', () => {
+  // TypeScript's own scan of each file (every import and export … from, any quotes, import(),
+  // require()), in every folder of src/sdk: what reaches outside it is server code or a package.
+  const importsLeavingSdk = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .flatMap((f) => ts.preProcessFile(readFileSync(join(dir, f), 'utf8'), true, true).importedFiles.map(({ fileName }) => ({ f, fileName })))
+    .filter(({ f, fileName }) => !fileName.startsWith('node:') && !(fileName.startsWith('.') && !relative(dir, resolve(dir, dirname(f), fileName)).startsWith('..')))
+    .map(({ f, fileName }) => `${f}: ${fileName}`);
+
   it('imports nothing but itself and node: modules, so a partner can copy src/sdk alone', () => {
-    const dir = new URL('./', import.meta.url);
-    const imports = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-      .flatMap((f) => [...readFileSync(new URL(f, dir), 'utf8').matchAll(/\bfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => `${f}: ${m[1] ?? m[2]}`));
-    expect(imports.filter((i) => !/: (\.\/[\w-]+\.js|node:\w+)$/.test(i))).toEqual([]);
+    expect(importsLeavingSdk(fileURLToPath(new URL('./', import.meta.url)))).toEqual([]);
+  });
+
+  it('the check sees every way of importing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdk-imports-'));
+    try {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'a.ts'), `import "../errors/catalogue.js";\nexport * from './sub/b.js';\nimport { x } from 'node:crypto';\n`);
+      writeFileSync(join(dir, 'sub/b.ts'), `export { y } from "../../db/database.js";\nconst z = require('postgres');\nawait import('./c.js');\nimport type { T } from '../a.js';\n`);
+      writeFileSync(join(dir, 'a.test.ts'), `import { it } from 'vitest';\n`);
+      expect(importsLeavingSdk(dir).sort()).toEqual(['a.ts: ../errors/catalogue.js', 'sub/b.ts: ../../db/database.js', 'sub/b.ts: postgres']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { signRequest } from './signing.js';
 import { decryptJsonField } from './decrypt-field.js';
+import { PartnerApiError, PartnerNetworkError, PartnerTimeoutError } from './errors.js';
+import { partnerOperations, type PartnerOperations } from './operations.js';
 
 export interface PartnerCredentials {
   partnerClientId: string;
@@ -15,12 +17,14 @@ export interface PartnerResponse<T = any> {
   body: T;
 }
 
-/** The body of every error response; docs/errors.md lists the codes. */
-export interface ErrorEnvelope {
-  success: false;
-  error: { code: string; message: string; details: { timestamp: string; hint: string; context: Record<string, unknown> } };
-  requestId: string;
+export interface PartnerClientOptions {
+  /** Longest wait for a full answer (headers and body) before PartnerTimeoutError; 60 s. */
+  timeoutMs?: number;
 }
+
+type OperationArgs<K extends keyof PartnerOperations> =
+  Record<string, never> extends PartnerOperations[K]['input'] ? [input?: PartnerOperations[K]['input']] : [input: PartnerOperations[K]['input']];
+type OperationInput = { path?: Record<string, string>; query?: Record<string, string | number | boolean | undefined>; headers?: Record<string, string | undefined>; body?: unknown };
 
 /**
  * A small signed client for the Omni Partner API. It signs the exact bytes it
@@ -31,11 +35,12 @@ export class PartnerClient {
     private readonly baseUrl: string,
     private readonly credentials: PartnerCredentials,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly options: PartnerClientOptions = {},
   ) {}
 
   /** A client for the same partner acting on another store. */
   forStore(storeClientId: string, storeToken: string): PartnerClient {
-    return new PartnerClient(this.baseUrl, { ...this.credentials, storeClientId, storeToken }, this.fetchImpl);
+    return new PartnerClient(this.baseUrl, { ...this.credentials, storeClientId, storeToken }, this.fetchImpl, this.options);
   }
 
   /**
@@ -53,13 +58,41 @@ export class PartnerClient {
    */
   forPartner(): PartnerClient {
     const { partnerClientId, partnerSecret } = this.credentials;
-    return new PartnerClient(this.baseUrl, { partnerClientId, partnerSecret }, this.fetchImpl);
+    return new PartnerClient(this.baseUrl, { partnerClientId, partnerSecret }, this.fetchImpl, this.options);
   }
 
+  /**
+   * Sends a signed request and resolves to the answer whatever its HTTP status. Throws
+   * PartnerNetworkError when no answer came, PartnerTimeoutError after `timeoutMs`.
+   */
   async request<T = any>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<PartnerResponse<T>> {
+    return this.send<T>(method, path, body, extraHeaders, true);
+  }
+
+  /**
+   * Calls a Partner API operation by its OpenAPI operationId, typed from the route schemas
+   * (src/sdk/operations.ts, over src/sdk/openapi.ts): resolves to the 2xx envelope, throws PartnerApiError for any other
+   * status. Partner-scoped operations are signed without the store headers (no AUTH_004), the
+   * reference data is asked unsigned.
+   */
+  async call<K extends keyof PartnerOperations>(operation: K, ...[input]: OperationArgs<K>): Promise<PartnerOperations[K]['output']> {
+    if (!Object.hasOwn(partnerOperations, operation)) throw new Error(`unknown operation ${String(operation)}: partnerOperations lists them`);
+    const { method, path, scope } = partnerOperations[operation];
+    const { path: params = {}, query = {}, headers = {}, body } = (input ?? {}) as OperationInput;
+    if (scope === 'store' && this.credentials.storeClientId === undefined) throw new Error(`${operation} is a store operation: use forStore() or forStoreAccess() first`);
+    const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (search ? `?${search}` : '');
+    const sent = Object.fromEntries(Object.entries(headers).filter((h): h is [string, string] => h[1] !== undefined));
+    const client = scope === 'partner' ? this.forPartner() : this;
+    const res = await client.send<PartnerOperations[K]['output']>(method, url, body, sent, scope !== 'none');
+    if (res.status < 200 || res.status > 299) throw new PartnerApiError(res.status, res.body, res.headers);
+    return res.body;
+  }
+
+  private async send<T>(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, signed: boolean): Promise<PartnerResponse<T>> {
     const url = new URL(path, this.baseUrl);
     const raw = body === undefined ? undefined : JSON.stringify(body);
-    const headers = signRequest({
+    const headers = !signed ? {} : signRequest({
       secret: this.credentials.partnerSecret,
       method,
       path: url.pathname + url.search,
@@ -69,8 +102,17 @@ export class PartnerClient {
       body: raw,
     });
     if (raw !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.fetchImpl(url, { method, headers: { ...headers, ...extraHeaders }, body: raw });
-    const text = await res.text();
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    const signal = AbortSignal.timeout(timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.fetchImpl(url, { method, headers: { ...headers, ...extraHeaders }, body: raw, signal });
+      text = await res.text();
+    } catch (error) {
+      if (signal.aborted) throw new PartnerTimeoutError(method, url.href, timeoutMs);
+      throw new PartnerNetworkError(method, url.href, error);
+    }
     // Only a JSON answer is parsed: a gateway in front of Omni may answer a 502 with an HTML page.
     const json = /^application\/(?:[\w.+-]+\+)?json\b/i.test(res.headers.get('content-type') ?? '');
     return { status: res.status, headers: res.headers, body: text && json ? JSON.parse(text) : text || undefined };
