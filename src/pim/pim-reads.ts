@@ -1,12 +1,22 @@
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
 
-/** A page of the tenant's open issues, most recent first, with how many are open in all. */
-export async function listValidationIssues(sql: Queryable, storeId: string, page: number, limit: number) {
+/** The data-quality rules' codes (docs/data-quality.md; the rules themselves are SQL: evaluate_quality). */
+export const VALIDATION_ISSUE_CODES = ['MISSING_DESCRIPTION', 'MISSING_PHOTOS', 'INVALID_BARCODE', 'SPECIAL_PRICE_NOT_BELOW_PRICE', 'DUPLICATE_SKU', 'LOW_QUALITY_SCORE'] as const;
+
+/** Which open issues a list holds: by severity (the ERRORs that block an export), rule, or product. */
+export interface IssueFilter { severity?: 'WARNING' | 'ERROR'; code?: string; productId?: string }
+
+/** A page of the tenant's open issues, most recent first, with how many match in all. */
+export async function listValidationIssues(sql: Queryable, storeId: string, page: number, limit: number, filter: IssueFilter = {}) {
+  const matching = sql`store_id = ${storeId} and not resolved
+    ${filter.severity ? sql`and severity = ${filter.severity}` : sql``}
+    ${filter.code ? sql`and code = ${filter.code}` : sql``}
+    ${filter.productId ? sql`and product_id = ${filter.productId}::uuid` : sql``}`;
   const { total, rows } = await pageWithTotal<any>(sql,
-    sql`select count(*)::int as total from validation_issues where store_id = ${storeId} and not resolved`,
+    sql`select count(*)::int as total from validation_issues where ${matching}`,
     sql`select id, code, severity, product_id, message, resolved, created_at from validation_issues
-        where store_id = ${storeId} and not resolved order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`);
+        where ${matching} order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`);
   return { total, items: rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() })) };
 }
 

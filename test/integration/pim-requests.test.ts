@@ -88,6 +88,30 @@ describe('GET /pim/validation-issues', () => {
     expect(third.data.map((i: any) => i.id)).toEqual([first.data[6].id]);
     expect((await page('?page=4&limit=3')).data).toEqual([]);
   });
+
+  it('filters by severity, rule and product, the total counting what matches; refuses a value it does not know', async () => {
+    const a = await createPimActor(ctx);
+    const [p, q] = [crypto.randomUUID(), crypto.randomUUID()];
+    await ctx.sql`
+      insert into validation_issues (store_id, product_id, code, severity, message, resolved) values
+        (${a.storeId}, ${p}, 'INVALID_BARCODE', 'ERROR', 'bad barcode', false),
+        (${a.storeId}, ${p}, 'MISSING_PHOTOS', 'WARNING', 'no photos', false),
+        (${a.storeId}, ${q}, 'DUPLICATE_SKU', 'ERROR', 'duplicate', false),
+        (${a.storeId}, ${q}, 'INVALID_BARCODE', 'ERROR', 'fixed since', true)`;
+    const list = async (query: string) => {
+      const body = (await pimRequest(ctx, a, 'GET', `/api/v1/pim/validation-issues${query}`)).json();
+      return [body.meta.pagination.total, body.data.map((i: any) => `${i.product_id === p ? 'p' : 'q'}:${i.code}`).sort()];
+    };
+    expect(await list('?severity=ERROR')).toEqual([2, ['p:INVALID_BARCODE', 'q:DUPLICATE_SKU']]);
+    expect(await list('?severity=WARNING')).toEqual([1, ['p:MISSING_PHOTOS']]);
+    expect(await list('?code=INVALID_BARCODE')).toEqual([1, ['p:INVALID_BARCODE']]);
+    expect(await list(`?product_id=${q}`)).toEqual([1, ['q:DUPLICATE_SKU']]);
+    expect(await list(`?severity=ERROR&product_id=${p}&limit=1`)).toEqual([1, ['p:INVALID_BARCODE']]);
+    for (const bad of ['?severity=FATAL', '?code=NOPE', '?product_id=42']) {
+      const res = await pimRequest(ctx, a, 'GET', `/api/v1/pim/validation-issues${bad}`);
+      expect([bad, res.statusCode, res.json().error.code]).toEqual([bad, 400, 'VAL_001']);
+    }
+  });
 });
 
 describe('PIM lists read their total and their page from one snapshot', () => {

@@ -5,7 +5,7 @@ import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
-import { listAudit, listValidationIssues } from '../../../pim/pim-reads.js';
+import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
 import { pimHeaders } from './headers.js';
 import { rawJsonMember } from '../../validation/raw-json-member.js';
@@ -80,7 +80,12 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/api/v1/pim/validation-issues', {
     schema: {
       tags, summary: 'Unresolved data-quality issues of the tenant, most recent first (paginated; meta.pagination.total counts them all)', headers: pimHeaders,
-      querystring: Type.Object({ ...Page, limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }, { additionalProperties: false }),
+      querystring: Type.Object({
+        ...Page, limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+        severity: Type.Optional(Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')], { description: 'only this severity (ERROR: the issues that keep a product out of an export)' })),
+        code: Type.Optional(Type.Union(VALIDATION_ISSUE_CODES.map((c) => Type.Literal(c)), { description: 'only this rule' })),
+        product_id: Type.Optional(Type.String({ format: 'uuid', description: "only this product's" })),
+      }, { additionalProperties: false }),
       response: {
         200: Envelope(Type.Array(Type.Object({
           id: Type.String(), code: Type.String(), severity: Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')]),
@@ -90,8 +95,8 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
-    const q = request.query as { page: number; limit: number };
-    const { total, items } = await listValidationIssues(sql, who(request).storeId, q.page, q.limit);
+    const q = request.query as { page: number; limit: number; severity?: 'WARNING' | 'ERROR'; code?: string; product_id?: string };
+    const { total, items } = await listValidationIssues(sql, who(request).storeId, q.page, q.limit, { severity: q.severity, code: q.code, productId: q.product_id });
     return ok(reply, 'Validation issues retrieved successfully', items, paginationMeta(q, total));
   });
 
