@@ -40,6 +40,14 @@ describe('PartnerClient', () => {
       .toMatchObject({ status: 502, body: '<html>Bad Gateway</html>' });
   });
 
+  it('hands back a body labelled JSON that does not parse as text too; call makes it a PartnerApiError', async () => {
+    // A gateway that labels its error page application/json, or an answer cut short.
+    const { fetchImpl } = answering(502, '<html>Bad Gateway</html>', 'application/json');
+    const client = new PartnerClient('https://omni.example', credentials, fetchImpl);
+    expect(await client.get('/api/v1/partner/stores/warehouses')).toMatchObject({ status: 502, body: '<html>Bad Gateway</html>' });
+    await expect(client.call('getPartnerStoresWarehouses')).rejects.toMatchObject({ name: 'PartnerApiError', status: 502, code: 'HTTP_502', body: '<html>Bad Gateway</html>' });
+  });
+
   it('deletes, signed without a body', async () => {
     const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
     await new PartnerClient('https://omni.example', credentials, fetchImpl).delete('/api/v1/partner/webhooks/endpoints/we_1');

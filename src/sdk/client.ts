@@ -115,7 +115,7 @@ export class PartnerClient {
     }
     // Only a JSON answer is parsed: a gateway in front of Omni may answer a 502 with an HTML page.
     const json = /^application\/(?:[\w.+-]+\+)?json\b/i.test(res.headers.get('content-type') ?? '');
-    return { status: res.status, headers: res.headers, body: text && json ? JSON.parse(text) : text || undefined };
+    return { status: res.status, headers: res.headers, body: text && json ? parsedOrText(text) : text || undefined };
   }
 
   /**
@@ -139,4 +139,13 @@ export class PartnerClient {
   post<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers); }
   patch<T = any>(path: string, body: unknown, headers?: Record<string, string>) { return this.request<T>('PATCH', path, body, headers); }
   delete<T = any>(path: string) { return this.request<T>('DELETE', path); }
+}
+
+/**
+ * A JSON answer's value, or its text when it does not parse: a gateway may label its error page
+ * JSON, or an answer may be cut short; JSON.parse threw a SyntaxError from get/post/call then,
+ * where they hand back, or make a PartnerApiError of, whatever the status.
+ */
+function parsedOrText(text: string): any {
+  try { return JSON.parse(text); } catch { return text; }
 }
