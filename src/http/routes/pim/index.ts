@@ -79,7 +79,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.get('/api/v1/pim/validation-issues', {
     schema: {
-      tags, summary: 'Unresolved data-quality issues of the tenant, most recent first (paginated; meta.pagination.total counts them all)', headers: pimHeaders,
+      tags, summary: 'Unresolved data-quality issues of the tenant, most recent first (paginated; meta.pagination.total counts all that match the filters)', headers: pimHeaders,
       querystring: Type.Object({
         ...Page, limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
         severity: Type.Optional(Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')], { description: 'only this severity (ERROR: the issues that keep a product out of an export)' })),
