@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database.js';
+import type { Queryable, Sql } from '../db/database.js';
 import { failUnprocessedRows } from '../batches/batch-failure.js';
 import { failBulkJob } from '../pim/bulk-job-processing.js';
 import { parsePayload, type JobType } from '../pim/bulk-jobs.js';
@@ -32,18 +32,35 @@ export async function failAbandonedWork(sql: Sql, graceMinutes = 15): Promise<{ 
   for (const j of bulkJobs) await failBulkJob(sql, j.store_id, j.id, REASON, j.total_items ?? itemCount(j.job_type, j.payload));
   const exports = await abandonedExports(sql, graceMinutes);
   for (const e of exports) await failExport(sql, e.store_id, e.id, REASON);
-  // A delivery job has 5 attempts of its own (a worker killed while sending, a database away as it
-  // records the attempt): with none left, the delivery waited PENDING or RETRYING for ever. It ends
-  // as one whose attempts are used up does; the partner can ask for a redelivery.
-  const deliveries = await sql`
-    update webhook_deliveries d set status = 'EXHAUSTED', next_attempt_at = null, last_error = ${REASON}
-    from (${abandonedDeliveries(sql, graceMinutes)}) a
-    where d.partner_id = a.partner_id and d.id = a.id and d.status in ('PENDING', 'RETRYING')`;
-  return { batches: ended, bulkJobs: bulkJobs.length, exports: exports.length, deliveries: deliveries.count };
+  const deliveries = await endAbandonedDeliveries(sql, graceMinutes);
+  return { batches: ended, bulkJobs: bulkJobs.length, exports: exports.length, deliveries };
+}
+
+/**
+ * A delivery job has 5 attempts of its own (a worker killed while sending, a database away as it
+ * records the attempt): with none left, the delivery waited PENDING or RETRYING for ever. It ends
+ * as one whose attempts are used up does; the partner can ask for a redelivery. A redelivery may
+ * revive it meanwhile (redeliver: the row, then a job, in one transaction), so the rows are locked
+ * first and the job looked for again in a statement of its own, whose snapshot shows the job of a
+ * redelivery that committed while the lock was awaited: in one statement it would be ended anyway.
+ */
+async function endAbandonedDeliveries(sql: Sql, graceMinutes: number): Promise<number> {
+  const candidates = await abandonedDeliveries(sql, graceMinutes);
+  if (candidates.length === 0) return 0;
+  return sql.begin(async (tx) => {
+    const keys = () => tx`unnest(${candidates.map((c) => c.partner_id)}::uuid[], ${candidates.map((c) => c.id)}::uuid[]) as c (partner_id, id)`;
+    await tx`select 1 from webhook_deliveries d join ${keys()} on d.partner_id = c.partner_id and d.id = c.id
+      where d.status in ('PENDING', 'RETRYING') order by d.partner_id, d.id for update of d`;
+    const ended = await tx`
+      update webhook_deliveries d set status = 'EXHAUSTED', next_attempt_at = null, last_error = ${REASON} from ${keys()}
+      where d.partner_id = c.partner_id and d.id = c.id and d.status in ('PENDING', 'RETRYING')
+        and not ${live(tx, 'webhook.deliver', 'deliveryId', 'd.id::text')}`;
+    return ended.count;
+  });
 }
 
 /** Whether a job of `task` naming the row (payload key `idKey` = SQL expression `id`) may still run. */
-const live = (sql: Sql, task: string, idKey: string, id: string) => sql`
+const live = (sql: Queryable, task: string, idKey: string, id: string) => sql`
   exists (select 1 from graphile_worker._private_jobs j
     join graphile_worker._private_tasks t on t.id = j.task_id
     where t.identifier = ${task} and j.payload->>${idKey} = ${sql.unsafe(id)}

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, subscribeToAllEvents, type TestContext } from '../helpers/test-app.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { failAbandonedWork } from '../../src/jobs/abandoned-work.js';
+import { redeliver } from '../../src/webhooks/deliveries.js';
+import { whileHeld } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
@@ -40,5 +42,19 @@ describe('webhook deliveries that no job will attempt again (abandoned:fail, hou
     for (const id of [waiting, young]) expect((await state(id)).status).toBe('PENDING');
     // Run again: nothing more.
     expect((await failAbandonedWork(ctx.sql, GRACE_MINUTES)).deliveries).toBe(0);
+  });
+
+  it('leaves a delivery a partner redelivers while the sweep waits for its row', async () => {
+    const store = await createTestStore(ctx, 0);
+    await subscribeToAllEvents(ctx, store);
+    const revived = await delivery(store.partnerId, store.storeId);
+    await useUpJob(revived);
+    await backdate(revived);
+    // The redelivery holds the row (and its new job) uncommitted until the sweep waits for the row.
+    let ended: Awaited<ReturnType<typeof failAbandonedWork>> | undefined;
+    await whileHeld(ctx.sql, (tx) => redeliver(tx as any, store.partnerId, revived),
+      async () => { ended = await failAbandonedWork(ctx.sql, GRACE_MINUTES); }, 'select 1 from webhook_deliveries d join');
+    expect(ended!.deliveries).toBe(0);
+    expect(await state(revived)).toMatchObject({ status: 'PENDING', last_error: null });
   });
 });
