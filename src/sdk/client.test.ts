@@ -34,6 +34,18 @@ describe('PartnerClient', () => {
     })}`);
   });
 
+  it("sends under a base URL's path (a gateway's prefix) and signs the path Omni sees", async () => {
+    for (const baseUrl of ['https://gw.example/omni', 'https://gw.example/omni/']) {
+      const { sent, fetchImpl } = answering(200, '{}', 'application/json');
+      await new PartnerClient(baseUrl, credentials, fetchImpl).get('/api/v1/partner/stores/warehouses?page=2');
+      expect(sent[0].url).toBe('https://gw.example/omni/api/v1/partner/stores/warehouses?page=2');
+      const headers = sent[0].init.headers as Record<string, string>;
+      expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+        method: 'GET', path: '/api/v1/partner/stores/warehouses?page=2', ...credentials, timestamp: headers['x-timestamp'], body: '',
+      })}`);
+    }
+  });
+
   it('hands back a body that is not JSON as text instead of throwing', async () => {
     const { fetchImpl } = answering(502, '<html>Bad Gateway</html>', 'text/html');
     expect(await new PartnerClient('https://omni.example', credentials, fetchImpl).get('/api/v1/partner/stores/warehouses'))

@@ -90,12 +90,16 @@ export class PartnerClient {
   }
 
   private async send<T>(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, signed: boolean): Promise<PartnerResponse<T>> {
-    const url = new URL(path, this.baseUrl);
+    // A base URL's path is a prefix of a gateway in front of Omni (https://gw.example/omni), which
+    // it strips: the request goes under it, and the signature covers the path Omni sees.
+    const base = new URL(this.baseUrl);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    const url = new URL(prefix + path, base.origin);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const headers = !signed ? {} : signRequest({
       secret: this.credentials.partnerSecret,
       method,
-      path: url.pathname + url.search,
+      path: url.pathname.slice(prefix.length) + url.search,
       partnerClientId: this.credentials.partnerClientId,
       storeClientId: this.credentials.storeClientId,
       storeToken: this.credentials.storeToken,
