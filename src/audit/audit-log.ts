@@ -1,5 +1,8 @@
 import type { Queryable } from '../db/database.js';
 
+/** The request a change came from, as its audit events name it: its id and its caller's address. */
+export interface RequestOrigin { requestId: string; ip: string | null }
+
 export interface AuditEvent {
   storeId: string | null;
   actorType: 'partner' | 'user' | 'system';
@@ -44,13 +47,13 @@ export async function recordAudit(tx: Queryable, events: AuditEvent[]) {
  */
 export async function recordBulkCreations(
   tx: Queryable,
-  base: { storeId: string; actor: string; requestId: string | null; batchId: string },
+  base: { storeId: string; actor: string; requestId: string | null; ipAddress: string | null; batchId: string },
   productIds: string[],
 ) {
   if (productIds.length === 0) return;
   await tx`
-    insert into audit_events (store_id, actor_type, actor, action, resource_type, resource_id, changes, request_id)
+    insert into audit_events (store_id, actor_type, actor, action, resource_type, resource_id, changes, request_id, ip_address)
     values (${base.storeId}::uuid, 'partner', ${base.actor}, 'products.created', 'batch', ${base.batchId},
       jsonb_build_object('batchId', ${base.batchId}::text, 'created', ${productIds.length}::int, 'products', to_jsonb(${productIds}::uuid[])),
-      ${base.requestId})`;
+      ${base.requestId}, ${base.ipAddress})`;
 }

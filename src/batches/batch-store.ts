@@ -49,6 +49,8 @@ export interface AcceptInput {
   partnerId: string;
   kind: BatchKind;
   requestId: string;
+  /** The caller's address, which the batch's audit events record (null: none, e.g. a batch made by code). */
+  ip: string | null;
   total: number;
   accepted: { rowIndex: number; payload: unknown }[];
   rejected: RowError[];
@@ -91,8 +93,8 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
   }
   const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
   const [inserted] = await tx<CompletedBatch[]>`
-    insert into batches (store_id, id, kind, partner_id, request_id, status, total, rejected, failed, pending, accepted_seq, packed_rows, body, accepted_rows, outcomes, completed_at)
-    values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId},
+    insert into batches (store_id, id, kind, partner_id, request_id, ip_address, status, total, rejected, failed, pending, accepted_seq, packed_rows, body, accepted_rows, outcomes, completed_at)
+    values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId}, ${input.ip},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
       ${input.rejected.length}, ${pending}, ${seq}, ${packed?.rows ?? null}, ${packed?.body ?? null},
       ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})

@@ -41,7 +41,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
       update batches b set status = 'PROCESSING', started_at = coalesce(b.started_at, now())
       from partners p
       where b.store_id = ${storeId} and b.id = ${batchId} and p.id = b.partner_id and b.pending > 0
-      returning b.partner_id, b.request_id, b.accepted_seq, p.client_id as partner_client_id,
+      returning b.partner_id, b.request_id, b.ip_address, b.accepted_seq, p.client_id as partner_client_id,
         (select coalesce(array_agg((o->>'rowIndex')::int), '{}') from jsonb_array_elements(b.outcomes) o) as done`;
     if (!batch) return 'none';
     const done = new Set<number>(batch.done);
@@ -50,7 +50,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
     if (todo.length === 0) return 'none';
     const ctx: BatchContext = {
       storeId, batchId, partnerId: batch.partner_id, partnerClientId: batch.partner_client_id,
-      requestId: batch.request_id, acceptedSeq: BigInt(batch.accepted_seq), body,
+      requestId: batch.request_id, ip: batch.ip_address, acceptedSeq: BigInt(batch.accepted_seq), body,
     };
     const rows = todo.map((rowIndex) => ({ rowIndex, payload: payloads.get(rowIndex) as any }));
     const outcomes = await isolatingRefusedRows(tx, rows, (sp, some) => spec.process(sp, ctx, some));

@@ -9,6 +9,8 @@ export interface BatchContext {
   partnerClientId: string;
   batchId: string;
   requestId: string;
+  /** The address of the request that was accepted; null for a batch accepted before 0102 kept it. */
+  ip: string | null;
   acceptedSeq: bigint;
   /** The request body the rows were accepted from, when the batch stored it (product batches); rows then carry no input. */
   body: StoredBody | null;

@@ -53,7 +53,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   const fields = (r: PriceRow) => [...(r.price !== undefined ? ['price'] : []), ...(r.specialPrice !== undefined ? ['specialPrice'] : [])];
   await recordAudit(tx, applied.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: r.payload.variantId ? 'variant.updated' : 'product.updated',
-    resourceType: r.payload.target, resourceId: targetOf(r.payload), requestId: ctx.requestId,
+    resourceType: r.payload.target, resourceId: targetOf(r.payload), requestId: ctx.requestId, ipAddress: ctx.ip,
     changes: { price: r.payload.price, specialPrice: r.payload.specialPrice, batchId: ctx.batchId },
   })));
   await emitEvents(tx, applied.map((r) => ({

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
+import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
@@ -26,7 +27,7 @@ export interface PriceRow { target: 'product' | 'variant'; productId: string; va
  * Accepts PATCH /products/prices: rows resolved and checked against current prices with one
  * query; rows for the same target are checked in request order (price-sequence.ts).
  */
-export async function acceptPriceRows(tx: Transaction, who: Principal, requestId: string, items: unknown[]) {
+export async function acceptPriceRows(tx: Transaction, who: Principal, origin: RequestOrigin, items: unknown[]) {
   checkRowCount(items.length);
   const errors: RowError[] = [];
   const schemaErrors: Record<number, unknown> = {};
@@ -67,6 +68,6 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, requestId
     acceptedRows.push({ rowIndex, target: t.target, id: t.variant_id ?? t.product_id, ...(t.sku ? { sku: t.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
-  const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.prices', requestId, total: items.length, accepted, rejected: errors });
+  const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.prices', ...origin, total: items.length, accepted, rejected: errors });
   return { batchId, summary: { total: items.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

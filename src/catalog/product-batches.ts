@@ -29,11 +29,11 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   const done = outcomes.filter((o) => o.ok);
   const created = done.filter((o) => modeOf.get(o.rowIndex) === 'create');
   const updated = done.filter((o) => modeOf.get(o.rowIndex) === 'update');
-  await recordBulkCreations(tx, { storeId: ctx.storeId, actor: ctx.partnerClientId, requestId: ctx.requestId, batchId: ctx.batchId },
+  await recordBulkCreations(tx, { storeId: ctx.storeId, actor: ctx.partnerClientId, requestId: ctx.requestId, ipAddress: ctx.ip, batchId: ctx.batchId },
     created.map((o) => o.id!));
   await recordAudit(tx, updated.map((o) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.updated',
-    resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId, changes: { ...o.changes, batchId: ctx.batchId },
+    resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId, ipAddress: ctx.ip, changes: { ...o.changes, batchId: ctx.batchId },
   })));
   await emitEvents(tx, {
     partnerId: ctx.partnerId, types: ['product.created', 'product.updated'],

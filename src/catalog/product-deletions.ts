@@ -1,6 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import { AppError, rowError } from '../errors/app-error.js';
-import { recordAudit } from '../audit/audit-log.js';
+import { recordAudit, type RequestOrigin } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
@@ -16,7 +16,7 @@ import { UUID } from '../db/key-lookup.js';
  * webhooks say product.deleted): a deleted product's sku and externalId can be
  * used again at once, as a partner re-importing a catalog expects.
  */
-export async function acceptDeletionRows(tx: Transaction, who: Principal, requestId: string, ids: unknown[]) {
+export async function acceptDeletionRows(tx: Transaction, who: Principal, origin: RequestOrigin, ids: unknown[]) {
   checkRowCount(ids.length);
   const errors: RowError[] = [];
   const seen = new Set<string>();
@@ -43,7 +43,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, reques
     acceptedRows.push({ rowIndex: c.rowIndex, id: p.id, ...(p.external_id ? { externalId: p.external_id } : {}), ...(p.sku ? { sku: p.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
-  const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.deletions', requestId, total: ids.length, accepted, rejected: errors });
+  const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.deletions', ...origin, total: ids.length, accepted, rejected: errors });
   return { batchId, summary: { total: ids.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }
 
@@ -53,7 +53,7 @@ async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { r
     returning id, external_id, sku, name`;
   await recordAudit(tx, deleted.map((d) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.deleted', resourceType: 'product',
-    resourceId: d.id, requestId: ctx.requestId, changes: { before: { externalId: d.external_id, sku: d.sku, name: d.name }, batchId: ctx.batchId },
+    resourceId: d.id, requestId: ctx.requestId, ipAddress: ctx.ip, changes: { before: { externalId: d.external_id, sku: d.sku, name: d.name }, batchId: ctx.batchId },
   })));
   await emitEvents(tx, deleted.map((d) => ({
     partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.deleted', payload: { id: d.id, externalId: d.external_id, sku: d.sku, batchId: ctx.batchId },

@@ -10,6 +10,8 @@ export interface PatchContext {
   partnerId: string;
   partnerClientId: string;
   requestId: string;
+  /** The caller's address, which the audit event records. */
+  ip: string | null;
   /** If-Match: the version the caller last read. */
   expectedVersion?: number;
 }

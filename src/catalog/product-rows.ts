@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
+import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
@@ -35,10 +36,10 @@ export function checkRowCount(count: number) {
  * duplicates in the request and in the store, with one query for the whole
  * request); valid rows become a batch, invalid ones are answered now.
  */
-export function acceptProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk', rawBody?: Buffer) {
+export function acceptProductRows(tx: Transaction, who: Principal, origin: RequestOrigin, rows: unknown[], mode: 'sync' | 'bulk', rawBody?: Buffer) {
   checkRowCount(rows.length);
   // Not async: once checked, the parsed rows are referenced by no suspended frame (see checkRows).
-  return acceptCheckedRows(tx, who, requestId, checkRows(rows, mode, rawBody !== undefined), mode, rawBody);
+  return acceptCheckedRows(tx, who, origin, checkRows(rows, mode, rawBody !== undefined), mode, rawBody);
 }
 
 type ValidRow = { rowIndex: number; input: SimpleProductInput & { id?: string } };
@@ -77,7 +78,7 @@ function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): C
   return { total: rows.length, valid, errors, wellTyped: Object.keys(schemaErrors).length === 0 };
 }
 
-async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: string, checked: CheckedRows, mode: 'sync' | 'bulk', rawBody?: Buffer) {
+async function acceptCheckedRows(tx: Transaction, who: Principal, origin: RequestOrigin, checked: CheckedRows, mode: 'sync' | 'bulk', rawBody?: Buffer) {
   const { total, valid, errors } = checked;
   const columns = 'x.id, x.external_id, x.sku, x.has_variants, x.special_price::float8';
   const skus = valid.map((v) => v.input.sku);
@@ -136,7 +137,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, requestId: str
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.sync' : 'products.bulk',
-    requestId, total, accepted, rejected: errors,
+    ...origin, total, accepted, rejected: errors,
     source: rawBody ? { body: rawBody, field: 'products', omit: ['id'], wellTyped: checked.wellTyped, warehouses: plans.warehouses } : undefined,
   });
   return { batchId, summary: { total, failed: errors.length, pending: accepted.length }, acceptedRows, errors };

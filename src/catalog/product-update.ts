@@ -142,7 +142,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   const [applied] = await sql<{ version: number | null }[]>`
     select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json(plan.set as any)}::jsonb,
       ${plan.warehouseRows ? null : plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
-      ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId } as any)}::jsonb,
+      ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId, ip_address: ctx.ip } as any)}::jsonb,
       ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
       ${plan.evaluateQuality}, ${stockRead === null ? null : sql.json(stockRead as any)}::jsonb) as version`;
   if (applied.version === null) return null;

@@ -98,7 +98,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       await Promise.all([
         recordAudit(tx, [{
           storeId: ctx.storeId, actorType: 'partner', actor: ctx.partnerClientId, action: 'product.updated',
-          resourceType: 'product', resourceId: productId, changes, requestId: ctx.requestId,
+          resourceType: 'product', resourceId: productId, changes, requestId: ctx.requestId, ipAddress: ctx.ip,
         }]),
         emitEvents(tx, [{
           partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',

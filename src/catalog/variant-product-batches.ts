@@ -91,7 +91,7 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
   const action = (r: Row) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
   await recordAudit(tx, done.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(r), resourceType: 'product',
-    resourceId: idOf.get(r.rowIndex)!, requestId: ctx.requestId,
+    resourceId: idOf.get(r.rowIndex)!, requestId: ctx.requestId, ipAddress: ctx.ip,
     changes: { externalId: r.payload.input.externalId, variants: r.payload.items.map(({ item }) => item.sku), batchId: ctx.batchId },
   })));
   await emitEvents(tx, done.map((r) => ({

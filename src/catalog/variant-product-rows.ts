@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
+import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
@@ -35,7 +36,7 @@ type Input = VariantProductInput & { id?: string };
  * and variants of the product missing from the row are deactivated). All checks
  * for the whole request run with one query each.
  */
-export async function acceptVariantProductRows(tx: Transaction, who: Principal, requestId: string, rows: unknown[], mode: 'sync' | 'bulk') {
+export async function acceptVariantProductRows(tx: Transaction, who: Principal, origin: RequestOrigin, rows: unknown[], mode: 'sync' | 'bulk') {
   checkRowCount(rows.length);
   const validate = mode === 'sync' ? validateSync : validateBulk;
   const errors: RowError[] = [];
@@ -116,7 +117,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   const { batchId } = await acceptBatch(tx, {
     storeId: who.storeId, partnerId: who.partnerId, kind: mode === 'sync' ? 'catalog.variants.sync' : 'products.variants.bulk',
-    requestId, total: rows.length, accepted, rejected: errors,
+    ...origin, total: rows.length, accepted, rejected: errors,
   });
   return { batchId, summary: { total: rows.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }

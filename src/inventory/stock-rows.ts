@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
+import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
@@ -68,7 +69,7 @@ const NOT_FOUND: Record<string, [ErrorCode, string]> = {
 };
 
 /** Accepts a PATCH inventory request: every row checked at once, valid rows become an ordered stock batch. */
-export async function acceptStockRows(tx: Transaction, who: Principal, requestId: string, items: unknown[]) {
+export async function acceptStockRows(tx: Transaction, who: Principal, origin: RequestOrigin, items: unknown[]) {
   checkRowCount(items.length);
   const errors: RowError[] = [];
   const valid: { rowIndex: number; item: InventoryItem; by: Identifier }[] = [];
@@ -118,11 +119,11 @@ export async function acceptStockRows(tx: Transaction, who: Principal, requestId
   await emitEvents(tx, {
     partnerId: who.partnerId, types: ['stock.update.requested'],
     build: () => acceptedRows.map((row, i) => ({
-      partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId, ...row, placement: accepted[i].row.placement },
+      partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId: origin.requestId, ...row, placement: accepted[i].row.placement },
     })),
   });
   await acceptBatch(tx, {
-    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', requestId, total: items.length, rejected: errors, batchId,
+    storeId: who.storeId, partnerId: who.partnerId, kind: 'inventory', ...origin, total: items.length, rejected: errors, batchId,
     accepted: accepted.map(({ rowIndex }) => ({ rowIndex, payload: null })), rowsStored: true,
   });
   return { summary: { total: items.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors, batchId };

@@ -1,7 +1,11 @@
 import { createOrg, createPimToken, createPimUser, createTenant } from '../../src/pim/pim-auth.js';
-import { createTestStore, type TestContext } from './test-app.js';
+import { createTestStore, type TestContext, type TestStore } from './test-app.js';
 
-export interface PimActor { orgId: string; tenantId: string; storeId: string; token: string; email: string; headers: Record<string, string> }
+export interface PimActor {
+  orgId: string; tenantId: string; storeId: string; token: string; email: string; headers: Record<string, string>;
+  /** The tenant's store, with its partner's credentials (to write through the Partner API). */
+  store: TestStore;
+}
 
 /** An org with one tenant (a new store) and one user with a token. */
 export async function createPimActor(ctx: TestContext, opts: { notifyEmail?: string; warehouses?: number } = {}): Promise<PimActor> {
@@ -11,7 +15,7 @@ export async function createPimActor(ctx: TestContext, opts: { notifyEmail?: str
   const email = `user-${tenantId.slice(0, 8)}@org.example`;
   const { userId } = await createPimUser(ctx.sql, orgId, email);
   const { token } = await createPimToken(ctx.sql, userId);
-  return { orgId, tenantId, storeId: store.storeId, token, email, headers: { authorization: `Bearer ${token}`, 'x-org-id': orgId, 'x-tenant-id': tenantId } };
+  return { orgId, tenantId, storeId: store.storeId, store, token, email, headers: { authorization: `Bearer ${token}`, 'x-org-id': orgId, 'x-tenant-id': tenantId } };
 }
 
 export const pimRequest = (ctx: TestContext, actor: { headers: Record<string, string> }, method: 'GET' | 'POST', url: string, body?: unknown) =>

@@ -76,6 +76,8 @@ export interface SignedInjectOptions {
   partnerOnly?: boolean;
   headers?: Record<string, string>;
   timestamp?: number;
+  /** The caller's address, as the socket gives it (light-my-request's default: 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 /** Injects a request signed exactly as the SDK signs it. */
@@ -88,7 +90,7 @@ export function signedInject(ctx: TestContext, who: TestStore, opts: SignedInjec
     timestamp: opts.timestamp, body: payload,
   });
   return ctx.app.inject({
-    method: opts.method, url: opts.url, payload,
+    method: opts.method, url: opts.url, payload, remoteAddress: opts.remoteAddress,
     headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers, ...opts.headers },
   });
 }

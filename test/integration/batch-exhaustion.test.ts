@@ -68,14 +68,14 @@ const product = (n: number) => ({ externalId: `ext-${n}`, sku: `SKU-${n}`, name:
 function acceptCatalog(store: TestStore) {
   const rows = [product(0), product(1), product(0), product(3), product(4)];
   const body = Buffer.from(JSON.stringify({ products: rows }));
-  return acceptUnqueued((tx) => acceptProductRows(tx, store, randomUUID(), rows, 'sync', body));
+  return acceptUnqueued((tx) => acceptProductRows(tx, store, { requestId: randomUUID(), ip: null }, rows, 'sync', body));
 }
 
 /** A stock update of five rows on SKU-A..D: row 2's SKU is unknown (INV_001 at accept). */
 async function acceptStock(store: TestStore) {
   await ctx.sql`insert into products (store_id, sku, name) select ${store.storeId}, s, s from unnest(array['SKU-A', 'SKU-B', 'SKU-C', 'SKU-D']) s`;
   const items = [{ sku: 'SKU-A', stock: 5 }, { sku: 'SKU-B', stock: 6 }, { sku: 'NOPE', stock: 7 }, { sku: 'SKU-C', stock: 8 }, { sku: 'SKU-D', stock: 9 }];
-  return acceptUnqueued((tx) => acceptStockRows(tx, store, randomUUID(), items));
+  return acceptUnqueued((tx) => acceptStockRows(tx, store, { requestId: randomUUID(), ip: null }, items));
 }
 
 /**
@@ -192,7 +192,7 @@ describe('a batch whose stored rows cannot be read', () => {
       // Accepted, then its packed rows damaged before the job can run: they no longer decompress.
       const productBatch = await ctx.sql.begin(async (tx) => {
         const rows = [product(0), product(1)];
-        const { batchId } = await acceptProductRows(tx, products, randomUUID(), rows, 'sync', Buffer.from(JSON.stringify({ products: rows })));
+        const { batchId } = await acceptProductRows(tx, products, { requestId: randomUUID(), ip: null }, rows, 'sync', Buffer.from(JSON.stringify({ products: rows })));
         await tx`update batches set packed_rows = '\\x0102'::bytea where store_id = ${products.storeId} and id = ${batchId}`;
         return batchId;
       });
@@ -201,7 +201,7 @@ describe('a batch whose stored rows cannot be read', () => {
       // Accepted without the rows PostgreSQL applies it from.
       await ctx.sql`insert into products (store_id, sku, name) values (${stock.storeId}, 'SKU-A', 'A')`;
       const stockBatch = await ctx.sql.begin(async (tx) => {
-        const { batchId } = await acceptStockRows(tx, stock, randomUUID(), [{ sku: 'SKU-A', stock: 3 }, { sku: 'NOPE', stock: 1 }]);
+        const { batchId } = await acceptStockRows(tx, stock, { requestId: randomUUID(), ip: null }, [{ sku: 'SKU-A', stock: 3 }, { sku: 'NOPE', stock: 1 }]);
         await tx`delete from batch_stock_rows where store_id = ${stock.storeId} and batch_id = ${batchId}`;
         return batchId;
       });

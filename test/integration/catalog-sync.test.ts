@@ -146,7 +146,7 @@ describe('POST /catalog/sync (seed 000)', () => {
     const store = await createTestStore(ctx, 0);
     const body = Buffer.from(JSON.stringify({ products: [product(1, { stock: 4 }), product(2)] }));
     const { batchId } = await ctx.sql.begin((tx) => acceptBatch(tx, {
-      storeId: store.storeId, partnerId: store.partnerId, kind: 'catalog.sync', requestId: randomUUID(), total: 2, rejected: [],
+      storeId: store.storeId, partnerId: store.partnerId, kind: 'catalog.sync', requestId: randomUUID(), ip: null, total: 2, rejected: [],
       accepted: [{ rowIndex: 0, payload: { mode: 'create', placement: { kind: 'product', stock: 4 } } }, { rowIndex: 1, payload: { mode: 'create', placement: { kind: 'none' } } }],
       source: { body, field: 'products', omit: ['id'], wellTyped: true },
     }));

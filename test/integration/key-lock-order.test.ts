@@ -51,7 +51,7 @@ async function renameDuringConversion(store: TestStore, id: string, rename: () =
 async function updateBatch(store: TestStore, id: string, input: Record<string, unknown>) {
   return ctx.sql.begin(async (tx) => {
     const { batchId } = await acceptBatch(tx, {
-      storeId: store.storeId, partnerId: store.partnerId, kind: 'products.bulk', requestId: randomUUID(), total: 1, rejected: [],
+      storeId: store.storeId, partnerId: store.partnerId, kind: 'products.bulk', requestId: randomUUID(), ip: null, total: 1, rejected: [],
       // The plan says the row renames, as accept finds it (product-rows.ts); PIM items are looked up.
       accepted: [{ rowIndex: 0, payload: { mode: 'update', id, placement: { kind: 'none' }, input, renames: true } }],
     });

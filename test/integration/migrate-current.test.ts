@@ -24,16 +24,15 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0101 counts the products an export leaves out, and
-    // indexes the open ERROR issues it probes) and unrecorded. A migration added after 0101 must be
-    // the one undone here instead.
-    expect(last).toBe('0101.do.export-blocked-products.sql');
-    await sql`alter table catalog_exports drop column blocked_products`;
-    await sql`drop index validation_issues_open_errors_idx`;
-    await sql`delete from schemaversion where version = 101`;
+    // One behind: the last migration undone (0102 keeps each batch's caller's address for its
+    // audit events; the functions it replaces read the column, PL/pgSQL bodies do not depend on
+    // it, and it replaces them again) and unrecorded. A migration added after 0102 must be the
+    // one undone here instead.
+    expect(last).toBe('0102.do.partner-audit-addresses.sql');
+    await sql`alter table batches drop column ip_address`;
+    await sql`delete from schemaversion where version = 102`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [column] = await sql`select data_type from information_schema.columns where table_name = 'catalog_exports' and column_name = 'blocked_products'`;
-    expect(column?.data_type).toBe('integer');
-    expect(await sql`select 1 from pg_indexes where indexname = 'validation_issues_open_errors_idx'`).toHaveLength(1);
+    const [column] = await sql`select data_type, is_nullable from information_schema.columns where table_name = 'batches' and column_name = 'ip_address'`;
+    expect(column).toEqual({ data_type: 'text', is_nullable: 'YES' });
   });
 });

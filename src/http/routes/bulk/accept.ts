@@ -4,6 +4,7 @@ import { ok } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { idempotent } from '../../../batches/idempotency.js';
 import type { Transaction } from '../../../db/database.js';
+import type { RequestOrigin } from '../../../audit/audit-log.js';
 
 /**
  * The body's array of rows, handed over to the accept service: the request stops holding
@@ -15,6 +16,12 @@ export function takeRows(request: FastifyRequest, field: string): unknown[] {
   request.body = undefined;
   return rows;
 }
+
+/**
+ * The request an accepted batch comes from: its audit events name it and its caller's address
+ * (the socket's peer: the app trusts no X-Forwarded-For, as for the PIM's bulk jobs).
+ */
+export const originOf = (request: FastifyRequest): RequestOrigin => ({ requestId: request.id, ip: request.ip });
 
 /** Runs an accept service under the request's Idempotency-Key and renders the envelope. */
 export async function accept(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, message: string, run: (tx: Transaction) => Promise<unknown>) {

@@ -10,7 +10,7 @@ import { SimpleProductInput } from '../../../catalog/product-schema.js';
 import { acceptStockRows, InventoryItem } from '../../../inventory/stock-rows.js';
 import { bulkBody, IdempotencyHeader, ProductAccepted, Summary } from './schemas.js';
 import { batchRoutes } from './batches.js';
-import { accept, takeRows } from './accept.js';
+import { accept, originOf, takeRows } from './accept.js';
 import { catalogMaintenanceRoutes } from './variants-prices-deletions.js';
 
 const InventoryAccepted = Type.Object({
@@ -41,7 +41,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(ProductAccepted(acceptedRequestRowCodes.catalogSync)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Catalog sync request accepted',
-    (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'sync', request.rawBody)));
+    (tx) => acceptProductRows(tx, principal(request), originOf(request), takeRows(request, 'products'), 'sync', request.rawBody)));
 
   const bulkProductsBody = bulkBody('products', BulkProductInput, 'Simple products to create or update');
   app.post('/api/v1/partner/stores/products/bulk', {
@@ -53,7 +53,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(ProductAccepted(acceptedRequestRowCodes.productsBulk)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Products processed',
-    (tx) => acceptProductRows(tx, principal(request), request.id, takeRows(request, 'products'), 'bulk', request.rawBody)));
+    (tx) => acceptProductRows(tx, principal(request), originOf(request), takeRows(request, 'products'), 'bulk', request.rawBody)));
 
   const inventoryBody = bulkBody('items', InventoryItem, 'Stock updates');
   app.patch('/api/v1/partner/stores/inventory', {
@@ -65,7 +65,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
       response: { 200: Envelope(InventoryAccepted) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Stock update completed successfully',
-    (tx) => acceptStockRows(tx, principal(request), request.id, (request.body as any).items)));
+    (tx) => acceptStockRows(tx, principal(request), originOf(request), (request.body as any).items)));
 
   await app.register(batchRoutes, deps);
   await app.register(catalogMaintenanceRoutes, deps);

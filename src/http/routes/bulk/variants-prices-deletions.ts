@@ -10,7 +10,7 @@ import { acceptPriceRows, PriceItem } from '../../../catalog/price-rows.js';
 import { acceptDeletionRows } from '../../../catalog/product-deletions.js';
 import { Uuid } from '../../../catalog/product-schema.js';
 import { bulkBody, IdempotencyHeader, Summary } from './schemas.js';
-import { accept } from './accept.js';
+import { accept, originOf } from './accept.js';
 import { acceptVariantProductRows, BulkVariantProductInput } from '../../../catalog/variant-product-rows.js';
 import { VariantProductInput } from '../../../catalog/product-schema.js';
 
@@ -38,7 +38,7 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
       response: { 200: Envelope(Accepted(acceptedRequestRowCodes.prices)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Price update request accepted',
-    (tx) => acceptPriceRows(tx, principal(request), request.id, (request.body as any).items)));
+    (tx) => acceptPriceRows(tx, principal(request), originOf(request), (request.body as any).items)));
 
   const VariantAccepted = (rowCodes: readonly ErrorCode[]) => Type.Object({
     batchId: Type.String(), summary: Summary,
@@ -59,7 +59,7 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
         response: { 200: Envelope(VariantAccepted(acceptedRequestRowCodes[mode === 'bulk' ? 'variantsBulk' : 'variantsSync'])) }, errors: bulkErrors,
       },
     }, (request, reply) => accept(deps, request, reply, message,
-      (tx) => acceptVariantProductRows(tx, principal(request), request.id, (request.body as any).products, mode)));
+      (tx) => acceptVariantProductRows(tx, principal(request), originOf(request), (request.body as any).products, mode)));
   }
 
   const deletionsBody = bulkBody('ids', Uuid, 'Ids of the products to delete');
@@ -71,5 +71,5 @@ export async function catalogMaintenanceRoutes(app: FastifyInstance, deps: AppDe
       headers: IdempotencyHeader, body: deletionsBody.body, response: { 200: Envelope(Accepted(acceptedRequestRowCodes.deletions)) }, errors: bulkErrors,
     },
   }, (request, reply) => accept(deps, request, reply, 'Deletion request accepted',
-    (tx) => acceptDeletionRows(tx, principal(request), request.id, (request.body as any).ids)));
+    (tx) => acceptDeletionRows(tx, principal(request), originOf(request), (request.body as any).ids)));
 }

@@ -52,7 +52,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     const patch = request.body as ProductPatchInput;
     // Without a variant set a PATCH is single statements; a variant set is a locking transaction.
     const result = await updateProduct(patch.variants === undefined ? statements : sql, {
-      storeId: principal.storeId, partnerId: principal.partnerId, partnerClientId: principal.partnerClientId, requestId: request.id,
+      storeId: principal.storeId, partnerId: principal.partnerId, partnerClientId: principal.partnerClientId, requestId: request.id, ip: request.ip,
       expectedVersion: parseIfMatch(request.headers['if-match'] as string | undefined),
     }, (request.params as { productId: string }).productId, patch, request.prefetched as ProductSnapshot | null | undefined);
     reply.header('etag', `"${result.version}"`);
