@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runner } from 'graphile-worker';
-import { bareVariantProduct } from '../helpers/bare-rows.js';
+import { bareVariantProduct, warehouseIdsOf } from '../helpers/bare-rows.js';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch, withoutVolatile } from '../helpers/worker.js';
 import { seedBody, seedResponses } from '../fixtures/seeds.js';
@@ -157,7 +157,7 @@ describe('PATCH /inventory (seed 002)', () => {
 describe('a stock batch accepted before 0082', () => {
   it('is applied from the rows it packed, which move to where PostgreSQL reads them', async () => {
     const store = await createTestStore(ctx, 2);
-    const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
+    const whs = await warehouseIdsOf(ctx.sql, store.storeId);
     const [p] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Packed') returning id`;
     const packed = await packRows([[0, ['p', p.id, null, [[whs[0], 5], [whs[1], 6]]]], [2, ['p', p.id, null, [[whs[1], 8]]]]]);
     const batchId = crypto.randomUUID();

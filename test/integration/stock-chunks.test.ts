@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bareVariantProduct } from '../helpers/bare-rows.js';
+import { bareVariantProduct, warehouseIdsOf } from '../helpers/bare-rows.js';
 import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { batchKind } from '../../src/batches/processors.js';
 import { readBatch } from '../../src/batches/batch-store.js';
@@ -75,7 +75,7 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
 
   it('fails only the deleted product and variant, with the code of the identifier each was sent with, and applies the rest', async () => {
     const store = await createTestStore(ctx, 2);
-    const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
+    const whs = await warehouseIdsOf(ctx.sql, store.storeId);
     const [kept, gone] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Gone') returning id`;
     const parent = await variantProduct(store, 'del-parent', [{ sku: 'DEL-V1', ext: 'del-v1' }, { sku: 'DEL-V2', ext: 'del-v2' }]);
     await ctx.sql`insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
@@ -128,7 +128,7 @@ describe('a stock chunk whose product took variants after acceptance', () => {
 
   it('fails its row INV_005, writes it no stock of its own, and applies the rest', async () => {
     const store = await createTestStore(ctx, 2);
-    const whs = (await ctx.sql<{ id: string }[]>`select id from warehouses where store_id = ${store.storeId} order by name`).map((w) => w.id);
+    const whs = await warehouseIdsOf(ctx.sql, store.storeId);
     const [kept, converted] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Converted') returning id`;
     const rows = [
       { rowIndex: 0, payload: { target: 'product', productId: kept.id, variantId: null, placement: placed(whs, 7), namedBy: 'sku' } },
