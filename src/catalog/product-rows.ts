@@ -53,12 +53,12 @@ interface CheckedRows { total: number; valid: ValidRow[]; errors: RowError[]; we
  * copy it and promote it: the API's heap grew ~5 MB a 1,000-row request, ~2.3 MB since
  * (docs/performance.md, ninth session).
  */
-const KEPT_FIELDS = ['id', 'externalId', 'sku', 'price', 'specialPrice', 'categoryId', 'subCategoryId', 'typeId', 'brandId', 'stock', 'warehouses'] as const;
-const keptFields = (row: Record<string, unknown>) => {
-  const kept: Record<string, unknown> = {};
-  for (const f of KEPT_FIELDS) if (row[f] !== undefined) kept[f] = row[f];
-  return kept as unknown as ValidRow['input'];
-};
+const keptFields = (r: Record<string, any>): ValidRow['input'] => ({
+  // Named one by one, with the absent ones undefined (every check after reads them so): a loop over
+  // the names cost ~1 µs a row more (a keyed read and a new shape each), ~0.1 s over a 100,000-row import.
+  id: r.id, externalId: r.externalId, sku: r.sku, price: r.price, specialPrice: r.specialPrice, categoryId: r.categoryId,
+  subCategoryId: r.subCategoryId, typeId: r.typeId, brandId: r.brandId, stock: r.stock, warehouses: r.warehouses,
+}) as ValidRow['input'];
 
 /** The schema check of every row, synchronous (nothing else may hold the parsed rows past it). */
 function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): CheckedRows {

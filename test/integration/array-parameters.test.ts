@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error postgres.js publishes no types for its internal module
+import { arraySerializer } from '../../node_modules/postgres/src/types.js';
+import { connect } from '../../src/db/database.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
+
+/**
+ * patches/postgres+3.4.9.patch: arrays of plain strings and numbers are serialised in one pass
+ * (plainArray), others element by element as before. Whatever the path, PostgreSQL must read
+ * back exactly the array sent: the elements that need escaping, nulls, empty strings, the word
+ * NULL, spaces, braces and commas, non-ASCII, numbers.
+ */
+const sql = connect(testDatabaseUrl(), 1);
+afterAll(() => sql.end());
+
+const TRICKY = ['plain', '', 'NULL', 'null', ' spaced ', 'a,b', '{braced}', 'quote"d', 'back\\slash', '\\"', 'tab\there', 'line\nbreak', 'ünïcödé', '日本'];
+
+describe('array parameters (postgres.js, patched)', () => {
+  it('take the one-pass path for plain strings and numbers', () => {
+    // The general path quotes every element too: the one-pass path answers the same text.
+    const opts = { transform: {} };
+    expect(arraySerializer(['a', 'b c', ''], undefined, opts, 1009)).toBe('{"a","b c",""}');
+    expect(arraySerializer([1, 2.5, -3], (x: unknown) => `${x}`, opts, 1007)).toBe('{"1","2.5","-3"}');
+    expect(arraySerializer(['x', 'y'], undefined, opts, 1020)).toBe('{"x";"y"}');
+    expect(arraySerializer(['a"b', 'c\\d'], undefined, opts, 1009)).toBe('{"a\\"b","c\\\\d"}');
+    expect(arraySerializer(['a', null], undefined, opts, 1009)).toBe('{"a",null}');
+  });
+
+  it('reach PostgreSQL as sent: text, with every kind of element', async () => {
+    for (const values of [TRICKY, TRICKY.filter((v) => !/["\\]/.test(v)), [...TRICKY, null], ['only']]) {
+      // Read back as JSON: postgres.js parses a text array's NULL as the string 'NULL'.
+      const [row] = await sql<{ v: (string | null)[] }[]>`select to_json(${values}::text[]) as v`;
+      expect(row.v).toEqual(values);
+    }
+  });
+
+  it('reach PostgreSQL as sent: integers, numerics and uuids', async () => {
+    const ints = Array.from({ length: 1000 }, (_, i) => i * 7 - 500);
+    const uuids = ['00000000-0000-0000-0000-000000000001', 'f47ac10b-58cc-4372-a567-0e02b2c3d479'];
+    const [row] = await sql<{ ints: number[]; sum: number; nums: string[]; uuids: string[] }[]>`
+      select ${ints}::int[] as ints, (select sum(x)::int from unnest(${ints}::int[]) x) as sum,
+        ${[1.5, 0.25, 100]}::numeric[]::text[] as nums, ${uuids}::uuid[] as uuids`;
+    expect(row).toEqual({ ints, sum: ints.reduce((a, b) => a + b, 0), nums: ['1.5', '0.25', '100'], uuids });
+  });
+
+  it('reach PostgreSQL as sent in a prepared statement with unsafe()', async () => {
+    const rows = await sql.unsafe<{ k: string; n: number }[]>(
+      'select k, n from unnest($1::text[], $2::int[]) as u (k, n) order by n', [TRICKY, TRICKY.map((_, i) => i)], { prepare: true });
+    expect(rows.map((r) => r.k)).toEqual(TRICKY);
+  });
+});
