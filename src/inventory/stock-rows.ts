@@ -64,6 +64,13 @@ function sentIdentifiers(item: unknown) {
   return sent;
 }
 
+/** The one identifier an item names, or undefined when it names none or several (INV_004). */
+function onlyIdentifier(it: InventoryItem): Identifier | undefined {
+  const n = (it.sku !== undefined ? 1 : 0) + (it.id !== undefined ? 1 : 0) + (it.externalId !== undefined ? 1 : 0);
+  if (n !== 1) return undefined;
+  return it.sku !== undefined ? 'sku' : it.id !== undefined ? 'id' : 'externalId';
+}
+
 const NOT_FOUND: Record<string, [ErrorCode, string]> = {
   sku: ['INV_001', 'Product SKU not found'], id: ['INV_002', 'Product ID not found'], externalId: ['INV_003', 'External ID not found'],
 };
@@ -74,16 +81,23 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   const errors: RowError[] = [];
   const valid: { rowIndex: number; item: InventoryItem; by: Identifier }[] = [];
   const schemaErrors: Record<number, unknown> = {};
-  items.forEach((item, rowIndex) => {
-    const refuse = (code: ErrorCode, details: Record<string, unknown>) => errors.push(rowError(code, { rowIndex, ...sentIdentifiers(item) }, details) as RowError);
-    const schemaError = (tree: Record<string, unknown>) => { schemaErrors[rowIndex] = tree; refuse('VAL_001', { validationErrors: tree }); };
-    if (!validateItem(item)) { schemaError(toValidationTree(validateItem.errors ?? [])); return; }
+  // A request is up to 1,000 rows: a valid row allocates nothing it does not keep (no closures,
+  // no lists of the identifiers given), the refused ones pay for their answer.
+  const refuse = (rowIndex: number, item: unknown, code: ErrorCode, details: Record<string, unknown>) =>
+    errors.push(rowError(code, { rowIndex, ...sentIdentifiers(item) }, details) as RowError);
+  const schemaError = (rowIndex: number, item: unknown, tree: Record<string, unknown>) => {
+    schemaErrors[rowIndex] = tree;
+    refuse(rowIndex, item, 'VAL_001', { validationErrors: tree });
+  };
+  for (let rowIndex = 0; rowIndex < items.length; rowIndex++) {
+    const item = items[rowIndex];
+    if (!validateItem(item)) { schemaError(rowIndex, item, toValidationTree(validateItem.errors ?? [])); continue; }
     const it = item as InventoryItem;
-    const given = IDENTIFIERS.filter((k) => it[k] !== undefined);
-    if (given.length !== 1) { refuse('INV_004', { context: { given } }); return; }
-    if (it.stock === undefined && it.warehouses === undefined) { schemaError({ stock: 'stock or warehouses must be provided' }); return; }
-    valid.push({ rowIndex, item: it, by: given[0] });
-  });
+    const by = onlyIdentifier(it);
+    if (by === undefined) { refuse(rowIndex, item, 'INV_004', { context: { given: IDENTIFIERS.filter((k) => it[k] !== undefined) } }); continue; }
+    if (it.stock === undefined && it.warehouses === undefined) { schemaError(rowIndex, item, { stock: 'stock or warehouses must be provided' }); continue; }
+    valid.push({ rowIndex, item: it, by });
+  }
   // Every row refused by its schema: the whole body is VAL_001, as the catalog endpoints answer
   // it (README; seed 002 publishes no such case). A row with its own code (INV_004) is answered as a row.
   if (items.length > 0 && Object.keys(schemaErrors).length === items.length) throw new AppError('VAL_001', { validationErrors: { items: schemaErrors } });
@@ -95,21 +109,21 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   const acceptedRows: Record<string, unknown>[] = [];
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
-    const ident = { [by]: key };
     const t = targets.get(`${by}:${by === 'id' ? uuidKey(key) : key}`);
     if (!t) {
       const [code, reason] = NOT_FOUND[by];
-      errors.push(rowError(code, { rowIndex, ...ident }, { context: { reason } }) as RowError);
+      errors.push(rowError(code, { rowIndex, [by]: key }, { context: { reason } }) as RowError);
       continue;
     }
-    if (t.target === 'product' && t.has_variants) { errors.push(rowError('INV_005', { rowIndex, ...ident }, { context: { id: t.product_id } }) as RowError); continue; }
+    if (t.target === 'product' && t.has_variants) { errors.push(rowError('INV_005', { rowIndex, [by]: key }, { context: { id: t.product_id } }) as RowError); continue; }
     const decision = placeStock(item, warehouses, t.target);
     if (!decision.ok) {
-      errors.push(rowError(decision.error.code, { rowIndex, ...ident }, { context: { field: decision.error.field, ...decision.error.context } }) as RowError);
+      errors.push(rowError(decision.error.code, { rowIndex, [by]: key }, { context: { field: decision.error.field, ...decision.error.context } }) as RowError);
       continue;
     }
     const id = t.variant_id ?? t.product_id;
-    const row = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined, ...(by === 'sku' ? { sku: t.sku } : {}) };
+    const row: Record<string, unknown> = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined };
+    if (by === 'sku') row.sku = t.sku;
     accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement, namedBy: by } });
     acceptedRows.push(row);
   }
