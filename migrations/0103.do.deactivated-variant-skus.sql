@@ -36,17 +36,12 @@ declare
 begin
   with checked as (
     select p.id as product_id, p.sku, p.barcode, p.score, bv.sku as variant_sku, bv.barcode as variant_barcode,
-      dv.sku as duplicate_variant_sku, dv.is_active as duplicate_variant_active, array_remove(array[
+      dv.sku as duplicate_variant_sku, dv.is_active as duplicate_variant_active, own.duplicate as own_sku_duplicate, array_remove(array[
         case when coalesce(btrim(p.description), '') = '' then 'MISSING_DESCRIPTION' end,
         case when cardinality(p.photos) = 0 then 'MISSING_PHOTOS' end,
         case when (coalesce(p.barcode, '') <> '' and not gtin_valid(p.barcode)) or bv.barcode is not null then 'INVALID_BARCODE' end,
         case when p.special_price is not null and p.price is not null and p.special_price >= p.price then 'SPECIAL_PRICE_NOT_BELOW_PRICE' end,
-        case when p.sku is not null and (
-            exists (select 1 from products o where o.store_id = p.store_id and lower(o.sku) = lower(p.sku) and o.id <> p.id)
-            or (v_has_variants and exists (select 1 from product_variants v
-              where v.store_id = p.store_id and lower(v.sku) = lower(p.sku) and v.product_id <> p.id)))
-            or dv.sku is not null
-          then 'DUPLICATE_SKU' end,
+        case when own.duplicate or dv.sku is not null then 'DUPLICATE_SKU' end,
         case when p.score < 50 then 'LOW_QUALITY_SCORE' end], null) as codes
     from unnest(p_ids) as k (id)
     cross join lateral (select x.id, x.store_id, x.sku, x.description, x.photos, x.barcode, x.price, x.special_price, x.has_variants,
@@ -57,6 +52,11 @@ begin
       where v_has_variants and p.has_variants and v.store_id = p_store_id and v.product_id = p.id and v.is_active
         and coalesce(v.barcode, '') <> '' and not gtin_valid(v.barcode)
       order by v.sku limit 1) as bv on true
+    -- Its own SKU held by another product, or by another product's variant.
+    cross join lateral (select p.sku is not null and (
+        exists (select 1 from products o where o.store_id = p.store_id and lower(o.sku) = lower(p.sku) and o.id <> p.id)
+        or (v_has_variants and exists (select 1 from product_variants v
+          where v.store_id = p.store_id and lower(v.sku) = lower(p.sku) and v.product_id <> p.id))) as duplicate) as own
     -- Every variant of the product, active or not, whether it has variants now or not.
     left join lateral (select v.sku, v.is_active from product_variants v
       where v_has_variants and v.store_id = p_store_id and v.product_id = p.id
@@ -64,7 +64,8 @@ begin
           or exists (select 1 from product_variants w where w.store_id = p_store_id and lower(w.sku) = lower(v.sku) and w.id <> v.id))
       order by v.sku limit 1) as dv on true
   ), findings as (
-    select c.product_id, c.sku, c.barcode, c.variant_sku, c.variant_barcode, c.duplicate_variant_sku, c.duplicate_variant_active, c.score, f.code,
+    select c.product_id, c.sku, c.barcode, c.variant_sku, c.variant_barcode, c.duplicate_variant_sku, c.duplicate_variant_active,
+      c.own_sku_duplicate, c.score, f.code,
       case when f.code in ('INVALID_BARCODE', 'SPECIAL_PRICE_NOT_BELOW_PRICE', 'DUPLICATE_SKU') then 'ERROR' else 'WARNING' end as severity
     from checked c cross join unnest(c.codes) as f (code)
     where cardinality(c.codes) > 0
@@ -82,8 +83,9 @@ begin
         then 'Barcode ' || q.barcode || ' is not a valid GTIN-8/12/13/14'
         else 'Barcode ' || q.variant_barcode || ' of variant ' || q.variant_sku || ' is not a valid GTIN-8/12/13/14' end
       when 'SPECIAL_PRICE_NOT_BELOW_PRICE' then 'The special price is not below the price'
-      when 'DUPLICATE_SKU' then case when q.duplicate_variant_sku is null or q.sku is not null
-        then 'Another product or variant of the store has the SKU ' || coalesce(q.sku, '')
+      -- A simple product may now be at fault through a deactivated variant alone, beside a SKU of its own.
+      when 'DUPLICATE_SKU' then case when q.own_sku_duplicate
+        then 'Another product or variant of the store has the SKU ' || q.sku
         else 'Another product or variant of the store has the SKU ' || q.duplicate_variant_sku
           || case when q.duplicate_variant_active then ' of its variant' else ' of its deactivated variant' end end
       else 'Data quality score ' || q.score || ' is below 50' end

@@ -96,6 +96,28 @@ describe('DUPLICATE_SKU and the SKU of a deactivated variant (it still holds it:
   });
 });
 
+describe('the message of a simple product at fault through its deactivated variant', () => {
+  it('names the variant\'s SKU, not the product\'s own SKU that no one else holds', async () => {
+    const actor = await createPimActor(ctx);
+    const { p } = await productWithVariant(actor);
+    await importQ(actor);
+    expect((await patch(actor.store, p, { variants: { items: [] } })).statusCode).toBe(200);
+    expect((await patch(actor.store, p, { sku: 'P-OWN', price: 7 })).statusCode).toBe(200);
+    expect(await duplicates(actor)).toEqual([OF_P_DEACTIVATED, OF_Q]);
+    // Its own SKU taken too (another product, in another case): it names its own.
+    await importQ2(actor);
+    expect(await duplicates(actor)).toContain('p-own: Another product or variant of the store has the SKU p-own');
+    expect((await patch(actor.store, p, { description: 'Described again' })).statusCode).toBe(200);
+    expect(await duplicates(actor)).toContain('P: Another product or variant of the store has the SKU P-OWN');
+  });
+});
+
+/** A second simple product, 'p-own', holding P's own SKU in another case. */
+async function importQ2(actor: PimActor) {
+  const job = await runJob(ctx, actor, 'BULK_IMPORT', [{ title: 'p-own', sku: 'p-own', description: 'Described', price: 10 }]);
+  expect(job.status).toBe('COMPLETED');
+}
+
 describe('migration 0103, on products made simple before it', () => {
   it('raises DUPLICATE_SKU for a simple product whose deactivated variant shares a SKU in another case', async () => {
     const actor = await createPimActor(ctx);
