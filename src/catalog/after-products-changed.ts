@@ -22,8 +22,8 @@ export async function afterProductsChanged(tx: Queryable, storeId: string, produ
 export const QUALITY_RULE_COLUMNS: ReadonlySet<string> = new Set([
   'description', 'photos', 'barcode', 'price', 'special_price', 'sku', 'brand_id', 'category_id',
   'weight', 'length', 'width', 'height',
-  // Whether the rules read its variants' barcodes and SKUs (0100); it changes only with a variant
-  // set, whose path evaluates the product anyway.
+  // Whether the rules read its variants' barcodes (0100; their SKUs are read either way, 0103); it
+  // changes only with a variant set, whose path evaluates the product anyway.
   'has_variants',
 ]);
 

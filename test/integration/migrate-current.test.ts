@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,15 +25,15 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0102 keeps each batch's caller's address for its
-    // audit events; the functions it replaces read the column, PL/pgSQL bodies do not depend on
-    // it, and it replaces them again) and unrecorded. A migration added after 0102 must be the
-    // one undone here instead.
-    expect(last).toBe('0102.do.partner-audit-addresses.sql');
-    await sql`alter table batches drop column ip_address`;
-    await sql`delete from schemaversion where version = 102`;
+    // One behind: the last migration undone (0103 lets DUPLICATE_SKU read the deactivated variants
+    // of a simple product: 0100's evaluate_quality put back; its one-off evaluation changes only
+    // rows) and unrecorded. A migration added after 0103 must be the one undone here instead.
+    expect(last).toBe('0103.do.deactivated-variant-skus.sql');
+    const migration = await readFile(new URL('../../migrations/0100.do.variant-quality-rules.sql', import.meta.url), 'utf8');
+    await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
+    await sql`delete from schemaversion where version = 103`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [column] = await sql`select data_type, is_nullable from information_schema.columns where table_name = 'batches' and column_name = 'ip_address'`;
-    expect(column).toEqual({ data_type: 'text', is_nullable: 'YES' });
+    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
+    expect(fn.def).toContain('duplicate_variant_active');
   });
 });
