@@ -9,13 +9,9 @@
  * build them. Run: node bin/run-ts.js bench/probe-abandoned-sweep.ts (DATABASE_URL: a
  * database to migrate; without it, an embedded PostgreSQL).
  */
-import { randomBytes } from 'node:crypto';
-import { connect, type Sql } from '../src/db/database.js';
-import { migrate } from '../src/db/migrate.js';
-import { createPartner } from '../src/partners/partners.js';
-import { createStore } from '../src/stores/stores.js';
+import type { Sql } from '../src/db/database.js';
 import { abandonedBatches, abandonedBulkJobs } from '../src/jobs/abandoned-work.js';
-import { openProbeDatabase } from './lib/probe-database.js';
+import { openProbeStore } from './lib/probe-database.js';
 
 const BATCHES = Number(process.env.BATCHES ?? 100_000);
 const BULK_JOBS = Number(process.env.BULK_JOBS ?? 20_000);
@@ -37,12 +33,9 @@ async function measure(sql: Sql, label: string) {
   }
 }
 
-const db = await openProbeDatabase();
-const sql = connect(db.url, 1);
+const probe = await openProbeStore(0);
+const { sql, partner, storeId } = probe;
 try {
-  await migrate(sql, db.url);
-  const partner = await createPartner(sql, randomBytes(32), { name: 'Probe' });
-  const { storeId } = await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'S', warehouses: 0 });
   // Completed a day ago and more, in chunks of 10,000 (one statement each), then a few unfinished.
   for (let from = 1; from <= BATCHES; from += 10_000) {
     await sql`
@@ -82,6 +75,5 @@ try {
     throw new Error('rollback'); // leaves the database as 0091 made it
   }).catch((err) => { if (err.message !== 'rollback') throw err; });
 } finally {
-  await sql.end();
-  await db.close();
+  await probe.close();
 }

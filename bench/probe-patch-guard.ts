@@ -7,24 +7,16 @@
  * Run: node bin/run-ts.js bench/probe-patch-guard.ts (DATABASE_URL: a database to migrate;
  * without it, an embedded PostgreSQL). CALLS=<n> a side (default 4,000).
  */
-import { randomBytes } from 'node:crypto';
-import { connect } from '../src/db/database.js';
-import { migrate } from '../src/db/migrate.js';
-import { createPartner } from '../src/partners/partners.js';
-import { createStore } from '../src/stores/stores.js';
-import { openProbeDatabase } from './lib/probe-database.js';
+import { openProbeStore } from './lib/probe-database.js';
 
 const CALLS = Number(process.env.CALLS ?? 4000);
 const PRODUCTS = 2000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const db = await openProbeDatabase();
-const sql = connect(db.url, 1);
+const probe = await openProbeStore(3);
+const { sql, partner, storeId } = probe;
 try {
-  await migrate(sql, db.url);
-  const partner = await createPartner(sql, randomBytes(32), { name: 'Probe' });
-  const { storeId } = await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'S', warehouses: 3 });
   const ids = (await sql<{ id: string }[]>`
     insert into products (store_id, external_id, name) select ${storeId}, 'p-' || g, 'P' from generate_series(1, ${PRODUCTS}) g returning id`).map((r) => r.id);
   await sql`insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
@@ -52,6 +44,5 @@ try {
   const show = (xs: number[]) => `median ${median(xs).toFixed(3)} ms, mean ${mean(xs).toFixed(3)} ms`;
   console.log(`apply_product_patch, ${CALLS} calls a side: with the stock guard ${show(times.with)}; without ${show(times.without)}`);
 } finally {
-  await sql.end();
-  await db.close();
+  await probe.close();
 }

@@ -18,3 +18,25 @@ export async function openProbeDatabase(): Promise<{ url: string; close(): Promi
     async close() { await pg.stop(); await rm(dataDir, { recursive: true, force: true }); },
   };
 }
+
+/**
+ * A migrated probe database with one partner and one store of `warehouses` warehouses, on one
+ * connection; close() ends the connection and the database.
+ */
+export async function openProbeStore(warehouses: number) {
+  const [{ randomBytes }, { connect }, { migrate }, { createPartner }, { createStore }] = await Promise.all([
+    import('node:crypto'), import('../../src/db/database.js'), import('../../src/db/migrate.js'),
+    import('../../src/partners/partners.js'), import('../../src/stores/stores.js')]);
+  const db = await openProbeDatabase();
+  const sql = connect(db.url, 1);
+  try {
+    await migrate(sql, db.url);
+    const partner = await createPartner(sql, randomBytes(32), { name: 'Probe' });
+    const { storeId } = await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'S', warehouses });
+    return { sql, partner, storeId, async close() { await sql.end(); await db.close(); } };
+  } catch (err) {
+    await sql.end();
+    await db.close();
+    throw err;
+  }
+}
