@@ -43,6 +43,24 @@ describe('array parameters (postgres.js, patched)', () => {
     expect(row).toEqual({ ints, sum: ints.reduce((a, b) => a + b, 0), nums: ['1.5', '0.25', '100'], uuids });
   });
 
+  it('reach PostgreSQL as sent through the serializer of the type PostgreSQL describes: jsonb, int8, box, nested, undefined', async () => {
+    // jsonb[]: JSON.stringify per element; numbers take the one-pass path, strings (quoted by it) the general one.
+    const [json] = await sql<{ n: unknown[]; s: unknown[]; mixed: unknown[] }[]>`
+      select to_json(${[1, 2.5, -3]}::jsonb[]) as n, to_json(${['a', 'b"c', '']}::jsonb[]) as s, to_json(${[7, 'x']}::jsonb[]) as mixed`;
+    expect(json).toEqual({ n: [1, 2.5, -3], s: ['a', 'b"c', ''], mixed: [7, 'x'] });
+    // int8[] of numbers, through postgres.BigInt's serializer (database.ts); read back as bigints.
+    const [big] = await sql<{ v: bigint[] }[]>`select ${[1, 9007199254740991, -2]}::int8[] as v`;
+    expect(big.v).toEqual([1n, 9007199254740991n, -2n]);
+    // box[]: ';' between elements, since a box's text holds commas.
+    const [box] = await sql<{ n: number; second: string }[]>`
+      select cardinality(b) as n, b[2]::text as second from (select ${['(1,2),(3,4)', '(0,0),(5,6)']}::box[] as b) x`;
+    expect(box).toEqual({ n: 2, second: '(5,6),(0,0)' });
+    // Nested: each inner array on its own path; undefined is transform.undefined (null).
+    const [nested] = await sql<{ v: unknown }[]>`
+      select to_json(${[['a', 'b"'], ['c', undefined as unknown as string]]}::text[][]) as v`;
+    expect(nested.v).toEqual([['a', 'b"'], ['c', null]]);
+  });
+
   it('reach PostgreSQL as sent in a prepared statement with unsafe()', async () => {
     const rows = await sql.unsafe<{ k: string; n: number }[]>(
       'select k, n from unnest($1::text[], $2::int[]) as u (k, n) order by n', [TRICKY, TRICKY.map((_, i) => i)], { prepare: true });

@@ -25,15 +25,15 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0103 lets DUPLICATE_SKU read the deactivated variants
-    // of a simple product: 0100's evaluate_quality put back; its one-off evaluation changes only
-    // rows) and unrecorded. A migration added after 0103 must be the one undone here instead.
-    expect(last).toBe('0103.do.deactivated-variant-skus.sql');
-    const migration = await readFile(new URL('../../migrations/0100.do.variant-quality-rules.sql', import.meta.url), 'utf8');
+    // One behind: the last migration undone (0104 looks a product's own SKU up once in
+    // evaluate_quality: 0103's function put back) and unrecorded. A migration added after 0104
+    // must be the one undone here instead.
+    expect(last).toBe('0104.do.own-sku-lookup-once.sql');
+    const migration = await readFile(new URL('../../migrations/0103.do.deactivated-variant-skus.sql', import.meta.url), 'utf8');
     await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
-    await sql`delete from schemaversion where version = 103`;
+    await sql`delete from schemaversion where version = 104`;
     expect(await migrate(sql, url)).toEqual([last]);
     const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(fn.def).toContain('duplicate_variant_active');
+    expect(fn.def).toMatch(/as duplicate\s+offset 0\) as own/);
   });
 });
