@@ -35,11 +35,14 @@ async function productWithVariant(actor: PimActor, items: unknown[] = [{ sku: 'a
   return { p, variantId: variant.id as string };
 }
 
-/** Q, a simple product holding 'ABC' (the rule ignores case; the unique checks of 0085 do not), imported by a PIM job. */
-async function importQ(actor: PimActor) {
-  const job = await runJob(ctx, actor, 'BULK_IMPORT', [{ title: 'Q', sku: 'ABC', description: 'Described', price: 10 }]);
+/**
+ * Q, a simple product holding 'ABC' (the rule ignores case; the unique checks of 0085 do not),
+ * imported by a PIM job; or another simple product named and holding `sku`.
+ */
+async function importQ(actor: PimActor, sku = 'ABC', title = 'Q') {
+  const job = await runJob(ctx, actor, 'BULK_IMPORT', [{ title, sku, description: 'Described', price: 10 }]);
   expect(job.status).toBe('COMPLETED');
-  const [q] = await ctx.sql`select id from products where store_id = ${actor.storeId} and sku = 'ABC'`;
+  const [q] = await ctx.sql`select id from products where store_id = ${actor.storeId} and sku = ${sku}`;
   return q.id as string;
 }
 
@@ -105,18 +108,13 @@ describe('the message of a simple product at fault through its deactivated varia
     expect((await patch(actor.store, p, { sku: 'P-OWN', price: 7 })).statusCode).toBe(200);
     expect(await duplicates(actor)).toEqual([OF_P_DEACTIVATED, OF_Q]);
     // Its own SKU taken too (another product, in another case): it names its own.
-    await importQ2(actor);
+    // A second simple product, 'p-own', holding P's own SKU in another case.
+    await importQ(actor, 'p-own', 'p-own');
     expect(await duplicates(actor)).toContain('p-own: Another product or variant of the store has the SKU p-own');
     expect((await patch(actor.store, p, { description: 'Described again' })).statusCode).toBe(200);
     expect(await duplicates(actor)).toContain('P: Another product or variant of the store has the SKU P-OWN');
   });
 });
-
-/** A second simple product, 'p-own', holding P's own SKU in another case. */
-async function importQ2(actor: PimActor) {
-  const job = await runJob(ctx, actor, 'BULK_IMPORT', [{ title: 'p-own', sku: 'p-own', description: 'Described', price: 10 }]);
-  expect(job.status).toBe('COMPLETED');
-}
 
 describe('migration 0103, on products made simple before it', () => {
   it('raises DUPLICATE_SKU for a simple product whose deactivated variant shares a SKU in another case', async () => {
