@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OMNI_BIN, omni, omniEnv, omniJson } from '../helpers/cli.js';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+
+/**
+ * The admin CLI, continued from cli.test.ts, split so that the two run at once: together they
+ * spawn ~90 `omni` commands, and the one file took 92-99 s of a CI run in a slow spell. Here:
+ * what an operator reads when a command fails, and the help.
+ */
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(() => ctx.close());
+
+describe('what an operator reads when a command fails', () => {
+  it('names the missing or duplicate PIM organization, user or tenant instead of the constraint', async () => {
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
+    const noOrg = await omni('admin', 'tenant', 'create', '--org', nobody, '--store', store.storeClientId);
+    expect(noOrg.stderr.trim()).toBe(`error: no PIM organization has this id (org_id ${nobody}): \`omni admin org list\` lists the organizations`);
+    const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Org');
+    await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId);
+    expect((await omni('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId)).stderr.trim())
+      .toBe("error: this store already has a PIM tenant: `omni admin store show --store str_…` names it, `omni admin org show --org ORG` lists an organization's tenants");
+    const email = `ops-${randomBytes(3).toString('hex')}@org.example`;
+    await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
+    const twice = await omni('admin', 'user', 'create', '--org', orgId, '--email', email);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.trim()).toBe(`error: a PIM user with this email already exists (email ${email})`);
+    expect((await omni('admin', 'token', 'create', '--user', nobody)).stderr.trim())
+      .toBe(`error: no PIM user has this id (user_id ${nobody}): \`omni admin org show --org ORG\` lists an organization's users`);
+  });
+
+  it('a wrong partner or store id, or a refused value, says what to do next', async () => {
+    expect((await omni('admin', 'store', 'list', '--partner', 'ptnr_missing')).stderr.trim())
+      .toBe('error: no partner with client id ptnr_missing: `omni admin partner list` lists the partners (ptnr_…)');
+    expect((await omni('admin', 'store', 'block', '--store', 'str_missing')).stderr.trim())
+      .toBe("error: no store with client id str_missing: `omni admin store list --partner ptnr_…` lists a partner's stores (str_…)");
+    expect((await omni('admin', 'partner', 'create', '--name', 'Bad hook', '--webhook-url', 'ftp://x.example')).stderr.trim())
+      .toMatch(/^error: Webhook URL not allowed \(WHK_003\): Use an absolute http\(s\) URL without credentials/);
+  });
+
+  it('org list and org show find the PIM ids again: tenants with their store, users with their live tokens (never a token)', async () => {
+    const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
+    const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Shown Org');
+    const { tenantId } = await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId, '--notify-email', 'cat@org.example');
+    const email = `shown-${randomBytes(3).toString('hex')}@org.example`;
+    const { userId } = await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
+    const { token } = await omniJson('admin', 'token', 'create', '--user', userId);
+    const shown = await omniJson('admin', 'org', 'show', '--org', orgId);
+    expect(shown).toEqual({ orgId, name: 'Shown Org',
+      tenants: [{ tenantId, storeClientId: store.storeClientId, name: 'S', notifyEmail: 'cat@org.example', createdAt: expect.any(String) }],
+      users: [{ userId, email, activeTokens: 1, createdAt: expect.any(String) }] });
+    expect(JSON.stringify(shown)).not.toContain(token);
+    expect((await omniJson('admin', 'org', 'list')).orgs).toContainEqual({ orgId, name: 'Shown Org', tenantCount: 1, userCount: 1, createdAt: expect.any(String) });
+    await omniJson('admin', 'token', 'revoke', '--token', token);
+    const text = (await omni('admin', 'org', 'show', '--org', orgId)).stdout.split('\n');
+    expect(text.slice(0, 3)).toEqual([`orgId: ${orgId}`, 'name: Shown Org', 'tenants:']);
+    expect(text[text.indexOf('users:') + 2]).toMatch(new RegExp(`^  ${userId}  ${email}  0 +\\d{4}-`));
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    expect((await omni('admin', 'org', 'show', '--org', nobody)).stderr.trim()).toBe(`error: no PIM organization ${nobody}: \`omni admin org list\` lists the organizations`);
+  }, 60_000);
+
+  it('refuses a malformed id or an empty name as a usage error, before opening the database', async () => {
+    const res = await omni('admin', 'user', 'create', '--org', 'not-a-uuid', '--email', 'x@y.z');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("error: option '--org <orgId>' argument 'not-a-uuid' is invalid. expected a uuid");
+    expect((await omni('admin', 'org', 'create', '--name', ' ')).stderr).toContain("option '--name <name>' argument ' ' is invalid");
+    // An address the export email could never reach, or a sign-in name that is none.
+    const org = '00000000-0000-4000-8000-000000000000';
+    for (const args of [['tenant', 'create', '--org', org, '--store', 'str_x', '--notify-email'], ['user', 'create', '--org', org, '--email'],
+      ['seller', 'create', '--password', 'long enough', '--store', 'str_x', '--email']]) {
+      const refused = await omni('admin', ...args, 'notanemail');
+      expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([1, `error: option '${args.at(-1)} <email>' argument 'notanemail' is invalid. expected an email address, got "notanemail".`]);
+    }
+  });
+
+  it('migrate says what it did', async () => {
+    expect(await omni('migrate')).toMatchObject({ code: 0, stdout: 'no pending migrations\n' });
+  });
+
+  it('demo curl without a demo store says where it looked and where the demo comes from', async () => {
+    const res = await omni('demo', 'curl');
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error: no demo store in .*: the first `omni serve` on an empty database creates it/);
+  });
+
+  it('a reader that stops early (| head) ends the command quietly, not with an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [OMNI_BIN, 'admin', 'taxonomy', 'seed'], { env: omniEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('every command and option says what it is for, and --version answers', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const undescribed: string[] = [];
+    const walk = (cmd: ReturnType<typeof buildProgram>, path: string) => {
+      if (!cmd.description()) undescribed.push(path);
+      for (const o of cmd.options) if (!o.description) undescribed.push(`${path} ${o.flags}`);
+      for (const sub of cmd.commands) walk(sub, `${path} ${sub.name()}`);
+    };
+    walk(buildProgram(), 'omni');
+    expect(undescribed).toEqual([]);
+    expect((await omni('--version')).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
