@@ -46,6 +46,15 @@ async function importQ(actor: PimActor, sku = 'ABC', title = 'Q') {
   return q.id as string;
 }
 
+/** P with its variant 'abc', Q imported holding 'ABC', then P made simple again (its variant deactivated, kept). */
+async function madeSimpleBesideQ() {
+  const actor = await createPimActor(ctx);
+  const { p, variantId } = await productWithVariant(actor);
+  await importQ(actor);
+  expect((await patch(actor.store, p, { variants: { items: [] } })).statusCode).toBe(200);
+  return { actor, p, variantId };
+}
+
 describe('DUPLICATE_SKU and the SKU of a deactivated variant (it still holds it: 0085, PATCH /inventory, the export)', () => {
   it('stays open on both sides when the variant is deactivated, reactivated, and its product made simple again', async () => {
     const actor = await createPimActor(ctx);
@@ -87,10 +96,7 @@ describe('DUPLICATE_SKU and the SKU of a deactivated variant (it still holds it:
   });
 
   it('resolves on both when the deactivated variant of the simple product gives the SKU up', async () => {
-    const actor = await createPimActor(ctx);
-    const { p, variantId } = await productWithVariant(actor);
-    await importQ(actor);
-    expect((await patch(actor.store, p, { variants: { items: [] } })).statusCode).toBe(200);
+    const { actor, p, variantId } = await madeSimpleBesideQ();
     expect(await duplicates(actor)).toEqual([OF_P_DEACTIVATED, OF_Q]);
     // The only way a variant's SKU changes is a set naming it (which reactivates it); left out again after.
     expect((await patch(actor.store, p, { variants: { items: [{ id: variantId, sku: 'abc-2', price: 5 }] } })).statusCode).toBe(200);
@@ -101,14 +107,10 @@ describe('DUPLICATE_SKU and the SKU of a deactivated variant (it still holds it:
 
 describe('the message of a simple product at fault through its deactivated variant', () => {
   it('names the variant\'s SKU, not the product\'s own SKU that no one else holds', async () => {
-    const actor = await createPimActor(ctx);
-    const { p } = await productWithVariant(actor);
-    await importQ(actor);
-    expect((await patch(actor.store, p, { variants: { items: [] } })).statusCode).toBe(200);
+    const { actor, p } = await madeSimpleBesideQ();
     expect((await patch(actor.store, p, { sku: 'P-OWN', price: 7 })).statusCode).toBe(200);
     expect(await duplicates(actor)).toEqual([OF_P_DEACTIVATED, OF_Q]);
-    // Its own SKU taken too (another product, in another case): it names its own.
-    // A second simple product, 'p-own', holding P's own SKU in another case.
+    // Its own SKU taken too (a second simple product holds it in another case): it names its own.
     await importQ(actor, 'p-own', 'p-own');
     expect(await duplicates(actor)).toContain('p-own: Another product or variant of the store has the SKU p-own');
     expect((await patch(actor.store, p, { description: 'Described again' })).statusCode).toBe(200);
@@ -118,10 +120,7 @@ describe('the message of a simple product at fault through its deactivated varia
 
 describe('migration 0103, on products made simple before it', () => {
   it('raises DUPLICATE_SKU for a simple product whose deactivated variant shares a SKU in another case', async () => {
-    const actor = await createPimActor(ctx);
-    const { p } = await productWithVariant(actor);
-    await importQ(actor);
-    expect((await patch(actor.store, p, { variants: { items: [] } })).statusCode).toBe(200);
+    const { actor, p } = await madeSimpleBesideQ();
     // As that PATCH left it before 0103: P's issue resolved, Q's open.
     await ctx.sql`update validation_issues set resolved = true, resolved_at = now() where product_id = ${p}`;
     expect(await duplicates(actor)).toEqual([OF_Q]);
