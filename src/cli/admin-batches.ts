@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, wholeNumber } from './option-values.js';
+import { JSON_OPTION, listLimit } from './option-values.js';
 import { partnerId } from './admin-webhooks.js';
 import { storeIdOf } from '../stores/stores.js';
 import { retryFailedBatch } from '../batches/batch-failure.js';
@@ -19,11 +19,11 @@ export function registerBatchAdmin(admin: Command) {
     .option('--partner <partnerClientId>', 'every store of one partner, by its partnerClientId (ptnr_…); the list names each batch\'s store')
     .addOption(new Option('--status <status>', 'only batches in this status (FAILED: given up on, or no row succeeded)').choices(STATUSES))
     .addOption(new Option('--kind <kind>', 'only batches of this kind').choices(BATCH_KINDS))
-    .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
+    .option('--limit <n>', 'how many, 1 to 100', listLimit, 20).option(...JSON_OPTION)
     .action(adminAction<{ store?: string; partner?: string; status?: BatchStatus; kind?: BatchKind; limit: number; json?: boolean }>(async ({ sql }, o) => {
       const storeId = o.store ? await storeIdOf(sql, o.store) : undefined;
       const scope = { storeId, partnerId: o.partner ? await partnerId(sql, o.partner) : undefined };
-      const rows = await listBatchesInScope(sql, scope, { status: o.status, kind: o.kind }, Math.min(Math.max(o.limit, 1), 100));
+      const rows = await listBatchesInScope(sql, scope, { status: o.status, kind: o.kind }, o.limit);
       // One store's list leaves out the store it names.
       return { batches: storeId ? rows.map(({ storeClientId: _, ...b }) => b) : rows };
     }));

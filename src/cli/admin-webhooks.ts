@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, wholeNumber } from './option-values.js';
+import { JSON_OPTION, listLimit } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints, ownsEndpoint, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { TEST_EVENT_TYPE } from '../webhooks/test-event.js';
@@ -43,9 +43,9 @@ export function registerWebhookAdmin(admin: Command) {
     .addOption(new Option('--status <status>', 'only deliveries in this status').choices(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED']))
     .addOption(new Option('--event-type <type>', 'only deliveries of this event type').choices([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE]))
     .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…; a disabled one\'s too)')
-    .option('--limit <n>', 'how many (at most 100)', wholeNumber, 20).option(...JSON_OPTION)
+    .option('--limit <n>', 'how many, 1 to 100', listLimit, 20).option(...JSON_OPTION)
     .action(adminAction<{ partner: string; status?: string; eventType?: string; endpoint?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
-      const filter = { status: o.status, eventType: o.eventType, endpointId: o.endpoint, page: 1, limit: Math.min(Math.max(o.limit, 1), 100) };
+      const filter = { status: o.status, eventType: o.eventType, endpointId: o.endpoint, page: 1, limit: o.limit };
       const partner = await partnerId(sql, o.partner);
       // As the API refuses it (WHK_001): a mistyped id listed nothing, as if the endpoint had had no deliveries.
       if (o.endpoint && !(await ownsEndpoint(sql, partner, o.endpoint))) {

@@ -12,6 +12,16 @@ export const wholeNumber = (v: string) => {
   return n;
 };
 
+/**
+ * `--limit` of the list commands: 1 to 100, as the HTTP API's `limit`. A value out of range is
+ * a usage error, not quietly clamped: `--limit 500` printed 100 rows as if they were all.
+ */
+export const listLimit = (v: string) => {
+  const n = wholeNumber(v);
+  if (n < 1 || n > 100) throw new InvalidArgumentError(`expected a whole number from 1 to 100, got "${v}".`);
+  return n;
+};
+
 export const nonEmpty = (v: string) => {
   if (!v.trim()) throw new InvalidArgumentError('expected a value, got an empty one.');
   return v;

@@ -74,6 +74,11 @@ describe('what an operator reads when a command fails', () => {
       const refused = await omni('admin', ...args, 'notanemail');
       expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([1, `error: option '${args.at(-1)} <email>' argument 'notanemail' is invalid. expected an email address, got "notanemail".`]);
     }
+    // A list's --limit out of range, as the HTTP API's limit (it used to be clamped: 500 printed 100 rows).
+    for (const list of [['batch', 'list'], ['webhook', 'deliveries', '--partner', 'ptnr_x']]) {
+      const refused = await omni('admin', ...list, '--limit', '500');
+      expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([1, `error: option '--limit <n>' argument '500' is invalid. expected a whole number from 1 to 100, got "500".`]);
+    }
   });
 
   it('migrate says what it did', async () => {
