@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { emitEvents } from '../webhooks/outbox.js';
+import { recordAudit, type RequestOrigin } from '../audit/audit-log.js';
 import { productJson } from '../catalog/product-read.js';
 import { exportStorage, type ExportStorage } from './export-storage.js';
 import type { PimPrincipal } from './pim-auth.js';
@@ -21,10 +22,23 @@ export const exportView = (e: any, links: { ndjson: string | null; csv: string |
   created_at: e.created_at.toISOString(), completed_at: e.completed_at?.toISOString() ?? null, download: links,
 });
 
-export async function requestExport(sql: Sql, who: PimPrincipal) {
+/** The files every export writes (runExport). */
+const EXPORT_FORMATS = ['ndjson', 'csv'];
+
+/**
+ * Queues an export: its row, its job and its `catalog_export.requested` audit event in one
+ * transaction (a request refused writes none, an accepted one is always in the log). The event
+ * names where the files are to go (`storage`, as configured when it was asked) and their formats.
+ */
+export async function requestExport(sql: Sql, config: Config, encryptionKey: Buffer, who: PimPrincipal, origin: RequestOrigin) {
+  const storage = exportStorage(config, encryptionKey).kind;
   return sql.begin(async (tx) => {
     const [e] = await tx`insert into catalog_exports (store_id, requested_by) values (${who.storeId}, ${who.email}) returning *`;
     await enqueueJob(tx, 'pim.export', { storeId: who.storeId, exportId: e.id }, { maxAttempts: 3 });
+    await recordAudit(tx, [{
+      storeId: who.storeId, actorType: 'user', actor: who.email, action: 'catalog_export.requested', resourceType: 'catalog_export', resourceId: e.id,
+      changes: { exportId: e.id, storage, formats: EXPORT_FORMATS }, requestId: origin.requestId, ipAddress: origin.ip,
+    }]);
     return exportView(e);
   });
 }

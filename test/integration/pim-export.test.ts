@@ -156,6 +156,9 @@ describe('PIM catalog export', () => {
       await seedCatalog(ctx, actor, 300);
       const view = await runExport(ctx, actor);
       expect(view).toMatchObject({ status: 'COMPLETED', storage: 's3', products: 300 });
+      // Its request is audited with the destination configured when it was asked.
+      const [requested] = (await pimRequest(ctx, actor, 'GET', '/api/v1/audit')).json().data;
+      expect(requested).toMatchObject({ action: 'catalog_export.requested', resource_id: view.id, details: { exportId: view.id, storage: 's3', formats: ['ndjson', 'csv'] } });
       expect(view.download.ndjson).toContain('X-Amz-Signature');
       const ndjson = await (await fetch(view.download.ndjson)).text();
       const csv = await (await fetch(view.download.csv)).text();

@@ -75,7 +75,10 @@ describe('PIM bulk jobs', () => {
     expect(imports.json().data.map((j: any) => j.id)).toEqual([bad.json().data?.id, created.json().data.id].filter(Boolean));
 
     const audit = await pimRequest(ctx, a, 'GET', '/api/v1/audit');
-    expect(audit.json().data.slice(0, 2).map((e: any) => [e.action, e.actor_email])).toEqual([['product.deleted', a.email], ['product.updated', a.email]]);
+    // Each job's creation, then its products' changes (newest first).
+    expect(audit.json().data.slice(0, 4).map((e: any) => [e.action, e.actor_email])).toEqual([
+      ['product.deleted', a.email], ['bulk_job.created', a.email], ['product.updated', a.email], ['bulk_job.created', a.email],
+    ]);
     await expect(ctx.sql`update audit_events set action = 'x' where store_id = ${a.storeId}`).rejects.toThrow();
   });
 });
@@ -232,7 +235,7 @@ describe('PIM audit events of bulk updates and deletions', () => {
     const [lamp] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${a.storeId}, 'lamp', 'L-1', 'Lamp', 10) returning id`;
     const update = await runJob(ctx, a, 'BULK_UPDATE', [{ id: lamp.id, title: 'Desk lamp', price: 12.5, description: undefined }]);
     const remove = await runJob(ctx, a, 'BULK_DELETE', [lamp.id]);
-    const [deleted, updated] = (await pimRequest(ctx, a, 'GET', '/api/v1/audit')).json().data;
+    const [deleted, updated] = (await pimRequest(ctx, a, 'GET', '/api/v1/audit')).json().data.filter((e: any) => e.resource_type === 'product');
     expect(updated).toMatchObject({ action: 'product.updated', resource_id: lamp.id });
     expect(updated.details).toEqual({ bulkJobId: update.id, name: { before: 'Lamp', after: 'Desk lamp' }, price: { before: 10, after: 12.5 } });
     expect(deleted).toMatchObject({ action: 'product.deleted', resource_id: lamp.id });

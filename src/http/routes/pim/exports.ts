@@ -45,7 +45,10 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
       description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). Products with an unresolved ERROR validation issue are left out and counted (blocked_products). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
       response: { 202: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, jsonBody),
     },
-  }, async (request, reply) => reply.code(202).send(ok(reply, 'Export queued', await requestExport(sql, who(request)), { dispatch: true })));
+  }, async (request, reply) => {
+    const queued = await requestExport(sql, config, encryptionKey, who(request), { requestId: request.id, ip: request.ip });
+    return reply.code(202).send(ok(reply, 'Export queued', queued, { dispatch: true }));
+  });
 
   app.get('/api/v1/pim/exports/:id', {
     schema: { tags: ['pim'], summary: 'An export: status and download links', headers: pimHeaders, params: Id, response: { 200: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, ['PIM_006']) },

@@ -36,6 +36,11 @@ const BulkJob = Type.Object({
 
 const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
 
+/** What an audit event's action is, for the document (README, Decisions: the audit log). */
+const AUDIT_ACTIONS = 'product.created, product.updated, product.deleted, variant.updated (one event a product or variant written; details: what changed, and the batch or bulk job); '
+  + 'products.created and stock.updated (one event a partner bulk chunk; details: its batch and rows); '
+  + 'bulk_job.created (details: bulkJobId, jobType, items) and catalog_export.requested (details: exportId, storage, formats), written with the job or export';
+
 /** The PIM API (seed 004): every route needs a Bearer token, X-Tenant-ID and X-Org-ID. */
 export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   const { sql } = deps;
@@ -105,8 +110,10 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       tags, summary: 'The 100 most recent audit events of the tenant (immutable)', headers: pimHeaders,
       response: {
         200: Envelope(Type.Array(Type.Object({
-          id: Type.String(), actor_email: Nullable(Type.String()), actor: Type.String(), actor_type: Type.String(), action: Type.String(),
-          resource_type: Type.String(), resource_id: Nullable(Type.String()), details: Type.Unknown(), request_id: Nullable(Type.String()),
+          id: Type.String(), actor_email: Nullable(Type.String()), actor: Type.String(), actor_type: Type.String(),
+          action: Type.String({ description: AUDIT_ACTIONS }),
+          resource_type: Type.String({ description: 'product, variant, batch (a partner bulk chunk), bulk_job or catalog_export' }),
+          resource_id: Nullable(Type.String()), details: Type.Unknown(), request_id: Nullable(Type.String()),
           ip_address: Nullable(Type.String()), created_at: Type.String(),
         }))),
       },
