@@ -8,6 +8,27 @@ export async function waitingForLock(sql: Sql, fragment: string, n = 1): Promise
   return waiting >= n;
 }
 
+/** The backends (of other connections) whose statement holds `fragment` and waits for a lock. */
+export async function lockWaiters(sql: Sql, fragment: string): Promise<number[]> {
+  return (await sql<{ pid: number }[]>`select pid from pg_stat_activity
+    where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid()`).map((r) => r.pid);
+}
+
+/**
+ * Resolves once none of these backends is left. A SIGKILLed worker's backend that waited for a
+ * lock does not notice its client is gone until the lock is released, runs its statement and ends
+ * on its reply: until then it still waits, and a test that looks for "a worker waiting for the
+ * lock" could take it for the next worker's (seen once under load: the next worker was killed
+ * before it had taken the job).
+ */
+export async function untilBackendsGone(sql: Sql, pids: number[], timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.length > 0 && (await sql`select 1 from pg_stat_activity where pid = any(${pids}::int[])`).length > 0) {
+    if (Date.now() > deadline) throw new Error(`backends ${pids.join(', ')} still there after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** Polls until `done` holds (about 4 s at most): a race a test sets up step by step. */
 export async function until(what: string, done: () => Promise<boolean>): Promise<void> {
   for (let tries = 0; tries < 400; tries++) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { killWorkerProcess, pollUntil, spawnWorkerProcess, startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, waitJob, type PimActor } from '../helpers/pim.js';
-import { waitingForLock } from '../helpers/lock-waits.js';
+import { lockWaiters, untilBackendsGone, waitingForLock } from '../helpers/lock-waits.js';
 
 let ctx: TestContext;
 let actor: PimActor;
@@ -28,6 +28,7 @@ async function killMidChunk(jobId: string): Promise<number> {
     const [j] = await ctx.sql`select processed_items + failed_items as n from bulk_jobs where id = ${jobId}`;
     return j.n as number;
   };
+  let dead: number[] = [];
   try {
     await pollUntil('the child worker committed a chunk', async () => (await counted()) >= CHUNK);
     const held = await ctx.sql.reserve();
@@ -36,11 +37,14 @@ async function killMidChunk(jobId: string): Promise<number> {
       const [job] = await held`select processed_items + failed_items as n, total_items from bulk_jobs where id = ${jobId} for update`;
       expect(job.n).toBeLessThan(job.total_items);
       await pollUntil('the next chunk waiting to count its items', () => waitingForLock(ctx.sql, 'update bulk_jobs set processed_items'));
+      dead = await lockWaiters(ctx.sql, 'update bulk_jobs set processed_items');
       await killWorkerProcess(child);
       return job.n;
     } finally {
       await held`rollback`;
       held.release();
+      // The killed worker's waiting backend ends once it has the lock (lock-waits.ts).
+      await untilBackendsGone(ctx.sql, dead);
     }
   } finally {
     if (child.exitCode === null && child.signalCode === null) await killWorkerProcess(child);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { killWorkerProcess, pollUntil, spawnWorkerProcess, startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
-import { waitingForLock } from '../helpers/lock-waits.js';
+import { lockWaiters, untilBackendsGone, waitingForLock } from '../helpers/lock-waits.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { failAbandonedWork } from '../../src/jobs/abandoned-work.js';
 
@@ -32,6 +32,7 @@ const completedEvents = async () => (await ctx.sql`
  */
 async function killExportWorker(exportId: string, waitingFor: string, started = async () => {}) {
   const child = spawnWorkerProcess();
+  let dead: number[] = [];
   try {
     await started();
     const held = await ctx.sql.reserve();
@@ -39,11 +40,14 @@ async function killExportWorker(exportId: string, waitingFor: string, started = 
       await held`begin`;
       await held`select from catalog_exports where id = ${exportId} for update`;
       await pollUntil(`the export's worker waiting at ${waitingFor}`, () => waitingForLock(ctx.sql, waitingFor));
+      dead = await lockWaiters(ctx.sql, waitingFor);
       await killWorkerProcess(child);
     } finally {
       await held`rollback`;
       held.release();
     }
+    // The killed worker's waiting backend ends once it has the lock: gone before the next worker is looked for.
+    await untilBackendsGone(ctx.sql, dead);
   } finally {
     if (child.exitCode === null && child.signalCode === null) await killWorkerProcess(child);
   }
