@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     expect(problem({ PUBLIC_BASE_URL: 'example.com' })).toBe('Invalid configuration: PUBLIC_BASE_URL must be an http:// or https:// URL (got "example.com")');
     expect(problem({ PORT: 'x', WORKER_CONCURRENCY: '0' }))
       .toBe('Invalid configuration: PORT must be a whole number (got "x"); WORKER_CONCURRENCY must be >= 1 (got "0")');
+    expect(problem({ WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '0' }))
+      .toBe('Invalid configuration: WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be >= 1 (got "0")');
   });
 
   it('never repeats a value that may hold a secret', () => {
@@ -49,7 +51,7 @@ describe('loadConfig', () => {
     const { DATABASE_URL } = process.env;
     delete process.env.DATABASE_URL;
     try {
-      expect(loadConfig({})).toMatchObject({ PORT: 8080, embedded: true, demo: true, publicBaseUrl: 'http://127.0.0.1:8080' });
+      expect(loadConfig({})).toMatchObject({ PORT: 8080, WEBHOOK_DISABLE_AFTER_FAILING_HOURS: 120, embedded: true, demo: true, publicBaseUrl: 'http://127.0.0.1:8080' });
     } finally {
       if (DATABASE_URL !== undefined) process.env.DATABASE_URL = DATABASE_URL;
     }

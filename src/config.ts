@@ -71,6 +71,12 @@ const EnvSchema = Type.Object({
   SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>', minLength: 1 }),
   WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 8, minimum: 1, maximum: 20 }),
   /**
+   * An endpoint whose attempts have failed, without a success, for this many hours is disabled
+   * when another attempt fails (120: Svix's 5 days); one answered 410 Gone is disabled at once
+   * (src/webhooks/endpoint-health.ts).
+   */
+  WEBHOOK_DISABLE_AFTER_FAILING_HOURS: Type.Integer({ default: 120, minimum: 1 }),
+  /**
    * Deliver webhooks to loopback, private and link-local addresses (src/webhooks/private-targets.ts).
    * Default: only with the embedded database (a developer's machine, a receiver on localhost).
    */

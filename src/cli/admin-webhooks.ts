@@ -33,10 +33,10 @@ export function registerWebhookAdmin(admin: Command) {
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }, EVENT_TYPES_FORMAT));
-  webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones")
-    .requiredOption(...PARTNER_OPTION).option('--all', 'also list disabled endpoints (`webhook enable` resumes one)').option(...JSON_OPTION)
+  webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones, with who disabled each and why")
+    .requiredOption(...PARTNER_OPTION).option('--all', 'also list disabled endpoints (`webhook enable` resumes one an operator or Omni disabled)').option(...JSON_OPTION)
     .action(adminAction<{ partner: string; all?: boolean; json?: boolean }>(async ({ sql }, o) => ({
-      endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner), { includeDisabled: o.all }),
+      endpoints: await listWebhookEndpoints(sql, await partnerId(sql, o.partner), o.all ? 'all' : 'enabled'),
     }), EVENT_TYPES_FORMAT));
   webhook.command('deliveries').description("a partner's deliveries, newest first, with their status, attempts and last error (to find a broken endpoint)")
     .requiredOption(...PARTNER_OPTION)
@@ -68,7 +68,7 @@ export function registerWebhookAdmin(admin: Command) {
     .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes')
     .option(...JSON_OPTION).action(toggle(false));
   webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)')
-    .description('deliver to a disabled endpoint again: the events written from now on (a partner can redeliver earlier ones); '
-      + 'an endpoint its partner deleted stays off')
+    .description('deliver to a disabled endpoint again (one an operator disabled, or Omni: answered 410 Gone, or failing too long): '
+      + 'the events written from now on (a partner can redeliver earlier ones); an endpoint its partner deleted stays off')
     .option(...JSON_OPTION).action(toggle(true));
 }

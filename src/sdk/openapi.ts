@@ -323,12 +323,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active webhook endpoints */
+        /**
+         * Webhook endpoints
+         * @description Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails; PATCH it with enabled: true once the receiver is fixed.
+         */
         get: operations["getPartnerWebhooksEndpoints"];
         put?: never;
         /**
          * Register a webhook endpoint
-         * @description Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer's Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). The secret is returned once, in this response.
+         * @description Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer's Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default). The secret is returned once, in this response.
          */
         post: operations["postPartnerWebhooksEndpoints"];
         delete?: never;
@@ -347,13 +350,16 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Disable a webhook endpoint */
+        /**
+         * Delete (disable) a webhook endpoint
+         * @description No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint Omni or an operator disabled can be deleted too. An unknown or deleted endpoint is WHK_001.
+         */
         delete: operations["deletePartnerWebhooksEndpointsByEndpointId"];
         options?: never;
         head?: never;
         /**
-         * Change a webhook endpoint's URL or event types
-         * @description Send url, eventTypes or both (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. An unknown or disabled endpoint, or another partner's, is WHK_001.
+         * Change a webhook endpoint's URL or event types, or enable it again
+         * @description Send url, eventTypes, enabled or several (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. enabled: true enables again an endpoint Omni disabled (disabledBy system), its failing streak forgotten: it gets the events written from then on (redeliver earlier ones). An unknown or deleted endpoint, or another partner's, is WHK_001; one an operator disabled is WHK_006.
          */
         patch: operations["patchPartnerWebhooksEndpointsByEndpointId"];
         trace?: never;
@@ -2497,6 +2503,14 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
+                            disabledReason: ("gone" | "failing") | null;
+                            /** @description when it was disabled */
+                            disabledAt: string | null;
+                            /** @description the first failed attempt since its last success; null when its last attempt succeeded */
+                            failingSince: string | null;
                         }[];
                     };
                 };
@@ -2559,6 +2573,14 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
+                            disabledReason: ("gone" | "failing") | null;
+                            /** @description when it was disabled */
+                            disabledAt: string | null;
+                            /** @description the first failed attempt since its last success; null when its last attempt succeeded */
+                            failingSince: string | null;
                             /** @description whsec_…; shown once */
                             secret: string;
                         };
@@ -2616,6 +2638,14 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
+                            disabledReason: ("gone" | "failing") | null;
+                            /** @description when it was disabled */
+                            disabledAt: string | null;
+                            /** @description the first failed attempt since its last success; null when its last attempt succeeded */
+                            failingSince: string | null;
                         };
                     };
                 };
@@ -2643,6 +2673,11 @@ export interface operations {
                     url?: string;
                     /** @description omit (or []) for every event type */
                     eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed")[];
+                    /**
+                     * @description enable again an endpoint Omni disabled (to disable one, DELETE it)
+                     * @enum {boolean}
+                     */
+                    enabled?: true;
                 };
             };
         };
@@ -2680,6 +2715,14 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
+                            disabledReason: ("gone" | "failing") | null;
+                            /** @description when it was disabled */
+                            disabledAt: string | null;
+                            /** @description the first failed attempt since its last success; null when its last attempt succeeded */
+                            failingSince: string | null;
                         };
                     };
                 };
@@ -2737,6 +2780,14 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
+                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
+                            disabledReason: ("gone" | "failing") | null;
+                            /** @description when it was disabled */
+                            disabledAt: string | null;
+                            /** @description the first failed attempt since its last success; null when its last attempt succeeded */
+                            failingSince: string | null;
                             /** @description the new whsec_…; shown once */
                             secret: string;
                             /** @description until when the previous secret also signs; null: it no longer does */

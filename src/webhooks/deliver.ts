@@ -5,6 +5,7 @@ import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
 import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
+import { mayChangeEndpoint, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
 
 /**
  * What a failed request's error says, with its cause: undici's own message is only "fetch failed"
@@ -52,11 +53,14 @@ export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: st
  * One delivery attempt: POST {type, timestamp, storeClientId, data} signed with the Standard
  * Webhooks scheme (webhook-id = the event id, stable across attempts, so the
  * receiver can deduplicate). Every attempt is recorded; a failure schedules the
- * next attempt with exponential backoff until WEBHOOK_MAX_ATTEMPTS.
+ * next attempt with exponential backoff until WEBHOOK_MAX_ATTEMPTS. The outcome also goes on the
+ * endpoint (endpoint-health.ts): an attempt that disabled it is returned, its delivery ended.
  */
-export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string) {
+export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string)
+  : Promise<(EndpointDisabled & { endpointId: string }) | undefined> {
   const [d] = await sql<any[]>`
-    select d.status, d.attempts, d.attempt_base, d.event_id, e.url, e.secret_ciphertext, e.enabled, o.type, o.payload, o.created_at,
+    select d.status, d.attempts, d.attempt_base, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since,
+      o.type, o.payload, o.created_at,
       case when e.previous_secret_expires_at > now() then e.previous_secret_ciphertext end as previous_secret_ciphertext,
       s.client_id as store_client_id
     from webhook_deliveries d
@@ -64,12 +68,12 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     join outbox_events o on o.id = d.event_id
     left join stores s on s.id = o.store_id
     where d.partner_id = ${partnerId} and d.id = ${deliveryId}`;
-  if (!d || d.status === 'SUCCEEDED' || d.status === 'EXHAUSTED') return;
+  if (!d || d.status === 'SUCCEEDED' || d.status === 'EXHAUSTED') return undefined;
   if (!d.enabled) {
-    // The endpoint was deleted (disabled) after this delivery was made: stop retrying it.
+    // The endpoint was disabled (by its partner, an operator or Omni) after this delivery was made: stop retrying it.
     await sql`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null, last_error = 'endpoint disabled'
               where partner_id = ${partnerId} and id = ${deliveryId} and status in ('PENDING', 'RETRYING')`;
-    return;
+    return undefined;
   }
 
   // The store by the id the partner knows it by (x-store-client-id): one endpoint hears every store of the partner.
@@ -110,18 +114,28 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const attempt = d.attempts + 1;
   const ok = error === null;
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
-  // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
-  const nextAt = ok || exhausted ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
+  const outcome = { ok, statusCode, at: sentAt };
+  const disableAfterHours = config.WEBHOOK_DISABLE_AFTER_FAILING_HOURS;
 
-  await sql.begin(async (tx) => {
+  const disabled = await sql.begin(async (tx) => {
+    // The endpoint first: whether this attempt disabled it decides whether the delivery goes on.
+    const endpointDisabled = mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
+      ? await recordEndpointOutcome(tx, partnerId, d.endpoint_id, outcome, disableAfterHours) : undefined;
+    // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
+    // (a redelivery once it is enabled again sends it). The backoff counts from the last
+    // redelivery: a redelivery starts a fresh schedule.
+    const ended = exhausted || endpointDisabled !== undefined;
+    const nextAt = ok || ended ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
     // Only if no other run recorded an attempt since we read the row: an attempt is never counted twice.
     const updated = await tx`update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
-               status = ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
+               status = ${ok ? 'SUCCEEDED' : ended ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
                delivered_at = ${ok ? new Date() : null}
              where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts} returning id`;
-    if (updated.length === 0) return;
+    if (updated.length === 0) return endpointDisabled;
     await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error, attempted_at)
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
     if (nextAt) await enqueueDelivery(tx, partnerId, deliveryId, nextAt);
+    return endpointDisabled;
   });
+  return disabled && { ...disabled, endpointId: d.endpoint_id };
 }

@@ -2,8 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
 import { open, seal } from '../auth/secret-box.js';
 import { AppError } from '../errors/app-error.js';
+import type { SystemDisableReason } from './endpoint-health.js';
 
-export interface WebhookEndpoint { id: string; url: string; eventTypes: string[]; enabled: boolean; createdAt: string }
+export interface WebhookEndpoint {
+  id: string; url: string; eventTypes: string[]; enabled: boolean; createdAt: string;
+  /** Who disabled it: its partner (DELETE), an operator, or Omni itself ('system', endpoint-health.ts); null while enabled. */
+  disabledBy: 'partner' | 'operator' | 'system' | null;
+  /** Why Omni disabled it ('system' only): answered 410 Gone, or failing for WEBHOOK_DISABLE_AFTER_FAILING_HOURS. */
+  disabledReason: SystemDisableReason | null;
+  /** When it was disabled (null while enabled, and for those disabled before migration 0105). */
+  disabledAt: string | null;
+  /** The first failed attempt since its last success; null when its last attempt succeeded. */
+  failingSince: string | null;
+}
 
 const newEndpointId = () => `we_${randomBytes(9).toString('base64url')}`;
 /** Standard Webhooks secrets: "whsec_" + base64 of 24 random bytes. */
@@ -15,7 +26,18 @@ function checkUrl(url: string) {
   if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) throw new AppError('WHK_003', { url });
 }
 
-const view = (r: any): WebhookEndpoint => ({ id: r.id, url: r.url, eventTypes: r.event_types, enabled: r.enabled, createdAt: r.created_at.toISOString() });
+const view = (r: any): WebhookEndpoint => ({
+  id: r.id, url: r.url, eventTypes: r.event_types, enabled: r.enabled, createdAt: r.created_at.toISOString(),
+  disabledBy: r.disabled_by, disabledReason: r.disabled_reason, disabledAt: r.disabled_at?.toISOString() ?? null,
+  failingSince: r.failing_since?.toISOString() ?? null,
+});
+
+/**
+ * The columns of an endpoint enabled again: who disabled it and why are forgotten, and so is its
+ * failing streak, which the disabling ended (one already enabled keeps its streak).
+ */
+const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
+  failing_since = case when enabled then failing_since end`;
 
 /** Registers an endpoint; the signing secret is returned here once and stored sealed. */
 export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partnerId: string, input: { url: string; eventTypes?: string[] }) {
@@ -28,34 +50,56 @@ export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partner
   return { ...view(row), secret };
 }
 
-/** A partner's enabled endpoints, oldest first; the disabled ones too when asked (operators, to enable one again). */
-export async function listWebhookEndpoints(sql: Queryable, partnerId: string, opts: { includeDisabled?: boolean } = {}): Promise<WebhookEndpoint[]> {
-  const rows = await sql`select * from webhook_endpoints where partner_id = ${partnerId} ${opts.includeDisabled ? sql`` : sql`and enabled`} order by created_at`;
+/**
+ * Which of a partner's endpoints a list shows: the enabled ones; those its partner has not
+ * deleted (the partner's own list: an endpoint Omni or an operator disabled shows, with who and
+ * why, so that the partner learns it and can act); or all of them (operators, `--all`).
+ */
+export type EndpointListScope = 'enabled' | 'not-deleted' | 'all';
+
+/** A partner's endpoints in `scope`, oldest first. */
+export async function listWebhookEndpoints(sql: Queryable, partnerId: string, scope: EndpointListScope): Promise<WebhookEndpoint[]> {
+  const shown = { enabled: sql`and enabled`, 'not-deleted': sql`and disabled_by is distinct from 'partner'`, all: sql`` }[scope];
+  const rows = await sql`select * from webhook_endpoints where partner_id = ${partnerId} ${shown} order by created_at`;
   return rows.map(view);
 }
 
-/** Disables an endpoint: its past deliveries stay readable, no new ones are made. */
+/**
+ * Deletes (disables) an endpoint for its partner: its past deliveries stay readable, no new ones
+ * are made. One Omni or an operator disabled can be deleted too; deleted, neither an operator nor
+ * the partner enables it again.
+ */
 export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, id: string) {
-  const [row] = await sql`update webhook_endpoints set enabled = false, disabled_by = 'partner' where partner_id = ${partnerId} and id = ${id} and enabled returning *`;
+  const [row] = await sql`
+    update webhook_endpoints set enabled = false, disabled_by = 'partner', disabled_reason = null, disabled_at = now()
+    where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner' returning *`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
   return view(row);
 }
 
 /**
- * Changes an enabled endpoint's URL, its event types, or both; the secret stays. Events written
- * from then on are matched against the new types, and every attempt from then on (retries of
- * earlier deliveries too) goes to the new URL.
+ * Changes an endpoint's URL, its event types, or both; the secret stays. Events written from then
+ * on are matched against the new types, and every attempt from then on (retries of earlier
+ * deliveries too) goes to the new URL. `enabled: true` enables again an endpoint Omni disabled
+ * (a 410 Gone, or failing too long), its failing streak forgotten, as Stripe's update takes
+ * `disabled: false`: the partner fixed its receiver. The endpoint is one the partner has not
+ * deleted (WHK_001) and an operator has not disabled (WHK_006: only an operator enables it again).
  */
-export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, id: string, input: { url?: string; eventTypes?: string[] }) {
+export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, id: string,
+  input: { url?: string; eventTypes?: string[]; enabled?: true }) {
   if (input.url !== undefined) checkUrl(input.url);
+  const enable = input.enabled === true;
   const [row] = await sql`
     update webhook_endpoints set
       url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
       event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
-    where partner_id = ${partnerId} and id = ${id} and enabled
+      ${enable ? sql`, ${enabledAgain(sql)}` : sql``}
+    where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by = 'system')
     returning *`;
-  if (!row) throw new AppError('WHK_001', { endpointId: id });
-  return view(row);
+  if (row) return view(row);
+  const [other] = await sql`select disabled_by from webhook_endpoints where partner_id = ${partnerId} and id = ${id}`;
+  if (other?.disabled_by === 'operator') throw new AppError('WHK_006', { endpointId: id });
+  throw new AppError('WHK_001', { endpointId: id });
 }
 
 /**
@@ -95,17 +139,21 @@ export function endpointSecret(sealed: string, key: Buffer) {
  * An operator stops (or resumes) deliveries to an endpoint, by its id alone (unique across
  * partners). Disabled, it gets no new deliveries and each scheduled retry ends EXHAUSTED
  * ("endpoint disabled") when it comes due (deliver.ts); enabled again, it gets the events written
- * from then on. An endpoint its partner deleted is not enabled again (`deletedByPartner`): the
- * partner registers a new one. Undefined when no endpoint has this id.
+ * from then on, its failing streak forgotten. An operator enables one an operator or Omni disabled;
+ * one its partner deleted is not enabled again (`deletedByPartner`): the partner registers a new
+ * one. Undefined when no endpoint has this id.
  */
 export async function setWebhookEndpointEnabled(sql: Queryable, id: string, enabled: boolean) {
-  const [row] = await sql`
-    update webhook_endpoints e set
-      enabled = case when ${enabled} and e.disabled_by = 'partner' then e.enabled else ${enabled} end,
-      disabled_by = case when ${enabled} then (case when e.disabled_by = 'partner' then e.disabled_by end)
-                         when e.enabled then 'operator' else e.disabled_by end
-    from partners p
-    where e.id = ${id} and p.id = e.partner_id returning e.*, p.client_id as partner_client_id`;
+  const [changed] = enabled
+    ? await sql`update webhook_endpoints e set ${enabledAgain(sql)} from partners p
+        where e.id = ${id} and p.id = e.partner_id and not e.enabled and e.disabled_by is distinct from 'partner'
+        returning e.*, p.client_id as partner_client_id`
+    : await sql`update webhook_endpoints e set enabled = false, disabled_by = 'operator', disabled_at = now() from partners p
+        where e.id = ${id} and p.id = e.partner_id and e.enabled
+        returning e.*, p.client_id as partner_client_id`;
+  // Nothing to change (already so, or deleted by its partner): the endpoint as it is.
+  const [row] = changed ? [changed]
+    : await sql`select e.*, p.client_id as partner_client_id from webhook_endpoints e join partners p on p.id = e.partner_id where e.id = ${id}`;
   if (!row) return undefined;
   return { ...view(row), partnerClientId: row.partner_client_id as string, deletedByPartner: row.disabled_by === 'partner' };
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -25,15 +24,18 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0104 looks a product's own SKU up once in
-    // evaluate_quality: 0103's function put back) and unrecorded. A migration added after 0104
-    // must be the one undone here instead.
-    expect(last).toBe('0104.do.own-sku-lookup-once.sql');
-    const migration = await readFile(new URL('../../migrations/0103.do.deactivated-variant-skus.sql', import.meta.url), 'utf8');
-    await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
-    await sql`delete from schemaversion where version = 104`;
+    // One behind: the last migration undone (0105 lets Omni disable an endpoint itself:
+    // disabled_by 'system', its reason, when, and the failing streak; 0098's check put back) and
+    // unrecorded. A migration added after 0105 must be the one undone here instead.
+    expect(last).toBe('0105.do.endpoint-disabled-by-system.sql');
+    await sql`alter table webhook_endpoints drop column disabled_reason, drop column disabled_at, drop column failing_since,
+      drop constraint webhook_endpoints_disabled_by_check, add constraint webhook_endpoints_disabled_by_check check (disabled_by in ('partner', 'operator'))`;
+    await sql`delete from schemaversion where version = 105`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(fn.def).toMatch(/as duplicate\s+offset 0\) as own/);
+    const columns = await sql`select column_name from information_schema.columns
+      where table_name = 'webhook_endpoints' and column_name in ('disabled_reason', 'disabled_at', 'failing_since') order by column_name`;
+    expect(columns.map((c) => c.column_name)).toEqual(['disabled_at', 'disabled_reason', 'failing_since']);
+    const [check] = await sql`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'webhook_endpoints_disabled_by_check'`;
+    expect(check.def).toContain("'system'");
   });
 });

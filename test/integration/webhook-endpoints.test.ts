@@ -85,8 +85,10 @@ describe('PATCH /api/v1/partner/webhooks/endpoints/{endpointId}', () => {
     expect(await codeOf({ url: 'ftp://erp.example/hooks' })).toEqual([400, 'WHK_003']);
     expect(await codeOf({ url: 'https://user:pw@erp.example/hooks' })).toEqual([400, 'WHK_003']);
     expect(await codeOf({ eventTypes: ['product.created', 'product.created'] })).toEqual([400, 'VAL_001']);
+    // enabled takes true only: an endpoint is disabled by DELETE.
+    expect(await codeOf({ enabled: false })).toEqual([400, 'VAL_001']);
     const empty = await call(partner, 'PATCH', url, {});
-    expect(empty.json().error.details.context.validationErrors).toEqual({ body: 'body must contain at least one of: url, eventTypes' });
+    expect(empty.json().error.details.context.validationErrors).toEqual({ body: 'body must contain at least one of: url, eventTypes, enabled' });
   });
 });
 

@@ -23,7 +23,8 @@ describe('omni admin webhook', () => {
     expect(open(row.secret_ciphertext, ctx.deps.encryptionKey)).toBe(added.secret);
 
     const listed = await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId);
-    expect(listed).toEqual({ endpoints: [{ id: added.id, url: 'https://erp.example/hooks', eventTypes: ['product.created', 'stock.update.completed'], enabled: true, createdAt: expect.any(String) }] });
+    expect(listed).toEqual({ endpoints: [{ id: added.id, url: 'https://erp.example/hooks', eventTypes: ['product.created', 'stock.update.completed'], enabled: true, createdAt: expect.any(String),
+      disabledBy: null, disabledReason: null, disabledAt: null, failingSince: null }] });
     expect(JSON.stringify(listed)).not.toContain('whsec_');
   });
 
@@ -77,9 +78,9 @@ describe('omni admin webhook', () => {
     expect(await deliveries()).toBe(0);
     expect((await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId)).endpoints).toEqual([]);
     expect((await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId, '--all')).endpoints)
-      .toEqual([expect.objectContaining({ id: hook.id, enabled: false })]);
+      .toEqual([expect.objectContaining({ id: hook.id, enabled: false, disabledBy: 'operator', disabledReason: null, disabledAt: expect.any(String) })]);
 
-    expect(await omniJson('admin', 'webhook', 'enable', hook.id)).toMatchObject({ id: hook.id, enabled: true, url: 'https://broken.example/in' });
+    expect(await omniJson('admin', 'webhook', 'enable', hook.id)).toMatchObject({ id: hook.id, enabled: true, url: 'https://broken.example/in', disabledBy: null, disabledAt: null });
     await emit();
     expect(await deliveries()).toBe(1);
 

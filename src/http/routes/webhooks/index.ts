@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
@@ -16,9 +16,16 @@ const EndpointUrl = Type.String({ format: 'uri', maxLength: 2048 });
 const DeliveryEventType = Type.Union([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE].map((t) => Type.Literal(t)));
 const EventTypes = Type.Array(EventType, { uniqueItems: true, description: 'omit (or []) for every event type' });
 const EndpointId = Type.Object({ endpointId: Type.String({ maxLength: 100 }) });
+const Nullable = <T extends TSchema>(schema: T, description: string) => Type.Union([schema, Type.Null()], { description });
 const Endpoint = Type.Object({
   id: Type.String(), url: Type.String(), eventTypes: Type.Array(Type.String(), { description: 'empty: every event type' }),
   enabled: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }),
+  disabledBy: Nullable(Type.Union(['partner', 'operator', 'system'].map((s) => Type.Literal(s))),
+    'who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled'),
+  disabledReason: Nullable(Type.Union(['gone', 'failing'].map((s) => Type.Literal(s))),
+    'why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system'),
+  disabledAt: Nullable(Type.String({ format: 'date-time' }), 'when it was disabled'),
+  failingSince: Nullable(Type.String({ format: 'date-time' }), 'the first failed attempt since its last success; null when its last attempt succeeded'),
 });
 const Attempt = Type.Object({
   attempt: Type.Integer(), statusCode: Type.Union([Type.Integer(), Type.Null()]), latencyMs: Type.Integer(),
@@ -31,7 +38,7 @@ const Delivery = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]),
   attemptLog: Type.Array(Attempt),
 });
-const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer\'s Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts).';
+const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer\'s Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default).';
 
 /** A read's errors, and a write's (a POST, PATCH or DELETE, whose body is parsed if sent) with its own `codes`. */
 const readErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, codes);
@@ -55,26 +62,37 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
 
   app.get('/api/v1/partner/webhooks/endpoints', {
     config: { auth: 'partner' },
-    schema: { tags: ['webhooks'], summary: 'Active webhook endpoints', response: { 200: Envelope(Type.Array(Endpoint)) }, errors: readErrors() },
-  }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId)));
+    schema: {
+      tags: ['webhooks'], summary: 'Webhook endpoints',
+      description: 'Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails; PATCH it with enabled: true once the receiver is fixed.',
+      response: { 200: Envelope(Type.Array(Endpoint)) }, errors: readErrors(),
+    },
+  }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId, 'not-deleted')));
 
   app.delete('/api/v1/partner/webhooks/endpoints/:endpointId', {
     config: { auth: 'partner' },
-    schema: { tags: ['webhooks'], summary: 'Disable a webhook endpoint', params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001') },
+    schema: {
+      tags: ['webhooks'], summary: 'Delete (disable) a webhook endpoint',
+      description: 'No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint Omni or an operator disabled can be deleted too. An unknown or deleted endpoint is WHK_001.',
+      params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001'),
+    },
   }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
     await disableWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
 
   app.patch('/api/v1/partner/webhooks/endpoints/:endpointId', {
     config: { auth: 'partner' },
     schema: {
-      tags: ['webhooks'], summary: 'Change a webhook endpoint\'s URL or event types',
-      description: 'Send url, eventTypes or both (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. An unknown or disabled endpoint, or another partner\'s, is WHK_001.',
+      tags: ['webhooks'], summary: 'Change a webhook endpoint\'s URL or event types, or enable it again',
+      description: 'Send url, eventTypes, enabled or several (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. enabled: true enables again an endpoint Omni disabled (disabledBy system), its failing streak forgotten: it gets the events written from then on (redeliver earlier ones). An unknown or deleted endpoint, or another partner\'s, is WHK_001; one an operator disabled is WHK_006.',
       params: EndpointId,
-      body: Type.Object({ url: Type.Optional(EndpointUrl), eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false, minProperties: 1 }),
-      response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001', 'WHK_003'),
+      body: Type.Object({
+        url: Type.Optional(EndpointUrl), eventTypes: Type.Optional(EventTypes),
+        enabled: Type.Optional(Type.Literal(true, { description: 'enable again an endpoint Omni disabled (to disable one, DELETE it)' })),
+      }, { additionalProperties: false, minProperties: 1 }),
+      response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001', 'WHK_003', 'WHK_006'),
     },
   }, async (request, reply) => {
-    const body = request.body as { url?: string; eventTypes?: string[] };
+    const body = request.body as { url?: string; eventTypes?: string[]; enabled?: true };
     if (body.url !== undefined) assertPublicTarget(body.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
     return ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
       (request.params as { endpointId: string }).endpointId, body));
