@@ -325,13 +325,13 @@ export interface paths {
         };
         /**
          * Webhook endpoints
-         * @description Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails; PATCH it with enabled: true once the receiver is fixed.
+         * @description Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails, and tells your other endpoints subscribed to webhook.endpoint.disabled; PATCH it with enabled: true once the receiver is fixed.
          */
         get: operations["getPartnerWebhooksEndpoints"];
         put?: never;
         /**
          * Register a webhook endpoint
-         * @description Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer's Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default). The secret is returned once, in this response.
+         * @description Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer's Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default); Omni then sends a webhook.endpoint.disabled event (data: endpointId, url, reason, failingSince, disabledAt, lastStatusCode, lastError) to your other endpoints that subscribe to it. The secret is returned once, in this response.
          */
         post: operations["postPartnerWebhooksEndpoints"];
         delete?: never;
@@ -2535,7 +2535,7 @@ export interface operations {
                     /** Format: uri */
                     url: string;
                     /** @description omit (or []) for every event type */
-                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed")[];
+                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled")[];
                 };
             };
         };
@@ -2672,7 +2672,7 @@ export interface operations {
                     /** Format: uri */
                     url?: string;
                     /** @description omit (or []) for every event type */
-                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed")[];
+                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled")[];
                     /**
                      * @description enable again an endpoint Omni disabled (to disable one, DELETE it)
                      * @enum {boolean}
@@ -2856,7 +2856,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "PENDING" | "RETRYING" | "SUCCEEDED" | "EXHAUSTED";
-                eventType?: "catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.test";
+                eventType?: "catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled" | "webhook.test";
                 /** @description one endpoint's deliveries (WHK_001 if the partner never had it) */
                 endpointId?: string;
                 page?: number;

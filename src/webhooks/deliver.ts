@@ -114,7 +114,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const attempt = d.attempts + 1;
   const ok = error === null;
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
-  const outcome = { ok, statusCode, at: sentAt };
+  const outcome = { ok, statusCode, error, at: sentAt };
   const disableAfterHours = config.WEBHOOK_DISABLE_AFTER_FAILING_HOURS;
 
   const disabled = await sql.begin(async (tx) => {

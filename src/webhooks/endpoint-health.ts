@@ -1,4 +1,6 @@
 import type { Transaction } from '../db/database.js';
+import { ENDPOINT_DISABLED_EVENT_TYPE } from './event-types.js';
+import { emitEvents } from './outbox.js';
 
 /**
  * Omni disables an endpoint itself (disabled_by 'system', migration 0105) when its receiver says
@@ -11,6 +13,10 @@ import type { Transaction } from '../db/database.js';
  * last success. Any success clears it; a failure when it is WEBHOOK_DISABLE_AFTER_FAILING_HOURS
  * old disables the endpoint. Nothing polls: the attempt that fails past the period disables it,
  * so an endpoint with no events is left as it is until it has one.
+ *
+ * The partner is told by a webhook.endpoint.disabled event, written with the disabling: its list
+ * of endpoints says so too, but nobody reads a list to learn that something stopped (Standard
+ * Webhooks asks the sender to tell the owner; Svix sends endpoint.disabled to its other endpoints).
  */
 
 /** Why Omni disabled an endpoint: answered 410 Gone, or failing for the whole period. */
@@ -20,6 +26,8 @@ export type SystemDisableReason = 'gone' | 'failing';
 export interface AttemptOutcome {
   ok: boolean;
   statusCode: number | null;
+  /** Why it failed, as its delivery records it (e.g. "HTTP 500"); null for a success. */
+  error: string | null;
   /** When it was sent (the attempt's attempted_at). */
   at: Date;
 }
@@ -46,11 +54,13 @@ export function mayChangeEndpoint(outcome: AttemptOutcome, failingSince: Date | 
  * statement: a success ends a failing streak, a failure starts one (or goes on with it), and a
  * 410 Gone, or a failure when the streak is `disableAfterHours` old, disables the endpoint. The
  * row is locked and read again first (`current`), so an attempt judges on what another one has
- * just recorded. Returns how this attempt disabled the endpoint, if it did.
+ * just recorded, and only one attempt disables it. One that does also writes the partner's
+ * webhook.endpoint.disabled event, in the same transaction: the event exists if and only if the
+ * disabling was committed. Returns how this attempt disabled the endpoint, if it did.
  */
 export async function recordEndpointOutcome(tx: Transaction, partnerId: string, endpointId: string, outcome: AttemptOutcome,
   disableAfterHours: number): Promise<EndpointDisabled | undefined> {
-  const [row] = await tx<{ disabled_reason: SystemDisableReason | null; failing_since: Date | null }[]>`
+  const [row] = await tx<{ disabled_reason: SystemDisableReason | null; failing_since: Date | null; url: string; disabled_at: Date | null }[]>`
     with current as (
       select partner_id, id, case
           when ${outcome.ok} then null
@@ -69,8 +79,23 @@ export async function recordEndpointOutcome(tx: Transaction, partnerId: string, 
       disabled_at = case when c.reason is null then e.disabled_at else now() end
     from current c
     where e.partner_id = c.partner_id and e.id = c.id
-    returning e.disabled_reason, e.failing_since`;
-  return row?.disabled_reason ? { reason: row.disabled_reason, failingSince: row.failing_since! } : undefined;
+    returning e.disabled_reason, e.failing_since, e.url, e.disabled_at`;
+  if (!row?.disabled_reason) return undefined;
+  const disabled = { reason: row.disabled_reason, failingSince: row.failing_since! };
+  await emitEvents(tx, [{ partnerId, storeId: null, type: ENDPOINT_DISABLED_EVENT_TYPE, payload: endpointDisabledPayload(endpointId, row.url, disabled, row.disabled_at!, outcome) }]);
+  return disabled;
+}
+
+/**
+ * The data of a webhook.endpoint.disabled event: which endpoint (its URL too: a partner may not
+ * know its ids by heart), why, since when its attempts had failed, and the answer of the attempt
+ * that disabled it (a status code, or null and the error for one without an answer).
+ */
+function endpointDisabledPayload(endpointId: string, url: string, disabled: EndpointDisabled, disabledAt: Date, outcome: AttemptOutcome) {
+  return {
+    endpointId, url, reason: disabled.reason, failingSince: disabled.failingSince.toISOString(), disabledAt: disabledAt.toISOString(),
+    lastStatusCode: outcome.statusCode, lastError: outcome.error,
+  };
 }
 
 /** The log line of an endpoint Omni disabled. */

@@ -30,6 +30,21 @@ export async function receiver(failFirst: number) {
   return { url, received, setSecret: (s: string) => { secret = s; }, close: () => new Promise((r) => server.close(r)) };
 }
 
+/** A receiver on 127.0.0.1 answering every request with the status of the moment (`answer` changes it); no signature check. */
+export async function statusReceiver(status: number) {
+  const hits: number[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { hits.push(status); res.statusCode = status; res.end(); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, hits,
+    answer: (next: number) => { status = next; },
+    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); },
+  };
+}
+
 /** The app and a worker on the file's database, with fast retries and short timeouts. */
 export async function webhookTestBed(): Promise<{ ctx: TestContext; worker: Runner; close(): Promise<void> }> {
   const ctx = await createTestApp({ env: { WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000' } });

@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
-import { register as registerEndpoint, until } from '../helpers/webhooks.js';
+import { register as registerEndpoint, statusReceiver, until } from '../helpers/webhooks.js';
 import { omniJson } from '../helpers/cli.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
@@ -30,24 +28,9 @@ const ENDPOINTS = '/api/v1/partner/webhooks/endpoints';
 const call = (who: TestStore, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) =>
   signedInject(ctx, who, { method, url, partnerOnly: true, body });
 
-/** A receiver on 127.0.0.1 answering every request with the status of the moment (`answer` changes it). */
-async function receiver(status: number) {
-  const hits: number[] = [];
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => { hits.push(status); res.statusCode = status; res.end(); });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, hits,
-    answer: (next: number) => { status = next; },
-    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); },
-  };
-}
-
-/** `check` with a receiver answering `status` (receiver), closed after it. */
-async function withReceiver(status: number, check: (rx: Awaited<ReturnType<typeof receiver>>) => Promise<void>) {
-  const rx = await receiver(status);
+/** `check` with a receiver answering `status` (statusReceiver), closed after it. */
+async function withReceiver(status: number, check: (rx: Awaited<ReturnType<typeof statusReceiver>>) => Promise<void>) {
+  const rx = await statusReceiver(status);
   try { await check(rx); } finally { await rx.close(); }
 }
 
@@ -178,7 +161,7 @@ describe('an endpoint failing without a success', () => {
 
 describe('an endpoint Omni disabled', () => {
   /** An endpoint on `rx` that a 410 disabled, and its delivery. */
-  async function goneEndpoint(rx: Awaited<ReturnType<typeof receiver>>) {
+  async function goneEndpoint(rx: Awaited<ReturnType<typeof statusReceiver>>) {
     rx.answer(410);
     const { store, endpointId } = await endpointOn(rx.url);
     const deliveryId = (await emit(store))!;

@@ -32,7 +32,7 @@ describe('omni admin webhook', () => {
     const who = await createTestStore(ctx);
     const bad = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://x.example', '--events', 'nope', '--json');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr.trim()).toMatch(/^error: unknown event types: nope; --events takes a comma-separated list of catalog\.sync\.completed, .*export\.completed \(none: all of them\)$/);
+    expect(bad.stderr.trim()).toMatch(/^error: unknown event types: nope; --events takes a comma-separated list of catalog\.sync\.completed, .*export\.completed, webhook\.endpoint\.disabled \(none: all of them\)$/);
     const unknown = await omni('admin', 'webhook', 'add', '--partner', 'ptnr_nobody', '--url', 'https://x.example', '--json');
     expect(unknown.stderr).toMatch(/no partner/);
     const badUrl = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'ftp://x.example', '--json');

@@ -38,7 +38,7 @@ const Delivery = Type.Object({
   lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]),
   attemptLog: Type.Array(Attempt),
 });
-const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer\'s Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default).';
+const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer\'s Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default); Omni then sends a webhook.endpoint.disabled event (data: endpointId, url, reason, failingSince, disabledAt, lastStatusCode, lastError) to your other endpoints that subscribe to it.';
 
 /** A read's errors, and a write's (a POST, PATCH or DELETE, whose body is parsed if sent) with its own `codes`. */
 const readErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, codes);
@@ -64,7 +64,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Webhook endpoints',
-      description: 'Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails; PATCH it with enabled: true once the receiver is fixed.',
+      description: 'Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails, and tells your other endpoints subscribed to webhook.endpoint.disabled; PATCH it with enabled: true once the receiver is fixed.',
       response: { 200: Envelope(Type.Array(Endpoint)) }, errors: readErrors(),
     },
   }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId, 'not-deleted')));
