@@ -65,7 +65,8 @@ export function registerWebhookAdmin(admin: Command) {
     return shown;
   })(o);
   webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)')
-    .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes')
+    .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes. '
+      + 'One Omni disabled becomes the operator\'s: its partner can no longer enable it')
     .option(...JSON_OPTION).action(toggle(false));
   webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)')
     .description('deliver to a disabled endpoint again (one an operator disabled, or Omni: answered 410 Gone, or failing too long): '

@@ -139,7 +139,8 @@ export function endpointSecret(sealed: string, key: Buffer) {
  * An operator stops (or resumes) deliveries to an endpoint, by its id alone (unique across
  * partners). Disabled, it gets no new deliveries and each scheduled retry ends EXHAUSTED
  * ("endpoint disabled") when it comes due (deliver.ts); enabled again, it gets the events written
- * from then on, its failing streak forgotten. An operator enables one an operator or Omni disabled;
+ * from then on, its failing streak forgotten. An operator disables one Omni disabled too, so that
+ * its partner cannot enable it again; an operator enables one an operator or Omni disabled;
  * one its partner deleted is not enabled again (`deletedByPartner`): the partner registers a new
  * one. Undefined when no endpoint has this id.
  */
@@ -148,8 +149,9 @@ export async function setWebhookEndpointEnabled(sql: Queryable, id: string, enab
     ? await sql`update webhook_endpoints e set ${enabledAgain(sql)} from partners p
         where e.id = ${id} and p.id = e.partner_id and not e.enabled and e.disabled_by is distinct from 'partner'
         returning e.*, p.client_id as partner_client_id`
-    : await sql`update webhook_endpoints e set enabled = false, disabled_by = 'operator', disabled_at = now() from partners p
-        where e.id = ${id} and p.id = e.partner_id and e.enabled
+    // One Omni disabled becomes the operator's: its partner may then no longer enable it (WHK_006).
+    : await sql`update webhook_endpoints e set enabled = false, disabled_by = 'operator', disabled_reason = null, disabled_at = now() from partners p
+        where e.id = ${id} and p.id = e.partner_id and (e.enabled or e.disabled_by = 'system')
         returning e.*, p.client_id as partner_client_id`;
   // Nothing to change (already so, or deleted by its partner): the endpoint as it is.
   const [row] = changed ? [changed]

@@ -199,6 +199,18 @@ describe('an endpoint Omni disabled', () => {
     });
   });
 
+  it('an operator disables too (`omni admin webhook disable`): it is then the operator\'s, its partner may not enable it (WHK_006)', async () => {
+    await withReceiver(410, async (rx) => {
+      const { store, endpointId } = await goneEndpoint(rx);
+      expect(await omniJson('admin', 'webhook', 'disable', endpointId)).toMatchObject({ id: endpointId, enabled: false, disabledBy: 'operator', disabledReason: null });
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'operator', disabled_reason: null });
+      const refused = await call(store, 'PATCH', `${ENDPOINTS}/${endpointId}`, { enabled: true });
+      expect([refused.statusCode, refused.json().error?.code]).toEqual([409, 'WHK_006']);
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'operator' });
+      expect(await omniJson('admin', 'webhook', 'enable', endpointId)).toMatchObject({ enabled: true, disabledBy: null, disabledReason: null });
+    });
+  });
+
   it('its partner can delete; one an operator disabled, the partner sees and may not enable (WHK_006)', async () => {
     await withReceiver(410, async (rx) => {
       const { store, endpointId } = await goneEndpoint(rx);
