@@ -5,7 +5,7 @@ import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
 import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
-import { mayChangeEndpoint, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
+import { endStreakOfRecorded, mayChangeEndpoint, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
 
 /**
  * What a failed request's error says, with its cause: undici's own message is only "fetch failed"
@@ -117,24 +117,35 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const outcome = { ok, statusCode, error, at: sentAt };
   const disableAfterHours = config.WEBHOOK_DISABLE_AFTER_FAILING_HOURS;
 
+  // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
+  const nextAt = ok || exhausted ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
+
   const disabled = await sql.begin(async (tx) => {
-    // The endpoint first: whether this attempt disabled it decides whether the delivery goes on.
-    const endpointDisabled = mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
-      ? await recordEndpointOutcome(tx, partnerId, d.endpoint_id, outcome, disableAfterHours) : undefined;
-    // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
-    // (a redelivery once it is enabled again sends it). The backoff counts from the last
-    // redelivery: a redelivery starts a fresh schedule.
-    const ended = exhausted || endpointDisabled !== undefined;
-    const nextAt = ok || ended ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
-    // Only if no other run recorded an attempt since we read the row: an attempt is never counted twice.
-    const updated = await tx`update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
-               status = ${ok ? 'SUCCEEDED' : ended ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
-               delivered_at = ${ok ? new Date() : null}
-             where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts} returning id`;
-    if (updated.length === 0) return endpointDisabled;
+    // Only if no other run recorded an attempt since we read the row: an attempt is never counted
+    // twice, and one not recorded changes nothing, its endpoint neither (the delivery's row lock
+    // comes first, so a racing run of it waits here and then finds the attempt taken). A success
+    // ends the endpoint's failing streak in the same statement, on the endpoint as it is now: as
+    // read before the request, a streak another delivery's failure started meanwhile was kept.
+    const [recorded] = await tx`
+      with recorded as (
+        update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
+          status = ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
+          delivered_at = ${ok ? new Date() : null}
+        where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts} returning id
+      )${ok ? tx`, streak_ended as (${endStreakOfRecorded(tx, partnerId, d.endpoint_id)})` : tx``}
+      select id from recorded`;
+    if (!recorded) return undefined;
     await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error, attempted_at)
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
-    if (nextAt) await enqueueDelivery(tx, partnerId, deliveryId, nextAt);
+    const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
+      ? await recordEndpointOutcome(tx, partnerId, d.endpoint_id, outcome, disableAfterHours) : undefined;
+    // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
+    // (a redelivery once it is enabled again sends it).
+    if (endpointDisabled && nextAt) {
+      await tx`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null where partner_id = ${partnerId} and id = ${deliveryId}`;
+    } else if (nextAt) {
+      await enqueueDelivery(tx, partnerId, deliveryId, nextAt);
+    }
     return endpointDisabled;
   });
   return disabled && { ...disabled, endpointId: d.endpoint_id };

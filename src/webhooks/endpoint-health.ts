@@ -41,12 +41,26 @@ const HOUR_MS = 3600_000;
  * Whether an attempt may change its endpoint's state, judged on the endpoint as read before the
  * attempt. The usual attempts (a success after a success, a failure in a streak not yet
  * `disableAfterHours` old) change nothing: they send no statement, and take no lock on the
- * endpoint's row, which every delivery to the endpoint would otherwise queue on.
+ * endpoint's row, which every delivery to the endpoint would otherwise queue on. deliver.ts asks
+ * it of a failure only: a success ends a streak in its delivery's own statement
+ * (endStreakOfRecorded), on the endpoint as it is then, not as read before the request.
  */
 export function mayChangeEndpoint(outcome: AttemptOutcome, failingSince: Date | null, disableAfterHours: number): boolean {
   if (outcome.ok) return failingSince !== null;
   if (outcome.statusCode === 410 || failingSince === null) return true;
   return failingSince.getTime() <= outcome.at.getTime() - disableAfterHours * HOUR_MS;
+}
+
+/**
+ * The statement, for a CTE beside a successful attempt's `recorded` (its delivery's update,
+ * deliver.ts), that ends its enabled endpoint's failing streak if it has one: only once the
+ * attempt is recorded, and without a lock on the endpoint unless there is a streak to end. Read
+ * before the request (mayChangeEndpoint), the streak that another delivery's failure started
+ * while this one was in flight was left standing, a success after its start forgotten.
+ */
+export function endStreakOfRecorded(tx: Transaction, partnerId: string, endpointId: string) {
+  return tx`update webhook_endpoints set failing_since = null
+    where partner_id = ${partnerId} and id = ${endpointId} and enabled and failing_since is not null and exists (select from recorded)`;
 }
 
 /**
