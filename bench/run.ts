@@ -18,7 +18,8 @@ import type { CpuReport } from './lib/cpu.js';
 const roles = (c: CpuReport) => Object.entries(c.postgresByRole ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
 const faultsText = (c: CpuReport) => (c.minorFaults
   ? `; minor page faults: PostgreSQL ${c.minorFaults.postgres.toLocaleString('en-US')}, API ${c.minorFaults.api.toLocaleString('en-US')}, worker ${c.minorFaults.worker.toLocaleString('en-US')}` : '');
-const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, PostgreSQL ${c.postgres} s (${roles(c)}), bench ${c.bench} s; machine ${Math.round(c.machineBusyShare * 100)}% busy${faultsText(c)}`;
+const kernelText = (c: CpuReport) => (c.kernel ? ` (kernel ${Math.round(c.kernel.machineShare * 100)}%, steal ${Math.round(c.kernel.stealShare * 100)}%; PostgreSQL's kernel time ${c.kernel.postgres} s)` : '');
+const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, PostgreSQL ${c.postgres} s (${roles(c)}), bench ${c.bench} s; machine ${Math.round(c.machineBusyShare * 100)}% busy${kernelText(c)}${faultsText(c)}`;
 
 const quick = process.argv.includes('--quick');
 const size = quick

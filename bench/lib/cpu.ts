@@ -34,6 +34,7 @@ function stat(pid: number | 'self') {
   // minflt (field 10) f[7], cminflt f[8].
   return {
     comm, ppid: Number(f[1]), own: (Number(f[11]) + Number(f[12])) / TICK, children: (Number(f[13]) + Number(f[14])) / TICK,
+    kernel: Number(f[12]) / TICK, childKernel: Number(f[14]) / TICK,
     faults: Number(f[7]), childFaults: Number(f[8]),
   };
 }
@@ -48,18 +49,19 @@ function role(pid: number): string {
 
 /** Every postgres process's own CPU seconds (with its role), and its postmaster's exited children's. */
 function postgresProcesses() {
-  const own = new Map<number, { role: string; seconds: number; faults: number }>();
+  const own = new Map<number, { role: string; seconds: number; faults: number; kernel: number }>();
   let exited = 0;
+  let exitedKernel = 0;
   let exitedFaults = 0;
   let pids: number[] = [];
   try { pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number); } catch { /* not Linux */ }
   for (const pid of pids) {
     const s = stat(pid);
     if (!s || s.comm !== 'postgres') continue;
-    own.set(pid, { role: role(pid), seconds: s.own, faults: s.faults });
-    if (stat(s.ppid)?.comm !== 'postgres') { exited += s.children; exitedFaults += s.childFaults; } // the postmaster: its exited backends
+    own.set(pid, { role: role(pid), seconds: s.own, faults: s.faults, kernel: s.kernel });
+    if (stat(s.ppid)?.comm !== 'postgres') { exited += s.children; exitedFaults += s.childFaults; exitedKernel += s.childKernel; } // the postmaster: its exited backends
   }
-  return { own, exited, exitedFaults };
+  return { own, exited, exitedFaults, exitedKernel };
 }
 
 /**
@@ -88,12 +90,20 @@ function backendOwners(processes: Record<string, number>) {
 function machineTicks() {
   const v = (read('/proc/stat') || 'cpu 0').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  return { busy: v.reduce((a, b) => a + b, 0) - idle, all: v.reduce((a, b) => a + b, 0) };
+  // user nice system idle iowait irq softirq steal: the kernel's share (system, irq, softirq) and
+  // the hypervisor's (steal: time this VM was ready to run and was not).
+  return { busy: v.reduce((a, b) => a + b, 0) - idle, all: v.reduce((a, b) => a + b, 0), kernel: (v[2] ?? 0) + (v[5] ?? 0) + (v[6] ?? 0), steal: v[7] ?? 0 };
 }
 
 export type CpuReport = {
   api: number; worker: number; postgres: number; postgresByRole?: Record<string, number>; bench: number; machineBusyShare: number;
   minorFaults?: { api: number; worker: number; postgres: number };
+  /**
+   * Since the twenty-fourth session: PostgreSQL's CPU seconds in the kernel (of `postgres`), and
+   * the machine's kernel and steal shares of its time. The import's slow runs (docs/performance.md)
+   * spend more CPU on the same work in every process; these tell the kernel's part from ours.
+   */
+  kernel?: { postgres: number; machineShare: number; stealShare: number };
 };
 
 /** Samples the postgres processes every 100 ms; `stop()` gives each role's CPU seconds meanwhile. */
@@ -142,6 +152,7 @@ export async function countCpu(apiPid: number, workerPid: number) {
     return {
       api: api?.own ?? 0, worker: worker?.own ?? 0,
       postgres: [...pg.own.values()].reduce((n, p) => n + p.seconds, pg.exited),
+      postgresKernel: [...pg.own.values()].reduce((n, p) => n + p.kernel, pg.exitedKernel),
       faults: {
         api: api?.faults ?? 0, worker: worker?.faults ?? 0,
         postgres: [...pg.own.values()].reduce((n, p) => n + p.faults, pg.exitedFaults),
@@ -167,6 +178,11 @@ export async function countCpu(apiPid: number, workerPid: number) {
         minorFaults: {
           api: after.faults.api - before.faults.api, worker: after.faults.worker - before.faults.worker,
           postgres: after.faults.postgres - before.faults.postgres,
+        },
+        kernel: {
+          postgres: Number((after.postgresKernel - before.postgresKernel).toFixed(2)),
+          machineShare: all > 0 ? Number(((after.machine.kernel - before.machine.kernel) / all).toFixed(3)) : 0,
+          stealShare: all > 0 ? Number(((after.machine.steal - before.machine.steal) / all).toFixed(3)) : 0,
         },
       };
     },
