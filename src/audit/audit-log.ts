@@ -8,7 +8,7 @@ export interface AuditEvent {
   actorType: 'partner' | 'user' | 'system';
   /** Partner client id, user email, or a system component name. */
   actor: string;
-  /** e.g. product.created, product.updated, variant.updated */
+  /** e.g. product.created, variant.updated, bulk_job.created: every action is listed once, in the audit route's schema (AUDIT_ACTIONS, src/http/routes/pim/index.ts). */
   action: string;
   resourceType: string;
   resourceId: string | null;
