@@ -46,6 +46,17 @@ try {
   console.log(`machine: ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.postgres}`);
   console.log(`size: ${quick ? 'quick' : 'full'} — ${size.products} products, ${size.updates} stock updates, PATCH ${size.rate} req/s for ${size.seconds} s`);
 
+  // BENCH_WARMUP_PRODUCTS=N: a catalog import of N products into a store of their own, with its
+  // COPY baselines, before the timed one: both sides then run warm (docs/performance.md,
+  // twenty-fourth session). Unset (the default), the import and its COPY are each a first run.
+  const warmup = Number(process.env.BENCH_WARMUP_PRODUCTS ?? 0);
+  if (warmup > 0) {
+    const warm = await createStore(env.sql, { partnerClientId: partner.partnerClientId, name: 'Warm-up store', warehouses: 3 });
+    const warmWarehouses = await env.sql<{ client_id: string }[]>`select client_id from warehouses where store_id = ${warm.storeId} order by client_id`;
+    const w = await catalogImport(env, { ...partner, ...warm }, warmWarehouses.map((x) => x.client_id), warmup);
+    console.log(`warm-up import of ${warmup} products: ${w.productsPerSecond} products/s = ${(w.ratio * 100).toFixed(0)}% of COPY (${w.baselinePerSecond}/s)`);
+    await settle(env);
+  }
   rss.reset();
   workerRss.reset();
   const imp = await catalogImport(env, who, warehouses.map((w) => w.client_id), size.products);
