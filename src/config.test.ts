@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       .toBe('Invalid configuration: PORT must be a whole number (got "x"); WORKER_CONCURRENCY must be >= 1 (got "0")');
     expect(problem({ WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '0' }))
       .toBe('Invalid configuration: WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be >= 1 (got "0")');
+    expect(problem({ WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '8761' }))
+      .toBe('Invalid configuration: WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be <= 8760 (got "8761")');
   });
 
   it('never repeats a value that may hold a secret', () => {

@@ -73,9 +73,10 @@ const EnvSchema = Type.Object({
   /**
    * An endpoint whose attempts have failed, without a success, for this many hours is disabled
    * when another attempt fails (120: Svix's 5 days); one answered 410 Gone is disabled at once
-   * (src/webhooks/endpoint-health.ts).
+   * (src/webhooks/endpoint-health.ts). At most a year (8,760): longer is as good as never, and a
+   * value past PostgreSQL's integer (make_interval's hours) failed every failed attempt's transaction.
    */
-  WEBHOOK_DISABLE_AFTER_FAILING_HOURS: Type.Integer({ default: 120, minimum: 1 }),
+  WEBHOOK_DISABLE_AFTER_FAILING_HOURS: Type.Integer({ default: 120, minimum: 1, maximum: 8760 }),
   /**
    * Deliver webhooks to loopback, private and link-local addresses (src/webhooks/private-targets.ts).
    * Default: only with the embedded database (a developer's machine, a receiver on localhost).
