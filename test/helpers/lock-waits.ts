@@ -21,17 +21,12 @@ export async function lockWaiters(sql: Sql, fragment: string): Promise<number[]>
  * lock" could take it for the next worker's (seen once under load: the next worker was killed
  * before it had taken the job).
  */
-export async function untilBackendsGone(sql: Sql, pids: number[], timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (pids.length > 0 && (await sql`select 1 from pg_stat_activity where pid = any(${pids}::int[])`).length > 0) {
-    if (Date.now() > deadline) throw new Error(`backends ${pids.join(', ')} still there after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export const untilBackendsGone = (sql: Sql, pids: number[]) => until(`backends ${pids.join(', ')} ending`, async () =>
+  pids.length === 0 || (await sql`select 1 from pg_stat_activity where pid = any(${pids}::int[])`).length === 0, 3000);
 
-/** Polls until `done` holds (about 4 s at most): a race a test sets up step by step. */
-export async function until(what: string, done: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 400; tries++) {
+/** Polls until `done` holds (`tries` every 10 ms: about 4 s by default): a race a test sets up step by step. */
+export async function until(what: string, done: () => Promise<boolean>, tries = 400): Promise<void> {
+  for (let n = 0; n < tries; n++) {
     if (await done()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
