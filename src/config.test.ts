@@ -26,6 +26,26 @@ describe('loadConfig', () => {
       .toBe('Invalid configuration: WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be <= 8760 (got "8761")');
   });
 
+  // Each past its bound broke something at run time: see the comment on each in config.ts.
+  it.each([
+    ['BODY_LIMIT_BYTES', 268435456], ['DB_POOL_MAX', 1000], ['DB_STATEMENT_POOL_MAX', 1000], ['DB_CONNECT_TIMEOUT_MS', 600000],
+    ['WORKER_CONCURRENCY', 100], ['WORKER_STALE_MS', 14400000], ['WORKER_MAX_OUTAGE_MS', 604800000], ['DB_START_TIMEOUT_MS', 604800000],
+    ['WEBHOOK_TIMEOUT_MS', 3600000], ['IDEMPOTENCY_KEY_TTL_HOURS', 8760], ['BATCH_BODY_RETENTION_DAYS', 3650],
+  ] as const)('refuses %s past %i, naming it and the bound, and accepts the bound itself', (name, max) => {
+    expect(problem({ [name]: String(max + 1) })).toBe(`Invalid configuration: ${name} must be <= ${max} (got "${max + 1}")`);
+    // Node's timers took 2^31 ms for 1 ms.
+    expect(problem({ [name]: '2147483648' })).toBe(`Invalid configuration: ${name} must be <= ${max} (got "2147483648")`);
+    expect(loadConfig({ [name]: String(max) })[name]).toBe(max);
+  });
+
+  it('refuses an infinite number, which ajv takes for a whole number within any bounds', () => {
+    for (const [name, value] of [['BODY_LIMIT_BYTES', 'Infinity'], ['WEBHOOK_DISABLE_AFTER_FAILING_HOURS', '1e999'], ['PORT', '-Infinity'], ['WEBHOOK_RETRY_BASE_MS', 'Infinity']]) {
+      expect(problem({ [name]: value })).toBe(`Invalid configuration: ${name} must be a whole number (got "${value}")`);
+    }
+    expect(problem({ DB_POOL_MAX: 'Infinity', WORKER_STALE_MS: '-1e999' }))
+      .toBe('Invalid configuration: DB_POOL_MAX must be a whole number (got "Infinity"); WORKER_STALE_MS must be a whole number (got "-1e999")');
+  });
+
   it('never repeats a value that may hold a secret', () => {
     const message = problem({ DATABASE_URL: 'mysql://root:hunter2@db/x', OMNI_ENCRYPTION_KEY: 'short' });
     expect(message).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL; '

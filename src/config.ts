@@ -25,37 +25,60 @@ const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
-  /** Largest accepted request body, bytes (10 MiB; a 1,000-row catalog request is ~1 MiB). */
-  BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
-  DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1 }),
+  /**
+   * Largest accepted request body, bytes (10 MiB; a 1,000-row catalog request is ~1 MiB). At most
+   * 256 MiB: a body is read into one string, and one past V8's longest (536,870,888) failed with a 500, not REQ_003.
+   */
+  BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024, maximum: 256 * 1024 * 1024 }),
+  /**
+   * At most 1,000 (this pool and DB_STATEMENT_POOL_MAX): PostgreSQL's max_connections is 100 by default,
+   * and postgres.js builds every connection's state at start (100,000: 726 MiB; 1,000,000: out of memory).
+   */
+  DB_POOL_MAX: Type.Integer({ default: 10, minimum: 1, maximum: 1000 }),
   /**
    * How long opening a database connection may take: the API's request then gives up (SYS_002;
    * postgres.js waited 30 s on a host that drops packets), the job worker counts the database
    * away. The job queue's pg pool bounds each connection's opening only, not the wait for a free
-   * one (src/jobs/queue-pool.ts).
+   * one (src/jobs/queue-pool.ts). At most 10 minutes: past Node's timer limit (2^31-1 ms) every
+   * connection timed out at once (CONNECT_TIMEOUT), and the database was taken for unreachable.
    */
-  DB_CONNECT_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
+  DB_CONNECT_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 600000 }),
   /** Connections for the API's single statements (credentials, PATCH, a product by id or SKU): few, so they pipeline. */
-  DB_STATEMENT_POOL_MAX: Type.Integer({ default: 2, minimum: 1 }),
-  WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1 }),
+  DB_STATEMENT_POOL_MAX: Type.Integer({ default: 2, minimum: 1, maximum: 1000 }),
+  /**
+   * Jobs at once per worker process. At most 100: each idle job slot polls the queue every second
+   * (1,000: ~1,000 transactions a second on an idle database), through a queue pool of 10 connections.
+   */
+  WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
   /** Rows processed per transaction by the bulk pipeline. */
   BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
-  /** A worker silent for this long is presumed dead and its jobs are unlocked for others. */
-  WORKER_STALE_MS: Type.Integer({ default: 30000, minimum: 1000 }),
+  /**
+   * A worker silent for this long is presumed dead and its jobs are unlocked for others. At most 4 h:
+   * graphile-worker frees a job locked that long itself, and past 5 x Node's timer limit (~124 days;
+   * the heartbeat runs each fifth of it) the heartbeat ran every millisecond.
+   */
+  WORKER_STALE_MS: Type.Integer({ default: 30000, minimum: 1000, maximum: 4 * 3600 * 1000 }),
   /**
    * A job worker that cannot reach the database for this long gives up: it exits with 1 and a
    * message saying so, for its supervisor to start a fresh one (0: it waits for ever). Shorter
-   * outages it rides out, resuming within a second of the database's return.
+   * outages it rides out, resuming within a second of the database's return. At most a week (longer:
+   * 0): past Node's timer limit (2^31-1 ms, ~24.8 days) the worker gave up 1 ms into any outage.
    */
-  WORKER_MAX_OUTAGE_MS: Type.Integer({ default: 1800000, minimum: 0 }),
+  WORKER_MAX_OUTAGE_MS: Type.Integer({ default: 1800000, minimum: 0, maximum: 7 * 24 * 3600 * 1000 }),
   /**
    * `omni serve` and `omni worker` started while the external database (DATABASE_URL) cannot be
    * reached wait for it this long, trying it each second, then exit with 1 (0: they wait for
-   * ever). The CLI's one-shot commands do not wait.
+   * ever). The CLI's one-shot commands do not wait. At most a week (longer: 0): past Node's timer
+   * limit (2^31-1 ms, ~24.8 days) they gave up at once ("unreachable for 0.0 s").
    */
-  DB_START_TIMEOUT_MS: Type.Integer({ default: 300000, minimum: 0 }),
-  /** Webhook delivery: per-attempt timeout, first retry delay (then x4 each time), attempts in all. */
-  WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100 }),
+  DB_START_TIMEOUT_MS: Type.Integer({ default: 300000, minimum: 0, maximum: 7 * 24 * 3600 * 1000 }),
+  /**
+   * Webhook delivery: per-attempt timeout, first retry delay (then x4 each time, each delay capped
+   * at 6 h where it is computed: src/webhooks/retry-schedule.ts), attempts in all. The timeout at
+   * most an hour: graphile-worker unlocks a job locked 4 h, for another worker to send it again, and
+   * past Node's timer limit (2^31-1 ms) every attempt timed out at once, before its request went out.
+   */
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 3600000 }),
   WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10 }),
   /** PIM exports: a local folder under OMNI_DATA_DIR unless EXPORT_S3_BUCKET is set (any S3-compatible store). */
   EXPORT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
@@ -82,10 +105,17 @@ const EnvSchema = Type.Object({
    * Default: only with the embedded database (a developer's machine, a receiver on localhost).
    */
   WEBHOOK_ALLOW_PRIVATE_URLS: Type.Optional(Type.Boolean()),
-  /** An Idempotency-Key replays its first response for this long (Stripe's 24 h); then it runs anew. */
-  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1 }),
-  /** A completed batch keeps the rows it accepted for this long; its outcomes stay. */
-  BATCH_BODY_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1 }),
+  /**
+   * An Idempotency-Key replays its first response for this long (Stripe's 24 h); then it runs anew.
+   * At most a year (8,760): past PostgreSQL's integer (make_interval's hours) or its oldest timestamp
+   * (now() minus it), every request with a key failed (SYS_001) and so did the hourly purge.
+   */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ default: 24, minimum: 1, maximum: 8760 }),
+  /**
+   * A completed batch keeps the rows it accepted for this long; its outcomes stay. At most ten years
+   * (3,650): past PostgreSQL's integer (make_interval's days) or its oldest timestamp, every hourly purge failed.
+   */
+  BATCH_BODY_RETENTION_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 3650 }),
 });
 
 export type Env = Static<typeof EnvSchema>;
@@ -107,6 +137,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     const problems = (err as { errors?: ErrorObject[] }).errors;
     throw new ConfigError(`Invalid configuration: ${problems ? describeProblems(problems, env) : (err as Error).message}`);
+  }
+  // ajv coerces "Infinity", "-Infinity" or "1e999" to a number it takes for an integer and checks
+  // against no minimum or maximum (ajv-validator/ajv#2212): refused here, as ajv refuses "abc".
+  const infinite = Object.keys(EnvSchema.properties).filter((name) => {
+    const value = parsed[name as keyof Env];
+    return typeof value === 'number' && !Number.isFinite(value);
+  });
+  if (infinite.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${infinite.map((name) => `${name} must be a whole number (got ${JSON.stringify(env[name])})`).join('; ')}`);
   }
   // An id without its secret signed every export with an empty key; a secret alone was ignored.
   if ((parsed.S3_ACCESS_KEY_ID === undefined) !== (parsed.S3_SECRET_ACCESS_KEY === undefined)) {
