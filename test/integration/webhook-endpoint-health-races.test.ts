@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { statusReceiver } from '../helpers/webhooks.js';
 import { omniJson } from '../helpers/cli.js';
-import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { createWebhookEndpoint, setWebhookEndpointEnabled } from '../../src/webhooks/endpoints.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { deliverWebhook } from '../../src/webhooks/deliver.js';
 
@@ -13,7 +13,9 @@ import { deliverWebhook } from '../../src/webhooks/deliver.js';
  * deliverWebhook called here, so the interleaving is the test's.
  */
 let ctx: TestContext;
-beforeAll(async () => { ctx = await createTestApp({ env: { WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '120' } }); });
+// A held request waits for its `meanwhile` (an `omni` process, on a busy machine several seconds):
+// the request's timeout (10 s by default) is longer than the test's own 30 s.
+beforeAll(async () => { ctx = await createTestApp({ env: { WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '120', WEBHOOK_TIMEOUT_MS: '40000' } }); });
 afterAll(async () => { await ctx.close(); });
 
 /**
@@ -146,8 +148,9 @@ describe('an endpoint enabled again while an attempt sent before is in flight', 
     try {
       const { store, endpointId, deliveryIds: [held, other] } = await endpointWithDelivery(rx.url, 2);
       rx.meanwhile(async () => {
-        await omniJson('admin', 'webhook', 'disable', endpointId);
-        await omniJson('admin', 'webhook', 'enable', endpointId);
+        // As `omni admin webhook disable`, then `enable`, do (the commands themselves: the test above).
+        await setWebhookEndpointEnabled(ctx.sql, endpointId, false);
+        await setWebhookEndpointEnabled(ctx.sql, endpointId, true);
         // Sent after the re-enable, another delivery's attempt fails: the streak starts.
         rx.answer(500);
         await attempt(store.partnerId, other);
@@ -178,7 +181,7 @@ describe('an endpoint enabled again while an attempt sent before is in flight', 
     try {
       const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
       const [{ since }] = await ctx.sql`update webhook_endpoints set failing_since = now() - interval '1 hour' where id = ${endpointId} returning failing_since as since`;
-      rx.meanwhile(() => omniJson('admin', 'webhook', 'disable', endpointId));
+      rx.meanwhile(() => setWebhookEndpointEnabled(ctx.sql, endpointId, false));
       await attempt(store.partnerId, deliveryId);
       expect(rx.failures).toEqual([]);
       expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
