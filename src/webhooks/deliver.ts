@@ -60,6 +60,8 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   : Promise<(EndpointDisabled & { endpointId: string }) | undefined> {
   const [d] = await sql<any[]>`
     select d.status, d.attempts, d.attempt_base, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since,
+      -- The enabling of the endpoint this attempt is sent under (as text: see AttemptedEndpoint).
+      e.enabled_at::text as enabled_at,
       o.type, o.payload, o.created_at,
       case when e.previous_secret_expires_at > now() then e.previous_secret_ciphertext end as previous_secret_ciphertext,
       s.client_id as store_client_id
@@ -116,6 +118,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
   const outcome = { ok, statusCode, error, at: sentAt };
   const disableAfterHours = config.WEBHOOK_DISABLE_AFTER_FAILING_HOURS;
+  const endpoint = { partnerId, id: d.endpoint_id as string, enabledAt: d.enabled_at as string };
 
   // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
   const nextAt = ok || exhausted ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
@@ -132,13 +135,13 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
           status = ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
           delivered_at = ${ok ? new Date() : null}
         where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts} returning id
-      )${ok ? tx`, streak_ended as (${endStreakOfRecorded(tx, partnerId, d.endpoint_id)})` : tx``}
+      )${ok ? tx`, streak_ended as (${endStreakOfRecorded(tx, endpoint)})` : tx``}
       select id from recorded`;
     if (!recorded) return undefined;
     await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error, attempted_at)
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
     const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
-      ? await recordEndpointOutcome(tx, partnerId, d.endpoint_id, outcome, disableAfterHours) : undefined;
+      ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
     // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
     // (a redelivery once it is enabled again sends it).
     if (endpointDisabled && nextAt) {

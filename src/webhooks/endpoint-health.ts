@@ -32,6 +32,28 @@ export interface AttemptOutcome {
   at: Date;
 }
 
+/**
+ * The endpoint an attempt was sent to, as read before it was sent. `enabledAt` (its enabled_at,
+ * migration 0107, as text: a Date keeps milliseconds, the column microseconds, and it is compared
+ * for equality) says which enabling of the endpoint the attempt was sent under.
+ * The attempt changes the endpoint's health only if it has not been enabled again since: an
+ * attempt in flight at a re-enable (up to WEBHOOK_TIMEOUT_MS) is answered after it, and its 410
+ * or failure must not undo the re-enable (disable it again, or start the streak the re-enable
+ * forgot), nor its success end the streak of attempts sent after it. Equality with the value read,
+ * not a comparison of the attempt's time with the re-enable's: the worker's clock is not the
+ * database's, and what an attempt belongs to is the endpoint it read (its URL among it), not the
+ * moment its request left.
+ */
+export interface AttemptedEndpoint { partnerId: string; id: string; enabledAt: string }
+
+/**
+ * The condition, on webhook_endpoints, that the endpoint is enabled as it was when the attempt was
+ * sent. The value goes as text (`::text` first): a parameter PostgreSQL types timestamptz,
+ * postgres.js sends through a JS Date, its microseconds dropped, and it would equal nothing.
+ */
+const enabledAsSent = (tx: Transaction, endpoint: AttemptedEndpoint) =>
+  tx`partner_id = ${endpoint.partnerId} and id = ${endpoint.id} and enabled and enabled_at = ${endpoint.enabledAt}::text::timestamptz`;
+
 /** How an attempt disabled its endpoint: why, and since when its attempts had failed. */
 export interface EndpointDisabled { reason: SystemDisableReason; failingSince: Date }
 
@@ -53,26 +75,28 @@ export function mayChangeEndpoint(outcome: AttemptOutcome, failingSince: Date | 
 
 /**
  * The statement, for a CTE beside a successful attempt's `recorded` (its delivery's update,
- * deliver.ts), that ends its enabled endpoint's failing streak if it has one: only once the
- * attempt is recorded, and without a lock on the endpoint unless there is a streak to end. Read
- * before the request (mayChangeEndpoint), the streak that another delivery's failure started
- * while this one was in flight was left standing, a success after its start forgotten.
+ * deliver.ts), that ends its endpoint's failing streak if it has one and is enabled as the attempt
+ * was sent (AttemptedEndpoint): only once the attempt is recorded, and without a lock on the
+ * endpoint unless there is a streak to end. Read before the request (mayChangeEndpoint), the
+ * streak that another delivery's failure started while this one was in flight was left standing,
+ * a success after its start forgotten.
  */
-export function endStreakOfRecorded(tx: Transaction, partnerId: string, endpointId: string) {
+export function endStreakOfRecorded(tx: Transaction, endpoint: AttemptedEndpoint) {
   return tx`update webhook_endpoints set failing_since = null
-    where partner_id = ${partnerId} and id = ${endpointId} and enabled and failing_since is not null and exists (select from recorded)`;
+    where ${enabledAsSent(tx, endpoint)} and failing_since is not null and exists (select from recorded)`;
 }
 
 /**
- * Records an attempt's outcome on its enabled endpoint, in the attempt's transaction, in one
- * statement: a success ends a failing streak, a failure starts one (or goes on with it), and a
- * 410 Gone, or a failure when the streak is `disableAfterHours` old, disables the endpoint. The
- * row is locked and read again first (`current`), so an attempt judges on what another one has
- * just recorded, and only one attempt disables it. One that does also writes the partner's
- * webhook.endpoint.disabled event, in the same transaction: the event exists if and only if the
- * disabling was committed. Returns how this attempt disabled the endpoint, if it did.
+ * Records an attempt's outcome on its endpoint, if it is enabled as the attempt was sent
+ * (AttemptedEndpoint), in the attempt's transaction, in one statement: a success ends a failing
+ * streak, a failure starts one (or goes on with it), and a 410 Gone, or a failure when the streak
+ * is `disableAfterHours` old, disables the endpoint. The row is locked and read again first
+ * (`current`), so an attempt judges on what another one has just recorded, and only one attempt
+ * disables it. One that does also writes the partner's webhook.endpoint.disabled event, in the
+ * same transaction: the event exists if and only if the disabling was committed. Returns how this
+ * attempt disabled the endpoint, if it did.
  */
-export async function recordEndpointOutcome(tx: Transaction, partnerId: string, endpointId: string, outcome: AttemptOutcome,
+export async function recordEndpointOutcome(tx: Transaction, endpoint: AttemptedEndpoint, outcome: AttemptOutcome,
   disableAfterHours: number): Promise<EndpointDisabled | undefined> {
   const [row] = await tx<{ disabled_reason: SystemDisableReason | null; failing_since: Date | null; url: string; disabled_at: Date | null }[]>`
     with current as (
@@ -82,7 +106,7 @@ export async function recordEndpointOutcome(tx: Transaction, partnerId: string, 
           when failing_since <= ${outcome.at}::timestamptz - make_interval(hours => ${disableAfterHours}) then 'failing'
         end as reason
       from webhook_endpoints
-      where partner_id = ${partnerId} and id = ${endpointId} and enabled
+      where ${enabledAsSent(tx, endpoint)}
       for no key update
     )
     update webhook_endpoints e set
@@ -96,7 +120,10 @@ export async function recordEndpointOutcome(tx: Transaction, partnerId: string, 
     returning e.disabled_reason, e.failing_since, e.url, e.disabled_at`;
   if (!row?.disabled_reason) return undefined;
   const disabled = { reason: row.disabled_reason, failingSince: row.failing_since! };
-  await emitEvents(tx, [{ partnerId, storeId: null, type: ENDPOINT_DISABLED_EVENT_TYPE, payload: endpointDisabledPayload(endpointId, row.url, disabled, row.disabled_at!, outcome) }]);
+  await emitEvents(tx, [{
+    partnerId: endpoint.partnerId, storeId: null, type: ENDPOINT_DISABLED_EVENT_TYPE,
+    payload: endpointDisabledPayload(endpoint.id, row.url, disabled, row.disabled_at!, outcome),
+  }]);
   return disabled;
 }
 

@@ -34,10 +34,12 @@ const view = (r: any): WebhookEndpoint => ({
 
 /**
  * The columns of an endpoint enabled again: who disabled it and why are forgotten, and so is its
- * failing streak, which the disabling ended (one already enabled keeps its streak).
+ * failing streak, which the disabling ended; enabled_at is now, so that the attempts sent before
+ * (in flight now) no longer change its health (endpoint-health.ts, AttemptedEndpoint). One
+ * already enabled keeps its streak and its enabled_at.
  */
 const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
-  failing_since = case when enabled then failing_since end`;
+  failing_since = case when enabled then failing_since end, enabled_at = case when enabled then enabled_at else now() end`;
 
 /** Registers an endpoint; the signing secret is returned here once and stored sealed. */
 export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partnerId: string, input: { url: string; eventTypes?: string[] }) {

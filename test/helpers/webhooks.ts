@@ -30,17 +30,31 @@ export async function receiver(failFirst: number) {
   return { url, received, setSecret: (s: string) => { secret = s; }, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** A receiver on 127.0.0.1 answering every request with the status of the moment (`answer` changes it); no signature check. */
+/**
+ * A receiver on 127.0.0.1 answering every request with the status of the moment (`answer` changes
+ * it); no signature check. `meanwhile(run)` holds the next request until `run` is done, then
+ * answers it: what happens while an attempt is in flight (requests made by `run` are answered at
+ * once). A `run` that throws is kept in `failures`, its request answered 599.
+ */
 export async function statusReceiver(status: number) {
   const hits: number[] = [];
+  const failures: unknown[] = [];
+  let held: (() => Promise<unknown>) | undefined;
   const server = createServer((req, res) => {
+    const meanwhile = held;
+    held = undefined;
     req.resume();
-    req.on('end', () => { hits.push(status); res.statusCode = status; res.end(); });
+    req.on('end', () => {
+      Promise.resolve(meanwhile?.()).then(
+        () => { hits.push(status); res.statusCode = status; res.end(); },
+        (err) => { failures.push(err); res.statusCode = 599; res.end(String(err)); });
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, hits,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, hits, failures,
     answer: (next: number) => { status = next; },
+    meanwhile: (run: () => Promise<unknown>) => { held = run; },
     close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); },
   };
 }

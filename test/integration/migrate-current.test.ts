@@ -24,18 +24,15 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0105 lets Omni disable an endpoint itself:
-    // disabled_by 'system', its reason, when, and the failing streak; 0098's check put back) and
-    // unrecorded. A migration added after 0105 must be the one undone here instead.
-    expect(last).toBe('0105.do.endpoint-disabled-by-system.sql');
-    await sql`alter table webhook_endpoints drop column disabled_reason, drop column disabled_at, drop column failing_since,
-      drop constraint webhook_endpoints_disabled_by_check, add constraint webhook_endpoints_disabled_by_check check (disabled_by in ('partner', 'operator'))`;
-    await sql`delete from schemaversion where version = 105`;
+    // One behind: the last migration undone (0107 records when an endpoint was last enabled:
+    // enabled_at) and unrecorded. A migration added after 0107 must be the one undone here instead.
+    // (0106 is another change's; this file assumes it exists and is not the newest.)
+    expect(last).toBe('0107.do.endpoint-enabled-at.sql');
+    await sql`alter table webhook_endpoints drop column enabled_at`;
+    await sql`delete from schemaversion where version = 107`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const columns = await sql`select column_name from information_schema.columns
-      where table_name = 'webhook_endpoints' and column_name in ('disabled_reason', 'disabled_at', 'failing_since') order by column_name`;
-    expect(columns.map((c) => c.column_name)).toEqual(['disabled_at', 'disabled_reason', 'failing_since']);
-    const [check] = await sql`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'webhook_endpoints_disabled_by_check'`;
-    expect(check.def).toContain("'system'");
+    const [column] = await sql`select is_nullable, column_default from information_schema.columns
+      where table_name = 'webhook_endpoints' and column_name = 'enabled_at'`;
+    expect(column).toEqual({ is_nullable: 'NO', column_default: 'now()' });
   });
 });

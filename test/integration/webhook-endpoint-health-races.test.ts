@@ -1,44 +1,35 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
-import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { statusReceiver } from '../helpers/webhooks.js';
+import { omniJson } from '../helpers/cli.js';
+import { createWebhookEndpoint, setWebhookEndpointEnabled } from '../../src/webhooks/endpoints.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { deliverWebhook } from '../../src/webhooks/deliver.js';
 
 /**
- * What happens on an endpoint while one of its attempts is in flight: the receiver below does,
- * before it answers, what another run, another delivery or the partner would have done in that
- * time. No worker: each attempt is deliverWebhook called here, so the interleaving is the test's.
+ * What happens on an endpoint while one of its attempts is in flight: the receiver holds the
+ * request (statusReceiver's `meanwhile`) while the test does what another run, another delivery,
+ * the partner or an operator would have done in that time. No worker: each attempt is
+ * deliverWebhook called here, so the interleaving is the test's.
  */
 let ctx: TestContext;
-beforeAll(async () => { ctx = await createTestApp({ env: { WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '120' } }); });
+// A held request waits for its `meanwhile` (an `omni` process, on a busy machine several seconds):
+// the request's timeout (10 s by default) is longer than the test's own 30 s.
+beforeAll(async () => { ctx = await createTestApp({ env: { WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '120', WEBHOOK_TIMEOUT_MS: '40000' } }); });
 afterAll(async () => { await ctx.close(); });
 
-/** A receiver that runs its `meanwhile` (set by the test) on each request, then answers `status`. */
-async function receiverDoing(status: number) {
-  let meanwhile: () => Promise<unknown> = async () => undefined;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      meanwhile().then(() => { res.statusCode = status; res.end(); }, (err) => { res.statusCode = 599; res.end(String(err)); });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    meanwhile: (run: () => Promise<unknown>) => { meanwhile = run; },
-    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); },
-  };
-}
-
-/** A partner with an endpoint on `url` (every type) and one product.updated delivery to it, not yet attempted. */
-async function endpointWithDelivery(url: string) {
+/**
+ * A partner with an endpoint on `url` (every type) and `events` product.updated deliveries to it,
+ * not yet attempted (`deliveryId` the first, `deliveryIds` all).
+ */
+async function endpointWithDelivery(url: string, events = 1) {
   const store = await createTestStore(ctx);
   const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url });
-  await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: {} }]));
-  const [delivery] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
-  return { store, endpointId: endpoint.id, deliveryId: delivery.id as string };
+  const ids = await ctx.sql.begin((tx) => emitEvents(tx, Array.from({ length: events },
+    () => ({ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: {} }))));
+  const deliveries = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id} and event_id = any(${ids}::uuid[])`;
+  const deliveryIds = deliveries.map((d) => d.id as string);
+  return { store, endpointId: endpoint.id, deliveryId: deliveryIds[0], deliveryIds };
 }
 
 const attempt = (partnerId: string, deliveryId: string) => deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, partnerId, deliveryId);
@@ -48,7 +39,7 @@ const disabledEvents = (partnerId: string) => ctx.sql`select 1 from outbox_event
 
 describe('an attempt another run of its delivery recorded first', () => {
   it('changes nothing on the endpoint: a 410 not recorded does not disable it, nor announce it', async () => {
-    const rx = await receiverDoing(410);
+    const rx = await statusReceiver(410);
     try {
       const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
       // Another run of the same delivery (a redelivery racing the scheduled retry) records its attempt first.
@@ -61,7 +52,7 @@ describe('an attempt another run of its delivery recorded first', () => {
   });
 
   it('a failure not recorded starts no streak', async () => {
-    const rx = await receiverDoing(500);
+    const rx = await statusReceiver(500);
     try {
       const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
       rx.meanwhile(() => ctx.sql`update webhook_deliveries set attempts = attempts + 1 where id = ${deliveryId}`);
@@ -73,7 +64,7 @@ describe('an attempt another run of its delivery recorded first', () => {
 
 describe('a success while another delivery\'s failure is recorded', () => {
   it('ends the streak that failure started: the endpoint as it is when the success is recorded, not as read before it was sent', async () => {
-    const rx = await receiverDoing(204);
+    const rx = await statusReceiver(204);
     try {
       const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
       // Another delivery to the endpoint, sent a little earlier, fails and is recorded while this one is in flight.
@@ -87,24 +78,114 @@ describe('a success while another delivery\'s failure is recorded', () => {
   });
 });
 
-describe('an endpoint enabled again while an attempt read before is in flight', () => {
-  it('is not disabled again by that attempt\'s failure on the streak it read: the streak was forgotten', async () => {
-    const rx = await receiverDoing(500);
+/**
+ * An endpoint disabled and enabled again while one of its attempts is in flight: that attempt was
+ * sent to the endpoint as it was before the re-enable, and its answer, recorded after it, must not
+ * undo it (disable it again, start its failing streak, or end the streak of the attempts since).
+ */
+describe('an endpoint enabled again while an attempt sent before is in flight', () => {
+  /** The partner enables its endpoint again (PATCH enabled: true). */
+  const enableAsPartner = (store: TestStore, id: string) =>
+    signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/webhooks/endpoints/${id}`, partnerOnly: true, body: { enabled: true } });
+  const deliveryRow = async (id: string) => (await ctx.sql<any[]>`select status, attempts, last_status_code from webhook_deliveries where id = ${id}`)[0];
+
+  it('is not disabled again by that attempt\'s 410; an attempt sent after the re-enable and answered 410 disables it', async () => {
+    const rx = await statusReceiver(410);
+    try {
+      const { store, endpointId, deliveryIds: [held, other] } = await endpointWithDelivery(rx.url, 2);
+      // Another endpoint of the partner hears of each disabling (no worker here: the event is only written).
+      await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url: 'http://127.0.0.1:9/told', eventTypes: ['webhook.endpoint.disabled'] });
+      // In flight, another delivery's attempt is answered 410 (Omni disables the endpoint), and its partner enables it again.
+      rx.meanwhile(async () => {
+        expect(await attempt(store.partnerId, other)).toMatchObject({ reason: 'gone' });
+        expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'system', disabled_reason: 'gone' });
+        expect((await enableAsPartner(store, endpointId)).statusCode).toBe(200);
+      });
+      expect(await attempt(store.partnerId, held)).toBeUndefined();
+      expect(rx.failures).toEqual([]);
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: true, disabled_by: null, disabled_reason: null, failing_since: null });
+      // Announced once: the other attempt's disabling. The held delivery is recorded, and retried as any failed one.
+      expect(await disabledEvents(store.partnerId)).toHaveLength(1);
+      expect(await deliveryRow(held)).toMatchObject({ status: 'RETRYING', attempts: 1, last_status_code: 410 });
+
+      // Its retry, sent after the re-enable, is answered 410 too: that one disables the endpoint.
+      expect(await attempt(store.partnerId, held)).toMatchObject({ reason: 'gone' });
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'system', disabled_reason: 'gone' });
+      expect(await disabledEvents(store.partnerId)).toHaveLength(2);
+      expect(await deliveryRow(held)).toMatchObject({ status: 'EXHAUSTED', attempts: 2 });
+    } finally { await rx.close(); }
+  });
+
+  it('is not disabled by that attempt\'s failure on the streak it read, nor is its streak started by it; one sent after a streak the period long disables it', async () => {
+    const rx = await statusReceiver(500);
     try {
       const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
-      // Read with a streak past the period; in flight, Omni disables it (another attempt) and its partner enables it again.
+      // Read with a streak past the period; in flight, an operator disables the endpoint and enables it again.
       await ctx.sql`update webhook_endpoints set failing_since = now() - interval '121 hours' where id = ${endpointId}`;
       rx.meanwhile(async () => {
-        await ctx.sql`update webhook_endpoints set enabled = false, disabled_by = 'system', disabled_reason = 'failing', disabled_at = now() where id = ${endpointId}`;
-        const res = await signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/webhooks/endpoints/${endpointId}`, partnerOnly: true, body: { enabled: true } });
-        expect(res.statusCode).toBe(200);
+        expect(await omniJson('admin', 'webhook', 'disable', endpointId)).toMatchObject({ enabled: false, disabledBy: 'operator' });
+        expect(await omniJson('admin', 'webhook', 'enable', endpointId)).toMatchObject({ enabled: true, failingSince: null });
       });
       expect(await attempt(store.partnerId, deliveryId)).toBeUndefined();
-      const row = await endpointRow(endpointId);
-      expect(row).toMatchObject({ enabled: true, disabled_by: null, disabled_reason: null });
-      // Its failure starts a new streak.
-      expect(Date.now() - row.failing_since.getTime()).toBeLessThan(60_000);
+      expect(rx.failures).toEqual([]);
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: true, disabled_by: null, disabled_reason: null, failing_since: null });
       expect(await disabledEvents(store.partnerId)).toHaveLength(0);
+      expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'RETRYING', attempts: 1, last_status_code: 500 });
+
+      // Its retry, sent after the re-enable, fails: it starts the streak (at its own attempt).
+      await attempt(store.partnerId, deliveryId);
+      const [second] = await ctx.sql`select attempted_at from webhook_attempts where delivery_id = ${deliveryId} and attempt = 2`;
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: true, failing_since: second.attempted_at });
+      // That streak, once the period long, disables the endpoint on the next failure.
+      await ctx.sql`update webhook_endpoints set failing_since = now() - interval '121 hours' where id = ${endpointId}`;
+      expect(await attempt(store.partnerId, deliveryId)).toMatchObject({ reason: 'failing' });
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'system', disabled_reason: 'failing' });
+    } finally { await rx.close(); }
+  });
+
+  it('keeps the streak of the attempts since the re-enable when that attempt succeeds: it was sent before them', async () => {
+    const rx = await statusReceiver(204);
+    try {
+      const { store, endpointId, deliveryIds: [held, other] } = await endpointWithDelivery(rx.url, 2);
+      rx.meanwhile(async () => {
+        // As `omni admin webhook disable`, then `enable`, do (the commands themselves: the test above).
+        await setWebhookEndpointEnabled(ctx.sql, endpointId, false);
+        await setWebhookEndpointEnabled(ctx.sql, endpointId, true);
+        // Sent after the re-enable, another delivery's attempt fails: the streak starts.
+        rx.answer(500);
+        await attempt(store.partnerId, other);
+        rx.answer(204);
+      });
+      await attempt(store.partnerId, held);
+      expect(rx.failures).toEqual([]);
+      expect(rx.hits).toEqual([500, 204]);
+      expect(await deliveryRow(held)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+      const [failed] = await ctx.sql`select attempted_at from webhook_attempts where delivery_id = ${other}`;
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: true, failing_since: failed.attempted_at });
+    } finally { await rx.close(); }
+  });
+
+  it('is still disabled by that attempt\'s 410 when the PATCH enabled: true came while it was enabled: no re-enable, nothing forgotten', async () => {
+    const rx = await statusReceiver(410);
+    try {
+      const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
+      rx.meanwhile(async () => expect((await enableAsPartner(store, endpointId)).statusCode).toBe(200));
+      expect(await attempt(store.partnerId, deliveryId)).toMatchObject({ reason: 'gone' });
+      expect(rx.failures).toEqual([]);
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'system', disabled_reason: 'gone' });
+    } finally { await rx.close(); }
+  });
+
+  it('an operator disabled meanwhile stays disabled when that attempt succeeds, its streak as it was; the delivery succeeded', async () => {
+    const rx = await statusReceiver(204);
+    try {
+      const { store, endpointId, deliveryId } = await endpointWithDelivery(rx.url);
+      const [{ since }] = await ctx.sql`update webhook_endpoints set failing_since = now() - interval '1 hour' where id = ${endpointId} returning failing_since as since`;
+      rx.meanwhile(() => setWebhookEndpointEnabled(ctx.sql, endpointId, false));
+      await attempt(store.partnerId, deliveryId);
+      expect(rx.failures).toEqual([]);
+      expect(await deliveryRow(deliveryId)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: false, disabled_by: 'operator', failing_since: since });
     } finally { await rx.close(); }
   });
 });
