@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,18 +25,20 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0105 lets Omni disable an endpoint itself:
-    // disabled_by 'system', its reason, when, and the failing streak; 0098's check put back) and
-    // unrecorded. A migration added after 0105 must be the one undone here instead.
-    expect(last).toBe('0105.do.endpoint-disabled-by-system.sql');
-    await sql`alter table webhook_endpoints drop column disabled_reason, drop column disabled_at, drop column failing_since,
-      drop constraint webhook_endpoints_disabled_by_check, add constraint webhook_endpoints_disabled_by_check check (disabled_by in ('partner', 'operator'))`;
-    await sql`delete from schemaversion where version = 105`;
+    // One behind: the last migration undone (0106 lets a product's own variants' SKUs no longer
+    // make it a DUPLICATE_SKU: 0104's evaluate_quality put back) and unrecorded. A migration added
+    // after 0106 must be the one undone here instead.
+    expect(last).toBe('0106.do.own-variant-skus.sql');
+    const ownVariantsSkipped = async () => {
+      const [f] = await sql`select pg_get_functiondef('evaluate_quality(uuid, uuid[])'::regprocedure) as def`;
+      return /lower\(o\.sku\) = lower\(v\.sku\) and o\.id <> p\.id/.test(f.def);
+    };
+    expect(await ownVariantsSkipped()).toBe(true);
+    const previous = await readFile(new URL('../../migrations/0104.do.own-sku-lookup-once.sql', import.meta.url), 'utf8');
+    await sql.unsafe(previous.slice(previous.indexOf('create or replace function evaluate_quality')));
+    expect(await ownVariantsSkipped()).toBe(false);
+    await sql`delete from schemaversion where version = 106`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const columns = await sql`select column_name from information_schema.columns
-      where table_name = 'webhook_endpoints' and column_name in ('disabled_reason', 'disabled_at', 'failing_since') order by column_name`;
-    expect(columns.map((c) => c.column_name)).toEqual(['disabled_at', 'disabled_reason', 'failing_since']);
-    const [check] = await sql`select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'webhook_endpoints_disabled_by_check'`;
-    expect(check.def).toContain("'system'");
+    expect(await ownVariantsSkipped()).toBe(true);
   });
 });
