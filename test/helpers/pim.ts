@@ -38,3 +38,13 @@ export async function runJob(ctx: TestContext, actor: PimActor, jobType: string,
   if (res.statusCode !== 200) throw new Error(`bulk job refused: ${res.body}`);
   return waitJob(ctx, actor, res.json().data.id);
 }
+
+/** The store's open DUPLICATE_SKU issues as the PIM API lists them, as `product name: message`, sorted. */
+export async function openDuplicateSkus(ctx: TestContext, actor: PimActor) {
+  const res = await pimRequest(ctx, actor, 'GET', '/api/v1/pim/validation-issues?code=DUPLICATE_SKU');
+  if (res.statusCode !== 200) throw new Error(`validation-issues refused: ${res.body}`);
+  const names = new Map((await ctx.sql<{ id: string; name: string }[]>`
+    select id, name from products where store_id = ${actor.storeId}`).map((p) => [p.id, p.name]));
+  return (res.json().data as { product_id: string; message: string }[])
+    .map((i) => `${names.get(i.product_id)}: ${i.message}`).sort();
+}

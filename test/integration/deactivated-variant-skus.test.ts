@@ -4,7 +4,7 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
-import { createPimActor, pimRequest, runJob, type PimActor } from '../helpers/pim.js';
+import { createPimActor, openDuplicateSkus, runJob, type PimActor } from '../helpers/pim.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -13,15 +13,7 @@ afterAll(async () => { await worker.stop(); await ctx.close(); });
 
 const { patch, simpleProduct } = productPatchHelpers(() => ctx);
 
-/** The open DUPLICATE_SKU issues as the PIM API lists them, as `product name: message`. */
-async function duplicates(actor: PimActor) {
-  const res = await pimRequest(ctx, actor, 'GET', '/api/v1/pim/validation-issues?code=DUPLICATE_SKU');
-  expect(res.statusCode).toBe(200);
-  const names = new Map((await ctx.sql<{ id: string; name: string }[]>`
-    select id, name from products where store_id = ${actor.storeId}`).map((p) => [p.id, p.name]));
-  return (res.json().data as { product_id: string; message: string }[])
-    .map((i) => `${names.get(i.product_id)}: ${i.message}`).sort();
-}
+const duplicates = (actor: PimActor) => openDuplicateSkus(ctx, actor);
 
 const OF_P = 'P: Another product or variant of the store has the SKU abc of its variant';
 const OF_P_DEACTIVATED = 'P: Another product or variant of the store has the SKU abc of its deactivated variant';
