@@ -26,7 +26,6 @@ describe('migrate', () => {
 
     // One behind: the last migration undone (0107 records when an endpoint was last enabled:
     // enabled_at) and unrecorded. A migration added after 0107 must be the one undone here instead.
-    // (0106 is another change's; this file assumes it exists and is not the newest.)
     expect(last).toBe('0107.do.endpoint-enabled-at.sql');
     await sql`alter table webhook_endpoints drop column enabled_at`;
     await sql`delete from schemaversion where version = 107`;
