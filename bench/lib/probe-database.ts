@@ -21,7 +21,7 @@ export async function openProbeDatabase(): Promise<{ url: string; close(): Promi
 
 /**
  * A migrated probe database with one partner and one store of `warehouses` warehouses, on one
- * connection; close() ends the connection and the database.
+ * connection (`url` for more); close() ends the connection and the database.
  */
 export async function openProbeStore(warehouses: number) {
   const [{ randomBytes }, { connect }, { migrate }, { createPartner }, { createStore }] = await Promise.all([
@@ -33,7 +33,7 @@ export async function openProbeStore(warehouses: number) {
     await migrate(sql, db.url);
     const partner = await createPartner(sql, randomBytes(32), { name: 'Probe' });
     const { storeId } = await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'S', warehouses });
-    return { sql, partner, storeId, async close() { await sql.end(); await db.close(); } };
+    return { sql, url: db.url, partner, storeId, async close() { await sql.end(); await db.close(); } };
   } catch (err) {
     await sql.end();
     await db.close();

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Sql } from '../../src/db/database.js';
+import { connect, type Queryable, type Sql } from '../../src/db/database.js';
 import { analyzeGrownTables, GROWING_TABLES } from '../../src/db/statistics.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
@@ -20,6 +20,13 @@ afterAll(async () => {
   await sql.end();
   await db.drop();
 });
+
+/** How many entries of validation_issues' indexes this transaction's statements read. */
+async function issueIndexEntriesRead(tx: Queryable) {
+  const [{ n }] = await tx<{ n: number }[]>`select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::int as n
+    from pg_index i where i.indrelid = 'validation_issues'::regclass`;
+  return n;
+}
 
 /** How many times this connection's statements scanned the products' primary key. */
 async function pkeyScans(conn: Sql) {
@@ -59,6 +66,45 @@ describe('statistics of a table that grows from empty (analyzeGrownTables)', () 
     } finally {
       await stale.end();
       await refreshed.end();
+    }
+  }, 120_000);
+
+  it("analyses validation_issues after a chunk grew it, so that the next chunk's rules search only its own products' issues", async () => {
+    // A database of its own, its validation_issues empty and never analysed, as a new server's.
+    const own = await scratchDatabase('omni_stats');
+    const ownSql = connect(own.url, 1);
+    const worker = connect(own.url, 1); // a worker's connection: its plans made on the empty tables, and kept
+    try {
+      for (const table of GROWING_TABLES) await ownSql.unsafe(`alter table ${table} set (autovacuum_enabled = false)`);
+      const partner = await createPartner(ownSql, randomBytes(32), { name: 'p' });
+      const { storeId: store } = await createStore(ownSql, { partnerClientId: partner.partnerClientId, name: 's', warehouses: 0 });
+      /** `count` new products without photos (MISSING_PHOTOS and LOW_QUALITY_SCORE each). */
+      const insert = (tx: Queryable, from: number, count: number) => tx<{ id: string }[]>`
+        insert into products (store_id, external_id, sku, name, description)
+        select ${store}, 'i' || i, 'I' || i, 'n', 'Described' from generate_series(${from}::int, ${from + count - 1}::int) i
+        returning id`.then((rows) => rows.map((r) => r.id));
+      /** A chunk as the worker applies it, on its connection (its plans kept): the rules' reads of the issues' indexes. */
+      const chunk = (from: number, count: number) => worker.begin(async (tx) => {
+        const ids = await insert(tx, from, count);
+        const before = await issueIndexEntriesRead(tx);
+        await tx`select evaluate_quality(${store}::uuid, ${ids}::uuid[])`;
+        return (await issueIndexEntriesRead(tx)) - before;
+      });
+      await chunk(1, 1000);
+      await analyzeGrownTables(ownSql); // as the worker after each chunk: products (and now validation_issues)
+
+      // The next chunk's rules meet the 200 issues they raise in the index (rows of this
+      // statement's), not the store's 2,000 others (a plan made while validation_issues had no
+      // statistics read all 2,200).
+      const read = await chunk(1001, 100);
+      expect(read).toBeGreaterThanOrEqual(200);
+      expect(read).toBeLessThan(1000);
+      const [{ open }] = await ownSql<{ open: number }[]>`select count(*)::int as open from validation_issues where store_id = ${store} and not resolved`;
+      expect(open).toBe(2200);
+    } finally {
+      await worker.end();
+      await ownSql.end();
+      await own.drop();
     }
   }, 120_000);
 });
