@@ -8,6 +8,7 @@ import { createPartner } from '../src/partners/partners.js';
 import { createStore } from '../src/stores/stores.js';
 import { seedTaxonomy } from '../src/catalog/taxonomy.js';
 import { machine, settle, startBenchEnv, watchRss } from './lib/environment.js';
+import { seedSmallStores } from './lib/small-stores.js';
 import { catalogImport } from './scenarios/catalog-import.js';
 import { stockUpdates } from './scenarios/stock-updates.js';
 import { patchLatency } from './scenarios/patch-latency.js';
@@ -32,6 +33,10 @@ if (process.env.BENCH_ROWS) size.products = size.updates = Number(process.env.BE
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 const runs = (name: 'accept' | 'stock' | 'patch' | 'export') => !only || only.has(name);
+// BENCH_SMALL_STORES=N: the run's database also holds N small stores (bench/lib/small-stores.ts);
+// such a run is written to bench/results as a partial one, never to docs/performance.md.
+const smallStores = Number(process.env.BENCH_SMALL_STORES ?? 0);
+const partial = only !== null || smallStores > 0;
 
 const env = await startBenchEnv();
 const rss = watchRss(env.server.pid!);
@@ -57,6 +62,7 @@ try {
     console.log(`warm-up import of ${warmup} products: ${w.productsPerSecond} products/s = ${(w.ratio * 100).toFixed(0)}% of COPY (${w.baselinePerSecond}/s)`);
     await settle(env);
   }
+  await seedSmallStores(env.sql, partner.partnerId, smallStores);
   rss.reset();
   workerRss.reset();
   const imp = await catalogImport(env, who, warehouses.map((w) => w.client_id), size.products);
@@ -114,9 +120,9 @@ try {
     rows.push([`Export of the catalog (PIM, ${exported.products} products, NDJSON + CSV, local folder)`, `${exported.status} in ${exported.seconds} s, worker peak RSS ${exported.workerPeakRssMiB} MiB`, 'time, peak RSS (flat)', null]);
   }
   rows.push(['Peak RSS during the import', `API ${importRss} MiB, worker ${importWorkerRss} MiB`, '≤ 300 MiB each', importRss <= 300 && importWorkerRss <= 300]);
-  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}${only ? '-partial' : ''}`;
+  const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}${partial ? '-partial' : ''}`;
   const table = [
-    `Run ${new Date().toISOString()} (${quick ? 'quick' : 'full'} size) on ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.postgres}.`,
+    `Run ${new Date().toISOString()} (${quick ? 'quick' : 'full'} size${smallStores > 0 ? `, ${smallStores} small stores beside` : ''}) on ${info.cores} cores (${info.cpu}), ${info.memoryGiB} GiB, Node ${info.node}, ${info.postgres}.`,
     '', '| scenario | measured | target | met |', '| --- | --- | --- | --- |',
     ...rows.map(([s, m, t, ok]) => `| ${s} | ${m} | ${t} | ${ok === null ? '—' : ok ? 'yes' : 'no'} |`), '',
   ].join('\n');
@@ -124,7 +130,7 @@ try {
   await mkdir('bench/results', { recursive: true });
   await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, apiPeakRssMiB: importRss, workerPeakRssMiB: importWorkerRss }, acceptLatency: acc, stockUpdates: stock, patchLatency: patch, catalogExport: exported }, null, 2));
   await writeFile(`bench/results/${stamp}.md`, `${table}\n`);
-  if (!quick && !only) {
+  if (!quick && !partial) {
     const doc = await readFile('docs/performance.md', 'utf8');
     const marker = '## Latest results';
     await writeFile('docs/performance.md', `${doc.slice(0, doc.indexOf(marker) + marker.length)}\n\n${table}`);

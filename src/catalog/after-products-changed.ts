@@ -7,9 +7,12 @@ import type { Queryable } from '../db/database.js';
  * (evaluate_quality, migrations 0041/0060) run once for the whole set, raising new
  * validation issues and resolving the ones the change fixed.
  */
-export async function afterProductsChanged(tx: Queryable, storeId: string, productIds: readonly string[]): Promise<void> {
+export async function afterProductsChanged(tx: Queryable, storeId: string, productIds: readonly string[],
+  opts: { created?: boolean } = {}): Promise<void> {
   if (productIds.length === 0) return;
-  await tx`select evaluate_quality(${storeId}::uuid, ${productIds as string[]}::uuid[])`;
+  // created: every one of them was inserted by this transaction, so none has an open issue to
+  // resolve and the rules skip the lookup of 1,000 products' open issues (0108).
+  await tx`select evaluate_quality(${storeId}::uuid, ${productIds as string[]}::uuid[], ${opts.created === true})`;
 }
 
 /**

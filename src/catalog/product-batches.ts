@@ -48,7 +48,8 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
       },
     })),
   });
-  await afterProductsChanged(tx, ctx.storeId, done.map((o) => o.id!));
+  await afterProductsChanged(tx, ctx.storeId, created.map((o) => o.id!), { created: true });
+  await afterProductsChanged(tx, ctx.storeId, updated.map((o) => o.id!));
   return outcomes.map((o) => {
     const [externalId, sku] = [o.externalId ?? undefined, o.sku ?? undefined];
     return o.ok

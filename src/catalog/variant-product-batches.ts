@@ -87,7 +87,7 @@ async function writeChunk(tx: Transaction, storeId: string, rows: Row[]) {
 }
 
 async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: Row[]): Promise<RowOutcome[]> {
-  const { refused, outcomes, idOf, done, productIds, variantId } = await writeChunk(tx, ctx.storeId, rows);
+  const { refused, outcomes, idOf, done, variantId } = await writeChunk(tx, ctx.storeId, rows);
   const action = (r: Row) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
   await recordAudit(tx, done.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(r), resourceType: 'product',
@@ -98,7 +98,10 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
     partnerId: ctx.partnerId, storeId: ctx.storeId, type: action(r),
     payload: { id: idOf.get(r.rowIndex), externalId: r.payload.input.externalId, variants: r.payload.items.map(({ item }) => item.sku), batchId: ctx.batchId },
   })));
-  await afterProductsChanged(tx, ctx.storeId, productIds);
+  for (const mode of ['create', 'update'] as const) {
+    const ids = done.filter((r) => r.payload.mode === mode).map((r) => idOf.get(r.rowIndex)!);
+    await afterProductsChanged(tx, ctx.storeId, ids, { created: mode === 'create' });
+  }
   const outcomeOf = new Map(outcomes.map((o) => [o.rowIndex, o]));
   return rows.map((row): RowOutcome => {
     const externalId = row.payload.input.externalId;

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,14 +25,16 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0107 records when an endpoint was last enabled:
-    // enabled_at) and unrecorded. A migration added after 0107 must be the one undone here instead.
-    expect(last).toBe('0107.do.endpoint-enabled-at.sql');
-    await sql`alter table webhook_endpoints drop column enabled_at`;
-    await sql`delete from schemaversion where version = 107`;
+    // One behind: the last migration undone (0108 gives evaluate_quality a third argument and looks
+    // a chunk's open issues up product by product: 0106's function put back) and unrecorded. A
+    // migration added after 0108 must be the one undone here instead.
+    expect(last).toBe('0108.do.resolve-by-product.sql');
+    const migration = await readFile(new URL('../../migrations/0106.do.own-variant-skus.sql', import.meta.url), 'utf8');
+    await sql`drop function evaluate_quality(uuid, uuid[], boolean)`;
+    await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
+    await sql`delete from schemaversion where version = 108`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [column] = await sql`select is_nullable, column_default from information_schema.columns
-      where table_name = 'webhook_endpoints' and column_name = 'enabled_at'`;
-    expect(column).toEqual({ is_nullable: 'NO', column_default: 'now()' });
+    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
+    expect(fn.def).toMatch(/where not p_created and o\.store_id = p_store_id/);
   });
 });

@@ -4,6 +4,7 @@ import { connect, type Queryable, type Sql } from '../../src/db/database.js';
 import { analyzeGrownTables, GROWING_TABLES } from '../../src/db/statistics.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
+import { issueIndexEntriesRead } from '../helpers/index-reads.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 
 // A database of its own (a copy of the migrated template): its tables are empty and never
@@ -20,13 +21,6 @@ afterAll(async () => {
   await sql.end();
   await db.drop();
 });
-
-/** How many entries of validation_issues' indexes this transaction's statements read. */
-async function issueIndexEntriesRead(tx: Queryable) {
-  const [{ n }] = await tx<{ n: number }[]>`select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::int as n
-    from pg_index i where i.indrelid = 'validation_issues'::regclass`;
-  return n;
-}
 
 /** How many times this connection's statements scanned the products' primary key. */
 async function pkeyScans(conn: Sql) {
