@@ -17,8 +17,8 @@ const good = (key: string, extra: Record<string, unknown> = {}) => ({
   photos: [1, 2, 3].map((n) => `https://cdn.example.com/${key}/${n}.jpg`), categoryId: TAXONOMY.categories[0].id, stock: 1, ...extra,
 });
 
-async function sync(store: Awaited<ReturnType<typeof createTestStore>>, products: unknown[]) {
-  const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products } });
+async function sync(store: Awaited<ReturnType<typeof createTestStore>>, products: unknown[], url = URL) {
+  const res = await signedInject(ctx, store, { method: 'POST', url, body: { products } });
   expect(res.json().data.errors ?? []).toEqual([]);
   await waitForBatch(ctx, res.json().data.batchId);
 }
@@ -51,5 +51,31 @@ describe('data-quality rules of products created in bulk', () => {
     const ids = (await ctx.sql<{ id: string }[]>`select id from products where store_id = ${store.storeId} and sku is not null`).map((r) => r.id);
     await ctx.sql`select evaluate_quality(${store.storeId}::uuid, ${ids}::uuid[])`;
     expect(await openIssues(store.storeId)).toEqual(['Dup-A:DUPLICATE_SKU', ...raised].sort());
+  });
+
+  it("resolves the issues a bulk update fixes, in a chunk that also creates products (the new ones' lookup skipped, 0108)", async () => {
+    const store = await createTestStore(ctx, 1);
+    const bareParent = (key: string) => ({ externalId: `ext-${key}`, name: key, variants: { items: [{ sku: `${key}-1`, price: 5, stock: 1 }] } });
+    await sync(store, [{ externalId: 'ext-bare', name: 'Bare', sku: 'bare', price: 5, stock: 1 }]);
+    await sync(store, [bareParent('vp')], '/api/v1/partner/stores/catalog/with-variants/sync');
+    const before = await openIssues(store.storeId);
+    expect(before).toContain('bare:MISSING_PHOTOS');
+    const parentIssues = async () => (await ctx.sql<{ code: string }[]>`select vi.code from validation_issues vi
+      join products p on p.id = vi.product_id where p.external_id = 'ext-vp' and p.store_id = ${store.storeId} and not vi.resolved`).map((r) => r.code).sort();
+    expect(await parentIssues()).toContain('MISSING_PHOTOS'); // a parent has no SKU of its own
+    const { photos, description } = good('x');
+    const idOf = async (externalId: string) => (await ctx.sql<{ id: string }[]>`select id from products
+      where store_id = ${store.storeId} and external_id = ${externalId}`)[0].id;
+    // Each bulk request updates a product (by id: its issues resolve) and creates one (it passes every rule).
+    await sync(store, [good('bare', { id: await idOf('ext-bare'), externalId: 'ext-bare' }), good('fresh')], '/api/v1/partner/stores/products/bulk');
+    await sync(store, [{ ...bareParent('vp'), id: await idOf('ext-vp'), description, photos }, { ...bareParent('vq'), description, photos }],
+      '/api/v1/partner/stores/products/with-variants/bulk');
+    expect(await openIssues(store.storeId)).toEqual([]);
+    expect(await parentIssues()).not.toContain('MISSING_PHOTOS');
+    // The rules over every product of the store, read back, agree.
+    const after = [...await openIssues(store.storeId), ...await parentIssues()];
+    const ids = (await ctx.sql<{ id: string }[]>`select id from products where store_id = ${store.storeId}`).map((r) => r.id);
+    await ctx.sql`select evaluate_quality(${store.storeId}::uuid, ${ids}::uuid[])`;
+    expect([...await openIssues(store.storeId), ...await parentIssues()]).toEqual(after);
   });
 });
