@@ -25,16 +25,15 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0108 gives evaluate_quality a third argument and looks
-    // a chunk's open issues up product by product: 0106's function put back) and unrecorded. A
-    // migration added after 0108 must be the one undone here instead.
-    expect(last).toBe('0108.do.resolve-by-product.sql');
-    const migration = await readFile(new URL('../../migrations/0106.do.own-variant-skus.sql', import.meta.url), 'utf8');
-    await sql`drop function evaluate_quality(uuid, uuid[], boolean)`;
-    await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
-    await sql`delete from schemaversion where version = 108`;
+    // One behind: the last migration undone (0109 restates four functions to look keys up one by
+    // one on a marketplace's statistics: 0100's reevaluate_duplicate_sku_holders put back) and
+    // unrecorded. A migration added after 0109 must be the one undone here instead.
+    expect(last).toBe('0109.do.thin-statistics-functions.sql');
+    const migration = await readFile(new URL('../../migrations/0100.do.variant-quality-rules.sql', import.meta.url), 'utf8');
+    await sql.unsafe(migration.match(/create or replace function reevaluate_duplicate_sku_holders[\s\S]*?end \$\$;/)![0]);
+    await sql`delete from schemaversion where version = 109`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(fn.def).toMatch(/where not p_created and o\.store_id = p_store_id/);
+    const [fn] = await sql`select pg_get_functiondef('reevaluate_duplicate_sku_holders'::regproc) as def`;
+    expect(fn.def).toMatch(/not vi\.resolved limit 1\) as open/);
   });
 });
