@@ -29,6 +29,10 @@ export async function findKeyClash(sql: Queryable, storeId: string, productId: s
  * UPDATE too (migration 0085's trigger, whichever product the variant is of, its own
  * included), so any variant's SKU is looked for here: were it not found, every row of the
  * set would fail with it.
+ * `offset 0` keeps that last check a probe per row: tied to the row by the SKU alone, it was
+ * otherwise run once as a hashed subplan, which reads every variant of the store, on any
+ * statistics (100 rows, PostgreSQL 15, medians: a 25,000-product store's 15,000 variants on
+ * normal statistics, 30-37 ms against 1.5-1.6 ms; 3,000 on a marketplace's, 2.8-4.1 against 1.5-2.1).
  */
 export async function findUpdateClashes(sql: Queryable, storeId: string, rows: { i: number; id?: string; x: Record<string, unknown> }[]) {
   const store = unseenStore(sql, storeId);
@@ -40,7 +44,7 @@ export async function findUpdateClashes(sql: Queryable, storeId: string, rows: {
           or exists (select from product_variants v where v.store_id = ${store} and v.product_id <> u.id and v.external_id = u.x->>'external_id')
           as external_id,
         exists (select from products o where o.store_id = ${store} and o.id <> u.id and o.sku = u.x->>'sku')
-          or exists (select from product_variants v where v.store_id = ${store} and v.sku = u.x->>'sku') as sku) as k
+          or exists (select from product_variants v where v.store_id = ${store} and v.sku = u.x->>'sku' offset 0) as sku) as k
     where k.external_id or k.sku`;
   const clashes = new Map(held.map((h) => [h.i, h.code]));
   const wanted = new Set<string>();

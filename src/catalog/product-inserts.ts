@@ -1,5 +1,5 @@
 import type { Transaction } from '../db/database.js';
-import { unseenStore } from '../db/key-lookup.js';
+import { lookupByKey } from '../db/key-lookup.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import type { ProductWriteOutcome, ProductWriteRow } from './product-writer.js';
@@ -167,12 +167,16 @@ export async function createProducts(tx: Transaction, storeId: string, creates: 
   const lost = lostRows.map((r) => ({ rowIndex: r.rowIndex, ...rowKeys(opts.body ? opts.body.input(r.rowIndex) : r.input) }));
   // A row that inserted nothing lost a race with another writer: say which key it hit
   // (a product's externalId or a variant's: PRD_002; else its SKU, a product's or a variant's).
+  // Only externalIds are looked up, one by one (lookupByKey): `store and (external_id = any(..)
+  // or sku = any(..))` read all of a store's entries of one index in both tables on a
+  // marketplace's statistics (a store estimated at a few rows; 80 lost rows in a 5,000-product
+  // store: 8,000 entries and 9.4 ms, median, against 81 and 1.1 ms; normal statistics: 0.5 ms
+  // both). A product found by a lost row's SKU only added its own externalId, which is a lost
+  // row's only if the externalId lookup finds that product too: the SKU lookup told nothing.
   const externalIds = lost.map((r) => r.externalId!);
   const taken = lost.length === 0 ? [] : await tx<{ external_id: string | null }[]>`
-    select external_id from products where store_id = ${unseenStore(tx, storeId)}
-      and (external_id = any(${externalIds}) or sku = any(${lost.map((r) => r.sku!)}))
-    union all
-    select external_id from product_variants where store_id = ${unseenStore(tx, storeId)} and external_id = any(${externalIds})`;
+    ${lookupByKey(tx, { table: 'products', key: 'external_id', storeId, values: externalIds, columns: 'x.external_id' })}
+    union all ${lookupByKey(tx, { table: 'product_variants', key: 'external_id', storeId, values: externalIds, columns: 'x.external_id' })}`;
   const takenExternal = new Set(taken.map((t) => t.external_id));
   for (const p of inserted) outcomes.set(p.row_index, { rowIndex: p.row_index, ok: true, id: p.id, externalId: p.external_id, sku: p.sku });
   for (const r of lost) outcomes.set(r.rowIndex, { ...r, ok: false, code: takenExternal.has(r.externalId) ? 'PRD_002' : 'PRD_003' });

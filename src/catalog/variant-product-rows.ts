@@ -11,7 +11,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
-import { unseenStore, uuidKey } from '../db/key-lookup.js';
+import { lookupByKey, uuidKey } from '../db/key-lookup.js';
 
 export const BulkVariantProductInput = Type.Object({
   id: Type.Optional(Type.Intersect([Uuid], { description: 'Id of the product with variants this row updates; omit to create' })),
@@ -29,6 +29,10 @@ export interface VariantProductPayload {
 }
 
 type Input = VariantProductInput & { id?: string };
+
+/** The store's rows that hold a request's keys, a product's or a variant's (a row found by two keys comes twice). */
+const PRODUCT_COLUMNS = `'product' as kind, x.id, x.id as product_id, x.external_id, x.sku, x.has_variants`;
+const VARIANT_COLUMNS = `'variant' as kind, x.id, x.product_id, x.external_id, x.sku, false`;
 
 /**
  * Accepts rows of products with variants: the parent's fields and its variants
@@ -51,19 +55,24 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   });
   if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
 
-  const warehouses = await loadStoreWarehouses(tx, who.storeId);
-  const unknownRefs = await findUnknownTaxonomy(tx, valid.map((v) => v.input));
   const skus = valid.flatMap((v) => v.input.variants.items.map((i) => i.sku));
   // externalIds are unique per store across products and variants (PATCH /inventory finds
   // either by it): a row's parent and variant externalIds are looked up in both tables.
   const externalIds = valid.flatMap((v) => [v.input.externalId, ...v.input.variants.items.flatMap((i) => (i.externalId ? [i.externalId] : []))]);
-  const existing = await tx<{ kind: string; id: string; product_id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
-    select 'product' as kind, id, id as product_id, external_id, sku, has_variants from products where store_id = ${unseenStore(tx, who.storeId)}
-      and (external_id = any(${externalIds}) or sku = any(${skus})
-        or id = any(${valid.flatMap((v) => (v.input.id ? [v.input.id] : []))}::uuid[]))
-    union all
-    select 'variant', id, product_id, external_id, sku, false from product_variants where store_id = ${unseenStore(tx, who.storeId)}
-      and (sku = any(${skus}) or external_id = any(${externalIds}))`;
+  const ids = valid.flatMap((v) => (v.input.id ? [v.input.id] : []));
+  // One lookup per key (lookupByKey), pipelined with the other two reads: `store and
+  // (external_id = any(..) or sku = any(..) or id = any(..))` read all of a store's entries of one
+  // index in both tables on a marketplace's statistics (a store estimated at a few rows): 100
+  // rows of 3 variants in a 5,000-product store, 8,000 entries and 45.7 ms (median, PostgreSQL
+  // 15) against 800 and 4.0 ms; on a normal database's statistics 3.4 against 2.8 ms.
+  const [warehouses, unknownRefs, existing] = await Promise.all([
+    loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)),
+    tx<{ kind: string; id: string; product_id: string; external_id: string | null; sku: string | null; has_variants: boolean }[]>`
+      ${lookupByKey(tx, { table: 'products', key: 'external_id', storeId: who.storeId, values: externalIds, columns: PRODUCT_COLUMNS })}
+      union all ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns: PRODUCT_COLUMNS })}
+      union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: ids, columns: PRODUCT_COLUMNS })}
+      union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: VARIANT_COLUMNS })}
+      union all ${lookupByKey(tx, { table: 'product_variants', key: 'external_id', storeId: who.storeId, values: externalIds, columns: VARIANT_COLUMNS })}`]);
   const products = existing.filter((e) => e.kind === 'product');
   const byId = new Map(products.map((e) => [e.id, e]));
   const externalOwner = new Map(existing.filter((e) => e.external_id).map((e) => [e.external_id!, e]));

@@ -2,7 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import type { VariantItemInput } from './product-schema.js';
-import { unseenStore, uuidKey } from '../db/key-lookup.js';
+import { lookupByKey, uuidKey } from '../db/key-lookup.js';
 
 export interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
 
@@ -70,12 +70,19 @@ function keysAfter(planned: PlannedItem[]) {
 export async function refuseTakenKeys(tx: Transaction, storeId: string, productId: string, planned: PlannedItem[], ownExternalId?: string | null) {
   const skus = planned.map((p) => p.item.sku);
   const externalIds = planned.flatMap((p) => (p.item.externalId ? [p.item.externalId] : []));
+  // One lookup per key (lookupByKey), whatever the statistics say of the store: `store and (sku =
+  // any(..) or external_id = any(..))` read all of a store's entries of one index in both tables
+  // on a marketplace's statistics (a store estimated at a few rows), for each PATCH and each
+  // product of a batch: a 4-item set in a 5,000-product store, 8,000 entries and 1.8 ms (median,
+  // PostgreSQL 15) against 8 and 0.6 ms; on a normal database's statistics ~0.2 ms more (0.55
+  // against 0.35 ms), the planning of four lookups.
+  const lookup = (table: 'products' | 'product_variants', key: 'sku' | 'external_id', values: string[]) =>
+    lookupByKey(tx, { table, key, storeId, values, columns: `x.id, x.sku, x.external_id, '${table === 'products' ? 'product' : 'variant'}' as kind` });
   const taken = await tx<{ id: string; sku: string | null; external_id: string | null; kind: string }[]>`
-    select id, sku, external_id, 'variant' as kind from product_variants
-      where store_id = ${unseenStore(tx, storeId)} and (sku = any(${skus}) or external_id = any(${externalIds}))
-    union all
-    select id, sku, external_id, 'product' from products
-      where store_id = ${unseenStore(tx, storeId)} and ((id <> ${productId} and sku = any(${skus})) or external_id = any(${externalIds}))`;
+    ${lookup('product_variants', 'sku', skus)}
+    union all ${lookup('product_variants', 'external_id', externalIds)}
+    union all select * from (${lookup('products', 'sku', skus)}) as own where own.id <> ${productId}
+    union all ${lookup('products', 'external_id', externalIds)}`;
   const after = keysAfter(planned);
   const holds = (t: (typeof taken)[number], key: 'sku' | 'external_id', value: string) =>
     (t.kind === 'variant' && after.has(t.id) ? after.get(t.id)![key]
