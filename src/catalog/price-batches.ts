@@ -1,7 +1,7 @@
 import type { Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { unseenStore } from '../db/key-lookup.js';
+import { atLockedRows, lockRowsById } from '../db/locked-rows.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { PriceSequence, type PriceStep, type Prices } from './price-sequence.js';
@@ -19,12 +19,11 @@ import type { PriceRow } from './price-rows.js';
 async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: PriceRow }[]): Promise<RowOutcome[]> {
   const targetOf = (r: PriceRow) => r.variantId ?? r.productId;
   const ids = (kind: PriceRow['target']) => [...new Set(rows.filter((r) => r.payload.target === kind).map((r) => targetOf(r.payload)))];
-  // Locked in id order, so that two chunks writing the same rows wait for each other instead of deadlocking.
-  const current = await tx<{ id: string; price: number | null; special_price: number | null; has_variants: boolean }[]>`
-    with p as (select id, price::float8, special_price::float8, has_variants from products
-        where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${ids('product')}::uuid[]) order by id for update),
-      v as (select id, price::float8, special_price::float8, false from product_variants
-        where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${ids('variant')}::uuid[]) order by id for update)
+  // Locked in id order (lockRowsById: one probe of the primary key per id, whatever the statistics say of the store).
+  const columns = (hasVariants: string) => `x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants`;
+  const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean }[]>`
+    with p as (${lockRowsById(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product'), columns: columns('x.has_variants') })}),
+      v as (${lockRowsById(tx, { table: 'product_variants', storeId: ctx.storeId, ids: ids('variant'), columns: columns('false') })})
     select * from p union all select * from v`;
   const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
   const withVariants = new Set(current.flatMap((c) => (c.has_variants ? [c.id] : [])));
@@ -35,18 +34,25 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
     return before ? sequence.apply(targetOf(r.payload), before, r.payload) : null;
   });
 
+  const locked = new Map(current.map((c) => [c.id, c.at]));
   const writes = (kind: PriceRow['target']) => ids(kind).flatMap((id) => (sequence.changes.has(id) ? [{ id, x: sequence.changes.get(id) }] : []));
   const set = (alias: string) => `
     price = case when r.x ? 'price' then (r.x->>'price')::numeric else ${alias}.price end,
     special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end, updated_at = now()`;
+  // The rows locked above, written by their ctids (atLockedRows): a join on `store_id = $1 and id`
+  // hashed the whole store on a marketplace's statistics.
+  const write = (kind: PriceRow['target'], sql: string) => {
+    const rows = writes(kind);
+    return rows.length === 0 ? [] : tx.unsafe(sql, [rows as any, rows.map((r) => locked.get(r.id)!)]);
+  };
   // Independent statements: postgres.js pipelines them on the transaction's connection.
   await Promise.all([
-    tx.unsafe(`
-      update products p set ${set('p')}, version = p.version + 1 from jsonb_to_recordset($2::jsonb) as r(id uuid, x jsonb)
-      where p.store_id = $1::uuid and p.id = r.id`, [ctx.storeId, writes('product') as any]),
-    tx.unsafe(`
-      update product_variants v set ${set('v')} from jsonb_to_recordset($2::jsonb) as r(id uuid, x jsonb)
-      where v.store_id = $1::uuid and v.id = r.id`, [ctx.storeId, writes('variant') as any]),
+    write('product', `
+      update products p set ${set('p')}, version = p.version + 1 from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb)
+      where ${atLockedRows('p', '$2')} and p.id = r.id`),
+    write('variant', `
+      update product_variants v set ${set('v')} from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb)
+      where ${atLockedRows('v', '$2')} and v.id = r.id`),
   ]);
 
   const applied = rows.filter((_, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok; });

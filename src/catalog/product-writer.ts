@@ -6,6 +6,7 @@ import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
 import { refusedRowFailure } from '../batches/row-isolation.js';
 import { unseenStore } from '../db/key-lookup.js';
+import { atLockedRows, lockRowsById } from '../db/locked-rows.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
@@ -61,6 +62,7 @@ export interface ProductWriteOutcome {
  * with LIMIT, so it stays a lookup per row whatever the statistics say; the store is
  * compared unseen by the planner, as in key-lookup.ts (`(select $1::uuid)`), so that
  * statistics from before the store's products cannot make a scan of the store look as cheap.
+ * The rows written are the ones locked just before, by their ctids ($4, locked-rows.ts).
  */
 const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 /** A column as the row leaves it: the row's value when it names the column, else the stored one. */
@@ -84,7 +86,7 @@ const UPDATE_SQL = `
     cross join lateral (select to_jsonb(o) as before,
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
-    where p.store_id = (select $1::uuid) and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
+    where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
     returning u.i, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
   totals as (
     update product_stock s set stock = upd.stock from upd
@@ -194,7 +196,11 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     const inputOf = new Map(updates.map((r) => [r.rowIndex, r.input]));
     while (pending.length > 0) {
       try {
-        const params = [storeId, pending as any, opts.specialPriceRule ?? true];
+        // The rows locked first, in id order, then written by their ctids (locked-rows.ts): joined by
+        // `p.store_id = (select $1) and p.id = u.id`, a chunk of 100 or 1,000 rows hashed the whole store
+        // (6,000 products read) on a marketplace's statistics, whose store looks a few rows.
+        const locked = await tx<{ at: string }[]>`${lockRowsById(tx, { table: 'products', storeId, ids: pending.map((u) => u.id!), columns: 'x.id' })}`;
+        const params = [storeId, pending as any, opts.specialPriceRule ?? true, locked.map((l) => l.at)];
         updated = (opts.savepoint === false
           ? await tx.unsafe(UPDATE_SQL, params, { prepare: true })
           : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, params, { prepare: true }))) as any;
