@@ -6,8 +6,8 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { checkRowCount, type Principal } from './product-rows.js';
-import { unseenStore, uuidKey } from '../db/key-lookup.js';
-import { UUID } from '../db/key-lookup.js';
+import { uuidKey, UUID } from '../db/key-lookup.js';
+import { deleteByIds, rowsByIds } from '../db/rows-by-key.js';
 
 
 /**
@@ -31,8 +31,9 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
   });
   // Nothing usable at all: the whole body is VAL_001, as on every bulk endpoint (seed 000).
   if (ids.length > 0 && Object.keys(notUuids).length === ids.length) throw new AppError('VAL_001', { validationErrors: { ids: notUuids } });
+  // Id by id (rows-by-key.ts): an `id = any(…)` read the whole store on a marketplace's statistics.
   const existing = await tx<{ id: string; external_id: string | null; sku: string | null }[]>`
-    select id, external_id, sku from products where store_id = ${unseenStore(tx, who.storeId)} and id = any(${candidates.map((c) => c.id)}::uuid[])`;
+    ${rowsByIds(tx, { table: 'products', storeId: who.storeId, ids: candidates.map((c) => c.id) }, 'x.id, x.external_id, x.sku')}`;
   const byId = new Map(existing.map((e) => [e.id, e]));
   const accepted: { rowIndex: number; payload: unknown }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
@@ -48,9 +49,8 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
 }
 
 async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: { id: string } }[]): Promise<RowOutcome[]> {
-  const deleted = await tx<{ id: string; external_id: string | null; sku: string | null; name: string }[]>`
-    delete from products where store_id = ${unseenStore(tx, ctx.storeId)} and id = any(${rows.map((r) => r.payload.id)}::uuid[])
-    returning id, external_id, sku, name`;
+  const deleted = await deleteByIds<{ id: string; external_id: string | null; sku: string | null; name: string }>(tx,
+    { table: 'products', storeId: ctx.storeId, ids: rows.map((r) => r.payload.id) }, 'id, external_id, sku, name');
   await recordAudit(tx, deleted.map((d) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.deleted', resourceType: 'product',
     resourceId: d.id, requestId: ctx.requestId, ipAddress: ctx.ip, changes: { before: { externalId: d.external_id, sku: d.sku, name: d.name }, batchId: ctx.batchId },

@@ -7,6 +7,7 @@ import { writeProducts } from './product-writer.js';
 import type { VariantProductPayload } from './variant-product-rows.js';
 import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from './variant-key-clashes.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
+import { rowsByIds } from '../db/rows-by-key.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
 
@@ -25,7 +26,12 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));
   const productIds = done.map((r) => idOf.get(r.rowIndex)!);
-  await tx`update products set has_variants = true where store_id = ${storeId} and id = any(${productIds}::uuid[]) and not has_variants`;
+  // Found id by id and written by ctid, a TID scan (rows-by-key.ts): an `id = any(…)` read the whole
+  // store on a marketplace's statistics. One statement, no lock taken first (lockByIds): writeProducts
+  // wrote these rows in this transaction, so no other writer can change them (and their ctids) before
+  // it ends.
+  await tx`update products set has_variants = true
+    where ctid = any(array(${rowsByIds(tx, { table: 'products', storeId, ids: productIds, where: 'not x.has_variants' }, 'x.ctid')}))`;
   const items = done.flatMap((r) => r.payload.items.map(({ item }) => ({ pid: idOf.get(r.rowIndex)!, x: item })));
   // A SKU another product's variant holds skips its row here (the WHERE of the update):
   // counted below, as a unique violation of the externalId is raised.

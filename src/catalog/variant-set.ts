@@ -4,6 +4,7 @@ import type { StoreWarehouses } from '../inventory/warehouse-rules.js';
 import { MAX_INTEGER, type VariantItemInput } from './product-schema.js';
 import { stockTotalTooLarge } from './patch-refusals.js';
 import { unseenStore } from '../db/key-lookup.js';
+import { rowsByIds } from '../db/rows-by-key.js';
 import { planVariantItems, refuseTakenKeys, takesSiblingKeys, type ExistingVariant, type PlannedItem } from './variant-set-plan.js';
 
 export interface VariantSetResult {
@@ -124,17 +125,18 @@ async function refuseStockTotalsTooLarge(tx: Transaction, storeId: string, produ
  * PRD_008 when an item that sends a price or specialPrice leaves its variant with a
  * specialPrice at or above its price: an item writes only the fields it sends, so one that
  * sends a price alone is checked against the stored specialPrice, as a simple product's PATCH
- * is. Read back after the writes, from the rows the writes locked.
+ * is. Read back after the writes, from the rows the writes locked. Exported for its test.
  */
-async function refuseInvertedPrices(tx: Transaction, storeId: string,
+export async function refuseInvertedPrices(tx: Transaction, storeId: string,
   planned: PlannedItem[], inserted: { id: string; sku: string }[]) {
   const insertedId = new Map(inserted.map((v) => [v.sku, v.id]));
   const priced = planned.filter((p) => p.item.price !== undefined || p.item.specialPrice !== undefined);
   if (priced.length === 0) return;
   const idOf = (p: (typeof priced)[number]) => p.match?.id ?? insertedId.get(p.item.sku)!;
+  // Variant by variant (rows-by-key.ts): an `id = any(…)` read the store's every variant on a marketplace's statistics.
   const inverted = await tx<{ id: string; price: number; special_price: number }[]>`
-    select id, price::float8 as price, special_price::float8 as special_price from product_variants
-    where store_id = ${unseenStore(tx, storeId)} and id = any(${priced.map(idOf)}::uuid[]) and special_price >= price`;
+    ${rowsByIds(tx, { table: 'product_variants', storeId, ids: priced.map(idOf), where: 'x.special_price >= x.price' },
+      'x.id, x.price::float8 as price, x.special_price::float8 as special_price')}`;
   const first = priced.find((p) => inverted.some((v) => v.id === idOf(p)));
   if (!first) return;
   const { price, special_price: specialPrice } = inverted.find((v) => v.id === idOf(first))!;

@@ -1,5 +1,6 @@
 import type { Sql, Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
+import { deleteByIds, rowsByIds } from '../db/rows-by-key.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { afterProductsChanged } from '../catalog/after-products-changed.js';
 import { writeProducts } from '../catalog/product-writer.js';
@@ -48,11 +49,11 @@ function inOrderOfOccurrence(items: CheckedItem[]): CheckedItem[][] {
   return passes;
 }
 
-/** Of the products these items update, those with variants. */
+/** Of the products these items update, those with variants (id by id, whatever the statistics say of the store: rows-by-key.ts). */
 async function productsWithVariants(tx: Transaction, storeId: string, items: CheckedItem[]): Promise<Set<string>> {
   if (items.length === 0) return new Set();
   const found = await tx<{ id: string }[]>`
-    select id from products where store_id = ${storeId} and has_variants and id = any(${items.map((r) => r.id!)}::uuid[])`;
+    ${rowsByIds(tx, { table: 'products', storeId, ids: items.map((r) => r.id!), where: 'x.has_variants' }, 'x.id')}`;
   return new Set(found.map((p) => p.id));
 }
 
@@ -63,8 +64,8 @@ async function productsWithVariants(tx: Transaction, storeId: string, items: Che
 async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]): Promise<RowOutcome[]> {
   let outcomes: RowOutcome[];
   if (job.jobType === 'BULK_DELETE') {
-    const deleted = await tx<{ id: string; external_id: string | null; sku: string | null; name: string }[]>`
-      delete from products where store_id = ${job.storeId} and id = any(${items.map((r) => r.id!)}::uuid[]) returning id, external_id, sku, name`;
+    const deleted = await deleteByIds<{ id: string; external_id: string | null; sku: string | null; name: string }>(tx,
+      { table: 'products', storeId: job.storeId, ids: items.map((r) => r.id!) }, 'id, external_id, sku, name');
     const gone = new Map(deleted.map((d) => [d.id, { before: { externalId: d.external_id, sku: d.sku, name: d.name } }]));
     outcomes = items.map((r) => (gone.has(r.id!)
       ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, audit: gone.get(r.id!) } }

@@ -1,0 +1,51 @@
+import type { Queryable } from './database.js';
+import { unseenStore } from './key-lookup.js';
+
+export interface RowsByIds {
+  table: 'products' | 'product_variants';
+  storeId: string;
+  ids: readonly string[];
+  /** A further condition on the row, over the table's alias x (e.g. "not x.has_variants"): rows that fail it are left alone. */
+  where?: string;
+}
+
+/**
+ * The store's rows whose id is one of `ids` (`columns` over the table's alias x), in id order,
+ * each found in a LATERAL subquery by (store_id, id): no plan turns that into a scan of the
+ * store. A plain `… where store_id = $store and id = any($ids)` does, on a marketplace's
+ * statistics (many small stores): every store is estimated at a few rows, and the planner took
+ * an index whose only condition is the store (products_store_lower_sku_idx), the ids a mere
+ * filter (100 ids in a 5,000-product store: 5,000 index entries read). As lookupByKey
+ * (key-lookup.ts), for ids, with a condition, and without its probe for the store's variants.
+ * `lock`: the rows are locked in id order, so that two writers of the same rows wait for each
+ * other instead of deadlocking.
+ */
+export function rowsByIds(tx: Queryable, q: RowsByIds, columns: string, lock?: 'update' | 'no key update') {
+  const where = q.where ? tx.unsafe(`and ${q.where}`) : tx``;
+  return tx`
+    select y.* from (select distinct v from unnest(${q.ids as string[]}::uuid[]) as v order by v) as k (v)
+    cross join lateral (select ${tx.unsafe(columns)} from ${tx(q.table)} x where x.store_id = ${unseenStore(tx, q.storeId)} and x.id = k.v ${where}
+      limit 1 ${lock ? tx.unsafe(`for ${lock}`) : tx``}) as y`;
+}
+
+/**
+ * Locks the rows (rowsByIds) and returns their ctids, for a write by ctid (a TID scan, the only
+ * plan for `ctid = any(…)`) in a LATER statement. The lock makes the ctids safe to write by: in
+ * READ COMMITTED, a row updated since the lookup's snapshot is locked in its newest version (and
+ * rechecked), nothing can move it before the write, and the write's statement (a new snapshot)
+ * sees that version. Written in the lookup's statement instead, such a row would be found
+ * updated, `ctid = any(…)` rechecked on its new version, and the row skipped.
+ * 'update' before a DELETE, 'no key update' before an UPDATE that leaves the keys (the lock the
+ * UPDATE itself takes: inserts of rows that reference it do not wait).
+ */
+export async function lockByIds(tx: Queryable, q: RowsByIds, lock: 'update' | 'no key update'): Promise<string[]> {
+  if (q.ids.length === 0) return [];
+  const rows = await tx<{ ctid: string }[]>`${rowsByIds(tx, q, 'x.ctid', lock)}`;
+  return rows.map((r) => r.ctid);
+}
+
+/** Deletes the store's rows whose id is one of `ids` (lockByIds, then by ctid); `returning` over the table's columns. */
+export async function deleteByIds<T extends object>(tx: Queryable, q: RowsByIds, returning: string): Promise<T[]> {
+  const ctids = await lockByIds(tx, q, 'update');
+  return tx<T[]>`delete from ${tx(q.table)} where ctid = any(${ctids}::tid[]) returning ${tx.unsafe(returning)}`;
+}
