@@ -1,7 +1,7 @@
 import type { Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { atLockedRows, lockRowsById } from '../db/locked-rows.js';
+import { atLockedRows, rowsByIds } from '../db/rows-by-key.js';
 import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { PriceSequence, type PriceStep, type Prices } from './price-sequence.js';
@@ -19,11 +19,11 @@ import type { PriceRow } from './price-rows.js';
 async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: PriceRow }[]): Promise<RowOutcome[]> {
   const targetOf = (r: PriceRow) => r.variantId ?? r.productId;
   const ids = (kind: PriceRow['target']) => [...new Set(rows.filter((r) => r.payload.target === kind).map((r) => targetOf(r.payload)))];
-  // Locked in id order (lockRowsById: one probe of the primary key per id, whatever the statistics say of the store).
-  const columns = (hasVariants: string) => `x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants`;
+  // Locked in id order (rowsByIds: one probe of the primary key per id, whatever the statistics say of the store).
+  const columns = (hasVariants: string) => `x.ctid::text as at, x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants`;
   const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean }[]>`
-    with p as (${lockRowsById(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product'), columns: columns('x.has_variants') })}),
-      v as (${lockRowsById(tx, { table: 'product_variants', storeId: ctx.storeId, ids: ids('variant'), columns: columns('false') })})
+    with p as (${rowsByIds(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product') }, columns('x.has_variants'), 'update')}),
+      v as (${rowsByIds(tx, { table: 'product_variants', storeId: ctx.storeId, ids: ids('variant') }, columns('false'), 'update')})
     select * from p union all select * from v`;
   const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
   const withVariants = new Set(current.flatMap((c) => (c.has_variants ? [c.id] : [])));

@@ -6,7 +6,7 @@ import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
 import { refusedRowFailure } from '../batches/row-isolation.js';
 import { unseenStore } from '../db/key-lookup.js';
-import { atLockedRows, lockRowsById } from '../db/locked-rows.js';
+import { atLockedRows, rowsByIds } from '../db/rows-by-key.js';
 import type { StoredBody } from '../batches/payload-codec.js';
 
 /**
@@ -62,7 +62,7 @@ export interface ProductWriteOutcome {
  * with LIMIT, so it stays a lookup per row whatever the statistics say; the store is
  * compared unseen by the planner, as in key-lookup.ts (`(select $1::uuid)`), so that
  * statistics from before the store's products cannot make a scan of the store look as cheap.
- * The rows written are the ones locked just before, by their ctids ($4, locked-rows.ts).
+ * The rows written are the ones locked just before, by their ctids ($4, rows-by-key.ts).
  */
 const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 /** A column as the row leaves it: the row's value when it names the column, else the stored one. */
@@ -196,10 +196,10 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     const inputOf = new Map(updates.map((r) => [r.rowIndex, r.input]));
     while (pending.length > 0) {
       try {
-        // The rows locked first, in id order, then written by their ctids (locked-rows.ts): joined by
+        // The rows locked first, in id order, then written by their ctids (rows-by-key.ts): joined by
         // `p.store_id = (select $1) and p.id = u.id`, a chunk of 100 or 1,000 rows hashed the whole store
         // (6,000 products read) on a marketplace's statistics, whose store looks a few rows.
-        const locked = await tx<{ at: string }[]>`${lockRowsById(tx, { table: 'products', storeId, ids: pending.map((u) => u.id!), columns: 'x.id' })}`;
+        const locked = await tx<{ at: string }[]>`${rowsByIds(tx, { table: 'products', storeId, ids: pending.map((u) => u.id!) }, 'x.ctid::text as at, x.id', 'update')}`;
         const params = [storeId, pending as any, opts.specialPriceRule ?? true, locked.map((l) => l.at)];
         updated = (opts.savepoint === false
           ? await tx.unsafe(UPDATE_SQL, params, { prepare: true })

@@ -164,7 +164,7 @@ describe('a PIM bulk update item setting a price while its product takes variant
       await converter`update products set sku = null, price = null, has_variants = true where id = ${p.id}`;
       const res = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: p.id, price: 5 }] });
       expect(res.statusCode).toBe(200);
-      // The writer's lock of the rows it updates (lockRowsById, locked-rows.ts), before its UPDATE.
+      // The writer's lock of the rows it updates (rowsByIds, rows-by-key.ts), before its UPDATE.
       await untilWaitingForLock(ctx.sql, 'limit 1 for update) as y');
       await converter`insert into product_variants (store_id, product_id, sku, price) values (${a.storeId}, ${p.id}, 'PX-V', 10)`;
       await converter`commit`;
