@@ -43,9 +43,12 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       update product_variants v set sku = case when v.sku <> r.x->>'sku' then 'omni-swap:' || v.id::text else v.sku end,
         external_id = case when r.x ? 'externalId' and v.external_id is distinct from r.x->>'externalId' then null else v.external_id end
       from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
-      where v.store_id = ${unseenStore(tx, storeId)} and v.id = r.id`;
+      where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = r.id`;
   }
   // Only the rows whose values change are written, so that a set sent again changes nothing.
+  // The product's own variants (product_id, above too): joined on the store and id alone, the
+  // update hashed every variant of the store on a marketplace's statistics (a store looks a few
+  // rows); the (store_id, product_id) index bounds any plan by the product's variants.
   const rewritten = await tx<{ sku: string }[]>`
     update product_variants v set sku = n.sku, external_id = n.external_id, options = n.options, price = n.price,
       special_price = n.special_price, barcode = n.barcode, photos = n.photos, is_active = true, updated_at = now()
@@ -58,8 +61,8 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
         case when r.x ? 'barcode' then r.x->>'barcode' else o.barcode end as barcode,
         case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else o.photos end as photos
       from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
-      join product_variants o on o.store_id = ${unseenStore(tx, storeId)} and o.id = r.id) n
-    where v.store_id = ${unseenStore(tx, storeId)} and v.id = n.id
+      join product_variants o on o.store_id = ${unseenStore(tx, storeId)} and o.product_id = ${productId} and o.id = r.id) n
+    where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = n.id
       and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
         is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
     returning v.sku`;
