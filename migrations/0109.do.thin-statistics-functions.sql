@@ -122,10 +122,11 @@ begin
     from keys k
     cross join lateral (select stock from product_stock x where x.store_id = k.store_id and x.product_id = k.product_id limit 1) p
     cross join lateral (
-      select coalesce(sum(ws.stock) filter (where ws.variant_id is null or v.is_active), 0)::int as total, count(*) as rows
+      -- A variant row's variant probed by its key, only for variant rows (the OR stops at a
+      -- simple product's row): a lateral join ran its subquery for every row, ~2 ms a stock chunk.
+      select coalesce(sum(ws.stock) filter (where ws.variant_id is null or (select pv.is_active from product_variants pv
+          where pv.store_id = ws.store_id and pv.id = ws.variant_id limit 1)), 0)::int as total, count(*) as rows
       from warehouse_stock ws
-      left join lateral (select pv.is_active from product_variants pv
-        where pv.store_id = ws.store_id and pv.id = ws.variant_id limit 1) v on true
       where ws.store_id = k.store_id and ws.product_id = k.product_id) a
   )
   update product_stock p set stock = t.total
