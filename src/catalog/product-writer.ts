@@ -116,13 +116,15 @@ type UpdateRow = { i: number; id?: string; x: Record<string, unknown>; allow_var
  * skips this), from their products as they are now: the price rule refused a row whose product
  * it may update (PRD_008, with `ruled`); else the product is gone, of the other kind or renamed
  * since acceptance (PRD_005), and the row says which, in accept's words (rowIdMismatch).
+ * Each product is found by its own id (a LATERAL with LIMIT, the store unseen, as in rows-by-key.ts):
+ * joined by the store and the ids, a marketplace's statistics made the planner read the store.
  */
 async function whyNotUpdated(tx: Transaction, storeId: string, left: UpdateRow[], ruled: boolean): Promise<Map<number, Pick<ProductWriteOutcome, 'code' | 'context'>>> {
   if (left.length === 0) return new Map();
   const found = await tx<{ i: number; has_variants: boolean; external_id: string | null; writable: boolean }[]>`
     select u.i, p.has_variants, p.external_id, ${tx.unsafe(OF_KIND)} as writable
     from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, x jsonb, allow_variants boolean, require_variants boolean, match_external_id boolean)
-    join products p on p.store_id = ${storeId}::uuid and p.id = u.id`;
+    cross join lateral (select x.has_variants, x.external_id from products x where x.store_id = ${unseenStore(tx, storeId)} and x.id = u.id limit 1) as p`;
   const current = new Map(found.map((f) => [f.i, f]));
   return new Map(left.map((u): [number, Pick<ProductWriteOutcome, 'code' | 'context'>] => {
     const product = current.get(u.i);
