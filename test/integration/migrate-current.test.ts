@@ -25,15 +25,15 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0109 restates four functions to look keys up one by
-    // one on a marketplace's statistics: 0100's reevaluate_duplicate_sku_holders put back) and
-    // unrecorded. A migration added after 0109 must be the one undone here instead.
-    expect(last).toBe('0109.do.thin-statistics-functions.sql');
-    const migration = await readFile(new URL('../../migrations/0100.do.variant-quality-rules.sql', import.meta.url), 'utf8');
-    await sql.unsafe(migration.match(/create or replace function reevaluate_duplicate_sku_holders[\s\S]*?end \$\$;/)![0]);
-    await sql`delete from schemaversion where version = 109`;
+    // One behind: the last migration undone (0110 restates write_stock_rows and evaluate_quality to
+    // probe a store's first row by an index: 0109's write_stock_rows put back) and unrecorded. A
+    // migration added after 0110 must be the one undone here instead.
+    expect(last).toBe('0110.do.store-probes.sql');
+    const migration = await readFile(new URL('../../migrations/0109.do.thin-statistics-functions.sql', import.meta.url), 'utf8');
+    await sql.unsafe(migration.match(/create or replace function write_stock_rows[\s\S]*?end \$\$;/)![0]);
+    await sql`delete from schemaversion where version = 110`;
     expect(await migrate(sql, url)).toEqual([last]);
-    const [fn] = await sql`select pg_get_functiondef('reevaluate_duplicate_sku_holders'::regproc) as def`;
-    expect(fn.def).toMatch(/not vi\.resolved limit 1\) as open/);
+    const [fn] = await sql`select pg_get_functiondef('write_stock_rows'::regproc) as def`;
+    expect(fn.def).toMatch(/x\.has_variants order by x\.id offset 0 limit 1\) then/);
   });
 });
