@@ -1,0 +1,65 @@
+/**
+ * Key lookups in a big store of a marketplace of one-product stores: does `lookupByKey` read the
+ * store once per key? SMALL_STORES (20,000) stores of one product each (distinct keys, half with a
+ * variant), analysed, then a store of BIG (3,000) products (a fifth of them with 3 variants); 100
+ * keys of the big store looked up by id, SKU and externalId, and its variants by id, printing the
+ * index entries each lookup read (100 when each key is one probe). ANALYZE_AFTER=1: analysed again
+ * once the big store is in. FLOOR=-0.05: `alter column store_id set (n_distinct = FLOOR)` on products
+ * and product_variants before the ANALYZE (the candidate fix, docs/performance.md, "The
+ * twenty-seventh session"). Each lookup also prints its plan's scan lines with EXPLAIN=1.
+ * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
+ */
+import { lookupByKey } from '../src/db/key-lookup.js';
+import type { Sql } from '../src/db/database.js';
+import { openProbeStore } from './lib/probe-database.js';
+
+const SMALL_STORES = Number(process.env.SMALL_STORES ?? 20000);
+const BIG = Number(process.env.BIG ?? 3000);
+const FLOOR = process.env.FLOOR;
+
+/** Entries of `table`'s indexes this transaction's statements read. */
+const entriesRead = (tx: Sql, table: string) => tx<{ n: number }[]>`select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::int as n
+  from pg_index i where i.indrelid = ${table}::regclass`.then(([r]) => r.n);
+
+const probe = await openProbeStore(0);
+const { sql, partner, storeId } = probe;
+try {
+  const [{ id: partnerId }] = await sql<{ id: string }[]>`select id from partners where client_id = ${partner.partnerClientId}`;
+  await sql`with s as (insert into stores (partner_id, client_id, name)
+      select ${partnerId}, 'one-' || g || '-' || gen_random_uuid(), 'One' from generate_series(1, ${SMALL_STORES}::int) g returning id),
+    p as (insert into products (store_id, external_id, sku, name, price) select s.id, 'x-' || s.id, 'SKU-' || s.id, 'One', 10 from s returning store_id, id)
+    insert into product_variants (store_id, product_id, external_id, sku, options)
+    select p.store_id, p.id, 'v-' || p.id, 'V-' || p.id, '{"Size":"M"}' from p where random() < 0.5`;
+  if (FLOOR) for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} alter column store_id set (n_distinct = ${Number(FLOOR)})`);
+  await sql`analyze stores, products, product_variants`;
+  const ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
+    select ${storeId}, 'e' || i, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, ${BIG}::int) i returning id`).map((r) => r.id);
+  const variantIds = (await sql<{ id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
+    select p.store_id, p.id, p.external_id || '-v' || j, 'V' || p.external_id || '-' || j, jsonb_build_object('Size', j::text), 10
+    from products p, generate_series(1, 3) j where p.store_id = ${storeId} and p.has_variants returning id`).map((r) => r.id);
+  if (process.env.ANALYZE_AFTER === '1') await sql`analyze stores, products, product_variants`;
+  const [{ n_distinct }] = await sql`select n_distinct from pg_stats where tablename = 'products' and attname = 'store_id'`;
+  console.log(`${SMALL_STORES} one-product stores, a store of ${BIG}; products.store_id n_distinct ${n_distinct}`);
+
+  const some = (n: number) => Array.from({ length: 100 }, (_, i) => i * 7 + n);
+  const cases = [
+    { name: 'products by id', table: 'products' as const, key: 'id' as const, values: ids.slice(0, 100) },
+    { name: 'products by sku', table: 'products' as const, key: 'sku' as const, values: some(1).map((i) => `S${i}`) },
+    { name: 'products by externalId', table: 'products' as const, key: 'external_id' as const, values: some(1).map((i) => `e${i}`) },
+    { name: 'variants by id', table: 'product_variants' as const, key: 'id' as const, values: variantIds.slice(0, 100) },
+  ];
+  for (const c of cases) {
+    await sql.begin(async (tx) => {
+      const query = lookupByKey(tx, { table: c.table, key: c.key, storeId, values: c.values, columns: 'x.id' });
+      if (process.env.EXPLAIN === '1') {
+        const plan = await tx<{ 'QUERY PLAN': string }[]>`explain ${query}`;
+        console.log(plan.map((r) => r['QUERY PLAN']).filter((l) => /Scan|Cond|Filter/.test(l)).join('\n'));
+      }
+      const before = await entriesRead(tx as unknown as Sql, c.table);
+      const rows = await tx`${query}`;
+      console.log(`${c.name}: ${rows.length} found, ${(await entriesRead(tx as unknown as Sql, c.table)) - before} index entries read`);
+    });
+  }
+} finally {
+  await probe.close();
+}
