@@ -6,7 +6,9 @@
  * index entries each lookup read (100 when each key is one probe). ANALYZE_AFTER=1: analysed again
  * once the big store is in. FLOOR=-0.05: `alter column store_id set (n_distinct = FLOOR)` on products
  * and product_variants before the ANALYZE (the candidate fix, docs/performance.md, "The
- * twenty-seventh session"). Each lookup also prints its plan's scan lines with EXPLAIN=1.
+ * twenty-seventh session"). Each lookup also prints its plan's scan lines with EXPLAIN=1. ISSUES=1:
+ * every product gets its open issues (evaluate_quality), and evaluate_quality of 100 of the big
+ * store's products prints the validation_issues index entries it read.
  * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
  */
 import { lookupByKey } from '../src/db/key-lookup.js';
@@ -37,9 +39,15 @@ try {
   const variantIds = (await sql<{ id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
     select p.store_id, p.id, p.external_id || '-v' || j, 'V' || p.external_id || '-' || j, jsonb_build_object('Size', j::text), 10
     from products p, generate_series(1, 3) j where p.store_id = ${storeId} and p.has_variants returning id`).map((r) => r.id);
-  if (process.env.ANALYZE_AFTER === '1') await sql`analyze stores, products, product_variants`;
-  const [{ n_distinct }] = await sql`select n_distinct from pg_stats where tablename = 'products' and attname = 'store_id'`;
-  console.log(`${SMALL_STORES} one-product stores, a store of ${BIG}; products.store_id n_distinct ${n_distinct}`);
+  if (process.env.ISSUES === '1') {
+    // Every product's open issues (no description, no photos, a low score), the small stores' analysed first.
+    await sql`select evaluate_quality(p.store_id, array_agg(p.id)) from products p where p.store_id <> ${storeId} group by p.store_id`;
+    await sql`analyze validation_issues`;
+    await sql`select evaluate_quality(${storeId}, ${ids}::uuid[], true)`;
+  }
+  if (process.env.ANALYZE_AFTER === '1') await sql`analyze stores, products, product_variants, validation_issues`;
+  const [stat] = await sql`select n_distinct from pg_stats where tablename = 'products' and attname = 'store_id'`;
+  console.log(`${SMALL_STORES} one-product stores, a store of ${BIG}; products.store_id n_distinct ${stat?.n_distinct ?? '(not analysed)'}`);
 
   const some = (n: number) => Array.from({ length: 100 }, (_, i) => i * 7 + n);
   const cases = [
@@ -58,6 +66,15 @@ try {
       const before = await entriesRead(tx as unknown as Sql, c.table);
       const rows = await tx`${query}`;
       console.log(`${c.name}: ${rows.length} found, ${(await entriesRead(tx as unknown as Sql, c.table)) - before} index entries read`);
+    });
+  }
+  if (process.env.ISSUES === '1') {
+    // evaluate_quality of 100 existing products (its generic plan, the store a parameter): each
+    // product's open issues are looked up by (store, product) (0108).
+    await sql.begin(async (tx) => {
+      const before = await entriesRead(tx as unknown as Sql, 'validation_issues');
+      await tx`select evaluate_quality(${storeId}, ${ids.slice(0, 100)}::uuid[])`;
+      console.log(`evaluate_quality of 100 products: ${(await entriesRead(tx as unknown as Sql, 'validation_issues')) - before} validation_issues index entries read`);
     });
   }
 } finally {
