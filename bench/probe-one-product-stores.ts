@@ -8,7 +8,8 @@
  * and product_variants before the ANALYZE (the candidate fix, docs/performance.md, "The
  * twenty-seventh session"). Each lookup also prints its plan's scan lines with EXPLAIN=1. ISSUES=1:
  * every product gets its open issues (evaluate_quality), and evaluate_quality of 100 of the big
- * store's products prints the validation_issues index entries it read.
+ * store's products prints the validation_issues index entries it read (ISSUES_FLOOR: an n_distinct
+ * for validation_issues.store_id).
  * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
  */
 import { lookupByKey } from '../src/db/key-lookup.js';
@@ -33,6 +34,7 @@ try {
     insert into product_variants (store_id, product_id, external_id, sku, options)
     select p.store_id, p.id, 'v-' || p.id, 'V-' || p.id, '{"Size":"M"}' from p where random() < 0.5`;
   if (FLOOR) for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} alter column store_id set (n_distinct = ${Number(FLOOR)})`);
+  if (process.env.ISSUES_FLOOR) await sql.unsafe(`alter table validation_issues alter column store_id set (n_distinct = ${Number(process.env.ISSUES_FLOOR)})`);
   await sql`analyze stores, products, product_variants`;
   const ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
     select ${storeId}, 'e' || i, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, ${BIG}::int) i returning id`).map((r) => r.id);
