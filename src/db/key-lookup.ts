@@ -78,6 +78,19 @@ export function lookupByKey(sql: Queryable, q: KeyLookup) {
     ? sql`where exists (select from product_variants z where z.store_id = ${q.storeId} order by z.product_id offset 0 limit 1)` : sql``;
   return sql`
     select y.* from unnest(${q.values as string[]}::${sql.unsafe(cast)}[]) as k (v)
-    cross join lateral (select ${sql.unsafe(q.columns)} from ${sql(q.table)} x where x.store_id = ${unseenStore(sql, q.storeId)} and x.${sql(q.key)} = k.v limit 1) as y
+    ${rowOfKey(sql, q)}
     ${storeHasRows}`;
+}
+
+/**
+ * `cross join lateral (…) as y`: the store's row whose key is k.v (the enclosing query's value),
+ * found by the store (unseen) and the key, LIMIT 1: one probe of the key's index per value. The
+ * one form of every lookup by key (lookupByKey, rows-by-key.ts). `where`: a further condition over
+ * x; `lock`: the row locked (FOR …).
+ */
+export function rowOfKey(sql: Queryable, q: Omit<KeyLookup, 'values'> & { where?: string; lock?: 'update' | 'no key update' }) {
+  const where = q.where ? sql.unsafe(`and ${q.where}`) : sql``;
+  const lock = q.lock ? sql.unsafe(`for ${q.lock}`) : sql``;
+  return sql`cross join lateral (select ${sql.unsafe(q.columns)} from ${sql(q.table)} x
+    where x.store_id = ${unseenStore(sql, q.storeId)} and x.${sql(q.key)} = k.v ${where} limit 1 ${lock}) as y`;
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from './database.js';
-import { unseenStore } from './key-lookup.js';
+import { rowOfKey } from './key-lookup.js';
 
 export interface RowsByIds {
   table: 'products' | 'product_variants';
@@ -15,17 +15,16 @@ export interface RowsByIds {
  * store. A plain `… where store_id = $store and id = any($ids)` does, on a marketplace's
  * statistics (many small stores): every store is estimated at a few rows, and the planner took
  * an index whose only condition is the store (products_store_lower_sku_idx), the ids a mere
- * filter (100 ids in a 5,000-product store: 5,000 index entries read). As lookupByKey
- * (key-lookup.ts), for ids, with a condition, and without its probe for the store's variants.
+ * filter (100 ids in a 5,000-product store: 5,000 index entries read). Each row is found as
+ * lookupByKey finds one (rowOfKey, key-lookup.ts), here by id, with a condition, and without
+ * lookupByKey's probe for the store's variants.
  * `lock`: the rows are locked in id order, so that two writers of the same rows wait for each
  * other instead of deadlocking.
  */
 export function rowsByIds(tx: Queryable, q: RowsByIds, columns: string, lock?: 'update' | 'no key update') {
-  const where = q.where ? tx.unsafe(`and ${q.where}`) : tx``;
   return tx`
     select y.* from (select distinct v from unnest(${q.ids as string[]}::uuid[]) as v order by v) as k (v)
-    cross join lateral (select ${tx.unsafe(columns)} from ${tx(q.table)} x where x.store_id = ${unseenStore(tx, q.storeId)} and x.id = k.v ${where}
-      limit 1 ${lock ? tx.unsafe(`for ${lock}`) : tx``}) as y`;
+    ${rowOfKey(tx, { table: q.table, key: 'id', storeId: q.storeId, columns, where: q.where, lock })}`;
 }
 
 /**
