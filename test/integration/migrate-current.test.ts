@@ -25,17 +25,17 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0111 sets a floor under the estimate of a store's
-    // products and variants: the columns' n_distinct reset) and unrecorded. A migration added after
-    // 0111 must be the one undone here instead.
-    expect(last).toBe('0111.do.store-estimate-floor.sql');
-    for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} alter column store_id reset (n_distinct)`);
-    await sql`delete from schemaversion where version = 111`;
+    // One behind: the last migration undone (0112 restates evaluate_quality to resolve issues by
+    // held's primary key: 0110's evaluate_quality put back) and unrecorded. A migration added after
+    // 0112 must be the one undone here instead.
+    expect(last).toBe('0112.do.resolve-by-primary-key.sql');
+    const migration = await readFile(new URL('../../migrations/0110.do.store-probes.sql', import.meta.url), 'utf8');
+    await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
+    await sql`delete from schemaversion where version = 112`;
+    const [before] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
+    expect(before.def).toMatch(/where vi\.store_id = p_store_id and vi\.id = held\.id/);
     expect(await migrate(sql, url)).toEqual([last]);
-    // Whatever else the server keeps there (PostgreSQL 15 on this machine adds a pg_attver option).
-    const floors = await sql`select attrelid::regclass::text as t from pg_attribute
-      where attrelid in ('products'::regclass, 'product_variants'::regclass) and attname = 'store_id'
-        and 'n_distinct=-0.05' = any(attoptions) order by 1`;
-    expect(floors.map((r) => r.t)).toEqual(['product_variants', 'products']);
+    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
+    expect(fn.def).toMatch(/where vi\.store_id = held\.store_id and vi\.id = held\.id/);
   });
 });
