@@ -36,6 +36,7 @@ try {
   if (FLOOR) for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} alter column store_id set (n_distinct = ${Number(FLOOR)})`);
   if (process.env.ISSUES_FLOOR) await sql.unsafe(`alter table validation_issues alter column store_id set (n_distinct = ${Number(process.env.ISSUES_FLOOR)})`);
   await sql`analyze stores, products, product_variants`;
+  if (process.env.STOCK === '1') await sql`analyze product_stock`;
   const ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
     select ${storeId}, 'e' || i, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, ${BIG}::int) i returning id`).map((r) => r.id);
   const variantIds = (await sql<{ id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
@@ -68,6 +69,17 @@ try {
       const before = await entriesRead(tx as unknown as Sql, c.table);
       const rows = await tx`${query}`;
       console.log(`${c.name}: ${rows.length} found, ${(await entriesRead(tx as unknown as Sql, c.table)) - before} index entries read`);
+    });
+  }
+  if (process.env.STOCK === '1') {
+    // write_stock_rows of 100 of the big store's products (product-level stock, the store has no
+    // warehouses), product_stock analysed with the small stores' rows only.
+    await sql.begin(async (tx) => {
+      const before = await entriesRead(tx as unknown as Sql, 'product_stock');
+      const some = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(0, 100);
+      await tx`select write_stock_rows(${storeId}, 1, ${some.map((_, i) => i)}::int[], ${some}::uuid[],
+        ${some.map(() => null)}::uuid[], ${some.map(() => null)}::uuid[], ${some.map(() => 7)}::int[])`;
+      console.log(`write_stock_rows of 100 products: ${(await entriesRead(tx as unknown as Sql, 'product_stock')) - before} product_stock index entries read`);
     });
   }
   if (process.env.ISSUES === '1') {

@@ -25,17 +25,17 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0112 restates evaluate_quality to resolve issues by
-    // held's primary key: 0110's evaluate_quality put back) and unrecorded. A migration added after
-    // 0112 must be the one undone here instead.
-    expect(last).toBe('0112.do.resolve-by-primary-key.sql');
+    // One behind: the last migration undone (0113 restates write_stock_rows to find stock rows by
+    // the entries' primary key: 0110's write_stock_rows put back) and unrecorded. A migration added
+    // after 0113 must be the one undone here instead.
+    expect(last).toBe('0113.do.stock-by-primary-key.sql');
     const migration = await readFile(new URL('../../migrations/0110.do.store-probes.sql', import.meta.url), 'utf8');
-    await sql.unsafe(migration.match(/create or replace function evaluate_quality[\s\S]*?end \$\$;/)![0]);
-    await sql`delete from schemaversion where version = 112`;
-    const [before] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(before.def).toMatch(/where vi\.store_id = p_store_id and vi\.id = held\.id/);
+    await sql.unsafe(migration.match(/create or replace function write_stock_rows[\s\S]*?end \$\$;/)![0]);
+    await sql`delete from schemaversion where version = 113`;
+    const [before] = await sql`select pg_get_functiondef('write_stock_rows'::regproc) as def`;
+    expect(before.def).toMatch(/where p\.store_id = p_store_id and p\.product_id = u\.p/);
     expect(await migrate(sql, url)).toEqual([last]);
-    const [fn] = await sql`select pg_get_functiondef('evaluate_quality'::regproc) as def`;
-    expect(fn.def).toMatch(/where vi\.store_id = held\.store_id and vi\.id = held\.id/);
+    const [fn] = await sql`select pg_get_functiondef('write_stock_rows'::regproc) as def`;
+    expect(fn.def).toMatch(/where p\.store_id = u\.store_id and p\.product_id = u\.p/);
   });
 });

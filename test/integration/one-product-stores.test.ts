@@ -11,8 +11,8 @@ import { scratchDatabase } from '../helpers/scratch-database.js';
 // products (600 with 3 variants) the statistics have not seen. ANALYZE counted a store per row:
 // without 0111's floor the big store was estimated at one row or fewer, every index that starts
 // with store_id looked as cheap as the key's, and each key's lookup read the store through one of
-// them (bench/probe-one-product-stores.ts). The last test adds open issues: evaluate_quality's
-// resolving update read the big store's, unanalysed, once per call before 0112.
+// them (bench/probe-one-product-stores.ts). Writing stock and resolving issues read the big
+// store's stock rows and open issues, unanalysed, once per call: before 0113 and 0112.
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let sql: Sql;
 let store: string;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     p as (insert into products (store_id, external_id, sku, name, price) select s.id, 'x-' || s.id, 'SKU-' || s.id, 'One', 10 from s returning store_id, id)
     insert into product_variants (store_id, product_id, external_id, sku, options)
     select p.store_id, p.id, 'v-' || p.id, 'V-' || p.id, '{"Size":"M"}' from p where random() < 0.5`;
-  await sql`analyze stores, products, product_variants`;
+  await sql`analyze stores, products, product_variants, product_stock`;
   store = (await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'big', warehouses: 0 })).storeId;
   ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
     select ${store}, 'e' || i, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, 3000) i returning id`).map((r) => r.id);
@@ -63,6 +63,21 @@ it('looks 100 products up by id, SKU and externalId with one probe a key, not a 
 it('looks 100 variants up by id with one probe a key (and one for "has the store any")', async () => {
   // Measured without 0111: 85,394 entries (PostgreSQL 18), ~86,000 (15; the variants are random).
   expect(await lookup({ table: 'product_variants', key: 'id', values: variantIds.slice(0, 100) })).toEqual({ found: 100, read: 101 });
+});
+
+it('writes 100 products\' stock with one product_stock probe a product, not a read of the store\'s', async () => {
+  const simple = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(0, 100);
+  const read = await sql.begin(async (tx) => {
+    const before = await indexEntriesRead(tx, 'product_stock');
+    await tx`select write_stock_rows(${store}, 1, ${simple.map((_, i) => i)}::int[], ${simple}::uuid[],
+      ${simple.map(() => null)}::uuid[], ${simple.map(() => null)}::uuid[], ${simple.map((_, i) => i + 1)}::int[])`;
+    return (await indexEntriesRead(tx, 'product_stock')) - before;
+  });
+  const rows = await sql<{ stock: number }[]>`select s.stock from unnest(${simple}::uuid[]) with ordinality as k (id, n)
+    join product_stock s on s.store_id = ${store} and s.product_id = k.id order by k.n`;
+  expect(rows.map((r) => r.stock)).toEqual(simple.map((_, i) => i + 1));
+  // Measured without 0113: 3,000, the store's stock rows (PostgreSQL 18 and 15).
+  expect(read).toBe(100);
 });
 
 it('resolves 100 products\' fixed issues by their primary key, not by a read of the store\'s open issues', async () => {
