@@ -9,10 +9,12 @@
  * twenty-seventh session"). Each lookup also prints its plan's scan lines with EXPLAIN=1. ISSUES=1:
  * every product gets its open issues (evaluate_quality), and evaluate_quality of 100 of the big
  * store's products prints the validation_issues index entries it read (ISSUES_FLOOR: an n_distinct
- * for validation_issues.store_id).
+ * for validation_issues.store_id). STOCK=1: write_stock_rows of 100 of its products and a
+ * writeProducts chunk of 100 updates with stock print the product_stock index entries they read.
  * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
  */
 import { lookupByKey } from '../src/db/key-lookup.js';
+import { writeProducts } from '../src/catalog/product-writer.js';
 import type { Sql } from '../src/db/database.js';
 import { openProbeStore } from './lib/probe-database.js';
 
@@ -80,6 +82,14 @@ try {
       await tx`select write_stock_rows(${storeId}, 1, ${some.map((_, i) => i)}::int[], ${some}::uuid[],
         ${some.map(() => null)}::uuid[], ${some.map(() => null)}::uuid[], ${some.map(() => 7)}::int[])`;
       console.log(`write_stock_rows of 100 products: ${(await entriesRead(tx as unknown as Sql, 'product_stock')) - before} product_stock index entries read`);
+    });
+    // A products/bulk chunk of 100 updates with a stock each (writeProducts).
+    await sql.begin(async (tx) => {
+      const before = await entriesRead(tx as unknown as Sql, 'product_stock');
+      const some = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(100, 200);
+      await writeProducts(tx, storeId, some.map((id, rowIndex) => ({ rowIndex, mode: 'update' as const, id, input: { name: 'Renamed' },
+        placement: { kind: 'product' as const, stock: 9 }, renames: false })));
+      console.log(`writeProducts of 100 updates with stock: ${(await entriesRead(tx as unknown as Sql, 'product_stock')) - before} product_stock index entries read`);
     });
   }
   if (process.env.ISSUES === '1') {

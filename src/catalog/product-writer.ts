@@ -87,10 +87,12 @@ const UPDATE_SQL = `
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
     where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
-    returning u.i, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
+    returning u.i, p.store_id, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
+  -- Joined on upd's store, not $1: a store condition on product_stock alone let a marketplace's
+  -- statistics (a store looks a few rows) read the store's stock rows and hash them, per chunk.
   totals as (
     update product_stock s set stock = upd.stock from upd
-    where upd.stock is not null and s.store_id = $1::uuid and s.product_id = upd.id)
+    where upd.stock is not null and s.store_id = upd.store_id and s.product_id = upd.id)
   select i, id, after || jsonb_build_object('stock', coalesce(stock, before_stock)) as after,
     before || jsonb_build_object('stock', before_stock) as before
   from upd`;
