@@ -13,6 +13,7 @@
  * writeProducts chunk of 100 updates with stock print the product_stock index entries they read.
  * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
  */
+import { createHash } from 'node:crypto';
 import { lookupByKey } from '../src/db/key-lookup.js';
 import { writeProducts } from '../src/catalog/product-writer.js';
 import type { Sql } from '../src/db/database.js';
@@ -21,6 +22,8 @@ import { openProbeStore } from './lib/probe-database.js';
 const SMALL_STORES = Number(process.env.SMALL_STORES ?? 20000);
 const BIG = Number(process.env.BIG ?? 3000);
 const FLOOR = process.env.FLOOR;
+/** SAME_KEYS=1: every small store's product has the externalId and SKU "1" (an ERP's row number), its variant "v1". */
+const SAME_KEYS = process.env.SAME_KEYS === '1';
 
 /** Entries of `table`'s indexes this transaction's statements read. */
 const entriesRead = (tx: Sql, table: string) => tx<{ n: number }[]>`select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::int as n
@@ -32,15 +35,17 @@ try {
   const [{ id: partnerId }] = await sql<{ id: string }[]>`select id from partners where client_id = ${partner.partnerClientId}`;
   await sql`with s as (insert into stores (partner_id, client_id, name)
       select ${partnerId}, 'one-' || g || '-' || gen_random_uuid(), 'One' from generate_series(1, ${SMALL_STORES}::int) g returning id),
-    p as (insert into products (store_id, external_id, sku, name, price) select s.id, 'x-' || s.id, 'SKU-' || s.id, 'One', 10 from s returning store_id, id)
+    p as (insert into products (store_id, external_id, sku, name, price)
+      select s.id, case when ${SAME_KEYS} then '1' else 'x-' || s.id end, case when ${SAME_KEYS} then '1' else 'SKU-' || s.id end, 'One', 10 from s returning store_id, id)
     insert into product_variants (store_id, product_id, external_id, sku, options)
-    select p.store_id, p.id, 'v-' || p.id, 'V-' || p.id, '{"Size":"M"}' from p where random() < 0.5`;
+    select p.store_id, p.id, case when ${SAME_KEYS} then 'v1' else 'v-' || p.id end, case when ${SAME_KEYS} then 'v1' else 'V-' || p.id end, '{"Size":"M"}'
+    from p where random() < 0.5`;
   if (FLOOR) for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} alter column store_id set (n_distinct = ${Number(FLOOR)})`);
   if (process.env.ISSUES_FLOOR) await sql.unsafe(`alter table validation_issues alter column store_id set (n_distinct = ${Number(process.env.ISSUES_FLOOR)})`);
   await sql`analyze stores, products, product_variants`;
   if (process.env.STOCK === '1') await sql`analyze product_stock`;
   const ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
-    select ${storeId}, 'e' || i, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, ${BIG}::int) i returning id`).map((r) => r.id);
+    select ${storeId}, case when ${SAME_KEYS} then 'e' || i || '-' || repeat(md5(i::text), 3) else 'e' || i end, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, ${BIG}::int) i returning id`).map((r) => r.id);
   const variantIds = (await sql<{ id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
     select p.store_id, p.id, p.external_id || '-v' || j, 'V' || p.external_id || '-' || j, jsonb_build_object('Size', j::text), 10
     from products p, generate_series(1, 3) j where p.store_id = ${storeId} and p.has_variants returning id`).map((r) => r.id);
@@ -58,12 +63,12 @@ try {
   const cases = [
     { name: 'products by id', table: 'products' as const, key: 'id' as const, values: ids.slice(0, 100) },
     { name: 'products by sku', table: 'products' as const, key: 'sku' as const, values: some(1).map((i) => `S${i}`) },
-    { name: 'products by externalId', table: 'products' as const, key: 'external_id' as const, values: some(1).map((i) => `e${i}`) },
+    { name: 'products by externalId', table: 'products' as const, key: 'external_id' as const, values: some(1).map((i) => (SAME_KEYS ? `e${i}-${createHash('md5').update(String(i)).digest('hex').repeat(3)}` : `e${i}`)) },
     { name: 'variants by id', table: 'product_variants' as const, key: 'id' as const, values: variantIds.slice(0, 100) },
   ];
   for (const c of cases) {
     await sql.begin(async (tx) => {
-      const query = lookupByKey(tx, { table: c.table, key: c.key, storeId, values: c.values, columns: 'x.id' });
+      const query = lookupByKey(tx, { table: c.table, key: c.key, storeId, values: c.values, columns: c.table === 'products' ? 'x.id, x.external_id, x.sku, x.has_variants, x.special_price::float8' : 'x.id' });
       if (process.env.EXPLAIN === '1') {
         const plan = await tx<{ 'QUERY PLAN': string }[]>`explain ${query}`;
         console.log(plan.map((r) => r['QUERY PLAN']).filter((l) => /Scan|Cond|Filter/.test(l)).join('\n'));
@@ -96,9 +101,11 @@ try {
     // evaluate_quality of 100 existing products (its generic plan, the store a parameter): each
     // product's open issues are looked up by (store, product) (0108).
     await sql.begin(async (tx) => {
-      const before = await entriesRead(tx as unknown as Sql, 'validation_issues');
+      const tables = ['validation_issues', 'products', 'product_variants'];
+      const before = await Promise.all(tables.map((t) => entriesRead(tx as unknown as Sql, t)));
       await tx`select evaluate_quality(${storeId}, ${ids.slice(0, 100)}::uuid[])`;
-      console.log(`evaluate_quality of 100 products: ${(await entriesRead(tx as unknown as Sql, 'validation_issues')) - before} validation_issues index entries read`);
+      const after = await Promise.all(tables.map((t) => entriesRead(tx as unknown as Sql, t)));
+      console.log(`evaluate_quality of 100 products: index entries read ${tables.map((t, i) => `${t} ${after[i] - before[i]}`).join(', ')}`);
     });
   }
 } finally {

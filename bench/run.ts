@@ -62,7 +62,7 @@ try {
     console.log(`warm-up import of ${warmup} products: ${w.productsPerSecond} products/s = ${(w.ratio * 100).toFixed(0)}% of COPY (${w.baselinePerSecond}/s)`);
     await settle(env);
   }
-  await seedSmallStores(env.sql, partner.partnerId, smallStores);
+  await seedSmallStores(env.sql, partner.partnerId, smallStores, Number(process.env.BENCH_SMALL_STORE_PRODUCTS ?? 4));
   rss.reset();
   workerRss.reset();
   const imp = await catalogImport(env, who, warehouses.map((w) => w.client_id), size.products);

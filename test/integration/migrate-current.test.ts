@@ -24,18 +24,20 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0114 sets a floor under the estimate of a store's
-    // batches and bulk jobs: the columns' n_distinct reset) and unrecorded. A migration added after
-    // 0114 must be the one undone here instead.
-    expect(last).toBe('0114.do.batch-store-estimate-floor.sql');
-    const floors = () => sql`select attrelid::regclass::text as t from pg_attribute
-      where attrelid in ('batches'::regclass, 'bulk_jobs'::regclass) and attname = 'store_id'
-        and 'n_distinct=-0.05' = any(attoptions) order by 1`;
-    for (const t of ['batches', 'bulk_jobs']) await sql.unsafe(`alter table ${t} alter column store_id reset (n_distinct)`);
-    await sql`delete from schemaversion where version = 114`;
-    expect(await floors()).toEqual([]);
+    // One behind: the last migration undone (0115 takes every SKU and externalId as distinct: the
+    // key columns' n_distinct reset) and unrecorded. A migration added after 0115 must be the one
+    // undone here instead.
+    expect(last).toBe('0115.do.key-estimate.sql');
+    const overrides = () => sql`select attrelid::regclass::text || '.' || attname as c from pg_attribute
+      where attrelid in ('products'::regclass, 'product_variants'::regclass) and attname in ('sku', 'external_id')
+        and 'n_distinct=-1' = any(attoptions) order by 1`;
+    for (const t of ['products', 'product_variants']) {
+      await sql.unsafe(`alter table ${t} alter column sku reset (n_distinct), alter column external_id reset (n_distinct)`);
+    }
+    await sql`delete from schemaversion where version = 115`;
+    expect(await overrides()).toEqual([]);
     expect(await migrate(sql, url)).toEqual([last]);
     // Whatever else the server keeps there (PostgreSQL 15 on this machine adds a pg_attver option).
-    expect((await floors()).map((r) => r.t)).toEqual(['batches', 'bulk_jobs']);
+    expect((await overrides()).map((r) => r.c)).toEqual(['product_variants.external_id', 'product_variants.sku', 'products.external_id', 'products.sku']);
   });
 });
