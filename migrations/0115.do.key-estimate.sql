@@ -7,9 +7,10 @@
 -- does not see (a parameter, the value of a lateral lookup: lookupByKey) to match rows / n_distinct
 -- rows: with one scheme, every row of the store. The key's (store_id, key) index then costs what any
 -- index on the store does, and the tie went to another: the catalog sync's accept looked each
--- externalId up through products_store_lower_sku_idx, the store its only condition. The bench with
--- 5,000 or 20,000 one-product stores keyed "small-1" (BENCH_SMALL_STORES, BENCH_SMALL_STORE_PRODUCTS=1):
--- 316 products/s, accepts of 20-30 s each, against ~6,000/s without them (PostgreSQL 18 and 15).
+-- externalId up through products_store_lower_sku_idx, the store its only condition. The bench's
+-- import beside one-product stores keyed "small-1" (BENCH_SMALL_STORES, BENCH_SMALL_STORE_PRODUCTS=1):
+-- 316 products/s with 20,000 such stores on PostgreSQL 18, 221 with 5,000 on 15 (30,000 rows),
+-- accepts of 20-30 s, against ~4,000-6,000/s without them; 4,363/s with this (PostgreSQL 18).
 -- bench/probe-one-product-stores.ts (SAME_KEYS=1): 100 externalIds of a 3,000-product store read
 -- 203,869 index entries; 100 with this.
 -- A value ANALYZE lists as common keeps its own frequency; any other is estimated at a row or so.
