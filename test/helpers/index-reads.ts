@@ -1,10 +1,22 @@
-import type { Queryable } from '../../src/db/database.js';
+import type { Queryable, Sql, Transaction } from '../../src/db/database.js';
 
 /** How many entries of a table's indexes this transaction's statements read (validation_issues by default). */
 export async function indexEntriesRead(tx: Queryable, table = 'validation_issues') {
   const [{ n }] = await tx<{ n: number }[]>`select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::int as n
     from pg_index i where i.indrelid = ${table}::regclass`;
   return n;
+}
+
+/**
+ * Runs `run` in a transaction of its own and says what it returned and how many entries of `table`'s
+ * indexes it read (its statements' alone: the counts are the transaction's).
+ */
+export async function readsWhile<T>(sql: Sql, table: string, run: (tx: Transaction) => Promise<T>) {
+  return sql.begin(async (tx) => {
+    const before = await indexEntriesRead(tx, table);
+    const result = await run(tx);
+    return { result, read: (await indexEntriesRead(tx, table)) - before };
+  });
 }
 
 /** How many entries of validation_issues' indexes this transaction's statements read. */

@@ -5,7 +5,7 @@ import { readBatch } from '../../src/batches/batch-store.js';
 import { getBulkJob } from '../../src/pim/bulk-jobs.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
-import { indexEntriesRead } from '../helpers/index-reads.js';
+import { readsWhile } from '../helpers/index-reads.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 
 // A marketplace of stores with one batch and one PIM bulk job each (5,000), analysed, then a store
@@ -48,25 +48,16 @@ afterAll(async () => {
   await db.drop();
 });
 
-/** What `read` returned and the entries of the table's indexes it read. */
-async function reads<T>(table: string, read: (tx: Sql) => Promise<T>) {
-  return sql.begin(async (tx) => {
-    const before = await indexEntriesRead(tx, table);
-    const found = await read(tx as unknown as Sql);
-    return { found, read: (await indexEntriesRead(tx, table)) - before };
-  });
-}
-
 it('reads a batch of the big store by its id and by its request with one index entry, not the store\'s batches', async () => {
   // Measured without 0114: 3,000 each (PostgreSQL 18 and 15).
-  const byId = await reads('batches', (tx) => readBatch(tx, store, { batchId: batchIds[1500] }, 1, 10));
-  expect({ id: byId.found?.view.batchId, read: byId.read }).toEqual({ id: batchIds[1500], read: 1 });
-  const byRequest = await reads('batches', (tx) => readBatch(tx, store, { requestId: requestIds[1500] }, 1, 10));
-  expect({ id: byRequest.found?.view.batchId, read: byRequest.read }).toEqual({ id: batchIds[1500], read: 1 });
+  const byId = await readsWhile(sql, 'batches', (tx) => readBatch(tx, store, { batchId: batchIds[1500] }, 1, 10));
+  expect({ id: byId.result?.view.batchId, read: byId.read }).toEqual({ id: batchIds[1500], read: 1 });
+  const byRequest = await readsWhile(sql, 'batches', (tx) => readBatch(tx, store, { requestId: requestIds[1500] }, 1, 10));
+  expect({ id: byRequest.result?.view.batchId, read: byRequest.read }).toEqual({ id: batchIds[1500], read: 1 });
 });
 
 it('reads a bulk job of the big store with one index entry, not the store\'s jobs', async () => {
   // Measured without 0114: 3,000 (PostgreSQL 18 and 15).
-  const job = await reads('bulk_jobs', (tx) => getBulkJob(tx, store, jobIds[1500]));
-  expect({ id: (job.found as any)?.id, read: job.read }).toEqual({ id: jobIds[1500], read: 1 });
+  const job = await readsWhile(sql, 'bulk_jobs', (tx) => getBulkJob(tx, store, jobIds[1500]));
+  expect({ id: (job.result as any)?.id, read: job.read }).toEqual({ id: jobIds[1500], read: 1 });
 });

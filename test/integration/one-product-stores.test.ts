@@ -5,7 +5,7 @@ import { lookupByKey, type KeyLookup } from '../../src/db/key-lookup.js';
 import { writeProducts } from '../../src/catalog/product-writer.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
-import { indexEntriesRead } from '../helpers/index-reads.js';
+import { readsWhile } from '../helpers/index-reads.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 
 // A marketplace of one-product stores (5,000, half with a variant), analysed, then a store of 3,000
@@ -46,12 +46,13 @@ afterAll(async () => {
 
 /** The rows lookupByKey found and the entries of the table's indexes it read. */
 async function lookup(q: Omit<KeyLookup, 'storeId' | 'columns'>) {
-  return sql.begin(async (tx) => {
-    const before = await indexEntriesRead(tx, q.table);
-    const rows = await tx`${lookupByKey(tx, { ...q, storeId: store, columns: 'x.id' })}`;
-    return { found: rows.length, read: (await indexEntriesRead(tx, q.table)) - before };
-  });
+  const { result: rows, read } = await readsWhile(sql, q.table, (tx) => tx`${lookupByKey(tx, { ...q, storeId: store, columns: 'x.id' })}`);
+  return { found: rows.length, read };
 }
+
+/** The stock of each of the big store's products `ids`, in their order. */
+const stockOf = async (ids: string[]) => (await sql<{ stock: number }[]>`select s.stock from unnest(${ids}::uuid[]) with ordinality as k (id, n)
+  join product_stock s on s.store_id = ${store} and s.product_id = k.id order by k.n`).map((r) => r.stock);
 
 const every7th = (prefix: string) => Array.from({ length: 100 }, (_, i) => `${prefix}${i * 7 + 1}`);
 
@@ -69,31 +70,21 @@ it('looks 100 variants up by id with one probe a key (and one for "has the store
 
 it('writes 100 products\' stock with one product_stock probe a product, not a read of the store\'s', async () => {
   const simple = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(0, 100);
-  const read = await sql.begin(async (tx) => {
-    const before = await indexEntriesRead(tx, 'product_stock');
-    await tx`select write_stock_rows(${store}, 1, ${simple.map((_, i) => i)}::int[], ${simple}::uuid[],
-      ${simple.map(() => null)}::uuid[], ${simple.map(() => null)}::uuid[], ${simple.map((_, i) => i + 1)}::int[])`;
-    return (await indexEntriesRead(tx, 'product_stock')) - before;
-  });
-  const rows = await sql<{ stock: number }[]>`select s.stock from unnest(${simple}::uuid[]) with ordinality as k (id, n)
-    join product_stock s on s.store_id = ${store} and s.product_id = k.id order by k.n`;
-  expect(rows.map((r) => r.stock)).toEqual(simple.map((_, i) => i + 1));
+  const { read } = await readsWhile(sql, 'product_stock', (tx) => tx`select write_stock_rows(${store}, 1,
+    ${simple.map((_, i) => i)}::int[], ${simple}::uuid[], ${simple.map(() => null)}::uuid[], ${simple.map(() => null)}::uuid[],
+    ${simple.map((_, i) => i + 1)}::int[])`);
+  expect(await stockOf(simple)).toEqual(simple.map((_, i) => i + 1));
   // Measured without 0113: 3,000, the store's stock rows (PostgreSQL 18 and 15).
   expect(read).toBe(100);
 });
 
 it('updates 100 products with a stock each (a products/bulk chunk) with product_stock probes, not a read of the store\'s', async () => {
   const simple = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(100, 200);
-  const read = await sql.begin(async (tx) => {
-    const before = await indexEntriesRead(tx, 'product_stock');
-    const outcomes = await writeProducts(tx, store, simple.map((id, rowIndex) => ({ rowIndex, mode: 'update' as const, id,
-      input: { name: 'Renamed' }, placement: { kind: 'product' as const, stock: 1000 + rowIndex }, renames: false })));
-    expect(outcomes.filter((o) => o.ok)).toHaveLength(100);
-    return (await indexEntriesRead(tx, 'product_stock')) - before;
-  });
-  const rows = await sql<{ stock: number }[]>`select s.stock from unnest(${simple}::uuid[]) with ordinality as k (id, n)
-    join product_stock s on s.store_id = ${store} and s.product_id = k.id order by k.n`;
-  expect(rows.map((r) => r.stock)).toEqual(simple.map((_, i) => 1000 + i));
+  const { result: outcomes, read } = await readsWhile(sql, 'product_stock', (tx) => writeProducts(tx, store,
+    simple.map((id, rowIndex) => ({ rowIndex, mode: 'update' as const, id, input: { name: 'Renamed' },
+      placement: { kind: 'product' as const, stock: 1000 + rowIndex }, renames: false }))));
+  expect(outcomes.filter((o) => o.ok)).toHaveLength(100);
+  expect(await stockOf(simple)).toEqual(simple.map((_, i) => 1000 + i));
   // Two probes a product, its stock before and its update: 202 on PostgreSQL 18, 200 on 15. Measured
   // with the update joined on the store alone (before this session): 3,100, the store's 3,000 rows.
   expect(read).toBeLessThan(300);
@@ -106,11 +97,7 @@ it('resolves 100 products\' fixed issues by their primary key, not by a read of 
   await sql`select evaluate_quality(${store}, ${ids}::uuid[], true)`;
   const fixed = ids.slice(0, 100);
   await sql`update products set description = 'Now described' where store_id = ${store} and id = any(${fixed}::uuid[])`;
-  const read = await sql.begin(async (tx) => {
-    const before = await indexEntriesRead(tx, 'validation_issues');
-    await tx`select evaluate_quality(${store}, ${fixed}::uuid[])`;
-    return (await indexEntriesRead(tx, 'validation_issues')) - before;
-  });
+  const { read } = await readsWhile(sql, 'validation_issues', (tx) => tx`select evaluate_quality(${store}, ${fixed}::uuid[])`);
   const [{ resolved, open }] = await sql<{ resolved: number; open: number }[]>`select
       count(*) filter (where resolved)::int as resolved, count(*) filter (where not resolved)::int as open
     from validation_issues where store_id = ${store} and product_id = any(${fixed}::uuid[]) and code = 'MISSING_DESCRIPTION'`;
