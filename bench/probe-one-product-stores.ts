@@ -8,15 +8,17 @@
  * and product_variants before the ANALYZE (the candidate fix, docs/performance.md, "The
  * twenty-seventh session"). Each lookup also prints its plan's scan lines with EXPLAIN=1. ISSUES=1:
  * every product gets its open issues (evaluate_quality), and evaluate_quality of 100 of the big
- * store's products prints the validation_issues index entries it read (ISSUES_FLOOR: an n_distinct
- * for validation_issues.store_id). STOCK=1: write_stock_rows of 100 of its products and a
+ * store's products prints the index entries it read in validation_issues, products and
+ * product_variants (ISSUES_FLOOR: an n_distinct for validation_issues.store_id; with EXPLAIN=1, its
+ * statements' plans first, from auto_explain). STOCK=1: write_stock_rows of 100 of its products and a
  * writeProducts chunk of 100 updates with stock print the product_stock index entries they read.
  * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
  */
 import { createHash } from 'node:crypto';
+import postgres from 'postgres';
 import { lookupByKey } from '../src/db/key-lookup.js';
 import { writeProducts } from '../src/catalog/product-writer.js';
-import type { Sql } from '../src/db/database.js';
+import { splitSocketHost, type Sql } from '../src/db/database.js';
 import { openProbeStore } from './lib/probe-database.js';
 
 const SMALL_STORES = Number(process.env.SMALL_STORES ?? 20000);
@@ -103,6 +105,21 @@ try {
     await sql.begin(async (tx) => {
       const tables = ['validation_issues', 'products', 'product_variants'];
       const before = await Promise.all(tables.map((t) => entriesRead(tx as unknown as Sql, t)));
+      if (process.env.EXPLAIN === '1') {
+        // Its plans, statement by statement (auto_explain), on a connection that prints notices, in
+        // a transaction rolled back (`explained` thrown): the call below finds the same rows.
+        const { url, host } = splitSocketHost(probe.url);
+        const explained = new Error('explained');
+        const raw = postgres(url, { ...(host ? { host } : {}), max: 1, onnotice: (n) => console.log(n.message) });
+        await raw.begin(async (t) => {
+          await t`load 'auto_explain'`;
+          await t`select set_config('auto_explain.log_min_duration', '0', true), set_config('auto_explain.log_nested_statements', 'on', true),
+            set_config('auto_explain.log_analyze', 'on', true), set_config('client_min_messages', 'log', true)`;
+          await t`select evaluate_quality(${storeId}, ${ids.slice(0, 100)}::uuid[])`;
+          throw explained;
+        }).catch((e) => { if (e !== explained) throw e; });
+        await raw.end();
+      }
       await tx`select evaluate_quality(${storeId}, ${ids.slice(0, 100)}::uuid[])`;
       const after = await Promise.all(tables.map((t) => entriesRead(tx as unknown as Sql, t)));
       console.log(`evaluate_quality of 100 products: index entries read ${tables.map((t, i) => `${t} ${after[i] - before[i]}`).join(', ')}`);

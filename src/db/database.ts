@@ -20,7 +20,7 @@ export interface Database {
  * becomes postgres.js's host option: left in the URL, postgres.js would send it to
  * the server as a setting, which the server refuses.
  */
-function splitSocketHost(connectionString: string): { url: string; host?: string } {
+export function splitSocketHost(connectionString: string): { url: string; host?: string } {
   const url = new URL(connectionString);
   const host = url.searchParams.get('host');
   if (!host?.startsWith('/')) return { url: connectionString };

@@ -24,20 +24,28 @@ describe('migrate', () => {
     const last = first[first.length - 1];
     expect(await migrate(sql, url)).toEqual([]);
 
-    // One behind: the last migration undone (0115 takes every SKU and externalId as distinct: the
-    // key columns' n_distinct reset) and unrecorded. A migration added after 0115 must be the one
-    // undone here instead.
-    expect(last).toBe('0115.do.key-estimate.sql');
-    const overrides = () => sql`select attrelid::regclass::text || '.' || attname as c from pg_attribute
-      where attrelid in ('products'::regclass, 'product_variants'::regclass) and attname in ('sku', 'external_id')
-        and 'n_distinct=-1' = any(attoptions) order by 1`;
-    for (const t of ['products', 'product_variants']) {
-      await sql.unsafe(`alter table ${t} alter column sku reset (n_distinct), alter column external_id reset (n_distinct)`);
-    }
-    await sql`delete from schemaversion where version = 115`;
-    expect(await overrides()).toEqual([]);
+    // One behind: the last migration undone (0116 rebuilds the lower(sku) indexes without statistics
+    // on their expression: the statistics target back to its default, and statistics taken) and
+    // unrecorded. A migration added after 0116 must be the one undone here instead.
+    expect(last).toBe('0116.do.lower-sku-default-estimate.sql');
+    const indexes = ['products_store_lower_sku_idx', 'product_variants_store_lower_sku_idx'];
+    const withoutStatistics = () => sql`select a.attrelid::regclass::text as i from pg_attribute a
+      where a.attrelid::regclass::text in ${sql(indexes)} and a.attnum = 2 and a.attstattarget = 0
+        and not exists (select 1 from pg_stats s where s.tablename = a.attrelid::regclass::text) order by 1`;
+    for (const i of indexes) await sql.unsafe(`alter index ${i} alter column 2 set statistics -1`);
+    await sql`with pa as (insert into partners (client_id, name, secret_ciphertext) values ('p', 'p', 'x') returning id),
+      st as (insert into stores (partner_id, client_id, name) select id, 's', 's' from pa returning id),
+      p as (insert into products (store_id, external_id, sku, name, price) select st.id, 'e' || g, 'S' || g, 'n', 10
+        from st, generate_series(1, 10) g returning store_id, id, sku)
+      insert into product_variants (store_id, product_id, external_id, sku, options) select store_id, id, sku, 'V' || sku, '{}' from p`;
+    await sql`analyze products, product_variants`;
+    const statistics = () => sql`select tablename from pg_stats where tablename in ${sql(indexes)} order by 1`;
+    expect((await statistics()).map((r) => r.tablename)).toEqual(['product_variants_store_lower_sku_idx', 'products_store_lower_sku_idx']);
+    await sql`delete from schemaversion where version = 116`;
+    expect(await withoutStatistics()).toEqual([]);
     expect(await migrate(sql, url)).toEqual([last]);
-    // Whatever else the server keeps there (PostgreSQL 15 on this machine adds a pg_attver option).
-    expect((await overrides()).map((r) => r.c)).toEqual(['product_variants.external_id', 'product_variants.sku', 'products.external_id', 'products.sku']);
+    // Rebuilt: the statistics taken are gone, and ANALYZE takes none.
+    await sql`analyze products, product_variants`;
+    expect((await withoutStatistics()).map((r) => r.i)).toEqual(['product_variants_store_lower_sku_idx', 'products_store_lower_sku_idx']);
   });
 });
