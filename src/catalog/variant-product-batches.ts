@@ -7,6 +7,7 @@ import { writeProducts } from './product-writer.js';
 import type { VariantProductPayload } from './variant-product-rows.js';
 import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from './variant-key-clashes.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
+import { deactivateOmittedVariants } from './variant-deactivation.js';
 import { rowsByIds } from '../db/rows-by-key.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
@@ -46,11 +47,7 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
       where product_variants.product_id = excluded.product_id
     returning id, sku`;
   if (variants.length < items.length) throw new VariantNotWritten();
-  await tx`
-    update product_variants v set is_active = false, updated_at = now()
-    from (select r.pid, array_agg(r.sku) as skus from jsonb_to_recordset(${tx.json(items.map((i) => ({ pid: i.pid, sku: i.x.sku })) as any)}::jsonb)
-          as r(pid uuid, sku text) group by r.pid) k
-    where v.store_id = ${storeId} and v.product_id = k.pid and v.is_active and v.sku <> all(k.skus)`;
+  await deactivateOmittedVariants(tx, storeId, items.map((i) => ({ pid: i.pid, sku: i.x.sku })));
   const variantId = new Map(variants.map((v) => [v.sku, v.id]));
   const allocations = done.flatMap((r) => r.payload.items.flatMap(({ item, placement }) => (placement.kind === 'warehouses'
     ? placement.allocations.map((a) => ({ product_id: idOf.get(r.rowIndex)!, variant_id: variantId.get(item.sku), warehouse_id: a.warehouseId, stock: a.stock }))
