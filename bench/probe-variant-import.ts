@@ -72,10 +72,14 @@ try {
       regexp_replace(left(query, 160), '[[:space:]]+', ' ', 'g') as query from pg_stat_statements order by total_exec_time desc limit 20`;
     for (const t of top) console.log(`${String(t.ms).padStart(6)} ms ${String(t.calls).padStart(6)} calls  ${t.query}`);
   }
-  const [counts] = await env.sql<{ parents: number; variants: number; failed: number }[]>`select
+  const [counts] = await env.sql<{ parents: number; variants: number; failed: number; variants_off: number; totals_off: number }[]>`select
     (select count(*)::int from products where store_id = ${store.storeId}) as parents,
     (select count(*)::int from product_variants where store_id = ${store.storeId}) as variants,
-    (select coalesce(sum(failed), 0)::int from batches where store_id = ${store.storeId}) as failed`;
+    (select coalesce(sum(failed), 0)::int from batches where store_id = ${store.storeId}) as failed,
+    (select count(*)::int from product_variants v where v.store_id = ${store.storeId}
+      and v.stock <> (select coalesce(sum(w.stock), 0) from warehouse_stock w where w.store_id = v.store_id and w.variant_id = v.id)) as variants_off,
+    (select count(*)::int from product_stock s where s.store_id = ${store.storeId}
+      and s.stock <> (select coalesce(sum(v.stock), 0) from product_variants v where v.store_id = s.store_id and v.product_id = s.product_id and v.is_active)) as totals_off`;
 
   // The same rows by COPY, into tables shaped like products and product_variants (columns and indexes).
   await settle(env);
@@ -119,7 +123,7 @@ try {
     from batches b cross join jsonb_array_elements(b.outcomes) o where b.store_id = ${store.storeId} and o->>'status' = 'FAILED' group by 1 order by 2 desc limit 5`;
   if (failures.length > 0) console.log('failed rows by code:', failures.map((f) => `${f.code} ${f.n}`).join(', '));
   console.log(`${SMALL_STORES} small stores; ${PARENTS} parents of ${VARIANTS} variants, ${ROWS} a request (${requests.length} requests, ${notOk} not 200)`);
-  console.log(`written: ${counts.parents} parents, ${counts.variants} variants, ${counts.failed} rows failed`);
+  console.log(`written: ${counts.parents} parents, ${counts.variants} variants, ${counts.failed} rows failed; stock not the sum of its rows: ${counts.variants_off} variants, ${counts.totals_off} parents`);
   console.log(`with-variants sync: ${seconds.toFixed(2)} s = ${Math.round(PARENTS / seconds)} parents/s, ${Math.round(PARENTS * VARIANTS / seconds)} variants/s`);
   console.log(`COPY of the same parents, variants and warehouse rows: ${copySeconds.toFixed(2)} s; the sync at ${Math.round((copySeconds / seconds) * 100)}% of it`);
   console.log(`CPU seconds: API ${used.api}, worker ${used.worker}, PostgreSQL ${used.postgres} (${Object.entries(used.postgresByRole ?? {}).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}), bench ${used.bench}`);

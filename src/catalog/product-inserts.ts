@@ -18,13 +18,13 @@ const INSERT_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
  * rows' insert triggers that the stock rows are written and counted (0070, 0075): the product
  * is new, its rows all new.
  */
-const createSql = (source: string, values: string[], keys: [string, string], placed: number) => (raced: boolean) => `
+const createSql = (source: string, values: string[], keys: [string, string], placed: number, hasVariants = 'false') => (raced: boolean) => `
   with written as (select set_config('omni.stock_rows_written', 'on', true)),
   counted as (select set_config('omni.stock_counted', 'on', true)),
   src as materialized (${source}),
   ins as (
-    insert into products (store_id, id, ${INSERT_COLUMNS.join(', ')})
-    select $1::uuid, r.new_id, ${values.join(', ')} from src as r
+    insert into products (store_id, id, has_variants, ${INSERT_COLUMNS.join(', ')})
+    select $1::uuid, r.new_id, ${hasVariants}, ${values.join(', ')} from src as r
     ${raced ? skipTakenKeys(keys) : ''}
     returning id),
   totals as (
@@ -40,12 +40,14 @@ const withIds = (rows: string, indexes: string, stock: string, match: string) =>
   `select time_ordered_uuid() as new_id, s.row_index, s.first_stock, r.* from ${rows} with ordinality as r
    join unnest(${indexes}::int[], ${stock}::int[]) with ordinality as s (row_index, first_stock, n) on ${match}`;
 /**
- * New products from one JSON array of column-named objects ($2), with their row indexes ($3)
+ * New products from one JSON array of column-named objects ($2; has_variants true for a product
+ * with variants, written with it rather than updated after), with their row indexes ($3)
  * and first stock ($4): json_populate_recordset turns it into typed rows in C (arrays
  * included), instead of an expression per field and a sub-select per array per row.
  */
 const insertSql = createSql(withIds('json_populate_recordset(null::products, $2::json)', '$3', '$4', 's.n = r.ordinality'),
-  [...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`)], ['r.external_id', 'r.sku'], 5);
+  [...COLUMNS.map(([c, , dflt]) => (dflt ? `coalesce(r.${c}, ${dflt})` : `r.${c}`)), ...DIMENSIONS.map((d) => `r.${d}`)], ['r.external_id', 'r.sku'], 5,
+  'coalesce(r.has_variants, false)');
 /**
  * New products read by PostgreSQL from the request body the batch stored, as
  * received (batches.body, payload-codec.ts): json_to_recordset types the whole array in
@@ -160,7 +162,8 @@ export async function createProducts(tx: Transaction, storeId: string, creates: 
   const described = newProductRows(creates);
   const inserted = opts.body
     ? await insertFromBody(tx, storeId, opts.body, described)
-    : await insertProducts(tx, ROWS_INSERT, [storeId, creates.map((r) => toColumns(r.input)), ...described], opts.savepoint !== false);
+    : await insertProducts(tx, ROWS_INSERT, [storeId, creates.map((r) => (r.requireVariants ? { ...toColumns(r.input), has_variants: true } : toColumns(r.input))),
+      ...described], opts.savepoint !== false);
   const byRow = new Map(inserted.map((p) => [p.row_index, p]));
   const lostRows = creates.filter((r) => !byRow.has(r.rowIndex));
   if (lostRows.length > 0 && opts.body) await opts.body.load(tx);

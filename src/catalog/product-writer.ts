@@ -23,8 +23,9 @@ export interface ProductWriteRow {
   /** Updates only: also update a product with variants (PATCH); bulk rows never do. */
   allowVariants?: boolean;
   /**
-   * Updates only: update the product only if it has variants (with-variants bulk rows, accepted
-   * for one: a product made simple since fails PRD_005, as at accept).
+   * Updates: update the product only if it has variants (with-variants bulk rows, accepted for
+   * one: a product made simple since fails PRD_005, as at accept). Creates: the new product has
+   * variants (its variants are written next, in the same transaction).
    */
   requireVariants?: boolean;
   /**

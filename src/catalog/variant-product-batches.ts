@@ -8,7 +8,6 @@ import type { VariantProductPayload } from './variant-product-rows.js';
 import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from './variant-key-clashes.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
-import { rowsByIds } from '../db/rows-by-key.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
 
@@ -27,40 +26,64 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));
   const productIds = done.map((r) => idOf.get(r.rowIndex)!);
-  // Found id by id and written by ctid, a TID scan (rows-by-key.ts): an `id = any(…)` read the whole
-  // store on a marketplace's statistics. One statement, no lock taken first (lockByIds): writeProducts
-  // wrote these rows in this transaction, so no other writer can change them (and their ctids) before
-  // it ends.
-  await tx`update products set has_variants = true
-    where ctid = any(array(${rowsByIds(tx, { table: 'products', storeId, ids: productIds, where: 'not x.has_variants' }, 'x.ctid')}))`;
-  const items = done.flatMap((r) => r.payload.items.map(({ item }) => ({ pid: idOf.get(r.rowIndex)!, x: item })));
+  // New parents were inserted with has_variants (requireVariants); updated ones had it (requireVariants):
+  // no product is updated again to set it (it was, for 0.56 s of a 20,000-parent import's 6.6 s in
+  // the worker's backend: bench/probe-variant-import.ts).
+  // Each item with its first stock: a new variant's is the sum of its warehouse rows (0117).
+  const items = done.flatMap((r) => r.payload.items.map(({ item, placement }) => ({
+    pid: idOf.get(r.rowIndex)!, x: item, stock: placement.kind === 'warehouses' ? placement.allocations.reduce((n, a) => n + a.stock, 0) : 0,
+  })));
   // A SKU another product's variant holds skips its row here (the WHERE of the update):
-  // counted below, as a unique violation of the externalId is raised.
-  const variants = await tx<{ id: string; sku: string }[]>`
-    insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
-    select ${storeId}::uuid, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
-      (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}')
-    from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb)
-    on conflict (store_id, sku) do update set
-      external_id = coalesce(excluded.external_id, product_variants.external_id), options = excluded.options, price = excluded.price,
-      special_price = excluded.special_price, barcode = excluded.barcode, photos = excluded.photos, is_active = true, updated_at = now()
-      where product_variants.product_id = excluded.product_id
-    returning id, sku`;
+  // counted below, as a unique violation of the externalId is raised. A variant that existed
+  // keeps its id and its stock (its warehouse rows below move it); a new one has the id made for it.
+  const variants = await tx<{ id: string; sku: string; created: boolean }[]>`
+    with src as materialized (
+      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int)),
+    written as (
+      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock)
+      select ${storeId}::uuid, r.new_id, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
+        (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'), r.stock
+      from src as r
+      on conflict (store_id, sku) do update set
+        external_id = coalesce(excluded.external_id, product_variants.external_id), options = excluded.options, price = excluded.price,
+        special_price = excluded.special_price, barcode = excluded.barcode, photos = excluded.photos, is_active = true, updated_at = now()
+        where product_variants.product_id = excluded.product_id
+      returning id, sku)
+    select w.id, w.sku, w.id = r.new_id as created from written w join src r on r.x->>'sku' = w.sku`;
   if (variants.length < items.length) throw new VariantNotWritten();
   await deactivateOmittedVariants(tx, storeId, items.map((i) => ({ pid: i.pid, sku: i.x.sku })));
   const variantId = new Map(variants.map((v) => [v.sku, v.id]));
+  const created = new Set(variants.filter((v) => v.created).map((v) => v.id));
   const allocations = done.flatMap((r) => r.payload.items.flatMap(({ item, placement }) => (placement.kind === 'warehouses'
-    ? placement.allocations.map((a) => ({ product_id: idOf.get(r.rowIndex)!, variant_id: variantId.get(item.sku), warehouse_id: a.warehouseId, stock: a.stock }))
+    ? placement.allocations.map((a) => ({ product_id: idOf.get(r.rowIndex)!, variant_id: variantId.get(item.sku)!, warehouse_id: a.warehouseId, stock: a.stock }))
     : [])));
-  if (allocations.length > 0) {
+  await writeVariantWarehouseRows(tx, storeId, allocations.filter((a) => created.has(a.variant_id)), true);
+  await writeVariantWarehouseRows(tx, storeId, allocations.filter((a) => !created.has(a.variant_id)), false);
+  return { outcomes, idOf, done, productIds, variantId };
+}
+
+type Allocation = { product_id: string; variant_id: string; warehouse_id: string; stock: number };
+
+/**
+ * Variants' warehouse rows. A new variant's (`counted`): plain inserts, its stock already their
+ * sum, which omni.variant_stock_written tells the trigger (0117: only the products' totals move).
+ * An existing variant's: upserted, the trigger moving its stock and its product's by the change.
+ */
+async function writeVariantWarehouseRows(tx: Transaction, storeId: string, rows: Allocation[], counted: boolean) {
+  if (rows.length === 0) return;
+  const values = tx`
+    select ${storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock
+    from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int)`;
+  if (counted) {
     await tx`
+      with counted as (select set_config('omni.variant_stock_written', 'on', true))
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
-      select ${storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock
-      from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int)
-      where a.variant_id is not null
+      select v.* from (${values}) as v, counted`;
+  } else {
+    await tx`
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) ${values}
       on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
   }
-  return { outcomes, idOf, done, productIds, variantId };
 }
 
 /** Rounds of a chunk that lost keys to other writers before its job gives up (and retries). */

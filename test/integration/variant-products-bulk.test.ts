@@ -8,6 +8,19 @@ let worker: Runner;
 beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
 afterAll(async () => { await worker.stop(); await ctx.close(); });
 
+/** Each variant of the product: SKU, stock, active. */
+const variantStock = async (productId: string) => (await ctx.sql<{ sku: string; stock: number; is_active: boolean }[]>`
+  select sku, stock, is_active from product_variants where product_id = ${productId} order by sku`).map((v) => [v.sku, v.stock, v.is_active]);
+
+/** The store's variants whose stock is not the sum of their warehouse rows, and products whose total is not their active variants' sum. */
+const stockMismatches = (storeId: string) => ctx.sql`
+  select 'variant' as kind, v.sku as key from product_variants v
+    where v.store_id = ${storeId} and v.stock <> (select coalesce(sum(w.stock), 0) from warehouse_stock w where w.store_id = v.store_id and w.variant_id = v.id)
+  union all
+  select 'product', p.external_id from products p join product_stock s on s.store_id = p.store_id and s.product_id = p.id
+    where p.store_id = ${storeId} and p.has_variants
+      and s.stock <> (select coalesce(sum(v.stock), 0) from product_variants v where v.store_id = p.store_id and v.product_id = p.id and v.is_active)`;
+
 const SYNC = '/api/v1/partner/stores/catalog/with-variants/sync';
 const BULK = '/api/v1/partner/stores/products/with-variants/bulk';
 
@@ -38,6 +51,9 @@ describe('products with variants through the pipeline', () => {
       select v.sku, w.client_id, ws.stock from warehouse_stock ws join product_variants v on v.id = ws.variant_id
       join warehouses w on w.id = ws.warehouse_id where ws.product_id = ${p.id} order by 1, 2`;
     expect(rows.map((r) => [r.sku, r.client_id, r.stock])).toEqual([['TEE-B', w1, 7], ['TEE-R', w1, 3], ['TEE-R', w2, 3]]);
+    // New variants are inserted with their stock (0117), not updated by their warehouse rows after.
+    expect(await variantStock(p.id)).toEqual([['TEE-B', 7, true], ['TEE-R', 6, true]]);
+    expect(await stockMismatches(store.storeId)).toEqual([]);
 
     // Updating by id (in upper case: the same uuid): variants matched by sku, the missing one deactivated, a new one created.
     const update = [{ id: p.id.toUpperCase(), externalId: 'tee', name: 'Tee v2', variants: { items: [
@@ -52,6 +68,18 @@ describe('products with variants through the pipeline', () => {
     ]);
     const [after] = await ctx.sql`select name, stock from products_with_stock where id = ${p.id}`;
     expect(after).toEqual({ name: 'Tee v2', stock: 8 });
+    // TEE-R kept its rows (no stock in the update), TEE-G is new with 1 in each warehouse, TEE-B deactivated keeps its 7.
+    expect(await variantStock(p.id)).toEqual([['TEE-B', 7, false], ['TEE-G', 2, true], ['TEE-R', 6, true]]);
+    // A new variant and an existing one's rows in one chunk: TEE-G's through 0117's path, TEE-R's upserted.
+    const res3 = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: [{ id: p.id, externalId: 'tee', name: 'Tee v3', variants: { items: [
+      { sku: 'TEE-R', options: { Colour: 'Red' }, price: 9, warehouses: [{ clientId: w1, stock: 10 }] },
+      { sku: 'TEE-G', options: { Colour: 'Green' }, price: 9 },
+      { sku: 'TEE-Y', options: { Colour: 'Yellow' }, price: 9, warehouses: [{ clientId: w2, stock: 4 }] },
+    ] } }] } });
+    await waitForBatch(ctx, res3.json().data.batchId);
+    expect(await variantStock(p.id)).toEqual([['TEE-B', 7, false], ['TEE-G', 2, true], ['TEE-R', 13, true], ['TEE-Y', 4, true]]);
+    expect((await ctx.sql`select stock from products_with_stock where id = ${p.id}`)[0].stock).toBe(19);
+    expect(await stockMismatches(store.storeId)).toEqual([]);
   });
 
   it('writes each variant item\'s prices whole: a stored specialPrice never outlives a lower new price', async () => {
