@@ -51,7 +51,9 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
       returning id, sku)
     select w.id, w.sku, w.id = r.new_id as created from written w join src r on r.x->>'sku' = w.sku`;
   if (variants.length < items.length) throw new VariantNotWritten();
-  await deactivateOmittedVariants(tx, storeId, items.map((i) => ({ pid: i.pid, sku: i.x.sku })));
+  // Only an updated product can have variants its row omits: a new one has just the ones written here.
+  const updated = new Set(done.filter((r) => r.payload.mode === 'update').map((r) => idOf.get(r.rowIndex)!));
+  await deactivateOmittedVariants(tx, storeId, items.filter((i) => updated.has(i.pid)).map((i) => ({ pid: i.pid, sku: i.x.sku })));
   const variantId = new Map(variants.map((v) => [v.sku, v.id]));
   const created = new Set(variants.filter((v) => v.created).map((v) => v.id));
   const allocations = done.flatMap((r) => r.payload.items.flatMap(({ item, placement }) => (placement.kind === 'warehouses'
