@@ -92,10 +92,20 @@ try {
     await settle(env);
     // BENCH_PG_STATS=1: the stock scenario's own statement and table statistics, for profiling
     // (the statement statistics are reset again before the PATCH scenario).
-    if (process.env.BENCH_PG_STATS) await env.sql`select pg_stat_reset()`.then(() => env.sql`select pg_stat_statements_reset()`).catch(() => {});
+    if (process.env.BENCH_PG_STATS) {
+      await env.sql`select pg_stat_reset()`;
+      await env.sql`create extension if not exists pg_stat_statements`.then(() => env.sql`select pg_stat_statements_reset()`).catch(() => {});
+    }
     stock = await stockUpdates(env, who, warehouses.map((w) => ({ id: w.id, clientId: w.client_id })), size.updates);
     console.log('stock updates', stock);
-    if (process.env.BENCH_PG_STATS) console.table(await env.sql`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_newpage_upd from pg_stat_user_tables where n_tup_upd + n_tup_ins > 0 order by relname`);
+    if (process.env.BENCH_PG_STATS) {
+      // n_tup_newpage_upd is PostgreSQL 16's: null before.
+      console.table(await env.sql`select relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, (to_jsonb(s) ->> 'n_tup_newpage_upd')::bigint as n_tup_newpage_upd
+        from pg_stat_user_tables s where n_tup_upd + n_tup_ins > 0 order by relname`);
+      // The statements that took the time, where pg_stat_statements is loaded (shared_preload_libraries).
+      console.table(await env.sql`select round(total_exec_time)::int as ms, calls, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 110) as query
+        from pg_stat_statements order by total_exec_time desc limit 15`.catch(() => []));
+    }
     rows.push(
       ['Stock updates (PATCH inventory)', `${stock.updatesPerSecond} updates/s = ${(stock.ratio * 100).toFixed(0)}% of UPDATE…FROM unnest (${stock.baselinePerSecond}/s) after a checkpoint, as ours; ${(stock.freshRatio * 100).toFixed(0)}% of it on pages written since (${stock.freshBaselinePerSecond}/s)`, '≥ 50% of baseline', stock.ratio >= 0.5],
       ['CPU seconds during the stock updates', cpuText(stock.cpu), '—', null],
