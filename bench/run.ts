@@ -14,6 +14,7 @@ import { stockUpdates } from './scenarios/stock-updates.js';
 import { patchLatency } from './scenarios/patch-latency.js';
 import { catalogExport } from './scenarios/catalog-export.js';
 import { acceptLatency } from './scenarios/accept-latency.js';
+import { variantImport } from './scenarios/variant-import.js';
 import type { CpuReport } from './lib/cpu.js';
 
 const roles = (c: CpuReport) => Object.entries(c.postgresByRole ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -24,15 +25,15 @@ const cpuText = (c: CpuReport) => `API ${c.api} s, worker ${c.worker} s, Postgre
 
 const quick = process.argv.includes('--quick');
 const size = quick
-  ? { products: 5000, updates: 5000, rate: 200, seconds: 5, accepts: 10 }
-  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 100 };
+  ? { products: 5000, updates: 5000, rate: 200, seconds: 5, accepts: 10, parents: 2000 }
+  : { products: 100_000, updates: 100_000, rate: 500, seconds: 30, accepts: 100, parents: 20_000 };
 // BENCH_ROWS sets the products and stock updates of a run (profiling at an in-between size).
 if (process.env.BENCH_ROWS) size.products = size.updates = Number(process.env.BENCH_ROWS);
 // `--only stock,patch` runs the import (every scenario needs its catalog) and the named ones;
 // such a partial run is written to bench/results but never to docs/performance.md.
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
-const runs = (name: 'accept' | 'stock' | 'patch' | 'export') => !only || only.has(name);
+const runs = (name: 'accept' | 'stock' | 'patch' | 'export' | 'variants') => !only || only.has(name);
 // BENCH_SMALL_STORES=N: the run's database also holds N small stores (bench/lib/small-stores.ts);
 // such a run is written to bench/results as a partial one, never to docs/performance.md.
 const smallStores = Number(process.env.BENCH_SMALL_STORES ?? 0);
@@ -129,6 +130,17 @@ try {
     console.log('catalog export', exported);
     rows.push([`Export of the catalog (PIM, ${exported.products} products, NDJSON + CSV, local folder)`, `${exported.status} in ${exported.seconds} s, worker peak RSS ${exported.workerPeakRssMiB} MiB`, 'time, peak RSS (flat)', null]);
   }
+  let variants: Awaited<ReturnType<typeof variantImport>> | undefined;
+  if (runs('variants')) {
+    // Informational (no target): a store of one warehouse, parents of 3 variants (bench/scenarios/variant-import.ts).
+    const vstore = await createStore(env.sql, { partnerClientId: partner.partnerClientId, name: 'Variant store', warehouses: 1 });
+    variants = await variantImport(env, { ...partner, ...vstore }, { parents: size.parents, variants: 3, rows: 250 });
+    console.log('with-variants sync', variants);
+    const w = variants.written;
+    rows.push([`With-variants sync (catalog/with-variants/sync, ${size.parents.toLocaleString('en-US')} parents of 3 variants, 250 a request, 4 senders)`,
+      `${variants.parentsPerSecond} parents/s (${variants.variantsPerSecond} variants/s) = ${(variants.ratio * 100).toFixed(0)}% of COPY of the same parents, variants and warehouse rows; ${variants.notOk} requests refused, ${w.failed} rows failed, ${w.variantsOff + w.totalsOff} stocks not their rows' sum`, '—', null],
+      ['CPU seconds during the with-variants sync', cpuText(variants.cpu), '—', null]);
+  }
   rows.push(['Peak RSS during the import', `API ${importRss} MiB, worker ${importWorkerRss} MiB`, '≤ 300 MiB each', importRss <= 300 && importWorkerRss <= 300]);
   const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}${partial ? '-partial' : ''}`;
   const table = [
@@ -138,7 +150,7 @@ try {
   ].join('\n');
   console.log(`\n${table}`);
   await mkdir('bench/results', { recursive: true });
-  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, apiPeakRssMiB: importRss, workerPeakRssMiB: importWorkerRss }, acceptLatency: acc, stockUpdates: stock, patchLatency: patch, catalogExport: exported }, null, 2));
+  await writeFile(`bench/results/${stamp}.json`, JSON.stringify({ quick, size, machine: info, catalogImport: { ...imp, apiPeakRssMiB: importRss, workerPeakRssMiB: importWorkerRss }, acceptLatency: acc, stockUpdates: stock, patchLatency: patch, catalogExport: exported, variantImport: variants && { ...variants, failures: undefined } }, null, 2));
   await writeFile(`bench/results/${stamp}.md`, `${table}\n`);
   if (!quick && !partial) {
     const doc = await readFile('docs/performance.md', 'utf8');

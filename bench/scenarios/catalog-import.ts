@@ -74,15 +74,16 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
 /** The products columns both baselines copy, and a generated row's values for them. */
 const PRODUCT_COLUMNS = ['external_id', 'sku', 'name', 'description', 'price', 'special_price', 'weight', 'length', 'width', 'height', 'min_order',
   'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
-const arr = (a: string[]) => `{${a.map((x) => `"${x.replace(/"/g, '\\"')}"`).join(',')}}`;
+/** A text array in COPY's text format. */
+export const arr = (a: string[]) => `{${a.map((x) => `"${x.replace(/"/g, '\\"')}"`).join(',')}}`;
 const productValues = (p: Record<string, any>) => [p.externalId, p.sku, p.name, p.description, p.price, p.specialPrice, p.weight, p.dimensions.length,
   p.dimensions.width, p.dimensions.height, p.minOrder, p.categoryId, p.subCategoryId, p.typeId, arr(p.hashtags), arr(p.photos), p.insuranceRequired];
 const esc = (v: unknown) => (v === null || v === undefined ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
 /** One line of COPY's text format. */
-const copyLine = (values: unknown[]) => values.map(esc).join('\t') + '\n';
+export const copyLine = (values: unknown[]) => values.map(esc).join('\t') + '\n';
 
 /** COPY of lines built beforehand, in chunks; the seconds it took. */
-async function copyInto(env: BenchEnv, table: string, cols: string[], text: string[]) {
+export async function copyInto(env: BenchEnv, table: string, cols: string[], text: string[]) {
   const started = performance.now();
   const writable = await env.sql.unsafe(`copy ${table} (${cols.join(', ')}) from stdin`).writable();
   for (const t of text) {
