@@ -47,14 +47,21 @@ export async function variantImport(env: BenchEnv, who: Credentials & { storeId:
   const seconds = (performance.now() - started) / 1000;
   const used = await cpu.stop();
   await during?.();
+  // Set-wise (grouped, then joined): correlated per-row sums, planned on statistics from before the
+  // import (an empty product_variants), ran for over ten minutes in a full bench run.
+  await env.sql`analyze products, product_variants, product_stock, warehouse_stock`;
   const [written] = await env.sql<{ parents: number; variants: number; failed: number; variantsOff: number; totalsOff: number }[]>`select
     (select count(*)::int from products where store_id = ${who.storeId}) as parents,
     (select count(*)::int from product_variants where store_id = ${who.storeId}) as variants,
     (select coalesce(sum(failed), 0)::int from batches where store_id = ${who.storeId}) as failed,
-    (select count(*)::int from product_variants v where v.store_id = ${who.storeId}
-      and v.stock <> (select coalesce(sum(w.stock), 0) from warehouse_stock w where w.store_id = v.store_id and w.variant_id = v.id)) as "variantsOff",
-    (select count(*)::int from product_stock s where s.store_id = ${who.storeId}
-      and s.stock <> (select coalesce(sum(v.stock), 0) from product_variants v where v.store_id = s.store_id and v.product_id = s.product_id and v.is_active)) as "totalsOff"`;
+    (select count(*)::int from product_variants v
+      left join (select w.variant_id, sum(w.stock) as total from warehouse_stock w
+        where w.store_id = ${who.storeId} and w.variant_id is not null group by 1) w on w.variant_id = v.id
+      where v.store_id = ${who.storeId} and v.stock <> coalesce(w.total, 0)) as "variantsOff",
+    (select count(*)::int from product_stock s
+      left join (select v.product_id, sum(v.stock) filter (where v.is_active) as total from product_variants v
+        where v.store_id = ${who.storeId} group by 1) v on v.product_id = s.product_id
+      where s.store_id = ${who.storeId} and s.stock <> coalesce(v.total, 0)) as "totalsOff"`;
   const failures = await env.sql<{ code: string; n: number }[]>`select concat_ws(' ', o->>'code', o->>'message') as code, count(*)::int as n
     from batches b cross join jsonb_array_elements(b.outcomes) o where b.store_id = ${who.storeId} and o->>'status' = 'FAILED' group by 1 order by 2 desc limit 5`;
   const copySeconds = await copyBaseline(env, who.storeId, parents, rows);
