@@ -26,9 +26,9 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));
   const productIds = done.map((r) => idOf.get(r.rowIndex)!);
-  // New parents were inserted with has_variants (requireVariants); updated ones had it (requireVariants):
-  // no product is updated again to set it (it was, for 0.56 s of a 20,000-parent import's 6.6 s in
-  // the worker's backend: bench/probe-variant-import.ts).
+  // New parents were inserted with has_variants (requireVariants on a create), and an update
+  // requires it: no parent is updated again to set it (that took 0.56 s of a 20,000-parent import's
+  // 6.6 s in the worker's backend: bench/probe-variant-import.ts).
   // Each item with its first stock: a new variant's is the sum of its warehouse rows (0117).
   const items = done.flatMap((r) => r.payload.items.map(({ item, placement }) => ({
     pid: idOf.get(r.rowIndex)!, x: item, stock: placement.kind === 'warehouses' ? placement.allocations.reduce((n, a) => n + a.stock, 0) : 0,
