@@ -14,12 +14,13 @@
  * writeProducts chunk of 100 updates with stock print the product_stock index entries they read.
  * Run: node bin/run-ts.js bench/probe-one-product-stores.ts (DATABASE_URL: an empty database to migrate).
  */
-import { createHash } from 'node:crypto';
 import postgres from 'postgres';
 import { lookupByKey } from '../src/db/key-lookup.js';
 import { writeProducts } from '../src/catalog/product-writer.js';
-import { splitSocketHost, type Sql } from '../src/db/database.js';
+import { splitSocketHost } from '../src/db/database.js';
 import { openProbeStore } from './lib/probe-database.js';
+import { indexEntriesRead } from '../test/helpers/index-reads.js';
+import { bigStoreExternalId, seedBigStore, seedOneProductStores } from '../test/helpers/one-product-stores.js';
 
 const SMALL_STORES = Number(process.env.SMALL_STORES ?? 20000);
 const BIG = Number(process.env.BIG ?? 3000);
@@ -27,30 +28,15 @@ const FLOOR = process.env.FLOOR;
 /** SAME_KEYS=1: every small store's product has the externalId and SKU "1" (an ERP's row number), its variant "v1". */
 const SAME_KEYS = process.env.SAME_KEYS === '1';
 
-/** Entries of `table`'s indexes this transaction's statements read. */
-const entriesRead = (tx: Sql, table: string) => tx<{ n: number }[]>`select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0)::int as n
-  from pg_index i where i.indrelid = ${table}::regclass`.then(([r]) => r.n);
-
 const probe = await openProbeStore(0);
 const { sql, partner, storeId } = probe;
 try {
-  const [{ id: partnerId }] = await sql<{ id: string }[]>`select id from partners where client_id = ${partner.partnerClientId}`;
-  await sql`with s as (insert into stores (partner_id, client_id, name)
-      select ${partnerId}, 'one-' || g || '-' || gen_random_uuid(), 'One' from generate_series(1, ${SMALL_STORES}::int) g returning id),
-    p as (insert into products (store_id, external_id, sku, name, price)
-      select s.id, case when ${SAME_KEYS} then '1' else 'x-' || s.id end, case when ${SAME_KEYS} then '1' else 'SKU-' || s.id end, 'One', 10 from s returning store_id, id)
-    insert into product_variants (store_id, product_id, external_id, sku, options)
-    select p.store_id, p.id, case when ${SAME_KEYS} then 'v1' else 'v-' || p.id end, case when ${SAME_KEYS} then 'v1' else 'V-' || p.id end, '{"Size":"M"}'
-    from p where random() < 0.5`;
+  await seedOneProductStores(sql, partner.partnerClientId, { stores: SMALL_STORES, sameKeys: SAME_KEYS });
   if (FLOOR) for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} alter column store_id set (n_distinct = ${Number(FLOOR)})`);
   if (process.env.ISSUES_FLOOR) await sql.unsafe(`alter table validation_issues alter column store_id set (n_distinct = ${Number(process.env.ISSUES_FLOOR)})`);
   await sql`analyze stores, products, product_variants`;
   if (process.env.STOCK === '1') await sql`analyze product_stock`;
-  const ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
-    select ${storeId}, case when ${SAME_KEYS} then 'e' || i || '-' || repeat(md5(i::text), 3) else 'e' || i end, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, ${BIG}::int) i returning id`).map((r) => r.id);
-  const variantIds = (await sql<{ id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
-    select p.store_id, p.id, p.external_id || '-v' || j, 'V' || p.external_id || '-' || j, jsonb_build_object('Size', j::text), 10
-    from products p, generate_series(1, 3) j where p.store_id = ${storeId} and p.has_variants returning id`).map((r) => r.id);
+  const { ids, variantIds } = await seedBigStore(sql, storeId, { products: BIG, long: SAME_KEYS });
   if (process.env.ISSUES === '1') {
     // Every product's open issues (no description, no photos, a low score), the small stores' analysed first.
     await sql`select evaluate_quality(p.store_id, array_agg(p.id)) from products p where p.store_id <> ${storeId} group by p.store_id`;
@@ -65,7 +51,7 @@ try {
   const cases = [
     { name: 'products by id', table: 'products' as const, key: 'id' as const, values: ids.slice(0, 100) },
     { name: 'products by sku', table: 'products' as const, key: 'sku' as const, values: some(1).map((i) => `S${i}`) },
-    { name: 'products by externalId', table: 'products' as const, key: 'external_id' as const, values: some(1).map((i) => (SAME_KEYS ? `e${i}-${createHash('md5').update(String(i)).digest('hex').repeat(3)}` : `e${i}`)) },
+    { name: 'products by externalId', table: 'products' as const, key: 'external_id' as const, values: some(1).map((i) => bigStoreExternalId(i, SAME_KEYS)) },
     { name: 'variants by id', table: 'product_variants' as const, key: 'id' as const, values: variantIds.slice(0, 100) },
   ];
   for (const c of cases) {
@@ -75,28 +61,28 @@ try {
         const plan = await tx<{ 'QUERY PLAN': string }[]>`explain ${query}`;
         console.log(plan.map((r) => r['QUERY PLAN']).filter((l) => /Scan|Cond|Filter/.test(l)).join('\n'));
       }
-      const before = await entriesRead(tx as unknown as Sql, c.table);
+      const before = await indexEntriesRead(tx, c.table);
       const rows = await tx`${query}`;
-      console.log(`${c.name}: ${rows.length} found, ${(await entriesRead(tx as unknown as Sql, c.table)) - before} index entries read`);
+      console.log(`${c.name}: ${rows.length} found, ${(await indexEntriesRead(tx, c.table)) - before} index entries read`);
     });
   }
   if (process.env.STOCK === '1') {
     // write_stock_rows of 100 of the big store's products (product-level stock, the store has no
     // warehouses), product_stock analysed with the small stores' rows only.
     await sql.begin(async (tx) => {
-      const before = await entriesRead(tx as unknown as Sql, 'product_stock');
+      const before = await indexEntriesRead(tx, 'product_stock');
       const some = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(0, 100);
       await tx`select write_stock_rows(${storeId}, 1, ${some.map((_, i) => i)}::int[], ${some}::uuid[],
         ${some.map(() => null)}::uuid[], ${some.map(() => null)}::uuid[], ${some.map(() => 7)}::int[])`;
-      console.log(`write_stock_rows of 100 products: ${(await entriesRead(tx as unknown as Sql, 'product_stock')) - before} product_stock index entries read`);
+      console.log(`write_stock_rows of 100 products: ${(await indexEntriesRead(tx, 'product_stock')) - before} product_stock index entries read`);
     });
     // A products/bulk chunk of 100 updates with a stock each (writeProducts).
     await sql.begin(async (tx) => {
-      const before = await entriesRead(tx as unknown as Sql, 'product_stock');
+      const before = await indexEntriesRead(tx, 'product_stock');
       const some = ids.filter((_, i) => (i + 1) % 5 !== 0).slice(100, 200);
       await writeProducts(tx, storeId, some.map((id, rowIndex) => ({ rowIndex, mode: 'update' as const, id, input: { name: 'Renamed' },
         placement: { kind: 'product' as const, stock: 9 }, renames: false })));
-      console.log(`writeProducts of 100 updates with stock: ${(await entriesRead(tx as unknown as Sql, 'product_stock')) - before} product_stock index entries read`);
+      console.log(`writeProducts of 100 updates with stock: ${(await indexEntriesRead(tx, 'product_stock')) - before} product_stock index entries read`);
     });
   }
   if (process.env.ISSUES === '1') {
@@ -104,7 +90,7 @@ try {
     // product's open issues are looked up by (store, product) (0108).
     await sql.begin(async (tx) => {
       const tables = ['validation_issues', 'products', 'product_variants'];
-      const before = await Promise.all(tables.map((t) => entriesRead(tx as unknown as Sql, t)));
+      const before = await Promise.all(tables.map((t) => indexEntriesRead(tx, t)));
       if (process.env.EXPLAIN === '1') {
         // Its plans, statement by statement (auto_explain), on a connection that prints notices, in
         // a transaction rolled back (`explained` thrown): the call below finds the same rows.
@@ -121,7 +107,7 @@ try {
         await raw.end();
       }
       await tx`select evaluate_quality(${storeId}, ${ids.slice(0, 100)}::uuid[])`;
-      const after = await Promise.all(tables.map((t) => entriesRead(tx as unknown as Sql, t)));
+      const after = await Promise.all(tables.map((t) => indexEntriesRead(tx, t)));
       console.log(`evaluate_quality of 100 products: index entries read ${tables.map((t, i) => `${t} ${after[i] - before[i]}`).join(', ')}`);
     });
   }

@@ -8,6 +8,7 @@ import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
 import { readsWhile } from '../helpers/index-reads.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
+import { seedBigStore, seedOneProductStores } from '../helpers/one-product-stores.js';
 
 // A marketplace of one-product stores (5,000, half with a variant), analysed, then a store of 3,000
 // products (600 with 3 variants) the statistics have not seen. ANALYZE counted a store per row:
@@ -26,19 +27,10 @@ beforeAll(async () => {
   sql = connect(db.url, 1);
   for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} set (autovacuum_enabled = false)`);
   const partner = await createPartner(sql, randomBytes(32), { name: 'p' });
-  const [{ id: partnerId }] = await sql<{ id: string }[]>`select id from partners where client_id = ${partner.partnerClientId}`;
-  await sql`with s as (insert into stores (partner_id, client_id, name)
-      select ${partnerId}, 'one-' || g, 'One' from generate_series(1, 5000) g returning id),
-    p as (insert into products (store_id, external_id, sku, name, price) select s.id, 'x-' || s.id, 'SKU-' || s.id, 'One', 10 from s returning store_id, id)
-    insert into product_variants (store_id, product_id, external_id, sku, options)
-    select p.store_id, p.id, 'v-' || p.id, 'V-' || p.id, '{"Size":"M"}' from p where random() < 0.5`;
+  await seedOneProductStores(sql, partner.partnerClientId);
   await sql`analyze stores, products, product_variants, product_stock`;
   store = (await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'big', warehouses: 0 })).storeId;
-  ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
-    select ${store}, 'e' || i, 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, 3000) i returning id`).map((r) => r.id);
-  variantIds = (await sql<{ id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
-    select p.store_id, p.id, p.external_id || '-v' || j, 'V' || p.external_id || '-' || j, jsonb_build_object('Size', j::text), 10
-    from products p, generate_series(1, 3) j where p.store_id = ${store} and p.has_variants returning id`).map((r) => r.id);
+  ({ ids, variantIds } = await seedBigStore(sql, store));
 }, 120_000);
 afterAll(async () => {
   await sql.end();

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { lookupByKey } from '../../src/db/key-lookup.js';
@@ -6,6 +6,7 @@ import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
 import { readsWhile } from '../helpers/index-reads.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
+import { bigStoreExternalId, seedBigStore, seedOneProductStores } from '../helpers/one-product-stores.js';
 
 // A marketplace of one-product stores that share a key scheme (5,000 stores whose product has the
 // externalId and SKU "1", as an ERP's row numbers would give), analysed, then a store of 3,000
@@ -22,25 +23,16 @@ let db: Awaited<ReturnType<typeof scratchDatabase>>;
 let sql: Sql;
 let store: string;
 let ids: string[];
-const externalId = (i: number) => `e${i}-${createHash('md5').update(String(i)).digest('hex').repeat(3)}`;
+const externalId = (i: number) => bigStoreExternalId(i, true);
 beforeAll(async () => {
   db = await scratchDatabase('omni_sharedkeys');
   sql = connect(db.url, 1);
   for (const t of ['products', 'product_variants']) await sql.unsafe(`alter table ${t} set (autovacuum_enabled = false)`);
   const partner = await createPartner(sql, randomBytes(32), { name: 'p' });
-  const [{ id: partnerId }] = await sql<{ id: string }[]>`select id from partners where client_id = ${partner.partnerClientId}`;
-  await sql`with s as (insert into stores (partner_id, client_id, name)
-      select ${partnerId}, 'one-' || g, 'One' from generate_series(1, 5000) g returning id),
-    p as (insert into products (store_id, external_id, sku, name, price) select s.id, '1', '1', 'One', 10 from s returning store_id, id)
-    insert into product_variants (store_id, product_id, external_id, sku, options)
-    select p.store_id, p.id, 'v1', 'v1', '{"Size":"M"}' from p where random() < 0.5`;
+  await seedOneProductStores(sql, partner.partnerClientId, { sameKeys: true });
   await sql`analyze stores, products, product_variants`;
   store = (await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'big', warehouses: 0 })).storeId;
-  ids = (await sql<{ id: string }[]>`insert into products (store_id, external_id, sku, name, price, has_variants)
-    select ${store}, 'e' || i || '-' || repeat(md5(i::text), 3), 'S' || i, 'n', 10, i % 5 = 0 from generate_series(1, 3000) i returning id`).map((r) => r.id);
-  await sql`insert into product_variants (store_id, product_id, external_id, sku, options, price)
-    select p.store_id, p.id, p.external_id || '-v' || j, 'V' || p.external_id || '-' || j, jsonb_build_object('Size', j::text), 10
-    from products p, generate_series(1, 3) j where p.store_id = ${store} and p.has_variants`;
+  ({ ids } = await seedBigStore(sql, store, { long: true }));
 }, 120_000);
 afterAll(async () => {
   await sql.end();
