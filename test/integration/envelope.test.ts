@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Type } from '@sinclair/typebox';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 
@@ -9,6 +11,7 @@ const Product = Type.Object({
 }, { additionalProperties: false });
 const Body = Type.Object({ products: Type.Array(Product) }, { additionalProperties: false });
 const URL = '/api/v1/partner/stores/test-validate';
+const run = promisify(execFile);
 
 let ctx: TestContext;
 let store: TestStore;
@@ -96,6 +99,24 @@ describe('body errors', () => {
     const large = await post(JSON.stringify({ products: [{ externalId: 'x'.repeat(3000), name: 'n', price: 1 }] }));
     expect([large.statusCode, large.json().error.code]).toEqual([413, 'REQ_003']);
     expect(large.json().error.details.context).toEqual({ limitBytes: 2048 });
+  });
+
+  it('REQ_003 reaches a client still sending its body (fetch), declared or chunked, instead of a broken pipe', async () => {
+    // Fastify answered a body over the limit unread and closed the connection, so a client in
+    // another process, still writing the rest, failed with EPIPE (or ECONNRESET) and never saw
+    // the 413 (in this process, fetch buffers the whole body before the server reads any).
+    const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const client = `
+      const big = Buffer.alloc(2_000_000, 'x');
+      const chunked = () => new ReadableStream({ start(c) { for (let i = 0; i < big.length; i += 65536) c.enqueue(big.subarray(i, i + 65536)); c.close(); } });
+      const out = [];
+      for (let attempt = 0; attempt < 3; attempt++) for (const body of [big, chunked()]) {
+        out.push(await fetch(process.argv[1], { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' })
+          .then(async (r) => r.status + ' ' + (await r.json()).error.code, (e) => String(e.cause?.code ?? e.message)));
+      }
+      console.log(JSON.stringify(out));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', client, `${address}${URL}`]);
+    expect(JSON.parse(stdout)).toEqual(Array(6).fill('413 REQ_003'));
   });
 
   it('VAL_001 for text holding the NUL character, which PostgreSQL cannot store, with where it is', async () => {

@@ -4,6 +4,7 @@ import { errorCatalogue, type ErrorCode } from '../../errors/catalogue.js';
 import { toValidationTree } from '../validation/validation-errors.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { checkDeclaredErrors, registerDeclaredRowErrors, undeclaredError } from './declared-errors.js';
+import { drainRefusedBody } from './refused-body.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   const def = errorCatalogue[code];
@@ -41,7 +42,7 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
 
 /** The one place an error becomes a response: the seeds' error envelope, always. */
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
-  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let code: ErrorCode;
     let context: Record<string, unknown>;
     let message: string | undefined;
@@ -55,6 +56,8 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
       const mapped = fromFastifyError(err, bodyLimit);
       if (mapped) {
         [code, context] = mapped;
+        // A client's mistake of a few times the limit gets its answer; a body far larger does not hold the API.
+        if (code === 'REQ_003') await drainRefusedBody(request.raw, Math.max(4 * bodyLimit, 64 * 1024 * 1024));
       } else if (isDatabaseUnavailable(err)) {
         // The database is down or restarting: the request may succeed as it is once it is
         // back, so the client retries (503) rather than reports a bug (500). Its socket path or
