@@ -1,6 +1,7 @@
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
 import { percentile, settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
+import { createLike } from '../lib/baseline-tables.js';
 import { sendAll, serialisedRequest, type Credentials } from '../lib/client.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
@@ -54,7 +55,7 @@ export async function catalogImport(env: BenchEnv, who: Credentials & { storeId:
   // shared the machine with the COPY (two alternating pairs: 29,494 and 29,502 rows/s against
   // 31,067 and 31,452 settled).
   await settle(env);
-  await env.sql`create table bench_products (like products including all)`;
+  await createLike(env.sql, 'products', 'bench_products');
   await env.sql`alter table bench_products add column stock integer not null default 0`;
   // The COPY text is built before the clock starts, in chunks of 1,000 lines.
   const copyText = chunks.map((chunk) => chunk.map((p) => copyLine([who.storeId, p.stock ?? 0, ...productValues(p)])).join(''));
@@ -124,7 +125,7 @@ async function copyEveryRow(env: BenchEnv, storeId: string, chunks: Record<strin
     text.products.push(lines.products); text.stock.push(lines.stock); text.placed.push(lines.placed);
   }
   await settle(env);
-  for (const t of ['products', 'product_stock', 'warehouse_stock']) await env.sql.unsafe(`create table bench_${t} (like ${t} including all)`);
+  for (const t of ['products', 'product_stock', 'warehouse_stock']) await createLike(env.sql, t, `bench_${t}`);
   const seconds = await copyInto(env, 'bench_products', ['store_id', 'id', ...PRODUCT_COLUMNS], text.products)
     + await copyInto(env, 'bench_product_stock', ['store_id', 'product_id', 'stock'], text.stock)
     + await copyInto(env, 'bench_warehouse_stock', ['store_id', 'product_id', 'warehouse_id', 'stock'], text.placed);

@@ -1,6 +1,7 @@
 import { settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { countCpu } from '../lib/cpu.js';
 import { sendAll, serialisedRequest, type Credentials } from '../lib/client.js';
+import { storageOf } from '../lib/baseline-tables.js';
 
 /** Concurrent senders (BENCH_SENDERS, default 4). */
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 4);
@@ -47,8 +48,10 @@ export async function stockUpdates(env: BenchEnv, who: Credentials & { storeId: 
   // 2,000 rows, about half the statement's time in an uncontended EXPLAIN). The baseline gets
   // the same: its copy is checkpointed before it is timed. The second copy, updated while its
   // pages are still newer than the last checkpoint, is the figure of earlier runs (`fresh`).
+  // Both keep warehouse_stock's fillfactor (baseline-tables.ts), so that an updated row's new
+  // version finds room on its page as ours does (since 2026-12-05, thirtieth session).
   const copyStockRows = async (table: string) => {
-    await env.sql`create table ${env.sql(table)} as select * from warehouse_stock where store_id = ${who.storeId}`;
+    await env.sql.unsafe(`create table ${table}${await storageOf(env.sql, 'warehouse_stock')} as select * from warehouse_stock where store_id = $1`, [who.storeId]);
     await env.sql`create unique index on ${env.sql(table)} (store_id, product_id, variant_id, warehouse_id) nulls not distinct`;
   };
   await copyStockRows('bench_stock');

@@ -1,5 +1,6 @@
 import { TAXONOMY } from '../../src/catalog/taxonomy.js';
 import { countCpu } from '../lib/cpu.js';
+import { createLike } from '../lib/baseline-tables.js';
 import { sendAll, serialisedRequest, type Credentials } from '../lib/client.js';
 import { settle, waitForStore, type BenchEnv } from '../lib/environment.js';
 import { arr, copyInto, copyLine } from './catalog-import.js';
@@ -76,7 +77,7 @@ export async function variantImport(env: BenchEnv, who: Credentials & { storeId:
 async function copyBaseline(env: BenchEnv, storeId: string, parents: ReturnType<typeof generateParents>, rows: number) {
   await settle(env);
   const tables = ['products', 'product_variants', 'warehouse_stock'];
-  for (const t of tables) await env.sql.unsafe(`create table bench_${t} (like ${t} including all)`);
+  for (const t of tables) await createLike(env.sql, t, `bench_${t}`);
   const [{ id: warehouseId }] = await env.sql<{ id: string }[]>`select id from warehouses where store_id = ${storeId}`;
   const perParent = 1 + (parents[0]?.variants.items.length ?? 0);
   const ids = (await env.sql<{ id: string }[]>`select gen_random_uuid()::text as id from generate_series(1, ${parents.length * perParent}::int)`).map((r) => r.id);
