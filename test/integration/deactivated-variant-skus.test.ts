@@ -78,8 +78,9 @@ describe('DUPLICATE_SKU and the SKU of a deactivated variant (it still holds it:
     const taken = await patch(actor.store, p, { sku: 'abc' });
     expect([taken.statusCode, taken.json().error.code]).toEqual([409, 'PRD_003']);
     const q = await importQ(actor);
-    expect(await duplicates(actor)).toEqual([OF_Q]);
-    // P evaluated again (a PATCH of a rule's column): its deactivated variant's SKU counts for it too.
+    // P, the other holder, evaluated with Q (0118): its deactivated variant's SKU counts for it too.
+    expect(await duplicates(actor)).toEqual([OF_P_DEACTIVATED, OF_Q]);
+    // And again (a PATCH of a rule's column): the same.
     expect((await patch(actor.store, p, { description: 'Described again' })).statusCode).toBe(200);
     expect(await duplicates(actor)).toEqual([OF_P_DEACTIVATED, OF_Q]);
     // Q renamed: 0088 evaluates again the other holders of 'abc', P through its deactivated variant.

@@ -24,37 +24,24 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0117 must be
-    // the one undone here instead of 0116.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0118 must be
+    // the one undone here instead of 0117.
+    expect(first.slice(-2)).toEqual(['0117.do.new-variant-stock.sql', '0118.do.duplicate-sku-every-holder.sql']);
+    const restated = (fn: string, mark: string) => sql`select count(*)::int as n from pg_proc
+      where proname = ${fn} and prosrc like ${`%${mark}%`}`.then(([r]) => r.n);
+    const file = (name: string) => readFileSync(new URL(`../../migrations/${name}`, import.meta.url), 'utf8');
     // 0117 restates warehouse_stock_sync with a branch for new variants' rows: 0075's function restored.
-    expect(first.slice(-2)).toEqual(['0116.do.lower-sku-default-estimate.sql', '0117.do.new-variant-stock.sql']);
-    const restated = () => sql`select count(*)::int as n from pg_proc
-      where proname = 'warehouse_stock_sync' and prosrc like '%omni.variant_stock_written%'`.then(([r]) => r.n);
-    const before = readFileSync(new URL('../../migrations/0075.do.product-stock.sql', import.meta.url), 'utf8');
-    await sql.unsafe(before.slice(before.indexOf('create or replace function warehouse_stock_sync()'), before.indexOf('create or replace function apply_product_patch(')));
-    // 0116 rebuilds the lower(sku) indexes without statistics on their expression: the statistics
-    // target back to its default, and statistics taken.
-    const indexes = ['products_store_lower_sku_idx', 'product_variants_store_lower_sku_idx'];
-    const withoutStatistics = () => sql`select a.attrelid::regclass::text as i from pg_attribute a
-      where a.attrelid::regclass::text in ${sql(indexes)} and a.attnum = 2 and a.attstattarget = 0
-        and not exists (select 1 from pg_stats s where s.tablename = a.attrelid::regclass::text) order by 1`;
-    for (const i of indexes) await sql.unsafe(`alter index ${i} alter column 2 set statistics -1`);
-    await sql`with pa as (insert into partners (client_id, name, secret_ciphertext) values ('p', 'p', 'x') returning id),
-      st as (insert into stores (partner_id, client_id, name) select id, 's', 's' from pa returning id),
-      p as (insert into products (store_id, external_id, sku, name, price) select st.id, 'e' || g, 'S' || g, 'n', 10
-        from st, generate_series(1, 10) g returning store_id, id, sku)
-      insert into product_variants (store_id, product_id, external_id, sku, options) select store_id, id, sku, 'V' || sku, '{}' from p`;
-    await sql`analyze products, product_variants`;
-    const statistics = () => sql`select tablename from pg_stats where tablename in ${sql(indexes)} order by 1`;
-    expect((await statistics()).map((r) => r.tablename)).toEqual(['product_variants_store_lower_sku_idx', 'products_store_lower_sku_idx']);
-    await sql`delete from schemaversion where version in (116, 117)`;
-    expect(await restated()).toBe(0);
-    expect(await withoutStatistics()).toEqual([]);
+    const before0117 = file('0075.do.product-stock.sql');
+    await sql.unsafe(before0117.slice(before0117.indexOf('create or replace function warehouse_stock_sync()'), before0117.indexOf('create or replace function apply_product_patch(')));
+    // 0118 restates evaluate_quality with a step for the other holders of a duplicate SKU: 0112's restored.
+    const before0118 = file('0112.do.resolve-by-primary-key.sql');
+    await sql.unsafe(before0118.slice(before0118.indexOf('create or replace function evaluate_quality(')));
+    await sql`delete from schemaversion where version in (117, 118)`;
+    expect(await restated('warehouse_stock_sync', 'omni.variant_stock_written')).toBe(0);
+    expect(await restated('evaluate_quality', 'v_duplicates')).toBe(0);
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await restated()).toBe(1);
-    // Rebuilt: the statistics taken are gone, and ANALYZE takes none.
-    await sql`analyze products, product_variants`;
-    expect((await withoutStatistics()).map((r) => r.i)).toEqual(['product_variants_store_lower_sku_idx', 'products_store_lower_sku_idx']);
+    expect(await restated('warehouse_stock_sync', 'omni.variant_stock_written')).toBe(1);
+    expect(await restated('evaluate_quality', 'v_duplicates')).toBe(1);
   });
 });

@@ -73,7 +73,11 @@ describe('DUPLICATE_SKU of a simple product whose own SKU is one of its own deac
     const p = await madeSimpleWithOwnSku(actor, 'ABC');
     // Q holds 'aBc': P's own SKU and P's deactivated variant's, both in another case.
     const { Q: q } = await syncProducts(actor, { Q: 'aBc' });
-    expect(await duplicates(actor)).toEqual(['Q: Another product or variant of the store has the SKU aBc']);
+    // P, the other holder, evaluated with Q (0118).
+    expect(await duplicates(actor)).toEqual([
+      'P: Another product or variant of the store has the SKU ABC',
+      'Q: Another product or variant of the store has the SKU aBc',
+    ]);
     await patched(actor, p, { description: 'Described again' });
     expect(await duplicates(actor)).toEqual([
       'P: Another product or variant of the store has the SKU ABC',
@@ -129,11 +133,16 @@ describe('migration 0106, on the issues raised before it', () => {
     // S, the same, but its SKU also held by a different product: its issue is a true one.
     await madeSimpleWithOwnSku(actor, 'XYZ', ['xyz'], 'S');
     await syncProducts(actor, { Q: 'Xyz' });
-    expect(await duplicates(actor)).toEqual(['Q: Another product or variant of the store has the SKU Xyz']);
+    // S, the other holder, evaluated with Q (0118).
+    expect(await duplicates(actor)).toEqual([
+      'Q: Another product or variant of the store has the SKU Xyz',
+      'S: Another product or variant of the store has the SKU XYZ',
+    ]);
     // As evaluate_quality left them before 0106: P at fault through its own variant, S through its own.
     await ctx.sql`insert into validation_issues (store_id, product_id, code, severity, message)
       select ${actor.storeId}, id, 'DUPLICATE_SKU', 'ERROR', 'Another product or variant of the store has the SKU '
-        || lower(sku) || ' of its deactivated variant' from products where store_id = ${actor.storeId} and name in ('P', 'S')`;
+        || lower(sku) || ' of its deactivated variant' from products where store_id = ${actor.storeId} and name in ('P', 'S')
+      on conflict (store_id, product_id, code) where not resolved do update set message = excluded.message`;
     const migration = await readFile(new URL('../../migrations/0106.do.own-variant-skus.sql', import.meta.url), 'utf8');
     await ctx.sql.unsafe(migration.slice(migration.indexOf('-- The simple products whose open DUPLICATE_SKU')));
     expect(await duplicates(actor)).toEqual([

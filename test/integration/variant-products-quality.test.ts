@@ -110,7 +110,9 @@ describe('DUPLICATE_SKU of a variant (seed 004: duplicate SKUs; the rule ignores
     const b = await simpleProduct(store, 'B-1', { name: 'B', description: 'Described' });
     expect((await patch(store, a, { variants: { items: [{ sku: 'v-1', price: 5 }] } })).statusCode).toBe(200);
     expect((await patch(store, b, { variants: { items: [{ sku: 'V-1', price: 5 }, { sku: 'V-2', price: 5 }] } })).statusCode).toBe(200);
-    expect(await duplicates(store)).toEqual(['B: Another product or variant of the store has the SKU V-1 of its variant']);
+    // Both holders (0118: A, which held it first, is evaluated with B).
+    expect(await duplicates(store)).toEqual([
+      'A: Another product or variant of the store has the SKU v-1 of its variant', 'B: Another product or variant of the store has the SKU V-1 of its variant']);
     const [v1] = await ctx.sql`select id from product_variants where product_id = ${b} and sku = 'V-1'`;
     expect((await patch(store, b, { variants: { items: [{ id: v1.id, sku: 'V-3', price: 5 }, { sku: 'V-2', price: 5 }] } })).statusCode).toBe(200);
     expect(await duplicates(store)).toEqual([]);
@@ -121,7 +123,8 @@ describe('DUPLICATE_SKU of a variant (seed 004: duplicate SKUs; the rule ignores
     const simple = await simpleProduct(store, 'S-1', { name: 'Simple', description: 'Described' });
     const parent = await simpleProduct(store, 'P-1', { name: 'Parent', description: 'Described' });
     expect((await patch(store, parent, { variants: { items: [{ sku: 's-1', price: 5 }] } })).statusCode).toBe(200);
-    expect(await duplicates(store)).toEqual(['Parent: Another product or variant of the store has the SKU s-1 of its variant']);
+    expect(await duplicates(store)).toEqual([
+      'Parent: Another product or variant of the store has the SKU s-1 of its variant', 'Simple: Another product or variant of the store has the SKU S-1']);
     expect((await patch(store, simple, { sku: 'S-2' })).statusCode).toBe(200);
     expect(await duplicates(store)).toEqual([]);
   });
