@@ -24,24 +24,37 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0118 must be
-    // the one undone here instead of 0117.
-    expect(first.slice(-2)).toEqual(['0117.do.new-variant-stock.sql', '0118.do.duplicate-sku-every-holder.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0119 must be
+    // the one undone here instead of 0118.
+    expect(first.slice(-2)).toEqual(['0118.do.duplicate-sku-every-holder.sql', '0119.do.sku-in-quality-score.sql']);
     const restated = (fn: string, mark: string) => sql`select count(*)::int as n from pg_proc
       where proname = ${fn} and prosrc like ${`%${mark}%`}`.then(([r]) => r.n);
     const file = (name: string) => readFileSync(new URL(`../../migrations/${name}`, import.meta.url), 'utf8');
-    // 0117 restates warehouse_stock_sync with a branch for new variants' rows: 0075's function restored.
-    const before0117 = file('0075.do.product-stock.sql');
-    await sql.unsafe(before0117.slice(before0117.indexOf('create or replace function warehouse_stock_sync()'), before0117.indexOf('create or replace function apply_product_patch(')));
     // 0118 restates evaluate_quality with a step for the other holders of a duplicate SKU: 0112's restored.
     const before0118 = file('0112.do.resolve-by-primary-key.sql');
     await sql.unsafe(before0118.slice(before0118.indexOf('create or replace function evaluate_quality(')));
-    await sql`delete from schemaversion where version in (117, 118)`;
-    expect(await restated('warehouse_stock_sync', 'omni.variant_stock_written')).toBe(0);
+    // 0119 adds the SKU to product_quality_score: 0041's restored (created, not replaced, there).
+    const before0119 = file('0041.do.quality-rules.sql');
+    await sql.unsafe(before0119.slice(before0119.indexOf('create function product_quality_score('), before0119.indexOf('-- One statement: the findings'))
+      .replace('create function', 'create or replace function'));
+    // A product whose score was 40 (a description, a category) and is 50 with its SKU: its open
+    // LOW_QUALITY_SCORE resolves when 0119 evaluates it again; one at 0, 10 now, keeps it, with the new score.
+    const [{ id: storeId }] = await sql`with pa as (insert into partners (client_id, name, secret_ciphertext) values ('p', 'p', 'x') returning id)
+      insert into stores (partner_id, client_id, name) select id, 's', 's' from pa returning id`;
+    const [{ id: category }] = await sql`insert into categories (name) values ('c') returning id`;
+    const products = await sql`insert into products (store_id, sku, name, description, category_id) values
+      (${storeId}, 'FIFTY', 'Fifty', ${'x'.repeat(120)}, ${category}), (${storeId}, 'TEN', 'Ten', null, null) returning id`;
+    await sql`select evaluate_quality(${storeId}::uuid, ${products.map((p) => p.id)}::uuid[])`;
+    const low = () => sql`select p.name, vi.message from validation_issues vi join products p on p.id = vi.product_id
+      where vi.code = 'LOW_QUALITY_SCORE' and not vi.resolved order by 1`.then((rows) => rows.map((r) => `${r.name}: ${r.message}`));
+    expect(await low()).toEqual(['Fifty: Data quality score 40 is below 50', 'Ten: Data quality score 0 is below 50']);
+    await sql`delete from schemaversion where version in (118, 119)`;
     expect(await restated('evaluate_quality', 'v_duplicates')).toBe(0);
+    expect(await restated('product_quality_score', 'has_variants')).toBe(0);
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await restated('warehouse_stock_sync', 'omni.variant_stock_written')).toBe(1);
     expect(await restated('evaluate_quality', 'v_duplicates')).toBe(1);
+    expect(await restated('product_quality_score', 'has_variants')).toBe(1);
+    expect(await low()).toEqual(['Ten: Data quality score 10 is below 50']);
   });
 });

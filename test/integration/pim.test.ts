@@ -142,6 +142,20 @@ describe('data-quality rules', () => {
     expect(n).toBe(6);
   });
 
+  it('scores a SKU, as seed 004 says ("Include sku, description, category, and brand fields for better catalog quality scores")', async () => {
+    const a = await createPimActor(ctx);
+    const description = 'x'.repeat(120); // 25 points, and a category 15
+    const category_id = '2fde2994-28a8-4d09-a128-6d744b9e1323';
+    await runJob(ctx, a, 'BULK_IMPORT', [
+      { title: 'Q0' }, { title: 'Q1', sku: 'Q1-SKU' }, { title: 'Q2', description, category_id }, { title: 'Q3', sku: 'Q3-SKU', description, category_id },
+    ]);
+    const low = await ctx.sql<{ name: string; message: string }[]>`select p.name, vi.message from validation_issues vi join products p on p.id = vi.product_id
+      where vi.store_id = ${a.storeId} and vi.code = 'LOW_QUALITY_SCORE' and not vi.resolved order by p.name`;
+    // 0 and 10; 40, and 50 with the SKU: no LOW_QUALITY_SCORE (0119).
+    expect(low.map((r) => `${r.name}: ${r.message}`)).toEqual([
+      'Q0: Data quality score 0 is below 50', 'Q1: Data quality score 10 is below 50', 'Q2: Data quality score 40 is below 50']);
+  });
+
   it("counts another product's variant with the same SKU as a duplicate, and resolves it when the variant goes", async () => {
     const a = await createPimActor(ctx);
     const [parent] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name, has_variants) values (${a.storeId}, 'Parent', true) returning id`;
