@@ -19,6 +19,10 @@ export const setsPerVariantFields = (input: Record<string, unknown>) => PER_VARI
  */
 export interface CheckedItem { rowIndex: number; id?: string; write?: ProductWriteRow }
 
+/** The fields of a PIM product object (`id`: the product an update changes). */
+const ITEM_FIELDS: ReadonlySet<string> = new Set(['id', 'title', 'description', 'sku', 'barcode', 'external_id', 'price', 'special_price',
+  'category', 'category_id', 'brand', 'brand_id', 'photos']);
+
 /** A price sent as text: digits with an optional fraction and exponent, spaces around allowed. */
 const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
@@ -28,8 +32,13 @@ const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
  * prices, text without NUL or lone surrogates): PostgreSQL refused such a value in the worker,
  * and the job stayed PROCESSING, retried for ever.
  */
-function toInput(item: Record<string, any>, requireTitle: boolean): { input: Record<string, unknown> } | { error: string } {
-  if (requireTitle && (typeof item.title !== 'string' || item.title.trim() === '')) return { error: 'title is required' };
+function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDATE'): { input: Record<string, unknown> } | { error: string } {
+  // A field no column stores was left out unsaid, and the item counted a success (`weight`,
+  // `specialPrice` for special_price, `currency`): refused, as the Partner API refuses one.
+  const unknown = Object.keys(item).filter((k) => !ITEM_FIELDS.has(k) || (k === 'id' && jobType === 'BULK_IMPORT'));
+  if (unknown.length > 0) return { error: unknown.map((k) => `property ${k} should not exist`).join('; ') };
+  if (jobType === 'BULK_IMPORT' && (item.title === undefined || item.title === null)) return { error: 'title is required' };
+  if (jobType === 'BULK_IMPORT' && typeof item.title === 'string' && item.title.trim() === '') return { error: 'title is required' };
   // An update may leave the title out, not blank it: a product keeps a title (seed 004), as PATCH keeps a name.
   if (typeof item.title === 'string' && item.title.trim() === '') return { error: 'title must not be empty' };
   const input: Record<string, unknown> = {};
@@ -107,7 +116,7 @@ export function checkItems(jobId: string, jobType: JobType, items: unknown[], of
       return;
     }
     const item = raw as Record<string, any>;
-    const mapped = toInput(item, jobType === 'BULK_IMPORT');
+    const mapped = toInput(item, jobType);
     if ('error' in mapped) { errors.push({ index: rowIndex, code: 'VAL_001', error: mapped.error }); return; }
     if (jobType === 'BULK_UPDATE') {
       if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index: rowIndex, code: 'VAL_001', error: 'id (the product id) is required' }); return; }

@@ -49,6 +49,11 @@ export function parsePayload(jobType: JobType, payload: unknown, raw?: string): 
   if (jobType !== 'BULK_DELETE' && value.some((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
     throw new AppError('PIM_005', { reason: 'each item must be a product object' });
   }
+  // As an import's items must be objects: a deletion's must be ids (strings); one that is not a
+  // product id then fails as its item, as an import's item with a bad field does.
+  if (jobType === 'BULK_DELETE' && value.some((v) => typeof v !== 'string')) {
+    throw new AppError('PIM_005', { reason: 'each item must be a product id (a string)' });
+  }
   return { text, items: value };
 }
 

@@ -54,6 +54,40 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
   });
 });
 
+describe('PIM bulk items with fields no column stores, or a title of the wrong type', () => {
+  it('fails them, naming each field, instead of writing the rest and counting them processed', async () => {
+    const a = await createPimActor(ctx);
+    const job = await runJob(ctx, a, 'BULK_IMPORT', [
+      { title: 'Camel', specialPrice: '5.00' }, { title: 'Heavy', weight: 100, currency: 'USD' }, { title: 123 }, { id: 'x', title: 'With id' },
+      { title: 'Fine', special_price: '5.00', price: 10 },
+    ]);
+    expect(job).toMatchObject({ status: 'COMPLETED', total_items: 5, processed_items: 1, failed_items: 4 });
+    expect(job.item_errors).toEqual([
+      { index: 0, code: 'VAL_001', error: 'property specialPrice should not exist' },
+      { index: 1, code: 'VAL_001', error: 'property weight should not exist; property currency should not exist' },
+      { index: 2, code: 'VAL_001', error: 'title must be a string of at most 255 characters' },
+      // An import creates: the id of a product is an update's.
+      { index: 3, code: 'VAL_001', error: 'property id should not exist' },
+    ]);
+    expect(await names(a.storeId)).toEqual(['Fine']);
+    const [fine] = await ctx.sql`select id, special_price from products where store_id = ${a.storeId}`;
+    expect(Number(fine.special_price)).toBe(5);
+    const update = await runJob(ctx, a, 'BULK_UPDATE', [{ id: fine.id, title: 'Finer', stock: 3 }, { id: fine.id, title: 'Finest' }]);
+    expect(update.item_errors).toEqual([{ index: 0, code: 'VAL_001', error: 'property stock should not exist' }]);
+    expect(await names(a.storeId)).toEqual(['Finest']);
+  });
+
+  it('refuses a deletion whose items are not all strings at once (PIM_005), as an import whose items are not all objects', async () => {
+    const a = await createPimActor(ctx);
+    for (const payload of [[{ id: 'x' }], [1, null, true], ['00000000-0000-4000-8000-000000000000', 7]]) {
+      const res = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_DELETE', payload });
+      expect([res.statusCode, res.json().error.code, res.json().error.details.context.reason]).toEqual([400, 'PIM_005', 'each item must be a product id (a string)']);
+    }
+    const [{ n }] = await ctx.sql`select count(*)::int as n from bulk_jobs where store_id = ${a.storeId}`;
+    expect(n).toBe(0);
+  });
+});
+
 describe('PIM bulk items with a price or photos of the wrong form', () => {
   it('fails them instead of writing a price of 0 for a blank price or dropping photos unsaid', async () => {
     const a = await createPimActor(ctx);
