@@ -35,7 +35,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   items.forEach((raw, rowIndex) => {
     if (!validate(raw)) {
       schemaErrors[rowIndex] = toValidationTree(validate.errors ?? []);
-      errors.push(rowError('VAL_001', { rowIndex }, { validationErrors: schemaErrors[rowIndex] }) as RowError);
+      errors.push(rowError('VAL_001', { rowIndex }, { context: { validationErrors: schemaErrors[rowIndex] } }) as RowError);
       return;
     }
     const item = raw as PriceItem;

@@ -71,7 +71,7 @@ function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): C
     if (validate(row)) { valid.push({ rowIndex, input: fromBody ? keptFields(row as unknown as Record<string, unknown>) : row as any }); return; }
     const tree = toValidationTree(validate.errors ?? []);
     schemaErrors[rowIndex] = tree;
-    errors.push(rowError('VAL_001', { rowIndex, ...ids(row) }, { retryable: false, validationErrors: tree }) as RowError);
+    errors.push(rowError('VAL_001', { rowIndex, ...ids(row) }, { retryable: false, context: { validationErrors: tree } }) as RowError);
   });
   // Nothing usable at all: answer like class-validator does for the whole body (seed 000).
   if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });

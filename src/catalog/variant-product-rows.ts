@@ -51,7 +51,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
     const tree = toValidationTree(validate.errors ?? []);
     schemaErrors[rowIndex] = tree;
     const ext = (row as any)?.externalId;
-    errors.push(rowError('VAL_001', { rowIndex, ...(typeof ext === 'string' ? { externalId: ext } : {}) }, { retryable: false, validationErrors: tree }) as RowError);
+    errors.push(rowError('VAL_001', { rowIndex, ...(typeof ext === 'string' ? { externalId: ext } : {}) }, { retryable: false, context: { validationErrors: tree } }) as RowError);
   });
   if (valid.length === 0 && rows.length > 0) throw new AppError('VAL_001', { validationErrors: { products: schemaErrors } });
 

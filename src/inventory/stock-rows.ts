@@ -87,7 +87,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
     errors.push(rowError(code, { rowIndex, ...sentIdentifiers(item) }, details) as RowError);
   const schemaError = (rowIndex: number, item: unknown, tree: Record<string, unknown>) => {
     schemaErrors[rowIndex] = tree;
-    refuse(rowIndex, item, 'VAL_001', { validationErrors: tree });
+    refuse(rowIndex, item, 'VAL_001', { context: { validationErrors: tree } });
   };
   for (let rowIndex = 0; rowIndex < items.length; rowIndex++) {
     const item = items[rowIndex];

@@ -100,7 +100,7 @@ describe('POST /catalog/sync (seed 000)', () => {
     expect(data.summary).toEqual({ total: 6, failed: 5, pending: 1 });
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'ext-1', sku: 'SKU-1' }]);
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007']]);
-    expect(data.errors[0].details.validationErrors.price).toContain('price must be a number');
+    expect(data.errors[0].details.context.validationErrors.price).toContain('price must be a number');
     await waitForBatch(ctx, data.batchId);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId}`;
     expect(skus.map((r) => r.sku)).toEqual(['SKU-1']);

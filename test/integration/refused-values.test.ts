@@ -31,7 +31,7 @@ describe('values over what the columns hold', () => {
     expect(res.statusCode).toBe(200);
     const { data } = res.json();
     expect(data.summary).toEqual({ total: 6, failed: 5, pending: 1 });
-    const errors = Object.fromEntries(data.errors.map((e: any) => [e.rowIndex, [e.code, e.details.validationErrors]]));
+    const errors = Object.fromEntries(data.errors.map((e: any) => [e.rowIndex, [e.code, e.details.context?.validationErrors]]));
     expect(errors[0]).toEqual(['VAL_001', { stock: 'stock must not be greater than 2147483647' }]);
     expect(errors[1]).toEqual(['VAL_001', { price: 'price must not be greater than 9999999999999.99' }]);
     expect(errors[2][1]).toEqual({ weight: 'weight must not be greater than 2147483647', minOrder: 'minOrder must not be greater than 2147483647' });

@@ -42,7 +42,7 @@ describe('products with variants through the pipeline', () => {
     const { data } = res.json();
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'tee', skus: ['TEE-R', 'TEE-B'] }]);
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004'], [3, 'WHS_006']]);
-    expect(data.errors[0].details.validationErrors).toEqual({ price: 'property price should not exist' });
+    expect(data.errors[0].details.context.validationErrors).toEqual({ price: 'property price should not exist' });
     expect(data.errors[2].details.context).toMatchObject({ clientId: w2 });
     await waitForBatch(ctx, data.batchId);
     const [p] = await ctx.sql`select id, has_variants, stock, sku, price from products_with_stock where store_id = ${store.storeId} and external_id = 'tee'`;

@@ -64,7 +64,16 @@ describe('VAL_001 messages in class-validator wording', () => {
   it('root and array-level failures', () => {
     expect(treeOf({ products: [] })).toEqual({ products: 'products must contain at least 1 elements' });
     expect(treeOf({ products: 'x' })).toEqual({ products: 'products must contain at least 1 elements, products must be an array' });
-    expect(treeOf([])).toEqual({ body: 'body must be either object or array' });
+    // The body itself: an object (class-validator's "either object or array" read as nonsense for an array).
+    for (const body of [[], 123, 'x', null]) expect(treeOf(body)).toEqual({ body: 'body must be a JSON object' });
+    // A nested object keeps class-validator's words.
+    expect(treeOf({ products: [{ ...ok, dimensions: [] }] }).products).toEqual({ 0: { dimensions: 'dimensions must be either object or array' } });
+  });
+  it('a number that is not an integer: only the constraints it fails', () => {
+    expect(treeOf({ products: [{ ...ok, minOrder: 1.5 }] }).products).toEqual({ 0: { minOrder: 'minOrder must be an integer number' } });
+    expect(treeOf({ products: [{ ...ok, minOrder: 0.5 }] }).products).toEqual({ 0: { minOrder: 'minOrder must not be less than 1, minOrder must be an integer number' } });
+    // Not a number: every constraint, as class-validator words a wrong type.
+    expect(treeOf({ products: [{ ...ok, minOrder: 'one' }] }).products).toEqual({ 0: { minOrder: 'minOrder must not be less than 1, minOrder must be an integer number' } });
   });
   it('an object that wants at least one of its optional fields names them', () => {
     const Patch = Type.Object({ url: Type.Optional(Type.String()), eventTypes: Type.Optional(Type.Array(Type.String())) }, { minProperties: 1 });

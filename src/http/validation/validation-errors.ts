@@ -80,6 +80,16 @@ function allConstraintMessages(schema: Schema): string[] {
   return ORDER.filter((k) => k !== 'enum' && k in schema).map((k) => keywordMessage(k, schema)!).filter(Boolean);
 }
 
+/** The messages of the bounds a number breaks, in ORDER. */
+function failedBounds(schema: Schema, n: number): string[] {
+  const broken: Record<string, boolean> = {
+    minimum: 'minimum' in schema && n < schema.minimum,
+    exclusiveMinimum: 'exclusiveMinimum' in schema && n <= schema.exclusiveMinimum,
+    maximum: 'maximum' in schema && n > schema.maximum,
+  };
+  return ORDER.filter((k) => broken[k]).map((k) => keywordMessage(k, schema)!);
+}
+
 function decode(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
@@ -100,6 +110,14 @@ function findingOf(err: ErrorObject): Finding | undefined {
   }
   // propertyNames: its own error only repeats the name's ("property name must be valid").
   if (err.keyword === 'propertyNames') return undefined;
+  // The body itself: "body must be either object or array" (class-validator's words for a nested
+  // object) read as nonsense for a body that was an array.
+  if (err.keyword === 'type' && path.length === 0 && schema.type === 'object') return { path, messages: ['must be a JSON object'] };
+  // A number that is not an integer: only the constraints it fails, as class-validator reports
+  // them (a stock of 1.5 "must be an integer number", not also "must not be less than 0").
+  if (err.keyword === 'type' && schema.type === 'integer' && typeof err.data === 'number') {
+    return { path, messages: [...failedBounds(schema, err.data), typeMessage(schema)] };
+  }
   if (err.keyword === 'type' || err.keyword === 'anyOf') {
     return { path, messages: allConstraintMessages(schema) };
   }
