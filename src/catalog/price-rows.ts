@@ -40,7 +40,8 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
     }
     const item = raw as PriceItem;
     const by = (['sku', 'id'] as const).filter((k) => item[k] !== undefined);
-    if (by.length !== 1) { errors.push(rowError('INV_004', { rowIndex }, { context: { given: by } }) as RowError); return; }
+    // The identifiers it sent, as PATCH /inventory's refusal names them.
+    if (by.length !== 1) { errors.push(rowError('INV_004', { rowIndex, ...Object.fromEntries(by.map((k) => [k, item[k]])) }, { context: { given: by } }) as RowError); return; }
     if (item.price === undefined && item.specialPrice === undefined) { errors.push(rowError('PRD_041', { rowIndex, [by[0]]: item[by[0]] }) as RowError); return; }
     valid.push({ rowIndex, item, by: by[0] });
   });
@@ -64,8 +65,12 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   for (const { rowIndex, item, by } of valid) {
     const ident = { [by]: item[by] };
     const t = found.get(`${by}:${by === 'id' ? uuidKey(item.id!) : item.sku}`);
-    if (!t) { errors.push(rowError(by === 'sku' ? 'INV_001' : 'PRD_001', { rowIndex, ...ident }) as RowError); continue; }
-    if (t.target === 'product' && t.has_variants) { errors.push(rowError('PRD_040', { rowIndex, ...ident }) as RowError); continue; }
+    // Each refusal says why in details.context, as PATCH /inventory's do (seed 002).
+    if (!t) {
+      errors.push(rowError(by === 'sku' ? 'INV_001' : 'PRD_001', { rowIndex, ...ident }, { context: { reason: by === 'sku' ? 'Product SKU not found' : 'Product ID not found' } }) as RowError);
+      continue;
+    }
+    if (t.target === 'product' && t.has_variants) { errors.push(rowError('PRD_040', { rowIndex, ...ident }, { context: { id: t.product_id } }) as RowError); continue; }
     const step = sequence.apply(t.variant_id ?? t.product_id, { price: t.price, specialPrice: t.special_price }, item);
     if (!step.ok) { errors.push(rowError('PRD_008', { rowIndex, ...ident }, { context: step.context }) as RowError); continue; }
     accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, price: item.price, specialPrice: item.specialPrice } });

@@ -26,7 +26,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
     if (typeof id !== 'string' || !UUID.test(id)) {
       notUuids[rowIndex] = 'each value in ids must be a UUID';
       errors.push(rowError('VAL_001', { rowIndex }, { context: { validationErrors: { id: notUuids[rowIndex] } } }) as RowError);
-    } else if (seen.has(uuidKey(id))) errors.push(rowError('PRD_004', { rowIndex, id }) as RowError);
+    } else if (seen.has(uuidKey(id))) errors.push(rowError('PRD_004', { rowIndex, id }, { context: { field: 'id' } }) as RowError);
     else { seen.add(uuidKey(id)); candidates.push({ rowIndex, id: uuidKey(id) }); }
   });
   // Nothing usable at all: the whole body is VAL_001, as on every bulk endpoint (seed 000).
@@ -39,7 +39,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
   const acceptedRows: Record<string, unknown>[] = [];
   for (const c of candidates) {
     const p = byId.get(c.id);
-    if (!p) { errors.push(rowError('PRD_001', { rowIndex: c.rowIndex, id: c.id }) as RowError); continue; }
+    if (!p) { errors.push(rowError('PRD_001', { rowIndex: c.rowIndex, id: c.id }, { context: { reason: 'Product ID not found' } }) as RowError); continue; }
     accepted.push({ rowIndex: c.rowIndex, payload: { id: p.id } });
     acceptedRows.push({ rowIndex: c.rowIndex, id: p.id, ...(p.external_id ? { externalId: p.external_id } : {}), ...(p.sku ? { sku: p.sku } : {}) });
   }

@@ -31,10 +31,10 @@ describe('partner HMAC authentication', () => {
   });
 
   it('signs the query string as sent', async () => {
-    const url = '/api/v1/partner/stores/warehouses?b=2&a=1';
+    const url = '/api/v1/partner/stores/products?page=1&limit=5';
     const ok = await signedInject(ctx, store, { method: 'GET', url });
     expect(ok.statusCode).toBe(200);
-    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: '/api/v1/partner/stores/warehouses?a=1&b=2', partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: '/api/v1/partner/stores/products?limit=5&page=1', partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
     const reordered = await ctx.app.inject({ method: 'GET', url, headers });
     expect(errorOf(reordered).code).toBe('AUTH_010');
   });

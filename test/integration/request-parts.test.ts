@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createPimActor, pimRequest } from '../helpers/pim.js';
 
 let ctx: TestContext;
 let store: TestStore;
@@ -64,6 +65,16 @@ describe('a route that takes a JSON body, called without one', () => {
       expect([res.statusCode, res.json().error.code, res.json().error.details.context]).toEqual([400, 'VAL_001', { validationErrors }]);
     }
     expect((await signedInject(ctx, store, { method: 'POST', url: rotate, partnerOnly: true, body: {} })).json().error.code).toBe('WHK_001');
+  });
+
+  it('a route that takes no query parameters refuses them, naming each (GET /api/v1/audit?limit=5 answered as if none were sent)', async () => {
+    const actor = await createPimActor(ctx);
+    const res = await pimRequest(ctx, actor, 'GET', '/api/v1/audit?limit=5&page=2');
+    expect([res.statusCode, res.json().error.code, res.json().error.details.context]).toEqual([400, 'VAL_001', {
+      validationErrors: { querystring: { limit: 'property limit should not exist', page: 'property page should not exist' } } }]);
+    expect((await pimRequest(ctx, actor, 'GET', '/api/v1/audit')).statusCode).toBe(200);
+    const stores = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores?all=1', partnerOnly: true });
+    expect([stores.statusCode, stores.json().error?.details.context]).toEqual([400, { validationErrors: { querystring: { all: 'property all should not exist' } } }]);
   });
 
   it('routes without a body still take none', async () => {

@@ -12,6 +12,7 @@ import { unstorableCharacterErrors } from '../validation/unstorable-characters.j
  * - A route that takes a JSON body, called without one (no body, no content type), is REQ_005
  *   as an empty body with its content type is: its validation said "body must be either
  *   object or array".
+ * - An API operation that takes no query parameters, sent some, is VAL_001 naming them.
  * - An API operation that takes no body, sent one that says something, is VAL_001 naming it:
  *   it was ignored, so `{"keepPreviousHours": 48}` sent to rotate-secret (a query parameter)
  *   did nothing without a word. `{}` passes (clients send it for "no body"). The seller's form
@@ -25,6 +26,13 @@ export function registerRequestPartChecks(app: FastifyInstance) {
       throw new AppError('VAL_001', { validationErrors: { ...(params ? { params } : {}), ...(querystring ? { querystring } : {}) } });
     }
     const schema = request.routeOptions.schema;
+    // An API operation that takes no query parameters, sent some: VAL_001 naming them, as the
+    // operations that take some refuse one they do not know (`GET /api/v1/audit?limit=5` answered
+    // its 100 events as if nothing had been asked).
+    if (schema?.errors && !schema.querystring) {
+      const unknown = Object.keys((request.query ?? {}) as object);
+      if (unknown.length > 0) throw new AppError('VAL_001', { validationErrors: { querystring: Object.fromEntries(unknown.map((k) => [k, `property ${k} should not exist`])) } });
+    }
     if (request.body === undefined && request.rawBody === undefined && schema?.body) throw new AppError('REQ_005', {});
     if (request.body !== undefined && schema?.errors && !schema.body) {
       const unexpected = unexpectedBody(request.body);
