@@ -77,6 +77,15 @@ describe('a route that takes a JSON body, called without one', () => {
     expect([stores.statusCode, stores.json().error?.details.context]).toEqual([400, { validationErrors: { querystring: { all: 'property all should not exist' } } }]);
   });
 
+  it('an operation that takes no body takes an empty one sent with a JSON content type (it was REQ_005 "A JSON body is required")', async () => {
+    const rotate = `/api/v1/partner/webhooks/endpoints/we_none/rotate-secret`;
+    const res = await signedInject(ctx, store, { method: 'POST', url: rotate, partnerOnly: true, body: '', headers: { 'content-type': 'application/json' } });
+    expect([res.statusCode, res.json().error.code]).toEqual([404, 'WHK_001']);
+    const actor = await createPimActor(ctx);
+    const exported = await ctx.app.inject({ method: 'POST', url: '/api/v1/pim/exports', headers: { ...actor.headers, 'content-type': 'application/json' }, payload: '' });
+    expect(exported.statusCode).toBe(202);
+  });
+
   it('routes without a body still take none', async () => {
     const res = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
     expect([res.statusCode, res.json().data.storeClientId]).toEqual([200, store.storeClientId]);
