@@ -25,11 +25,16 @@ export function registerDemoCommands(program: Command) {
           + '(with the embedded database, or OMNI_DEMO=true); set OMNI_DATA_DIR to the folder that server uses');
       });
       const demo = JSON.parse(text) as DemoCredentials;
-      if (demo.storeToken === null) throw new Error(`${revokedTokenHint(demo)} (${file})`);
+      // A Partner API request asked for cannot be signed without the store's token; without one
+      // asked for, the PIM curl still is printed, beside what to do about the token.
+      const asked = o.path !== DEFAULT_PARTNER_PATH || o.json !== undefined || o.data !== undefined || o.method !== undefined;
+      if (demo.storeToken === null && asked) throw new Error(`${revokedTokenHint(demo)} (${file})`);
       const bodyFile = o.data?.startsWith('@') ? resolve(o.data.slice(1)) : undefined;
       // The file's bytes as they are: the signature covers exactly what curl sends.
       const body = o.json ?? (bodyFile ? await readFile(bodyFile) : o.data);
       const partner = { path: o.path, method: o.method, body, bodyFile };
-      process.stdout.write(`${demoCurls(config.publicBaseUrl, demo, { partner, pimPath: o.pimPath })}\n`);
+      // The server's own address (the demo file keeps where it last listened), unless this shell says where.
+      const base = ['PORT', 'HOST', 'PUBLIC_BASE_URL'].some((k) => process.env[k]) ? config.publicBaseUrl : demo.baseUrl ?? config.publicBaseUrl;
+      process.stdout.write(`${demoCurls(base, demo, { partner, pimPath: o.pimPath })}\n`);
     });
 }

@@ -59,12 +59,15 @@ export const jsonText = (v: string) => {
  * it used to print a curl of `/partner/…` (REQ_004) or of `http://127.0.0.1:8080partner/…`.
  */
 export const apiPath = (v: string) => {
+  // A whole URL was printed after the base URL (`http://…/http://…/api/v1/…`).
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())) throw new InvalidArgumentError(`expected a path such as /partner/stores/products, not a URL (the base comes from the server's settings), got "${v}".`);
   const path = v.trim().startsWith('/') ? v.trim() : `/${v.trim()}`;
   return /^\/(partner|pim|audit)([/?]|$)/.test(path) ? API_PREFIX + path : path;
 };
 
 /** An HTTP method, in capitals (a word with a space printed a curl the shell split). */
 export const httpMethod = (v: string) => {
-  if (!/^[A-Za-z]+$/.test(v.trim())) throw new InvalidArgumentError(`expected an HTTP method (GET, POST, PATCH, DELETE), got "${v}".`);
+  // The methods the API answers (any word was printed as -X FOO).
+  if (!/^(GET|POST|PUT|PATCH|DELETE)$/i.test(v.trim())) throw new InvalidArgumentError(`expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got "${v}".`);
   return v.trim().toUpperCase();
 };

@@ -2,11 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Queryable, Sql } from '../db/database.js';
-import { createPartner } from '../partners/partners.js';
+import { createPartner, partnerEncryptionKey } from '../partners/partners.js';
 import { createStore } from '../stores/stores.js';
 import { seedTaxonomy } from '../catalog/taxonomy.js';
 import { createOrg, createPimToken, createPimUser, createTenant } from '../pim/pim-auth.js';
 import { signRequest } from '../sdk/signing.js';
+import { partnerOperations } from '../sdk/operations.js';
 
 /** PIM access to the demo store: an organization, the store as its tenant, a user and their bearer token. */
 export interface DemoPim { orgId: string; tenantId: string; userId: string; email: string; token: string }
@@ -14,6 +15,10 @@ export interface DemoPim { orgId: string; tenantId: string; userId: string; emai
 export interface DemoCredentials {
   partnerClientId: string;
   partnerSecret: string;
+  /** Decrypts the API's `ENCRYPTED:` fields (docs/partner-auth.md); absent in a file from before it was kept (the next start adds it). */
+  partnerEncryptionKey?: string;
+  /** Where the last `omni serve` of this data folder listened, for `omni demo curl` run without its PORT. */
+  baseUrl?: string;
   storeClientId: string;
   /** null once `omni admin store revoke-token` revoked it (`rotate-token` writes a new one here). */
   storeToken: string | null;
@@ -42,7 +47,7 @@ export async function createDemo(sql: Sql, config: Pick<Config, 'dataDir'>, key:
   const partner = await createPartner(sql, key, { name: 'Demo Partner' });
   const store = await createStore(sql, { partnerClientId: partner.partnerClientId, name: 'Demo Store', warehouses: 2 });
   const demo: DemoCredentials = {
-    partnerClientId: partner.partnerClientId, partnerSecret: partner.partnerSecret,
+    partnerClientId: partner.partnerClientId, partnerSecret: partner.partnerSecret, partnerEncryptionKey: partner.partnerEncryptionKey,
     storeClientId: store.storeClientId, storeToken: store.storeToken, warehouses: store.warehouses,
     pim: await sql.begin((tx) => createDemoPim(tx, store.storeClientId)),
   };
@@ -56,6 +61,17 @@ export async function createDemo(sql: Sql, config: Pick<Config, 'dataDir'>, key:
  * file from before the demo had PIM access gets it, while its store has no tenant yet.
  */
 export async function ensureDemo(sql: Sql, config: Config, key: Buffer): Promise<{ created: boolean; demo?: DemoCredentials }> {
+  const found = await findDemo(sql, config, key);
+  // Where this server listens, for `omni demo curl` run in a shell without its PORT (it printed
+  // curls to the default port 8080 of a server started on another).
+  if (found.demo && found.demo.baseUrl !== config.publicBaseUrl) {
+    found.demo.baseUrl = config.publicBaseUrl;
+    await writeDemo(config, found.demo);
+  }
+  return found;
+}
+
+async function findDemo(sql: Sql, config: Config, key: Buffer): Promise<{ created: boolean; demo?: DemoCredentials }> {
   const existing = await readDemo(config);
   const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from partners`;
   if (n === 0) return { created: true, demo: await createDemo(sql, config, key) };
@@ -64,6 +80,13 @@ export async function ensureDemo(sql: Sql, config: Config, key: Buffer): Promise
                                and not exists (select from tenants t where t.store_id = s.id)`;
     if (store) {
       existing.pim = await sql.begin((tx) => createDemoPim(tx, existing.storeClientId));
+      await writeDemo(config, existing);
+    }
+  }
+  if (existing && !existing.partnerEncryptionKey) {
+    const [partner] = await sql<{ id: string }[]>`select id from partners where client_id = ${existing.partnerClientId}`;
+    if (partner) {
+      existing.partnerEncryptionKey = (await partnerEncryptionKey(sql, key, partner.id)).toString('base64');
       await writeDemo(config, existing);
     }
   }
@@ -108,14 +131,28 @@ function curl(baseUrl: string, method: string, path: string, headers: Record<str
 export const revokedTokenHint = (demo: Pick<DemoCredentials, 'storeClientId'>) =>
   `the demo store's token was revoked: \`npx omni admin store rotate-token --store ${demo.storeClientId}\` issues a new one and writes it to the demo file`;
 
+/**
+ * Whether the Partner API operation at `method` `path` is the partner's own (partnerOperations'
+ * scope): such routes (`/partner/webhooks/…`, `/partner/onboard/…`, `GET /partner/stores`)
+ * refuse store headers (AUTH_004), so the curl was refused for every one of them. A literal
+ * segment wins over a parameter (the template with fewer parameters).
+ */
+export function partnerScoped(method: string, path: string): boolean {
+  const bare = path.split('?')[0];
+  const full = bare.startsWith('/api/v1/') ? bare : `/api/v1${bare}`;
+  const params = (p: string) => p.split('{').length - 1;
+  const [match] = Object.values(partnerOperations)
+    .filter((o) => o.method === method && new RegExp(`^${o.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(full))
+    .sort((a, b) => params(a.path) - params(b.path));
+  return match?.scope === 'partner';
+}
+
 /** A ready-to-paste signed curl; the signature holds for 300 seconds. */
 export function signedCurl(baseUrl: string, demo: DemoCredentials & { storeToken: string }, request: CurlRequest = {}): string {
   const { path = DEFAULT_PARTNER_PATH, body } = request;
   const method = (request.method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
-  const headers = signRequest({
-    secret: demo.partnerSecret, method, path, body,
-    partnerClientId: demo.partnerClientId, storeClientId: demo.storeClientId, storeToken: demo.storeToken,
-  });
+  const store = partnerScoped(method, path) ? {} : { storeClientId: demo.storeClientId, storeToken: demo.storeToken };
+  const headers = signRequest({ secret: demo.partnerSecret, method, path, body, partnerClientId: demo.partnerClientId, ...store });
   return curl(baseUrl, method, path, body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, request);
 }
 
@@ -141,6 +178,7 @@ export function demoBanner(baseUrl: string, demo: DemoCredentials, created: bool
     created ? '== Omni demo data created ==' : '== Omni demo store ==',
     `partnerClientId: ${demo.partnerClientId}`,
     `partnerSecret:   ${demo.partnerSecret}`,
+    ...(demo.partnerEncryptionKey ? [`partnerEncryptionKey: ${demo.partnerEncryptionKey} (decrypts the ENCRYPTED: fields)`] : []),
     `storeClientId:   ${demo.storeClientId}`,
     `storeToken:      ${demo.storeToken ?? 'revoked'}`,
     `warehouses:      ${demo.warehouses.map((w) => `${w.clientId} (${w.name})`).join(', ')}`,

@@ -80,8 +80,13 @@ describe('the demo', () => {
     expect(JSON.parse(revoked.stdout)).toEqual({ storeClientId: before.storeClientId, revoked: 1, demoFileUpdated: join(dataDir, 'demo-credentials.json') });
     expect(await demoFile()).toEqual({ ...before, storeToken: null });
     const rotate = `\`npx omni admin store rotate-token --store ${before.storeClientId}\` issues a new one and writes it to the demo file`;
+    // Without a Partner API request asked for, the PIM curl is printed, beside what to do (it printed nothing).
     const curl = await demoCli('demo', 'curl');
-    expect([curl.code, curl.stdout, curl.stderr.trim()]).toEqual([1, '', `error: the demo store's token was revoked: ${rotate} (${join(dataDir, 'demo-credentials.json')})`]);
+    expect(curl.code, curl.stderr).toBe(0);
+    expect(curl.stdout).toContain(`# Partner API: the demo store's token was revoked: ${rotate}\n`);
+    expect(await send(curl.stdout)).toEqual([{ url: '/api/v1/pim/bulk-jobs?type=BULK_IMPORT', status: 200 }]);
+    const asked = await demoCli('demo', 'curl', '--path', '/partner/stores/products');
+    expect([asked.code, asked.stdout, asked.stderr.trim()]).toEqual([1, '', `error: the demo store's token was revoked: ${rotate} (${join(dataDir, 'demo-credentials.json')})`]);
     const banner = demoBanner('http://omni.test', await demoFile(), false);
     expect(banner).toContain(`storeToken:      revoked\n`);
     expect(banner).toContain(`# Partner API: the demo store's token was revoked: ${rotate}\n\n# PIM API`);
@@ -93,7 +98,9 @@ describe('the demo', () => {
     await writeFile(join(dataDir, 'demo-credentials.json'), JSON.stringify(old));
     const { created, demo } = await ensureDemo(ctx.sql, testConfig({ OMNI_DATA_DIR: dataDir }), ctx.deps.encryptionKey);
     expect(created).toBe(false);
-    expect(demo).toEqual({ ...old, pim: expect.objectContaining({ token: expect.stringMatching(/^pim_/) }) });
+    // And, since the thirtieth session, the partner's encryption key and where the server listens.
+    expect(demo).toEqual({ ...old, pim: expect.objectContaining({ token: expect.stringMatching(/^pim_/) }), partnerEncryptionKey: store.partnerEncryptionKey,
+      baseUrl: testConfig().publicBaseUrl });
     expect(await demoFile()).toEqual(demo);
     expect((await send((await demoCli('demo', 'curl')).stdout)).map((r) => r.status)).toEqual([200, 200]);
   }, 60_000);
@@ -122,6 +129,31 @@ describe('the demo', () => {
     expect((await ctx.app.inject(patch as any)).json().error.code).toMatch(/^VAL_/);
   }, 60_000);
 
+  it("demo curl signs a partner-scoped route without the store's headers (they were refused: AUTH_004), and keeps the encryption key and the server's address", async () => {
+    const demo = await createDemo(ctx.sql, { dataDir }, ctx.deps.encryptionKey);
+    const [row] = await ctx.sql`select id from partners where client_id = ${demo.partnerClientId}`;
+    const { partnerEncryptionKey } = await import('../../src/partners/partners.js');
+    expect(demo.partnerEncryptionKey).toBe((await partnerEncryptionKey(ctx.sql, ctx.deps.encryptionKey, row.id)).toString('base64'));
+    expect(demoBanner('http://omni.test', demo, true)).toContain(`partnerEncryptionKey: ${demo.partnerEncryptionKey} `);
+    const statuses = async (...args: string[]) => (await send((await demoCli('demo', 'curl', ...args)).stdout)).map((r) => r.status);
+    expect(await statuses('--path', '/partner/webhooks/endpoints')).toEqual([200, 200]);
+    expect(await statuses('--path', '/partner/stores')).toEqual([200, 200]);
+    expect(await statuses('--path', '/partner/webhooks/endpoints', '--json', '{"url":"http://127.0.0.1:9/hook"}')).toEqual([201, 200]);
+    // A store route still carries them.
+    expect(await statuses('--path', '/partner/stores/products/sku/NOPE')).toEqual([404, 200]);
+    // The address the last start wrote (ensureDemo), when the shell does not say where the server is.
+    await writeFile(join(dataDir, 'demo-credentials.json'), JSON.stringify({ ...demo, baseUrl: 'http://127.0.0.1:18123' }));
+    const env = Object.fromEntries(Object.entries(omniEnv()).filter(([k]) => !['PORT', 'HOST', 'PUBLIC_BASE_URL'].includes(k)));
+    const printed = await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir }, 'demo', 'curl');
+    expect(printed.stdout).toContain("'http://127.0.0.1:18123/api/v1/partner/stores/warehouses'");
+    expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, PORT: '18124' }, 'demo', 'curl')).stdout).toContain("'http://127.0.0.1:18124/api/v1/");
+    // A URL for a path, and a method the API does not answer, are usage errors.
+    const url = await demoCli('demo', 'curl', '--path', 'http://127.0.0.1:18123/api/v1/partner/stores/products');
+    expect([url.code, url.stderr]).toEqual([1, expect.stringContaining('expected a path such as /partner/stores/products, not a URL')]);
+    const foo = await demoCli('demo', 'curl', '--method', 'FOO');
+    expect([foo.code, foo.stderr]).toEqual([1, expect.stringContaining('expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got "FOO"')]);
+  }, 60_000);
+
   it('demo curl takes a path as the signing docs write it (without /api/v1, or its first "/") and refuses a method that is no word', async () => {
     const printed = await demoCli('demo', 'curl', '--path', '/partner/stores/products?limit=5', '--pim-path', 'pim/validation-issues');
     expect(printed.code, printed.stderr).toBe(0);
@@ -131,6 +163,6 @@ describe('the demo', () => {
     ]);
     const method = await demoCli('demo', 'curl', '--method', 'GE T');
     expect([method.code, method.stdout]).toEqual([1, '']);
-    expect(method.stderr).toContain('error: option \'--method <method>\' argument \'GE T\' is invalid. expected an HTTP method (GET, POST, PATCH, DELETE), got "GE T".');
+    expect(method.stderr).toContain('error: option \'--method <method>\' argument \'GE T\' is invalid. expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got "GE T".');
   }, 60_000);
 });
