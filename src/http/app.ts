@@ -13,6 +13,7 @@ import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { registerWorkerMetrics, registerWorkMetrics } from './plugins/work-metrics.js';
+import { buildTaskList } from '../jobs/tasks.js';
 import type { WorkerState } from '../jobs/worker.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
@@ -94,7 +95,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   // fastify-metrics registers its summary even when disabled: /metrics then declared an
   // http_request_summary_seconds that never had a sample.
   register.removeSingleMetric('http_request_summary_seconds');
-  registerWorkMetrics(deps.sql, app.log);
+  registerWorkMetrics(deps.sql, app.log, Object.keys(buildTaskList(deps)));
   if (options.worker) registerWorkerMetrics(options.worker);
 
   await app.register(routes, deps);

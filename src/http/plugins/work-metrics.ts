@@ -2,6 +2,9 @@ import { Gauge } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '../../db/database.js';
 import type { WorkerState } from '../../jobs/worker.js';
+import { BATCH_KINDS } from '../../batches/batch-store.js';
+
+const JOB_STATES = ['queued', 'scheduled', 'running', 'failed'] as const;
 
 /**
  * The work in flight, as gauges on /metrics, read from PostgreSQL at each scrape: the queue,
@@ -12,7 +15,7 @@ import type { WorkerState } from '../../jobs/worker.js';
  *
  * Registered after fastify-metrics, whose clearRegisterOnInit empties the registry.
  */
-export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger) {
+export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: readonly string[] = []) {
   // One scrape reads everything once: every gauge's collect() joins the same read.
   let reading: Promise<void> | undefined;
   const collect = () => (reading ??= readAll().finally(() => { setImmediate(() => { reading = undefined; }); }));
@@ -41,10 +44,14 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger) {
         sql<{ status: string; n: number }[]>`
           select status, count(*)::int as n from webhook_deliveries where status in ('PENDING', 'RETRYING') group by status`,
       ]);
+      // Every task and batch kind has its samples, 0 when idle: a series that appears only with
+      // work cannot be told from one that was never scraped, and rate() and alerts miss its start.
       jobs.reset();
+      for (const task of tasks) for (const state of JOB_STATES) jobs.set({ task, state }, 0);
       for (const j of queue) jobs.set({ task: j.task, state: j.state }, j.n);
       oldest.set(Math.max(0, age.seconds));
       batches.reset();
+      for (const kind of BATCH_KINDS) batches.set({ kind }, 0);
       for (const b of unfinished) batches.set({ kind: b.kind }, b.n);
       rows.set(unfinished.reduce((sum, b) => sum + b.pending, 0));
       bulkJobs.set(bulk.n);
