@@ -18,6 +18,8 @@ describe('formatText (admin output without --json)', () => {
 
   it('says "none" for an empty list, and prints fields, times and nothing as such', () => {
     expect(formatText({ stores: [] })).toBe('stores: none\n');
+    // A list of values (taxonomy seed's ids) as a cell lists them, not as JSON.
+    expect(formatText({ categories: ['c-1', 'c-2'] })).toBe('categories: c-1,c-2\n');
     expect(formatText({ id: 'x', at: new Date(0), rows: 3 })).toBe('id: x\nat: 1970-01-01T00:00:00.000Z\nrows: 3\n');
     expect(formatText({ endpoints: [{ id: 'we_1', eventTypes: [], note: null, name: 'a\nb' }] }))
       .toBe('endpoints:\n  id    eventTypes  note  name\n  we_1  []          -     a b\n');

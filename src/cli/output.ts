@@ -2,7 +2,7 @@
  * What an admin command prints. `--json`: exactly one JSON object on stdout. Otherwise one
  * "key: value" line per field, and a list (an array of objects) as a table under its name: one
  * row per item, columns aligned, headed by the same names as the JSON; an empty list is
- * "key: none". Times are ISO-8601 (UTC) in both forms.
+ * "key: none"; a list of values is "key: a,b,c". Times are ISO-8601 (UTC) in both forms.
  */
 
 /** How a field, or a column of a table, prints its values when the default (below) would mislead. */
@@ -38,7 +38,8 @@ export function formatText(result: object, formats: CellFormats = {}): string {
     else if (isList(v) && Array.isArray(v)) {
       if (v.length === 0) lines.push(`${k}: none`);
       else lines.push(`${k}:`, ...table(v, formats));
-    } else if (v instanceof Date) lines.push(`${k}: ${v.toISOString()}`);
+    } else if (Array.isArray(v)) lines.push(`${k}: ${cell(v)}`); // values, as a table cell lists them (`taxonomy seed`'s ids printed as JSON)
+    else if (v instanceof Date) lines.push(`${k}: ${v.toISOString()}`);
     else lines.push(`${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`);
   }
   return lines.map((l) => `${l}\n`).join('');
