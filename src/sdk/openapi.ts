@@ -347,7 +347,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A webhook endpoint
+         * @description One endpoint you have not deleted, as the list shows it (never its secret). An unknown or deleted endpoint, or another partner's, is WHK_001.
+         */
+        get: operations["getPartnerWebhooksEndpointsByEndpointId"];
         put?: never;
         post?: never;
         /**
@@ -2589,6 +2593,69 @@ export interface operations {
             };
         };
     };
+    getPartnerWebhooksEndpointsByEndpointId: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Partner identifier issued by Omni */
+                "x-partner-client-id": string;
+                /** @description UNIX epoch milliseconds; within 300 s of server time */
+                "x-timestamp": string;
+            };
+            path: {
+                endpointId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        /** Format: uuid */
+                        requestId: string;
+                        meta: {
+                            /** Format: date-time */
+                            timestamp: string;
+                            durationMs: number;
+                            /** @description true when work was queued for asynchronous processing */
+                            dispatch?: boolean;
+                            pagination?: {
+                                page: number;
+                                limit: number;
+                                total: number;
+                                totalPages: number;
+                            };
+                        };
+                        data: {
+                            id: string;
+                            url: string;
+                            /** @description empty: every event type */
+                            eventTypes: string[];
+                            enabled: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
+                            disabledReason: ("gone" | "failing") | null;
+                            /** @description when it was disabled */
+                            disabledAt: string | null;
+                            /** @description the first failed attempt since its last success; null when its last attempt succeeded */
+                            failingSince: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
     deletePartnerWebhooksEndpointsByEndpointId: {
         parameters: {
             query?: never;
@@ -3340,6 +3407,7 @@ export const partnerOperations = {
   postPartnerStoresProductsDeletions: { method: 'POST', path: '/api/v1/partner/stores/products/deletions', scope: 'store' },
   postPartnerWebhooksEndpoints: { method: 'POST', path: '/api/v1/partner/webhooks/endpoints', scope: 'partner' },
   getPartnerWebhooksEndpoints: { method: 'GET', path: '/api/v1/partner/webhooks/endpoints', scope: 'partner' },
+  getPartnerWebhooksEndpointsByEndpointId: { method: 'GET', path: '/api/v1/partner/webhooks/endpoints/{endpointId}', scope: 'partner' },
   deletePartnerWebhooksEndpointsByEndpointId: { method: 'DELETE', path: '/api/v1/partner/webhooks/endpoints/{endpointId}', scope: 'partner' },
   patchPartnerWebhooksEndpointsByEndpointId: { method: 'PATCH', path: '/api/v1/partner/webhooks/endpoints/{endpointId}', scope: 'partner' },
   postPartnerWebhooksEndpointsByEndpointIdRotateSecret: { method: 'POST', path: '/api/v1/partner/webhooks/endpoints/{endpointId}/rotate-secret', scope: 'partner' },

@@ -66,6 +66,14 @@ export async function listWebhookEndpoints(sql: Queryable, partnerId: string, sc
   return rows.map(view);
 }
 
+/** One endpoint of the partner, as the list shows it; WHK_001 for an unknown or deleted one, or another partner's. */
+export async function getWebhookEndpoint(sql: Queryable, partnerId: string, id: string): Promise<WebhookEndpoint> {
+  const [row] = await sql`select * from webhook_endpoints
+    where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner'`;
+  if (!row) throw new AppError('WHK_001', { endpointId: id });
+  return view(row);
+}
+
 /**
  * Deletes (disables) an endpoint for its partner: its past deliveries stay readable, no new ones
  * are made. One Omni or an operator disabled can be deleted too; deleted, neither an operator nor

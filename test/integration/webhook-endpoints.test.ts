@@ -67,10 +67,17 @@ describe('PATCH /api/v1/partner/webhooks/endpoints/{endpointId}', () => {
     const deleted = await register(partner);
     expect((await call(partner, 'DELETE', `${ENDPOINTS}/${deleted.id}`)).statusCode).toBe(200);
     for (const id of ['we_unknown', theirs.id, deleted.id]) {
-      const res = await call(partner, 'PATCH', `${ENDPOINTS}/${id}`, { url: 'https://erp.example/x' });
-      expect(res.statusCode).toBe(404);
-      expect(res.json()).toMatchObject({ success: false, error: { code: 'WHK_001', message: 'Webhook endpoint not found', details: { context: { endpointId: id } } } });
+      for (const res of [await call(partner, 'PATCH', `${ENDPOINTS}/${id}`, { url: 'https://erp.example/x' }), await call(partner, 'GET', `${ENDPOINTS}/${id}`)]) {
+        expect(res.statusCode).toBe(404);
+        expect(res.json()).toMatchObject({ success: false, error: { code: 'WHK_001', message: 'Webhook endpoint not found', details: { context: { endpointId: id } } } });
+      }
     }
+    // One of its own, as the list shows it (a GET of one was a 404 REQ_004, though the README named it).
+    const mine = await register(partner, ['product.created']);
+    const one = await call(partner, 'GET', `${ENDPOINTS}/${mine.id}`);
+    expect([one.statusCode, one.json().message]).toEqual([200, 'Webhook endpoint retrieved successfully']);
+    expect(one.json().data).toEqual((await call(partner, 'GET', ENDPOINTS)).json().data.find((e: any) => e.id === mine.id));
+    expect(one.json().data).not.toHaveProperty('secret');
     const [row] = await ctx.sql`select url from webhook_endpoints where id = ${theirs.id}`;
     expect(row.url).toBe(URL_A);
   });

@@ -5,7 +5,7 @@ import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
-import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
+import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 import { assertPublicTarget } from '../../../webhooks/private-targets.js';
 import { sendTestEvent, TEST_EVENT_TYPE } from '../../../webhooks/test-event.js';
@@ -68,6 +68,16 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
       response: { 200: Envelope(Type.Array(Endpoint)) }, errors: readErrors(),
     },
   }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId, 'not-deleted')));
+
+  app.get('/api/v1/partner/webhooks/endpoints/:endpointId', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'A webhook endpoint',
+      description: 'One endpoint you have not deleted, as the list shows it (never its secret). An unknown or deleted endpoint, or another partner\'s, is WHK_001.',
+      params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: readErrors('WHK_001'),
+    },
+  }, async (request, reply) => ok(reply, 'Webhook endpoint retrieved successfully',
+    await getWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
 
   app.delete('/api/v1/partner/webhooks/endpoints/:endpointId', {
     config: { auth: 'partner' },
