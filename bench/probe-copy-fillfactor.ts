@@ -18,9 +18,11 @@ const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const probe = await openProbeStore(3);
 const { sql, storeId } = probe;
 try {
-  const [{ fillfactor }] = await sql<{ fillfactor: string }[]>`
+  // A table's fillfactor, as its storage parameters give it (100 when they do not).
+  const fillfactorOf = async (table: string) => (await sql<{ fillfactor: string }[]>`
     select coalesce((select split_part(o, '=', 2) from unnest(reloptions) o where o like 'fillfactor=%'), '100') as fillfactor
-    from pg_class where oid = 'products'::regclass`;
+    from pg_class where oid = ${table}::regclass`)[0].fillfactor;
+  const fillfactor = await fillfactorOf('products');
   const products = generateProducts(ROWS, [], 'ff');
   const cols = ['store_id', 'stock', 'external_id', 'sku', 'name', 'description', 'price', 'special_price', 'weight', 'length', 'width', 'height',
     'min_order', 'category_id', 'sub_category_id', 'type_id', 'hashtags', 'photos', 'insurance_required'];
@@ -47,9 +49,7 @@ try {
   for (const [ff, xs] of Object.entries(seconds)) console.log(`COPY, fillfactor ${ff}: median ${median(xs).toFixed(2)} s (${xs.map((x) => x.toFixed(2)).join(', ')})`);
 
   // The stock baseline: warehouse rows of ROWS products in 3 warehouses, updated as stock-updates.ts does.
-  const [{ stockFillfactor }] = await sql<{ stockFillfactor: string }[]>`
-    select coalesce((select split_part(o, '=', 2) from unnest(reloptions) o where o like 'fillfactor=%'), '100') as "stockFillfactor"
-    from pg_class where oid = 'warehouse_stock'::regclass`;
+  const stockFillfactor = await fillfactorOf('warehouse_stock');
   const warehouses = [randomUUID(), randomUUID(), randomUUID()];
   const ids = Array.from({ length: ROWS }, () => randomUUID());
   const flat: [string, string, number][] = [];

@@ -37,10 +37,10 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
   // `specialPrice` for special_price, `currency`): refused, as the Partner API refuses one.
   const unknown = Object.keys(item).filter((k) => !ITEM_FIELDS.has(k) || (k === 'id' && jobType === 'BULK_IMPORT'));
   if (unknown.length > 0) return { error: unknown.map((k) => `property ${k} should not exist`).join('; ') };
-  if (jobType === 'BULK_IMPORT' && (item.title === undefined || item.title === null)) return { error: 'title is required' };
-  if (jobType === 'BULK_IMPORT' && typeof item.title === 'string' && item.title.trim() === '') return { error: 'title is required' };
+  const blank = typeof item.title === 'string' && item.title.trim() === '';
+  if (jobType === 'BULK_IMPORT' && (item.title === undefined || item.title === null || blank)) return { error: 'title is required' };
   // An update may leave the title out, not blank it: a product keeps a title (seed 004), as PATCH keeps a name.
-  if (typeof item.title === 'string' && item.title.trim() === '') return { error: 'title must not be empty' };
+  if (blank) return { error: 'title must not be empty' };
   const input: Record<string, unknown> = {};
   const str = (k: string, to: string, max = 255) => {
     if (item[k] === undefined) return null;
