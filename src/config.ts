@@ -50,6 +50,11 @@ const EnvSchema = Type.Object({
    * (1,000: ~1,000 transactions a second on an idle database), through a queue pool of 10 connections.
    */
   WORKER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
+  /**
+   * Webhook deliveries at once per worker process, beside WORKER_CONCURRENCY's jobs: deliveries
+   * wait on partners' receivers (up to WEBHOOK_TIMEOUT_MS each), so they have slots of their own.
+   */
+  WEBHOOK_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
   /** Rows processed per transaction by the bulk pipeline. */
   BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
   /**

@@ -106,13 +106,13 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * graphile-worker (0.17) records a job's outcome without awaiting it: when the worker stops
  * while the database is away, the records still waiting for it fail (QUEUE_STOPPED) with
  * nothing to catch them, which ended the process with a stack trace before its shutdown. Such
- * a job stays locked by this worker until another one finds its heartbeat WORKER_STALE_MS
- * old and takes the job over. Any other unhandled rejection still ends the process, as Node
+ * a job stays locked by this worker until another one finds it locked WORKER_STALE_MS
+ * with no heartbeat and takes it over (worker-liveness.ts). Any other unhandled rejection still ends the process, as Node
  * does by default.
  */
 function recordsLost(logger: Logger) {
   return (reason: unknown) => {
     if ((reason as { code?: unknown } | undefined)?.code !== QUEUE_STOPPED) throw reason;
-    logger.warn('job worker: a job\'s outcome was not recorded (the worker stopped while the database was unreachable); another worker takes the job over once this one\'s heartbeat is WORKER_STALE_MS old');
+    logger.warn('job worker: a job\'s outcome was not recorded (the worker stopped while the database was unreachable); another worker takes the job over once it has been locked WORKER_STALE_MS with no heartbeat');
   };
 }

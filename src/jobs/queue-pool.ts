@@ -90,6 +90,17 @@ export class QueuePool extends pg.Pool {
     this.outage.stop();
   }
 
+  /**
+   * Resolves once no connection is in use or awaited, or after timeoutMs: pg's pool, ended while
+   * a connect() waits for the tick that hands it an idle connection, drops that request unanswered.
+   */
+  async drained(timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.waitingCount > 0 || this.totalCount > this.idleCount) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   /** Something else (the heartbeat, on postgres.js) found the database away: the outage starts now if it runs. */
   reportUnreachable(err: unknown) {
     if (this.patient) this.outage.report(err);

@@ -20,6 +20,14 @@ export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: un
     const stale = await sql<{ worker_id: string }[]>`
       delete from worker_heartbeats where seen_at < now() - make_interval(secs => ${staleMs / 1000}) returning worker_id`;
     if (stale.length > 0) await sql`select graphile_worker.force_unlock_workers(${stale.map((s) => s.worker_id)}::text[])`;
+    // A job locked this long by a worker with no heartbeat at all: its worker stopped without
+    // recording the job's outcome (killed during its shutdown, or its database away as it
+    // stopped), or ran a version that kept none. graphile-worker itself frees it after 4 hours.
+    const orphans = await sql<{ locked_by: string }[]>`
+      select distinct j.locked_by from graphile_worker._private_jobs j
+      where j.locked_by is not null and j.locked_at < now() - make_interval(secs => ${staleMs / 1000})
+        and not exists (select 1 from worker_heartbeats h where h.worker_id = j.locked_by)`;
+    if (orphans.length > 0) await sql`select graphile_worker.force_unlock_workers(${orphans.map((o) => o.locked_by)}::text[])`;
   };
   const interval = Math.max(200, Math.floor(staleMs / 5));
   const timer = setInterval(() => { beat().catch(onError); }, interval);
@@ -27,6 +35,7 @@ export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: un
   return {
     events,
     beat,
+    /** After the worker has stopped: until its last job's outcome is recorded, it is alive (a kill meanwhile leaves a heartbeat that goes stale). */
     async stop() {
       clearInterval(timer);
       if (ids.size > 0) await sql`delete from worker_heartbeats where worker_id = any(${[...ids]})`.catch(onError);

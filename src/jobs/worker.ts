@@ -6,6 +6,9 @@ import { seconds } from '../db/wait-at-start.js';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
 import { buildTaskList } from './tasks.js';
+
+/** The task of the delivery pool; every other task runs in the work pool. */
+const DELIVERY_TASK = 'webhook.deliver';
 import { watchWorkerLiveness } from './worker-liveness.js';
 
 /**
@@ -17,6 +20,9 @@ export const CRONTAB = ['17 * * * * retention:purge ?fill=1h', '47 * * * * aband
 
 /** How often a worker that lost its database tries to reach it again: it resumes within this of its return. */
 export const OUTAGE_PROBE_MS = 1000;
+
+/** How long a stopping worker waits for the records of its last jobs' outcomes. */
+const STOP_RECORDS_MS = 10000;
 
 /** What a worker's runner ends with when the database stayed unreachable for WORKER_MAX_OUTAGE_MS. */
 export class WorkerGaveUp extends Error {}
@@ -34,8 +40,9 @@ const isQueueConnectionLoss = (err: unknown) =>
   isConnectionLoss(err) || [CONNECTION_LOST, QUEUE_STOPPED].includes((err as { code?: string } | undefined)?.code ?? '');
 
 /**
- * A graphile-worker runner on the application database. Any number of these,
- * in any number of processes or machines, share one queue.
+ * A job worker on the application database: two graphile-worker pools, one for the work
+ * (WORKER_CONCURRENCY jobs at once) and one for webhook deliveries (WEBHOOK_CONCURRENCY). Any
+ * number of these, in any number of processes or machines, share one queue.
  *
  * A database outage is logged once when it starts and once when it ends (QueueOutage); its
  * jobs then resume by themselves. An outage of WORKER_MAX_OUTAGE_MS (unless 0) ends the
@@ -82,14 +89,11 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   };
   pgPool.on('error', onError);
   pgPool.on('connect', (client) => { client.on('error', onError); });
-  const runner = await run({
+  const common = {
     events: liveness.events as any,
     pgPool,
-    concurrency: deps.config.WORKER_CONCURRENCY,
     noHandleSignals: true,
     pollInterval: 1000,
-    taskList: buildTaskList(deps),
-    crontab: CRONTAB,
     // Asked before each look for a job: during an outage a worker waits here for the database
     // rather than polling it each second. When the worker stops, it goes on (to no job).
     forbiddenFlags: () => pgPool.outage.whenUp()?.then(() => null, () => null) ?? null,
@@ -100,23 +104,34 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
       const fn = quiet ? 'debug' : level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
       logger[fn]({ ...scope, ...meta }, message);
     }),
-  }).catch(async (err: unknown) => {
-    // A worker that could not start leaves no pool behind to keep the process alive.
-    await pgPool.end().catch(() => {});
-    throw err;
-  });
+  };
+  // Two pools on one queue: webhook deliveries wait on partners' receivers (a slow one holds its
+  // slot up to WEBHOOK_TIMEOUT_MS), so they have slots of their own, and no partner's receiver
+  // delays another's batches, PIM jobs or exports.
+  const { [DELIVERY_TASK]: deliver, ...work } = buildTaskList(deps);
+  // A worker that could not start leaves no pool behind to keep the process alive.
+  const failed = async (err: unknown): Promise<never> => { await pgPool.end().catch(() => {}); throw err; };
+  const runner = await run({ ...common, concurrency: deps.config.WORKER_CONCURRENCY, taskList: work, crontab: CRONTAB }).catch(failed);
+  const deliveries = await run({ ...common, concurrency: deps.config.WEBHOOK_CONCURRENCY, taskList: { [DELIVERY_TASK]: deliver } })
+    .catch(async (err: unknown) => { await runner.stop().catch(() => {}); return failed(err); });
   pgPool.patient = true;
   await liveness.beat();
-  const stop = runner.stop.bind(runner);
+  const stops = [runner, deliveries].map((r) => r.stop.bind(r));
   return Object.assign(runner, {
-    promise: Promise.race([runner.promise, gaveUp]),
+    promise: Promise.race([runner.promise, deliveries.promise, gaveUp]),
     state: { get databaseDownSince() { return pgPool.outage.downSince; } },
     stop: async () => {
       // Stopping: a lost connection is no longer waited for (retried) but fails.
       pgPool.stopWaiting();
+      const stopped = await Promise.allSettled(stops.map((stop) => stop()));
+      // graphile-worker records a job's outcome without awaiting it: a record still waiting for
+      // its connection when the pool ended was dropped, and a worker stopped with SIGTERM left
+      // its last job locked, to run again (batch-crash.test.ts).
+      await pgPool.drained(STOP_RECORDS_MS);
       await liveness.stop();
-      await stop();
       await pgPool.end();
+      const refused = stopped.find((r) => r.status === 'rejected');
+      if (refused) throw refused.reason;
     },
   });
 }

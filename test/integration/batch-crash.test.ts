@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
-import { killWorkerProcess, spawnWorkerProcess, startTestWorker, waitForBatch } from '../helpers/worker.js';
+import { killWorkerProcess, pollUntil, spawnWorkerProcess, startTestWorker, waitForBatch } from '../helpers/worker.js';
 
 let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp({ env: { WORKER_STALE_MS: '1000' } }); });
@@ -50,4 +50,50 @@ describe('a worker killed mid-batch', () => {
       from products where store_id = ${store.storeId}`;
     expect(counts).toEqual({ products: 1000, distinct_ids: 1000, stock_rows: 2000, audits: 1000, audited: 1000, events: 1000, rows_done: 1000, distinct_outcomes: 1000 });
   });
+
+  it('stopped (SIGTERM) and killed before its shutdown ends: another worker still finishes the batch', { timeout: 90000 }, async () => {
+    const { batchId, child } = await workerMidBatch('term-kill');
+    child.kill('SIGTERM');
+    // Its job runs on during the shutdown; the kill lands before it ends (as a supervisor's
+    // stop timeout does). The dead worker's heartbeat was deleted as the shutdown began, so
+    // no surviving worker freed its job: the batch waited 4 hours for graphile-worker's own.
+    await new Promise((r) => setTimeout(r, 100));
+    await killWorkerProcess(child);
+    const [mid] = await ctx.sql`select pending from batches where id = ${batchId}`;
+    expect(mid.pending).toBeGreaterThan(0);
+    const worker = await startTestWorker(ctx);
+    try {
+      expect(await waitForBatch(ctx, batchId, 30000)).toMatchObject({ status: 'COMPLETED', succeeded: 1000, failed: 0, pending: 0 });
+    } finally {
+      await worker.stop();
+    }
+    const [counts] = await ctx.sql`select count(*)::int as products, count(distinct external_id)::int as distinct_ids from products where external_id like 'term-kill-%'`;
+    expect(counts).toEqual({ products: 1000, distinct_ids: 1000 });
+  });
+
+  it('stopped (SIGTERM): finishes its job and records it done before it exits', { timeout: 90000 }, async () => {
+    const { batchId, child } = await workerMidBatch('term');
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const [batch] = await ctx.sql`select status, succeeded, pending from batches where id = ${batchId}`;
+    expect(batch).toEqual({ status: 'COMPLETED', succeeded: 1000, pending: 0 });
+    // Its outcome was recorded (the job deleted) before the process ended: not left locked, to run again.
+    const [job] = await ctx.sql`select count(*)::int as n from graphile_worker._private_jobs where payload->>'batchId' = ${batchId}`;
+    expect(job.n).toBe(0);
+  });
 });
+
+/** A catalog sync of 1,000 rows that a worker process of its own is applying 5 rows a transaction, 50 of them done. */
+async function workerMidBatch(prefix: string) {
+  const store = await createTestStore(ctx, 2);
+  const products = Array.from({ length: 1000 }, (_, n) => ({ externalId: `${prefix}-${n}`, sku: `${prefix.toUpperCase()}-${n}`, name: `Stop ${n}`, price: 10, stock: 3 }));
+  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products } });
+  const { batchId } = res.json().data;
+  const child = spawnWorkerProcess({ BATCH_CHUNK_SIZE: '5' });
+  await pollUntil('the child worker starting the batch', async () => {
+    const [b] = await ctx.sql`select succeeded from batches where id = ${batchId}`;
+    return b.succeeded >= 50;
+  });
+  return { batchId, child };
+}

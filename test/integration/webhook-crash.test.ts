@@ -42,8 +42,8 @@ describe('a worker killed while a webhook delivery is in flight', () => {
         { partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { n: from + i } }))));
       await emit(10, 0);
 
-      // The child worker sends up to WORKER_CONCURRENCY (2) deliveries at once and waits for their answers.
-      const child = spawnWorkerProcess({ WORKER_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
+      // The child worker sends up to WEBHOOK_CONCURRENCY (2) deliveries at once and waits for their answers.
+      const child = spawnWorkerProcess({ WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });
       try {
         await pollUntil('the receiver got the in-flight requests', async () => hooks.received.length >= 2);
       } finally {
