@@ -28,7 +28,7 @@ export async function failUnprocessedRows(sql: Sql, storeId: string, batchId: st
     // (a job unlocked as stale while its worker lived) commits, holds that chunk's outcomes.
     await tx`select 1 from batches where store_id = ${storeId} and id = ${batchId} for update`;
     const [batch] = await tx<CompletedBatch[]>`
-      update batches b set status = 'FAILED', completed_at = now(), failed = b.failed + b.pending, pending = 0,
+      update batches b set status = 'FAILED', completed_at = clock_timestamp(), failed = b.failed + b.pending, pending = 0,
         outcomes = b.outcomes || coalesce((
           select jsonb_agg(jsonb_build_object('rowIndex', i, 'status', 'FAILED', 'code', ${NOT_PROCESSED}::text,
             'message', ${errorCatalogue[NOT_PROCESSED].message}::text, 'details', ${tx.json({ context: { reason } })}::jsonb) order by i)

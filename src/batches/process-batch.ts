@@ -131,7 +131,7 @@ async function completeAppliedBatch(tx: Transaction, storeId: string, batchId: s
 /** Marks the batch done once (a rerun finds it done) and emits its summary event. */
 async function completeBatch(tx: Transaction, storeId: string, batchId: string) {
   const [b] = await tx<CompletedBatch[]>`
-    update batches set status = case when succeeded = 0 and total > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
+    update batches set status = case when succeeded = 0 and total > 0 then 'FAILED' else 'COMPLETED' end, completed_at = clock_timestamp()
     where store_id = ${storeId} and id = ${batchId} and pending = 0 and completed_at is null
     returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
   if (b) await emitBatchCompleted(tx, storeId, batchId, b);

@@ -12,6 +12,7 @@ import { ErrorEnvelope } from './envelope.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
+import { registerRequestLog } from './plugins/request-log.js';
 import { registerWorkerMetrics, registerWorkMetrics } from './plugins/work-metrics.js';
 import { buildTaskList } from '../jobs/tasks.js';
 import type { WorkerState } from '../jobs/worker.js';
@@ -78,6 +79,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
       security: [{ partnerSignature: [] }],
     };
   });
+  registerRequestLog(app);
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);

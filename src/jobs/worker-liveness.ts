@@ -6,7 +6,7 @@ import type { Sql } from '../db/database.js';
  * jobs of workers that went silent. Each process does both, so any surviving
  * worker rescues the jobs of a dead one.
  */
-export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: unknown) => void) {
+export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: unknown) => void, onTakeOver: (workerIds: string[]) => void) {
   const events = new EventEmitter();
   const ids = new Set<string>();
   // Jobs are locked by the pool's id (graphile-worker 0.16+), by the worker's id before it.
@@ -19,7 +19,10 @@ export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: un
     }
     const stale = await sql<{ worker_id: string }[]>`
       delete from worker_heartbeats where seen_at < now() - make_interval(secs => ${staleMs / 1000}) returning worker_id`;
-    if (stale.length > 0) await sql`select graphile_worker.force_unlock_workers(${stale.map((s) => s.worker_id)}::text[])`;
+    if (stale.length > 0) {
+      await sql`select graphile_worker.force_unlock_workers(${stale.map((s) => s.worker_id)}::text[])`;
+      onTakeOver(stale.map((s) => s.worker_id));
+    }
     // A job locked this long by a worker with no heartbeat at all: its worker stopped without
     // recording the job's outcome (killed during its shutdown, or its database away as it
     // stopped), or ran a version that kept none. graphile-worker itself frees it after 4 hours.
@@ -27,7 +30,10 @@ export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: un
       select distinct j.locked_by from graphile_worker._private_jobs j
       where j.locked_by is not null and j.locked_at < now() - make_interval(secs => ${staleMs / 1000})
         and not exists (select 1 from worker_heartbeats h where h.worker_id = j.locked_by)`;
-    if (orphans.length > 0) await sql`select graphile_worker.force_unlock_workers(${orphans.map((o) => o.locked_by)}::text[])`;
+    if (orphans.length > 0) {
+      await sql`select graphile_worker.force_unlock_workers(${orphans.map((o) => o.locked_by)}::text[])`;
+      onTakeOver(orphans.map((o) => o.locked_by));
+    }
   };
   const interval = Math.max(200, Math.floor(staleMs / 5));
   const timer = setInterval(() => { beat().catch(onError); }, interval);

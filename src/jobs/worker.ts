@@ -81,7 +81,8 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
     pgPool.reportUnreachable(err);
     logger.debug({ err }, 'worker heartbeat failed');
   };
-  const liveness = watchWorkerLiveness(deps.sql, deps.config.WORKER_STALE_MS, heartbeatFailed);
+  const liveness = watchWorkerLiveness(deps.sql, deps.config.WORKER_STALE_MS, heartbeatFailed, (workerIds) => logger.warn({ workerIds },
+    `job worker: freed the jobs of a worker silent for WORKER_STALE_MS (${seconds(deps.config.WORKER_STALE_MS)}); they run again`));
   const onError = (err: Error) => {
     if (!pgPool.patient) logger.debug({ err }, 'job queue connection closed while stopping');
     else if (isConnectionLoss(err)) logger.debug({ err }, 'job queue connection lost');
@@ -116,6 +117,8 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
     .catch(async (err: unknown) => { await runner.stop().catch(() => {}); return failed(err); });
   pgPool.patient = true;
   await liveness.beat();
+  logger.info({ concurrency: deps.config.WORKER_CONCURRENCY, webhookConcurrency: deps.config.WEBHOOK_CONCURRENCY },
+    `job worker started: ${deps.config.WORKER_CONCURRENCY} jobs and ${deps.config.WEBHOOK_CONCURRENCY} webhook deliveries at once`);
   const stops = [runner, deliveries].map((r) => r.stop.bind(r));
   return Object.assign(runner, {
     promise: Promise.race([runner.promise, deliveries.promise, gaveUp]),

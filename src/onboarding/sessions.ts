@@ -112,6 +112,7 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
  * Unbind: revokes the store's tokens and this partner's authorizations at once, and ends this
  * partner's sessions for the store that the seller authorized but the partner has not claimed yet
  * (claiming one after the unbind is ONB_007): the seller must onboard again (partner-api.md).
+ * A store with none of these left is not bound to the partner: ONB_006, as for another's store.
  */
 export async function unbindStore(sql: Sql, partnerId: string, storeClientId: string) {
   return sql.begin(async (tx) => {
@@ -120,7 +121,9 @@ export async function unbindStore(sql: Sql, partnerId: string, storeClientId: st
     const revoked = await tx`update store_tokens set revoked_at = now() where store_id = ${store.id} and revoked_at is null returning 1`;
     const authorizations = await tx`
       update store_authorizations set revoked_at = now() where store_id = ${store.id} and partner_id = ${partnerId} and revoked_at is null returning 1`;
-    await tx`update onboard_sessions set status = 'UNBOUND' where store_id = ${store.id} and partner_id = ${partnerId} and status = 'AUTHORIZED'`;
+    const sessions = await tx`update onboard_sessions set status = 'UNBOUND' where store_id = ${store.id} and partner_id = ${partnerId} and status = 'AUTHORIZED' returning 1`;
+    // Nothing left to end: the store is no longer bound (unbound before, or never onboarded).
+    if (revoked.length + authorizations.length + sessions.length === 0) throw new AppError('ONB_006', { storeClientId });
     return { storeClientId, revokedTokens: revoked.length, revokedAuthorizations: authorizations.length };
   });
 }

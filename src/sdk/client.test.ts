@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PartnerClient } from './client.js';
-import { PartnerNetworkError, PartnerTimeoutError } from './errors.js';
+import { PartnerApiError, PartnerBatchTimeoutError, PartnerNetworkError, PartnerTimeoutError } from './errors.js';
 import { computeSignature } from './signing.js';
 import { encryptField } from '../onboarding/encrypted-field.js';
 import { randomBytes } from 'node:crypto';
@@ -165,9 +165,15 @@ describe('PartnerClient.waitForBatch', () => {
     expect(urls).toEqual(Array(3).fill('https://omni.example/api/v1/partner/stores/batches/pb_1'));
   });
 
-  it('returns an error answer at once, and gives up after timeoutMs', async () => {
-    expect(await batchAnswers([404]).client.waitForBatch('pb_x', { intervalMs: 1 })).toMatchObject({ status: 404, body: { error: { code: 'BAT_001' } } });
-    await expect(batchAnswers(['PROCESSING']).client.waitForBatch('pb_1', { intervalMs: 5, timeoutMs: 20 })).rejects.toThrow('batch pb_1 still PROCESSING after 20 ms');
+  it('throws an error answer at once (PartnerApiError, as call does), and gives up after timeoutMs (PartnerBatchTimeoutError)', async () => {
+    const refused = batchAnswers([404]);
+    const err = await refused.client.waitForBatch('pb_x', { intervalMs: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PartnerApiError);
+    expect(err).toMatchObject({ status: 404, code: 'BAT_001' });
+    expect(refused.urls).toHaveLength(1);
+    const late = await batchAnswers(['PROCESSING']).client.waitForBatch('pb_1', { intervalMs: 5, timeoutMs: 20 }).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(PartnerBatchTimeoutError);
+    expect(late).toMatchObject({ batchId: 'pb_1', status: 'PROCESSING', timeoutMs: 20, message: 'batch pb_1 still PROCESSING after 20 ms' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { signRequest } from './signing.js';
 import { decryptJsonField } from './decrypt-field.js';
-import { PartnerApiError, PartnerNetworkError, PartnerTimeoutError } from './errors.js';
+import { PartnerApiError, PartnerBatchTimeoutError, PartnerNetworkError, PartnerTimeoutError } from './errors.js';
 import { partnerOperations, type PartnerOperations } from './operations.js';
 
 export interface PartnerCredentials {
@@ -124,17 +124,19 @@ export class PartnerClient {
 
   /**
    * Polls a batch (`GET /api/v1/partner/stores/batches/{batchId}`, store credentials) every
-   * `intervalMs` (1 s) until it is COMPLETED or FAILED, and resolves to that response; an answer
-   * other than 200 (BAT_001 for an unknown batch, an auth error) is returned at once. Throws after
-   * `timeoutMs` (10 minutes); a webhook (docs/webhooks.md) spares the polling.
+   * `intervalMs` (1 s) until it is COMPLETED or FAILED, and resolves to that response. An answer
+   * other than 200 (BAT_001 for an unknown batch, an auth error) throws PartnerApiError at once, as
+   * `call` does; a batch still unfinished after `timeoutMs` (10 minutes), PartnerBatchTimeoutError.
+   * A webhook (docs/webhooks.md) spares the polling.
    */
   async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
     const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const res = await this.get(`/api/v1/partner/stores/batches/${encodeURIComponent(batchId)}`);
-      if (res.status !== 200 || ['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return res;
-      if (Date.now() + intervalMs > deadline) throw new Error(`batch ${batchId} still ${res.body?.data?.status} after ${timeoutMs} ms`);
+      if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
+      if (['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return res;
+      if (Date.now() + intervalMs > deadline) throw new PartnerBatchTimeoutError(batchId, res.body?.data?.status, timeoutMs);
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }

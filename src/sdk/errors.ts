@@ -44,6 +44,14 @@ export class PartnerTimeoutError extends Error {
   }
 }
 
+/** `PartnerClient.waitForBatch` saw the batch still unfinished after its `timeoutMs`: it goes on; poll again later. */
+export class PartnerBatchTimeoutError extends Error {
+  override readonly name = 'PartnerBatchTimeoutError';
+  constructor(readonly batchId: string, readonly status: string | undefined, readonly timeoutMs: number) {
+    super(`batch ${batchId} still ${status} after ${timeoutMs} ms`);
+  }
+}
+
 function isErrorEnvelope(body: unknown): body is ErrorEnvelope {
   const error = (body as ErrorEnvelope | undefined)?.error;
   return typeof error === 'object' && error !== null && typeof error.code === 'string';

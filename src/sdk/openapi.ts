@@ -379,7 +379,7 @@ export interface paths {
         put?: never;
         /**
          * Roll an endpoint's signing secret
-         * @description Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again replaces the previous secret by the current one. An unknown or disabled endpoint is WHK_001.
+         * @description Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again replaces the previous secret by the current one. A disabled endpoint's secret can be rolled (before it is enabled again: a leaked secret then never signs another delivery); an unknown or deleted endpoint is WHK_001.
          */
         post: operations["postPartnerWebhooksEndpointsByEndpointIdRotateSecret"];
         delete?: never;
@@ -399,7 +399,7 @@ export interface paths {
         put?: never;
         /**
          * Send a test event to an endpoint
-         * @description Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or disabled endpoint is WHK_001.
+         * @description Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or deleted endpoint is WHK_001, a disabled one WHK_004.
          */
         post: operations["postPartnerWebhooksEndpointsByEndpointIdTest"];
         delete?: never;
@@ -622,6 +622,8 @@ export interface operations {
                             storeClientId: string;
                             name: string;
                             status: string;
+                            /** @description whether the store has a live store token: false after an unbind (or its tokens expiring) until the seller onboards again */
+                            bound: boolean;
                             warehouseCount: number;
                             /** Format: date-time */
                             createdAt: string;

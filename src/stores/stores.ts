@@ -70,8 +70,9 @@ export async function addWarehouseToStore(sql: Queryable, storeClientId: string,
 }
 
 export async function listPartnerStores(sql: Queryable, partnerId: string) {
-  return sql<{ storeClientId: string; name: string; status: string; warehouseCount: number; createdAt: Date }[]>`
+  return sql<{ storeClientId: string; name: string; status: string; bound: boolean; warehouseCount: number; createdAt: Date }[]>`
     select s.client_id as "storeClientId", s.name, s.status,
+      exists (select 1 from store_tokens t where t.store_id = s.id and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as bound,
       (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt"
     from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id`;
 }

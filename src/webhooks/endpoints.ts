@@ -113,7 +113,8 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
 }
 
 /**
- * Rolls an enabled endpoint's signing secret: a new one is returned (once, as at creation), and
+ * Rolls an endpoint's signing secret, enabled or disabled (not deleted: a partner whose secret
+ * leaked rolls it before enabling the endpoint again): a new one is returned (once, as at creation), and
  * the old one signs beside it for `keepPreviousHours` (0: stops at once), so a receiver that
  * still holds the old secret verifies every delivery until it has the new one.
  */
@@ -124,7 +125,7 @@ export async function rotateWebhookSecret(sql: Queryable, key: Buffer, partnerId
       previous_secret_ciphertext = case when ${keepPreviousHours}::int > 0 then secret_ciphertext end,
       previous_secret_expires_at = case when ${keepPreviousHours}::int > 0 then now() + make_interval(hours => ${keepPreviousHours}::int) end,
       secret_ciphertext = ${seal(secret, key)}
-    where partner_id = ${partnerId} and id = ${id} and enabled
+    where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner'
     returning *`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
   return { ...view(row), secret, previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null };

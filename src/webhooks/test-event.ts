@@ -8,15 +8,17 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 export const TEST_EVENTS_PER_MINUTE = 5;
 
 /**
- * Sends a test event to one enabled endpoint of the partner now (Stripe's "send test webhook"):
+ * Sends a test event to one enabled endpoint of the partner now (a disabled one is WHK_004) (Stripe's "send test webhook"):
  * an event of type webhook.test, signed and delivered, retried and logged as any other, so a
  * partner can check its receiver and its signature check without waiting for real work. It is
  * written here with its one delivery and job (0094 keeps the fan-out from sending it to others).
  */
 export async function sendTestEvent(tx: Transaction, partnerId: string, endpointId: string) {
   // The row lock serialises two test calls for one endpoint, so that both count each other.
-  const [endpoint] = await tx`select 1 from webhook_endpoints where partner_id = ${partnerId} and id = ${endpointId} and enabled for update`;
+  const [endpoint] = await tx<{ enabled: boolean; disabled_by: string | null }[]>`
+    select enabled, disabled_by from webhook_endpoints where partner_id = ${partnerId} and id = ${endpointId} and disabled_by is distinct from 'partner' for update`;
   if (!endpoint) throw new AppError('WHK_001', { endpointId });
+  if (!endpoint.enabled) throw new AppError('WHK_004', { endpointId, disabledBy: endpoint.disabled_by });
   // Each test event makes the worker POST to a URL the partner chose: bounded, so that the
   // endpoint cannot be used to send requests at will. Read through webhook_deliveries_recent_idx.
   const [{ recent }] = await tx<{ recent: number }[]>`

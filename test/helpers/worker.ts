@@ -7,8 +7,8 @@ import { OMNI_BIN } from './cli.js';
 import { testDatabaseUrl, testDataDir } from './test-database.js';
 
 /** A real graphile-worker on the test database, as `omni worker` runs it. */
-export async function startTestWorker(ctx: TestContext): Promise<Runner> {
-  return startWorker(ctx.deps, ctx.deps.config.DATABASE_URL!, pino({ level: process.env.TEST_WORKER_LOG ?? 'silent' }));
+export async function startTestWorker(ctx: TestContext, logger = pino({ level: process.env.TEST_WORKER_LOG ?? 'silent' })): Promise<Runner> {
+  return startWorker(ctx.deps, ctx.deps.config.DATABASE_URL!, logger);
 }
 
 /**

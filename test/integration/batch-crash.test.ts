@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, subscribeToAllEvents, signedInject, type TestContext } from '../helpers/test-app.js';
 import { killWorkerProcess, pollUntil, spawnWorkerProcess, startTestWorker, waitForBatch } from '../helpers/worker.js';
@@ -61,12 +62,18 @@ describe('a worker killed mid-batch', () => {
     await killWorkerProcess(child);
     const [mid] = await ctx.sql`select pending from batches where id = ${batchId}`;
     expect(mid.pending).toBeGreaterThan(0);
-    const worker = await startTestWorker(ctx);
+    const logged: { msg: string }[] = [];
+    const worker = await startTestWorker(ctx, pino({ level: 'info' }, { write: (line: string) => { logged.push(JSON.parse(line)); } }));
     try {
       expect(await waitForBatch(ctx, batchId, 30000)).toMatchObject({ status: 'COMPLETED', succeeded: 1000, failed: 0, pending: 0 });
     } finally {
       await worker.stop();
     }
+    // An operator reads when a worker started and when it took a dead one's jobs over.
+    expect(logged.map((l) => l.msg)).toEqual(expect.arrayContaining([
+      'job worker started: 4 jobs and 4 webhook deliveries at once',
+      'job worker: freed the jobs of a worker silent for WORKER_STALE_MS (1.0 s); they run again',
+    ]));
     const [counts] = await ctx.sql`select count(*)::int as products, count(distinct external_id)::int as distinct_ids from products where external_id like 'term-kill-%'`;
     expect(counts).toEqual({ products: 1000, distinct_ids: 1000 });
   });

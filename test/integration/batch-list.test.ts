@@ -55,6 +55,9 @@ describe('GET /partner/stores/batches', () => {
     const worker: Runner = await startTestWorker(ctx);
     try { for (const id of [first, second, third]) await waitForBatch(ctx, id); } finally { await worker.stop(); }
     expect((await list(store, '?status=COMPLETED')).json().data.map((b: any) => b.batchId)).toEqual([second, first]);
+    // Done in one transaction, a batch still ends after it started (completedAt was that transaction's start too).
+    const [times] = await ctx.sql`select bool_and(completed_at > started_at) as later from batches where id = any(${[first, second]})`;
+    expect(times.later).toBe(true);
     const failed = (await list(store, '?status=FAILED')).json();
     expect(failed.data).toMatchObject([{ batchId: third, kind: 'inventory', summary: { total: 1, succeeded: 0, failed: 1, pending: 0 } }]);
     expect(failed.data[0].completedAt).toEqual(expect.any(String));

@@ -81,9 +81,9 @@ describe('omni admin CLI', () => {
     expect(p.slice(0, 4)).toEqual([partner.partnerClientId, 'Tabled Partner', 'ACTIVE', '1']);
     expect(p[4]).toMatch(iso);
     const stores = await omni('admin', 'store', 'list', '--partner', partner.partnerClientId);
-    const s = columns(stores.stdout, 'stores:', ['storeClientId', 'name', 'status', 'warehouseCount', 'createdAt'], store.storeClientId);
-    expect(s.slice(0, 4)).toEqual([store.storeClientId, 'Tabled Store', 'ACTIVE', '1']);
-    expect(s[4]).toMatch(iso);
+    const s = columns(stores.stdout, 'stores:', ['storeClientId', 'name', 'status', 'bound', 'warehouseCount', 'createdAt'], store.storeClientId);
+    expect(s.slice(0, 5)).toEqual([store.storeClientId, 'Tabled Store', 'ACTIVE', 'true', '1']);
+    expect(s[5]).toMatch(iso);
     expect(await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId)).toMatchObject({ code: 0, stdout: 'endpoints: none\n' });
     const hook = await omniJson('admin', 'webhook', 'add', '--partner', partner.partnerClientId, '--url', 'https://tabled.example/in');
     const hooks = await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId);

@@ -49,6 +49,12 @@ describe('onboarding', () => {
     expect(unbind.json().data).toMatchObject({ storeClientId: store.storeClientId, revokedAuthorizations: 1 });
     const after = await signedInject(ctx, { ...store, storeToken: access.storeToken }, { method: 'GET', url: '/api/v1/partner/stores/warehouses' });
     expect(after.json().error.code).toBe('AUTH_014');
+    // The partner's list says so, and a second unbind finds nothing bound.
+    const listed = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores', partnerOnly: true });
+    expect(listed.json().data.find((s: any) => s.storeClientId === store.storeClientId)).toMatchObject({ status: 'ACTIVE', bound: false });
+    const again2 = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
+    expect(again2.statusCode).toBe(404);
+    expect(again2.json().error).toMatchObject({ code: 'ONB_006', details: { context: { storeClientId: store.storeClientId } } });
   });
 
   it('ends a session authorized but not claimed when the partner unbinds the store: the seller must onboard again', async () => {

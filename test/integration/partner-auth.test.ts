@@ -136,7 +136,7 @@ describe('partner HMAC authentication', () => {
     expect(errorOf(res).code).toBe('AUTH_004');
     const okRes = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores', partnerOnly: true });
     expect(okRes.statusCode).toBe(200);
-    expect(okRes.json().data).toEqual([expect.objectContaining({ storeClientId: store.storeClientId, warehouseCount: 2, status: 'ACTIVE' })]);
+    expect(okRes.json().data).toEqual([expect.objectContaining({ storeClientId: store.storeClientId, warehouseCount: 2, status: 'ACTIVE', bound: true })]);
   });
 
   it('stores only a hash of store tokens and a ciphertext of partner secrets', async () => {

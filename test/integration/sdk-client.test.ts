@@ -53,6 +53,6 @@ describe('the SDK against the server', () => {
     } finally {
       await worker.stop();
     }
-    expect((await store.waitForBatch('pb_00000000-0000-4000-8000-000000000000')).body.error.code).toBe('BAT_001');
+    await expect(store.waitForBatch('pb_00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ name: 'PartnerApiError', status: 404, code: 'BAT_001' });
   }, 60_000);
 });

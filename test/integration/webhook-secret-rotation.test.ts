@@ -69,4 +69,26 @@ describe('POST /partner/webhooks/endpoints/{id}/rotate-secret', () => {
     const [after] = await ctx.sql`select secret_ciphertext, previous_secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
     expect(after).toEqual({ secret_ciphertext: before.secret_ciphertext, previous_secret_ciphertext: null });
   });
+
+  it('rolls a disabled endpoint\'s secret (one that leaked, before it is enabled again); a deleted one is WHK_001', async () => {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(ctx, store, 'http://127.0.0.1:9/hooks');
+    // Disabled by Omni, its receiver failing (endpoint-health.ts): a partner cannot disable one.
+    await ctx.sql`update webhook_endpoints set enabled = false, disabled_by = 'system', disabled_reason = 'failing', disabled_at = now() where id = ${endpoint.id}`;
+    const rolled = await rotate(store, endpoint.id, '?keepPreviousHours=0');
+    expect(rolled.statusCode).toBe(200);
+    expect(rolled.json().data).toMatchObject({ id: endpoint.id, enabled: false, previousSecretExpiresAt: null });
+    // A test event is not sent to it: WHK_004, as a redelivery to it is.
+    const test = await signedInject(ctx, store, { method: 'POST', url: `${ENDPOINTS}/${endpoint.id}/test`, partnerOnly: true });
+    expect(test.statusCode).toBe(409);
+    expect(test.json().error).toMatchObject({ code: 'WHK_004', details: { context: { endpointId: endpoint.id, disabledBy: 'system' } } });
+
+    expect((await signedInject(ctx, store, { method: 'DELETE', url: `${ENDPOINTS}/${endpoint.id}`, partnerOnly: true })).statusCode).toBe(200);
+    const [before] = await ctx.sql`select secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
+    for (const res of [await rotate(store, endpoint.id), await signedInject(ctx, store, { method: 'POST', url: `${ENDPOINTS}/${endpoint.id}/test`, partnerOnly: true })]) {
+      expect(res.json().error.code).toBe('WHK_001');
+    }
+    const [after] = await ctx.sql`select secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
+    expect(after).toEqual(before);
+  });
 });

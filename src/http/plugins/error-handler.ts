@@ -5,6 +5,7 @@ import { toValidationTree } from '../validation/validation-errors.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { checkDeclaredErrors, registerDeclaredRowErrors, undeclaredError } from './declared-errors.js';
 import { drainRefusedBody } from './refused-body.js';
+import { callerOfRequest } from './request-log.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   const def = errorCatalogue[code];
@@ -74,6 +75,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
       if (undeclared) { request.log.error(undeclared); context = { undeclared: code }; message = undeclared; code = 'SYS_001'; }
     }
     if (errorCatalogue[code].status >= 500) request.log.warn({ code }, 'request failed');
+    else request.log.info({ code, ...callerOfRequest(request) }, 'request refused');
     // RFC 9110's hint for a 503: when to try again (the restarts measured take a few seconds).
     if (code === 'SYS_002') reply.header('retry-after', '5');
     if (code === 'WHK_005') reply.header('retry-after', '60');

@@ -8,7 +8,11 @@ import { listPartnerStores } from '../../../stores/stores.js';
 import { listWarehouses } from '../../../stores/warehouses.js';
 
 const Warehouse = Type.Object({ id: Type.String({ format: 'uuid' }), clientId: Type.String(), name: Type.String(), createdAt: Type.String({ format: 'date-time' }) });
-const Store = Type.Object({ storeClientId: Type.String(), name: Type.String(), status: Type.String(), warehouseCount: Type.Integer(), createdAt: Type.String({ format: 'date-time' }) });
+const Store = Type.Object({
+  storeClientId: Type.String(), name: Type.String(), status: Type.String(),
+  bound: Type.Boolean({ description: 'whether the store has a live store token: false after an unbind (or its tokens expiring) until the seller onboards again' }),
+  warehouseCount: Type.Integer(), createdAt: Type.String({ format: 'date-time' }),
+});
 
 export async function partnerStoreRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores', {

@@ -112,7 +112,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: "Roll an endpoint's signing secret",
-      description: 'Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again replaces the previous secret by the current one. An unknown or disabled endpoint is WHK_001.',
+      description: 'Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again replaces the previous secret by the current one. A disabled endpoint\'s secret can be rolled (before it is enabled again: a leaked secret then never signs another delivery); an unknown or deleted endpoint is WHK_001.',
       params: EndpointId,
       // A query parameter, not a body: the usual call is a bare POST.
       querystring: Type.Object({ keepPreviousHours: Type.Integer({ minimum: 0, maximum: 168, default: 24 }) }, { additionalProperties: false }),
@@ -134,9 +134,9 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Send a test event to an endpoint',
-      description: 'Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or disabled endpoint is WHK_001.',
+      description: 'Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or deleted endpoint is WHK_001, a disabled one WHK_004.',
       params: EndpointId,
-      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })) }, errors: writeErrors('WHK_001', 'WHK_005'),
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })) }, errors: writeErrors('WHK_001', 'WHK_004', 'WHK_005'),
     },
   }, async (request, reply) => {
     const { endpointId } = request.params as { endpointId: string };
