@@ -53,6 +53,21 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('refuses a URL that does not parse or names no host, naming the variable (a database URL without repeating it)', () => {
+    const bad = (url: string) => problem({ DATABASE_URL: url });
+    expect(bad('postgres://u:hunter2@127.0.0.1:99999/db')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
+    expect(bad('postgres://u@h:abc/db')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
+    expect(bad('postgres://u:hunter2%ZZ@h/db')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: URI malformed)');
+    expect(problem({ PUBLIC_BASE_URL: 'http://', S3_ENDPOINT: 'https://x y' })).toBe('Invalid configuration: '
+      + 'PUBLIC_BASE_URL must be an http:// or https:// URL (it does not parse: Invalid URL; got "http://"); '
+      + 'S3_ENDPOINT must be an http:// or https:// URL (it does not parse: Invalid URL; got "https://x y")');
+    expect(problem({ SMTP_URL: 'smtp://' })).toBe('Invalid configuration: SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:port) (it names no host)');
+    // What postgres.js reads: several hosts, a socket folder, an escaped password.
+    for (const url of ['postgres://u:p%40ss@h1,h2:5433/db', 'postgresql://u@localhost/db?host=/var/run/postgresql', 'postgres://postgres@127.0.0.1:5432/test']) {
+      expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+  });
+
   it('refuses an empty data folder (it meant the working directory), host, region or sender', () => {
     expect(problem({ OMNI_DATA_DIR: '' })).toBe('Invalid configuration: OMNI_DATA_DIR must not be empty (got "")');
     for (const name of ['HOST', 'S3_REGION', 'SMTP_FROM']) expect(problem({ [name]: '' })).toContain(`${name} must not be empty`);

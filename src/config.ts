@@ -84,7 +84,7 @@ const EnvSchema = Type.Object({
    * past Node's timer limit (2^31-1 ms) every attempt timed out at once, before its request went out.
    */
   WEBHOOK_TIMEOUT_MS: Type.Integer({ default: 10000, minimum: 100, maximum: 3600000 }),
-  WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10 }),
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ default: 60000, minimum: 10, maximum: 6 * 3600 * 1000 }),
   /** PIM exports: a local folder under OMNI_DATA_DIR unless EXPORT_S3_BUCKET is set (any S3-compatible store). */
   EXPORT_S3_BUCKET: Type.Optional(Type.String({ minLength: 3 })),
   S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -157,6 +157,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const [set, unset] = parsed.S3_ACCESS_KEY_ID === undefined ? ['S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID'] : ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
     throw new ConfigError(`Invalid configuration: ${unset} must be set with ${set} (set both, or neither for the AWS SDK's own credentials)`);
   }
+  const unparsable = URL_VARIABLES.flatMap((name) => {
+    const value = parsed[name];
+    const problem = value === undefined ? undefined : (name === 'DATABASE_URL' ? postgresUrlProblem : hostUrlProblem)(value);
+    return problem ? [`${name} must be ${EXPECTED[name]} (${problem}${SECRET.has(name) ? '' : `; got ${JSON.stringify(value)}`})`] : [];
+  });
+  if (unparsable.length > 0) throw new ConfigError(`Invalid configuration: ${unparsable.join('; ')}`);
   const embedded = !parsed.DATABASE_URL;
   return {
     ...parsed,
@@ -166,6 +172,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     WEBHOOK_ALLOW_PRIVATE_URLS: parsed.WEBHOOK_ALLOW_PRIVATE_URLS ?? embedded,
     publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/$/, ''),
   };
+}
+
+/** URLs checked past their scheme: one that does not parse failed at first use, with a message naming no variable. */
+const URL_VARIABLES = ['DATABASE_URL', 'PUBLIC_BASE_URL', 'S3_ENDPOINT', 'SMTP_URL'] as const;
+
+/** Why postgres.js would fail to read the URL (its parseUrl: the first of several hosts, user and password decoded), if it would. */
+function postgresUrlProblem(url: string): string | undefined {
+  try {
+    const rest = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0];
+    const hosts = decodeURIComponent(rest.slice(rest.indexOf('@') + 1));
+    const parsed = new URL(url.replace(hosts, hosts.split(',')[0]));
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+    return undefined;
+  } catch (err) {
+    return `it does not parse: ${(err as Error).message}`;
+  }
+}
+
+/** A URL with a host: 'http://' or 'http://x y' passed the scheme's pattern. */
+function hostUrlProblem(url: string): string | undefined {
+  try {
+    return new URL(url).hostname ? undefined : 'it names no host';
+  } catch (err) {
+    return `it does not parse: ${(err as Error).message}`;
+  }
 }
 
 /** What a variable checked by a pattern must hold, in words (ajv would print the pattern). */

@@ -72,7 +72,9 @@ export async function start(opts: StartOptions) {
     }
     if (opts.api) {
       app = await buildApp(deps, { loggerInstance: logger, worker: runner?.state });
-      await app.listen({ port: config.PORT, host: config.HOST });
+      // Marked as the listen's: a HOST that does not resolve (ENOTFOUND) read as the database's failure.
+      await app.listen({ port: config.PORT, host: config.HOST })
+        .catch((err: unknown) => { throw Object.assign(err as Error, { listenAddress: `${config.HOST}:${config.PORT}` }); });
       if (config.demo) {
         const { created, demo } = await ensureDemo(db.sql, config, encryptionKey);
         if (demo) process.stdout.write(demoBanner(config.publicBaseUrl, demo, created));

@@ -29,6 +29,9 @@ export function registerWebhookAdmin(admin: Command) {
       const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
       const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
       if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}; --events takes a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (none: all of them)`);
+      // As the API refuses them (VAL_001): the endpoint showed the type twice.
+      const twice = eventTypes.filter((e, i) => eventTypes.indexOf(e) !== i);
+      if (twice.length) throw new Error(`event types given twice: ${[...new Set(twice)].join(', ')}; name each once`);
       assertPublicTarget(o.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
       const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };

@@ -15,6 +15,12 @@ describe('describeFailure', () => {
       + 'check OMNI_DATA_DIR and OMNI_PG_PORT, and the output of `omni serve`');
   });
 
+  it('says a HOST that does not resolve is the listen\'s failure, not the database\'s', () => {
+    const unknownHost = failure('getaddrinfo ENOTFOUND no.such.host.invalid', { code: 'ENOTFOUND', syscall: 'getaddrinfo', listenAddress: 'no.such.host.invalid:8185' });
+    expect(describeFailure(unknownHost, { DATABASE_URL: 'postgres://u@db/x' }))
+      .toBe('error: cannot listen on no.such.host.invalid:8185 (getaddrinfo ENOTFOUND no.such.host.invalid): check HOST (an address or name of this machine) and PORT');
+  });
+
   it('names the address in use and what to change', () => {
     const inUse = failure('listen EADDRINUSE: address already in use 127.0.0.1:8080', { code: 'EADDRINUSE', address: '127.0.0.1', port: 8080 });
     expect(describeFailure(inUse)).toBe('error: 127.0.0.1:8080 is already in use (another omni serve?): stop that process or set PORT (and HOST)');

@@ -12,6 +12,8 @@ interface FailureFields {
   detail?: string;
   address?: string;
   port?: number;
+  /** Set by server.ts on a failure of the API's listen (HOST:PORT). */
+  listenAddress?: string;
 }
 
 /** Admin inputs that a unique or foreign key refuses, by constraint. */
@@ -51,6 +53,9 @@ export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.e
     const what = CONSTRAINT_MESSAGES[e.constraint_name ?? ''] ?? (e.code === '23505' ? 'already exists' : 'refers to something that does not exist');
     const next = CONSTRAINT_NEXT_STEPS[e.constraint_name ?? ''];
     return `error: ${what}${key ? ` (${key[1]} ${key[2]})` : ''}${next ? `: ${next}` : ''}`;
+  }
+  if (e.listenAddress && e.code !== 'EADDRINUSE') {
+    return `error: cannot listen on ${e.listenAddress} (${e.message}): check HOST (an address or name of this machine) and PORT`;
   }
   if (e.code && CONNECTION_CODES.has(e.code)) {
     const where = env.DATABASE_URL ? 'the database of DATABASE_URL' : 'the embedded PostgreSQL';

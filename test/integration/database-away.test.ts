@@ -35,6 +35,10 @@ describe('while the database cannot be reached', () => {
 
   it('still answers /metrics, the work metrics saying they could not be read, and the worker for how long it has waited', async () => {
     expect(await samples(app, 'omni_work_metrics_database_up')).toEqual({ omni_work_metrics_database_up: 0 });
+    // What could not be read is unknown: no sample, or NaN, never a 0 that resolves a backlog alert.
+    const work = await samples(app, 'omni_');
+    expect(Object.keys(work).filter((name) => /^omni_(jobs|batches_unfinished|webhook_deliveries_unfinished)\{/.test(name))).toEqual([]);
+    expect([work.omni_jobs_oldest_queued_seconds, work.omni_batch_rows_pending, work.omni_pim_bulk_jobs_unfinished]).toEqual([NaN, NaN, NaN]);
     const worker = await samples(app, 'omni_worker_database_');
     expect(worker.omni_worker_database_up).toBe(0);
     expect(worker.omni_worker_database_down_seconds).toBeGreaterThanOrEqual(5);

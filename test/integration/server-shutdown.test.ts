@@ -20,12 +20,12 @@ afterAll(async () => { await rm(dataDir, { recursive: true, force: true }); });
  * `omni serve` (API and worker), or `npm start`, on its own embedded PostgreSQL in the data
  * folder; output is stdout and stderr together.
  */
-function serve(port: number, command: [string, ...string[]] = [process.execPath, BIN, 'serve']) {
+function serve(port: number, command: [string, ...string[]] = [process.execPath, BIN, 'serve'], extraEnv: Record<string, string> = {}) {
   const { DATABASE_URL: _external, ...env } = process.env;
   return freePort().then((pgPort) => {
     const child = spawn(command[0], command.slice(1), {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      env: { ...env, OMNI_DATA_DIR: dataDir, PORT: String(port), OMNI_PG_PORT: String(pgPort), LOG_LEVEL: 'info', OMNI_DEMO: 'false' },
+      env: { ...env, OMNI_DATA_DIR: dataDir, PORT: String(port), OMNI_PG_PORT: String(pgPort), LOG_LEVEL: 'info', OMNI_DEMO: 'false', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run = { child, output: '', stderr: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
@@ -88,5 +88,13 @@ describe('omni serve on its embedded PostgreSQL', () => {
     } finally {
       taken.close();
     }
+  });
+
+  it('whose HOST does not resolve says so, not that the database is unreachable', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const run = await serve(port, undefined, { HOST: 'no.such.host.invalid' });
+    expect(await run.exited, run.output).toBe(1);
+    const plain = run.stderr.split('\n').filter((l) => l && !l.startsWith('{'));
+    expect(plain).toEqual([`error: cannot listen on no.such.host.invalid:${port} (getaddrinfo ENOTFOUND no.such.host.invalid): check HOST (an address or name of this machine) and PORT`]);
   });
 });

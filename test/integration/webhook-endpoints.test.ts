@@ -91,6 +91,11 @@ describe('PATCH /api/v1/partner/webhooks/endpoints/{endpointId}', () => {
     expect(await codeOf({ url: 'not a url' })).toEqual([400, 'VAL_001']);
     expect(await codeOf({ url: 'ftp://erp.example/hooks' })).toEqual([400, 'WHK_003']);
     expect(await codeOf({ url: 'https://user:pw@erp.example/hooks' })).toEqual([400, 'WHK_003']);
+    // Each says why, as a private address does.
+    expect((await call(partner, 'PATCH', url, { url: 'ftp://erp.example/hooks' })).json().error.details.context)
+      .toEqual({ url: 'ftp://erp.example/hooks', reason: 'the scheme is ftp: webhooks are POSTed over http or https' });
+    expect((await call(partner, 'PATCH', url, { url: 'https://user:pw@erp.example/hooks' })).json().error.details.context.reason)
+      .toBe('it carries credentials (user:password@): the signature is how a receiver knows Omni');
     expect(await codeOf({ eventTypes: ['product.created', 'product.created'] })).toEqual([400, 'VAL_001']);
     // enabled takes true only: an endpoint is disabled by DELETE.
     expect(await codeOf({ enabled: false })).toEqual([400, 'VAL_001']);

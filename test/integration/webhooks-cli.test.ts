@@ -38,6 +38,11 @@ describe('omni admin webhook', () => {
     const badUrl = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'ftp://x.example', '--json');
     expect(badUrl.code).not.toBe(0);
     expect(badUrl.stdout).toBe('');
+    // What the API refuses (VAL_001), the CLI refuses too.
+    const twice = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://x.example', '--events', 'product.created,product.created');
+    expect(twice.stderr.trim()).toBe('error: event types given twice: product.created; name each once');
+    const long = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', `https://x.example/${'a'.repeat(2040)}`);
+    expect(long.stderr.trim()).toMatch(/^error: Webhook URL not allowed \(WHK_003: longer than 2048 characters\): /);
     const [{ n }] = await ctx.sql`select count(*)::int as n from webhook_endpoints where partner_id = ${who.partnerId}`;
     expect(n).toBe(0);
   });

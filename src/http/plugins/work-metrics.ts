@@ -62,6 +62,11 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
       // The scrape still answers (the HTTP metrics matter most when the database is away).
       log.warn({ err }, 'work metrics: could not read PostgreSQL');
       databaseUp.set(0);
+      // Unknown, not 0 and not the last read: an alert on a backlog must not resolve because the
+      // database went away (alert on omni_work_metrics_database_up too). The labelled gauges have
+      // no samples; an unlabelled one always has one, NaN here.
+      for (const gauge of [jobs, batches, deliveries]) gauge.reset();
+      for (const gauge of [oldest, rows, bulkJobs]) gauge.set(Number.NaN);
     }
   }
 }

@@ -5,13 +5,13 @@ import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
-import { assertOwnEndpoint, createWebhookEndpoint, disableWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
+import { assertOwnEndpoint, createWebhookEndpoint, MAX_URL_LENGTH, disableWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
 import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 import { assertPublicTarget } from '../../../webhooks/private-targets.js';
 import { sendTestEvent, TEST_EVENT_TYPE } from '../../../webhooks/test-event.js';
 
 const EventType = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)));
-const EndpointUrl = Type.String({ format: 'uri', maxLength: 2048 });
+const EndpointUrl = Type.String({ format: 'uri', maxLength: MAX_URL_LENGTH });
 /** What the delivery log can be filtered on: the subscribable types and the test event's (POST {id}/test). */
 const DeliveryEventType = Type.Union([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE].map((t) => Type.Literal(t)));
 const EventTypes = Type.Array(EventType, { uniqueItems: true, description: 'omit (or []) for every event type' });
