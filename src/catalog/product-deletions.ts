@@ -25,7 +25,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
   ids.forEach((id, rowIndex) => {
     if (typeof id !== 'string' || !UUID.test(id)) {
       notUuids[rowIndex] = 'each value in ids must be a UUID';
-      errors.push(rowError('VAL_001', { rowIndex }, { context: { validationErrors: { id: notUuids[rowIndex] } } }) as RowError);
+      errors.push(rowError('VAL_001', { rowIndex, ...(typeof id === 'string' ? { id } : {}) }, { context: { validationErrors: { id: notUuids[rowIndex] } } }) as RowError);
     } else if (seen.has(uuidKey(id))) errors.push(rowError('PRD_004', { rowIndex, id }, { context: { field: 'id' } }) as RowError);
     else { seen.add(uuidKey(id)); candidates.push({ rowIndex, id: uuidKey(id) }); }
   });

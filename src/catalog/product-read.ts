@@ -20,7 +20,10 @@ export const productJson = (sql: Queryable, variantActive: boolean | undefined) 
     'officialBanners', p.official_banners, 'thumbnails', p.thumbnails, 'isPreorder', p.is_preorder,
     'preorderPeriod', p.preorder_period, 'isArchived', p.is_archived, 'insuranceRequired', p.insurance_required,
     'codEnabled', p.cod_enabled, 'isVerified', p.is_verified, 'hasVariants', p.has_variants, 'version', p.version,
-    'createdAt', p.created_at, 'updatedAt', p.updated_at,
+    -- As every other time Omni answers (JavaScript's toISOString): json_build_object wrote
+    -- PostgreSQL's text of a timestamptz, 2026-12-05T16:29:27.761496+00:00.
+    'createdAt', to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'updatedAt', to_char(p.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
     'warehouses', coalesce((
       select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', ws.stock) order by w.client_id)
       from warehouse_stock ws join warehouses w on w.store_id = ws.store_id and w.id = ws.warehouse_id

@@ -6,10 +6,10 @@ import { seconds } from '../db/wait-at-start.js';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
 import { buildTaskList } from './tasks.js';
+import { watchWorkerLiveness } from './worker-liveness.js';
 
 /** The task of the delivery pool; every other task runs in the work pool. */
 const DELIVERY_TASK = 'webhook.deliver';
-import { watchWorkerLiveness } from './worker-liveness.js';
 
 /**
  * Recurring jobs (graphile-worker's crontab: scheduled once across all workers, and a run

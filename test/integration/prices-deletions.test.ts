@@ -25,19 +25,21 @@ describe('PATCH /products/prices', () => {
       { sku: 'S-1' },
       { sku: 'S-1', id: simple.id, price: 1 },
       { id: '00000000-0000-4000-8000-000000000000', price: 1 },
+      { sku: 'S-1', price: -1 },
     ];
     const res = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/products/prices', body: { items } });
     expect(res.statusCode).toBe(200);
     const { data } = res.json();
     expect(data.acceptedRows.map((r: any) => [r.rowIndex, r.target])).toEqual([[0, 'product'], [1, 'variant']]);
     expect(data.acceptedRows[0].id).toBe(simple.id);
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'PRD_040'], [3, 'INV_001'], [4, 'PRD_008'], [5, 'PRD_041'], [6, 'INV_004'], [7, 'PRD_001']]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'PRD_040'], [3, 'INV_001'], [4, 'PRD_008'], [5, 'PRD_041'], [6, 'INV_004'], [7, 'PRD_001'], [8, 'VAL_001']]);
     // Each says why, and names what the row sent, as PATCH /inventory's refusals do (seed 002).
     const why = Object.fromEntries(data.errors.map((e: any) => [e.rowIndex, { sku: e.sku, id: e.id, context: e.details.context }]));
     expect(why[2]).toEqual({ sku: undefined, id: parent.id, context: { id: parent.id } });
     expect(why[3]).toEqual({ sku: 'NOPE', id: undefined, context: { reason: 'Product SKU not found' } });
     expect(why[6]).toEqual({ sku: 'S-1', id: simple.id, context: { given: ['sku', 'id'] } });
     expect(why[7]).toEqual({ sku: undefined, id: '00000000-0000-4000-8000-000000000000', context: { reason: 'Product ID not found' } });
+    expect(why[8]).toEqual({ sku: 'S-1', id: undefined, context: { validationErrors: { price: expect.any(String) } } });
     await waitForBatch(ctx, data.batchId);
     const [p] = await ctx.sql`select price::float8, special_price::float8, version from products where id = ${simple.id}`;
     expect(p).toEqual({ price: 120, special_price: 99, version: 2 });
@@ -147,6 +149,8 @@ describe('POST /products/deletions', () => {
     const { data } = res.json();
     expect(data.summary).toEqual({ total: 5, failed: 3, pending: 2 });
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'PRD_001'], [3, 'VAL_001'], [4, 'PRD_004']]);
+    // Each names the id it sent, the one that is not a uuid too.
+    expect(data.errors.map((e: any) => e.id)).toEqual([theirs.id, 'not-a-uuid', a.id]);
     expect(data.errors.map((e: any) => e.details.context)).toEqual([
       { reason: 'Product ID not found' }, { validationErrors: { id: 'each value in ids must be a UUID' } }, { field: 'id' }]);
     expect(data.acceptedRows.map((r: any) => r.id)).toEqual([a.id, b.id]);

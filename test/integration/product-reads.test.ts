@@ -29,6 +29,8 @@ describe('product reads', () => {
     expect(res.statusCode).toBe(200);
     const p = res.json().data;
     expect(p).toMatchObject({ id: variantProductId, hasVariants: true, stock: 6, version: 1 });
+    // Times as every other answer gives them (toISOString), not PostgreSQL's text (…761496+00:00).
+    expect([p.createdAt, p.updatedAt]).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), expect.stringMatching(/Z$/)]);
     expect(p.variants.map((v: any) => [v.sku, v.isActive, v.stock])).toEqual([['RV-RED', true, 6], ['RV-OLD', false, 0]]);
     expect(p.variants[0].warehouses).toEqual([expect.objectContaining({ clientId: store.warehouses.map((w) => w.clientId).sort()[0], stock: 6 })]);
     expect(res.headers.etag).toBe('"1"');
