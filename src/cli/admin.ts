@@ -5,7 +5,7 @@ import { partnerId, registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
 import { registerBatchAdmin } from './admin-batches.js';
-import { createPartner, listPartners } from '../partners/partners.js';
+import { createPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus, showStore } from '../stores/stores.js';
 
 import { seedTaxonomy } from '../catalog/taxonomy.js';
@@ -39,6 +39,14 @@ export function registerAdminCommands(program: Command) {
   partner.command('list').description('every partner, oldest first, with its store count (never its secret)')
     .option(...JSON_OPTION)
     .action(run<{ json?: boolean }>(async ({ sql }) => ({ partners: await listPartners(sql) })));
+
+  for (const [name, status, what] of [['disable', 'DISABLED', 'stop a partner\'s access: every signed request is AUTH_005 (its stores, tokens and webhooks stay)'],
+    ['enable', 'ACTIVE', 'restore the access of a partner `partner disable` stopped']] as const) {
+    partner.command(name).description(what)
+      .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
+      .option(...JSON_OPTION)
+      .action(run<{ partner: string; json?: boolean }>(({ sql }, o) => setPartnerStatus(sql, o.partner, status)));
+  }
 
   const store = admin.command('store').description('stores and their tokens');
   store.command('list').description("a partner's stores, oldest first, with their status and warehouse count (never a token)")

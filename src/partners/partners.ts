@@ -32,6 +32,19 @@ export async function findPartnerByClientId(sql: Queryable, clientId: string) {
   return row;
 }
 
+/**
+ * An operator stops (DISABLED) or restores (ACTIVE) a partner's access to the Partner API: every
+ * signed request of a disabled partner is AUTH_005, on every store it operates, at once. Its
+ * stores, tokens, webhook endpoints and batches stay as they are.
+ */
+export async function setPartnerStatus(sql: Queryable, clientId: string, status: 'ACTIVE' | 'DISABLED') {
+  const [row] = await sql<{ partnerClientId: string; name: string; status: string }[]>`
+    update partners set status = ${status} where client_id = ${clientId}
+    returning client_id as "partnerClientId", name, status`;
+  if (!row) throw new Error(`no partner with client id ${clientId}`);
+  return row;
+}
+
 /** Every partner, oldest first, with how many stores it operates (never a secret): `omni admin partner list`. */
 export async function listPartners(sql: Queryable) {
   return sql<{ partnerClientId: string; name: string; status: string; storeCount: number; createdAt: Date }[]>`
