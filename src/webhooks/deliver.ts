@@ -63,7 +63,8 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
       -- The enabling of the endpoint this attempt is sent under (as text: see AttemptedEndpoint).
       e.enabled_at::text as enabled_at,
       o.type, o.payload, o.created_at,
-      case when e.previous_secret_expires_at > now() then e.previous_secret_ciphertext end as previous_secret_ciphertext,
+      (select coalesce(array_agg(p->>'ciphertext'), '{}') from jsonb_array_elements(e.previous_secrets) p
+        where (p->>'expiresAt')::timestamptz > now()) as previous_secret_ciphertexts,
       s.client_id as store_client_id
     from webhook_deliveries d
     join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
@@ -81,9 +82,9 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
   // The store by the id the partner knows it by (x-store-client-id): one endpoint hears every store of the partner.
   const body = JSON.stringify({ type: d.type, timestamp: d.created_at.toISOString(), storeClientId: d.store_client_id, data: d.payload });
   const sentAt = new Date();
-  // While a rolled secret's grace lasts, signed with both (space-separated, as Standard Webhooks
-  // allows): a receiver holding either verifies the delivery.
-  const signature = [d.secret_ciphertext, d.previous_secret_ciphertext].filter(Boolean)
+  // While a rolled secret's grace lasts, signed with it too (space-separated, as Standard Webhooks
+  // allows): a receiver holding any of them verifies the delivery.
+  const signature = [d.secret_ciphertext, ...d.previous_secret_ciphertexts]
     .map((sealed: string) => new Webhook(endpointSecret(sealed, key)).sign(d.event_id, sentAt, body)).join(' ');
   const started = performance.now();
   let statusCode: number | null = null;

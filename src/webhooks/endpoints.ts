@@ -127,16 +127,27 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
  */
 export async function rotateWebhookSecret(sql: Queryable, key: Buffer, partnerId: string, id: string, keepPreviousHours: number) {
   const secret = newSecret();
+  // The secret rolled now joins those rolled before whose grace lasts (the latest MAX_PREVIOUS_SECRETS);
+  // 0 hours ends them all with it (a leaked secret: only the new one signs from now on).
   const [row] = await sql`
     update webhook_endpoints set
-      previous_secret_ciphertext = case when ${keepPreviousHours}::int > 0 then secret_ciphertext end,
-      previous_secret_expires_at = case when ${keepPreviousHours}::int > 0 then now() + make_interval(hours => ${keepPreviousHours}::int) end,
+      previous_secrets = case when ${keepPreviousHours}::int = 0 then '[]'::jsonb else (
+        select coalesce(jsonb_agg(p order by (p->>'expiresAt')::timestamptz desc), '[]') from (
+          select p from (
+            select p from jsonb_array_elements(previous_secrets) p where (p->>'expiresAt')::timestamptz > now()
+            union all
+            select jsonb_build_object('ciphertext', secret_ciphertext, 'expiresAt', now() + make_interval(hours => ${keepPreviousHours}::int))
+          ) all_kept order by (p->>'expiresAt')::timestamptz desc limit ${MAX_PREVIOUS_SECRETS}) kept) end,
       secret_ciphertext = ${seal(secret, key)}
     where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner'
-    returning *`;
+    returning *, now() + make_interval(hours => ${keepPreviousHours}::int) as rolled_until`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
-  return { ...view(row), secret, previousSecretExpiresAt: row.previous_secret_expires_at?.toISOString() ?? null };
+  const { rolled_until: rolledUntil, ...endpoint } = row;
+  return { ...view(endpoint), secret, previousSecretExpiresAt: keepPreviousHours > 0 ? rolledUntil.toISOString() : null };
 }
+
+/** Rolled secrets that sign beside the current one at most (each a signature in every delivery's header). */
+export const MAX_PREVIOUS_SECRETS = 4;
 
 /** Whether the partner has (or had: a disabled one keeps its history) an endpoint with this id. */
 export async function ownsEndpoint(sql: Queryable, partnerId: string, id: string) {

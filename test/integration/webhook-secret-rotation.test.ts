@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { open } from '../../src/auth/secret-box.js';
 import { createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { deliveryOf, receiver, register, until, webhookTestBed, type Received } from '../helpers/webhooks.js';
 
@@ -43,13 +44,22 @@ describe('POST /partner/webhooks/endpoints/{id}/rotate-secret', () => {
       expect(verifiesWith(during, endpoint.secret)).toBe(true);
       expect(verifiesWith(during, first.secret)).toBe(true);
 
+      // Rolled again within the first roll's grace: that promise holds too. Each secret signs until
+      // its own grace ends: the first for 24 h, the second for 2.
+      const second = await rotate(store, endpoint.id, '?keepPreviousHours=2');
+      const graceOfSecond = (Date.parse(second.json().data.previousSecretExpiresAt) - Date.now()) / 3_600_000;
+      expect(graceOfSecond).toBeGreaterThan(1.9);
+      expect(graceOfSecond).toBeLessThanOrEqual(2);
+      const twice = await sendTest(2);
+      expect(twice.headers['webhook-signature'].split(' ')).toHaveLength(3);
+      for (const secret of [endpoint.secret, first.secret, second.json().data.secret]) expect(verifiesWith(twice, secret)).toBe(true);
+
       const now = await rotate(store, endpoint.id, '?keepPreviousHours=0');
       expect(now.json().data.previousSecretExpiresAt).toBeNull();
-      const after = await sendTest(2);
+      const after = await sendTest(3);
       expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
       expect(verifiesWith(after, now.json().data.secret)).toBe(true);
-      expect(verifiesWith(after, first.secret)).toBe(false);
-      expect(verifiesWith(after, endpoint.secret)).toBe(false);
+      for (const secret of [endpoint.secret, first.secret, second.json().data.secret]) expect(verifiesWith(after, secret)).toBe(false);
       expect((await deliveryOf(ctx, endpoint.id, 'SUCCEEDED')).attempts).toBe(1);
     } finally {
       await rx.close();
@@ -66,8 +76,8 @@ describe('POST /partner/webhooks/endpoints/{id}/rotate-secret', () => {
     const tooLong = await rotate(store, endpoint.id, '?keepPreviousHours=169');
     expect(tooLong.statusCode).toBe(400);
     expect(tooLong.json().error.code).toBe('VAL_001');
-    const [after] = await ctx.sql`select secret_ciphertext, previous_secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
-    expect(after).toEqual({ secret_ciphertext: before.secret_ciphertext, previous_secret_ciphertext: null });
+    const [after] = await ctx.sql`select secret_ciphertext, previous_secrets from webhook_endpoints where id = ${endpoint.id}`;
+    expect(after).toEqual({ secret_ciphertext: before.secret_ciphertext, previous_secrets: [] });
   });
 
   it('rolls a disabled endpoint\'s secret (one that leaked, before it is enabled again); a deleted one is WHK_001', async () => {
@@ -90,5 +100,16 @@ describe('POST /partner/webhooks/endpoints/{id}/rotate-secret', () => {
     }
     const [after] = await ctx.sql`select secret_ciphertext from webhook_endpoints where id = ${endpoint.id}`;
     expect(after).toEqual(before);
+  });
+
+  it('keeps the latest 4 rolled secrets signing: each is one more signature in every delivery', async () => {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(ctx, store, 'http://127.0.0.1:9/hooks');
+    const secrets = [endpoint.secret];
+    for (let i = 0; i < 6; i++) secrets.push((await rotate(store, endpoint.id)).json().data.secret);
+    const [row] = await ctx.sql`select previous_secrets from webhook_endpoints where id = ${endpoint.id}`;
+    const kept = row.previous_secrets.map((p: { ciphertext: string }) => open(p.ciphertext, ctx.deps.encryptionKey));
+    // Newest first: the four rolled last (the current one is the seventh).
+    expect(kept).toEqual(secrets.slice(2, 6).reverse());
   });
 });

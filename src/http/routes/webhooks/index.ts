@@ -112,7 +112,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: "Roll an endpoint's signing secret",
-      description: 'Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again replaces the previous secret by the current one. A disabled endpoint\'s secret can be rolled (before it is enabled again: a leaked secret then never signs another delivery); an unknown or deleted endpoint is WHK_001.',
+      description: 'Returns a new secret (shown once, as at creation). The previous one keeps signing beside it, a second signature in webhook-signature, for keepPreviousHours (default 24, at most 168; 0 stops it at once), so receivers can move to the new secret without rejecting a delivery. Rolling again keeps each secret rolled before signing until its own grace ends (the latest 4); keepPreviousHours 0 ends them all with the current one (a leaked secret). A disabled endpoint\'s secret can be rolled (before it is enabled again: a leaked secret then never signs another delivery); an unknown or deleted endpoint is WHK_001.',
       params: EndpointId,
       // A query parameter, not a body: the usual call is a bare POST.
       querystring: Type.Object({ keepPreviousHours: Type.Integer({ minimum: 0, maximum: 168, default: 24 }) }, { additionalProperties: false }),
