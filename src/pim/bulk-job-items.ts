@@ -1,6 +1,7 @@
 import { MAX_PRICE } from '../catalog/product-schema.js';
 import type { ProductWriteRow } from '../catalog/product-writer.js';
 import { unstorable } from '../http/validation/unstorable-characters.js';
+import { isUri } from '../http/validation/ajv.js';
 import type { JobType } from './bulk-jobs.js';
 import { UUID } from '../db/key-lookup.js';
 import type { ErrorCode } from '../errors/catalogue.js';
@@ -23,6 +24,10 @@ export interface CheckedItem { rowIndex: number; id?: string; write?: ProductWri
 const ITEM_FIELDS: ReadonlySet<string> = new Set(['id', 'title', 'description', 'sku', 'barcode', 'external_id', 'price', 'special_price',
   'category', 'category_id', 'brand', 'brand_id', 'photos']);
 
+/** Fields an update may clear with null (a product needs a title). */
+const CLEARABLE: ReadonlySet<string> = new Set(['description', 'barcode']);
+const MAX_PHOTOS = 20;
+
 /** A price sent as text: digits with an optional fraction and exponent, spaces around allowed. */
 const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
@@ -44,6 +49,9 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
   const input: Record<string, unknown> = {};
   const str = (k: string, to: string, max = 255) => {
     if (item[k] === undefined) return null;
+    // An update clears an optional field with null (a barcode INVALID_BARCODE flags, say), as a
+    // Partner PATCH does; "" was the only way, and stored an empty string.
+    if (item[k] === null && jobType === 'BULK_UPDATE' && CLEARABLE.has(k)) { input[to] = null; return null; }
     if (typeof item[k] !== 'string' || item[k].length > max) return `${k} must be a string of at most ${max} characters`;
     const bad = unstorable(item[k]);
     if (bad) return `${k} must not contain ${bad}`;
@@ -73,6 +81,10 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     if (notText >= 0) return `photos/${notText} must be a string`;
     const bad = (item.photos as string[]).map((p, n) => [n, unstorable(p)] as const).find(([, why]) => why);
     if (bad) return `photos/${bad[0]} must not contain ${bad[1]}`;
+    // What the Partner API takes (product-schema.ts: Url, at most 20): "not a url" was stored and exported.
+    if (item.photos.length > MAX_PHOTOS) return `photos must have at most ${MAX_PHOTOS} items`;
+    const notUrl = (item.photos as string[]).findIndex((p) => p.length > 2048 || !isUri(p));
+    if (notUrl >= 0) return `photos/${notUrl} must be a URL of at most 2048 characters`;
     input.photos = item.photos;
     return null;
   };

@@ -54,6 +54,29 @@ describe('PIM bulk items PostgreSQL cannot store', () => {
   });
 });
 
+describe('PIM bulk items: clearing a field, and photos', () => {
+  it('clears a barcode or description with null on update (stored null, the barcode\'s issue resolved), and fails a photo that is no URL', async () => {
+    const a = await createPimActor(ctx);
+    const imported = await runJob(ctx, a, 'BULK_IMPORT', [
+      { title: 'Bar', barcode: '12', description: 'Some words' }, { title: 'Pic', photos: ['not a url'] }, { title: 'Many', photos: Array(21).fill('https://x.example/a.jpg') }]);
+    expect(imported.item_errors).toEqual([
+      { index: 1, code: 'VAL_001', error: 'photos/0 must be a URL of at most 2048 characters' },
+      { index: 2, code: 'VAL_001', error: 'photos must have at most 20 items' },
+    ]);
+    const [bar] = await ctx.sql`select id from products where store_id = ${a.storeId} and name = 'Bar'`;
+    const open = () => ctx.sql`select code from validation_issues where product_id = ${bar.id} and not resolved order by code`.then((r) => r.map((i) => i.code));
+    expect(await open()).toContain('INVALID_BARCODE');
+    const updated = await runJob(ctx, a, 'BULK_UPDATE', [{ id: bar.id, barcode: null, description: null }]);
+    expect(updated).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 0 });
+    const [after] = await ctx.sql`select barcode, description from products where id = ${bar.id}`;
+    expect(after).toEqual({ barcode: null, description: null });
+    expect(await open()).not.toContain('INVALID_BARCODE');
+    // An import has nothing to clear: null there is what it was, a value of the wrong type.
+    const importNull = await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'N', barcode: null }]);
+    expect(importNull.item_errors).toEqual([{ index: 0, code: 'VAL_001', error: 'barcode must be a string of at most 14 characters' }]);
+  });
+});
+
 describe('PIM bulk items with fields no column stores, or a title of the wrong type', () => {
   it('fails them, naming each field, instead of writing the rest and counting them processed', async () => {
     const a = await createPimActor(ctx);
