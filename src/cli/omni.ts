@@ -10,6 +10,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 buildProgram().parseAsync().catch((err: Error) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : describeFailure(err)}\n`);
+  process.stderr.write(`${err instanceof ConfigError ? `error: ${err.message}` : describeFailure(err)}\n`);
   process.exit(1);
 });

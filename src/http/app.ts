@@ -92,7 +92,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   // processes, a summary's quantiles do not, and its t-digest cost every request CPU.
   await app.register(metrics.default ?? metrics, {
     endpoint: { url: '/metrics', schema: { hide: true } }, clearRegisterOnInit: true,
-    routeMetrics: { enabled: { histogram: true, summary: false } },
+    // Unmatched requests too, under one route label (a 404 is no new series): a client calling a
+    // wrong path, or a scan, showed nowhere.
+    routeMetrics: { enabled: { histogram: true, summary: false }, registeredRoutesOnly: false, invalidRouteGroup: '__unmatched__' },
   } as any);
   // fastify-metrics registers its summary even when disabled: /metrics then declared an
   // http_request_summary_seconds that never had a sample.

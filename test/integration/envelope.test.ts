@@ -161,6 +161,12 @@ describe('operations endpoints', () => {
     expect(res.body).not.toMatch(/http_request_summary_seconds_count\{/);
     expect(res.body).toContain('process_resident_memory_bytes');
   });
+  it('/metrics counts requests no route matched, under one label (a 404 is no new series)', async () => {
+    for (const url of ['/nope', '/api/v1/partner/nothing-here?x=1', '/wp-login.php']) await ctx.app.inject({ method: 'GET', url });
+    const res = await ctx.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="__unmatched__",status_code="404"\} [3-9]/);
+    expect(res.body).not.toContain('wp-login');
+  });
 });
 
 describe('OpenAPI documents the signed-request headers', () => {
