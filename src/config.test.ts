@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     expect(problem({ PUBLIC_BASE_URL: 'http://', S3_ENDPOINT: 'https://x y' })).toBe('Invalid configuration: '
       + 'PUBLIC_BASE_URL must be an http:// or https:// URL (it does not parse: Invalid URL; got "http://"); '
       + 'S3_ENDPOINT must be an http:// or https:// URL (it does not parse: Invalid URL; got "https://x y")');
+    expect(problem({ S3_ENDPOINT: 'http://ak:supersecret@bad host' })).toBe('Invalid configuration: S3_ENDPOINT must be an http:// or https:// URL (it does not parse: Invalid URL)');
     expect(problem({ SMTP_URL: 'smtp://' })).toBe('Invalid configuration: SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:port) (it names no host)');
     // What postgres.js reads: several hosts, a socket folder, an escaped password.
     for (const url of ['postgres://u:p%40ss@h1,h2:5433/db', 'postgresql://u@localhost/db?host=/var/run/postgresql', 'postgres://postgres@127.0.0.1:5432/test']) {

@@ -160,7 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const unparsable = URL_VARIABLES.flatMap((name) => {
     const value = parsed[name];
     const problem = value === undefined ? undefined : (name === 'DATABASE_URL' ? postgresUrlProblem : hostUrlProblem)(value);
-    return problem ? [`${name} must be ${EXPECTED[name]} (${problem}${SECRET.has(name) ? '' : `; got ${JSON.stringify(value)}`})`] : [];
+    // Not repeated when it may hold credentials (user:password@), whatever the variable.
+    if (!problem) return [];
+    const shown = SECRET.has(name) || value!.includes('@') ? '' : `; got ${JSON.stringify(value)}`;
+    return [`${name} must be ${EXPECTED[name]} (${problem}${shown})`];
   });
   if (unparsable.length > 0) throw new ConfigError(`Invalid configuration: ${unparsable.join('; ')}`);
   const embedded = !parsed.DATABASE_URL;

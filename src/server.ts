@@ -87,8 +87,14 @@ export async function start(opts: StartOptions) {
     throw err;
   }
 
+  // A second signal while the first stop runs (a supervisor repeating it, Ctrl-C twice) does not
+  // end the process at once, as Node's default would (exit 143, its jobs left locked): the stop
+  // goes on, and says so. SIGKILL ends it at once.
   for (const signal of SIGNALS) {
-    process.once(signal, () => { stop().then((clean) => process.exit(clean ? 0 : 1)); });
+    process.on(signal, () => {
+      if (stopping) { logger.warn(`${signal}: already stopping (the running jobs end first); SIGKILL stops the process at once`); return; }
+      stop().then((clean) => process.exit(clean ? 0 : 1));
+    });
   }
   // A worker pool that ends by itself (its database unreachable for WORKER_MAX_OUTAGE_MS, say)
   // ends the process with a failing code, so that a supervisor starts a fresh one.

@@ -12,7 +12,7 @@ import { ErrorEnvelope } from './envelope.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
-import { registerRequestLog } from './plugins/request-log.js';
+import { withRequestLog } from './plugins/request-log.js';
 import { registerWorkerMetrics, registerWorkMetrics } from './plugins/work-metrics.js';
 import { buildTaskList } from '../jobs/tasks.js';
 import type { WorkerState } from '../jobs/worker.js';
@@ -52,7 +52,8 @@ export interface AppOptions {
 
 export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   const app = Fastify({
-    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: deps.config.LOG_LEVEL } }),
+    ...(options.loggerInstance ? { loggerInstance: withRequestLog(options.loggerInstance) }
+      : { logger: options.logger === false ? false : withRequestLog({ level: deps.config.LOG_LEVEL, ...(typeof options.logger === 'object' ? options.logger : {}) }) }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     // A caller's own x-request-id is kept when it is a uuid, so its logs and ours line up.
     genReqId: (req) => {
@@ -79,7 +80,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
       security: [{ partnerSignature: [] }],
     };
   });
-  registerRequestLog(app);
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);

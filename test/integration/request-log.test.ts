@@ -21,6 +21,13 @@ describe('the request log', () => {
     const mine = lines.filter((l) => l.reqId === res.headers['x-request-id']);
     expect(JSON.stringify(mine)).not.toContain('SEKRET');
     expect(mine.find((l) => l.msg === 'incoming request')?.req.url).toBe('/exports/00000000-0000-4000-8000-000000000001/00000000-0000-4000-8000-000000000002/products.ndjson?expires=4102444800&signature=[redacted]');
+    // Nor when no route matches it (a doubled slash: a 404 still logs its request line), nor with its name escaped.
+    for (const url of ['//exports/a/b/products.ndjson?expires=1&signature=SEKRET-2', '/exports/a/b/products.ndjson/?%73ignature=SEKRET-3&expires=1']) {
+      const other = await app.inject({ method: 'GET', url });
+      const logged = lines.filter((l) => l.reqId === other.headers['x-request-id']);
+      expect(JSON.stringify(logged)).not.toContain('SEKRET');
+      expect(logged.find((l) => l.msg === 'incoming request')?.req.url).toContain('=[redacted]');
+    }
   });
 
   it('says why a request was refused, and whose it was (never its token or signature)', async () => {
@@ -32,5 +39,7 @@ describe('the request log', () => {
     const refused = lines.find((l) => l.reqId === res.headers['x-request-id'] && l.msg === 'request refused');
     expect(refused).toMatchObject({ level: 30, code: res.json().error.code, partnerClientId: 'ptnr_nobody', storeClientId: 'str_none' });
     expect(JSON.stringify(lines)).not.toContain('stkn_SECRET');
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/partner/nothing', headers: { 'x-partner-client-id': 'ptnr_lost' } });
+    expect(lines.find((l) => l.reqId === missing.headers['x-request-id'] && l.msg === 'request refused')).toMatchObject({ code: 'REQ_004', partnerClientId: 'ptnr_lost' });
   });
 });

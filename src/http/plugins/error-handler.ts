@@ -85,6 +85,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
   if (checkDeclaredErrors) registerDeclaredRowErrors(app);
 
   app.setNotFoundHandler((request, reply) => {
+    request.log.info({ code: 'REQ_004', ...callerOfRequest(request) }, 'request refused');
     reply.status(404).send(errorBody(request, 'REQ_004', { method: request.method, path: request.url.split('?')[0] }));
   });
 }

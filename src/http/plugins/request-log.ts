@@ -1,19 +1,29 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 
 /** Query parameters that grant access by themselves (a PIM export's download link): never logged. */
-const SECRET_QUERY = /([?&](?:signature)=)[^&#]*/gi;
+const SECRET_PARAMS = new Set(['signature']);
 
-/** A URL as logged: its secret query values replaced. */
+/** A URL as logged: the values of its secret query parameters replaced, however their names are escaped. */
 export function urlForLog(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const pairs = url.slice(at + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    let decoded = name;
+    try { decoded = decodeURIComponent(name.replace(/\+/g, ' ')); } catch { /* kept as sent */ }
+    return SECRET_PARAMS.has(decoded.toLowerCase()) ? `${name}=[redacted]` : pair;
+  });
+  return `${url.slice(0, at)}?${pairs.join('&')}`;
 }
 
 /**
  * Fastify's request line ("incoming request": method, url, host, remote address and port) with
  * the URL's secrets taken out: an export's download link works without a token until it expires,
- * and it was logged whole at info level.
+ * and it was logged whole at info level. Given to the logger (below), so that a request no route
+ * matches (a doubled slash) is logged so too.
  */
-function requestForLog(req: FastifyRequest) {
+export function requestForLog(req: FastifyRequest) {
   return {
     method: req.method,
     url: urlForLog(req.url),
@@ -23,11 +33,12 @@ function requestForLog(req: FastifyRequest) {
   };
 }
 
-/** Every route logs its requests through requestForLog (a route's own serializers win). */
-export function registerRequestLog(app: FastifyInstance) {
-  app.addHook('onRoute', (route) => {
-    route.logSerializers = { req: requestForLog, ...route.logSerializers } as typeof route.logSerializers;
-  });
+/**
+ * The logger Fastify is given, with requestForLog as its request serializer: Fastify merges the
+ * `serializers` of a logger instance (or of its options) over its own for every request's logger.
+ */
+export function withRequestLog<T extends object>(logger: T): T {
+  return Object.assign(logger, { serializers: { ...(logger as { serializers?: object }).serializers, req: requestForLog } });
 }
 
 /**
