@@ -19,7 +19,7 @@ export const MAX_INTEGER = 2_147_483_647;
 export const MAX_PRICE = 9_999_999_999_999.99;
 const MAX_DIMENSION = 99_999_999.99;
 const Stock = (options: { description?: string } = {}) => Type.Integer({ minimum: 0, maximum: MAX_INTEGER, ...options });
-export const Url = Type.String({ format: 'uri', maxLength: 2048 });
+export const Url = Type.String({ format: 'http-url', maxLength: 2048 });
 
 export const Dimensions = Type.Object({
   length: Type.Number({ minimum: 0, maximum: MAX_DIMENSION }),

@@ -1,7 +1,7 @@
 import { MAX_PRICE } from '../catalog/product-schema.js';
 import type { ProductWriteRow } from '../catalog/product-writer.js';
 import { unstorable } from '../http/validation/unstorable-characters.js';
-import { isUri } from '../http/validation/ajv.js';
+import { isHttpUrl } from '../http/validation/ajv.js';
 import type { JobType } from './bulk-jobs.js';
 import { UUID } from '../db/key-lookup.js';
 import type { ErrorCode } from '../errors/catalogue.js';
@@ -83,8 +83,8 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     if (bad) return `photos/${bad[0]} must not contain ${bad[1]}`;
     // What the Partner API takes (product-schema.ts: Url, at most 20): "not a url" was stored and exported.
     if (item.photos.length > MAX_PHOTOS) return `photos must have at most ${MAX_PHOTOS} items`;
-    const notUrl = (item.photos as string[]).findIndex((p) => p.length > 2048 || !isUri(p));
-    if (notUrl >= 0) return `photos/${notUrl} must be a URL of at most 2048 characters`;
+    const notUrl = (item.photos as string[]).findIndex((p) => p.length > 2048 || !isHttpUrl(p));
+    if (notUrl >= 0) return `photos/${notUrl} must be an http(s) URL of at most 2048 characters`;
     input.photos = item.photos;
     return null;
   };

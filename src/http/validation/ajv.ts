@@ -15,6 +15,8 @@ export const SIMPLE_HTTP_URL = /^https?:\/\/[a-z0-9\-._~]+(?::\d{1,5})?(?:\/(?:[
 /** Any case: PostgreSQL stores uuids lower-case and compares them as values. */
 const fullUri = fullFormats.uri as (s: string) => boolean;
 export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
+/** An absolute http(s) URL: a product's photos, banners and thumbnails. */
+export const isHttpUrl = (s: string) => SIMPLE_HTTP_URL.test(s) || (/^https?:\/\/[^/?#]/i.test(s) && fullUri(s));
 
 const fullDateTime = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
 const FIRST_STORABLE = Date.parse('0001-01-01T00:00:00Z');
@@ -41,6 +43,8 @@ function make(options: Options): Ajv {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, useDefaults: true, ...options });
   addFormats.default(ajv);
   ajv.addFormat('uri', isUri);
+  // What a storefront can load: a photo or banner of another scheme (javascript:, ftp:, data:) was taken.
+  ajv.addFormat('http-url', isHttpUrl);
   // A uuid as PostgreSQL reads it: ajv-formats also allows a "urn:uuid:" prefix, which the uuid type refuses.
   ajv.addFormat('uuid', UUID);
   ajv.addFormat('date-time', isStorableDateTime);
