@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
+import { isoTime } from '../db/iso-time.js';
 
 /** The stock of the product `p` (migration 0075: product_stock holds it, one row a product). */
 export const productStock = (sql: Queryable) => sql`coalesce((select s.stock from product_stock s where s.store_id = p.store_id and s.product_id = p.id), 0)`;
@@ -20,10 +21,7 @@ export const productJson = (sql: Queryable, variantActive: boolean | undefined) 
     'officialBanners', p.official_banners, 'thumbnails', p.thumbnails, 'isPreorder', p.is_preorder,
     'preorderPeriod', p.preorder_period, 'isArchived', p.is_archived, 'insuranceRequired', p.insurance_required,
     'codEnabled', p.cod_enabled, 'isVerified', p.is_verified, 'hasVariants', p.has_variants, 'version', p.version,
-    -- As every other time Omni answers (JavaScript's toISOString): json_build_object wrote
-    -- PostgreSQL's text of a timestamptz, 2026-12-05T16:29:27.761496+00:00.
-    'createdAt', to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-    'updatedAt', to_char(p.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'createdAt', ${isoTime(sql, 'p.created_at')}, 'updatedAt', ${isoTime(sql, 'p.updated_at')},
     'warehouses', coalesce((
       select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', ws.stock) order by w.client_id)
       from warehouse_stock ws join warehouses w on w.store_id = ws.store_id and w.id = ws.warehouse_id

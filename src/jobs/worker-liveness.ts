@@ -19,10 +19,7 @@ export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: un
     }
     const stale = await sql<{ worker_id: string }[]>`
       delete from worker_heartbeats where seen_at < now() - make_interval(secs => ${staleMs / 1000}) returning worker_id`;
-    if (stale.length > 0) {
-      await sql`select graphile_worker.force_unlock_workers(${stale.map((s) => s.worker_id)}::text[])`;
-      onTakeOver(stale.map((s) => s.worker_id));
-    }
+    await free(stale.map((s) => s.worker_id));
     // A job locked this long by a worker with no heartbeat at all: its worker stopped without
     // recording the job's outcome (killed during its shutdown, or its database away as it
     // stopped), or ran a version that kept none. graphile-worker itself frees it after 4 hours.
@@ -30,10 +27,13 @@ export function watchWorkerLiveness(sql: Sql, staleMs: number, onError: (err: un
       select distinct j.locked_by from graphile_worker._private_jobs j
       where j.locked_by is not null and j.locked_at < now() - make_interval(secs => ${staleMs / 1000})
         and not exists (select 1 from worker_heartbeats h where h.worker_id = j.locked_by)`;
-    if (orphans.length > 0) {
-      await sql`select graphile_worker.force_unlock_workers(${orphans.map((o) => o.locked_by)}::text[])`;
-      onTakeOver(orphans.map((o) => o.locked_by));
-    }
+    await free(orphans.map((o) => o.locked_by));
+  };
+  /** Unlocks the jobs of these workers for any worker to run again. */
+  const free = async (workerIds: string[]) => {
+    if (workerIds.length === 0) return;
+    await sql`select graphile_worker.force_unlock_workers(${workerIds}::text[])`;
+    onTakeOver(workerIds);
   };
   const interval = Math.max(200, Math.floor(staleMs / 5));
   const timer = setInterval(() => { beat().catch(onError); }, interval);

@@ -2,6 +2,7 @@ import type { Queryable, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueDelivery } from './deliver.js';
 import { pageWithTotal } from '../db/page.js';
+import { isoTime } from '../db/iso-time.js';
 
 export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number }
 
@@ -14,7 +15,7 @@ export async function listDeliveries(sql: Queryable, partnerId: string, f: Deliv
   const { total, rows } = await pageWithTotal<any>(sql, sql`select count(*)::int as total from webhook_deliveries d where ${where()}`, sql`
     select d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
         'latencyMs', a.latency_ms, 'error', a.error,
-        'attemptedAt', to_char(a.attempted_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) order by a.attempt)
+        'attemptedAt', ${isoTime(sql, 'a.attempted_at')}) order by a.attempt)
       from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log
     from webhook_deliveries d where ${where()}
     order by d.created_at desc, d.id limit ${f.limit} offset ${(f.page - 1) * f.limit}`);

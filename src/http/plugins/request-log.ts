@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 const SECRET_PARAMS = new Set(['signature']);
 
 /** A URL as logged: the values of its secret query parameters replaced, however their names are escaped. */
-export function urlForLog(url: string): string {
+function urlForLog(url: string): string {
   const at = url.indexOf('?');
   if (at < 0) return url;
   const pairs = url.slice(at + 1).split('&').map((pair) => {
@@ -23,7 +23,7 @@ export function urlForLog(url: string): string {
  * and it was logged whole at info level. Given to the logger (below), so that a request no route
  * matches (a doubled slash) is logged so too.
  */
-export function requestForLog(req: FastifyRequest) {
+function requestForLog(req: FastifyRequest) {
   return {
     method: req.method,
     url: urlForLog(req.url),
