@@ -24,8 +24,12 @@ export interface CheckedItem { rowIndex: number; id?: string; write?: ProductWri
 const ITEM_FIELDS: ReadonlySet<string> = new Set(['id', 'title', 'description', 'sku', 'barcode', 'external_id', 'price', 'special_price',
   'category', 'category_id', 'brand', 'brand_id', 'photos']);
 
-/** Fields an update may clear with null (a product needs a title). */
-const CLEARABLE: ReadonlySet<string> = new Set(['description', 'barcode']);
+/**
+ * Fields an update may clear with null, as a Partner PATCH clears specialPrice (a product needs
+ * a title and a price). Any other null is a value of the wrong type, refused: `price: null` or
+ * `photos: null` was skipped without a word, and the item counted a success.
+ */
+const CLEARABLE: ReadonlySet<string> = new Set(['description', 'barcode', 'special_price']);
 const MAX_PHOTOS = 20;
 
 /** A price sent as text: digits with an optional fraction and exponent, spaces around allowed. */
@@ -47,11 +51,16 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
   // An update may leave the title out, not blank it: a product keeps a title (seed 004), as PATCH keeps a name.
   if (blank) return { error: 'title must not be empty' };
   const input: Record<string, unknown> = {};
+  const cleared = (k: string, to: string) => {
+    if (item[k] !== null || jobType !== 'BULK_UPDATE' || !CLEARABLE.has(k)) return false;
+    input[to] = null;
+    return true;
+  };
   const str = (k: string, to: string, max = 255) => {
     if (item[k] === undefined) return null;
     // An update clears an optional field with null (a barcode INVALID_BARCODE flags, say), as a
     // Partner PATCH does; "" was the only way, and stored an empty string.
-    if (item[k] === null && jobType === 'BULK_UPDATE' && CLEARABLE.has(k)) { input[to] = null; return null; }
+    if (cleared(k, to)) return null;
     if (typeof item[k] !== 'string' || item[k].length > max) return `${k} must be a string of at most ${max} characters`;
     const bad = unstorable(item[k]);
     if (bad) return `${k} must not contain ${bad}`;
@@ -59,7 +68,7 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     return null;
   };
   const price = (k: string, to: string) => {
-    if (item[k] === undefined || item[k] === null) return null;
+    if (item[k] === undefined || cleared(k, to)) return null;
     // A decimal string (seed 004: "price as decimal string"); Number() read "" and " " as 0, and "0x10" as 16.
     const n = typeof item[k] === 'string' ? (DECIMAL_TEXT.test(item[k]) ? Number(item[k]) : NaN) : item[k];
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_PRICE) return `${k} must be a non-negative number of at most ${MAX_PRICE}`;
@@ -67,7 +76,7 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     return null;
   };
   const uuid = (k: string, to: string) => {
-    if (item[k] === undefined || item[k] === null) return null;
+    if (item[k] === undefined) return null;
     if (typeof item[k] !== 'string' || !UUID.test(item[k])) return `${k} must be a uuid`;
     if (input[to] !== undefined && input[to] !== item[k].toLowerCase()) return `${k} and ${k}_id name different ids`;
     input[to] = item[k].toLowerCase();
@@ -75,8 +84,8 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
   };
   // Photos of another form failed nothing and were left out unsaid (a single URL string, a number in the list).
   const photos = () => {
-    if (item.photos === undefined || item.photos === null) return null;
-    if (!Array.isArray(item.photos)) return 'photos must be an array of strings';
+    if (item.photos === undefined) return null;
+    if (!Array.isArray(item.photos)) return 'photos must be an array of strings ([] removes them all)';
     const notText = item.photos.findIndex((p: unknown) => typeof p !== 'string');
     if (notText >= 0) return `photos/${notText} must be a string`;
     const bad = (item.photos as string[]).map((p, n) => [n, unstorable(p)] as const).find(([, why]) => why);

@@ -42,12 +42,31 @@ async function discardAnswer(body: AsyncIterable<Uint8Array> | null) {
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
 
 /**
- * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
- * (0030) does: a job already queued for it is replaced, never doubled.
+ * The queue of one endpoint's deliveries while its attempts fail: graphile-worker runs a named
+ * queue's jobs one at a time. A receiver that hangs holds each attempt for WEBHOOK_TIMEOUT_MS;
+ * with every delivery of it in the common queue, its backlog took every delivery slot
+ * (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind all of it (a helper measured
+ * 40.3 s behind a 15 s receiver). In its own queue it holds one slot at most, as Svix and Stripe
+ * isolate a failing endpoint. A healthy endpoint's deliveries run side by side. A delivery's job
+ * that finds itself in the wrong queue moves (deliverWebhook).
  */
-export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, runAt?: Date) {
-  return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId }, { ...(runAt ? { runAt } : {}), maxAttempts: 5, jobKey: deliveryJobKey(deliveryId) });
+export const endpointQueueName = (endpointId: string) => `webhook-endpoint:${endpointId}`;
+
+/**
+ * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
+ * (0030) does: a job already queued for it is replaced, never doubled. `failingEndpointId`: in
+ * that endpoint's own queue (endpointQueueName), the job's payload naming it.
+ */
+export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, opts: { runAt?: Date; failingEndpointId?: string } = {}) {
+  const { runAt, failingEndpointId } = opts;
+  return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId, ...(failingEndpointId ? { failingEndpointId } : {}) }, {
+    ...(runAt ? { runAt } : {}), ...(failingEndpointId ? { queueName: endpointQueueName(failingEndpointId) } : {}),
+    maxAttempts: 5, jobKey: deliveryJobKey(deliveryId),
+  });
 }
+
+/** A webhook.deliver job's payload: `failingEndpointId` when it runs in that endpoint's queue. */
+export interface DeliveryJob { partnerId: string; deliveryId: string; failingEndpointId?: string }
 
 /**
  * One delivery attempt: POST {type, timestamp, storeClientId, data} signed with the Standard
@@ -56,8 +75,9 @@ export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: st
  * next attempt with exponential backoff until WEBHOOK_MAX_ATTEMPTS. The outcome also goes on the
  * endpoint (endpoint-health.ts): an attempt that disabled it is returned, its delivery ended.
  */
-export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, partnerId: string, deliveryId: string)
+export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job: DeliveryJob)
   : Promise<(EndpointDisabled & { endpointId: string }) | undefined> {
+  const { partnerId, deliveryId } = job;
   const [d] = await sql<any[]>`
     select d.status, d.attempts, d.attempt_base, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since,
       -- The enabling of the endpoint this attempt is sent under (as text: see AttemptedEndpoint).
@@ -76,6 +96,14 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     // The endpoint was disabled (by its partner, an operator or Omni) after this delivery was made: stop retrying it.
     await sql`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null, last_error = 'endpoint disabled'
               where partner_id = ${partnerId} and id = ${deliveryId} and status in ('PENDING', 'RETRYING')`;
+    return undefined;
+  }
+  const failing = d.failing_since !== null;
+  if (failing !== (job.failingEndpointId === d.endpoint_id)) {
+    // In the wrong queue, no attempt counted: a failing endpoint's delivery waits its turn in the
+    // endpoint's own queue, and once the endpoint has a success its queued ones go back to the
+    // common queue, side by side again (drained a few milliseconds each, not an attempt each).
+    await enqueueDelivery(sql, partnerId, deliveryId, failing ? { failingEndpointId: d.endpoint_id } : {});
     return undefined;
   }
 
@@ -148,7 +176,8 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, part
     if (endpointDisabled && nextAt) {
       await tx`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null where partner_id = ${partnerId} and id = ${deliveryId}`;
     } else if (nextAt) {
-      await enqueueDelivery(tx, partnerId, deliveryId, nextAt);
+      // A failed attempt's endpoint is failing (its streak began with this one or before).
+      await enqueueDelivery(tx, partnerId, deliveryId, { runAt: nextAt, failingEndpointId: d.endpoint_id });
     }
     return endpointDisabled;
   });

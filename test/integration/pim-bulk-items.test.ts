@@ -75,8 +75,29 @@ describe('PIM bulk items: clearing a field, and photos', () => {
     expect(after).toEqual({ barcode: null, description: null });
     expect(await open()).not.toContain('INVALID_BARCODE');
     // An import has nothing to clear: null there is what it was, a value of the wrong type.
-    const importNull = await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'N', barcode: null }]);
-    expect(importNull.item_errors).toEqual([{ index: 0, code: 'VAL_001', error: 'barcode must be a string of at most 14 characters' }]);
+    const importNull = await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'N', barcode: null }, { title: 'P', price: null }, { title: 'S', special_price: null }]);
+    expect(importNull.item_errors).toEqual([
+      { index: 0, code: 'VAL_001', error: 'barcode must be a string of at most 14 characters' },
+      { index: 1, code: 'VAL_001', error: 'price must be a non-negative number of at most 9999999999999.99' },
+      { index: 2, code: 'VAL_001', error: 'special_price must be a non-negative number of at most 9999999999999.99' },
+    ]);
+  });
+
+  it('clears a special price with null on update, and fails a null that clears nothing (price, photos, category) instead of skipping it', async () => {
+    const a = await createPimActor(ctx);
+    await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'Sale', price: 10, special_price: 8, photos: ['https://x.example/a.jpg'] }]);
+    const [sale] = await ctx.sql`select id from products where store_id = ${a.storeId}`;
+    const job = await runJob(ctx, a, 'BULK_UPDATE', [
+      { id: sale.id, special_price: null }, { id: sale.id, price: null }, { id: sale.id, photos: null }, { id: sale.id, category_id: null, brand: null },
+    ]);
+    expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 3 });
+    expect(job.item_errors).toEqual([
+      { index: 1, code: 'VAL_001', error: 'price must be a non-negative number of at most 9999999999999.99' },
+      { index: 2, code: 'VAL_001', error: 'photos must be an array of strings ([] removes them all)' },
+      { index: 3, code: 'VAL_001', error: 'category_id must be a uuid; brand must be a uuid' },
+    ]);
+    const [after] = await ctx.sql`select price, special_price, photos from products where id = ${sale.id}`;
+    expect(after).toEqual({ price: '10.00', special_price: null, photos: ['https://x.example/a.jpg'] });
   });
 });
 
@@ -125,7 +146,7 @@ describe('PIM bulk items with a price or photos of the wrong form', () => {
     const price = 'must be a non-negative number of at most 9999999999999.99';
     expect(job.item_errors).toEqual([
       { index: 0, code: 'VAL_001', error: `price ${price}` }, { index: 1, code: 'VAL_001', error: `special_price ${price}` },
-      { index: 2, code: 'VAL_001', error: `price ${price}` }, { index: 3, code: 'VAL_001', error: 'photos must be an array of strings' },
+      { index: 2, code: 'VAL_001', error: `price ${price}` }, { index: 3, code: 'VAL_001', error: 'photos must be an array of strings ([] removes them all)' },
       { index: 4, code: 'VAL_001', error: 'photos/1 must be a string' },
     ]);
     expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 5 });

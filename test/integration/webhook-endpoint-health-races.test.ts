@@ -32,7 +32,11 @@ async function endpointWithDelivery(url: string, events = 1) {
   return { store, endpointId: endpoint.id, deliveryId: deliveryIds[0], deliveryIds };
 }
 
-const attempt = (partnerId: string, deliveryId: string) => deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, partnerId, deliveryId);
+/** An attempt of the delivery as its job runs it in the queue it belongs in (its endpoint's own while the endpoint fails). */
+const attempt = async (partnerId: string, deliveryId: string) => {
+  const [d] = await ctx.sql`select e.id, e.failing_since from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id where d.id = ${deliveryId}`;
+  return deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId, deliveryId, ...(d.failing_since ? { failingEndpointId: d.id } : {}) });
+};
 const endpointRow = async (id: string) => (await ctx.sql<any[]>`
   select enabled, disabled_by, disabled_reason, failing_since from webhook_endpoints where id = ${id}`)[0];
 const disabledEvents = (partnerId: string) => ctx.sql`select 1 from outbox_events where partner_id = ${partnerId} and type = 'webhook.endpoint.disabled'`;

@@ -51,14 +51,15 @@ describe('webhook URLs on private addresses (WEBHOOK_ALLOW_PRIVATE_URLS off)', (
       await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { id: 'p-1' } }]));
       const [delivery] = await ctx.sql`select id from webhook_deliveries where partner_id = ${store.partnerId} and endpoint_id = ${endpoint.id}`;
 
-      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, store.partnerId, delivery.id);
+      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId: store.partnerId, deliveryId: delivery.id });
       const [refused] = await ctx.sql`select status, attempts, last_error, last_status_code from webhook_deliveries where id = ${delivery.id}`;
       expect(refused).toMatchObject({ status: 'RETRYING', attempts: 1, last_status_code: null });
       expect(refused.last_error).toContain('refused: 127.0.0.1 is not a public address (loopback) (set WEBHOOK_ALLOW_PRIVATE_URLS to deliver to private addresses)');
       expect(hits).toBe(0);
 
-      // The same delivery with private targets allowed reaches the receiver: the refusal was the setting's.
-      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, { ...ctx.deps.config, WEBHOOK_ALLOW_PRIVATE_URLS: true }, store.partnerId, delivery.id);
+      // The same delivery with private targets allowed (its retry, in its failing endpoint's queue) reaches the receiver: the refusal was the setting's.
+      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, { ...ctx.deps.config, WEBHOOK_ALLOW_PRIVATE_URLS: true },
+        { partnerId: store.partnerId, deliveryId: delivery.id, failingEndpointId: endpoint.id });
       const [delivered] = await ctx.sql`select status, attempts from webhook_deliveries where id = ${delivery.id}`;
       expect(delivered).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
       expect(hits).toBe(1);

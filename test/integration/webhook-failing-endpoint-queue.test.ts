@@ -1,0 +1,108 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { pollUntil, startTestWorker } from '../helpers/worker.js';
+import { receiver } from '../helpers/webhooks.js';
+import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
+import { deliverWebhook, endpointQueueName } from '../../src/webhooks/deliver.js';
+
+// Two delivery slots, attempts that time out after 1 s, retries far away (they stay out of the test).
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestApp({ env: {
+    WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '3600000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+  } });
+});
+afterAll(async () => { await ctx.close(); });
+
+async function partnerWithEvents(url: string, events: number) {
+  const store = await createTestStore(ctx);
+  const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url });
+  await ctx.sql.begin((tx) => emitEvents(tx, Array.from({ length: events },
+    (_, n) => ({ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { n } }))));
+  return { store, endpoint };
+}
+
+describe('an endpoint whose receiver hangs, with a backlog of deliveries', () => {
+  it('holds one delivery slot once it fails: another partner\'s webhook is not sent after its whole backlog', { timeout: 60000 }, async () => {
+    const held: ServerResponse[] = [];
+    let hang = true;
+    const hanging = createServer((req, res) => {
+      req.resume();
+      if (hang) held.push(res);
+      else { res.statusCode = 204; res.end(); }
+    });
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+    const healthy = await receiver(0);
+    const worker = await startTestWorker(ctx);
+    try {
+      // Queued first: eight deliveries to the hanging receiver, each attempt held until it times out.
+      const slow = await partnerWithEvents(`http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hooks`, 8);
+      const other = await partnerWithEvents(healthy.url, 1);
+      await pollUntil('the other partner\'s delivery', async () => {
+        const [d] = await ctx.sql`select status from webhook_deliveries where partner_id = ${other.store.partnerId}`;
+        return d.status === 'SUCCEEDED';
+      }, 30000);
+      // The first two attempts (one per slot) were sent before the endpoint was known to fail; at
+      // most one more, the endpoint's own queue's, beside the other partner's. Before, all eight
+      // came first (four rounds of two slots, 4 s).
+      expect(held.length).toBeLessThanOrEqual(3);
+      expect(healthy.received).toHaveLength(1);
+
+      // Nothing was dropped: each of the eight deliveries has its one job, in the endpoint's queue,
+      // and the ones not yet attempted have no attempt counted.
+      await pollUntil('the hanging endpoint\'s deliveries all queued on it', async () => {
+        const [q] = await ctx.sql`
+          select count(*)::int as n from graphile_worker.jobs j
+          join webhook_deliveries w on j.key = 'webhook-delivery:' || w.id
+          where w.endpoint_id = ${slow.endpoint.id} and j.queue_name = ${endpointQueueName(slow.endpoint.id)}`;
+        return q.n === 8;
+      }, 30000);
+      const [counts] = await ctx.sql`
+        select count(*)::int as deliveries, sum(attempts)::int as attempts, count(*) filter (where status = 'PENDING')::int as pending,
+          (select count(*)::int from webhook_attempts a where a.delivery_id = any(array_agg(w.id))) as recorded
+        from webhook_deliveries w where endpoint_id = ${slow.endpoint.id}`;
+      expect(counts.deliveries).toBe(8);
+      expect(counts.attempts).toBe(counts.recorded);
+      expect(counts.pending).toBe(8 - counts.recorded);
+
+      // The receiver is back: the deliveries still waiting are sent (a success ends the streak), none lost on the way.
+      hang = false;
+      await pollUntil('the waiting deliveries sent', async () => {
+        const [left] = await ctx.sql`select count(*)::int as n from webhook_deliveries where endpoint_id = ${slow.endpoint.id} and status = 'PENDING'`;
+        return left.n === 0;
+      }, 30000);
+      const [after] = await ctx.sql`
+        select e.failing_since, count(*) filter (where d.status = 'SUCCEEDED')::int as succeeded, count(*) filter (where d.status = 'RETRYING')::int as retrying
+        from webhook_endpoints e join webhook_deliveries d on d.endpoint_id = e.id where e.id = ${slow.endpoint.id} group by e.failing_since`;
+      expect(after.failing_since).toBeNull();
+      expect(after.succeeded).toBeGreaterThanOrEqual(1);
+      expect(after.succeeded + after.retrying).toBe(8);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+      await healthy.close();
+      await worker.stop();
+    }
+  });
+});
+
+describe('a delivery job in its endpoint\'s own queue when the endpoint no longer fails', () => {
+  it('goes back to the common queue without an attempt, to be sent side by side with the others', async () => {
+    const healthy = await receiver(0);
+    try {
+      const { store, endpoint } = await partnerWithEvents(healthy.url, 1);
+      const [d] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+      // As a job queued while the endpoint failed runs after its success: no worker, the call is the test's.
+      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId: store.partnerId, deliveryId: d.id, failingEndpointId: endpoint.id });
+      expect(healthy.received).toHaveLength(0);
+      const [job] = await ctx.sql`select q.queue_name, j.payload from graphile_worker._private_jobs j
+        left join graphile_worker._private_job_queues q on q.id = j.job_queue_id where j.key = ${`webhook-delivery:${d.id}`}`;
+      expect(job).toEqual({ queue_name: null, payload: { partnerId: store.partnerId, deliveryId: d.id } });
+      const [row] = await ctx.sql`select status, attempts from webhook_deliveries where id = ${d.id}`;
+      expect(row).toEqual({ status: 'PENDING', attempts: 0 });
+    } finally { await healthy.close(); }
+  });
+});
