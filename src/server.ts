@@ -30,7 +30,7 @@ export async function start(opts: StartOptions) {
   // then lost their connections. This process stops the embedded database itself, last
   // (db.close() in stop), so the handlers that loading it added are taken off again. Scripts
   // without a shutdown of their own (bench, tests) keep them.
-  const db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line })));
+  const db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line }), (level, message) => logger[level](message)));
   let runner: WorkerRunner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let stopping = false;

@@ -59,13 +59,14 @@ export function connectStatements(connectionString: string, max: number, connect
 }
 
 /** Opens the configured database: DATABASE_URL, or the embedded server in the data folder. */
-export async function openDatabase(config: Config, log?: (line: string) => void): Promise<Database> {
+export async function openDatabase(config: Config, log?: (line: string) => void,
+  alert?: (level: 'error' | 'info', message: string) => void): Promise<Database> {
   let connectionString = config.DATABASE_URL;
   let stopEmbedded = async () => {};
   if (!connectionString) {
     // Loaded only here: a process on an external database never carries the embedded server's package.
     const { startEmbeddedPostgres } = await import('./embedded.js');
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.OMNI_PG_PORT, log });
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.OMNI_PG_PORT, log, alert });
     connectionString = embedded.connectionString;
     stopEmbedded = embedded.stop;
   }

@@ -17,7 +17,12 @@ interface Options {
   dataDir: string;
   port: number;
   database?: string;
+  /** PostgreSQL's own output, line by line. */
   log?: (line: string) => void;
+  /** What an operator must hear of: the server ending by itself, and its restart (superviseRestarts). */
+  alert?: (level: 'error' | 'info', message: string) => void;
+  /** Start the server again when it ends by itself (default true; a test that crashes its own server on purpose says false). */
+  restartOnExit?: boolean;
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -167,5 +172,59 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     await admin.end();
   }
   running.add(pg);
-  return { connectionString: await urlOf(database), stop: async () => { await pg.stop(); running.delete(pg); } };
+  const supervisor = superviseRestarts(pg, () => withEnvironment(MALLOC_SETTINGS, () => pg.start()), opts.alert ?? (() => {}), opts.restartOnExit ?? true);
+  return {
+    connectionString: await urlOf(database),
+    stop: async () => { await supervisor.stop(); running.delete(pg); },
+  };
+}
+
+const RESTART_MAX_DELAY_MS = 30_000;
+
+/**
+ * Starts the embedded server again when it ends by itself (killed by the kernel's OOM killer, a
+ * crash, an operator's `kill`): this process owns it, and nothing else would. The API answered
+ * SYS_002 and the worker waited for the database until WORKER_MAX_OUTAGE_MS (30 min) ended it.
+ * Restarts at once, then after 1 s, 2, 4 … 30 s while PostgreSQL refuses (its old backends may
+ * still hold the shared memory for a moment); the pools reconnect by themselves. `stop` stops it for good
+ * (a server that has ended already is only forgotten).
+ */
+function superviseRestarts(pg: Instance, startAgain: () => Promise<void>, alert: NonNullable<Options['alert']>, enabled: boolean) {
+  let stopping = false;
+  let retry: NodeJS.Timeout | undefined;
+  const child = () => (pg as unknown as { process?: ChildProcess }).process;
+  const forget = () => { (pg as unknown as { process?: ChildProcess }).process = undefined; };
+  const watch = () => child()?.once('exit', (code, signal) => {
+    if (stopping) return;
+    forget();
+    if (!enabled) return;
+    alert('error', `the embedded PostgreSQL stopped by itself (${signal ?? `exit code ${code}`}); starting it again`);
+    void restart(1);
+  });
+  const restart = async (attempt: number): Promise<void> => {
+    if (stopping) return;
+    try {
+      await startAgain();
+    } catch {
+      forget();
+      if (stopping) return;
+      const delay = Math.min(RESTART_MAX_DELAY_MS, 1000 * 2 ** (attempt - 1));
+      alert('error', `the embedded PostgreSQL did not start again (its log says why at debug level); next try in ${delay / 1000} s`);
+      retry = setTimeout(() => void restart(attempt + 1), delay);
+      return;
+    }
+    if (stopping) return;
+    alert('info', 'the embedded PostgreSQL is running again');
+    watch();
+  };
+  watch();
+  return {
+    async stop() {
+      stopping = true;
+      clearTimeout(retry);
+      const running = child();
+      if (running && running.exitCode === null && running.signalCode === null) await pg.stop();
+      else forget();
+    },
+  };
 }

@@ -20,9 +20,14 @@ const sha256 = (v: string) => createHash('sha256').update(v).digest();
  * `256.1.1.1`, which opened a session whose seller, once authorized, got a 500 instead of the redirect.
  */
 function assertRedirectable(redirectUri: string) {
-  let host = '';
-  try { host = new URL(redirectUri).host; } catch { /* refused below */ }
-  if (!host) throw new AppError('VAL_001', { validationErrors: { redirectUri: 'redirectUri must be a URL address' } });
+  let url: URL | undefined;
+  try { url = new URL(redirectUri); } catch { /* refused below */ }
+  if (!url?.host) throw new AppError('VAL_001', { validationErrors: { redirectUri: 'redirectUri must be a URL address' } });
+  // Omni adds the session's sid (redirectWithSid): one already there made `?sid=a&sid=obs_…`,
+  // and a partner reading the first got its own value, not the session's.
+  if (url.searchParams.has('sid')) {
+    throw new AppError('VAL_001', { validationErrors: { redirectUri: 'redirectUri must not have a sid query parameter: Omni adds the session\'s own' } });
+  }
 }
 
 export async function openSession(sql: Queryable, partnerId: string, redirectUri: string, publicBaseUrl: string) {

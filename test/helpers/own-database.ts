@@ -32,7 +32,8 @@ export async function startOwnDatabase(): Promise<OwnDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'omni-own-pg-'));
   await chmod(dataDir, 0o755);
   const port = await freePort();
-  let embedded: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, port });
+  // Its crashes are the test's: nothing starts it again but restart().
+  let embedded: EmbeddedDatabase | undefined = await startEmbeddedPostgres({ dataDir, port, restartOnExit: false });
   const url = embedded.connectionString;
   const sql = connect(url, 1);
   try { await migrate(sql, url); } finally { await sql.end(); }
@@ -47,7 +48,7 @@ export async function startOwnDatabase(): Promise<OwnDatabase> {
       embedded = undefined;
     },
     async restart() {
-      embedded = await startEmbeddedPostgres({ dataDir, port });
+      embedded = await startEmbeddedPostgres({ dataDir, port, restartOnExit: false });
     },
     async destroy() {
       await embedded?.stop();

@@ -92,6 +92,12 @@ describe('onboarding', () => {
       const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
       expect([redirectUri, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual([redirectUri, 400, 'VAL_001', { validationErrors: { redirectUri: 'redirectUri must be a URL address' } }]);
     }
+    // A sid of its own: the redirect would carry two, and a partner reading the first read its own.
+    for (const redirectUri of ['https://partner.example/cb?sid=mine', 'https://partner.example/cb?a=1&sid', 'https://partner.example/cb?sid=&b=2#frag']) {
+      const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
+      expect([redirectUri, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual([redirectUri, 400, 'VAL_001',
+        { validationErrors: { redirectUri: 'redirectUri must not have a sid query parameter: Omni adds the session\'s own' } }]);
+    }
     expect((await ctx.sql`select count(*)::int from onboard_sessions`)[0].count).toBe(before);
   });
 
