@@ -1,9 +1,19 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION, email, nonEmpty, uuid } from './option-values.js';
-import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, revokePimToken, showOrg } from '../pim/pim-auth.js';
+import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, listPimTokens, revokePimTokens, showOrg } from '../pim/pim-auth.js';
 
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
+const USER_OPTION = ['--user <userId>', 'the user, by the userId `user create` printed', uuid] as const;
+
+/** A token piped in (`--token -`): its first line, as `echo` or a secrets manager writes it. */
+async function tokenFromStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  const token = text.split('\n')[0].trim();
+  if (!token) throw new Error('--token -: nothing was read from stdin');
+  return token;
+}
 
 /** `omni admin org|tenant|user|token …`: PIM organizations, their tenants (stores), users and tokens. */
 export function registerPimAdmin(admin: Command) {
@@ -27,10 +37,21 @@ export function registerPimAdmin(admin: Command) {
     .requiredOption(...ORG_OPTION).requiredOption('--email <email>', 'the user\'s email, unique', email).option(...JSON_OPTION)
     .action(adminAction<{ org: string; email: string; json?: boolean }>(({ sql }, o) => createPimUser(sql, o.org, o.email)));
   const token = admin.command('token').description('PIM bearer tokens');
-  token.command('create').description('issue a bearer token for a user (Authorization: Bearer …); printed once')
-    .requiredOption('--user <userId>', 'the user, by the userId `user create` printed', uuid).option(...JSON_OPTION)
+  token.command('create').description('issue a bearer token for a user (Authorization: Bearer …); printed once, with the tokenId that names it afterwards')
+    .requiredOption(...USER_OPTION).option(...JSON_OPTION)
     .action(adminAction<{ user: string; json?: boolean }>(({ sql }, o) => createPimToken(sql, o.user)));
-  token.command('revoke').description('revoke a token at once; prints how many were revoked (0: unknown or already revoked)')
-    .requiredOption('--token <token>', 'the token itself (pim_…)').option(...JSON_OPTION)
-    .action(adminAction<{ token: string; json?: boolean }>(({ sql }, o) => revokePimToken(sql, o.token)));
+  token.command('list').description("a user's tokens, oldest first, by tokenId, and whether each is active; never a token (only its hash is kept)")
+    .requiredOption(...USER_OPTION).option(...JSON_OPTION)
+    .action(adminAction<{ user: string; json?: boolean }>(async ({ sql }, o) => ({ tokens: await listPimTokens(sql, o.user) })));
+  token.command('revoke')
+    .description('revoke at once a token, given itself, by its tokenId, or every token of a user; prints how many were revoked (0: unknown or already revoked)')
+    .addOption(new Option('--token <token>', 'the token itself (pim_…); `-` reads it from stdin, out of the process list and the shell history').conflicts(['id', 'user']))
+    .addOption(new Option('--id <tokenId>', 'the token by the tokenId `token create` printed (`token list` shows them)').argParser(uuid).conflicts('user'))
+    .option('--user <userId>', 'every token of this user', uuid).option(...JSON_OPTION)
+    .action(adminAction<{ token?: string; id?: string; user?: string; json?: boolean }>(async ({ sql }, o) => {
+      if (o.token !== undefined) return revokePimTokens(sql, { token: o.token === '-' ? await tokenFromStdin() : o.token });
+      if (o.id !== undefined) return revokePimTokens(sql, { tokenId: o.id });
+      if (o.user !== undefined) return revokePimTokens(sql, { userId: o.user });
+      throw new Error('say which token: --token <token> (or - to read it from stdin), --id <tokenId> or --user <userId>');
+    }));
 }

@@ -64,15 +64,30 @@ export async function createPimUser(sql: Queryable, orgId: string, email: string
   return { userId: r.id, orgId, email: email.toLowerCase() };
 }
 
-/** A bearer token for a user; only its hash is kept, the value is shown once. */
+/** A bearer token for a user; only its hash is kept, the value is shown once (its tokenId names it afterwards). */
 export async function createPimToken(sql: Queryable, userId: string, expiresAt: Date | null = null) {
   const token = `pim_${randomBytes(24).toString('base64url')}`;
-  await sql`insert into pim_tokens (user_id, token_hash, expires_at) values (${userId}, ${hash(token)}, ${expiresAt})`;
-  return { token, userId, expiresAt: expiresAt?.toISOString() ?? null };
+  const [r] = await sql<{ id: string }[]>`insert into pim_tokens (user_id, token_hash, expires_at) values (${userId}, ${hash(token)}, ${expiresAt}) returning id`;
+  return { token, tokenId: r.id, userId, expiresAt: expiresAt?.toISOString() ?? null };
 }
 
-export async function revokePimToken(sql: Queryable, token: string) {
-  const rows = await sql`update pim_tokens set revoked_at = now() where token_hash = ${hash(token)} and revoked_at is null returning 1`;
+/** A user's tokens, oldest first, by tokenId (`omni admin token list`): never the token, whose hash alone is kept. */
+export async function listPimTokens(sql: Queryable, userId: string) {
+  return sql<{ tokenId: string; active: boolean; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null }[]>`
+    select id as "tokenId", (revoked_at is null and (expires_at is null or expires_at > now())) as active,
+      created_at as "createdAt", expires_at as "expiresAt", revoked_at as "revokedAt"
+    from pim_tokens where user_id = ${userId} order by created_at, id`;
+}
+
+/**
+ * Revokes at once the token given, the token of that tokenId, or every token of a user (one
+ * who left, or whose token leaked where nobody can read it back); how many were revoked (0:
+ * unknown or revoked already).
+ */
+export async function revokePimTokens(sql: Queryable, which: { token: string } | { tokenId: string } | { userId: string }) {
+  const match = 'token' in which ? sql`token_hash = ${hash(which.token)}`
+    : 'tokenId' in which ? sql`id = ${which.tokenId}` : sql`user_id = ${which.userId}`;
+  const rows = await sql`update pim_tokens set revoked_at = now() where ${match} and revoked_at is null returning 1`;
   return { revoked: rows.length };
 }
 

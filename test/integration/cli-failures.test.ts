@@ -62,6 +62,36 @@ describe('what an operator reads when a command fails', () => {
     expect((await omni('admin', 'org', 'show', '--org', nobody)).stderr.trim()).toBe(`error: no PIM organization ${nobody}: \`omni admin org list\` lists the organizations`);
   }, 60_000);
 
+  it('token list shows a user\'s tokens by tokenId; token revoke takes a token from stdin, a tokenId or a user', async () => {
+    const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Token Org');
+    const { userId } = await omniJson('admin', 'user', 'create', '--org', orgId, '--email', `tokens-${randomBytes(3).toString('hex')}@org.example`);
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await omniJson('admin', 'token', 'create', '--user', userId));
+    const listed = (await omniJson('admin', 'token', 'list', '--user', userId)).tokens;
+    expect(listed.map((t: { tokenId: string }) => t.tokenId)).toEqual(made.map((t) => t.tokenId));
+    expect(listed[0]).toEqual({ tokenId: made[0].tokenId, active: true, createdAt: expect.any(String), expiresAt: null, revokedAt: null });
+    expect(JSON.stringify(listed)).not.toContain(made[0].token);
+
+    expect(await omniJson('admin', 'token', 'revoke', '--id', made[0].tokenId)).toEqual({ revoked: 1 });
+    // From stdin, as a secrets manager pipes it: never in the process list or the shell history.
+    const child = spawn(process.execPath, [OMNI_BIN, 'admin', 'token', 'revoke', '--token', '-', '--json'], { env: omniEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stdin.end(`${made[1].token}\n`);
+    expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
+    expect(JSON.parse(out)).toEqual({ revoked: 1 });
+    expect(await omniJson('admin', 'token', 'revoke', '--user', userId)).toEqual({ revoked: 2 });
+    const after = (await omniJson('admin', 'token', 'list', '--user', userId)).tokens;
+    expect(after.map((t: { active: boolean; revokedAt: string | null }) => [t.active, t.revokedAt !== null])).toEqual(Array(4).fill([false, true]));
+    const pim = await ctx.app.inject({ method: 'GET', url: '/api/v1/audit', headers: { authorization: `Bearer ${made[3].token}` } });
+    expect(pim.json().error.code).toBe('PIM_001');
+
+    const none = await omni('admin', 'token', 'revoke');
+    expect([none.code, none.stderr.trim()]).toEqual([1, 'error: say which token: --token <token> (or - to read it from stdin), --id <tokenId> or --user <userId>']);
+    const both = await omni('admin', 'token', 'revoke', '--id', made[0].tokenId, '--user', userId);
+    expect(both.stderr).toContain("error: option '--id <tokenId>' cannot be used with option '--user <userId>'");
+  }, 60_000);
+
   it('refuses a malformed id or an empty name as a usage error, before opening the database', async () => {
     const res = await omni('admin', 'user', 'create', '--org', 'not-a-uuid', '--email', 'x@y.z');
     expect(res.code).toBe(1);

@@ -38,7 +38,7 @@ describe('while the database cannot be reached', () => {
     // What could not be read is unknown: no sample, or NaN, never a 0 that resolves a backlog alert.
     const work = await samples(app, 'omni_');
     expect(Object.keys(work).filter((name) => /^omni_(jobs|batches_unfinished|webhook_deliveries_unfinished)\{/.test(name))).toEqual([]);
-    expect([work.omni_jobs_oldest_queued_seconds, work.omni_batch_rows_pending, work.omni_pim_bulk_jobs_unfinished]).toEqual([NaN, NaN, NaN]);
+    expect([work.omni_jobs_oldest_queued_seconds, work.omni_batch_rows_pending, work.omni_pim_bulk_jobs_unfinished, work.omni_webhook_endpoints_failing]).toEqual([NaN, NaN, NaN, NaN]);
     const worker = await samples(app, 'omni_worker_database_');
     expect(worker.omni_worker_database_up).toBe(0);
     expect(worker.omni_worker_database_down_seconds).toBeGreaterThanOrEqual(5);

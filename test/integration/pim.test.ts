@@ -3,7 +3,7 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, runJob, waitJob as waitFor, type PimActor } from '../helpers/pim.js';
-import { revokePimToken } from '../../src/pim/pim-auth.js';
+import { revokePimTokens } from '../../src/pim/pim-auth.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -28,7 +28,7 @@ describe('PIM auth', () => {
     expect(otherTenant.statusCode).toBe(403);
     expect(otherTenant.json().error.code).toBe('PIM_003');
     expect((await pimRequest(ctx, a, 'GET', url)).statusCode).toBe(200);
-    await revokePimToken(ctx.sql, a.token);
+    await revokePimTokens(ctx.sql, { token: a.token });
     expect((await pimRequest(ctx, a, 'GET', url)).statusCode).toBe(401);
   });
 });

@@ -12,7 +12,7 @@ describe('/metrics: the work in flight, read from PostgreSQL', () => {
   it('counts queued jobs, unfinished batches and their pending rows, and pending deliveries', async () => {
     expect(await samples(ctx.app, 'omni_')).toMatchObject({
       omni_work_metrics_database_up: 1, omni_batch_rows_pending: 0, omni_pim_bulk_jobs_unfinished: 0, omni_jobs_oldest_queued_seconds: 0,
-      'omni_webhook_deliveries_unfinished{status="PENDING"}': 0,
+      'omni_webhook_deliveries_unfinished{status="PENDING"}': 0, omni_webhook_endpoints_failing: 0,
       // Every batch kind and task has its samples when idle (there were none: a series appeared with its first work).
       'omni_batches_unfinished{kind="catalog.sync"}': 0, 'omni_batches_unfinished{kind="inventory"}': 0,
       'omni_jobs{task="batch.process",state="queued"}': 0, 'omni_jobs{task="batch.process",state="failed"}': 0,
@@ -36,6 +36,12 @@ describe('/metrics: the work in flight, read from PostgreSQL', () => {
       // The stock request's stock.update.requested event, to the endpoint every event goes to.
       'omni_webhook_deliveries_unfinished{status="PENDING"}': 1,
     });
+    // An endpoint whose attempts fail, and one disabled (an operator's alert is on the first).
+    await ctx.sql`update webhook_endpoints set failing_since = now() where partner_id = ${store.partnerId}`;
+    const other = await createTestStore(ctx);
+    await subscribeToAllEvents(ctx, other);
+    await ctx.sql`update webhook_endpoints set failing_since = now(), enabled = false where partner_id = ${other.partnerId}`;
+    expect((await samples(ctx.app, 'omni_')).omni_webhook_endpoints_failing).toBe(1);
     // The stock rows name products not created yet: refused at accept, their batch ended at once.
     expect(after['omni_batches_unfinished{kind="inventory"}']).toBe(0);
     expect(after.omni_jobs_oldest_queued_seconds).toBeGreaterThanOrEqual(0);

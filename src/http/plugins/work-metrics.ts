@@ -8,7 +8,8 @@ const JOB_STATES = ['queued', 'scheduled', 'running', 'failed'] as const;
 
 /**
  * The work in flight, as gauges on /metrics, read from PostgreSQL at each scrape: the queue,
- * the batches and PIM bulk jobs not yet ended, the webhook deliveries pending. Read from the
+ * the batches and PIM bulk jobs not yet ended, the webhook deliveries pending and the endpoints
+ * failing. Read from the
  * database, they count the work of every API and worker process sharing it (a worker has no
  * HTTP port), and any API process's /metrics answers for the whole cluster. Each query reads
  * an index of unfinished rows (0091, 0097) or graphile-worker's live jobs, never a history.
@@ -26,9 +27,11 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
   const rows = new Gauge({ collect, name: 'omni_batch_rows_pending', help: 'Rows of unfinished partner batches not yet processed' });
   const bulkJobs = new Gauge({ collect, name: 'omni_pim_bulk_jobs_unfinished', help: 'PIM bulk jobs pending or processing' });
   const deliveries = new Gauge({ collect, name: 'omni_webhook_deliveries_unfinished', help: 'Webhook deliveries not yet ended, by status (PENDING, RETRYING)', labelNames: ['status'] });
+  const failingEndpoints = new Gauge({ collect, name: 'omni_webhook_endpoints_failing',
+    help: 'Enabled webhook endpoints whose attempts have failed since their last success (their deliveries go one at a time; Omni disables one failing WEBHOOK_DISABLE_AFTER_FAILING_HOURS)' });
   async function readAll() {
     try {
-      const [queue, [age], unfinished, [bulk], pending] = await Promise.all([
+      const [queue, [age], unfinished, [bulk], pending, [failing]] = await Promise.all([
         sql<{ task: string; state: string; n: number }[]>`
           select t.identifier as task,
             case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
@@ -43,6 +46,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
         sql<{ n: number }[]>`select count(*)::int as n from bulk_jobs where status in ('PENDING', 'PROCESSING')`,
         sql<{ status: string; n: number }[]>`
           select status, count(*)::int as n from webhook_deliveries where status in ('PENDING', 'RETRYING') group by status`,
+        sql<{ n: number }[]>`select count(*)::int as n from webhook_endpoints where enabled and failing_since is not null`,
       ]);
       // Every task and batch kind has its samples, 0 when idle: a series that appears only with
       // work cannot be told from one that was never scraped, and rate() and alerts miss its start.
@@ -57,6 +61,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
       bulkJobs.set(bulk.n);
       deliveries.reset();
       for (const status of ['PENDING', 'RETRYING']) deliveries.set({ status }, pending.find((d) => d.status === status)?.n ?? 0);
+      failingEndpoints.set(failing.n);
       databaseUp.set(1);
     } catch (err) {
       // The scrape still answers (the HTTP metrics matter most when the database is away).
@@ -66,7 +71,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
       // database went away (alert on omni_work_metrics_database_up too). The labelled gauges have
       // no samples; an unlabelled one always has one, NaN here.
       for (const gauge of [jobs, batches, deliveries]) gauge.reset();
-      for (const gauge of [oldest, rows, bulkJobs]) gauge.set(Number.NaN);
+      for (const gauge of [oldest, rows, bulkJobs, failingEndpoints]) gauge.set(Number.NaN);
     }
   }
 }
