@@ -3,3 +3,4 @@ export { PartnerClient, type PartnerClientOptions, type PartnerCredentials, type
 export { PartnerApiError, PartnerBatchTimeoutError, PartnerNetworkError, PartnerTimeoutError, type ErrorEnvelope } from './errors.js';
 export { partnerOperations, type PartnerOperations } from './operations.js';
 export { decryptField, decryptJsonField } from './decrypt-field.js';
+export { verifyWebhook, PartnerWebhookVerificationError, type OmniWebhookEvent } from './webhooks.js';

@@ -1,0 +1,68 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** An event as Omni POSTs it to a partner's endpoint (docs/webhooks.md, "What the receiver gets"). */
+export interface OmniWebhookEvent<T = Record<string, unknown>> {
+  /** The event id (the `webhook-id` header): the same on every retry and redelivery; deduplicate on it. */
+  id: string;
+  type: string;
+  /** When the event happened (ISO 8601). */
+  timestamp: string;
+  /** The store the event concerns; null for an event of no store. */
+  storeClientId: string | null;
+  data: T;
+}
+
+/** `verifyWebhook` refused a request: not signed by a secret given, too old or too new, or not an event. */
+export class PartnerWebhookVerificationError extends Error {
+  override readonly name = 'PartnerWebhookVerificationError';
+}
+
+type HeaderBag = Headers | Record<string, string | string[] | undefined>;
+
+function header(headers: HeaderBag, name: string): string | undefined {
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const bag = headers as Record<string, string | string[] | undefined>;
+  const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
+  const value = key === undefined ? undefined : bag[key];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** An endpoint secret's key: `whsec_` + base64 (as Omni shows it), the prefix optional. */
+function keyOf(secret: string): Buffer {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  if (key.length === 0) throw new PartnerWebhookVerificationError('the endpoint secret is empty or not base64 (whsec_…)');
+  return key;
+}
+
+/**
+ * Verifies a delivery as the Standard Webhooks scheme signs it (HMAC-SHA256 of
+ * `id.timestamp.body`, base64, in `webhook-signature` as space-separated `v1,…` entries) and
+ * returns its event. `body` is the request's body exactly as received (parse it after, never
+ * before: JSON re-serialised is another text). `secrets`: the endpoint's secret, or several
+ * while a rotation's grace lasts (any one matching is enough). A `webhook-timestamp` more than
+ * `toleranceSeconds` (300) away from now is refused, so that a captured request cannot be
+ * replayed later. Throws PartnerWebhookVerificationError otherwise. Dependency-free, as the
+ * rest of the SDK (the `standardwebhooks` package verifies the same; the tests check both agree).
+ */
+export function verifyWebhook<T = Record<string, unknown>>(secrets: string | readonly string[], body: string | Uint8Array, headers: HeaderBag,
+  opts: { toleranceSeconds?: number; now?: Date } = {}): OmniWebhookEvent<T> {
+  const id = header(headers, 'webhook-id');
+  const timestamp = header(headers, 'webhook-timestamp');
+  const signatures = header(headers, 'webhook-signature');
+  if (!id || !timestamp || !signatures) throw new PartnerWebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature header');
+  const sentAt = Number(timestamp);
+  if (!/^\d+$/.test(timestamp) || !Number.isSafeInteger(sentAt)) throw new PartnerWebhookVerificationError('webhook-timestamp is not unix seconds');
+  const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
+  const tolerance = opts.toleranceSeconds ?? 300;
+  if (Math.abs(now - sentAt) > tolerance) throw new PartnerWebhookVerificationError(`webhook-timestamp is more than ${tolerance} s away from now`);
+  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  const given = signatures.split(' ').filter((s) => s.startsWith('v1,')).map((s) => Buffer.from(s.slice(3), 'base64'));
+  const signed = (typeof secrets === 'string' ? [secrets] : secrets).some((secret) => {
+    const expected = createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${text}`).digest();
+    return given.some((g) => g.length === expected.length && timingSafeEqual(g, expected));
+  });
+  if (!signed) throw new PartnerWebhookVerificationError('no webhook-signature matches a secret given');
+  let event: Omit<OmniWebhookEvent<T>, 'id'>;
+  try { event = JSON.parse(text); } catch { throw new PartnerWebhookVerificationError('the body is not JSON'); }
+  return { id, ...event };
+}
