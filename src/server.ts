@@ -1,6 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type Database } from './db/database.js';
 import { waitForExternalDatabase } from './db/wait-at-start.js';
 import { migrate } from './db/migrate.js';
 import { loadEncryptionKey } from './auth/encryption-key.js';
@@ -30,7 +30,7 @@ export async function start(opts: StartOptions) {
   // then lost their connections. This process stops the embedded database itself, last
   // (db.close() in stop), so the handlers that loading it added are taken off again. Scripts
   // without a shutdown of their own (bench, tests) keep them.
-  const db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line }), (level, message) => logger[level](message)));
+  let db: Database | undefined;
   let runner: WorkerRunner | undefined;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   let stopping = false;
@@ -39,6 +39,8 @@ export async function start(opts: StartOptions) {
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
+      // First: a database ending now (a Ctrl-C reaches the embedded server's process too) is not started again.
+      db?.holdRestarts();
       logger.info('shutting down');
       let clean = true;
       const steps: [string, (() => Promise<unknown>) | undefined][] = [
@@ -46,7 +48,7 @@ export async function start(opts: StartOptions) {
         ['worker', runner && (() => runner!.stop())],
         // While the worker cannot reach the database, no query in flight can finish: none is waited
         // for. (postgres.js waited the whole grace for a connection that died under a transaction.)
-        ['database', () => db.close(runner?.state.databaseDownSince != null ? 0 : 5)],
+        ['database', db && (() => db!.close(runner?.state.databaseDownSince != null ? 0 : 5))],
       ];
       for (const [step, run] of steps) {
         if (!run) continue;
@@ -59,9 +61,33 @@ export async function start(opts: StartOptions) {
     return stopped;
   };
 
+  // Signals are handled from the start on: a SIGTERM while the database opened, migrations ran
+  // or the worker started ended the process at once (Node's default, exit 143), and an embedded
+  // server it had started was left running with no owner. A second signal while the stop runs
+  // (a supervisor repeating it, Ctrl-C twice) does not end the process at once either (its jobs
+  // would stay locked): the stop goes on, and says so. SIGKILL ends it at once.
+  let signalledWhileOpening = false;
+  let waitingForDatabase = false;
+  for (const signal of SIGNALS) {
+    process.on(signal, () => {
+      if (stopping) { logger.warn(`${signal}: already stopping (the running jobs end first); SIGKILL stops the process at once`); return; }
+      // The database is still opening (an embedded server starting): the stop comes once it is open.
+      if (!db) { signalledWhileOpening = true; return; }
+      // The wait for an external database ends the process itself (waitForExternalDatabase).
+      if (waitingForDatabase) return;
+      stop().then((clean) => process.exit(clean ? 0 : 1));
+    });
+  }
+  db = await withoutAddedListeners([...SIGNALS], () => openDatabase(config, (line) => logger.debug({ pg: line }), (level, message) => logger[level](message)));
+  if (signalledWhileOpening) process.exit((await stop()) ? 0 : 1);
+
   try {
     // An external database may come up after this process; the embedded one was started above.
-    if (!config.embedded) await waitForExternalDatabase(db, config, logger);
+    if (!config.embedded) {
+      waitingForDatabase = true;
+      await waitForExternalDatabase(db, config, logger);
+      waitingForDatabase = false;
+    }
     const applied = await migrate(db.sql, db.connectionString);
     if (applied.length) logger.info({ applied }, 'migrations applied');
     const encryptionKey = await loadEncryptionKey(config);
@@ -87,15 +113,6 @@ export async function start(opts: StartOptions) {
     throw err;
   }
 
-  // A second signal while the first stop runs (a supervisor repeating it, Ctrl-C twice) does not
-  // end the process at once, as Node's default would (exit 143, its jobs left locked): the stop
-  // goes on, and says so. SIGKILL ends it at once.
-  for (const signal of SIGNALS) {
-    process.on(signal, () => {
-      if (stopping) { logger.warn(`${signal}: already stopping (the running jobs end first); SIGKILL stops the process at once`); return; }
-      stop().then((clean) => process.exit(clean ? 0 : 1));
-    });
-  }
   // A worker pool that ends by itself (its database unreachable for WORKER_MAX_OUTAGE_MS, say)
   // ends the process with a failing code, so that a supervisor starts a fresh one.
   runner?.promise.catch((err: unknown) => {

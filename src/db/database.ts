@@ -13,6 +13,8 @@ export interface Database {
   connectionString: string;
   /** Ends the pools, letting queries in flight finish for up to `graceSeconds` (5), then stops an embedded server. */
   close(graceSeconds?: number): Promise<void>;
+  /** The process is stopping: an embedded server that ends is not started again (src/db/embedded.ts). */
+  holdRestarts(): void;
 }
 
 /**
@@ -63,12 +65,14 @@ export async function openDatabase(config: Config, log?: (line: string) => void,
   alert?: (level: 'error' | 'info', message: string) => void): Promise<Database> {
   let connectionString = config.DATABASE_URL;
   let stopEmbedded = async () => {};
+  let holdRestarts = () => {};
   if (!connectionString) {
     // Loaded only here: a process on an external database never carries the embedded server's package.
     const { startEmbeddedPostgres } = await import('./embedded.js');
     const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.OMNI_PG_PORT, log, alert });
     connectionString = embedded.connectionString;
     stopEmbedded = embedded.stop;
+    holdRestarts = embedded.holdRestarts;
   }
   const sql = connect(connectionString, config.DB_POOL_MAX, {}, config.DB_CONNECT_TIMEOUT_MS);
   const statements = connectStatements(connectionString, config.DB_STATEMENT_POOL_MAX, config.DB_CONNECT_TIMEOUT_MS);
@@ -76,6 +80,7 @@ export async function openDatabase(config: Config, log?: (line: string) => void,
     sql,
     statements,
     connectionString,
+    holdRestarts: () => holdRestarts(),
     async close(graceSeconds = 5) {
       await Promise.all([sql.end({ timeout: graceSeconds }), statements.end({ timeout: graceSeconds })]);
       await stopEmbedded();

@@ -11,6 +11,8 @@ export interface EmbeddedDatabase {
   connectionString: string;
   /** Stops the server when this process started it; a no-op when it attached to a running one. */
   stop(): Promise<void>;
+  /** No restart of the server from now on (superviseRestarts): the process is stopping. */
+  holdRestarts(): void;
 }
 
 interface Options {
@@ -132,12 +134,12 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
         + 'set OMNI_PG_PORT to a free port, or OMNI_DATA_DIR to the data folder of the Omni already running');
     }
     log(`attaching to the embedded PostgreSQL already running on port ${opts.port}`);
-    return { connectionString: await urlOf(database), stop: async () => {} };
+    return { connectionString: await urlOf(database), stop: async () => {}, holdRestarts: () => {} };
   }
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   // What the server says until it is up (startFailure), not for its whole life.
-  let startOutput: string[] | undefined = [];
+  let startOutput: string[] | undefined;
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: opts.port,
@@ -159,10 +161,17 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
     await pg.initialise();
   }
-  await withEnvironment(MALLOC_SETTINGS, () => pg.start()).catch(async (err: unknown) => {
-    throw err instanceof Error ? err : await startFailure(clusterDir, opts.port, startOutput ?? []);
-  });
-  startOutput = undefined;
+  const startServer = async () => {
+    startOutput = [];
+    try {
+      await withEnvironment(MALLOC_SETTINGS, () => pg.start());
+    } catch (err) {
+      throw err instanceof Error ? err : await startFailure(clusterDir, opts.port, startOutput);
+    } finally {
+      startOutput = undefined;
+    }
+  };
+  await startServer();
   const viaSocket = useSocket && (await exists(socketFile));
   const admin = postgres(tcpUrl('postgres'), { max: 1, onnotice: () => {}, ...(viaSocket ? { host: clusterDir } : {}) });
   try {
@@ -172,56 +181,86 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     await admin.end();
   }
   running.add(pg);
-  const supervisor = superviseRestarts(pg, () => withEnvironment(MALLOC_SETTINGS, () => pg.start()), opts.alert ?? (() => {}), opts.restartOnExit ?? true);
+  const supervisor = superviseRestarts(pg, {
+    startAgain: startServer,
+    startedElsewhere: async () => (await portOpen(opts.port)) && (await listensFrom(clusterDir, opts.port)),
+    alert: opts.alert ?? (() => {}),
+    enabled: opts.restartOnExit ?? true,
+  });
   return {
     connectionString: await urlOf(database),
+    holdRestarts: supervisor.hold,
     stop: async () => { await supervisor.stop(); running.delete(pg); },
   };
 }
 
 const RESTART_MAX_DELAY_MS = 30_000;
 
+export interface Supervision {
+  /** Starts the server again; throws why it did not (PostgreSQL's own FATAL lines). */
+  startAgain: () => Promise<void>;
+  /** Whether another process (an `omni worker` beside `serve --no-worker`) has started it on this folder meanwhile. */
+  startedElsewhere: () => Promise<boolean>;
+  alert: NonNullable<Options['alert']>;
+  enabled: boolean;
+}
+
 /**
  * Starts the embedded server again when it ends by itself (killed by the kernel's OOM killer, a
- * crash, an operator's `kill`): this process owns it, and nothing else would. The API answered
+ * crash, an operator's `kill -9`): this process owns it, and nothing else would. The API answered
  * SYS_002 and the worker waited for the database until WORKER_MAX_OUTAGE_MS (30 min) ended it.
  * Restarts at once, then after 1 s, 2, 4 … 30 s while PostgreSQL refuses (its old backends may
- * still hold the shared memory for a moment); the pools reconnect by themselves. `stop` stops it for good
- * (a server that has ended already is only forgotten).
+ * still hold the shared memory for a moment); the pools reconnect by themselves.
+ * Not restarted: a server shut down cleanly (exit code 0: a SIGTERM or SIGINT sent to it, such as
+ * a terminal's Ctrl-C reaching the whole process group, or `pg_ctl stop`), one that another
+ * process on the folder started meanwhile (it owns it now), and any once `hold` is called (the
+ * process is stopping). `stop` stops it for good (a server that has ended already is only forgotten).
  */
-function superviseRestarts(pg: Instance, startAgain: () => Promise<void>, alert: NonNullable<Options['alert']>, enabled: boolean) {
-  let stopping = false;
+export function superviseRestarts(pg: Instance, { startAgain, startedElsewhere, alert, enabled }: Supervision) {
+  let held = !enabled;
   let retry: NodeJS.Timeout | undefined;
   const child = () => (pg as unknown as { process?: ChildProcess }).process;
   const forget = () => { (pg as unknown as { process?: ChildProcess }).process = undefined; };
   const watch = () => child()?.once('exit', (code, signal) => {
-    if (stopping) return;
     forget();
-    if (!enabled) return;
+    if (held) return;
+    if (code === 0) {
+      // A signal to the process group reaches this process too: its stop may not have begun yet.
+      setTimeout(() => {
+        if (!held) alert('error', 'the embedded PostgreSQL was shut down (exit code 0), not by Omni: it is not started again; restart Omni');
+      }, 1000).unref();
+      return;
+    }
     alert('error', `the embedded PostgreSQL stopped by itself (${signal ?? `exit code ${code}`}); starting it again`);
     void restart(1);
   });
   const restart = async (attempt: number): Promise<void> => {
-    if (stopping) return;
+    if (held) return;
+    if (await startedElsewhere()) {
+      alert('info', 'the embedded PostgreSQL was started again by another Omni process on this data folder: using it (that process keeps it)');
+      return;
+    }
     try {
       await startAgain();
-    } catch {
+    } catch (err) {
       forget();
-      if (stopping) return;
+      if (held) return;
       const delay = Math.min(RESTART_MAX_DELAY_MS, 1000 * 2 ** (attempt - 1));
-      alert('error', `the embedded PostgreSQL did not start again (its log says why at debug level); next try in ${delay / 1000} s`);
+      alert('error', `the embedded PostgreSQL did not start again (${(err as Error).message}); next try in ${delay / 1000} s`);
       retry = setTimeout(() => void restart(attempt + 1), delay);
       return;
     }
-    if (stopping) return;
+    // Stopping began while it started: stop() below finds it running and stops it.
+    if (held) return;
     alert('info', 'the embedded PostgreSQL is running again');
     watch();
   };
   watch();
+  const hold = () => { held = true; clearTimeout(retry); };
   return {
+    hold,
     async stop() {
-      stopping = true;
-      clearTimeout(retry);
+      hold();
       const running = child();
       if (running && running.exitCode === null && running.signalCode === null) await pg.stop();
       else forget();

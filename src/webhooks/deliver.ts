@@ -79,7 +79,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
   : Promise<(EndpointDisabled & { endpointId: string }) | undefined> {
   const { partnerId, deliveryId } = job;
   const [d] = await sql<any[]>`
-    select d.status, d.attempts, d.attempt_base, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since,
+    select d.status, d.attempts, d.attempt_base, d.redeliveries, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since,
       -- The enabling of the endpoint this attempt is sent under (as text: see AttemptedEndpoint).
       e.enabled_at::text as enabled_at,
       o.type, o.payload, o.created_at,
@@ -158,24 +158,33 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
     // comes first, so a racing run of it waits here and then finds the attempt taken). A success
     // ends the endpoint's failing streak in the same statement, on the endpoint as it is now: as
     // read before the request, a streak another delivery's failure started meanwhile was kept.
-    const [recorded] = await tx`
+    // Asked again meanwhile (redeliver, migration 0121): the attempt is recorded, before the
+    // redelivery's fresh schedule (attempt_base), and the status, next attempt and job stay the
+    // redelivery's; this attempt's retry replaced its job (an hour later), or ended it EXHAUSTED.
+    const asRead = tx`redeliveries = ${d.redeliveries}`;
+    const [recorded] = await tx<{ redelivered: boolean }[]>`
       with recorded as (
         update webhook_deliveries set attempts = ${attempt}, last_status_code = ${statusCode}, last_error = ${error},
-          status = ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'}, next_attempt_at = ${nextAt},
-          delivered_at = ${ok ? new Date() : null}
-        where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts} returning id
+          attempt_base = case when ${asRead} then attempt_base else attempt_base + 1 end,
+          status = case when ${asRead} then ${ok ? 'SUCCEEDED' : exhausted ? 'EXHAUSTED' : 'RETRYING'} else status end,
+          next_attempt_at = case when ${asRead} then ${nextAt}::timestamptz else next_attempt_at end,
+          delivered_at = case when ${asRead} then ${ok ? new Date() : null}::timestamptz else delivered_at end
+        where partner_id = ${partnerId} and id = ${deliveryId} and attempts = ${d.attempts}
+        returning id, redeliveries <> ${d.redeliveries} as redelivered
       )${ok ? tx`, streak_ended as (${endStreakOfRecorded(tx, endpoint)})` : tx``}
-      select id from recorded`;
+      select redelivered from recorded`;
     if (!recorded) return undefined;
     await tx`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, error, attempted_at)
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
     const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
       ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
     // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
-    // (a redelivery once it is enabled again sends it).
-    if (endpointDisabled && nextAt) {
+    // (a redelivery once it is enabled again sends it). A delivery asked again meanwhile has the
+    // redelivery's job queued: nothing to schedule.
+    if (recorded.redelivered || !nextAt) return endpointDisabled;
+    if (endpointDisabled) {
       await tx`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null where partner_id = ${partnerId} and id = ${deliveryId}`;
-    } else if (nextAt) {
+    } else {
       // A failed attempt's endpoint is failing (its streak began with this one or before).
       await enqueueDelivery(tx, partnerId, deliveryId, { runAt: nextAt, failingEndpointId: d.endpoint_id });
     }

@@ -32,7 +32,7 @@ export async function listDeliveries(sql: Queryable, partnerId: string, f: Deliv
 /** Sends a delivery again now, whatever its state; the attempt count goes on from where it was. */
 export async function redeliver(tx: Transaction, partnerId: string, deliveryId: string) {
   const [d] = await tx<{ enabled: boolean }[]>`
-    update webhook_deliveries d set status = 'PENDING', next_attempt_at = now(), attempt_base = attempts
+    update webhook_deliveries d set status = 'PENDING', next_attempt_at = now(), attempt_base = attempts, redeliveries = redeliveries + 1
     from webhook_endpoints e
     where d.partner_id = ${partnerId} and d.id = ${deliveryId} and e.partner_id = d.partner_id and e.id = d.endpoint_id
     returning e.enabled`;

@@ -46,6 +46,21 @@ async function untilReady(run: Awaited<ReturnType<typeof serve>>, port: number) 
   }
 }
 
+/** Waits for `text` in the server's output (polling every 5 ms, up to ~60 s). */
+async function untilOutput(run: Awaited<ReturnType<typeof serve>>, text: string) {
+  for (const end = Date.now() + 60000; !run.output.includes(text); await new Promise((r) => setTimeout(r, 5))) {
+    if (Date.now() > end || run.child.exitCode !== null) throw new Error(`no "${text}" in the output:\n${run.output.slice(-3000)}`);
+  }
+}
+
+/** The server stopped by SIGTERM: exit 0, a clean last line, its embedded database's pid file gone. */
+async function stopsCleanly(run: Awaited<ReturnType<typeof serve>>) {
+  run.child.kill('SIGTERM');
+  expect(await run.exited, run.output).toBe(0);
+  expect(logLines(run.output).at(-1)).toMatchObject({ msg: 'stopped', clean: true });
+  await expect(readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).rejects.toThrow(/ENOENT/);
+}
+
 describe('omni serve on its embedded PostgreSQL', () => {
   it('stops cleanly on SIGTERM: the API and worker first, the database last, no errors', { timeout: 90000 }, async () => {
     const port = await freePort();
@@ -81,22 +96,28 @@ describe('omni serve on its embedded PostgreSQL', () => {
       await untilReady(run, port);
       const postmaster = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
       process.kill(postmaster, 'SIGKILL');
-      for (let i = 0; !run.output.includes('the embedded PostgreSQL is running again'); i++) {
-        if (i > 600 || run.child.exitCode !== null) throw new Error(`the database was not started again:\n${run.output.slice(-3000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await untilOutput(run, 'the embedded PostgreSQL is running again');
       // The API reaches it again by itself (before, it answered SYS_002 until the process was restarted).
       await untilReady(run, port);
       // Beside the worker's own line on the outage, which may come first.
       const errors = logLines(run.output).filter((l) => l.level >= 50).map((l) => l.msg);
       expect(errors).toContain('the embedded PostgreSQL stopped by itself (SIGKILL); starting it again');
-      run.child.kill('SIGTERM');
-      expect(await run.exited, run.output).toBe(0);
-      expect(logLines(run.output).at(-1)).toMatchObject({ msg: 'stopped', clean: true });
-      await expect(readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).rejects.toThrow(/ENOENT/);
+      await stopsCleanly(run);
     } finally {
       // A failure here must not leave the server (and the data folder's database) to the next case.
       if (run.child.exitCode === null) { run.child.kill('SIGTERM'); await run.exited; }
+    }
+  });
+
+  it('stops cleanly on a SIGTERM while it starts: exit 0, its embedded database stopped, not left running with no owner', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const run = await serve(port);
+    try {
+      // After the worker's start, before the API listens (it builds its routes then).
+      await untilOutput(run, 'job worker started');
+      await stopsCleanly(run);
+    } finally {
+      if (run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
     }
   });
 

@@ -2,8 +2,9 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { redeliver } from '../../src/webhooks/deliveries.js';
 import { pollUntil, startTestWorker } from '../helpers/worker.js';
-import { receiver } from '../helpers/webhooks.js';
+import { receiver, statusReceiver } from '../helpers/webhooks.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { deliverWebhook, endpointQueueName } from '../../src/webhooks/deliver.js';
@@ -105,4 +106,33 @@ describe('a delivery job in its endpoint\'s own queue when the endpoint no longe
       expect(row).toEqual({ status: 'PENDING', attempts: 0 });
     } finally { await healthy.close(); }
   });
+});
+
+describe('a redelivery asked while an attempt of the delivery is in flight', () => {
+  /** The delivery's job as graphile-worker holds it: when it runs, and in which queue. */
+  const jobOf = (deliveryId: string) => ctx.sql`select q.queue_name, j.run_at <= now() as due from graphile_worker._private_jobs j
+    left join graphile_worker._private_job_queues q on q.id = j.job_queue_id where j.key = ${`webhook-delivery:${deliveryId}`}`.then((r) => r[0]);
+
+  for (const maxAttempts of [8, 2]) {
+    it(`is sent next, not an hour later nor ended by the attempt's failure (WEBHOOK_MAX_ATTEMPTS ${maxAttempts})`, async () => {
+      const rx = await statusReceiver(500);
+      try {
+        const { store, endpoint } = await partnerWithEvents(rx.url, 1);
+        const [{ id }] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+        const config = { ...ctx.deps.config, WEBHOOK_MAX_ATTEMPTS: maxAttempts };
+        await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, config, { partnerId: store.partnerId, deliveryId: id });
+        // The endpoint fails now: its retry waits in the endpoint's queue, an hour away. The second
+        // attempt (its last, with 2) runs there; the partner asks for the delivery again while it is in flight.
+        expect(await jobOf(id)).toEqual({ queue_name: `webhook-endpoint:${endpoint.id}`, due: false });
+        rx.meanwhile(() => ctx.sql.begin((tx) => redeliver(tx, store.partnerId, id)));
+        await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, config, { partnerId: store.partnerId, deliveryId: id, failingEndpointId: endpoint.id });
+        expect(rx.failures).toEqual([]);
+        // Both attempts recorded; the redelivery's schedule starts after them, and its job is due.
+        const [row] = await ctx.sql`select status, attempts, attempt_base, redeliveries from webhook_deliveries where id = ${id}`;
+        expect(row).toEqual({ status: 'PENDING', attempts: 2, attempt_base: 2, redeliveries: 1 });
+        expect((await jobOf(id)).due).toBe(true);
+        expect(await ctx.sql`select attempt from webhook_attempts where delivery_id = ${id} order by attempt`).toEqual([{ attempt: 1 }, { attempt: 2 }]);
+      } finally { await rx.close(); }
+    });
+  }
 });

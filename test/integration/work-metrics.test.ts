@@ -49,6 +49,33 @@ describe('/metrics: the work in flight, read from PostgreSQL', () => {
   });
 });
 
+describe('/metrics: jobs behind a running job of their named queue', () => {
+  it('are waiting, not queued, and do not age the oldest queued job (a dead receiver is not workers behind)', async () => {
+    const queue = `webhook-endpoint:metrics-${Date.now()}`;
+    // The file's other jobs (a delivery of the test above) as they were.
+    const queuedBefore = (await samples(ctx.app, 'omni_'))['omni_jobs{task="webhook.deliver",state="queued"}'];
+    await ctx.sql`select graphile_worker.add_job('webhook.deliver', json_build_object('n', n), queue_name => ${queue}, run_at => now() - interval '1 hour', job_key => ${queue} || n)
+                  from generate_series(1, 3) n`;
+    // As a worker holds one of them: the job and its queue locked.
+    await ctx.sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'metrics-test' where key = ${`${queue}1`}`;
+    await ctx.sql`update graphile_worker._private_job_queues set locked_at = now(), locked_by = 'metrics-test' where queue_name = ${queue}`;
+    try {
+      const work = await samples(ctx.app, 'omni_');
+      expect(work['omni_jobs{task="webhook.deliver",state="running"}']).toBe(1);
+      expect(work['omni_jobs{task="webhook.deliver",state="waiting"}']).toBe(2);
+      expect(work['omni_jobs{task="webhook.deliver",state="queued"}']).toBe(queuedBefore);
+      expect(work.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
+      // Its queue free again (the running job ended), they are queued, and have waited an hour.
+      await ctx.sql`update graphile_worker._private_job_queues set locked_at = null, locked_by = null where queue_name = ${queue}`;
+      const freed = await samples(ctx.app, 'omni_');
+      expect(freed['omni_jobs{task="webhook.deliver",state="queued"}']).toBe(queuedBefore + 2);
+      expect(freed.omni_jobs_oldest_queued_seconds).toBeGreaterThanOrEqual(3600);
+    } finally {
+      await ctx.sql`delete from graphile_worker._private_jobs where key like ${`${queue}%`}`;
+    }
+  });
+});
+
 describe('/metrics: request durations', () => {
   it('are a histogram by route pattern, with no summary family declared beside it (README, Decisions)', async () => {
     await ctx.app.inject({ method: 'GET', url: '/health' });

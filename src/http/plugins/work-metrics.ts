@@ -4,7 +4,12 @@ import type { Sql } from '../../db/database.js';
 import type { WorkerState } from '../../jobs/worker.js';
 import { BATCH_KINDS } from '../../batches/batch-store.js';
 
-const JOB_STATES = ['queued', 'scheduled', 'running', 'failed'] as const;
+/**
+ * waiting: due, but behind a running job of its named queue (a store's stock updates, a failing
+ * webhook endpoint's deliveries): not a job a free slot could take, so not counted queued, nor
+ * in the oldest queued job's age (one partner's dead receiver read as workers behind).
+ */
+const JOB_STATES = ['queued', 'waiting', 'scheduled', 'running', 'failed'] as const;
 
 /**
  * The work in flight, as gauges on /metrics, read from PostgreSQL at each scrape: the queue,
@@ -21,7 +26,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
   let reading: Promise<void> | undefined;
   const collect = () => (reading ??= readAll().finally(() => { setImmediate(() => { reading = undefined; }); }));
   const databaseUp = new Gauge({ collect, name: 'omni_work_metrics_database_up', help: '1 if the last scrape read the work metrics from PostgreSQL, 0 if it could not' });
-  const jobs = new Gauge({ collect, name: 'omni_jobs', help: 'Jobs in the queue by task and state (queued: ready to run; scheduled: waiting for its run_at, e.g. a retry; running; failed: out of attempts)', labelNames: ['task', 'state'] });
+  const jobs = new Gauge({ collect, name: 'omni_jobs', help: 'Jobs in the queue by task and state (queued: ready to run; waiting: due, behind a running job of its named queue; scheduled: waiting for its run_at, e.g. a retry; running; failed: out of attempts)', labelNames: ['task', 'state'] });
   const oldest = new Gauge({ collect, name: 'omni_jobs_oldest_queued_seconds', help: 'How long the oldest job ready to run has waited (0: none): the queue is behind when this grows' });
   const batches = new Gauge({ collect, name: 'omni_batches_unfinished', help: 'Partner batches not yet ended, by kind', labelNames: ['kind'] });
   const rows = new Gauge({ collect, name: 'omni_batch_rows_pending', help: 'Rows of unfinished partner batches not yet processed' });
@@ -35,12 +40,14 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
         sql<{ task: string; state: string; n: number }[]>`
           select t.identifier as task,
             case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
-                 when j.run_at > now() then 'scheduled' else 'queued' end as state, count(*)::int as n
+                 when j.run_at > now() then 'scheduled' when q.locked_at is not null then 'waiting' else 'queued' end as state, count(*)::int as n
           from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+            left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
           group by 1, 2`,
         sql<{ seconds: number }[]>`
           select coalesce(extract(epoch from now() - min(run_at)), 0)::float8 as seconds
-          from graphile_worker._private_jobs where is_available and run_at <= now()`,
+          from graphile_worker._private_jobs j where is_available and run_at <= now()
+            and not exists (select from graphile_worker._private_job_queues q where q.id = j.job_queue_id and q.locked_at is not null)`,
         sql<{ kind: string; n: number; pending: number }[]>`
           select kind, count(*)::int as n, coalesce(sum(pending), 0)::int as pending from batches where completed_at is null group by kind`,
         sql<{ n: number }[]>`select count(*)::int as n from bulk_jobs where status in ('PENDING', 'PROCESSING')`,
