@@ -55,14 +55,15 @@ export function verifyWebhook<T = Record<string, unknown>>(secrets: string | rea
   const now = Math.floor((opts.now ?? new Date()).getTime() / 1000);
   const tolerance = opts.toleranceSeconds ?? 300;
   if (Math.abs(now - sentAt) > tolerance) throw new PartnerWebhookVerificationError(`webhook-timestamp is more than ${tolerance} s away from now`);
-  const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+  // The bytes as received are what was signed: a body decoded and encoded again may not be.
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   const given = signatures.split(' ').filter((s) => s.startsWith('v1,')).map((s) => Buffer.from(s.slice(3), 'base64'));
   const signed = (typeof secrets === 'string' ? [secrets] : secrets).some((secret) => {
-    const expected = createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${text}`).digest();
+    const expected = createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.`).update(bytes).digest();
     return given.some((g) => g.length === expected.length && timingSafeEqual(g, expected));
   });
   if (!signed) throw new PartnerWebhookVerificationError('no webhook-signature matches a secret given');
   let event: Omit<OmniWebhookEvent<T>, 'id'>;
-  try { event = JSON.parse(text); } catch { throw new PartnerWebhookVerificationError('the body is not JSON'); }
+  try { event = JSON.parse(Buffer.from(bytes).toString('utf8')); } catch { throw new PartnerWebhookVerificationError('the body is not JSON'); }
   return { id, ...event };
 }
