@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
 import { JSON_OPTION, email, nonEmpty, uuid } from './option-values.js';
@@ -6,13 +7,19 @@ import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, listP
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
 const USER_OPTION = ['--user <userId>', 'the user, by the userId `user create` printed', uuid] as const;
 
-/** A token piped in (`--token -`): its first line, as `echo` or a secrets manager writes it. */
+/**
+ * A token piped in (`--token -`): its first line that is not blank, as `echo` or a secrets manager
+ * writes it, read without waiting for the end of the input (a pipe left open held the command).
+ */
 async function tokenFromStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += chunk;
-  const token = text.split('\n')[0].trim();
-  if (!token) throw new Error('--token -: nothing was read from stdin');
-  return token;
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of lines) if (line.trim()) return line.trim();
+  } finally {
+    lines.close();
+    process.stdin.destroy();
+  }
+  throw new Error('--token -: stdin ended without a token');
 }
 
 /** `omni admin org|tenant|user|token …`: PIM organizations, their tenants (stores), users and tokens. */
@@ -45,7 +52,7 @@ export function registerPimAdmin(admin: Command) {
     .action(adminAction<{ user: string; json?: boolean }>(async ({ sql }, o) => ({ tokens: await listPimTokens(sql, o.user) })));
   token.command('revoke')
     .description('revoke at once a token, given itself, by its tokenId, or every token of a user; prints how many were revoked (0: unknown or already revoked)')
-    .addOption(new Option('--token <token>', 'the token itself (pim_…); `-` reads it from stdin, out of the process list and the shell history').conflicts(['id', 'user']))
+    .addOption(new Option('--token <token>', 'the token itself (pim_…); `-` reads it from stdin, out of the process list and the shell history').argParser(nonEmpty).conflicts(['id', 'user']))
     .addOption(new Option('--id <tokenId>', 'the token by the tokenId `token create` printed (`token list` shows them)').argParser(uuid).conflicts('user'))
     .option('--user <userId>', 'every token of this user', uuid).option(...JSON_OPTION)
     .action(adminAction<{ token?: string; id?: string; user?: string; json?: boolean }>(async ({ sql }, o) => {

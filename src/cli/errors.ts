@@ -40,6 +40,7 @@ const NEXT_STEPS: [RegExp, string][] = [
   [/^no partner with client id \S+$/, '`omni admin partner list` lists the partners (ptnr_…)'],
   [/^no store with client id \S+$/, "`omni admin store list --partner ptnr_…` lists a partner's stores (str_…)"],
   [/^no PIM organization \S+$/, '`omni admin org list` lists the organizations'],
+  [/^no PIM user \S+$/, "`omni admin org show --org ORG` lists an organization's users"],
 ];
 
 /** Failures to reach or log in to PostgreSQL: network errors, and SQLSTATE 28xxx (login) and 3D000 (no such database). */

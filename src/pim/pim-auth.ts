@@ -73,6 +73,8 @@ export async function createPimToken(sql: Queryable, userId: string, expiresAt: 
 
 /** A user's tokens, oldest first, by tokenId (`omni admin token list`): never the token, whose hash alone is kept. */
 export async function listPimTokens(sql: Queryable, userId: string) {
+  const [user] = await sql`select 1 from pim_users where id = ${userId}`;
+  if (!user) throw new Error(`no PIM user ${userId}`);
   return sql<{ tokenId: string; active: boolean; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null }[]>`
     select id as "tokenId", (revoked_at is null and (expires_at is null or expires_at > now())) as active,
       created_at as "createdAt", expires_at as "expiresAt", revoked_at as "revokedAt"

@@ -47,6 +47,18 @@ describe('verifyWebhook', () => {
     }
   });
 
+  it('reads a signature header sent twice, checks every secret given whatever the order, and takes the id from the header', () => {
+    const s = secret();
+    const headers = signed([s]);
+    expect(verifyWebhook(s, body, { ...headers, 'webhook-signature': ['v1,AAAA', headers['webhook-signature']] }).id).toBe('evt_1');
+    for (const secrets of [['', s], [s, '']]) expect(() => verifyWebhook(secrets, body, headers)).toThrow(/secret is empty or not base64/);
+    const withId = JSON.stringify({ id: 'forged', type: 't', timestamp: 'x', storeClientId: null, data: {} });
+    expect(verifyWebhook(s, withId, signed([s], new Date(), 'evt_9', withId)).id).toBe('evt_9');
+    for (const notEvent of ['[1,2]', 'null', '"text"']) {
+      expect(() => verifyWebhook(s, notEvent, signed([s], new Date(), 'evt_1', notEvent))).toThrow(/not an event object/);
+    }
+  });
+
   it('takes a tolerance and a clock of its own', () => {
     const s = secret();
     const at = new Date('2026-12-05T10:00:00Z');

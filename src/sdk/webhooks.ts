@@ -19,12 +19,13 @@ export class PartnerWebhookVerificationError extends Error {
 
 type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 
-function header(headers: HeaderBag, name: string): string | undefined {
+/** A header's value; one sent several times (an array) is its values joined with `joiner`, as fetch's Headers joins them. */
+function header(headers: HeaderBag, name: string, joiner = ', '): string | undefined {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const bag = headers as Record<string, string | string[] | undefined>;
   const key = Object.keys(bag).find((k) => k.toLowerCase() === name);
   const value = key === undefined ? undefined : bag[key];
-  return Array.isArray(value) ? value[0] : value;
+  return Array.isArray(value) ? value.join(joiner) : value;
 }
 
 /** An endpoint secret's key: `whsec_` + base64 (as Omni shows it), the prefix optional. */
@@ -48,7 +49,7 @@ export function verifyWebhook<T = Record<string, unknown>>(secrets: string | rea
   opts: { toleranceSeconds?: number; now?: Date } = {}): OmniWebhookEvent<T> {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
-  const signatures = header(headers, 'webhook-signature');
+  const signatures = header(headers, 'webhook-signature', ' ');
   if (!id || !timestamp || !signatures) throw new PartnerWebhookVerificationError('missing webhook-id, webhook-timestamp or webhook-signature header');
   const sentAt = Number(timestamp);
   if (!/^\d+$/.test(timestamp) || !Number.isSafeInteger(sentAt)) throw new PartnerWebhookVerificationError('webhook-timestamp is not unix seconds');
@@ -57,13 +58,17 @@ export function verifyWebhook<T = Record<string, unknown>>(secrets: string | rea
   if (Math.abs(now - sentAt) > tolerance) throw new PartnerWebhookVerificationError(`webhook-timestamp is more than ${tolerance} s away from now`);
   // The bytes as received are what was signed: a body decoded and encoded again may not be.
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const given = signatures.split(' ').filter((s) => s.startsWith('v1,')).map((s) => Buffer.from(s.slice(3), 'base64'));
-  const signed = (typeof secrets === 'string' ? [secrets] : secrets).some((secret) => {
-    const expected = createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.`).update(bytes).digest();
+  const given = signatures.split(/\s+/).filter((s) => s.startsWith('v1,')).map((s) => Buffer.from(s.slice(3), 'base64'));
+  // Every secret is checked first, whatever the order: an unset one beside a good one is a mistake to hear of.
+  const keys = (typeof secrets === 'string' ? [secrets] : secrets).map(keyOf);
+  const signed = keys.some((key) => {
+    const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(bytes).digest();
     return given.some((g) => g.length === expected.length && timingSafeEqual(g, expected));
   });
   if (!signed) throw new PartnerWebhookVerificationError('no webhook-signature matches a secret given');
-  let event: Omit<OmniWebhookEvent<T>, 'id'>;
+  let event: unknown;
   try { event = JSON.parse(Buffer.from(bytes).toString('utf8')); } catch { throw new PartnerWebhookVerificationError('the body is not JSON'); }
-  return { id, ...event };
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new PartnerWebhookVerificationError('the body is not an event object');
+  // The header's id, whatever the body holds.
+  return { ...(event as Omit<OmniWebhookEvent<T>, 'id'>), id };
 }

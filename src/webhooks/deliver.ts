@@ -178,10 +178,17 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
     const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
       ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
+    // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
+    // running beside this one already (a free slot took it), and its record then loses to this
+    // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery
+    // is never left PENDING with no job. At least once, as ever: the receiver deduplicates.
+    if (recorded.redelivered) {
+      await enqueueDelivery(tx, partnerId, deliveryId, ok ? {} : { failingEndpointId: d.endpoint_id });
+      return endpointDisabled;
+    }
     // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
-    // (a redelivery once it is enabled again sends it). A delivery asked again meanwhile has the
-    // redelivery's job queued: nothing to schedule.
-    if (recorded.redelivered || !nextAt) return endpointDisabled;
+    // (a redelivery once it is enabled again sends it).
+    if (!nextAt) return endpointDisabled;
     if (endpointDisabled) {
       await tx`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null where partner_id = ${partnerId} and id = ${deliveryId}`;
     } else {

@@ -77,8 +77,10 @@ describe('what an operator reads when a command fails', () => {
     const child = spawn(process.execPath, [OMNI_BIN, 'admin', 'token', 'revoke', '--token', '-', '--json'], { env: omniEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
-    child.stdin.end(`${made[1].token}\n`);
+    // A blank line first, and the pipe left open: the first token line is enough.
+    child.stdin.write(`\n${made[1].token}\n`);
     expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
+    child.stdin.destroy();
     expect(JSON.parse(out)).toEqual({ revoked: 1 });
     expect(await omniJson('admin', 'token', 'revoke', '--user', userId)).toEqual({ revoked: 2 });
     const after = (await omniJson('admin', 'token', 'list', '--user', userId)).tokens;
@@ -86,6 +88,11 @@ describe('what an operator reads when a command fails', () => {
     const pim = await ctx.app.inject({ method: 'GET', url: '/api/v1/audit', headers: { authorization: `Bearer ${made[3].token}` } });
     expect(pim.json().error.code).toBe('PIM_001');
 
+    // A mistyped user is not one without tokens; an empty token is no token.
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    expect((await omni('admin', 'token', 'list', '--user', nobody)).stderr.trim())
+      .toBe(`error: no PIM user ${nobody}: \`omni admin org show --org ORG\` lists an organization's users`);
+    expect((await omni('admin', 'token', 'revoke', '--token', '')).stderr).toContain("option '--token <token>' argument '' is invalid");
     const none = await omni('admin', 'token', 'revoke');
     expect([none.code, none.stderr.trim()]).toEqual([1, 'error: say which token: --token <token> (or - to read it from stdin), --id <tokenId> or --user <userId>']);
     const both = await omni('admin', 'token', 'revoke', '--id', made[0].tokenId, '--user', userId);

@@ -136,3 +136,30 @@ describe('a redelivery asked while an attempt of the delivery is in flight', () 
     });
   }
 });
+
+describe('a redelivery on a healthy endpoint while an attempt is in flight', () => {
+  it('is sent after it, and the delivery ends SUCCEEDED with no job left (it stayed PENDING with none)', { timeout: 60000 }, async () => {
+    // Every answer 200 after 400 ms: the first attempt answers, and records, before the redelivery's.
+    let posts = 0;
+    const slow = createServer((req, res) => { req.resume(); posts += 1; setTimeout(() => { res.statusCode = 200; res.end(); }, 400); });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const worker = await startTestWorker(ctx);
+    try {
+      const { store, endpoint } = await partnerWithEvents(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/hooks`, 1);
+      const [{ id }] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+      await pollUntil('the first attempt in flight', async () => posts === 1, 10000);
+      await ctx.sql.begin((tx) => redeliver(tx, store.partnerId, id));
+      await pollUntil('the delivery ended', async () => {
+        const [row] = await ctx.sql`select status from webhook_deliveries where id = ${id}`;
+        return row.status === 'SUCCEEDED';
+      }, 10000);
+      await pollUntil('no job left for it', async () => (await ctx.sql`select 1 from graphile_worker._private_jobs
+        where key = ${`webhook-delivery:${id}`} or payload->>'deliveryId' = ${id}`).length === 0, 10000);
+      expect(posts).toBeGreaterThanOrEqual(2);
+    } finally {
+      slow.closeAllConnections();
+      slow.close();
+      await worker.stop();
+    }
+  });
+});
