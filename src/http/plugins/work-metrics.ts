@@ -36,18 +36,16 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
     help: 'Enabled webhook endpoints whose attempts have failed since their last success (their deliveries go one at a time; Omni disables one failing WEBHOOK_DISABLE_AFTER_FAILING_HOURS)' });
   async function readAll() {
     try {
-      const [queue, [age], unfinished, [bulk], pending, [failing]] = await Promise.all([
-        sql<{ task: string; state: string; n: number }[]>`
+      const [queue, unfinished, [bulk], pending, [failing]] = await Promise.all([
+        // With each group's oldest due time: the queued ones' is the oldest queued job's age.
+        sql<{ task: string; state: string; n: number; waited: number }[]>`
           select t.identifier as task,
             case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
-                 when j.run_at > now() then 'scheduled' when q.locked_at is not null then 'waiting' else 'queued' end as state, count(*)::int as n
+                 when j.run_at > now() then 'scheduled' when q.locked_at is not null then 'waiting' else 'queued' end as state, count(*)::int as n,
+            extract(epoch from now() - min(j.run_at))::float8 as waited
           from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
             left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
           group by 1, 2`,
-        sql<{ seconds: number }[]>`
-          select coalesce(extract(epoch from now() - min(run_at)), 0)::float8 as seconds
-          from graphile_worker._private_jobs j where is_available and run_at <= now()
-            and not exists (select from graphile_worker._private_job_queues q where q.id = j.job_queue_id and q.locked_at is not null)`,
         sql<{ kind: string; n: number; pending: number }[]>`
           select kind, count(*)::int as n, coalesce(sum(pending), 0)::int as pending from batches where completed_at is null group by kind`,
         sql<{ n: number }[]>`select count(*)::int as n from bulk_jobs where status in ('PENDING', 'PROCESSING')`,
@@ -60,7 +58,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
       jobs.reset();
       for (const task of tasks) for (const state of JOB_STATES) jobs.set({ task, state }, 0);
       for (const j of queue) jobs.set({ task: j.task, state: j.state }, j.n);
-      oldest.set(Math.max(0, age.seconds));
+      oldest.set(Math.max(0, ...queue.filter((j) => j.state === 'queued').map((j) => j.waited)));
       batches.reset();
       for (const kind of BATCH_KINDS) batches.set({ kind }, 0);
       for (const b of unfinished) batches.set({ kind: b.kind }, b.n);
