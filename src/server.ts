@@ -68,11 +68,23 @@ export async function start(opts: StartOptions) {
   // would stay locked): the stop goes on, and says so. SIGKILL ends it at once.
   let signalledWhileOpening = false;
   let waitingForDatabase = false;
+  // graphile-worker's start (its schema, its LISTEN connection, the first job slots) is not
+  // stopped half-way: a stop that ended the database under it crashed the process once in ~100
+  // (pg-pool's "Release called on client which has already been released", exit 1), and a worker
+  // it finished starting after the stop ran on, unstopped, until the exit. The stop waits for the
+  // start; a second signal meanwhile stops at once.
+  let startingWorker = false;
+  let signalledWhileStartingWorker = false;
   for (const signal of SIGNALS) {
     process.on(signal, () => {
       if (stopping) { logger.warn(`${signal}: already stopping (the running jobs end first); SIGKILL stops the process at once`); return; }
       // The database is still opening (an embedded server starting): the stop comes once it is open.
       if (!db) { signalledWhileOpening = true; return; }
+      if (startingWorker && !signalledWhileStartingWorker) {
+        signalledWhileStartingWorker = true;
+        logger.info(`${signal}: stopping once the job worker has started (another signal stops at once)`);
+        return;
+      }
       // The wait for an external database ends the process itself (waitForExternalDatabase).
       if (waitingForDatabase) return;
       stop().then((clean) => process.exit(clean ? 0 : 1));
@@ -94,7 +106,9 @@ export async function start(opts: StartOptions) {
     const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
     if (opts.worker) {
       process.on('unhandledRejection', unrecorded);
-      runner = await startWorker(deps, db.connectionString, logger);
+      startingWorker = true;
+      runner = await startWorker(deps, db.connectionString, logger).finally(() => { startingWorker = false; });
+      if (signalledWhileStartingWorker && !stopping) process.exit((await stop()) ? 0 : 1);
     }
     if (opts.api) {
       app = await buildApp(deps, { loggerInstance: logger, worker: runner?.state });

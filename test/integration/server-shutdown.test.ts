@@ -121,6 +121,27 @@ describe('omni serve on its embedded PostgreSQL', () => {
     }
   });
 
+  it('lets the job worker finish starting on a SIGTERM during its start, then stops it cleanly (it stopped the database under it)', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const run = await serve(port, undefined, { LOG_LEVEL: 'debug' });
+    try {
+      // graphile-worker's first job slot is up; its second pool, the heartbeat and the log line are not.
+      await untilOutput(run, '"msg":"Spawned"');
+      run.child.kill('SIGTERM');
+      expect(await run.exited, run.output).toBe(0);
+      const messages = logLines(run.output).map((l) => l.msg);
+      expect(messages).toContain('SIGTERM: stopping once the job worker has started (another signal stops at once)');
+      const started = messages.findIndex((m) => m?.startsWith('job worker started'));
+      expect(started, run.output).toBeGreaterThan(-1);
+      expect(messages.indexOf('shutting down')).toBeGreaterThan(started);
+      expect(logLines(run.output).filter((l) => l.level >= 50), run.output).toEqual([]);
+      expect(logLines(run.output).at(-1)).toMatchObject({ msg: 'stopped', clean: true });
+      await expect(readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).rejects.toThrow(/ENOENT/);
+    } finally {
+      if (run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
+    }
+  });
+
   it('whose port is taken exits with one line naming it, after stopping the worker and the database it had started', { timeout: 90000 }, async () => {
     const port = await freePort();
     const taken = createServer().listen(port, '127.0.0.1');
