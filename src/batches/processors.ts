@@ -16,6 +16,13 @@ export interface BatchContext {
   body: StoredBody | null;
 }
 
+/**
+ * The first stock sequence of a batch's rows: row r's stock writes carry this + r, as
+ * write_stock_rows numbers a stock update's (0113), so that whatever job runs last, a stock a
+ * later-accepted request wrote stays (rows per request < 10,000).
+ */
+export const stockSeqBase = (ctx: Pick<BatchContext, 'acceptedSeq'>) => ctx.acceptedSeq * 10_000n;
+
 export interface RowOutcome {
   rowIndex: number;
   status: 'SUCCEEDED' | 'FAILED';

@@ -1,7 +1,7 @@
 import type { Transaction } from '../db/database.js';
 import { recordAudit, recordBulkCreations } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { registerBatchKind, stockSeqBase, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { decodePlan } from './product-plan.js';
 import { writeProducts, type ProductWriteRow } from './product-writer.js';
@@ -27,7 +27,7 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
     rowIndex, mode: plan.mode, id: plan.id, placement: plan.placement, renames: plan.renames,
     input: plan.input ?? (readByPostgres(plan) ? {} : body!.input(rowIndex)), matchExternalId: true,
   }));
-  const outcomes = await writeProducts(tx, ctx.storeId, writeRows, fromBody ? { body: body! } : {});
+  const outcomes = await writeProducts(tx, ctx.storeId, writeRows, { stockSeq: stockSeqBase(ctx), ...(fromBody ? { body: body! } : {}) });
   const modeOf = new Map(writeRows.map((r) => [r.rowIndex, r.mode]));
   const done = outcomes.filter((o) => o.ok);
   const created = done.filter((o) => modeOf.get(o.rowIndex) === 'create');

@@ -48,6 +48,9 @@ describe('planPatch', () => {
 
   it('rounds to cents the way numeric(…, 2) does', () => {
     expect([toCents(1.005), toCents(2.675), toCents(10), toCents(0.125), toCents(-1.005)]).toEqual([1.01, 2.68, 10, 0.13, -1.01]);
+    // Numbers JavaScript prints with an exponent: they were NaN, stored as a null price.
+    expect([toCents(1e-7), toCents(5e-324), toCents(0.004999), toCents(0.005), toCents(1.5e-3), toCents(9999999999999.99), toCents(1e21)])
+      .toEqual([0, 0, 0, 0.01, 0, 9999999999999.99, 1e21]);
   });
 });
 

@@ -53,7 +53,13 @@ const DIMENSIONS = ['length', 'width', 'height'] as const;
 /** Decimal rounding to cents, half away from zero like numeric(…, 2), without binary drift (1.005 -> 1.01). */
 export function toCents(value: number): number {
   const sign = value < 0 ? -1 : 1;
-  return sign * Number(`${Math.round(Number(`${Math.abs(value)}e2`))}e-2`);
+  return sign * shiftDecimal(Math.round(shiftDecimal(Math.abs(value), 2)), -2);
+}
+
+/** The decimal point moved `places` in the digits JavaScript prints (`${value}e2` was NaN, a null price, for 1e-7: "1e-7e2"). */
+function shiftDecimal(value: number, places: number): number {
+  const [digits, exponent] = value.toExponential().split('e');
+  return Number(`${digits}e${Number(exponent) + places}`);
 }
 
 /**

@@ -88,15 +88,18 @@ const UPDATE_SQL = `
         (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
     where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
-    returning u.i, p.store_id, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock),
+    returning u.i, p.store_id, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock,
+      coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) as seq),
   -- Joined on upd's store, not $1: a store condition on product_stock alone let a marketplace's
   -- statistics (a store looks a few rows) read the store's stock rows and hash them, per chunk.
+  -- A stock a later-accepted request wrote stays (stockSeq).
   totals as (
-    update product_stock s set stock = upd.stock from upd
-    where upd.stock is not null and s.store_id = upd.store_id and s.product_id = upd.id)
-  select i, id, after || jsonb_build_object('stock', coalesce(stock, before_stock)) as after,
+    update product_stock s set stock = upd.stock, stock_seq = upd.seq from upd
+    where upd.stock is not null and s.store_id = upd.store_id and s.product_id = upd.id and s.stock_seq < upd.seq
+    returning s.product_id, s.stock)
+  select i, id, after || jsonb_build_object('stock', coalesce(t.stock, before_stock)) as after,
     before || jsonb_build_object('stock', before_stock) as before
-  from upd`;
+  from upd left join totals t on t.product_id = upd.id`;
 
 /** The payload keys a row changed, with before/after values, for the audit log. */
 function diff(input: Record<string, unknown>, before: Record<string, unknown>, after: Record<string, unknown>) {
@@ -110,6 +113,36 @@ function diff(input: Record<string, unknown>, before: Record<string, unknown>, a
   }
   if (before.stock !== after.stock) changes.stock = { before: before.stock, after: after.stock };
   return changes;
+}
+
+/**
+ * Updated products' warehouse rows, each carrying its row's acceptance sequence: a row a
+ * later-accepted request wrote (PATCH /inventory, another bulk row) stays, whichever job runs
+ * last, as write_stock_rows does for stock updates (0113). Returns how much each product's stock
+ * moved, for the products whose rows changed (their `stock` change: the webhook's updatedFields).
+ */
+async function writeWarehouseRows(tx: Transaction, storeId: string, rows: { product: string; warehouse: string; stock: number; rowIndex: number }[], stockSeq: bigint | undefined) {
+  if (rows.length === 0) return new Map<string, number>();
+  const moved = await tx<{ product_id: string; delta: number }[]>`
+    with a as (
+      select a.product_id, a.warehouse_id, a.stock, coalesce(${stockSeq?.toString() ?? null}::bigint + a.r, nextval('batch_accept_seq') * 10000) as seq
+      from unnest(${rows.map((r) => r.product)}::uuid[], ${rows.map((r) => r.warehouse)}::uuid[], ${rows.map((r) => r.stock)}::int[],
+        ${rows.map((r) => r.rowIndex)}::int[]) as a (product_id, warehouse_id, stock, r)),
+    before as (
+      select a.product_id, a.warehouse_id, ws.stock from a
+      cross join lateral (select ws.stock from warehouse_stock ws where ws.store_id = ${storeId}::uuid and ws.product_id = a.product_id
+        and ws.variant_id is null and ws.warehouse_id = a.warehouse_id limit 1) ws),
+    written as (
+      insert into warehouse_stock (store_id, product_id, warehouse_id, stock, stock_seq)
+      select ${storeId}::uuid, a.product_id, a.warehouse_id, a.stock, a.seq from a
+      on conflict (store_id, product_id, variant_id, warehouse_id)
+      do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
+      where warehouse_stock.stock_seq < excluded.stock_seq
+      returning product_id, warehouse_id, stock)
+    select w.product_id, sum(w.stock - coalesce(b.stock, 0))::int as delta
+    from written w left join before b on b.product_id = w.product_id and b.warehouse_id = w.warehouse_id
+    group by w.product_id having bool_or(b.stock is distinct from w.stock)`;
+  return new Map(moved.map((m) => [m.product_id, m.delta]));
 }
 
 type UpdateRow = { i: number; id?: string; x: Record<string, unknown>; allow_variants: boolean; require_variants: boolean; match_external_id: boolean };
@@ -176,12 +209,18 @@ async function lockKeysBeforeRenames(tx: Transaction, storeId: string, rows: { i
  * transaction (PATCH) skip the two extra round trips.
  * specialPriceRule (default): an update that would leave specialPrice at or above price
  * fails (PRD_008); PIM jobs store such prices and raise a data-quality issue instead.
+ * stockSeq: a batch's acceptance sequence × 10,000; a row's stock writes carry it plus its
+ * rowIndex. Without it (PATCH) they take a new one: accepted now.
  */
-export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: { savepoint?: boolean; body?: StoredBody; specialPriceRule?: boolean } = {}): Promise<ProductWriteOutcome[]> {
+export interface WriteOptions { savepoint?: boolean; body?: StoredBody; specialPriceRule?: boolean; stockSeq?: bigint }
+
+export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: WriteOptions = {}): Promise<ProductWriteOutcome[]> {
   const outcomes = new Map<number, ProductWriteOutcome>();
   const creates = rows.filter((r) => r.mode === 'create');
   const updates = rows.filter((r) => r.mode === 'update');
   const idOf = new Map<number, string>();
+  /** Updated products whose warehouse rows the row sets: their outcome and stock before. */
+  const stockBefore = new Map<string, { outcome: ProductWriteOutcome; stock: number }>();
 
   if (creates.length > 0) {
     for (const [rowIndex, outcome] of await createProducts(tx, storeId, creates, opts)) {
@@ -205,7 +244,7 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
         // `p.store_id = (select $1) and p.id = u.id`, a chunk of 100 or 1,000 rows hashed the whole store
         // (6,000 products read) on a marketplace's statistics, whose store looks a few rows.
         const locked = await tx<{ at: string }[]>`${rowsByIds(tx, { table: 'products', storeId, ids: pending.map((u) => u.id!) }, 'x.ctid::text as at, x.id', 'update')}`;
-        const params = [storeId, pending as any, opts.specialPriceRule ?? true, locked.map((l) => l.at)];
+        const params = [storeId, pending as any, opts.specialPriceRule ?? true, locked.map((l) => l.at), opts.stockSeq?.toString() ?? null];
         updated = (opts.savepoint === false
           ? await tx.unsafe(UPDATE_SQL, params, { prepare: true })
           : await tx.savepoint((sp) => sp.unsafe(UPDATE_SQL, params, { prepare: true }))) as any;
@@ -231,28 +270,23 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
       const u = done.get(r.rowIndex);
       if (!u) { outcomes.set(r.rowIndex, { rowIndex: r.rowIndex, ok: false, ...why.get(r.rowIndex), ...rowKeys(r.input) }); continue; }
       idOf.set(r.rowIndex, u.id);
-      outcomes.set(r.rowIndex, {
+      const outcome: ProductWriteOutcome = {
         rowIndex: r.rowIndex, ok: true, id: u.id, changes: diff(r.input, u.before, u.after),
         externalId: u.after.external_id as string | null, sku: u.after.sku as string | null, version: u.after.version as number,
-      });
+      };
+      outcomes.set(r.rowIndex, outcome);
+      if (r.placement.kind === 'warehouses') stockBefore.set(u.id, { outcome, stock: u.before.stock as number });
     }
   }
 
-  // An updated product's warehouse rows, as three parallel arrays (cheaper to parse than JSON
-  // objects); a new product's were written with it.
-  const product: string[] = [];
-  const warehouse: string[] = [];
-  const stock: number[] = [];
-  for (const r of updates) {
-    if (r.placement.kind !== 'warehouses' || !idOf.has(r.rowIndex)) continue;
-    for (const a of r.placement.allocations) { product.push(idOf.get(r.rowIndex)!); warehouse.push(a.warehouseId); stock.push(a.stock); }
-  }
-  if (product.length > 0) {
-    await tx`
-      insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
-      select ${storeId}::uuid, a.product_id, a.warehouse_id, a.stock
-      from unnest(${product}::uuid[], ${warehouse}::uuid[], ${stock}::int[]) as a (product_id, warehouse_id, stock)
-      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
+  // An updated product's warehouse rows (parallel arrays: cheaper to parse than JSON objects); a
+  // new product's were written with it.
+  const moved = await writeWarehouseRows(tx, storeId, updates.flatMap((r) => (r.placement.kind === 'warehouses' && idOf.has(r.rowIndex)
+    ? r.placement.allocations.map((a) => ({ product: idOf.get(r.rowIndex)!, warehouse: a.warehouseId, stock: a.stock, rowIndex: r.rowIndex }))
+    : [])), opts.stockSeq);
+  for (const [productId, delta] of moved) {
+    const { outcome, stock } = stockBefore.get(productId)!;
+    outcome.changes!.stock = { before: stock, after: stock + delta };
   }
   return rows.map((r) => outcomes.get(r.rowIndex)!);
 }

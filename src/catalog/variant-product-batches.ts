@@ -1,7 +1,7 @@
 import type { Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { registerBatchKind, stockSeqBase, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { writeProducts } from './product-writer.js';
 import type { VariantProductPayload } from './variant-product-rows.js';
@@ -18,11 +18,11 @@ type Row = { rowIndex: number; payload: VariantProductPayload };
  * the variants' warehouse rows in one. Throws VariantNotWritten (or the unique
  * violation) when a variant's key was taken since accept time.
  */
-async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[]) {
+async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[], stockSeq: bigint) {
   const outcomes = await writeProducts(tx, storeId, rows.map((r) => ({
     rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const },
     allowVariants: true, requireVariants: true, matchExternalId: true,
-  })));
+  })), { stockSeq });
   const idOf = new Map(outcomes.filter((o) => o.ok).map((o) => [o.rowIndex, o.id!]));
   const done = rows.filter((r) => idOf.has(r.rowIndex));
   const productIds = done.map((r) => idOf.get(r.rowIndex)!);
@@ -57,34 +57,40 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   const variantId = new Map(variants.map((v) => [v.sku, v.id]));
   const created = new Set(variants.filter((v) => v.created).map((v) => v.id));
   const allocations = done.flatMap((r) => r.payload.items.flatMap(({ item, placement }) => (placement.kind === 'warehouses'
-    ? placement.allocations.map((a) => ({ product_id: idOf.get(r.rowIndex)!, variant_id: variantId.get(item.sku)!, warehouse_id: a.warehouseId, stock: a.stock }))
+    ? placement.allocations.map((a) => ({
+      product_id: idOf.get(r.rowIndex)!, variant_id: variantId.get(item.sku)!, warehouse_id: a.warehouseId, stock: a.stock, seq: (stockSeq + BigInt(r.rowIndex)).toString(),
+    }))
     : [])));
   await writeVariantWarehouseRows(tx, storeId, allocations.filter((a) => created.has(a.variant_id)), true);
   await writeVariantWarehouseRows(tx, storeId, allocations.filter((a) => !created.has(a.variant_id)), false);
   return { outcomes, idOf, done, productIds, variantId };
 }
 
-type Allocation = { product_id: string; variant_id: string; warehouse_id: string; stock: number };
+type Allocation = { product_id: string; variant_id: string; warehouse_id: string; stock: number; seq: string };
 
 /**
  * Variants' warehouse rows. A new variant's (`counted`): plain inserts, its stock already their
  * sum, which omni.variant_stock_written tells the trigger (0117: only the products' totals move).
- * An existing variant's: upserted, the trigger moving its stock and its product's by the change.
+ * An existing variant's: upserted, the trigger moving its stock and its product's by the change;
+ * a row a later-accepted request wrote (PATCH /inventory) stays (the row's acceptance sequence,
+ * stockSeqBase).
  */
 async function writeVariantWarehouseRows(tx: Transaction, storeId: string, rows: Allocation[], counted: boolean) {
   if (rows.length === 0) return;
   const values = tx`
-    select ${storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock
-    from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int)`;
+    select ${storeId}::uuid, a.product_id, a.variant_id, a.warehouse_id, a.stock, a.seq
+    from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as a(product_id uuid, variant_id uuid, warehouse_id uuid, stock int, seq bigint)`;
   if (counted) {
     await tx`
       with counted as (select set_config('omni.variant_stock_written', 'on', true))
-      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq)
       select v.* from (${values}) as v, counted`;
   } else {
     await tx`
-      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock) ${values}
-      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()`;
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq) ${values}
+      on conflict (store_id, product_id, variant_id, warehouse_id)
+      do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
+      where warehouse_stock.stock_seq < excluded.stock_seq`;
   }
 }
 
@@ -97,14 +103,14 @@ const MAX_WRITE_ROUNDS = 5;
  * (PRD_003 / PRD_002: neither their parent nor their other variants are written) and
  * writes the others again; keys were checked at accept time, so this is the rare path.
  */
-async function writeChunk(tx: Transaction, storeId: string, rows: Row[]) {
+async function writeChunk(tx: Transaction, storeId: string, rows: Row[], stockSeq: bigint) {
   // Outside the rounds' savepoints, so that a round rolled back keeps it.
   await lockStoreKeysForVariants(tx, storeId);
   const refused = new Map<number, VariantKeyClash>();
   for (let round = 1; ; round++) {
     const todo = rows.filter((r) => !refused.has(r.rowIndex));
     try {
-      return { refused, ...await tx.savepoint((sp) => writeVariantProducts(sp, storeId, todo)) };
+      return { refused, ...await tx.savepoint((sp) => writeVariantProducts(sp, storeId, todo, stockSeq)) };
     } catch (err: any) {
       if (!(err instanceof VariantNotWritten || err?.code === '23505') || round === MAX_WRITE_ROUNDS) throw err;
       const clashes = await findVariantKeyClashes(tx, storeId, todo);
@@ -115,7 +121,7 @@ async function writeChunk(tx: Transaction, storeId: string, rows: Row[]) {
 }
 
 async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: Row[]): Promise<RowOutcome[]> {
-  const { refused, outcomes, idOf, done, variantId } = await writeChunk(tx, ctx.storeId, rows);
+  const { refused, outcomes, idOf, done, variantId } = await writeChunk(tx, ctx.storeId, rows, stockSeqBase(ctx));
   const action = (r: Row) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
   await recordAudit(tx, done.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(r), resourceType: 'product',
@@ -137,7 +143,10 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
     if (clash) return { rowIndex: row.rowIndex, status: 'FAILED', code: clash.code, details: { externalId, sku: clash.sku, field: clash.field, retryable: false } };
     const o = outcomeOf.get(row.rowIndex)!;
     return o.ok
-      ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, externalId, variants: row.payload.items.map(({ item }) => ({ sku: item.sku, id: variantId.get(item.sku) })) } }
+      ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: {
+        id: o.id, externalId, action: row.payload.mode === 'create' ? 'created' : 'updated',
+        variants: row.payload.items.map(({ item }) => ({ sku: item.sku, id: variantId.get(item.sku) })),
+      } }
       : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code, details: { externalId, retryable: false, ...(o.context ? { context: o.context } : {}) } };
   });
 }

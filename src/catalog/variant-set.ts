@@ -81,13 +81,26 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   let restocked: { variant_id: string }[] = [];
   if (allocations.length > 0) {
     await refuseStockTotalsTooLarge(tx, storeId, productId, allocations, planned, idOfSku);
+    // Each row written with a new acceptance sequence, its value changed or not: a stock update
+    // accepted before this PATCH and applied after it leaves the PATCH's stock (write_stock_rows,
+    // 0113). The rows that changed are told from the ones before, read in the same statement.
     restocked = await tx<{ variant_id: string }[]>`
-      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
-      select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock
-      from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(variant_id uuid, warehouse_id uuid, stock int)
-      on conflict (store_id, product_id, variant_id, warehouse_id) do update set stock = excluded.stock, updated_at = now()
-      where warehouse_stock.stock is distinct from excluded.stock
-      returning variant_id`;
+      with a as (
+        select a.variant_id, a.warehouse_id, a.stock, nextval('batch_accept_seq') * 10000 as seq
+        from jsonb_to_recordset(${tx.json(allocations as any)}::jsonb) as a(variant_id uuid, warehouse_id uuid, stock int)),
+      before as (
+        select a.variant_id, a.warehouse_id, ws.stock from a
+        cross join lateral (select ws.stock from warehouse_stock ws where ws.store_id = ${storeId}::uuid and ws.product_id = ${productId}::uuid
+          and ws.variant_id = a.variant_id and ws.warehouse_id = a.warehouse_id limit 1) ws),
+      written as (
+        insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq)
+        select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock, a.seq from a
+        on conflict (store_id, product_id, variant_id, warehouse_id)
+        do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
+        returning variant_id, warehouse_id, stock)
+      select distinct w.variant_id from written w
+      left join before b on b.variant_id = w.variant_id and b.warehouse_id = w.warehouse_id
+      where b.stock is distinct from w.stock`;
   }
   const created = inserted.map((v) => v.sku);
   const restockedIds = new Set(restocked.map((r) => r.variant_id));

@@ -172,6 +172,17 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect((await productRow(id)).special_price).toBeNull();
   });
 
+  it('rounds prices and dimensions to cents however small they are (1e-7 was stored as no price at all)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store);
+    const res = await patch(store, id, { price: 0.0000001, dimensions: { length: 1e-7, width: 2.005, height: 3 } });
+    expect(res.statusCode, res.body).toBe(200);
+    const row = await productRow(id);
+    expect([row.price, row.length, row.width, row.height].map(Number)).toEqual([0, 0, 2.01, 3]);
+    // A price, so the special price is checked against it.
+    expect((await patch(store, id, { specialPrice: 5 })).json().error).toMatchObject({ code: 'PRD_008' });
+  });
+
   it('applies concurrent PATCHes of one product one after another: each change is versioned, audited and evented once', async () => {
     const store = await createTestStore(ctx, 2);
     await subscribeToAllEvents(ctx, store);

@@ -14,7 +14,7 @@ import { batchRowCodes } from '../../row-codes.js';
 // What each kind's succeeded row says (a stock row only what its batch stores, so that
 // applying it needs no lookup: its externalId and sku are in the accepting response).
 const RESULT_BY_KIND = 'for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; '
-  + 'catalog.variants.sync, products.variants.bulk: {id, externalId, variants: [{sku, id}]}; '
+  + 'catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); '
   + 'inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); '
   + 'products.deletions: {id}';
 
