@@ -81,6 +81,17 @@ function stringToSignShown(parts: SigningParts): string {
 }
 
 /**
+ * A body the server does not read (a GET's: Fastify reads none) is not what its hash line
+ * stands for: the empty body's hash is. A client that signed the body it sent with a GET saw
+ * only a body hash line unlike its own; the reason says why.
+ */
+function unreadBody(req: SignedRequest): { reason?: string } {
+  const sent = Number(header(req.headers, 'content-length') ?? 0) > 0 || header(req.headers, 'transfer-encoding') !== undefined;
+  return req.rawBody === undefined && sent
+    ? { reason: `a ${req.method} request's body is not read: sign the empty body's hash (and send no body)` } : {};
+}
+
+/**
  * Verifies a partner request: headers present, timestamp fresh, partner known,
  * signature valid and, on store routes, the store token valid for that store.
  * Checks run cheapest first, and the store is only looked at once the
@@ -120,7 +131,9 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     timestamp: timestamp!, body: req.rawBody,
   };
   const expected = signBaseString(partnerSecret(row.secret_ciphertext, key), buildBaseString(parts));
-  if (!signatureMatches(signature!, expected)) throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts) });
+  if (!signatureMatches(signature!, expected)) {
+    throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts), ...unreadBody(req) });
+  }
   if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
 
   if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };

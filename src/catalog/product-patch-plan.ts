@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.js';
 import type { StockPlacement } from '../inventory/warehouse-rules.js';
 import { touchesQualityRules } from './after-products-changed.js';
 import { PRODUCT_COLUMNS, type ProductPatchInput } from './product-schema.js';
@@ -12,8 +13,15 @@ export interface PatchContext {
   requestId: string;
   /** The caller's address, which the audit event records. */
   ip: string | null;
-  /** If-Match: the version the caller last read. */
-  expectedVersion?: number;
+  /** If-Match: the versions the caller accepts (RFC 9110: a list matches when any of its tags does). */
+  expectedVersions?: number[];
+}
+
+/** PRD_010 when If-Match named versions and the product's is none of them. */
+export function checkIfMatch(ctx: PatchContext, productId: string, version: number): void {
+  const expected = ctx.expectedVersions;
+  if (expected === undefined || expected.includes(version)) return;
+  throw new AppError('PRD_010', { productId, expectedVersion: expected.length === 1 ? expected[0] : expected, currentVersion: version });
 }
 
 export interface PatchResult { id: string; externalId: string | null; hasVariants: boolean; updatedFields: string[]; version: number }

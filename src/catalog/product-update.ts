@@ -2,7 +2,7 @@ import type { Sql } from '../db/database.js';
 import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { checkIfMatch, planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
@@ -102,9 +102,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   if (!found) throw new AppError('PRD_001', { productId });
   const current = found.row;
   const version = current.version as number;
-  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== version) {
-    throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: version });
-  }
+  checkIfMatch(ctx, productId, version);
   if (current.has_variants) {
     const sent = VARIANT_RESTRICTED.filter((f) => patch[f] !== undefined);
     if (sent.length > 0) throw new AppError('PRD_011', { field: sent[0], fields: sent });

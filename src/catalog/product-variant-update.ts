@@ -11,7 +11,7 @@ import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
-import { planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { checkIfMatch, planPatch, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 import type { ProductSnapshot } from './product-update.js';
@@ -34,9 +34,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} for update`;
     if (!found) throw new AppError('PRD_001', { productId });
     const current = found.row as ProductRow & { sku: string | null; external_id: string | null; price: number | null; special_price: number | null; has_variants: boolean; version: number };
-    if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
-      throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
-    }
+    checkIfMatch(ctx, productId, current.version);
     const { variants, warehouses: whInput, stock, ...fields } = patch;
     // Called for a PATCH that sends a variant set (product-update.ts): items [] makes it simple again.
     if (variants === undefined) throw new Error('updateProductWithVariantSet needs a variant set');

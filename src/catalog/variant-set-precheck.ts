@@ -2,7 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
+import { checkIfMatch, VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
 import type { ProductPatchInput } from './product-schema.js';
 import type { ProductSnapshot } from './product-update.js';
 import { findKeyClash } from './key-clash.js';
@@ -26,9 +26,7 @@ import { checkVariantItems, planVariantItems, refuseTakenKeys, type ExistingVari
 export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, productId: string, patch: ProductPatchInput, found: ProductSnapshot | null): Promise<void> {
   if (!found) throw new AppError('PRD_001', { productId });
   const current = found.row;
-  if (ctx.expectedVersion !== undefined && ctx.expectedVersion !== current.version) {
-    throw new AppError('PRD_010', { productId, expectedVersion: ctx.expectedVersion, currentVersion: current.version });
-  }
+  checkIfMatch(ctx, productId, current.version as number);
   const { variants, warehouses: whInput, stock, ...fields } = patch;
   const items = variants?.items ?? [];
   if (items.length > 0 || current.has_variants) {

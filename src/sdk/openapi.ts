@@ -52,7 +52,7 @@ export interface paths {
         head?: never;
         /**
          * Update one product (synchronous PATCH)
-         * @description Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011), also beside variants.items [] (the next PATCH sets them). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010; "*" matches any version.
+         * @description Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011), also beside variants.items [] (the next PATCH sets them). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last, or a list of them (it matches when one does); a stale one is PRD_010; "*" matches any version.
          */
         patch: operations["patchPartnerStoresProductsByProductId"];
         trace?: never;
@@ -820,7 +820,7 @@ export interface operations {
                 "x-store-client-id": string;
                 /** @description Store access token */
                 "x-store-token": string;
-                /** @description product version, e.g. "3", or * */
+                /** @description product version, e.g. "3", a list of them ("3", "4"), or * */
                 "if-match"?: string;
             };
             path: {

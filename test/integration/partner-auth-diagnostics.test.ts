@@ -52,6 +52,21 @@ describe('AUTH_010 shows the string the server signed', () => {
   });
 });
 
+describe('AUTH_010 of a GET signed with the body it sent', () => {
+  it('says that a GET body is not read, and that the empty body\'s hash signs it', async () => {
+    const url = '/api/v1/partner/stores/warehouses';
+    const body = '{"page":1}';
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, body });
+    const err = errorOf(await ctx.app.inject({ method: 'GET', url, headers: { ...headers, 'content-type': 'application/json' }, payload: body }));
+    expect(err.code).toBe('AUTH_010');
+    expect(err.details.context.reason).toBe("a GET request's body is not read: sign the empty body's hash (and send no body)");
+    expect(err.details.context.stringToSign.split('\n').at(-1)).toBe(sha256Hex(''));
+    // Signed with the empty body's hash, the same GET passes.
+    const fine = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
+    expect((await ctx.app.inject({ method: 'GET', url, headers: { ...fine, 'content-type': 'application/json' }, payload: body })).statusCode).toBe(200);
+  });
+});
+
 describe('AUTH_003 says what is wrong with the timestamp', () => {
   const url = '/api/v1/partner/stores/warehouses';
   it('epoch seconds: a reason beside the seeds\' context, message and hint unchanged', async () => {

@@ -167,6 +167,12 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     const any = await patch(store, id, { name: 'B' }, { 'if-match': '*' });
     expect([any.statusCode, any.headers.etag]).toEqual([200, '"3"']);
     expect((await patch(store, id, { name: 'x' }, { 'if-match': 'abc' })).json().error.code).toBe('PRD_013');
+    // A list of ETags matches when one does (RFC 9110, 13.1.1); a bad tag in it is PRD_013.
+    const listed = await patch(store, id, { name: 'C' }, { 'if-match': '"25", "3"' });
+    expect([listed.statusCode, listed.headers.etag], listed.body).toEqual([200, '"4"']);
+    const none = await patch(store, id, { name: 'D' }, { 'if-match': '"1", "2"' });
+    expect(none.json().error).toMatchObject({ code: 'PRD_010', details: { context: { expectedVersion: [1, 2], currentVersion: 4 } } });
+    expect((await patch(store, id, { name: 'x' }, { 'if-match': '"4", abc' })).json().error.code).toBe('PRD_013');
     const prices = await patch(store, id, { specialPrice: 150 });
     expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
     expect((await productRow(id)).special_price).toBeNull();

@@ -14,12 +14,19 @@ import { UUID } from '../../../db/key-lookup.js';
 const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
 const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
-/** If-Match as the version it names; "*" matches any current product (RFC 9110), as no header does. */
-function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
-  if (!m) throw new AppError('PRD_013', { ifMatch: header });
-  return Number(m[1]);
+/**
+ * If-Match as the versions it names: one ETag or a list of them (RFC 9110, 13.1.1: it matches when
+ * one does); "*" matches any current product, as no header does.
+ */
+function parseIfMatch(header: string | undefined): number[] | undefined {
+  if (header === undefined) return undefined;
+  const tags = header.split(',').map((t) => t.trim());
+  if (tags.includes('*')) return undefined;
+  return tags.map((tag) => {
+    const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(tag);
+    if (!m) throw new AppError('PRD_013', { ifMatch: header });
+    return Number(m[1]);
+  });
 }
 
 /**
@@ -41,9 +48,9 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     } },
     schema: {
       tags: ['products'], summary: 'Update one product (synchronous PATCH)',
-      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011), also beside variants.items [] (the next PATCH sets them). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last; a stale one is PRD_010; "*" matches any version.',
+      description: 'Only the fields sent change. variants omitted: unchanged; variants.items non-empty: the final set (items match existing variants by id, then externalId, then sku; unmatched items are created; omitted variants are deactivated); variants.items []: every variant deactivated and the product is simple again. A product with variants (or becoming one) refuses price, specialPrice, stock, sku and warehouses (PRD_011), also beside variants.items [] (the next PATCH sets them). Stock at one level: stock or warehouses. Stores without warehouses refuse warehouses and variant stock. Optional If-Match: the version (ETag) read last, or a list of them (it matches when one does); a stale one is PRD_010; "*" matches any version.',
       params: ProductId,
-      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3", or *' })) }),
+      headers: Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'product version, e.g. "3", a list of them ("3", "4"), or *' })) }),
       body: ProductPatchInput,
       response: { 200: Envelope(PatchResultView) }, errors: patchErrors,
     },
@@ -53,7 +60,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     // Without a variant set a PATCH is single statements; a variant set is a locking transaction.
     const result = await updateProduct(patch.variants === undefined ? statements : sql, {
       storeId: principal.storeId, partnerId: principal.partnerId, partnerClientId: principal.partnerClientId, requestId: request.id, ip: request.ip,
-      expectedVersion: parseIfMatch(request.headers['if-match'] as string | undefined),
+      expectedVersions: parseIfMatch(request.headers['if-match'] as string | undefined),
     }, (request.params as { productId: string }).productId, patch, request.prefetched as ProductSnapshot | null | undefined);
     reply.header('etag', `"${result.version}"`);
     const { version: _v, ...data } = result;
