@@ -3,6 +3,7 @@ import type { AppDeps } from '../http/app.js';
 import { bulkTasks } from '../batches/tasks.js';
 import { webhookTasks } from '../webhooks/tasks.js';
 import { pimTasks } from '../pim/tasks.js';
+import { duplicateSkuTasks } from '../catalog/duplicate-sku-recheck.js';
 import { failAbandonedWork } from './abandoned-work.js';
 
 /**
@@ -11,7 +12,7 @@ import { failAbandonedWork } from './abandoned-work.js';
  */
 export function buildTaskList(deps: AppDeps): Record<string, Task> {
   return {
-    ...bulkTasks(deps), ...webhookTasks(deps), ...pimTasks(deps),
+    ...bulkTasks(deps), ...webhookTasks(deps), ...pimTasks(deps), ...duplicateSkuTasks(deps),
     'abandoned:fail': async (_payload, helpers) => {
       const ended = await failAbandonedWork(deps.sql);
       if (ended.batches + ended.bulkJobs + ended.exports + ended.deliveries > 0) {

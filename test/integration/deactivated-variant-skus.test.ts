@@ -4,6 +4,7 @@ import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
+import { duplicateSkuRechecksDone } from '../helpers/duplicate-sku-rechecks.js';
 import { createPimActor, openDuplicateSkus, runJob, type PimActor } from '../helpers/pim.js';
 
 let ctx: TestContext;
@@ -114,7 +115,8 @@ describe('the message of a simple product at fault through its deactivated varia
 describe('migration 0103, on products made simple before it', () => {
   it('raises DUPLICATE_SKU for a simple product whose deactivated variant shares a SKU in another case', async () => {
     const { actor, p } = await madeSimpleBesideQ();
-    // As that PATCH left it before 0103: P's issue resolved, Q's open.
+    // As that PATCH left it before 0103: P's issue resolved, Q's open (once its follow-ups ran, 0122).
+    await duplicateSkuRechecksDone(ctx, actor.storeId);
     await ctx.sql`update validation_issues set resolved = true, resolved_at = now() where product_id = ${p}`;
     expect(await duplicates(actor)).toEqual([OF_Q]);
     const migration = await readFile(new URL('../../migrations/0103.do.deactivated-variant-skus.sql', import.meta.url), 'utf8');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -23,29 +24,33 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0122 must be
-    // the one undone here instead of 0121.
-    expect(first.slice(-2)).toEqual(['0121.do.delivery-redeliveries.sql', '0122.do.patch-stock-sequence.sql']);
-    // 0121 counts a delivery's redeliveries.
-    await sql`alter table webhook_deliveries drop column redeliveries`;
-    const [{ id: partnerId }] = await sql`insert into partners (client_id, name, secret_ciphertext) values ('p', 'p', 'x') returning id`;
-    await sql`insert into webhook_endpoints (partner_id, id, url, secret_ciphertext, event_types) values
-      (${partnerId}, 'we_graced', 'https://a.example', 'new', '{}'), (${partnerId}, 'we_over', 'https://b.example', 'new', '{}')`;
-    // A delivery made before 0121 (the fan-out trigger writes it, with its job).
-    await sql`insert into outbox_events (partner_id, type, payload) values (${partnerId}, 'product.updated', '{}')`;
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0123 must be
+    // the one undone here instead of 0122.
+    expect(first.slice(-2)).toEqual(['0122.do.patch-stock-sequence.sql', '0123.do.duplicate-sku-recheck.sql']);
     // 0122: a PATCH's stock writes carry an acceptance sequence; before, apply_product_patch_writes wrote none.
     const patchWrites = () => sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`;
     const [current] = await patchWrites();
     await sql.unsafe(`create or replace function apply_product_patch_writes(p_store_id uuid, p_id uuid, p_version integer, p_set jsonb,
       p_stock integer, p_warehouse_rows jsonb, p_audit jsonb, p_event jsonb, p_evaluate boolean, p_stock_read jsonb)
       returns integer language plpgsql as $$ begin return null; end $$`);
-    await sql`delete from schemaversion where version in (121, 122)`;
+    // 0123's triggers and functions dropped, and 0118's evaluate_quality back (0123 restates it whole).
+    await sql`drop trigger products_skus_inserted_recheck on products; drop trigger product_variants_skus_inserted_recheck on product_variants;
+      drop trigger products_skus_deleted_recheck on products; drop trigger product_variants_skus_deleted_recheck on product_variants;
+      drop trigger products_sku_moved_recheck on products; drop trigger product_variants_sku_moved_recheck on product_variants;
+      drop function skus_written_record_recheck(); drop function sku_moved_record_recheck();
+      drop function recheck_duplicate_skus(uuid, text[], uuid[]); drop function duplicate_sku_recheck_lock_space();
+      drop function queue_duplicate_sku_recheck(uuid); drop function take_duplicate_sku_rechecks(text, uuid);
+      drop function record_duplicate_sku_recheck(text, uuid, text[])`.simple();
+    await sql.unsafe(await readFile(new URL('../../migrations/0118.do.duplicate-sku-every-holder.sql', import.meta.url), 'utf8'));
+    await sql`delete from schemaversion where version in (122, 123)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
     const [migrated] = await patchWrites();
     expect(migrated.prosrc).toBe(current.prosrc);
     expect(migrated.prosrc).toMatch(/stock_seq = nextval\('batch_accept_seq'\) \* 10000/);
-    const deliveries = await sql`select endpoint_id, redeliveries from webhook_deliveries order by endpoint_id`;
-    expect(deliveries.map((r) => ({ ...r }))).toEqual([{ endpoint_id: 'we_graced', redeliveries: 0 }, { endpoint_id: 'we_over', redeliveries: 0 }]);
+    const [{ triggers }] = await sql`select count(*)::int as triggers from pg_trigger where tgname like '%\_recheck'`;
+    expect(triggers).toBe(6);
+    const [{ queues }] = await sql`select pg_get_functiondef('evaluate_quality(uuid, uuid[], boolean)'::regprocedure) like '%queue_duplicate_sku_recheck%' as queues`;
+    expect(queues).toBe(true);
   });
 });
