@@ -18,21 +18,25 @@ declare module 'fastify' {
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const JobTypeSchema = Type.Union([Type.Literal('BULK_IMPORT'), Type.Literal('BULK_UPDATE'), Type.Literal('BULK_DELETE')]);
-const BulkJob = Type.Object({
+const ListedBulkJob = Type.Object({
   id: Type.String({ format: 'uuid' }), job_type: JobTypeSchema,
   status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
   payload: Type.String({ description: 'the payload as sent, as a JSON string: the string itself when it was sent as one, else the JSON text as it stood in the request body' }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
-  processed_items: Type.Integer({ description: 'items processed successfully so far' }), failed_items: Type.Integer(),
+  processed_items: Type.Integer({ description: 'items processed successfully so far' }),
+  failed_items: Type.Integer({ description: 'items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors)' }),
+  created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
+});
+/** A job with its item errors: as created, and as GET of one job reads it (the list leaves them out). */
+const BulkJob = Type.Composite([ListedBulkJob, Type.Object({
   item_errors: Type.Array(Type.Object({
     index: Type.Integer(),
     code: Type.Optional(Type.Unsafe<ErrorCode>({
       type: 'string', enum: pimItemCodes, description: 'why the item failed (docs/errors.md); absent on jobs processed before items had codes',
     })),
     error: Type.String({ description: 'why the item failed, in words' }),
-  })),
-  created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
-});
+  }), { description: 'one for each failed item, in the order of the items' }),
+})]);
 
 const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
 
@@ -68,9 +72,10 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   app.get('/api/v1/pim/bulk-jobs', {
     schema: {
       tags, summary: 'Bulk jobs of a type, most recent first', headers: pimHeaders,
-      description: 'The type: `type` or `job_type` (one filter, two names; both given must be equal, else VAL_001), BULK_UPDATE when neither is given.',
+      description: 'The type: `type` or `job_type` (one filter, two names; both given must be equal, else VAL_001), BULK_UPDATE when neither is given. '
+        + 'Each job as created, without its item_errors (a job of many failed items holds megabytes of them): GET /api/v1/pim/bulk-jobs/{id} answers them.',
       querystring: Type.Object({ type: Type.Optional(JobTypeSchema), job_type: Type.Optional(JobTypeSchema), ...Page }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Array(BulkJob)) }, errors: errorResponsesFor(pimRoute),
+      response: { 200: Envelope(Type.Array(ListedBulkJob)) }, errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
     const q = request.query as { type?: JobType; job_type?: JobType; page: number; limit: number };
