@@ -32,6 +32,16 @@ const ITEM_FIELDS: ReadonlySet<string> = new Set(['id', 'title', 'description', 
 const CLEARABLE: ReadonlySet<string> = new Set(['description', 'barcode', 'special_price']);
 const MAX_PHOTOS = 20;
 
+/**
+ * The characters of a text as the Partner API counts them (ajv: code points): a title of 255
+ * emoji is 510 UTF-16 units, and `.length` failed what the Partner API takes.
+ */
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
 /** A price sent as text: digits with an optional fraction and exponent, spaces around allowed. */
 const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
 
@@ -56,12 +66,15 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     input[to] = null;
     return true;
   };
-  const str = (k: string, to: string, max = 255) => {
+  /** nonBlank: a field the Partner API wants a character of (product-schema.ts: minLength 1): one not a space, as a title. */
+  const str = (k: string, to: string, max = 255, nonBlank = false) => {
     if (item[k] === undefined) return null;
     // An update clears an optional field with null (a barcode INVALID_BARCODE flags, say), as a
     // Partner PATCH does; "" was the only way, and stored an empty string.
     if (cleared(k, to)) return null;
-    if (typeof item[k] !== 'string' || item[k].length > max) return `${k} must be a string of at most ${max} characters`;
+    if (typeof item[k] !== 'string' || (item[k].length > max && codePoints(item[k]) > max)) return `${k} must be a string of at most ${max} characters`;
+    // A SKU of "" (or spaces) was stored, the product scored for having one, and the next item with it failed PRD_003.
+    if (nonBlank && item[k].trim() === '') return `${k} must not be empty`;
     const bad = unstorable(item[k]);
     if (bad) return `${k} must not contain ${bad}`;
     input[to] = item[k];
@@ -98,7 +111,7 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     return null;
   };
   const problems = [
-    str('title', 'name'), str('description', 'description', 10000), str('sku', 'sku', 100), str('barcode', 'barcode', 14),
+    str('title', 'name'), str('description', 'description', 10000), str('sku', 'sku', 100, true), str('barcode', 'barcode', 14),
     str('external_id', 'externalId'), price('price', 'price'), price('special_price', 'specialPrice'),
     // The seed names the fields `category` and `brand`; they hold the taxonomy ids, as category_id and brand_id.
     uuid('category_id', 'categoryId'), uuid('category', 'categoryId'), uuid('brand_id', 'brandId'), uuid('brand', 'brandId'), photos(),

@@ -6,6 +6,8 @@ import { startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, runJob, waitJob } from '../helpers/pim.js';
 import { enqueueJob } from '../../src/jobs/enqueue.js';
 import { untilWaitingForLock } from '../helpers/lock-waits.js';
+import { bodyAjv } from '../../src/http/validation/ajv.js';
+import { productFieldSchemas } from '../../src/catalog/product-schema.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -152,6 +154,33 @@ describe('PIM bulk items with a price or photos of the wrong form', () => {
     expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 5 });
     const [after] = await ctx.sql`select name, price, special_price, photos from products where id = ${p.id}`;
     expect(after).toEqual({ name: 'Decimal string', price: '19.90', special_price: null, photos: ['https://x.example/p.jpg'] });
+  });
+});
+
+describe('PIM bulk items checked as the Partner API checks a product', () => {
+  it('fails an item whose sku is empty or blank (Partner: minLength 1), in an import and an update', async () => {
+    const a = await createPimActor(ctx);
+    expect(bodyAjv.compile(productFieldSchemas.sku)('')).toBe(false);
+    const job = await runJob(ctx, a, 'BULK_IMPORT', [{ title: 'a', sku: '' }, { title: 'b', sku: '' }, { title: 'c', sku: '  ' }, { title: 'd', sku: 'D-1' }]);
+    const empty = (index: number) => ({ index, code: 'VAL_001', error: 'sku must not be empty' });
+    expect(job).toMatchObject({ status: 'COMPLETED', processed_items: 1, failed_items: 3 });
+    expect(job.item_errors).toEqual([empty(0), empty(1), empty(2)]);
+    const [d] = await ctx.sql`select id from products where store_id = ${a.storeId}`;
+    const update = await runJob(ctx, a, 'BULK_UPDATE', [{ id: d.id, sku: '' }, { id: d.id, sku: '\t' }]);
+    expect(update.item_errors).toEqual([empty(0), empty(1)]);
+    expect(await ctx.sql`select name, sku from products where store_id = ${a.storeId}`).toEqual([{ name: 'd', sku: 'D-1' }]);
+  });
+
+  it('counts a length in characters (code points), as the Partner API does: 255 emoji make a title, 256 do not', async () => {
+    const a = await createPimActor(ctx);
+    const title = (n: number) => '\u{1F600}'.repeat(n);
+    expect(bodyAjv.compile(productFieldSchemas.name)(title(255))).toBe(true);
+    const job = await runJob(ctx, a, 'BULK_IMPORT', [{ title: title(255), sku: title(100) }, { title: title(256) }, { title: 'S', sku: title(101) }]);
+    expect(job.item_errors).toEqual([
+      { index: 1, code: 'VAL_001', error: 'title must be a string of at most 255 characters' },
+      { index: 2, code: 'VAL_001', error: 'sku must be a string of at most 100 characters' },
+    ]);
+    expect(await names(a.storeId)).toEqual([title(255)]);
   });
 });
 
