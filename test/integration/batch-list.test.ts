@@ -70,4 +70,9 @@ describe('GET /partner/stores/batches', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ success: false, error: { code: 'VAL_001' } });
   });
+
+  it('tells a limit that is no integer just that, not bounds 2.5 keeps', async () => {
+    const res = await list(await createTestStore(ctx), '?limit=2.5');
+    expect(res.json().error.details.context.validationErrors).toEqual({ querystring: { limit: 'limit must be an integer number' } });
+  });
 });

@@ -44,6 +44,18 @@ describe('malformed PIM requests are 400, never 500', () => {
       expect((await pimRequest(ctx, a, 'GET', `${url}?page=1000000`)).statusCode).toBe(200);
     }
   });
+
+  it('says of a limit that is no integer only what it breaks: not bounds a number of 2.5 keeps', async () => {
+    const a = await createPimActor(ctx);
+    const told = async (query: string) => {
+      const res = await pimRequest(ctx, a, 'GET', `/api/v1/pim/bulk-jobs${query}`);
+      expect(res.statusCode, query).toBe(400);
+      return res.json().error.details.context.validationErrors;
+    };
+    expect(await told('?limit=2.5')).toEqual({ querystring: { limit: 'limit must be an integer number' } });
+    expect(await told('?limit=abc')).toEqual({ querystring: { limit: 'limit must be an integer number' } });
+    expect(await told('?limit=0.5')).toEqual({ querystring: { limit: 'limit must not be less than 1, limit must be an integer number' } });
+  });
 });
 
 describe('GET /pim/bulk-jobs filters by type or job_type', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
-import { bodyAjv } from './ajv.js';
+import { bodyAjv, paramsAjv } from './ajv.js';
 import { toValidationTree } from './validation-errors.js';
 
 const Product = Type.Object({
@@ -37,8 +37,11 @@ describe('VAL_001 messages in class-validator wording', () => {
       0: { externalId: 'externalId must be shorter than or equal to 255 characters' },
     });
   });
-  it('wrong type number', () => {
-    expect(treeOf({ products: [{ ...ok, price: '10' }] }).products).toEqual({
+  it('wrong type number: its bounds only when it reads as a number that breaks them', () => {
+    expect(treeOf({ products: [{ ...ok, price: 'ten' }] }).products).toEqual({
+      0: { price: 'price must be a number conforming to the specified constraints' },
+    });
+    expect(treeOf({ products: [{ ...ok, price: '-1' }] }).products).toEqual({
       0: { price: 'price must not be less than 0, price must be a number conforming to the specified constraints' },
     });
   });
@@ -52,7 +55,7 @@ describe('VAL_001 messages in class-validator wording', () => {
     expect(tree.products).toEqual({ 0: {
       condition: 'condition must be one of the following values: NEW, USED',
       minOrder: 'minOrder must not be less than 1',
-      specialPrice: 'specialPrice must not be less than 0, specialPrice must be a number conforming to the specified constraints',
+      specialPrice: 'specialPrice must be a number conforming to the specified constraints',
       hashtags: 'each value in hashtags must be a string',
       photos: 'each value in photos must be a URL address',
       dimensions: { length: 'length must be a number conforming to the specified constraints', depth: 'property depth should not exist' },
@@ -72,8 +75,16 @@ describe('VAL_001 messages in class-validator wording', () => {
   it('a number that is not an integer: only the constraints it fails', () => {
     expect(treeOf({ products: [{ ...ok, minOrder: 1.5 }] }).products).toEqual({ 0: { minOrder: 'minOrder must be an integer number' } });
     expect(treeOf({ products: [{ ...ok, minOrder: 0.5 }] }).products).toEqual({ 0: { minOrder: 'minOrder must not be less than 1, minOrder must be an integer number' } });
-    // Not a number: every constraint, as class-validator words a wrong type.
-    expect(treeOf({ products: [{ ...ok, minOrder: 'one' }] }).products).toEqual({ 0: { minOrder: 'minOrder must not be less than 1, minOrder must be an integer number' } });
+    // Not a number: no bound, which it cannot break (class-validator lists them all).
+    expect(treeOf({ products: [{ ...ok, minOrder: 'one' }] }).products).toEqual({ 0: { minOrder: 'minOrder must be an integer number' } });
+  });
+  it('a query value that is no integer: the bounds only of the number it reads as (ajv leaves it text)', () => {
+    const query = paramsAjv.compile(Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500 }) }));
+    const told = (limit: string) => { expect(query({ limit })).toBe(false); return toValidationTree(query.errors!); };
+    expect(told('2.5')).toEqual({ limit: 'limit must be an integer number' });
+    expect(told('0.5')).toEqual({ limit: 'limit must not be less than 1, limit must be an integer number' });
+    expect(told('500.5')).toEqual({ limit: 'limit must not be greater than 500, limit must be an integer number' });
+    expect(told('many')).toEqual({ limit: 'limit must be an integer number' });
   });
   it('an object that wants at least one of its optional fields names them', () => {
     const Patch = Type.Object({ url: Type.Optional(Type.String()), eventTypes: Type.Optional(Type.Array(Type.String())) }, { minProperties: 1 });
@@ -103,8 +114,9 @@ describe('a failed union', () => {
     expect(tree({ warehouses: [{ clientId: 'w2', stock: 1, extra: true }] })).toEqual({ warehouses: { 0: { extra: 'property extra should not exist' } } });
   });
   it('by every constraint of the union when no branch has the value type', () => {
-    expect(tree({ specialPrice: 'x' })).toEqual({
-      specialPrice: 'specialPrice must not be less than 0, specialPrice must not be greater than 100, specialPrice must be a number conforming to the specified constraints',
+    expect(tree({ specialPrice: 'x' })).toEqual({ specialPrice: 'specialPrice must be a number conforming to the specified constraints' });
+    expect(tree({ specialPrice: '101' })).toEqual({
+      specialPrice: 'specialPrice must not be greater than 100, specialPrice must be a number conforming to the specified constraints',
     });
   });
 });

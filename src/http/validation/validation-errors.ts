@@ -73,22 +73,40 @@ function keywordMessage(keyword: string, schema: Schema): string | undefined {
   }
 }
 
-/** Every constraint message of a schema: what class-validator reports for a value of the wrong type. */
-function allConstraintMessages(schema: Schema): string[] {
-  if (literalValues(schema)) return [keywordMessage('enum', schema)!];
-  const nonNull = schema.anyOf?.find((b: Schema) => b.type !== 'null');
-  if (nonNull) return allConstraintMessages(nonNull);
-  return ORDER.filter((k) => k !== 'enum' && k in schema).map((k) => keywordMessage(k, schema)!).filter(Boolean);
+/** Whether number `n` breaks bound `keyword` of the schema (undefined: the keyword is no bound). */
+function breaks(keyword: string, schema: Schema, n: number | undefined): boolean | undefined {
+  const bound = schema[keyword];
+  switch (keyword) {
+    case 'minimum': return n !== undefined && n < bound;
+    case 'exclusiveMinimum': return n !== undefined && n <= bound;
+    case 'maximum': return n !== undefined && n > bound;
+    default: return undefined;
+  }
 }
 
-/** The messages of the bounds a number breaks, in ORDER. */
-function failedBounds(schema: Schema, n: number): string[] {
-  const broken: Record<string, boolean> = {
-    minimum: 'minimum' in schema && n < schema.minimum,
-    exclusiveMinimum: 'exclusiveMinimum' in schema && n <= schema.exclusiveMinimum,
-    maximum: 'maximum' in schema && n > schema.maximum,
-  };
-  return ORDER.filter((k) => broken[k]).map((k) => keywordMessage(k, schema)!);
+/**
+ * A value of the wrong type as a number, when it reads as one: a number (1.5 for an integer), or
+ * the text of one, as a query value ajv could not convert ("2.5" for an integer) stays.
+ */
+function asNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Every constraint message of a schema: what class-validator reports for a missing value. For a
+ * value of the wrong type (`wrong`), the bounds of a number only when the value, read as a number,
+ * breaks them: `?limit=2.5` was told "limit must not be less than 1, limit must not be greater
+ * than 500, limit must be an integer number", the first two false. Other constraints stay, as
+ * seed 000 words a number given for a string ("… shorter than or equal to 255 characters, … must be a string").
+ */
+function allConstraintMessages(schema: Schema, wrong?: { data: unknown }): string[] {
+  if (literalValues(schema)) return [keywordMessage('enum', schema)!];
+  const nonNull = schema.anyOf?.find((b: Schema) => b.type !== 'null');
+  if (nonNull) return allConstraintMessages(nonNull, wrong);
+  const n = wrong && asNumber(wrong.data);
+  return ORDER.filter((k) => k !== 'enum' && k in schema && (!wrong || breaks(k, schema, n) !== false))
+    .map((k) => keywordMessage(k, schema)!).filter(Boolean);
 }
 
 function decode(segment: string): string {
@@ -114,13 +132,10 @@ function findingOf(err: ErrorObject): Finding | undefined {
   // The body itself: "body must be either object or array" (class-validator's words for a nested
   // object) read as nonsense for a body that was an array.
   if (err.keyword === 'type' && path.length === 0 && schema.type === 'object') return { path, messages: ['must be a JSON object'] };
-  // A number that is not an integer: only the constraints it fails, as class-validator reports
-  // them (a stock of 1.5 "must be an integer number", not also "must not be less than 0").
-  if (err.keyword === 'type' && schema.type === 'integer' && typeof err.data === 'number') {
-    return { path, messages: [...failedBounds(schema, err.data), typeMessage(schema)] };
-  }
+  // A number that is not an integer, or a value that is no number: the bounds it breaks, if any
+  // (a stock of 1.5 "must be an integer number", not also "must not be less than 0").
   if (err.keyword === 'type' || err.keyword === 'anyOf') {
-    return { path, messages: allConstraintMessages(schema) };
+    return { path, messages: allConstraintMessages(schema, { data: err.data }) };
   }
   const msg = keywordMessage(err.keyword, schema);
   return msg ? { path, messages: [msg] } : { path, messages: [err.message ?? 'is invalid'] };
