@@ -34,7 +34,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   const valid: { rowIndex: number; item: PriceItem; by: 'sku' | 'id' }[] = [];
   items.forEach((raw, rowIndex) => {
     if (!validate(raw)) {
-      schemaErrors[rowIndex] = toValidationTree(validate.errors ?? []);
+      schemaErrors[rowIndex] = toValidationTree(validate.errors ?? [], `items[${rowIndex}]`);
       // Named by what it sent, as every other refused row is.
       const sent = Object.fromEntries((['sku', 'id'] as const).flatMap((k) => { const v = (raw as Record<string, unknown> | null)?.[k]; return typeof v === 'string' ? [[k, v]] : []; }));
       errors.push(rowError('VAL_001', { rowIndex, ...sent }, { context: { validationErrors: schemaErrors[rowIndex] } }) as RowError);

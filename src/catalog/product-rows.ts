@@ -69,7 +69,7 @@ function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): C
   const ids = (r: any) => ({ externalId: typeof r?.externalId === 'string' ? r.externalId : undefined, sku: typeof r?.sku === 'string' ? r.sku : undefined });
   rows.forEach((row, rowIndex) => {
     if (validate(row)) { valid.push({ rowIndex, input: fromBody ? keptFields(row as unknown as Record<string, unknown>) : row as any }); return; }
-    const tree = toValidationTree(validate.errors ?? []);
+    const tree = toValidationTree(validate.errors ?? [], `products[${rowIndex}]`);
     schemaErrors[rowIndex] = tree;
     errors.push(rowError('VAL_001', { rowIndex, ...ids(row) }, { retryable: false, context: { validationErrors: tree } }) as RowError);
   });

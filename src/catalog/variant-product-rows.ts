@@ -48,7 +48,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   const valid: { rowIndex: number; input: Input }[] = [];
   rows.forEach((row, rowIndex) => {
     if (validate(row)) { valid.push({ rowIndex, input: row as Input }); return; }
-    const tree = toValidationTree(validate.errors ?? []);
+    const tree = toValidationTree(validate.errors ?? [], `products[${rowIndex}]`);
     schemaErrors[rowIndex] = tree;
     const ext = (row as any)?.externalId;
     errors.push(rowError('VAL_001', { rowIndex, ...(typeof ext === 'string' ? { externalId: ext } : {}) }, { retryable: false, context: { validationErrors: tree } }) as RowError);

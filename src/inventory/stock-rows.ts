@@ -91,7 +91,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   };
   for (let rowIndex = 0; rowIndex < items.length; rowIndex++) {
     const item = items[rowIndex];
-    if (!validateItem(item)) { schemaError(rowIndex, item, toValidationTree(validateItem.errors ?? [])); continue; }
+    if (!validateItem(item)) { schemaError(rowIndex, item, toValidationTree(validateItem.errors ?? [], `items[${rowIndex}]`)); continue; }
     const it = item as InventoryItem;
     const by = onlyIdentifier(it);
     if (by === undefined) { refuse(rowIndex, item, 'INV_004', { context: { given: IDENTIFIERS.filter((k) => it[k] !== undefined) } }); continue; }

@@ -180,14 +180,19 @@ function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
   return kept;
 }
 
-export function toValidationTree(errors: ErrorObject[]): ValidationTree {
+/**
+ * `root`: what the errors' root is, named where an error is of it as a whole: the body (a body
+ * that is no object: "body must be a JSON object"), or a bulk request's row checked on its own
+ * (`products[0]`): a null row was told "body must be a JSON object" of a body that was fine.
+ */
+export function toValidationTree(errors: ErrorObject[], root = 'body'): ValidationTree {
   const byPath = new Map<string, { path: string[]; label: string; messages: string[] }>();
   for (const err of narrowUnions(errors)) {
     if (err.keyword === 'if') continue;
     const finding = findingOf(err);
     if (!finding) continue;
     let { path } = finding;
-    let label = path[path.length - 1] ?? 'body';
+    let label = path[path.length - 1] ?? root;
     // A key that fails the object's propertyNames (its errors carry the key, at the object's path).
     if (err.propertyName !== undefined) label = `each key in ${label}`;
     // An item of a primitive array: class-validator says "each value in hashtags must be a string".
@@ -196,7 +201,7 @@ export function toValidationTree(errors: ErrorObject[]): ValidationTree {
       path = path.slice(0, -1);
       label = `each value in ${parent}`;
     }
-    if (path.length === 0) path = ['body'];
+    if (path.length === 0) path = [root];
     const key = path.join('\u0000');
     const entry = byPath.get(key) ?? { path, label, messages: [] };
     for (const m of finding.messages) {
