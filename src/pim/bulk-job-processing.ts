@@ -9,6 +9,7 @@ import type { RowOutcome } from '../batches/processors.js';
 import { isolatingRefusedRows } from '../batches/row-isolation.js';
 import { parsePayload, type JobType } from './bulk-jobs.js';
 import { checkItems, setsPerVariantFields, firstIndexOfIds, type CheckedItem, type ItemError } from './bulk-job-items.js';
+import { inPasses, keysHeld } from './bulk-job-passes.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
 import { pimItemCodes } from '../http/row-codes.js';
@@ -31,23 +32,6 @@ const ITEM_ERRORS: Record<string, string> = {
 };
 const itemError = (o: RowOutcome) => o.message
   ?? (o.code === 'VAL_001' ? `refused by the database: ${String(o.details?.reason ?? 'invalid value')}` : ITEM_ERRORS[o.code ?? ''] ?? o.code ?? 'failed');
-
-/**
- * The items in passes: each product's first update in the first, its second in the second,
- * and so on (imports all in the first). One UPDATE writes a product once, so a product named
- * twice lost the second item ("product not found"); in passes its items apply in their order.
- * A pass is one set-based write; a payload without repeated ids is a single pass.
- */
-function inOrderOfOccurrence(items: CheckedItem[]): CheckedItem[][] {
-  const seen = new Map<string, number>();
-  const passes: CheckedItem[][] = [];
-  for (const item of items) {
-    const n = item.id === undefined ? 0 : seen.get(item.id) ?? 0;
-    if (item.id !== undefined) seen.set(item.id, n + 1);
-    (passes[n] ??= []).push(item);
-  }
-  return passes;
-}
 
 /** Of the products these items update, those with variants (id by id, whatever the statistics say of the store: rows-by-key.ts). */
 async function productsWithVariants(tx: Transaction, storeId: string, items: CheckedItem[]): Promise<Set<string>> {
@@ -85,7 +69,8 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       refused.add(r);
       outcomes.push({ rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_007', message: `${TAXONOMY_FIELDS[bad.field] ?? bad.field} ${bad.id} does not exist` });
     }
-    for (const pass of inOrderOfOccurrence(items.filter((r) => !refused.has(r)))) {
+    const writable = items.filter((r) => !refused.has(r));
+    for (const pass of inPasses(writable, await keysHeld(tx, job.storeId, writable))) {
       // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
       const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
       outcomes.push(...written.map((o): RowOutcome => (o.ok
