@@ -14,7 +14,8 @@ export function refusedRowFailure(err: { code?: string; constraint_name?: string
   if (err.code === '23514' && constraint === 'stock_of_product_with_variants') return { code: 'INV_005', details: { context: { reason: 'The product took variants before the update was applied' } } };
   if (err.code === '23505' && constraint.includes('external_id')) return { code: 'PRD_002' };
   if (err.code === '23505' && constraint.includes('sku')) return { code: 'PRD_003' };
-  return { code: 'VAL_001', details: { reason: err.message } };
+  // In details.context, as every other row outcome's reason (it was details.reason until 2026-12-05).
+  return { code: 'VAL_001', details: { context: { reason: err.message } } };
 }
 
 /**

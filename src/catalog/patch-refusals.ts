@@ -37,5 +37,5 @@ export function patchRefusal(err: unknown, patch: ProductPatchInput): unknown {
   }
   // The integers a PATCH writes are bounded by their schemas, except the stock sums.
   const field = e.code === '22003' ? sentStockField(patch) : undefined;
-  return new AppError(code, { ...(field ? { field } : {}), ...details });
+  return new AppError(code, { ...(field ? { field } : {}), ...(details?.context as Record<string, unknown> | undefined) });
 }

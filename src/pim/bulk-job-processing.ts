@@ -31,7 +31,7 @@ const ITEM_ERRORS: Record<string, string> = {
   PRD_011: 'price, special_price and sku are set per variant: the product has variants',
 };
 const itemError = (o: RowOutcome) => o.message
-  ?? (o.code === 'VAL_001' ? `refused by the database: ${String(o.details?.reason ?? 'invalid value')}` : ITEM_ERRORS[o.code ?? ''] ?? o.code ?? 'failed');
+  ?? (o.code === 'VAL_001' ? `refused by the database: ${String((o.details?.context as { reason?: unknown } | undefined)?.reason ?? 'invalid value')}` : ITEM_ERRORS[o.code ?? ''] ?? o.code ?? 'failed');
 
 /** Of the products these items update, those with variants (id by id, whatever the statistics say of the store: rows-by-key.ts). */
 async function productsWithVariants(tx: Transaction, storeId: string, items: CheckedItem[]): Promise<Set<string>> {

@@ -70,7 +70,7 @@ describe('a row PostgreSQL refuses in the worker', () => {
     const outcomes = await batchRows(store, res.json().data.batchId);
     const refused = outcomes.find((r: any) => r.status === 'FAILED');
     expect(refused).toMatchObject({ rowIndex: 1, code: 'VAL_001', message: 'Validation failed' });
-    expect(refused.details.reason).toMatch(/out of range/);
+    expect(refused.details.context.reason).toMatch(/out of range/);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId} order by sku`;
     expect(skus.map((p) => p.sku)).toEqual(['SKU-1', 'SKU-3', 'SKU-4', 'SKU-5', 'SKU-6', 'SKU-7']);
   });
@@ -91,7 +91,7 @@ describe('a stock row PostgreSQL refuses in the worker', () => {
     expect(await waitForBatch(ctx, res.json().data.batchId)).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 1, pending: 0 });
     const refused = (await batchRows(store, res.json().data.batchId)).find((r: any) => r.status === 'FAILED');
     expect(refused).toMatchObject({ rowIndex: 1, code: 'VAL_001' });
-    expect(refused.details.reason).toMatch(/out of range/);
+    expect(refused.details.context.reason).toMatch(/out of range/);
     const stock = await ctx.sql`select sku, stock from products_with_stock where store_id = ${store.storeId} order by sku`;
     expect(stock.map((p) => [p.sku, p.stock])).toEqual([['SKU-1', 7], ['SKU-2', 0], ['SKU-3', 8]]);
   });
