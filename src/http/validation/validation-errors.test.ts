@@ -121,6 +121,14 @@ describe('a failed union', () => {
   });
 });
 
+describe('a field of one allowed value (a Literal)', () => {
+  it('names the value (ajv said "must be equal to constant")', () => {
+    const check = bodyAjv.compile(Type.Object({ enabled: Type.Optional(Type.Literal(true)), kind: Type.Optional(Type.Literal('full')) }, { additionalProperties: false }));
+    expect(check({ enabled: false, kind: 'part' })).toBe(false);
+    expect(toValidationTree(check.errors!)).toEqual({ enabled: 'enabled must be equal to true', kind: 'kind must be equal to full' });
+  });
+});
+
 describe('keys that name Object.prototype (__proto__, constructor)', () => {
   const Strict = Type.Object({ name: Type.Optional(Type.String()), tags: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 3 }))) }, { additionalProperties: false });
   const check = bodyAjv.compile(Strict);

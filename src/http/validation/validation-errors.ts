@@ -68,6 +68,9 @@ function keywordMessage(keyword: string, schema: Schema): string | undefined {
     case 'minProperties': return schema.properties
       ? `must contain at least ${schema.minProperties === 1 ? 'one' : schema.minProperties} of: ${Object.keys(schema.properties).join(', ')}`
       : `must contain at least ${schema.minProperties} properties`;
+    // One allowed value (a Literal): class-validator's `equals` words; ajv's own was "must be
+    // equal to constant", which did not say which (PATCH webhook endpoint {enabled: false}).
+    case 'const': return `must be equal to ${typeof schema.const === 'string' ? schema.const : JSON.stringify(schema.const)}`;
     case 'type': return typeMessage(schema);
     default: return undefined;
   }
