@@ -260,7 +260,11 @@ begin
     having count(*) > 0;
   end if;
   -- One follow-up for the call (a holders' call above, made first, takes what is recorded by then).
-  if not v_rechecking then
+  -- Not from a trigger: 0088's rename triggers evaluate a renamed row's holders row by row, and a
+  -- chunk renaming 20 flagged products queued 21 follow-ups. Every writer evaluates after its
+  -- statements (after-products-changed.ts, apply_product_patch_writes), which queues what all of
+  -- its rows recorded.
+  if not v_rechecking and pg_trigger_depth() = 0 then
     perform queue_duplicate_sku_recheck(p_store_id);
   end if;
 end $$;

@@ -17,7 +17,8 @@ export interface DuplicateSkuRecheck {
  * SKUs are recorded by triggers of products and product_variants, which every writer fires (and
  * the renames' old SKUs exist nowhere else), and the job must be added in that same transaction.
  * The writer's own evaluation could not see another writer's uncommitted rows; this runs after its
- * commit, one follow-up of a store at a time (its queue), so the last one sees every writer's rows.
+ * commit, one follow-up of a store at a time (an advisory lock of the store; in no named queue:
+ * 0123 says why), so the last one sees every writer's rows.
  * Idempotent: it evaluates the products again as they are now.
  */
 export async function recheckDuplicateSkus(sql: Queryable, job: DuplicateSkuRecheck): Promise<void> {

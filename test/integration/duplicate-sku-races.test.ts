@@ -90,4 +90,26 @@ describe('DUPLICATE_SKU with two writers at once', () => {
       .toEqual([{ name: 'S-1', sku: 'R-1' }, { name: 's-1', sku: 's-1' }]);
     expect(await openDuplicates(storeId)).toEqual([]);
   });
+
+  it('queues a follow-up for a chunk renaming many flagged products, not one a row (their rename triggers evaluate too)', async () => {
+    const { storeId } = await createTestStore(ctx, 0);
+    const skus = Array.from({ length: 20 }, (_, i) => [`D-${i}`, `d-${i}`]).flat();
+    await ctx.sql.begin(async (tx) => {
+      const outcomes = await writeProducts(tx, storeId, skus.map((sku, rowIndex) => ({ ...created(sku), rowIndex })));
+      await afterProductsChanged(tx, storeId, outcomes.map((o) => o.id!), { created: true });
+    });
+    await duplicateSkuRechecksDone(ctx, storeId);
+    expect(await openDuplicates(storeId)).toHaveLength(40);
+    const lower = await ctx.sql<{ id: string; sku: string }[]>`select id, sku from products where store_id = ${storeId} and sku like 'd-%'`;
+    const queued = await ctx.sql.begin(async (tx) => {
+      const outcomes = await writeProducts(tx, storeId, lower.map((p, rowIndex) => ({ ...renamed(p.id, `${p.sku}-x`), rowIndex })));
+      await afterProductsChanged(tx, storeId, outcomes.map((o) => o.id!));
+      return (await tx`select count(*)::int as n from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+        where t.identifier = 'catalog.recheck-duplicate-skus' and j.payload->>'storeId' = ${storeId}`)[0].n as number;
+    });
+    // The chunk's own evaluation queues what every row recorded (and its holders' call, one more).
+    expect(queued).toBeLessThanOrEqual(2);
+    await duplicateSkuRechecksDone(ctx, storeId);
+    expect(await openDuplicates(storeId)).toEqual([]);
+  });
 });
