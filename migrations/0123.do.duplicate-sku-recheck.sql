@@ -57,6 +57,10 @@ end $$;
 -- Queues the store's follow-up with what the transaction recorded, if anything. In no named queue:
 -- add_job inserts a new queue's row, and a second writer adding to that queue waited for the first
 -- one's commit (the store's writers serialized from there, each new store's first chunks at least).
+-- One job a transaction: its key is the transaction's, and its payload an array (a graphile-worker
+-- batch job), so a second call of the transaction adds its part to the job the first one added
+-- (0088's rename triggers evaluate row by row: a chunk renaming 20 flagged products queued 21
+-- jobs). Another transaction's key is another: no writer waits for another's job row.
 create function queue_duplicate_sku_recheck(p_store_id uuid) returns void language plpgsql as $$
 declare
   v_skus text[] := take_duplicate_sku_rechecks('omni.recheck_skus', p_store_id);
@@ -64,8 +68,8 @@ declare
 begin
   if v_skus is null and v_ids is null then return; end if;
   perform graphile_worker.add_job('catalog.recheck-duplicate-skus',
-    json_build_object('storeId', p_store_id, 'skus', coalesce(v_skus, '{}'), 'productIds', coalesce(v_ids, '{}')),
-    max_attempts => 25);
+    json_build_array(json_build_object('storeId', p_store_id, 'skus', coalesce(v_skus, '{}'), 'productIds', coalesce(v_ids, '{}'))),
+    max_attempts => 25, job_key => 'duplicate-sku-recheck:' || txid_current());
 end $$;
 
 -- New and deleted rows' SKUs (statement triggers: one aggregate a statement, over the transition
@@ -259,12 +263,9 @@ begin
         where vi.store_id = p_store_id and vi.product_id = h.id and vi.code = 'DUPLICATE_SKU' and not vi.resolved)
     having count(*) > 0;
   end if;
-  -- One follow-up for the call (a holders' call above, made first, takes what is recorded by then).
-  -- Not from a trigger: 0088's rename triggers evaluate a renamed row's holders row by row, and a
-  -- chunk renaming 20 flagged products queued 21 follow-ups. Every writer evaluates after its
-  -- statements (after-products-changed.ts, apply_product_patch_writes), which queues what all of
-  -- its rows recorded.
-  if not v_rechecking and pg_trigger_depth() = 0 then
+  -- The follow-up of the call (a holders' call above, made first, takes what is recorded by then),
+  -- added to the transaction's one job (queue_duplicate_sku_recheck).
+  if not v_rechecking then
     perform queue_duplicate_sku_recheck(p_store_id);
   end if;
 end $$;

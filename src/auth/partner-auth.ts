@@ -83,12 +83,13 @@ function stringToSignShown(parts: SigningParts): string {
 /**
  * A body the server does not read (a GET's: Fastify reads none) is not what its hash line
  * stands for: the empty body's hash is. A client that signed the body it sent with a GET saw
- * only a body hash line unlike its own; the reason says why.
+ * only a body hash line unlike its own; the reason says so, as a fact beside the base string
+ * (the mismatch may still be in another line: it does not claim to be the cause).
  */
 function unreadBody(req: SignedRequest): { reason?: string } {
   const sent = Number(header(req.headers, 'content-length') ?? 0) > 0 || header(req.headers, 'transfer-encoding') !== undefined;
   return req.rawBody === undefined && sent
-    ? { reason: `a ${req.method} request's body is not read: sign the empty body's hash (and send no body)` } : {};
+    ? { reason: `this ${req.method} request sent a body, which is not read: its signature covers the empty body's hash (the last line of stringToSign)` } : {};
 }
 
 /**

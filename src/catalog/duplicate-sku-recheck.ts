@@ -25,6 +25,26 @@ export async function recheckDuplicateSkus(sql: Queryable, job: DuplicateSkuRech
   await sql`select recheck_duplicate_skus(${job.storeId}::uuid, ${job.skus}::text[], ${job.productIds}::uuid[])`;
 }
 
+/**
+ * A transaction's follow-up is one job whose payload is an array (0123: each call of the
+ * transaction adds its part); its parts are merged by store, one recheck a store. A job queued
+ * before that held one object.
+ */
+export function mergeRechecks(payload: DuplicateSkuRecheck | DuplicateSkuRecheck[]): DuplicateSkuRecheck[] {
+  const byStore = new Map<string, { skus: Set<string>; productIds: Set<string> }>();
+  for (const part of Array.isArray(payload) ? payload : [payload]) {
+    const merged = byStore.get(part.storeId) ?? { skus: new Set<string>(), productIds: new Set<string>() };
+    part.skus.forEach((s) => merged.skus.add(s));
+    part.productIds.forEach((id) => merged.productIds.add(id));
+    byStore.set(part.storeId, merged);
+  }
+  return [...byStore].map(([storeId, m]) => ({ storeId, skus: [...m.skus], productIds: [...m.productIds] }));
+}
+
 export function duplicateSkuTasks(deps: { sql: Queryable }): Record<string, Task> {
-  return { [DUPLICATE_SKU_RECHECK_TASK]: async (payload) => { await recheckDuplicateSkus(deps.sql, payload as DuplicateSkuRecheck); } };
+  return {
+    [DUPLICATE_SKU_RECHECK_TASK]: async (payload) => {
+      for (const recheck of mergeRechecks(payload as DuplicateSkuRecheck | DuplicateSkuRecheck[])) await recheckDuplicateSkus(deps.sql, recheck);
+    },
+  };
 }

@@ -1,3 +1,5 @@
+import { specialPriceNotBelow } from './product-patch-plan.js';
+
 /** A product's or variant's prices; null where none is set. */
 export interface Prices { price: number | null; specialPrice: number | null }
 
@@ -31,8 +33,8 @@ export class PriceSequence {
       price: change.price ?? before.price,
       specialPrice: change.specialPrice !== undefined ? change.specialPrice : before.specialPrice,
     };
-    if (after.price !== null && after.specialPrice !== null && after.specialPrice >= after.price) {
-      return { ok: false, context: { price: after.price, specialPrice: after.specialPrice } };
+    if (specialPriceNotBelow(after.specialPrice, after.price)) {
+      return { ok: false, context: { price: after.price!, specialPrice: after.specialPrice! } };
     }
     this.current.set(target, after);
     const merged = { ...this.changes.get(target) };

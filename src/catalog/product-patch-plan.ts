@@ -64,6 +64,14 @@ export function toCents(value: number): number {
   return sign * shiftDecimal(Math.round(shiftDecimal(Math.abs(value), 2)), -2);
 }
 
+/**
+ * PRD_008's rule on prices as numeric(15, 2) stores them: 10.004 and 10.001 are both 10.00, a
+ * special price not below its price once written (they were compared unrounded, and stored so).
+ */
+export function specialPriceNotBelow(specialPrice: number | null | undefined, price: number | null | undefined): boolean {
+  return specialPrice != null && price != null && toCents(specialPrice) >= toCents(price);
+}
+
 /** The decimal point moved `places` in the digits JavaScript prints (`${value}e2` was NaN, a null price, for 1e-7: "1e-7e2"). */
 function shiftDecimal(value: number, places: number): number {
   const [digits, exponent] = value.toExponential().split('e');

@@ -134,7 +134,9 @@ async function writeWarehouseRows(tx: Transaction, storeId: string, rows: { prod
         and ws.variant_id is null and ws.warehouse_id = a.warehouse_id limit 1) ws),
     written as (
       insert into warehouse_stock (store_id, product_id, warehouse_id, stock, stock_seq)
-      select ${storeId}::uuid, a.product_id, a.warehouse_id, a.stock, a.seq from a
+      -- In the rows' key order, as write_stock_rows (0113) and a PATCH lock them: in the request's
+      -- order, a chunk deadlocked once with another writer of the same rows (QA, 40P01, retried).
+      select ${storeId}::uuid, a.product_id, a.warehouse_id, a.stock, a.seq from a order by a.product_id, a.warehouse_id
       on conflict (store_id, product_id, variant_id, warehouse_id)
       do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
       where warehouse_stock.stock_seq < excluded.stock_seq

@@ -84,10 +84,11 @@ async function writeVariantWarehouseRows(tx: Transaction, storeId: string, rows:
     await tx`
       with counted as (select set_config('omni.variant_stock_written', 'on', true))
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq)
-      select v.* from (${values}) as v, counted`;
+      select v.* from (${values}) as v, counted order by v.product_id, v.variant_id, v.warehouse_id`;
   } else {
     await tx`
       insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq) ${values}
+      order by a.product_id, a.variant_id, a.warehouse_id
       on conflict (store_id, product_id, variant_id, warehouse_id)
       do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
       where warehouse_stock.stock_seq < excluded.stock_seq`;

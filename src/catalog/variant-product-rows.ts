@@ -12,6 +12,7 @@ import { checkRowCount, type Principal } from './product-rows.js';
 import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { lookupByKey, uuidKey } from '../db/key-lookup.js';
+import { specialPriceNotBelow } from './product-patch-plan.js';
 
 export const BulkVariantProductInput = Type.Object({
   id: Type.Optional(Type.Intersect([Uuid], { description: 'Id of the product with variants this row updates; omit to create' })),
@@ -109,7 +110,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       if (holder && !(holder.kind === 'variant' && holder.product_id === target && holder.sku === item.sku)) {
         fail('PRD_002', { field: `variants.items.${k}.externalId`, externalId: item.externalId }); continue rows;
       }
-      if (item.specialPrice != null && item.price !== undefined && item.specialPrice >= item.price) {
+      if (specialPriceNotBelow(item.specialPrice, item.price)) {
         fail('PRD_008', { field: `variants.items.${k}.specialPrice` }); continue rows;
       }
       const decision = placeStock(item, warehouses, 'variant');

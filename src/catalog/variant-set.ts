@@ -94,7 +94,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
           and ws.variant_id = a.variant_id and ws.warehouse_id = a.warehouse_id limit 1) ws),
       written as (
         insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock, stock_seq)
-        select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock, a.seq from a
+        select ${storeId}::uuid, ${productId}::uuid, a.variant_id, a.warehouse_id, a.stock, a.seq from a order by a.variant_id, a.warehouse_id
         on conflict (store_id, product_id, variant_id, warehouse_id)
         do update set stock = excluded.stock, stock_seq = excluded.stock_seq, updated_at = now()
         returning variant_id, warehouse_id, stock)

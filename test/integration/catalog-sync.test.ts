@@ -94,12 +94,14 @@ describe('POST /catalog/sync (seed 000)', () => {
       product(4, { specialPrice: 5000 }),
       product(1, { sku: 'OTHER' }),
       product(6, { categoryId: '00000000-0000-4000-8000-000000000000' }),
+      // Below its price as sent, equal to it as numeric(15, 2) stores both (0.00).
+      product(7, { price: 0.004, specialPrice: 0.001 }),
     ];
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
     const data = res.json().data;
-    expect(data.summary).toEqual({ total: 6, failed: 5, pending: 1 });
+    expect(data.summary).toEqual({ total: 7, failed: 6, pending: 1 });
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'ext-1', sku: 'SKU-1' }]);
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007']]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007'], [6, 'PRD_008']]);
     expect(data.errors[0].details.context.validationErrors.price).toContain('price must be a number');
     await waitForBatch(ctx, data.batchId);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId}`;

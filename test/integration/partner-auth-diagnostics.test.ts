@@ -59,7 +59,7 @@ describe('AUTH_010 of a GET signed with the body it sent', () => {
     const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken, body });
     const err = errorOf(await ctx.app.inject({ method: 'GET', url, headers: { ...headers, 'content-type': 'application/json' }, payload: body }));
     expect(err.code).toBe('AUTH_010');
-    expect(err.details.context.reason).toBe("a GET request's body is not read: sign the empty body's hash (and send no body)");
+    expect(err.details.context.reason).toBe("this GET request sent a body, which is not read: its signature covers the empty body's hash (the last line of stringToSign)");
     expect(err.details.context.stringToSign.split('\n').at(-1)).toBe(sha256Hex(''));
     // Signed with the empty body's hash, the same GET passes.
     const fine = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });

@@ -173,6 +173,16 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     const none = await patch(store, id, { name: 'D' }, { 'if-match': '"1", "2"' });
     expect(none.json().error).toMatchObject({ code: 'PRD_010', details: { context: { expectedVersion: [1, 2], currentVersion: 4 } } });
     expect((await patch(store, id, { name: 'x' }, { 'if-match': '"4", abc' })).json().error.code).toBe('PRD_013');
+    // Empty list elements are ignored (RFC 9110, 5.6.1.2).
+    expect((await patch(store, id, { name: 'E' }, { 'if-match': ', "9", , "4",' })).headers.etag).toBe('"5"');
+    // "*" only alone (in a list it turned the precondition off), no weak tag (strong comparison), a
+    // comma inside quotes is part of its tag, quotes close, at most 32 tags (a refusal echoes them).
+    for (const [ifMatch, reason] of [['"1", *', /stands alone/], ['W/"5"', /weak ETag never matches/], ['"1,5"', /not a product version/],
+      ['"5', /unclosed quote/], ['', /no ETag/], [Array.from({ length: 33 }, () => '"5"').join(','), /more than 32/]] as const) {
+      const refused = (await patch(store, id, { name: 'x' }, { 'if-match': ifMatch })).json().error;
+      expect(refused, ifMatch).toMatchObject({ code: 'PRD_013', details: { context: { reason: expect.stringMatching(reason) } } });
+    }
+    expect((await productRow(id)).name).toBe('E');
     const prices = await patch(store, id, { specialPrice: 150 });
     expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
     expect((await productRow(id)).special_price).toBeNull();
@@ -187,6 +197,10 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect([row.price, row.length, row.width, row.height].map(Number)).toEqual([0, 0, 2.01, 3]);
     // A price, so the special price is checked against it.
     expect((await patch(store, id, { specialPrice: 5 })).json().error).toMatchObject({ code: 'PRD_008' });
+    // Compared as stored: 10.004 and 10.001 are both 10.00 (they were stored so, the pair inverted).
+    expect((await patch(store, id, { price: 10.004, specialPrice: 10.001 })).json().error).toMatchObject({ code: 'PRD_008' });
+    expect((await patch(store, id, { price: 10.006, specialPrice: 10.001 })).statusCode).toBe(200);
+    expect([(await productRow(id)).price, (await productRow(id)).special_price].map(Number)).toEqual([10.01, 10]);
   });
 
   it('applies concurrent PATCHes of one product one after another: each change is versioned, audited and evented once', async () => {

@@ -14,17 +14,34 @@ import { UUID } from '../../../db/key-lookup.js';
 const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
 const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
+/** ETags an If-Match may list: a product has one version, and a refusal echoes the list. */
+const MAX_IF_MATCH_TAGS = 32;
+
 /**
- * If-Match as the versions it names: one ETag or a list of them (RFC 9110, 13.1.1: it matches when
- * one does); "*" matches any current product, as no header does.
+ * If-Match as the versions it names (RFC 9110, 13.1.1): "*" alone matches any current product,
+ * as no header does; else a list of ETags, which matches when one does (empty elements ignored,
+ * a comma inside quotes part of its tag). A weak tag never matches If-Match (strong comparison):
+ * PRD_013 says so, rather than a 412 the client would take for a stale version.
  */
 function parseIfMatch(header: string | undefined): number[] | undefined {
-  if (header === undefined) return undefined;
-  const tags = header.split(',').map((t) => t.trim());
-  if (tags.includes('*')) return undefined;
+  if (header === undefined || header.trim() === '*') return undefined;
+  const refuse = (reason: string) => new AppError('PRD_013', { ifMatch: header.length > 200 ? `${header.slice(0, 200)}…` : header, reason });
+  const elements: string[] = [''];
+  let quoted = false;
+  for (const c of header) {
+    if (c === '"') quoted = !quoted;
+    if (c === ',' && !quoted) elements.push('');
+    else elements[elements.length - 1] += c;
+  }
+  if (quoted) throw refuse('an unclosed quote');
+  const tags = elements.map((e) => e.trim()).filter((e) => e !== '');
+  if (tags.length === 0) throw refuse('no ETag');
+  if (tags.length > MAX_IF_MATCH_TAGS) throw refuse(`more than ${MAX_IF_MATCH_TAGS} ETags`);
   return tags.map((tag) => {
-    const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(tag);
-    if (!m) throw new AppError('PRD_013', { ifMatch: header });
+    if (tag === '*') throw refuse('"*" stands alone, not in a list');
+    if (tag.startsWith('W/')) throw refuse('a weak ETag never matches If-Match (RFC 9110, 13.1.1): send the ETag as returned, e.g. "3"');
+    const m = /^"?(\d{1,9})"?$/.exec(tag);
+    if (!m) throw refuse(`not a product version: ${tag.slice(0, 40)}`);
     return Number(m[1]);
   });
 }
