@@ -27,12 +27,11 @@ export async function recheckDuplicateSkus(sql: Queryable, job: DuplicateSkuRech
 
 /**
  * A transaction's follow-up is one job whose payload is an array (0123: each call of the
- * transaction adds its part); its parts are merged by store, one recheck a store. A job queued
- * before that held one object.
+ * transaction adds its part); its parts are merged by store, one recheck a store.
  */
-export function mergeRechecks(payload: DuplicateSkuRecheck | DuplicateSkuRecheck[]): DuplicateSkuRecheck[] {
+export function mergeRechecks(parts: DuplicateSkuRecheck[]): DuplicateSkuRecheck[] {
   const byStore = new Map<string, { skus: Set<string>; productIds: Set<string> }>();
-  for (const part of Array.isArray(payload) ? payload : [payload]) {
+  for (const part of parts) {
     const merged = byStore.get(part.storeId) ?? { skus: new Set<string>(), productIds: new Set<string>() };
     part.skus.forEach((s) => merged.skus.add(s));
     part.productIds.forEach((id) => merged.productIds.add(id));
@@ -44,7 +43,7 @@ export function mergeRechecks(payload: DuplicateSkuRecheck | DuplicateSkuRecheck
 export function duplicateSkuTasks(deps: { sql: Queryable }): Record<string, Task> {
   return {
     [DUPLICATE_SKU_RECHECK_TASK]: async (payload) => {
-      for (const recheck of mergeRechecks(payload as DuplicateSkuRecheck | DuplicateSkuRecheck[])) await recheckDuplicateSkus(deps.sql, recheck);
+      for (const recheck of mergeRechecks(payload as DuplicateSkuRecheck[])) await recheckDuplicateSkus(deps.sql, recheck);
     },
   };
 }

@@ -89,7 +89,7 @@ const UPDATE_SQL = `
       from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
     where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
     returning u.i, p.store_id, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock,
-      coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) as seq),
+      case when u.stock is not null then coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) end as seq),
   -- Joined on upd's store, not $1: a store condition on product_stock alone let a marketplace's
   -- statistics (a store looks a few rows) read the store's stock rows and hash them, per chunk.
   -- A stock a later-accepted request wrote stays (stockSeq).

@@ -10,5 +10,5 @@ import { DUPLICATE_SKU_RECHECK_TASK } from '../../src/catalog/duplicate-sku-rech
 export async function duplicateSkuRechecksDone(ctx: TestContext, storeId: string): Promise<void> {
   await pollUntil('the DUPLICATE_SKU follow-ups of the store', async () => (await ctx.sql`
     select 1 from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-    where t.identifier = ${DUPLICATE_SKU_RECHECK_TASK} and (j.payload::jsonb @> jsonb_build_array(jsonb_build_object('storeId', ${storeId}::text)) or j.payload::jsonb->>'storeId' = ${storeId})`).length === 0, 20000);
+    where t.identifier = ${DUPLICATE_SKU_RECHECK_TASK} and j.payload::jsonb @> jsonb_build_array(jsonb_build_object('storeId', ${storeId}::text))`).length === 0, 20000);
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
 import { processBatch } from '../../src/batches/process-batch.js';
 // The processors processBatch runs (the worker's task list loads them).
 import '../../src/catalog/product-batches.js';
@@ -30,9 +31,10 @@ async function run(store: TestStore, batchId: string) {
   const [b] = await ctx.sql`select status, outcomes from batches where id = ${batchId}`;
   expect(b.status, JSON.stringify(b.outcomes)).toBe('COMPLETED');
 }
+const { patch, simpleProduct: insertProduct } = productPatchHelpers(() => ctx);
+/** A simple product, as a products/bulk row that updates it names it. */
 async function simpleProduct(store: TestStore, sku: string) {
-  const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, ${`e-${sku}`}, ${sku}, 'P', 10) returning id`;
-  return { id: p.id as string, externalId: `e-${sku}`, sku, name: 'P', price: 10 };
+  return { id: await insertProduct(store, sku), externalId: `ext-${sku}`, sku, name: 'Product', price: 100 };
 }
 const warehouseStock = async (productId: string) => (await ctx.sql`
   select w.client_id, ws.stock from warehouse_stock ws join warehouses w on w.id = ws.warehouse_id
@@ -81,8 +83,6 @@ describe('stock written by the product endpoints keeps acceptance order with PAT
   });
 
   it('a stock update accepted before a PATCH /products/{id} and applied after it leaves the PATCH\'s stock', async () => {
-    const patch = (store: TestStore, id: string, body: unknown) =>
-      signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/stores/products/${id}`, body });
     // No warehouses: the product's own stock.
     const bare = await createTestStore(ctx, 0);
     const p = await simpleProduct(bare, 'S-3');
