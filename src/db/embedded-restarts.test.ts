@@ -78,7 +78,11 @@ describe('the embedded server\'s supervision', () => {
     const stopping = supervised({}, cleanExit);
     // A Ctrl-C reaches the server and this process at once: the stop holds restarts within the second.
     stopping.supervision.hold();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The alert comes a second after the exit; a Node child takes a while to start on a busy machine.
+    const stoppingChild = stopping.pg.process!;
+    await until('the alert', () => s.alerts.length > 0, 15000);
+    await until('the other exit', () => stoppingChild.exitCode !== null, 15000);
+    await new Promise((r) => setTimeout(r, 1200));
     expect(s.alerts).toEqual(['error: the embedded PostgreSQL was shut down (exit code 0), not by Omni: it is not started again; restart Omni']);
     expect([stopping.alerts, s.starts(), stopping.starts()]).toEqual([[], 0, 0]);
   });

@@ -262,8 +262,14 @@ export function superviseRestarts(pg: Instance, { startAgain, startedElsewhere, 
     async stop() {
       hold();
       const running = child();
-      if (running && running.exitCode === null && running.signalCode === null) await pg.stop();
-      else forget();
+      if (running && running.exitCode === null && running.signalCode === null) {
+        // Its last lines ("database system is shut down") come on its pipes after its exit, which
+        // pg.stop() waits for: they are logged before the process says it stopped, not after.
+        // (Bounded: a pipe held open by a process it left behind must not hold the stop up.)
+        const drained = new Promise((resolve) => { running.once('close', resolve); setTimeout(resolve, 2000).unref(); });
+        await pg.stop();
+        await drained;
+      } else forget();
     },
   };
 }
