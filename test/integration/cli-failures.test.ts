@@ -13,7 +13,9 @@ let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(() => ctx.close());
 
-describe('what an operator reads when a command fails', () => {
+// Each case runs `omni` several times in processes of their own (~0.5 s of CPU each): on a busy machine
+// (2 cores, the suite's other files beside it) a case took 20-30 s, over the default timeout.
+describe('what an operator reads when a command fails', { timeout: 90_000 }, () => {
   it('names the missing or duplicate PIM organization, user or tenant instead of the constraint', async () => {
     const nobody = '00000000-0000-4000-8000-000000000000';
     const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');

@@ -8,7 +8,9 @@ let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(() => ctx.close());
 
-describe('omni admin CLI', () => {
+// Each case runs `omni` several times in processes of their own (~0.5 s of CPU each): on a busy machine
+// (2 cores, the suite's other files beside it) a case took 20-30 s, over the default timeout.
+describe('omni admin CLI', { timeout: 90_000 }, () => {
   it('creates a partner and a store whose credentials work against the API', async () => {
     const partner = await omniJson('admin', 'partner', 'create', '--name', 'CLI Partner', '--webhook-url', 'https://example.test/hook');
     expect(Object.keys(partner).sort()).toEqual(['partnerClientId', 'partnerEncryptionKey', 'partnerSecret', 'webhookEndpointId', 'webhookSecret']);

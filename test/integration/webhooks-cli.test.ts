@@ -11,7 +11,9 @@ let ctx: TestContext;
 beforeAll(async () => { ctx = await createTestApp(); });
 afterAll(() => ctx.close());
 
-describe('omni admin webhook', () => {
+// Each case runs `omni` several times in processes of their own (~0.5 s of CPU each): on a busy machine
+// (2 cores, the suite's other files beside it) a case took 20-30 s, over the default timeout.
+describe('omni admin webhook', { timeout: 90_000 }, () => {
   it('adds an endpoint (secret printed once, stored encrypted) and lists it', async () => {
     const who = await createTestStore(ctx);
     const added = await omniJson('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://erp.example/hooks', '--events', 'product.created,stock.update.completed');
