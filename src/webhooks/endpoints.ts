@@ -127,17 +127,19 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
  */
 export async function rotateWebhookSecret(sql: Queryable, key: Buffer, partnerId: string, id: string, keepPreviousHours: number) {
   const secret = newSecret();
-  // The secret rolled now joins those rolled before whose grace lasts (the latest MAX_PREVIOUS_SECRETS);
+  // The secret rolled now joins those rolled before whose grace lasts: the latest MAX_PREVIOUS_SECRETS
+  // rolled, newest first (the array's order), whatever their graces; by the latest expiry, the secret
+  // just replaced with a shorter grace than older ones was dropped at once, its promised hours unkept.
   // 0 hours ends them all with it (a leaked secret: only the new one signs from now on).
   const [row] = await sql`
     update webhook_endpoints set
       previous_secrets = case when ${keepPreviousHours}::int = 0 then '[]'::jsonb else (
-        select coalesce(jsonb_agg(p order by (p->>'expiresAt')::timestamptz desc), '[]') from (
-          select p from (
-            select p from jsonb_array_elements(previous_secrets) p where (p->>'expiresAt')::timestamptz > now()
+        select coalesce(jsonb_agg(p order by n), '[]') from (
+          select p, n from (
+            select jsonb_build_object('ciphertext', secret_ciphertext, 'expiresAt', now() + make_interval(hours => ${keepPreviousHours}::int)) p, 0::bigint n
             union all
-            select jsonb_build_object('ciphertext', secret_ciphertext, 'expiresAt', now() + make_interval(hours => ${keepPreviousHours}::int))
-          ) all_kept order by (p->>'expiresAt')::timestamptz desc limit ${MAX_PREVIOUS_SECRETS}) kept) end,
+            select p, n from jsonb_array_elements(previous_secrets) with ordinality e(p, n) where (p->>'expiresAt')::timestamptz > now()
+          ) all_kept order by n limit ${MAX_PREVIOUS_SECRETS}) kept) end,
       secret_ciphertext = ${seal(secret, key)}
     where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner'
     returning *, now() + make_interval(hours => ${keepPreviousHours}::int) as rolled_until`;

@@ -112,4 +112,18 @@ describe('POST /partner/webhooks/endpoints/{id}/rotate-secret', () => {
     // Newest first: the four rolled last (the current one is the seventh).
     expect(kept).toEqual(secrets.slice(2, 6).reverse());
   });
+
+  it('keeps the secret just replaced for its grace, shorter than the older ones\' (an older one ends instead)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const endpoint = await register(ctx, store, 'http://127.0.0.1:9/hooks');
+    const secrets = [endpoint.secret];
+    for (let i = 0; i < 4; i++) secrets.push((await rotate(store, endpoint.id, '?keepPreviousHours=168')).json().data.secret);
+    const last = await rotate(store, endpoint.id, '?keepPreviousHours=2');
+    expect(last.statusCode).toBe(200);
+    const [row] = await ctx.sql`select previous_secrets from webhook_endpoints where id = ${endpoint.id}`;
+    const kept = row.previous_secrets.map((p: { ciphertext: string; expiresAt: string }) => [open(p.ciphertext, ctx.deps.encryptionKey), p.expiresAt]);
+    // The secret current until this roll signs for the 2 hours promised; the first one (of five rolled) ends.
+    expect(kept.map(([secret]: string[]) => secret)).toEqual(secrets.slice(1, 5).reverse());
+    expect(Date.parse(kept[0][1])).toBe(Date.parse(last.json().data.previousSecretExpiresAt));
+  });
 });
