@@ -18,7 +18,7 @@ export async function listDeliveries(sql: Queryable, partnerId: string, f: Deliv
         'attemptedAt', ${isoTime(sql, 'a.attempted_at')}) order by a.attempt)
       from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log
     from webhook_deliveries d where ${where()}
-    order by d.created_at desc, d.id limit ${f.limit} offset ${(f.page - 1) * f.limit}`);
+    order by d.created_at desc, d.id desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`);
   return {
     total,
     items: rows.map((d) => ({

@@ -50,10 +50,18 @@ describe('POST /catalog/sync (seed 000)', () => {
       request_id: res.headers['x-request-id'] ?? expect.any(String), changes: { batchId, created: 3 },
     });
     expect([...audits[0].changes.products].sort()).toEqual(rows.map((r) => r.id).sort());
-    const events = await ctx.sql`select type, payload from outbox_events where store_id = ${store.storeId} order by created_at`;
+    const events = await ctx.sql`select type, payload, created_at from outbox_events where store_id = ${store.storeId} order by created_at`;
     expect(events.filter((e) => e.type === 'product.created')).toHaveLength(3);
     const done = events.find((e) => e.type === 'catalog.sync.completed');
     expect(done?.payload).toMatchObject({ batchId, summary: { total: 3, succeeded: 3, failed: 0 } });
+    // An event is stamped (its payload's `timestamp`) when written: the summary after the batch
+    // completed and after its products' events (before, all at the chunk's start, before completedAt).
+    expect(done!.created_at.getTime()).toBeGreaterThanOrEqual(Date.parse(done!.payload.completedAt));
+    expect(events.at(-1)?.type).toBe('catalog.sync.completed');
+    // Listed newest first: the summary's delivery, then its products'.
+    const listed = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/webhooks/deliveries', partnerOnly: true });
+    expect(listed.json().data.map((d: { eventType: string }) => d.eventType).filter((t: string) => t !== 'stock.update.completed'))
+      .toEqual(['catalog.sync.completed', 'product.created', 'product.created', 'product.created']);
 
     // Creation only: the same rows again are refused at once and change nothing.
     const again = await signedInject(ctx, store, { method: 'POST', url: URL, body: seedBody('000') });

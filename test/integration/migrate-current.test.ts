@@ -24,15 +24,13 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0123 must be
-    // the one undone here instead of 0122.
-    expect(first.slice(-2)).toEqual(['0122.do.patch-stock-sequence.sql', '0123.do.duplicate-sku-recheck.sql']);
-    // 0122: a PATCH's stock writes carry an acceptance sequence; before, apply_product_patch_writes wrote none.
-    const patchWrites = () => sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`;
-    const [current] = await patchWrites();
-    await sql.unsafe(`create or replace function apply_product_patch_writes(p_store_id uuid, p_id uuid, p_version integer, p_set jsonb,
-      p_stock integer, p_warehouse_rows jsonb, p_audit jsonb, p_event jsonb, p_evaluate boolean, p_stock_read jsonb)
-      returns integer language plpgsql as $$ begin return null; end $$`);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0124 must be
+    // the one undone here instead of 0123.
+    expect(first.slice(-2)).toEqual(['0123.do.duplicate-sku-recheck.sql', '0124.do.event-write-times.sql']);
+    // 0124: events and deliveries are stamped when written; before, when their transaction began.
+    const defaults = () => sql`select table_name, column_default from information_schema.columns
+      where table_name in ('outbox_events', 'webhook_deliveries') and column_name = 'created_at' order by table_name`;
+    await sql`alter table outbox_events alter column created_at set default now(); alter table webhook_deliveries alter column created_at set default now()`.simple();
     // 0123's triggers and functions dropped, and 0118's evaluate_quality back (0123 restates it whole).
     await sql`drop trigger products_skus_inserted_recheck on products; drop trigger product_variants_skus_inserted_recheck on product_variants;
       drop trigger products_skus_deleted_recheck on products; drop trigger product_variants_skus_deleted_recheck on product_variants;
@@ -42,12 +40,10 @@ describe('migrate', () => {
       drop function queue_duplicate_sku_recheck(uuid); drop function take_duplicate_sku_rechecks(text, uuid);
       drop function record_duplicate_sku_recheck(text, uuid, text[])`.simple();
     await sql.unsafe(await readFile(new URL('../../migrations/0118.do.duplicate-sku-every-holder.sql', import.meta.url), 'utf8'));
-    await sql`delete from schemaversion where version in (122, 123)`;
+    await sql`delete from schemaversion where version in (123, 124)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    const [migrated] = await patchWrites();
-    expect(migrated.prosrc).toBe(current.prosrc);
-    expect(migrated.prosrc).toMatch(/stock_seq = nextval\('batch_accept_seq'\) \* 10000/);
+    expect((await defaults()).map((d) => [d.table_name, d.column_default])).toEqual([['outbox_events', 'clock_timestamp()'], ['webhook_deliveries', 'clock_timestamp()']]);
     const [{ triggers }] = await sql`select count(*)::int as triggers from pg_trigger where tgname like '%\_recheck'`;
     expect(triggers).toBe(6);
     const [{ queues }] = await sql`select pg_get_functiondef('evaluate_quality(uuid, uuid[], boolean)'::regprocedure) like '%queue_duplicate_sku_recheck%' as queues`;
