@@ -21,7 +21,6 @@ import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { bodyAjv, paramsAjv } from './validation/ajv.js';
 import { routes } from './routes/index.js';
 import { openApiOptions } from './openapi.js';
-import { UUID } from '../db/key-lookup.js';
 
 export interface AppDeps {
   sql: Sql;
@@ -55,11 +54,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     ...(options.loggerInstance ? { loggerInstance: withRequestLog(options.loggerInstance) }
       : { logger: options.logger === false ? false : withRequestLog({ level: deps.config.LOG_LEVEL, ...(typeof options.logger === 'object' ? options.logger : {}) }) }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
-    // A caller's own x-request-id is kept when it is a uuid, so its logs and ours line up.
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && UUID.test(given) ? given : randomUUID();
-    },
+    // Always Omni's own: a request id finds a batch (…/batches/requests/{requestId}) and an audit
+    // event. A caller's x-request-id, kept as it was when a uuid, let two requests share one, and the
+    // first batch could no longer be found by it. The caller's id is logged beside ours (request-log.ts).
+    genReqId: () => randomUUID(),
     requestIdHeader: false,
     return503OnClosing: true,
     frameworkErrors,

@@ -30,6 +30,13 @@ describe('the request log', () => {
     }
   });
 
+  it('logs the caller\'s x-request-id beside Omni\'s own request id', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'erp-run-42/item-7' } });
+    expect(res.headers['x-request-id']).not.toBe('erp-run-42/item-7');
+    const line = lines.find((l) => l.reqId === res.headers['x-request-id'] && l.msg === 'incoming request');
+    expect(line?.req.clientRequestId).toBe('erp-run-42/item-7');
+  });
+
   it('says why a request was refused, and whose it was (never its token or signature)', async () => {
     const res = await app.inject({
       method: 'GET', url: '/api/v1/partner/stores/products',

@@ -17,6 +17,10 @@ function urlForLog(url: string): string {
   return `${url.slice(0, at)}?${pairs.join('&')}`;
 }
 
+function clientRequestId(given: string | string[] | undefined) {
+  return typeof given === 'string' && given.length <= 200 ? given : undefined;
+}
+
 /**
  * Fastify's request line ("incoming request": method, url, host, remote address and port) with
  * the URL's secrets taken out: an export's download link works without a token until it expires,
@@ -30,6 +34,8 @@ function requestForLog(req: FastifyRequest) {
     host: req.host,
     remoteAddress: req.ip,
     remotePort: req.socket ? req.socket.remotePort : undefined,
+    // The caller's own correlation id (Omni's is the line's reqId), so that its logs and ours line up.
+    clientRequestId: clientRequestId(req.headers['x-request-id']),
   };
 }
 
