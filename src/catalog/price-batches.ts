@@ -55,8 +55,9 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
       where ${atLockedRows('v', '$2')} and v.id = r.id`),
   ]);
 
-  const applied = rows.filter((_, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok; });
-  const fields = (r: PriceRow) => [...(r.price !== undefined ? ['price'] : []), ...(r.specialPrice !== undefined ? ['specialPrice'] : [])];
+  // The rows that changed a price (one sending the prices already there succeeds, and says nothing).
+  const changedBy = new Map(rows.flatMap((r, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok && step.changed.length > 0 ? [[r, step.changed] as const] : []; }));
+  const applied = [...changedBy.keys()];
   await recordAudit(tx, applied.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: r.payload.variantId ? 'variant.updated' : 'product.updated',
     resourceType: r.payload.target, resourceId: targetOf(r.payload), requestId: ctx.requestId, ipAddress: ctx.ip,
@@ -64,7 +65,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   })));
   await emitEvents(tx, applied.map((r) => ({
     partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
-    payload: { id: r.payload.productId, variantId: r.payload.variantId, updatedFields: fields(r.payload), batchId: ctx.batchId },
+    payload: { id: r.payload.productId, variantId: r.payload.variantId, updatedFields: changedBy.get(r)!, batchId: ctx.batchId },
   })));
   await afterProductsChanged(tx, ctx.storeId, [...new Set(applied.map((r) => r.payload.productId))]);
   return rows.map((r, k): RowOutcome => {

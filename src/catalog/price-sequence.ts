@@ -1,4 +1,4 @@
-import { specialPriceNotBelow } from './product-patch-plan.js';
+import { specialPriceNotBelow, toCents } from './product-patch-plan.js';
 
 /** A product's or variant's prices; null where none is set. */
 export interface Prices { price: number | null; specialPrice: number | null }
@@ -6,7 +6,10 @@ export interface Prices { price: number | null; specialPrice: number | null }
 /** What one price row sets: the fields it gives (specialPrice null clears it). */
 export interface PriceChange { price?: number; specialPrice?: number | null }
 
-export type PriceStep = { ok: true } | { ok: false; context: { price: number; specialPrice: number } };
+/** A row applied, with the fields whose value it changed (as numeric(15, 2) stores them), or refused (PRD_008). */
+export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[] } | { ok: false; context: { price: number; specialPrice: number } };
+
+const differs = (a: number | null, b: number | null) => (a === null || b === null ? a !== b : toCents(a) !== toCents(b));
 
 /**
  * The rows of one PATCH /products/prices request in request order, as if each were
@@ -37,10 +40,16 @@ export class PriceSequence {
       return { ok: false, context: { price: after.price!, specialPrice: after.specialPrice! } };
     }
     this.current.set(target, after);
-    const merged = { ...this.changes.get(target) };
-    if (change.price !== undefined) merged.price = change.price;
-    if (change.specialPrice !== undefined) merged.specialPrice = change.specialPrice;
-    this.changes.set(target, merged);
-    return { ok: true };
+    // Only what moves is written and reported: a row sending the prices already there changes
+    // nothing (no write, no version, no product.updated; its updatedFields named what it sent).
+    const changed = ([['price', before.price, after.price], ['specialPrice', before.specialPrice, after.specialPrice]] as const)
+      .filter(([, was, now]) => differs(was, now)).map(([field]) => field);
+    if (changed.length > 0) {
+      const merged = { ...this.changes.get(target) };
+      if (changed.includes('price')) merged.price = after.price!;
+      if (changed.includes('specialPrice')) merged.specialPrice = after.specialPrice;
+      this.changes.set(target, merged);
+    }
+    return { ok: true, changed };
   }
 }

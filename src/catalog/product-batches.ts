@@ -32,15 +32,19 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
   const done = outcomes.filter((o) => o.ok);
   const created = done.filter((o) => modeOf.get(o.rowIndex) === 'create');
   const updated = done.filter((o) => modeOf.get(o.rowIndex) === 'update');
+  // An update row that found every value already there succeeds and says nothing: no audit event,
+  // no product.updated (it sent one with updatedFields [], where a PATCH changing nothing sends none).
+  const changed = updated.filter((o) => Object.keys(o.changes ?? {}).length > 0);
+  const told = new Set([...created, ...changed]);
   await recordBulkCreations(tx, { storeId: ctx.storeId, actor: ctx.partnerClientId, requestId: ctx.requestId, ipAddress: ctx.ip, batchId: ctx.batchId },
     created.map((o) => o.id!));
-  await recordAudit(tx, updated.map((o) => ({
+  await recordAudit(tx, changed.map((o) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: 'product.updated',
     resourceType: 'product', resourceId: o.id!, requestId: ctx.requestId, ipAddress: ctx.ip, changes: { ...o.changes, batchId: ctx.batchId },
   })));
   await emitEvents(tx, {
     partnerId: ctx.partnerId, types: ['product.created', 'product.updated'],
-    build: () => done.map((o) => ({
+    build: () => done.filter((o) => told.has(o)).map((o) => ({
       partnerId: ctx.partnerId, storeId: ctx.storeId, type: modeOf.get(o.rowIndex) === 'create' ? 'product.created' : 'product.updated',
       payload: {
         id: o.id, externalId: o.externalId ?? undefined, sku: o.sku ?? undefined, batchId: ctx.batchId,
@@ -49,7 +53,7 @@ async function processProductRows(tx: Transaction, ctx: BatchContext, rows: { ro
     })),
   });
   await afterProductsChanged(tx, ctx.storeId, created.map((o) => o.id!), { created: true });
-  await afterProductsChanged(tx, ctx.storeId, updated.map((o) => o.id!));
+  await afterProductsChanged(tx, ctx.storeId, changed.map((o) => o.id!));
   return outcomes.map((o) => {
     const [externalId, sku] = [o.externalId ?? undefined, o.sku ?? undefined];
     return o.ok

@@ -47,6 +47,17 @@ describe('PATCH /products/prices', () => {
     expect(v.price).toBe(55);
     const events = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'product.updated'`;
     expect(events.map((e) => e.payload.updatedFields.join(',')).sort()).toEqual(['price', 'price,specialPrice']);
+
+    // Prices already there (120.001 is stored 120.00): the row succeeds, writes nothing and says
+    // nothing; beside a new special price, only that is named.
+    const same = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/products/prices',
+      body: { items: [{ sku: 'S-1', price: 120.001, specialPrice: 99 }, { sku: 'V-1', price: 55, specialPrice: 50 }] } });
+    await waitForBatch(ctx, same.json().data.batchId);
+    expect(await outcomesOf(same.json().data.batchId)).toEqual([[0, 'SUCCEEDED', null], [1, 'SUCCEEDED', null]]);
+    const [unchanged] = await ctx.sql`select version from products where id = ${simple.id}`;
+    expect(unchanged.version).toBe(2);
+    const later = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'product.updated' order by created_at`;
+    expect(later.slice(2).map((e) => e.payload.updatedFields)).toEqual([['specialPrice']]);
   });
 });
 

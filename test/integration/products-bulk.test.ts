@@ -76,6 +76,14 @@ describe('POST /products/bulk (seed 001)', () => {
     expect(audit.changes.stock).toEqual({ before: 4, after: 9 });
     const [event] = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'product.updated'`;
     expect(event.payload.updatedFields.sort()).toEqual(['name', 'price', 'stock']);
+
+    // The same row again finds every value there: it succeeds, and says nothing (no audit, no event).
+    const again = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [row] } });
+    const batch = await waitForBatch(ctx, again.json().data.batchId);
+    expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 1 });
+    const [{ audits }] = await ctx.sql`select count(*)::int as audits from audit_events where resource_id = ${p.id}`;
+    const [{ events }] = await ctx.sql`select count(*)::int as events from outbox_events where store_id = ${store.storeId} and type = 'product.updated'`;
+    expect([audits, events]).toEqual([1, 1]);
   });
 
   it('refuses an id that is not that product (PRD_005), a sku owned by another product (PRD_003), a sku twice (PRD_004)', async () => {
