@@ -37,7 +37,10 @@ async function resolveTargets(tx: Transaction, storeId: string, items: Inventory
   const ids = items.flatMap((i) => (i.id ? [i.id] : []));
   const exts = items.flatMap((i) => (i.externalId ? [i.externalId] : []));
   const product = (by: string, key: string) => `'${by}' as by, x.${key}::text as key, 'product' as target, x.id as product_id, null::uuid as variant_id, x.external_id, x.sku, x.has_variants`;
-  const variant = (by: string, key: string) => `'${by}', x.${key}::text, 'variant', x.product_id, x.id, x.external_id, x.sku, false`;
+  // A variant's row names its product (seed 002: two variants' rows carry the same id and
+  // externalId, those of one product with variants in seed 003), and the variant by its sku.
+  const variant = (by: string, key: string) => `'${by}', x.${key}::text, 'variant', x.product_id, x.id,
+    (select p.external_id from products p where p.store_id = x.store_id and p.id = x.product_id), x.sku, false`;
   const rows = await tx<(Target & { by: string; key: string })[]>`
     ${lookupByKey(tx, { table: 'products', key: 'sku', storeId, values: skus, columns: product('sku', 'sku') })}
     union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId, values: skus, columns: variant('sku', 'sku') })}
@@ -121,9 +124,8 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
       errors.push(rowError(decision.error.code, { rowIndex, [by]: key }, { context: { field: decision.error.field, ...decision.error.context } }) as RowError);
       continue;
     }
-    const id = t.variant_id ?? t.product_id;
-    const row: Record<string, unknown> = { rowIndex, target: t.target, id, externalId: t.external_id ?? undefined };
-    if (by === 'sku') row.sku = t.sku;
+    const row: Record<string, unknown> = { rowIndex, target: t.target, id: t.product_id, externalId: t.external_id ?? undefined };
+    if (by === 'sku' || t.target === 'variant') row.sku = t.sku;
     accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement, namedBy: by } });
     acceptedRows.push(row);
   }
@@ -133,7 +135,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   await emitEvents(tx, {
     partnerId: who.partnerId, types: ['stock.update.requested'],
     build: () => acceptedRows.map((row, i) => ({
-      partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId: origin.requestId, ...row, placement: accepted[i].row.placement },
+      partnerId: who.partnerId, storeId: who.storeId, type: 'stock.update.requested', payload: { batchId, requestId: origin.requestId, ...row, ...(accepted[i].row.variantId ? { variantId: accepted[i].row.variantId } : {}), placement: accepted[i].row.placement },
     })),
   });
   await acceptBatch(tx, {

@@ -1527,9 +1527,14 @@ export interface operations {
                             acceptedRows: {
                                 rowIndex: number;
                                 target: "product" | "variant";
-                                /** Format: uuid */
+                                /**
+                                 * Format: uuid
+                                 * @description the product; for a variant, the product it belongs to (seed 002)
+                                 */
                                 id: string;
+                                /** @description the product's externalId (a variant's row: its product's) */
                                 externalId?: string;
+                                /** @description the SKU, for a row that named its target by SKU and for every variant's row */
                                 sku?: string;
                             }[];
                             errors: {
@@ -1711,7 +1716,7 @@ export interface operations {
                                 code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
-                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); products.deletions: {id} */
+                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
                                 result: unknown;
                             }[];
                         };
@@ -1802,7 +1807,7 @@ export interface operations {
                                 code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
-                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); products.deletions: {id} */
+                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
                                 result: unknown;
                             }[];
                         };
@@ -1893,7 +1898,7 @@ export interface operations {
                                 code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
-                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); products.deletions: {id} */
+                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
                                 result: unknown;
                             }[];
                         };
@@ -1984,7 +1989,7 @@ export interface operations {
                                 code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
-                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); products.deletions: {id} */
+                                /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
                                 result: unknown;
                             }[];
                         };

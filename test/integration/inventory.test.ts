@@ -21,8 +21,10 @@ describe('PATCH /inventory (seed 002)', () => {
     const store = await createTestStore(ctx, 1);
     await subscribeToAllEvents(ctx, store);
     await ctx.sql`update warehouses set client_id = '2026012714314318226016' where store_id = ${store.storeId}`;
-    const parent = await variantProduct(store, 'parent-ext', [
-      { sku: 'SKU-MRON-L', ext: '946b3ffa-5f9e-412e-acf4-eea306736e63' }, { sku: 'SKU-GRY-XL', ext: 'gry-ext' },
+    // One product with variants (seed 003 shows the pair of ids as one, hasVariants true): its
+    // variants' rows carry its id and externalId, the variant named by its sku.
+    const parent = await variantProduct(store, '946b3ffa-5f9e-412e-acf4-eea306736e63', [
+      { sku: 'SKU-MRON-L', ext: 'mron-ext' }, { sku: 'SKU-GRY-XL', ext: 'gry-ext' },
     ]);
     const [simple] = await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'bee2f8e5-ed8c-4b8e-97dc-208e45521909', 'SIMPLE', 'Simple') returning id`;
 
@@ -32,11 +34,13 @@ describe('PATCH /inventory (seed 002)', () => {
     const res = await signedInject(ctx, store, { method: 'PATCH', url: URL, body: { items: [b[0], b[5], b[2], b[3], b[4]] } });
     expect(res.statusCode).toBe(200);
     const expected: any = seedResponses('002')[0];
-    // The published example repeats row 0's variant for row 3; here SKU-GRY-XL is its own variant.
-    expected.data.acceptedRows[2].externalId = 'gry-ext';
     expect(withoutVolatile(res.json())).toEqual(withoutVolatile(expected));
     const { data } = res.json();
-    expect(data.acceptedRows.map((r: any) => r.id)).toEqual([parent.variants['SKU-MRON-L'], simple.id, parent.variants['SKU-GRY-XL']]);
+    expect(data.acceptedRows.map((r: any) => r.id)).toEqual([parent.productId, simple.id, parent.productId]);
+    // The events name the variant too.
+    const requestedEvents = await ctx.sql`select payload from outbox_events where store_id = ${store.storeId} and type = 'stock.update.requested' order by payload->'rowIndex'`;
+    expect(requestedEvents.map((e) => [e.payload.id, e.payload.variantId ?? null, e.payload.sku ?? null]))
+      .toEqual([[parent.productId, parent.variants['SKU-MRON-L'], 'SKU-MRON-L'], [simple.id, null, null], [parent.productId, parent.variants['SKU-GRY-XL'], 'SKU-GRY-XL']]);
     expect(data.batchId).toMatch(/^[0-9a-f-]{36}$/);
     const [{ n: requested }] = await ctx.sql`select count(*)::int as n from outbox_events where store_id = ${store.storeId} and type = 'stock.update.requested'`;
     expect(requested).toBe(3);

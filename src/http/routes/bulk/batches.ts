@@ -15,7 +15,7 @@ import { batchRowCodes } from '../../row-codes.js';
 // applying it needs no lookup: its externalId and sku are in the accepting response).
 const RESULT_BY_KIND = 'for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; '
   + 'catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); '
-  + 'inventory: {target, id} and products.prices: {target, id} (target product or variant, id its id; the acceptedRows of the accepting response name its externalId and sku); '
+  + 'inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant\'s, where the acceptedRows of the accepting response name its product\'s id and externalId and the variant\'s sku, as seed 002 does); '
   + 'products.deletions: {id}';
 
 const Status = Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)), {

@@ -17,7 +17,9 @@ const InventoryAccepted = Type.Object({
   summary: Summary,
   acceptedRows: Type.Array(Type.Object({
     rowIndex: Type.Integer(), target: Type.Union([Type.Literal('product'), Type.Literal('variant')]),
-    id: Type.String({ format: 'uuid' }), externalId: Type.Optional(Type.String()), sku: Type.Optional(Type.String()),
+    id: Type.String({ format: 'uuid', description: 'the product; for a variant, the product it belongs to (seed 002)' }),
+    externalId: Type.Optional(Type.String({ description: 'the product\'s externalId (a variant\'s row: its product\'s)' })),
+    sku: Type.Optional(Type.String({ description: 'the SKU, for a row that named its target by SKU and for every variant\'s row' })),
   })),
   errors: Type.Array(RowErrorSchema(acceptedRequestRowCodes.inventory)),
   batchId: Type.String({ format: 'uuid' }),
