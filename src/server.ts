@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { waitForExternalDatabase } from './db/wait-at-start.js';
+import { isConnectionLoss, isDatabaseUnavailable } from './db/unavailable.js';
 import { migrate } from './db/migrate.js';
 import { loadEncryptionKey } from './auth/encryption-key.js';
 import { buildApp, type AppDeps } from './http/app.js';
@@ -100,15 +101,30 @@ export async function start(opts: StartOptions) {
       await waitForExternalDatabase(db, config, logger);
       waitingForDatabase = false;
     }
-    const applied = await migrate(db.sql, db.connectionString);
-    if (applied.length) logger.info({ applied }, 'migrations applied');
     const encryptionKey = await loadEncryptionKey(config);
     const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
-    if (opts.worker) {
-      process.on('unhandledRejection', unrecorded);
-      startingWorker = true;
-      runner = await startWorker(deps, db.connectionString, logger).finally(() => { startingWorker = false; });
-      if (signalledWhileStartingWorker && !stopping) process.exit((await stop()) ? 0 : 1);
+    if (opts.worker) process.on('unhandledRejection', unrecorded);
+    // The migrations and the worker's start, again after the database went away during them (its
+    // connections reset: a restart, a failover, an operator's pg_terminate_backend): the process
+    // waits for it as at its start (DB_START_TIMEOUT_MS), where it exited 1 (QA: 1 start in 2 to 5
+    // with the connections terminated through it). Each step is safe to run again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const applied = await migrate(db.sql, db.connectionString);
+        if (applied.length) logger.info({ applied }, 'migrations applied');
+        if (opts.worker) {
+          startingWorker = true;
+          runner = await startWorker(deps, db.connectionString, logger).finally(() => { startingWorker = false; });
+          if (signalledWhileStartingWorker && !stopping) process.exit((await stop()) ? 0 : 1);
+        }
+        break;
+      } catch (err) {
+        if (stopping || attempt === START_ATTEMPTS || !(isDatabaseUnavailable(err) || isConnectionLoss(err))) throw err;
+        logger.warn({ err }, `the database went away during the start (attempt ${attempt} of ${START_ATTEMPTS}): waiting for it, then starting again`);
+        waitingForDatabase = true;
+        await waitForExternalDatabase(db, config, logger);
+        waitingForDatabase = false;
+      }
     }
     if (opts.api) {
       app = await buildApp(deps, { loggerInstance: logger, worker: runner?.state });
@@ -140,6 +156,8 @@ export async function start(opts: StartOptions) {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** Starts tried while the database keeps going away during them (each waits for it first). */
+const START_ATTEMPTS = 5;
 
 /**
  * graphile-worker (0.17) records a job's outcome without awaiting it: when the worker stops

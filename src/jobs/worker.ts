@@ -116,7 +116,16 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   const deliveries = await run({ ...common, concurrency: deps.config.WEBHOOK_CONCURRENCY, taskList: { [DELIVERY_TASK]: deliver } })
     .catch(async (err: unknown) => { await runner.stop().catch(() => {}); return failed(err); });
   pgPool.patient = true;
-  await liveness.beat();
+  // The first heartbeat: a database gone meanwhile is an outage like any other (the pool waits it
+  // out, the next beats register this worker); anything else ends the start, and the two runners
+  // already taking jobs are stopped with it (they were left running, their jobs failing
+  // CONNECTION_ENDED once the process stopped the pool under them).
+  await liveness.beat().catch(async (err: unknown) => {
+    if (isDatabaseUnavailable(err)) return heartbeatFailed(err);
+    await Promise.allSettled([runner.stop(), deliveries.stop()]);
+    await liveness.stop().catch(() => {});
+    return failed(err);
+  });
   logger.info({ concurrency: deps.config.WORKER_CONCURRENCY, webhookConcurrency: deps.config.WEBHOOK_CONCURRENCY },
     `job worker started: ${deps.config.WORKER_CONCURRENCY} jobs and ${deps.config.WEBHOOK_CONCURRENCY} webhook deliveries at once`);
   const stops = [runner, deliveries].map((r) => r.stop.bind(r));

@@ -6,6 +6,7 @@ import { createStore } from '../../src/stores/stores.js';
 import { signRequest } from '../../src/sdk/signing.js';
 import { freePort } from '../helpers/free-port.js';
 import { spawnOmni, startOwnDatabase, until, type OmniProcess, type OwnDatabase } from '../helpers/own-database.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 // `omni serve` and `omni worker` started before their database (Compose, systemd, Kubernetes):
 // they wait for it (src/db/wait-at-start.ts) instead of failing at once, within
@@ -131,6 +132,24 @@ describe('starting while the database is away', () => {
         `30 database reachable at ${address} after N s; starting`,
       ]);
       expect(p.output).not.toContain(decodeURIComponent(tcpUrl.password));
+    }
+  });
+
+  it('a worker whose database connection is reset during its start (migrations, its first heartbeat) waits for it and starts, not exit 1', { timeout: 60000 }, async () => {
+    for (const marker of ['schemaversion', 'worker_heartbeats']) {
+      const proxy = await startTcpProxy(tcpUrl.toString());
+      try {
+        const reset = proxy.resetOnceAfter(marker);
+        const worker = spawn(['worker'], env(proxy.url));
+        await reset;
+        await until(`started after the reset (${marker})\n${worker.output}`, 30000, async () => (/job worker started/.test(worker.output) ? true : undefined));
+        await new Promise((r) => setTimeout(r, 1000));
+        expect([worker.child.exitCode, worker.child.signalCode], worker.output).toEqual([null, null]);
+        worker.child.kill('SIGTERM');
+        expect(await worker.exited, worker.output).toBe(0);
+      } finally {
+        await proxy.close();
+      }
     }
   });
 
