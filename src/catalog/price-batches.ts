@@ -2,7 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { emitEvents } from '../webhooks/outbox.js';
 import { atLockedRows, rowsByIds } from '../db/rows-by-key.js';
-import { registerBatchKind, type BatchContext, type RowOutcome } from '../batches/processors.js';
+import { registerBatchKind, stockSeqBase, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { PriceSequence, type PriceStep, type Prices } from './price-sequence.js';
 import type { PriceRow } from './price-rows.js';
@@ -19,26 +19,40 @@ import type { PriceRow } from './price-rows.js';
 async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: PriceRow }[]): Promise<RowOutcome[]> {
   const targetOf = (r: PriceRow) => r.variantId ?? r.productId;
   const ids = (kind: PriceRow['target']) => [...new Set(rows.filter((r) => r.payload.target === kind).map((r) => targetOf(r.payload)))];
+  // The batch's acceptance sequence: every other write's is below its first row's or above its
+  // last (a batch's × 10,000 + rowIndex; a write applied now takes a new batch's).
+  const seq = (stockSeqBase(ctx) + 9_999n).toString();
   // Locked in id order (rowsByIds: one probe of the primary key per id, whatever the statistics say of the store).
-  const columns = (hasVariants: string) => `x.ctid::text as at, x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants`;
-  const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean }[]>`
+  // Which of the prices a later-accepted write set (0125's field_runs): this batch's rows leave them.
+  const later = `field_runs_after(x.field_runs, ${seq}::bigint)`;
+  const columns = (hasVariants: string) => `x.ctid::text as at, x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants,
+    ${later} & product_field_mask('{price}') <> 0 as price_later, ${later} & product_field_mask('{special_price}') <> 0 as special_price_later`;
+  const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean; price_later: boolean; special_price_later: boolean }[]>`
     with p as (${rowsByIds(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product') }, columns('x.has_variants'), 'update')}),
       v as (${rowsByIds(tx, { table: 'product_variants', storeId: ctx.storeId, ids: ids('variant') }, columns('false'), 'update')})
     select * from p union all select * from v`;
   const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
   const withVariants = new Set(current.flatMap((c) => (c.has_variants ? [c.id] : [])));
+  const setLater = new Map(current.map((c) => [c.id, c]));
+  /** The row's change but the prices a later-accepted write set: it succeeds without them. */
+  const unlessLater = (target: string, change: PriceRow) => {
+    const c = setLater.get(target);
+    return { price: c?.price_later ? undefined : change.price, specialPrice: c?.special_price_later ? undefined : change.specialPrice };
+  };
   const sequence = new PriceSequence();
   const steps = rows.map((r): PriceStep | 'variants' | null => {
     if (withVariants.has(targetOf(r.payload))) return 'variants';
     const before = stored.get(targetOf(r.payload));
-    return before ? sequence.apply(targetOf(r.payload), before, r.payload) : null;
+    return before ? sequence.apply(targetOf(r.payload), before, unlessLater(targetOf(r.payload), r.payload)) : null;
   });
 
   const locked = new Map(current.map((c) => [c.id, c.at]));
   const writes = (kind: PriceRow['target']) => ids(kind).flatMap((id) => (sequence.changes.has(id) ? [{ id, x: sequence.changes.get(id) }] : []));
   const set = (alias: string) => `
     price = case when r.x ? 'price' then (r.x->>'price')::numeric else ${alias}.price end,
-    special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end, updated_at = now()`;
+    special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end, updated_at = now(),
+    field_runs = field_runs_written(${alias}.field_runs, ${seq}::bigint, product_field_mask(array_remove(array[
+      case when r.x ? 'price' then 'price' end, case when r.x ? 'specialPrice' then 'special_price' end], null)))`;
   // The rows locked above, written by their ctids (atLockedRows): a join on `store_id = $1 and id`
   // hashed the whole store on a marketplace's statistics.
   const write = (kind: PriceRow['target'], sql: string) => {

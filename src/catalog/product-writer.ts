@@ -67,7 +67,7 @@ export interface ProductWriteOutcome {
  */
 const UPDATE_COLUMNS = [...COLUMNS.map(([c]) => c), ...DIMENSIONS];
 /** A column as the row leaves it: the row's value when it names the column, else the stored one. */
-const resulting = (column: string) => `(case when u.x ? '${column}' then (u.x->>'${column}')::numeric else p.${column} end)`;
+const resulting = (column: string) => `(case when o.x ? '${column}' then (o.x->>'${column}')::numeric else p.${column} end)`;
 /**
  * With $3, specialPrice must stay below price on the product the row leaves (PRD_008), as in
  * PATCH: a row that sends a price alone is checked against the stored specialPrice. On the
@@ -81,15 +81,22 @@ const OF_KIND = `(not p.has_variants or u.allow_variants) and (p.has_variants or
 const UPDATE_SQL = `
   with upd as (
     update products p set
-      (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, u.x) as n),
+      (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, o.x) as n),
+      field_runs = field_runs_written(p.field_runs, o.seq, product_field_mask(array(select jsonb_object_keys(o.x)))),
       version = p.version + 1, updated_at = now()
     from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean, require_variants boolean, match_external_id boolean)
-    cross join lateral (select to_jsonb(o) as before,
-        (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock
-      from products o where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
+    -- o.x: the row's columns but those a later-accepted write set (field_runs, 0125); the row is
+    -- locked, so o is the row the UPDATE writes. o.seq: the row's acceptance sequence (a batch's
+    -- × 10,000 + rowIndex; without one, a write accepted now).
+    cross join lateral (select to_jsonb(o) as before, q.seq,
+        (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock,
+        case when o.field_runs is null then u.x else u.x - array(select k from jsonb_object_keys(u.x) as k, field_runs_after(o.field_runs, q.seq) as later
+          where product_field_mask(array[k]) & later <> 0) end as x
+      from products o cross join (select coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) as seq) as q
+      where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
     where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
-    returning u.i, p.store_id, p.id, to_jsonb(p) as after, o.before, o.stock as before_stock, u.stock,
-      case when u.stock is not null then coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) end as seq),
+    returning u.i, p.store_id, p.id, to_jsonb(p) - 'field_runs' as after, o.before - 'field_runs' as before, o.stock as before_stock, u.stock,
+      case when u.stock is not null then o.seq end as seq),
   -- Joined on upd's store, not $1: a store condition on product_stock alone let a marketplace's
   -- statistics (a store looks a few rows) read the store's stock rows and hash them, per chunk.
   -- A stock a later-accepted request wrote stays (stockSeq).

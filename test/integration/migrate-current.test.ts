@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,29 +23,21 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0124 must be
-    // the one undone here instead of 0123.
-    expect(first.slice(-2)).toEqual(['0123.do.duplicate-sku-recheck.sql', '0124.do.event-write-times.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0125 must be
+    // the one undone here instead of 0124.
+    expect(first.slice(-2)).toEqual(['0124.do.event-write-times.sql', '0125.do.field-acceptance-order.sql']);
     // 0124: events and deliveries are stamped when written; before, when their transaction began.
     const defaults = () => sql`select table_name, column_default from information_schema.columns
       where table_name in ('outbox_events', 'webhook_deliveries') and column_name = 'created_at' order by table_name`;
     await sql`alter table outbox_events alter column created_at set default now(); alter table webhook_deliveries alter column created_at set default now()`.simple();
-    // 0123's triggers and functions dropped, and 0118's evaluate_quality back (0123 restates it whole).
-    await sql`drop trigger products_skus_inserted_recheck on products; drop trigger product_variants_skus_inserted_recheck on product_variants;
-      drop trigger products_skus_deleted_recheck on products; drop trigger product_variants_skus_deleted_recheck on product_variants;
-      drop trigger products_sku_moved_recheck on products; drop trigger product_variants_sku_moved_recheck on product_variants;
-      drop function skus_written_record_recheck(); drop function sku_moved_record_recheck();
-      drop function recheck_duplicate_skus(uuid, text[], uuid[]); drop function duplicate_sku_recheck_lock_space();
-      drop function queue_duplicate_sku_recheck(uuid); drop function take_duplicate_sku_rechecks(text, uuid);
-      drop function record_duplicate_sku_recheck(text, uuid, text[])`.simple();
-    await sql.unsafe(await readFile(new URL('../../migrations/0118.do.duplicate-sku-every-holder.sql', import.meta.url), 'utf8'));
-    await sql`delete from schemaversion where version in (123, 124)`;
+    // 0125: products and variants record which write set each field last.
+    await sql`alter table products drop column field_runs; alter table product_variants drop column field_runs;
+      drop function product_field_mask(text[]); drop function field_runs_after(bigint[], bigint); drop function field_runs_written(bigint[], bigint, bigint)`.simple();
+    await sql`delete from schemaversion where version in (124, 125)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
     expect((await defaults()).map((d) => [d.table_name, d.column_default])).toEqual([['outbox_events', 'clock_timestamp()'], ['webhook_deliveries', 'clock_timestamp()']]);
-    const [{ triggers }] = await sql`select count(*)::int as triggers from pg_trigger where tgname like '%\_recheck'`;
-    expect(triggers).toBe(6);
-    const [{ queues }] = await sql`select pg_get_functiondef('evaluate_quality(uuid, uuid[], boolean)'::regprocedure) like '%queue_duplicate_sku_recheck%' as queues`;
-    expect(queues).toBe(true);
+    const [{ runs }] = await sql`select field_runs_written('{10,48}', 20, product_field_mask('{price}')) as runs`;
+    expect(runs.map(Number)).toEqual([10, 32, 20, 16]);
   });
 });

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+import { processBatch } from '../../src/batches/process-batch.js';
+// The processors processBatch runs (the worker's task list loads them).
+import '../../src/catalog/product-batches.js';
+import '../../src/catalog/price-batches.js';
+
+// A product's fields are the last accepted request's, whatever job runs last (0125's field_runs), as
+// its stock is (stock-acceptance-order.test.ts). Before, 20 price requests sent one after another
+// ended at the 19th's prices when two batches ran at once; a batch's job that failed and ran again
+// later overwrote every request accepted meanwhile.
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const BULK = '/api/v1/partner/stores/products/bulk';
+const PRICES = '/api/v1/partner/stores/products/prices';
+
+async function accept(store: TestStore, method: 'POST' | 'PATCH', url: string, body: unknown) {
+  const res = await signedInject(ctx, store, { method, url, body });
+  expect(res.statusCode, res.body).toBe(200);
+  expect(res.json().data.errors, res.body).toEqual([]);
+  return res.json().data.batchId as string;
+}
+async function run(store: TestStore, batchId: string) {
+  await processBatch(ctx.sql, store.storeId, batchId, 100);
+  const [b] = await ctx.sql`select status, outcomes from batches where id = ${batchId}`;
+  expect(b.status, JSON.stringify(b.outcomes)).toBe('COMPLETED');
+  return b.outcomes as { status: string }[];
+}
+const { simpleProduct } = productPatchHelpers(() => ctx);
+const fieldsOf = async (id: string) => (await ctx.sql`
+  select name, description, price::float8, special_price::float8, version from products where id = ${id}`)[0];
+
+describe('product fields keep acceptance order', () => {
+  it('a products/bulk row applied after a later-accepted one writes only the fields the later one did not', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'F-1');
+    const row = { id, externalId: 'ext-F-1', sku: 'F-1' };
+    const earlier = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Earlier', price: 10, description: 'from the earlier row' }] });
+    const later = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Later', price: 20 }] });
+    await run(store, later);
+    expect((await run(store, earlier)).map((o) => o.status)).toEqual(['SUCCEEDED']);
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Later', price: 20, description: 'from the earlier row' });
+    // Applied in order, the later row still wins, as ever.
+    const third = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Third', price: 30 }] });
+    await run(store, third);
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Third', price: 30, description: 'from the earlier row' });
+  });
+
+  it('price rows applied after later-accepted ones, or after a later products/bulk row, leave their prices', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'F-2');
+    const [parent] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${store.storeId}, 'fp', 'P', true) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, price) values (${store.storeId}, ${parent.id}, 'FV-1', 50)`;
+    const earlier = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 60, specialPrice: 25 }, { sku: 'FV-1', price: 5 }] });
+    const later = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 40 }, { sku: 'FV-1', price: 6 }] });
+    await run(store, later);
+    await run(store, earlier);
+    // The earlier request's special price stands (no later request set one), checked on 40, not 60.
+    expect(await fieldsOf(id)).toMatchObject({ price: 40, special_price: 25 });
+    const [v] = await ctx.sql`select price::float8 from product_variants where sku = 'FV-1' and store_id = ${store.storeId}`;
+    expect(v.price).toBe(6);
+
+    const prices = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 70 }] });
+    const bulk = await accept(store, 'POST', BULK, { products: [{ id, externalId: 'ext-F-2', sku: 'F-2', name: 'Bulk', price: 80 }] });
+    await run(store, bulk);
+    await run(store, prices);
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Bulk', price: 80 });
+  });
+});
