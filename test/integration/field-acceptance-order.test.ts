@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
-import { processBatch } from '../../src/batches/process-batch.js';
+import { batchOrderHelpers } from '../helpers/batch-order.js';
 // The processors processBatch runs (the worker's task list loads them).
 import '../../src/catalog/product-batches.js';
 import '../../src/catalog/price-batches.js';
@@ -17,18 +17,7 @@ afterAll(async () => { await ctx.close(); });
 const BULK = '/api/v1/partner/stores/products/bulk';
 const PRICES = '/api/v1/partner/stores/products/prices';
 
-async function accept(store: TestStore, method: 'POST' | 'PATCH', url: string, body: unknown) {
-  const res = await signedInject(ctx, store, { method, url, body });
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.json().data.errors, res.body).toEqual([]);
-  return res.json().data.batchId as string;
-}
-async function run(store: TestStore, batchId: string) {
-  await processBatch(ctx.sql, store.storeId, batchId, 100);
-  const [b] = await ctx.sql`select status, outcomes from batches where id = ${batchId}`;
-  expect(b.status, JSON.stringify(b.outcomes)).toBe('COMPLETED');
-  return b.outcomes as { status: string }[];
-}
+const { accept, run } = batchOrderHelpers(() => ctx);
 const { simpleProduct } = productPatchHelpers(() => ctx);
 const fieldsOf = async (id: string) => (await ctx.sql`
   select name, description, price::float8, special_price::float8, version from products where id = ${id}`)[0];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
-import { processBatch } from '../../src/batches/process-batch.js';
+import { batchOrderHelpers } from '../helpers/batch-order.js';
 // The processors processBatch runs (the worker's task list loads them).
 import '../../src/catalog/product-batches.js';
 import '../../src/catalog/variant-product-batches.js';
@@ -19,18 +19,7 @@ const BULK = '/api/v1/partner/stores/products/bulk';
 const VARIANTS_BULK = '/api/v1/partner/stores/products/with-variants/bulk';
 const INVENTORY = '/api/v1/partner/stores/inventory';
 
-/** Sends a request the store's batches take; answers its batchId (no worker runs: the test applies it, run()). */
-async function accept(store: TestStore, method: 'POST' | 'PATCH', url: string, body: unknown) {
-  const res = await signedInject(ctx, store, { method, url, body });
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.json().data.errors, res.body).toEqual([]);
-  return res.json().data.batchId as string;
-}
-async function run(store: TestStore, batchId: string) {
-  await processBatch(ctx.sql, store.storeId, batchId, 100);
-  const [b] = await ctx.sql`select status, outcomes from batches where id = ${batchId}`;
-  expect(b.status, JSON.stringify(b.outcomes)).toBe('COMPLETED');
-}
+const { accept, run } = batchOrderHelpers(() => ctx);
 const { patch, simpleProduct: insertProduct } = productPatchHelpers(() => ctx);
 /** A simple product, as a products/bulk row that updates it names it. */
 async function simpleProduct(store: TestStore, sku: string) {
