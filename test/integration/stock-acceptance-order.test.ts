@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { createTestApp, createTestStore, subscribeToAllEvents, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 import { batchOrderHelpers } from '../helpers/batch-order.js';
 // The processors processBatch runs (the worker's task list loads them).
