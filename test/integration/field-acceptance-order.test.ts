@@ -18,7 +18,7 @@ const BULK = '/api/v1/partner/stores/products/bulk';
 const PRICES = '/api/v1/partner/stores/products/prices';
 
 const { accept, run } = batchOrderHelpers(() => ctx);
-const { simpleProduct } = productPatchHelpers(() => ctx);
+const { patch, simpleProduct } = productPatchHelpers(() => ctx);
 const fieldsOf = async (id: string) => (await ctx.sql`
   select name, description, price::float8, special_price::float8, version from products where id = ${id}`)[0];
 
@@ -36,6 +36,17 @@ describe('product fields keep acceptance order', () => {
     const third = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Third', price: 30 }] });
     await run(store, third);
     expect(await fieldsOf(id)).toMatchObject({ name: 'Third', price: 30, description: 'from the earlier row' });
+  });
+
+  it('a products/bulk or price row accepted before a PATCH and applied after it leaves the fields the PATCH set', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'F-3');
+    const bulk = await accept(store, 'POST', BULK, { products: [{ id, externalId: 'ext-F-3', sku: 'F-3', name: 'Bulk', price: 10, description: 'from the bulk row' }] });
+    const prices = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-3', price: 11, specialPrice: 9 }] });
+    expect((await patch(store, id, { name: 'Patched', price: 99 })).statusCode).toBe(200);
+    await run(store, bulk);
+    await run(store, prices);
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Patched', price: 99, special_price: 9, description: 'from the bulk row' });
   });
 
   it('price rows applied after later-accepted ones, or after a later products/bulk row, leave their prices', async () => {
