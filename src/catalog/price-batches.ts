@@ -47,12 +47,15 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   });
 
   const locked = new Map(current.map((c) => [c.id, c.at]));
-  const writes = (kind: PriceRow['target']) => ids(kind).flatMap((id) => (sequence.changes.has(id) ? [{ id, x: sequence.changes.get(id) }] : []));
+  // A target whose prices moved is written (and its version bumped); one whose rows only resent
+  // its prices has them recorded as this batch's (field_runs), nothing else.
+  const writes = (kind: PriceRow['target']) => ids(kind).flatMap((id) => (sequence.sent.has(id)
+    ? [{ id, x: sequence.changes.get(id) ?? {}, sent: [...sequence.sent.get(id)!].map((f) => (f === 'price' ? 'price' : 'special_price')) }] : []));
   const set = (alias: string) => `
     price = case when r.x ? 'price' then (r.x->>'price')::numeric else ${alias}.price end,
-    special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end, updated_at = now(),
-    field_runs = field_runs_written(${alias}.field_runs, ${seq}::bigint, product_field_mask(array_remove(array[
-      case when r.x ? 'price' then 'price' end, case when r.x ? 'specialPrice' then 'special_price' end], null)))`;
+    special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end,
+    updated_at = case when r.x = '{}' then ${alias}.updated_at else now() end,
+    field_runs = field_runs_written(${alias}.field_runs, ${seq}::bigint, product_field_mask(r.sent))`;
   // The rows locked above, written by their ctids (atLockedRows): a join on `store_id = $1 and id`
   // hashed the whole store on a marketplace's statistics.
   const write = (kind: PriceRow['target'], sql: string) => {
@@ -62,10 +65,10 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   // Independent statements: postgres.js pipelines them on the transaction's connection.
   await Promise.all([
     write('product', `
-      update products p set ${set('p')}, version = p.version + 1 from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb)
+      update products p set ${set('p')}, version = p.version + case when r.x = '{}' then 0 else 1 end from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb, sent text[])
       where ${atLockedRows('p', '$2')} and p.id = r.id`),
     write('variant', `
-      update product_variants v set ${set('v')} from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb)
+      update product_variants v set ${set('v')} from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb, sent text[])
       where ${atLockedRows('v', '$2')} and v.id = r.id`),
   ]);
 

@@ -28,6 +28,12 @@ export class PriceSequence {
   private readonly current = new Map<string, Prices>();
   /** Per target, the fields the applied rows set, the later row's value winning: what to write. */
   readonly changes = new Map<string, PriceChange>();
+  /**
+   * Per target, the fields the applied rows sent, moved or not: the write records them all as set
+   * by this batch (field_runs), so that an earlier-accepted row applied later leaves them. (Only
+   * the moved ones recorded, a later request resending the stored price lost to an earlier one.)
+   */
+  readonly sent = new Map<string, Set<'price' | 'specialPrice'>>();
 
   /** Applies one row to `target` (an id), whose stored prices are `stored`. */
   apply(target: string, stored: Prices, change: PriceChange): PriceStep {
@@ -40,6 +46,10 @@ export class PriceSequence {
       return { ok: false, context: { price: after.price!, specialPrice: after.specialPrice! } };
     }
     this.current.set(target, after);
+    const sent = this.sent.get(target) ?? new Set();
+    if (change.price !== undefined) sent.add('price');
+    if (change.specialPrice !== undefined) sent.add('specialPrice');
+    if (sent.size > 0) this.sent.set(target, sent);
     // Only what moves is written and reported: a row sending the prices already there changes
     // nothing (no write, no version, no product.updated; its updatedFields named what it sent).
     const changed = ([['price', before.price, after.price], ['specialPrice', before.specialPrice, after.specialPrice]] as const)

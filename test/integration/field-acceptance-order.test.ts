@@ -63,6 +63,15 @@ describe('product fields keep acceptance order', () => {
     const [v] = await ctx.sql`select price::float8 from product_variants where sku = 'FV-1' and store_id = ${store.storeId}`;
     expect(v.price).toBe(6);
 
+    // A later request that finds its price already there still holds it against an earlier one.
+    const [earlierStill, laterSame] = [await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 50 }] }),
+      await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 40 }] })];
+    const before = (await fieldsOf(id)).version;
+    await run(store, laterSame);
+    expect((await fieldsOf(id)).version).toBe(before);
+    await run(store, earlierStill);
+    expect(await fieldsOf(id)).toMatchObject({ price: 40, version: before });
+
     const prices = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 70 }] });
     const bulk = await accept(store, 'POST', BULK, { products: [{ id, externalId: 'ext-F-2', sku: 'F-2', name: 'Bulk', price: 80 }] });
     await run(store, bulk);
