@@ -4,9 +4,17 @@ import type { SwaggerOptions } from '@fastify/swagger';
 type Operation = {
   operationId?: string;
   parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
-  responses?: Record<string, { description?: string; content?: Record<string, { schema?: { description?: string } }> }>;
+  responses?: Record<string, { description?: string; headers?: Record<string, Header>; content?: Record<string, { schema?: { description?: string } }> }>;
 };
 type Document = { paths?: Record<string, Record<string, Operation>> };
+type Header = { description: string; schema: { type: 'string'; format?: string } };
+
+/** Headers the error handler and the routes set, which no route schema can declare (the generator reads none). */
+const REQUEST_ID: Header = { description: 'the request\'s id, as the envelope\'s requestId (Omni\'s own; a caller\'s x-request-id is only logged)', schema: { type: 'string', format: 'uuid' } };
+const ETAG: Header = { description: 'the product\'s version, e.g. "3": send it as If-Match to PATCH only that version', schema: { type: 'string' } };
+const RETRY_AFTER: Header = { description: 'seconds to wait before trying again', schema: { type: 'string' } };
+/** The operations answering a product with its ETag (routes/products/index.ts). */
+const WITH_ETAG = new Set(['get /api/v1/partner/stores/products/{productId}', 'patch /api/v1/partner/stores/products/{productId}', 'get /api/v1/partner/stores/products/sku/{sku}']);
 
 /**
  * The options of @fastify/swagger: the document /openapi.json and /docs serve, generated
@@ -56,6 +64,7 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
  *   required (the handler always sees a value), and the generator copied that, so a client
  *   generated from the document had to send page, limit, sortBy...
  * - A success response without a description of its own is named by its status ("OK"), not "Default Response".
+ * - Every response names its x-request-id header; a product's 200 its ETag; a 429 or 503 its Retry-After.
  * - A response's description is not repeated in its schema: the generator copies it there, and
  *   an error response's description lists its codes, which its schema's enum already holds.
  */
@@ -66,6 +75,9 @@ export function completeDocument(doc: Document): Document {
       for (const p of op.parameters ?? []) if (p.in !== 'path' && p.schema?.default !== undefined) p.required = false;
       for (const [status, response] of Object.entries(op.responses ?? {})) {
         if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? 'Success';
+        response.headers = { ...response.headers, 'x-request-id': REQUEST_ID,
+          ...(status === '200' && WITH_ETAG.has(`${method} ${path}`) ? { ETag: ETAG } : {}),
+          ...(status === '429' || status === '503' ? { 'Retry-After': RETRY_AFTER } : {}) };
         for (const media of Object.values(response.content ?? {})) if (media.schema?.description === response.description) delete media.schema!.description;
       }
     }

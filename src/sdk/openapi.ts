@@ -596,6 +596,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -654,6 +656,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -714,6 +718,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
+                    /** @description the product's version, e.g. "3": send it as If-Match to PATCH only that version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -905,6 +913,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
+                    /** @description the product's version, e.g. "3": send it as If-Match to PATCH only that version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -965,6 +977,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
+                    /** @description the product's version, e.g. "3": send it as If-Match to PATCH only that version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1095,6 +1111,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1263,6 +1281,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1397,6 +1417,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1494,6 +1516,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1584,6 +1608,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1661,6 +1687,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1752,6 +1780,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1843,6 +1873,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1934,6 +1966,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2034,6 +2068,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2179,6 +2215,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2326,6 +2364,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2410,6 +2450,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2484,6 +2526,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2554,6 +2598,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2619,6 +2665,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2682,6 +2730,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2759,6 +2809,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2824,6 +2876,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2891,6 +2945,8 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2950,6 +3006,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3021,6 +3079,8 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3075,6 +3135,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3127,6 +3189,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3178,6 +3242,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3222,6 +3288,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3268,6 +3336,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3314,6 +3384,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3358,6 +3430,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

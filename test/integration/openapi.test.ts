@@ -102,6 +102,19 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(items.required).toEqual(['index', 'error']);
   });
 
+  it('names the headers Omni sets: x-request-id on every response, a product\'s ETag, Retry-After on 429 and 503', async () => {
+    for (const { name, op } of operations()) {
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect(response.headers?.['x-request-id'], `${name} ${status}`).toMatchObject({ schema: { type: 'string', format: 'uuid' } });
+        expect(response.headers?.['Retry-After'] !== undefined, `${name} ${status}`).toBe(status === '429' || status === '503');
+      }
+    }
+    const withEtag = operations().filter(({ op }) => op.responses['200']?.headers?.ETag).map(({ name }) => name).sort();
+    expect(withEtag).toEqual(['GET /api/v1/partner/stores/products/sku/{sku}', 'GET /api/v1/partner/stores/products/{productId}', 'PATCH /api/v1/partner/stores/products/{productId}']);
+    // As the routes answer: a 503 while the database is away is SYS_002 with Retry-After (error-handler.ts).
+    expect(operations().some(({ op }) => op.responses['503'])).toBe(true);
+  });
+
   it('says what an export download answers', () => {
     const download = doc.paths['/api/v1/pim/exports/{id}/download'].get;
     expect(Object.keys(download.responses['200'].content).sort()).toEqual(['application/x-ndjson', 'text/csv']);
