@@ -54,11 +54,12 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   // One probe of the key's index per value (lookupByKey): `store_id = … and sku = any(…)` read a
   // 6,000-product store whole, three times, on a marketplace's statistics (2,000 small stores).
   const product = (by: string, key: string) => `'${by}' as by, x.${key}::text as key, 'product' as target, x.id as product_id, null::uuid as variant_id,
-    x.sku, x.has_variants, x.price::float8, x.special_price::float8`;
-  const targets = await tx<{ by: string; key: string; target: PriceRow['target']; product_id: string; variant_id: string | null; sku: string | null; has_variants: boolean; price: number | null; special_price: number | null }[]>`
+    x.sku, x.has_variants, x.price::float8, x.special_price::float8, x.external_id`;
+  const targets = await tx<{ by: string; key: string; target: PriceRow['target']; product_id: string; variant_id: string | null; sku: string | null; has_variants: boolean; price: number | null; special_price: number | null; external_id: string | null }[]>`
     ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns: product('sku', 'sku') })}
     union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus,
-      columns: `'sku', x.sku, 'variant', x.product_id, x.id, x.sku, false, x.price::float8, x.special_price::float8` })}
+      columns: `'sku', x.sku, 'variant', x.product_id, x.id, x.sku, false, x.price::float8, x.special_price::float8,
+        (select p.external_id from products p where p.store_id = x.store_id and p.id = x.product_id)` })}
     union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: ids, columns: product('id', 'id') })}`;
   const found = new Map(targets.map((t) => [`${t.by}:${t.key}`, t]));
   const accepted: { rowIndex: number; payload: PriceRow }[] = [];
@@ -77,7 +78,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
     if (!step.ok) { errors.push(rowError('PRD_008', { rowIndex, ...ident }, { context: step.context }) as RowError); continue; }
     accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, price: item.price, specialPrice: item.specialPrice } });
     // As PATCH /inventory's rows (seed 002): the product's id, a variant named by its sku.
-    acceptedRows.push({ rowIndex, target: t.target, id: t.product_id, ...(t.sku ? { sku: t.sku } : {}) });
+    acceptedRows.push({ rowIndex, target: t.target, id: t.product_id, ...(t.external_id ? { externalId: t.external_id } : {}), ...(t.sku ? { sku: t.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.prices', ...origin, total: items.length, accepted, rejected: errors });

@@ -33,7 +33,8 @@ describe('PATCH /products/prices', () => {
     expect(data.acceptedRows.map((r: any) => [r.rowIndex, r.target])).toEqual([[0, 'product'], [1, 'variant']]);
     expect(data.acceptedRows[0].id).toBe(simple.id);
     // A variant's row names its product, and the variant by its sku (as PATCH /inventory's, seed 002).
-    expect(data.acceptedRows[1]).toEqual({ rowIndex: 1, target: 'variant', id: parent.id, sku: 'V-1' });
+    expect(data.acceptedRows[1]).toEqual({ rowIndex: 1, target: 'variant', id: parent.id, externalId: 'p', sku: 'V-1' });
+    expect(data.acceptedRows[0]).toEqual({ rowIndex: 0, target: 'product', id: simple.id, externalId: 's', sku: 'S-1' });
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[2, 'PRD_040'], [3, 'INV_001'], [4, 'PRD_008'], [5, 'PRD_041'], [6, 'INV_004'], [7, 'PRD_001'], [8, 'VAL_001']]);
     // Each says why, and names what the row sent, as PATCH /inventory's refusals do (seed 002).
     const why = Object.fromEntries(data.errors.map((e: any) => [e.rowIndex, { sku: e.sku, id: e.id, context: e.details.context }]));
