@@ -46,6 +46,12 @@ export interface PatchPlan {
   updatedFields: string[];
   /** Whether a column the data-quality rules read changed (none reads name or stock). */
   evaluateQuality: boolean;
+  /**
+   * What was sent with the value already there: recorded as this PATCH's all the same (field_runs,
+   * stock_seq), so that a write accepted before it and applied after it leaves them. The columns,
+   * the product's stock, the warehouse rows.
+   */
+  resent: { set: Record<string, unknown>; stock: number | null; warehouseRows: { warehouse_id: string; stock: number }[] };
 }
 
 /** The product as read for a PATCH: its row as to_jsonb renders it (snake_case columns, numerics as numbers). */
@@ -101,7 +107,7 @@ export function planPatch(
   placement: StockPlacement,
   currentStock: Map<string, number>,
 ): PatchPlan {
-  const plan: PatchPlan = { set: {}, stock: null, warehouseRows: null, changes: {}, updatedFields: [], evaluateQuality: false };
+  const plan: PatchPlan = { set: {}, stock: null, warehouseRows: null, changes: {}, updatedFields: [], evaluateQuality: false, resent: { set: {}, stock: null, warehouseRows: [] } };
   for (const [field, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     if (field === 'dimensions') {
@@ -111,14 +117,14 @@ export function planPatch(
       if (!same(before, after)) {
         DIMENSIONS.forEach((d, i) => { plan.set[d] = after[i]; });
         plan.changes.dimensions = { before, after };
-      }
+      } else DIMENSIONS.forEach((d, i) => { plan.resent.set[d] = after[i]; });
       continue;
     }
     if (field === 'stock' || field === 'warehouses') continue;
     const column = PRODUCT_COLUMNS[field as keyof typeof PRODUCT_COLUMNS];
     const after = columnValue(field, value);
     const before = current[column];
-    if (same(before, after)) continue;
+    if (same(before, after)) { plan.resent.set[column] = after; continue; }
     plan.set[column] = after;
     plan.changes[field] = { before: before ?? null, after };
   }
@@ -128,8 +134,12 @@ export function planPatch(
   if (placement.kind === 'product' && placement.stock !== current.stock) {
     plan.stock = placement.stock;
     plan.changes.stock = { before: current.stock, after: placement.stock };
+  } else if (placement.kind === 'product') {
+    plan.resent.stock = placement.stock;
   } else if (placement.kind === 'warehouses') {
     const changed = placement.allocations.filter((a) => currentStock.get(a.warehouseId) !== a.stock);
+    plan.resent.warehouseRows = placement.allocations.filter((a) => currentStock.get(a.warehouseId) === a.stock)
+      .map((a) => ({ warehouse_id: a.warehouseId, stock: a.stock }));
     if (changed.length > 0) {
       const next = new Map(currentStock);
       for (const a of placement.allocations) next.set(a.warehouseId, a.stock);

@@ -2,7 +2,7 @@ import type { Sql } from '../db/database.js';
 import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { checkIfMatch, planPatch, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { checkIfMatch, planPatch, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchPlan, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
@@ -129,7 +129,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   if (plan.stock !== null && plan.stock > MAX_INTEGER) throw stockTotalTooLarge(patch.warehouses !== undefined ? 'warehouses' : 'stock', 'product');
   const result = { id: productId, hasVariants: current.has_variants as boolean, updatedFields: plan.updatedFields };
   const externalId = (plan.set.external_id ?? current.external_id ?? null) as string | null;
-  if (plan.updatedFields.length === 0) return { ...result, externalId, version };
+  if (plan.updatedFields.length === 0) return (await recordResent(sql, ctx.storeId, productId, version, plan)) ? { ...result, externalId, version } : null;
 
   // With warehouse rows the product's stock is left to their triggers: an update of a
   // row moves it by the change (0066), so writing the new total as well would count it twice.
@@ -137,12 +137,54 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   // stock is still what it read, else it starts over (0086), or it could lose what it was sent.
   const stockRead = decision.placement.kind === 'product' ? current.stock
     : decision.placement.kind === 'warehouses' ? Object.fromEntries(found.stock_rows) : null;
+  // What was sent with the value already there is written too (the same value): recorded as this
+  // PATCH's (0126's field_runs, stock_seq), so that an earlier-accepted batch applied later leaves it.
+  const warehouseRows = [...(plan.warehouseRows ?? []), ...plan.resent.warehouseRows];
   const [applied] = await sql<{ version: number | null }[]>`
-    select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json(plan.set as any)}::jsonb,
-      ${plan.warehouseRows ? null : plan.stock}::int, ${plan.warehouseRows ? sql.json(plan.warehouseRows as any) : null}::jsonb,
+    select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json({ ...plan.resent.set, ...plan.set } as any)}::jsonb,
+      ${plan.warehouseRows ? null : plan.stock ?? plan.resent.stock}::int, ${warehouseRows.length > 0 ? sql.json(warehouseRows as any) : null}::jsonb,
       ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId, ip_address: ctx.ip } as any)}::jsonb,
       ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
       ${plan.evaluateQuality}, ${stockRead === null ? null : sql.json(stockRead as any)}::jsonb) as version`;
   if (applied.version === null) return null;
   return { ...result, externalId, version: applied.version };
+}
+
+class ResentMoved extends Error {}
+
+/**
+ * A PATCH that changed nothing still holds what it sent against the writes accepted before it and
+ * applied after it (review QA: a price batch accepted before a PATCH resending the stored price
+ * then won): the columns and stock it sent are recorded as its own, its version and stock as read
+ * (else false: the caller starts over, as when apply_product_patch finds them moved).
+ */
+async function recordResent(sql: Sql, storeId: string, productId: string, version: number, plan: PatchPlan): Promise<boolean> {
+  const columns = Object.keys(plan.resent.set);
+  const rows = plan.resent.warehouseRows;
+  if (columns.length === 0 && plan.resent.stock === null && rows.length === 0) return true;
+  try {
+    return await sql.begin(async (tx) => {
+      const [p] = await tx`
+        update products set field_runs = field_runs_written(field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(${columns}::text[]))
+        where store_id = ${storeId} and id = ${productId} and version = ${version}
+        returning currval('batch_accept_seq') * 10000 as seq`;
+      if (!p) return false;
+      if (plan.resent.stock !== null) {
+        const moved = await tx`update product_stock set stock_seq = ${p.seq} where store_id = ${storeId} and product_id = ${productId} and stock = ${plan.resent.stock}`;
+        if (moved.count === 0) throw new ResentMoved();
+      }
+      if (rows.length > 0) {
+        // In the key order the stock chunks lock them (0082).
+        const moved = await tx`
+          update warehouse_stock ws set stock_seq = ${p.seq} from (
+            select w.warehouse_id, w.stock from jsonb_to_recordset(${tx.json(rows as any)}::jsonb) as w (warehouse_id uuid, stock integer) order by w.warehouse_id) r
+          where ws.store_id = ${storeId} and ws.product_id = ${productId} and ws.variant_id is null and ws.warehouse_id = r.warehouse_id and ws.stock = r.stock`;
+        if (moved.count !== rows.length) throw new ResentMoved();
+      }
+      return true;
+    });
+  } catch (err) {
+    if (err instanceof ResentMoved) return false;
+    throw err;
+  }
 }

@@ -5,6 +5,7 @@ import { batchOrderHelpers } from '../helpers/batch-order.js';
 // The processors processBatch runs (the worker's task list loads them).
 import '../../src/catalog/product-batches.js';
 import '../../src/catalog/price-batches.js';
+import '../../src/inventory/stock-batches.js';
 
 // A product's fields are the last accepted request's, whatever job runs last (0125's field_runs), as
 // its stock is (stock-acceptance-order.test.ts). Before, 20 price requests sent one after another
@@ -47,6 +48,25 @@ describe('product fields keep acceptance order', () => {
     await run(store, bulk);
     await run(store, prices);
     expect(await fieldsOf(id)).toMatchObject({ name: 'Patched', price: 99, special_price: 9, description: 'from the bulk row' });
+  });
+
+  it('a PATCH sending values already there still holds them against earlier-accepted batches applied after it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'F-4');
+    await ctx.sql`update product_stock set stock = 3 where product_id = ${id}`;
+    const prices = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-4', price: 50 }] });
+    const stock = await accept(store, 'PATCH', '/api/v1/partner/stores/inventory', { items: [{ sku: 'F-4', stock: 10 }] });
+    const bulk = await accept(store, 'POST', BULK, { products: [{ id, externalId: 'ext-F-4', sku: 'F-4', name: 'Bulk', price: 60, description: 'bulk' }] });
+    // Nothing changes (price 100 and stock 3 are there): 200, no new version, yet it holds them.
+    const same = await patch(store, id, { price: 100, stock: 3 });
+    expect(same.json().data, same.body).toMatchObject({ updatedFields: [] });
+    expect((await fieldsOf(id)).version).toBe(1);
+    // Something changes, something is resent: both hold.
+    expect((await patch(store, id, { description: 'patched', name: 'Product' })).json().data.updatedFields).toEqual(['description']);
+    for (const batch of [prices, stock, bulk]) await run(store, batch);
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Product', price: 100, description: 'patched' });
+    const [{ stock: total }] = await ctx.sql`select stock from products_with_stock where id = ${id}`;
+    expect(total).toBe(3);
   });
 
   it('price rows applied after later-accepted ones, or after a later products/bulk row, leave their prices', async () => {
