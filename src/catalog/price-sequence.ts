@@ -51,7 +51,8 @@ export class PriceSequence {
     if (change.specialPrice !== undefined) sent.add('specialPrice');
     if (sent.size > 0) this.sent.set(target, sent);
     // Only what moves is written and reported: a row sending the prices already there changes
-    // nothing (no write, no version, no product.updated; its updatedFields named what it sent).
+    // nothing (no new version, no product.updated; its updatedFields named what it sent), its
+    // prices only recorded as this batch's (`sent`).
     const changed = ([['price', before.price, after.price], ['specialPrice', before.specialPrice, after.specialPrice]] as const)
       .filter(([, was, now]) => differs(was, now)).map(([field]) => field);
     if (changed.length > 0) {
