@@ -32,21 +32,31 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   // Each item with its first stock: a new variant's is the sum of its warehouse rows (0117).
   const items = done.flatMap((r) => r.payload.items.map(({ item, placement }) => ({
     pid: idOf.get(r.rowIndex)!, x: item, stock: placement.kind === 'warehouses' ? placement.allocations.reduce((n, a) => n + a.stock, 0) : 0,
+    seq: (stockSeq + BigInt(r.rowIndex)).toString(),
   })));
   // A SKU another product's variant holds skips its row here (the WHERE of the update):
   // counted below, as a unique violation of the externalId is raised. A variant that existed
   // keeps its id and its stock (its warehouse rows below move it); a new one has the id made for it.
   const variants = await tx<{ id: string; sku: string; created: boolean }[]>`
     with src as materialized (
-      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int)),
+      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock, r.seq from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int, seq bigint)),
     written as (
-      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock)
+      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock, field_runs)
       select ${storeId}::uuid, r.new_id, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
-        (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'), r.stock
+        (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'), r.stock,
+        array[r.seq, product_field_mask('{price,special_price}')]
       from src as r
+      -- The row's prices (excluded.field_runs: its sequence and theirs) unless a later-accepted price
+      -- row set them (0125's field_runs): applied after it, this row leaves them.
       on conflict (store_id, sku) do update set
-        external_id = coalesce(excluded.external_id, product_variants.external_id), options = excluded.options, price = excluded.price,
-        special_price = excluded.special_price, barcode = excluded.barcode, photos = excluded.photos, is_active = true, updated_at = now()
+        external_id = coalesce(excluded.external_id, product_variants.external_id), options = excluded.options,
+        price = case when field_runs_after(product_variants.field_runs, excluded.field_runs[1]) & product_field_mask('{price}') <> 0
+          then product_variants.price else excluded.price end,
+        special_price = case when field_runs_after(product_variants.field_runs, excluded.field_runs[1]) & product_field_mask('{special_price}') <> 0
+          then product_variants.special_price else excluded.special_price end,
+        field_runs = field_runs_written(product_variants.field_runs, excluded.field_runs[1],
+          product_field_mask('{price,special_price}') & ~field_runs_after(product_variants.field_runs, excluded.field_runs[1])),
+        barcode = excluded.barcode, photos = excluded.photos, is_active = true, updated_at = now()
         where product_variants.product_id = excluded.product_id
       returning id, sku)
     select w.id, w.sku, w.id = r.new_id as created from written w join src r on r.x->>'sku' = w.sku`;

@@ -5,6 +5,7 @@ import { batchOrderHelpers } from '../helpers/batch-order.js';
 // The processors processBatch runs (the worker's task list loads them).
 import '../../src/catalog/product-batches.js';
 import '../../src/catalog/price-batches.js';
+import '../../src/catalog/variant-product-batches.js';
 import '../../src/inventory/stock-batches.js';
 
 // A product's fields are the last accepted request's, whatever job runs last (0125's field_runs), as
@@ -67,6 +68,29 @@ describe('product fields keep acceptance order', () => {
     expect(await fieldsOf(id)).toMatchObject({ name: 'Product', price: 100, description: 'patched' });
     const [{ stock: total }] = await ctx.sql`select stock from products_with_stock where id = ${id}`;
     expect(total).toBe(3);
+  });
+
+  it('a variant\'s prices keep acceptance order between price rows and with-variants rows', async () => {
+    const store = await createTestStore(ctx, 1);
+    const [{ clientId }] = store.warehouses;
+    const VARIANTS = '/api/v1/partner/stores/products/with-variants/bulk';
+    const row = (id: string | undefined, price: number) => ({ ...(id ? { id } : {}), externalId: 'fvx', name: 'FVX',
+      variants: { items: [{ sku: 'FVX-1', options: { Size: 'M' }, price, warehouses: [{ clientId, stock: 1 }] }] } });
+    await run(store, await accept(store, 'POST', VARIANTS, { products: [row(undefined, 10)] }));
+    const [parent] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'fvx'`;
+    const variantPrice = async () => (await ctx.sql`select price::float8 from product_variants where store_id = ${store.storeId} and sku = 'FVX-1'`)[0].price;
+    // A with-variants row accepted first, applied after a later price row: the price row's price stays.
+    const earlierRow = await accept(store, 'POST', VARIANTS, { products: [row(parent.id, 11)] });
+    const laterPrice = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'FVX-1', price: 12 }] });
+    await run(store, laterPrice);
+    await run(store, earlierRow);
+    expect(await variantPrice()).toBe(12);
+    // A price row accepted first, applied after a later with-variants row: the row's price stays.
+    const earlierPrice = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'FVX-1', price: 5 }] });
+    const laterRow = await accept(store, 'POST', VARIANTS, { products: [row(parent.id, 7)] });
+    await run(store, laterRow);
+    await run(store, earlierPrice);
+    expect(await variantPrice()).toBe(7);
   });
 
   it('price rows applied after later-accepted ones, or after a later products/bulk row, leave their prices', async () => {
