@@ -66,6 +66,17 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
         is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
     returning v.sku`;
+  // The prices the set sends to existing variants, changed or not, recorded as this PATCH's (0125's
+  // field_runs): a price row accepted before it and applied after it leaves them, as it leaves a
+  // product's (0126). (A new variant's prices: no price row accepted before could name its SKU.)
+  const priced = rows.filter((r) => r.id && (r.x.price !== undefined || r.x.specialPrice !== undefined));
+  if (priced.length > 0) {
+    await tx`
+      update product_variants v set field_runs = field_runs_written(v.field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(array_remove(array[
+        case when r.x ? 'price' then 'price' end, case when r.x ? 'specialPrice' then 'special_price' end], null)))
+      from jsonb_to_recordset(${tx.json(priced as any)}::jsonb) as r(id uuid, x jsonb)
+      where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = r.id`;
+  }
   const inserted = await tx<{ id: string; sku: string }[]>`
     insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),

@@ -91,6 +91,16 @@ describe('product fields keep acceptance order', () => {
     await run(store, laterRow);
     await run(store, earlierPrice);
     expect(await variantPrice()).toBe(7);
+
+    // A PATCH's variant set, accepted after a price row applied after it: its price stays, even resent unchanged.
+    const set = (price: number) => ({ variants: { items: [{ sku: 'FVX-1', options: { Size: 'M' }, price, warehouses: [{ clientId, stock: 1 }] }] } });
+    for (const [sent, label] of [[8, 'changed'], [8, 'resent']] as const) {
+      const earlier = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'FVX-1', price: 3 }] });
+      const res = await patch(store, parent.id, set(sent));
+      expect(res.statusCode, `${label}: ${res.body}`).toBe(200);
+      await run(store, earlier);
+      expect(await variantPrice(), label).toBe(8);
+    }
   });
 
   it('price rows applied after later-accepted ones, or after a later products/bulk row, leave their prices', async () => {
