@@ -83,7 +83,9 @@ const UPDATE_SQL = `
     update products p set
       (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, o.x) as n),
       field_runs = field_runs_written(p.field_runs, o.seq, product_field_mask(array(select jsonb_object_keys(o.x)))),
-      version = p.version + 1, updated_at = now()
+      -- A row whose every column a later-accepted write set writes none: no new version.
+      version = p.version + case when o.x = '{}' and u.x <> '{}' then 0 else 1 end,
+      updated_at = case when o.x = '{}' and u.x <> '{}' then p.updated_at else now() end
     from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean, require_variants boolean, match_external_id boolean)
     -- o.x: the row's columns but those a later-accepted write set (field_runs, 0125); the row is
     -- locked, so o is the row the UPDATE writes. o.seq: the row's acceptance sequence (a batch's

@@ -34,6 +34,13 @@ describe('product fields keep acceptance order', () => {
     await run(store, later);
     expect((await run(store, earlier)).map((o) => o.status)).toEqual(['SUCCEEDED']);
     expect(await fieldsOf(id)).toMatchObject({ name: 'Later', price: 20, description: 'from the earlier row' });
+    // One whose every field a later row set writes nothing: no new version.
+    const versionBefore = (await fieldsOf(id)).version;
+    const superseded = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Superseded', price: 11 }] });
+    const newer = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Later', price: 20 }] });
+    await run(store, newer);
+    await run(store, superseded);
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Later', price: 20, version: versionBefore + 1 });
     // Applied in order, the later row still wins, as ever.
     const third = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Third', price: 30 }] });
     await run(store, third);
