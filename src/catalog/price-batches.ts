@@ -50,7 +50,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   // A target whose prices moved is written (and its version bumped); one whose rows only resent
   // its prices has them recorded as this batch's (field_runs), nothing else.
   const writes = (kind: PriceRow['target']) => ids(kind).flatMap((id) => (sequence.sent.has(id)
-    ? [{ id, x: sequence.changes.get(id) ?? {}, sent: [...sequence.sent.get(id)!].map((f) => (f === 'price' ? 'price' : 'special_price')) }] : []));
+    ? [{ id, x: sequence.changes.get(id) ?? {}, sent: [...sequence.sent.get(id)!] }] : []));
   const set = (alias: string) => `
     price = case when r.x ? 'price' then (r.x->>'price')::numeric else ${alias}.price end,
     special_price = case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric else ${alias}.special_price end,

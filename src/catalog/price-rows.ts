@@ -8,7 +8,7 @@ import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { PriceSequence } from './price-sequence.js';
 import { checkRowCount, type Principal } from './product-rows.js';
 import { productFieldSchemas, Uuid } from './product-schema.js';
-import { lookupByKey, uuidKey } from '../db/key-lookup.js';
+import { lookupByKey, uuidKey, VARIANT_PRODUCT_EXTERNAL_ID } from '../db/key-lookup.js';
 
 /** One price change: by sku (a simple product or a variant) or by id (simple products only). */
 export const PriceItem = Type.Object({
@@ -58,8 +58,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   const targets = await tx<{ by: string; key: string; target: PriceRow['target']; product_id: string; variant_id: string | null; sku: string | null; has_variants: boolean; price: number | null; special_price: number | null; external_id: string | null }[]>`
     ${lookupByKey(tx, { table: 'products', key: 'sku', storeId: who.storeId, values: skus, columns: product('sku', 'sku') })}
     union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus,
-      columns: `'sku', x.sku, 'variant', x.product_id, x.id, x.sku, false, x.price::float8, x.special_price::float8,
-        (select p.external_id from products p where p.store_id = x.store_id and p.id = x.product_id)` })}
+      columns: `'sku', x.sku, 'variant', x.product_id, x.id, x.sku, false, x.price::float8, x.special_price::float8, ${VARIANT_PRODUCT_EXTERNAL_ID}` })}
     union all ${lookupByKey(tx, { table: 'products', key: 'id', storeId: who.storeId, values: ids, columns: product('id', 'id') })}`;
   const found = new Map(targets.map((t) => [`${t.by}:${t.key}`, t]));
   const accepted: { rowIndex: number; payload: PriceRow }[] = [];

@@ -9,6 +9,11 @@ export interface PriceChange { price?: number; specialPrice?: number | null }
 /** A row applied, with the fields whose value it changed (as numeric(15, 2) stores them), or refused (PRD_008). */
 export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[] } | { ok: false; context: { price: number; specialPrice: number } };
 
+/** The columns of the prices a change (a price row, a variant-set item) sends, as field_runs names them. */
+export const priceColumnsSent = (change: PriceChange) => [
+  ...(change.price !== undefined ? ['price'] : []), ...(change.specialPrice !== undefined ? ['special_price'] : []),
+];
+
 const differs = (a: number | null, b: number | null) => (a === null || b === null ? a !== b : toCents(a) !== toCents(b));
 
 /**
@@ -29,11 +34,11 @@ export class PriceSequence {
   /** Per target, the fields the applied rows set, the later row's value winning: what to write. */
   readonly changes = new Map<string, PriceChange>();
   /**
-   * Per target, the fields the applied rows sent, moved or not: the write records them all as set
+   * Per target, the columns of the prices the applied rows sent, moved or not: the write records them all as set
    * by this batch (field_runs), so that an earlier-accepted row applied later leaves them. (Only
    * the moved ones recorded, a later request resending the stored price lost to an earlier one.)
    */
-  readonly sent = new Map<string, Set<'price' | 'specialPrice'>>();
+  readonly sent = new Map<string, Set<string>>();
 
   /** Applies one row to `target` (an id), whose stored prices are `stored`. */
   apply(target: string, stored: Prices, change: PriceChange): PriceStep {
@@ -46,9 +51,8 @@ export class PriceSequence {
       return { ok: false, context: { price: after.price!, specialPrice: after.specialPrice! } };
     }
     this.current.set(target, after);
-    const sent = this.sent.get(target) ?? new Set();
-    if (change.price !== undefined) sent.add('price');
-    if (change.specialPrice !== undefined) sent.add('specialPrice');
+    const sent = this.sent.get(target) ?? new Set<string>();
+    for (const column of priceColumnsSent(change)) sent.add(column);
     if (sent.size > 0) this.sent.set(target, sent);
     // Only what moves is written and reported: a row sending the prices already there changes
     // nothing (no new version, no product.updated; its updatedFields named what it sent), its

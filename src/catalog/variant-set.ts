@@ -6,6 +6,7 @@ import { stockTotalTooLarge } from './patch-refusals.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { rowsByIds } from '../db/rows-by-key.js';
 import { planVariantItems, refuseTakenKeys, takesSiblingKeys, type ExistingVariant, type PlannedItem } from './variant-set-plan.js';
+import { priceColumnsSent } from './price-sequence.js';
 
 export interface VariantSetResult {
   created: string[];
@@ -69,12 +70,11 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   // The prices the set sends to existing variants, changed or not, recorded as this PATCH's (0125's
   // field_runs): a price row accepted before it and applied after it leaves them, as it leaves a
   // product's (0126). (A new variant's prices: no price row accepted before could name its SKU.)
-  const priced = rows.filter((r) => r.id && (r.x.price !== undefined || r.x.specialPrice !== undefined));
+  const priced = rows.flatMap((r) => (r.id && priceColumnsSent(r.x).length > 0 ? [{ id: r.id, sent: priceColumnsSent(r.x) }] : []));
   if (priced.length > 0) {
     await tx`
-      update product_variants v set field_runs = field_runs_written(v.field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(array_remove(array[
-        case when r.x ? 'price' then 'price' end, case when r.x ? 'specialPrice' then 'special_price' end], null)))
-      from jsonb_to_recordset(${tx.json(priced as any)}::jsonb) as r(id uuid, x jsonb)
+      update product_variants v set field_runs = field_runs_written(v.field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(r.sent))
+      from jsonb_to_recordset(${tx.json(priced as any)}::jsonb) as r(id uuid, sent text[])
       where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = r.id`;
   }
   const inserted = await tx<{ id: string; sku: string }[]>`

@@ -51,6 +51,9 @@ export const unseenStore = (sql: Queryable, storeId: string) => sql`(select ${st
  * Start it before the transaction's first lookup (postgres.js sends a query once it is awaited):
  * beside the lookups in one Promise.all, it is pipelined with them.
  */
+/** In a lookup's columns over product_variants (x): the externalId of the variant's product, which a variant's accepted row names (seed 002). */
+export const VARIANT_PRODUCT_EXTERNAL_ID = '(select p.external_id from products p where p.store_id = x.store_id and p.id = x.product_id)';
+
 export const planEachExecution = (tx: Queryable) => tx`set local plan_cache_mode = force_custom_plan`;
 
 /**

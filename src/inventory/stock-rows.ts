@@ -6,7 +6,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
-import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
+import { lookupByKey, planEachExecution, uuidKey, VARIANT_PRODUCT_EXTERNAL_ID } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
@@ -39,8 +39,7 @@ async function resolveTargets(tx: Transaction, storeId: string, items: Inventory
   const product = (by: string, key: string) => `'${by}' as by, x.${key}::text as key, 'product' as target, x.id as product_id, null::uuid as variant_id, x.external_id, x.sku, x.has_variants`;
   // A variant's row names its product (seed 002: two variants' rows carry the same id and
   // externalId, those of one product with variants in seed 003), and the variant by its sku.
-  const variant = (by: string, key: string) => `'${by}', x.${key}::text, 'variant', x.product_id, x.id,
-    (select p.external_id from products p where p.store_id = x.store_id and p.id = x.product_id), x.sku, false`;
+  const variant = (by: string, key: string) => `'${by}', x.${key}::text, 'variant', x.product_id, x.id, ${VARIANT_PRODUCT_EXTERNAL_ID}, x.sku, false`;
   const rows = await tx<(Target & { by: string; key: string })[]>`
     ${lookupByKey(tx, { table: 'products', key: 'sku', storeId, values: skus, columns: product('sku', 'sku') })}
     union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId, values: skus, columns: variant('sku', 'sku') })}
