@@ -331,7 +331,7 @@ export interface paths {
         put?: never;
         /**
          * Register a webhook endpoint
-         * @description Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer's Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default); Omni then sends a webhook.endpoint.disabled event (data: endpointId, url, reason, failingSince, disabledAt, lastStatusCode, lastError) to your other endpoints that subscribe to it. The secret is returned once, in this response.
+         * @description Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer's Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default); Omni then sends a webhook.endpoint.disabled event (data: endpointId, url, reason, failingSince, disabledAt, lastStatusCode, lastError) to your other endpoints that subscribe to it. The secret is returned once, in this response. A partner has at most 16 endpoints (all but the deleted ones): one more is WHK_007.
          */
         post: operations["postPartnerWebhooksEndpoints"];
         delete?: never;
@@ -417,6 +417,26 @@ export interface paths {
         };
         /** Deliveries, most recent first, with every attempt */
         get: operations["getPartnerWebhooksDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/partner/webhooks/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A delivery, with every attempt
+         * @description One delivery as the list shows it: poll it after a redelivery. An unknown delivery, or another partner's, is WHK_002.
+         */
+        get: operations["getPartnerWebhooksDeliveriesByDeliveryId"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3060,6 +3080,79 @@ export interface operations {
             };
         };
     };
+    getPartnerWebhooksDeliveriesByDeliveryId: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Partner identifier issued by Omni */
+                "x-partner-client-id": string;
+                /** @description UNIX epoch milliseconds; within 300 s of server time */
+                "x-timestamp": string;
+            };
+            path: {
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    "x-request-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        /** Format: uuid */
+                        requestId: string;
+                        meta: {
+                            /** Format: date-time */
+                            timestamp: string;
+                            durationMs: number;
+                            /** @description true when work was queued for asynchronous processing */
+                            dispatch?: boolean;
+                            pagination?: {
+                                page: number;
+                                limit: number;
+                                total: number;
+                                totalPages: number;
+                            };
+                        };
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            endpointId: string;
+                            /**
+                             * Format: uuid
+                             * @description also the webhook-id header
+                             */
+                            eventId: string;
+                            eventType: string;
+                            status: "PENDING" | "RETRYING" | "SUCCEEDED" | "EXHAUSTED";
+                            attempts: number;
+                            nextAttemptAt: string | null;
+                            lastStatusCode: number | null;
+                            lastError: string | null;
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            attemptLog: {
+                                attempt: number;
+                                statusCode: number | null;
+                                latencyMs: number;
+                                error: string | null;
+                                attemptedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+    };
     postPartnerWebhooksDeliveriesByDeliveryIdRedeliver: {
         parameters: {
             query?: never;
@@ -3494,6 +3587,7 @@ export const partnerOperations = {
   postPartnerWebhooksEndpointsByEndpointIdRotateSecret: { method: 'POST', path: '/api/v1/partner/webhooks/endpoints/{endpointId}/rotate-secret', scope: 'partner' },
   postPartnerWebhooksEndpointsByEndpointIdTest: { method: 'POST', path: '/api/v1/partner/webhooks/endpoints/{endpointId}/test', scope: 'partner' },
   getPartnerWebhooksDeliveries: { method: 'GET', path: '/api/v1/partner/webhooks/deliveries', scope: 'partner' },
+  getPartnerWebhooksDeliveriesByDeliveryId: { method: 'GET', path: '/api/v1/partner/webhooks/deliveries/{deliveryId}', scope: 'partner' },
   postPartnerWebhooksDeliveriesByDeliveryIdRedeliver: { method: 'POST', path: '/api/v1/partner/webhooks/deliveries/{deliveryId}/redeliver', scope: 'partner' },
   postPartnerOnboardSessions: { method: 'POST', path: '/api/v1/partner/onboard/sessions', scope: 'partner' },
   getPartnerOnboardStoreAccess: { method: 'GET', path: '/api/v1/partner/onboard/store-access', scope: 'partner' },

@@ -6,27 +6,35 @@ import { isoTime } from '../db/iso-time.js';
 
 export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number }
 
-/** A partner's deliveries, most recent first, each with its attempts (times as toISOString writes them, as everywhere); the total from the page's snapshot. */
+/** A delivery's columns with its attempts (times as toISOString writes them, as everywhere). */
+const withAttempts = (sql: Queryable) => sql`d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
+    'latencyMs', a.latency_ms, 'error', a.error,
+    'attemptedAt', ${isoTime(sql, 'a.attempted_at')}) order by a.attempt)
+  from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log`;
+
+const view = (d: any) => ({
+  id: d.id, endpointId: d.endpoint_id, eventId: d.event_id, eventType: d.event_type, status: d.status, attempts: d.attempts,
+  nextAttemptAt: d.next_attempt_at?.toISOString() ?? null, lastStatusCode: d.last_status_code, lastError: d.last_error,
+  createdAt: d.created_at.toISOString(), deliveredAt: d.delivered_at?.toISOString() ?? null, attemptLog: d.attempt_log,
+});
+
+/** A partner's deliveries, most recent first, each with its attempts; the total from the page's snapshot. */
 export async function listDeliveries(sql: Queryable, partnerId: string, f: DeliveryFilter) {
   const where = () => sql`d.partner_id = ${partnerId}
     ${f.status ? sql`and d.status = ${f.status}` : sql``}
     ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}
     ${f.endpointId ? sql`and d.endpoint_id = ${f.endpointId}` : sql``}`;
   const { total, rows } = await pageWithTotal<any>(sql, sql`select count(*)::int as total from webhook_deliveries d where ${where()}`, sql`
-    select d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
-        'latencyMs', a.latency_ms, 'error', a.error,
-        'attemptedAt', ${isoTime(sql, 'a.attempted_at')}) order by a.attempt)
-      from webhook_attempts a where a.partner_id = d.partner_id and a.delivery_id = d.id), '[]') as attempt_log
-    from webhook_deliveries d where ${where()}
+    select ${withAttempts(sql)} from webhook_deliveries d where ${where()}
     order by d.created_at desc, d.id desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`);
-  return {
-    total,
-    items: rows.map((d) => ({
-      id: d.id, endpointId: d.endpoint_id, eventId: d.event_id, eventType: d.event_type, status: d.status, attempts: d.attempts,
-      nextAttemptAt: d.next_attempt_at?.toISOString() ?? null, lastStatusCode: d.last_status_code, lastError: d.last_error,
-      createdAt: d.created_at.toISOString(), deliveredAt: d.delivered_at?.toISOString() ?? null, attemptLog: d.attempt_log,
-    })),
-  };
+  return { total, items: rows.map(view) };
+}
+
+/** One of the partner's deliveries with its attempts, as the list shows it; WHK_002 for another partner's or an unknown one. */
+export async function getDelivery(sql: Queryable, partnerId: string, deliveryId: string) {
+  const [d] = await sql`select ${withAttempts(sql)} from webhook_deliveries d where d.partner_id = ${partnerId} and d.id = ${deliveryId}`;
+  if (!d) throw new AppError('WHK_002', { deliveryId });
+  return view(d);
 }
 
 /** Sends a delivery again now, whatever its state; the attempt count goes on from where it was. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../db/database.js';
+import type { Queryable, Transaction } from '../db/database.js';
 import { open, seal } from '../auth/secret-box.js';
 import { AppError } from '../errors/app-error.js';
 import type { SystemDisableReason } from './endpoint-health.js';
@@ -48,15 +48,34 @@ const view = (r: any): WebhookEndpoint => ({
 const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
   failing_since = case when enabled then failing_since end, enabled_at = case when enabled then enabled_at else now() end`;
 
-/** Registers an endpoint; the signing secret is returned here once and stored sealed. */
+/**
+ * Endpoints a partner may have at once (enabled, or disabled by Omni or an operator: all but the
+ * deleted), as Stripe allows 16 an account: each event is written once an endpoint that
+ * subscribes to it, so a partner registering endpoints in a loop would multiply every batch's writes.
+ */
+export const MAX_ENDPOINTS_PER_PARTNER = 16;
+
+/**
+ * Registers an endpoint; the signing secret is returned here once and stored sealed. WHK_007 when
+ * the partner has MAX_ENDPOINTS_PER_PARTNER already: counted under a lock of the partner's row, so
+ * that registrations sent at once cannot pass the limit together.
+ */
 export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partnerId: string, input: { url: string; eventTypes?: string[] }) {
   checkUrl(input.url);
   const secret = newSecret();
-  const [row] = await sql`
-    insert into webhook_endpoints (partner_id, id, url, secret_ciphertext, event_types)
-    values (${partnerId}, ${newEndpointId()}, ${input.url}, ${seal(secret, key)}, ${input.eventTypes ?? []})
-    returning *`;
-  return { ...view(row), secret };
+  const register = async (tx: Transaction) => {
+    await tx`select 1 from partners where id = ${partnerId} for no key update`;
+    const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from webhook_endpoints
+      where partner_id = ${partnerId} and disabled_by is distinct from 'partner'`;
+    if (n >= MAX_ENDPOINTS_PER_PARTNER) throw new AppError('WHK_007', { limit: MAX_ENDPOINTS_PER_PARTNER, endpoints: n });
+    const [row] = await tx`
+      insert into webhook_endpoints (partner_id, id, url, secret_ciphertext, event_types)
+      values (${partnerId}, ${newEndpointId()}, ${input.url}, ${seal(secret, key)}, ${input.eventTypes ?? []})
+      returning *`;
+    return { ...view(row), secret };
+  };
+  // A caller's transaction (the admin CLI's partner create) holds the lock until it ends.
+  return 'begin' in sql ? sql.begin(register) : register(sql);
 }
 
 /**

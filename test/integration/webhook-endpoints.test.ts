@@ -157,3 +157,41 @@ describe('GET /api/v1/partner/webhooks/deliveries?endpointId=', () => {
     }
   });
 });
+
+describe('GET /api/v1/partner/webhooks/deliveries/{deliveryId}', () => {
+  it('reads one delivery as the list shows it; an unknown one or another partner\'s is WHK_002', async () => {
+    const who = await createTestStore(ctx);
+    await register(who, ['product.created', 'product.deleted']);
+    await emit(who, ['product.created', 'product.deleted']);
+    const listed = (await call(who, 'GET', '/api/v1/partner/webhooks/deliveries')).json().data;
+    expect(listed).toHaveLength(2);
+    for (const delivery of listed) {
+      const res = await call(who, 'GET', `/api/v1/partner/webhooks/deliveries/${delivery.id}`);
+      expect([res.statusCode, res.json().message]).toEqual([200, 'Webhook delivery retrieved successfully']);
+      expect(res.json().data).toEqual(delivery);
+    }
+    for (const [caller, id] of [[other, listed[0].id], [who, '00000000-0000-4000-8000-000000000000']] as const) {
+      const res = await call(caller, 'GET', `/api/v1/partner/webhooks/deliveries/${id}`);
+      expect([res.statusCode, res.json().error?.code, res.json().error?.details?.context]).toEqual([404, 'WHK_002', { deliveryId: id }]);
+    }
+    const notAnId = await call(who, 'GET', '/api/v1/partner/webhooks/deliveries/d1');
+    expect([notAnId.statusCode, notAnId.json().error?.code]).toEqual([400, 'VAL_001']);
+  });
+});
+
+describe('the number of endpoints a partner has', () => {
+  it('is at most 16: registrations sent at once pass it by none; a deleted endpoint frees its place', async () => {
+    const who = await createTestStore(ctx);
+    const sent = await Promise.all(Array.from({ length: 20 }, () => call(who, 'POST', ENDPOINTS, { url: URL_A })));
+    expect(sent.filter((r) => r.statusCode === 201)).toHaveLength(16);
+    for (const refused of sent.filter((r) => r.statusCode !== 201)) {
+      expect([refused.statusCode, refused.json().error?.code, refused.json().error?.message]).toEqual([409, 'WHK_007', 'Too many webhook endpoints']);
+    }
+    const [{ n }] = await ctx.sql`select count(*)::int as n from webhook_endpoints where partner_id = ${who.partnerId}`;
+    expect(n).toBe(16);
+    const first = sent.find((r) => r.statusCode === 201)!.json().data.id;
+    expect((await call(who, 'DELETE', `${ENDPOINTS}/${first}`)).statusCode).toBe(200);
+    expect((await call(who, 'POST', ENDPOINTS, { url: URL_A })).statusCode).toBe(201);
+    expect((await call(who, 'POST', ENDPOINTS, { url: URL_A })).json().error?.code).toBe('WHK_007');
+  });
+});

@@ -5,8 +5,8 @@ import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
-import { assertOwnEndpoint, createWebhookEndpoint, MAX_URL_LENGTH, disableWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
-import { listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
+import { assertOwnEndpoint, createWebhookEndpoint, MAX_ENDPOINTS_PER_PARTNER, MAX_URL_LENGTH, disableWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
+import { getDelivery, listDeliveries, redeliver } from '../../../webhooks/deliveries.js';
 import { assertPublicTarget } from '../../../webhooks/private-targets.js';
 import { sendTestEvent, TEST_EVENT_TYPE } from '../../../webhooks/test-event.js';
 
@@ -49,9 +49,9 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
   app.post('/api/v1/partner/webhooks/endpoints', {
     config: { auth: 'partner' },
     schema: {
-      tags: ['webhooks'], summary: 'Register a webhook endpoint', description: `${signing} The secret is returned once, in this response.`,
+      tags: ['webhooks'], summary: 'Register a webhook endpoint', description: `${signing} The secret is returned once, in this response. A partner has at most ${MAX_ENDPOINTS_PER_PARTNER} endpoints (all but the deleted ones): one more is WHK_007.`,
       body: Type.Object({ url: EndpointUrl, eventTypes: Type.Optional(EventTypes) }, { additionalProperties: false }),
-      response: { 201: Envelope(Type.Object({ ...Endpoint.properties, secret: Type.String({ description: 'whsec_…; shown once' }) })) }, errors: writeErrors('WHK_003'),
+      response: { 201: Envelope(Type.Object({ ...Endpoint.properties, secret: Type.String({ description: 'whsec_…; shown once' }) })) }, errors: writeErrors('WHK_003', 'WHK_007'),
     },
   }, async (request, reply) => {
     const body = request.body as { url: string; eventTypes?: string[] };
@@ -162,6 +162,16 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     const { total, items } = await listDeliveries(sql, request.partner!.partnerId, q);
     return ok(reply, 'Webhook deliveries retrieved successfully', items, paginationMeta(q, total));
   });
+
+  app.get('/api/v1/partner/webhooks/deliveries/:deliveryId', {
+    config: { auth: 'partner' },
+    schema: {
+      tags: ['webhooks'], summary: 'A delivery, with every attempt',
+      description: 'One delivery as the list shows it: poll it after a redelivery. An unknown delivery, or another partner\'s, is WHK_002.',
+      params: Type.Object({ deliveryId: Type.String({ format: 'uuid' }) }), response: { 200: Envelope(Delivery) }, errors: readErrors('WHK_002'),
+    },
+  }, async (request, reply) => ok(reply, 'Webhook delivery retrieved successfully',
+    await getDelivery(sql, request.partner!.partnerId, (request.params as { deliveryId: string }).deliveryId)));
 
   app.post('/api/v1/partner/webhooks/deliveries/:deliveryId/redeliver', {
     config: { auth: 'partner' },
