@@ -8,6 +8,7 @@ import type { VariantProductPayload } from './variant-product-rows.js';
 import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from './variant-key-clashes.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
+import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
 
@@ -29,41 +30,55 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   // New parents were inserted with has_variants (requireVariants on a create), and an update
   // requires it: no parent is updated again to set it (that took 0.56 s of a 20,000-parent import's
   // 6.6 s in the worker's backend: bench/probe-variant-import.ts).
-  // Each item with its first stock: a new variant's is the sum of its warehouse rows (0117).
+  // Each item with its first stock (a new variant's is the sum of its warehouse rows, 0117) and the
+  // columns it writes: its prices always (written whole), its options, barcode and photos when sent.
   const items = done.flatMap((r) => r.payload.items.map(({ item, placement }) => ({
     pid: idOf.get(r.rowIndex)!, x: item, stock: placement.kind === 'warehouses' ? placement.allocations.reduce((n, a) => n + a.stock, 0) : 0,
-    seq: (stockSeq + BigInt(r.rowIndex)).toString(),
+    seq: (stockSeq + BigInt(r.rowIndex)).toString(), sent: variantColumnsSent(item, true), upd: r.payload.mode === 'update',
   })));
   // A SKU another product's variant holds skips its row here (the WHERE of the update):
   // counted below, as a unique violation of the externalId is raised. A variant that existed
   // keeps its id and its stock (its warehouse rows below move it); a new one has the id made for it.
-  const variants = await tx<{ id: string; sku: string; created: boolean }[]>`
+  // Acceptance order (0125, 0127): an item leaves the columns a later-accepted write set
+  // (`w`: what it sends less those), and the row leaves its product's variant set when a
+  // later-accepted write made that set (`set_later`: a PATCH /products/{id} with variants, or a
+  // later row): its variants then keep whether they are active, and a new one is made inactive
+  // (as the later set, which did not name it, would have left it) with no stock of its own yet
+  // (its warehouse rows then count it as an existing variant's do: only active ones count in the product's).
+  const variants = await tx<{ id: string; sku: string; created: boolean; pid: string; set_later: boolean }[]>`
     with src as materialized (
-      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock, r.seq from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int, seq bigint)),
+      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock, r.seq, r.sent,
+        r.upd and coalesce((select field_runs_after(p.field_runs, r.seq) & product_field_mask('{variant_set}') <> 0
+          from products p where p.store_id = ${storeId}::uuid and p.id = r.pid), false) as set_later
+      from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int, seq bigint, sent text[], upd boolean)),
     written as (
-      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock, field_runs)
+      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock, is_active, field_runs)
       select ${storeId}::uuid, r.new_id, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
-        (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'), r.stock,
-        array[r.seq, product_field_mask('{price,special_price}')]
+        (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'),
+        case when r.set_later then 0 else r.stock end, not r.set_later, array[r.seq, product_field_mask(r.sent)]
       from src as r
-      -- The row's prices (excluded.field_runs: its sequence and theirs) unless a later-accepted price
-      -- row set them (0125's field_runs): applied after it, this row leaves them.
       on conflict (store_id, sku) do update set
-        external_id = coalesce(excluded.external_id, product_variants.external_id), options = excluded.options,
-        price = case when field_runs_after(product_variants.field_runs, excluded.field_runs[1]) & product_field_mask('{price}') <> 0
-          then product_variants.price else excluded.price end,
-        special_price = case when field_runs_after(product_variants.field_runs, excluded.field_runs[1]) & product_field_mask('{special_price}') <> 0
-          then product_variants.special_price else excluded.special_price end,
+        external_id = coalesce(excluded.external_id, product_variants.external_id),
+        options = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{options}') <> 0 then excluded.options else product_variants.options end,
+        price = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{price}') <> 0 then excluded.price else product_variants.price end,
+        special_price = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{special_price}') <> 0 then excluded.special_price else product_variants.special_price end,
+        barcode = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{barcode}') <> 0 then excluded.barcode else product_variants.barcode end,
+        photos = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{photos}') <> 0 then excluded.photos else product_variants.photos end,
         field_runs = field_runs_written(product_variants.field_runs, excluded.field_runs[1],
-          product_field_mask('{price,special_price}') & ~field_runs_after(product_variants.field_runs, excluded.field_runs[1])),
-        barcode = excluded.barcode, photos = excluded.photos, is_active = true, updated_at = now()
+          field_runs_writes(product_variants.field_runs, excluded.field_runs)),
+        is_active = excluded.is_active or product_variants.is_active, updated_at = now()
         where product_variants.product_id = excluded.product_id
       returning id, sku)
-    select w.id, w.sku, w.id = r.new_id as created from written w join src r on r.x->>'sku' = w.sku`;
+    select w.id, w.sku, w.id = r.new_id and not r.set_later as created, r.pid, r.set_later
+    from written w join src r on r.x->>'sku' = w.sku`;
   if (variants.length < items.length) throw new VariantNotWritten();
-  // Only an updated product can have variants its row omits: a new one has just the ones written here.
-  const updated = new Set(done.filter((r) => r.payload.mode === 'update').map((r) => idOf.get(r.rowIndex)!));
+  // Only an updated product can have variants its row omits (a new one has just the ones written
+  // here), and only a set no later-accepted write made is this row's to change.
+  const setLater = new Set(variants.filter((v) => v.set_later).map((v) => v.pid));
+  const updated = new Set(done.filter((r) => r.payload.mode === 'update').map((r) => idOf.get(r.rowIndex)!).filter((pid) => !setLater.has(pid)));
   await deactivateOmittedVariants(tx, storeId, items.filter((i) => updated.has(i.pid)).map((i) => ({ pid: i.pid, sku: i.x.sku })));
+  await recordVariantSets(tx, storeId, done.filter((r) => updated.has(idOf.get(r.rowIndex)!))
+    .map((r) => ({ id: idOf.get(r.rowIndex)!, seq: (stockSeq + BigInt(r.rowIndex)).toString() })));
   const variantId = new Map(variants.map((v) => [v.sku, v.id]));
   const created = new Set(variants.filter((v) => v.created).map((v) => v.id));
   const allocations = done.flatMap((r) => r.payload.items.flatMap(({ item, placement }) => (placement.kind === 'warehouses'

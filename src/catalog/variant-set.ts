@@ -6,7 +6,7 @@ import { stockTotalTooLarge } from './patch-refusals.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { rowsByIds } from '../db/rows-by-key.js';
 import { planVariantItems, refuseTakenKeys, takesSiblingKeys, type ExistingVariant, type PlannedItem } from './variant-set-plan.js';
-import { priceColumnsSent } from './price-sequence.js';
+import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
 
 export interface VariantSetResult {
   created: string[];
@@ -67,16 +67,18 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
         is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
     returning v.sku`;
-  // The prices the set sends to existing variants, changed or not, recorded as this PATCH's (0125's
-  // field_runs): a price row accepted before it and applied after it leaves them, as it leaves a
-  // product's (0126). (A new variant's prices: no price row accepted before could name its SKU.)
-  const priced = rows.flatMap((r) => (r.id && priceColumnsSent(r.x).length > 0 ? [{ id: r.id, sent: priceColumnsSent(r.x) }] : []));
-  if (priced.length > 0) {
+  // What the set sends to existing variants (prices, options, barcode, photos), changed or not, and
+  // the set itself, recorded as this PATCH's (0125, 0127's field_runs): a price or with-variants row
+  // accepted before it and applied after it leaves them, as it leaves a product's fields (0126).
+  // (A new variant's: no row accepted before could have named its SKU for this product.)
+  const sent = rows.flatMap((r) => (r.id && variantColumnsSent(r.x).length > 0 ? [{ id: r.id, sent: variantColumnsSent(r.x) }] : []));
+  if (sent.length > 0) {
     await tx`
       update product_variants v set field_runs = field_runs_written(v.field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(r.sent))
-      from jsonb_to_recordset(${tx.json(priced as any)}::jsonb) as r(id uuid, sent text[])
+      from jsonb_to_recordset(${tx.json(sent as any)}::jsonb) as r(id uuid, sent text[])
       where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = r.id`;
   }
+  await recordVariantSets(tx, storeId, [{ id: productId, seq: null }]);
   const inserted = await tx<{ id: string; sku: string }[]>`
     insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),

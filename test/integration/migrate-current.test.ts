@@ -24,23 +24,29 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0126 must be
-    // the one undone here instead of 0125.
-    expect(first.slice(-2)).toEqual(['0125.do.field-acceptance-order.sql', '0126.do.patch-field-runs.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0127 must be
+    // the one undone here instead of 0126.
+    expect(first.slice(-2)).toEqual(['0126.do.patch-field-runs.sql', '0127.do.variant-field-order.sql']);
+    // 0127: two more bits (a variant's options, a product's variant set) and field_runs_writes.
+    const mask = async () => Number((await sql`select product_field_mask('{options,variant_set,height}') as m`)[0].m);
+    const masks = await mask();
+    const file0125 = await readFile(new URL('../../migrations/0125.do.field-acceptance-order.sql', import.meta.url), 'utf8');
+    const mask0125 = file0125.slice(file0125.indexOf('create function product_field_mask'), file0125.indexOf('$$;', file0125.indexOf('create function product_field_mask')) + 3);
+    await sql.unsafe(`drop function field_runs_writes(bigint[], bigint[]); ${mask0125.replace('create function', 'create or replace function')}`);
+    expect(await mask()).toBe(2 ** 25);
     // 0126: a PATCH records the fields it set; 0122's function did not.
     const patchWrites = async () => (await sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`)[0].prosrc as string;
     const current = await patchWrites();
     await sql.unsafe(await readFile(new URL('../../migrations/0122.do.patch-stock-sequence.sql', import.meta.url), 'utf8'));
     expect(await patchWrites()).not.toContain('field_runs');
-    // 0125: products and variants record which write set each field last.
-    await sql`alter table products drop column field_runs; alter table product_variants drop column field_runs;
-      drop function product_field_mask(text[]); drop function field_runs_after(bigint[], bigint); drop function field_runs_written(bigint[], bigint, bigint)`.simple();
-    await sql`delete from schemaversion where version in (125, 126)`;
+    await sql`delete from schemaversion where version in (126, 127)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
     expect(await patchWrites()).toBe(current);
     expect(current).toContain('field_runs = case');
-    const [{ runs }] = await sql`select field_runs_written('{10,48}', 20, product_field_mask('{price}')) as runs`;
-    expect(runs.map(Number)).toEqual([10, 32, 20, 16]);
+    expect(await mask()).toBe(masks);
+    expect(masks).toBe(2 ** 25 + 2 ** 26 + 2 ** 27);
+    const [{ writes }] = await sql`select field_runs_writes('{30,16,10,48}', '{20,56}') as writes`;
+    expect(Number(writes)).toBe(40);
   });
 });
