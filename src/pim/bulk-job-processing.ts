@@ -13,6 +13,7 @@ import { inPasses, keysHeld } from './bulk-job-passes.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
 import { pimItemCodes } from '../http/row-codes.js';
+import { storableText } from '../http/validation/unstorable-characters.js';
 
 const CHUNK = 500;
 
@@ -125,7 +126,7 @@ async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], of
 async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted) {
   await tx`
     update bulk_jobs set processed_items = processed_items + ${uncounted.ok}, failed_items = failed_items + ${uncounted.failed.length},
-      item_errors = item_errors || ${tx.json(uncounted.failed as any)}::jsonb
+      item_errors = item_errors || ${tx.json(uncounted.failed.map((f) => ({ ...f, error: storableText(f.error) })) as any)}::jsonb
     where store_id = ${job.storeId} and id = ${job.jobId}`;
 }
 

@@ -78,7 +78,19 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
   const ndjson = new PassThrough();
   const csv = new PassThrough();
   const uploads = Promise.all([storage.upload(keys.ndjson, ndjson, 'application/x-ndjson'), storage.upload(keys.csv, csv, 'text/csv')]);
-  const write = async (stream: PassThrough, chunk: string) => { if (!stream.write(chunk)) await once(stream, 'drain'); };
+  // An upload that fails while the cursor is read (a folder that cannot be made, S3 refusing a
+  // part) ends the writing at once: handled here, its rejection no longer went unhandled and ended
+  // the process (API and worker with it, QA), and the writer no longer waits for a 'drain' that a
+  // stream nobody reads never sends. The job then fails its attempt with the upload's error.
+  let uploadFailed: unknown;
+  uploads.catch((err) => {
+    uploadFailed = err;
+    for (const stream of [ndjson, csv]) stream.on('error', () => {}).destroy(err);
+  });
+  const write = async (stream: PassThrough, chunk: string) => {
+    if (uploadFailed) throw uploadFailed;
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  };
   let count = 0;
   let blocked = 0;
   try {
@@ -101,7 +113,7 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
     csv.destroy();
     await uploads.catch(() => {});
     // FAILED only when no attempt is left (failExport, by the task): a retry may still write them.
-    throw err;
+    throw uploadFailed ?? err;
   }
   await sql.begin(async (tx) => {
     const [tenant] = await tx<any[]>`select t.notify_email, t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;
@@ -145,6 +157,12 @@ export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer,
 export async function exportFileKey(sql: Sql, config: Config, storeId: string, exportId: string, format: 'ndjson' | 'csv') {
   const [e] = await sql<any[]>`select status, storage, ndjson_key, csv_key from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
   if (!e || e.storage === 's3' || config.EXPORT_S3_BUCKET) throw new AppError('PIM_006', { exportId });
-  if (e.status !== 'COMPLETED') throw new AppError('PIM_007', { status: e.status });
+  assertDownloadable(e);
   return (format === 'csv' ? e.csv_key : e.ndjson_key) as string;
+}
+
+/** PIM_009 for a FAILED export (it will never be ready), PIM_007 for one still running. */
+export function assertDownloadable(e: { status: string; error?: string | null }) {
+  if (e.status === 'FAILED') throw new AppError('PIM_009', { status: e.status, error: e.error ?? null });
+  if (e.status !== 'COMPLETED') throw new AppError('PIM_007', { status: e.status });
 }

@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile } from 'node:fs/promises';
+import { AppError } from '../errors/app-error.js';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -60,4 +61,18 @@ export function exportStorage(config: Config, encryptionKey: Buffer): ExportStor
     signedUrl: async (key) => `${config.publicBaseUrl}${signExportLink(exportLinkKey(encryptionKey), key, config.EXPORT_URL_TTL_SECONDS)}`,
     open: (key) => createReadStream(join(root, key)),
   };
+}
+
+/**
+ * A file of the local export folder, opened before anything is answered (whatever storage is
+ * configured now: a local export's files stay there): PIM_010 when it is not there (removed, the
+ * folder moved), rather than a stream that fails after the headers, or a 500.
+ */
+export async function openLocalExportFile(config: Config, key: string): Promise<Readable> {
+  try {
+    return (await openFile(join(config.dataDir, 'exports', key))).createReadStream();
+  } catch (err: any) {
+    if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes(err?.code)) throw new AppError('PIM_010', { reason: err.code });
+    throw err;
+  }
 }

@@ -126,6 +126,18 @@ describe('PIM bulk items with fields no column stores, or a title of the wrong t
     expect(await names(a.storeId)).toEqual(['Finest']);
   });
 
+  it('fails an item whose unknown field\'s name PostgreSQL cannot store (NUL, a lone surrogate) alone: the job stayed PROCESSING, its good items unwritten', async () => {
+    const a = await createPimActor(ctx);
+    // A payload sent as a string of JSON still holds them (a JSON body's are refused as it is parsed).
+    const job = await runJob(ctx, a, 'BULK_IMPORT', '[{"title":"Good Z1","sku":"Z1"},{"title":"Bad","colour\\u0000":"red"},{"title":"Bad 2","\\ud800x":1}]');
+    expect(job).toMatchObject({ status: 'COMPLETED', total_items: 3, processed_items: 1, failed_items: 2 });
+    expect(job.item_errors).toEqual([
+      { index: 1, code: 'VAL_001', error: 'property colour\\u0000 should not exist' },
+      { index: 2, code: 'VAL_001', error: 'property \\ud800x should not exist' },
+    ]);
+    expect(await names(a.storeId)).toEqual(['Good Z1']);
+  }, 30000);
+
   it('refuses a deletion whose items are not all strings at once (PIM_005), as an import whose items are not all objects', async () => {
     const a = await createPimActor(ctx);
     for (const payload of [[{ id: 'x' }], [1, null, true], ['00000000-0000-4000-8000-000000000000', 7]]) {

@@ -160,6 +160,10 @@ describe('PIM catalog export', () => {
       const [requested] = (await pimRequest(ctx, actor, 'GET', '/api/v1/audit')).json().data;
       expect(requested).toMatchObject({ action: 'catalog_export.requested', resource_id: view.id, details: { exportId: view.id, storage: 's3', formats: ['ndjson', 'csv'] } });
       expect(view.download.ndjson).toContain('X-Amz-Signature');
+      // The Bearer download of an S3 export redirects to its presigned URL (it answered 500).
+      const redirected = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${view.id}/download?format=csv`);
+      expect([redirected.statusCode, redirected.headers.location]).toEqual([302, expect.stringContaining('X-Amz-Signature')]);
+      expect(redirected.headers.location).toContain(`${view.id}/products.csv`);
       const ndjson = await (await fetch(view.download.ndjson)).text();
       const csv = await (await fetch(view.download.csv)).text();
       await expectSameAsDatabase(ctx, actor, ndjson, csv);

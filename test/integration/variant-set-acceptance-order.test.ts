@@ -29,7 +29,7 @@ async function stateOf(store: TestStore, id: string) {
   const variants = await ctx.sql`select sku, is_active, stock, options, barcode, photos, price::float8 from product_variants
     where store_id = ${store.storeId} and product_id = ${id} order by sku`;
   const [{ stock }] = await ctx.sql`select stock from product_stock where store_id = ${store.storeId} and product_id = ${id}`;
-  return { total: stock as number, bySku: Object.fromEntries(variants.map((v) => [v.sku, v])) };
+  return { total: stock as number, bySku: Object.fromEntries(variants.map((v) => [v.sku, v])) as Record<string, Record<string, any>> };
 }
 
 describe('a with-variants update row', () => {

@@ -9,6 +9,8 @@ export const pimErrors = {
   PIM_005: { status: 400, message: 'Invalid bulk job payload', hint: 'payload must be a JSON array: product objects (each with a title) for imports and updates, product ids for deletions' },
   PIM_006: { status: 404, message: 'Export not found', hint: 'Use the id returned when the export was requested' },
   PIM_007: { status: 409, message: 'Export not ready', hint: 'The export is still running; you are notified when it completes' },
+  PIM_009: { status: 409, message: 'Export failed', hint: 'Its error (GET /api/v1/pim/exports/{id}) says why; request a new export with POST /api/v1/pim/exports' },
+  PIM_010: { status: 410, message: 'Export file no longer available', hint: 'The file is not where the export wrote it (removed, or the export storage changed since); request a new export with POST /api/v1/pim/exports' },
   // As S3 answers a presigned URL changed or past its expiry: 403, the reason in context.
   PIM_008: { status: 403, message: 'Download link invalid or expired', hint: 'Ask GET /api/v1/pim/exports/{id} for fresh links: a link opens only the file it was made for, for EXPORT_URL_TTL_SECONDS' },
 } satisfies ErrorDefinitions;

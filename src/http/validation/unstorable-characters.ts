@@ -36,6 +36,14 @@ export function unstorable(text: string): string | null {
 }
 
 /**
+ * The text with what PostgreSQL cannot store written as its JSON escape (a NUL as the six
+ * characters \u0000, a lone surrogate as \udXXX): for a message that quotes what a caller sent.
+ */
+export function storableText(text: string): string {
+  return text.replace(/\0|\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * How deep the VAL_001 tree follows a body: a body nested thousands of levels deep would make a
  * tree too deep to serialise (JSON.stringify's stack), so what lies deeper is told at this depth.
  */

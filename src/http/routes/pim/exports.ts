@@ -4,8 +4,8 @@ import type { AppDeps } from '../../app.js';
 import { Envelope, ok } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
-import { exportStorage } from '../../../pim/export-storage.js';
-import { getExport, requestExport } from '../../../pim/catalog-export.js';
+import { exportStorage, openLocalExportFile } from '../../../pim/export-storage.js';
+import { assertDownloadable, exportLinks, getExport, requestExport } from '../../../pim/catalog-export.js';
 import type { PimPrincipal } from '../../../pim/pim-auth.js';
 import { pimHeaders } from './headers.js';
 
@@ -29,10 +29,11 @@ export const ExportFileResponse = {
   description: 'The export file, as an attachment (products.ndjson or products.csv)',
   content: { 'application/x-ndjson': { schema: Type.String() }, 'text/csv': { schema: Type.String() } },
 };
-export function sendExportFile(reply: FastifyReply, deps: Pick<AppDeps, 'config' | 'encryptionKey'>, format: 'ndjson' | 'csv', key: string) {
+export async function sendExportFile(reply: FastifyReply, deps: Pick<AppDeps, 'config'>, format: 'ndjson' | 'csv', key: string) {
+  const file = await openLocalExportFile(deps.config, key);
   reply.header('content-type', format === 'csv' ? 'text/csv' : 'application/x-ndjson');
   reply.header('content-disposition', `attachment; filename="products.${format}"`);
-  return reply.send(exportStorage(deps.config, deps.encryptionKey).open(key));
+  return reply.send(file);
 }
 
 /** Catalog exports to object storage (the onRequest PIM auth hook of the parent scope applies). */
@@ -56,15 +57,22 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.get('/api/v1/pim/exports/:id/download', {
     schema: {
-      tags: ['pim'], summary: 'Download a finished export from the local folder', headers: pimHeaders, params: Id,
-      querystring: Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }),
-      response: { 200: ExportFileResponse },
-      errors: errorResponsesFor(pimRoute, ['PIM_006', 'PIM_007']),
+      tags: ['pim'], summary: 'Download a finished export', headers: pimHeaders, params: Id,
+      description: 'A local export\'s file; an S3 export redirects (302) to its presigned URL. A running export is PIM_007, a FAILED one PIM_009, one whose file is gone (removed, or the export storage changed since) PIM_010.',
+      querystring: Type.Object({ format: Type.Union([Type.Literal('ndjson'), Type.Literal('csv')], { default: 'ndjson' }) }, { additionalProperties: false }),
+      response: { 200: ExportFileResponse, 302: Type.Null({ description: 'an S3 export: Location is the file\'s presigned URL, valid EXPORT_URL_TTL_SECONDS' }) },
+      errors: errorResponsesFor(pimRoute, ['PIM_006', 'PIM_007', 'PIM_009', 'PIM_010']),
     },
   }, async (request, reply) => {
     const { row } = await getExport(sql, config, encryptionKey, who(request).storeId, (request.params as { id: string }).id);
-    if (row.status !== 'COMPLETED') throw new AppError('PIM_007', { status: row.status });
+    assertDownloadable(row);
     const format = (request.query as { format: 'ndjson' | 'csv' }).format;
+    if (row.storage === 's3') {
+      // Presigned by the bucket configured now: none configured, the files cannot be reached from here.
+      if (!config.EXPORT_S3_BUCKET) throw new AppError('PIM_010', { storage: 's3' });
+      const links = await exportLinks(exportStorage(config, encryptionKey), { ndjson: row.ndjson_key, csv: row.csv_key });
+      return reply.redirect(links[format], 302);
+    }
     return sendExportFile(reply, deps, format, format === 'csv' ? row.csv_key : row.ndjson_key);
   });
 }
