@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { deleteByIds, rowsByIds } from '../db/rows-by-key.js';
 import { analyzeGrownTables } from '../db/statistics.js';
 import { afterProductsChanged } from '../catalog/after-products-changed.js';
+import { emitEvents } from '../webhooks/outbox.js';
 import { writeProducts } from '../catalog/product-writer.js';
 import { findUnknownTaxonomy } from '../catalog/taxonomy-refs.js';
 import type { RowOutcome } from '../batches/processors.js';
@@ -19,7 +20,7 @@ const CHUNK = 500;
 
 /** origin: the request that created the job, named by its items' audit events (null for jobs queued before it was kept). */
 interface JobContext {
-  storeId: string; jobId: string; jobType: JobType; actor: string; origin: { requestId: string | null; ip: string | null };
+  storeId: string; partnerId: string; jobId: string; jobType: JobType; actor: string; origin: { requestId: string | null; ip: string | null };
   firstIndex?: Map<string, number>;
 }
 
@@ -51,9 +52,10 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
   if (job.jobType === 'BULK_DELETE') {
     const deleted = await deleteByIds<{ id: string; external_id: string | null; sku: string | null; name: string }>(tx,
       { table: 'products', storeId: job.storeId, ids: items.map((r) => r.id!) }, 'id, external_id, sku, name');
-    const gone = new Map(deleted.map((d) => [d.id, { before: { externalId: d.external_id, sku: d.sku, name: d.name } }]));
+    const gone = new Map(deleted.map((d) => [d.id, d]));
     outcomes = items.map((r) => (gone.has(r.id!)
-      ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, audit: gone.get(r.id!) } }
+      ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, externalId: gone.get(r.id!)!.external_id, sku: gone.get(r.id!)!.sku,
+        audit: { before: { externalId: gone.get(r.id!)!.external_id, sku: gone.get(r.id!)!.sku, name: gone.get(r.id!)!.name } } } }
       : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' }));
   } else {
     // Items setting what a product with variants keeps on its variants fail PRD_011, told here;
@@ -75,7 +77,7 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       // PIM stores a specialPrice at or above price, as it imports one, and raises a data-quality issue for it.
       const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
       outcomes.push(...written.map((o): RowOutcome => (o.ok
-        ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, audit: o.changes } }
+        ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, externalId: o.externalId ?? null, sku: o.sku ?? null, audit: o.changes } }
         : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code })));
     }
     // The writer left such an item as "not found" when its product took variants after the look
@@ -90,13 +92,28 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
   const done = outcomes.filter((o) => o.status === 'SUCCEEDED');
   const ids = done.map((o) => o.result!.id as string);
   const action = job.jobType === 'BULK_IMPORT' ? 'product.created' : job.jobType === 'BULK_UPDATE' ? 'product.updated' : 'product.deleted';
+  // An update that found every value already there succeeds and says nothing, as a Partner bulk
+  // row (product-batches.ts): no audit event (it wrote one naming no change) and no product.updated.
+  const told = done.filter((o) => job.jobType !== 'BULK_UPDATE' || Object.keys((o.result!.audit as object | undefined) ?? {}).length > 0);
   // What each item changed (an update's fields before and after, a deletion's keys and name), as
   // the Partner API's events say it: the log tells who changed what (seed 004).
-  await recordAudit(tx, done.map((o) => ({
+  await recordAudit(tx, told.map((o) => ({
     storeId: job.storeId, actorType: 'user' as const, actor: job.actor, action, resourceType: 'product', resourceId: o.result!.id as string,
     changes: { ...(o.result!.audit as Record<string, unknown> | undefined), bulkJobId: job.jobId },
     requestId: job.origin.requestId, ipAddress: job.origin.ip,
   })));
+  // The store's partner hears of them as of its own writes (a catalog team renaming or deleting
+  // its products through PIM left its ERP's copy stale, QA), with the job's id for the batch's.
+  await emitEvents(tx, {
+    partnerId: job.partnerId, types: [action],
+    build: () => told.map((o) => ({
+      partnerId: job.partnerId, storeId: job.storeId, type: action,
+      payload: {
+        id: o.result!.id, externalId: o.result!.externalId ?? undefined, sku: o.result!.sku ?? undefined, bulkJobId: job.jobId,
+        ...(action === 'product.updated' ? { updatedFields: Object.keys(o.result!.audit as object) } : {}),
+      },
+    })),
+  });
   await afterProductsChanged(tx, job.storeId, [...new Set(ids)]);
   return outcomes;
 }
@@ -155,8 +172,8 @@ class NothingApplied extends Error {}
  */
 export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string, origin: JobContext['origin'] = { requestId: null, ip: null }) {
   const [job] = await sql<any[]>`
-    select job_type, payload, processed_items, failed_items from bulk_jobs
-    where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING')`;
+    select j.job_type, j.payload, j.processed_items, j.failed_items, s.partner_id from bulk_jobs j join stores s on s.id = j.store_id
+    where j.store_id = ${storeId} and j.id = ${jobId} and j.status in ('PENDING', 'PROCESSING')`;
   if (!job) return;
   const { items } = parsePayload(job.job_type, job.payload);
   // PROCESSING and total_items in one statement: the seed populates total_items once the job
@@ -165,7 +182,7 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
     update bulk_jobs set status = 'PROCESSING', started_at = coalesce(started_at, now()), total_items = ${items.length}
     where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning 1`;
   if (started.length === 0) return;
-  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, origin, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
+  const context: JobContext = { storeId, partnerId: job.partner_id, jobId, jobType: job.job_type, actor, origin, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
   let offset = job.processed_items + job.failed_items;
   let stored: number = job.failed_items; // the item errors stored, one a failed item
   let uncounted: Uncounted = { ok: 0, failed: [], items: 0, applied: false };
