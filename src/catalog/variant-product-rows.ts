@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
+import { duplicateOptionValues } from './variant-options.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { bodyAjv } from '../http/validation/ajv.js';
 import { toValidationTree } from '../http/validation/validation-errors.js';
@@ -92,6 +93,9 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
     const rowExternalIds = [input.externalId, ...input.variants.items.map((i) => i.externalId)];
     const dupExternal = rowExternalIds.findIndex((e, k) => k > 0 && e !== undefined && (seenExternal.has(e) || rowExternalIds.indexOf(e) !== k));
     if (dupExternal > 0) { fail('PRD_004', { field: `variants.items.${dupExternal - 1}.externalId`, externalId: rowExternalIds[dupExternal] }); continue; }
+    // Checked on the options the items send (an update's item without options keeps its variant's, not read here).
+    const twins = duplicateOptionValues(input.variants.items.map((i) => i.options));
+    if (twins) { fail('PRD_015', { field: `variants.items.${twins[1]}.options`, items: twins, options: input.variants.items[twins[1]].options }); continue; }
     const badRef = unknownRefs.get(input);
     if (badRef) { fail('PRD_007', badRef); continue; }
     let target: string | undefined;

@@ -1,11 +1,12 @@
 import type { Transaction } from '../db/database.js';
+import { duplicateOptionValues } from './variant-options.js';
 import { AppError } from '../errors/app-error.js';
 import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import type { VariantItemInput } from './product-schema.js';
 import { lookupByKey, uuidKey } from '../db/key-lookup.js';
 import { specialPriceNotBelow } from './product-patch-plan.js';
 
-export interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean }
+export interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean; options: Record<string, string> }
 
 /** An item of a variant set, with the variant it updates (none: it creates one) and where its stock goes. */
 export interface PlannedItem { index: number; match?: ExistingVariant; item: VariantItemInput; placement: StockPlacement }
@@ -46,13 +47,19 @@ export function planVariantItems(items: VariantItemInput[], existing: ExistingVa
   const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
   const bySku = new Map(existing.map((v) => [v.sku, v]));
   const matchedBy = new Map<string, number>();
-  return items.map((item, index) => {
+  const planned = items.map((item, index): PlannedItem => {
     if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: `variants.items.${index}.id`, id: item.id });
     const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
     if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
     if (match) matchedBy.set(match.id, index);
     return { index, match: match || undefined, item, placement: placements[index] };
   });
+  // Each variant of the set with its options once written: an item's own, else those its variant keeps.
+  const twins = duplicateOptionValues(planned.map((p) => p.item.options ?? p.match?.options));
+  if (twins) {
+    throw new AppError('PRD_015', { field: `variants.items.${twins[1]}.options`, items: twins, options: planned[twins[1]].item.options ?? planned[twins[1]].match?.options });
+  }
+  return planned;
 }
 
 /** The keys each variant the set updates holds once written: its item's sku, and its externalId if the item sends one. */

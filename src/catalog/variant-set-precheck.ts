@@ -48,7 +48,7 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
     findUnknownTaxonomy(tx, [fields]),
     findKeyClash(tx, ctx.storeId, productId,
       fields.externalId !== current.external_id ? fields.externalId : undefined, fields.sku !== current.sku ? fields.sku : undefined),
-    tx<ExistingVariant[]>`select id, sku, external_id, is_active from product_variants where store_id = ${unseenStore(tx, ctx.storeId)} and product_id = ${productId}`,
+    tx<ExistingVariant[]>`select id, sku, external_id, is_active, options from product_variants where store_id = ${unseenStore(tx, ctx.storeId)} and product_id = ${productId}`,
   ]);
   const badRef = unknownRefs.get(fields);
   if (badRef) throw new AppError('PRD_007', badRef);

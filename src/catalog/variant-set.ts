@@ -28,7 +28,7 @@ export interface VariantSetResult {
  */
 export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
   const existing = await tx<ExistingVariant[]>`
-    select id, sku, external_id, is_active from product_variants where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}`;
+    select id, sku, external_id, is_active, options from product_variants where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}`;
   const planned = planVariantItems(items, existing, warehouses);
   await refuseTakenKeys(tx, storeId, productId, planned);
 

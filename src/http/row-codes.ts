@@ -12,7 +12,7 @@ import { productStockRules, sortedUnique, variantStockRules } from './error-resp
 /** A simple products request's rows refused at once (catalog/product-rows.ts). */
 const simpleProductRows = ['VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', ...productStockRules] as const;
 /** A products-with-variants request's rows refused at once (catalog/variant-product-rows.ts). */
-const variantProductRows = ['VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', ...variantStockRules] as const;
+const variantProductRows = ['VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', 'PRD_015', ...variantStockRules] as const;
 
 /** data.errors[].code of each accepting endpoint; only a products/bulk row names the product it updates (PRD_005 when wrong). */
 export const acceptedRequestRowCodes = {

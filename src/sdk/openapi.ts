@@ -1761,7 +1761,7 @@ export interface operations {
                                  * @description A failed row's code (docs/errors.md): refused at acceptance, or when it was processed; null while pending and once succeeded
                                  * @enum {string|null}
                                  */
-                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
+                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_015" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
                                 /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
@@ -1854,7 +1854,7 @@ export interface operations {
                                  * @description A failed row's code (docs/errors.md): refused at acceptance, or when it was processed; null while pending and once succeeded
                                  * @enum {string|null}
                                  */
-                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
+                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_015" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
                                 /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
@@ -1947,7 +1947,7 @@ export interface operations {
                                  * @description A failed row's code (docs/errors.md): refused at acceptance, or when it was processed; null while pending and once succeeded
                                  * @enum {string|null}
                                  */
-                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
+                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_015" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
                                 /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
@@ -2040,7 +2040,7 @@ export interface operations {
                                  * @description A failed row's code (docs/errors.md): refused at acceptance, or when it was processed; null while pending and once succeeded
                                  * @enum {string|null}
                                  */
-                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
+                                code: "BAT_003" | "INV_001" | "INV_002" | "INV_003" | "INV_004" | "INV_005" | "PRD_001" | "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_015" | "PRD_040" | "PRD_041" | "VAL_001" | "WHS_001" | "WHS_002" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007" | null;
                                 message: string | null;
                                 details: unknown;
                                 /** @description for a succeeded row, what was written, by kind: catalog.sync, products.bulk: {id, externalId, sku, action}; catalog.variants.sync, products.variants.bulk: {id, externalId, action, variants: [{sku, id}]} (action since 2026-12-05); inventory: {target, id} and products.prices: {target, id} (target product or variant, id its own id: a variant's, where the acceptedRows of the accepting response name its product's id and externalId and the variant's sku, as seed 002 does); products.deletions: {id} */
@@ -2275,7 +2275,7 @@ export interface operations {
                             }[];
                             errors: {
                                 /** @enum {string} */
-                                code: "PRD_002" | "PRD_003" | "PRD_004" | "PRD_007" | "PRD_008" | "VAL_001" | "WHS_001" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007";
+                                code: "PRD_002" | "PRD_003" | "PRD_004" | "PRD_007" | "PRD_008" | "PRD_015" | "VAL_001" | "WHS_001" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007";
                                 message: string;
                                 rowIndex: number;
                                 id?: string;
@@ -2424,7 +2424,7 @@ export interface operations {
                             }[];
                             errors: {
                                 /** @enum {string} */
-                                code: "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "VAL_001" | "WHS_001" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007";
+                                code: "PRD_002" | "PRD_003" | "PRD_004" | "PRD_005" | "PRD_007" | "PRD_008" | "PRD_015" | "VAL_001" | "WHS_001" | "WHS_003" | "WHS_004" | "WHS_005" | "WHS_006" | "WHS_007";
                                 message: string;
                                 rowIndex: number;
                                 id?: string;

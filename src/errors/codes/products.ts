@@ -8,4 +8,5 @@ export const productErrors = {
   PRD_012: { status: 404, message: 'Variant not found', hint: 'A variant item id must be a variant of this product; omit id to match by externalId or sku, or to create' },
   PRD_013: { status: 400, message: 'Invalid If-Match header', hint: 'Send the product version as returned in the ETag header, e.g. If-Match: "3"' },
   PRD_014: { status: 409, message: 'Product is being modified by other requests', hint: 'Other writers kept changing this product while the update was applied; retry the request' },
+  PRD_015: { status: 400, message: 'Duplicate variant options', hint: 'Two variants of a product name the same option values (e.g. Colour: Red, Size: L; compared without case); give each variant its own combination' },
 } satisfies ErrorDefinitions;

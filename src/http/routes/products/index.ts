@@ -51,7 +51,7 @@ function parseIfMatch(header: string | undefined): number[] | undefined {
  * and PRD_002/PRD_003 also when PostgreSQL refuses a write another writer raced (patch-refusals.ts).
  */
 const patchErrors = errorResponsesFor(storeRoute, jsonBody, productStockRules, variantStockRules, [
-  'PRD_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', 'PRD_010', 'PRD_011', 'PRD_012', 'PRD_013', 'PRD_014', 'INV_005',
+  'PRD_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', 'PRD_010', 'PRD_011', 'PRD_012', 'PRD_013', 'PRD_014', 'PRD_015', 'INV_005',
 ]);
 const readErrors = errorResponsesFor(storeRoute, ['PRD_001']);
 
