@@ -8,11 +8,12 @@ import { priceColumnsSent } from './price-sequence.js';
  */
 
 /**
- * A variant item's columns as field_runs names them: its prices, options, barcode and photos where
- * sent; both prices with `pricesWhole` (a with-variants row's item writes them whole, README).
+ * A variant item's columns as field_runs names them: its externalId, prices, options, barcode and
+ * photos where sent; both prices with `pricesWhole` (a with-variants row's item writes them whole, README).
  */
-export const variantColumnsSent = (item: { price?: unknown; specialPrice?: unknown; options?: unknown; barcode?: unknown; photos?: unknown },
+export const variantColumnsSent = (item: { externalId?: unknown; price?: unknown; specialPrice?: unknown; options?: unknown; barcode?: unknown; photos?: unknown },
   pricesWhole = false) => [
+  ...(item.externalId !== undefined ? ['external_id'] : []),
   ...(pricesWhole ? ['price', 'special_price'] : priceColumnsSent(item as { price?: number; specialPrice?: number })),
   ...(['options', 'barcode', 'photos'] as const).filter((column) => item[column] !== undefined),
 ];

@@ -58,7 +58,8 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
         case when r.set_later then 0 else r.stock end, not r.set_later, array[r.seq, product_field_mask(r.sent)]
       from src as r
       on conflict (store_id, sku) do update set
-        external_id = coalesce(excluded.external_id, product_variants.external_id),
+        external_id = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{external_id}') <> 0
+          then excluded.external_id else product_variants.external_id end,
         options = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{options}') <> 0 then excluded.options else product_variants.options end,
         price = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{price}') <> 0 then excluded.price else product_variants.price end,
         special_price = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{special_price}') <> 0 then excluded.special_price else product_variants.special_price end,

@@ -67,10 +67,11 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
         is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
     returning v.sku`;
-  // What the set sends to existing variants (prices, options, barcode, photos), changed or not, and
-  // the set itself, recorded as this PATCH's (0125, 0127's field_runs): a price or with-variants row
-  // accepted before it and applied after it leaves them, as it leaves a product's fields (0126).
-  // (A new variant's: no row accepted before could have named its SKU for this product.)
+  // What the set sends to existing variants (externalId, prices, options, barcode, photos), changed
+  // or not, and the set itself, recorded as this PATCH's (0125, 0127's field_runs): a price or
+  // with-variants row accepted before it and applied after it leaves them, as it leaves a product's
+  // fields (0126). A new variant records what its item sends (below): a row accepted before may
+  // name its SKU too, and applied after writes only what the PATCH did not send, as in order.
   const sent = rows.flatMap((r) => (r.id && variantColumnsSent(r.x).length > 0 ? [{ id: r.id, sent: variantColumnsSent(r.x) }] : []));
   if (sent.length > 0) {
     await tx`
@@ -80,11 +81,12 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   }
   await recordVariantSets(tx, storeId, [{ id: productId, seq: null }]);
   const inserted = await tx<{ id: string; sku: string }[]>`
-    insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos)
+    insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos, field_runs)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),
       (r.x->>'price')::numeric, (r.x->>'specialPrice')::numeric, r.x->>'barcode',
-      coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}')
-    from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+      coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'),
+      array[nextval('batch_accept_seq') * 10000, product_field_mask(r.sent)]
+    from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id).map((r) => ({ x: r.x, sent: variantColumnsSent(r.x) })) as any)}::jsonb) as r(x jsonb, sent text[])
     returning id, sku`;
 
   await refuseInvertedPrices(tx, storeId, planned, inserted);

@@ -17,7 +17,7 @@ const VARIANTS = '/api/v1/partner/stores/products/with-variants/bulk';
 const { accept, run } = batchOrderHelpers(() => ctx);
 const { patch } = productPatchHelpers(() => ctx);
 
-type Item = { sku: string; options?: Record<string, string>; barcode?: string; photos?: string[]; price?: number; stock?: number };
+type Item = { sku: string; externalId?: string; options?: Record<string, string>; barcode?: string; photos?: string[]; price?: number; stock?: number };
 async function parentWith(store: TestStore, externalId: string, items: Item[]) {
   await run(store, await accept(store, 'POST', VARIANTS, { products: [{ externalId, name: externalId, variants: { items } }] }));
   const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = ${externalId}`;
@@ -26,7 +26,7 @@ async function parentWith(store: TestStore, externalId: string, items: Item[]) {
 const updateRow = (id: string, externalId: string, items: Item[]) => ({ products: [{ id, externalId, name: externalId, variants: { items } }] });
 /** The product's variants by SKU (active, stock, options, barcode, photos, price) and its own stock total. */
 async function stateOf(store: TestStore, id: string) {
-  const variants = await ctx.sql`select sku, is_active, stock, options, barcode, photos, price::float8 from product_variants
+  const variants = await ctx.sql`select sku, external_id, is_active, stock, options, barcode, photos, price::float8 from product_variants
     where store_id = ${store.storeId} and product_id = ${id} order by sku`;
   const [{ stock }] = await ctx.sql`select stock from product_stock where store_id = ${store.storeId} and product_id = ${id}`;
   return { total: stock as number, bySku: Object.fromEntries(variants.map((v) => [v.sku, v])) as Record<string, Record<string, any>> };
@@ -83,5 +83,21 @@ describe("a product's variant set keeps acceptance order", () => {
     await run(store, await accept(store, 'POST', VARIANTS, updateRow(id, 'wv-rows', [{ sku: 'R-A', options: { Size: 'M' } }, { sku: 'R-B' }])));
     ({ bySku } = await stateOf(store, id));
     expect([bySku['R-A'].options, bySku['R-B'].is_active]).toEqual([{ Size: 'M' }, true]);
+  });
+
+  it('a row accepted before a PATCH that creates a variant of the same SKU, or sets a variant\'s externalId, leaves what the PATCH sent', async () => {
+    const store = await createTestStore(ctx, 1);
+    const id = await parentWith(store, 'wv-new', [{ sku: 'N-A', externalId: 'E0', stock: 1 }]);
+    const earlier = await accept(store, 'POST', VARIANTS, updateRow(id, 'wv-new', [
+      { sku: 'N-A', externalId: 'E1' },
+      { sku: 'N-X', price: 50, options: { Colour: 'Red' }, barcode: '11111111', photos: ['https://img.example/x.jpg'], stock: 5 },
+    ]));
+    const res = await patch(store, id, { variants: { items: [{ sku: 'N-A', externalId: 'E2' }, { sku: 'N-X', price: 20, options: { Colour: 'Blue' }, barcode: '22222222', stock: 7 }] } });
+    expect(res.statusCode, res.body).toBe(200);
+    await run(store, earlier);
+    const { bySku } = await stateOf(store, id);
+    expect(bySku['N-A'].external_id).toBe('E2');
+    // What the PATCH did not send (photos), the earlier row writes, as applied in order it would have.
+    expect(bySku['N-X']).toMatchObject({ price: 20, options: { Colour: 'Blue' }, barcode: '22222222', photos: ['https://img.example/x.jpg'], is_active: true, stock: 7 });
   });
 });
