@@ -1,3 +1,4 @@
+import { NOT_BLANK } from '../http/validation/validation-errors.js';
 import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 
 /**
@@ -43,9 +44,11 @@ export const Condition = Type.Union([Type.Literal('NEW'), Type.Literal('USED')])
 /** Every field a partner may set on a product; all optional here (PATCH semantics). */
 export const productFieldSchemas = {
   externalId: Type.String({ maxLength: 255, description: "The partner's own id for the product; unique per store" }),
-  name: Type.String({ minLength: 1, maxLength: 255 }),
+  // A name and a SKU hold a character other than white space, as PIM wants of a title and a SKU
+  // ("   " was stored: a product that shows no name, a SKU no one can read; QA).
+  name: Type.String({ minLength: 1, maxLength: 255, pattern: NOT_BLANK }),
   description: Type.String({ maxLength: 10000 }),
-  sku: Type.String({ minLength: 1, maxLength: 100 }),
+  sku: Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK }),
   price: Type.Number({ minimum: 0, maximum: MAX_PRICE }),
   specialPrice: Nullable(Type.Number({ minimum: 0, maximum: MAX_PRICE })),
   stock: Stock(),

@@ -32,10 +32,13 @@ export const storeRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003',
 export const pimRoute = [...databaseRoute, 'PIM_001', 'PIM_002', 'PIM_003'] as const satisfies readonly ErrorCode[];
 
 /**
- * A method that carries a body (POST, PATCH, DELETE): Fastify parses any body sent, so even a
- * route that takes none answers a malformed, empty, oversized or non-JSON one.
+ * A method that may carry a body (POST, PATCH, DELETE) on a route that takes none: Fastify parses
+ * any body sent, so such a route answers a malformed, oversized or non-JSON one; an empty one is
+ * no body (REQ_005 is a route's that takes one: plugins/json-body.ts).
  */
-export const jsonBody = ['REQ_001', 'REQ_002', 'REQ_003', 'REQ_005'] as const satisfies readonly ErrorCode[];
+export const ignoredBody = ['REQ_001', 'REQ_002', 'REQ_003'] as const satisfies readonly ErrorCode[];
+/** A route that takes a JSON body: also refuses an empty one. */
+export const jsonBody = [...ignoredBody, 'REQ_005'] as const satisfies readonly ErrorCode[];
 /** The accepting bulk endpoints: the row limit and the Idempotency-Key. */
 export const bulkRequest = [...jsonBody, 'PRD_006', 'IDEM_001', 'IDEM_002'] as const satisfies readonly ErrorCode[];
 

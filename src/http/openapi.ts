@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { SwaggerOptions } from '@fastify/swagger';
+import { declaredErrorCodes, errorResponsesFor } from './error-responses.js';
+import type { ErrorCode } from '../errors/catalogue.js';
 
 type Operation = {
   operationId?: string;
@@ -46,10 +48,15 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
         },
       },
     },
-    // A route's error responses (schema.errors, error-responses.ts) join its responses here only.
+    // A route's error responses (schema.errors, error-responses.ts) join its responses here only,
+    // with REQ_006 where the path has parameters: a malformed percent-escape or an over-long value
+    // in one is refused before routing (plugins/error-handler.ts), so no route declares it.
     transform: ({ schema, url }) => {
       if (!schema?.errors) return { schema, url };
-      const { errors, ...rest } = schema;
+      const { errors: declared, ...rest } = schema;
+      const errors = url.includes(':')
+        ? errorResponsesFor(Object.values(declared).flatMap((e) => (declaredErrorCodes(e) ?? []) as ErrorCode[]), ['REQ_006'])
+        : declared;
       return { schema: { ...rest, response: { ...(rest.response as object), ...errors } } as typeof schema, url };
     },
     transformObject: (documentObject) => completeDocument((documentObject as { openapiObject: Document }).openapiObject) as object,

@@ -82,7 +82,13 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(rows.properties.code.enum).toEqual(expect.arrayContaining(['INV_001', 'INV_002', 'INV_003', 'INV_004', 'INV_005', 'WHS_003', 'VAL_001']));
     expect(rows.properties.code.enum.filter((c: string) => !/^(INV|WHS|VAL)_/.test(c))).toEqual([]);
 
-    expect(codesOf(doc.paths['/api/v1/pim/bulk-jobs/{id}'].get)).toEqual(['PIM_001', 'PIM_002', 'PIM_003', 'PIM_004', 'SYS_001', 'SYS_002', 'VAL_001']);
+    // REQ_006 where the path has parameters (refused before routing: an invalid escape, a value over 100 characters).
+    expect(codesOf(doc.paths['/api/v1/pim/bulk-jobs/{id}'].get)).toEqual(['PIM_001', 'PIM_002', 'PIM_003', 'PIM_004', 'REQ_006', 'SYS_001', 'SYS_002', 'VAL_001']);
+    // REQ_005 (an empty body) only where a body is taken: a DELETE without one answers an empty body as none.
+    const deleteEndpoint = doc.paths['/api/v1/partner/webhooks/endpoints/{endpointId}'].delete;
+    expect(codesOf(deleteEndpoint)).toEqual(expect.arrayContaining(['REQ_001', 'REQ_006', 'WHK_001']));
+    expect(codesOf(deleteEndpoint)).not.toContain('REQ_005');
+    expect(codesOf(doc.paths['/api/v1/partner/webhooks/endpoints/{endpointId}'].patch)).toContain('REQ_005');
     const patch = doc.paths['/api/v1/partner/stores/products/{productId}'].patch;
     expect(codeSchema(patch.responses['412']).enum).toEqual(['PRD_010']);
     expect(patch.responses['412'].description).toBe('Precondition Failed: PRD_010 (Product was modified)');

@@ -1,5 +1,8 @@
 import type { ErrorObject } from 'ajv';
 
+/** The pattern of a text field that must hold something other than white space: "must not be blank". */
+export const NOT_BLANK = '\\S';
+
 /**
  * Turns Ajv errors into the seeds' VAL_001 context: a tree keyed by property
  * path (products -> "0" -> field) whose leaves are class-validator's wording,
@@ -55,7 +58,7 @@ function keywordMessage(keyword: string, schema: Schema): string | undefined {
     case 'maxLength': return `must be shorter than or equal to ${schema.maxLength} characters`;
     case 'minLength': return `must be longer than or equal to ${schema.minLength} characters`;
     case 'format': return FORMAT_MESSAGES[schema.format] ?? `must be a valid ${schema.format}`;
-    case 'pattern': return `must match ${schema.pattern} regular expression`;
+    case 'pattern': return schema.pattern === NOT_BLANK ? 'must not be blank' : `must match ${schema.pattern} regular expression`;
     case 'enum': return `must be one of the following values: ${literalValues(schema)?.join(', ')}`;
     case 'minimum': return `must not be less than ${schema.minimum}`;
     case 'exclusiveMinimum': return schema.exclusiveMinimum === 0 ? 'must be a positive number' : `must be greater than ${schema.exclusiveMinimum}`;

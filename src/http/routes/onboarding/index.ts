@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope, ok } from '../../envelope.js';
-import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
+import { errorResponsesFor, ignoredBody, jsonBody, partnerRoute } from '../../error-responses.js';
 import { claimStoreAccess, openSession, unbindStore } from '../../../onboarding/sessions.js';
 import { onboardingPages } from './pages.js';
 import { referenceRoutes } from './reference.js';
@@ -40,7 +40,7 @@ export async function onboardingRoutes(app: FastifyInstance, deps: AppDeps) {
     schema: {
       tags: ['onboarding'], summary: "Unbind a store: revoke its token and this partner's authorization",
       params: Type.Object({ storeClientId: Type.String({ maxLength: 100 }) }),
-      response: { 200: Envelope(Type.Object({ storeClientId: Type.String(), revokedTokens: Type.Integer(), revokedAuthorizations: Type.Integer() })) }, errors: errorResponsesFor(partnerRoute, jsonBody, ['ONB_006']),
+      response: { 200: Envelope(Type.Object({ storeClientId: Type.String(), revokedTokens: Type.Integer(), revokedAuthorizations: Type.Integer() })) }, errors: errorResponsesFor(partnerRoute, ignoredBody, ['ONB_006']),
     },
   }, async (request, reply) => ok(reply, 'Store unbound successfully',
     await unbindStore(sql, request.partner!.partnerId, (request.params as { storeClientId: string }).storeClientId)));

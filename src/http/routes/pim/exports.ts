@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope, ok } from '../../envelope.js';
-import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
+import { errorResponsesFor, ignoredBody, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
 import { exportStorage, openLocalExportFile } from '../../../pim/export-storage.js';
 import { assertDownloadable, exportLinks, getExport, requestExport } from '../../../pim/catalog-export.js';
@@ -44,7 +44,7 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
     schema: {
       tags: ['pim'], summary: 'Export the whole catalog (asynchronous)', headers: pimHeaders,
       description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). Products with an unresolved ERROR validation issue are left out and counted (blocked_products). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
-      response: { 202: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, jsonBody),
+      response: { 202: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, ignoredBody),
     },
   }, async (request, reply) => {
     const queued = await requestExport(sql, config, encryptionKey, who(request), { requestId: request.id, ip: request.ip });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
-import { errorResponsesFor, jsonBody, partnerRoute } from '../../error-responses.js';
+import { errorResponsesFor, ignoredBody, jsonBody, partnerRoute } from '../../error-responses.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
 import { assertOwnEndpoint, createWebhookEndpoint, MAX_ENDPOINTS_PER_PARTNER, MAX_URL_LENGTH, disableWebhookEndpoint, getWebhookEndpoint, listWebhookEndpoints, rotateWebhookSecret, updateWebhookEndpoint } from '../../../webhooks/endpoints.js';
@@ -43,6 +43,8 @@ const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data}
 /** A read's errors, and a write's (a POST, PATCH or DELETE, whose body is parsed if sent) with its own `codes`. */
 const readErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, codes);
 const writeErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, jsonBody, codes);
+/** A POST or DELETE that takes no body (a body sent is still parsed). */
+const bodilessWriteErrors = (...codes: ErrorCode[]) => errorResponsesFor(partnerRoute, ignoredBody, codes);
 
 /** Webhook endpoints and deliveries of the signed-in partner. */
 export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey, config }: AppDeps) {
@@ -84,7 +86,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     schema: {
       tags: ['webhooks'], summary: 'Delete (disable) a webhook endpoint',
       description: 'No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint Omni or an operator disabled can be deleted too. An unknown or deleted endpoint is WHK_001.',
-      params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001'),
+      params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: bodilessWriteErrors('WHK_001'),
     },
   }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
     await disableWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
@@ -122,7 +124,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
           previousSecretExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'until when the previous secret also signs; null: it no longer does' }),
         })),
       },
-      errors: writeErrors('WHK_001'),
+      errors: bodilessWriteErrors('WHK_001'),
     },
   }, async (request, reply) => {
     const { endpointId } = request.params as { endpointId: string };
@@ -136,7 +138,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
       tags: ['webhooks'], summary: 'Send a test event to an endpoint',
       description: 'Queues one event of type webhook.test ({endpointId, message}, storeClientId null) for this endpoint only, whatever its event types, signed, retried and logged as any delivery: check a receiver and its signature verification without waiting for real work. An unknown or deleted endpoint is WHK_001, a disabled one WHK_004.',
       params: EndpointId,
-      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })) }, errors: writeErrors('WHK_001', 'WHK_004', 'WHK_005'),
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String({ format: 'uuid' }), eventId: Type.String({ format: 'uuid' }), eventType: Type.Literal('webhook.test') })) }, errors: bodilessWriteErrors('WHK_001', 'WHK_004', 'WHK_005'),
     },
   }, async (request, reply) => {
     const { endpointId } = request.params as { endpointId: string };
@@ -177,7 +179,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Send a delivery again now', params: Type.Object({ deliveryId: Type.String({ format: 'uuid' }) }),
-      response: { 202: Envelope(Type.Object({ deliveryId: Type.String() })) }, errors: writeErrors('WHK_002', 'WHK_004'),
+      response: { 202: Envelope(Type.Object({ deliveryId: Type.String() })) }, errors: bodilessWriteErrors('WHK_002', 'WHK_004'),
     },
   }, async (request, reply) => {
     const { deliveryId } = request.params as { deliveryId: string };

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+
+// A product's name and SKU (a variant's SKU too) hold a character other than white space, as PIM
+// wants of a title and a SKU: "   " was stored by every Partner write (QA).
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(() => ctx.close());
+const { patch, simpleProduct } = productPatchHelpers(() => ctx);
+
+describe('a blank name or SKU', () => {
+  it('is VAL_001 "must not be blank" in a PATCH, and changes nothing', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'BL-1');
+    for (const body of [{ name: '   ' }, { sku: '\t ' }]) {
+      const res = await patch(store, id, body);
+      expect([res.statusCode, res.json().error?.code], res.body).toEqual([400, 'VAL_001']);
+      expect(res.body).toContain('must not be blank');
+    }
+    const [row] = await ctx.sql`select sku, version from products where id = ${id}`;
+    expect(row).toEqual({ sku: 'BL-1', version: 1 });
+    // A name with spaces around a character is fine.
+    expect((await patch(store, id, { name: '  Lamp  ' })).statusCode).toBe(200);
+  });
+
+  it('fails its row in a catalog sync and a with-variants sync (a variant\'s SKU), the other rows accepted', async () => {
+    const store = await createTestStore(ctx, 0);
+    const sync = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products: [
+      { externalId: 'bl-a', sku: 'BL-A', name: ' ', price: 1, stock: 1 }, { externalId: 'bl-b', sku: 'BL-B', name: 'Fine', price: 1, stock: 1 },
+    ] } });
+    expect(sync.json().data.summary).toEqual({ total: 2, failed: 1, pending: 1 });
+    expect(sync.json().data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'VAL_001']]);
+    const variants = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/with-variants/sync', body: { products: [
+      { externalId: 'bl-c', name: 'Shirt', variants: { items: [{ sku: '  ' }] } },
+      { externalId: 'bl-d', name: 'Shirt', variants: { items: [{ sku: 'BL-D1' }] } },
+    ] } });
+    expect(variants.json().data?.errors.map((e: any) => [e.rowIndex, e.code]), variants.body).toEqual([[0, 'VAL_001']]);
+    expect(JSON.stringify(variants.json().data.errors)).toContain('must not be blank');
+  });
+});
