@@ -72,7 +72,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   // with-variants row accepted before it and applied after it leaves them, as it leaves a product's
   // fields (0126). A new variant records what its item sends (below): a row accepted before may
   // name its SKU too, and applied after writes only what the PATCH did not send, as in order.
-  const sent = rows.flatMap((r) => (r.id && variantColumnsSent(r.x).length > 0 ? [{ id: r.id, sent: variantColumnsSent(r.x) }] : []));
+  const sent = rows.flatMap((r) => (r.id ? [{ id: r.id, sent: variantColumnsSent(r.x) }] : [])).filter((r) => r.sent.length > 0);
   if (sent.length > 0) {
     await tx`
       update product_variants v set field_runs = field_runs_written(v.field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(r.sent))

@@ -53,10 +53,13 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
     const deleted = await deleteByIds<{ id: string; external_id: string | null; sku: string | null; name: string }>(tx,
       { table: 'products', storeId: job.storeId, ids: items.map((r) => r.id!) }, 'id, external_id, sku, name');
     const gone = new Map(deleted.map((d) => [d.id, d]));
-    outcomes = items.map((r) => (gone.has(r.id!)
-      ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, externalId: gone.get(r.id!)!.external_id, sku: gone.get(r.id!)!.sku,
-        audit: { before: { externalId: gone.get(r.id!)!.external_id, sku: gone.get(r.id!)!.sku, name: gone.get(r.id!)!.name } } } }
-      : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' }));
+    outcomes = items.map((r): RowOutcome => {
+      const d = gone.get(r.id!);
+      return d
+        ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, externalId: d.external_id, sku: d.sku,
+          audit: { before: { externalId: d.external_id, sku: d.sku, name: d.name } } } }
+        : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' };
+    });
   } else {
     // Items setting what a product with variants keeps on its variants fail PRD_011, told here;
     // the writer also refuses them (allowVariants), should the product take variants meanwhile.
