@@ -7,6 +7,10 @@ import { batchKind, type BatchContext, type ChunkState, type RowOutcome } from '
 import { isolatingRefusedRows } from './row-isolation.js';
 import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
 import { processedRowCodes } from '../http/row-codes.js';
+import { retryingLostRaces } from '../db/lost-races.js';
+
+/** Where a batch's run reports a chunk it runs again (the job's logger). */
+export type ChunkRetryLog = (message: string, meta: Record<string, unknown>) => void;
 
 /**
  * Processes a batch chunk by chunk. Each chunk is one transaction that applies
@@ -16,7 +20,7 @@ import { processedRowCodes } from '../http/row-codes.js';
  * applied twice. Stock batches are applied by PostgreSQL itself, a call a chunk
  * (apply_stock_chunk); product batches by the worker, set-based.
  */
-export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number) {
+export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number, log?: ChunkRetryLog) {
   // The accepted rows, as stored at accept time; immutable, so read once per run. A product
   // request's body stays in PostgreSQL (payload-codec.ts), but for a batch accepted before 0081.
   const [stored] = await sql<StoredRows[]>`
@@ -26,7 +30,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
   const unpacked = await readStoredRows(batchId, stored);
   if ('applyChunk' in spec) {
     if (stored.packed_rows || stored.payload) await sql.begin((tx) => spec.adoptPackedRows(tx, storeId, batchId, unpacked.rows));
-    return inChunks(sql, storeId, batchId, (tx) => spec.applyChunk(tx, storeId, batchId, chunkSize));
+    return inChunks(sql, storeId, batchId, (tx) => spec.applyChunk(tx, storeId, batchId, chunkSize), log);
   }
   if (unpacked.legacyBody) {
     await sql`update batches set body = ${unpacked.legacyBody}, packed_body = null where store_id = ${storeId} and id = ${batchId}`;
@@ -56,7 +60,7 @@ export async function processBatch(sql: Sql, storeId: string, batchId: string, c
     const outcomes = await isolatingRefusedRows(tx, rows, (sp, some) => spec.process(sp, ctx, some));
     await recordOutcomes(tx, storeId, batchId, outcomes);
     return left.length > todo.length ? 'more' : 'last';
-  });
+  }, log);
 }
 
 interface StoredRows { kind: BatchKind; packed_rows: Buffer | null; packed_body: Buffer | null; payload: string | null }
@@ -75,10 +79,15 @@ async function readStoredRows(batchId: string, stored: StoredRows): Promise<Awai
  * Runs one transaction a chunk; the last chunk's transaction also completes the batch (a
  * transaction of its own, and one that found nothing left, had cost every batch two). A run
  * that finds nothing to apply (its predecessor died after its last chunk) completes it alone.
+ * A chunk PostgreSQL ends for a deadlock runs again at once (lost-races.ts): a stock chunk writes
+ * warehouse rows and then (triggers) their variant's, a with-variants chunk or PATCH the other
+ * way round, so two of them on one product's variants can deadlock. The job failed with it, was
+ * logged as an error and waited for its retry; a chunk that keeps losing still fails the job.
  */
-async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: Transaction) => Promise<ChunkState>) {
+async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: Transaction) => Promise<ChunkState>, log?: ChunkRetryLog) {
+  const onRetry = (err: Error, attempt: number) => log?.(`batch ${batchId}: a chunk ended by PostgreSQL (${err.message}) runs again`, { batchId, storeId, attempt });
   for (;;) {
-    const state = await sql.begin(async (tx) => {
+    const state = await retryingLostRaces(() => sql.begin(async (tx) => {
       // A chunk's effects and its outcomes commit together, and the job is only marked done
       // after them, synchronously, which flushes the WAL written before it: if PostgreSQL lost
       // an asynchronously committed chunk in a crash, the job is not done either, and its rerun
@@ -88,7 +97,7 @@ async function inChunks(sql: Sql, storeId: string, batchId: string, chunk: (tx: 
       const state = await chunk(tx);
       if (state === 'last') await completeBatch(tx, storeId, batchId);
       return state;
-    });
+    }), { onRetry });
     if (state === 'none') await sql.begin((tx) => completeAppliedBatch(tx, storeId, batchId));
     // A store's first import grows tables from (nearly) empty: their statistics follow it
     // while they are small, and the plans made on the empty tables go (statistics.ts).

@@ -17,7 +17,7 @@ export function bulkTasks(deps: AppDeps): Record<string, Task> {
       const { storeId, batchId } = payload as { storeId: string; batchId: string };
       // Rows PostgreSQL refuses fail alone (row-isolation.ts); a batch whose rows cannot be read,
       // or whose job's last attempt failed, ends FAILED instead of staying PENDING for ever.
-      await giveUpOnFinalFailure(helpers, () => processBatch(deps.sql, storeId, batchId, deps.config.BATCH_CHUNK_SIZE), async (err) => {
+      await giveUpOnFinalFailure(helpers, () => processBatch(deps.sql, storeId, batchId, deps.config.BATCH_CHUNK_SIZE, (message, meta) => helpers.logger.warn(message, meta)), async (err) => {
         helpers.logger.error(`batch ${batchId} of store ${storeId} given up: ${err instanceof Error ? err.message : String(err)}`, { batchId, storeId });
         await failUnprocessedRows(deps.sql, storeId, batchId, givenUpReason(err, helpers.job.attempts));
       });

@@ -15,6 +15,7 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { checkRecordedCodes } from '../http/plugins/declared-errors.js';
 import { pimItemCodes } from '../http/row-codes.js';
 import { storableText } from '../http/validation/unstorable-characters.js';
+import { retryingLostRaces } from '../db/lost-races.js';
 
 const CHUNK = 500;
 
@@ -190,14 +191,21 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
   let stored: number = job.failed_items; // the item errors stored, one a failed item
   let uncounted: Uncounted = { ok: 0, failed: [], items: 0, applied: false };
   while (offset < items.length) {
-    await sql.begin(async (tx) => {
-      for (;;) {
-        await applyChunk(tx, context, items.slice(offset, offset + CHUNK), offset, uncounted);
-        offset += CHUNK;
-        if (offset >= items.length || uncounted.items * REWRITE_PER_ITEM >= stored) break;
-        if (!uncounted.applied) throw new NothingApplied();
-      }
-      await countItems(tx, context, uncounted);
+    // A transaction PostgreSQL ends for a deadlock (with a partner's chunk or PATCH on the same
+    // products) runs again at once, from the progress it started with (lost-races.ts).
+    const start = { offset, uncounted: structuredClone(uncounted) };
+    await retryingLostRaces(() => {
+      offset = start.offset;
+      uncounted = structuredClone(start.uncounted);
+      return sql.begin(async (tx) => {
+        for (;;) {
+          await applyChunk(tx, context, items.slice(offset, offset + CHUNK), offset, uncounted);
+          offset += CHUNK;
+          if (offset >= items.length || uncounted.items * REWRITE_PER_ITEM >= stored) break;
+          if (!uncounted.applied) throw new NothingApplied();
+        }
+        await countItems(tx, context, uncounted);
+      });
     }).then(() => {
       stored += uncounted.failed.length;
       uncounted = { ok: 0, failed: [], items: 0, applied: false };
