@@ -23,8 +23,18 @@ export type ChunkRetryLog = (message: string, meta: Record<string, unknown>) => 
 export async function processBatch(sql: Sql, storeId: string, batchId: string, chunkSize: number, log?: ChunkRetryLog) {
   // The accepted rows, as stored at accept time; immutable, so read once per run. A product
   // request's body stays in PostgreSQL (payload-codec.ts), but for a batch accepted before 0081.
-  const [stored] = await sql<StoredRows[]>`
-    select kind, packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
+  // The batch is PROCESSING, with its startedAt, from the moment a worker takes it, committed
+  // apart: set only in a chunk's transaction, a batch of one chunk (a request's 1,000 rows at
+  // the default BATCH_CHUNK_SIZE) went from PENDING to COMPLETED, its startedAt dated back (QA).
+  // A crash may lose it (no WAL flush awaited): the rerun sets it again.
+  const [stored] = await sql.begin(async (tx) => {
+    await tx`set local synchronous_commit = off`;
+    return tx<StoredRows[]>`
+      with started as (
+        update batches set status = 'PROCESSING', started_at = coalesce(started_at, clock_timestamp())
+        where store_id = ${storeId} and id = ${batchId} and status = 'PENDING' and pending > 0)
+      select kind, packed_rows, packed_body, payload from batches where store_id = ${storeId} and id = ${batchId}`;
+  });
   if (!stored) return;
   const spec = batchKind(stored.kind);
   const unpacked = await readStoredRows(batchId, stored);
