@@ -140,12 +140,22 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   // What was sent with the value already there is written too (the same value): recorded as this
   // PATCH's (0126's field_runs, stock_seq), so that an earlier-accepted batch applied later leaves it.
   const warehouseRows = [...(plan.warehouseRows ?? []), ...plan.resent.warehouseRows];
-  const [applied] = await sql<{ version: number | null }[]>`
-    select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${sql.json({ ...plan.resent.set, ...plan.set } as any)}::jsonb,
-      ${plan.warehouseRows ? null : plan.stock ?? plan.resent.stock}::int, ${warehouseRows.length > 0 ? sql.json(warehouseRows as any) : null}::jsonb,
-      ${sql.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId, ip_address: ctx.ip } as any)}::jsonb,
-      ${sql.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
-      ${plan.evaluateQuality}, ${stockRead === null ? null : sql.json(stockRead as any)}::jsonb) as version`;
+  const apply = async (q: Sql | postgres.TransactionSql) => (await q<{ version: number | null }[]>`
+    select apply_product_patch(${ctx.storeId}::uuid, ${productId}::uuid, ${version}::int, ${q.json({ ...plan.resent.set, ...plan.set } as any)}::jsonb,
+      ${plan.warehouseRows ? null : plan.stock ?? plan.resent.stock}::int, ${warehouseRows.length > 0 ? q.json(warehouseRows as any) : null}::jsonb,
+      ${q.json({ actor_type: 'partner', actor: ctx.partnerClientId, action: 'product.updated', changes: plan.changes, request_id: ctx.requestId, ip_address: ctx.ip } as any)}::jsonb,
+      ${q.json({ partner_id: ctx.partnerId, type: 'product.updated', payload: { id: productId, externalId, updatedFields: plan.updatedFields } } as any)}::jsonb,
+      ${plan.evaluateQuality}, ${stockRead === null ? null : q.json(stockRead as any)}::jsonb) as version`)[0];
+  // Product-level stock (the store had no warehouse when read): applied under the store's row,
+  // share-locked, while it still has none; a first warehouse added since (it took the stock over,
+  // add_warehouse, which locks that row for update) starts the PATCH over, placed as now (QA: the
+  // total was written alone, out of step with the new warehouse's row for good).
+  const applied = decision.placement.kind !== 'product' ? await apply(sql) : await sql.begin(async (tx) => {
+    // Two statements: the second's snapshot, taken once the lock is held, sees a warehouse added just before.
+    await tx`select 1 from stores where id = ${ctx.storeId} for share`;
+    const warehoused = await tx`select 1 from warehouses where store_id = ${ctx.storeId} limit 1`;
+    return warehoused.length > 0 ? { version: null } : apply(tx);
+  });
   if (applied.version === null) return null;
   return { ...result, externalId, version: applied.version };
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
-import type { StockPlacement } from '../inventory/warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
@@ -225,7 +225,8 @@ async function lockKeysBeforeRenames(tx: Transaction, storeId: string, rows: { i
  */
 export interface WriteOptions { savepoint?: boolean; body?: StoredBody; specialPriceRule?: boolean; stockSeq?: bigint }
 
-export async function writeProducts(tx: Transaction, storeId: string, rows: ProductWriteRow[], opts: WriteOptions = {}): Promise<ProductWriteOutcome[]> {
+export async function writeProducts(tx: Transaction, storeId: string, accepted: ProductWriteRow[], opts: WriteOptions = {}): Promise<ProductWriteOutcome[]> {
+  const rows = await placeStockAsNow(tx, storeId, accepted);
   const outcomes = new Map<number, ProductWriteOutcome>();
   const creates = rows.filter((r) => r.mode === 'create');
   const updates = rows.filter((r) => r.mode === 'update');
@@ -300,4 +301,24 @@ export async function writeProducts(tx: Transaction, storeId: string, rows: Prod
     outcome.changes!.stock = { before: stock, after: stock + delta };
   }
   return rows.map((r) => outcomes.get(r.rowIndex)!);
+}
+
+/**
+ * Product-level stock is a row's placement when its store had no warehouse at accept time. If
+ * the store has one by now (its first took over the products' stock, add_warehouse), the stock
+ * goes to every warehouse, as the warehouse rules place a request accepted now, and as
+ * apply_stock_chunk does: written to product_stock, it left the product's stock out of step
+ * with its warehouse rows for good (QA). The store's row, share-locked, keeps a first warehouse
+ * from being added until this transaction ends (add_warehouse locks it for update).
+ */
+async function placeStockAsNow(tx: Transaction, storeId: string, rows: ProductWriteRow[]): Promise<ProductWriteRow[]> {
+  if (!rows.some((r) => r.placement.kind === 'product')) return rows;
+  await tx`select 1 from stores where id = ${storeId} for share`;
+  const warehouses = await loadStoreWarehouses(tx, storeId);
+  if (warehouses.byClientId.size === 0) return rows;
+  return rows.map((r) => {
+    if (r.placement.kind !== 'product') return r;
+    const decision = placeStock({ stock: r.placement.stock }, warehouses, 'product');
+    return decision.ok ? { ...r, placement: decision.placement } : r;
+  });
 }
