@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { bodyAjv, paramsAjv } from './ajv.js';
-import { toValidationTree } from './validation-errors.js';
+import { MAX_TOLD_FIELDS, toValidationTree, UNTOLD_KEY } from './validation-errors.js';
 
 const Product = Type.Object({
   externalId: Type.String({ maxLength: 255 }),
@@ -141,5 +141,21 @@ describe('keys that name Object.prototype (__proto__, constructor)', () => {
     expect(JSON.parse(JSON.stringify(told))).toEqual(JSON.parse(`{
       "__proto__": "property __proto__ should not exist", "constructor": "property constructor should not exist",
       "tags": {"__proto__": "__proto__ must be shorter than or equal to 3 characters", "toString": "toString must be shorter than or equal to 3 characters"}}`));
+  });
+});
+
+describe('a body or row with more wrong fields than a tree tells', () => {
+  it('tells the first MAX_TOLD_FIELDS fields and counts the errors of the others', () => {
+    const check = bodyAjv.compile(Type.Object({ name: Type.String() }, { additionalProperties: false }));
+    const row = Object.fromEntries(Array.from({ length: MAX_TOLD_FIELDS + 30 }, (_, i) => [`extra${i}`, 1]));
+    expect(check(row)).toBe(false);
+    const tree = toValidationTree(check.errors ?? [], 'products[0]');
+    expect(Object.keys(tree)).toHaveLength(MAX_TOLD_FIELDS + 1);
+    expect(tree.name).toBe('name should not be empty, name must be a string');
+    expect(tree.extra0).toBe('property extra0 should not exist');
+    expect(tree[UNTOLD_KEY]).toBe(`and 31 more errors (the first ${MAX_TOLD_FIELDS} fields are told)`);
+    // Within the limit, nothing is counted.
+    expect(check({ extra: 1 })).toBe(false);
+    expect(toValidationTree(check.errors ?? [])).toEqual({ name: 'name should not be empty, name must be a string', extra: 'property extra should not exist' });
   });
 });
