@@ -4,7 +4,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { waitForExternalDatabase } from './db/wait-at-start.js';
 import { isConnectionLoss, isDatabaseUnavailable } from './db/unavailable.js';
 import { migrate } from './db/migrate.js';
-import { loadEncryptionKey } from './auth/encryption-key.js';
+import { loadCheckedEncryptionKey } from './auth/encryption-key-check.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { startWorker, WorkerGaveUp, type WorkerRunner } from './jobs/worker.js';
 import { QUEUE_STOPPED } from './jobs/queue-outage.js';
@@ -101,8 +101,8 @@ export async function start(opts: StartOptions) {
       await waitForExternalDatabase(db, config, logger);
       waitingForDatabase = false;
     }
-    const encryptionKey = await loadEncryptionKey(config);
-    const deps: AppDeps = { sql: db.sql, statements: db.statements, config, encryptionKey };
+    // Made once the database has confirmed the encryption key (below); the loop ends only then.
+    let deps!: AppDeps;
     if (opts.worker) process.on('unhandledRejection', unrecorded);
     // The migrations and the worker's start, again after the database went away during them (its
     // connections reset: a restart, a failover, an operator's pg_terminate_backend): the process
@@ -112,6 +112,12 @@ export async function start(opts: StartOptions) {
       try {
         const applied = await migrate(db.sql, db.connectionString);
         if (applied.length) logger.info({ applied }, 'migrations applied');
+        // Before the worker and the API: a process with another key than the database's stops
+        // here (EncryptionKeyMismatch, one line from omni.ts) instead of answering SYS_001 to
+        // every signed request of the partners sealed under the right one.
+        const { key, check } = await loadCheckedEncryptionKey(db.sql, config);
+        if (check === 'recorded') logger.info('encryption key check value recorded (the first process on this database)');
+        deps = { sql: db.sql, statements: db.statements, config, encryptionKey: key };
         if (opts.worker) {
           startingWorker = true;
           runner = await startWorker(deps, db.connectionString, logger).finally(() => { startingWorker = false; });
@@ -132,7 +138,7 @@ export async function start(opts: StartOptions) {
       await app.listen({ port: config.PORT, host: config.HOST })
         .catch((err: unknown) => { throw Object.assign(err as Error, { listenAddress: `${config.HOST}:${config.PORT}` }); });
       if (config.demo) {
-        const { created, demo } = await ensureDemo(db.sql, config, encryptionKey);
+        const { created, demo } = await ensureDemo(db.sql, config, deps.encryptionKey);
         if (demo) process.stdout.write(demoBanner(config.publicBaseUrl, demo, created));
       }
     }

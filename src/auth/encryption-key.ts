@@ -3,6 +3,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 
+/** Where a key is generated when OMNI_ENCRYPTION_KEY is unset. */
+export const encryptionKeyFile = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'encryption.key');
+
 /**
  * The key that encrypts partner secrets: OMNI_ENCRYPTION_KEY, or for a
  * single-machine setup a key generated once into the data folder. Several
@@ -10,7 +13,7 @@ import type { Config } from '../config.js';
  */
 export async function loadEncryptionKey(config: Pick<Config, 'OMNI_ENCRYPTION_KEY' | 'dataDir'>): Promise<Buffer> {
   if (config.OMNI_ENCRYPTION_KEY) return Buffer.from(config.OMNI_ENCRYPTION_KEY, 'base64');
-  const file = join(config.dataDir, 'encryption.key');
+  const file = encryptionKeyFile(config);
   try {
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
   } catch {

@@ -3,7 +3,7 @@ import { openDatabase, type Sql } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { waitForExternalDatabase } from '../db/wait-at-start.js';
 import pino from 'pino';
-import { loadEncryptionKey } from '../auth/encryption-key.js';
+import { checkEncryptionKey, loadCheckedEncryptionKey } from '../auth/encryption-key-check.js';
 import { output, type CellFormats } from './output.js';
 
 export interface CliContext {
@@ -16,17 +16,39 @@ export interface CliContext {
 
 /**
  * Opens the configured database for one command (attaching to a running
- * embedded server when there is one), makes sure the schema is current, runs
- * `fn`, and closes everything so the process can exit.
+ * embedded server when there is one), makes sure the schema is current, checks
+ * that this process's encryption key is the database's (a command with another
+ * key stops before it writes anything: encryption-key-check.ts), runs `fn`, and
+ * closes everything so the process can exit.
  */
-export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>, opts: { waitForDatabase?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>): Promise<T> {
+  return withMigratedDatabase(async ({ sql, config, applied }) => {
+    const { key } = await loadCheckedEncryptionKey(sql, config);
+    return fn({ sql, config, key, applied });
+  });
+}
+
+/**
+ * `omni migrate`: no secret is sealed or opened, so no key is needed. An init container run
+ * without OMNI_ENCRYPTION_KEY must not generate a key of its own and record it as the database's
+ * (the API and workers, given the real key, would then be refused); one given the key still has
+ * it checked (and recorded, on a new database).
+ */
+export async function migrateDatabase(opts: { waitForDatabase?: boolean } = {}): Promise<string[]> {
+  return withMigratedDatabase(async ({ sql, config, applied }) => {
+    if (config.OMNI_ENCRYPTION_KEY) await checkEncryptionKey(sql, Buffer.from(config.OMNI_ENCRYPTION_KEY, 'base64'), config);
+    return applied;
+  }, opts);
+}
+
+async function withMigratedDatabase<T>(fn: (ctx: Omit<CliContext, 'key'>) => Promise<T>, opts: { waitForDatabase?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
     // `omni migrate --wait` (an init container started beside its database): as `omni serve` does, its lines on stderr.
     if (opts.waitForDatabase && !config.embedded) await waitForExternalDatabase(db, config, pino({ level: config.LOG_LEVEL }, pino.destination(2)));
     const applied = await migrate(db.sql, db.connectionString);
-    return await fn({ sql: db.sql, config, key: await loadEncryptionKey(config), applied });
+    return await fn({ sql: db.sql, config, applied });
   } finally {
     await db.close();
   }

@@ -31,8 +31,8 @@ export function buildProgram(): Command {
     .description('apply pending database migrations and exit')
     .option('--wait', 'wait for an external database that is not up yet, as `omni serve` does (DB_START_TIMEOUT_MS)')
     .action(async (opts: { wait?: boolean }) => {
-      const { withDatabase } = await import('./context.js');
-      const applied = await withDatabase(async ({ applied }) => applied, { waitForDatabase: opts.wait === true });
+      const { migrateDatabase } = await import('./context.js');
+      const applied = await migrateDatabase({ waitForDatabase: opts.wait === true });
       process.stdout.write(applied.length ? applied.map((m) => `applied ${m}\n`).join('') : 'no pending migrations\n');
     });
 

@@ -24,9 +24,13 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0127 must be
-    // the one undone here instead of 0126.
-    expect(first.slice(-2)).toEqual(['0126.do.patch-field-runs.sql', '0127.do.variant-field-order.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0128 must be
+    // the one undone here instead of 0127.
+    expect(first.slice(-2)).toEqual(['0127.do.variant-field-order.sql', '0128.do.encryption-key-check.sql']);
+    // 0128: the encryption key's check value, recorded by the first process with a key (none here).
+    const checkTable = async () => (await sql`select to_regclass('encryption_key_check')::text as t`)[0].t as string | null;
+    expect(await checkTable()).toBe('encryption_key_check');
+    await sql`drop table encryption_key_check`;
     // 0127: two more bits (a variant's options, a product's variant set) and field_runs_writes.
     const mask = async () => Number((await sql`select product_field_mask('{options,variant_set,height}') as m`)[0].m);
     const masks = await mask();
@@ -34,16 +38,12 @@ describe('migrate', () => {
     const mask0125 = file0125.slice(file0125.indexOf('create function product_field_mask'), file0125.indexOf('$$;', file0125.indexOf('create function product_field_mask')) + 3);
     await sql.unsafe(`drop function field_runs_writes(bigint[], bigint[]); ${mask0125.replace('create function', 'create or replace function')}`);
     expect(await mask()).toBe(2 ** 25);
-    // 0126: a PATCH records the fields it set; 0122's function did not.
-    const patchWrites = async () => (await sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`)[0].prosrc as string;
-    const current = await patchWrites();
-    await sql.unsafe(await readFile(new URL('../../migrations/0122.do.patch-stock-sequence.sql', import.meta.url), 'utf8'));
-    expect(await patchWrites()).not.toContain('field_runs');
-    await sql`delete from schemaversion where version in (126, 127)`;
+    expect(await checkTable()).toBeNull();
+    await sql`delete from schemaversion where version in (127, 128)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await patchWrites()).toBe(current);
-    expect(current).toContain('field_runs = case');
+    expect(await checkTable()).toBe('encryption_key_check');
+    expect(await sql`select * from encryption_key_check`).toHaveLength(0);
     expect(await mask()).toBe(masks);
     expect(masks).toBe(2 ** 25 + 2 ** 26 + 2 ** 27);
     const [{ writes }] = await sql`select field_runs_writes('{30,16,10,48}', '{20,56}') as writes`;
