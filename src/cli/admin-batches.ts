@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, listLimit } from './option-values.js';
+import { JSON_OPTION, anId, listLimit } from './option-values.js';
 import { partnerId } from './admin-webhooks.js';
 import { storeIdOf } from '../stores/stores.js';
 import { retryFailedBatch } from '../batches/batch-failure.js';
@@ -15,8 +15,8 @@ export function registerBatchAdmin(admin: Command) {
   batch.command('list')
     .description('batches of a store, of a partner\'s stores, or (neither option) of every store, newest accepted first, with their counts; '
       + 'retryable: rows failed BAT_003, which `batch retry` runs again')
-    .addOption(new Option('--store <storeClientId>', 'one store, by its storeClientId (str_…)').conflicts('partner'))
-    .option('--partner <partnerClientId>', 'every store of one partner, by its partnerClientId (ptnr_…); the list names each batch\'s store')
+    .addOption(new Option('--store <storeClientId>', 'one store, by its storeClientId (str_…)').argParser(anId).conflicts('partner'))
+    .option('--partner <partnerClientId>', 'every store of one partner, by its partnerClientId (ptnr_…); the list names each batch\'s store', anId)
     .addOption(new Option('--status <status>', 'only batches in this status (FAILED: given up on, or no row succeeded)').choices(STATUSES))
     .addOption(new Option('--kind <kind>', 'only batches of this kind').choices(BATCH_KINDS))
     .option('--limit <n>', 'how many, 1 to 100', listLimit, 20).option(...JSON_OPTION)
@@ -29,6 +29,6 @@ export function registerBatchAdmin(admin: Command) {
     }));
   batch.command('retry')
     .description('run again a batch given up on: its rows failed BAT_003 go back to pending and its job is enqueued')
-    .requiredOption('--batch <batchId>', 'the batch, by the batchId its request answered (pb_… or a uuid; `batch list` shows them)').option(...JSON_OPTION)
+    .requiredOption('--batch <batchId>', 'the batch, by the batchId its request answered (pb_… or a uuid; `batch list` shows them)', anId).option(...JSON_OPTION)
     .action(adminAction<{ batch: string; json?: boolean }>(({ sql }, o) => retryFailedBatch(sql, o.batch)));
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, email } from './option-values.js';
+import { JSON_OPTION, anId, email, password } from './option-values.js';
+import { MIN_PASSWORD_LENGTH } from '../onboarding/sellers.js';
 import { createSeller } from '../onboarding/sellers.js';
 
 /** `omni admin seller …`: store owners who sign in on the onboarding page. */
@@ -8,8 +9,8 @@ export function registerOnboardingAdmin(admin: Command) {
   admin.command('seller').description('store owners (onboarding sign-in)').command('create')
     .description('create the owner of a store, who signs in on the onboarding page to authorize a partner')
     .requiredOption('--email <email>', 'sign-in email, unique', email)
-    .requiredOption('--password <password>', 'sign-in password, at least 8 characters')
-    .requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)').option(...JSON_OPTION)
+    .requiredOption('--password <password>', `sign-in password, at least ${MIN_PASSWORD_LENGTH} characters`, password)
+    .requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)', anId).option(...JSON_OPTION)
     .action(adminAction<{ email: string; password: string; store: string; json?: boolean }>(({ sql }, o) =>
       createSeller(sql, { email: o.email, password: o.password, storeClientId: o.store })));
 }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, email, nonEmpty, uuid } from './option-values.js';
+import { JSON_OPTION, anId, email, nonEmpty, uuid } from './option-values.js';
 import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, listPimTokens, revokePimTokens, showOrg } from '../pim/pim-auth.js';
 
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
@@ -35,7 +35,7 @@ export function registerPimAdmin(admin: Command) {
     .action(adminAction<{ org: string; json?: boolean }>(({ sql }, o) => showOrg(sql, o.org)));
   admin.command('tenant').description('PIM tenants: one store catalog each').command('create')
     .description("give an organization a store's catalog; prints the tenantId (X-Tenant-ID)")
-    .requiredOption(...ORG_OPTION).requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)')
+    .requiredOption(...ORG_OPTION).requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)', anId)
     .option('--name <name>', "display name (default: the store's)", nonEmpty)
     .option('--notify-email <email>', 'who is emailed when an export of this tenant finishes (needs SMTP_URL)', email).option(...JSON_OPTION)
     .action(adminAction<{ org: string; store: string; name?: string; notifyEmail?: string; json?: boolean }>(({ sql }, o) =>

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, listLimit } from './option-values.js';
+import { JSON_OPTION, anId, eventTypes, listLimit, webhookUrl } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints, ownsEndpoint, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { TEST_EVENT_TYPE } from '../webhooks/test-event.js';
@@ -14,26 +14,21 @@ export async function partnerId(sql: Parameters<Parameters<typeof adminAction>[0
   return p.id as string;
 }
 
-/** No event types: every type (an empty list would print as "none"). */
+/** No event types: every type (an empty list would print as "none"); every command that prints an endpoint formats it so. */
 const EVENT_TYPES_FORMAT = { eventTypes: (types: unknown) => (Array.isArray(types) && types.length ? types.join(',') : 'all') };
 
-const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its partnerClientId (ptnr_…)'] as const;
+const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its partnerClientId (ptnr_…)', anId] as const;
 
 /** `omni admin webhook …`: endpoints for a partner (partners can also manage their own over the API). */
 export function registerWebhookAdmin(admin: Command) {
   const webhook = admin.command('webhook').description('webhook endpoints of partners (docs/webhooks.md)');
   webhook.command('add').description("register an endpoint; prints its signing secret once")
-    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed (a public address unless WEBHOOK_ALLOW_PRIVATE_URLS)')
-    .option('--events <types>', `comma-separated, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`).option(...JSON_OPTION)
-    .action(adminAction<{ partner: string; url: string; events?: string; json?: boolean }>(async ({ sql, key, config }, o) => {
-      const eventTypes = o.events?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
-      const unknown = eventTypes.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
-      if (unknown.length) throw new Error(`unknown event types: ${unknown.join(', ')}; --events takes a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (none: all of them)`);
-      // As the API refuses them (VAL_001): the endpoint showed the type twice.
-      const twice = eventTypes.filter((e, i) => eventTypes.indexOf(e) !== i);
-      if (twice.length) throw new Error(`event types given twice: ${[...new Set(twice)].join(', ')}; name each once`);
+    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed (a public address unless WEBHOOK_ALLOW_PRIVATE_URLS)', webhookUrl)
+    .option('--events <types>', `comma-separated, each once, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`, eventTypes).option(...JSON_OPTION)
+    .action(adminAction<{ partner: string; url: string; events?: string[]; json?: boolean }>(async ({ sql, key, config }, o) => {
+      // The URL's form and the event types were checked as the options were read; a private address needs the configuration.
       assertPublicTarget(o.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
-      const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes });
+      const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes: o.events ?? [] });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }, EVENT_TYPES_FORMAT));
   webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones, with who disabled each and why")
@@ -45,7 +40,7 @@ export function registerWebhookAdmin(admin: Command) {
     .requiredOption(...PARTNER_OPTION)
     .addOption(new Option('--status <status>', 'only deliveries in this status').choices(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED']))
     .addOption(new Option('--event-type <type>', 'only deliveries of this event type').choices([...WEBHOOK_EVENT_TYPES, TEST_EVENT_TYPE]))
-    .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…; a disabled one\'s too)')
+    .option('--endpoint <endpointId>', 'only deliveries to this endpoint (we_…; a disabled one\'s too)', anId)
     .option('--limit <n>', 'how many, 1 to 100', listLimit, 20).option(...JSON_OPTION)
     .action(adminAction<{ partner: string; status?: string; eventType?: string; endpoint?: string; limit: number; json?: boolean }>(async ({ sql }, o) => {
       const filter = { status: o.status, eventType: o.eventType, endpointId: o.endpoint, page: 1, limit: o.limit };
@@ -66,12 +61,12 @@ export function registerWebhookAdmin(admin: Command) {
     }
     const { deletedByPartner: _, ...shown } = endpoint;
     return shown;
-  })(o);
-  webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)')
+  }, EVENT_TYPES_FORMAT)(o);
+  webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)', anId)
     .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes. '
       + 'One Omni disabled becomes the operator\'s: its partner can no longer enable it')
     .option(...JSON_OPTION).action(toggle(false));
-  webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)')
+  webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)', anId)
     .description('deliver to a disabled endpoint again (one an operator disabled, or Omni: answered 410 Gone, or failing too long): '
       + 'the events written from now on (a partner can redeliver earlier ones); an endpoint its partner deleted stays off')
     .option(...JSON_OPTION).action(toggle(true));

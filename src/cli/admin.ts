@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, nonEmpty, wholeNumber } from './option-values.js';
+import { JSON_OPTION, MAX_NEW_WAREHOUSES, anId, nonEmpty, warehouseCount, webhookUrl } from './option-values.js';
 import { partnerId, registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
@@ -13,7 +13,8 @@ import { updateDemoStoreToken } from '../demo/demo-store.js';
 import { createWebhookEndpoint } from '../webhooks/endpoints.js';
 import { assertPublicTarget } from '../webhooks/private-targets.js';
 
-const STORE_OPTION = ['--store <storeClientId>', 'the store, by the storeClientId `store create` printed (str_…)'] as const;
+const STORE_OPTION = ['--store <storeClientId>', 'the store, by the storeClientId `store create` printed (str_…)', anId] as const;
+const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)', anId] as const;
 
 /** `omni admin …`: what operators (and the tests) use to set partners and stores up. */
 export function registerAdminCommands(program: Command) {
@@ -24,7 +25,7 @@ export function registerAdminCommands(program: Command) {
   const partner = admin.command('partner').description('integration partners');
   partner.command('create').description('create a partner; prints its client id, secret and encryption key once')
     .requiredOption('--name <name>', 'display name', nonEmpty)
-    .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type')
+    .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type', webhookUrl)
     .option(...JSON_OPTION)
     .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key, config }, o) => sql.begin(async (tx) => {
       if (o.webhookUrl) assertPublicTarget(o.webhookUrl, config.WEBHOOK_ALLOW_PRIVATE_URLS);
@@ -43,23 +44,23 @@ export function registerAdminCommands(program: Command) {
   for (const [name, status, what] of [['disable', 'DISABLED', 'stop a partner\'s access: every signed request is AUTH_005 (its stores, tokens and webhooks stay)'],
     ['enable', 'ACTIVE', 'restore the access of a partner `partner disable` stopped']] as const) {
     partner.command(name).description(what)
-      .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
+      .requiredOption(...PARTNER_OPTION)
       .option(...JSON_OPTION)
       .action(run<{ partner: string; json?: boolean }>(({ sql }, o) => setPartnerStatus(sql, o.partner, status)));
   }
 
   const store = admin.command('store').description('stores and their tokens');
   store.command('list').description("a partner's stores, oldest first, with their status and warehouse count (never a token)")
-    .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
+    .requiredOption(...PARTNER_OPTION)
     .option(...JSON_OPTION)
     .action(run<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ stores: await listPartnerStores(sql, await partnerId(sql, o.partner)) })));
   store.command('show').description('one store: its partner, status, PIM tenant, warehouses and live tokens (by their hint, never a token)')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => showStore(sql, o.store)));
   store.command('create').description("create a store operated by a partner; prints its client id and token once")
-    .requiredOption('--partner <partnerClientId>', 'the partner, by the partnerClientId `partner create` printed (ptnr_…)')
+    .requiredOption(...PARTNER_OPTION)
     .requiredOption('--name <name>', 'display name', nonEmpty)
-    .option('--warehouses <count>', 'warehouses to create (0: stock is kept per product)', wholeNumber, 0)
+    .option('--warehouses <count>', `warehouses to create, 0 to ${MAX_NEW_WAREHOUSES} (0: stock is kept per product; \`warehouse add\` adds more)`, warehouseCount, 0)
     .option(...JSON_OPTION)
     .action(run<{ partner: string; name: string; warehouses: number; json?: boolean }>(async ({ sql }, o) => {
       const s = await createStore(sql, { partnerClientId: o.partner, name: o.name, warehouses: o.warehouses });

@@ -1,5 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { API_PREFIX } from '../sdk/signing.js';
+import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
+import { webhookUrlProblem } from '../webhooks/endpoints.js';
+import { MIN_PASSWORD_LENGTH } from '../onboarding/sellers.js';
 
 /** Argument parsers for `omni` options: a wrong value is a usage error naming the option, before any database is opened. */
 
@@ -24,6 +27,56 @@ export const listLimit = (v: string) => {
 
 export const nonEmpty = (v: string) => {
   if (!v.trim()) throw new InvalidArgumentError('expected a value, got an empty one.');
+  return v;
+};
+
+/**
+ * A partner's, store's, batch's or endpoint's id, as a create or list command printed it. An
+ * empty one was looked up, and told `no store with client id ` and a blank.
+ */
+export const anId = (v: string) => nonEmpty(v).trim();
+
+/**
+ * Warehouses `store create` makes at once (`--warehouses`): `--warehouses 100000` made as many,
+ * one statement each, and printed 9.5 MB. A store needing more adds them with `warehouse add`.
+ */
+export const MAX_NEW_WAREHOUSES = 100;
+export const warehouseCount = (v: string) => {
+  const n = wholeNumber(v);
+  if (n > MAX_NEW_WAREHOUSES) throw new InvalidArgumentError(`expected a whole number from 0 to ${MAX_NEW_WAREHOUSES}, got "${v}".`);
+  return n;
+};
+
+/**
+ * `--events` of `webhook add`: a comma-separated list of event types, each known and named once
+ * (as the API refuses them, VAL_001); none is every type (stored as []). An unknown one was only
+ * told once the database was open (and, with the database down, not at all).
+ */
+export const eventTypes = (v: string) => {
+  const types = v.split(',').map((e) => e.trim()).filter(Boolean);
+  const unknown = types.filter((e) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(e));
+  if (unknown.length) {
+    throw new InvalidArgumentError(`unknown event types: ${unknown.join(', ')}; expected a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(', ')} (none: all of them).`);
+  }
+  const twice = types.filter((e, i) => types.indexOf(e) !== i);
+  if (twice.length) throw new InvalidArgumentError(`event types given twice: ${[...new Set(twice)].join(', ')}; name each once.`);
+  return types;
+};
+
+/**
+ * A webhook endpoint's URL, as the endpoint itself refuses one (WHK_003: absolute, http or https,
+ * no credentials, at most 2,048 characters). Whether it is a public address needs the
+ * configuration (WEBHOOK_ALLOW_PRIVATE_URLS): the command checks that itself.
+ */
+export const webhookUrl = (v: string) => {
+  const problem = webhookUrlProblem(v);
+  if (problem) throw new InvalidArgumentError(`expected an absolute http(s) URL without credentials (${problem}).`);
+  return v;
+};
+
+/** A seller's sign-in password: at least MIN_PASSWORD_LENGTH characters, as createSeller refuses a shorter one. */
+export const password = (v: string) => {
+  if (v.length < MIN_PASSWORD_LENGTH) throw new InvalidArgumentError(`expected a password of at least ${MIN_PASSWORD_LENGTH} characters, got ${v.length}.`);
   return v;
 };
 

@@ -20,14 +20,23 @@ const newEndpointId = () => `we_${randomBytes(9).toString('base64url')}`;
 /** Standard Webhooks secrets: "whsec_" + base64 of 24 random bytes. */
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
-function checkUrl(url: string) {
-  const refuse = (reason: string) => new AppError('WHK_003', { url, reason });
+/**
+ * Why an endpoint URL is refused (WHK_003), or undefined: the admin CLI asks this while it reads
+ * its options, before it opens the database (option-values.ts, webhookUrl).
+ */
+export function webhookUrlProblem(url: string): string | undefined {
   // The API's schema says so first (VAL_001); the admin CLI comes here directly.
-  if (url.length > MAX_URL_LENGTH) throw refuse(`longer than ${MAX_URL_LENGTH} characters`);
+  if (url.length > MAX_URL_LENGTH) return `longer than ${MAX_URL_LENGTH} characters`;
   let parsed: URL;
-  try { parsed = new URL(url); } catch { throw refuse('not an absolute URL'); }
-  if (!['http:', 'https:'].includes(parsed.protocol)) throw refuse(`the scheme is ${parsed.protocol.slice(0, -1)}: webhooks are POSTed over http or https`);
-  if (parsed.username || parsed.password) throw refuse('it carries credentials (user:password@): the signature is how a receiver knows Omni');
+  try { parsed = new URL(url); } catch { return 'not an absolute URL'; }
+  if (!['http:', 'https:'].includes(parsed.protocol)) return `the scheme is ${parsed.protocol.slice(0, -1)}: webhooks are POSTed over http or https`;
+  if (parsed.username || parsed.password) return 'it carries credentials (user:password@): the signature is how a receiver knows Omni';
+  return undefined;
+}
+
+function checkUrl(url: string) {
+  const reason = webhookUrlProblem(url);
+  if (reason) throw new AppError('WHK_003', { url, reason });
 }
 
 /** The longest endpoint URL (the API's schema: maxLength). */
