@@ -46,6 +46,17 @@ describe('loadConfig', () => {
       .toBe('Invalid configuration: DB_POOL_MAX must be a whole number (got "Infinity"); WORKER_STALE_MS must be a whole number (got "-1e999")');
   });
 
+  it('takes a number in decimal digits only, as ajv read anything JavaScript reads as one (PORT=0x50 listened on 80)', () => {
+    for (const [name, value] of [['PORT', '0x50'], ['PORT', '1e3'], ['PORT', ' 80'], ['PORT', '80 '], ['PORT', '+80'], ['PORT', '-0'], ['PORT', '8_0'],
+      ['PORT', '0b1'], ['PORT', '1.0'], ['PORT', ''], ['DB_POOL_MAX', '1e3'], ['OMNI_PG_PORT', '0o777'], ['WORKER_MAX_OUTAGE_MS', '\t0']]) {
+      expect(problem({ [name]: value })).toBe(`Invalid configuration: ${name} must be a whole number (got ${JSON.stringify(value)})`);
+    }
+    // With the other variables' problems, in the schema's order.
+    expect(problem({ WORKER_CONCURRENCY: '0', LOG_LEVEL: 'loud', PORT: '0x50' })).toBe('Invalid configuration: PORT must be a whole number (got "0x50"); '
+      + 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud"); WORKER_CONCURRENCY must be >= 1 (got "0")');
+    expect(loadConfig({ PORT: '080', DB_POOL_MAX: '1000', WORKER_MAX_OUTAGE_MS: '0' })).toMatchObject({ PORT: 80, DB_POOL_MAX: 1000, WORKER_MAX_OUTAGE_MS: 0 });
+  });
+
   it('never repeats a value that may hold a secret', () => {
     const message = problem({ DATABASE_URL: 'mysql://root:hunter2@db/x', OMNI_ENCRYPTION_KEY: 'short' });
     expect(message).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL; '

@@ -135,22 +135,36 @@ export interface Config extends Omit<Env, 'OMNI_DEMO' | 'WEBHOOK_ALLOW_PRIVATE_U
 
 export class ConfigError extends Error {}
 
+/**
+ * The integer variables, whose values must be decimal digits only: ajv's coercion took any text
+ * JavaScript reads as a number (`PORT=0x50` listened on 80, `1e3` on 1000, ` 80` on 80), and
+ * "Infinity" or "1e999" for an integer within any bounds (ajv-validator/ajv#2212).
+ */
+const INTEGER_VARIABLES = Object.entries(EnvSchema.properties as Record<string, TSchema>).filter(([, s]) => s.type === 'integer').map(([name]) => name);
+const DECIMAL_DIGITS = /^[0-9]+$/;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  let parsed: Env;
+  // What env-schema validates: process.env, `env` over it.
+  const data: Record<string, string | undefined> = { ...process.env, ...env };
+  const malformed = INTEGER_VARIABLES.filter((name) => data[name] !== undefined && !DECIMAL_DIGITS.test(data[name]!));
+  const problems = new Map(malformed.map((name) => [name, `${name} must be a whole number (got ${JSON.stringify(data[name])})`]));
+  // Left out of ajv's check, which would coerce them; the other variables' problems are told with theirs.
+  for (const name of malformed) delete data[name];
+  let parsed: Env | undefined;
+  let refusal = '';
   try {
-    parsed = envSchema<Env>({ schema: EnvSchema, data: env, dotenv: false });
+    parsed = envSchema<Env>({ schema: EnvSchema, data, env: false, dotenv: false });
   } catch (err) {
-    const problems = (err as { errors?: ErrorObject[] }).errors;
-    throw new ConfigError(`Invalid configuration: ${problems ? describeProblems(problems, env) : (err as Error).message}`);
+    const errors = (err as { errors?: ErrorObject[] }).errors;
+    refusal = (err as Error).message;
+    if (!errors) throw new ConfigError(`Invalid configuration: ${refusal}`);
+    for (const [name, clause] of describeProblems(errors, data)) problems.set(name, clause);
   }
-  // ajv coerces "Infinity", "-Infinity" or "1e999" to a number it takes for an integer and checks
-  // against no minimum or maximum (ajv-validator/ajv#2212): refused here, as ajv refuses "abc".
-  const infinite = Object.keys(EnvSchema.properties).filter((name) => {
-    const value = parsed[name as keyof Env];
-    return typeof value === 'number' && !Number.isFinite(value);
-  });
-  if (infinite.length > 0) {
-    throw new ConfigError(`Invalid configuration: ${infinite.map((name) => `${name} must be a whole number (got ${JSON.stringify(env[name])})`).join('; ')}`);
+  if (problems.size > 0 || !parsed) {
+    // In the schema's order, whichever check found them.
+    const order = Object.keys(EnvSchema.properties);
+    const clauses = [...problems].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([, clause]) => clause);
+    throw new ConfigError(`Invalid configuration: ${clauses.join('; ') || refusal}`);
   }
   // An id without its secret signed every export with an empty key; a secret alone was ignored.
   if ((parsed.S3_ACCESS_KEY_ID === undefined) !== (parsed.S3_SECRET_ACCESS_KEY === undefined)) {
@@ -219,7 +233,7 @@ const SECRET = new Set(['DATABASE_URL', 'OMNI_ENCRYPTION_KEY', 'S3_ACCESS_KEY_ID
  * ajv reports a union of literals as one error per literal plus one for the union, and a
  * pattern as the regular expression itself.
  */
-function describeProblems(errors: ErrorObject[], env: NodeJS.ProcessEnv): string {
+function describeProblems(errors: ErrorObject[], env: Record<string, string | undefined>): Map<string, string> {
   const clauses = new Map<string, string>();
   for (const e of errors) {
     const name = e.instancePath.replace(/^\//, '');
@@ -228,7 +242,7 @@ function describeProblems(errors: ErrorObject[], env: NodeJS.ProcessEnv): string
     const got = SECRET.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
     clauses.set(name, `${name} ${expectation(name as keyof Env, schema, e)}${got}`);
   }
-  return [...clauses.values()].join('; ');
+  return clauses;
 }
 
 function expectation(name: keyof Env, schema: TSchema, e: ErrorObject): string {
