@@ -18,7 +18,8 @@ import { buildTaskList } from '../jobs/tasks.js';
 import type { WorkerState } from '../jobs/worker.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
-import { bodyAjv, paramsAjv } from './validation/ajv.js';
+import { bodyAjv } from './validation/ajv.js';
+import { compileRequestPart } from './validation/decimal-integers.js';
 import { routes } from './routes/index.js';
 import { openApiOptions } from './openapi.js';
 
@@ -64,7 +65,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv.compile(schema) : compileRequestPart(schema as object)));
   app.addSchema(ErrorEnvelope);
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
 

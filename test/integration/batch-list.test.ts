@@ -71,6 +71,18 @@ describe('GET /partner/stores/batches', () => {
     expect(res.json()).toMatchObject({ success: false, error: { code: 'VAL_001' } });
   });
 
+  it('takes a page or a limit in decimal digits only (ajv read ?page=0x2 as page 2, ?page=1e1 as page 10)', async () => {
+    const store = await createTestStore(ctx);
+    const batchId = await sync(store, 1);
+    for (const query of ['?page=0x2', '?page=1e1', '?page=1.0', '?page=%202', '?page=+2', '?page=']) {
+      const res = await signedInject(ctx, store, { method: 'GET', url: `${LIST}/${batchId}${query}` });
+      expect([res.statusCode, res.json().error?.details.context.validationErrors], query).toEqual([400, { querystring: { page: 'page must be an integer number' } }]);
+    }
+    expect((await list(store, '?limit=1e1&page=0x1')).json().error.details.context.validationErrors)
+      .toEqual({ querystring: { page: 'page must be an integer number', limit: 'limit must be an integer number' } });
+    expect((await signedInject(ctx, store, { method: 'GET', url: `${LIST}/${batchId}?page=02&limit=10` })).json().meta.pagination).toMatchObject({ page: 2, limit: 10 });
+  });
+
   it('tells a limit that is no integer just that, not bounds 2.5 keeps', async () => {
     const res = await list(await createTestStore(ctx), '?limit=2.5');
     expect(res.json().error.details.context.validationErrors).toEqual({ querystring: { limit: 'limit must be an integer number' } });

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifySchemaCompiler } from 'fastify';
-import { bodyAjv, paramsAjv } from '../../validation/ajv.js';
+import { bodyAjv } from '../../validation/ajv.js';
+import { compileRequestPart } from '../../validation/decimal-integers.js';
 import { MAX_ROWS_PER_REQUEST } from '../../../catalog/product-rows.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { RowErrorSchema } from '../../error-responses.js';
@@ -14,7 +15,7 @@ import { RowErrorSchema } from '../../error-responses.js';
 export function bulkBody(field: string, row: TSchema, description: string) {
   const documented = Type.Object({ [field]: Type.Array(row, { minItems: 1, maxItems: MAX_ROWS_PER_REQUEST }) }, { additionalProperties: false, description });
   const envelope = bodyAjv.compile(Type.Object({ [field]: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }));
-  const validatorCompiler: FastifySchemaCompiler<any> = ({ httpPart, schema }) => (httpPart === "body" ? envelope : paramsAjv.compile(schema)) as any;
+  const validatorCompiler: FastifySchemaCompiler<any> = ({ httpPart, schema }) => (httpPart === "body" ? envelope : compileRequestPart(schema as object)) as any;
   return { body: documented, validatorCompiler };
 }
 
