@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -8,7 +9,7 @@ import { loadCheckedEncryptionKey } from './auth/encryption-key-check.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { startWorker, WorkerGaveUp, type WorkerRunner } from './jobs/worker.js';
 import { QUEUE_STOPPED } from './jobs/queue-outage.js';
-import { demoBanner, ensureDemo } from './demo/demo-store.js';
+import { demoBanner, ensureDemo, listeningBaseUrl } from './demo/demo-store.js';
 import { withoutAddedListeners } from './process-listeners.js';
 
 export interface StartOptions {
@@ -138,8 +139,10 @@ export async function start(opts: StartOptions) {
       await app.listen({ port: config.PORT, host: config.HOST })
         .catch((err: unknown) => { throw Object.assign(err as Error, { listenAddress: `${config.HOST}:${config.PORT}` }); });
       if (config.demo) {
-        const { created, demo } = await ensureDemo(db.sql, config, deps.encryptionKey);
-        if (demo) process.stdout.write(demoBanner(config.publicBaseUrl, demo, created));
+        // The port it listens on: PORT=0 lets the system pick one.
+        const baseUrl = listeningBaseUrl(config, (app.server.address() as AddressInfo).port);
+        const { created, demo } = await ensureDemo(db.sql, config, deps.encryptionKey, baseUrl);
+        if (demo) process.stdout.write(demoBanner(baseUrl, demo, created));
       }
     }
   } catch (err) {

@@ -33,8 +33,10 @@ export function registerDemoCommands(program: Command) {
       // The file's bytes as they are: the signature covers exactly what curl sends.
       const body = o.json ?? (bodyFile ? await readFile(bodyFile) : o.data);
       const partner = { path: o.path, method: o.method, body, bodyFile };
-      // The server's own address (the demo file keeps where it last listened), unless this shell says where.
-      const base = ['PORT', 'HOST', 'PUBLIC_BASE_URL'].some((k) => process.env[k]) ? config.publicBaseUrl : demo.baseUrl ?? config.publicBaseUrl;
+      // The server's own address (the demo file keeps where it last listened), unless this shell
+      // says where: PORT=0 does not (the system picked the server's port; it printed `…:0`).
+      const saysWhere = config.PUBLIC_BASE_URL !== undefined || (['PORT', 'HOST'].some((k) => process.env[k]) && config.PORT !== 0);
+      const base = saysWhere ? config.publicBaseUrl : demo.baseUrl ?? config.publicBaseUrl;
       process.stdout.write(`${demoCurls(base, demo, { partner, pimPath: o.pimPath })}\n`);
     });
 }

@@ -56,16 +56,24 @@ export async function createDemo(sql: Sql, config: Pick<Config, 'dataDir'>, key:
 }
 
 /**
+ * The address of a server listening on `port`, the one it actually has: with PORT=0 the system
+ * picks it, and the demo's curls and its file said `http://127.0.0.1:0`. PUBLIC_BASE_URL, when
+ * set, is where it is reached (a proxy, a name).
+ */
+export const listeningBaseUrl = (config: Pick<Config, 'PUBLIC_BASE_URL' | 'HOST' | 'publicBaseUrl'>, port: number) =>
+  (config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://${config.HOST}:${port}`);
+
+/**
  * On the first start of an empty database: the demo (createDemo). The credentials are kept in
  * the data folder (next to the database they open) so later starts can print a fresh curl; a
  * file from before the demo had PIM access gets it, while its store has no tenant yet.
  */
-export async function ensureDemo(sql: Sql, config: Config, key: Buffer): Promise<{ created: boolean; demo?: DemoCredentials }> {
+export async function ensureDemo(sql: Sql, config: Config, key: Buffer, baseUrl = config.publicBaseUrl): Promise<{ created: boolean; demo?: DemoCredentials }> {
   const found = await findDemo(sql, config, key);
-  // Where this server listens, for `omni demo curl` run in a shell without its PORT (it printed
-  // curls to the default port 8080 of a server started on another).
-  if (found.demo && found.demo.baseUrl !== config.publicBaseUrl) {
-    found.demo.baseUrl = config.publicBaseUrl;
+  // Where this server listens (`baseUrl`, listeningBaseUrl), for `omni demo curl` run in a shell
+  // without its PORT (it printed curls to the default port 8080 of a server started on another).
+  if (found.demo && found.demo.baseUrl !== baseUrl) {
+    found.demo.baseUrl = baseUrl;
     await writeDemo(config, found.demo);
   }
   return found;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { omniEnv, omniWithEnv } from '../helpers/cli.js';
 import { createTestApp, createTestStore, testConfig, type TestContext } from '../helpers/test-app.js';
 import { createDemo, demoBanner, ensureDemo, type DemoCredentials } from '../../src/demo/demo-store.js';
@@ -147,11 +148,33 @@ describe('the demo', () => {
     const printed = await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir }, 'demo', 'curl');
     expect(printed.stdout).toContain("'http://127.0.0.1:18123/api/v1/partner/stores/warehouses'");
     expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, PORT: '18124' }, 'demo', 'curl')).stdout).toContain("'http://127.0.0.1:18124/api/v1/");
+    // PORT=0 says no port (the system picked the server's): the file's address (it printed `:0`).
+    expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, PORT: '0' }, 'demo', 'curl')).stdout).toContain("'http://127.0.0.1:18123/api/v1/partner/stores/warehouses'");
     // A URL for a path, and a method the API does not answer, are usage errors.
     const url = await demoCli('demo', 'curl', '--path', 'http://127.0.0.1:18123/api/v1/partner/stores/products');
     expect([url.code, url.stderr]).toEqual([1, expect.stringContaining('expected a path such as /partner/stores/products, not a URL')]);
     const foo = await demoCli('demo', 'curl', '--method', 'FOO');
     expect([foo.code, foo.stderr]).toEqual([1, expect.stringContaining('expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got "FOO"')]);
+  }, 60_000);
+
+  it('a server on PORT=0 prints its curls to, and keeps in the demo file, the port the system gave it (they said :0)', async () => {
+    await createDemo(ctx.sql, { dataDir }, ctx.deps.encryptionKey);
+    const { start } = await import('../../src/server.js');
+    const { withoutAddedListeners } = await import('../../src/process-listeners.js');
+    let printed = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { printed += String(chunk); return true; });
+    // start() listens for SIGINT and SIGTERM to exit the process; this one is vitest's.
+    const server = await withoutAddedListeners(['SIGINT', 'SIGTERM'], () => start({ api: true, worker: false, config: testConfig({ OMNI_DATA_DIR: dataDir, OMNI_DEMO: 'true' }) }))
+      .finally(() => write.mockRestore());
+    try {
+      const { port } = server.app!.server.address() as AddressInfo;
+      expect(port).toBeGreaterThan(0);
+      expect((await demoFile()).baseUrl).toBe(`http://127.0.0.1:${port}`);
+      expect(printed).toContain(`'http://127.0.0.1:${port}/api/v1/partner/stores/warehouses'`);
+      expect(printed).toContain(`API reference: http://127.0.0.1:${port}/docs`);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 
   it('demo curl takes a path as the signing docs write it (without /api/v1, or its first "/") and refuses a method that is no word', async () => {
