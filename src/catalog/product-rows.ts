@@ -93,7 +93,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, origin: Reques
   // The planner setting (before the lookups) and three independent lookups, pipelined on the transaction's connection.
   const [, warehouses, unknownRefs, found] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
-  const byExternal = new Map(found.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const byExternal = new Map(found.filter((e) => e.external_id != null).map((e) => [e.external_id!, e]));
   const bySku = new Map(found.filter((e) => e.sku).map((e) => [e.sku!, e]));
   const byId = new Map(found.map((e) => [e.id, e]));
 

@@ -60,7 +60,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   const skus = valid.flatMap((v) => v.input.variants.items.map((i) => i.sku));
   // externalIds are unique per store across products and variants (PATCH /inventory finds
   // either by it): a row's parent and variant externalIds are looked up in both tables.
-  const externalIds = valid.flatMap((v) => [v.input.externalId, ...v.input.variants.items.flatMap((i) => (i.externalId ? [i.externalId] : []))]);
+  const externalIds = valid.flatMap((v) => [v.input.externalId, ...v.input.variants.items.flatMap((i) => (i.externalId !== undefined ? [i.externalId] : []))]);
   const ids = valid.flatMap((v) => (v.input.id ? [v.input.id] : []));
   // One lookup per key (lookupByKey), pipelined with the other two reads: `store and
   // (external_id = any(..) or sku = any(..) or id = any(..))` read all of a store's entries of one
@@ -77,7 +77,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       union all ${lookupByKey(tx, { table: 'product_variants', key: 'external_id', storeId: who.storeId, values: externalIds, columns: VARIANT_COLUMNS })}`]);
   const products = existing.filter((e) => e.kind === 'product');
   const byId = new Map(products.map((e) => [e.id, e]));
-  const externalOwner = new Map(existing.filter((e) => e.external_id).map((e) => [e.external_id!, e]));
+  const externalOwner = new Map(existing.filter((e) => e.external_id != null).map((e) => [e.external_id!, e]));
   const skuOwner = new Map(existing.filter((e) => e.sku).map((e) => [e.sku!, e.product_id]));
 
   const seenExternal = new Set<string>();

@@ -44,7 +44,7 @@ export function checkVariantItems(items: VariantItemInput[], warehouses: StoreWa
 export function planVariantItems(items: VariantItemInput[], existing: ExistingVariant[], warehouses: StoreWarehouses): PlannedItem[] {
   const placements = checkVariantItems(items, warehouses);
   const byId = new Map(existing.map((v) => [v.id, v]));
-  const byExternal = new Map(existing.filter((v) => v.external_id).map((v) => [v.external_id!, v]));
+  const byExternal = new Map(existing.filter((v) => v.external_id != null).map((v) => [v.external_id!, v]));
   const bySku = new Map(existing.map((v) => [v.sku, v]));
   const matchedBy = new Map<string, number>();
   const planned = items.map((item, index): PlannedItem => {
@@ -77,7 +77,7 @@ function keysAfter(planned: PlannedItem[]) {
  */
 export async function refuseTakenKeys(tx: Transaction, storeId: string, productId: string, planned: PlannedItem[], ownExternalId?: string | null) {
   const skus = planned.map((p) => p.item.sku);
-  const externalIds = planned.flatMap((p) => (p.item.externalId ? [p.item.externalId] : []));
+  const externalIds = planned.flatMap((p) => (p.item.externalId !== undefined ? [p.item.externalId] : []));
   // One lookup per key (lookupByKey), whatever the statistics say of the store: `store and (sku =
   // any(..) or external_id = any(..))` read all of a store's entries of one index in both tables
   // on a marketplace's statistics (a store estimated at a few rows), for each PATCH and each

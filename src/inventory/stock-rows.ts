@@ -35,7 +35,8 @@ interface Target { target: 'product' | 'variant'; product_id: string; variant_id
 async function resolveTargets(tx: Transaction, storeId: string, items: InventoryItem[]) {
   const skus = items.flatMap((i) => (i.sku ? [i.sku] : []));
   const ids = items.flatMap((i) => (i.id ? [i.id] : []));
-  const exts = items.flatMap((i) => (i.externalId ? [i.externalId] : []));
+  // "" is a key too (`i.externalId ?` dropped it: INV_003 for a product holding it).
+  const exts = items.flatMap((i) => (i.externalId !== undefined ? [i.externalId] : []));
   const product = (by: string, key: string) => `'${by}' as by, x.${key}::text as key, 'product' as target, x.id as product_id, null::uuid as variant_id, x.external_id, x.sku, x.has_variants`;
   // A variant's row names its product (seed 002: two variants' rows carry the same id and
   // externalId, those of one product with variants in seed 003), and the variant by its sku.
