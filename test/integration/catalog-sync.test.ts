@@ -111,6 +111,8 @@ describe('POST /catalog/sync (seed 000)', () => {
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'ext-1', sku: 'SKU-1' }]);
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007'], [6, 'PRD_008']]);
     expect(data.errors[0].details.context.validationErrors.price).toContain('price must be a number');
+    // Its message names every kind of reference (it said "Unknown category reference" of a brand too).
+    expect(data.errors[4].message).toBe('Unknown category, sub-category, type or brand reference');
     await waitForBatch(ctx, data.batchId);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId}`;
     expect(skus.map((r) => r.sku)).toEqual(['SKU-1']);

@@ -7,7 +7,7 @@ export const bulkErrors = {
   PRD_004: { status: 400, message: 'Duplicate row in request', hint: 'Each externalId and sku may appear once per request' },
   PRD_005: { status: 404, message: 'Product id does not match', hint: 'A row that carries an id updates that product; the id must exist in this store and match the row externalId' },
   PRD_006: { status: 413, message: 'Too many rows in one request', hint: 'Send at most 1,000 rows per request; split larger imports' },
-  PRD_007: { status: 400, message: 'Unknown category reference', hint: 'Use the ids from the reference endpoints (categories, sub-categories, types, brands)' },
+  PRD_007: { status: 400, message: 'Unknown category, sub-category, type or brand reference', hint: 'Use the ids from the reference endpoints (categories, sub-categories, types, brands)' },
   PRD_008: { status: 400, message: 'Special price must be below price', hint: 'Send a specialPrice lower than price, or null' },
   INV_001: { status: 404, message: 'Invalid SKU', hint: 'No product or variant of this store has this SKU' },
   INV_002: { status: 404, message: 'Invalid Product ID', hint: 'No product of this store has this id' },
