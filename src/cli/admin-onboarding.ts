@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, anId, email, password } from './option-values.js';
+import { JSON_OPTION, anId, email, passwordProblem } from './option-values.js';
 import { MIN_PASSWORD_LENGTH } from '../onboarding/sellers.js';
 import { createSeller } from '../onboarding/sellers.js';
 
@@ -9,8 +9,14 @@ export function registerOnboardingAdmin(admin: Command) {
   admin.command('seller').description('store owners (onboarding sign-in)').command('create')
     .description('create the owner of a store, who signs in on the onboarding page to authorize a partner')
     .requiredOption('--email <email>', 'sign-in email, unique', email)
-    .requiredOption('--password <password>', `sign-in password, at least ${MIN_PASSWORD_LENGTH} characters`, password)
+    .requiredOption('--password <password>', `sign-in password, at least ${MIN_PASSWORD_LENGTH} characters`)
     .requiredOption('--store <storeClientId>', 'the store, by its storeClientId (str_…)', anId).option(...JSON_OPTION)
+    // Checked here rather than by an option parser, whose refusal repeats the value it refuses: a
+    // password, on the terminal and in whatever collects stderr. Still before the database is opened.
+    .hook('preAction', (cmd) => {
+      const problem = passwordProblem(cmd.opts<{ password: string }>().password);
+      if (problem) cmd.error(`error: option '--password <password>' is invalid (not repeated here): ${problem}`, { code: 'commander.invalidArgument' });
+    })
     .action(adminAction<{ email: string; password: string; store: string; json?: boolean }>(({ sql }, o) =>
       createSeller(sql, { email: o.email, password: o.password, storeClientId: o.store })));
 }

@@ -74,11 +74,9 @@ export const webhookUrl = (v: string) => {
   return v;
 };
 
-/** A seller's sign-in password: at least MIN_PASSWORD_LENGTH characters, as createSeller refuses a shorter one. */
-export const password = (v: string) => {
-  if (v.length < MIN_PASSWORD_LENGTH) throw new InvalidArgumentError(`expected a password of at least ${MIN_PASSWORD_LENGTH} characters, got ${v.length}.`);
-  return v;
-};
+/** What is wrong with a seller's sign-in password, if anything: at least MIN_PASSWORD_LENGTH characters, as createSeller refuses a shorter one. */
+export const passwordProblem = (v: string): string | undefined =>
+  (v.length < MIN_PASSWORD_LENGTH ? `expected a password of at least ${MIN_PASSWORD_LENGTH} characters, got ${v.length}.` : undefined);
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 /** A PIM organization's or user's id, as `omni admin org create` / `user create` printed it. */

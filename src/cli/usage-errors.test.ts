@@ -48,8 +48,10 @@ describe('usage errors, told before the database is opened and followed by the h
   });
 
   it('seller create: a password shorter than 8 characters', async () => {
-    const short = await parse('admin', 'seller', 'create', '--email', 'a@b.co', '--password', 'x', '--store', 'S');
-    expect(short.outcome).toBe(refused('--password <password>', 'x', 'expected a password of at least 8 characters, got 1.'));
+    const short = await parse('admin', 'seller', 'create', '--email', 'a@b.co', '--password', 'secret7', '--store', 'S');
+    // Without the password itself: a refusal of commander's parsers repeats the value.
+    expect(short.outcome).toBe("commander.invalidArgument: error: option '--password <password>' is invalid (not repeated here): expected a password of at least 8 characters, got 7.");
+    expect(short.stderr).not.toContain('secret7');
     expect(short.stderr).toContain('Usage: omni admin seller create [options]');
     expect((await parse('admin', 'seller', 'create', '--email', 'a@b.co', '--password', '12345678', '--store', 'S')).outcome).toBe('ran');
   });
