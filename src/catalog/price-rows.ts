@@ -77,7 +77,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
     if (!step.ok) { errors.push(rowError('PRD_008', { rowIndex, ...ident }, { context: step.context }) as RowError); continue; }
     accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, price: item.price, specialPrice: item.specialPrice } });
     // As PATCH /inventory's rows (seed 002): the product's id, a variant named by its sku.
-    acceptedRows.push({ rowIndex, target: t.target, id: t.product_id, ...(t.external_id ? { externalId: t.external_id } : {}), ...(t.sku ? { sku: t.sku } : {}) });
+    acceptedRows.push({ rowIndex, target: t.target, id: t.product_id, ...(t.external_id != null ? { externalId: t.external_id } : {}), ...(t.sku ? { sku: t.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.prices', ...origin, total: items.length, accepted, rejected: errors });

@@ -41,7 +41,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
     const p = byId.get(c.id);
     if (!p) { errors.push(rowError('PRD_001', { rowIndex: c.rowIndex, id: c.id }, { context: { reason: 'Product ID not found' } }) as RowError); continue; }
     accepted.push({ rowIndex: c.rowIndex, payload: { id: p.id } });
-    acceptedRows.push({ rowIndex: c.rowIndex, id: p.id, ...(p.external_id ? { externalId: p.external_id } : {}), ...(p.sku ? { sku: p.sku } : {}) });
+    acceptedRows.push({ rowIndex: c.rowIndex, id: p.id, ...(p.external_id != null ? { externalId: p.external_id } : {}), ...(p.sku ? { sku: p.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   const { batchId } = await acceptBatch(tx, { storeId: who.storeId, partnerId: who.partnerId, kind: 'products.deletions', ...origin, total: ids.length, accepted, rejected: errors });

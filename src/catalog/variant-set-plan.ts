@@ -49,7 +49,7 @@ export function planVariantItems(items: VariantItemInput[], existing: ExistingVa
   const matchedBy = new Map<string, number>();
   const planned = items.map((item, index): PlannedItem => {
     if (item.id && !byId.has(uuidKey(item.id))) throw new AppError('PRD_012', { field: `variants.items.${index}.id`, id: item.id });
-    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId && byExternal.get(item.externalId)) || bySku.get(item.sku);
+    const match = (item.id && byId.get(uuidKey(item.id))) || (item.externalId !== undefined && byExternal.get(item.externalId)) || bySku.get(item.sku);
     if (match && matchedBy.has(match.id)) throw new AppError('PRD_004', { field: `variants.items.${index}`, items: [matchedBy.get(match.id), index], variantId: match.id });
     if (match) matchedBy.set(match.id, index);
     return { index, match: match || undefined, item, placement: placements[index] };

@@ -19,6 +19,11 @@ describe('the passes of a PIM bulk job chunk', () => {
       .toEqual([[0], [1], [2]]);
   });
 
+  it('counts an externalId of "" as a key a product frees, as any other', () => {
+    const holdsEmpty = new Map([['A', { sku: 'A-1', externalId: '' }], ['B', { sku: 'B-1', externalId: 'b' }]]);
+    expect(indexes(inPasses([update(0, 'A', { externalId: 'a-new' }), update(1, 'B', { externalId: '' })], holdsEmpty))).toEqual([[0], [1]]);
+  });
+
   it('puts an item freeing a key an earlier item takes in a later pass, so that the earlier one fails as in item order', () => {
     expect(indexes(inPasses([update(0, 'D', { sku: 'BK-12' }), update(1, 'C', { sku: 'BK-12-new' })], held()))).toEqual([[0], [1]]);
   });

@@ -43,7 +43,7 @@ export function inPasses(items: CheckedItem[], held: Map<string, Keys>): Checked
       const value = item.write!.input[k];
       if (typeof value !== 'string' || keys?.[k] === value) continue;
       takes.push(`${k}:${value}`);
-      if (keys?.[k]) frees.push(`${k}:${keys[k]}`);
+      if (keys?.[k] != null) frees.push(`${k}:${keys[k]}`); // "" is a key a product frees too
     }
     for (const key of takes) n = Math.max(n, taken.get(key) ?? 0, (freed.get(key) ?? -1) + 1);
     for (const key of frees) n = Math.max(n, (taken.get(key) ?? -1) + 1, freed.get(key) ?? 0);

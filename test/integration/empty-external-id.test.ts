@@ -26,6 +26,12 @@ describe('an empty externalId', () => {
     const stock = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ externalId: '', stock: 9 }] } });
     expect(stock.json().data.errors, stock.body).toEqual([]);
     expect(stock.json().data.acceptedRows).toMatchObject([{ rowIndex: 0, target: 'product', externalId: '' }]);
+    // Price and deletion rows name it too, as PATCH /inventory's do (they left it out).
+    const prices = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/products/prices', body: { items: [{ sku: 'EK-1', price: 2 }] } });
+    expect(prices.json().data.acceptedRows, prices.body).toMatchObject([{ rowIndex: 0, externalId: '', sku: 'EK-1' }]);
+    const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and sku = 'EK-1'`;
+    const deletion = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids: [id] } });
+    expect(deletion.json().data.acceptedRows, deletion.body).toMatchObject([{ rowIndex: 0, id, externalId: '', sku: 'EK-1' }]);
   });
 
   it('held by a variant is found at accept too', async () => {
@@ -36,5 +42,11 @@ describe('an empty externalId', () => {
     const again = await signedInject(ctx, store, { method: 'POST', url: VARIANTS_SYNC,
       body: { products: [{ externalId: 'ev-2', name: 'Other', variants: { items: [{ sku: 'EV-2A', externalId: '', price: 1 }] } }] } });
     expect(again.json().data.errors.map((e: any) => e.code), again.body).toEqual(['PRD_002']);
+    // A PATCH's variant set finds that variant by it (it was planned as a new variant, whose key its own variant held: PRD_002).
+    const [parent] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'ev-1'`;
+    const renamed = await signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/stores/products/${parent.id}`,
+      body: { variants: { items: [{ externalId: '', sku: 'EV-1B', price: 1 }] } } });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect((await ctx.sql`select sku, external_id from product_variants where product_id = ${parent.id}`).map((v) => [v.sku, v.external_id])).toEqual([['EV-1B', '']]);
   });
 });
