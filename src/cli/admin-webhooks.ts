@@ -28,7 +28,7 @@ export function registerWebhookAdmin(admin: Command) {
     .action(adminAction<{ partner: string; url: string; events?: string[]; json?: boolean }>(async ({ sql, key, config }, o) => {
       // The URL's form and the event types were checked as the options were read; a private address needs the configuration.
       assertPublicTarget(o.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
-      const created = await createWebhookEndpoint(sql, key, await partnerId(sql, o.partner), { url: o.url, eventTypes: o.events ?? [] });
+      const created = await createWebhookEndpoint(sql, await key(), await partnerId(sql, o.partner), { url: o.url, eventTypes: o.events ?? [] });
       return { id: created.id, url: created.url, eventTypes: created.eventTypes, secret: created.secret };
     }, EVENT_TYPES_FORMAT));
   webhook.command('list').description("a partner's enabled endpoints (never their secrets); --all adds the disabled ones, with who disabled each and why")

@@ -27,15 +27,18 @@ export function registerAdminCommands(program: Command) {
     .requiredOption('--name <name>', 'display name', nonEmpty)
     .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type', webhookUrl)
     .option(...JSON_OPTION)
-    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(({ sql, key, config }, o) => sql.begin(async (tx) => {
-      if (o.webhookUrl) assertPublicTarget(o.webhookUrl, config.WEBHOOK_ALLOW_PRIVATE_URLS);
+    .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(async ({ sql, key: checkedKey, config }, o) => {
+      const key = await checkedKey();
       // One transaction: a URL the endpoint refuses (WHK_003) creates no partner, whose secret would never be shown.
-      const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(tx, key, { name: o.name, webhookUrl: o.webhookUrl });
-      if (!o.webhookUrl) return { partnerClientId, partnerSecret, partnerEncryptionKey };
-      // The URL becomes the partner's first webhook endpoint, subscribed to every event.
-      const endpoint = await createWebhookEndpoint(tx, key, partnerId, { url: o.webhookUrl });
-      return { partnerClientId, partnerSecret, partnerEncryptionKey, webhookEndpointId: endpoint.id, webhookSecret: endpoint.secret };
-    })));
+      return sql.begin(async (tx) => {
+        if (o.webhookUrl) assertPublicTarget(o.webhookUrl, config.WEBHOOK_ALLOW_PRIVATE_URLS);
+        const { partnerId, partnerClientId, partnerSecret, partnerEncryptionKey } = await createPartner(tx, key, { name: o.name, webhookUrl: o.webhookUrl });
+        if (!o.webhookUrl) return { partnerClientId, partnerSecret, partnerEncryptionKey };
+        // The URL becomes the partner's first webhook endpoint, subscribed to every event.
+        const endpoint = await createWebhookEndpoint(tx, key, partnerId, { url: o.webhookUrl });
+        return { partnerClientId, partnerSecret, partnerEncryptionKey, webhookEndpointId: endpoint.id, webhookSecret: endpoint.secret };
+      });
+    }));
 
   partner.command('list').description('every partner, oldest first, with its store count (never its secret)')
     .option(...JSON_OPTION)

@@ -9,21 +9,27 @@ import { output, type CellFormats } from './output.js';
 export interface CliContext {
   sql: Sql;
   config: Config;
-  key: Buffer;
+  /**
+   * The encryption key, once checked against the database's (encryption-key-check.ts): loaded by
+   * the commands that seal a secret (partner create, webhook add) and by them only, so that a
+   * read-only command (a list, a show) neither needs OMNI_ENCRYPTION_KEY nor generates a key file.
+   */
+  key: () => Promise<Buffer>;
   /** Migrations this command applied (usually none: the server applies them at start). */
   applied: string[];
 }
 
 /**
  * Opens the configured database for one command (attaching to a running
- * embedded server when there is one), makes sure the schema is current, checks
- * that this process's encryption key is the database's (a command with another
- * key stops before it writes anything: encryption-key-check.ts), runs `fn`, and
- * closes everything so the process can exit.
+ * embedded server when there is one), makes sure the schema is current, runs `fn`
+ * (a command that seals a secret checks first that this process's encryption key is
+ * the database's, `key()`: one with another key stops before it writes anything,
+ * encryption-key-check.ts), and closes everything so the process can exit.
  */
 export async function withDatabase<T>(fn: (ctx: CliContext) => Promise<T>): Promise<T> {
   return withMigratedDatabase(async ({ sql, config, applied }) => {
-    const { key } = await loadCheckedEncryptionKey(sql, config);
+    let checked: Promise<Buffer> | undefined;
+    const key = () => (checked ??= loadCheckedEncryptionKey(sql, config).then((c) => c.key));
     return fn({ sql, config, key, applied });
   });
 }

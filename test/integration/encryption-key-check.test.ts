@@ -126,6 +126,11 @@ describe('a process with another key', { timeout: 90_000 }, () => {
       + ' with DATABASE_URL set, every process on the database (omni serve, omni worker, omni admin …) must be given the same OMNI_ENCRYPTION_KEY\n');
     expect(await access(join(dataDir, 'encryption.key')).then(() => 'generated', () => 'none')).toBe('none');
     expect([await partnersNamed('Keyed'), await partnersNamed('OtherKey'), await partnersNamed('NoKey')]).toEqual([1, 0, 0]);
+    // A command that seals nothing needs no key (review: a list needed the database's key), nor makes one.
+    const listed = await omniWithEnv({ ...keyless, OMNI_DATA_DIR: dataDir }, 'admin', 'partner', 'list', '--json');
+    expect([listed.code, listed.stderr]).toEqual([0, '']);
+    expect(JSON.parse(listed.stdout).partners.map((p: { name: string }) => p.name)).toContain('Keyed');
+    expect(await access(join(dataDir, 'encryption.key')).then(() => 'generated', () => 'none')).toBe('none');
 
     // `omni migrate` seals nothing: without a key it neither generates one nor is refused.
     const migrateDir = join(folder, 'migrate');
