@@ -65,6 +65,20 @@ describe('usage errors, told before the database is opened and followed by the h
     for (const n of ['0', '100']) expect((await parse(...create, n)).outcome).toBe('ran');
   });
 
+  it('an empty name, an email that is none, a list\'s --limit out of range (moved from test/integration/cli-failures.test.ts: a process each)', async () => {
+    expect((await parse('admin', 'org', 'create', '--name', ' ')).outcome).toBe(refused('--name <name>', ' ', 'expected a value, got an empty one.'));
+    // An address the export email could never reach, or a sign-in name that is none.
+    const org = '00000000-0000-4000-8000-000000000000';
+    for (const args of [['tenant', 'create', '--org', org, '--store', 'str_x', '--notify-email'], ['user', 'create', '--org', org, '--email'],
+      ['seller', 'create', '--password', 'long enough', '--store', 'str_x', '--email']]) {
+      expect((await parse('admin', ...args, 'notanemail')).outcome).toBe(refused(`${args.at(-1)} <email>`, 'notanemail', 'expected an email address, got "notanemail".'));
+    }
+    // A list's --limit out of range, as the HTTP API's limit (it used to be clamped: 500 printed 100 rows).
+    for (const list of [['batch', 'list'], ['webhook', 'deliveries', '--partner', 'ptnr_x']]) {
+      expect((await parse('admin', ...list, '--limit', '500')).outcome).toBe(refused('--limit <n>', '500', 'expected a whole number from 1 to 100, got "500".'));
+    }
+  });
+
   it('an empty partner, store, batch or endpoint id', async () => {
     const empty = 'expected a value, got an empty one.';
     for (const args of [['store', 'show', '--store'], ['store', 'create', '--name', 'S', '--partner'], ['partner', 'disable', '--partner'],
