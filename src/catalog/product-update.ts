@@ -1,7 +1,7 @@
 import type { Sql } from '../db/database.js';
 import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
-import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
+import { lockedStoreWarehouses, placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import { checkIfMatch, planPatch, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchPlan, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
@@ -9,6 +9,7 @@ import { updateProductWithVariantSet } from './product-variant-update.js';
 import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { productStock } from './product-read.js';
+import { lostRace, retryingLostRaces } from '../db/lost-races.js';
 
 export type { PatchContext, PatchResult };
 
@@ -43,13 +44,11 @@ export async function updateProduct(sql: Sql, ctx: PatchContext, productId: stri
 }
 
 async function updateWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await updateProductWithVariantSet(sql, ctx, productId, patch, prefetched);
-    } catch (err) {
-      if ((err as { code?: unknown })?.code !== '40P01') throw err;
-      if (attempt >= MAX_DEADLOCK_ATTEMPTS) throw new AppError('PRD_014', { productId, attempts: attempt });
-    }
+  try {
+    return await retryingLostRaces(() => updateProductWithVariantSet(sql, ctx, productId, patch, prefetched), { attempts: MAX_DEADLOCK_ATTEMPTS });
+  } catch (err) {
+    if (lostRace(err)) throw new AppError('PRD_014', { productId, attempts: MAX_DEADLOCK_ATTEMPTS });
+    throw err;
   }
 }
 
@@ -70,7 +69,7 @@ async function updateOptimistically(sql: Sql, ctx: PatchContext, productId: stri
  * first too (0096), so the retry is left for an order between writers not foreseen here.
  */
 function endedByDeadlock(err: unknown): null {
-  if ((err as { code?: unknown })?.code === '40P01') return null;
+  if (lostRace(err)) return null;
   throw err;
 }
 
@@ -151,10 +150,8 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   // add_warehouse, which locks that row for update) starts the PATCH over, placed as now (QA: the
   // total was written alone, out of step with the new warehouse's row for good).
   const applied = decision.placement.kind !== 'product' ? await apply(sql) : await sql.begin(async (tx) => {
-    // Two statements: the second's snapshot, taken once the lock is held, sees a warehouse added just before.
-    await tx`select 1 from stores where id = ${ctx.storeId} for share`;
-    const warehoused = await tx`select 1 from warehouses where store_id = ${ctx.storeId} limit 1`;
-    return warehoused.length > 0 ? { version: null } : apply(tx);
+    const now = await lockedStoreWarehouses(tx, ctx.storeId);
+    return now.byClientId.size > 0 ? { version: null } : apply(tx);
   });
   if (applied.version === null) return null;
   return { ...result, externalId, version: applied.version };

@@ -1,6 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
-import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { lockedStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
@@ -313,8 +313,7 @@ export async function writeProducts(tx: Transaction, storeId: string, accepted: 
  */
 async function placeStockAsNow(tx: Transaction, storeId: string, rows: ProductWriteRow[]): Promise<ProductWriteRow[]> {
   if (!rows.some((r) => r.placement.kind === 'product')) return rows;
-  await tx`select 1 from stores where id = ${storeId} for share`;
-  const warehouses = await loadStoreWarehouses(tx, storeId);
+  const warehouses = await lockedStoreWarehouses(tx, storeId);
   if (warehouses.byClientId.size === 0) return rows;
   return rows.map((r) => {
     if (r.placement.kind !== 'product') return r;

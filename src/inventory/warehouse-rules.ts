@@ -76,3 +76,13 @@ export async function loadStoreWarehouses(sql: Queryable, storeId: string): Prom
   const rows = await sql<{ id: string; client_id: string }[]>`select id, client_id from warehouses where store_id = ${storeId}`;
   return { byClientId: new Map(rows.map((r) => [r.client_id, r.id])) };
 }
+
+/**
+ * The store's warehouses, its row share-locked first: add_warehouse locks it for update, so no
+ * warehouse (a first one taking over the products' stock) is added until this transaction ends.
+ * Two statements: the second's snapshot, taken once the lock is held, sees one added just before.
+ */
+export async function lockedStoreWarehouses(tx: Queryable, storeId: string): Promise<StoreWarehouses> {
+  await tx`select 1 from stores where id = ${storeId} for share`;
+  return loadStoreWarehouses(tx, storeId);
+}

@@ -33,6 +33,11 @@ export async function until(what: string, done: () => Promise<boolean>, tries = 
   throw new Error(`${what} never happened`);
 }
 
+/** Whether a statement of another backend waits for a lock that backend `pid` holds. */
+export async function blocksAnother(sql: Sql, pid: number): Promise<boolean> {
+  return (await sql`select 1 from pg_locks l where not l.granted and ${pid}::int = any (pg_blocking_pids(l.pid))`).length > 0;
+}
+
 /** Resolves once `n` statements whose text holds `fragment` wait for a lock. */
 export const untilWaitingForLock = (sql: Sql, fragment: string, n = 1) =>
   until(`a statement with ${fragment} waiting for a lock`, () => waitingForLock(sql, fragment, n));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 import { batchOrderHelpers } from '../helpers/batch-order.js';
-import { until } from '../helpers/lock-waits.js';
+import { blocksAnother, until } from '../helpers/lock-waits.js';
 import { processBatch } from '../../src/batches/process-batch.js';
 import '../../src/catalog/product-batches.js'; // registers the products.bulk processor processBatch runs
 import '../../src/inventory/stock-batches.js';
@@ -36,8 +36,7 @@ describe('a batch being applied', () => {
       await holder.unsafe(table === 'products' ? 'select 1 from products where id = $1 for update' : 'select 1 from product_stock where product_id = $1 for update', [id]);
       const [{ pid }] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
       applying = processBatch(ctx.sql, store.storeId, batchId, 100);
-      await until('the chunk waiting for the product row', async () => (await ctx.sql`
-        select 1 from pg_locks l where not l.granted and ${pid}::int = any (pg_blocking_pids(l.pid))`).length > 0);
+      await until('the chunk waiting for the product row', () => blocksAnother(ctx.sql, pid));
       const during = await read();
       expect(during).toMatchObject({ status: 'PROCESSING', startedAt: expect.any(String), completedAt: null });
       const listed = (await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/batches?status=PROCESSING' })).json().data;

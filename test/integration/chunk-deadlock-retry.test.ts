@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 import { batchOrderHelpers } from '../helpers/batch-order.js';
-import { until } from '../helpers/lock-waits.js';
+import { blocksAnother, until } from '../helpers/lock-waits.js';
 import { processBatch } from '../../src/batches/process-batch.js';
 import '../../src/catalog/product-batches.js'; // registers the products.bulk processor processBatch runs
 import { processBulkJob } from '../../src/pim/bulk-job-processing.js';
@@ -20,8 +20,7 @@ async function deadlockAgainst(first: string, then: string, work: () => Promise<
     await holder.unsafe(first);
     const [{ pid }] = await holder<{ pid: number }[]>`select pg_backend_pid() as pid`;
     const working = work().then(() => 'done', (err) => err.code ?? err.message);
-    await until('the work waiting for the holder', async () => (await ctx.sql`
-      select 1 from pg_locks l where not l.granted and ${pid}::int = any (pg_blocking_pids(l.pid))`).length > 0);
+    await until('the work waiting for the holder', () => blocksAnother(ctx.sql, pid));
     await holder.unsafe(then);
     await holder`commit`;
     return await working;

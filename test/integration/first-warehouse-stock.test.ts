@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 import { batchOrderHelpers } from '../helpers/batch-order.js';
-import { until } from '../helpers/lock-waits.js';
+import { blocksAnother, until } from '../helpers/lock-waits.js';
 import { addWarehouseToStore } from '../../src/stores/stores.js';
 import '../../src/catalog/product-batches.js'; // registers the processors processBatch runs
 import '../../src/inventory/stock-batches.js';
@@ -68,8 +68,7 @@ describe('stock accepted before a store\'s first warehouse, applied after it', (
       const patching = patch(store, id, { stock: 70 }).finally(() => { done = true; });
       // It read the store without a warehouse; now it waits for the adding transaction (or, as
       // before, wrote the total alone).
-      await until('the PATCH waiting for the warehouse or done', async () => done || (await ctx.sql`
-        select 1 from pg_locks l where not l.granted and ${pid}::int = any (pg_blocking_pids(l.pid))`).length > 0);
+      await until('the PATCH waiting for the warehouse or done', async () => done || blocksAnother(ctx.sql, pid));
       await holder`commit`;
       expect((await patching).statusCode).toBe(200);
       expect((await stockRows(id)).map((r) => [r.client_id, r.stock])).toEqual([[first.client_id, 70]]);
