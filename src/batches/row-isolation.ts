@@ -12,6 +12,10 @@ export function refusedRowFailure(err: { code?: string; constraint_name?: string
   const constraint = err.constraint_name ?? '';
   // Stock for a product that took variants after its row was accepted (migration 0089).
   if (err.code === '23514' && constraint === 'stock_of_product_with_variants') return { code: 'INV_005', details: { context: { reason: 'The product took variants before the update was applied' } } };
+  // Stock for a product given variants and made simple again after its row was accepted (0129).
+  if (err.code === '23514' && constraint === 'stock_of_product_made_simple') {
+    return { code: 'INV_005', details: { context: { reason: 'The product was given variants and made simple again after the update was accepted' } } };
+  }
   if (err.code === '23505' && constraint.includes('external_id')) return { code: 'PRD_002' };
   if (err.code === '23505' && constraint.includes('sku')) return { code: 'PRD_003' };
   // In details.context, as every other row outcome's reason (it was details.reason until 2026-12-05).

@@ -89,6 +89,16 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     } else if (changes.hasVariants) {
       await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;
     }
+    // Made simple again: stock accepted for it before this PATCH fails when applied (0129), as
+    // stock accepted before it was given variants does; stock chunks read this mark, not products.
+    // Its sequence: the one applyVariantSet recorded the set with (field_runs).
+    if (current.has_variants && !becomesVariant) {
+      await tx`
+        insert into products_made_simple (store_id, product_id, seq)
+        select store_id, id, field_runs_seq_of(field_runs, product_field_mask('{variant_set}')) from products
+        where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}
+        on conflict (store_id, product_id) do update set seq = excluded.seq`;
+    }
     const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants' && k !== 'totalStock');
     const after = { externalId: (fields.externalId ?? current.external_id) as string | null, version };
     if (updatedFields.length > 0) {

@@ -75,9 +75,20 @@ const resulting = (column: string) => `(case when o.x ? '${column}' then (o.x->>
  * counts. Products with variants have no prices of their own.
  */
 const PRICES_HOLD = `(not $3::boolean or p.has_variants or (${resulting('special_price')} < ${resulting('price')}) is not false)`;
-/** Whether the row may update the product: of a kind it may (allowVariants, requireVariants), holding its externalId (matchExternalId). */
-const OF_KIND = `(not p.has_variants or u.allow_variants) and (p.has_variants or not u.require_variants)
-  and (not u.match_external_id or p.external_id = u.x->>'external_id')`;
+/**
+ * Whether a simple product's row finds its product made simple again since it was accepted (given
+ * variants and stripped of them: 0127's variant_set run later than the row's sequence `seq`), as if
+ * it had found the product with variants (0129). PATCH rows (allowVariants) and rows without a
+ * sequence (null: PIM items, applied now) never do.
+ */
+const KIND_CHANGED = (seq: string) => `(not u.allow_variants and not u.require_variants
+  and field_runs_after(p.field_runs, ${seq}) & product_field_mask('{variant_set}') <> 0)`;
+/**
+ * Whether the row may update the product: of a kind it may (allowVariants, requireVariants) and
+ * was when the row was accepted (KIND_CHANGED), holding its externalId (matchExternalId).
+ */
+const OF_KIND = (seq: string) => `(not p.has_variants or u.allow_variants) and (p.has_variants or not u.require_variants)
+  and not ${KIND_CHANGED(seq)} and (not u.match_external_id or p.external_id = u.x->>'external_id')`;
 const UPDATE_SQL = `
   with upd as (
     update products p set
@@ -96,7 +107,7 @@ const UPDATE_SQL = `
           where product_field_mask(array[k]) & later <> 0) end as x
       from products o cross join (select coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) as seq) as q
       where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
-    where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND} and ${PRICES_HOLD}
+    where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND('o.seq')} and ${PRICES_HOLD}
     returning u.i, p.store_id, p.id, to_jsonb(p) - 'field_runs' as after, o.before - 'field_runs' as before, o.stock as before_stock, u.stock,
       case when u.stock is not null then o.seq end as seq),
   -- Joined on upd's store, not $1: a store condition on product_stock alone let a marketplace's
@@ -166,18 +177,21 @@ type UpdateRow = { i: number; id?: string; x: Record<string, unknown>; allow_var
  * Each product is found by its own id (a LATERAL with LIMIT, the store unseen, as in rows-by-key.ts):
  * joined by the store and the ids, a marketplace's statistics made the planner read the store.
  */
-async function whyNotUpdated(tx: Transaction, storeId: string, left: UpdateRow[], ruled: boolean): Promise<Map<number, Pick<ProductWriteOutcome, 'code' | 'context'>>> {
+async function whyNotUpdated(tx: Transaction, storeId: string, left: UpdateRow[], ruled: boolean, stockSeq: bigint | undefined): Promise<Map<number, Pick<ProductWriteOutcome, 'code' | 'context'>>> {
   if (left.length === 0) return new Map();
-  const found = await tx<{ i: number; has_variants: boolean; external_id: string | null; writable: boolean }[]>`
-    select u.i, p.has_variants, p.external_id, ${tx.unsafe(OF_KIND)} as writable
+  const seq = `(${stockSeq === undefined ? 'null' : `${stockSeq}`}::bigint + u.i)`;
+  const found = await tx<{ i: number; has_variants: boolean; external_id: string | null; writable: boolean; kind_changed: boolean }[]>`
+    select u.i, p.has_variants, p.external_id, ${tx.unsafe(OF_KIND(seq))} as writable, ${tx.unsafe(KIND_CHANGED(seq))} as kind_changed
     from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, x jsonb, allow_variants boolean, require_variants boolean, match_external_id boolean)
-    cross join lateral (select x.has_variants, x.external_id from products x where x.store_id = ${unseenStore(tx, storeId)} and x.id = u.id limit 1) as p`;
+    cross join lateral (select x.has_variants, x.external_id, x.field_runs from products x where x.store_id = ${unseenStore(tx, storeId)} and x.id = u.id limit 1) as p`;
   const current = new Map(found.map((f) => [f.i, f]));
   return new Map(left.map((u): [number, Pick<ProductWriteOutcome, 'code' | 'context'>] => {
     const product = current.get(u.i);
     if (product?.writable && ruled) return [u.i, { code: 'PRD_008' }];
     const externalId = u.match_external_id ? u.x.external_id as string : product?.external_id ?? null;
-    return [u.i, { code: 'PRD_005', context: { id: u.id!, reason: rowIdMismatch(product, externalId, u.require_variants) } }];
+    const reason = product?.kind_changed && !product.has_variants ? 'the product was given variants and made simple again after the row was accepted'
+      : rowIdMismatch(product, externalId, u.require_variants);
+    return [u.i, { code: 'PRD_005', context: { id: u.id!, reason } }];
   }));
 }
 
@@ -276,7 +290,7 @@ export async function writeProducts(tx: Transaction, storeId: string, accepted: 
       }
     }
     const done = new Map(updated.map((u) => [u.i, u]));
-    const why = await whyNotUpdated(tx, storeId, pending.filter((u) => !done.has(u.i)), opts.specialPriceRule ?? true);
+    const why = await whyNotUpdated(tx, storeId, pending.filter((u) => !done.has(u.i)), opts.specialPriceRule ?? true, opts.stockSeq);
     for (const r of updates) {
       if (outcomes.has(r.rowIndex)) continue;
       const u = done.get(r.rowIndex);

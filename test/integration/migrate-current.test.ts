@@ -24,29 +24,27 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0128 must be
-    // the one undone here instead of 0127.
-    expect(first.slice(-2)).toEqual(['0127.do.variant-field-order.sql', '0128.do.encryption-key-check.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0129 must be
+    // the one undone here instead of 0128.
+    expect(first.slice(-2)).toEqual(['0128.do.encryption-key-check.sql', '0129.do.products-made-simple.sql']);
+    // 0129: the products made simple again, and write_stock_rows checking them (0113's before).
+    const checksMadeSimple = async () => (await sql`select prosrc from pg_proc where proname = 'write_stock_rows'`)[0].prosrc.includes('products_made_simple');
+    expect(await checksMadeSimple()).toBe(true);
+    const file0113 = await readFile(new URL('../../migrations/0113.do.stock-by-primary-key.sql', import.meta.url), 'utf8');
+    await sql.unsafe(file0113.slice(file0113.indexOf('create or replace function write_stock_rows')));
+    await sql`drop table products_made_simple; drop function field_runs_seq_of(bigint[], bigint)`.simple();
+    expect(await checksMadeSimple()).toBe(false);
     // 0128: the encryption key's check value, recorded by the first process with a key (none here).
     const checkTable = async () => (await sql`select to_regclass('encryption_key_check')::text as t`)[0].t as string | null;
     expect(await checkTable()).toBe('encryption_key_check');
     await sql`drop table encryption_key_check`;
-    // 0127: two more bits (a variant's options, a product's variant set) and field_runs_writes.
-    const mask = async () => Number((await sql`select product_field_mask('{options,variant_set,height}') as m`)[0].m);
-    const masks = await mask();
-    const file0125 = await readFile(new URL('../../migrations/0125.do.field-acceptance-order.sql', import.meta.url), 'utf8');
-    const mask0125 = file0125.slice(file0125.indexOf('create function product_field_mask'), file0125.indexOf('$$;', file0125.indexOf('create function product_field_mask')) + 3);
-    await sql.unsafe(`drop function field_runs_writes(bigint[], bigint[]); ${mask0125.replace('create function', 'create or replace function')}`);
-    expect(await mask()).toBe(2 ** 25);
     expect(await checkTable()).toBeNull();
-    await sql`delete from schemaversion where version in (127, 128)`;
+    await sql`delete from schemaversion where version in (128, 129)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
     expect(await checkTable()).toBe('encryption_key_check');
     expect(await sql`select * from encryption_key_check`).toHaveLength(0);
-    expect(await mask()).toBe(masks);
-    expect(masks).toBe(2 ** 25 + 2 ** 26 + 2 ** 27);
-    const [{ writes }] = await sql`select field_runs_writes('{30,16,10,48}', '{20,56}') as writes`;
-    expect(Number(writes)).toBe(40);
+    expect(await checksMadeSimple()).toBe(true);
+    expect(await sql`select * from products_made_simple`).toHaveLength(0);
   });
 });
