@@ -87,9 +87,11 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   await afterProductsChanged(tx, ctx.storeId, [...new Set(applied.map((r) => r.payload.productId))]);
   return rows.map((r, k): RowOutcome => {
     const step = steps[k];
-    if (!step) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Deleted before the update was applied' } } };
-    if (step === 'variants') return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_040', details: { context: { reason: 'The product took variants before the update was applied' } } };
-    if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { context: step.context } };
+    // Named by the identifier it was sent with, as a row refused at once is (details.sku or details.id).
+    const sent = r.payload.sent ?? {};
+    if (!step) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { ...sent, context: { reason: 'Deleted before the update was applied' } } };
+    if (step === 'variants') return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_040', details: { ...sent, context: { reason: 'The product took variants before the update was applied' } } };
+    if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { ...sent, context: step.context } };
     return { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: targetOf(r.payload) } };
   });
 }

@@ -21,7 +21,11 @@ type PriceItem = Static<typeof PriceItem>;
 const validate = bodyAjv.compile(PriceItem);
 
 /** What the worker applies of an accepted row (price-batches.ts). */
-export interface PriceRow { target: 'product' | 'variant'; productId: string; variantId: string | null; price?: number; specialPrice?: number | null }
+export interface PriceRow {
+  target: 'product' | 'variant'; productId: string; variantId: string | null; price?: number; specialPrice?: number | null;
+  /** The identifier the row was sent with ({sku} or {id}), for its outcome if it fails when applied (absent before 2026-12-06). */
+  sent?: { sku: string } | { id: string };
+}
 
 /**
  * Accepts PATCH /products/prices: rows resolved and checked against current prices with one
@@ -75,7 +79,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
     if (t.target === 'product' && t.has_variants) { errors.push(rowError('PRD_040', { rowIndex, ...ident }, { context: { id: t.product_id } }) as RowError); continue; }
     const step = sequence.apply(t.variant_id ?? t.product_id, { price: t.price, specialPrice: t.special_price }, item);
     if (!step.ok) { errors.push(rowError('PRD_008', { rowIndex, ...ident }, { context: step.context }) as RowError); continue; }
-    accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, price: item.price, specialPrice: item.specialPrice } });
+    accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, price: item.price, specialPrice: item.specialPrice, sent: ident as PriceRow['sent'] } });
     // As PATCH /inventory's rows (seed 002): the product's id, a variant named by its sku.
     acceptedRows.push({ rowIndex, target: t.target, id: t.product_id, ...(t.external_id != null ? { externalId: t.external_id } : {}), ...(t.sku ? { sku: t.sku } : {}) });
   }

@@ -62,7 +62,8 @@ async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { r
   const gone = new Set(deleted.map((d) => d.id));
   return rows.map((r) => (gone.has(r.payload.id)
     ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.payload.id } }
-    : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { context: { reason: 'Already deleted' } } }));
+    // Named by its id, as a row refused at once is (details.id).
+    : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { id: r.payload.id, context: { reason: 'Already deleted' } } }));
 }
 
 registerBatchKind('products.deletions', { process: processDeletionRows });

@@ -126,6 +126,9 @@ describe('PATCH /products/prices: several rows for one target', () => {
     });
     await waitForBatch(ctx, batchId);
     expect(await outcomesOf(batchId)).toEqual([[0, 'FAILED', 'PRD_008'], [1, 'SUCCEEDED', null]]);
+    // Named by its sku, as sent.
+    const [{ outcomes }] = await ctx.sql`select outcomes from batches where id = ${batchId}`;
+    expect(outcomes.find((o: any) => o.rowIndex === 0).details).toMatchObject({ sku: 'PR-1' });
     expect(await pricesOf('product', 'PR-1', store.storeId)).toEqual({ price: 120, special_price: null });
   });
 
@@ -179,7 +182,7 @@ describe('POST /products/deletions', () => {
 });
 
 describe('a price or deletion row whose product another request deleted after acceptance', () => {
-  it('fails PRD_001, saying so', async () => {
+  it('fails PRD_001, saying so, named by the identifier it was sent with (as a row refused at once)', async () => {
     const store = await createTestStore(ctx, 0);
     const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'gone', 'GONE-1', 'G', 100) returning id`;
     // The deletion commits after both requests were accepted, before the worker gets their rows.
@@ -194,8 +197,8 @@ describe('a price or deletion row whose product another request deleted after ac
       return (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` })).json().data.rows;
     }));
     expect(rows.map(([r]) => [r.status, r.code, r.details])).toEqual([
-      ['FAILED', 'PRD_001', { context: { reason: 'Deleted before the update was applied' } }],
-      ['FAILED', 'PRD_001', { context: { reason: 'Already deleted' } }],
+      ['FAILED', 'PRD_001', { id: p.id, context: { reason: 'Deleted before the update was applied' } }],
+      ['FAILED', 'PRD_001', { id: p.id, context: { reason: 'Already deleted' } }],
     ]);
   });
 });
