@@ -143,10 +143,17 @@ export const PRODUCT_COLUMNS = {
  * the parent's descriptive fields, and its variants; price, specialPrice, sku and
  * stock live on the variants only (seed 003's restriction).
  */
+/**
+ * A with-variants row's item: a variant named by its sku, without the `id` a PATCH's variant set
+ * may match by (a row's items are matched by sku; an id was taken and ignored, QA).
+ */
+const { id: _variantId, ...variantRowItemProperties } = VariantItemInput.properties;
+export const VariantRowItemInput = Type.Object(variantRowItemProperties, strict);
+
 export const VariantProductInput = Type.Object({
   externalId: productFieldSchemas.externalId,
   name: productFieldSchemas.name,
   ...optional(descriptive.filter((k): k is Exclude<typeof k, 'specialPrice' | 'stock' | 'warehouses'> => !['specialPrice', 'stock', 'warehouses'].includes(k))),
-  variants: Type.Object({ items: Type.Array(VariantItemInput, { minItems: 1, maxItems: 100 }) }, strict),
+  variants: Type.Object({ items: Type.Array(VariantRowItemInput, { minItems: 1, maxItems: 100 }) }, strict),
 }, strict);
 export type VariantProductInput = Static<typeof VariantProductInput>;

@@ -119,7 +119,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       }
       const decision = placeStock(item, warehouses, 'variant');
       if (!decision.ok) { fail(decision.error.code, { field: `variants.items.${k}.${decision.error.field}`, ...decision.error.context }); continue rows; }
-      const { stock: _s, warehouses: _w, id: _id, ...fields } = item;
+      const { stock: _s, warehouses: _w, ...fields } = item;
       items.push({ item: fields, placement: decision.placement });
     }
     rowExternalIds.forEach((e) => e !== undefined && seenExternal.add(e));

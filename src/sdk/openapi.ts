@@ -2205,8 +2205,6 @@ export interface operations {
                         codEnabled?: boolean;
                         variants: {
                             items: {
-                                /** Format: uuid */
-                                id?: string;
                                 /** @description The partner's own id for the product; unique per store */
                                 externalId?: string;
                                 sku: string;
@@ -2354,8 +2352,6 @@ export interface operations {
                         codEnabled?: boolean;
                         variants: {
                             items: {
-                                /** Format: uuid */
-                                id?: string;
                                 /** @description The partner's own id for the product; unique per store */
                                 externalId?: string;
                                 sku: string;

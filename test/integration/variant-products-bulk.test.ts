@@ -36,13 +36,16 @@ describe('products with variants through the pipeline', () => {
       { externalId: 'bad', name: 'Bad', price: 5, variants: { items: [{ sku: 'BAD-1' }] } },
       { externalId: 'dup', name: 'Dup', variants: { items: [{ sku: 'TEE-R', price: 1 }] } },
       { externalId: 'nostock', name: 'No stock', variants: { items: [{ sku: 'NS-1', price: 1, warehouses: [{ clientId: w2 }] }] } },
+      // A row's items are named by sku: an item's id (a PATCH variant set's) was taken and ignored.
+      { externalId: 'withid', name: 'With id', variants: { items: [{ id: '8ae500ea-9b4d-4edb-a18f-b99f1d4aa955', sku: 'WI-1', price: 1, stock: 1 }] } },
     ];
     const res = await signedInject(ctx, store, { method: 'POST', url: SYNC, body: { products } });
     expect(res.statusCode).toBe(200);
     const { data } = res.json();
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'tee', skus: ['TEE-R', 'TEE-B'] }]);
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004'], [3, 'WHS_006']]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'PRD_004'], [3, 'WHS_006'], [4, 'VAL_001']]);
     expect(data.errors[0].details.context.validationErrors).toEqual({ price: 'property price should not exist' });
+    expect(data.errors[3].details.context.validationErrors).toEqual({ variants: { items: { 0: { id: 'property id should not exist' } } } });
     expect(data.errors[2].details.context).toMatchObject({ clientId: w2 });
     await waitForBatch(ctx, data.batchId);
     const [p] = await ctx.sql`select id, has_variants, stock, sku, price from products_with_stock where store_id = ${store.storeId} and external_id = 'tee'`;

@@ -41,7 +41,9 @@ function typeMessage(schema: Schema): string {
     case 'number': return 'must be a number conforming to the specified constraints';
     case 'boolean': return 'must be a boolean value';
     case 'array': return 'must be an array';
-    case 'object': return 'must be either object or array';
+    // class-validator's words for a nested object were "must be either object or array", which
+    // told a caller who sent an array (`variants: [...]`) that an array would do (QA).
+    case 'object': return 'must be a JSON object';
     default: return `must be ${schema.type ?? 'valid'}`;
   }
 }
@@ -135,8 +137,7 @@ function findingOf(err: ErrorObject): Finding | undefined {
   }
   // propertyNames: its own error only repeats the name's ("property name must be valid").
   if (err.keyword === 'propertyNames') return undefined;
-  // The body itself: "body must be either object or array" (class-validator's words for a nested
-  // object) read as nonsense for a body that was an array.
+  // The body itself: that alone (a body schema's other constraints say nothing to a body that is no object).
   if (err.keyword === 'type' && path.length === 0 && schema.type === 'object') return { path, messages: ['must be a JSON object'] };
   // A number that is not an integer, or a value that is no number: the bounds it breaks, if any
   // (a stock of 1.5 "must be an integer number", not also "must not be less than 0").
