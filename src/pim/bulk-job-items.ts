@@ -106,7 +106,7 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     // What the Partner API takes (product-schema.ts: Url, at most 20): "not a url" was stored and exported.
     if (item.photos.length > MAX_PHOTOS) return `photos must have at most ${MAX_PHOTOS} items`;
     const notUrl = (item.photos as string[]).findIndex((p) => p.length > 2048 || !isHttpUrl(p));
-    if (notUrl >= 0) return `photos/${notUrl} must be an http(s) URL of at most 2048 characters`;
+    if (notUrl >= 0) return `photos/${notUrl} must be an http(s) URL without credentials, of at most 2048 characters`;
     input.photos = item.photos;
     return null;
   };

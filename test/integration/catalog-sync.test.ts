@@ -188,13 +188,13 @@ describe('POST /catalog/sync (seed 000)', () => {
     expect(stored).toEqual({ packed_body: null, body });
   });
 
-  it('refuses a photo, banner or thumbnail that is no http(s) URL (javascript:, ftp:): a storefront loads them', async () => {
+  it('refuses a photo, banner or thumbnail that is no http(s) URL (javascript:, ftp:) or holds credentials: a storefront loads them', async () => {
     const store = await createTestStore(ctx, 0);
-    const rows = [product(1, { photos: ['javascript:alert(1)'] }), product(2, { thumbnails: ['ftp://x.example/t.jpg'] }), product(3, { photos: ['HTTPS://X.example/ok.jpg'] })];
+    const rows = [product(1, { photos: ['javascript:alert(1)'] }), product(2, { thumbnails: ['ftp://x.example/t.jpg'] }), product(3, { photos: ['HTTPS://X.example/ok.jpg'] }),
+      product(4, { officialBanners: ['https://cdn:s3cret@x.example/b.jpg'] })];
     const data = (await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } })).json().data;
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'VAL_001'], [1, 'VAL_001']]);
-    expect(JSON.stringify(data.errors[0].details.context.validationErrors)).toContain('must be an http(s) URL address');
-    expect(JSON.stringify(data.errors[1].details.context.validationErrors)).toContain('must be an http(s) URL address');
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'VAL_001'], [1, 'VAL_001'], [3, 'VAL_001']]);
+    for (const n of [0, 1, 2]) expect(JSON.stringify(data.errors[n].details.context.validationErrors)).toContain('must be an http(s) URL address without credentials');
     expect(data.acceptedRows.map((r: any) => r.rowIndex)).toEqual([2]);
   });
 

@@ -63,10 +63,10 @@ describe('PIM bulk items: clearing a field, and photos', () => {
       { title: 'Bar', barcode: '12', description: 'Some words' }, { title: 'Pic', photos: ['not a url'] }, { title: 'Many', photos: Array(21).fill('https://x.example/a.jpg') },
       { title: 'Js', photos: ['https://x.example/a.jpg', 'javascript:alert(1)'] }, { title: 'Ftp', photos: ['ftp://x.example/a.jpg'] }]);
     expect(imported.item_errors).toEqual([
-      { index: 1, code: 'VAL_001', error: 'photos/0 must be an http(s) URL of at most 2048 characters' },
+      { index: 1, code: 'VAL_001', error: 'photos/0 must be an http(s) URL without credentials, of at most 2048 characters' },
       { index: 2, code: 'VAL_001', error: 'photos must have at most 20 items' },
-      { index: 3, code: 'VAL_001', error: 'photos/1 must be an http(s) URL of at most 2048 characters' },
-      { index: 4, code: 'VAL_001', error: 'photos/0 must be an http(s) URL of at most 2048 characters' },
+      { index: 3, code: 'VAL_001', error: 'photos/1 must be an http(s) URL without credentials, of at most 2048 characters' },
+      { index: 4, code: 'VAL_001', error: 'photos/0 must be an http(s) URL without credentials, of at most 2048 characters' },
     ]);
     const [bar] = await ctx.sql`select id from products where store_id = ${a.storeId} and name = 'Bar'`;
     const open = () => ctx.sql`select code from validation_issues where product_id = ${bar.id} and not resolved order by code`.then((r) => r.map((i) => i.code));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import { SIMPLE_HTTP_URL, bodyAjv, isUri } from './ajv.js';
+import { SIMPLE_HTTP_URL, bodyAjv, isHttpUrl, isUri } from './ajv.js';
 
 const full = fullFormats.uri as (s: string) => boolean;
 const samples = [
@@ -32,5 +32,16 @@ describe('uuid format', () => {
     const id = 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11';
     expect([validate(id), validate(id.toUpperCase()), validate(`urn:uuid:${id}`), validate(id.slice(1)), validate(`{${id}}`)])
       .toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('http-url format', () => {
+  it('takes absolute http(s) URLs, and none holding credentials', () => {
+    for (const ok of ['https://img.example/a.jpg', 'http://img.example:8080/a', 'https://img.example/p?q=a@b', 'https://img.example/a#x@y', 'https://[::1]/a.jpg']) {
+      expect(isHttpUrl(ok), ok).toBe(true);
+    }
+    for (const bad of ['https://user:secret@img.example/a.jpg', 'https://user@img.example', 'HTTP://u:p@img.example/a', 'ftp://img.example/a.jpg', '/a.jpg', 'http://img.example/a b']) {
+      expect(isHttpUrl(bad), bad).toBe(false);
+    }
   });
 });

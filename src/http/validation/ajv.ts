@@ -15,8 +15,13 @@ export const SIMPLE_HTTP_URL = /^https?:\/\/[a-z0-9\-._~]+(?::\d{1,5})?(?:\/(?:[
 /** Any case: PostgreSQL stores uuids lower-case and compares them as values. */
 const fullUri = fullFormats.uri as (s: string) => boolean;
 export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
-/** An absolute http(s) URL: a product's photos, banners and thumbnails. */
-export const isHttpUrl = (s: string) => SIMPLE_HTTP_URL.test(s) || (/^https?:\/\/[^/?#]/i.test(s) && fullUri(s));
+/**
+ * An absolute http(s) URL without credentials: a product's photos, banners and thumbnails. A
+ * storefront shows them to everyone, and browsers refuse subresources whose URL embeds a user and
+ * password (`https://user:secret@host/a.jpg` was taken, QA): a secret published and a photo that
+ * never loads.
+ */
+export const isHttpUrl = (s: string) => SIMPLE_HTTP_URL.test(s) || (/^https?:\/\/[^/?#@]+(?:[/?#]|$)/i.test(s) && fullUri(s));
 
 const fullDateTime = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
 const FIRST_STORABLE = Date.parse('0001-01-01T00:00:00Z');

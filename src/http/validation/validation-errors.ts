@@ -28,7 +28,7 @@ const ORDER = ['maxLength', 'minLength', 'format', 'pattern', 'enum', 'minimum',
 
 const FORMAT_MESSAGES: Record<string, string> = {
   uri: 'must be a URL address',
-  'http-url': 'must be an http(s) URL address',
+  'http-url': 'must be an http(s) URL address without credentials',
   uuid: 'must be a UUID',
   'date-time': 'must be a valid ISO 8601 date string like 2024-01-31T12:00:00Z or 2024-01-31T13:00:00+01:00, from year 0001 to 9999 (UTC), without a leap second',
   email: 'must be an email',
