@@ -2,8 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
-import { bodyAjv } from '../http/validation/ajv.js';
-import { toValidationTree } from '../http/validation/validation-errors.js';
+import { rowValidator } from '../http/validation/row-validation.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { PriceSequence } from './price-sequence.js';
 import { checkRowCount, type Principal } from './product-rows.js';
@@ -18,7 +17,7 @@ export const PriceItem = Type.Object({
   specialPrice: Type.Optional(productFieldSchemas.specialPrice),
 }, { additionalProperties: false });
 type PriceItem = Static<typeof PriceItem>;
-const validate = bodyAjv.compile(PriceItem);
+const check = rowValidator(PriceItem);
 
 /** What the worker applies of an accepted row (price-batches.ts). */
 export interface PriceRow {
@@ -37,8 +36,9 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   const schemaErrors: Record<number, unknown> = {};
   const valid: { rowIndex: number; item: PriceItem; by: 'sku' | 'id' }[] = [];
   items.forEach((raw, rowIndex) => {
-    if (!validate(raw)) {
-      schemaErrors[rowIndex] = toValidationTree(validate.errors ?? [], `items[${rowIndex}]`);
+    const tree = check(raw, `items[${rowIndex}]`);
+    if (tree) {
+      schemaErrors[rowIndex] = tree;
       // Named by what it sent, as every other refused row is.
       const sent = Object.fromEntries((['sku', 'id'] as const).flatMap((k) => { const v = (raw as Record<string, unknown> | null)?.[k]; return typeof v === 'string' ? [[k, v]] : []; }));
       errors.push(rowError('VAL_001', { rowIndex, ...sent }, { context: { validationErrors: schemaErrors[rowIndex] } }) as RowError);

@@ -2,8 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Transaction } from '../db/database.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
-import { bodyAjv } from '../http/validation/ajv.js';
-import { toValidationTree } from '../http/validation/validation-errors.js';
+import { rowValidator } from '../http/validation/row-validation.js';
 import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
 import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
@@ -22,8 +21,8 @@ export const BulkProductInput = Type.Object({
   ...SimpleProductInput.properties,
 }, { additionalProperties: false });
 
-const validateSync = bodyAjv.compile(SimpleProductInput);
-const validateBulk = bodyAjv.compile(BulkProductInput);
+const checkSync = rowValidator(SimpleProductInput);
+const checkBulk = rowValidator(BulkProductInput);
 
 export interface Principal { storeId: string; partnerId: string }
 
@@ -63,14 +62,14 @@ const keptFields = (r: Record<string, any>): ValidRow['input'] => ({
 
 /** The schema check of every row, synchronous (nothing else may hold the parsed rows past it). */
 function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): CheckedRows {
-  const validate = mode === 'sync' ? validateSync : validateBulk;
+  const check = mode === 'sync' ? checkSync : checkBulk;
   const errors: RowError[] = [];
   const schemaErrors: Record<string, unknown> = {};
   const valid: ValidRow[] = [];
   const ids = (r: any) => ({ externalId: typeof r?.externalId === 'string' ? r.externalId : undefined, sku: typeof r?.sku === 'string' ? r.sku : undefined });
   rows.forEach((row, rowIndex) => {
-    if (validate(row)) { valid.push({ rowIndex, input: fromBody ? keptFields(row as unknown as Record<string, unknown>) : row as any }); return; }
-    const tree = toValidationTree(validate.errors ?? [], `products[${rowIndex}]`);
+    const tree = check(row, `products[${rowIndex}]`);
+    if (!tree) { valid.push({ rowIndex, input: fromBody ? keptFields(row as unknown as Record<string, unknown>) : row as any }); return; }
     schemaErrors[rowIndex] = tree;
     errors.push(rowError('VAL_001', { rowIndex, ...ids(row) }, { retryable: false, context: { validationErrors: tree } }) as RowError);
   });

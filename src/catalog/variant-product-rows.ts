@@ -4,8 +4,7 @@ import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import { duplicateOptionValues } from './variant-options.js';
 import type { ErrorCode } from '../errors/catalogue.js';
-import { bodyAjv } from '../http/validation/ajv.js';
-import { toValidationTree } from '../http/validation/validation-errors.js';
+import { rowValidator } from '../http/validation/row-validation.js';
 import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
@@ -20,8 +19,8 @@ export const BulkVariantProductInput = Type.Object({
   ...VariantProductInput.properties,
 }, { additionalProperties: false });
 
-const validateSync = bodyAjv.compile(VariantProductInput);
-const validateBulk = bodyAjv.compile(BulkVariantProductInput);
+const checkSync = rowValidator(VariantProductInput);
+const checkBulk = rowValidator(BulkVariantProductInput);
 
 export interface VariantProductPayload {
   mode: 'create' | 'update';
@@ -44,13 +43,13 @@ const VARIANT_COLUMNS = `'variant' as kind, x.id, x.product_id, x.external_id, x
  */
 export async function acceptVariantProductRows(tx: Transaction, who: Principal, origin: RequestOrigin, rows: unknown[], mode: 'sync' | 'bulk') {
   checkRowCount(rows.length);
-  const validate = mode === 'sync' ? validateSync : validateBulk;
+  const check = mode === 'sync' ? checkSync : checkBulk;
   const errors: RowError[] = [];
   const schemaErrors: Record<string, unknown> = {};
   const valid: { rowIndex: number; input: Input }[] = [];
   rows.forEach((row, rowIndex) => {
-    if (validate(row)) { valid.push({ rowIndex, input: row as Input }); return; }
-    const tree = toValidationTree(validate.errors ?? [], `products[${rowIndex}]`);
+    const tree = check(row, `products[${rowIndex}]`);
+    if (!tree) { valid.push({ rowIndex, input: row as Input }); return; }
     schemaErrors[rowIndex] = tree;
     const ext = (row as any)?.externalId;
     errors.push(rowError('VAL_001', { rowIndex, ...(typeof ext === 'string' ? { externalId: ext } : {}) }, { retryable: false, context: { validationErrors: tree } }) as RowError);

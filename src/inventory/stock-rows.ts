@@ -3,8 +3,7 @@ import type { Transaction } from '../db/database.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
-import { bodyAjv } from '../http/validation/ajv.js';
-import { toValidationTree } from '../http/validation/validation-errors.js';
+import { rowValidator } from '../http/validation/row-validation.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
 import { lookupByKey, planEachExecution, uuidKey, VARIANT_PRODUCT_EXTERNAL_ID } from '../db/key-lookup.js';
 import { checkRowCount, type Principal } from '../catalog/product-rows.js';
@@ -27,7 +26,7 @@ export const InventoryItem = Type.Object({
 }, { additionalProperties: false });
 export type InventoryItem = Static<typeof InventoryItem>;
 
-const validateItem = bodyAjv.compile(InventoryItem);
+const checkItem = rowValidator(InventoryItem);
 
 interface Target { target: 'product' | 'variant'; product_id: string; variant_id: string | null; external_id: string | null; sku: string | null; has_variants: boolean }
 
@@ -94,7 +93,8 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   };
   for (let rowIndex = 0; rowIndex < items.length; rowIndex++) {
     const item = items[rowIndex];
-    if (!validateItem(item)) { schemaError(rowIndex, item, toValidationTree(validateItem.errors ?? [], `items[${rowIndex}]`)); continue; }
+    const tree = checkItem(item, `items[${rowIndex}]`);
+    if (tree) { schemaError(rowIndex, item, tree); continue; }
     const it = item as InventoryItem;
     const by = onlyIdentifier(it);
     if (by === undefined) { refuse(rowIndex, item, 'INV_004', { context: { given: IDENTIFIERS.filter((k) => it[k] !== undefined) } }); continue; }

@@ -192,9 +192,10 @@ function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
  * that is no object: "body must be a JSON object"), or a bulk request's row checked on its own
  * (`products[0]`): a null row was told "body must be a JSON object" of a body that was fine.
  */
-export function toValidationTree(errors: ErrorObject[], root = 'body'): ValidationTree {
+export function toValidationTree(errors: ErrorObject[], root = 'body', uncheckedErrors = 0): ValidationTree {
   const byPath = new Map<string, { path: string[]; label: string; messages: string[] }>();
-  let untold = 0;
+  // `uncheckedErrors`: errors of fields left out of ajv's run, counted with those the tree does not tell (row-validation.ts).
+  let untold = uncheckedErrors;
   for (const err of narrowUnions(errors)) {
     if (err.keyword === 'if') continue;
     const finding = findingOf(err);
