@@ -49,10 +49,11 @@ export const batchRowCodes = sortedUnique([...Object.values(acceptedRequestRowCo
 /**
  * item_errors[].code of a PIM bulk job (pim/bulk-job-items.ts, bulk-job-processing.ts): an item
  * that is not a writable product or id (VAL_001) or names a product again in a deletion (PRD_004);
- * what the writer or PostgreSQL refuses (PRD_002, PRD_003, PRD_005, VAL_001); a category or brand
+ * what the writer or PostgreSQL refuses (PRD_002, PRD_003, VAL_001); a product that is not there
+ * (PRD_001; PRD_005 in jobs run before 2026-12-06, which keep it); a category or brand
  * id that names nothing (PRD_007, looked up as the items are applied); a price or SKU of a product
  * with variants (PRD_011); an item of a job given up on (BAT_003).
  */
 export const pimItemCodes = [
-  'VAL_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_005', 'PRD_007', 'PRD_011', 'BAT_003',
+  'VAL_001', 'PRD_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_005', 'PRD_007', 'PRD_011', 'BAT_003',
 ] as const satisfies readonly ErrorCode[];

@@ -30,7 +30,7 @@ const TAXONOMY_FIELDS: Record<string, string> = { categoryId: 'category', brandI
 
 /** The writer's and the row isolation's codes in the words of PIM item errors. */
 const ITEM_ERRORS: Record<string, string> = {
-  PRD_002: 'external_id already exists', PRD_003: 'sku already exists', PRD_005: 'product not found',
+  PRD_002: 'external_id already exists', PRD_003: 'sku already exists', PRD_001: 'product not found',
   PRD_011: 'price, special_price and sku are set per variant: the product has variants',
 };
 const itemError = (o: RowOutcome) => o.message
@@ -59,7 +59,7 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       return d
         ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.id, externalId: d.external_id, sku: d.sku,
           audit: { before: { externalId: d.external_id, sku: d.sku, name: d.name } } } }
-        : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_005' };
+        : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001' };
     });
   } else {
     // Items setting what a product with variants keeps on its variants fail PRD_011, told here;
@@ -82,12 +82,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
       const written = await writeProducts(tx, job.storeId, pass.map((r) => r.write!), { specialPriceRule: false });
       outcomes.push(...written.map((o): RowOutcome => (o.ok
         ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: { id: o.id, externalId: o.externalId ?? null, sku: o.sku ?? null, audit: o.changes } }
-        : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code })));
+        // The writer's PRD_005 (a row naming a product it may not update) is, for a PIM item, a product
+        // that is not there: PRD_001, "Product not found" (it was PRD_005, "Product id does not match").
+        : { rowIndex: o.rowIndex, status: 'FAILED', code: o.code === 'PRD_005' ? 'PRD_001' : o.code })));
     }
     // The writer left such an item as "not found" when its product took variants after the look
     // above (a PATCH with a variant set committed while the write waited for the product): said
     // now, the product's has_variants read after that commit.
-    const leftOut = new Set(outcomes.filter((o) => o.code === 'PRD_005').map((o) => o.rowIndex));
+    const leftOut = new Set(outcomes.filter((o) => o.code === 'PRD_001').map((o) => o.rowIndex));
     const asked = perVariant.filter((r) => leftOut.has(r.rowIndex));
     const tookVariants = await productsWithVariants(tx, job.storeId, asked);
     const refusedNow = new Set(asked.filter((r) => tookVariants.has(r.id!)).map((r) => r.rowIndex));

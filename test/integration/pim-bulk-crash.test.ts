@@ -107,7 +107,7 @@ describe('a worker killed in the middle of a PIM bulk job', () => {
 
   it('updates every product exactly once: one audit event each, the item errors exact', { timeout: 120000 }, async () => {
     const ids = (await ctx.sql`select id from products where store_id = ${actor.storeId} order by sku`).map((p) => p.id as string);
-    // Unknown products (PRD_005) among them.
+    // Unknown products (PRD_001) among them.
     const unknown = (i: number) => i % 300 === 11;
     const items = range(N).map((i) => ({ id: unknown(i) ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : ids[i % ids.length], title: `Updated ${i}` }));
     // Items beyond the products name them a second time: each product's updates apply in order.
@@ -115,7 +115,7 @@ describe('a worker killed in the middle of a PIM bulk job', () => {
     const failed = range(N).filter(unknown);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: N, processed_items: N - failed.length, failed_items: failed.length });
     expect(errorIndexes(job)).toEqual(failed);
-    expect(job.item_errors.every((e: any) => e.code === 'PRD_005')).toBe(true);
+    expect(job.item_errors.every((e: any) => e.code === 'PRD_001')).toBe(true);
     // Each product's title is its last item's (the few an unknown id took the place of keep theirs).
     const last = new Map<string, string>();
     items.forEach((item, i) => { if (!unknown(i)) last.set(item.id, item.title); });

@@ -53,7 +53,7 @@ describe('a PIM bulk job of many failed items', () => {
     const done = await job(a, jobId);
     expect(done).toMatchObject({ status: 'FAILED', total_items: N, processed_items: 0, failed_items: N });
     expect(done.item_errors.map((e: any) => e.index)).toEqual(range(N));
-    expect(done.item_errors.every((e: any) => e.code === 'PRD_005')).toBe(true);
+    expect(done.item_errors.every((e: any) => e.code === 'PRD_001')).toBe(true);
     expect(await errorsWritten(jobId)).toBeLessThanOrEqual(9 * N);
   });
 
@@ -111,7 +111,7 @@ describe('the bulk jobs list', () => {
     expect(list).toEqual([expect.objectContaining({ id: jobId, status: 'FAILED', payload: JSON.stringify(ids), failed_items: 2 })]);
     expect(list[0]).not.toHaveProperty('item_errors');
     expect((await job(a, jobId)).item_errors).toEqual([
-      { index: 0, code: 'PRD_005', error: 'product not found' }, { index: 1, code: 'PRD_005', error: 'product not found' },
+      { index: 0, code: 'PRD_001', error: 'product not found' }, { index: 1, code: 'PRD_001', error: 'product not found' },
     ]);
   });
 });

@@ -216,7 +216,7 @@ describe('PIM bulk jobs naming one product twice', () => {
     const job = await runJob(ctx, a, 'BULK_DELETE', [x.id, x.id.toUpperCase(), '00000000-0000-4000-8000-000000000000', 'nope']);
     expect(job).toMatchObject({ status: 'COMPLETED', total_items: 4, processed_items: 1, failed_items: 3 });
     expect(job.item_errors).toEqual([
-      { index: 1, code: 'PRD_004', error: 'duplicate item: the product id of item 0' }, { index: 2, code: 'PRD_005', error: 'product not found' }, { index: 3, code: 'VAL_001', error: 'not a product id' },
+      { index: 1, code: 'PRD_004', error: 'duplicate item: the product id of item 0' }, { index: 2, code: 'PRD_001', error: 'product not found' }, { index: 3, code: 'VAL_001', error: 'not a product id' },
     ]);
     expect(await names(a.storeId)).toEqual([]);
   });

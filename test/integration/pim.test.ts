@@ -60,7 +60,7 @@ describe('PIM bulk jobs', () => {
     // Tenant B cannot touch tenant A's products through its own tenant.
     const foreign = await pimRequest(ctx, b, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: products[0].id, title: 'Stolen' }] });
     const foreignJob = await waitJob(b, foreign.json().data.id);
-    expect(foreignJob).toMatchObject({ status: 'FAILED', processed_items: 0, item_errors: [{ index: 0, code: 'PRD_005', error: 'product not found' }] });
+    expect(foreignJob).toMatchObject({ status: 'FAILED', processed_items: 0, item_errors: [{ index: 0, code: 'PRD_001', error: 'product not found' }] });
     expect((await pimRequest(ctx, b, 'GET', `/api/v1/pim/bulk-jobs/${created.json().data.id}`)).statusCode).toBe(404);
 
     const update = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_UPDATE', payload: [{ id: products[0].id, title: 'Armchair' }] });

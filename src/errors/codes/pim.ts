@@ -6,7 +6,7 @@ export const pimErrors = {
   PIM_002: { status: 403, message: 'Organization not allowed', hint: "X-Org-ID must be your token's organization" },
   PIM_003: { status: 403, message: 'Tenant not allowed', hint: 'X-Tenant-ID must be a tenant of your organization (send X-Tenant-ID and X-Org-ID as uuids)' },
   PIM_004: { status: 404, message: 'Bulk job not found', hint: 'Use the id returned when the job was created' },
-  PIM_005: { status: 400, message: 'Invalid bulk job payload', hint: 'payload must be a JSON array: product objects (each with a title) for imports and updates, product ids for deletions' },
+  PIM_005: { status: 400, message: 'Invalid bulk job payload', hint: 'payload must be a JSON array: product objects for imports (each with a title) and updates (each with its id), product ids for deletions' },
   PIM_006: { status: 404, message: 'Export not found', hint: 'Use the id returned when the export was requested' },
   PIM_007: { status: 409, message: 'Export not ready', hint: 'The export is still running; you are notified when it completes' },
   PIM_009: { status: 409, message: 'Export failed', hint: 'Its error (GET /api/v1/pim/exports/{id}) says why; request a new export with POST /api/v1/pim/exports' },
