@@ -78,6 +78,14 @@ describe('loadConfig', () => {
     for (const url of ['postgres://u:p%40ss@h1,h2:5433/db', 'postgresql://u@localhost/db?host=/var/run/postgresql', 'postgres://postgres@127.0.0.1:5432/test']) {
       expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
     }
+    // libpq's socket URL without a host (README): the host's place filled, the socket named by ?host=.
+    expect(loadConfig({ DATABASE_URL: 'postgres://postgres@/test?host=/var/run/postgresql' }).DATABASE_URL)
+      .toBe('postgres://postgres@localhost/test?host=/var/run/postgresql');
+    expect(loadConfig({ DATABASE_URL: 'postgresql:///test?user=postgres&host=%2Frun%2Fpg' }).DATABASE_URL)
+      .toBe('postgresql://localhost/test?user=postgres&host=%2Frun%2Fpg');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@:5433/db?host=/s' }).DATABASE_URL).toBe('postgres://u:p@localhost:5433/db?host=/s');
+    // Without a socket folder an empty host names nothing: refused, as before.
+    expect(problem({ DATABASE_URL: 'postgres://u@/db' })).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
   });
 
   it('refuses an empty data folder (it meant the working directory), host, region or sender', () => {

@@ -171,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const [set, unset] = parsed.S3_ACCESS_KEY_ID === undefined ? ['S3_SECRET_ACCESS_KEY', 'S3_ACCESS_KEY_ID'] : ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
     throw new ConfigError(`Invalid configuration: ${unset} must be set with ${set} (set both, or neither for the AWS SDK's own credentials)`);
   }
+  if (parsed.DATABASE_URL !== undefined) parsed.DATABASE_URL = withSocketPlaceholderHost(parsed.DATABASE_URL);
   const unparsable = URL_VARIABLES.flatMap((name) => {
     const value = parsed[name];
     const problem = value === undefined ? undefined : (name === 'DATABASE_URL' ? postgresUrlProblem : hostUrlProblem)(value);
@@ -193,6 +194,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** URLs checked past their scheme: one that does not parse failed at first use, with a message naming no variable. */
 const URL_VARIABLES = ['DATABASE_URL', 'PUBLIC_BASE_URL', 'S3_ENDPOINT', 'SMTP_URL'] as const;
+
+/**
+ * libpq's form of a Unix socket URL without a host, `postgres://user@/db?host=/run/postgresql`
+ * (or `postgresql:///db?host=…`), with `localhost` put where the host goes: neither WHATWG URL
+ * parsing nor postgres.js reads an empty host, and the `host` parameter names the socket anyway
+ * (src/db/database.ts: splitSocketHost). README documents the form; it was refused at start (QA).
+ */
+export function withSocketPlaceholderHost(url: string): string {
+  const emptyHost = /^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(?=[:/?]|$)/i.exec(url);
+  if (!emptyHost || !/[?&]host=(?:\/|%2F)/i.test(url)) return url;
+  return `${emptyHost[1]}localhost${url.slice(emptyHost[1].length)}`;
+}
 
 /** Why postgres.js would fail to read the URL (its parseUrl: the first of several hosts, user and password decoded), if it would. */
 function postgresUrlProblem(url: string): string | undefined {

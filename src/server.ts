@@ -10,6 +10,7 @@ import { buildApp, type AppDeps } from './http/app.js';
 import { startWorker, WorkerGaveUp, type WorkerRunner } from './jobs/worker.js';
 import { QUEUE_STOPPED } from './jobs/queue-outage.js';
 import { demoBanner, ensureDemo, listeningBaseUrl } from './demo/demo-store.js';
+import { emptyTaxonomyWarning } from './catalog/taxonomy.js';
 import { withoutAddedListeners } from './process-listeners.js';
 
 export interface StartOptions {
@@ -144,6 +145,8 @@ export async function start(opts: StartOptions) {
         const { created, demo } = await ensureDemo(db.sql, config, deps.encryptionKey, baseUrl);
         if (demo) process.stdout.write(demoBanner(baseUrl, demo, created));
       }
+      const noTaxonomy = await emptyTaxonomyWarning(db.sql);
+      if (noTaxonomy) logger.warn(noTaxonomy);
     }
   } catch (err) {
     // A start that fails half-way (the API's port taken, say) stops what it had started: the

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/database.js';
+import type { Queryable, Sql } from '../db/database.js';
 
 /**
  * A small reference taxonomy. The ids are fixed and include every id the
@@ -25,6 +25,19 @@ export const TAXONOMY = {
     { id: '3f8e9b1a-2c4d-4e5f-8a7b-9c0d1e2f3a4b', name: 'Bershka' },
   ],
 } as const;
+
+/**
+ * What `omni serve` logs at start when no category exists: every catalog row naming one (the
+ * seeds' examples do) is then refused PRD_007, and nothing said why. Only the demo start seeds
+ * the taxonomy; a database of DATABASE_URL starts without one (QA).
+ */
+export async function emptyTaxonomyWarning(sql: Queryable): Promise<string | undefined> {
+  const [{ empty }] = await sql<{ empty: boolean }[]>`select not exists (select from categories) as empty`;
+  return empty
+    ? 'the reference taxonomy is empty: every product row naming a category, sub-category, type or brand will be refused (PRD_007); '
+      + 'run `npx omni admin taxonomy seed` for the reference one (the ids of the published examples), or load the marketplace\'s own'
+    : undefined;
+}
 
 export async function seedTaxonomy(sql: Sql) {
   await sql.begin(async (tx) => {
