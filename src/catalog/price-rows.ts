@@ -17,7 +17,7 @@ export const PriceItem = Type.Object({
   specialPrice: Type.Optional(productFieldSchemas.specialPrice),
 }, { additionalProperties: false });
 type PriceItem = Static<typeof PriceItem>;
-const check = rowValidator(PriceItem);
+const check = rowValidator(PriceItem, 'items');
 
 /** What the worker applies of an accepted row (price-batches.ts). */
 export interface PriceRow {
@@ -36,7 +36,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
   const schemaErrors: Record<number, unknown> = {};
   const valid: { rowIndex: number; item: PriceItem; by: 'sku' | 'id' }[] = [];
   items.forEach((raw, rowIndex) => {
-    const tree = check(raw, `items[${rowIndex}]`);
+    const tree = check(raw, rowIndex);
     if (tree) {
       schemaErrors[rowIndex] = tree;
       // Named by what it sent, as every other refused row is.

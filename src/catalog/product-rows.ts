@@ -21,8 +21,8 @@ export const BulkProductInput = Type.Object({
   ...SimpleProductInput.properties,
 }, { additionalProperties: false });
 
-const checkSync = rowValidator(SimpleProductInput);
-const checkBulk = rowValidator(BulkProductInput);
+const checkSync = rowValidator(SimpleProductInput, 'products');
+const checkBulk = rowValidator(BulkProductInput, 'products');
 
 export interface Principal { storeId: string; partnerId: string }
 
@@ -68,7 +68,7 @@ function checkRows(rows: unknown[], mode: 'sync' | 'bulk', fromBody: boolean): C
   const valid: ValidRow[] = [];
   const ids = (r: any) => ({ externalId: typeof r?.externalId === 'string' ? r.externalId : undefined, sku: typeof r?.sku === 'string' ? r.sku : undefined });
   rows.forEach((row, rowIndex) => {
-    const tree = check(row, `products[${rowIndex}]`);
+    const tree = check(row, rowIndex);
     if (!tree) { valid.push({ rowIndex, input: fromBody ? keptFields(row as unknown as Record<string, unknown>) : row as any }); return; }
     schemaErrors[rowIndex] = tree;
     errors.push(rowError('VAL_001', { rowIndex, ...ids(row) }, { retryable: false, context: { validationErrors: tree } }) as RowError);

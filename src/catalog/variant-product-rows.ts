@@ -19,8 +19,8 @@ export const BulkVariantProductInput = Type.Object({
   ...VariantProductInput.properties,
 }, { additionalProperties: false });
 
-const checkSync = rowValidator(VariantProductInput);
-const checkBulk = rowValidator(BulkVariantProductInput);
+const checkSync = rowValidator(VariantProductInput, 'products');
+const checkBulk = rowValidator(BulkVariantProductInput, 'products');
 
 export interface VariantProductPayload {
   mode: 'create' | 'update';
@@ -48,7 +48,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
   const schemaErrors: Record<string, unknown> = {};
   const valid: { rowIndex: number; input: Input }[] = [];
   rows.forEach((row, rowIndex) => {
-    const tree = check(row, `products[${rowIndex}]`);
+    const tree = check(row, rowIndex);
     if (!tree) { valid.push({ rowIndex, input: row as Input }); return; }
     schemaErrors[rowIndex] = tree;
     const ext = (row as any)?.externalId;

@@ -26,7 +26,7 @@ export const InventoryItem = Type.Object({
 }, { additionalProperties: false });
 export type InventoryItem = Static<typeof InventoryItem>;
 
-const checkItem = rowValidator(InventoryItem);
+const checkItem = rowValidator(InventoryItem, 'items');
 
 interface Target { target: 'product' | 'variant'; product_id: string; variant_id: string | null; external_id: string | null; sku: string | null; has_variants: boolean }
 
@@ -93,7 +93,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   };
   for (let rowIndex = 0; rowIndex < items.length; rowIndex++) {
     const item = items[rowIndex];
-    const tree = checkItem(item, `items[${rowIndex}]`);
+    const tree = checkItem(item, rowIndex);
     if (tree) { schemaError(rowIndex, item, tree); continue; }
     const it = item as InventoryItem;
     const by = onlyIdentifier(it);
