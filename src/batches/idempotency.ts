@@ -7,6 +7,11 @@ export interface IdempotencyRequest {
   key: string | undefined;
   /** Method and path: a key is bound to one endpoint. */
   route: string;
+  /**
+   * Whose keys these are, where two kinds of client send them for one store: the PIM's bulk jobs
+   * (`pim`) beside its partner's bulk requests (none), so that one's key never answers the other.
+   */
+  scope?: 'pim';
   rawBody: Buffer | undefined;
   /** How long a key replays its response (IDEMPOTENCY_KEY_TTL_HOURS); an older one is free again. */
   ttlHours: number;
@@ -29,11 +34,13 @@ export const keysExpireBefore = (sql: Sql | Transaction, ttlHours: number) => sq
 export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx: Transaction) => Promise<{ status: number; body: T }>): Promise<StoredResponse<T>> {
   if (req.key === undefined) return { ...(await sql.begin((tx) => run(tx))), replayed: false } as StoredResponse<T>;
   if (!/^[\x21-\x7e]{1,255}$/.test(req.key)) throw new AppError('IDEM_002');
+  // A scope's keys stored after its name and a space, which no key holds.
+  const key = req.scope ? `${req.scope} ${req.key}` : req.key;
   const hash = createHash('sha256').update(req.route).update('\n').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
   const replay = async () => {
     const [stored] = await sql<{ request_hash: string; status_code: number; response: T; route: string }[]>`
       select request_hash, status_code, response, route from idempotency_keys
-      where store_id = ${req.storeId} and key = ${req.key!} and created_at >= ${keysExpireBefore(sql, req.ttlHours)}`;
+      where store_id = ${req.storeId} and key = ${key} and created_at >= ${keysExpireBefore(sql, req.ttlHours)}`;
     if (!stored) return null;
     if (stored.request_hash !== hash) throw new AppError('IDEM_001', { idempotencyKey: req.key, originalRoute: stored.route });
     return { status: stored.status_code, body: stored.response, replayed: true };
@@ -45,7 +52,7 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
       const result = await run(tx);
       const [claimed] = await tx`
         insert into idempotency_keys (store_id, key, route, request_hash, status_code, response)
-        values (${req.storeId}, ${req.key!}, ${req.route}, ${hash}, ${result.status}, ${tx.json(result.body as any)})
+        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${tx.json(result.body as any)})
         on conflict (store_id, key) do update set route = excluded.route, request_hash = excluded.request_hash,
           status_code = excluded.status_code, response = excluded.response, created_at = now()
         -- an expired key (not purged yet: retention.ts runs hourly) is taken over

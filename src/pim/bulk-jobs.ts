@@ -1,4 +1,4 @@
-import type { Queryable, Sql } from '../db/database.js';
+import type { Queryable, Sql, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { pageWithTotal } from '../db/page.js';
@@ -64,22 +64,20 @@ export interface JobOrigin { requestId: string; ip: string }
 
 /**
  * Creates the job (PENDING), its processing job and its `bulk_job.created` audit event in one
- * transaction: a refused request writes none of them, an accepted one all three. The event says
+ * transaction (the caller's: the Idempotency-Key's record joins it): a refused request writes none of them, an accepted one all three. The event says
  * what was asked (type and how many items), not the payload: the job keeps that, and each item's
  * change has its own event when it applies (bulk-job-processing.ts). Processing is asynchronous.
  */
-export async function createBulkJob(sql: Sql, who: PimPrincipal, jobType: JobType, payload: unknown, origin: JobOrigin, rawPayload?: string) {
+export async function createBulkJob(tx: Transaction, who: PimPrincipal, jobType: JobType, payload: unknown, origin: JobOrigin, rawPayload?: string) {
   const { text, items } = parsePayload(jobType, payload, rawPayload);
-  return sql.begin(async (tx) => {
-    const [job] = await tx`
-      insert into bulk_jobs (store_id, job_type, payload, created_by) values (${who.storeId}, ${jobType}, ${text}, ${who.email}) returning *`;
-    await enqueueJob(tx, 'pim.bulk-job', { storeId: who.storeId, jobId: job.id, actor: who.email, ...origin });
-    await recordAudit(tx, [{
-      storeId: who.storeId, actorType: 'user', actor: who.email, action: 'bulk_job.created', resourceType: 'bulk_job', resourceId: job.id,
-      changes: { bulkJobId: job.id, jobType, items: items.length }, requestId: origin.requestId, ipAddress: origin.ip,
-    }]);
-    return view(job);
-  });
+  const [job] = await tx`
+    insert into bulk_jobs (store_id, job_type, payload, created_by) values (${who.storeId}, ${jobType}, ${text}, ${who.email}) returning *`;
+  await enqueueJob(tx, 'pim.bulk-job', { storeId: who.storeId, jobId: job.id, actor: who.email, ...origin });
+  await recordAudit(tx, [{
+    storeId: who.storeId, actorType: 'user', actor: who.email, action: 'bulk_job.created', resourceType: 'bulk_job', resourceId: job.id,
+    changes: { bulkJobId: job.id, jobType, items: items.length }, requestId: origin.requestId, ipAddress: origin.ip,
+  }]);
+  return view(job);
 }
 
 /**

@@ -101,14 +101,14 @@ describe("a big store on a marketplace's statistics: 100 rows by id read about a
   it('PIM bulk jobs: an update of products with variants is refused (PRD_011) and a deletion deletes, reading each product by its id', async () => {
     const who = { userId: 'u', email: 'pim@example.com', orgId: 'o', tenantId: 't', storeId, partnerId };
     const withVariants = (await productIds(101, 600)).filter((_, k) => (k + 1) % 5 === 0); // e105, e110, …: 100 products
-    const update = await createBulkJob(sql, who, 'BULK_UPDATE', withVariants.map((id) => ({ id, price: 12 })), origin);
+    const update = await sql.begin((tx) => createBulkJob(tx, who, 'BULK_UPDATE', withVariants.map((id) => ({ id, price: 12 })), origin));
     const updated = await readsOf('products', () => processBulkJob(sql, storeId, update.id, who.email));
     expect(updated).toBeLessThan(300); // 600 before (PostgreSQL 15: the store's products with variants), 3,000 on 18
     const [u] = await sql`select status, processed_items, failed_items, item_errors->0->>'code' as code from bulk_jobs where id = ${update.id}`;
     expect(u).toEqual({ status: 'FAILED', processed_items: 0, failed_items: 100, code: 'PRD_011' });
 
     const ids = await productIds(601, 700);
-    const deletion = await createBulkJob(sql, who, 'BULK_DELETE', ids, origin);
+    const deletion = await sql.begin((tx) => createBulkJob(tx, who, 'BULK_DELETE', ids, origin));
     const deleted = await readsOf('products', () => processBulkJob(sql, storeId, deletion.id, who.email));
     expect(deleted).toBeLessThan(1000); // 66,100 before
     expect(await leftOf(ids)).toBe(0);

@@ -8,6 +8,8 @@ import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } 
 import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
 import { pimHeaders } from './headers.js';
+import { IdempotencyHeader } from '../bulk/schemas.js';
+import { idempotent } from '../../../batches/idempotency.js';
 import { rawJsonMember } from '../../validation/raw-json-member.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { pimItemCodes } from '../../row-codes.js';
@@ -56,17 +58,27 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
 
   app.post('/api/v1/pim/bulk-jobs', {
     schema: {
-      tags, summary: 'Create a bulk job (processed asynchronously)', headers: pimHeaders,
+      tags, summary: 'Create a bulk job (processed asynchronously)',
       description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category or category_id, brand or brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
+      headers: Type.Composite([pimHeaders, IdempotencyHeader]),
       body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
-      response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, jsonBody, ['PIM_005']),
+      response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, jsonBody, ['PIM_005', 'IDEM_001', 'IDEM_002']),
     },
   }, async (request, reply) => {
     const body = request.body as { job_type: JobType; payload: unknown };
     const origin = { requestId: request.id, ip: request.ip };
     // A payload sent as JSON (not as a string of it) is kept as its text in the body, as sent.
     const raw = typeof body.payload === 'string' || !request.rawBody ? undefined : rawJsonMember(request.rawBody.toString('utf8'), 'payload');
-    return ok(reply, 'Bulk job created', await createBulkJob(sql, who(request), body.job_type, body.payload, origin, raw), { dispatch: true });
+    // An Idempotency-Key, as on the Partner API's bulk requests: a client that lost the answer
+    // (the API died after the commit) and sends again gets the first job, not a second (QA: an
+    // import's 30 products created twice). Keys of the tenant's store, apart from its partner's.
+    const result = await idempotent(sql, {
+      storeId: who(request).storeId, scope: 'pim', key: request.headers['idempotency-key'] as string | undefined,
+      route: `${request.method} ${request.routeOptions.url}`, rawBody: request.rawBody, ttlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS,
+    }, async (tx) => ({ status: 200, body: ok(reply, 'Bulk job created', await createBulkJob(tx, who(request), body.job_type, body.payload, origin, raw), { dispatch: true }) }));
+    if (result.replayed) reply.header('idempotent-replayed', 'true');
+    // Always 200: the only status the first answer stores (a refusal throws, and stores nothing).
+    return reply.send(result.body);
   });
 
   app.get('/api/v1/pim/bulk-jobs', {
