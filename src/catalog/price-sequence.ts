@@ -1,4 +1,4 @@
-import { specialPriceNotBelow, toCents } from './product-patch-plan.js';
+import { pricesAsStored, specialPriceNotBelow, toCents } from './product-patch-plan.js';
 
 /** A product's or variant's prices; null where none is set. */
 export interface Prices { price: number | null; specialPrice: number | null }
@@ -48,7 +48,7 @@ export class PriceSequence {
       specialPrice: change.specialPrice !== undefined ? change.specialPrice : before.specialPrice,
     };
     if (specialPriceNotBelow(after.specialPrice, after.price)) {
-      return { ok: false, context: { price: after.price!, specialPrice: after.specialPrice! } };
+      return { ok: false, context: pricesAsStored(after.price!, after.specialPrice!) };
     }
     this.current.set(target, after);
     const sent = this.sent.get(target) ?? new Set<string>();

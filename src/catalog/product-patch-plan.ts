@@ -78,6 +78,14 @@ export function specialPriceNotBelow(specialPrice: number | null | undefined, pr
   return specialPrice != null && price != null && toCents(specialPrice) >= toCents(price);
 }
 
+/**
+ * A PRD_008's context: the two prices as they would be stored (cents), which the rule compares
+ * (it told them as sent: `{price: 10.004, specialPrice: 10.001}` refused, and nothing said why).
+ */
+export function pricesAsStored<P extends number | null | undefined, S extends number | null | undefined>(price: P, specialPrice: S) {
+  return { price: (price == null ? price : toCents(price)) as P, specialPrice: (specialPrice == null ? specialPrice : toCents(specialPrice)) as S };
+}
+
 /** The decimal point moved `places` in the digits JavaScript prints (`${value}e2` was NaN, a null price, for 1e-7: "1e-7e2"). */
 function shiftDecimal(value: number, places: number): number {
   const [digits, exponent] = value.toExponential().split('e');

@@ -10,7 +10,7 @@ import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
 import { SimpleProductInput, Uuid } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { PlanEncoder, type ProductPlan } from './product-plan.js';
-import { specialPriceNotBelow } from './product-patch-plan.js';
+import { pricesAsStored, specialPriceNotBelow } from './product-patch-plan.js';
 
 /** Rows per request on every bulk endpoint (documented in the README and the OpenAPI text). */
 export const MAX_ROWS_PER_REQUEST = 1000;
@@ -107,7 +107,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, origin: Reques
     if (seenExternal.has(input.externalId) || seenSku.has(input.sku)) { fail('PRD_004', { field: seenExternal.has(input.externalId) ? 'externalId' : 'sku' }); continue; }
     seenExternal.add(input.externalId);
     seenSku.add(input.sku);
-    if (specialPriceNotBelow(input.specialPrice, input.price)) { fail('PRD_008', { price: input.price, specialPrice: input.specialPrice }); continue; }
+    if (specialPriceNotBelow(input.specialPrice, input.price)) { fail('PRD_008', pricesAsStored(input.price, input.specialPrice)); continue; }
     const badRef = unknownRefs.get(input);
     if (badRef) { fail('PRD_007', badRef); continue; }
     let target: string | undefined;
@@ -119,7 +119,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, origin: Reques
       // Only the fields sent change: a stored specialPrice the row leaves must stay below its price,
       // as in PATCH. Checked here for an answer at once, and again when the row is written (product-writer.ts).
       const specialPrice = input.specialPrice !== undefined ? input.specialPrice : current.special_price;
-      if (specialPriceNotBelow(specialPrice, input.price)) { fail('PRD_008', { price: input.price, specialPrice }); continue; }
+      if (specialPriceNotBelow(specialPrice, input.price)) { fail('PRD_008', pricesAsStored(input.price, specialPrice)); continue; }
       target = current.id;
       renames = current.sku !== input.sku;
     } else if (byExternal.has(input.externalId)) { fail('PRD_002'); continue; }

@@ -2,7 +2,7 @@ import type { Sql } from '../db/database.js';
 import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
 import { lockedStoreWarehouses, placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { checkIfMatch, planPatch, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchPlan, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchPlan, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
@@ -109,7 +109,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
   const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
   if (!current.has_variants && specialPriceNotBelow(specialPrice, price)) {
-    throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
+    throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
   }
   const [unknownRefs, clash] = await Promise.all([
     findUnknownTaxonomy(sql, [fields]),

@@ -11,7 +11,7 @@ import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
-import { checkIfMatch, planPatch, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 import type { ProductSnapshot } from './product-update.js';
@@ -49,7 +49,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const price = patch.price ?? current.price ?? undefined;
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price;
     if (!becomesVariant && specialPriceNotBelow(specialPrice, price)) {
-      throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
+      throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
     }
     const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
     if (badRef) throw new AppError('PRD_007', badRef);

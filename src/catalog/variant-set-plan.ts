@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.js';
 import { placeStock, type StockPlacement, type StoreWarehouses } from '../inventory/warehouse-rules.js';
 import type { VariantItemInput } from './product-schema.js';
 import { lookupByKey, uuidKey } from '../db/key-lookup.js';
-import { specialPriceNotBelow } from './product-patch-plan.js';
+import { pricesAsStored, specialPriceNotBelow } from './product-patch-plan.js';
 
 export interface ExistingVariant { id: string; sku: string; external_id: string | null; is_active: boolean; options: Record<string, string> }
 
@@ -27,7 +27,7 @@ export function checkVariantItems(items: VariantItemInput[], warehouses: StoreWa
     if (item.externalId !== undefined && seenExternal.has(item.externalId)) throw new AppError('PRD_004', { field: field('externalId'), externalId: item.externalId });
     if (item.externalId !== undefined) seenExternal.add(item.externalId);
     if (specialPriceNotBelow(item.specialPrice, item.price)) {
-      throw new AppError('PRD_008', { field: field('specialPrice'), price: item.price, specialPrice: item.specialPrice });
+      throw new AppError('PRD_008', { field: field('specialPrice'), ...pricesAsStored(item.price, item.specialPrice) });
     }
     const decision = placeStock(item, warehouses, 'variant');
     if (!decision.ok) throw new AppError(decision.error.code, { field: field(decision.error.field), ...decision.error.context });

@@ -2,7 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { checkIfMatch, VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
+import { checkIfMatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
 import type { ProductPatchInput } from './product-schema.js';
 import type { ProductSnapshot } from './product-update.js';
 import { findKeyClash } from './key-clash.js';
@@ -36,7 +36,8 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
   if (items.length === 0) {
     const price = patch.price ?? (current.price == null ? undefined : Number(current.price));
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price == null ? null : Number(current.special_price);
-    if (specialPrice != null && price !== undefined && specialPrice >= price) throw new AppError('PRD_008', { field: 'specialPrice', price, specialPrice });
+    // As numeric(15, 2) stores them, as the check under the locks (product-variant-update.ts) compares them.
+    if (specialPriceNotBelow(specialPrice, price)) throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
   }
   const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses) };
   const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');

@@ -113,6 +113,8 @@ describe('POST /catalog/sync (seed 000)', () => {
     expect(data.errors[0].details.context.validationErrors.price).toContain('price must be a number');
     // Its message names every kind of reference (it said "Unknown category reference" of a brand too).
     expect(data.errors[4].message).toBe('Unknown category, sub-category, type or brand reference');
+    // Its context tells the prices as compared, stored (it told 0.004 and 0.001, which read as fine).
+    expect(data.errors[5].details.context).toEqual({ price: 0, specialPrice: 0 });
     await waitForBatch(ctx, data.batchId);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId}`;
     expect(skus.map((r) => r.sku)).toEqual(['SKU-1']);
