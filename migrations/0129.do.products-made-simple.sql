@@ -1,12 +1,12 @@
--- A stock update or products/bulk row accepted for a simple product that was then given variants
+-- A stock update, products/bulk or price row accepted for a simple product that was then given variants
 -- and made simple again before the row was applied fails, as one applied while the product had
--- variants does (0089: INV_005; products/bulk: PRD_005). It was applied, and brought back the stock
--- that giving the product variants had cleared (QA). products/bulk rows compare their acceptance
--- sequence with the `variant_set` run of the product's field_runs (0127), on the row they lock
--- (product-writer.ts); stock chunks do not read products, so the PATCH that makes a product simple
--- again also marks it here, with that run's sequence, and write_stock_rows (0113's, restated whole; only its
--- last check is new) compares each product-level entry with it. A store whose products were never
--- made simple again (nearly every one) pays one probe of this empty index a chunk.
+-- variants does (0089: INV_005; products/bulk: PRD_005; price rows: PRD_040). It was applied, and
+-- brought back the stock (or price) that giving the product variants had cleared (QA). The PATCH
+-- that makes a product simple again marks it here, with the sequence of its variant_set run (0127);
+-- products/bulk and price rows compare their acceptance sequence with it (product-writer.ts,
+-- price-batches.ts), and write_stock_rows (0113's, restated whole; only its last check is new)
+-- each product-level entry. A store whose products were never made simple again (nearly every
+-- one) pays one probe of this empty index a chunk.
 create table products_made_simple (
   store_id uuid not null,
   product_id uuid not null,
@@ -22,11 +22,13 @@ create function field_runs_seq_of(p_runs bigint[], p_mask bigint) returns bigint
   select max(p_runs[i]) from generate_subscripts(p_runs, 1) as i where i % 2 = 1 and p_runs[i + 1] & p_mask <> 0
 $$;
 
--- Products made simple again before this migration: their variant_set run (0127) is the PATCH's.
+-- Products made simple again before this migration: their variant_set run (0127) is the PATCH's. A
+-- simple product with such a run but no variant never had any (a PATCH sent it `variants.items: []`).
 insert into products_made_simple (store_id, product_id, seq)
 select p.store_id, p.id, field_runs_seq_of(p.field_runs, product_field_mask('{variant_set}'))
 from products p
 where not p.has_variants and field_runs_seq_of(p.field_runs, product_field_mask('{variant_set}')) is not null
+  and exists (select from product_variants v where v.store_id = p.store_id and v.product_id = p.id)
 on conflict (store_id, product_id) do nothing;
 
 create or replace function write_stock_rows(p_store_id uuid, p_accepted_seq bigint,

@@ -25,10 +25,13 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   // Locked in id order (rowsByIds: one probe of the primary key per id, whatever the statistics say of the store).
   // Which of the prices a later-accepted write set (0125's field_runs): this batch's rows leave them.
   const later = `field_runs_after(x.field_runs, ${seq}::bigint)`;
+  // A product made simple again since the batch was accepted (0129: given variants, which cleared its
+  // prices, then none): its rows fail as if it had variants still, rather than bring a price back.
+  const madeSimple = `exists (select from products_made_simple m where m.store_id = x.store_id and m.product_id = x.id and m.seq > ${seq}::bigint)`;
   const columns = (hasVariants: string) => `x.ctid::text as at, x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants,
     ${later} & product_field_mask('{price}') <> 0 as price_later, ${later} & product_field_mask('{special_price}') <> 0 as special_price_later`;
   const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean; price_later: boolean; special_price_later: boolean }[]>`
-    with p as (${rowsByIds(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product') }, columns('x.has_variants'), 'update')}),
+    with p as (${rowsByIds(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product') }, columns(`x.has_variants or ${madeSimple}`), 'update')}),
       v as (${rowsByIds(tx, { table: 'product_variants', storeId: ctx.storeId, ids: ids('variant') }, columns('false'), 'update')})
     select * from p union all select * from v`;
   const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
@@ -90,7 +93,8 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
     // Named by the identifier it was sent with, as a row refused at once is (details.sku or details.id).
     const sent = r.payload.sent ?? {};
     if (!step) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { ...sent, context: { reason: 'Deleted before the update was applied' } } };
-    if (step === 'variants') return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_040', details: { ...sent, context: { reason: 'The product took variants before the update was applied' } } };
+    // Given variants since, whether it still has them or was made simple again (0129).
+    if (step === 'variants') return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_040', details: { ...sent, context: { reason: 'The product took variants after the update was accepted' } } };
     if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { ...sent, context: step.context } };
     return { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: targetOf(r.payload) } };
   });

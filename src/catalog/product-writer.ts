@@ -77,12 +77,14 @@ const resulting = (column: string) => `(case when o.x ? '${column}' then (o.x->>
 const PRICES_HOLD = `(not $3::boolean or p.has_variants or (${resulting('special_price')} < ${resulting('price')}) is not false)`;
 /**
  * Whether a simple product's row finds its product made simple again since it was accepted (given
- * variants and stripped of them: 0127's variant_set run later than the row's sequence `seq`), as if
- * it had found the product with variants (0129). PATCH rows (allowVariants) and rows without a
- * sequence (null: PIM items, applied now) never do.
+ * variants and stripped of them by a PATCH later than the row's sequence `seq`: its mark in
+ * products_made_simple, which stock chunks read too), as if it had found the product with
+ * variants (0129). Not the variant_set run of field_runs: a PATCH sending `variants.items: []` to
+ * a product that never had variants records one too (review). A probe of a table that holds only
+ * such products. PATCH rows (allowVariants) and rows without a sequence (null: PIM items, applied now) never do.
  */
 const KIND_CHANGED = (seq: string) => `(not u.allow_variants and not u.require_variants
-  and field_runs_after(p.field_runs, ${seq}) & product_field_mask('{variant_set}') <> 0)`;
+  and exists (select from products_made_simple m where m.store_id = p.store_id and m.product_id = p.id and m.seq > ${seq}))`;
 /**
  * Whether the row may update the product: of a kind it may (allowVariants, requireVariants) and
  * was when the row was accepted (KIND_CHANGED), holding its externalId (matchExternalId).
@@ -183,7 +185,7 @@ async function whyNotUpdated(tx: Transaction, storeId: string, left: UpdateRow[]
   const found = await tx<{ i: number; has_variants: boolean; external_id: string | null; writable: boolean; kind_changed: boolean }[]>`
     select u.i, p.has_variants, p.external_id, ${tx.unsafe(OF_KIND(seq))} as writable, ${tx.unsafe(KIND_CHANGED(seq))} as kind_changed
     from jsonb_to_recordset(${tx.json(left as any)}::jsonb) as u (i int, id uuid, x jsonb, allow_variants boolean, require_variants boolean, match_external_id boolean)
-    cross join lateral (select x.has_variants, x.external_id, x.field_runs from products x where x.store_id = ${unseenStore(tx, storeId)} and x.id = u.id limit 1) as p`;
+    cross join lateral (select x.store_id, x.id, x.has_variants, x.external_id from products x where x.store_id = ${unseenStore(tx, storeId)} and x.id = u.id limit 1) as p`;
   const current = new Map(found.map((f) => [f.i, f]));
   return new Map(left.map((u): [number, Pick<ProductWriteOutcome, 'code' | 'context'>] => {
     const product = current.get(u.i);

@@ -68,6 +68,29 @@ describe('a row accepted before its product was given variants and made simple a
     });
   }
 
+  it('a price row fails PRD_040 and writes no price', async () => {
+    const store = await createTestStore(ctx, 1);
+    const id = await simpleProduct(store, 'MS-P');
+    const earlier = await accept(store, 'PATCH', '/api/v1/partner/stores/products/prices', { items: [{ id, price: 55 }] });
+    await givenVariantsAndBack(store, id, 'MS-P');
+    expect(failures(await outcomesOf(store, earlier))).toEqual([['FAILED', 'PRD_040', 'The product took variants after the update was accepted']]);
+    expect((await productRow(id)).price).toBeNull();
+  });
+
+  it('a PATCH sending `variants.items: []` to a product that never had variants does not count (review)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'MS-N');
+    const bulk = await accept(store, 'POST', '/api/v1/partner/stores/products/bulk',
+      { products: [{ id, externalId: 'ext-MS-N', name: 'Renamed', sku: 'MS-N', price: 5, stock: 25 }] });
+    const stock = await accept(store, 'PATCH', '/api/v1/partner/stores/inventory', { items: [{ id, stock: 7 }] });
+    const none = await patch(store, id, { description: 'd', variants: { items: [] } });
+    expect(none.statusCode, none.body).toBe(200);
+    expect((await run(store, bulk)).map((o) => o.status)).toEqual(['SUCCEEDED']);
+    expect((await run(store, stock)).map((o) => o.status)).toEqual(['SUCCEEDED']);
+    expect(await productRow(id)).toMatchObject({ name: 'Renamed', stock: 7 });
+    expect(await ctx.sql`select 1 from products_made_simple where product_id = ${id}`).toHaveLength(0);
+  });
+
   it('a row accepted after it was made simple again applies', async () => {
     const store = await createTestStore(ctx, 1);
     const id = await simpleProduct(store, 'MS-L');
@@ -93,5 +116,10 @@ describe('a row accepted before its product was given variants and made simple a
     const from = file.indexOf('insert into products_made_simple');
     await ctx.sql.unsafe(file.slice(from, file.indexOf(';', from)));
     expect(await mark()).toBe(seq);
+    // Not a product that never had variants, though a PATCH of `variants.items: []` recorded a set.
+    const never = await simpleProduct(store, 'MS-M2');
+    expect((await patch(store, never, { variants: { items: [] } })).statusCode).toBe(200);
+    await ctx.sql.unsafe(file.slice(from, file.indexOf(';', from)));
+    expect(await ctx.sql`select 1 from products_made_simple where product_id = ${never}`).toHaveLength(0);
   });
 });
