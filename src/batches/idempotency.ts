@@ -19,6 +19,12 @@ export interface IdempotencyRequest {
 
 export interface StoredResponse<T> { status: number; body: T; replayed: boolean }
 
+/**
+ * How a response is kept for its replays when it repeats what the database holds anyway (a PIM
+ * job's payload, up to the body limit): `keep` what is stored, `restore` the response from it.
+ */
+export interface StoredForm<T> { keep(body: T): unknown; restore(kept: unknown, sql: Sql): Promise<T> }
+
 class KeyTaken extends Error {}
 
 /** The moment before which a key has expired: one definition for the replay, the takeover and the purge (retention.ts). */
@@ -31,7 +37,8 @@ export const keysExpireBefore = (sql: Sql | Transaction, ttlHours: number) => sq
  * key with a different body is IDEM_001. Without a key the request just runs. A key
  * lives ttlHours (24 by default, as Stripe's); after that the same key runs anew.
  */
-export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx: Transaction) => Promise<{ status: number; body: T }>): Promise<StoredResponse<T>> {
+export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx: Transaction) => Promise<{ status: number; body: T }>,
+  form?: StoredForm<T>): Promise<StoredResponse<T>> {
   if (req.key === undefined) return { ...(await sql.begin((tx) => run(tx))), replayed: false } as StoredResponse<T>;
   if (!/^[\x21-\x7e]{1,255}$/.test(req.key)) throw new AppError('IDEM_002');
   // A scope's keys stored after its name and a space, which no key holds.
@@ -43,7 +50,7 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
       where store_id = ${req.storeId} and key = ${key} and created_at >= ${keysExpireBefore(sql, req.ttlHours)}`;
     if (!stored) return null;
     if (stored.request_hash !== hash) throw new AppError('IDEM_001', { idempotencyKey: req.key, originalRoute: stored.route });
-    return { status: stored.status_code, body: stored.response, replayed: true };
+    return { status: stored.status_code, body: form ? await form.restore(stored.response, sql) : stored.response, replayed: true };
   };
   const earlier = await replay();
   if (earlier) return earlier;
@@ -52,7 +59,7 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
       const result = await run(tx);
       const [claimed] = await tx`
         insert into idempotency_keys (store_id, key, route, request_hash, status_code, response)
-        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${tx.json(result.body as any)})
+        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${tx.json((form ? form.keep(result.body) : result.body) as any)})
         on conflict (store_id, key) do update set route = excluded.route, request_hash = excluded.request_hash,
           status_code = excluded.status_code, response = excluded.response, created_at = now()
         -- an expired key (not purged yet: retention.ts runs hourly) is taken over

@@ -139,17 +139,17 @@ export const PRODUCT_COLUMNS = {
 } as const;
 
 /**
- * A product with variants (catalog/with-variants/sync, products/with-variants/bulk):
- * the parent's descriptive fields, and its variants; price, specialPrice, sku and
- * stock live on the variants only (seed 003's restriction).
- */
-/**
  * A with-variants row's item: a variant named by its sku, without the `id` a PATCH's variant set
  * may match by (a row's items are matched by sku; an id was taken and ignored, QA).
  */
 const { id: _variantId, ...variantRowItemProperties } = VariantItemInput.properties;
 export const VariantRowItemInput = Type.Object(variantRowItemProperties, strict);
 
+/**
+ * A product with variants (catalog/with-variants/sync, products/with-variants/bulk):
+ * the parent's descriptive fields, and its variants; price, specialPrice, sku and
+ * stock live on the variants only (seed 003's restriction).
+ */
 export const VariantProductInput = Type.Object({
   externalId: productFieldSchemas.externalId,
   name: productFieldSchemas.name,

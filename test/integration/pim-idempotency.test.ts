@@ -24,7 +24,12 @@ describe('a PIM bulk job with an Idempotency-Key', () => {
     expect(again.statusCode).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json().data.id).toBe(first.json().data.id);
+    expect(again.json().data).toEqual(first.json().data);
     expect(await jobsOf(a.storeId)).toEqual([first.json().data.id]);
+    // The key keeps the answer without the payload (bulk_jobs holds it: up to the body limit), read back above.
+    const [kept] = await ctx.sql`select response from idempotency_keys where store_id = ${a.storeId}`;
+    expect(kept.response.data.id).toBe(first.json().data.id);
+    expect(kept.response.data).not.toHaveProperty('payload');
     // Without a key each request is a job of its own.
     await send(a, body);
     await send(a, body);
