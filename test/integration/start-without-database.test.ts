@@ -130,6 +130,8 @@ describe('starting while the database is away', () => {
       expect(loudLines(p), logs()).toEqual([
         `40 database unreachable at ${address} (connect ECONNREFUSED ${address}); waiting for it, one attempt a second (giving up after N s, DB_START_TIMEOUT_MS)`,
         `30 database reachable at ${address} after N s; starting`,
+        // The API, listening on a new database: nothing seeded its taxonomy (README: Running in production).
+        ...(p === api ? [expect.stringMatching(/^40 the reference taxonomy is empty: .*npx omni admin taxonomy seed/)] : []),
       ]);
       expect(p.output).not.toContain(decodeURIComponent(tcpUrl.password));
     }
