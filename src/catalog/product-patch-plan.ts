@@ -79,7 +79,7 @@ export function specialPriceNotBelow(specialPrice: number | null | undefined, pr
 }
 
 /**
- * A PRD_008's context: the two prices as they would be stored (cents), which the rule compares
+ * A PRD_008's context: the two prices as they would be stored (rounded to cents), which the rule compares
  * (it told them as sent: `{price: 10.004, specialPrice: 10.001}` refused, and nothing said why).
  */
 export function pricesAsStored<P extends number | null | undefined, S extends number | null | undefined>(price: P, specialPrice: S) {
