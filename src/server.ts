@@ -139,6 +139,9 @@ export async function start(opts: StartOptions) {
       // Marked as the listen's: a HOST that does not resolve (ENOTFOUND) read as the database's failure.
       await app.listen({ port: config.PORT, host: config.HOST })
         .catch((err: unknown) => { throw Object.assign(err as Error, { listenAddress: `${config.HOST}:${config.PORT}` }); });
+      // With PORT=0 the system picked the port: the links Omni hands out from now on (onboarding
+      // pages, export downloads, the OpenAPI document's server) name it; they said :0. PUBLIC_BASE_URL, when set, stays.
+      if (config.PORT === 0 && config.PUBLIC_BASE_URL === undefined) config.publicBaseUrl = listeningBaseUrl(config, (app.server.address() as AddressInfo).port);
       if (config.demo) {
         // The port it listens on: PORT=0 lets the system pick one.
         const baseUrl = listeningBaseUrl(config, (app.server.address() as AddressInfo).port);

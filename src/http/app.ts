@@ -85,7 +85,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   // After the auth hook: hooks of one phase run in the order they were added.
   registerRequestPartChecks(app);
 
-  await app.register(swagger, openApiOptions(deps.config.publicBaseUrl));
+  await app.register(swagger, openApiOptions(deps.config));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Request durations as a histogram only: histograms add up across any number of API
   // processes, a summary's quantiles do not, and its t-digest cost every request CPU.

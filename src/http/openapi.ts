@@ -2,13 +2,14 @@ import { STATUS_CODES } from 'node:http';
 import type { SwaggerOptions } from '@fastify/swagger';
 import { declaredErrorCodes, errorResponsesFor } from './error-responses.js';
 import type { ErrorCode } from '../errors/catalogue.js';
+import type { Config } from '../config.js';
 
 type Operation = {
   operationId?: string;
   parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
   responses?: Record<string, { description?: string; headers?: Record<string, Header>; content?: Record<string, { schema?: { description?: string } }> }>;
 };
-type Document = { paths?: Record<string, Record<string, Operation>> };
+type Document = { paths?: Record<string, Record<string, Operation>>; servers?: { url: string }[] };
 type Header = { description: string; schema: { type: 'string'; format?: string } };
 
 /** Headers the error handler and the routes set, which no route schema can declare (the generator reads none). */
@@ -22,7 +23,7 @@ const WITH_ETAG = new Set(['get /api/v1/partner/stores/products/{productId}', 'p
  * The options of @fastify/swagger: the document /openapi.json and /docs serve, generated
  * from the route schemas. `transformObject` finishes what the generator leaves out.
  */
-export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
+export function openApiOptions(config: Pick<Config, 'publicBaseUrl'>): SwaggerOptions {
   return {
     openapi: {
       openapi: '3.1.0',
@@ -32,7 +33,7 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
         description: 'Partner API (HMAC-signed, store-scoped: docs/partner-auth.md) and PIM API (Bearer token with X-Tenant-ID and X-Org-ID). '
           + 'Every response is an envelope; an error\'s `error.code` is listed in docs/errors.md.',
       },
-      servers: [{ url: publicBaseUrl }],
+      servers: [{ url: config.publicBaseUrl }],
       components: {
         securitySchemes: {
           partnerSignature: {
@@ -59,7 +60,9 @@ export function openApiOptions(publicBaseUrl: string): SwaggerOptions {
         : declared;
       return { schema: { ...rest, response: { ...(rest.response as object), ...errors } } as typeof schema, url };
     },
-    transformObject: (documentObject) => completeDocument((documentObject as { openapiObject: Document }).openapiObject) as object,
+    // The server as the document is first asked for: with PORT=0 the address is known only once
+    // the server listens (server.ts sets publicBaseUrl then; the document said :0).
+    transformObject: (documentObject) => completeDocument({ ...(documentObject as { openapiObject: Document }).openapiObject, servers: [{ url: config.publicBaseUrl }] }) as object,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   };
 }

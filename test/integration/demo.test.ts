@@ -164,7 +164,8 @@ describe('the demo', () => {
     let printed = '';
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { printed += String(chunk); return true; });
     // start() listens for SIGINT and SIGTERM to exit the process; this one is vitest's.
-    const server = await withoutAddedListeners(['SIGINT', 'SIGTERM'], () => start({ api: true, worker: false, config: testConfig({ OMNI_DATA_DIR: dataDir, OMNI_DEMO: 'true' }) }))
+    const config = testConfig({ OMNI_DATA_DIR: dataDir, OMNI_DEMO: 'true' });
+    const server = await withoutAddedListeners(['SIGINT', 'SIGTERM'], () => start({ api: true, worker: false, config }))
       .finally(() => write.mockRestore());
     try {
       const { port } = server.app!.server.address() as AddressInfo;
@@ -172,6 +173,10 @@ describe('the demo', () => {
       expect((await demoFile()).baseUrl).toBe(`http://127.0.0.1:${port}`);
       expect(printed).toContain(`'http://127.0.0.1:${port}/api/v1/partner/stores/warehouses'`);
       expect(printed).toContain(`API reference: http://127.0.0.1:${port}/docs`);
+      // And the links Omni hands out: the OpenAPI document's server, onboarding and export links (they said :0).
+      const document = await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json();
+      expect(document.servers).toEqual([{ url: `http://127.0.0.1:${port}` }]);
+      expect(config.publicBaseUrl).toBe(`http://127.0.0.1:${port}`);
     } finally {
       await server.stop();
     }
