@@ -68,7 +68,7 @@ export async function subscribeToAllEvents(ctx: TestContext, who: TestStore) {
 }
 
 export interface SignedInjectOptions {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   url: string;
   /** Sent as it is when a string or a Buffer (its bytes), else as JSON. */
   body?: unknown;
