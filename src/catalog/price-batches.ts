@@ -5,6 +5,7 @@ import { atLockedRows, rowsByIds } from '../db/rows-by-key.js';
 import { registerBatchKind, stockSeqBase, type BatchContext, type RowOutcome } from '../batches/processors.js';
 import { afterProductsChanged } from './after-products-changed.js';
 import { PriceSequence, type PriceStep, type Prices } from './price-sequence.js';
+import { madeSimpleSince } from './variant-field-order.js';
 import type { PriceRow } from './price-rows.js';
 
 /**
@@ -27,7 +28,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   const later = `field_runs_after(x.field_runs, ${seq}::bigint)`;
   // A product made simple again since the batch was accepted (0129: given variants, which cleared its
   // prices, then none): its rows fail as if it had variants still, rather than bring a price back.
-  const madeSimple = `exists (select from products_made_simple m where m.store_id = x.store_id and m.product_id = x.id and m.seq > ${seq}::bigint)`;
+  const madeSimple = madeSimpleSince('x', `${seq}::bigint`);
   const columns = (hasVariants: string) => `x.ctid::text as at, x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants,
     ${later} & product_field_mask('{price}') <> 0 as price_later, ${later} & product_field_mask('{special_price}') <> 0 as special_price_later`;
   const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean; price_later: boolean; special_price_later: boolean }[]>`

@@ -5,6 +5,7 @@ import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
 import { refusedRowFailure } from '../batches/row-isolation.js';
+import { madeSimpleSince } from './variant-field-order.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { atLockedRows, rowsByIds } from '../db/rows-by-key.js';
 import type { StoredBody } from '../batches/payload-codec.js';
@@ -80,11 +81,10 @@ const PRICES_HOLD = `(not $3::boolean or p.has_variants or (${resulting('special
  * variants and stripped of them by a PATCH later than the row's sequence `seq`: its mark in
  * products_made_simple, which stock chunks read too), as if it had found the product with
  * variants (0129). Not the variant_set run of field_runs: a PATCH sending `variants.items: []` to
- * a product that never had variants records one too (review). A probe of a table that holds only
- * such products. PATCH rows (allowVariants) and rows without a sequence (null: PIM items, applied now) never do.
+ * a product that never had variants records one too (review). PATCH rows (allowVariants) and rows
+ * without a sequence (null: PIM items, applied now) never do.
  */
-const KIND_CHANGED = (seq: string) => `(not u.allow_variants and not u.require_variants
-  and exists (select from products_made_simple m where m.store_id = p.store_id and m.product_id = p.id and m.seq > ${seq}))`;
+const KIND_CHANGED = (seq: string) => `(not u.allow_variants and not u.require_variants and ${madeSimpleSince('p', seq)})`;
 /**
  * Whether the row may update the product: of a kind it may (allowVariants, requireVariants) and
  * was when the row was accepted (KIND_CHANGED), holding its externalId (matchExternalId).

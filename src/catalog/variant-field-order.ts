@@ -19,6 +19,14 @@ export const variantColumnsSent = (item: { externalId?: unknown; price?: unknown
 ];
 
 /**
+ * SQL: whether the product `alias` (a products row) was made simple again by a PATCH accepted
+ * after `seq` (0129's mark, which stock chunks read too): a row accepted before then fails as if
+ * the product had its variants still. A probe of a table that holds only such products.
+ */
+export const madeSimpleSince = (alias: string, seq: string) =>
+  `exists (select from products_made_simple m where m.store_id = ${alias}.store_id and m.product_id = ${alias}.id and m.seq > ${seq})`;
+
+/**
  * Records that the writes of these acceptance sequences made their products' variant sets (which
  * variants are active): a with-variants row accepted before one of them and applied after it then
  * leaves the set. Each product by both primary-key columns from a lookup of its own (as

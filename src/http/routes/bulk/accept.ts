@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import { ok } from '../../envelope.js';
 import { storeOf } from '../../plugins/partner-auth.js';
-import { idempotent } from '../../../batches/idempotency.js';
+import { idempotent, type IdempotencyRequest, type StoredForm } from '../../../batches/idempotency.js';
 import type { Transaction } from '../../../db/database.js';
 import type { RequestOrigin } from '../../../audit/audit-log.js';
 
@@ -25,10 +25,20 @@ export const originOf = (request: FastifyRequest): RequestOrigin => ({ requestId
 
 /** Runs an accept service under the request's Idempotency-Key and renders the envelope. */
 export async function accept(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, message: string, run: (tx: Transaction) => Promise<unknown>) {
+  return sendIdempotently(deps, request, reply, { storeId: storeOf(request).storeId },
+    async (tx) => ok(reply, message, await run(tx), { dispatch: true }));
+}
+
+/**
+ * Answers `run`'s 200 body under the request's Idempotency-Key (the store's keys, or a scope's of
+ * them): the first request runs, a retry gets that answer again with `idempotent-replayed: true`.
+ */
+export async function sendIdempotently<T>(deps: AppDeps, request: FastifyRequest, reply: FastifyReply,
+  keys: { storeId: string; scope?: IdempotencyRequest['scope'] }, run: (tx: Transaction) => Promise<T>, form?: StoredForm<T>) {
   const result = await idempotent(deps.sql, {
-    storeId: storeOf(request).storeId, key: request.headers['idempotency-key'] as string | undefined,
+    ...keys, key: request.headers['idempotency-key'] as string | undefined,
     route: `${request.method} ${request.routeOptions.url}`, rawBody: request.rawBody, ttlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS,
-  }, async (tx) => ({ status: 200, body: ok(reply, message, await run(tx), { dispatch: true }) }));
+  }, async (tx) => ({ status: 200, body: await run(tx) }), form);
   if (result.replayed) reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);
 }

@@ -9,7 +9,7 @@ import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../.
 import { exportRoutes } from './exports.js';
 import { pimHeaders } from './headers.js';
 import { IdempotencyHeader } from '../bulk/schemas.js';
-import { idempotent } from '../../../batches/idempotency.js';
+import { sendIdempotently } from '../bulk/accept.js';
 import type { Transaction } from '../../../db/database.js';
 import { rawJsonMember } from '../../validation/raw-json-member.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
@@ -74,22 +74,16 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
     // (the API died after the commit) and sends again gets the first job, not a second (QA: an
     // import's 30 products created twice). Keys of the tenant's store, apart from its partner's.
     const created = async (tx: Transaction) => ok(reply, 'Bulk job created', await createBulkJob(tx, who(request), body.job_type, body.payload, origin, raw), { dispatch: true });
-    const result = await idempotent(sql, {
-      storeId: who(request).storeId, scope: 'pim', key: request.headers['idempotency-key'] as string | undefined,
-      route: `${request.method} ${request.routeOptions.url}`, rawBody: request.rawBody, ttlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS,
-    }, async (tx) => ({ status: 200, body: await created(tx) }),
     // Kept without the job's payload (up to the body limit, in bulk_jobs already), read back on a replay.
-    {
-      keep: (answer) => ({ ...answer, data: { ...answer.data, payload: undefined } }),
-      restore: async (kept, db) => {
+    const withoutPayload = {
+      keep: (answer: Awaited<ReturnType<typeof created>>) => ({ ...answer, data: { ...answer.data, payload: undefined } }),
+      restore: async (kept: unknown, db: typeof sql) => {
         const answer = kept as Awaited<ReturnType<typeof created>>;
         const [job] = await db<{ payload: string }[]>`select payload from bulk_jobs where id = ${answer.data.id}`;
         return { ...answer, data: { ...answer.data, payload: job.payload } };
       },
-    });
-    if (result.replayed) reply.header('idempotent-replayed', 'true');
-    // Always 200: the only status the first answer stores (a refusal throws, and stores nothing).
-    return reply.send(result.body);
+    };
+    return sendIdempotently(deps, request, reply, { storeId: who(request).storeId, scope: 'pim' }, created, withoutPayload);
   });
 
   app.get('/api/v1/pim/bulk-jobs', {
