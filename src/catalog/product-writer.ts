@@ -96,18 +96,22 @@ const UPDATE_SQL = `
     update products p set
       (${UPDATE_COLUMNS.join(', ')}) = (select ${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')} from jsonb_populate_record(p, o.x) as n),
       field_runs = field_runs_written(p.field_runs, o.seq, product_field_mask(array(select jsonb_object_keys(o.x)))),
-      -- A row whose every column a later-accepted write set writes none: no new version.
-      version = p.version + case when o.x = '{}' and u.x <> '{}' then 0 else 1 end,
-      updated_at = case when o.x = '{}' and u.x <> '{}' then p.updated_at else now() end
+      -- A new version only when a field of the product's own moves: a row sending the values
+      -- already there (a nightly full sync), only stock, or only columns a later-accepted write
+      -- set leaves version and updated_at (updatedSince) as they were, as a PATCH changing nothing does.
+      version = p.version + case when o.changed then 1 else 0 end,
+      updated_at = case when o.changed then now() else p.updated_at end
     from json_to_recordset($2::json) as u (i int, id uuid, x jsonb, stock int, allow_variants boolean, require_variants boolean, match_external_id boolean)
     -- o.x: the row's columns but those a later-accepted write set (field_runs, 0125); the row is
     -- locked, so o is the row the UPDATE writes. o.seq: the row's acceptance sequence (a batch's
     -- × 10,000 + rowIndex; without one, a write accepted now).
     cross join lateral (select to_jsonb(o) as before, q.seq,
-        (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock,
-        case when o.field_runs is null then u.x else u.x - array(select k from jsonb_object_keys(u.x) as k, field_runs_after(o.field_runs, q.seq) as later
-          where product_field_mask(array[k]) & later <> 0) end as x
+        (select s.stock from product_stock s where s.store_id = o.store_id and s.product_id = o.id) as stock, w.x,
+        (select (${UPDATE_COLUMNS.map((c) => `n.${c}`).join(', ')}) is distinct from (${UPDATE_COLUMNS.map((c) => `o.${c}`).join(', ')})
+          from jsonb_populate_record(o, w.x) as n) as changed
       from products o cross join (select coalesce($5::bigint + u.i, nextval('batch_accept_seq') * 10000) as seq) as q
+      cross join lateral (select case when o.field_runs is null then u.x else u.x - array(select k from jsonb_object_keys(u.x) as k, field_runs_after(o.field_runs, q.seq) as later
+          where product_field_mask(array[k]) & later <> 0) end as x) as w
       where o.store_id = (select $1::uuid) and o.id = u.id limit 1) as o
     where ${atLockedRows('p', '$4')} and p.id = u.id and ${OF_KIND('o.seq')} and ${PRICES_HOLD}
     returning u.i, p.store_id, p.id, to_jsonb(p) - 'field_runs' as after, o.before - 'field_runs' as before, o.stock as before_stock, u.stock,

@@ -37,10 +37,10 @@ describe('product fields keep acceptance order', () => {
     // One whose every field a later row set writes nothing: no new version.
     const versionBefore = (await fieldsOf(id)).version;
     const superseded = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Superseded', price: 11 }] });
-    const newer = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Later', price: 20 }] });
+    const newer = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Newer', price: 21 }] });
     await run(store, newer);
     await run(store, superseded);
-    expect(await fieldsOf(id)).toMatchObject({ name: 'Later', price: 20, version: versionBefore + 1 });
+    expect(await fieldsOf(id)).toMatchObject({ name: 'Newer', price: 21, version: versionBefore + 1 });
     // Applied in order, the later row still wins, as ever.
     const third = await accept(store, 'POST', BULK, { products: [{ ...row, name: 'Third', price: 30 }] });
     await run(store, third);

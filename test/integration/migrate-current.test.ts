@@ -24,9 +24,15 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0129 must be
-    // the one undone here instead of 0128.
-    expect(first.slice(-2)).toEqual(['0128.do.encryption-key-check.sql', '0129.do.products-made-simple.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0130 must be
+    // the one undone here instead of 0129.
+    expect(first.slice(-2)).toEqual(['0129.do.products-made-simple.sql', '0130.do.patch-stock-keeps-updated-at.sql']);
+    // 0130: a PATCH of stock alone keeps updated_at (0126's apply_product_patch_writes before).
+    const keepsUpdatedAt = async () => (await sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`)[0].prosrc.includes('else p.updated_at end');
+    expect(await keepsUpdatedAt()).toBe(true);
+    const file0126 = await readFile(new URL('../../migrations/0126.do.patch-field-runs.sql', import.meta.url), 'utf8');
+    await sql.unsafe(file0126);
+    expect(await keepsUpdatedAt()).toBe(false);
     // 0129: the products made simple again, and write_stock_rows checking them (0113's before).
     const checksMadeSimple = async () => (await sql`select prosrc from pg_proc where proname = 'write_stock_rows'`)[0].prosrc.includes('products_made_simple');
     expect(await checksMadeSimple()).toBe(true);
@@ -34,16 +40,10 @@ describe('migrate', () => {
     await sql.unsafe(file0113.slice(file0113.indexOf('create or replace function write_stock_rows')));
     await sql`drop table products_made_simple; drop function field_runs_seq_of(bigint[], bigint)`.simple();
     expect(await checksMadeSimple()).toBe(false);
-    // 0128: the encryption key's check value, recorded by the first process with a key (none here).
-    const checkTable = async () => (await sql`select to_regclass('encryption_key_check')::text as t`)[0].t as string | null;
-    expect(await checkTable()).toBe('encryption_key_check');
-    await sql`drop table encryption_key_check`;
-    expect(await checkTable()).toBeNull();
-    await sql`delete from schemaversion where version in (128, 129)`;
+    await sql`delete from schemaversion where version in (129, 130)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await checkTable()).toBe('encryption_key_check');
-    expect(await sql`select * from encryption_key_check`).toHaveLength(0);
+    expect(await keepsUpdatedAt()).toBe(true);
     expect(await checksMadeSimple()).toBe(true);
     expect(await sql`select * from products_made_simple`).toHaveLength(0);
   });

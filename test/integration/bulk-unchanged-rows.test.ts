@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { batchOrderHelpers } from '../helpers/batch-order.js';
+import { productPatchHelpers } from '../helpers/product-patch.js';
+import '../../src/catalog/product-batches.js';
+import '../../src/catalog/variant-product-batches.js';
+
+// A products/bulk row that sends the values already there (a nightly full sync) changes nothing:
+// its product keeps its version and updated_at, so `updatedSince` and `sortBy=updatedAt` follow
+// real changes of the product's own fields. Before, every row of a full sync moved both, and the
+// next incremental read listed the whole catalog. Stock alone moves neither (as PATCH /inventory);
+// a PATCH /products/{id} of stock alone moves the version (its ETag), not updated_at (0130).
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const BULK = '/api/v1/partner/stores/products/bulk';
+const VARIANTS_BULK = '/api/v1/partner/stores/products/with-variants/bulk';
+const { accept, run } = batchOrderHelpers(() => ctx);
+const { patch } = productPatchHelpers(() => ctx);
+
+const stamp = async (id: string) => (await ctx.sql`
+  select version, updated_at, stock from products_with_stock where id = ${id}`)[0] as { version: number; updated_at: Date; stock: number };
+const changedSince = async (store: TestStore, since: Date) => {
+  const res = await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/products?updatedSince=${encodeURIComponent(since.toISOString())}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().data.map((p: { externalId: string }) => p.externalId) as string[];
+};
+const pause = () => new Promise((r) => setTimeout(r, 15));
+
+describe('bulk rows that change nothing', () => {
+  it('a products/bulk row resending the stored values keeps the version and updated_at; stock alone moves neither; a changed field moves both', async () => {
+    const store = await createTestStore(ctx, 0);
+    const full = (key: string) => ({
+      externalId: key, sku: `SKU-${key}`, name: `Product ${key}`, price: 100.5, specialPrice: 80, stock: 4, weight: 250,
+      photos: ['https://example.com/a.jpg'], hashtags: ['sale'], dimensions: { length: 10, width: 5, height: 2 }, condition: 'NEW',
+    });
+    const catalog = ['u-1', 'u-2', 'u-3'].map(full);
+    const outcomes = await run(store, await accept(store, 'POST', BULK, { products: catalog }));
+    expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    const ids = (await ctx.sql`select id from products where store_id = ${store.storeId} order by external_id`).map((r) => r.id as string);
+    const withIds = catalog.map((row, n) => ({ id: ids[n], ...row }));
+    const before = await Promise.all(ids.map(stamp));
+    await pause();
+    const since = new Date();
+    await pause();
+
+    // The same catalog again, a price written 100.50 and the stock of u-2 changed: all succeed as updates.
+    const resent = [withIds[0], { ...withIds[1], stock: 9 }, { ...withIds[2], price: 100.50, name: 'Renamed u-3' }];
+    const again = await run(store, await accept(store, 'POST', BULK, { products: resent }));
+    expect(again.map((o: any) => [o.status, o.result.action])).toEqual([['SUCCEEDED', 'updated'], ['SUCCEEDED', 'updated'], ['SUCCEEDED', 'updated']]);
+    const after = await Promise.all(ids.map(stamp));
+    expect(after[0]).toEqual(before[0]);
+    expect(after[1]).toEqual({ ...before[1], stock: 9 });
+    expect(after[2].version).toBe(before[2].version + 1);
+    expect(after[2].updated_at.getTime()).toBeGreaterThan(before[2].updated_at.getTime());
+    expect(await changedSince(store, since)).toEqual(['u-3']);
+
+    // A PATCH of stock alone (beside a value already there) is a new version, its ETag, but keeps
+    // updated_at (0130); one that changes a field moves both.
+    const patched = await patch(store, ids[0], { stock: 5, name: 'Product u-1' });
+    expect([patched.statusCode, patched.headers.etag]).toEqual([200, `"${before[0].version + 1}"`]);
+    expect(await stamp(ids[0])).toEqual({ ...before[0], version: before[0].version + 1, stock: 5 });
+    expect(await changedSince(store, since)).toEqual(['u-3']);
+    expect((await patch(store, ids[0], { name: 'Renamed u-1' })).statusCode).toBe(200);
+    expect((await stamp(ids[0])).updated_at.getTime()).toBeGreaterThan(before[0].updated_at.getTime());
+    expect((await changedSince(store, since)).sort()).toEqual(['u-1', 'u-3']);
+  });
+
+  it('a with-variants row resending its parent and variants keeps the parent\'s version and updated_at', async () => {
+    const store = await createTestStore(ctx, 1);
+    const parent = {
+      externalId: 'v-1', name: 'Shirt', variants: { items: [
+        { sku: 'V-1-RED', price: 10, stock: 3, options: { Colour: 'Red' } },
+        { sku: 'V-1-BLUE', price: 12, stock: 1, options: { Colour: 'Blue' } },
+      ] },
+    };
+    const first = await run(store, await accept(store, 'POST', VARIANTS_BULK, { products: [parent] }));
+    expect(first.map((o) => o.status), JSON.stringify(first)).toEqual(['SUCCEEDED']);
+    const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'v-1'`;
+    const before = await stamp(id);
+    await pause();
+    const since = new Date();
+    await pause();
+    const again = await run(store, await accept(store, 'POST', VARIANTS_BULK, { products: [{ id, ...parent }] }));
+    expect(again.map((o) => o.status), JSON.stringify(again)).toEqual(['SUCCEEDED']);
+    expect(await stamp(id)).toEqual(before);
+    expect(await changedSince(store, since)).toEqual([]);
+    const renamed = await run(store, await accept(store, 'POST', VARIANTS_BULK, { products: [{ id, ...parent, name: 'Shirt, renamed' }] }));
+    expect(renamed.map((o) => o.status)).toEqual(['SUCCEEDED']);
+    expect((await stamp(id)).version).toBe(before.version + 1);
+    expect(await changedSince(store, since)).toEqual(['v-1']);
+  });
+});
