@@ -20,6 +20,9 @@ import type { PriceRow } from './price-rows.js';
 async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: PriceRow }[]): Promise<RowOutcome[]> {
   const targetOf = (r: PriceRow) => r.variantId ?? r.productId;
   const ids = (kind: PriceRow['target']) => [...new Set(rows.filter((r) => r.payload.target === kind).map((r) => targetOf(r.payload)))];
+  // The products of the variants priced, locked with the products priced (before their variants, as a
+  // PATCH locks them): a variant's price that moves moves its product's version and updated_at.
+  const parents = [...new Set(rows.filter((r) => r.payload.target === 'variant').map((r) => r.payload.productId))];
   // The batch's acceptance sequence: every other write's is below its first row's or above its
   // last (a batch's × 10,000 + rowIndex; a write applied now takes a new batch's).
   const seq = (stockSeqBase(ctx) + 9_999n).toString();
@@ -32,7 +35,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   const columns = (hasVariants: string) => `x.ctid::text as at, x.id, x.price::float8, x.special_price::float8, ${hasVariants} as has_variants,
     ${later} & product_field_mask('{price}') <> 0 as price_later, ${later} & product_field_mask('{special_price}') <> 0 as special_price_later`;
   const current = await tx<{ at: string; id: string; price: number | null; special_price: number | null; has_variants: boolean; price_later: boolean; special_price_later: boolean }[]>`
-    with p as (${rowsByIds(tx, { table: 'products', storeId: ctx.storeId, ids: ids('product') }, columns(`x.has_variants or ${madeSimple}`), 'update')}),
+    with p as (${rowsByIds(tx, { table: 'products', storeId: ctx.storeId, ids: [...new Set([...ids('product'), ...parents])] }, columns(`x.has_variants or ${madeSimple}`), 'update')}),
       v as (${rowsByIds(tx, { table: 'product_variants', storeId: ctx.storeId, ids: ids('variant') }, columns('false'), 'update')})
     select * from p union all select * from v`;
   const stored = new Map<string, Prices>(current.map((c) => [c.id, { price: c.price, specialPrice: c.special_price }]));
@@ -75,6 +78,12 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
       update product_variants v set ${set('v')} from jsonb_to_recordset($1::jsonb) as r(id uuid, x jsonb, sent text[])
       where ${atLockedRows('v', '$2')} and v.id = r.id`),
   ]);
+
+  const repriced = [...new Set(rows.filter((r) => r.payload.variantId && sequence.changes.has(r.payload.variantId)).map((r) => r.payload.productId))];
+  if (repriced.length > 0) {
+    await tx.unsafe(`update products p set version = p.version + 1, updated_at = now() where ${atLockedRows('p', '$1')}`,
+      [repriced.flatMap((id) => (locked.has(id) ? [locked.get(id)!] : [])) as any]);
+  }
 
   // The rows that changed a price (one sending the prices already there succeeds, and says nothing).
   const changedBy = new Map(rows.flatMap((r, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok && step.changed.length > 0 ? [[r, step.changed] as const] : []; }));

@@ -9,6 +9,7 @@ import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from '
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
 import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
+import { variantSetChanges, variantSetLooks } from './variant-set-changes.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
 
@@ -20,6 +21,7 @@ type Row = { rowIndex: number; payload: VariantProductPayload };
  * violation) when a variant's key was taken since accept time.
  */
 async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[], stockSeq: bigint) {
+  const setsBefore = await variantSetLooks(tx, storeId, rows.flatMap((r) => (r.payload.mode === 'update' && r.payload.id ? [r.payload.id] : [])));
   const outcomes = await writeProducts(tx, storeId, rows.map((r) => ({
     rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const },
     allowVariants: true, requireVariants: true, matchExternalId: true,
@@ -89,7 +91,13 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
     : [])));
   await writeVariantWarehouseRows(tx, storeId, allocations.filter((a) => created.has(a.variant_id)), true);
   await writeVariantWarehouseRows(tx, storeId, allocations.filter((a) => !created.has(a.variant_id)), false);
-  return { outcomes, idOf, done, productIds, variantId };
+  // An updated product whose own fields did not move its version (writeProducts) moves it here if
+  // its variant set changed; one whose fields, set and stock are as they were is not told.
+  const written = new Set(productIds);
+  const fieldsMoved = new Set(outcomes.filter((o) => o.ok && Object.keys(o.changes ?? {}).length > 0).map((o) => o.id!));
+  const setMoved = await variantSetChanges(tx, storeId, new Map([...setsBefore].filter(([id]) => written.has(id))), fieldsMoved);
+  const changed = new Set([...fieldsMoved, ...setMoved]);
+  return { outcomes, idOf, done, productIds, variantId, changed };
 }
 
 type Allocation = { product_id: string; variant_id: string; warehouse_id: string; stock: number; seq: string };
@@ -148,8 +156,11 @@ async function writeChunk(tx: Transaction, storeId: string, rows: Row[], stockSe
 }
 
 async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: Row[]): Promise<RowOutcome[]> {
-  const { refused, outcomes, idOf, done, variantId } = await writeChunk(tx, ctx.storeId, rows, stockSeqBase(ctx));
+  const { refused, outcomes, idOf, done: written, variantId, changed } = await writeChunk(tx, ctx.storeId, rows, stockSeqBase(ctx));
   const action = (r: Row) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
+  // An update row that found its product's fields, variant set and stock already there succeeds and
+  // says nothing (no audit event, no product.updated), as a products/bulk row does.
+  const done = written.filter((r) => r.payload.mode === 'create' || changed.has(idOf.get(r.rowIndex)!));
   await recordAudit(tx, done.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(r), resourceType: 'product',
     resourceId: idOf.get(r.rowIndex)!, requestId: ctx.requestId, ipAddress: ctx.ip,

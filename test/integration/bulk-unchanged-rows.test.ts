@@ -4,6 +4,7 @@ import { batchOrderHelpers } from '../helpers/batch-order.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 import '../../src/catalog/product-batches.js';
 import '../../src/catalog/variant-product-batches.js';
+import '../../src/catalog/price-batches.js';
 
 // A products/bulk row that sends the values already there (a nightly full sync) changes nothing:
 // its product keeps its version and updated_at, so `updatedSince` and `sortBy=updatedAt` follow
@@ -16,6 +17,7 @@ afterAll(async () => { await ctx.close(); });
 
 const BULK = '/api/v1/partner/stores/products/bulk';
 const VARIANTS_BULK = '/api/v1/partner/stores/products/with-variants/bulk';
+const PRICES = '/api/v1/partner/stores/products/prices';
 const { accept, run } = batchOrderHelpers(() => ctx);
 const { patch } = productPatchHelpers(() => ctx);
 
@@ -82,13 +84,43 @@ describe('bulk rows that change nothing', () => {
     await pause();
     const since = new Date();
     await pause();
+    const audited = async () => (await ctx.sql`
+      select count(*)::int as n from audit_events where store_id = ${store.storeId} and resource_id = ${id} and action = 'product.updated'`)[0].n as number;
     const again = await run(store, await accept(store, 'POST', VARIANTS_BULK, { products: [{ id, ...parent }] }));
     expect(again.map((o) => o.status), JSON.stringify(again)).toEqual(['SUCCEEDED']);
     expect(await stamp(id)).toEqual(before);
     expect(await changedSince(store, since)).toEqual([]);
-    const renamed = await run(store, await accept(store, 'POST', VARIANTS_BULK, { products: [{ id, ...parent, name: 'Shirt, renamed' }] }));
-    expect(renamed.map((o) => o.status)).toEqual(['SUCCEEDED']);
-    expect((await stamp(id)).version).toBe(before.version + 1);
+    // Nothing changed: no audit event (nor product.updated, written beside it).
+    expect(await audited()).toBe(0);
+    // A variant's price alone, stock alone, then a variant left out (deactivated), then the parent's name.
+    const [red, blue] = parent.variants.items;
+    const send = async (items: unknown[], extra: Record<string, unknown> = {}) => {
+      const outcomes = await run(store, await accept(store, 'POST', VARIANTS_BULK, { products: [{ id, ...parent, ...extra, variants: { items } }] }));
+      expect(outcomes.map((o) => o.status), JSON.stringify(outcomes)).toEqual(['SUCCEEDED']);
+      return stamp(id);
+    };
+    const repriced = await send([{ ...red, price: 11 }, blue]);
+    expect(repriced.version).toBe(before.version + 1);
+    expect(repriced.updated_at.getTime()).toBeGreaterThan(before.updated_at.getTime());
     expect(await changedSince(store, since)).toEqual(['v-1']);
+    expect(await audited()).toBe(1);
+    // Stock alone: told (audited), no new version.
+    expect(await send([{ ...red, price: 11, stock: 8 }, blue])).toEqual({ ...repriced, stock: 9 });
+    expect(await audited()).toBe(2);
+    expect((await send([{ ...red, price: 11, stock: 8 }])).version).toBe(before.version + 2);
+    expect((await send([{ ...red, price: 11, stock: 8 }], { name: 'Shirt, renamed' })).version).toBe(before.version + 3);
+    expect((await send([{ ...red, price: 11, stock: 8 }], { name: 'Shirt, renamed' })).version).toBe(before.version + 3);
+
+    // A price row for a variant: its product moves when the price does, not when it is resent.
+    const price = async (value: number) => {
+      const outcomes = await run(store, await accept(store, 'PATCH', PRICES, { items: [{ sku: 'V-1-RED', price: value }] }));
+      expect(outcomes.map((o) => o.status), JSON.stringify(outcomes)).toEqual(['SUCCEEDED']);
+      return stamp(id);
+    };
+    const renamed = await stamp(id);
+    expect(await price(11)).toEqual(renamed);
+    const repricedByRow = await price(12);
+    expect(repricedByRow.version).toBe(renamed.version + 1);
+    expect(repricedByRow.updated_at.getTime()).toBeGreaterThan(renamed.updated_at.getTime());
   });
 });

@@ -1,0 +1,44 @@
+import type { Queryable } from '../db/database.js';
+
+/** A product's variant set as a reader sees it, and its variants' stock, each as one text. */
+type Looks = { set: string; stock: string };
+
+/**
+ * What the variant sets of products with variants look like (each variant's keys, options,
+ * prices, barcode, photos and whether it is active; apart, each variant's stock), for the products
+ * a with-variants row updates: compared before and after the row's writes, they tell whether the
+ * row changed the set, its stock, or nothing.
+ *
+ * A with-variants row moves its product's version and updated_at (`updatedSince`) when it changes
+ * the product's own fields (writeProducts) or its variant set (here), not its stock alone (as for a
+ * simple product); it is told (audit event, product.updated) when it changes any of them. One that
+ * finds everything already there does neither, as a products/bulk row: a nightly full sync then
+ * lists and sends nothing. Each product's variants are looked up by the store and the product (a
+ * lateral kept whole by offset 0), as deactivateOmittedVariants does: no plan reads the store's.
+ */
+export async function variantSetLooks(tx: Queryable, storeId: string, productIds: string[]): Promise<Map<string, Looks>> {
+  if (productIds.length === 0) return new Map();
+  const rows = await tx<{ id: string; set: string | null; stock: string | null }[]>`
+    select k.id, v.set, v.stock from unnest(${productIds}::uuid[]) as k (id)
+    cross join lateral (select
+        string_agg(row(x.sku, x.external_id, x.options, x.price, x.special_price, x.barcode, x.photos, x.is_active)::text, ',' order by x.id) as set,
+        string_agg(x.stock::text, ',' order by x.id) as stock
+      from product_variants x where x.store_id = ${storeId}::uuid and x.product_id = k.id offset 0) as v`;
+  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '' }]));
+}
+
+/**
+ * The products of `before` whose variant set or stock the writes since changed. Those whose set
+ * changed get a new version and updated_at, but for `movedAlready` (their own fields did).
+ */
+export async function variantSetChanges(tx: Queryable, storeId: string, before: Map<string, Looks>, movedAlready: Set<string>): Promise<Set<string>> {
+  const after = await variantSetLooks(tx, storeId, [...before.keys()]);
+  const setChanged = [...before].filter(([id, was]) => after.get(id)?.set !== was.set).map(([id]) => id);
+  const toMove = setChanged.filter((id) => !movedAlready.has(id));
+  if (toMove.length > 0) {
+    await tx`
+      update products p set version = p.version + 1, updated_at = now()
+      from unnest(${toMove}::uuid[]) as k (id) where p.store_id = (select ${storeId}::uuid) and p.id = k.id`;
+  }
+  return new Set([...setChanged, ...[...before].filter(([id, was]) => after.get(id)?.stock !== was.stock).map(([id]) => id)]);
+}
