@@ -81,10 +81,15 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const { changed, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
     if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
     if (changed || changes.hasVariants) changes.variants = result;
-    // writeProducts moved the version already when the product's own fields changed.
+    // writeProducts moved the version already when the product's own fields changed. Any change a
+    // PATCH makes is a new version (its ETag), stock alone too, which leaves updated_at (0130; review).
     if (changes.variants && version === current.version) {
       [{ version }] = await tx<{ version: number }[]>`
         update products set has_variants = ${becomesVariant}, version = version + 1, updated_at = now()
+        where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} returning version`;
+    } else if (plan.updatedFields.length > 0 && version === current.version) {
+      [{ version }] = await tx<{ version: number }[]>`
+        update products set has_variants = ${becomesVariant}, version = version + 1
         where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId} returning version`;
     } else if (changes.hasVariants) {
       await tx`update products set has_variants = ${becomesVariant} where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}`;

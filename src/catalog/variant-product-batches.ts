@@ -10,6 +10,7 @@ import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
 import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
 import { variantSetChanges, variantSetLooks } from './variant-set-changes.js';
+import { lockByIds } from '../db/rows-by-key.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
 
@@ -21,7 +22,12 @@ type Row = { rowIndex: number; payload: VariantProductPayload };
  * violation) when a variant's key was taken since accept time.
  */
 async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[], stockSeq: bigint) {
-  const setsBefore = await variantSetLooks(tx, storeId, rows.flatMap((r) => (r.payload.mode === 'update' && r.payload.id ? [r.payload.id] : [])));
+  // The updated products locked first (in id order, as writeProducts locks them), then their sets
+  // read: a price chunk, which locks a variant's product too, cannot change a set between this read
+  // and the writes (its change, written back by this row, would count as none: review).
+  const updatedIds = rows.flatMap((r) => (r.payload.mode === 'update' && r.payload.id ? [r.payload.id] : []));
+  await lockByIds(tx, { table: 'products', storeId, ids: updatedIds }, 'update');
+  const setsBefore = await variantSetLooks(tx, storeId, updatedIds);
   const outcomes = await writeProducts(tx, storeId, rows.map((r) => ({
     rowIndex: r.rowIndex, mode: r.payload.mode, id: r.payload.id, input: r.payload.input, placement: { kind: 'none' as const },
     allowVariants: true, requireVariants: true, matchExternalId: true,

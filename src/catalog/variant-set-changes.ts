@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { atLockedRows, lockByIds } from '../db/rows-by-key.js';
 
 /** A product's variant set as a reader sees it, and its variants' stock, each as one text. */
 type Looks = { set: string; stock: string };
@@ -36,9 +37,10 @@ export async function variantSetChanges(tx: Queryable, storeId: string, before: 
   const setChanged = [...before].filter(([id, was]) => after.get(id)?.set !== was.set).map(([id]) => id);
   const toMove = setChanged.filter((id) => !movedAlready.has(id));
   if (toMove.length > 0) {
-    await tx`
-      update products p set version = p.version + 1, updated_at = now()
-      from unnest(${toMove}::uuid[]) as k (id) where p.store_id = (select ${storeId}::uuid) and p.id = k.id`;
+    // By ctid, found by (store, id) one at a time (rows-by-key.ts; locked already): joined by the
+    // store and the ids, a marketplace's statistics hashed the store's products (review).
+    const at = await lockByIds(tx, { table: 'products', storeId, ids: toMove }, 'update');
+    await tx.unsafe(`update products p set version = p.version + 1, updated_at = now() where ${atLockedRows('p', '$1')}`, [at as any]);
   }
   return new Set([...setChanged, ...[...before].filter(([id, was]) => after.get(id)?.stock !== was.stock).map(([id]) => id)]);
 }

@@ -47,8 +47,8 @@ describe('bulk rows that change nothing', () => {
     const since = new Date();
     await pause();
 
-    // The same catalog again, a price written 100.50 and the stock of u-2 changed: all succeed as updates.
-    const resent = [withIds[0], { ...withIds[1], stock: 9 }, { ...withIds[2], price: 100.50, name: 'Renamed u-3' }];
+    // The same catalog again, the stock of u-2 and the name of u-3 changed: all succeed as updates.
+    const resent = [withIds[0], { ...withIds[1], stock: 9 }, { ...withIds[2], name: 'Renamed u-3' }];
     const again = await run(store, await accept(store, 'POST', BULK, { products: resent }));
     expect(again.map((o: any) => [o.status, o.result.action])).toEqual([['SUCCEEDED', 'updated'], ['SUCCEEDED', 'updated'], ['SUCCEEDED', 'updated']]);
     const after = await Promise.all(ids.map(stamp));
@@ -67,6 +67,11 @@ describe('bulk rows that change nothing', () => {
     expect((await patch(store, ids[0], { name: 'Renamed u-1' })).statusCode).toBe(200);
     expect((await stamp(ids[0])).updated_at.getTime()).toBeGreaterThan(before[0].updated_at.getTime());
     expect((await changedSince(store, since)).sort()).toEqual(['u-1', 'u-3']);
+    // The same with a variant set (none: it stays simple), stock alone: a new version, updated_at kept (review).
+    const moved = await stamp(ids[1]);
+    const withSet = await patch(store, ids[1], { stock: 2, variants: { items: [] } });
+    expect([withSet.statusCode, withSet.headers.etag]).toEqual([200, `"${moved.version + 1}"`]);
+    expect(await stamp(ids[1])).toEqual({ ...moved, version: moved.version + 1, stock: 2 });
   });
 
   it('a with-variants row resending its parent and variants keeps the parent\'s version and updated_at', async () => {
