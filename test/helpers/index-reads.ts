@@ -40,3 +40,20 @@ export async function spreadStatisticsThin(sql: Queryable, partnerClientId: stri
     select p.store_id, p.id, c, 'WARNING', 'm' from p, unnest(array['MISSING_PHOTOS', 'LOW_QUALITY_SCORE']) c where not p.has_variants and p.external_id <> 'thin-3'`;
   await sql`analyze stores, products, product_variants, validation_issues, product_stock, warehouse_stock`;
 }
+
+/**
+ * A big store the statistics do not know (after spreadStatisticsThin): `simple` simple products
+ * (sku S-n, price 100) and 300 products of 2 variants each (price 50), with autovacuum off on the
+ * catalog tables so that no analysis catches up with it while a test runs.
+ */
+export async function bigStoreUnseen(sql: Queryable, storeId: string, simple = 3000) {
+  for (const t of ['products', 'product_variants', 'product_stock']) await sql.unsafe(`alter table ${t} set (autovacuum_enabled = false)`);
+  const products = await sql<{ id: string; sku: string }[]>`insert into products (store_id, external_id, sku, name, price)
+    select ${storeId}, 'e' || i, 'S-' || i, 'n', 100 from generate_series(1, ${simple}::int) i returning id, sku`;
+  const parents = await sql<{ id: string }[]>`insert into products (store_id, external_id, name, has_variants)
+    select ${storeId}, 'pv' || i, 'n', true from generate_series(1, 300) i returning id`;
+  const variants = await sql<{ id: string; sku: string; product_id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
+    select ${storeId}, p, p || '-' || j, 'V-' || p || '-' || j, jsonb_build_object('Size', j::text), 50
+    from unnest(${parents.map((p) => p.id)}::uuid[]) p, generate_series(1, 2) j returning id, sku, product_id`;
+  return { simple: products, variants };
+}

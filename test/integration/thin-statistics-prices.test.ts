@@ -8,7 +8,7 @@ import { batchKind, type BatchContext, type BatchProcessor } from '../../src/bat
 import { writeProducts } from '../../src/catalog/product-writer.js';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
-import { indexEntriesRead, spreadStatisticsThin } from '../helpers/index-reads.js';
+import { bigStoreUnseen, indexEntriesRead, spreadStatisticsThin } from '../helpers/index-reads.js';
 import { until } from '../helpers/lock-waits.js';
 
 // A marketplace's statistics (2,000 small stores analysed), then a big store of 3,000 simple
@@ -24,16 +24,9 @@ let variants: { id: string; sku: string; product_id: string }[];
 beforeAll(async () => {
   ctx = await createTestApp();
   worker = await startTestWorker(ctx);
-  for (const t of ['products', 'product_variants', 'product_stock']) await ctx.sql.unsafe(`alter table ${t} set (autovacuum_enabled = false)`);
   big = await createTestStore(ctx);
   await spreadStatisticsThin(ctx.sql, big.partnerClientId);
-  simple = await ctx.sql<{ id: string; sku: string }[]>`insert into products (store_id, external_id, sku, name, price)
-    select ${big.storeId}, 'e' || i, 'S-' || i, 'n', 100 from generate_series(1, ${SIMPLE}::int) i returning id, sku`;
-  const parents = await ctx.sql<{ id: string }[]>`insert into products (store_id, external_id, name, has_variants)
-    select ${big.storeId}, 'pv' || i, 'n', true from generate_series(1, 300) i returning id`;
-  variants = await ctx.sql<{ id: string; sku: string; product_id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
-    select ${big.storeId}, p, p || '-' || j, 'V-' || p || '-' || j, jsonb_build_object('Size', j::text), 50
-    from unnest(${parents.map((p) => p.id)}::uuid[]) p, generate_series(1, 2) j returning id, sku, product_id`;
+  ({ simple, variants } = await bigStoreUnseen(ctx.sql, big.storeId, SIMPLE));
 }, 120_000);
 afterAll(async () => { await worker.stop(); await ctx.close(); });
 

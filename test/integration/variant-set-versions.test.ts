@@ -4,7 +4,7 @@ import type { Transaction } from '../../src/db/database.js';
 import '../../src/catalog/variant-product-batches.js';
 import { batchKind, type BatchContext, type BatchProcessor } from '../../src/batches/processors.js';
 import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
-import { indexEntriesRead, spreadStatisticsThin } from '../helpers/index-reads.js';
+import { bigStoreUnseen, indexEntriesRead, spreadStatisticsThin } from '../helpers/index-reads.js';
 import { until } from '../helpers/lock-waits.js';
 
 // A with-variants row moves its product's version and updated_at when it changes the product's
@@ -17,16 +17,9 @@ let big: TestStore;
 let variants: { id: string; sku: string; product_id: string }[];
 beforeAll(async () => {
   ctx = await createTestApp();
-  for (const t of ['products', 'product_variants', 'product_stock']) await ctx.sql.unsafe(`alter table ${t} set (autovacuum_enabled = false)`);
   big = await createTestStore(ctx);
   await spreadStatisticsThin(ctx.sql, big.partnerClientId);
-  await ctx.sql`insert into products (store_id, external_id, sku, name, price)
-    select ${big.storeId}, 'e' || i, 'S-' || i, 'n', 100 from generate_series(1, 3000) i`;
-  const parents = await ctx.sql<{ id: string }[]>`insert into products (store_id, external_id, name, has_variants)
-    select ${big.storeId}, 'pv' || i, 'n', true from generate_series(1, 300) i returning id`;
-  variants = await ctx.sql<{ id: string; sku: string; product_id: string }[]>`insert into product_variants (store_id, product_id, external_id, sku, options, price)
-    select ${big.storeId}, p, p || '-' || j, 'V-' || p || '-' || j, jsonb_build_object('Size', j::text), 50
-    from unnest(${parents.map((p) => p.id)}::uuid[]) p, generate_series(1, 2) j returning id, sku, product_id`;
+  ({ variants } = await bigStoreUnseen(ctx.sql, big.storeId));
 }, 120_000);
 afterAll(async () => { await ctx.close(); });
 
