@@ -127,5 +127,13 @@ describe('bulk rows that change nothing', () => {
     const repricedByRow = await price(12);
     expect(repricedByRow.version).toBe(renamed.version + 1);
     expect(repricedByRow.updated_at.getTime()).toBeGreaterThan(renamed.updated_at.getTime());
+
+    // PATCH /products/{id} with a variant set: a variant's stock alone is a new version, updated_at
+    // kept (QA: it moved, and updatedSince listed the product); a variant's price moves both.
+    const stockOnly = await patch(store, id, { variants: { items: [{ sku: 'V-1-RED', stock: 2 }] } });
+    expect([stockOnly.statusCode, stockOnly.headers.etag]).toEqual([200, `"${repricedByRow.version + 1}"`]);
+    expect(await stamp(id)).toEqual({ ...repricedByRow, version: repricedByRow.version + 1, stock: 2 });
+    expect((await patch(store, id, { variants: { items: [{ sku: 'V-1-RED', price: 13 }] } })).statusCode).toBe(200);
+    expect((await stamp(id)).updated_at.getTime()).toBeGreaterThan(repricedByRow.updated_at.getTime());
   });
 });
