@@ -59,15 +59,18 @@ export function registerWebhookAdmin(admin: Command) {
     if (enabled && endpoint.deletedByPartner) {
       throw new Error(`webhook endpoint ${endpoint.id} was deleted by its partner (${endpoint.partnerClientId}), not disabled by an operator: it stays off; the partner registers a new one, or \`omni admin webhook add\` does`);
     }
-    const { deletedByPartner: _, ...shown } = endpoint;
+    if (enabled && endpoint.pausedByPartner) {
+      throw new Error(`webhook endpoint ${endpoint.id} was paused by its partner (${endpoint.partnerClientId}): it stays off until the partner resumes it (PATCH it with enabled: true)`);
+    }
+    const { deletedByPartner: _, pausedByPartner: __, ...shown } = endpoint;
     return shown;
   }, EVENT_TYPES_FORMAT)(o);
   webhook.command('disable').argument('<endpointId>', 'the endpoint, by the id `webhook add` or `webhook list` printed (we_…)', anId)
     .description('stop deliveries to a (broken) endpoint: no new ones, and its scheduled retries end when they come due; `webhook enable` resumes. '
-      + 'One Omni disabled becomes the operator\'s: its partner can no longer enable it')
+      + 'One Omni disabled or its partner paused becomes the operator\'s: its partner can no longer enable it')
     .option(...JSON_OPTION).action(toggle(false));
   webhook.command('enable').argument('<endpointId>', 'the endpoint, by its id (we_…; `webhook list --all` shows disabled ones)', anId)
     .description('deliver to a disabled endpoint again (one an operator disabled, or Omni: answered 410 Gone, or failing too long): '
-      + 'the events written from now on (a partner can redeliver earlier ones); an endpoint its partner deleted stays off')
+      + 'the events written from now on (a partner can redeliver earlier ones); an endpoint its partner deleted or paused stays off')
     .option(...JSON_OPTION).action(toggle(true));
 }

@@ -362,8 +362,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a webhook endpoint's URL or event types, or enable it again
-         * @description Send url, eventTypes, enabled or several (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. enabled: true enables again an endpoint Omni disabled (disabledBy system), its failing streak forgotten: it gets the events written from then on (redeliver earlier ones). An unknown or deleted endpoint, or another partner's, is WHK_001; one an operator disabled is WHK_006.
+         * Change a webhook endpoint's URL or event types, pause it or enable it again
+         * @description Send url, eventTypes, enabled or several (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. enabled: false pauses it (disabledBy paused): it gets no deliveries, and the retries of earlier ones end when they come due, until it is enabled again (one Omni disabled stays as it is). enabled: true resumes an endpoint you paused, or enables again one Omni disabled (disabledBy system), its failing streak forgotten: it gets the events written from then on (redeliver earlier ones). An unknown or deleted endpoint, or another partner's, is WHK_001; one an operator disabled is WHK_006.
          */
         patch: operations["patchPartnerWebhooksEndpointsByEndpointId"];
         trace?: never;
@@ -2574,8 +2574,8 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
-                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "paused" | "operator" | "system") | null;
                             /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
                             disabledReason: ("gone" | "failing") | null;
                             /** @description when it was disabled */
@@ -2646,8 +2646,8 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
-                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "paused" | "operator" | "system") | null;
                             /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
                             disabledReason: ("gone" | "failing") | null;
                             /** @description when it was disabled */
@@ -2713,8 +2713,8 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
-                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "paused" | "operator" | "system") | null;
                             /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
                             disabledReason: ("gone" | "failing") | null;
                             /** @description when it was disabled */
@@ -2778,8 +2778,8 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
-                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "paused" | "operator" | "system") | null;
                             /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
                             disabledReason: ("gone" | "failing") | null;
                             /** @description when it was disabled */
@@ -2813,11 +2813,8 @@ export interface operations {
                     url?: string;
                     /** @description omit (or []) for every event type */
                     eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled")[];
-                    /**
-                     * @description enable again an endpoint Omni disabled (to disable one, DELETE it)
-                     * @enum {boolean}
-                     */
-                    enabled?: true;
+                    /** @description false: pause the endpoint; true: resume it, or enable again one Omni disabled (to delete one, DELETE it) */
+                    enabled?: boolean;
                 };
             };
         };
@@ -2857,8 +2854,8 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
-                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "paused" | "operator" | "system") | null;
                             /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
                             disabledReason: ("gone" | "failing") | null;
                             /** @description when it was disabled */
@@ -2924,8 +2921,8 @@ export interface operations {
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
-                            /** @description who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled */
-                            disabledBy: ("partner" | "operator" | "system") | null;
+                            /** @description who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled */
+                            disabledBy: ("partner" | "paused" | "operator" | "system") | null;
                             /** @description why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system */
                             disabledReason: ("gone" | "failing") | null;
                             /** @description when it was disabled */

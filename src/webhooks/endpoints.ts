@@ -6,8 +6,8 @@ import type { SystemDisableReason } from './endpoint-health.js';
 
 export interface WebhookEndpoint {
   id: string; url: string; eventTypes: string[]; enabled: boolean; createdAt: string;
-  /** Who disabled it: its partner (DELETE), an operator, or Omni itself ('system', endpoint-health.ts); null while enabled. */
-  disabledBy: 'partner' | 'operator' | 'system' | null;
+  /** Who disabled it: its partner (DELETE: deleted; PATCH enabled false: paused), an operator, or Omni itself ('system', endpoint-health.ts); null while enabled. */
+  disabledBy: 'partner' | 'paused' | 'operator' | 'system' | null;
   /** Why Omni disabled it ('system' only): answered 410 Gone, or failing for WEBHOOK_DISABLE_AFTER_FAILING_HOURS. */
   disabledReason: SystemDisableReason | null;
   /** When it was disabled (null while enabled, and for those disabled before migration 0105). */
@@ -127,19 +127,25 @@ export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, 
  * on are matched against the new types, and every attempt from then on (retries of earlier
  * deliveries too) goes to the new URL. `enabled: true` enables again an endpoint Omni disabled
  * (a 410 Gone, or failing too long), its failing streak forgotten, as Stripe's update takes
- * `disabled: false`: the partner fixed its receiver. The endpoint is one the partner has not
- * deleted (WHK_001) and an operator has not disabled (WHK_006: only an operator enables it again).
+ * `enabled: true`: the partner fixed its receiver (Omni disabled it) or resumes the endpoint it
+ * paused; `enabled: false` pauses it (disabled_by 'paused', migration 0131): no deliveries until it
+ * is enabled again, as for one Omni disabled. Pausing one Omni disabled leaves it as it is (it is off
+ * already, and its reason stays to be read). The endpoint is one the partner has not deleted
+ * (WHK_001) and an operator has not disabled (WHK_006: only an operator enables it again).
  */
 export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, id: string,
-  input: { url?: string; eventTypes?: string[]; enabled?: true }) {
+  input: { url?: string; eventTypes?: string[]; enabled?: boolean }) {
   if (input.url !== undefined) checkUrl(input.url);
-  const enable = input.enabled === true;
+  const state = input.enabled === true ? sql`, ${enabledAgain(sql)}`
+    : input.enabled === false ? sql`, enabled = false, disabled_by = case when enabled then 'paused' else disabled_by end,
+        disabled_at = case when enabled then now() else disabled_at end`
+    : sql``;
   const [row] = await sql`
     update webhook_endpoints set
       url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
       event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
-      ${enable ? sql`, ${enabledAgain(sql)}` : sql``}
-    where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by = 'system')
+      ${state}
+    where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by in ('system', 'paused'))
     returning *`;
   if (row) return view(row);
   const [other] = await sql`select disabled_by from webhook_endpoints where partner_id = ${partnerId} and id = ${id}`;
@@ -199,22 +205,23 @@ export function endpointSecret(sealed: string, key: Buffer) {
  * partners). Disabled, it gets no new deliveries and each scheduled retry ends EXHAUSTED
  * ("endpoint disabled") when it comes due (deliver.ts); enabled again, it gets the events written
  * from then on, its failing streak forgotten. An operator disables one Omni disabled too, so that
- * its partner cannot enable it again; an operator enables one an operator or Omni disabled;
- * one its partner deleted is not enabled again (`deletedByPartner`): the partner registers a new
- * one. Undefined when no endpoint has this id.
+ * its partner cannot enable it again, and one its partner paused; an operator enables one an
+ * operator or Omni disabled; one its partner deleted is not enabled again (`deletedByPartner`): the
+ * partner registers a new one; nor one its partner paused (`pausedByPartner`): the partner resumes
+ * it. Undefined when no endpoint has this id.
  */
 export async function setWebhookEndpointEnabled(sql: Queryable, id: string, enabled: boolean) {
   const [changed] = enabled
     ? await sql`update webhook_endpoints e set ${enabledAgain(sql)} from partners p
-        where e.id = ${id} and p.id = e.partner_id and not e.enabled and e.disabled_by is distinct from 'partner'
+        where e.id = ${id} and p.id = e.partner_id and not e.enabled and e.disabled_by in ('operator', 'system')
         returning e.*, p.client_id as partner_client_id`
     // One Omni disabled becomes the operator's: its partner may then no longer enable it (WHK_006).
     : await sql`update webhook_endpoints e set enabled = false, disabled_by = 'operator', disabled_reason = null, disabled_at = now() from partners p
-        where e.id = ${id} and p.id = e.partner_id and (e.enabled or e.disabled_by = 'system')
+        where e.id = ${id} and p.id = e.partner_id and (e.enabled or e.disabled_by in ('system', 'paused'))
         returning e.*, p.client_id as partner_client_id`;
   // Nothing to change (already so, or deleted by its partner): the endpoint as it is.
   const [row] = changed ? [changed]
     : await sql`select e.*, p.client_id as partner_client_id from webhook_endpoints e join partners p on p.id = e.partner_id where e.id = ${id}`;
   if (!row) return undefined;
-  return { ...view(row), partnerClientId: row.partner_client_id as string, deletedByPartner: row.disabled_by === 'partner' };
+  return { ...view(row), partnerClientId: row.partner_client_id as string, deletedByPartner: row.disabled_by === 'partner', pausedByPartner: row.disabled_by === 'paused' };
 }

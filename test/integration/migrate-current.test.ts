@@ -24,27 +24,26 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0130 must be
-    // the one undone here instead of 0129.
-    expect(first.slice(-2)).toEqual(['0129.do.products-made-simple.sql', '0130.do.patch-stock-keeps-updated-at.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0131 must be
+    // the one undone here instead of 0130.
+    expect(first.slice(-2)).toEqual(['0130.do.patch-stock-keeps-updated-at.sql', '0131.do.endpoint-paused.sql']);
+    // 0131: an endpoint its partner paused (disabled_by 'paused'; 0105's constraint before).
+    const allowsPaused = async () => (await sql`select pg_get_constraintdef(oid) as d from pg_constraint
+      where conname = 'webhook_endpoints_disabled_by_check'`)[0].d.includes('paused');
+    expect(await allowsPaused()).toBe(true);
+    await sql`alter table webhook_endpoints drop constraint webhook_endpoints_disabled_by_check,
+      add constraint webhook_endpoints_disabled_by_check check (disabled_by in ('partner', 'operator', 'system'))`;
+    expect(await allowsPaused()).toBe(false);
     // 0130: a PATCH of stock alone keeps updated_at (0126's apply_product_patch_writes before).
     const keepsUpdatedAt = async () => (await sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`)[0].prosrc.includes('else p.updated_at end');
     expect(await keepsUpdatedAt()).toBe(true);
     const file0126 = await readFile(new URL('../../migrations/0126.do.patch-field-runs.sql', import.meta.url), 'utf8');
     await sql.unsafe(file0126);
     expect(await keepsUpdatedAt()).toBe(false);
-    // 0129: the products made simple again, and write_stock_rows checking them (0113's before).
-    const checksMadeSimple = async () => (await sql`select prosrc from pg_proc where proname = 'write_stock_rows'`)[0].prosrc.includes('products_made_simple');
-    expect(await checksMadeSimple()).toBe(true);
-    const file0113 = await readFile(new URL('../../migrations/0113.do.stock-by-primary-key.sql', import.meta.url), 'utf8');
-    await sql.unsafe(file0113.slice(file0113.indexOf('create or replace function write_stock_rows')));
-    await sql`drop table products_made_simple; drop function field_runs_seq_of(bigint[], bigint)`.simple();
-    expect(await checksMadeSimple()).toBe(false);
-    await sql`delete from schemaversion where version in (129, 130)`;
+    await sql`delete from schemaversion where version in (130, 131)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
     expect(await keepsUpdatedAt()).toBe(true);
-    expect(await checksMadeSimple()).toBe(true);
-    expect(await sql`select * from products_made_simple`).toHaveLength(0);
+    expect(await allowsPaused()).toBe(true);
   });
 });

@@ -97,8 +97,8 @@ describe('PATCH /api/v1/partner/webhooks/endpoints/{endpointId}', () => {
     expect((await call(partner, 'PATCH', url, { url: 'https://user:pw@erp.example/hooks' })).json().error.details.context.reason)
       .toBe('it carries credentials (user:password@): the signature is how a receiver knows Omni');
     expect(await codeOf({ eventTypes: ['product.created', 'product.created'] })).toEqual([400, 'VAL_001']);
-    // enabled takes true only: an endpoint is disabled by DELETE.
-    expect(await codeOf({ enabled: false })).toEqual([400, 'VAL_001']);
+    // enabled is a boolean (false pauses: webhook-endpoint-pause.test.ts).
+    expect(await codeOf({ enabled: 'no' })).toEqual([400, 'VAL_001']);
     const empty = await call(partner, 'PATCH', url, {});
     expect(empty.json().error.details.context.validationErrors).toEqual({ body: 'body must contain at least one of: url, eventTypes, enabled' });
   });

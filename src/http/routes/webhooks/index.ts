@@ -20,8 +20,8 @@ const Nullable = <T extends TSchema>(schema: T, description: string) => Type.Uni
 const Endpoint = Type.Object({
   id: Type.String(), url: Type.String(), eventTypes: Type.Array(Type.String(), { description: 'empty: every event type' }),
   enabled: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }),
-  disabledBy: Nullable(Type.Union(['partner', 'operator', 'system'].map((s) => Type.Literal(s))),
-    'who disabled it: you (DELETE), an operator of the marketplace, or Omni itself (system); null while enabled'),
+  disabledBy: Nullable(Type.Union(['partner', 'paused', 'operator', 'system'].map((s) => Type.Literal(s))),
+    'who disabled it: you (partner: DELETE; paused: PATCH with enabled false), an operator of the marketplace, or Omni itself (system); null while enabled'),
   disabledReason: Nullable(Type.Union(['gone', 'failing'].map((s) => Type.Literal(s))),
     'why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system'),
   disabledAt: Nullable(Type.String({ format: 'date-time' }), 'when it was disabled'),
@@ -94,17 +94,17 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
   app.patch('/api/v1/partner/webhooks/endpoints/:endpointId', {
     config: { auth: 'partner' },
     schema: {
-      tags: ['webhooks'], summary: 'Change a webhook endpoint\'s URL or event types, or enable it again',
-      description: 'Send url, eventTypes, enabled or several (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. enabled: true enables again an endpoint Omni disabled (disabledBy system), its failing streak forgotten: it gets the events written from then on (redeliver earlier ones). An unknown or deleted endpoint, or another partner\'s, is WHK_001; one an operator disabled is WHK_006.',
+      tags: ['webhooks'], summary: 'Change a webhook endpoint\'s URL or event types, pause it or enable it again',
+      description: 'Send url, eventTypes, enabled or several (eventTypes replaces the list; [] subscribes to every type). The secret stays. Events written from now on use the new types; every attempt from now on, retries of earlier deliveries too, goes to the new URL. enabled: false pauses it (disabledBy paused): it gets no deliveries, and the retries of earlier ones end when they come due, until it is enabled again (one Omni disabled stays as it is). enabled: true resumes an endpoint you paused, or enables again one Omni disabled (disabledBy system), its failing streak forgotten: it gets the events written from then on (redeliver earlier ones). An unknown or deleted endpoint, or another partner\'s, is WHK_001; one an operator disabled is WHK_006.',
       params: EndpointId,
       body: Type.Object({
         url: Type.Optional(EndpointUrl), eventTypes: Type.Optional(EventTypes),
-        enabled: Type.Optional(Type.Literal(true, { description: 'enable again an endpoint Omni disabled (to disable one, DELETE it)' })),
+        enabled: Type.Optional(Type.Boolean({ description: 'false: pause the endpoint; true: resume it, or enable again one Omni disabled (to delete one, DELETE it)' })),
       }, { additionalProperties: false, minProperties: 1 }),
       response: { 200: Envelope(Endpoint) }, errors: writeErrors('WHK_001', 'WHK_003', 'WHK_006'),
     },
   }, async (request, reply) => {
-    const body = request.body as { url?: string; eventTypes?: string[]; enabled?: true };
+    const body = request.body as { url?: string; eventTypes?: string[]; enabled?: boolean };
     if (body.url !== undefined) assertPublicTarget(body.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);
     return ok(reply, 'Webhook endpoint updated', await updateWebhookEndpoint(sql, request.partner!.partnerId,
       (request.params as { endpointId: string }).endpointId, body));
