@@ -126,9 +126,9 @@ export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, 
  * Changes an endpoint's URL, its event types, or both; the secret stays. Events written from then
  * on are matched against the new types, and every attempt from then on (retries of earlier
  * deliveries too) goes to the new URL. `enabled: true` enables again an endpoint Omni disabled
- * (a 410 Gone, or failing too long), its failing streak forgotten, as Stripe's update takes
- * `enabled: true`: the partner fixed its receiver (Omni disabled it) or resumes the endpoint it
- * paused; `enabled: false` pauses it (disabled_by 'paused', migration 0131): no deliveries until it
+ * (a 410 Gone, or failing too long), its failing streak forgotten (the partner fixed its
+ * receiver), or resumes one the partner paused; `enabled: false` pauses it, as Stripe's update
+ * takes `disabled: true` (disabled_by 'paused', migration 0131): no deliveries until it
  * is enabled again, as for one Omni disabled. Pausing one Omni disabled leaves it as it is (it is off
  * already, and its reason stays to be read). The endpoint is one the partner has not deleted
  * (WHK_001) and an operator has not disabled (WHK_006: only an operator enables it again).
