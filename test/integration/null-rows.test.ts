@@ -42,3 +42,19 @@ describe('a bulk request row that is no JSON object', () => {
     }
   });
 });
+
+describe('a required property sent as null', () => {
+  it('is told "should not be empty" as one left out, in the request\'s VAL_001 and in a row\'s (optional ones by their type alone)', async () => {
+    const whole = await send('POST', '/catalog/sync', { products: null });
+    expect([whole.statusCode, whole.json().error.details.context.validationErrors]).toEqual([400, {
+      products: 'products should not be empty, products must contain at least 1 elements, products must be an array',
+    }]);
+    const product = { externalId: 'ext-n', sku: 'N-1', price: 10 };
+    const res = await send('POST', '/products/bulk', { products: [{ ...product, name: null, photos: null }, { ...product, externalId: 'ext-m', sku: 'M-1', name: 'Mug' }] });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data.errors.map((e: any) => e.details.context.validationErrors)).toEqual([{
+      name: 'name should not be empty, name must be shorter than or equal to 255 characters, name must be longer than or equal to 1 characters, name must not be blank, name must be a string',
+      photos: 'photos must contain no more than 20 elements, photos must be an array',
+    }]);
+  });
+});

@@ -51,7 +51,9 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
       code = err.code; context = err.context; message = err.message;
     } else if (err.validation) {
       code = 'VAL_001';
-      const tree = toValidationTree(err.validation as any);
+      // The schema validated (the route's, for this part of the request): what it requires.
+      const schema = (request.routeOptions.schema as Record<string, any> | undefined)?.[err.validationContext ?? 'body'];
+      const tree = toValidationTree(err.validation as any, 'body', 0, schema);
       context = { validationErrors: err.validationContext && err.validationContext !== 'body' ? { [err.validationContext]: tree } : tree };
     } else {
       const mapped = fromFastifyError(err, bodyLimit);

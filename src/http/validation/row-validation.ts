@@ -30,7 +30,7 @@ export function rowValidator(schema: TObject, field: string) {
       if (untold > 0) checked = kept;
     }
     if (validate(checked)) return null;
-    return toValidationTree(validate.errors ?? [], `${field}[${rowIndex}]`, untold);
+    return toValidationTree(validate.errors ?? [], `${field}[${rowIndex}]`, untold, schema);
   };
 }
 

@@ -158,3 +158,21 @@ describe('a body or row with more wrong fields than a tree tells', () => {
     expect(toValidationTree(check.errors ?? [])).toEqual({ name: 'name should not be empty, name must be a string', extra: 'property extra should not exist' });
   });
 });
+
+describe('a required property sent as null', () => {
+  it('is told as one left out (class-validator\'s IsNotEmpty), an optional one as its type alone', () => {
+    const treeWithSchema = (body: unknown) => {
+      expect(validate(body)).toBe(false);
+      return toValidationTree(validate.errors!, 'body', 0, Body);
+    };
+    expect(treeWithSchema({ products: null })).toEqual({
+      products: 'products should not be empty, products must contain at least 1 elements, products must be an array',
+    });
+    expect(treeWithSchema({ products: [{ ...ok, name: null, photos: null }] })).toEqual({ products: { 0: {
+      name: 'name should not be empty, name must be shorter than or equal to 255 characters, name must be longer than or equal to 1 characters, name must be a string',
+      photos: 'photos must be an array',
+    } } });
+    // Without the schema (a caller that has none), as before: the type's constraints alone.
+    expect(treeOf({ products: null })).toEqual({ products: 'products must contain at least 1 elements, products must be an array' });
+  });
+});

@@ -123,7 +123,20 @@ function decode(segment: string): string {
 
 interface Finding { path: string[]; messages: string[] }
 
-function findingOf(err: ErrorObject): Finding | undefined {
+/** A schema's object or array branch when it is a union (a nullable object, say), else itself. */
+const shapeOf = (s: Schema | undefined): Schema | undefined =>
+  (s?.anyOf ? s.anyOf.find((b: Schema) => b.type === 'object' || b.type === 'array') : s);
+
+/** The object schema that holds the property `path` ends with, walked down from the validated `root`. */
+function holderOf(root: Schema | undefined, path: string[]): Schema | undefined {
+  let node = shapeOf(root);
+  for (const segment of path.slice(0, -1)) {
+    node = shapeOf(node?.type === 'array' ? node.items : node?.properties?.[segment]);
+  }
+  return node?.type === 'object' ? node : undefined;
+}
+
+function findingOf(err: ErrorObject, root?: Schema): Finding | undefined {
   const path = err.instancePath.split('/').slice(1).map(decode);
   const schema = (err.parentSchema ?? {}) as Schema;
   if (err.keyword === 'additionalProperties') {
@@ -142,7 +155,12 @@ function findingOf(err: ErrorObject): Finding | undefined {
   // A number that is not an integer, or a value that is no number: the bounds it breaks, if any
   // (a stock of 1.5 "must be an integer number", not also "must not be less than 0").
   if (err.keyword === 'type' || err.keyword === 'anyOf') {
-    return { path, messages: allConstraintMessages(schema, { data: err.data }) };
+    const messages = allConstraintMessages(schema, { data: err.data });
+    // A required property sent as null is told as one left out ("should not be empty" first), as
+    // class-validator's IsNotEmpty tells both: `products: null` was only "must be an array".
+    const prop = path[path.length - 1];
+    if (err.data === null && prop !== undefined && holderOf(root, path)?.required?.includes(prop)) messages.unshift(`${prop} should not be empty`);
+    return { path, messages };
   }
   const msg = keywordMessage(err.keyword, schema);
   return msg ? { path, messages: [msg] } : { path, messages: [err.message ?? 'is invalid'] };
@@ -192,13 +210,13 @@ function narrowUnions(errors: ErrorObject[]): ErrorObject[] {
  * that is no object: "body must be a JSON object"), or a bulk request's row checked on its own
  * (`products[0]`): a null row was told "body must be a JSON object" of a body that was fine.
  */
-export function toValidationTree(errors: ErrorObject[], root = 'body', uncheckedErrors = 0): ValidationTree {
+export function toValidationTree(errors: ErrorObject[], root = 'body', uncheckedErrors = 0, schema?: Schema): ValidationTree {
   const byPath = new Map<string, { path: string[]; label: string; messages: string[] }>();
   // `uncheckedErrors`: errors of fields left out of ajv's run, counted with those the tree does not tell (row-validation.ts).
   let untold = uncheckedErrors;
   for (const err of narrowUnions(errors)) {
     if (err.keyword === 'if') continue;
-    const finding = findingOf(err);
+    const finding = findingOf(err, schema);
     if (!finding) continue;
     let { path } = finding;
     let label = path[path.length - 1] ?? root;
