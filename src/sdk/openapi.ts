@@ -325,7 +325,7 @@ export interface paths {
         };
         /**
          * Webhook endpoints
-         * @description Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails, and tells your other endpoints subscribed to webhook.endpoint.disabled; PATCH it with enabled: true once the receiver is fixed.
+         * @description Every endpoint you have not deleted, oldest first: the enabled ones, those you paused, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails, and tells your other endpoints subscribed to webhook.endpoint.disabled; PATCH it with enabled: true once the receiver is fixed.
          */
         get: operations["getPartnerWebhooksEndpoints"];
         put?: never;
@@ -356,7 +356,7 @@ export interface paths {
         post?: never;
         /**
          * Delete (disable) a webhook endpoint
-         * @description No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint Omni or an operator disabled can be deleted too. An unknown or deleted endpoint is WHK_001.
+         * @description No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint you paused, or Omni or an operator disabled, can be deleted too. An unknown or deleted endpoint is WHK_001.
          */
         delete: operations["deletePartnerWebhooksEndpointsByEndpointId"];
         options?: never;

@@ -58,8 +58,8 @@ const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null,
   failing_since = case when enabled then failing_since end, enabled_at = case when enabled then enabled_at else now() end`;
 
 /**
- * Endpoints a partner may have at once (enabled, or disabled by Omni or an operator: all but the
- * deleted), as Stripe allows 16 an account: each event is written once an endpoint that
+ * Endpoints a partner may have at once (enabled, paused, or disabled by Omni or an operator: all but
+ * the deleted), as Stripe allows 16 an account: each event is written once an endpoint that
  * subscribes to it, so a partner registering endpoints in a loop would multiply every batch's writes.
  */
 export const MAX_ENDPOINTS_PER_PARTNER = 16;

@@ -66,7 +66,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Webhook endpoints',
-      description: 'Every endpoint you have not deleted, oldest first: the enabled ones, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails, and tells your other endpoints subscribed to webhook.endpoint.disabled; PATCH it with enabled: true once the receiver is fixed.',
+      description: 'Every endpoint you have not deleted, oldest first: the enabled ones, those you paused, and those Omni or an operator disabled, with disabledBy, disabledReason and disabledAt. Omni disables an endpoint when an attempt is answered 410 Gone, or when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default) and another fails, and tells your other endpoints subscribed to webhook.endpoint.disabled; PATCH it with enabled: true once the receiver is fixed.',
       response: { 200: Envelope(Type.Array(Endpoint)) }, errors: readErrors(),
     },
   }, async (request, reply) => ok(reply, 'Webhook endpoints retrieved successfully', await listWebhookEndpoints(sql, request.partner!.partnerId, 'not-deleted')));
@@ -85,7 +85,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
     config: { auth: 'partner' },
     schema: {
       tags: ['webhooks'], summary: 'Delete (disable) a webhook endpoint',
-      description: 'No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint Omni or an operator disabled can be deleted too. An unknown or deleted endpoint is WHK_001.',
+      description: 'No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint you paused, or Omni or an operator disabled, can be deleted too. An unknown or deleted endpoint is WHK_001.',
       params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: bodilessWriteErrors('WHK_001'),
     },
   }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
