@@ -129,16 +129,16 @@ export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, 
  * (a 410 Gone, or failing too long), its failing streak forgotten (the partner fixed its
  * receiver), or resumes one the partner paused; `enabled: false` pauses it, as Stripe's update
  * takes `disabled: true` (disabled_by 'paused', migration 0131): no deliveries until it
- * is enabled again, as for one Omni disabled. Pausing one Omni disabled leaves it as it is (it is off
- * already, and its reason stays to be read). The endpoint is one the partner has not deleted
+ * is enabled again, as for one Omni disabled. One Omni disabled becomes paused too (its reason goes):
+ * the partner said to stop, so an operator's `enable` no longer resumes it (review). The endpoint is one the partner has not deleted
  * (WHK_001) and an operator has not disabled (WHK_006: only an operator enables it again).
  */
 export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, id: string,
   input: { url?: string; eventTypes?: string[]; enabled?: boolean }) {
   if (input.url !== undefined) checkUrl(input.url);
   const state = input.enabled === true ? sql`, ${enabledAgain(sql)}`
-    : input.enabled === false ? sql`, enabled = false, disabled_by = case when enabled then 'paused' else disabled_by end,
-        disabled_at = case when enabled then now() else disabled_at end`
+    : input.enabled === false ? sql`, enabled = false, disabled_by = 'paused', disabled_reason = null,
+        disabled_at = case when disabled_by is distinct from 'paused' then now() else disabled_at end`
     : sql``;
   const [row] = await sql`
     update webhook_endpoints set

@@ -64,11 +64,14 @@ describe('a partner pausing an endpoint', () => {
     }
   });
 
-  it('leaves one Omni disabled as it is, and an operator neither resumes a paused one nor lets its partner resume it once disabled', async () => {
+  it('pauses one Omni disabled too, and an operator neither resumes a paused one nor lets its partner resume it once disabled', async () => {
     const store = await createTestStore(ctx, 0);
     const { id: gone } = await register(ctx, store, 'https://erp.example/gone', ['product.updated']);
     await ctx.sql`update webhook_endpoints set enabled = false, disabled_by = 'system', disabled_reason = 'gone', disabled_at = now() where id = ${gone}`;
-    expect((await call(store, 'PATCH', `${ENDPOINTS}/${gone}`, { enabled: false })).json().data).toMatchObject({ enabled: false, disabledBy: 'system', disabledReason: 'gone' });
+    // The partner said to stop: an operator's enable, meant for one Omni disabled, leaves it off (review).
+    expect((await call(store, 'PATCH', `${ENDPOINTS}/${gone}`, { enabled: false })).json().data).toMatchObject({ enabled: false, disabledBy: 'paused', disabledReason: null });
+    expect((await omni('admin', 'webhook', 'enable', gone)).code).toBe(1);
+    expect(await endpointRow(gone)).toMatchObject({ enabled: false, disabled_by: 'paused' });
 
     const { id } = await register(ctx, store, 'https://erp.example/paused', ['product.updated']);
     expect((await call(store, 'PATCH', `${ENDPOINTS}/${id}`, { enabled: false })).statusCode).toBe(200);
