@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
 import { isoTime } from '../db/iso-time.js';
+import { CURSOR_SORTS, decodeCursor, encodeCursor, type CursorSort } from './product-cursor.js';
 
 /** The stock of the product `p` (migration 0075: product_stock holds it, one row a product). */
 export const productStock = (sql: Queryable) => sql`coalesce((select s.stock from product_stock s where s.store_id = p.store_id and s.product_id = p.id), 0)`;
@@ -56,7 +57,7 @@ export async function getProductBySku(sql: Queryable, storeId: string, sku: stri
 
 export interface ProductQuery {
   q?: string; isArchived?: boolean; isAvailableStock?: boolean; isVerified?: boolean; isVariantActive?: boolean;
-  externalId?: string; updatedSince?: string;
+  externalId?: string; updatedSince?: string; after?: string;
   sortBy: 'createdAt' | 'updatedAt' | 'name' | 'price' | 'stock'; order: 'asc' | 'desc'; page: number; limit: number;
 }
 
@@ -65,8 +66,14 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
 const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price' } as const;
 
-/** A page of the store's products; the order is total (id breaks ties), so pages never overlap; the total from the page's snapshot (db/page.ts). */
+/**
+ * A page of the store's products; the order is total (id breaks ties), so pages never overlap; the
+ * total from the page's snapshot (db/page.ts). Ordered by a time, the page also tells where it
+ * ended (`nextCursor`, product-cursor.ts; null on the last page), and `after` starts a page there.
+ */
 export async function listProducts(sql: Queryable, storeId: string, q: ProductQuery) {
+  const cursor = q.after === undefined ? undefined : decodeCursor(q.after, q);
+  const byTime = CURSOR_SORTS.includes(q.sortBy);
   const where = () => sql`p.store_id = ${storeId}
     ${q.q ? sql`and (p.name ilike ${`%${likeLiteral(q.q)}%`} or p.sku = ${q.q} or p.external_id = ${q.q}
       or p.id in (select v.product_id from product_variants v where v.store_id = ${storeId} and (v.sku = ${q.q} or v.external_id = ${q.q})))` : sql``}
@@ -77,9 +84,18 @@ export async function listProducts(sql: Queryable, storeId: string, q: ProductQu
     ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
   const column = q.sortBy === 'stock' ? productStock(sql) : sql`p.${sql(SORT_COLUMNS[q.sortBy])}`;
   const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
-  const { total, rows } = await pageWithTotal<{ product: any }>(sql, sql`select count(*)::int as total from products p where ${where()}`, sql`
-    select ${productJson(sql, q.isVariantActive)} as product from products p where ${where()}
+  // After the cursor's product in this order: its time exactly (microseconds), then its id.
+  const after = cursor ? sql`and (${column}, p.id) ${q.order === 'asc' ? sql`>` : sql`<`}
+    (timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond', ${cursor.id}::uuid)` : sql``;
+  // Ordered by a time, one product more than the page: whether there is a next page to point to.
+  const { total, rows } = await pageWithTotal<{ product: any; key: string; id: string }>(sql, sql`select count(*)::int as total from products p where ${where()}`, sql`
+    select ${productJson(sql, q.isVariantActive)} as product, ${byTime ? sql`(extract(epoch from ${column}) * 1000000)::bigint::text` : sql`null`} as key, p.id
+    from products p where ${where()} ${after}
     order by ${column} ${direction} nulls last, p.id ${direction}
-    limit ${q.limit} offset ${(q.page - 1) * q.limit}`);
-  return { total, items: rows.map((r) => r.product) };
+    limit ${byTime ? q.limit + 1 : q.limit} offset ${cursor ? 0 : (q.page - 1) * q.limit}`);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const nextCursor = byTime && rows.length > q.limit
+    ? encodeCursor({ sortBy: q.sortBy as CursorSort, order: q.order, micros: last.key, id: last.id }) : null;
+  return { total, items: page.map((r) => r.product), nextCursor };
 }

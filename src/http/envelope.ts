@@ -12,6 +12,9 @@ export const Meta = Type.Object({
   dispatch: Type.Optional(Type.Boolean({ description: 'true when work was queued for asynchronous processing' })),
   pagination: Type.Optional(Type.Object({
     page: Type.Integer(), limit: Type.Integer(), total: Type.Integer(), totalPages: Type.Integer(),
+    nextCursor: Type.Optional(Type.Union([Type.String(), Type.Null()], {
+      description: 'products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last)',
+    })),
   })),
 });
 

@@ -638,6 +638,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -698,6 +700,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -762,6 +766,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -957,6 +963,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1021,6 +1029,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1112,6 +1122,8 @@ export interface operations {
                 order?: "asc" | "desc";
                 page?: number;
                 limit?: number;
+                /** @description the nextCursor of the page before (sortBy createdAt or updatedAt, the same order, no page): the page after its last product, wherever products moved since; page counts from the start again, and a product updated between two pages of an updatedSince read moved the others up one, so one was never read */
+                after?: string;
             };
             header: {
                 /** @description Partner identifier issued by Omni */
@@ -1153,6 +1165,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1323,6 +1337,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1459,6 +1475,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1558,6 +1576,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1650,6 +1670,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1729,6 +1751,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1822,6 +1846,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1915,6 +1941,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2008,6 +2036,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2110,6 +2140,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2255,6 +2287,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2402,6 +2436,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2488,6 +2524,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2564,6 +2602,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2636,6 +2676,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2703,6 +2745,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2768,6 +2812,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2844,6 +2890,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2911,6 +2959,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2980,6 +3030,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3041,6 +3093,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3114,6 +3168,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3187,6 +3243,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3243,6 +3301,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3297,6 +3357,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3350,6 +3412,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3396,6 +3460,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3444,6 +3510,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3492,6 +3560,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3538,6 +3608,8 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
+                                nextCursor?: string | null;
                             };
                         };
                         data: {

@@ -45,12 +45,12 @@ describe('product reads', () => {
   it('lists with filters, sorting and stable pages', async () => {
     const page1 = await get('/api/v1/partner/stores/products?sortBy=price&order=asc&limit=2&isArchived=false');
     expect(page1.json().data.map((p: any) => p.sku)).toEqual(['R-0', 'R-1']);
-    expect(page1.json().meta.pagination).toEqual({ page: 1, limit: 2, total: 5, totalPages: 3 });
+    expect(page1.json().meta.pagination).toEqual({ page: 1, limit: 2, total: 5, totalPages: 3, nextCursor: null });
     const page3 = await get('/api/v1/partner/stores/products?sortBy=price&order=asc&limit=2&page=3&isArchived=false');
     expect(page3.json().data.map((p: any) => p.externalId)).toEqual(['r-var']);
     // Past the end: no products, the total still (one statement reads both: src/db/page.ts).
     const page4 = await get('/api/v1/partner/stores/products?sortBy=price&order=asc&limit=2&page=4&isArchived=false');
-    expect([page4.json().data, page4.json().meta.pagination]).toEqual([[], { page: 4, limit: 2, total: 5, totalPages: 3 }]);
+    expect([page4.json().data, page4.json().meta.pagination]).toEqual([[], { page: 4, limit: 2, total: 5, totalPages: 3, nextCursor: null }]);
     const byName = await get('/api/v1/partner/stores/products?sortBy=name&order=asc&q=read');
     expect(byName.json().data.map((p: any) => p.name)).toEqual(['Read A', 'Read B', 'Read C', 'Read D', 'Read E']);
     const inStock = await get('/api/v1/partner/stores/products?isAvailableStock=true');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok } from '../../envelope.js';
+import { Envelope, ok, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, productStockRules, storeRoute, variantStockRules } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
@@ -121,7 +121,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     },
   }, async (request, reply) => {
     const q = request.query as ProductQuery;
-    const { total, items } = await listProducts(sql, storeOf(request).storeId, q);
-    return ok(reply, 'Products retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
+    const { total, items, nextCursor } = await listProducts(sql, storeOf(request).storeId, q);
+    return ok(reply, 'Products retrieved successfully', items, { pagination: { ...paginationMeta(q, total).pagination, nextCursor } });
   });
 }

@@ -42,4 +42,5 @@ export const ProductListQuery = Type.Object({
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
   page: PageNumber(),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  after: Type.Optional(Type.String({ maxLength: 200, description: 'the nextCursor of the page before (sortBy createdAt or updatedAt, the same order, no page): the page after its last product, wherever products moved since; page counts from the start again, and a product updated between two pages of an updatedSince read moved the others up one, so one was never read' })),
 }, { additionalProperties: false });

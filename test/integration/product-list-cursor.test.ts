@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+
+// Paging an updatedSince read by `page` counts from the list's start at every request: a product
+// updated between two pages left its place, the others moved up one, and one was never read. A
+// cursor (`after`: the page before's `nextCursor`) starts after the product that ended that page.
+let ctx: TestContext;
+let store: TestStore;
+const ids: string[] = [];
+beforeAll(async () => {
+  ctx = await createTestApp();
+  store = await createTestStore(ctx, 0);
+  // Six products updated a millisecond and a few microseconds apart, in key order c-0 … c-5.
+  for (let n = 0; n < 6; n++) {
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price, updated_at)
+      values (${store.storeId}, ${`c-${n}`}, ${`C-${n}`}, 'Product', 10, timestamptz '2026-12-01 10:00:00' + ${n * 1001 + 0.5}::float8 * interval '1 millisecond') returning id`;
+    ids.push(p.id);
+  }
+});
+afterAll(async () => { await ctx.close(); });
+
+const get = (query: string) => signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/products?${query}` });
+const keys = (res: Awaited<ReturnType<typeof get>>) => res.json().data.map((p: { externalId: string }) => p.externalId);
+const SINCE = 'updatedSince=2026-12-01T09:00:00Z&sortBy=updatedAt&order=asc&limit=2';
+
+describe('the product list\'s cursor', () => {
+  it('reads every product once, page after page, however they move meanwhile; by page one was skipped', async () => {
+    const first = await get(SINCE);
+    expect(keys(first)).toEqual(['c-0', 'c-1']);
+    expect(first.json().meta.pagination).toMatchObject({ page: 1, limit: 2, total: 6, totalPages: 3, nextCursor: expect.any(String) });
+    // c-0, read already, is updated meanwhile: it goes to the end, the others move up one, and
+    // page 2 begins at c-3: c-2 would never be read.
+    await ctx.sql`update products set updated_at = now() where id = ${ids[0]}`;
+    expect(keys(await get(`${SINCE}&page=2`))).toEqual(['c-3', 'c-4']);
+    const seen = [...keys(first)];
+    let cursor: string | null = first.json().meta.pagination.nextCursor;
+    while (cursor) {
+      const res = await get(`${SINCE}&after=${cursor}`);
+      expect(res.statusCode, res.body).toBe(200);
+      seen.push(...keys(res));
+      cursor = res.json().meta.pagination.nextCursor;
+    }
+    // Every product once, and c-0 again: it changed since it was read.
+    expect(seen).toEqual(['c-0', 'c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-0']);
+  });
+
+  it('pages the descending order too, ends with null, and tells no cursor for an order by anything else', async () => {
+    const order = 'sortBy=createdAt&order=desc&limit=4';
+    const first = await get(order);
+    const second = await get(`${order}&after=${first.json().meta.pagination.nextCursor}`);
+    expect(second.statusCode, second.body).toBe(200);
+    expect([...keys(first), ...keys(second)]).toEqual(['c-5', 'c-4', 'c-3', 'c-2', 'c-1', 'c-0']);
+    expect(second.json().meta.pagination.nextCursor).toBeNull();
+    const byName = await get('sortBy=name&limit=2');
+    expect(byName.statusCode, byName.body).toBe(200);
+    expect(byName.json().meta.pagination.nextCursor).toBeNull();
+  });
+
+  it('refuses a cursor it did not make, one of another order, beside page, or for an order by name (VAL_001)', async () => {
+    const cursor = (await get(SINCE)).json().meta.pagination.nextCursor;
+    const told = async (query: string) => {
+      const res = await get(query);
+      return [res.statusCode, res.json().error?.code, res.json().error?.details.context.validationErrors.querystring.after];
+    };
+    expect(await told(`${SINCE}&after=not-a-cursor`)).toEqual([400, 'VAL_001', 'after must be a nextCursor this list returned']);
+    const forged = Buffer.from(`updatedAt.asc.1'; drop table products.${ids[0]}`).toString('base64url');
+    expect(await told(`${SINCE}&after=${forged}`)).toEqual([400, 'VAL_001', 'after must be a nextCursor this list returned']);
+    expect(await told(`sortBy=updatedAt&order=desc&after=${cursor}`)).toEqual([400, 'VAL_001', 'after was made for sortBy=updatedAt&order=asc: send the same order']);
+    expect(await told(`${SINCE}&page=2&after=${cursor}`)).toEqual([400, 'VAL_001', 'after starts its own page: send it without page']);
+    expect(await told(`sortBy=name&after=${cursor}`)).toEqual([400, 'VAL_001', 'after pages the orders by createdAt or updatedAt only: use page for the others']);
+    // A well-formed cursor of any time PostgreSQL can hold is read, never a 500.
+    for (const micros of ['99999999999999999', '-99999999999999999', '0']) {
+      const res = await get(`${SINCE}&after=${Buffer.from(`updatedAt.asc.${micros}.${ids[0]}`).toString('base64url')}`);
+      expect([micros, res.statusCode]).toEqual([micros, 200]);
+    }
+  });
+});
