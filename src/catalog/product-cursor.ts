@@ -16,8 +16,11 @@ export interface ProductCursor { sortBy: CursorSort; order: 'asc' | 'desc'; micr
 
 export const CURSOR_SORTS: readonly string[] = ['createdAt', 'updatedAt'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Microseconds since 1970 of a timestamp PostgreSQL holds (years 1-9999: at most 17 digits, maybe negative). */
-const MICROS = /^-?\d{1,17}$/;
+/** Microseconds since 1970 of a time from year 1 to 9999 (18 digits at most; before 1970 negative). */
+const MICROS = /^-?\d{1,18}$/;
+const YEAR_1 = -62135596800000000n;
+const YEAR_9999_END = 253402300799999999n;
+const isTime = (micros: string) => MICROS.test(micros) && BigInt(micros) >= YEAR_1 && BigInt(micros) <= YEAR_9999_END;
 
 export const encodeCursor = (c: ProductCursor) => Buffer.from(`${c.sortBy}.${c.order}.${c.micros}.${c.id}`).toString('base64url');
 
@@ -33,7 +36,7 @@ export function decodeCursor(after: string, q: { sortBy: string; order: 'asc' | 
   if (q.page !== 1) throw refuse('starts its own page: send it without page');
   const parts = /^[A-Za-z0-9_-]+$/.test(after) ? Buffer.from(after, 'base64url').toString('utf8').split('.') : [];
   const [sortBy, order, micros, id] = parts as [CursorSort, 'asc' | 'desc', string, string];
-  if (parts.length !== 4 || !CURSOR_SORTS.includes(sortBy) || (order !== 'asc' && order !== 'desc') || !MICROS.test(micros) || !UUID.test(id)) {
+  if (parts.length !== 4 || !CURSOR_SORTS.includes(sortBy) || (order !== 'asc' && order !== 'desc') || !isTime(micros) || !UUID.test(id)) {
     throw refuse('must be a nextCursor this list returned');
   }
   if (sortBy !== q.sortBy || order !== q.order) throw refuse(`was made for sortBy=${sortBy}&order=${order}: send the same order`);

@@ -84,14 +84,18 @@ export async function listProducts(sql: Queryable, storeId: string, q: ProductQu
     ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
   const column = q.sortBy === 'stock' ? productStock(sql) : sql`p.${sql(SORT_COLUMNS[q.sortBy])}`;
   const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
-  // After the cursor's product in this order: its time exactly (microseconds), then its id.
+  // After the cursor's product in this order: its time exactly (microseconds, whole seconds apart:
+  // a bigint times an interval goes through float8, inexact past 2^53 µs, the year 2255; review),
+  // then its id. The times are never null: ordered without `nulls last`, a descending page reads
+  // (store_id, time, id) backward and stops at its limit (with it: the rest of the store, review).
   const after = cursor ? sql`and (${column}, p.id) ${q.order === 'asc' ? sql`>` : sql`<`}
-    (timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond', ${cursor.id}::uuid)` : sql``;
+    (timestamptz 'epoch' + (${cursor.micros}::bigint / 1000000) * interval '1 second' + (${cursor.micros}::bigint % 1000000) * interval '1 microsecond',
+     ${cursor.id}::uuid)` : sql``;
   // Ordered by a time, one product more than the page: whether there is a next page to point to.
   const { total, rows } = await pageWithTotal<{ product: any; key: string; id: string }>(sql, sql`select count(*)::int as total from products p where ${where()}`, sql`
     select ${productJson(sql, q.isVariantActive)} as product, ${byTime ? sql`(extract(epoch from ${column}) * 1000000)::bigint::text` : sql`null`} as key, p.id
     from products p where ${where()} ${after}
-    order by ${column} ${direction} nulls last, p.id ${direction}
+    order by ${column} ${direction} ${byTime ? sql`` : sql`nulls last`}, p.id ${direction}
     limit ${byTime ? q.limit + 1 : q.limit} offset ${cursor ? 0 : (q.page - 1) * q.limit}`);
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];

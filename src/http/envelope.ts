@@ -6,16 +6,22 @@ import type { FastifyReply } from 'fastify';
  * and through the error handler on failure, and declares these schemas so the
  * OpenAPI document shows the exact shapes.
  */
-export const Meta = Type.Object({
+const PAGINATION = { page: Type.Integer(), limit: Type.Integer(), total: Type.Integer(), totalPages: Type.Integer() };
+const META = {
   timestamp: Type.String({ format: 'date-time' }),
   durationMs: Type.Integer(),
   dispatch: Type.Optional(Type.Boolean({ description: 'true when work was queued for asynchronous processing' })),
-  pagination: Type.Optional(Type.Object({
-    page: Type.Integer(), limit: Type.Integer(), total: Type.Integer(), totalPages: Type.Integer(),
-    nextCursor: Type.Optional(Type.Union([Type.String(), Type.Null()], {
-      description: 'products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last)',
-    })),
-  })),
+};
+export const Meta = Type.Object({ ...META, pagination: Type.Optional(Type.Object(PAGINATION)) });
+/** The product list's meta: its pagination also tells where the page ended (product-cursor.ts). */
+export const ProductPageMeta = Type.Object({
+  ...META,
+  pagination: Type.Object({
+    ...PAGINATION,
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last, or another order)',
+    }),
+  }),
 });
 
 /**
@@ -30,11 +36,11 @@ export const PageNumber = () => Type.Integer({ minimum: 1, maximum: MAX_PAGE, de
 export const paginationMeta = (q: { page: number; limit: number }, total: number) =>
   ({ pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit) } });
 
-export const Envelope = <T extends TSchema>(data: T) => Type.Object({
+export const Envelope = <T extends TSchema, M extends TSchema = typeof Meta>(data: T, meta?: M) => Type.Object({
   success: Type.Literal(true),
   message: Type.String(),
   requestId: Type.String({ format: 'uuid' }),
-  meta: Meta,
+  meta: meta ?? Meta,
   data,
 });
 

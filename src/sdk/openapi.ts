@@ -638,8 +638,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -700,8 +698,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -766,8 +762,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -963,8 +957,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1029,8 +1021,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1160,13 +1150,13 @@ export interface operations {
                             durationMs: number;
                             /** @description true when work was queued for asynchronous processing */
                             dispatch?: boolean;
-                            pagination?: {
+                            pagination: {
                                 page: number;
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
+                                /** @description ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last, or another order) */
+                                nextCursor: string | null;
                             };
                         };
                         data: {
@@ -1337,8 +1327,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1475,8 +1463,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1576,8 +1562,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1670,8 +1654,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1751,8 +1733,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1846,8 +1826,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -1941,8 +1919,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2036,8 +2012,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2140,8 +2114,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2287,8 +2259,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2436,8 +2406,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2524,8 +2492,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2602,8 +2568,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2676,8 +2640,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2745,8 +2707,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2812,8 +2772,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2890,8 +2848,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -2959,8 +2915,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3030,8 +2984,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3093,8 +3045,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3168,8 +3118,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3243,8 +3191,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3301,8 +3247,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3357,8 +3301,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3412,8 +3354,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3460,8 +3400,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3510,8 +3448,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3560,8 +3496,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {
@@ -3608,8 +3542,6 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description products ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last) */
-                                nextCursor?: string | null;
                             };
                         };
                         data: {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok, paginationMeta } from '../../envelope.js';
+import { Envelope, ok, paginationMeta, ProductPageMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, productStockRules, storeRoute, variantStockRules } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
@@ -117,7 +117,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     config: { auth: 'store' },
     schema: {
       tags: ['products'], summary: "The store's products, filtered and paginated",
-      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView)) }, errors: errorResponsesFor(storeRoute),
+      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView), ProductPageMeta) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
     const q = request.query as ProductQuery;
