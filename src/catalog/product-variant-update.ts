@@ -12,7 +12,6 @@ import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
-import { variantSetLooks } from './variant-set-changes.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 import type { ProductSnapshot } from './product-update.js';
@@ -79,15 +78,13 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
       if (cleared) changes.clearedForVariants = cleared;
     }
-    const setBefore = (await variantSetLooks(tx, ctx.storeId, [productId])).get(productId)?.set;
-    const { changed, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
+    const { changed, setChanged: rewritten, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
     if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
     if (changed || changes.hasVariants) changes.variants = result;
     // writeProducts moved the version already when the product's own fields changed. Any change a
     // PATCH makes is a new version (its ETag), its variants' or its own stock alone too; updated_at
-    // moves with its fields or its variant set (variant-set-changes.ts), not with stock (0130; QA).
-    const setChanged = changes.hasVariants !== undefined
-      || (changes.variants !== undefined && (await variantSetLooks(tx, ctx.storeId, [productId])).get(productId)?.set !== setBefore);
+    // moves with its fields or its variant set, not with stock (0130; QA).
+    const setChanged = changes.hasVariants !== undefined || rewritten;
     if (version === current.version && (changes.variants || plan.updatedFields.length > 0)) {
       [{ version }] = await tx<{ version: number }[]>`
         update products set has_variants = ${becomesVariant}, version = version + 1 ${setChanged ? tx`, updated_at = now()` : tx``}

@@ -15,6 +15,8 @@ export interface VariantSetResult {
   deactivated: string[];
   /** Whether the set changed anything (a set sent again changes nothing). */
   changed: boolean;
+  /** Whether it changed the set as a reader sees it (a variant created, rewritten or deactivated), not only stock. */
+  setChanged: boolean;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   return {
     created, updated: [...updated], deactivated: deactivated.map((d) => d.sku),
     changed: created.length + updated.size + deactivated.length > 0,
+    setChanged: created.length + rewritten.length + deactivated.length > 0,
   };
 }
 
