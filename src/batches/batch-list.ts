@@ -1,26 +1,44 @@
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
+import { NOT_OURS, packCursor, pageAndCursor, refuseCursor, unpackCursor, WITHOUT_PAGE } from '../db/list-cursor.js';
 import { batchSummary, type BatchKind, type BatchStatus } from './batch-store.js';
 
 /** What GET /partner/stores/batches can narrow its list to. */
 export interface BatchFilter { status?: BatchStatus; kind?: BatchKind }
 
 /**
+ * The batches list's cursor: the acceptance sequence of the page's last batch (the list's order,
+ * one number for every batch, hence no ties). A page sent `after` it reads the batches accepted
+ * before it, however many were accepted since (db/list-cursor.ts).
+ */
+const BATCHES = 'batches';
+export const encodeBatchCursor = (seq: string) => packCursor([BATCHES, seq]);
+function decodeBatchCursor(after: string, page: number): string {
+  if (page !== 1) throw refuseCursor(WITHOUT_PAGE);
+  const parts = unpackCursor(after);
+  if (parts.length !== 2 || parts[0] !== BATCHES || !/^[1-9]\d{0,18}$/.test(parts[1]) || BigInt(parts[1]) > MAX_BIGINT) throw refuseCursor(NOT_OURS);
+  return parts[1];
+}
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/**
  * One page of a store's batches, newest accepted first, and how many match in all (one
- * snapshot: db/page.ts). Read
+ * snapshot: db/page.ts), with the cursor of the page's end. Read
  * through batches_store_seq_idx (0093); the packed rows and outcomes of each batch, which can
  * be megabytes, are not selected.
  */
-export async function listBatches(sql: Queryable, storeId: string, filter: BatchFilter, page: number, limit: number) {
+export async function listBatches(sql: Queryable, storeId: string, filter: BatchFilter, page: number, limit: number, after?: string) {
+  const before = after === undefined ? undefined : decodeBatchCursor(after, page);
   const where = () => sql`store_id = ${storeId}
     ${filter.status ? sql`and status = ${filter.status}` : sql``}
     ${filter.kind ? sql`and kind = ${filter.kind}` : sql``}`;
   const { total, rows } = await pageWithTotal<any>(sql,
     sql`select count(*)::int as total from batches where ${where()}`,
-    sql`select id, request_id, kind, status, total, succeeded, failed, pending, created_at, started_at, completed_at
-        from batches where ${where()}
-        order by accepted_seq desc limit ${limit} offset ${(page - 1) * limit}`);
-  return { items: rows.map(batchSummary), total };
+    sql`select id, request_id, kind, status, total, succeeded, failed, pending, created_at, started_at, completed_at, accepted_seq::text as seq
+        from batches where ${where()} ${before ? sql`and accepted_seq < ${before}::bigint` : sql``}
+        order by accepted_seq desc limit ${limit + 1} offset ${before ? 0 : (page - 1) * limit}`);
+  const { page: listed, nextCursor } = pageAndCursor(rows, limit, (last) => encodeBatchCursor(last.seq));
+  return { items: listed.map(batchSummary), total, nextCursor };
 }
 
 /** Where `omni admin batch list` looks: one store, one partner's stores, or (neither) every store. */

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
 import { isoTime } from '../db/iso-time.js';
 import { CURSOR_SORTS, decodeCursor, encodeCursor, type CursorSort } from './product-cursor.js';
+import { microsOf, timeOfMicros } from '../db/list-cursor.js';
 
 /** The stock of the product `p` (migration 0075: product_stock holds it, one row a product). */
 export const productStock = (sql: Queryable) => sql`coalesce((select s.stock from product_stock s where s.store_id = p.store_id and s.product_id = p.id), 0)`;
@@ -84,16 +85,14 @@ export async function listProducts(sql: Queryable, storeId: string, q: ProductQu
     ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
   const column = q.sortBy === 'stock' ? productStock(sql) : sql`p.${sql(SORT_COLUMNS[q.sortBy])}`;
   const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
-  // After the cursor's product in this order: its time exactly (microseconds, whole seconds apart:
-  // a bigint times an interval goes through float8, inexact past 2^53 µs, the year 2255; review),
-  // then its id. The times are never null: ordered without `nulls last`, a descending page reads
-  // (store_id, time, id) backward and stops at its limit (with it: the rest of the store, review).
-  const after = cursor ? sql`and (${column}, p.id) ${q.order === 'asc' ? sql`>` : sql`<`}
-    (timestamptz 'epoch' + (${cursor.micros}::bigint / 1000000) * interval '1 second' + (${cursor.micros}::bigint % 1000000) * interval '1 microsecond',
-     ${cursor.id}::uuid)` : sql``;
+  // After the cursor's product in this order: its time exactly (timeOfMicros), then its id. The
+  // times are never null: ordered without `nulls last`, a descending page reads (store_id, time,
+  // id) backward and stops at its limit (with it: the rest of the store, review).
+  const after = cursor
+    ? sql`and (${column}, p.id) ${q.order === 'asc' ? sql`>` : sql`<`} (${timeOfMicros(sql, cursor.micros)}, ${cursor.id}::uuid)` : sql``;
   // Ordered by a time, one product more than the page: whether there is a next page to point to.
   const { total, rows } = await pageWithTotal<{ product: any; key: string; id: string }>(sql, sql`select count(*)::int as total from products p where ${where()}`, sql`
-    select ${productJson(sql, q.isVariantActive)} as product, ${byTime ? sql`(extract(epoch from ${column}) * 1000000)::bigint::text` : sql`null`} as key, p.id
+    select ${productJson(sql, q.isVariantActive)} as product, ${byTime ? microsOf(sql, column) : sql`null`} as key, p.id
     from products p where ${where()} ${after}
     order by ${column} ${direction} ${byTime ? sql`` : sql`nulls last`}, p.id ${direction}
     limit ${byTime ? q.limit + 1 : q.limit} offset ${cursor ? 0 : (q.page - 1) * q.limit}`);

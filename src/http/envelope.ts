@@ -13,16 +13,25 @@ const META = {
   dispatch: Type.Optional(Type.Boolean({ description: 'true when work was queued for asynchronous processing' })),
 };
 export const Meta = Type.Object({ ...META, pagination: Type.Optional(Type.Object(PAGINATION)) });
-/** The product list's meta: its pagination also tells where the page ended (product-cursor.ts). */
-export const ProductPageMeta = Type.Object({
+/**
+ * The meta of a list paged by cursor too (db/list-cursor.ts): its pagination also tells where the
+ * page ended, `nextCursor` (`when`: which of its orders have one).
+ */
+export const CursorPageMeta = (when = '') => Type.Object({
   ...META,
   pagination: Type.Object({
     ...PAGINATION,
     nextCursor: Type.Union([Type.String(), Type.Null()], {
-      description: 'ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last, or another order)',
+      description: `${when}send it as \`after\` (and no \`page\`) for the next page: it starts after this page's last item, wherever items were added or left since (null: this page is the last${when ? ', or another order' : ''})`,
     }),
   }),
 });
+/** The product list's meta: a cursor for its orders by a time (catalog/product-cursor.ts). */
+export const ProductPageMeta = CursorPageMeta('ordered by createdAt or updatedAt: ');
+
+/** meta.pagination of a page of `total` items, and where it ended. */
+export const cursorPageMeta = (q: { page: number; limit: number }, total: number, nextCursor: string | null) =>
+  ({ pagination: { ...paginationMeta(q, total).pagination, nextCursor } });
 
 /**
  * The `page` query parameter of every paginated list. Bounded: ?page=100000000000000000000 passed
@@ -31,6 +40,12 @@ export const ProductPageMeta = Type.Object({
  */
 export const MAX_PAGE = 1_000_000;
 export const PageNumber = () => Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 });
+/** The `after` query parameter of a list paged by cursor: the nextCursor of the page before. */
+export const AfterCursor = () => Type.Optional(Type.String({
+  maxLength: 200,
+  description: 'the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since; '
+    + 'page counts from the start again, and an item added at the head of the list since shows the last one read again',
+}));
 
 /** meta.pagination of a page of `total` items. */
 export const paginationMeta = (q: { page: number; limit: number }, total: number) =>

@@ -2,6 +2,7 @@ import type { Queryable, Sql, Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { pageWithTotal } from '../db/page.js';
+import { microsOf, pageAndCursor, timeCursor } from '../db/list-cursor.js';
 import { recordAudit } from '../audit/audit-log.js';
 import type { PimPrincipal } from './pim-auth.js';
 
@@ -94,14 +95,20 @@ export function listedJobType(q: { type?: JobType; job_type?: JobType }): JobTyp
   return q.job_type ?? q.type ?? 'BULK_UPDATE';
 }
 
-export async function listBulkJobs(sql: Queryable, storeId: string, jobType: JobType, page: number, limit: number) {
-  const { total, rows } = await pageWithTotal(sql,
+/** The bulk job list's cursor: the page's last job's creation time and id, the list's order (db/list-cursor.ts). */
+const jobsCursor = timeCursor('bulk-jobs', 'asc');
+
+export async function listBulkJobs(sql: Queryable, storeId: string, jobType: JobType, page: number, limit: number, after?: string) {
+  const key = after === undefined ? undefined : jobsCursor.decode(after, page);
+  const { total, rows } = await pageWithTotal<any>(sql,
     sql`select count(*)::int as total from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}`,
     // Every column but item_errors, which the list leaves out (README, Decisions): not even read.
-    sql`select id, job_type, status, payload, total_items, processed_items, failed_items, created_by, created_at, started_at, completed_at
-        from bulk_jobs where store_id = ${storeId} and job_type = ${jobType}
-        order by created_at desc, id limit ${limit} offset ${(page - 1) * limit}`);
-  return { total, items: rows.map(listed) };
+    sql`select id, job_type, status, payload, total_items, processed_items, failed_items, created_by, created_at, started_at, completed_at,
+          ${microsOf(sql, sql`created_at`)} as created_micros
+        from bulk_jobs where store_id = ${storeId} and job_type = ${jobType} ${jobsCursor.after(sql, key, sql`created_at`, sql`id`)}
+        order by created_at desc, id limit ${limit + 1} offset ${key ? 0 : (page - 1) * limit}`);
+  const { page: jobs, nextCursor } = pageAndCursor(rows, limit, (last) => jobsCursor.encode({ micros: last.created_micros, id: last.id }));
+  return { total, items: jobs.map(listed), nextCursor };
 }
 
 export async function getBulkJob(sql: Queryable, storeId: string, id: string) {

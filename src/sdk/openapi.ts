@@ -1155,7 +1155,7 @@ export interface operations {
                                 limit: number;
                                 total: number;
                                 totalPages: number;
-                                /** @description ordered by createdAt or updatedAt: send it as `after` for the next page (null: this page is the last, or another order) */
+                                /** @description ordered by createdAt or updatedAt: send it as `after` (and no `page`) for the next page: it starts after this page's last item, wherever items were added or left since (null: this page is the last, or another order) */
                                 nextCursor: string | null;
                             };
                         };
@@ -1613,6 +1613,8 @@ export interface operations {
                 kind?: "catalog.sync" | "catalog.variants.sync" | "products.bulk" | "products.variants.bulk" | "inventory" | "products.prices" | "products.deletions";
                 page?: number;
                 limit?: number;
+                /** @description the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since; page counts from the start again, and an item added at the head of the list since shows the last one read again */
+                after?: string;
             };
             header: {
                 /** @description Partner identifier issued by Omni */
@@ -1649,11 +1651,13 @@ export interface operations {
                             durationMs: number;
                             /** @description true when work was queued for asynchronous processing */
                             dispatch?: boolean;
-                            pagination?: {
+                            pagination: {
                                 page: number;
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description send it as `after` (and no `page`) for the next page: it starts after this page's last item, wherever items were added or left since (null: this page is the last) */
+                                nextCursor: string | null;
                             };
                         };
                         data: {
@@ -3008,6 +3012,8 @@ export interface operations {
                 endpointId?: string;
                 page?: number;
                 limit?: number;
+                /** @description the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since; page counts from the start again, and an item added at the head of the list since shows the last one read again */
+                after?: string;
             };
             header: {
                 /** @description Partner identifier issued by Omni */
@@ -3040,11 +3046,13 @@ export interface operations {
                             durationMs: number;
                             /** @description true when work was queued for asynchronous processing */
                             dispatch?: boolean;
-                            pagination?: {
+                            pagination: {
                                 page: number;
                                 limit: number;
                                 total: number;
                                 totalPages: number;
+                                /** @description send it as `after` (and no `page`) for the next page: it starts after this page's last item, wherever items were added or left since (null: this page is the last) */
+                                nextCursor: string | null;
                             };
                         };
                         data: {

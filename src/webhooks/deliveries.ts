@@ -3,8 +3,9 @@ import { AppError } from '../errors/app-error.js';
 import { enqueueDelivery } from './deliver.js';
 import { pageWithTotal } from '../db/page.js';
 import { isoTime } from '../db/iso-time.js';
+import { microsOf, pageAndCursor, timeCursor } from '../db/list-cursor.js';
 
-export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number }
+export interface DeliveryFilter { status?: string; eventType?: string; endpointId?: string; page: number; limit: number; after?: string }
 
 /** A delivery's columns with its attempts (times as toISOString writes them, as everywhere). */
 const withAttempts = (sql: Queryable) => sql`d.*, coalesce((select json_agg(json_build_object('attempt', a.attempt, 'statusCode', a.status_code,
@@ -18,16 +19,25 @@ const view = (d: any) => ({
   createdAt: d.created_at.toISOString(), deliveredAt: d.delivered_at?.toISOString() ?? null, attemptLog: d.attempt_log,
 });
 
-/** A partner's deliveries, most recent first, each with its attempts; the total from the page's snapshot. */
+/** The deliveries list's cursor: the page's last delivery's creation time and id, the list's order (db/list-cursor.ts). */
+const deliveriesCursor = timeCursor('deliveries', 'desc');
+
+/**
+ * A partner's deliveries, most recent first, each with its attempts; the total from the page's
+ * snapshot, and the cursor of the page's end (`after`: the page after it).
+ */
 export async function listDeliveries(sql: Queryable, partnerId: string, f: DeliveryFilter) {
+  const key = f.after === undefined ? undefined : deliveriesCursor.decode(f.after, f.page);
   const where = () => sql`d.partner_id = ${partnerId}
     ${f.status ? sql`and d.status = ${f.status}` : sql``}
     ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}
     ${f.endpointId ? sql`and d.endpoint_id = ${f.endpointId}` : sql``}`;
   const { total, rows } = await pageWithTotal<any>(sql, sql`select count(*)::int as total from webhook_deliveries d where ${where()}`, sql`
-    select ${withAttempts(sql)} from webhook_deliveries d where ${where()}
-    order by d.created_at desc, d.id desc limit ${f.limit} offset ${(f.page - 1) * f.limit}`);
-  return { total, items: rows.map(view) };
+    select ${withAttempts(sql)}, ${microsOf(sql, sql`d.created_at`)} as created_micros from webhook_deliveries d
+    where ${where()} ${deliveriesCursor.after(sql, key, sql`d.created_at`, sql`d.id`)}
+    order by d.created_at desc, d.id desc limit ${f.limit + 1} offset ${key ? 0 : (f.page - 1) * f.limit}`);
+  const { page, nextCursor } = pageAndCursor(rows, f.limit, (last) => deliveriesCursor.encode({ micros: last.created_micros, id: last.id }));
+  return { total, items: page.map(view), nextCursor };
 }
 
 /** One of the partner's deliveries with its attempts, as the list shows it; WHK_002 for another partner's or an unknown one. */

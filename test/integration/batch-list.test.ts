@@ -42,13 +42,13 @@ describe('GET /partner/stores/batches', () => {
       summary: { total: 1, succeeded: 0, failed: 0, pending: 1 },
       createdAt: expect.any(String), startedAt: null, completedAt: null,
     });
-    expect(body.meta.pagination).toEqual({ page: 1, limit: 20, total: 3, totalPages: 1 });
+    expect(body.meta.pagination).toEqual({ page: 1, limit: 20, total: 3, totalPages: 1, nextCursor: null });
 
     const page2 = (await list(store, '?limit=2&page=2')).json();
     expect(page2.data.map((b: any) => b.batchId)).toEqual([first]);
-    expect(page2.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2 });
+    expect(page2.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2, nextCursor: null });
     const page3 = (await list(store, '?limit=2&page=3')).json();
-    expect([page3.data, page3.meta.pagination]).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2 }]);
+    expect([page3.data, page3.meta.pagination]).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2, nextCursor: null }]);
     expect((await list(store, '?kind=inventory')).json().data.map((b: any) => b.batchId)).toEqual([third]);
 
     // Once processed: the catalog rows succeed, the stock row names no product and fails.

@@ -94,9 +94,9 @@ describe('GET /pim/validation-issues', () => {
     const page = async (query: string) => (await pimRequest(ctx, a, 'GET', `/api/v1/pim/validation-issues${query}`)).json();
     const first = await page('');
     expect(first.data).toHaveLength(7);
-    expect(first.meta.pagination).toEqual({ page: 1, limit: 100, total: 7, totalPages: 1 });
+    expect(first.meta.pagination).toEqual({ page: 1, limit: 100, total: 7, totalPages: 1, nextCursor: null });
     const third = await page('?page=3&limit=3');
-    expect(third.meta.pagination).toEqual({ page: 3, limit: 3, total: 7, totalPages: 3 });
+    expect(third.meta.pagination).toEqual({ page: 3, limit: 3, total: 7, totalPages: 3, nextCursor: null });
     expect(third.data.map((i: any) => i.id)).toEqual([first.data[6].id]);
     expect((await page('?page=4&limit=3')).data).toEqual([]);
   });
@@ -157,10 +157,10 @@ describe('PIM lists read their total and their page from one snapshot', () => {
     await ctx.sql`insert into bulk_jobs (store_id, job_type, payload, created_by) select ${a.storeId}, 'BULK_UPDATE', '[]', ${a.email} from generate_series(1, 3)`;
     for (const url of ['/api/v1/pim/validation-issues', '/api/v1/pim/bulk-jobs']) {
       const body = (await pimRequest(ctx, a, 'GET', `${url}?page=3&limit=2`)).json();
-      expect([body.data, body.meta.pagination], url).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2 }]);
+      expect([body.data, body.meta.pagination], url).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2, nextCursor: null }]);
     }
     const none = (await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_IMPORT')).json();
-    expect([none.data, none.meta.pagination]).toEqual([[], { page: 1, limit: 20, total: 0, totalPages: 0 }]);
+    expect([none.data, none.meta.pagination]).toEqual([[], { page: 1, limit: 20, total: 0, totalPages: 0, nextCursor: null }]);
   });
 });
 

@@ -129,9 +129,9 @@ describe('GET /api/v1/partner/webhooks/deliveries?endpointId=', () => {
     expect(ofA.data.map((d: any) => d.endpointId)).toEqual([a.id, a.id]);
     const ofB = await list(`endpointId=${b.id}&limit=2&page=2`);
     expect(ofB.data.map((d: any) => d.endpointId)).toEqual([b.id]);
-    expect(ofB.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2 });
+    expect(ofB.meta.pagination).toEqual({ page: 2, limit: 2, total: 3, totalPages: 2, nextCursor: null });
     const pastTheEnd = await list(`endpointId=${b.id}&limit=2&page=3`);
-    expect([pastTheEnd.data, pastTheEnd.meta.pagination]).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2 }]);
+    expect([pastTheEnd.data, pastTheEnd.meta.pagination]).toEqual([[], { page: 3, limit: 2, total: 3, totalPages: 2, nextCursor: null }]);
     const deletedOnes = await list(`endpointId=${b.id}&eventType=product.deleted`);
     expect(deletedOnes.data).toHaveLength(1);
     await call(who, 'DELETE', `${ENDPOINTS}/${a.id}`);

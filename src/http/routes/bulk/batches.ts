@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok, PageNumber } from '../../envelope.js';
+import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, storeRoute } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
@@ -59,6 +59,7 @@ const ListQuery = Type.Object({
   kind: Type.Optional(Type.Union(BATCH_KINDS.map((k) => Type.Literal(k)))),
   page: PageNumber(),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  after: AfterCursor(),
 }, { additionalProperties: false });
 
 const Page = Type.Object({
@@ -76,12 +77,12 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     config: { auth: 'store' },
     schema: {
       tags: ['batches'], summary: "The store's batches, newest accepted first (status, counts, times; rows by batchId)",
-      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields))) }, errors: errorResponsesFor(storeRoute),
+      querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields)), CursorPageMeta()) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
-    const { page, limit, ...filter } = request.query as BatchFilter & { page: number; limit: number };
-    const { items, total } = await listBatches(sql, storeOf(request).storeId, filter, page, limit);
-    return ok(reply, 'Batches retrieved successfully', items, { pagination: { page, limit, total, totalPages: Math.ceil(total / limit) } });
+    const { page, limit, after, ...filter } = request.query as BatchFilter & { page: number; limit: number; after?: string };
+    const { items, total, nextCursor } = await listBatches(sql, storeOf(request).storeId, filter, page, limit, after);
+    return ok(reply, 'Batches retrieved successfully', items, cursorPageMeta({ page, limit }, total, nextCursor));
   });
 
   app.get('/api/v1/partner/stores/batches/:batchId', {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
+import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
@@ -41,7 +41,7 @@ const BulkJob = Type.Composite([ListedBulkJob, Type.Object({
   }), { description: 'one for each failed item, in the order of the items' }),
 })]);
 
-const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }) };
+const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), after: AfterCursor() };
 
 /** What an audit event's action is, for the document (README, Decisions: the audit log). */
 const AUDIT_ACTIONS = 'product.created, product.updated, product.deleted, variant.updated (one event a product or variant written; details: what changed, and the batch or bulk job); '
@@ -92,12 +92,12 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       description: 'The type: `type` or `job_type` (one filter, two names; both given must be equal, else VAL_001), BULK_UPDATE when neither is given. '
         + 'Each job as created, without its item_errors (a job of many failed items holds megabytes of them): GET /api/v1/pim/bulk-jobs/{id} answers them.',
       querystring: Type.Object({ type: Type.Optional(JobTypeSchema), job_type: Type.Optional(JobTypeSchema), ...Page }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Array(ListedBulkJob)) }, errors: errorResponsesFor(pimRoute),
+      response: { 200: Envelope(Type.Array(ListedBulkJob), CursorPageMeta()) }, errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
-    const q = request.query as { type?: JobType; job_type?: JobType; page: number; limit: number };
-    const { total, items } = await listBulkJobs(sql, who(request).storeId, listedJobType(q), q.page, q.limit);
-    return ok(reply, 'Bulk jobs retrieved successfully', items, paginationMeta(q, total));
+    const q = request.query as { type?: JobType; job_type?: JobType; page: number; limit: number; after?: string };
+    const { total, items, nextCursor } = await listBulkJobs(sql, who(request).storeId, listedJobType(q), q.page, q.limit, q.after);
+    return ok(reply, 'Bulk jobs retrieved successfully', items, cursorPageMeta(q, total, nextCursor));
   });
 
   app.get('/api/v1/pim/bulk-jobs/:id', {
@@ -117,14 +117,15 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
         200: Envelope(Type.Array(Type.Object({
           id: Type.String(), code: Type.String(), severity: Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')]),
           product_id: Type.String(), message: Type.String(), resolved: Type.Boolean(), created_at: Type.String(),
-        }))),
+        })), CursorPageMeta()),
       },
       errors: errorResponsesFor(pimRoute),
     },
   }, async (request, reply) => {
-    const q = request.query as { page: number; limit: number; severity?: 'WARNING' | 'ERROR'; code?: string; product_id?: string };
-    const { total, items } = await listValidationIssues(sql, who(request).storeId, q.page, q.limit, { severity: q.severity, code: q.code, productId: q.product_id });
-    return ok(reply, 'Validation issues retrieved successfully', items, paginationMeta(q, total));
+    const q = request.query as { page: number; limit: number; after?: string; severity?: 'WARNING' | 'ERROR'; code?: string; product_id?: string };
+    const { total, items, nextCursor } = await listValidationIssues(sql, who(request).storeId, q,
+      { severity: q.severity, code: q.code, productId: q.product_id });
+    return ok(reply, 'Validation issues retrieved successfully', items, cursorPageMeta(q, total, nextCursor));
   });
 
   app.get('/api/v1/audit', {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
+import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, ignoredBody, jsonBody, partnerRoute } from '../../error-responses.js';
 import type { ErrorCode } from '../../../errors/catalogue.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/event-types.js';
@@ -154,15 +154,15 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
         status: Type.Optional(Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s)))),
         eventType: Type.Optional(DeliveryEventType),
         endpointId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'one endpoint\'s deliveries (WHK_001 if the partner never had it)' })),
-        page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), after: AfterCursor(),
       }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Array(Delivery)) }, errors: readErrors('WHK_001'),
+      response: { 200: Envelope(Type.Array(Delivery), CursorPageMeta()) }, errors: readErrors('WHK_001'),
     },
   }, async (request, reply) => {
-    const q = request.query as { status?: string; eventType?: string; endpointId?: string; page: number; limit: number };
+    const q = request.query as { status?: string; eventType?: string; endpointId?: string; page: number; limit: number; after?: string };
     if (q.endpointId) await assertOwnEndpoint(sql, request.partner!.partnerId, q.endpointId);
-    const { total, items } = await listDeliveries(sql, request.partner!.partnerId, q);
-    return ok(reply, 'Webhook deliveries retrieved successfully', items, paginationMeta(q, total));
+    const { total, items, nextCursor } = await listDeliveries(sql, request.partner!.partnerId, q);
+    return ok(reply, 'Webhook deliveries retrieved successfully', items, cursorPageMeta(q, total, nextCursor));
   });
 
   app.get('/api/v1/partner/webhooks/deliveries/:deliveryId', {
