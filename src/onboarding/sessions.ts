@@ -100,10 +100,14 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
     if (s.status === 'CANCELLED') throw new AppError('ONB_005', { sid });
     if (s.status === 'UNBOUND') throw new AppError('ONB_007', { sid });
     if (s.status !== 'AUTHORIZED') throw new AppError('ONB_003', { sid, status: s.status });
-    // A store is operated by one partner at a time: authorizing another partner moves it
-    // (the previous partner's tokens stop working).
-    const moved = await tx`update stores set partner_id = ${partnerId}, updated_at = now() where id = ${s.store_id} and partner_id <> ${partnerId} returning id`;
-    if (moved.length > 0) await tx`update store_tokens set revoked_at = now() where store_id = ${s.store_id} and revoked_at is null`;
+    // A store is operated by one partner at a time: authorizing another partner moves it. And it
+    // has one live token, as a rotation leaves it: the token claimed here replaces the store's
+    // others, the previous partner's or this one's. A seller onboarding again for a shorter
+    // period left the first token working to its own, later end (until 2026-12-06). Its
+    // authorization likewise replaces the ones before it.
+    await tx`update stores set partner_id = ${partnerId}, updated_at = now() where id = ${s.store_id} and partner_id <> ${partnerId}`;
+    await tx`update store_tokens set revoked_at = now() where store_id = ${s.store_id} and revoked_at is null`;
+    await tx`update store_authorizations set revoked_at = now() where store_id = ${s.store_id} and revoked_at is null`;
     const storeToken = await issueStoreToken(tx, s.store_id, s.authorized_until);
     await tx`insert into store_authorizations (store_id, partner_id, session_id, expires_at) values (${s.store_id}, ${partnerId}, ${sid}, ${s.authorized_until})`;
     await tx`update onboard_sessions set status = 'CLAIMED', claimed_at = now() where id = ${sid}`;

@@ -10,13 +10,13 @@ afterAll(async () => { await ctx.close(); });
 const storeAccess = (who: TestStore, sid: string) =>
   signedInject(ctx, who, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${sid}`, partnerOnly: true });
 
-async function authorized(store: TestStore) {
+async function authorized(store: TestStore, periodDays = '30') {
   const session = await openOnboarding(ctx, store);
   const browser = sellerBrowser(ctx, session.sid);
   expect((await browser.open()).statusCode).toBe(200);
   const consent = await browser.signIn(session.email, session.password);
   expect(consent.body).toContain('Authorize access');
-  const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+  const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays });
   expect(done.statusCode).toBe(303);
   expect(done.headers.location).toBe(`https://partner.example/callback?sid=${session.sid}`);
   return session;
@@ -55,6 +55,29 @@ describe('onboarding', () => {
     const again2 = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
     expect(again2.statusCode).toBe(404);
     expect(again2.json().error).toMatchObject({ code: 'ONB_006', details: { context: { storeClientId: store.storeClientId } } });
+  });
+
+  it('replaces the store\'s token and authorization when the seller onboards again: the first token ends, its later end with it', async () => {
+    const store = await createTestStore(ctx, 0);
+    const first = await authorized(store, '365');
+    const claimed = decryptJsonField<any>((await storeAccess(store, first.sid)).json().data.storeAccess, store.partnerEncryptionKey);
+    // Onboarding again, for a shorter period.
+    const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri: 'https://partner.example/callback' } });
+    const browser = sellerBrowser(ctx, res.json().data.sid);
+    await browser.open();
+    await browser.signIn(first.email, first.password);
+    expect((await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' })).statusCode).toBe(303);
+    const second = decryptJsonField<any>((await storeAccess(store, res.json().data.sid)).json().data.storeAccess, store.partnerEncryptionKey);
+    expect((Date.parse(second.expiresAt) - Date.now()) / 86400000).toBeLessThan(30.1);
+    const read = (storeToken: string) => signedInject(ctx, { ...store, storeToken }, { method: 'GET', url: '/api/v1/partner/stores/warehouses' })
+      .then((r) => r.statusCode === 200 ? 200 : r.json().error.code);
+    // The year's token (and the one the store was created with) no longer work; the 30 days' does.
+    expect([await read(claimed.storeToken), await read(store.storeToken), await read(second.storeToken)]).toEqual(['AUTH_014', 'AUTH_014', 200]);
+    const [live] = await ctx.sql`select count(*)::int as tokens, (select count(*)::int from store_authorizations where store_id = ${store.storeId} and revoked_at is null) as authorizations
+      from store_tokens where store_id = ${store.storeId} and revoked_at is null`;
+    expect(live).toEqual({ tokens: 1, authorizations: 1 });
+    const unbind = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
+    expect(unbind.json().data).toMatchObject({ revokedTokens: 1, revokedAuthorizations: 1 });
   });
 
   it('ends a session authorized but not claimed when the partner unbinds the store: the seller must onboard again', async () => {
