@@ -29,7 +29,7 @@ export const partnerRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003
 /** Partner HMAC authentication, store-scoped: the store token must be valid for the store. */
 export const storeRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_005', 'AUTH_010', 'AUTH_014'] as const satisfies readonly ErrorCode[];
 /** PIM bearer token, organization and tenant (src/pim/pim-auth.ts). */
-export const pimRoute = [...databaseRoute, 'PIM_001', 'PIM_002', 'PIM_003'] as const satisfies readonly ErrorCode[];
+export const pimRoute = [...databaseRoute, 'PIM_001', 'PIM_002', 'PIM_003', 'PIM_011'] as const satisfies readonly ErrorCode[];
 
 /**
  * A method that may carry a body (POST, PATCH, DELETE) on a route that takes none: Fastify parses

@@ -20,8 +20,8 @@ function scopeMistake(value: string | string[] | undefined, otherwise: string): 
 
 /**
  * Bearer token, then scope: 401 when the token is missing, unknown, revoked or
- * expired (before anything else); 403 when X-Org-ID is not the token's org or
- * X-Tenant-ID is not a tenant of it. One query.
+ * expired (before anything else); 403 when X-Org-ID is not the token's org,
+ * X-Tenant-ID is not a tenant of it, or the tenant's store is blocked. One query.
  */
 export async function authenticatePim(sql: Queryable, headers: Record<string, string | string[] | undefined>): Promise<PimPrincipal> {
   const auth = typeof headers.authorization === 'string' ? headers.authorization : '';
@@ -31,7 +31,7 @@ export async function authenticatePim(sql: Queryable, headers: Record<string, st
   const tenantId = headers['x-tenant-id'];
   const tenant = typeof tenantId === 'string' && UUID.test(tenantId) ? tenantId : null;
   const [row] = await sql<any[]>`
-    select u.id as user_id, u.email, u.org_id, t.id as tenant_id, t.org_id as tenant_org, t.store_id, s.partner_id
+    select u.id as user_id, u.email, u.org_id, t.id as tenant_id, t.org_id as tenant_org, t.store_id, s.partner_id, s.status as store_status
     from pim_tokens k join pim_users u on u.id = k.user_id
     left join tenants t on t.id = ${tenant}::uuid left join stores s on s.id = t.store_id
     where k.token_hash = ${hash(token)} and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())`;
@@ -43,6 +43,9 @@ export async function authenticatePim(sql: Queryable, headers: Record<string, st
   if (!row.tenant_id || row.tenant_org !== row.org_id) {
     throw new AppError('PIM_003', { tenantId: tenantId ?? null, header: 'X-Tenant-ID', reason: scopeMistake(tenantId, 'is not a tenant of your organization') });
   }
+  // A blocked store refuses every request for it (`omni admin store block`), its PIM tenant's too:
+  // the Partner API's alone were refused until 2026-12-06 (QA: a PIM job wrote to a blocked store).
+  if (row.store_status === 'BLOCKED') throw new AppError('PIM_011', { tenantId: row.tenant_id });
   return { userId: row.user_id, email: row.email, orgId: row.org_id, tenantId: row.tenant_id, storeId: row.store_id, partnerId: row.partner_id };
 }
 

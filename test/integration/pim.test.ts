@@ -5,6 +5,7 @@ import { startTestWorker } from '../helpers/worker.js';
 import { duplicateSkuRechecksDone } from '../helpers/duplicate-sku-rechecks.js';
 import { createPimActor, pimRequest, runJob, waitJob as waitFor, type PimActor } from '../helpers/pim.js';
 import { revokePimTokens } from '../../src/pim/pim-auth.js';
+import { setStoreStatus } from '../../src/stores/stores.js';
 
 let ctx: TestContext;
 let worker: Runner;
@@ -31,6 +32,20 @@ describe('PIM auth', () => {
     expect((await pimRequest(ctx, a, 'GET', url)).statusCode).toBe(200);
     await revokePimTokens(ctx.sql, { token: a.token });
     expect((await pimRequest(ctx, a, 'GET', url)).statusCode).toBe(401);
+  });
+
+  it("refuses every request for a blocked store's tenant (PIM_011), as the Partner API does, and writes nothing", async () => {
+    const a = await createPimActor(ctx);
+    await setStoreStatus(ctx.sql, a.store.storeClientId, 'BLOCKED');
+    const job = await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_IMPORT', payload: [{ title: 'while blocked' }] });
+    expect([job.statusCode, job.json().error]).toEqual([403, expect.objectContaining({ code: 'PIM_011', message: 'Tenant blocked' })]);
+    expect((await pimRequest(ctx, a, 'GET', '/api/v1/pim/validation-issues')).json().error.code).toBe('PIM_011');
+    // A wrong token is still 401 first, as seed 004 has it: before any business logic.
+    expect((await pimRequest(ctx, { headers: { ...a.headers, authorization: 'Bearer pim_nope' } }, 'GET', '/api/v1/pim/validation-issues')).statusCode).toBe(401);
+    const [{ jobs }] = await ctx.sql`select count(*)::int as jobs from bulk_jobs where store_id = ${a.storeId}`;
+    expect(jobs).toBe(0);
+    await setStoreStatus(ctx.sql, a.store.storeClientId, 'ACTIVE');
+    expect((await pimRequest(ctx, a, 'GET', '/api/v1/pim/validation-issues')).statusCode).toBe(200);
   });
 });
 

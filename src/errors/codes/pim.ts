@@ -13,4 +13,6 @@ export const pimErrors = {
   PIM_010: { status: 410, message: 'Export file no longer available', hint: 'The file is not where the export wrote it (removed, or the export storage changed since); request a new export with POST /api/v1/pim/exports' },
   // As S3 answers a presigned URL changed or past its expiry: 403, the reason in context.
   PIM_008: { status: 403, message: 'Download link invalid or expired', hint: 'Ask GET /api/v1/pim/exports/{id} for fresh links: a link opens only the file it was made for, for EXPORT_URL_TTL_SECONDS' },
+  // As the Partner API answers a blocked store (AUTH_014): the operator's `omni admin store block` refuses every request for it.
+  PIM_011: { status: 403, message: 'Tenant blocked', hint: "The tenant's store is blocked by the marketplace's operator: every request for it is refused until it is unblocked" },
 } satisfies ErrorDefinitions;
