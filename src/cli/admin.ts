@@ -87,7 +87,7 @@ export function registerAdminCommands(program: Command) {
       const demoFileUpdated = await updateDemoStoreToken(config, revoked.storeClientId, null);
       return demoFileUpdated ? { ...revoked, demoFileUpdated } : revoked;
     }));
-  store.command('block').description('refuse every request for the store (AUTH_014) until it is unblocked')
+  store.command('block').description('refuse every request for the store (Partner API: AUTH_014; its PIM tenant\'s: PIM_011) until it is unblocked')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => setStoreStatus(sql, o.store, 'BLOCKED')));
   store.command('unblock').description('accept requests for a blocked store again')

@@ -3,18 +3,18 @@ import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { DEFAULT_PARTNER_PATH, DEFAULT_PIM_PATH, demoCurls, demoFile, revokedTokenHint, type DemoCredentials } from '../demo/demo-store.js';
-import { apiPath, httpMethod, jsonText } from './option-values.js';
+import { httpMethod, jsonText, partnerApiPath, pimApiPath } from './option-values.js';
 
 export function registerDemoCommands(program: Command) {
   program.command('demo').description('the demo store the first start creates (OMNI_DATA_DIR/demo-credentials.json): `demo curl` prints signed requests to it')
     .command('curl')
     .description('print a freshly signed curl of the Partner API (a GET of --path, or a request with the body of --json or --data) '
       + 'and a curl of the PIM API for the demo store (OMNI_DATA_DIR/demo-credentials.json)')
-    .option('--path <path>', 'a Partner API path to sign, with or without /api/v1', apiPath, DEFAULT_PARTNER_PATH)
+    .option('--path <path>', 'a Partner API path to sign, with or without /api/v1', partnerApiPath, DEFAULT_PARTNER_PATH)
     .addOption(new Option('--json <json>', 'a JSON body given inline, checked, then signed and sent as given; the request is then a POST unless --method says otherwise').argParser(jsonText).conflicts('data'))
     .option('--data <body>', 'a body to sign and send as it is (@file reads it from a file); the request is then a POST unless --method says otherwise')
     .option('--method <method>', 'the Partner API request\'s method (default: GET, or POST with --json or --data)', httpMethod)
-    .option('--pim-path <path>', 'a PIM API GET path, with or without /api/v1', apiPath, DEFAULT_PIM_PATH)
+    .option('--pim-path <path>', 'a PIM API GET path, with or without /api/v1', pimApiPath, DEFAULT_PIM_PATH)
     .action(async (o: { path: string; json?: string; data?: string; method?: string; pimPath: string }) => {
       const config = loadConfig();
       const file = demoFile(config);

@@ -82,7 +82,10 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 /** A PIM organization's or user's id, as `omni admin org create` / `user create` printed it. */
 export const uuid = (v: string) => {
   if (!UUID.test(v.trim())) throw new InvalidArgumentError(`expected a uuid (as the create command printed it), got "${v}".`);
-  return v.trim();
+  // As PostgreSQL stores and prints it (lower case, hyphenated): the commands that echo the id
+  // echoed it as typed, so one command's output did not match another's (QA).
+  const hex = v.trim().replace(/-/g, '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 };
 
 /**
@@ -114,6 +117,25 @@ export const apiPath = (v: string) => {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())) throw new InvalidArgumentError(`expected a path such as /partner/stores/products, not a URL (the base comes from the server's settings), got "${v}".`);
   const path = v.trim().startsWith('/') ? v.trim() : `/${v.trim()}`;
   return /^\/(partner|pim|audit)([/?]|$)/.test(path) ? API_PREFIX + path : path;
+};
+
+/**
+ * `demo curl`'s paths, each of its own API: a Partner path given to --pim-path was printed as a
+ * Bearer curl that could only fail (QA), and a PIM path given to --path as a signed one.
+ */
+const PIM_PATH = new RegExp(`^${API_PREFIX}/(pim|audit)([/?]|$)`);
+const PARTNER_PATH = new RegExp(`^${API_PREFIX}/partner([/?]|$)`);
+export const partnerApiPath = (v: string) => {
+  const path = apiPath(v);
+  if (PIM_PATH.test(path)) throw new InvalidArgumentError(`expected a Partner API path (/partner/…); a PIM API path goes to --pim-path, got "${v}".`);
+  return path;
+};
+export const pimApiPath = (v: string) => {
+  const path = apiPath(v);
+  if (PARTNER_PATH.test(path)) {
+    throw new InvalidArgumentError(`expected a PIM API path (/pim/…, /audit); a Partner API path goes to --path, got "${v}".`);
+  }
+  return path;
 };
 
 /** An HTTP method, in capitals (a word with a space printed a curl the shell split). */
