@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Sql } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
@@ -49,7 +51,14 @@ export async function migrateDatabase(opts: { waitForDatabase?: boolean } = {}):
 
 async function withMigratedDatabase<T>(fn: (ctx: Omit<CliContext, 'key'>) => Promise<T>, opts: { waitForDatabase?: boolean } = {}): Promise<T> {
   const config = loadConfig();
+  // A command run with a mistyped OMNI_DATA_DIR began a new, empty embedded database there, wrote
+  // to it and exited 0, its output naming ids the server never heard of (QA): said on stderr.
+  const fresh = config.embedded && !existsSync(join(config.dataDir, 'pg', 'PG_VERSION'));
   const db = await openDatabase(config);
+  if (fresh) {
+    process.stderr.write(`note: no database was in ${resolve(config.dataDir)} (OMNI_DATA_DIR): this command began a new, empty one there; `
+      + 'a server started elsewhere does not see it\n');
+  }
   try {
     // `omni migrate --wait` (an init container started beside its database): as `omni serve` does, its lines on stderr.
     if (opts.waitForDatabase && !config.embedded) await waitForExternalDatabase(db, config, pino({ level: config.LOG_LEVEL }, pino.destination(2)));

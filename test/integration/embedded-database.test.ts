@@ -76,3 +76,26 @@ describe.skipIf(!embedded)('a data folder whose PostgreSQL runs already, on anot
       + `it is running already, on port ${running}; set OMNI_PG_PORT=${running} to attach to it$`));
   });
 });
+
+describe.skipIf(!embedded)('an admin command given a data folder without a database', () => {
+  it('says on stderr that it began a new, empty one there (a mistyped OMNI_DATA_DIR wrote to it silently); the next one says nothing', { timeout: 120_000 }, async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { freePort } = await import('../helpers/free-port.js');
+    const { omniEnv, omniWithEnv } = await import('../helpers/cli.js');
+    const dataDir = await mkdtemp(join(tmpdir(), 'omni-typo-'));
+    const { DATABASE_URL: _external, ...env } = omniEnv();
+    const run = () => omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, OMNI_PG_PORT: String(port), OMNI_DEMO: 'false' }, 'admin', 'partner', 'list', '--json');
+    const port = await freePort();
+    try {
+      const first = await run();
+      expect([first.code, first.stdout.trim(), first.stderr.trim()]).toEqual([0, '{"partners":[]}',
+        `note: no database was in ${dataDir} (OMNI_DATA_DIR): this command began a new, empty one there; a server started elsewhere does not see it`]);
+      const second = await run();
+      expect([second.code, second.stderr]).toEqual([0, '']);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
