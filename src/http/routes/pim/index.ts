@@ -7,6 +7,7 @@ import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
+import { pimProductRoutes } from './products.js';
 import { pimHeaders } from './headers.js';
 import { IdempotencyHeader } from '../bulk/schemas.js';
 import { sendIdempotently } from '../bulk/accept.js';
@@ -145,4 +146,5 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   }, async (request, reply) => ok(reply, 'Audit events retrieved successfully', await listAudit(sql, who(request).storeId)));
 
   await app.register(exportRoutes, deps);
+  await app.register(pimProductRoutes, deps);
 }

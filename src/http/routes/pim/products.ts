@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppDeps } from '../../app.js';
+import { Envelope, ok, ProductPageMeta } from '../../envelope.js';
+import { errorResponsesFor, pimRoute } from '../../error-responses.js';
+import { AppError } from '../../../errors/app-error.js';
+import { getProduct, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
+import type { PimPrincipal } from '../../../pim/pim-auth.js';
+import { ProductListQuery, ProductView } from '../products/schemas.js';
+import { pimHeaders } from './headers.js';
+
+const THE_VIEW = 'each product as the catalog export writes it (the Partner API\'s product view: camelCase, with variants and per-warehouse stock)';
+
+/**
+ * The tenant's catalog, read (the onRequest PIM auth hook of the parent scope applies). A catalog
+ * team had no read of a product but the whole export: an issue named its product_id, and the
+ * product behind it could be seen only through the Partner API, whose credentials are the
+ * partner's. The reads are the Partner API's own (catalog/product-read.ts).
+ */
+export async function pimProductRoutes(app: FastifyInstance, { sql, statements = sql }: AppDeps) {
+  const who = (r: { pim?: PimPrincipal }) => r.pim!;
+  const tags = ['pim'];
+
+  app.get('/api/v1/pim/products', {
+    schema: {
+      tags, summary: "The tenant's products, filtered and paginated", headers: pimHeaders,
+      description: `${THE_VIEW}; the query is the Partner API's GET /api/v1/partner/stores/products (cursor paging by createdAt or updatedAt included).`,
+      querystring: ProductListQuery, response: { 200: Envelope(Type.Array(ProductView), ProductPageMeta) }, errors: errorResponsesFor(pimRoute),
+    },
+  }, async (request, reply) => {
+    const q = request.query as ProductQuery;
+    const { total, items, nextCursor } = await listProducts(sql, who(request).storeId, q);
+    return ok(reply, 'Products retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit), nextCursor } });
+  });
+
+  app.get('/api/v1/pim/products/:id', {
+    schema: {
+      tags, summary: 'One product of the tenant, with its variants and per-warehouse stock', headers: pimHeaders,
+      description: `${THE_VIEW}; its open issues: GET /api/v1/pim/validation-issues?product_id=…`,
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Envelope(ProductView) }, errors: errorResponsesFor(pimRoute, ['PRD_001']),
+    },
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const product = await getProduct(statements, who(request).storeId, id);
+    if (!product) throw new AppError('PRD_001', { productId: id });
+    return ok(reply, 'Product retrieved successfully', product);
+  });
+}
