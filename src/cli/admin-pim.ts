@@ -1,26 +1,11 @@
-import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
+import { firstLineOfStdin } from './stdin.js';
 import { JSON_OPTION, anId, email, nonEmpty, uuid } from './option-values.js';
 import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, listPimTokens, revokePimTokens, showOrg } from '../pim/pim-auth.js';
 
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
 const USER_OPTION = ['--user <userId>', 'the user, by the userId `user create` printed', uuid] as const;
-
-/**
- * A token piped in (`--token -`): its first line that is not blank, as `echo` or a secrets manager
- * writes it, read without waiting for the end of the input (a pipe left open held the command).
- */
-async function tokenFromStdin(): Promise<string> {
-  const lines = createInterface({ input: process.stdin, terminal: false });
-  try {
-    for await (const line of lines) if (line.trim()) return line.trim();
-  } finally {
-    lines.close();
-    process.stdin.destroy();
-  }
-  throw new Error('--token -: stdin ended without a token');
-}
 
 /** `omni admin org|tenant|user|token …`: PIM organizations, their tenants (stores), users and tokens. */
 export function registerPimAdmin(admin: Command) {
@@ -56,7 +41,7 @@ export function registerPimAdmin(admin: Command) {
     .addOption(new Option('--id <tokenId>', 'the token by the tokenId `token create` printed (`token list` shows them)').argParser(uuid).conflicts('user'))
     .option('--user <userId>', 'every token of this user', uuid).option(...JSON_OPTION)
     .action(adminAction<{ token?: string; id?: string; user?: string; json?: boolean }>(async ({ sql }, o) => {
-      if (o.token !== undefined) return revokePimTokens(sql, { token: o.token === '-' ? await tokenFromStdin() : o.token });
+      if (o.token !== undefined) return revokePimTokens(sql, { token: o.token === '-' ? await firstLineOfStdin('--token', 'a token') : o.token });
       if (o.id !== undefined) return revokePimTokens(sql, { tokenId: o.id });
       if (o.user !== undefined) return revokePimTokens(sql, { userId: o.user });
       throw new Error('say which token: --token <token> (or - to read it from stdin), --id <tokenId> or --user <userId>');

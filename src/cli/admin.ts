@@ -5,6 +5,7 @@ import { partnerId, registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
 import { registerBatchAdmin } from './admin-batches.js';
+import { registerEncryptionAdmin } from './admin-encryption.js';
 import { createPartner, listPartners, setPartnerStatus } from '../partners/partners.js';
 import { addWarehouseToStore, createStore, listPartnerStores, revokeStoreTokens, rotateStoreToken, setStoreStatus, showStore } from '../stores/stores.js';
 
@@ -108,4 +109,5 @@ export function registerAdminCommands(program: Command) {
   registerPimAdmin(admin);
   registerOnboardingAdmin(admin);
   registerBatchAdmin(admin);
+  registerEncryptionAdmin(admin);
 }
