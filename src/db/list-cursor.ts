@@ -48,11 +48,11 @@ export const timeOfMicros = (sql: Queryable, micros: string) =>
 export interface TimeKey { micros: string; id: string }
 
 /**
- * The cursors of the lists ordered by (a time descending, a uuid id): `list` names the list
- * (a cursor of another list is refused), the id breaks the time's ties in the list's own
- * direction (`idOrder`: the bulk jobs and issues read ties by id ascending).
+ * The cursors of the lists ordered by (a time, a uuid id), both descending: `list` names the list
+ * (a cursor of another list is refused). Each list has an index in that order after its keys
+ * (migration 0132), from which a page starts at the cursor and stops at its limit.
  */
-export function timeCursor(list: string, idOrder: 'asc' | 'desc') {
+export function timeCursor(list: string) {
   return {
     encode: (key: TimeKey) => packCursor([list, key.micros, key.id]),
     decode(after: string, page: number): TimeKey {
@@ -63,12 +63,8 @@ export function timeCursor(list: string, idOrder: 'asc' | 'desc') {
       return { micros, id };
     },
     /** The rows after `key` in the list's order; `time` and `id` are the columns. */
-    after: (sql: Queryable, key: TimeKey | undefined, time: Fragment, id: Fragment) => {
-      if (!key) return sql``;
-      const at = timeOfMicros(sql, key.micros);
-      // `time <= at` first: a condition the list's (…, time desc) index can start its scan at.
-      return sql`and ${time} <= ${at} and (${time} < ${at} or ${id} ${idOrder === 'asc' ? sql`>` : sql`<`} ${key.id}::uuid)`;
-    },
+    after: (sql: Queryable, key: TimeKey | undefined, time: Fragment, id: Fragment) =>
+      (key ? sql`and (${time}, ${id}) < (${timeOfMicros(sql, key.micros)}, ${key.id}::uuid)` : sql``),
   };
 }
 

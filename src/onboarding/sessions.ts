@@ -75,11 +75,19 @@ export function redirectWithSid(redirectUri: string, sid: string): string {
 /** The seller's decision; only the browser that signed in may make it. */
 export async function decide(sql: Sql, sid: string, browserToken: string, decision: { authorize: boolean; periodDays: number }) {
   const until = new Date(Date.now() + decision.periodDays * 86400000);
+  // An authorization supersedes the store's earlier ones not claimed yet (0132: SUPERSEDED, ONB_008):
+  // a claim replaces the store's token, so the partner claiming an older consent after this one
+  // got back the longer period the seller had just replaced (review).
   const [s] = await sql<{ redirect_uri: string; status: string }[]>`
-    update onboard_sessions set status = ${decision.authorize ? 'AUTHORIZED' : 'CANCELLED'},
-      authorized_until = ${decision.authorize ? until : null}
-    where id = ${sid} and status = 'SIGNED_IN' and expires_at > now() and browser_hash = ${sha256(browserToken)}
-    returning redirect_uri, status`;
+    with decided as (
+      update onboard_sessions set status = ${decision.authorize ? 'AUTHORIZED' : 'CANCELLED'},
+        authorized_until = ${decision.authorize ? until : null}
+      where id = ${sid} and status = 'SIGNED_IN' and expires_at > now() and browser_hash = ${sha256(browserToken)}
+      returning id, store_id, redirect_uri, status),
+    superseded as (
+      update onboard_sessions o set status = 'SUPERSEDED' from decided d
+      where d.status = 'AUTHORIZED' and o.store_id = d.store_id and o.id <> d.id and o.status = 'AUTHORIZED')
+    select redirect_uri, status from decided`;
   return s ? { redirectUri: s.redirect_uri, status: s.status } : null;
 }
 
@@ -99,6 +107,7 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
     if (s.expired) throw new AppError('ONB_002', { sid, expiredAt: s.expires_at });
     if (s.status === 'CANCELLED') throw new AppError('ONB_005', { sid });
     if (s.status === 'UNBOUND') throw new AppError('ONB_007', { sid });
+    if (s.status === 'SUPERSEDED') throw new AppError('ONB_008', { sid });
     if (s.status !== 'AUTHORIZED') throw new AppError('ONB_003', { sid, status: s.status });
     // A store is operated by one partner at a time: authorizing another partner moves it. And it
     // has one live token, as a rotation leaves it: the token claimed here replaces the store's

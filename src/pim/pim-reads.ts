@@ -9,7 +9,7 @@ export const VALIDATION_ISSUE_CODES = ['MISSING_DESCRIPTION', 'MISSING_PHOTOS', 
 export interface IssueFilter { severity?: 'WARNING' | 'ERROR'; code?: string; productId?: string }
 
 /** The issue list's cursor: the page's last issue's creation time and id, the list's order (db/list-cursor.ts). */
-const issuesCursor = timeCursor('validation-issues', 'asc');
+const issuesCursor = timeCursor('validation-issues');
 
 /**
  * A page of the tenant's open issues, most recent first, with how many match in all and the
@@ -26,7 +26,7 @@ export async function listValidationIssues(sql: Queryable, storeId: string, q: {
     sql`select count(*)::int as total from validation_issues where ${matching}`,
     sql`select id, code, severity, product_id, message, resolved, created_at, ${microsOf(sql, sql`created_at`)} as created_micros from validation_issues
         where ${matching} ${issuesCursor.after(sql, key, sql`created_at`, sql`id`)}
-        order by created_at desc, id limit ${q.limit + 1} offset ${key ? 0 : (q.page - 1) * q.limit}`);
+        order by created_at desc, id desc limit ${q.limit + 1} offset ${key ? 0 : (q.page - 1) * q.limit}`);
   const { page, nextCursor } = pageAndCursor(rows, q.limit, (last) => issuesCursor.encode({ micros: last.created_micros, id: last.id }));
   return { total, items: page.map(({ created_micros, ...r }) => ({ ...r, created_at: r.created_at.toISOString() })), nextCursor };
 }

@@ -20,7 +20,7 @@ const view = (d: any) => ({
 });
 
 /** The deliveries list's cursor: the page's last delivery's creation time and id, the list's order (db/list-cursor.ts). */
-const deliveriesCursor = timeCursor('deliveries', 'desc');
+const deliveriesCursor = timeCursor('deliveries');
 
 /**
  * A partner's deliveries, most recent first, each with its attempts; the total from the page's

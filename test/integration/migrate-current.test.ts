@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,9 +23,20 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0131 must be
-    // the one undone here instead of 0130.
-    expect(first.slice(-2)).toEqual(['0130.do.patch-stock-keeps-updated-at.sql', '0131.do.endpoint-paused.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0132 must be
+    // the one undone here instead of 0131.
+    expect(first.slice(-2)).toEqual(['0131.do.endpoint-paused.sql', '0132.do.superseded-sessions-list-keys.sql']);
+    // 0132: SUPERSEDED sessions (0099's constraint before) and the lists' indexes with their ids.
+    const allowsSuperseded = async () => (await sql`select pg_get_constraintdef(oid) as d from pg_constraint
+      where conname = 'onboard_sessions_status_check'`)[0].d.includes('SUPERSEDED');
+    const issuesIndex = async () => (await sql`select pg_get_indexdef('validation_issues_recent_idx'::regclass) as d`)[0].d as string;
+    expect([await allowsSuperseded(), await issuesIndex()]).toEqual([true, expect.stringContaining('(store_id, created_at DESC, id DESC)')]);
+    await sql`alter table onboard_sessions drop constraint onboard_sessions_status_check, add constraint onboard_sessions_status_check
+      check (status in ('OPEN', 'SIGNED_IN', 'AUTHORIZED', 'CANCELLED', 'CLAIMED', 'UNBOUND'))`;
+    await sql.unsafe(`drop index validation_issues_recent_idx; create index validation_issues_recent_idx on validation_issues (store_id, created_at desc) where not resolved;
+      drop index bulk_jobs_recent_idx; create index bulk_jobs_recent_idx on bulk_jobs (store_id, job_type, created_at desc);
+      drop index webhook_deliveries_recent_idx; create index webhook_deliveries_recent_idx on webhook_deliveries (partner_id, created_at desc)`);
+    expect([await allowsSuperseded(), await issuesIndex()]).toEqual([false, expect.not.stringContaining('id DESC')]);
     // 0131: an endpoint its partner paused (disabled_by 'paused'; 0105's constraint before).
     const allowsPaused = async () => (await sql`select pg_get_constraintdef(oid) as d from pg_constraint
       where conname = 'webhook_endpoints_disabled_by_check'`)[0].d.includes('paused');
@@ -34,16 +44,9 @@ describe('migrate', () => {
     await sql`alter table webhook_endpoints drop constraint webhook_endpoints_disabled_by_check,
       add constraint webhook_endpoints_disabled_by_check check (disabled_by in ('partner', 'operator', 'system'))`;
     expect(await allowsPaused()).toBe(false);
-    // 0130: a PATCH of stock alone keeps updated_at (0126's apply_product_patch_writes before).
-    const keepsUpdatedAt = async () => (await sql`select prosrc from pg_proc where proname = 'apply_product_patch_writes'`)[0].prosrc.includes('else p.updated_at end');
-    expect(await keepsUpdatedAt()).toBe(true);
-    const file0126 = await readFile(new URL('../../migrations/0126.do.patch-field-runs.sql', import.meta.url), 'utf8');
-    await sql.unsafe(file0126);
-    expect(await keepsUpdatedAt()).toBe(false);
-    await sql`delete from schemaversion where version in (130, 131)`;
+    await sql`delete from schemaversion where version in (131, 132)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await keepsUpdatedAt()).toBe(true);
-    expect(await allowsPaused()).toBe(true);
+    expect([await allowsPaused(), await allowsSuperseded(), await issuesIndex()]).toEqual([true, true, expect.stringContaining('id DESC')]);
   });
 });

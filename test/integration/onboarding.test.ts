@@ -80,6 +80,24 @@ describe('onboarding', () => {
     expect(unbind.json().data).toMatchObject({ revokedTokens: 1, revokedAuthorizations: 1 });
   });
 
+  it("lets the seller's latest authorization count: an earlier one not claimed yet is superseded (ONB_008), whatever order the partner claims in", async () => {
+    const store = await createTestStore(ctx, 0);
+    const first = await authorized(store, '365');
+    const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri: 'https://partner.example/callback' } });
+    const second = res.json().data.sid;
+    const browser = sellerBrowser(ctx, second);
+    await browser.open();
+    await browser.signIn(first.email, first.password);
+    expect((await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' })).statusCode).toBe(303);
+    // The year's consent, authorized first, claimed last: it was taken, and replaced the 30 days' token.
+    const older = await storeAccess(store, first.sid);
+    expect([older.statusCode, older.json().error?.code, older.json().error?.details.context]).toEqual([409, 'ONB_008', { sid: first.sid }]);
+    const newer = decryptJsonField<any>((await storeAccess(store, second)).json().data.storeAccess, store.partnerEncryptionKey);
+    expect((Date.parse(newer.expiresAt) - Date.now()) / 86400000).toBeLessThan(30.1);
+    const page = await ctx.app.inject({ method: 'GET', url: `/onboard/${first.sid}` });
+    expect([page.statusCode, page.body.includes('Authorization replaced')]).toEqual([409, true]);
+  });
+
   it('ends a session authorized but not claimed when the partner unbinds the store: the seller must onboard again', async () => {
     const store = await createTestStore(ctx, 0);
     const session = await authorized(store);

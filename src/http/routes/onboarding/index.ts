@@ -30,7 +30,7 @@ export async function onboardingRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['onboarding'], summary: 'The store credential of an authorized session (once per sid)',
       description: 'storeAccess is an ENCRYPTED: field (AES-256-GCM with your partner encryption key); its plaintext is JSON {storeClientId, storeName, storeToken, expiresAt, warehouses:[{clientId, name}]}. Decrypt with decryptField/decryptJsonField of the SDK. The token expires at the end of the period the seller chose.',
       querystring: Type.Object({ sid: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-      response: { 200: Envelope(Type.Object({ storeAccess: Type.String(), expiresAt: Type.String({ format: 'date-time' }) })) }, errors: errorResponsesFor(partnerRoute, ['ONB_001', 'ONB_002', 'ONB_003', 'ONB_004', 'ONB_005', 'ONB_007']),
+      response: { 200: Envelope(Type.Object({ storeAccess: Type.String(), expiresAt: Type.String({ format: 'date-time' }) })) }, errors: errorResponsesFor(partnerRoute, ['ONB_001', 'ONB_002', 'ONB_003', 'ONB_004', 'ONB_005', 'ONB_007', 'ONB_008']),
     },
   }, async (request, reply) => ok(reply, 'Store access retrieved successfully',
     await claimStoreAccess(sql, encryptionKey, request.partner!.partnerId, (request.query as { sid: string }).sid)));

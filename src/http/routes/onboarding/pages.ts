@@ -21,6 +21,7 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     if (s.status === 'AUTHORIZED' || s.status === 'CLAIMED') return html(reply, 409, messagePage('Already authorized', 'This store was already authorized with this link.'));
     if (s.status === 'CANCELLED') return html(reply, 409, messagePage('Access not granted', 'You cancelled this request; nothing was shared.'));
     if (s.status === 'UNBOUND') return html(reply, 409, messagePage('Access revoked', 'The partner unbound this store after you authorized it; ask them for a new link.'));
+    if (s.status === 'SUPERSEDED') return html(reply, 409, messagePage('Authorization replaced', 'You authorized this store again with a newer link: that authorization is the one that counts.'));
     if (s.expired) return html(reply, 410, messagePage('Link expired', 'This onboarding link expired (links are valid for 3 minutes). Ask the app you are connecting to start again.'));
     return null;
   };
