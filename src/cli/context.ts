@@ -46,14 +46,15 @@ export async function migrateDatabase(opts: { waitForDatabase?: boolean } = {}):
   return withMigratedDatabase(async ({ sql, config, applied }) => {
     if (config.OMNI_ENCRYPTION_KEY) await checkEncryptionKey(sql, Buffer.from(config.OMNI_ENCRYPTION_KEY, 'base64'), config);
     return applied;
-  }, opts);
+  }, { ...opts, migrating: true });
 }
 
-async function withMigratedDatabase<T>(fn: (ctx: Omit<CliContext, 'key'>) => Promise<T>, opts: { waitForDatabase?: boolean } = {}): Promise<T> {
+async function withMigratedDatabase<T>(fn: (ctx: Omit<CliContext, 'key'>) => Promise<T>, opts: { waitForDatabase?: boolean; migrating?: boolean } = {}): Promise<T> {
   const config = loadConfig();
-  // A command run with a mistyped OMNI_DATA_DIR began a new, empty embedded database there, wrote
-  // to it and exited 0, its output naming ids the server never heard of (QA): said on stderr.
-  const fresh = config.embedded && !existsSync(join(config.dataDir, 'pg', 'PG_VERSION'));
+  // An admin command run with a mistyped OMNI_DATA_DIR began a new, empty embedded database there,
+  // wrote to it and exited 0, its output naming ids the server never heard of (QA): said on stderr.
+  // Not by `omni migrate`, which begins one on purpose.
+  const fresh = !opts.migrating && config.embedded && !existsSync(join(config.dataDir, 'pg', 'PG_VERSION'));
   const db = await openDatabase(config);
   if (fresh) {
     process.stderr.write(`note: no database was in ${resolve(config.dataDir)} (OMNI_DATA_DIR): this command began a new, empty one there; `

@@ -155,8 +155,13 @@ export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer,
  * it: PIM_006 when the export is gone or kept in S3 (its links are S3's), PIM_007 unfinished.
  */
 export async function exportFileKey(sql: Sql, config: Config, storeId: string, exportId: string, format: 'ndjson' | 'csv') {
-  const [e] = await sql<any[]>`select status, storage, ndjson_key, csv_key from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
+  const [e] = await sql<any[]>`
+    select e.status, e.storage, e.ndjson_key, e.csv_key, s.status as store_status
+    from catalog_exports e join stores s on s.id = e.store_id where e.store_id = ${storeId} and e.id = ${exportId}`;
   if (!e || e.storage === 's3' || config.EXPORT_S3_BUCKET) throw new AppError('PIM_006', { exportId });
+  // A blocked store's links are refused as its PIM requests are (a link handed out before the
+  // block served the catalog to its end; review). S3's presigned links cannot be recalled.
+  if (e.store_status === 'BLOCKED') throw new AppError('PIM_011', { exportId });
   assertDownloadable(e);
   return (format === 'csv' ? e.csv_key : e.ndjson_key) as string;
 }

@@ -11,6 +11,7 @@ import { startTestWorker } from '../helpers/worker.js';
 import { createPimActor, pimRequest, runJob, type PimActor } from '../helpers/pim.js';
 import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
+import { setStoreStatus } from '../../src/stores/stores.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { exportLinkKey, signExportLink } from '../../src/pim/export-links.js';
 import { randomUUID } from 'node:crypto';
@@ -136,6 +137,12 @@ describe('PIM catalog export', () => {
       const old = signExportLink(exportLinkKey(ctx.deps.encryptionKey), key('ndjson'), ttl, Date.now() - (ttl + 1) * 1000);
       expect(await refusal(old)).toBe('expired');
       expect((await ctx.app.inject({ method: 'GET', url: signExportLink(exportLinkKey(ctx.deps.encryptionKey), key('ndjson'), ttl) })).statusCode).toBe(200);
+      // A link handed out before the store was blocked no longer serves it (PIM_011, as its PIM requests).
+      await setStoreStatus(ctx.sql, actor.store.storeClientId, 'BLOCKED');
+      const blocked = await ctx.app.inject({ method: 'GET', url: link(view.download.ndjson) });
+      expect([blocked.statusCode, blocked.json().error.code]).toEqual([403, 'PIM_011']);
+      await setStoreStatus(ctx.sql, actor.store.storeClientId, 'ACTIVE');
+      expect((await ctx.app.inject({ method: 'GET', url: link(view.download.ndjson) })).statusCode).toBe(200);
       // The store's partner hears of it through its webhook endpoint, signed.
       for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(hooks).toHaveLength(1);

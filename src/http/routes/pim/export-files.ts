@@ -27,7 +27,7 @@ export async function exportFileRoutes(app: FastifyInstance, deps: AppDeps) {
       tags: ['pim'], summary: 'Download an export file of the local folder through its signed link',
       description: 'The link comes from GET /api/v1/pim/exports/{id} (download) or the export email; it opens this one file until `expires`, without a token. A changed or expired link is PIM_008.',
       params: Params, querystring: Signed,
-      response: { 200: ExportFileResponse }, errors: errorResponsesFor(databaseRoute, ['PIM_006', 'PIM_007', 'PIM_008', 'PIM_009', 'PIM_010']),
+      response: { 200: ExportFileResponse }, errors: errorResponsesFor(databaseRoute, ['PIM_006', 'PIM_007', 'PIM_008', 'PIM_009', 'PIM_010', 'PIM_011']),
     },
   }, async (request, reply) => {
     const { storeId, exportId, file } = request.params as { storeId: string; exportId: string; file: 'products.ndjson' | 'products.csv' };

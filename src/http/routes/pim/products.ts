@@ -6,10 +6,10 @@ import { errorResponsesFor, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
 import { getProduct, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
 import type { PimPrincipal } from '../../../pim/pim-auth.js';
-import { ProductListQuery, ProductView } from '../products/schemas.js';
+import { ProductListQuery, ProductView, VariantActive } from '../products/schemas.js';
 import { pimHeaders } from './headers.js';
 
-const THE_VIEW = 'each product as the catalog export writes it (the Partner API\'s product view: camelCase, with variants and per-warehouse stock)';
+const THE_VIEW = 'each product in the catalog export\'s format (the Partner API\'s product view: camelCase, with variants and per-warehouse stock), products an open ERROR issue keeps out of the export included';
 
 /**
  * The tenant's catalog, read (the onRequest PIM auth hook of the parent scope applies). A catalog
@@ -37,12 +37,14 @@ export async function pimProductRoutes(app: FastifyInstance, { sql, statements =
     schema: {
       tags, summary: 'One product of the tenant, with its variants and per-warehouse stock', headers: pimHeaders,
       description: `${THE_VIEW}; its open issues: GET /api/v1/pim/validation-issues?product_id=…`,
-      params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: Envelope(ProductView) }, errors: errorResponsesFor(pimRoute, ['PRD_001']),
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }), querystring: VariantActive,
+      response: { 200: Envelope(ProductView) }, errors: errorResponsesFor(pimRoute, ['PRD_001']),
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const product = await getProduct(statements, who(request).storeId, id);
+    const product = await getProduct(statements, who(request).storeId, id, (request.query as { isVariantActive?: boolean }).isVariantActive);
     if (!product) throw new AppError('PRD_001', { productId: id });
+    reply.header('etag', `"${product.version}"`);
     return ok(reply, 'Product retrieved successfully', product);
   });
 }

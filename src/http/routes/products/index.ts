@@ -8,11 +8,10 @@ import { AppError } from '../../../errors/app-error.js';
 import { ProductPatchInput } from '../../../catalog/product-schema.js';
 import { productSnapshotSelect, updateProduct, type ProductSnapshot } from '../../../catalog/product-update.js';
 import { getProduct, getProductBySku, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
-import { PatchResultView, ProductListQuery, ProductView } from './schemas.js';
+import { PatchResultView, ProductListQuery, ProductView, VariantActive } from './schemas.js';
 import { UUID } from '../../../db/key-lookup.js';
 
 const ProductId = Type.Object({ productId: Type.String({ format: 'uuid' }) });
-const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
 /** ETags an If-Match may list: a product has one version, and a refusal echoes the list. */
 const MAX_IF_MATCH_TAGS = 32;

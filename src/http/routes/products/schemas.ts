@@ -32,6 +32,9 @@ export const PatchResultView = Type.Object({
 });
 
 const Bool = Type.Boolean();
+/** A product read's query: only its active (true) or inactive (false) variants. */
+export const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
+
 export const ProductListQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 255, description: 'name contains (case-insensitive), or exact sku / externalId of the product or of one of its variants' })),
   isArchived: Type.Optional(Bool), isAvailableStock: Type.Optional(Type.Boolean({ description: 'stock > 0 (true) or = 0 (false)' })),
