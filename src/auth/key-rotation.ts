@@ -22,6 +22,13 @@ export interface Resealed { partnerSecrets: number; partnerKeys: number; webhook
 export async function rotateEncryptionKey(sql: Sql, oldKey: Buffer, newKey: Buffer): Promise<Resealed> {
   return sql.begin(async (tx) => {
     await tx`lock table partners, webhook_endpoints, encryption_key_check in share row exclusive mode`;
+    // Two rotations at once: the second waits for the first's lock, then finds the key it was
+    // given replaced (QA: it went on, failed half-way, and the data folder's file was left with
+    // its key while the secrets were sealed under the first's).
+    const [recorded] = await tx<{ check_value: string }[]>`select check_value from encryption_key_check`;
+    if (recorded && recorded.check_value !== keyCheckValue(oldKey)) {
+      throw new Error('the key in use changed while this command waited (another rotation ran): nothing was changed; run it again with the new key');
+    }
     const partners = await tx<{ id: string; secret_ciphertext: string; encryption_key_ciphertext: string | null }[]>`
       select id, secret_ciphertext, encryption_key_ciphertext from partners`;
     const reseal = (sealed: string) => seal(open(sealed, oldKey), newKey);

@@ -33,12 +33,15 @@ export function registerEncryptionAdmin(admin: Command) {
       const newKey = Buffer.from(newKeyB64, 'base64');
       if (newKey.equals(oldKey)) throw new Error('--new-key: that is the key in use; give another');
       // A key kept in the data folder (OMNI_ENCRYPTION_KEY unset) is replaced there: written beside
-      // it first, moved over it once the secrets are sealed under it (the old one stays until then).
+      // it first, under a name of this process's own (two rotations at once wrote one name, and
+      // the first moved the second's key over the file: QA), moved over it once the secrets are
+      // sealed under it (the old one stays until then).
       const file = config.OMNI_ENCRYPTION_KEY ? undefined : encryptionKeyFile(config);
-      if (file) await writeFile(`${file}.new`, newKeyB64, { mode: 0o600 });
+      const written = `${file}.new-${process.pid}`;
+      if (file) await writeFile(written, newKeyB64, { mode: 0o600, flag: 'wx' });
       try {
         const resealed = await rotateEncryptionKey(sql, oldKey, newKey);
-        if (file) await rename(`${file}.new`, file);
+        if (file) await rename(written, file);
         return {
           resealed,
           ...(file ? { keyFile: file } : generated ? { newKey: newKeyB64 } : {}),
@@ -46,7 +49,7 @@ export function registerEncryptionAdmin(admin: Command) {
             : 'restart every omni process with OMNI_ENCRYPTION_KEY set to the new key',
         };
       } catch (err) {
-        if (file) await rm(`${file}.new`, { force: true });
+        if (file) await rm(written, { force: true });
         throw err;
       }
     }));

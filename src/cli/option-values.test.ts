@@ -28,6 +28,11 @@ describe('option values', () => {
     expect(() => pimApiPath('/api/v1/partner')).toThrow(InvalidArgumentError);
     expect(() => partnerApiPath('/api/v1/pim/bulk-jobs')).toThrow('expected a Partner API path (/partner/…); a PIM API path goes to --pim-path, got "/api/v1/pim/bulk-jobs".');
     expect(() => partnerApiPath('/audit')).toThrow(InvalidArgumentError);
+    // Resolved as curl resolves them before sending: the path signed is the path sent.
+    for (const sneaked of ['/api/v1/./pim/products', '/api/v1/partner/../pim/products']) expect(() => partnerApiPath(sneaked)).toThrow(InvalidArgumentError);
+    expect(() => pimApiPath('/api/v1/pim/../partner/stores')).toThrow(InvalidArgumentError);
+    expect([partnerApiPath('/partner/stores/./products/../products?q=a/../b'), partnerApiPath('/partner/stores/products/..')])
+      .toEqual(['/api/v1/partner/stores/products?q=a/../b', '/api/v1/partner/stores/']);
     // Neither API's (e.g. /health) is the caller's business: taken as before.
     expect([partnerApiPath('/health'), pimApiPath('/partnership')]).toEqual(['/health', '/partnership']);
   });

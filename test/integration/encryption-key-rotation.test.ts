@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,9 +93,35 @@ describe('omni admin encryption-key rotate', () => {
     expect(written).not.toBe(NEW_KEY_B64);
     expect(res.stdout).not.toContain(written);
     expect(await plaintexts(written)).toEqual([created.partnerSecret, created.partnerEncryptionKey, rolledSecret, created.webhookSecret]);
-    await expect(access(`${keyFile}.new`)).rejects.toThrow();
+    expect((await readdir(folder)).filter((f) => f.startsWith('encryption.key.new'))).toEqual([]);
     // Read from the file, the key works for the next command.
     const next = await omniWithEnv(unset, 'admin', 'partner', 'create', '--name', 'After', '--json');
     expect(next.code, next.stderr).toBe(0);
+  });
+
+  it('run twice at once, lets one rotate and refuses the other, which waited: the key file holds the key the secrets are sealed with', async () => {
+    const keyFile = join(folder, 'encryption.key');
+    const { OMNI_ENCRYPTION_KEY: _set, ...unset } = env;
+    // Both wait behind a lock held here, then go one after the other (QA: the second overwrote the
+    // first's key file beside it, and the first moved that key over the file: a key nobody had).
+    const held = sql.reserve();
+    const lock = await held;
+    await lock`begin`;
+    await lock`lock table partners in access exclusive mode`;
+    const both = [omniWithEnv(unset, 'admin', 'encryption-key', 'rotate', '--json'), omniWithEnv(unset, 'admin', 'encryption-key', 'rotate', '--json')];
+    for (let waiting = 0, polls = 0; waiting < 2; polls++) {
+      expect(polls, 'both commands waiting on the lock').toBeLessThan(150);
+      await new Promise((r) => setTimeout(r, 100));
+      [{ waiting }] = await sql<{ waiting: number }[]>`select count(*)::int as waiting from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock' and query like 'lock table partners, webhook_endpoints%'`;
+    }
+    await lock`commit`;
+    lock.release();
+    const results = await Promise.all(both);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(results.find((r) => r.code === 1)!.stderr).toContain('the key in use changed while this command waited (another rotation ran): nothing was changed');
+    const fileKey = (await readFile(keyFile, 'utf8')).trim();
+    expect(await plaintexts(fileKey)).toEqual([created.partnerSecret, created.partnerEncryptionKey, rolledSecret, created.webhookSecret]);
+    expect((await readdir(folder)).filter((f) => f.startsWith('encryption.key.new'))).toEqual([]);
   });
 });
