@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
+import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, storeRoute } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
@@ -93,7 +93,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     const { page, limit } = request.query as { page: number; limit: number };
     const found = await readBatch(sql, storeOf(request).storeId, { batchId }, page, limit);
     if (!found) throw new AppError('BAT_001', { batchId });
-    return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
+    return ok(reply, 'Batch retrieved successfully', found.view, paginationMeta({ page, limit }, found.total));
   });
 
   const byRequest = async (request: any, reply: any) => {
@@ -102,7 +102,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     // request_id is a uuid column: text that is not one could only fail its cast.
     const found = UUID.test(requestId) ? await readBatch(sql, storeOf(request).storeId, { requestId }, page, limit) : null;
     if (!found) throw new AppError('BAT_002', { requestId });
-    return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
+    return ok(reply, 'Batch retrieved successfully', found.view, paginationMeta({ page, limit }, found.total));
   };
   // Both spellings: under batches/ and directly under the store.
   for (const path of ['/api/v1/partner/stores/batches/requests/:requestId', '/api/v1/partner/stores/requests/:requestId']) {
@@ -125,6 +125,6 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     const storeId = storeOf(request).storeId;
     const found = await readBatch(sql, storeId, { batchId: id }, page, limit) ?? (UUID.test(id) ? await readBatch(sql, storeId, { requestId: id }, page, limit) : null);
     if (!found) throw new AppError('BAT_001', { id });
-    return ok(reply, 'Batch retrieved successfully', found.view, { pagination: { page, limit, total: found.total, totalPages: Math.ceil(found.total / limit) } });
+    return ok(reply, 'Batch retrieved successfully', found.view, paginationMeta({ page, limit }, found.total));
   });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok, ProductPageMeta } from '../../envelope.js';
+import { cursorPageMeta, Envelope, ok, ProductPageMeta } from '../../envelope.js';
 import { errorResponsesFor, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
 import { getProduct, listProducts, type ProductQuery } from '../../../catalog/product-read.js';
@@ -30,7 +30,7 @@ export async function pimProductRoutes(app: FastifyInstance, { sql, statements =
   }, async (request, reply) => {
     const q = request.query as ProductQuery;
     const { total, items, nextCursor } = await listProducts(sql, who(request).storeId, q);
-    return ok(reply, 'Products retrieved successfully', items, { pagination: { page: q.page, limit: q.limit, total, totalPages: Math.ceil(total / q.limit), nextCursor } });
+    return ok(reply, 'Products retrieved successfully', items, cursorPageMeta(q, total, nextCursor));
   });
 
   app.get('/api/v1/pim/products/:id', {

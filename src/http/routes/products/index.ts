@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { Envelope, ok, paginationMeta, ProductPageMeta } from '../../envelope.js';
+import { cursorPageMeta, Envelope, ok, ProductPageMeta } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, productStockRules, storeRoute, variantStockRules } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
 import { AppError } from '../../../errors/app-error.js';
@@ -121,6 +121,6 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
   }, async (request, reply) => {
     const q = request.query as ProductQuery;
     const { total, items, nextCursor } = await listProducts(sql, storeOf(request).storeId, q);
-    return ok(reply, 'Products retrieved successfully', items, { pagination: { ...paginationMeta(q, total).pagination, nextCursor } });
+    return ok(reply, 'Products retrieved successfully', items, cursorPageMeta(q, total, nextCursor));
   });
 }
