@@ -52,7 +52,9 @@ export const productFieldSchemas = {
   price: Type.Number({ minimum: 0, maximum: MAX_PRICE }),
   specialPrice: Nullable(Type.Number({ minimum: 0, maximum: MAX_PRICE })),
   stock: Stock(),
-  weight: Type.Number({ minimum: 0, maximum: MAX_INTEGER, description: 'grams' }),
+  // Whole grams, as the column stores them and every read answers (an integer): 250.5 was rounded
+  // to 251 and 0.4 to 0 without a word, where minOrder, stock and preorderPeriod refuse a fraction (QA).
+  weight: Type.Integer({ minimum: 0, maximum: MAX_INTEGER, description: 'grams' }),
   dimensions: Dimensions,
   minOrder: Type.Integer({ minimum: 1, maximum: MAX_INTEGER }),
   categoryId: Uuid,

@@ -118,7 +118,8 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   ]);
   const badRef = unknownRefs.get(fields);
   if (badRef) throw new AppError('PRD_007', badRef);
-  if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
+  // The key that clashed is named with its field, as a variant item's is (variant-set-plan.ts).
+  if (clash) throw new AppError(clash, clash === 'PRD_002' ? { field: 'externalId', externalId: fields.externalId } : { field: 'sku', sku: fields.sku });
 
   const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses) };
   const decision = placeStock({ stock: patch.stock, warehouses: patch.warehouses }, warehouses, 'product');

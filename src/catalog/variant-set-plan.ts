@@ -101,7 +101,7 @@ export async function refuseTakenKeys(tx: Transaction, storeId: string, productI
       throw new AppError('PRD_003', { field: `variants.items.${p.index}.sku`, sku: p.item.sku });
     }
     if (p.item.externalId !== undefined && others.some((t) => holds(t, 'external_id', p.item.externalId!))) {
-      throw new AppError('PRD_002', { field: `variants.items.${p.index}.externalId`, sku: p.item.sku });
+      throw new AppError('PRD_002', { field: `variants.items.${p.index}.externalId`, externalId: p.item.externalId, sku: p.item.sku });
     }
   }
 }

@@ -46,6 +46,31 @@ describe('PartnerClient', () => {
     }
   });
 
+  it('takes a base URL ending in /api/v1, as the API pages write it, for call and waitForBatch as for a path without it', async () => {
+    const { sent, fetchImpl } = answering(200, '{"success":true,"data":{"status":"COMPLETED"}}', 'application/json');
+    const client = new PartnerClient('https://omni.example/api/v1', credentials, fetchImpl);
+    await client.call('getPartnerStoresWarehouses');
+    await client.waitForBatch('pb_1');
+    await client.get('/partner/stores/warehouses');
+    // Sent once under /api/v1 (it was /api/v1/api/v1/…: REQ_004), and signed as Omni sees it.
+    expect(sent.map((s) => s.url)).toEqual(['https://omni.example/api/v1/partner/stores/warehouses',
+      'https://omni.example/api/v1/partner/stores/batches/pb_1', 'https://omni.example/api/v1/partner/stores/warehouses']);
+    const headers = sent[0].init.headers as Record<string, string>;
+    expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
+      method: 'GET', path: '/api/v1/partner/stores/warehouses', ...credentials, timestamp: headers['x-timestamp'], body: '',
+    })}`);
+  });
+
+  it('call refuses a path parameter a URL cannot carry (. or ..) before sending, instead of reaching another route', async () => {
+    const { sent, fetchImpl } = answering(200, '{}', 'application/json');
+    const client = new PartnerClient('https://omni.example', credentials, fetchImpl);
+    for (const sku of ['.', '..']) {
+      await expect(client.call('getPartnerStoresProductsSkuBySku', { path: { sku } })).rejects.toThrow(/no URL can carry.*query \{ q: sku \}/);
+    }
+    await client.call('getPartnerStoresProductsSkuBySku', { path: { sku: '...' } });
+    expect(sent.map((s) => s.url)).toEqual(['https://omni.example/api/v1/partner/stores/products/sku/...']);
+  });
+
   it('hands back a body that is not JSON as text instead of throwing', async () => {
     const { fetchImpl } = answering(502, '<html>Bad Gateway</html>', 'text/html');
     expect(await new PartnerClient('https://omni.example', credentials, fetchImpl).get('/api/v1/partner/stores/warehouses'))

@@ -81,7 +81,7 @@ export class PartnerClient {
     const { path: params = {}, query = {}, headers = {}, body } = (input ?? {}) as OperationInput;
     if (scope === 'store' && this.credentials.storeClientId === undefined) throw new Error(`${operation} is a store operation: use forStore() or forStoreAccess() first`);
     const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
-    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name])) + (search ? `?${search}` : '');
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => pathSegment(String(operation), name, params[name])) + (search ? `?${search}` : '');
     const sent = Object.fromEntries(Object.entries(headers).filter((h): h is [string, string] => h[1] !== undefined));
     const client = scope === 'partner' ? this.forPartner() : this;
     const res = await client.send<PartnerOperations[K]['output']>(method, url, body, sent, scope !== 'none');
@@ -94,7 +94,10 @@ export class PartnerClient {
     // it strips: the request goes under it, and the signature covers the path Omni sees.
     const base = new URL(this.baseUrl);
     const prefix = base.pathname.replace(/\/+$/, '');
-    const url = new URL(prefix + path, base.origin);
+    // A base URL written as the API pages write it (https://host/api/v1) and a path that names the
+    // version too (every operation of `call`, `waitForBatch`) meet once: /api/v1/api/v1/… was a 404.
+    const own = /(?:^|\/)api\/v1$/.test(prefix) && /^\/api\/v1(?:[/?]|$)/.test(path) ? path.slice('/api/v1'.length) : path;
+    const url = new URL(prefix + own, base.origin);
     const raw = body === undefined ? undefined : JSON.stringify(body);
     const headers = !signed ? {} : signRequest({
       secret: this.credentials.partnerSecret,
@@ -152,6 +155,21 @@ export class PartnerClient {
  * JSON, or an answer may be cut short; JSON.parse threw a SyntaxError from get/post/call then,
  * where they hand back, or make a PartnerApiError of, whatever the status.
  */
+/**
+ * A path parameter as sent: percent-encoded, and never `.` or `..`, which a URL cannot carry as a
+ * segment (WHATWG URL parsing, here and in every client and proxy, removes them, `%2E` too): a
+ * product of SKU `..` read by SKU went to another route and answered VAL_001 of a parameter the
+ * caller never sent (QA).
+ */
+function pathSegment(operation: string, name: string, value: string | undefined) {
+  if (value === undefined) throw new Error(`${operation}: path parameter ${name} is missing`);
+  if (value === '.' || value === '..') {
+    throw new Error(`${operation}: path parameter ${name} is ${JSON.stringify(value)}, which no URL can carry as a path segment`
+      + (name === 'sku' ? ' (find the product with getPartnerStoresProducts and query { q: sku }: an exact SKU matches)' : ''));
+  }
+  return encodeURIComponent(value);
+}
+
 function parsedOrText(text: string): any {
   try { return JSON.parse(text); } catch { return text; }
 }

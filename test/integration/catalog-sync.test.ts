@@ -104,13 +104,16 @@ describe('POST /catalog/sync (seed 000)', () => {
       product(6, { categoryId: '00000000-0000-4000-8000-000000000000' }),
       // Below its price as sent, equal to it as numeric(15, 2) stores both (0.00).
       product(7, { price: 0.004, specialPrice: 0.001 }),
+      // Whole grams, as stored: 0.4 was stored as 0 (QA).
+      product(8, { weight: 0.4 }),
     ];
     const res = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: rows } });
     const data = res.json().data;
-    expect(data.summary).toEqual({ total: 7, failed: 6, pending: 1 });
+    expect(data.summary).toEqual({ total: 8, failed: 7, pending: 1 });
     expect(data.acceptedRows).toEqual([{ rowIndex: 0, externalId: 'ext-1', sku: 'SKU-1' }]);
-    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007'], [6, 'PRD_008']]);
+    expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[1, 'VAL_001'], [2, 'WHS_002'], [3, 'PRD_008'], [4, 'PRD_004'], [5, 'PRD_007'], [6, 'PRD_008'], [7, 'VAL_001']]);
     expect(data.errors[0].details.context.validationErrors.price).toContain('price must be a number');
+    expect(data.errors[6].details.context.validationErrors).toEqual({ weight: 'weight must be an integer number' });
     // Its message names every kind of reference (it said "Unknown category reference" of a brand too).
     expect(data.errors[4].message).toBe('Unknown category, sub-category, type or brand reference');
     // Its context tells the prices as compared, stored (it told 0.004 and 0.001, which read as fine).
@@ -125,7 +128,7 @@ describe('POST /catalog/sync (seed 000)', () => {
     // an invalid row is read by the worker. Written as raw text, so numbers keep the partner's spelling.
     const seed = (seedBody('000') as any).products[0];
     const edgy = (n: number) => String.raw`{"externalId":"edge-${n}","sku":"EDGE-${n}","name":"first of two","name":"Édge ${n}","price":10.005,"specialPrice":5.555,
-      "weight":250.5,"minOrder":2.0,"preorderPeriod":1e1,"isPreorder":true,"condition":"USED","barcode":"0${n}",
+      "weight":2.505e2,"weight":251.0,"minOrder":2.0,"preorderPeriod":1e1,"isPreorder":true,"condition":"USED","barcode":"0${n}",
       "categoryId":"${seed.categoryId.toUpperCase()}","subCategoryId":"${seed.subCategoryId}","typeId":"${seed.typeId}",
       "dimensions":{"length":12.345,"width":1,"height":0.5},"hashtags":["a\"b","ünï"],"photos":["https://x.example/1.jpg"],
       "description":"line\nbreak \u00e9","stock":7}`;

@@ -70,6 +70,12 @@ describe('PATCH /products/{productId}: refusals', () => {
     expect(code(await patch(store, id, items('ext-THEIRS')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
     expect(code(await patch(store, id, items('ext-MINE')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
     expect(code(await patch(store, id, items('ext-their-variant')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
+    // The context names the key that clashed (a variant item's said only its sku; QA), and the hint fits a PATCH.
+    const variantClash = (await patch(store, id, items('ext-THEIRS'))).json().error.details;
+    expect(variantClash.context).toEqual({ field: 'variants.items.1.externalId', externalId: 'ext-THEIRS', sku: 'MINE-2' });
+    expect(variantClash.hint).not.toMatch(/use PATCH/);
+    expect((await patch(store, id, { externalId: 'ext-THEIRS' })).json().error.details.context).toEqual({ field: 'externalId', externalId: 'ext-THEIRS' });
+    expect((await patch(store, id, { sku: 'THEIRS' })).json().error.details.context).toEqual({ field: 'sku', sku: 'THEIRS' });
     expect(await productRow(id)).toMatchObject({ external_id: 'ext-MINE', has_variants: false, version: 1 });
     expect(await variantRows(id)).toEqual([]);
   });

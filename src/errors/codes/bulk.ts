@@ -2,7 +2,7 @@ import type { ErrorDefinitions } from '../types.js';
 
 /** The async pipeline (seeds 000, 001, 002): row outcomes, batches, idempotency and inventory. */
 export const bulkErrors = {
-  PRD_002: { status: 409, message: 'Product with this external ID already exists', hint: 'Catalog sync only creates; to update a product send its id with the row (products/bulk) or use PATCH' },
+  PRD_002: { status: 409, message: 'Product with this external ID already exists', hint: 'externalIds are unique per store (products and variants); catalog sync only creates: update an existing product through products/bulk or PATCH' },
   PRD_003: { status: 409, message: 'Product with this SKU already exists', hint: 'SKUs are unique per store (products and variants)' },
   PRD_004: { status: 400, message: 'Duplicate row in request', hint: 'Each externalId and sku may appear once per request' },
   PRD_005: { status: 404, message: 'Product id does not match', hint: 'A row that carries an id updates that product; the id must exist in this store and match the row externalId' },

@@ -7,6 +7,6 @@ export const warehouseErrors = {
   WHS_003: { status: 400, message: 'Unknown warehouse clientId', hint: 'Use the clientIds from GET /api/v1/partner/stores/warehouses' },
   WHS_004: { status: 400, message: 'Duplicate warehouse clientId', hint: 'List each warehouse once per item' },
   WHS_005: { status: 400, message: 'Variant stock needs a warehouse', hint: 'The store has no warehouses: stock of products with variants cannot be set until a warehouse exists' },
-  WHS_006: { status: 400, message: 'Warehouse stock missing', hint: 'Each warehouse item needs a stock, or send stock with a list of clientIds' },
+  WHS_006: { status: 400, message: 'Warehouse stock missing', hint: 'Give each warehouse item its stock ({clientId, stock}); PATCH /inventory also takes a stock with a list of clientIds' },
   WHS_007: { status: 400, message: 'Warehouses cannot be empty', hint: 'List at least one warehouse, or send stock' },
 } satisfies ErrorDefinitions;
