@@ -37,7 +37,7 @@ export function registerPimAdmin(admin: Command) {
     .action(adminAction<{ user: string; json?: boolean }>(async ({ sql }, o) => ({ tokens: await listPimTokens(sql, o.user) })));
   token.command('revoke')
     .description('revoke at once a token, given itself, by its tokenId, or every token of a user; prints how many were revoked (0: unknown or already revoked)')
-    .addOption(new Option('--token <token>', 'the token itself (pim_…); `-` reads it from stdin, out of the process list and the shell history').argParser(nonEmpty).conflicts(['id', 'user']))
+    .addOption(new Option('--token <token>', 'the token itself (pim_…); `-` reads it from stdin, out of the process list and the shell history; spaces around it are dropped, as the API drops them from a header').argParser(anId).conflicts(['id', 'user']))
     .addOption(new Option('--id <tokenId>', 'the token by the tokenId `token create` printed (`token list` shows them)').argParser(uuid).conflicts('user'))
     .option('--user <userId>', 'every token of this user', uuid).option(...JSON_OPTION)
     .action(adminAction<{ token?: string; id?: string; user?: string; json?: boolean }>(async ({ sql }, o) => {

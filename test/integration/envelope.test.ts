@@ -58,8 +58,8 @@ describe('response envelope', () => {
     expect(res.headers['x-request-id']).toBe(body.requestId);
   });
 
-  it('REQ_006 in the envelope for a URL Fastify cannot route: a path parameter over 100 characters, bad percent-encoding', async () => {
-    for (const url of [`/api/v1/partner/stores/batches/pb_${'x'.repeat(120)}`, '/api/v1/partner/stores/batches/%E0%A4%A']) {
+  it('REQ_006 in the envelope for a URL Fastify cannot route: a path parameter over 200 UTF-16 units, bad percent-encoding', async () => {
+    for (const url of [`/api/v1/partner/stores/batches/pb_${'x'.repeat(220)}`, '/api/v1/partner/stores/batches/%E0%A4%A']) {
       const res = await ctx.app.inject({ method: 'GET', url });
       expect([res.statusCode, res.json().error.code, res.json().success]).toEqual([400, 'REQ_006', false]);
       expect(res.json().error.details.context.reason).toEqual(expect.any(String));

@@ -38,6 +38,15 @@ describe('product reads', () => {
     expect(bySku.json().data.id).toBe(variantProductId);
     expect(bySku.json().data.variants.map((v: any) => v.sku)).toEqual(['RV-RED']);
     expect((await get('/api/v1/partner/stores/products/sku/NOPE')).json().error.code).toBe('PRD_001');
+    // A SKU of 100 characters outside the BMP (200 UTF-16 units) is one the API stores: it is read
+    // by it too (Fastify's default maxParamLength, 100 units, answered REQ_006 from 51 on; QA).
+    const astral = '😀'.repeat(100);
+    const own = await createTestStore(ctx, 0);
+    await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${own.storeId}, 'r-astral', ${astral}, 'Astral', 1)`;
+    const byAstral = await get(`/api/v1/partner/stores/products/sku/${encodeURIComponent(astral)}`, own);
+    expect([byAstral.statusCode, byAstral.json().data?.sku]).toEqual([200, astral]);
+    const tooLong = await get(`/api/v1/partner/stores/products/sku/${'S'.repeat(101)}`);
+    expect([tooLong.statusCode, tooLong.json().error.code]).toEqual([400, 'VAL_001']);
     const other = await createTestStore(ctx, 0);
     expect((await get(`/api/v1/partner/stores/products/${variantProductId}`, other)).statusCode).toBe(404);
   });

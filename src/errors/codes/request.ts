@@ -8,7 +8,7 @@ export const requestErrors = {
   REQ_003: { status: 413, message: 'Request body too large', hint: 'Split the request: the body limit is given in context.limitBytes' },
   REQ_004: { status: 404, message: 'Route not found', hint: 'Check the method and path against /docs' },
   REQ_005: { status: 400, message: 'Empty JSON body', hint: 'A JSON body is required for this request' },
-  REQ_006: { status: 400, message: 'Invalid URL', hint: 'Percent-encode the path (UTF-8); a path parameter holds at most 100 characters' },
+  REQ_006: { status: 400, message: 'Invalid URL', hint: 'Percent-encode the path (UTF-8); a path parameter holds at most 100 characters (200 UTF-16 units)' },
   SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },
   SYS_002: { status: 503, message: 'Service unavailable', hint: 'The database is unreachable or migrating; retry shortly' },
 } satisfies ErrorDefinitions;

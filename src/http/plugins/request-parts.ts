@@ -17,9 +17,17 @@ import { unstorableCharacterErrors } from '../validation/unstorable-characters.j
  *   it was ignored, so `{"keepPreviousHours": 48}` sent to rotate-secret (a query parameter)
  *   did nothing without a word. `{}` passes (clients send it for "no body"). The seller's form
  *   pages and routes that declare no errors are left alone.
+ * - A uuid path parameter goes on as PostgreSQL writes a uuid, in lower case: its case means
+ *   nothing, and one sent in upper case went on as text where it was used (a job key, a webhook's
+ *   payload, an audit row, the PATCH's answer, a comparison in JavaScript), naming the same
+ *   delivery or product apart from its other spelling (QA).
  */
 export function registerRequestPartChecks(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
+    for (const name of uuidParams(request.routeOptions.schema?.params)) {
+      const p = request.params as Record<string, unknown>;
+      if (typeof p[name] === 'string') p[name] = (p[name] as string).toLowerCase();
+    }
     const params = unstorableCharacterErrors(request.params);
     const querystring = unstorableCharacterErrors(request.query);
     if (params || querystring) {
@@ -39,6 +47,19 @@ export function registerRequestPartChecks(app: FastifyInstance) {
       if (unexpected) throw new AppError('VAL_001', { validationErrors: unexpected });
     }
   });
+}
+
+const uuidParamNames = new WeakMap<object, string[]>();
+/** The names of a route's path parameters of format uuid (worked out once a route). */
+function uuidParams(schema: unknown): string[] {
+  if (!schema || typeof schema !== 'object') return [];
+  let names = uuidParamNames.get(schema);
+  if (!names) {
+    const properties = ((schema as { properties?: Record<string, { format?: string }> }).properties ?? {});
+    names = Object.keys(properties).filter((k) => properties[k]?.format === 'uuid');
+    uuidParamNames.set(schema, names);
+  }
+  return names;
 }
 
 /** What a body sent to an operation that takes none says, as VAL_001 tells it; null for none or `{}`. */
