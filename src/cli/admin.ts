@@ -70,7 +70,7 @@ export function registerAdminCommands(program: Command) {
       const s = await createStore(sql, { partnerClientId: o.partner, name: o.name, warehouses: o.warehouses });
       return { storeClientId: s.storeClientId, storeToken: s.storeToken, warehouses: s.warehouses };
     }));
-  store.command('rotate-token').description('issue a new token; the old ones stop working at once (the demo store\'s: demo-credentials.json gets it)')
+  store.command('rotate-token').description('issue a new token; the old ones stop working at once (the demo store\'s: demo-credentials.json gets it). It ends with the seller\'s authorization (expiresAt; refused once that was revoked or has ended: the seller onboards again), else with the tokens it replaces')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(async ({ sql, config }, o) => {
       const rotated = await rotateStoreToken(sql, o.store);

@@ -5,6 +5,7 @@ import { issueStoreToken } from '../stores/stores.js';
 import { listWarehouses } from '../stores/warehouses.js';
 import { partnerEncryptionKey } from '../partners/partners.js';
 import { authenticateSeller } from './sellers.js';
+import { forgetSignInTries, reserveSignInTry } from './sign-in-attempts.js';
 import { encryptField } from './encrypted-field.js';
 
 /** A session lives 3 minutes from issue (partner-api.md); the seller must finish and the partner claim within it. */
@@ -38,25 +39,34 @@ export async function openSession(sql: Queryable, partnerId: string, redirectUri
   return { sid: id, expiresAt: expiresAt.toISOString(), onboardUrl: `${publicBaseUrl}/onboard/${id}` };
 }
 
-export interface PageSession { id: string; status: string; expired: boolean; partnerName: string; redirectUri: string; storeName: string | null }
+export interface PageSession { id: string; status: string; expired: boolean; partnerId: string; partnerName: string; redirectUri: string; storeName: string | null }
 
 /** What the seller's page needs; null when the sid does not exist. */
 export async function sessionForPage(sql: Queryable, sid: string): Promise<PageSession | null> {
   const [s] = await sql<any[]>`
-    select o.id, o.status, o.expires_at < now() as expired, p.name as partner_name, o.redirect_uri, st.name as store_name
+    select o.id, o.status, o.expires_at < now() as expired, o.partner_id, p.name as partner_name, o.redirect_uri, st.name as store_name
     from onboard_sessions o join partners p on p.id = o.partner_id left join stores st on st.id = o.store_id
     where o.id = ${sid}`;
-  return s ? { id: s.id, status: s.status, expired: s.expired, partnerName: s.partner_name, redirectUri: s.redirect_uri, storeName: s.store_name } : null;
+  return s ? { id: s.id, status: s.status, expired: s.expired, partnerId: s.partner_id, partnerName: s.partner_name, redirectUri: s.redirect_uri, storeName: s.store_name } : null;
 }
 
-/** Sign-in: binds the session to this seller's store and to this browser (its cookie). */
-export async function signIn(sql: Sql, sid: string, browserToken: string, email: string, password: string) {
+/**
+ * Sign-in: binds the session to this seller's store and to this browser, by `browserToken`, a
+ * cookie value issued for the sign-in (the page's route sets it): one the browser brought could
+ * have been planted, and whoever planted it could then decide in the seller's name (QA). A try
+ * is counted first (sign-in-attempts.ts): past the limits, `retryAfterSeconds` and no check.
+ */
+export async function signIn(sql: Sql, session: Pick<PageSession, 'id' | 'partnerId'>, browserToken: string, email: string, password: string)
+  : Promise<{ ok: boolean; retryAfterSeconds?: number }> {
+  const reserved = await reserveSignInTry(sql, email, session.partnerId);
+  if (!reserved.ok) return { ok: false, retryAfterSeconds: reserved.retryAfterSeconds };
   const seller = await authenticateSeller(sql, email, password);
-  if (!seller) return { ok: false as const };
+  if (!seller) return { ok: false };
   const [s] = await sql`
     update onboard_sessions set status = 'SIGNED_IN', seller_id = ${seller.sellerId}, store_id = ${seller.storeId}, browser_hash = ${sha256(browserToken)}
-    where id = ${sid} and status in ('OPEN', 'SIGNED_IN') and expires_at > now() returning id`;
-  return { ok: Boolean(s) as boolean };
+    where id = ${session.id} and status in ('OPEN', 'SIGNED_IN') and expires_at > now() returning id`;
+  if (s) await forgetSignInTries(sql, email);
+  return { ok: Boolean(s) };
 }
 
 /**

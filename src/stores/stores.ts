@@ -44,12 +44,31 @@ export async function createStore(
   });
 }
 
-/** Replaces every live token of the store with a new one: the old ones stop working at once. */
-export async function rotateStoreToken(sql: Sql, storeClientId: string): Promise<{ storeClientId: string; storeToken: string }> {
+/**
+ * Replaces every live token of the store with a new one: the old ones stop working at once. The
+ * new one ends when access was to end: with the seller's authorization, for a store onboarded (it
+ * never expired, past the period the seller chose; QA), else with the latest of the live tokens it
+ * replaces (none, or one without an end: never). A store whose seller's authorization was revoked
+ * (an unbind) or has ended is refused: only the seller gives access to it again, by onboarding.
+ */
+export async function rotateStoreToken(sql: Sql, storeClientId: string): Promise<{ storeClientId: string; storeToken: string; expiresAt: Date | null }> {
   return sql.begin(async (tx) => {
     const storeId = await storeIdOf(tx, storeClientId);
-    await tx`update store_tokens set revoked_at = now() where store_id = ${storeId} and revoked_at is null`;
-    return { storeClientId, storeToken: await issueStoreToken(tx, storeId) };
+    const [authorization] = await tx<{ expires_at: Date; revoked_at: Date | null; ended: boolean }[]>`
+      select expires_at, revoked_at, expires_at <= now() as ended from store_authorizations where store_id = ${storeId} order by created_at desc limit 1`;
+    if (authorization?.revoked_at) {
+      throw new Error(`store ${storeClientId}: its seller's authorization was revoked at ${authorization.revoked_at.toISOString()} (an unbind); only the seller can give access again, by onboarding`);
+    }
+    if (authorization?.ended) {
+      throw new Error(`store ${storeClientId}: its seller's authorization ended at ${authorization.expires_at.toISOString()}; only the seller can give access again, by onboarding`);
+    }
+    const replaced = await tx<{ expires_at: Date | null; live: boolean }[]>`
+      update store_tokens set revoked_at = now() where store_id = ${storeId} and revoked_at is null
+      returning expires_at, (expires_at is null or expires_at > now()) as live`;
+    const live = replaced.filter((t) => t.live);
+    const expiresAt = authorization ? authorization.expires_at
+      : live.length === 0 || live.some((t) => t.expires_at === null) ? null : new Date(Math.max(...live.map((t) => t.expires_at!.getTime())));
+    return { storeClientId, storeToken: await issueStoreToken(tx, storeId, expiresAt), expiresAt };
   });
 }
 

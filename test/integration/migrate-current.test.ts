@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -23,9 +24,15 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0132 must be
-    // the one undone here instead of 0131.
-    expect(first.slice(-2)).toEqual(['0131.do.endpoint-paused.sql', '0132.do.superseded-sessions-list-keys.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0133 must be
+    // the one undone here instead of 0132.
+    expect(first.slice(-2)).toEqual(['0132.do.superseded-sessions-list-keys.sql', '0133.do.unbound-stores-quiet-sign-in-attempts.sql']);
+    // 0133: the sign-in tries' table, and the fan-out that skips a store not bound to the partner (0094's before).
+    const hasTries = async () => (await sql`select to_regclass('seller_sign_in_attempts') is not null as t`)[0].t as boolean;
+    const fanOutChecksBinding = async () => (await sql`select prosrc from pg_proc where proname = 'webhook_fan_out'`)[0].prosrc.includes('store_tokens');
+    expect([await hasTries(), await fanOutChecksBinding()]).toEqual([true, true]);
+    await sql.unsafe(`drop table seller_sign_in_attempts; ${readFileSync(new URL('../../migrations/0094.do.webhook-test-events.sql', import.meta.url), 'utf8')}`);
+    expect([await hasTries(), await fanOutChecksBinding()]).toEqual([false, false]);
     // 0132: SUPERSEDED sessions (0099's constraint before) and the lists' indexes with their ids.
     const allowsSuperseded = async () => (await sql`select pg_get_constraintdef(oid) as d from pg_constraint
       where conname = 'onboard_sessions_status_check'`)[0].d.includes('SUPERSEDED');
@@ -37,16 +44,9 @@ describe('migrate', () => {
       drop index bulk_jobs_recent_idx; create index bulk_jobs_recent_idx on bulk_jobs (store_id, job_type, created_at desc);
       drop index webhook_deliveries_recent_idx; create index webhook_deliveries_recent_idx on webhook_deliveries (partner_id, created_at desc)`);
     expect([await allowsSuperseded(), await issuesIndex()]).toEqual([false, expect.not.stringContaining('id DESC')]);
-    // 0131: an endpoint its partner paused (disabled_by 'paused'; 0105's constraint before).
-    const allowsPaused = async () => (await sql`select pg_get_constraintdef(oid) as d from pg_constraint
-      where conname = 'webhook_endpoints_disabled_by_check'`)[0].d.includes('paused');
-    expect(await allowsPaused()).toBe(true);
-    await sql`alter table webhook_endpoints drop constraint webhook_endpoints_disabled_by_check,
-      add constraint webhook_endpoints_disabled_by_check check (disabled_by in ('partner', 'operator', 'system'))`;
-    expect(await allowsPaused()).toBe(false);
-    await sql`delete from schemaversion where version in (131, 132)`;
+    await sql`delete from schemaversion where version in (132, 133)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect([await allowsPaused(), await allowsSuperseded(), await issuesIndex()]).toEqual([true, true, expect.stringContaining('id DESC')]);
+    expect([await hasTries(), await fanOutChecksBinding(), await allowsSuperseded(), await issuesIndex()]).toEqual([true, true, true, expect.stringContaining('id DESC')]);
   });
 });

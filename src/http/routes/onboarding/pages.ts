@@ -10,7 +10,11 @@ const html = (reply: FastifyReply, status: number, body: string) =>
     .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(body);
 
 /** The seller-facing pages of onboarding (HTML forms, no client script). */
-export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey }: AppDeps) {
+export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey, config }: AppDeps) {
+  // Secure where the pages are served over https (PUBLIC_BASE_URL): never sent over plain http,
+  // where a man in the middle could read it, or set one for the browser to bring.
+  const cookieFlags = `Path=/onboard; HttpOnly; SameSite=Strict; Max-Age=600${config.publicBaseUrl.startsWith('https:') ? '; Secure' : ''}`;
+  const setBrowserCookie = (reply: FastifyReply, token: string) => reply.header('set-cookie', `${BROWSER_COOKIE}=${token}; ${cookieFlags}`);
   // Forms post application/x-www-form-urlencoded; only these routes accept it.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -29,7 +33,7 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     const existing = readCookie(cookie, BROWSER_COOKIE);
     if (existing) return existing;
     const fresh = newBrowserToken();
-    reply.header('set-cookie', `${BROWSER_COOKIE}=${fresh}; Path=/onboard; HttpOnly; SameSite=Strict; Max-Age=600`);
+    setBrowserCookie(reply, fresh);
     return fresh;
   };
   const hidden = { hide: true };
@@ -59,10 +63,18 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
   app.post('/onboard/:sid/sign-in', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
     const posted = await checkForm(request, reply);
     if ('stop' in posted) return posted.stop;
-    const { sid, form, browser, s } = posted;
-    const result = await signIn(sql, sid, browser, form.email ?? '', form.password ?? '');
+    const { sid, form, s } = posted;
+    // The session is bound to a cookie issued now, not to the one the browser brought (session fixation).
+    const signedIn = newBrowserToken();
+    const result = await signIn(sql, s, signedIn, form.email ?? '', form.password ?? '');
+    if (result.retryAfterSeconds !== undefined) {
+      const minutes = Math.ceil(result.retryAfterSeconds / 60);
+      reply.header('retry-after', String(result.retryAfterSeconds));
+      return html(reply, 429, signInPage(s, form.csrf, `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+    }
     if (!result.ok) return html(reply, 401, signInPage(s, form.csrf, 'Wrong email or password.'));
-    return html(reply, 200, consentPage((await sessionForPage(sql, sid))!, form.csrf));
+    setBrowserCookie(reply, signedIn);
+    return html(reply, 200, consentPage((await sessionForPage(sql, sid))!, csrfToken(encryptionKey, sid, signedIn)));
   });
 
   app.post('/onboard/:sid/decision', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
