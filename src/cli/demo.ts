@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { DEFAULT_PARTNER_PATH, DEFAULT_PIM_PATH, demoCurls, demoFile, revokedTokenHint, type DemoCredentials } from '../demo/demo-store.js';
 import { httpMethod, jsonText, partnerApiPath, pimApiPath } from './option-values.js';
 
@@ -33,10 +33,22 @@ export function registerDemoCommands(program: Command) {
       // The file's bytes as they are: the signature covers exactly what curl sends.
       const body = o.json ?? (bodyFile ? await readFile(bodyFile) : o.data);
       const partner = { path: o.path, method: o.method, body, bodyFile };
-      // The server's own address (the demo file keeps where it last listened), unless this shell
-      // says where: PORT=0 does not (the system picked the server's port; it printed `…:0`).
-      const saysWhere = config.PUBLIC_BASE_URL !== undefined || (['PORT', 'HOST'].some((k) => process.env[k]) && config.PORT !== 0);
-      const base = saysWhere ? config.publicBaseUrl : demo.baseUrl ?? config.publicBaseUrl;
+      const base = curlBase(config, demo.baseUrl);
       process.stdout.write(`${demoCurls(base, demo, { partner, pimPath: o.pimPath })}\n`);
     });
+}
+
+/**
+ * Where the curls go: the server's own address (the demo file keeps where it last listened), but
+ * for what this shell says: PUBLIC_BASE_URL all of it, HOST the host and PORT the port, each alone
+ * (HOST alone took the default port 8080 with it, and beside PORT=0 was not heard; QA). PORT=0
+ * says no port: the system picked the server's, which printed `…:0`.
+ */
+function curlBase(config: Config, lastListened: string | undefined): string {
+  if (config.PUBLIC_BASE_URL !== undefined) return config.publicBaseUrl;
+  const url = new URL(lastListened ?? config.publicBaseUrl);
+  if (process.env.HOST) url.hostname = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  if (process.env.PORT && config.PORT !== 0) url.port = String(config.PORT);
+  // Its path kept (a gateway's prefix), without the slash URL adds to an origin.
+  return url.toString().replace(/\/$/, '');
 }

@@ -150,6 +150,10 @@ describe('the demo', () => {
     expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, PORT: '18124' }, 'demo', 'curl')).stdout).toContain("'http://127.0.0.1:18124/api/v1/");
     // PORT=0 says no port (the system picked the server's): the file's address (it printed `:0`).
     expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, PORT: '0' }, 'demo', 'curl')).stdout).toContain("'http://127.0.0.1:18123/api/v1/partner/stores/warehouses'");
+    // HOST says the host alone: the file's port stays (it took 8080), and beside PORT=0 it is heard (QA).
+    expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, HOST: 'localhost' }, 'demo', 'curl')).stdout).toContain("'http://localhost:18123/api/v1/partner/stores/warehouses'");
+    expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, HOST: 'localhost', PORT: '0' }, 'demo', 'curl')).stdout).toContain("'http://localhost:18123/api/v1/");
+    expect((await omniWithEnv({ ...env, OMNI_DATA_DIR: dataDir, HOST: '::1', PORT: '18125' }, 'demo', 'curl')).stdout).toContain("'http://[::1]:18125/api/v1/");
     // A URL for a path, and a method the API does not answer, are usage errors.
     const url = await demoCli('demo', 'curl', '--path', 'http://127.0.0.1:18123/api/v1/partner/stores/products');
     expect([url.code, url.stderr]).toEqual([1, expect.stringContaining('expected a path such as /partner/stores/products, not a URL')]);
