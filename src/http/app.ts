@@ -64,7 +64,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     // In UTF-16 units, as a JavaScript string counts: a path parameter's schema allows 100
     // characters (a SKU), which outside the BMP are 200 units. At Fastify's default, 100, a SKU
     // of 51 emoji the API had stored could not be read by it (REQ_006; QA).
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     frameworkErrors,
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
