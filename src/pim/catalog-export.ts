@@ -11,8 +11,14 @@ import { exportStorage, type ExportStorage } from './export-storage.js';
 import type { PimPrincipal } from './pim-auth.js';
 
 const CSV_COLUMNS = ['id', 'externalId', 'sku', 'name', 'price', 'specialPrice', 'stock', 'categoryId', 'brandId', 'barcode', 'isArchived', 'hasVariants', 'variantCount', 'updatedAt'] as const;
+/**
+ * A CSV cell. Text that a spreadsheet would read as a formula (a first character of = + - @, a tab
+ * or a carriage return: a partner's product name `=HYPERLINK("http://evil","x")` ran in the
+ * catalog team's Excel; QA) is written after a `'`, as OWASP advises: the cell shows as text. Numbers
+ * and booleans are written as they are.
+ */
 const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
+  const s = v === null || v === undefined ? '' : typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 const csvLine = (p: any) => CSV_COLUMNS.map((c) => csvCell(c === 'variantCount' ? p.variants.length : p[c])).join(',');
@@ -77,7 +83,7 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
   const keys = { ndjson: `${storeId}/${exportId}/products.ndjson`, csv: `${storeId}/${exportId}/products.csv` };
   const ndjson = new PassThrough();
   const csv = new PassThrough();
-  const uploads = Promise.all([storage.upload(keys.ndjson, ndjson, 'application/x-ndjson'), storage.upload(keys.csv, csv, 'text/csv')]);
+  const uploads = Promise.all([storage.upload(keys.ndjson, ndjson, 'application/x-ndjson'), storage.upload(keys.csv, csv, 'text/csv; charset=utf-8')]);
   // An upload that fails while the cursor is read (a folder that cannot be made, S3 refusing a
   // part) ends the writing at once: handled here, its rejection no longer went unhandled and ended
   // the process (API and worker with it, QA), and the writer no longer waits for a 'drain' that a
@@ -132,10 +138,35 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
  */
 const EXPORT_EMAIL_ATTEMPTS = 8;
 
-/** An export whose last attempt failed (never a COMPLETED one: its later steps are jobs of their own). */
-export async function failExport(sql: Sql, storeId: string, exportId: string, error: string) {
-  await sql`update catalog_exports set status = 'FAILED', error = ${error}, completed_at = now()
-    where store_id = ${storeId} and id = ${exportId} and status <> 'COMPLETED'`;
+/**
+ * An export whose last attempt failed (never a COMPLETED one: its later steps are jobs of their
+ * own), told as a completed one is: an `export.completed`'s tenant gets `export.failed` (seed 004
+ * says to wait for the notification, not to poll: a failure sent none, and the client waited for
+ * ever; QA). The error the PIM user reads names what failed, not the server's paths (it showed
+ * `ENOTDIR: … mkdir '/srv/omni/exports/…'`); the job's own error, kept by the queue and logged,
+ * has them for the operator.
+ */
+export async function failExport(sql: Sql, storeId: string, exportId: string, err: unknown) {
+  const error = exportFailure(err);
+  await sql.begin(async (tx) => {
+    const [failed] = await tx`update catalog_exports set status = 'FAILED', error = ${error}, completed_at = now()
+      where store_id = ${storeId} and id = ${exportId} and status <> 'COMPLETED' returning id`;
+    if (!failed) return;
+    const [tenant] = await tx<{ notify_webhook: boolean; partner_id: string }[]>`
+      select t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;
+    if (tenant?.notify_webhook) await emitEvents(tx, [{ partnerId: tenant.partner_id, storeId, type: 'export.failed', payload: { exportId, error } }]);
+  });
+}
+
+/** What a PIM user is told of an export's failure: Omni's own words, or the kind of error (a system call's code, S3's error name), never a path. */
+export function exportFailure(err: unknown): string {
+  // Omni's own words (the abandoned-work sweep's) are told as they are.
+  if (typeof err === 'string') return err;
+  const e = err as { code?: unknown; name?: unknown } | null;
+  const code = typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) ? e.code : null;
+  if (code) return `the export's files could not be written to the export storage (${code}); the operator's logs have the cause`;
+  const name = typeof e?.name === 'string' && e.name !== 'Error' && /^\w+$/.test(e.name) ? e.name : null;
+  return `the export failed${name ? ` (${name})` : ''}; the operator's logs have the cause`;
 }
 
 /** Links that open the files without a token, for EXPORT_URL_TTL_SECONDS: presigned (S3) or signed by the API (local folder). */
@@ -146,8 +177,20 @@ export async function exportLinks(storage: ExportStorage, keys: { ndjson: string
 export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   const [e] = await sql<any[]>`select * from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
   if (!e) throw new AppError('PIM_006', { exportId });
-  const links = e.status === 'COMPLETED' ? await exportLinks(exportStorage(config, encryptionKey), { ndjson: e.ndjson_key, csv: e.csv_key }) : null;
+  const storage = e.status === 'COMPLETED' ? storageOfExport(e.storage, config, encryptionKey) : null;
+  const links = storage ? await exportLinks(storage, { ndjson: e.ndjson_key, csv: e.csv_key }) : null;
   return { row: e, view: exportView(e, links) };
+}
+
+/**
+ * Where a finished export's files are: its own storage, not the one configured now. A local
+ * export's files stay in the data folder whatever is configured since (its links were S3's once a
+ * bucket was set, 404 NoSuchKey); an S3 one is reached through the bucket configured now, none
+ * when none is (its links were the API's, PIM_006).
+ */
+export function storageOfExport(kind: string | null, config: Config, encryptionKey: Buffer): ExportStorage | null {
+  if (kind === 's3') return config.EXPORT_S3_BUCKET ? exportStorage(config, encryptionKey) : null;
+  return exportStorage({ ...config, EXPORT_S3_BUCKET: undefined }, encryptionKey);
 }
 
 /**
@@ -158,7 +201,8 @@ export async function exportFileKey(sql: Sql, config: Config, storeId: string, e
   const [e] = await sql<any[]>`
     select e.status, e.storage, e.ndjson_key, e.csv_key, s.status as store_status
     from catalog_exports e join stores s on s.id = e.store_id where e.store_id = ${storeId} and e.id = ${exportId}`;
-  if (!e || e.storage === 's3' || config.EXPORT_S3_BUCKET) throw new AppError('PIM_006', { exportId });
+  // A local export's link works whatever storage is configured since (its files stay in the data folder).
+  if (!e || e.storage === 's3') throw new AppError('PIM_006', { exportId });
   // A blocked store's links are refused as its PIM requests are (a link handed out before the
   // block served the catalog to its end; review). S3's presigned links cannot be recalled.
   if (e.store_status === 'BLOCKED') throw new AppError('PIM_011', { exportId });

@@ -19,7 +19,7 @@ export function pimTasks(deps: AppDeps): Record<string, Task> {
     'pim.export': async (payload, helpers) => {
       const { storeId, exportId } = payload as { storeId: string; exportId: string };
       await giveUpOnFinalFailure(helpers, () => runExport(deps.sql, deps.config, deps.encryptionKey, storeId, exportId),
-        (err) => failExport(deps.sql, storeId, exportId, String(err)));
+        (err) => failExport(deps.sql, storeId, exportId, err));
     },
     // An email given up on stays in graphile-worker's jobs, failed, with its last error (omni_jobs{state="failed"}).
     'pim.export-email': async (payload) => {

@@ -2614,7 +2614,7 @@ export interface operations {
                     /** Format: uri */
                     url: string;
                     /** @description omit (or []) for every event type */
-                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled")[];
+                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "export.failed" | "webhook.endpoint.disabled")[];
                 };
             };
         };
@@ -2820,7 +2820,7 @@ export interface operations {
                     /** Format: uri */
                     url?: string;
                     /** @description omit (or []) for every event type */
-                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled")[];
+                    eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "export.failed" | "webhook.endpoint.disabled")[];
                     /** @description false: pause the endpoint; true: resume it, or enable again one Omni disabled (to delete one, DELETE it) */
                     enabled?: boolean;
                 };
@@ -3007,7 +3007,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "PENDING" | "RETRYING" | "SUCCEEDED" | "EXHAUSTED";
-                eventType?: "catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "webhook.endpoint.disabled" | "webhook.test";
+                eventType?: "catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "export.failed" | "webhook.endpoint.disabled" | "webhook.test";
                 /** @description one endpoint's deliveries (WHK_001 if the partner never had it) */
                 endpointId?: string;
                 page?: number;

@@ -35,7 +35,7 @@ describe('omni admin webhook', { timeout: 90_000 }, () => {
     const bad = await omni('admin', 'webhook', 'add', '--partner', who.partnerClientId, '--url', 'https://x.example', '--events', 'nope', '--json');
     expect(bad.code).not.toBe(0);
     // A usage error, followed by the help (src/cli/usage-errors.test.ts has the other malformed values).
-    expect(bad.stderr.split('\n')[0]).toMatch(/^error: option '--events <types>' argument 'nope' is invalid\. unknown event types: nope; expected a comma-separated list of catalog\.sync\.completed, .*export\.completed, webhook\.endpoint\.disabled \(none: all of them\)\.$/);
+    expect(bad.stderr.split('\n')[0]).toMatch(/^error: option '--events <types>' argument 'nope' is invalid\. unknown event types: nope; expected a comma-separated list of catalog\.sync\.completed, .*export\.completed, export\.failed, webhook\.endpoint\.disabled \(none: all of them\)\.$/);
     expect(bad.stderr).toContain('Usage: omni admin webhook add [options]');
     const unknown = await omni('admin', 'webhook', 'add', '--partner', 'ptnr_nobody', '--url', 'https://x.example', '--json');
     expect(unknown.stderr).toMatch(/no partner/);

@@ -4,8 +4,8 @@ import type { AppDeps } from '../../app.js';
 import { Envelope, ok } from '../../envelope.js';
 import { errorResponsesFor, ignoredBody, pimRoute } from '../../error-responses.js';
 import { AppError } from '../../../errors/app-error.js';
-import { exportStorage, openLocalExportFile } from '../../../pim/export-storage.js';
-import { assertDownloadable, exportLinks, getExport, requestExport } from '../../../pim/catalog-export.js';
+import { openLocalExportFile } from '../../../pim/export-storage.js';
+import { assertDownloadable, exportLinks, getExport, requestExport, storageOfExport } from '../../../pim/catalog-export.js';
 import type { PimPrincipal } from '../../../pim/pim-auth.js';
 import { pimHeaders } from './headers.js';
 
@@ -31,7 +31,7 @@ export const ExportFileResponse = {
 };
 export async function sendExportFile(reply: FastifyReply, deps: Pick<AppDeps, 'config'>, format: 'ndjson' | 'csv', key: string) {
   const file = await openLocalExportFile(deps.config, key);
-  reply.header('content-type', format === 'csv' ? 'text/csv' : 'application/x-ndjson');
+  reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
   reply.header('content-disposition', `attachment; filename="products.${format}"`);
   return reply.send(file);
 }
@@ -43,7 +43,7 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
   app.post('/api/v1/pim/exports', {
     schema: {
       tags: ['pim'], summary: 'Export the whole catalog (asynchronous)', headers: pimHeaders,
-      description: 'Writes products (with variants and per-warehouse stock) as NDJSON and CSV to the local export folder or the S3 bucket (EXPORT_S3_BUCKET). Products with an unresolved ERROR validation issue are left out and counted (blocked_products). When done, notifies per tenant configuration: an export.completed webhook event and/or an email.',
+      description: 'Writes the catalog to the local export folder or the S3 bucket (EXPORT_S3_BUCKET) as NDJSON, one product a line as the Partner API shows it (with its variants and per-warehouse stock), and as CSV, one row a product of its main columns (id, externalId, sku, name, price, specialPrice, stock, categoryId, brandId, barcode, isArchived, hasVariants, variantCount, updatedAt; UTF-8; text a spreadsheet would take for a formula, first character = + - @ tab or CR, is written after an apostrophe). Products with an unresolved ERROR validation issue are left out and counted (blocked_products). When done, notifies per tenant configuration: an export.completed webhook event and/or an email; an export that failed for good, an export.failed event.',
       response: { 202: Envelope(ExportView) }, errors: errorResponsesFor(pimRoute, ignoredBody),
     },
   }, async (request, reply) => {
@@ -69,8 +69,9 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
     const format = (request.query as { format: 'ndjson' | 'csv' }).format;
     if (row.storage === 's3') {
       // Presigned by the bucket configured now: none configured, the files cannot be reached from here.
-      if (!config.EXPORT_S3_BUCKET) throw new AppError('PIM_010', { storage: 's3' });
-      const links = await exportLinks(exportStorage(config, encryptionKey), { ndjson: row.ndjson_key, csv: row.csv_key });
+      const storage = storageOfExport(row.storage, config, encryptionKey);
+      if (!storage) throw new AppError('PIM_010', { storage: 's3' });
+      const links = await exportLinks(storage, { ndjson: row.ndjson_key, csv: row.csv_key });
       return reply.redirect(links[format], 302);
     }
     return sendExportFile(reply, deps, format, format === 'csv' ? row.csv_key : row.ndjson_key);
