@@ -30,7 +30,7 @@ describe('loadConfig', () => {
   it.each([
     ['BODY_LIMIT_BYTES', 268435456], ['DB_POOL_MAX', 1000], ['DB_STATEMENT_POOL_MAX', 1000], ['DB_CONNECT_TIMEOUT_MS', 600000],
     ['WORKER_CONCURRENCY', 100], ['WORKER_STALE_MS', 14400000], ['WORKER_MAX_OUTAGE_MS', 604800000], ['DB_START_TIMEOUT_MS', 604800000],
-    ['WEBHOOK_TIMEOUT_MS', 3600000], ['IDEMPOTENCY_KEY_TTL_HOURS', 8760], ['BATCH_BODY_RETENTION_DAYS', 3650],
+    ['WEBHOOK_TIMEOUT_MS', 3600000], ['IDEMPOTENCY_KEY_TTL_HOURS', 8760], ['BATCH_BODY_RETENTION_DAYS', 3650], ['REQUEST_TIMEOUT_MS', 3600000],
   ] as const)('refuses %s past %i, naming it and the bound, and accepts the bound itself', (name, max) => {
     expect(problem({ [name]: String(max + 1) })).toBe(`Invalid configuration: ${name} must be <= ${max} (got "${max + 1}")`);
     // Node's timers took 2^31 ms for 1 ms.

@@ -31,6 +31,13 @@ const EnvSchema = Type.Object({
    */
   BODY_LIMIT_BYTES: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024, maximum: 256 * 1024 * 1024 }),
   /**
+   * How long a request may take to arrive, headers and body (5 minutes, Node's own default, which
+   * Fastify 5 turns off): without it a client sending a body a byte now and then held its
+   * connection and up to BODY_LIMIT_BYTES of memory for as long as it liked, before authentication
+   * (QA). At most an hour, within Node's timer limit.
+   */
+  REQUEST_TIMEOUT_MS: Type.Integer({ default: 300000, minimum: 1000, maximum: 3600000 }),
+  /**
    * At most 1,000 (this pool and DB_STATEMENT_POOL_MAX): PostgreSQL's max_connections is 100 by default,
    * and postgres.js builds every connection's state at start (100,000: 726 MiB; 1,000,000: out of memory).
    */

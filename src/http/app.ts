@@ -55,6 +55,15 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     ...(options.loggerInstance ? { loggerInstance: withRequestLog(options.loggerInstance) }
       : { logger: options.logger === false ? false : withRequestLog({ level: deps.config.LOG_LEVEL, ...(typeof options.logger === 'object' ? options.logger : {}) }) }),
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    // A request whose headers and body have not arrived within it is answered 408 and its connection
+    // closed; Node looks for such requests every connectionsCheckingInterval (30 s by default). Given
+    // to the server's constructor too: set afterwards (as Fastify sets it) beside a longer
+    // headersTimeout (Node's 60 s), Node never ended a request (a probe: still open after 4 s of 1 s).
+    requestTimeout: deps.config.REQUEST_TIMEOUT_MS,
+    http: {
+      requestTimeout: deps.config.REQUEST_TIMEOUT_MS, headersTimeout: Math.min(60_000, deps.config.REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(deps.config.REQUEST_TIMEOUT_MS / 4)),
+    },
     // Always Omni's own: a request id finds a batch (…/batches/requests/{requestId}) and an audit
     // event. A caller's x-request-id, kept as it was when a uuid, let two requests share one, and the
     // first batch could no longer be found by it. The caller's id is logged beside ours (request-log.ts).

@@ -42,8 +42,15 @@ function codePoints(text: string): number {
   return n;
 }
 
-/** A price sent as text: digits with an optional fraction and exponent, spaces around allowed. */
-const DECIMAL_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+/**
+ * A price sent as text: digits with an optional fraction and exponent, spaces around allowed, in
+ * at most MAX_DECIMAL_TEXT characters (a price of numeric(15, 2) needs 16). Written so that no
+ * digit can be matched two ways: `\d+\.?\d*` could split a run of digits anywhere, and a
+ * 40,000-digit price ending in `x` held the worker's event loop 6.8 s, the API's too where
+ * `omni serve` runs both (QA, ReDoS); the length bound caps it whatever the pattern.
+ */
+const DECIMAL_TEXT = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?\s*$/i;
+const MAX_DECIMAL_TEXT = 64;
 
 /**
  * A PIM product object (snake_case, title = name) as the writer's camelCase input, or why it
@@ -83,7 +90,7 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
   const price = (k: string, to: string) => {
     if (item[k] === undefined || cleared(k, to)) return null;
     // A decimal string (seed 004: "price as decimal string"); Number() read "" and " " as 0, and "0x10" as 16.
-    const n = typeof item[k] === 'string' ? (DECIMAL_TEXT.test(item[k]) ? Number(item[k]) : NaN) : item[k];
+    const n = typeof item[k] === 'string' ? (item[k].length <= MAX_DECIMAL_TEXT && DECIMAL_TEXT.test(item[k]) ? Number(item[k]) : NaN) : item[k];
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > MAX_PRICE) return `${k} must be a non-negative number of at most ${MAX_PRICE}`;
     input[to] = n;
     return null;

@@ -67,6 +67,13 @@ describe('response envelope', () => {
     }
   });
 
+  it("a path the API reference's files refuse is REQ_004, as its other unknown paths (it was a 500, logged as an error)", async () => {
+    for (const url of ['/docs/static/....//package.json', '/docs/static/%2e%2e/%2e%2e/package.json']) {
+      const res = await ctx.app.inject({ method: 'GET', url });
+      expect([url, res.statusCode, res.json().error.code]).toEqual([url, 404, 'REQ_004']);
+    }
+  });
+
   it('/ready reports the database', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/ready' });
     expect(res.json()).toMatchObject({ success: true, data: { status: 'ready', database: 'ok' } });

@@ -35,6 +35,15 @@ describe('path parameters and query values PostgreSQL cannot hold', () => {
   it('are checked only once the request is authenticated', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/partner/stores/batches/%00' });
     expect([res.statusCode, res.json().error.code]).toEqual([401, 'AUTH_001']);
+    // A JSON body's too: refused as the body was parsed, an anonymous caller got VAL_001 naming its fields (QA).
+    const body = JSON.stringify(Object.fromEntries(Array.from({ length: 50 }, (_, n) => [`k${n}`, 'a\u0000b'])));
+    const anonymous = await ctx.app.inject({ method: 'POST', url: '/api/v1/partner/stores/catalog/sync', headers: { 'content-type': 'application/json' }, payload: body });
+    expect([anonymous.statusCode, anonymous.json().error.code]).toEqual([401, 'AUTH_001']);
+    // Signed, it is VAL_001, and its tree tells 20 fields and counts the others, as a schema's does.
+    const signed = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body });
+    const tree = signed.json().error.details.context.validationErrors;
+    expect([signed.statusCode, signed.json().error.code, Object.keys(tree).length, tree.k0, tree['…']])
+      .toEqual([400, 'VAL_001', 21, `k0 must not contain ${NUL}`, 'and 30 more errors (the first 20 fields are told)']);
   });
 
   it('leave other text alone: an unknown batch id is still BAT_001', async () => {

@@ -28,6 +28,9 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): [ErrorCode, Rec
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return ['REQ_002', { allowed: ['application/json'] }];
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return ['REQ_003', { limitBytes: bodyLimit }];
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return ['REQ_001', { reason: err.message }];
+    // A /docs file path @fastify/static refuses (`....//package.json`): no file of the API
+    // reference, as its other unknown paths are, not a 500 logged as an error for anyone to cause (QA).
+    case 'FST_STATIC_FORBIDDEN_PATH': return ['REQ_004', { path: 'not a file of the API reference' }];
     default: return undefined;
   }
 }

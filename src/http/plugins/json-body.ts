@@ -1,12 +1,13 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../errors/app-error.js';
-import { mayHoldUnstorableCharacters, unstorableCharacterErrors } from '../validation/unstorable-characters.js';
+import { mayHoldUnstorableCharacters } from '../validation/unstorable-characters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The body bytes exactly as received: partner signatures hash these, not a re-serialisation. */
     rawBody?: Buffer;
+    /** The body's bytes hold an escape of a character PostgreSQL cannot store: looked at after authentication (request-parts.ts). */
+    mayHoldUnstorable?: boolean;
   }
 }
 
@@ -44,9 +45,10 @@ export function registerJsonBody(app: FastifyInstance) {
     } catch (e) {
       return done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }
-    // What PostgreSQL cannot store (NUL, lone surrogates): refused here, for every route, with where it was.
-    const unstorable = mayHoldUnstorableCharacters(body) ? unstorableCharacterErrors(parsed) : null;
-    if (unstorable) return done(new AppError('VAL_001', { validationErrors: unstorable }), undefined);
+    // What PostgreSQL cannot store (NUL, lone surrogates) is refused for every route, with where it
+    // was, once the caller is authenticated (request-parts.ts): refused here, an anonymous caller
+    // got VAL_001 naming its fields instead of AUTH_001, and made the API build their tree (QA).
+    request.mayHoldUnstorable = mayHoldUnstorableCharacters(body);
     done(null, parsed);
   });
 }

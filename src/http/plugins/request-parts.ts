@@ -6,9 +6,9 @@ import { unstorableCharacterErrors } from '../validation/unstorable-characters.j
  * Checks of the request's parts that route schemas cannot make, after authentication (an
  * unauthenticated caller learns nothing from them) and before validation:
  *
- * - Path parameters and query values that PostgreSQL cannot hold (`%00`, the NUL character)
- *   are VAL_001 naming each one, as in a body (json-body.ts): a batch id, a SKU, a sid or a
- *   search text holding one reached a query and failed there, a 500.
+ * - Path parameters, query values and JSON bodies holding what PostgreSQL cannot store (`%00`,
+ *   the NUL character; a lone surrogate) are VAL_001 naming each one: a batch id, a SKU, a sid
+ *   or a search text holding one reached a query and failed there, a 500.
  * - A route that takes a JSON body, called without one (no body, no content type), is REQ_005
  *   as an empty body with its content type is: its validation said "body must be either
  *   object or array".
@@ -33,6 +33,9 @@ export function registerRequestPartChecks(app: FastifyInstance) {
     if (params || querystring) {
       throw new AppError('VAL_001', { validationErrors: { ...(params ? { params } : {}), ...(querystring ? { querystring } : {}) } });
     }
+    // A JSON body's (json-body.ts flagged it), as it was refused before authentication until 2026-12-06.
+    const inBody = request.mayHoldUnstorable ? unstorableCharacterErrors(request.body) : null;
+    if (inBody) throw new AppError('VAL_001', { validationErrors: inBody });
     const schema = request.routeOptions.schema;
     // An API operation that takes no query parameters, sent some: VAL_001 naming them, as the
     // operations that take some refuse one they do not know (`GET /api/v1/audit?limit=5` answered
