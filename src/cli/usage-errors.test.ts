@@ -30,7 +30,7 @@ describe('usage errors, told before the database is opened and followed by the h
     const nope = await parse(...add, '--url', 'https://e.com/x', '--events', 'nope');
     expect(nope.outcome).toBe(refused('--events <types>', 'nope', 'unknown event types: nope; expected a comma-separated list of catalog.sync.completed, '
       + 'products.bulk.completed, stock.update.requested, stock.update.completed, product.created, product.updated, product.deleted, '
-      + 'prices.update.completed, products.deletion.completed, export.completed, webhook.endpoint.disabled (none: all of them).'));
+      + 'prices.update.completed, products.deletion.completed, export.completed, export.failed, webhook.endpoint.disabled (none: all of them).'));
     expect(nope.stderr).toContain('Usage: omni admin webhook add [options]');
     expect((await parse(...add, '--url', 'https://e.com/x', '--events', 'product.created, product.created')).outcome)
       .toBe(refused('--events <types>', 'product.created, product.created', 'event types given twice: product.created; name each once.'));
