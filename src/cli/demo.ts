@@ -46,7 +46,8 @@ export function registerDemoCommands(program: Command) {
  */
 function curlBase(config: Config, lastListened: string | undefined): string {
   if (config.PUBLIC_BASE_URL !== undefined) return config.publicBaseUrl;
-  const url = new URL(lastListened ?? config.publicBaseUrl);
+  // An IPv6 HOST's publicBaseUrl (http://::1:8080) is no URL: its host goes in brackets.
+  const url = new URL(lastListened ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`);
   if (process.env.HOST) url.hostname = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   if (process.env.PORT && config.PORT !== 0) url.port = String(config.PORT);
   // Its path kept (a gateway's prefix), without the slash URL adds to an origin.

@@ -137,7 +137,8 @@ function curl(baseUrl: string, method: string, path: string, headers: Record<str
 
 /** What to do about a demo store whose token was revoked. */
 export const revokedTokenHint = (demo: Pick<DemoCredentials, 'storeClientId'>) =>
-  `the demo store's token was revoked: \`npx omni admin store rotate-token --store ${demo.storeClientId}\` issues a new one and writes it to the demo file`;
+  `the demo store's token was revoked: \`npx omni admin store rotate-token --store ${demo.storeClientId}\` issues a new one and writes it to the demo file`
+  + ' (a demo store onboarded and then unbound: its seller onboards it again)';
 
 /**
  * Whether the Partner API operation at `method` `path` is the partner's own (partnerOperations'

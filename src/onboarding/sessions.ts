@@ -58,14 +58,14 @@ export async function sessionForPage(sql: Queryable, sid: string): Promise<PageS
  */
 export async function signIn(sql: Sql, session: Pick<PageSession, 'id' | 'partnerId'>, browserToken: string, email: string, password: string)
   : Promise<{ ok: boolean; retryAfterSeconds?: number }> {
-  const reserved = await reserveSignInTry(sql, email, session.partnerId);
+  const reserved = await reserveSignInTry(sql, email, session);
   if (!reserved.ok) return { ok: false, retryAfterSeconds: reserved.retryAfterSeconds };
   const seller = await authenticateSeller(sql, email, password);
   if (!seller) return { ok: false };
   const [s] = await sql`
     update onboard_sessions set status = 'SIGNED_IN', seller_id = ${seller.sellerId}, store_id = ${seller.storeId}, browser_hash = ${sha256(browserToken)}
     where id = ${session.id} and status in ('OPEN', 'SIGNED_IN') and expires_at > now() returning id`;
-  if (s) await forgetSignInTries(sql, email);
+  if (s) await forgetSignInTries(sql, email, session.partnerId);
   return { ok: Boolean(s) };
 }
 

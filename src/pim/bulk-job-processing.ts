@@ -145,12 +145,22 @@ async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], of
   into.applied ||= ok > 0;
 }
 
-/** The counters and item errors of the uncounted chunks, written in one statement. */
-async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted) {
-  await tx`
+/**
+ * The counters and item errors of the uncounted chunks, written in one statement, on the condition
+ * that the job's recorded progress is still `expected`, where this run's last commit left it: else
+ * another worker took the job over (this one was silent past WORKER_STALE_MS, a paused VM or
+ * container, and then went on) and has counted items since, and JobTakenOver rolls back this
+ * transaction, its writes with it. Without it a worker that came back ran on from its own offset
+ * beside the new one: every item after it counted twice, an import's as PRD_002 failures (QA:
+ * 20,000 items, 37,000 counted, 17,000 false failures).
+ */
+async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted, expected: number) {
+  const counted = await tx`
     update bulk_jobs set processed_items = processed_items + ${uncounted.ok}, failed_items = failed_items + ${uncounted.failed.length},
       item_errors = item_errors || ${tx.json(uncounted.failed.map((f) => ({ ...f, error: storableText(f.error) })) as any)}::jsonb
-    where store_id = ${job.storeId} and id = ${job.jobId}`;
+    where store_id = ${job.storeId} and id = ${job.jobId} and status = 'PROCESSING' and processed_items + failed_items = ${expected}
+    returning 1`;
+  if (counted.length === 0) throw new JobTakenOver();
 }
 
 /**
@@ -165,6 +175,9 @@ const REWRITE_PER_ITEM = 8;
 
 /** Thrown to roll back a transaction that applied nothing (processBulkJob). */
 class NothingApplied extends Error {}
+
+/** Thrown when another worker counted the job's items since this run's last commit (countItems): this run stops, rolled back. */
+class JobTakenOver extends Error {}
 
 /**
  * Runs a PIM bulk job on the catalog engine of the Partner API (writeProducts,
@@ -192,6 +205,7 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
   let offset = job.processed_items + job.failed_items;
   let stored: number = job.failed_items; // the item errors stored, one a failed item
   let uncounted: Uncounted = { ok: 0, failed: [], items: 0, applied: false };
+  let taken = false;
   while (offset < items.length) {
     // A transaction PostgreSQL ends for a deadlock (with a partner's chunk or PATCH on the same
     // products) runs again at once, from the progress it started with (lost-races.ts).
@@ -206,12 +220,19 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
           if (offset >= items.length || uncounted.items * REWRITE_PER_ITEM >= stored) break;
           if (!uncounted.applied) throw new NothingApplied();
         }
-        await countItems(tx, context, uncounted);
+        // Recorded so far, if no other worker counted since: this run's offset when the transaction
+        // began, less the items it had checked but not counted yet.
+        await countItems(tx, context, uncounted, start.offset - start.uncounted.items);
       });
     }).then(() => {
       stored += uncounted.failed.length;
       uncounted = { ok: 0, failed: [], items: 0, applied: false };
-    }, (err) => { if (!(err instanceof NothingApplied)) throw err; });
+    }, (err) => {
+      if (err instanceof JobTakenOver) taken = true;
+      else if (!(err instanceof NothingApplied)) throw err;
+    });
+    // Taken over: the other worker counts the rest and ends the job; this run ends quietly.
+    if (taken) return;
     await analyzeGrownTables(sql); // as the partner pipeline's chunks (statistics.ts)
   }
   await sql`

@@ -164,7 +164,7 @@ export function exportFailure(err: unknown): string {
   if (typeof err === 'string') return err;
   const e = err as { code?: unknown; name?: unknown } | null;
   const code = typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) ? e.code : null;
-  if (code) return `the export's files could not be written to the export storage (${code}); the operator's logs have the cause`;
+  if (code) return `the export failed (${code}); the operator's logs have the cause`;
   const name = typeof e?.name === 'string' && e.name !== 'Error' && /^\w+$/.test(e.name) ? e.name : null;
   return `the export failed${name ? ` (${name})` : ''}; the operator's logs have the cause`;
 }

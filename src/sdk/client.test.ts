@@ -67,6 +67,8 @@ describe('PartnerClient', () => {
     for (const sku of ['.', '..']) {
       await expect(client.call('getPartnerStoresProductsSkuBySku', { path: { sku } })).rejects.toThrow(/no URL can carry.*query \{ q: sku \}/);
     }
+    // An empty one too: `/sku/` reached another route.
+    await expect(client.call('getPartnerStoresProductsSkuBySku', { path: { sku: '' } })).rejects.toThrow(/path parameter sku is missing/);
     await client.call('getPartnerStoresProductsSkuBySku', { path: { sku: '...' } });
     expect(sent.map((s) => s.url)).toEqual(['https://omni.example/api/v1/partner/stores/products/sku/...']);
   });

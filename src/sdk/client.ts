@@ -162,7 +162,7 @@ export class PartnerClient {
  * caller never sent (QA).
  */
 function pathSegment(operation: string, name: string, value: string | undefined) {
-  if (value === undefined) throw new Error(`${operation}: path parameter ${name} is missing`);
+  if (value === undefined || value === '') throw new Error(`${operation}: path parameter ${name} is missing`);
   if (value === '.' || value === '..') {
     throw new Error(`${operation}: path parameter ${name} is ${JSON.stringify(value)}, which no URL can carry as a path segment`
       + (name === 'sku' ? ' (find the product with getPartnerStoresProducts and query { q: sku }: an exact SKU matches)' : ''));

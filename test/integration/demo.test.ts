@@ -80,7 +80,8 @@ describe('the demo', () => {
     const revoked = await demoCli('admin', 'store', 'revoke-token', '--store', before.storeClientId, '--json');
     expect(JSON.parse(revoked.stdout)).toEqual({ storeClientId: before.storeClientId, revoked: 1, demoFileUpdated: join(dataDir, 'demo-credentials.json') });
     expect(await demoFile()).toEqual({ ...before, storeToken: null });
-    const rotate = `\`npx omni admin store rotate-token --store ${before.storeClientId}\` issues a new one and writes it to the demo file`;
+    const rotate = `\`npx omni admin store rotate-token --store ${before.storeClientId}\` issues a new one and writes it to the demo file`
+      + ' (a demo store onboarded and then unbound: its seller onboards it again)';
     // Without a Partner API request asked for, the PIM curl is printed, beside what to do (it printed nothing).
     const curl = await demoCli('demo', 'curl');
     expect(curl.code, curl.stderr).toBe(0);

@@ -13,8 +13,12 @@ const html = (reply: FastifyReply, status: number, body: string) =>
 export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey, config }: AppDeps) {
   // Secure where the pages are served over https (PUBLIC_BASE_URL): never sent over plain http,
   // where a man in the middle could read it, or set one for the browser to bring.
-  const cookieFlags = `Path=/onboard; HttpOnly; SameSite=Strict; Max-Age=600${config.publicBaseUrl.startsWith('https:') ? '; Secure' : ''}`;
-  const setBrowserCookie = (reply: FastifyReply, token: string) => reply.header('set-cookie', `${BROWSER_COOKIE}=${token}; ${cookieFlags}`);
+  const secure = config.publicBaseUrl.startsWith('https:') ? '; Secure' : '';
+  // One cookie a session (its own path): the one a sign-in issues replaces that session's alone.
+  // Shared by every session (Path=/onboard), it made the other onboarding tab of the same browser
+  // fail its CSRF check (review). A sid is base64url: nothing in it to escape.
+  const setBrowserCookie = (reply: FastifyReply, sid: string, token: string) =>
+    reply.header('set-cookie', `${BROWSER_COOKIE}=${token}; Path=/onboard/${sid}; HttpOnly; SameSite=Strict; Max-Age=600${secure}`);
   // Forms post application/x-www-form-urlencoded; only these routes accept it.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -29,11 +33,11 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     if (s.expired) return html(reply, 410, messagePage('Link expired', 'This onboarding link expired (links are valid for 3 minutes). Ask the app you are connecting to start again.'));
     return null;
   };
-  const browserOf = (cookie: string | undefined, reply: FastifyReply) => {
+  const browserOf = (sid: string, cookie: string | undefined, reply: FastifyReply) => {
     const existing = readCookie(cookie, BROWSER_COOKIE);
     if (existing) return existing;
     const fresh = newBrowserToken();
-    setBrowserCookie(reply, fresh);
+    setBrowserCookie(reply, sid, fresh);
     return fresh;
   };
   const hidden = { hide: true };
@@ -56,7 +60,7 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     const s = await sessionForPage(sql, sid);
     const stop = gone(reply, s);
     if (stop) return stop;
-    const browser = browserOf(request.headers.cookie, reply);
+    const browser = browserOf(sid, request.headers.cookie, reply);
     return html(reply, 200, signInPage(s!, csrfToken(encryptionKey, sid, browser)));
   });
 
@@ -73,7 +77,7 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
       return html(reply, 429, signInPage(s, form.csrf, `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
     }
     if (!result.ok) return html(reply, 401, signInPage(s, form.csrf, 'Wrong email or password.'));
-    setBrowserCookie(reply, signedIn);
+    setBrowserCookie(reply, sid, signedIn);
     return html(reply, 200, consentPage((await sessionForPage(sql, sid))!, csrfToken(encryptionKey, sid, signedIn)));
   });
 
