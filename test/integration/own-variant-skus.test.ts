@@ -5,6 +5,7 @@ import { createTestApp, signedInject, type TestContext } from '../helpers/test-a
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 import { productPatchHelpers } from '../helpers/product-patch.js';
 import { createPimActor, openDuplicateSkus, type PimActor } from '../helpers/pim.js';
+import { duplicateSkuRechecksDone } from '../helpers/duplicate-sku-rechecks.js';
 
 /**
  * DUPLICATE_SKU and a product's own variants (0106): the SKU of a simple product and the SKU of
@@ -20,7 +21,15 @@ afterAll(async () => { await worker.stop(); await ctx.close(); });
 
 const { patch } = productPatchHelpers(() => ctx);
 
-const duplicates = (actor: PimActor) => openDuplicateSkus(ctx, actor);
+/**
+ * The open DUPLICATE_SKU issues once the store's follow-ups (0123) have run: a follow-up of an
+ * earlier write that read before a rename committed raises the issue again until the rename's own
+ * follow-up runs (a PostgreSQL 15 CI run read the list in between).
+ */
+const duplicates = async (actor: PimActor) => {
+  await duplicateSkuRechecksDone(ctx, actor.storeId);
+  return openDuplicateSkus(ctx, actor);
+};
 
 /** Simple products created by catalog/sync (name: SKU), answered by their ids. */
 async function syncProducts(actor: PimActor, products: Record<string, string>) {
