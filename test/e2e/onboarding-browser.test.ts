@@ -41,7 +41,46 @@ async function call(who: { partnerClientId: string; partnerSecret: string; store
   return { status: res.status, body: await res.json() as any };
 }
 
+/** Opens an onboarding session as the store's partner, over real HTTP. */
+async function openSession(store: { partnerClientId: string; partnerSecret: string }) {
+  const path = '/api/v1/partner/onboard/sessions';
+  const body = JSON.stringify({ redirectUri: receiverUrl });
+  const opened = await fetch(`${baseUrl}${path}`, {
+    method: 'POST', body,
+    headers: { 'content-type': 'application/json', ...signRequest({ secret: store.partnerSecret, method: 'POST', path, partnerClientId: store.partnerClientId, body }) },
+  });
+  return (await opened.json() as any).data as { onboardUrl: string; sid: string };
+}
+
 describe('onboarding in a real browser', () => {
+  it('two onboarding tabs of one browser each sign in: the cookie a sign-in issues is its session\'s own', async () => {
+    const [a, b] = [await createTestStore(ctx, 0), await createTestStore(ctx, 0)];
+    await createSeller(ctx.sql, { email: 'tab-a@shop.example', password: 'open sesame 42', storeClientId: a.storeClientId });
+    await createSeller(ctx.sql, { email: 'tab-b@shop.example', password: 'open sesame 42', storeClientId: b.storeClientId });
+    const context = await browser.newContext();
+    try {
+      const [tabA, tabB] = [await context.newPage(), await context.newPage()];
+      // Both pages loaded first, as a seller opening two links does; then A signs in, then B with the form it has.
+      await tabA.goto((await openSession(a)).onboardUrl);
+      await tabB.goto((await openSession(b)).onboardUrl);
+      for (const [tab, email] of [[tabA, 'tab-a@shop.example'], [tabB, 'tab-b@shop.example']] as const) {
+        await tab.fill('#email', email);
+        await tab.fill('#password', 'open sesame 42');
+        await tab.click('button[type=submit]');
+        // With one cookie for every session, B's form failed its CSRF check once A had signed in (review).
+        await tab.waitForSelector('text=Authorize access');
+      }
+      await tabA.check('input[name=consent]');
+      await Promise.all([tabA.waitForURL(`${receiverUrl}?sid=*`), tabA.click('button[value=authorize]')]);
+      await tabB.check('input[name=consent]');
+      await Promise.all([tabB.waitForURL(`${receiverUrl}?sid=*`), tabB.click('button[value=authorize]')]);
+      expect(callbacks.filter((u) => u.startsWith('/callback'))).toHaveLength(2);
+    } finally {
+      await context.close();
+      callbacks.splice(0);
+    }
+  }, 60_000);
+
   it('a seller connects their store; the partner gets a working credential', async () => {
     const store = await createTestStore(ctx, 1);
     await createSeller(ctx.sql, { email: 'owner@shop.example', password: 'open sesame 42', storeClientId: store.storeClientId });
