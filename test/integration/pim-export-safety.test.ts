@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { exportFileKey, failExport, getExport, runExport } from '../../src/pim/catalog-export.js';
+import { sendExportEmail } from '../../src/pim/export-email.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 
 // QA's export findings. No worker: the export's job is run here (runExport, as the pim.export task runs it).
@@ -48,6 +51,30 @@ describe('PIM export', () => {
     expect((await getExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, actor.storeId, id)).view.download).toBeNull();
     const gone = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${id}/download`);
     expect([gone.statusCode, gone.json().error.code]).toEqual([410, 'PIM_010']);
+  });
+
+  it("mails links for the export's own storage, whatever this worker is configured with", async () => {
+    const mails: string[] = [];
+    const smtp = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], onData(stream, _s, done) {
+      let m = '';
+      stream.on('data', (c) => { m += c; });
+      stream.on('end', () => { mails.push(m); done(); });
+    } });
+    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    try {
+      const mailed = await createPimActor(ctx, { notifyEmail: 'team@shop.example' });
+      const res = await pimRequest(ctx, mailed, 'POST', '/api/v1/pim/exports');
+      const id = res.json().data.id as string;
+      await runExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, mailed.storeId, id);
+      // A worker given a bucket since: the local export's email still carries the API's links (they were S3's: 404).
+      const smtpUrl = `smtp://127.0.0.1:${((smtp as any).server.address() as AddressInfo).port}`;
+      const withBucket = { ...ctx.deps.config, SMTP_URL: smtpUrl, EXPORT_S3_BUCKET: 'catalog-exports', S3_ENDPOINT: 'http://127.0.0.1:9' };
+      await sendExportEmail(ctx.sql, withBucket, ctx.deps.encryptionKey, mailed.storeId, id);
+      expect(mails).toHaveLength(1);
+      expect(mails[0].replace(/=\r?\n/g, '')).toContain(`${ctx.deps.config.publicBaseUrl}/exports/${mailed.storeId}/${id}/products.csv?expires=`);
+    } finally {
+      await new Promise<void>((r) => smtp.close(() => r()));
+    }
   });
 
   it('tells a failure for good by an export.failed event, naming what failed and no server path', async () => {
