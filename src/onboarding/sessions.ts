@@ -57,9 +57,9 @@ export async function sessionForPage(sql: Queryable, sid: string): Promise<PageS
  * is counted first (sign-in-attempts.ts): past the limits, `retryAfterSeconds` and no check.
  */
 export async function signIn(sql: Sql, session: Pick<PageSession, 'id' | 'partnerId'>, browserToken: string, email: string, password: string)
-  : Promise<{ ok: boolean; retryAfterSeconds?: number }> {
+  : Promise<{ ok: boolean; retryAfterSeconds?: number; linkUsedUp?: boolean }> {
   const reserved = await reserveSignInTry(sql, email, session);
-  if (!reserved.ok) return { ok: false, retryAfterSeconds: reserved.retryAfterSeconds };
+  if (!reserved.ok) return reserved;
   const seller = await authenticateSeller(sql, email, password);
   if (!seller) return { ok: false };
   const [s] = await sql`

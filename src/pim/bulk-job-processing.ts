@@ -160,7 +160,7 @@ async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted
       item_errors = item_errors || ${tx.json(uncounted.failed.map((f) => ({ ...f, error: storableText(f.error) })) as any)}::jsonb
     where store_id = ${job.storeId} and id = ${job.jobId} and status = 'PROCESSING' and processed_items + failed_items = ${expected}
     returning 1`;
-  if (counted.length === 0) throw new JobTakenOver();
+  if (counted.length === 0) throw new JobTakenOver(job.jobId);
 }
 
 /**
@@ -176,8 +176,17 @@ const REWRITE_PER_ITEM = 8;
 /** Thrown to roll back a transaction that applied nothing (processBulkJob). */
 class NothingApplied extends Error {}
 
-/** Thrown when another worker counted the job's items since this run's last commit (countItems): this run stops, rolled back. */
-class JobTakenOver extends Error {}
+/**
+ * Thrown when another worker counted the job's items since this run's last commit (countItems):
+ * this run stops, rolled back, and its job fails (graphile-worker then leaves alone the job row
+ * it no longer holds), neither retried into the other's way nor ending the bulk job (tasks.ts).
+ * Returning instead counted as done, and graphile-worker deleted the job's row by its id alone,
+ * under the worker still running it: nothing left to retry it, and the abandoned-work sweep
+ * failed the bulk job under it (review).
+ */
+export class JobTakenOver extends Error {
+  constructor(jobId: string) { super(`bulk job ${jobId}: another worker counted its items since this run's last commit (it took the job over); this run stops`); }
+}
 
 /**
  * Runs a PIM bulk job on the catalog engine of the Partner API (writeProducts,
@@ -205,7 +214,6 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
   let offset = job.processed_items + job.failed_items;
   let stored: number = job.failed_items; // the item errors stored, one a failed item
   let uncounted: Uncounted = { ok: 0, failed: [], items: 0, applied: false };
-  let taken = false;
   while (offset < items.length) {
     // A transaction PostgreSQL ends for a deadlock (with a partner's chunk or PATCH on the same
     // products) runs again at once, from the progress it started with (lost-races.ts).
@@ -227,17 +235,13 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
     }).then(() => {
       stored += uncounted.failed.length;
       uncounted = { ok: 0, failed: [], items: 0, applied: false };
-    }, (err) => {
-      if (err instanceof JobTakenOver) taken = true;
-      else if (!(err instanceof NothingApplied)) throw err;
-    });
-    // Taken over: the other worker counts the rest and ends the job; this run ends quietly.
-    if (taken) return;
+    }, (err) => { if (!(err instanceof NothingApplied)) throw err; });
     await analyzeGrownTables(sql); // as the partner pipeline's chunks (statistics.ts)
   }
+  // Still PROCESSING: a job ended FAILED meanwhile (failBulkJob, the abandoned-work sweep) stays so.
   await sql`
     update bulk_jobs set status = case when processed_items = 0 and total_items > 0 then 'FAILED' else 'COMPLETED' end, completed_at = now()
-    where store_id = ${storeId} and id = ${jobId}`;
+    where store_id = ${storeId} and id = ${jobId} and status = 'PROCESSING'`;
 }
 
 /** The code of an item that a job given up on never applied, as a partner batch's row (batch-failure.ts). */

@@ -1,7 +1,7 @@
 import type { Task } from 'graphile-worker';
 import type { AppDeps } from '../http/app.js';
 import { giveUpOnFinalFailure } from '../jobs/final-failure.js';
-import { failBulkJob, processBulkJob } from './bulk-job-processing.js';
+import { failBulkJob, JobTakenOver, processBulkJob } from './bulk-job-processing.js';
 import { failExport, runExport } from './catalog-export.js';
 import { sendExportEmail } from './export-email.js';
 
@@ -14,7 +14,8 @@ export function pimTasks(deps: AppDeps): Record<string, Task> {
       // Items PostgreSQL refuses fail alone (bulk-job-processing.ts); a job whose stored payload
       // cannot be read, or whose last attempt failed, ends FAILED instead of staying PROCESSING.
       await giveUpOnFinalFailure(helpers, () => processBulkJob(deps.sql, storeId, jobId, actor, { requestId: requestId ?? null, ip: ip ?? null }),
-        (err) => failBulkJob(deps.sql, storeId, jobId, err instanceof Error ? err.message : String(err)));
+        // Taken over by another worker, which goes on: nothing to end (bulk-job-processing.ts).
+        async (err) => { if (!(err instanceof JobTakenOver)) await failBulkJob(deps.sql, storeId, jobId, err instanceof Error ? err.message : String(err)); });
     },
     'pim.export': async (payload, helpers) => {
       const { storeId, exportId } = payload as { storeId: string; exportId: string };

@@ -71,6 +71,9 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     // The session is bound to a cookie issued now, not to the one the browser brought (session fixation).
     const signedIn = newBrowserToken();
     const result = await signIn(sql, s, signedIn, form.email ?? '', form.password ?? '');
+    if (result.linkUsedUp) {
+      return html(reply, 429, messagePage('Too many sign-in attempts', 'This link has used up its sign-in attempts. Ask the app you are connecting for a new link.'));
+    }
     if (result.retryAfterSeconds !== undefined) {
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
       reply.header('retry-after', String(result.retryAfterSeconds));
