@@ -195,11 +195,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedded,
     demo: parsed.OMNI_DEMO ?? embedded,
     WEBHOOK_ALLOW_PRIVATE_URLS: parsed.WEBHOOK_ALLOW_PRIVATE_URLS ?? embedded,
-    publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${parsed.HOST}:${parsed.PORT}`).replace(/\/$/, ''),
+    publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${urlHost(parsed.HOST)}:${parsed.PORT}`).replace(/\/$/, ''),
   };
 }
 
 /** URLs checked past their scheme: one that does not parse failed at first use, with a message naming no variable. */
+/** A HOST as a URL writes it: an IPv6 literal in brackets (`http://::1:8080` is no URL). */
+export const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
 const URL_VARIABLES = ['DATABASE_URL', 'PUBLIC_BASE_URL', 'S3_ENDPOINT', 'SMTP_URL'] as const;
 
 /**

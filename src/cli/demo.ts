@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import { loadConfig, urlHost, type Config } from '../config.js';
 import { DEFAULT_PARTNER_PATH, DEFAULT_PIM_PATH, demoCurls, demoFile, revokedTokenHint, type DemoCredentials } from '../demo/demo-store.js';
 import { httpMethod, jsonText, partnerApiPath, pimApiPath } from './option-values.js';
 
@@ -46,9 +46,8 @@ export function registerDemoCommands(program: Command) {
  */
 function curlBase(config: Config, lastListened: string | undefined): string {
   if (config.PUBLIC_BASE_URL !== undefined) return config.publicBaseUrl;
-  // An IPv6 HOST's publicBaseUrl (http://::1:8080) is no URL: its host goes in brackets.
-  const url = new URL(lastListened ?? `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${config.PORT}`);
-  if (process.env.HOST) url.hostname = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const url = new URL(lastListened ?? config.publicBaseUrl);
+  if (process.env.HOST) url.hostname = urlHost(config.HOST);
   if (process.env.PORT && config.PORT !== 0) url.port = String(config.PORT);
   // Its path kept (a gateway's prefix), without the slash URL adds to an origin.
   return url.toString().replace(/\/$/, '');

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Config } from '../config.js';
+import { urlHost, type Config } from '../config.js';
 import type { Queryable, Sql } from '../db/database.js';
 import { createPartner, partnerEncryptionKey } from '../partners/partners.js';
 import { createStore } from '../stores/stores.js';
@@ -61,7 +61,7 @@ export async function createDemo(sql: Sql, config: Pick<Config, 'dataDir'>, key:
  * set, is where it is reached (a proxy, a name).
  */
 export const listeningBaseUrl = (config: Pick<Config, 'PUBLIC_BASE_URL' | 'HOST' | 'publicBaseUrl'>, port: number) =>
-  (config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://${config.HOST}:${port}`);
+  (config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://${urlHost(config.HOST)}:${port}`);
 
 /**
  * On the first start of an empty database: the demo (createDemo). The credentials are kept in

@@ -28,7 +28,7 @@ export const MAX_TRIES_PER_EMAIL = 5;
 export const MAX_TRIES_PER_SESSION = 10;
 
 /** A try may go on; or the email waits `retryAfterSeconds`; or the link has used up its tries (`linkUsedUp`). */
-export type SignInTry = { ok: true; tryId: string } | { ok: false; retryAfterSeconds: number } | { ok: false; linkUsedUp: true };
+export type SignInTry = { ok: true } | { ok: false; retryAfterSeconds: number } | { ok: false; linkUsedUp: true };
 
 /** Reserves one try for this email in this session of its partner, or says how long to wait. */
 export async function reserveSignInTry(sql: Sql, email: string, session: { id: string; partnerId: string }): Promise<SignInTry> {
@@ -53,9 +53,8 @@ export async function reserveSignInTry(sql: Sql, email: string, session: { id: s
     }
     // Tries older than the window count for nothing: the partner's go as its new ones come.
     await tx`delete from seller_sign_in_attempts where partner_id = ${partnerId} and tried_at <= now() - ${window}::interval`;
-    const [row] = await tx<{ id: string }[]>`
-      insert into seller_sign_in_attempts (email, partner_id, session_id) values (${key}, ${partnerId}, ${session.id}) returning id`;
-    return { ok: true as const, tryId: row.id };
+    await tx`insert into seller_sign_in_attempts (email, partner_id, session_id) values (${key}, ${partnerId}, ${session.id})`;
+    return { ok: true as const };
   });
 }
 

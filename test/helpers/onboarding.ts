@@ -1,11 +1,15 @@
 import { createSeller } from '../../src/onboarding/sellers.js';
 import { signedInject, type TestContext, type TestStore } from './test-app.js';
 
+/** Opens a session as the store's partner (POST /partner/onboard/sessions). */
+export const openSession = (ctx: TestContext, store: TestStore, redirectUri = 'https://partner.example/callback') =>
+  signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
+
 /** Opens a session as the store's partner and creates a seller for the store. */
 export async function openOnboarding(ctx: TestContext, store: TestStore, redirectUri = 'https://partner.example/callback') {
   const email = `seller-${store.storeClientId}@example.com`.toLowerCase();
   await createSeller(ctx.sql, { email, password: 'correct horse battery', storeClientId: store.storeClientId });
-  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri } });
+  const res = await openSession(ctx, store, redirectUri);
   return { email, password: 'correct horse battery', ...(res.json().data as { sid: string; expiresAt: string; onboardUrl: string }), status: res.statusCode };
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
-import { openOnboarding, sellerBrowser } from '../helpers/onboarding.js';
+import { openOnboarding, openSession, sellerBrowser } from '../helpers/onboarding.js';
 import { register } from '../helpers/webhooks.js';
 import { rotateStoreToken } from '../../src/stores/stores.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
@@ -14,10 +14,7 @@ const claim = (who: TestStore, sid: string) =>
   signedInject(ctx, who, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${sid}`, partnerOnly: true });
 
 /** Another onboarding session of the store's partner (openOnboarding makes the store's seller too). */
-async function openSessionOnly(store: TestStore) {
-  const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/onboard/sessions', partnerOnly: true, body: { redirectUri: 'https://partner.example/callback' } });
-  return res.json().data.sid as string;
-}
+const openSessionOnly = async (store: TestStore) => (await openSession(ctx, store)).json().data.sid as string;
 
 /** A store onboarded for `periodDays` and claimed by its partner. */
 async function onboarded(store: TestStore, periodDays = '30') {
