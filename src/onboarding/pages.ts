@@ -52,22 +52,26 @@ label{display:block;margin:.8rem 0 .2rem}input,select{width:100%;padding:.5rem;f
 .error{color:#a00}.muted{color:#666}</style></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
 }
 
-export function signInPage(s: PageSession, csrf: string, error?: string) {
+/**
+ * The pages' forms post to `base` + /onboard/…: the path of PUBLIC_BASE_URL ('' or '/omni' behind
+ * a proxy that serves Omni under a prefix), where the browser sees the pages.
+ */
+export function signInPage(s: PageSession, csrf: string, base: string, error?: string) {
   return layout('Connect your store', `
 <p><strong>${esc(s.partnerName)}</strong> asks for access to your store's catalog and stock.</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/onboard/${esc(s.id)}/sign-in">
+<form method="post" action="${esc(base)}/onboard/${esc(s.id)}/sign-in">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
 <label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username">
 <label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password">
 <button type="submit">Sign in</button></form>`);
 }
 
-export function consentPage(s: PageSession, csrf: string, error?: string) {
+export function consentPage(s: PageSession, csrf: string, base: string, error?: string) {
   return layout('Authorize access', `
 <p><strong>${esc(s.partnerName)}</strong> asks to manage the catalog and stock of your store <strong>${esc(s.storeName ?? '')}</strong>.</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
-<form method="post" action="/onboard/${esc(s.id)}/decision">
+<form method="post" action="${esc(base)}/onboard/${esc(s.id)}/decision">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
 <label for="period">Authorization period</label><select id="period" name="periodDays">
 ${AUTHORIZATION_PERIODS.map((d) => `<option value="${d}"${d === 90 ? ' selected' : ''}>${d} days</option>`).join('')}</select>

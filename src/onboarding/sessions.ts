@@ -39,15 +39,24 @@ export async function openSession(sql: Queryable, partnerId: string, redirectUri
   return { sid: id, expiresAt: expiresAt.toISOString(), onboardUrl: `${publicBaseUrl}/onboard/${id}` };
 }
 
-export interface PageSession { id: string; status: string; expired: boolean; partnerId: string; partnerName: string; redirectUri: string; storeName: string | null }
+export interface PageSession {
+  id: string; status: string; expired: boolean; partnerId: string; partnerName: string; redirectUri: string; storeName: string | null;
+  /** The signed-in browser's cookie, hashed (null before a sign-in). */
+  browserHash: Buffer | null;
+}
 
 /** What the seller's page needs; null when the sid does not exist. */
 export async function sessionForPage(sql: Queryable, sid: string): Promise<PageSession | null> {
   const [s] = await sql<any[]>`
-    select o.id, o.status, o.expires_at < now() as expired, o.partner_id, p.name as partner_name, o.redirect_uri, st.name as store_name
+    select o.id, o.status, o.expires_at < now() as expired, o.partner_id, p.name as partner_name, o.redirect_uri, st.name as store_name, o.browser_hash
     from onboard_sessions o join partners p on p.id = o.partner_id left join stores st on st.id = o.store_id
     where o.id = ${sid}`;
-  return s ? { id: s.id, status: s.status, expired: s.expired, partnerId: s.partner_id, partnerName: s.partner_name, redirectUri: s.redirect_uri, storeName: s.store_name } : null;
+  return s ? { id: s.id, status: s.status, expired: s.expired, partnerId: s.partner_id, partnerName: s.partner_name, redirectUri: s.redirect_uri, storeName: s.store_name, browserHash: s.browser_hash } : null;
+}
+
+/** Whether this browser's cookie is the one the session was signed in with: its page is then the consent. */
+export function signedInBy(s: PageSession, browserToken: string) {
+  return s.status === 'SIGNED_IN' && s.browserHash !== null && sha256(browserToken).equals(s.browserHash);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { createSeller } from '../../src/onboarding/sellers.js';
 import { signedInject, type TestContext, type TestStore } from './test-app.js';
 
@@ -27,9 +28,16 @@ export function sellerBrowser(ctx: TestContext, sid: string) {
     method: 'POST', url: `/onboard/${sid}/${path}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ csrf, ...form }).toString(),
   }).then(remember);
+  const open = () => ctx.app.inject({ method: 'GET', url: `/onboard/${sid}`, headers: cookie ? { cookie } : {} }).then(remember);
   return {
-    open: () => ctx.app.inject({ method: 'GET', url: `/onboard/${sid}`, headers: cookie ? { cookie } : {} }).then(remember),
-    signIn: (email: string, password: string) => post('sign-in', { email, password }),
+    open,
+    /** A sign-in that succeeds redirects to the session's page (303), which the browser then opens: that page is answered. */
+    signIn: async (email: string, password: string) => {
+      const res = await post('sign-in', { email, password });
+      if (res.statusCode !== 303) return res;
+      expect(res.headers.location).toBe(`/onboard/${sid}`);
+      return open();
+    },
     decide: (form: Record<string, string>) => post('decision', form),
     forgetCsrf: () => { csrf = 'forged'; },
   };

@@ -100,7 +100,7 @@ describe('onboarding guards', () => {
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString(),
     });
     const signedIn = await form(planted, { csrf: plantedCsrf, email: session.email, password: session.password });
-    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.statusCode).toBe(303);
     const issued = String(signedIn.headers['set-cookie']).split(';')[0];
     expect(issued).toMatch(/^omni_onboard=/);
     // The session's own cookie (its path): another onboarding tab of the browser keeps its cookie and form (review).
@@ -109,8 +109,11 @@ describe('onboarding guards', () => {
     // Whoever planted the cookie holds it and its form's token: refused.
     const byPlanter = await form(planted, { csrf: plantedCsrf, action: 'authorize', consent: 'yes', periodDays: '365' });
     expect(byPlanter.statusCode).toBe(403);
-    // The seller's browser, with the cookie issued and the consent page's token, decides.
-    const csrf = /name="csrf" value="([^"]+)"/.exec(signedIn.body)![1];
+    // The planted cookie is not shown the consent; the seller's browser, with the cookie issued and the consent page's token, decides.
+    expect((await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}`, headers: { cookie: planted } })).body).toContain('Connect your store');
+    const consent = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}`, headers: { cookie: issued } });
+    expect(consent.body).toContain('Authorize access');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(consent.body)![1];
     expect((await form(issued, { csrf, action: 'authorize', consent: 'yes', periodDays: '30' })).statusCode).toBe(303);
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
-import { decide, redirectWithSid, sessionForPage, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
+import { decide, redirectWithSid, sessionForPage, signedInBy, signIn, AUTHORIZATION_PERIODS, type PageSession } from '../../../onboarding/sessions.js';
 import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, formFields, messagePage, newBrowserToken, readCookie, signInPage } from '../../../onboarding/pages.js';
 
 const Sid = Type.Object({ sid: Type.String({ maxLength: 100 }) });
@@ -14,11 +14,15 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
   // Secure where the pages are served over https (PUBLIC_BASE_URL): never sent over plain http,
   // where a man in the middle could read it, or set one for the browser to bring.
   const secure = config.publicBaseUrl.startsWith('https:') ? '; Secure' : '';
+  // Where the browser sees the pages: under PUBLIC_BASE_URL's path when a proxy serves Omni under a
+  // prefix (the cookie's path and the forms' actions at /onboard… missed it). Read at each request:
+  // with PORT=0 the server sets publicBaseUrl once it listens.
+  const base = () => new URL(config.publicBaseUrl).pathname.replace(/\/$/, '');
   // One cookie a session (its own path): the one a sign-in issues replaces that session's alone.
   // Shared by every session (Path=/onboard), it made the other onboarding tab of the same browser
   // fail its CSRF check (review). A sid is base64url: nothing in it to escape.
   const setBrowserCookie = (reply: FastifyReply, sid: string, token: string) =>
-    reply.header('set-cookie', `${BROWSER_COOKIE}=${token}; Path=/onboard/${sid}; HttpOnly; SameSite=Strict; Max-Age=600${secure}`);
+    reply.header('set-cookie', `${BROWSER_COOKIE}=${token}; Path=${base()}/onboard/${sid}; HttpOnly; SameSite=Strict; Max-Age=600${secure}`);
   // Forms post application/x-www-form-urlencoded; only these routes accept it.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -61,7 +65,10 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     const stop = gone(reply, s);
     if (stop) return stop;
     const browser = browserOf(sid, request.headers.cookie, reply);
-    return html(reply, 200, signInPage(s!, csrfToken(encryptionKey, sid, browser)));
+    const csrf = csrfToken(encryptionKey, sid, browser);
+    // The browser that signed in gets the consent: a sign-in redirects here (POST-redirect-GET), so
+    // a refresh of the consent page no longer posts the sign-in again with a spent CSRF token (403).
+    return html(reply, 200, signedInBy(s!, browser) ? consentPage(s!, csrf, base()) : signInPage(s!, csrf, base()));
   });
 
   app.post('/onboard/:sid/sign-in', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
@@ -77,11 +84,11 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     if (result.retryAfterSeconds !== undefined) {
       const minutes = Math.ceil(result.retryAfterSeconds / 60);
       reply.header('retry-after', String(result.retryAfterSeconds));
-      return html(reply, 429, signInPage(s, form.csrf, `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
+      return html(reply, 429, signInPage(s, form.csrf, base(), `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`));
     }
-    if (!result.ok) return html(reply, 401, signInPage(s, form.csrf, 'Wrong email or password.'));
+    if (!result.ok) return html(reply, 401, signInPage(s, form.csrf, base(), 'Wrong email or password.'));
     setBrowserCookie(reply, sid, signedIn);
-    return html(reply, 200, consentPage((await sessionForPage(sql, sid))!, csrfToken(encryptionKey, sid, signedIn)));
+    return reply.code(303).header('location', `${base()}/onboard/${sid}`).header('cache-control', 'no-store').send();
   });
 
   app.post('/onboard/:sid/decision', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
@@ -90,8 +97,8 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     const { sid, form, browser, s } = posted;
     const periodDays = Number(form.periodDays);
     const authorize = form.action === 'authorize';
-    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s, form.csrf, 'Tick the box to give your consent, or cancel.'));
-    if (authorize && !(AUTHORIZATION_PERIODS as readonly number[]).includes(periodDays)) return html(reply, 400, consentPage(s, form.csrf, 'Choose an authorization period.'));
+    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s, form.csrf, base(), 'Tick the box to give your consent, or cancel.'));
+    if (authorize && !(AUTHORIZATION_PERIODS as readonly number[]).includes(periodDays)) return html(reply, 400, consentPage(s, form.csrf, base(), 'Choose an authorization period.'));
     const done = await decide(sql, sid, browser, { authorize, periodDays });
     if (!done) return html(reply, 403, messagePage('Request refused', 'Sign in first, in this browser.'));
     if (!authorize) return html(reply, 200, messagePage('Access not granted', 'You cancelled: nothing was shared with the app.'));
