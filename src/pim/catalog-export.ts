@@ -77,7 +77,8 @@ const hasOpenError = (sql: Queryable) => sql`exists (select from validation_issu
 export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   const storage = exportStorage(config, encryptionKey);
   // A retry after the completing commit (a worker that died before graphile-worker recorded the job done) finds it done.
-  const started = await sql`update catalog_exports set status = 'PROCESSING', storage = ${storage.kind}
+  const started = await sql`update catalog_exports set status = 'PROCESSING', storage = ${storage.kind},
+      storage_bucket = ${storage.kind === 's3' ? config.EXPORT_S3_BUCKET! : null}
     where store_id = ${storeId} and id = ${exportId} and status <> 'COMPLETED' returning id`;
   if (started.length === 0) return;
   const keys = { ndjson: `${storeId}/${exportId}/products.ndjson`, csv: `${storeId}/${exportId}/products.csv` };
@@ -177,7 +178,7 @@ export async function exportLinks(storage: ExportStorage, keys: { ndjson: string
 export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   const [e] = await sql<any[]>`select * from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
   if (!e) throw new AppError('PIM_006', { exportId });
-  const storage = e.status === 'COMPLETED' ? storageOfExport(e.storage, config, encryptionKey) : null;
+  const storage = e.status === 'COMPLETED' ? storageOfExport(e, config, encryptionKey) : null;
   const links = storage ? await exportLinks(storage, { ndjson: e.ndjson_key, csv: e.csv_key }) : null;
   return { row: e, view: exportView(e, links) };
 }
@@ -185,11 +186,12 @@ export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer,
 /**
  * Where a finished export's files are: its own storage, not the one configured now. A local
  * export's files stay in the data folder whatever is configured since (its links were S3's once a
- * bucket was set, 404 NoSuchKey); an S3 one is reached through the bucket configured now, none
- * when none is (its links were the API's, PIM_006).
+ * bucket was set, 404 NoSuchKey); an S3 one is in the bucket it was written to (0135; one written
+ * before it, in the bucket configured now), reached with the S3 settings configured now, none
+ * when this process has no bucket configured (its links were the API's, PIM_006).
  */
-export function storageOfExport(kind: string | null, config: Config, encryptionKey: Buffer): ExportStorage | null {
-  if (kind === 's3') return config.EXPORT_S3_BUCKET ? exportStorage(config, encryptionKey) : null;
+export function storageOfExport(e: { storage: string | null; storage_bucket: string | null }, config: Config, encryptionKey: Buffer): ExportStorage | null {
+  if (e.storage === 's3') return config.EXPORT_S3_BUCKET ? exportStorage({ ...config, EXPORT_S3_BUCKET: e.storage_bucket ?? config.EXPORT_S3_BUCKET }, encryptionKey) : null;
   return exportStorage({ ...config, EXPORT_S3_BUCKET: undefined }, encryptionKey);
 }
 

@@ -24,19 +24,24 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0134 must be
-    // the one undone here instead of 0133.
-    expect(first.slice(-2)).toEqual(['0133.do.unbound-stores-quiet-sign-in-attempts.sql', '0134.do.sign-in-tries-by-session-batch-outcomes.sql']);
-    // 0133 and 0134: the sign-in tries' table (with its session since 0134), and the fan-out that skips a
-    // store not bound to the partner but for a batch's outcome (0094's before).
-    const hasTries = async () => (await sql`select to_regclass('seller_sign_in_attempts') is not null as t`)[0].t as boolean;
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0135 must be
+    // the one undone here instead of 0134.
+    expect(first.slice(-2)).toEqual(['0134.do.sign-in-tries-by-session-batch-outcomes.sql', '0135.do.export-storage-bucket.sql']);
+    // 0134 and 0135: the sign-in tries' session column, the fan-out that lets a batch's outcome
+    // through to an unbound partner (0133's before), and an export's bucket.
+    const columns = async () => (await sql`
+      select count(*)::int as n from information_schema.columns
+      where (table_name, column_name) in (('seller_sign_in_attempts', 'session_id'), ('catalog_exports', 'storage_bucket'))`)[0].n as number;
     const fanOut = async () => (await sql`select prosrc from pg_proc where proname = 'webhook_fan_out'`)[0].prosrc as string;
-    expect([await hasTries(), await fanOut()]).toEqual([true, expect.stringContaining("n.payload ? 'batchId'")]);
-    await sql.unsafe(`drop table seller_sign_in_attempts; ${readFileSync(new URL('../../migrations/0094.do.webhook-test-events.sql', import.meta.url), 'utf8')}`);
-    expect([await hasTries(), await fanOut()]).toEqual([false, expect.not.stringContaining('store_tokens')]);
-    await sql`delete from schemaversion where version in (133, 134)`;
+    expect([await columns(), await fanOut()]).toEqual([2, expect.stringContaining("n.payload ? 'batchId'")]);
+    const m0133 = readFileSync(new URL('../../migrations/0133.do.unbound-stores-quiet-sign-in-attempts.sql', import.meta.url), 'utf8');
+    const fanOut0133 = m0133.slice(m0133.indexOf('create or replace function webhook_fan_out'), m0133.indexOf('end $$;') + 'end $$;'.length);
+    await sql.unsafe(`drop index seller_sign_in_attempts_session_idx; alter table seller_sign_in_attempts drop column session_id;
+      alter table catalog_exports drop column storage_bucket; ${fanOut0133}`);
+    expect([await columns(), await fanOut()]).toEqual([0, expect.not.stringContaining("n.payload ? 'batchId'")]);
+    await sql`delete from schemaversion where version in (134, 135)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect([await hasTries(), await fanOut()]).toEqual([true, expect.stringContaining("n.payload ? 'batchId'")]);
+    expect([await columns(), await fanOut()]).toEqual([2, expect.stringContaining("n.payload ? 'batchId'")]);
   });
 });

@@ -42,12 +42,15 @@ describe('PIM export', () => {
   it("signs a finished export's links for its own storage, not the one configured since", async () => {
     const id = await exported();
     // A bucket configured since: the local export's links stay the API's, and they still open its files.
-    const withBucket = { ...ctx.deps.config, EXPORT_S3_BUCKET: 'catalog-exports', S3_ENDPOINT: 'http://127.0.0.1:9' };
+    const withBucket = { ...ctx.deps.config, EXPORT_S3_BUCKET: 'catalog-exports', S3_ENDPOINT: 'http://127.0.0.1:9', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
     const { view } = await getExport(ctx.sql, withBucket, ctx.deps.encryptionKey, actor.storeId, id);
     expect(view.download?.csv).toMatch(new RegExp(`^${ctx.deps.config.publicBaseUrl}/exports/${actor.storeId}/${id}/products\\.csv\\?expires=`));
     expect(await exportFileKey(ctx.sql, withBucket, actor.storeId, id, 'csv')).toBe(`${actor.storeId}/${id}/products.csv`);
+    // An S3 export written to a bucket other than the one configured since: its links are that bucket's (0135; they named the new one).
+    await ctx.sql`update catalog_exports set storage = 's3', storage_bucket = 'exports-2025' where id = ${id}`;
+    const moved = (await getExport(ctx.sql, withBucket, ctx.deps.encryptionKey, actor.storeId, id)).view.download;
+    expect(moved?.csv).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:9/exports-2025/${actor.storeId}/${id}/products\\.csv\\?`));
     // An S3 export with no bucket configured now: no links (they were the API's, PIM_006), and its download is PIM_010.
-    await ctx.sql`update catalog_exports set storage = 's3' where id = ${id}`;
     expect((await getExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, actor.storeId, id)).view.download).toBeNull();
     const gone = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${id}/download`);
     expect([gone.statusCode, gone.json().error.code]).toEqual([410, 'PIM_010']);

@@ -163,6 +163,8 @@ describe('PIM catalog export', () => {
       await seedCatalog(ctx, actor, 300);
       const view = await runExport(ctx, actor);
       expect(view).toMatchObject({ status: 'COMPLETED', storage: 's3', products: 300 });
+      // The bucket it was written to, for its links after EXPORT_S3_BUCKET changes (0135).
+      expect((await ctx.sql`select storage_bucket from catalog_exports where id = ${view.id}`)[0].storage_bucket).toBe('exports');
       // Its request is audited with the destination configured when it was asked.
       const [requested] = (await pimRequest(ctx, actor, 'GET', '/api/v1/audit')).json().data;
       expect(requested).toMatchObject({ action: 'catalog_export.requested', resource_id: view.id, details: { exportId: view.id, storage: 's3', formats: ['ndjson', 'csv'] } });

@@ -68,8 +68,8 @@ export async function exportRoutes(app: FastifyInstance, deps: AppDeps) {
     assertDownloadable(row);
     const format = (request.query as { format: 'ndjson' | 'csv' }).format;
     if (row.storage === 's3') {
-      // Presigned by the bucket configured now: none configured, the files cannot be reached from here.
-      const storage = storageOfExport(row.storage, config, encryptionKey);
+      // Presigned for the bucket it was written to; with no bucket configured here, the files cannot be reached from here.
+      const storage = storageOfExport(row, config, encryptionKey);
       if (!storage) throw new AppError('PIM_010', { storage: 's3' });
       const links = await exportLinks(storage, { ndjson: row.ndjson_key, csv: row.csv_key });
       return reply.redirect(links[format], 302);
