@@ -54,12 +54,14 @@ export async function failUnprocessedRows(sql: Sql, storeId: string, batchId: st
 export async function retryFailedBatch(sql: Sql, id: string): Promise<{ batchId: string; rows: number }> {
   const batchId = id.toLowerCase(); // as newBatchId makes them (a uuid may be sent in upper case)
   return sql.begin(async (tx) => {
-    const [batch] = await tx<{ store_id: string; status: string; stored: boolean; rows: number }[]>`
-      select store_id, status,
+    const [batch] = await tx<{ store_id: string; status: string; stored: boolean; rows: number; bound: boolean; store_client_id: string }[]>`
+      select b.store_id, b.status, s.client_id as store_client_id,
+        s.partner_id = b.partner_id and exists (select 1 from store_tokens t where t.store_id = b.store_id and t.revoked_at is null
+          and (t.expires_at is null or t.expires_at > now())) as bound,
         packed_rows is not null or payload is not null
           or exists (select 1 from batch_stock_rows r where r.store_id = b.store_id and r.batch_id = b.id) as stored,
         (select count(*)::int from jsonb_array_elements(b.outcomes) o where o->>'code' = ${NOT_PROCESSED}) as rows
-      from batches b where id = ${batchId} for update`;
+      from batches b join stores s on s.id = b.store_id where b.id = ${batchId} for update of b`;
     const rowsOf = `GET /api/v1/partner/stores/batches/${batchId} shows its rows and their codes`;
     if (!batch) throw new Error(`no batch ${batchId}: give the batchId its request answered (pb_… or a uuid)`);
     if (batch.status !== 'FAILED') {
@@ -74,6 +76,14 @@ export async function retryFailedBatch(sql: Sql, id: string): Promise<{ batchId:
     if (!batch.stored) {
       throw new Error(`batch ${batchId} no longer holds the rows it accepted (kept BATCH_BODY_RETENTION_DAYS days after it completed, 7 by default): `
         + `the partner must send its ${batch.rows} rows failed ${NOT_PROCESSED} again (${rowsOf})`);
+    }
+    // The partner's rows go into the store only while the partner still operates it, as its requests
+    // would (a live token of the store, the store its own): after an unbind, the end of the seller's
+    // period or a move to another partner, running them wrote data the seller no longer let it write,
+    // and told the products' changes to the old partner alone (its batch's events) (2026-12-06).
+    if (!batch.bound) {
+      throw new Error(`batch ${batchId} was sent by a partner that no longer operates store ${batch.store_client_id} (unbound, its authorization ended, `
+        + 'or the store moved to another partner): its rows are not written now; they go again through the partner operating the store')
     }
     await tx`
       update batches b set status = 'PENDING', completed_at = null, failed = b.failed - ${batch.rows}, pending = b.pending + ${batch.rows},

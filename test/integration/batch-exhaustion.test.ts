@@ -181,6 +181,27 @@ describe('a batch whose processing job fails on its last attempt', () => {
       + `the partner must send its 2 rows failed BAT_003 again (GET /api/v1/partner/stores/batches/${batchId} shows its rows and their codes)`);
     expect((await readOverHttp(store, batchId)).status).toBe('FAILED');
   });
+
+  it('omni admin batch retry refuses a batch whose partner no longer operates the store (unbound, ended, moved)', { timeout: 60000 }, async () => {
+    const store = await createTestStore(ctx, 0);
+    const batchId = await acceptCatalog(store);
+    await exhaustAttempts(store, batchId, 'catalog.sync', 'catalog.sync.completed');
+    const refusal = `error: batch ${batchId} was sent by a partner that no longer operates store ${store.storeClientId} (unbound, its authorization ended, `
+      + 'or the store moved to another partner): its rows are not written now; they go again through the partner operating the store';
+    // The store's token revoked (an unbind, or an operator's revoke-token): its rows were run again into it.
+    const [token] = await ctx.sql`update store_tokens set revoked_at = now() where store_id = ${store.storeId} and revoked_at is null returning id`;
+    const unbound = await omni('admin', 'batch', 'retry', '--batch', batchId);
+    expect([unbound.code, unbound.stderr.trim()]).toEqual([1, refusal]);
+    // The store moved to another partner, with a live token of its own.
+    await ctx.sql`update store_tokens set revoked_at = null where id = ${token.id}`;
+    const other = await createTestStore(ctx, 0);
+    await ctx.sql`update stores set partner_id = (select partner_id from stores where id = ${other.storeId}) where id = ${store.storeId}`;
+    expect((await omni('admin', 'batch', 'retry', '--batch', batchId)).stderr.trim()).toBe(refusal);
+    expect((await ctx.sql`select status, pending from batches where id = ${batchId}`)[0]).toEqual({ status: 'FAILED', pending: 0 });
+    // Back with its partner: run again.
+    await ctx.sql`update stores set partner_id = (select partner_id from batches where id = ${batchId}) where id = ${store.storeId}`;
+    expect(await omniJson('admin', 'batch', 'retry', '--batch', batchId)).toEqual({ batchId, rows: 2 });
+  });
 });
 
 describe('a batch whose stored rows cannot be read', () => {
