@@ -62,6 +62,9 @@ describe('loadConfig', () => {
     expect(message).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL; '
       + 'OMNI_ENCRYPTION_KEY must be base64 of 32 bytes, 44 characters (e.g. `openssl rand -base64 32`)');
     expect(message).not.toContain('hunter2');
+    // A URL of the wrong scheme with credentials in it (QA: the pattern's refusal repeated it).
+    expect(problem({ S3_ENDPOINT: 's3://AKIAEXAMPLE:S3SECRET@minio:9000', PUBLIC_BASE_URL: 'ftp://admin:PUBSECRET@host' })).toBe('Invalid configuration: '
+      + 'PUBLIC_BASE_URL must be an http:// or https:// URL; S3_ENDPOINT must be an http:// or https:// URL');
   });
 
   it('refuses a URL that does not parse or names no host, naming the variable (a database URL without repeating it)', () => {

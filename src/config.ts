@@ -262,7 +262,8 @@ function describeProblems(errors: ErrorObject[], env: Record<string, string | un
     const name = e.instancePath.replace(/^\//, '');
     if (!name || clauses.has(name)) continue;
     const schema = (EnvSchema.properties as Record<string, TSchema>)[name];
-    const got = SECRET.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
+    // Not repeated when it may hold credentials (user:password@), as the URL check below (QA: s3://key:secret@host was echoed).
+    const got = SECRET.has(name) || env[name]?.includes('@') ? '' : ` (got ${JSON.stringify(env[name])})`;
     clauses.set(name, `${name} ${expectation(name as keyof Env, schema, e)}${got}`);
   }
   return clauses;

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, anId, eventTypes, listLimit, webhookUrl } from './option-values.js';
+import { JSON_OPTION, anId, checkWebhookUrl, eventTypes, listLimit } from './option-values.js';
 import { createWebhookEndpoint, listWebhookEndpoints, ownsEndpoint, setWebhookEndpointEnabled } from '../webhooks/endpoints.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { TEST_EVENT_TYPE } from '../webhooks/test-event.js';
@@ -23,8 +23,9 @@ const PARTNER_OPTION = ['--partner <partnerClientId>', 'the partner, by its part
 export function registerWebhookAdmin(admin: Command) {
   const webhook = admin.command('webhook').description('webhook endpoints of partners (docs/webhooks.md)');
   webhook.command('add').description("register an endpoint; prints its signing secret once")
-    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed (a public address unless WEBHOOK_ALLOW_PRIVATE_URLS)', webhookUrl)
+    .requiredOption(...PARTNER_OPTION).requiredOption('--url <url>', 'where events are POSTed (a public address unless WEBHOOK_ALLOW_PRIVATE_URLS)')
     .option('--events <types>', `comma-separated, each once, of: ${WEBHOOK_EVENT_TYPES.join(', ')} (default: all)`, eventTypes).option(...JSON_OPTION)
+    .hook('preAction', checkWebhookUrl('--url <url>', 'url'))
     .action(adminAction<{ partner: string; url: string; events?: string[]; json?: boolean }>(async ({ sql, key, config }, o) => {
       // The URL's form and the event types were checked as the options were read; a private address needs the configuration.
       assertPublicTarget(o.url, config.WEBHOOK_ALLOW_PRIVATE_URLS);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { adminAction } from './context.js';
-import { JSON_OPTION, MAX_NEW_WAREHOUSES, anId, nonEmpty, warehouseCount, webhookUrl } from './option-values.js';
+import { JSON_OPTION, MAX_NEW_WAREHOUSES, anId, checkWebhookUrl, nonEmpty, warehouseCount } from './option-values.js';
 import { partnerId, registerWebhookAdmin } from './admin-webhooks.js';
 import { registerPimAdmin } from './admin-pim.js';
 import { registerOnboardingAdmin } from './admin-onboarding.js';
@@ -26,8 +26,9 @@ export function registerAdminCommands(program: Command) {
   const partner = admin.command('partner').description('integration partners');
   partner.command('create').description('create a partner; prints its client id, secret and encryption key once')
     .requiredOption('--name <name>', 'display name', nonEmpty)
-    .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type', webhookUrl)
+    .option('--webhook-url <url>', 'also register this URL as a webhook endpoint for every event type')
     .option(...JSON_OPTION)
+    .hook('preAction', checkWebhookUrl('--webhook-url <url>', 'webhookUrl'))
     .action(run<{ name: string; webhookUrl?: string; json?: boolean }>(async ({ sql, key: checkedKey, config }, o) => {
       const key = await checkedKey();
       // One transaction: a URL the endpoint refuses (WHK_003) creates no partner, whose secret would never be shown.

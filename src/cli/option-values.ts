@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { API_PREFIX } from '../sdk/signing.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { webhookUrlProblem } from '../webhooks/endpoints.js';
@@ -64,14 +64,18 @@ export const eventTypes = (v: string) => {
 };
 
 /**
- * A webhook endpoint's URL, as the endpoint itself refuses one (WHK_003: absolute, http or https,
- * no credentials, at most 2,048 characters). Whether it is a public address needs the
+ * A webhook endpoint's URL option, as the endpoint itself refuses one (WHK_003: absolute, http or
+ * https, no credentials, at most 2,048 characters), checked before the action: a hook, not an
+ * option parser, whose refusal repeats the value, and one with `@` may carry a password (QA: a
+ * URL refused for its credentials printed them). Whether it is a public address needs the
  * configuration (WEBHOOK_ALLOW_PRIVATE_URLS): the command checks that itself.
  */
-export const webhookUrl = (v: string) => {
-  const problem = webhookUrlProblem(v);
-  if (problem) throw new InvalidArgumentError(`expected an absolute http(s) URL without credentials (${problem}).`);
-  return v;
+export const checkWebhookUrl = (flags: string, key: string) => (cmd: Command) => {
+  const v = cmd.opts<Record<string, string | undefined>>()[key];
+  const problem = v === undefined ? undefined : webhookUrlProblem(v);
+  if (!problem) return;
+  const given = v!.includes('@') ? 'is invalid (not repeated here):' : `argument '${v}' is invalid.`;
+  cmd.error(`error: option '${flags}' ${given} expected an absolute http(s) URL without credentials (${problem}).`, { code: 'commander.invalidArgument' });
 };
 
 /** What is wrong with a seller's sign-in password, if anything: at least MIN_PASSWORD_LENGTH characters, as createSeller refuses a shorter one. */

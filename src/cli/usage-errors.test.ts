@@ -36,8 +36,15 @@ describe('usage errors, told before the database is opened and followed by the h
       .toBe(refused('--events <types>', 'product.created, product.created', 'event types given twice: product.created; name each once.'));
     expect((await parse(...add, '--url', 'notaurl')).outcome)
       .toBe(refused('--url <url>', 'notaurl', 'expected an absolute http(s) URL without credentials (not an absolute URL).'));
-    for (const [url, why] of [['ftp://x.example', 'the scheme is ftp'], ['https://u:p@x.example/', 'it carries credentials'], [`https://x.example/${'a'.repeat(2040)}`, 'longer than 2048 characters']]) {
+    for (const [url, why] of [['ftp://x.example', 'the scheme is ftp'], [`https://x.example/${'a'.repeat(2040)}`, 'longer than 2048 characters']]) {
       expect((await parse(...add, '--url', url)).outcome).toContain(`is invalid. expected an absolute http(s) URL without credentials (${why}`);
+    }
+    // A URL refused for its credentials is not repeated (QA: it printed the password), by either command.
+    for (const [command, flags] of [[add, '--url <url>'], [['admin', 'partner', 'create', '--name', 'P'], '--webhook-url <url>']] as const) {
+      const withPassword = await parse(...command, flags.split(' ')[0], 'https://hookuser:HOOKPASSWORD@x.example/');
+      expect(withPassword.outcome).toBe(`commander.invalidArgument: error: option '${flags}' is invalid (not repeated here): `
+        + 'expected an absolute http(s) URL without credentials (it carries credentials (user:password@): the signature is how a receiver knows Omni).');
+      expect(withPassword.stderr).not.toContain('HOOKPASSWORD');
     }
     expect((await parse('admin', 'partner', 'create', '--name', 'P', '--webhook-url', 'javascript:alert(1)')).outcome)
       .toBe(refused('--webhook-url <url>', 'javascript:alert(1)', 'expected an absolute http(s) URL without credentials (the scheme is javascript: webhooks are POSTed over http or https).'));

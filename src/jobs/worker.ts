@@ -40,6 +40,17 @@ const isQueueConnectionLoss = (err: unknown) =>
   isConnectionLoss(err) || [CONNECTION_LOST, QUEUE_STOPPED].includes((err as { code?: string } | undefined)?.code ?? '');
 
 /**
+ * graphile-worker's log meta with its job's payload left out: a PIM bulk job's names the user's
+ * email and address (its audit rows' actor), and a failed attempt logged them at error level,
+ * each of its 25 attempts (QA). The job is named by id, task and attempts; its payload is in the queue.
+ */
+export function withoutPayload(meta: Record<string, any> | undefined) {
+  if (!meta?.job) return meta;
+  const { id, task_identifier, attempts, max_attempts, queue_name, key } = meta.job;
+  return { ...meta, job: { id, task_identifier, attempts, max_attempts, queue_name, key } };
+}
+
+/**
  * A job worker on the application database: two graphile-worker pools, one for the work
  * (WORKER_CONCURRENCY jobs at once) and one for webhook deliveries (WEBHOOK_CONCURRENCY). Any
  * number of these, in any number of processes or machines, share one queue.
@@ -103,7 +114,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
       // the database is away; the outage is logged once (a job that failed still is).
       const quiet = !meta?.failure && isQueueConnectionLoss(meta?.error);
       const fn = quiet ? 'debug' : level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
-      logger[fn]({ ...scope, ...meta }, message);
+      logger[fn]({ ...scope, ...withoutPayload(meta) }, message);
     }),
   };
   // Two pools on one queue: webhook deliveries wait on partners' receivers (a slow one holds its

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OMNI_BIN, omni, omniEnv, omniJson } from '../helpers/cli.js';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { authenticateSeller } from '../../src/onboarding/sellers.js';
 
 /**
  * The admin CLI, continued from cli.test.ts, split so that the two run at once: together they
@@ -102,6 +103,28 @@ describe('what an operator reads when a command fails', { timeout: 90_000 }, () 
     const both = await omni('admin', 'token', 'revoke', '--id', made[0].tokenId, '--user', userId);
     expect(both.stderr).toContain("error: option '--id <tokenId>' cannot be used with option '--user <userId>'");
   }, 60_000);
+
+  it('seller create takes the password from stdin (--password -): never on the command line, where ps shows it', async () => {
+    const store = await omniJson('admin', 'store', 'create', '--partner', (await omniJson('admin', 'partner', 'create', '--name', 'P')).partnerClientId, '--name', 'S');
+    const create = async (email: string, input: string) => {
+      const child = spawn(process.execPath, [OMNI_BIN, 'admin', 'seller', 'create', '--email', email, '--password', '-', '--store', store.storeClientId, '--json'],
+        { env: omniEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+      let [out, err] = ['', ''];
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      child.stdin.end(input);
+      return { code: await new Promise((resolve) => child.once('close', resolve)), out, err };
+    };
+    const email = `stdin-${randomBytes(4).toString('hex')}@shop.example`;
+    const made = await create(email, 'piped in from a vault\n');
+    expect([made.code, made.err]).toEqual([0, '']);
+    expect(JSON.parse(made.out)).toMatchObject({ email });
+    expect(await authenticateSeller(ctx.sql, email, 'piped in from a vault')).not.toBeNull();
+    expect(await authenticateSeller(ctx.sql, email, '-')).toBeNull();
+    // Too short from stdin: refused as on the command line, not repeated.
+    const short = await create(`short-${email}`, 'tiny\n');
+    expect([short.code, short.err.split('\n')[0]]).toEqual([1, "error: option '--password <password>' is invalid (not repeated here): expected a password of at least 8 characters, got 4."]);
+  });
 
   it('refuses a malformed id or an empty name as a usage error, before opening the database', async () => {
     const res = await omni('admin', 'user', 'create', '--org', 'not-a-uuid', '--email', 'x@y.z');
