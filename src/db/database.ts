@@ -33,12 +33,19 @@ export function splitSocketHost(connectionString: string): { url: string; host?:
 /** The default of DB_CONNECT_TIMEOUT_MS (config.ts), for connections opened outside the service (CLI, tests). */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
+/** How long a pooled connection may stay idle before it is closed. */
+export const IDLE_TIMEOUT_SECONDS = 60;
+
 export function connect(connectionString: string, max = 10, settings: Record<string, string> = {}, connectTimeoutMs = CONNECT_TIMEOUT_MS): Sql {
   const { url, host } = splitSocketHost(connectionString);
   return postgres(url, {
     ...(host ? { host } : {}),
     max,
     connect_timeout: connectTimeoutMs / 1000,
+    // A connection idle this long is closed (postgres.js keeps them for ever by default): a worker
+    // that had a busy minute held its pool's connections of PostgreSQL's max_connections for the
+    // process's life (deployment QA; README, Running in production, sums them).
+    idle_timeout: IDLE_TIMEOUT_SECONDS,
     onnotice: () => {},
     // bigint counts come back as JS numbers; ids are uuids and never overflow.
     types: { bigint: postgres.BigInt },

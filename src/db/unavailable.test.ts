@@ -22,6 +22,29 @@ describe('telling a database that is away from a failed query', () => {
     expect(isConnectionLoss(await failure(client.connect()))).toBe(true);
   });
 
+  it('counts a server with no connection left for us (53300: max_connections, or a role\'s or database\'s limit)', async () => {
+    const admin = connect(testDatabaseUrl(), 1);
+    const role = `omni_full_${Date.now()}`;
+    try {
+      await admin.unsafe(`create role ${role} login password 'x' connection limit 0`);
+      const url = new URL(testDatabaseUrl());
+      [url.username, url.password] = [role, 'x'];
+      const sql = connect(url.toString(), 1);
+      try {
+        const full = await failure(sql`select 1`);
+        expect((full as { code?: string }).code).toBe('53300');
+        expect(isDatabaseUnavailable(full)).toBe(true);
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+      const client = new pg.Client({ connectionString: url.toString() });
+      expect(isConnectionLoss(await failure(client.connect()))).toBe(true);
+    } finally {
+      await admin.unsafe(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
+
   it('does not count what the query or another resource did wrong', async () => {
     const sql = connect(testDatabaseUrl(), 1);
     try {

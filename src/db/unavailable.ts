@@ -4,11 +4,13 @@ import postgres from 'postgres';
 const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT']);
 
 /**
- * SQLSTATEs a server that is going away or not yet back sends: class 08 (connection
+ * SQLSTATEs a server that is going away, not yet back or full sends: class 08 (connection
  * exception), admin_shutdown, crash_shutdown (another backend crashed, this one is being
- * reset), cannot_connect_now ("the database system is starting up" / "in recovery").
+ * reset), cannot_connect_now ("the database system is starting up" / "in recovery"), and
+ * too_many_connections (max_connections reached, or a role's or database's connection limit:
+ * a request answered 500 SYS_001, and a worker started then exited at once; deployment QA).
  */
-const SERVER_CODES = new Set(['57P01', '57P02', '57P03']);
+const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 
 /** Socket errors of a connection to a server that is not there (any more). */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);

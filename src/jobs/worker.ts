@@ -39,6 +39,10 @@ export type WorkerRunner = Runner & { state: WorkerState };
 const isQueueConnectionLoss = (err: unknown) =>
   isConnectionLoss(err) || [CONNECTION_LOST, QUEUE_STOPPED].includes((err as { code?: string } | undefined)?.code ?? '');
 
+/** The queue pool's connections: README's Running in production counts them. */
+export const queuePoolSize = (config: Pick<AppDeps['config'], 'WORKER_CONCURRENCY' | 'WEBHOOK_CONCURRENCY'>) =>
+  config.WORKER_CONCURRENCY + config.WEBHOOK_CONCURRENCY + 2;
+
 /**
  * graphile-worker's log meta with its job's payload left out: a PIM bulk job's names the user's
  * email and address (its audit rows' actor), and a failed attempt logged them at error level,
@@ -71,7 +75,10 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   // ("terminating connection due to administrator command") was an unhandled 'error' event,
   // and the process crashed on SIGTERM (server-shutdown.test.ts, about one run in six).
   const pgPool = new QueuePool({
-    connectionString, max: 10, application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
+    // One connection a job or delivery slot of the two runners, one for LISTEN, one for the
+    // runners' own upkeep: a fixed 10 was fewer than WORKER_CONCURRENCY=30 (graphile-worker warned,
+    // and jobs waited for a connection; deployment QA). 10 with the defaults, as before.
+    connectionString, max: queuePoolSize(deps.config), application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
     outage: {
       probeMs: OUTAGE_PROBE_MS,
       giveUpAfterMs,
