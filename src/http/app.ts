@@ -9,6 +9,7 @@ import { Type, type TObject } from '@sinclair/typebox';
 import type { Config } from '../config.js';
 import type { Sql } from '../db/database.js';
 import { ErrorEnvelope } from './envelope.js';
+import { AppError } from '../errors/app-error.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
 import { registerJsonBody } from './plugins/json-body.js';
@@ -69,7 +70,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     // first batch could no longer be found by it. The caller's id is logged beside ours (request-log.ts).
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    return503OnClosing: true,
+    // While the server closes, a request that still arrives (pipelined, or on a keep-alive
+    // connection busy when the close began) is answered SYS_002 by the hook below, in the envelope:
+    // Fastify's own 503 was a bare JSON of its own, without a code, x-request-id or Retry-After.
+    return503OnClosing: false,
     // In UTF-16 units, as a JavaScript string counts: a path parameter's schema allows 100
     // characters (a SKU), which outside the BMP are 200 units. At Fastify's default, 100, a SKU
     // of 51 emoji the API had stored could not be read by it (REQ_006; QA).
@@ -81,6 +85,11 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv.compile(schema) : compileRequestPart(schema as object)));
   app.addSchema(ErrorEnvelope);
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
+  let closing = false;
+  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AppError('SYS_002', { reason: 'The server is shutting down' });
+  });
 
   // Signed routes document their headers and security scheme in OpenAPI without repeating them.
   app.addHook('onRoute', (route) => {

@@ -19,10 +19,13 @@ declare module 'fastify' {
   }
 }
 
-/** Every route: a query or path parameter the schema (or PostgreSQL: NUL) refuses, a failure of our own. */
-export const anyRoute = ['VAL_001', 'SYS_001'] as const satisfies readonly ErrorCode[];
-/** A route that reads or writes the database: unreachable or migrating (503). */
-export const databaseRoute = [...anyRoute, 'SYS_002'] as const satisfies readonly ErrorCode[];
+/**
+ * Every route: a query or path parameter the schema (or PostgreSQL: NUL) refuses, a failure of our
+ * own, and SYS_002 for a request that arrives while the server shuts down (app.ts).
+ */
+export const anyRoute = ['VAL_001', 'SYS_001', 'SYS_002'] as const satisfies readonly ErrorCode[];
+/** A route that reads or writes the database: unreachable or migrating (503, SYS_002 as any route's). */
+export const databaseRoute = [...anyRoute] as const satisfies readonly ErrorCode[];
 
 /** Partner HMAC authentication (src/auth/partner-auth.ts), partner-scoped: store headers are refused. */
 export const partnerRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_004', 'AUTH_005', 'AUTH_010'] as const satisfies readonly ErrorCode[];
