@@ -55,6 +55,23 @@ describe('data-quality rules of products created in bulk', () => {
     expect(await openIssues(store.storeId)).toEqual(raised);
   });
 
+  it('tells a description of whitespace alone, of any kind, as none: MISSING_DESCRIPTION, and no points of the score (0136)', async () => {
+    const store = await createTestStore(ctx, 0);
+    await sync(store, [
+      good('ws-tab', { description: '\n\t\n' }), good('ws-nbsp', { description: '\u00a0\u00a0' }), good('ws-ideo', { description: '\u3000' }),
+      // 120 spaces: 25 points of the score made 50, and the product flagged with no description escaped LOW_QUALITY_SCORE.
+      { externalId: 'ext-spaces', name: 'Spaces', sku: 'spaces', price: 5, stock: 1, photos: ['https://cdn.example.com/s.jpg'], description: ' '.repeat(120) },
+      // Whitespace around a description is not counted, and takes nothing from it.
+      good('trailing', { description: `${good('x').description}\n\n\u00a0` }),
+    ]);
+    expect(await openIssues(store.storeId)).toEqual([
+      'spaces:LOW_QUALITY_SCORE', 'spaces:MISSING_DESCRIPTION', 'ws-ideo:MISSING_DESCRIPTION', 'ws-nbsp:MISSING_DESCRIPTION', 'ws-tab:MISSING_DESCRIPTION',
+    ].sort());
+    const [{ message }] = await ctx.sql`select vi.message from validation_issues vi join products p on p.id = vi.product_id
+      where p.store_id = ${store.storeId} and p.sku = 'spaces' and vi.code = 'LOW_QUALITY_SCORE'`;
+    expect(message).toBe('Data quality score 25 is below 50');
+  });
+
   it("resolves the issues a bulk update fixes, in a chunk that also creates products (the new ones' lookup skipped, 0108)", async () => {
     const store = await createTestStore(ctx, 1);
     const bareParent = (key: string) => ({ externalId: `ext-${key}`, name: key, variants: { items: [{ sku: `${key}-1`, price: 5, stock: 1 }] } });
