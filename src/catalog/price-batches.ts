@@ -6,6 +6,7 @@ import { registerBatchKind, stockSeqBase, type BatchContext, type RowOutcome } f
 import { afterProductsChanged } from './after-products-changed.js';
 import { PriceSequence, type PriceStep, type Prices } from './price-sequence.js';
 import { madeSimpleSince } from './variant-field-order.js';
+import { toCents } from './product-patch-plan.js';
 import type { PriceRow } from './price-rows.js';
 
 /**
@@ -86,16 +87,16 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
   }
 
   // The rows that changed a price (one sending the prices already there succeeds, and says nothing).
-  const changedBy = new Map(rows.flatMap((r, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok && step.changed.length > 0 ? [[r, step.changed] as const] : []; }));
+  const changedBy = new Map(rows.flatMap((r, k) => { const step = steps[k]; return step !== null && step !== 'variants' && step.ok && step.changed.length > 0 ? [[r, step] as const] : []; }));
   const applied = [...changedBy.keys()];
   await recordAudit(tx, applied.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: r.payload.variantId ? 'variant.updated' : 'product.updated',
     resourceType: r.payload.target, resourceId: targetOf(r.payload), requestId: ctx.requestId, ipAddress: ctx.ip,
-    changes: { price: r.payload.price, specialPrice: r.payload.specialPrice, batchId: ctx.batchId },
+    changes: { ...priceChanges(changedBy.get(r)!), ...(r.payload.variantId ? { productId: r.payload.productId } : {}), batchId: ctx.batchId },
   })));
   await emitEvents(tx, applied.map((r) => ({
     partnerId: ctx.partnerId, storeId: ctx.storeId, type: 'product.updated',
-    payload: { id: r.payload.productId, variantId: r.payload.variantId, updatedFields: changedBy.get(r)!, batchId: ctx.batchId },
+    payload: { id: r.payload.productId, variantId: r.payload.variantId, updatedFields: changedBy.get(r)!.changed, batchId: ctx.batchId },
   })));
   await afterProductsChanged(tx, ctx.storeId, [...new Set(applied.map((r) => r.payload.productId))]);
   return rows.map((r, k): RowOutcome => {
@@ -108,6 +109,16 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
     if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { ...sent, context: step.context } };
     return { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: targetOf(r.payload) } };
   });
+}
+
+/**
+ * A row's audit changes, as every update's are ({ field: { before, after } }): the prices it moved,
+ * as numeric(15, 2) stored them. It recorded the values sent (1234.567 for a price stored 1234.57,
+ * and a price a later-accepted write had set, which the row left, as if it had been set: QA).
+ */
+function priceChanges(step: Extract<PriceStep, { ok: true }>) {
+  const stored = (v: number | null) => (v === null ? null : toCents(v));
+  return Object.fromEntries(step.changed.map((field) => [field, { before: stored(step.before[field]), after: stored(step.after[field]) }]));
 }
 
 registerBatchKind('products.prices', { process: processPriceRows });

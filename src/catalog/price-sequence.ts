@@ -7,7 +7,7 @@ export interface Prices { price: number | null; specialPrice: number | null }
 export interface PriceChange { price?: number; specialPrice?: number | null }
 
 /** A row applied, with the fields whose value it changed (as numeric(15, 2) stores them), or refused (PRD_008). */
-export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[] } | { ok: false; context: { price: number; specialPrice: number } };
+export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[]; before: Prices; after: Prices } | { ok: false; context: { price: number; specialPrice: number } };
 
 /** The columns of the prices a change (a price row, a variant-set item) sends, as field_runs names them. */
 export const priceColumnsSent = (change: PriceChange) => [
@@ -65,6 +65,6 @@ export class PriceSequence {
       if (changed.includes('specialPrice')) merged.specialPrice = after.specialPrice;
       this.changes.set(target, merged);
     }
-    return { ok: true, changed };
+    return { ok: true, changed, before, after };
   }
 }

@@ -26,6 +26,18 @@ describe('audit log and outbox', () => {
     expect((await ctx.sql`select count(*)::int as n from audit_events where store_id = ${s.storeId}`)[0].n).toBe(2);
   });
 
+  it('dates an event when it is written, not when its transaction began (0137: a long job dated all its events at its start)', async () => {
+    const s = await createTestStore(ctx);
+    const event = (resourceId: string) => ({ storeId: s.storeId, actorType: 'partner' as const, actor: s.partnerClientId, action: 'product.updated', resourceType: 'product', resourceId });
+    await ctx.sql.begin(async (tx) => {
+      await recordAudit(tx, [event('first')]);
+      await tx`select pg_sleep(0.2)`;
+      await recordAudit(tx, [event('second')]);
+    });
+    const [first, second] = await ctx.sql`select created_at from audit_events where store_id = ${s.storeId} order by id`;
+    expect(second.created_at.getTime() - first.created_at.getTime()).toBeGreaterThanOrEqual(190);
+  });
+
   it('emits outbox events only when the transaction commits', async () => {
     const s = await createTestStore(ctx);
     await subscribeToAllEvents(ctx, s);

@@ -123,6 +123,20 @@ describe('product fields keep acceptance order', () => {
     expect(await fieldsOf(id)).toMatchObject({ price: 40, special_price: 25 });
     const [v] = await ctx.sql`select price::float8 from product_variants where sku = 'FV-1' and store_id = ${store.storeId}`;
     expect(v.price).toBe(6);
+    // Each batch's audit says what its rows changed, before and after as stored: the earlier one the
+    // special price alone, not the prices the later one set (it recorded the values sent: QA).
+    const audited = async (batchId: string) => (await ctx.sql`select action, resource_id, changes from audit_events
+      where store_id = ${store.storeId} and changes->>'batchId' = ${batchId} order by id`).map((a) => [a.action, a.resource_id, a.changes]);
+    const [variant] = await ctx.sql`select id from product_variants where sku = 'FV-1' and store_id = ${store.storeId}`;
+    expect(await audited(later)).toEqual([
+      ['product.updated', id, { price: { before: 100, after: 40 }, batchId: later }],
+      ['variant.updated', variant.id, { price: { before: 50, after: 6 }, productId: parent.id, batchId: later }]]);
+    expect(await audited(earlier)).toEqual([['product.updated', id, { specialPrice: { before: null, after: 25 }, batchId: earlier }]]);
+    // Recorded as numeric(15, 2) stores it.
+    const rounded = await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 1234.567 }] });
+    await run(store, rounded);
+    expect(await audited(rounded)).toEqual([['product.updated', id, { price: { before: 40, after: 1234.57 }, batchId: rounded }]]);
+    await ctx.sql`update products set price = 40 where id = ${id}`;
 
     // A later request that finds its price already there still holds it against an earlier one.
     const [earlierStill, laterSame] = [await accept(store, 'PATCH', PRICES, { items: [{ sku: 'F-2', price: 50 }] }),

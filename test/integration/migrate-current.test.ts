@@ -24,22 +24,24 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0136 must be
-    // the one undone here instead of 0135.
-    expect(first.slice(-2)).toEqual(['0135.do.export-storage-bucket.sql', '0136.do.blank-descriptions.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0137 must be
+    // the one undone here instead of 0136.
+    expect(first.slice(-2)).toEqual(['0136.do.blank-descriptions.sql', '0137.do.audit-times-stock-counts.sql']);
     const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0135 and 0136: an export's bucket; whitespace descriptions told as none (visible_text).
+    // 0136 and 0137: whitespace descriptions told as none (visible_text); audit times at insert, stock audits counting targets.
     const state = async () => (await sql`
-      select (select count(*)::int from information_schema.columns where table_name = 'catalog_exports' and column_name = 'storage_bucket') as bucket,
-        to_regproc('visible_text') is not null as visible`)[0];
-    expect(await state()).toEqual({ bucket: 1, visible: true });
-    await sql.unsafe(`alter table catalog_exports drop column storage_bucket;
+      select to_regproc('visible_text') is not null as visible,
+        (select column_default from information_schema.columns where table_name = 'audit_events' and column_name = 'created_at') as audited_at,
+        (select prosrc like '%v_products%' from pg_proc where proname = 'apply_stock_chunk') as counted`)[0];
+    expect(await state()).toEqual({ visible: true, audited_at: 'clock_timestamp()', counted: true });
+    await sql.unsafe(`alter table audit_events alter column created_at set default now();
+      ${between(sqlOf('0102.do.partner-audit-addresses.sql'), 'create or replace function apply_stock_chunk', 'end $$;')}
       ${between(sqlOf('0119.do.sku-in-quality-score.sql'), 'create or replace function product_quality_score', '$$;')}
       ${between(sqlOf('0123.do.duplicate-sku-recheck.sql'), 'create or replace function evaluate_quality', 'end $$;')}
       drop function visible_text(text);`);
-    expect(await state()).toEqual({ bucket: 0, visible: false });
-    await sql`delete from schemaversion where version in (135, 136)`;
+    expect(await state()).toEqual({ visible: false, audited_at: 'now()', counted: false });
+    await sql`delete from schemaversion where version in (136, 137)`;
     // A product with a description of tabs, evaluated before 0136: no issue of a missing description.
     const [partner] = await sql`insert into partners (client_id, name, secret_ciphertext) values ('ptnr_m', 'P', 'x') returning id`;
     const [store] = await sql`insert into stores (partner_id, client_id, name) values (${partner.id}, 'str_m', 'S') returning id`;
@@ -49,7 +51,7 @@ describe('migrate', () => {
     expect(await missing()).toBe(0);
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ bucket: 1, visible: true });
+    expect(await state()).toEqual({ visible: true, audited_at: 'clock_timestamp()', counted: true });
     // 0136 evaluated it again.
     expect(await missing()).toBe(1);
   });

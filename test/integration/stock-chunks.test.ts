@@ -50,8 +50,10 @@ describe('a stock batch applied a few rows at a time', () => {
     expect(outcomes.map((o) => [o.rowIndex, o.status])).toEqual([[0, 'SUCCEEDED'], [1, 'SUCCEEDED'], [2, 'SUCCEEDED'], [3, 'SUCCEEDED'], [4, 'SUCCEEDED']]);
     const stock = await ctx.sql`select id, stock from products_with_stock where id in ${ctx.sql([a.id, b.id])}`;
     expect(Object.fromEntries(stock.map((s) => [s.id, s.stock]))).toEqual({ [a.id]: 7, [b.id]: 5 });
-    const audits = await ctx.sql`select changes->'rows' as rows from audit_events where store_id = ${store.storeId} and action = 'stock.updated' order by id`;
-    expect(audits.map((x) => x.rows)).toEqual([[0, 1], [2, 3], [4]]);
+    const audits = await ctx.sql`select changes from audit_events where store_id = ${store.storeId} and action = 'stock.updated' order by id`;
+    expect(audits.map((x) => x.changes.rows)).toEqual([[0, 1], [2, 3], [4]]);
+    // The products each chunk set, each counted once (0137: rows 2 and 3 of B were 2 products).
+    expect(audits.map((x) => [x.changes.products, x.changes.variants])).toEqual([[2, 0], [1, 0], [1, 0]]);
   });
 });
 
