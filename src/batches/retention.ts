@@ -31,18 +31,24 @@ export async function purgeExpired(sql: Sql, policy: RetentionPolicy): Promise<{
             where completed_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})
               and (packed_rows is not null or packed_body is not null or payload is not null or body is not null)
             limit ${PURGE_BATCHES_PER_STATEMENT}) o
-      where b.store_id = o.store_id and b.id = o.id`;
+      -- Again on the row updated: one that \`batch retry\` ran again meanwhile (completed_at null, its
+      -- lock waited for) keeps the rows it is about to process (they were emptied, and it failed again).
+      where b.store_id = o.store_id and b.id = o.id and b.completed_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})`;
     batchBodies += done.count;
     if (done.count < PURGE_BATCHES_PER_STATEMENT) break;
   }
-  // A stock batch keeps its rows beside it (batch_stock_rows, 0082), found by their age: those
-  // of a batch accepted before the retention's start and completed.
+  // A stock batch keeps its rows beside it (batch_stock_rows, 0082): those of a batch completed
+  // before the retention's start, as a product batch's (they went by their acceptance: a batch given
+  // up on days after it was accepted lost them before \`batch retry\` could run them, as README
+  // says it can for 7 days after completion; QA). Accepted before it too, for the rows' index. The
+  // batch row share-locked: a retry that made it pending again meanwhile is seen, and keeps them.
   for (;;) {
     const done = await sql`
       delete from batch_stock_rows r
       using (select x.store_id, x.batch_id from batch_stock_rows x join batches b on b.store_id = x.store_id and b.id = x.batch_id
-             where x.created_at < now() - make_interval(days => ${policy.batchBodyRetentionDays}) and b.completed_at is not null
-             limit ${PURGE_BATCHES_PER_STATEMENT}) o
+             where x.created_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})
+               and b.completed_at < now() - make_interval(days => ${policy.batchBodyRetentionDays})
+             limit ${PURGE_BATCHES_PER_STATEMENT} for share of b) o
       where r.store_id = o.store_id and r.batch_id = o.batch_id`;
     batchBodies += done.count;
     if (done.count < PURGE_BATCHES_PER_STATEMENT) break;

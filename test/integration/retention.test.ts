@@ -92,11 +92,37 @@ describe('retention of idempotency keys and accepted rows', () => {
     }
     const [old, recent, unfinished] = ids;
     for (const id of ids) await waitForBatch(ctx, id);
-    await ctx.sql`update batch_stock_rows set created_at = now() - interval '8 days' where batch_id in ${ctx.sql([old, unfinished])}`;
+    await ctx.sql`update batch_stock_rows set created_at = now() - interval '8 days' where batch_id in ${ctx.sql([old, unfinished, recent])}`;
+    await ctx.sql`update batches set completed_at = now() - interval '8 days' where id = ${old}`;
     await ctx.sql`update batches set completed_at = null where id = ${unfinished}`;
+    // `recent` was accepted 8 days ago and completed now (given up on after days of retries): kept
+    // 7 days from its completion, for \`batch retry\` (it went by its acceptance: QA).
     await purgeExpired(ctx.sql, POLICY);
     const kept = await ctx.sql`select batch_id from batch_stock_rows where store_id = ${store.storeId}`;
     expect(kept.map((r) => r.batch_id).sort()).toEqual([recent, unfinished].sort());
+  });
+
+  it('leaves the rows of a batch that `batch retry` makes pending while the purge waits for it', async () => {
+    const store = await createTestStore(ctx, 1);
+    await ctx.sql`insert into products (store_id, name, sku) values (${store.storeId}, 'Retried', 'RET-RETRY')`;
+    const stock = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku: 'RET-RETRY', stock: 4 }] } });
+    const sync = await signedInject(ctx, store, { method: 'POST', url: URL, body: { products: [product(40)] } });
+    const ids = [stock.json().data.batchId, sync.json().data.batchId];
+    for (const id of ids) await waitForBatch(ctx, id);
+    await ctx.sql`update batch_stock_rows set created_at = now() - interval '9 days' where batch_id = ${ids[0]}`;
+    await ctx.sql`update batches set completed_at = now() - interval '8 days' where id in ${ctx.sql(ids)}`;
+    // As retryFailedBatch does: each batch locked, then pending again; the purge starts meanwhile.
+    let purge: Promise<unknown> | undefined;
+    await ctx.sql.begin(async (tx) => {
+      await tx`select 1 from batches where id in ${tx(ids)} for update`;
+      purge = purgeExpired(ctx.sql, POLICY);
+      await new Promise((r) => setTimeout(r, 300));
+      await tx`update batches set completed_at = null, status = 'PENDING' where id in ${tx(ids)}`;
+    });
+    await purge;
+    const [{ rows }] = await ctx.sql`select count(*)::int as rows from batch_stock_rows where batch_id = ${ids[0]}`;
+    const [{ body }] = await ctx.sql`select packed_rows is not null or payload is not null as body from batches where id = ${ids[1]}`;
+    expect([rows, body]).toEqual([1, true]);
   });
 
   it('empties a backlog larger than one statement takes, in several', async () => {
