@@ -9,7 +9,7 @@ import { loadCheckedEncryptionKey } from './auth/encryption-key-check.js';
 import { buildApp, type AppDeps } from './http/app.js';
 import { startWorker, WorkerGaveUp, type WorkerRunner } from './jobs/worker.js';
 import { QUEUE_STOPPED } from './jobs/queue-outage.js';
-import { demoBanner, ensureDemo, listeningBaseUrl } from './demo/demo-store.js';
+import { demoBanner, demoFile, ensureDemo, listeningBaseUrl } from './demo/demo-store.js';
 import { emptyTaxonomyWarning } from './catalog/taxonomy.js';
 import { withoutAddedListeners } from './process-listeners.js';
 
@@ -146,7 +146,7 @@ export async function start(opts: StartOptions) {
         // The port it listens on: PORT=0 lets the system pick one.
         const baseUrl = listeningBaseUrl(config, (app.server.address() as AddressInfo).port);
         const { created, demo } = await ensureDemo(db.sql, config, deps.encryptionKey, baseUrl);
-        if (demo) process.stdout.write(demoBanner(baseUrl, demo, created));
+        if (demo) process.stdout.write(demoBanner(baseUrl, demo, created, demoFile(config)));
       }
       const noTaxonomy = await emptyTaxonomyWarning(db.sql);
       if (noTaxonomy) logger.warn(noTaxonomy);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { urlHost, type Config } from '../config.js';
 import type { Queryable, Sql } from '../db/database.js';
@@ -31,8 +31,15 @@ export const demoFile = (config: Pick<Config, 'dataDir'>) => join(config.dataDir
 
 const readDemo = (config: Pick<Config, 'dataDir'>) =>
   readFile(demoFile(config), 'utf8').then((t) => JSON.parse(t) as DemoCredentials, () => undefined);
-const writeDemo = (config: Pick<Config, 'dataDir'>, demo: DemoCredentials) =>
-  writeFile(demoFile(config), JSON.stringify(demo, null, 2), { mode: 0o600 });
+/**
+ * The folder made first: on a DATABASE_URL database (OMNI_DEMO=true) nothing else had made the data
+ * folder, the write failed after the demo partner was created, and the next start, finding a
+ * partner, made no demo: its credentials were lost (logs QA).
+ */
+const writeDemo = async (config: Pick<Config, 'dataDir'>, demo: DemoCredentials) => {
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(demoFile(config), JSON.stringify(demo, null, 2), { mode: 0o600 });
+};
 
 async function createDemoPim(sql: Queryable, storeClientId: string): Promise<DemoPim> {
   const { orgId } = await createOrg(sql, 'Demo Org');
@@ -181,10 +188,16 @@ export function demoCurls(baseUrl: string, demo: DemoCredentials, requests: { pa
   return [...partner, '', ...pim].join('\n');
 }
 
-export function demoBanner(baseUrl: string, demo: DemoCredentials, created: boolean): string {
+export function demoBanner(baseUrl: string, demo: DemoCredentials, created: boolean, credentialsFile: string): string {
+  // Its secrets once, when they are made: every later start printed them again into whatever
+  // collects the process's output (logs QA). The file keeps them; demo curl signs fresh curls.
+  if (!created) {
+    return ['', '== Omni demo store ==', `credentials: ${credentialsFile}`, 'signed curls to paste: npx omni demo curl',
+      `API reference: ${baseUrl}/docs`, ''].join('\n');
+  }
   return [
     '',
-    created ? '== Omni demo data created ==' : '== Omni demo store ==',
+    '== Omni demo data created ==',
     `partnerClientId: ${demo.partnerClientId}`,
     `partnerSecret:   ${demo.partnerSecret}`,
     ...(demo.partnerEncryptionKey ? [`partnerEncryptionKey: ${demo.partnerEncryptionKey} (decrypts the ENCRYPTED: fields)`] : []),
@@ -197,6 +210,7 @@ export function demoBanner(baseUrl: string, demo: DemoCredentials, created: bool
     demoCurls(baseUrl, demo),
     '',
     `API reference: ${baseUrl}/docs`,
+    `(kept in ${credentialsFile}; later starts print only where)`,
     '',
   ].join('\n');
 }

@@ -115,7 +115,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     endpoint: { url: '/metrics', schema: { hide: true } }, clearRegisterOnInit: true,
     // Unmatched requests too, under one route label (a 404 is no new series): a client calling a
     // wrong path, or a scan, showed nowhere.
-    routeMetrics: { enabled: { histogram: true, summary: false }, registeredRoutesOnly: false, invalidRouteGroup: '__unmatched__' },
+    // Every method: its default left out HEAD and OPTIONS (a load balancer's HEAD checks, a scan's
+    // OPTIONS), which README says are counted (logs QA).
+    routeMetrics: { enabled: { histogram: true, summary: false }, registeredRoutesOnly: false, invalidRouteGroup: '__unmatched__', methodBlacklist: [] },
   } as any);
   // fastify-metrics registers its summary even when disabled: /metrics then declared an
   // http_request_summary_seconds that never had a sample.

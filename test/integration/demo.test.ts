@@ -89,9 +89,14 @@ describe('the demo', () => {
     expect(await send(curl.stdout)).toEqual([{ url: '/api/v1/pim/bulk-jobs?type=BULK_IMPORT', status: 200 }]);
     const asked = await demoCli('demo', 'curl', '--path', '/partner/stores/products');
     expect([asked.code, asked.stdout, asked.stderr.trim()]).toEqual([1, '', `error: the demo store's token was revoked: ${rotate} (${join(dataDir, 'demo-credentials.json')})`]);
-    const banner = demoBanner('http://omni.test', await demoFile(), false);
+    const banner = demoBanner('http://omni.test', await demoFile(), true, 'demo-credentials.json');
     expect(banner).toContain(`storeToken:      revoked\n`);
     expect(banner).toContain(`# Partner API: the demo store's token was revoked: ${rotate}\n\n# PIM API`);
+    // A later start says where the credentials are, and prints none of them (it printed them all again: logs QA).
+    const later = demoBanner('http://omni.test', await demoFile(), false, '/data/demo-credentials.json');
+    expect(later).toBe('\n== Omni demo store ==\ncredentials: /data/demo-credentials.json\nsigned curls to paste: npx omni demo curl\nAPI reference: http://omni.test/docs\n');
+    const secrets = await demoFile();
+    for (const secret of [secrets.partnerSecret, secrets.pim?.token].filter(Boolean)) expect(later).not.toContain(secret);
   }, 60_000);
 
   it('a demo file from before PIM access gets it at the next start', async () => {
@@ -136,7 +141,11 @@ describe('the demo', () => {
     const [row] = await ctx.sql`select id from partners where client_id = ${demo.partnerClientId}`;
     const { partnerEncryptionKey } = await import('../../src/partners/partners.js');
     expect(demo.partnerEncryptionKey).toBe((await partnerEncryptionKey(ctx.sql, ctx.deps.encryptionKey, row.id)).toString('base64'));
-    expect(demoBanner('http://omni.test', demo, true)).toContain(`partnerEncryptionKey: ${demo.partnerEncryptionKey} `);
+    expect(demoBanner('http://omni.test', demo, true, 'demo-credentials.json')).toContain(`partnerEncryptionKey: ${demo.partnerEncryptionKey} `);
+    // A data folder nothing made yet (OMNI_DEMO=true on a DATABASE_URL database): made, the credentials kept (ENOENT lost them).
+    const fresh = join(dataDir, 'not', 'yet');
+    const again = await createDemo(ctx.sql, { dataDir: fresh }, ctx.deps.encryptionKey);
+    expect(JSON.parse(await readFile(join(fresh, 'demo-credentials.json'), 'utf8')).partnerSecret).toBe(again.partnerSecret);
     const statuses = async (...args: string[]) => (await send((await demoCli('demo', 'curl', ...args)).stdout)).map((r) => r.status);
     expect(await statuses('--path', '/partner/webhooks/endpoints')).toEqual([200, 200]);
     expect(await statuses('--path', '/partner/stores')).toEqual([200, 200]);
@@ -176,8 +185,9 @@ describe('the demo', () => {
       const { port } = server.app!.server.address() as AddressInfo;
       expect(port).toBeGreaterThan(0);
       expect((await demoFile()).baseUrl).toBe(`http://127.0.0.1:${port}`);
-      expect(printed).toContain(`'http://127.0.0.1:${port}/api/v1/partner/stores/warehouses'`);
+      // A later start (the demo was made above): where the credentials are, with the port, no secret.
       expect(printed).toContain(`API reference: http://127.0.0.1:${port}/docs`);
+      expect(printed).not.toContain((await demoFile()).partnerSecret);
       // And the links Omni hands out: the OpenAPI document's server, onboarding and export links (they said :0).
       const document = await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json();
       expect(document.servers).toEqual([{ url: `http://127.0.0.1:${port}` }]);

@@ -180,6 +180,13 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="__unmatched__",status_code="404"\} [3-9]/);
     expect(res.body).not.toContain('wp-login');
   });
+  it('/metrics counts HEAD and OPTIONS requests too (fastify-metrics left them out by default)', async () => {
+    await ctx.app.inject({ method: 'HEAD', url: '/health' });
+    await ctx.app.inject({ method: 'OPTIONS', url: '/nothing-here' });
+    const res = await ctx.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.body).toMatch(/http_request_duration_seconds_count\{method="HEAD",route="\/health",status_code="200"\} [1-9]/);
+    expect(res.body).toMatch(/http_request_duration_seconds_count\{method="OPTIONS",route="__unmatched__",status_code="404"\} [1-9]/);
+  });
 });
 
 describe('OpenAPI documents the signed-request headers', () => {
