@@ -10,6 +10,7 @@ import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
 import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
 import { variantSetChanges, variantSetLooks } from './variant-set-changes.js';
+import { variantSetDiff } from './variant-diff.js';
 import { lockByIds } from '../db/rows-by-key.js';
 
 type Row = { rowIndex: number; payload: VariantProductPayload };
@@ -101,9 +102,14 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   // its variant set changed; one whose fields, set and stock are as they were is not told.
   const written = new Set(productIds);
   const fieldsMoved = new Set(outcomes.filter((o) => o.ok && Object.keys(o.changes ?? {}).length > 0).map((o) => o.id!));
-  const setMoved = await variantSetChanges(tx, storeId, new Map([...setsBefore].filter(([id]) => written.has(id))), fieldsMoved);
-  const changed = new Set([...fieldsMoved, ...setMoved]);
-  return { outcomes, idOf, done, productIds, variantId, changed };
+  const sets = await variantSetChanges(tx, storeId, new Map([...setsBefore].filter(([id]) => written.has(id))), fieldsMoved);
+  const changed = new Set([...fieldsMoved, ...sets.changed]);
+  // What each updated product's row changed, for its audit event: its own fields, and its variants.
+  const changesOf = new Map(outcomes.filter((o) => o.ok && idOf.has(o.rowIndex)).map((o) => {
+    const variants = setsBefore.has(o.id!) ? variantSetDiff(setsBefore.get(o.id!)!.variants, sets.after.get(o.id!)?.variants ?? {}) : undefined;
+    return [o.id!, { ...o.changes, ...(variants ? { variants } : {}) }] as const;
+  }));
+  return { outcomes, idOf, done, productIds, variantId, changed, changesOf };
 }
 
 type Allocation = { product_id: string; variant_id: string; warehouse_id: string; stock: number; seq: string };
@@ -162,7 +168,7 @@ async function writeChunk(tx: Transaction, storeId: string, rows: Row[], stockSe
 }
 
 async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: Row[]): Promise<RowOutcome[]> {
-  const { refused, outcomes, idOf, done: written, variantId, changed } = await writeChunk(tx, ctx.storeId, rows, stockSeqBase(ctx));
+  const { refused, outcomes, idOf, done: written, variantId, changed, changesOf } = await writeChunk(tx, ctx.storeId, rows, stockSeqBase(ctx));
   const action = (r: Row) => (r.payload.mode === 'create' ? 'product.created' : 'product.updated');
   // An update row that found its product's fields, variant set and stock already there succeeds and
   // says nothing (no audit event, no product.updated), as a products/bulk row does.
@@ -170,7 +176,11 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
   await recordAudit(tx, done.map((r) => ({
     storeId: ctx.storeId, actorType: 'partner' as const, actor: ctx.partnerClientId, action: action(r), resourceType: 'product',
     resourceId: idOf.get(r.rowIndex)!, requestId: ctx.requestId, ipAddress: ctx.ip,
-    changes: { externalId: r.payload.input.externalId, variants: r.payload.items.map(({ item }) => item.sku), batchId: ctx.batchId },
+    // A creation names its variants; an update says what it changed, as every update's event does (it
+    // named every SKU sent and nothing of what changed: audit QA).
+    changes: r.payload.mode === 'create'
+      ? { externalId: r.payload.input.externalId, variants: r.payload.items.map(({ item }) => item.sku), batchId: ctx.batchId }
+      : { externalId: r.payload.input.externalId, ...changesOf.get(idOf.get(r.rowIndex)!), batchId: ctx.batchId },
   })));
   await emitEvents(tx, done.map((r) => ({
     partnerId: ctx.partnerId, storeId: ctx.storeId, type: action(r),

@@ -1,8 +1,9 @@
 import type { Queryable } from '../db/database.js';
 import { atLockedRows, lockByIds } from '../db/rows-by-key.js';
+import type { VariantLook } from './variant-diff.js';
 
-/** A product's variant set as a reader sees it, and its variants' stock, each as one text. */
-type Looks = { set: string; stock: string };
+/** A product's variant set as a reader sees it, and its variants' stock, each as one text; and each variant's values by SKU (for the audit: variant-diff.ts). */
+type Looks = { set: string; stock: string; variants: Record<string, VariantLook> };
 
 /**
  * What the variant sets of products with variants look like (each variant's keys, options,
@@ -19,20 +20,23 @@ type Looks = { set: string; stock: string };
  */
 export async function variantSetLooks(tx: Queryable, storeId: string, productIds: string[]): Promise<Map<string, Looks>> {
   if (productIds.length === 0) return new Map();
-  const rows = await tx<{ id: string; set: string | null; stock: string | null }[]>`
-    select k.id, v.set, v.stock from unnest(${productIds}::uuid[]) as k (id)
+  const rows = await tx<{ id: string; set: string | null; stock: string | null; variants: Record<string, VariantLook> | null }[]>`
+    select k.id, v.set, v.stock, v.variants from unnest(${productIds}::uuid[]) as k (id)
     cross join lateral (select
         string_agg(row(x.sku, x.external_id, x.options, x.price, x.special_price, x.barcode, x.photos, x.is_active)::text, ',' order by x.id) as set,
-        string_agg(x.stock::text, ',' order by x.id) as stock
+        string_agg(x.stock::text, ',' order by x.id) as stock,
+        jsonb_object_agg(x.sku, jsonb_build_object('externalId', x.external_id, 'options', x.options, 'price', x.price::float8,
+          'specialPrice', x.special_price::float8, 'barcode', x.barcode, 'photos', x.photos, 'isActive', x.is_active, 'stock', x.stock)) as variants
       from product_variants x where x.store_id = ${storeId}::uuid and x.product_id = k.id offset 0) as v`;
-  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '' }]));
+  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '', variants: r.variants ?? {} }]));
 }
 
 /**
  * The products of `before` whose variant set or stock the writes since changed. Those whose set
  * changed get a new version and updated_at, but for `movedAlready` (their own fields did).
  */
-export async function variantSetChanges(tx: Queryable, storeId: string, before: Map<string, Looks>, movedAlready: Set<string>): Promise<Set<string>> {
+export async function variantSetChanges(tx: Queryable, storeId: string, before: Map<string, Looks>, movedAlready: Set<string>)
+  : Promise<{ changed: Set<string>; after: Map<string, Looks> }> {
   const after = await variantSetLooks(tx, storeId, [...before.keys()]);
   const setChanged = [...before].filter(([id, was]) => after.get(id)?.set !== was.set).map(([id]) => id);
   const toMove = setChanged.filter((id) => !movedAlready.has(id));
@@ -42,5 +46,5 @@ export async function variantSetChanges(tx: Queryable, storeId: string, before: 
     const at = await lockByIds(tx, { table: 'products', storeId, ids: toMove }, 'update');
     await tx.unsafe(`update products p set version = p.version + 1, updated_at = now() where ${atLockedRows('p', '$1')}`, [at as any]);
   }
-  return new Set([...setChanged, ...[...before].filter(([id, was]) => after.get(id)?.stock !== was.stock).map(([id]) => id)]);
+  return { changed: new Set([...setChanged, ...[...before].filter(([id, was]) => after.get(id)?.stock !== was.stock).map(([id]) => id)]), after };
 }

@@ -73,6 +73,12 @@ describe('products with variants through the pipeline', () => {
     expect(after).toEqual({ name: 'Tee v2', stock: 8 });
     // TEE-R kept its rows (no stock in the update), TEE-G is new with 1 in each warehouse, TEE-B deactivated keeps its 7.
     expect(await variantStock(p.id)).toEqual([['TEE-B', 7, false], ['TEE-G', 2, true], ['TEE-R', 6, true]]);
+    // Its audit event says what the row changed, as every update's does (it named the SKUs sent, nothing of what changed).
+    const [audited] = await ctx.sql`select changes from audit_events where store_id = ${store.storeId} and action = 'product.updated' and resource_id = ${p.id}`;
+    expect(audited.changes).toEqual({
+      externalId: 'tee', name: { before: 'Tee', after: 'Tee v2' }, batchId: res2.json().data.batchId,
+      variants: { created: ['TEE-G'], deactivated: ['TEE-B'], updated: { 'TEE-R': { price: { before: 10, after: 9 } } } },
+    });
     // A new variant and an existing one's rows in one chunk: TEE-G's through 0117's path, TEE-R's upserted.
     const res3 = await signedInject(ctx, store, { method: 'POST', url: BULK, body: { products: [{ id: p.id, externalId: 'tee', name: 'Tee v3', variants: { items: [
       { sku: 'TEE-R', options: { Colour: 'Red' }, price: 9, warehouses: [{ clientId: w1, stock: 10 }] },
