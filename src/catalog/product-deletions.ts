@@ -20,14 +20,16 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
   checkRowCount(ids.length);
   const errors: RowError[] = [];
   const seen = new Set<string>();
-  const candidates: { rowIndex: number; id: string }[] = [];
+  // The id as the database writes it, and as it was sent: a row that fails names the id it was sent
+  // with, as a price or stock row does (an upper-case id came back lower-cased: QA).
+  const candidates: { rowIndex: number; id: string; sent: string }[] = [];
   const notUuids: Record<number, string> = {};
   ids.forEach((id, rowIndex) => {
     if (typeof id !== 'string' || !UUID.test(id)) {
       notUuids[rowIndex] = 'each value in ids must be a UUID';
       errors.push(rowError('VAL_001', { rowIndex, ...(typeof id === 'string' ? { id } : {}) }, { context: { validationErrors: { id: notUuids[rowIndex] } } }) as RowError);
     } else if (seen.has(uuidKey(id))) errors.push(rowError('PRD_004', { rowIndex, id }, { context: { field: 'id' } }) as RowError);
-    else { seen.add(uuidKey(id)); candidates.push({ rowIndex, id: uuidKey(id) }); }
+    else { seen.add(uuidKey(id)); candidates.push({ rowIndex, id: uuidKey(id), sent: id }); }
   });
   // Nothing usable at all: the whole body is VAL_001, as on every bulk endpoint (seed 000).
   if (ids.length > 0 && Object.keys(notUuids).length === ids.length) throw new AppError('VAL_001', { validationErrors: { ids: notUuids } });
@@ -39,8 +41,8 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
   const acceptedRows: Record<string, unknown>[] = [];
   for (const c of candidates) {
     const p = byId.get(c.id);
-    if (!p) { errors.push(rowError('PRD_001', { rowIndex: c.rowIndex, id: c.id }, { context: { reason: 'Product ID not found' } }) as RowError); continue; }
-    accepted.push({ rowIndex: c.rowIndex, payload: { id: p.id } });
+    if (!p) { errors.push(rowError('PRD_001', { rowIndex: c.rowIndex, id: c.sent }, { context: { reason: 'Product ID not found' } }) as RowError); continue; }
+    accepted.push({ rowIndex: c.rowIndex, payload: { id: p.id, ...(c.sent !== p.id ? { sent: c.sent } : {}) } });
     acceptedRows.push({ rowIndex: c.rowIndex, id: p.id, ...(p.external_id != null ? { externalId: p.external_id } : {}), ...(p.sku ? { sku: p.sku } : {}) });
   }
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
@@ -48,7 +50,7 @@ export async function acceptDeletionRows(tx: Transaction, who: Principal, origin
   return { batchId, summary: { total: ids.length, failed: errors.length, pending: accepted.length }, acceptedRows, errors };
 }
 
-async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: { id: string } }[]): Promise<RowOutcome[]> {
+async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { rowIndex: number; payload: { id: string; sent?: string } }[]): Promise<RowOutcome[]> {
   const deleted = await deleteByIds<{ id: string; external_id: string | null; sku: string | null; name: string }>(tx,
     { table: 'products', storeId: ctx.storeId, ids: rows.map((r) => r.payload.id) }, 'id, external_id, sku, name');
   await recordAudit(tx, deleted.map((d) => ({
@@ -62,8 +64,8 @@ async function processDeletionRows(tx: Transaction, ctx: BatchContext, rows: { r
   const gone = new Set(deleted.map((d) => d.id));
   return rows.map((r) => (gone.has(r.payload.id)
     ? { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { id: r.payload.id } }
-    // Named by its id, as a row refused at once is (details.id).
-    : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { id: r.payload.id, context: { reason: 'Already deleted' } } }));
+    // Named by its id as sent, as a row refused at once is (details.id).
+    : { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { id: r.payload.sent ?? r.payload.id, context: { reason: 'Already deleted' } } }));
 }
 
 registerBatchKind('products.deletions', { process: processDeletionRows });

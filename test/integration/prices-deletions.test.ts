@@ -31,6 +31,10 @@ describe('PATCH /products/prices', () => {
     expect(res.statusCode).toBe(200);
     const { data } = res.json();
     expect(data.acceptedRows.map((r: any) => [r.rowIndex, r.target])).toEqual([[0, 'product'], [1, 'variant']]);
+    // Rows queued: dispatch. Every row refused: the batch ended at once, nothing queued (it said true).
+    expect(res.json().meta.dispatch).toBe(true);
+    const refusedAll = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/products/prices', body: { items: [{ sku: 'NOPE', price: 1 }] } });
+    expect([refusedAll.json().data.summary, refusedAll.json().meta.dispatch]).toEqual([{ total: 1, failed: 1, pending: 0 }, false]);
     expect(data.acceptedRows[0].id).toBe(simple.id);
     // A variant's row names its product, and the variant by its sku (as PATCH /inventory's, seed 002).
     expect(data.acceptedRows[1]).toEqual({ rowIndex: 1, target: 'variant', id: parent.id, externalId: 'p', sku: 'V-1' });
@@ -188,8 +192,8 @@ describe('a price or deletion row whose product another request deleted after ac
     // The deletion commits after both requests were accepted, before the worker gets their rows.
     const batchIds = await ctx.sql.begin(async (tx) => {
       await tx`delete from products where id = ${p.id}`;
-      const prices = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items: [{ id: p.id, price: 120 }] } });
-      const deletions = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids: [p.id] } });
+      const prices = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items: [{ id: p.id.toUpperCase(), price: 120 }] } });
+      const deletions = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids: [p.id.toUpperCase()] } });
       return [prices, deletions].map((res) => { expect(res.json().data.errors).toEqual([]); return res.json().data.batchId as string; });
     });
     const rows = await Promise.all(batchIds.map(async (batchId) => {
@@ -197,9 +201,14 @@ describe('a price or deletion row whose product another request deleted after ac
       return (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/batches/${batchId}` })).json().data.rows;
     }));
     expect(rows.map(([r]) => [r.status, r.code, r.details])).toEqual([
-      ['FAILED', 'PRD_001', { id: p.id, context: { reason: 'Deleted before the update was applied' } }],
-      ['FAILED', 'PRD_001', { id: p.id, context: { reason: 'Already deleted' } }],
+      ['FAILED', 'PRD_001', { id: p.id.toUpperCase(), context: { reason: 'Deleted before the update was applied' } }],
+      // As sent, in upper case, as the price row's (it came back lower-cased: QA).
+      ['FAILED', 'PRD_001', { id: p.id.toUpperCase(), context: { reason: 'Already deleted' } }],
     ]);
+    // Refused at once likewise.
+    const unknown = '01A24C2C-31D0-718F-8286-1143F3526F6D';
+    const refused = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/deletions', body: { ids: [unknown] } });
+    expect(refused.json().data.errors.map((e: any) => [e.code, e.id])).toEqual([['PRD_001', unknown]]);
   });
 });
 

@@ -23,10 +23,16 @@ export function takeRows(request: FastifyRequest, field: string): unknown[] {
  */
 export const originOf = (request: FastifyRequest): RequestOrigin => ({ requestId: request.id, ip: request.ip });
 
-/** Runs an accept service under the request's Idempotency-Key and renders the envelope. */
+/**
+ * Runs an accept service under the request's Idempotency-Key and renders the envelope. `dispatch`
+ * says whether rows were queued for processing: a request whose every row was refused at once is
+ * answered with its batch already ended (FAILED) and no job, where it said true (QA).
+ */
 export async function accept(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, message: string, run: (tx: Transaction) => Promise<unknown>) {
-  return sendIdempotently(deps, request, reply, { storeId: storeOf(request).storeId },
-    async (tx) => ok(reply, message, await run(tx), { dispatch: true }));
+  return sendIdempotently(deps, request, reply, { storeId: storeOf(request).storeId }, async (tx) => {
+    const data = await run(tx);
+    return ok(reply, message, data, { dispatch: ((data as { summary?: { pending?: number } }).summary?.pending ?? 0) > 0 });
+  });
 }
 
 /**
