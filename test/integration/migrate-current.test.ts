@@ -24,35 +24,24 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0137 must be
-    // the one undone here instead of 0136.
-    expect(first.slice(-2)).toEqual(['0136.do.blank-descriptions.sql', '0137.do.audit-times-stock-counts.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0138 must be
+    // the one undone here instead of 0137.
+    expect(first.slice(-2)).toEqual(['0137.do.audit-times-stock-counts.sql', '0138.do.stock-targets-held.sql']);
     const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0136 and 0137: whitespace descriptions told as none (visible_text); audit times at insert, stock audits counting targets.
+    // 0137 and 0138: audit times at insert, stock audits counting targets; a stock chunk's live targets held.
     const state = async () => (await sql`
-      select to_regproc('visible_text') is not null as visible,
-        (select column_default from information_schema.columns where table_name = 'audit_events' and column_name = 'created_at') as audited_at,
-        (select prosrc like '%v_products%' from pg_proc where proname = 'apply_stock_chunk') as counted`)[0];
-    expect(await state()).toEqual({ visible: true, audited_at: 'clock_timestamp()', counted: true });
+      select (select column_default from information_schema.columns where table_name = 'audit_events' and column_name = 'created_at') as audited_at,
+        (select prosrc like '%v_products%' from pg_proc where proname = 'apply_stock_chunk') as counted,
+        (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as held`)[0];
+    expect(await state()).toEqual({ audited_at: 'clock_timestamp()', counted: true, held: true });
     await sql.unsafe(`alter table audit_events alter column created_at set default now();
       ${between(sqlOf('0102.do.partner-audit-addresses.sql'), 'create or replace function apply_stock_chunk', 'end $$;')}
-      ${between(sqlOf('0119.do.sku-in-quality-score.sql'), 'create or replace function product_quality_score', '$$;')}
-      ${between(sqlOf('0123.do.duplicate-sku-recheck.sql'), 'create or replace function evaluate_quality', 'end $$;')}
-      drop function visible_text(text);`);
-    expect(await state()).toEqual({ visible: false, audited_at: 'now()', counted: false });
-    await sql`delete from schemaversion where version in (136, 137)`;
-    // A product with a description of tabs, evaluated before 0136: no issue of a missing description.
-    const [partner] = await sql`insert into partners (client_id, name, secret_ciphertext) values ('ptnr_m', 'P', 'x') returning id`;
-    const [store] = await sql`insert into stores (partner_id, client_id, name) values (${partner.id}, 'str_m', 'S') returning id`;
-    const [product] = await sql`insert into products (store_id, name, sku, price, description) values (${store.id}, 'Tabs', 'TABS', 1, ${'\t\n'}) returning id`;
-    await sql`select evaluate_quality(${store.id}::uuid, array[${product.id}::uuid])`;
-    const missing = async () => (await sql`select count(*)::int as n from validation_issues where product_id = ${product.id} and code = 'MISSING_DESCRIPTION' and not resolved`)[0].n;
-    expect(await missing()).toBe(0);
+      ${between(sqlOf('0109.do.thin-statistics-functions.sql'), 'create or replace function stock_dead_rows', 'end $$;')}`);
+    expect(await state()).toEqual({ audited_at: 'now()', counted: false, held: false });
+    await sql`delete from schemaversion where version in (137, 138)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ visible: true, audited_at: 'clock_timestamp()', counted: true });
-    // 0136 evaluated it again.
-    expect(await missing()).toBe(1);
+    expect(await state()).toEqual({ audited_at: 'clock_timestamp()', counted: true, held: true });
   });
 });

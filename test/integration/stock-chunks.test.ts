@@ -117,6 +117,24 @@ describe('a stock chunk whose targets were deleted after acceptance', () => {
     const [p] = await ctx.sql`select stock from products_with_stock where id = ${kept.id}`;
     expect(p.stock).toBe(6);
   });
+
+  it('on a store without warehouses, fails a product whose deletion commits while the chunk looks it up (it was SUCCEEDED: QA)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const [kept, gone] = await ctx.sql<{ id: string }[]>`insert into products (store_id, name) values (${store.storeId}, 'Kept'), (${store.storeId}, 'Gone') returning id`;
+    let outcomes: Promise<{ rowIndex: number; status: string; code?: string }[]> | undefined;
+    // The deletion holds its row while the chunk starts, and commits after the chunk has looked it up.
+    await ctx.sql.begin(async (tx) => {
+      await tx`delete from products where id = ${gone.id}`;
+      outcomes = applyChunk(store, [
+        { rowIndex: 0, payload: { target: 'product', productId: gone.id, variantId: null, placement: { kind: 'product', stock: 3 } } },
+        { rowIndex: 1, payload: { target: 'product', productId: kept.id, variantId: null, placement: { kind: 'product', stock: 6 } } },
+      ]) as any;
+      await new Promise((r) => setTimeout(r, 400));
+    });
+    expect((await outcomes!).map((o) => [o.rowIndex, o.status, o.code])).toEqual([[0, 'FAILED', 'INV_002'], [1, 'SUCCEEDED', null]]);
+    const [p] = await ctx.sql`select stock from products_with_stock where id = ${kept.id}`;
+    expect(p.stock).toBe(6);
+  });
 });
 
 describe('a stock chunk whose product took variants after acceptance', () => {
