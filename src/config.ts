@@ -101,6 +101,11 @@ const EnvSchema = Type.Object({
   S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: true }),
   EXPORT_URL_TTL_SECONDS: Type.Integer({ default: 900, minimum: 60, maximum: 604800 }),
+  /**
+   * A finished export's files are deleted this long after it ended (the hourly retention task):
+   * every export wrote a whole copy of the catalog, kept for ever (retention QA). Its record stays.
+   */
+  EXPORT_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
   /** Export notifications by email: smtp://user:pass@host:port (nodemailer), sent from SMTP_FROM. */
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>', minLength: 1 }),

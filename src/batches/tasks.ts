@@ -4,6 +4,7 @@ import { giveUpOnFinalFailure } from '../jobs/final-failure.js';
 import { processBatch } from './process-batch.js';
 import { failUnprocessedRows, givenUpReason } from './batch-failure.js';
 import { purgeExpired } from './retention.js';
+import { purgeExpiredExports } from '../pim/export-retention.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
 import '../catalog/price-batches.js';
@@ -26,7 +27,8 @@ export function bulkTasks(deps: AppDeps): Record<string, Task> {
       const purged = await purgeExpired(deps.sql, {
         idempotencyKeyTtlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS, batchBodyRetentionDays: deps.config.BATCH_BODY_RETENTION_DAYS,
       });
-      helpers.logger.info(`purged ${purged.idempotencyKeys} idempotency keys, the rows of ${purged.batchBodies} batches`);
+      const exports = await purgeExpiredExports(deps.sql, deps.config, deps.encryptionKey, (m) => helpers.logger.warn(m));
+      helpers.logger.info(`purged ${purged.idempotencyKeys} idempotency keys, the rows of ${purged.batchBodies} batches, the files of ${exports} exports`);
     },
   };
 }

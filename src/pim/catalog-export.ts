@@ -26,6 +26,7 @@ const csvLine = (p: any) => CSV_COLUMNS.map((c) => csvCell(c === 'variantCount' 
 export const exportView = (e: any, links: { ndjson: string | null; csv: string | null } | null = null) => ({
   id: e.id, status: e.status, storage: e.storage, products: e.products, blocked_products: e.blocked_products, error: e.error, requested_by: e.requested_by,
   created_at: e.created_at.toISOString(), completed_at: e.completed_at?.toISOString() ?? null, download: links,
+  files_deleted_at: e.files_deleted_at?.toISOString() ?? null,
 });
 
 /** The files every export writes (runExport). */
@@ -178,7 +179,7 @@ export async function exportLinks(storage: ExportStorage, keys: { ndjson: string
 export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
   const [e] = await sql<any[]>`select * from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
   if (!e) throw new AppError('PIM_006', { exportId });
-  const storage = e.status === 'COMPLETED' ? storageOfExport(e, config, encryptionKey) : null;
+  const storage = e.status === 'COMPLETED' && !e.files_deleted_at ? storageOfExport(e, config, encryptionKey) : null;
   const links = storage ? await exportLinks(storage, { ndjson: e.ndjson_key, csv: e.csv_key }) : null;
   return { row: e, view: exportView(e, links) };
 }
@@ -201,7 +202,7 @@ export function storageOfExport(e: { storage: string | null; storage_bucket: str
  */
 export async function exportFileKey(sql: Sql, config: Config, storeId: string, exportId: string, format: 'ndjson' | 'csv') {
   const [e] = await sql<any[]>`
-    select e.status, e.storage, e.ndjson_key, e.csv_key, s.status as store_status
+    select e.status, e.storage, e.ndjson_key, e.csv_key, e.files_deleted_at, s.status as store_status
     from catalog_exports e join stores s on s.id = e.store_id where e.store_id = ${storeId} and e.id = ${exportId}`;
   // A local export's link works whatever storage is configured since (its files stay in the data folder).
   if (!e || e.storage === 's3') throw new AppError('PIM_006', { exportId });
@@ -213,7 +214,9 @@ export async function exportFileKey(sql: Sql, config: Config, storeId: string, e
 }
 
 /** PIM_009 for a FAILED export (it will never be ready), PIM_007 for one still running. */
-export function assertDownloadable(e: { status: string; error?: string | null }) {
+export function assertDownloadable(e: { status: string; error?: string | null; files_deleted_at?: Date | null }) {
   if (e.status === 'FAILED') throw new AppError('PIM_009', { status: e.status, error: e.error ?? null });
+  // Its files deleted EXPORT_RETENTION_DAYS after it ended (export-retention.ts).
+  if (e.files_deleted_at) throw new AppError('PIM_010', { reason: 'The export\'s files were deleted after its retention (EXPORT_RETENTION_DAYS)', filesDeletedAt: e.files_deleted_at.toISOString() });
   if (e.status !== 'COMPLETED') throw new AppError('PIM_007', { status: e.status });
 }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open as openFile } from 'node:fs/promises';
+import { mkdir, open as openFile, rm, rmdir } from 'node:fs/promises';
 import { AppError } from '../errors/app-error.js';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,8 @@ export interface ExportStorage {
   /** A GET URL valid EXPORT_URL_TTL_SECONDS that needs no other credential: S3's presigned URL, or the API's signed link (export-links.ts). */
   signedUrl(key: string): Promise<string>;
   open(key: string): Readable;
+  /** Deletes the files (one missing already counts as deleted). */
+  remove(keys: string[]): Promise<void>;
 }
 
 /**
@@ -48,6 +50,11 @@ export function exportStorage(config: Config, encryptionKey: Buffer): ExportStor
         return getSignedUrl(client, new GetObjectCommand({ Bucket, Key }), { expiresIn: config.EXPORT_URL_TTL_SECONDS });
       },
       open() { throw new Error('S3 exports are downloaded from their presigned URL'); },
+      async remove(keys) {
+        const { client } = await sdk();
+        const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+        await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+      },
     };
   }
   const root = join(config.dataDir, 'exports');
@@ -60,6 +67,11 @@ export function exportStorage(config: Config, encryptionKey: Buffer): ExportStor
     },
     signedUrl: async (key) => `${config.publicBaseUrl}${signExportLink(exportLinkKey(encryptionKey), key, config.EXPORT_URL_TTL_SECONDS)}`,
     open: (key) => createReadStream(join(root, key)),
+    async remove(keys) {
+      for (const key of keys) await rm(join(root, key), { force: true });
+      // The export's folder ({storeId}/{exportId}), once empty.
+      for (const dir of new Set(keys.map((k) => dirname(join(root, k))))) await rmdir(dir).catch(() => {});
+    },
   };
 }
 

@@ -24,24 +24,22 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0138 must be
-    // the one undone here instead of 0137.
-    expect(first.slice(-2)).toEqual(['0137.do.audit-times-stock-counts.sql', '0138.do.stock-targets-held.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0139 must be
+    // the one undone here instead of 0138.
+    expect(first.slice(-2)).toEqual(['0138.do.stock-targets-held.sql', '0139.do.export-retention.sql']);
     const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0137 and 0138: audit times at insert, stock audits counting targets; a stock chunk's live targets held.
+    // 0138 and 0139: a stock chunk's live targets held; when an export's files were deleted.
     const state = async () => (await sql`
-      select (select column_default from information_schema.columns where table_name = 'audit_events' and column_name = 'created_at') as audited_at,
-        (select prosrc like '%v_products%' from pg_proc where proname = 'apply_stock_chunk') as counted,
-        (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as held`)[0];
-    expect(await state()).toEqual({ audited_at: 'clock_timestamp()', counted: true, held: true });
-    await sql.unsafe(`alter table audit_events alter column created_at set default now();
-      ${between(sqlOf('0102.do.partner-audit-addresses.sql'), 'create or replace function apply_stock_chunk', 'end $$;')}
+      select (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as held,
+        to_regclass('catalog_exports_files_kept_idx') is not null as kept`)[0];
+    expect(await state()).toEqual({ held: true, kept: true });
+    await sql.unsafe(`alter table catalog_exports drop column files_deleted_at;
       ${between(sqlOf('0109.do.thin-statistics-functions.sql'), 'create or replace function stock_dead_rows', 'end $$;')}`);
-    expect(await state()).toEqual({ audited_at: 'now()', counted: false, held: false });
-    await sql`delete from schemaversion where version in (137, 138)`;
+    expect(await state()).toEqual({ held: false, kept: false });
+    await sql`delete from schemaversion where version in (138, 139)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ audited_at: 'clock_timestamp()', counted: true, held: true });
+    expect(await state()).toEqual({ held: true, kept: true });
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import S3rver from 's3rver';
+import { purgeExpiredExports } from '../../src/pim/export-retention.js';
 import { SMTPServer } from 'smtp-server';
 import type { Runner } from 'graphile-worker';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
@@ -180,6 +181,10 @@ describe('PIM catalog export', () => {
       expect(mails).toHaveLength(1);
       expect(mails[0]).toContain('To: catalog-team@shop.example');
       expect(mails[0]).toContain('Catalog export ready (300 products)');
+      // Past EXPORT_RETENTION_DAYS its objects are deleted from the bucket (0139).
+      await ctx.sql`update catalog_exports set completed_at = now() - interval '31 days' where id = ${view.id}`;
+      expect(await purgeExpiredExports(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, () => {})).toBe(1);
+      expect((await fetch(view.download.csv)).status).toBe(404);
     } finally { await worker.stop(); await ctx.close(); }
   });
 

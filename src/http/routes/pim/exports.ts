@@ -19,8 +19,9 @@ const ExportView = Type.Object({
   error: Nullable(Type.String()), requested_by: Type.String(),
   created_at: Type.String(), completed_at: Nullable(Type.String()),
   download: Nullable(Type.Object({ ndjson: Type.Union([Type.String(), Type.Null()]), csv: Type.Union([Type.String(), Type.Null()]) }, {
-    description: 'links that need no token, valid EXPORT_URL_TTL_SECONDS: presigned S3 URLs, or links the API signs (local folder; GET /exports/…)',
+    description: 'links that need no token, valid EXPORT_URL_TTL_SECONDS: presigned S3 URLs, or links the API signs (local folder; GET /exports/…); null until COMPLETED, and once its files were deleted',
   })),
+  files_deleted_at: Nullable(Type.String({ description: 'when its files were deleted: EXPORT_RETENTION_DAYS (30 by default) after it ended; its download is then PIM_010' })),
 });
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 

@@ -1,0 +1,55 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
+import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import { runExport } from '../../src/pim/catalog-export.js';
+import { purgeExpiredExports } from '../../src/pim/export-retention.js';
+
+// No worker: the export's job and the retention run here, as their tasks run them.
+let ctx: TestContext;
+let actor: PimActor;
+beforeAll(async () => {
+  ctx = await createTestApp();
+  actor = await createPimActor(ctx);
+});
+afterAll(() => ctx.close());
+
+async function exported() {
+  const id = (await pimRequest(ctx, actor, 'POST', '/api/v1/pim/exports')).json().data.id as string;
+  await runExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, actor.storeId, id);
+  return id;
+}
+const folderOf = (id: string) => join(ctx.deps.config.dataDir, 'exports', actor.storeId, id);
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+describe('export files past EXPORT_RETENTION_DAYS', () => {
+  it('are deleted with their folder, the export kept: its links null, its download and old links PIM_010 (they were kept for ever)', async () => {
+    const [old, recent] = [await exported(), await exported()];
+    const link = (await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${old}`)).json().data.download.csv as string;
+    await ctx.sql`update catalog_exports set completed_at = now() - make_interval(days => ${ctx.deps.config.EXPORT_RETENTION_DAYS + 1}) where id = ${old}`;
+    const warnings: string[] = [];
+    expect(await purgeExpiredExports(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, (m) => warnings.push(m))).toBe(1);
+    expect(warnings).toEqual([]);
+    expect([await exists(folderOf(old)), await exists(join(folderOf(recent), 'products.csv'))]).toEqual([false, true]);
+
+    const view = (await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${old}`)).json().data;
+    expect(view).toMatchObject({ status: 'COMPLETED', download: null, files_deleted_at: expect.any(String) });
+    const download = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${old}/download`);
+    expect([download.statusCode, download.json().error.code]).toEqual([410, 'PIM_010']);
+    const viaLink = await ctx.app.inject({ method: 'GET', url: link.slice(ctx.deps.config.publicBaseUrl.length) });
+    expect([viaLink.statusCode, viaLink.json().error.code]).toEqual([410, 'PIM_010']);
+    // The recent one is untouched; a second run finds nothing more.
+    expect((await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${recent}`)).json().data.files_deleted_at).toBeNull();
+    expect(await purgeExpiredExports(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, () => {})).toBe(0);
+  });
+
+  it('deletes a failed export\'s files too, and counts a file already gone as deleted', async () => {
+    const id = await exported();
+    await ctx.sql`update catalog_exports set status = 'FAILED', error = 'x', completed_at = now() - interval '400 days' where id = ${id}`;
+    const { rm } = await import('node:fs/promises');
+    await rm(join(folderOf(id), 'products.ndjson'));
+    expect(await purgeExpiredExports(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, () => {})).toBe(1);
+    expect(await exists(folderOf(id))).toBe(false);
+  });
+});
