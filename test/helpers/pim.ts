@@ -1,3 +1,4 @@
+import { runExport } from '../../src/pim/catalog-export.js';
 import { createOrg, createPimToken, createPimUser, createTenant } from '../../src/pim/pim-auth.js';
 import { createTestStore, type TestContext, type TestStore } from './test-app.js';
 
@@ -47,4 +48,11 @@ export async function openDuplicateSkus(ctx: TestContext, actor: PimActor) {
     select id, name from products where store_id = ${actor.storeId}`).map((p) => [p.id, p.name]));
   return (res.json().data as { product_id: string; message: string }[])
     .map((i) => `${names.get(i.product_id)}: ${i.message}`).sort();
+}
+
+/** An export asked for over the API and run here, as the pim.export task runs it (for files with no worker). */
+export async function exportNow(ctx: TestContext, actor: PimActor) {
+  const id = (await pimRequest(ctx, actor, 'POST', '/api/v1/pim/exports')).json().data.id as string;
+  await runExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, actor.storeId, id);
+  return id;
 }

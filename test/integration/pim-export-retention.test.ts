@@ -2,8 +2,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
-import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
-import { runExport } from '../../src/pim/catalog-export.js';
+import { createPimActor, exportNow, pimRequest, type PimActor } from '../helpers/pim.js';
 import { purgeExpiredExports } from '../../src/pim/export-retention.js';
 
 // No worker: the export's job and the retention run here, as their tasks run them.
@@ -15,11 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-async function exported() {
-  const id = (await pimRequest(ctx, actor, 'POST', '/api/v1/pim/exports')).json().data.id as string;
-  await runExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, actor.storeId, id);
-  return id;
-}
+const exported = () => exportNow(ctx, actor);
 const folderOf = (id: string) => join(ctx.deps.config.dataDir, 'exports', actor.storeId, id);
 const exists = (path: string) => stat(path).then(() => true, () => false);
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
-import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
+import { createPimActor, exportNow, pimRequest, type PimActor } from '../helpers/pim.js';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { exportFileKey, failExport, getExport, runExport } from '../../src/pim/catalog-export.js';
@@ -18,12 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx.close());
 
-async function exported() {
-  const res = await pimRequest(ctx, actor, 'POST', '/api/v1/pim/exports');
-  const id = res.json().data.id as string;
-  await runExport(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, actor.storeId, id);
-  return id;
-}
+const exported = () => exportNow(ctx, actor);
 
 describe('PIM export', () => {
   it('writes text a spreadsheet would run as a formula after an apostrophe, and says the CSV is UTF-8', async () => {
