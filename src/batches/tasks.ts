@@ -5,6 +5,7 @@ import { processBatch } from './process-batch.js';
 import { failUnprocessedRows, givenUpReason } from './batch-failure.js';
 import { purgeExpired } from './retention.js';
 import { purgeExpiredExports } from '../pim/export-retention.js';
+import { purgeExpiredSessions } from '../onboarding/session-retention.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
 import '../catalog/price-batches.js';
@@ -28,7 +29,8 @@ export function bulkTasks(deps: AppDeps): Record<string, Task> {
         idempotencyKeyTtlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS, batchBodyRetentionDays: deps.config.BATCH_BODY_RETENTION_DAYS,
       });
       const exports = await purgeExpiredExports(deps.sql, deps.config, deps.encryptionKey, (m) => helpers.logger.warn(m));
-      helpers.logger.info(`purged ${purged.idempotencyKeys} idempotency keys, the rows of ${purged.batchBodies} batches, the files of ${exports} exports`);
+      const sessions = await purgeExpiredSessions(deps.sql);
+      helpers.logger.info(`purged ${purged.idempotencyKeys} idempotency keys, the rows of ${purged.batchBodies} batches, the files of ${exports} exports, ${sessions} onboarding sessions`);
     },
   };
 }

@@ -4,6 +4,8 @@ import { parseCrontab } from 'graphile-worker';
 import { createTestApp, createTestStore, signedInject, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 import { purgeExpired } from '../../src/batches/retention.js';
+import { purgeExpiredSessions } from '../../src/onboarding/session-retention.js';
+import { openSession } from '../helpers/onboarding.js';
 import { CRONTAB } from '../../src/jobs/worker.js';
 import { buildTaskList } from '../../src/jobs/tasks.js';
 
@@ -136,6 +138,20 @@ describe('retention of idempotency keys and accepted rows', () => {
     expect(purged.batchBodies).toBeGreaterThanOrEqual(450);
     const [{ left }] = await ctx.sql`select count(*)::int as left from batches where store_id = ${store.storeId} and packed_body is not null`;
     expect(left).toBe(0);
+  });
+
+  it('deletes onboarding sessions a week past their expiry that no claim holds (they were kept for ever)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const open = async () => (await openSession(ctx, store)).json().data.sid as string;
+    const [old, claimed, recent] = [await open(), await open(), await open()];
+    await ctx.sql`update onboard_sessions set expires_at = now() - interval '8 days' where id in ${ctx.sql([old, claimed])}`;
+    await ctx.sql`update onboard_sessions set expires_at = now() - interval '6 days' where id = ${recent}`;
+    // A claimed session is the record of the store's authorization: kept.
+    await ctx.sql`update onboard_sessions set status = 'CLAIMED', store_id = ${store.storeId} where id = ${claimed}`;
+    await ctx.sql`insert into store_authorizations (store_id, partner_id, session_id, expires_at) values (${store.storeId}, ${store.partnerId}, ${claimed}, now())`;
+    expect(await purgeExpiredSessions(ctx.sql)).toBeGreaterThanOrEqual(1);
+    const left = await ctx.sql`select id from onboard_sessions where id in ${ctx.sql([old, claimed, recent])}`;
+    expect(left.map((r) => r.id).sort()).toEqual([claimed, recent].sort());
   });
 
   it('schedules the purge and the end of abandoned work hourly, for tasks the worker has', () => {
