@@ -106,6 +106,12 @@ const EnvSchema = Type.Object({
    * every export wrote a whole copy of the catalog, kept for ever (retention QA). Its record stays.
    */
   EXPORT_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
+  /**
+   * A finished webhook delivery (SUCCEEDED or EXHAUSTED, no attempt since) is deleted with its
+   * attempts this long after it was made, and an event with no delivery left after it too: one
+   * event a stock row, kept for ever, grew ~1.2 KB an event an endpoint (retention QA).
+   */
+  WEBHOOK_LOG_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
   /** Export notifications by email: smtp://user:pass@host:port (nodemailer), sent from SMTP_FROM. */
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   SMTP_FROM: Type.String({ default: 'Omni <no-reply@omni.local>', minLength: 1 }),

@@ -23,20 +23,19 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0140 must be
-    // the one undone here instead of 0139.
-    expect(first.slice(-2)).toEqual(['0139.do.export-retention.sql', '0140.do.onboarding-session-retention.sql']);
-    // 0139 and 0140: when an export's files were deleted; the onboarding sessions' indexes.
-    const state = async () => (await sql`
-      select to_regclass('catalog_exports_files_kept_idx') is not null as kept,
-        to_regclass('onboard_sessions_authorized_store_idx') is not null and to_regclass('onboard_sessions_unclaimed_expiry_idx') is not null as sessions`)[0];
-    expect(await state()).toEqual({ kept: true, sessions: true });
-    await sql.unsafe(`alter table catalog_exports drop column files_deleted_at;
-      drop index onboard_sessions_authorized_store_idx; drop index onboard_sessions_unclaimed_expiry_idx;`);
-    expect(await state()).toEqual({ kept: false, sessions: false });
-    await sql`delete from schemaversion where version in (139, 140)`;
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0141 must be
+    // the one undone here instead of 0140.
+    expect(first.slice(-2)).toEqual(['0140.do.onboarding-session-retention.sql', '0141.do.webhook-log-retention.sql']);
+    // 0140 and 0141: the onboarding sessions' indexes; the webhook log's.
+    const indexes = ['onboard_sessions_authorized_store_idx', 'onboard_sessions_unclaimed_expiry_idx',
+      'webhook_deliveries_event_idx', 'outbox_events_created_idx', 'webhook_deliveries_finished_idx'];
+    const present = async () => (await sql`select count(*)::int as n from pg_class where relname in ${sql(indexes)}`)[0].n as number;
+    expect(await present()).toBe(5);
+    await sql.unsafe(indexes.map((i) => `drop index ${i};`).join(' '));
+    expect(await present()).toBe(0);
+    await sql`delete from schemaversion where version in (140, 141)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ kept: true, sessions: true });
+    expect(await present()).toBe(5);
   });
 });

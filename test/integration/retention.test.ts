@@ -6,6 +6,8 @@ import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 import { purgeExpired } from '../../src/batches/retention.js';
 import { purgeExpiredSessions } from '../../src/onboarding/session-retention.js';
 import { openSession } from '../helpers/onboarding.js';
+import { purgeWebhookLog } from '../../src/webhooks/log-retention.js';
+import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { CRONTAB } from '../../src/jobs/worker.js';
 import { buildTaskList } from '../../src/jobs/tasks.js';
 
@@ -152,6 +154,32 @@ describe('retention of idempotency keys and accepted rows', () => {
     expect(await purgeExpiredSessions(ctx.sql)).toBeGreaterThanOrEqual(1);
     const left = await ctx.sql`select id from onboard_sessions where id in ${ctx.sql([old, claimed, recent])}`;
     expect(left.map((r) => r.id).sort()).toEqual([claimed, recent].sort());
+  });
+
+  it('deletes finished webhook deliveries, their attempts and the events left without one, WEBHOOK_LOG_RETENTION_DAYS after', async () => {
+    const store = await createTestStore(ctx, 0);
+    // Events written before any endpoint (the fan-out makes no delivery), deliveries added here as they ended.
+    const events = await ctx.sql<{ id: string }[]>`insert into outbox_events (partner_id, store_id, type, payload, created_at)
+      select ${store.partnerId}, ${store.storeId}, 'product.updated', '{}', now() - make_interval(days => d)
+      from unnest(array[40, 40, 40, 40, 2]) with ordinality as t (d, n) order by n returning id`;
+    const [succeeded, redelivered, retrying, undelivered, recent] = events.map((e) => e.id);
+    const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url: 'http://127.0.0.1:9/hook' });
+    const delivery = async (eventId: string, status: string, attemptedDaysAgo: number) => {
+      const [d] = await ctx.sql`insert into webhook_deliveries (partner_id, endpoint_id, event_id, event_type, status, attempts, created_at)
+        values (${store.partnerId}, ${endpoint.id}, ${eventId}, 'product.updated', ${status}, 1, now() - interval '40 days') returning id`;
+      await ctx.sql`insert into webhook_attempts (partner_id, delivery_id, attempt, status_code, latency_ms, attempted_at)
+        values (${store.partnerId}, ${d.id}, 1, 500, 1, now() - make_interval(days => ${attemptedDaysAgo}))`;
+    };
+    await delivery(succeeded, 'SUCCEEDED', 40);
+    await delivery(redelivered, 'EXHAUSTED', 1); // redelivered yesterday, exhausted again
+    await delivery(retrying, 'RETRYING', 40);
+    const purged = await purgeWebhookLog(ctx.sql, 30);
+    expect(purged.deliveries).toBeGreaterThanOrEqual(1);
+    const left = await ctx.sql`select id from outbox_events where id in ${ctx.sql(events.map((e) => e.id))}`;
+    expect(left.map((r) => r.id).sort()).toEqual([redelivered, retrying, recent].sort());
+    expect(undelivered).toBeDefined();
+    const [{ attempts }] = await ctx.sql`select count(*)::int as attempts from webhook_attempts where partner_id = ${store.partnerId}`;
+    expect(attempts).toBe(2);
   });
 
   it('schedules the purge and the end of abandoned work hourly, for tasks the worker has', () => {
