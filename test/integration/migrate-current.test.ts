@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -23,19 +24,25 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0141 must be
-    // the one undone here instead of 0140.
-    expect(first.slice(-2)).toEqual(['0140.do.onboarding-session-retention.sql', '0141.do.webhook-log-retention.sql']);
-    // 0140 and 0141: the onboarding sessions' indexes; the webhook log's.
-    const indexes = ['onboard_sessions_authorized_store_idx', 'onboard_sessions_unclaimed_expiry_idx',
-      'webhook_deliveries_event_idx', 'outbox_events_created_idx', 'webhook_deliveries_finished_idx'];
-    const present = async () => (await sql`select count(*)::int as n from pg_class where relname in ${sql(indexes)}`)[0].n as number;
-    expect(await present()).toBe(5);
-    await sql.unsafe(indexes.map((i) => `drop index ${i};`).join(' '));
-    expect(await present()).toBe(0);
-    await sql`delete from schemaversion where version in (140, 141)`;
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0142 must be
+    // the one undone here instead of 0141.
+    expect(first.slice(-2)).toEqual(['0141.do.webhook-log-retention.sql', '0142.do.stock-targets-looked-up-after.sql']);
+    const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
+    const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
+    // 0141 and 0142: the webhook log's indexes; a stock chunk's targets looked up after its write, not locked.
+    const indexes = ['webhook_deliveries_event_idx', 'outbox_events_created_idx', 'webhook_deliveries_finished_idx'];
+    const state = async () => (await sql`
+      select (select count(*)::int from pg_class where relname in ${sql(indexes)}) as indexes,
+        (select prosrc like '%v_late_rows%' from pg_proc where proname = 'apply_stock_chunk') as after,
+        (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as locked`)[0];
+    expect(await state()).toEqual({ indexes: 3, after: true, locked: false });
+    await sql.unsafe(`${indexes.map((i) => `drop index ${i};`).join(' ')}
+      ${between(sqlOf('0137.do.audit-times-stock-counts.sql'), 'create or replace function apply_stock_chunk', 'end $$;')}
+      ${between(sqlOf('0138.do.stock-targets-held.sql'), 'create or replace function stock_dead_rows', 'end $$;')}`);
+    expect(await state()).toEqual({ indexes: 0, after: false, locked: true });
+    await sql`delete from schemaversion where version in (141, 142)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await present()).toBe(5);
+    expect(await state()).toEqual({ indexes: 3, after: true, locked: false });
   });
 });
