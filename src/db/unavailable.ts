@@ -43,3 +43,11 @@ export function isConnectionLoss(err: unknown): boolean {
   if (typeof code === 'string') return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT';
   return /Connection terminated|connection error and is not queryable/i.test(err.message);
 }
+
+/**
+ * A server that is up but has no connection left for us (53300): a request answers SYS_002 and a
+ * start waits for it, as for a database away, but a running worker does not count it as an outage
+ * (review): one more connection refused by a full server is not the database gone, and the outage
+ * would hold every queue connection behind a probe and start WORKER_MAX_OUTAGE_MS's clock.
+ */
+export const isServerFull = (err: unknown) => (err as { code?: unknown } | null)?.code === '53300';

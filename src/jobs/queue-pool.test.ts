@@ -25,6 +25,28 @@ function queuePool(connectionString: string, outage: Partial<ConstructorParamete
 }
 
 describe('the job queue pool', () => {
+  it('fails a connection a full server refuses (53300) with the code graphile-worker retries, and starts no outage', async () => {
+    const { connect } = await import('../db/database.js');
+    const admin = connect(testDatabaseUrl(), 1);
+    const role = `omni_full_queue_${Date.now()}`;
+    await admin.unsafe(`create role ${role} login password 'x' connection limit 0`);
+    const url = new URL(testDatabaseUrl());
+    [url.username, url.password] = [role, 'x'];
+    const { pool, events } = queuePool(url.toString());
+    pool.patient = true;
+    try {
+      expect((await failure(pool.connect())).code).toBe(CONNECTION_LOST);
+      // No outage: the next caller tries again at once rather than waiting for a probe (review).
+      expect((await failure(pool.connect())).code).toBe(CONNECTION_LOST);
+      expect(events).toEqual([]);
+    } finally {
+      pool.stopWaiting();
+      await pool.end();
+      await admin.unsafe(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
+
   it('bounds the opening of a connection (CONNECT_TIMEOUT), not the wait for a free one', async () => {
     const sockets = new Set<Socket>();
     const silent = createServer((s) => { sockets.add(s); s.on('error', () => {}); });

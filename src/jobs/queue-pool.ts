@@ -1,7 +1,7 @@
 import pg from 'pg';
 // graphile-worker's table of the error codes it retries (withRetries): no public export.
 import { RETRYABLE_ERROR_CODES } from 'graphile-worker/dist/lib.js';
-import { isConnectionLoss } from '../db/unavailable.js';
+import { isConnectionLoss, isServerFull } from '../db/unavailable.js';
 import { QUEUE_STOPPED, QueueOutage, type QueueOutageOptions } from './queue-outage.js';
 
 /** The code a lost queue connection is reported with once the worker runs (see QueuePool). */
@@ -107,7 +107,7 @@ export class QueuePool extends pg.Pool {
   }
 
   private failedToOpen(err: unknown) {
-    if (isConnectionLoss(err)) this.reportUnreachable(err);
+    if (isConnectionLoss(err) && !isServerFull(err)) this.reportUnreachable(err);
     return this.lost(err);
   }
 

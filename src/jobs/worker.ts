@@ -1,7 +1,7 @@
 import { run, type Runner } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/app.js';
-import { isConnectionLoss, isDatabaseUnavailable } from '../db/unavailable.js';
+import { isConnectionLoss, isDatabaseUnavailable, isServerFull } from '../db/unavailable.js';
 import { seconds } from '../db/wait-at-start.js';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
@@ -75,8 +75,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   // ("terminating connection due to administrator command") was an unhandled 'error' event,
   // and the process crashed on SIGTERM (server-shutdown.test.ts, about one run in six).
   const pgPool = new QueuePool({
-    // One connection a job or delivery slot of the two runners, one for LISTEN, one for the
-    // runners' own upkeep: a fixed 10 was fewer than WORKER_CONCURRENCY=30 (graphile-worker warned,
+    // One connection a job or delivery slot of the two runners, and one each for their LISTEN: a fixed 10 was fewer than WORKER_CONCURRENCY=30 (graphile-worker warned,
     // and jobs waited for a connection; deployment QA). 10 with the defaults, as before.
     connectionString, max: queuePoolSize(deps.config), application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
     outage: {
@@ -95,7 +94,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   // During an outage the heartbeats fail too: its start and end are logged, not each of them
   // (a heartbeat may be the first to find the database away).
   const heartbeatFailed = (err: unknown) => {
-    if (!isDatabaseUnavailable(err)) return logger.warn({ err }, 'worker heartbeat failed');
+    if (!isDatabaseUnavailable(err) || isServerFull(err)) return logger.warn({ err }, 'worker heartbeat failed');
     pgPool.reportUnreachable(err);
     logger.debug({ err }, 'worker heartbeat failed');
   };
