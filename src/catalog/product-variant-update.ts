@@ -16,6 +16,8 @@ import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 import type { ProductSnapshot } from './product-update.js';
 import { refuseBeforeLocking } from './variant-set-precheck.js';
+import { variantLooksOf, variantSetLooks } from './variant-set-changes.js';
+import { variantSetDiff } from './variant-diff.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
@@ -73,6 +75,8 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
       version = outcome.version!;
     }
 
+    // The variants as they were, for the audit event's before and after (it named SKUs only: QA).
+    const looksBefore = variantLooksOf((await variantSetLooks(tx, ctx.storeId, [productId])).get(productId));
     // Before the variants are written: one of them may take the product's own sku.
     if (becomesVariant) {
       const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
@@ -80,7 +84,10 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
     const { changed, setChanged: rewritten, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
     if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
-    if (changed || changes.hasVariants) changes.variants = result;
+    if (changed || changes.hasVariants) {
+      const looksAfter = variantLooksOf((await variantSetLooks(tx, ctx.storeId, [productId])).get(productId));
+      changes.variants = variantSetDiff(looksBefore, looksAfter) ?? result;
+    }
     // writeProducts moved the version already when the product's own fields changed. Any change a
     // PATCH makes is a new version (its ETag), its variants' or its own stock alone too; updated_at
     // moves with its fields or its variant set, not with stock (0130; QA).
@@ -102,7 +109,10 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
         where store_id = ${unseenStore(tx, ctx.storeId)} and id = ${productId}
         on conflict (store_id, product_id) do update set seq = excluded.seq`;
     }
-    const updatedFields = Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants' && k !== 'totalStock');
+    // The fields a conversion cleared (sku, price, specialPrice, stock) changed too: named (they were
+    // left out, and updatedFields said "variants" of a product whose price had gone; QA).
+    const cleared = Object.entries((changes.clearedForVariants as Record<string, unknown> | undefined) ?? {}).flatMap(([k, v]) => (v === null ? [] : [k]));
+    const updatedFields = [...new Set([...Object.keys(changes).filter((k) => k !== 'hasVariants' && k !== 'clearedForVariants' && k !== 'totalStock'), ...cleared])];
     const after = { externalId: (fields.externalId ?? current.external_id) as string | null, version };
     if (updatedFields.length > 0) {
       // Independent statements: postgres.js pipelines them on the transaction's connection.

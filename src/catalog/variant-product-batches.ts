@@ -9,7 +9,7 @@ import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from '
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
 import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
-import { variantSetChanges, variantSetLooks } from './variant-set-changes.js';
+import { variantLooksOf, variantSetChanges, variantSetLooks } from './variant-set-changes.js';
 import { variantSetDiff } from './variant-diff.js';
 import { lockByIds } from '../db/rows-by-key.js';
 
@@ -106,7 +106,8 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   const changed = new Set([...fieldsMoved, ...sets.changed]);
   // What each updated product's row changed, for its audit event: its own fields, and its variants.
   const changesOf = new Map(outcomes.filter((o) => o.ok && idOf.has(o.rowIndex)).map((o) => {
-    const variants = setsBefore.has(o.id!) ? variantSetDiff(setsBefore.get(o.id!)!.variants, sets.after.get(o.id!)?.variants ?? {}) : undefined;
+    const variants = sets.changed.has(o.id!) && setsBefore.has(o.id!)
+      ? variantSetDiff(variantLooksOf(setsBefore.get(o.id!)), variantLooksOf(sets.after.get(o.id!))) : undefined;
     return [o.id!, { ...o.changes, ...(variants ? { variants } : {}) }] as const;
   }));
   return { outcomes, idOf, done, productIds, variantId, changed, changesOf };

@@ -2,8 +2,22 @@ import type { Queryable } from '../db/database.js';
 import { atLockedRows, lockByIds } from '../db/rows-by-key.js';
 import type { VariantLook } from './variant-diff.js';
 
-/** A product's variant set as a reader sees it, and its variants' stock, each as one text; and each variant's values by SKU (for the audit: variant-diff.ts). */
-type Looks = { set: string; stock: string; variants: Record<string, VariantLook> };
+/**
+ * A product's variant set as a reader sees it (a JSON array of each variant's values, as text: it is
+ * compared as text, and parsed only for the audit of a product it changed, variantLooksOf), and its
+ * variants' stock, in the same order. (A jsonb object of the variants, parsed for every product,
+ * made the read ~3.5 times slower: 114 against 32 ms for 5,000 variants; review.)
+ */
+type Looks = { set: string; stock: string };
+
+/** Each variant's values by SKU, from its product's looks (for the audit: variant-diff.ts). */
+export function variantLooksOf(looks: Looks | undefined): Record<string, VariantLook> {
+  if (!looks?.set) return {};
+  const rows = JSON.parse(looks.set) as [string, string | null, Record<string, string>, number | null, number | null, string | null, string[], boolean][];
+  const stocks = looks.stock.split(',').map(Number);
+  return Object.fromEntries(rows.map(([sku, externalId, options, price, specialPrice, barcode, photos, isActive], i) =>
+    [sku, { externalId, options, price, specialPrice, barcode, photos, isActive, stock: stocks[i] }]));
+}
 
 /**
  * What the variant sets of products with variants look like (each variant's keys, options,
@@ -20,15 +34,13 @@ type Looks = { set: string; stock: string; variants: Record<string, VariantLook>
  */
 export async function variantSetLooks(tx: Queryable, storeId: string, productIds: string[]): Promise<Map<string, Looks>> {
   if (productIds.length === 0) return new Map();
-  const rows = await tx<{ id: string; set: string | null; stock: string | null; variants: Record<string, VariantLook> | null }[]>`
-    select k.id, v.set, v.stock, v.variants from unnest(${productIds}::uuid[]) as k (id)
+  const rows = await tx<{ id: string; set: string | null; stock: string | null }[]>`
+    select k.id, v.set, v.stock from unnest(${productIds}::uuid[]) as k (id)
     cross join lateral (select
-        string_agg(row(x.sku, x.external_id, x.options, x.price, x.special_price, x.barcode, x.photos, x.is_active)::text, ',' order by x.id) as set,
-        string_agg(x.stock::text, ',' order by x.id) as stock,
-        jsonb_object_agg(x.sku, jsonb_build_object('externalId', x.external_id, 'options', x.options, 'price', x.price::float8,
-          'specialPrice', x.special_price::float8, 'barcode', x.barcode, 'photos', x.photos, 'isActive', x.is_active, 'stock', x.stock)) as variants
+        json_agg(json_build_array(x.sku, x.external_id, x.options, x.price, x.special_price, x.barcode, x.photos, x.is_active) order by x.id)::text as set,
+        string_agg(x.stock::text, ',' order by x.id) as stock
       from product_variants x where x.store_id = ${storeId}::uuid and x.product_id = k.id offset 0) as v`;
-  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '', variants: r.variants ?? {} }]));
+  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '' }]));
 }
 
 /**

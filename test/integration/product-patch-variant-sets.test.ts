@@ -57,6 +57,9 @@ describe('PATCH /products/{productId} with a variant set', () => {
     expect((await get('/sku/B3')).json().data).toMatchObject({ id, hasVariants: true, price: null, stock: 0 });
     const [audit] = await ctx.sql`select changes from audit_events where resource_id = ${id} and action = 'product.updated'`;
     expect(audit.changes.clearedForVariants).toEqual({ sku: 'B3', price: 100, specialPrice: 50, stock: 9 });
+    // The fields cleared are named among those that changed (it said "variants" alone: QA), and the audit tells the variants made.
+    expect(res.json().data.updatedFields).toEqual(['variants', 'sku', 'price', 'specialPrice', 'stock']);
+    expect(audit.changes.variants).toEqual({ created: ['B3', 'B3-2'] });
   });
 
   it('swaps the SKUs and externalIds of two variants, a set that is valid once written', async () => {
@@ -82,7 +85,7 @@ describe('PATCH /products/{productId} with a variant set', () => {
     const id = await simpleProduct(store);
     const set = [{ sku: 'N-1', options: { Size: 'S' }, price: 10.004, stock: 3 }, { sku: 'N-2', price: 12, warehouses: [{ clientId: w.clientId, stock: 1 }] }];
     const first = await patch(store, id, { variants: { items: set } });
-    expect([first.json().data.updatedFields, first.headers.etag]).toEqual([['variants'], '"2"']);
+    expect([first.json().data.updatedFields, first.headers.etag]).toEqual([['variants', 'sku', 'price'], '"2"']);
     const again = await patch(store, id, { name: 'Product', variants: { items: set } });
     expect([again.json().data.updatedFields, again.headers.etag]).toEqual([[], '"2"']);
     const price = await patch(store, id, { variants: { items: [set[0], { ...set[1], price: 13 }] } });
@@ -90,8 +93,11 @@ describe('PATCH /products/{productId} with a variant set', () => {
     const stock = await patch(store, id, { variants: { items: [{ ...set[0], stock: 4 }, { ...set[1], price: 13 }] } });
     expect([stock.json().data.updatedFields, stock.headers.etag]).toEqual([['variants'], '"4"']);
     expect(await productRow(id)).toMatchObject({ version: 4, stock: 5 });
-    const [{ audits }] = await ctx.sql`select count(*)::int as audits from audit_events where resource_id = ${id}`;
-    expect(audits).toBe(3);
+    const audits = await ctx.sql`select changes from audit_events where resource_id = ${id} order by id`;
+    expect(audits).toHaveLength(3);
+    // Each changed variant's fields before and after (it named SKUs alone: QA).
+    expect(audits.map((a) => a.changes.variants)).toEqual([{ created: ['N-1', 'N-2'] },
+      { updated: { 'N-2': { price: { before: 12, after: 13 } } } }, { updated: { 'N-1': { stock: { before: 3, after: 4 } } } }]);
 
     const simple = await simpleProduct(store, 'S-1');
     const none = await patch(store, simple, { variants: { items: [] }, name: 'Product', price: 100 });
