@@ -32,8 +32,21 @@ async function schemaIsCurrent(conn: Pick<Sql, 'unsafe'>): Promise<boolean> {
   }
 }
 
+/**
+ * The database must store text as UTF-8: partners send names and SKUs in any script, and the
+ * migrations write characters past ASCII (0136's whitespace, E'\\u00a0'), which a LATIN1 or
+ * SQL_ASCII database refuses half-way through the schema (review). Said before anything is done.
+ */
+export async function assertUtf8(sql: Pick<Sql, 'unsafe'>) {
+  const [{ encoding }] = await sql.unsafe<{ encoding: string }[]>('select pg_encoding_to_char(encoding) as encoding from pg_database where datname = current_database()');
+  if (encoding !== 'UTF8') {
+    throw new Error(`the database's encoding is ${encoding}: Omni needs UTF8 (create it with \`createdb -E UTF8 -T template0 …\` or \`create database … encoding 'UTF8' template template0\`)`);
+  }
+}
+
 export async function migrate(sql: Sql, connectionString: string): Promise<string[]> {
   if (await schemaIsCurrent(sql)) return [];
+  await assertUtf8(sql);
   // Loaded only when there is something to migrate (see schemaIsCurrent).
   const [{ default: Postgrator }, { runMigrations: runWorkerMigrations }] = await Promise.all([import('postgrator'), import('graphile-worker')]);
   const conn = await sql.reserve();

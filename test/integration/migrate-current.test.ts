@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
+import { databaseUrlFor } from '../helpers/database-url.js';
 
 // A database of its own, migrated here from nothing.
 let db: Awaited<ReturnType<typeof scratchDatabase>>;
@@ -44,5 +45,20 @@ describe('migrate', () => {
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
     expect(await state()).toEqual({ indexes: 3, after: true, locked: false });
+  });
+
+  it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
+    const admin = connect(inject('adminUrl'), 1);
+    const name = `omni_latin1_${Date.now()}`;
+    await admin.unsafe(`create database ${name} encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C'`);
+    const latin1 = connect(databaseUrlFor(inject('adminUrl'), name), 1);
+    try {
+      await expect(migrate(latin1, databaseUrlFor(inject('adminUrl'), name))).rejects.toThrow(/the database's encoding is LATIN1: Omni needs UTF8/);
+      expect((await latin1`select to_regclass('schemaversion') is null as untouched`)[0].untouched).toBe(true);
+    } finally {
+      await latin1.end();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
   });
 });
