@@ -109,7 +109,12 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   const price = patch.price ?? (current.price === null ? undefined : Number(current.price));
   const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price === null ? null : Number(current.special_price);
   if (!current.has_variants && specialPriceNotBelow(specialPrice, price)) {
-    throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
+    // The field the request sent (it named specialPrice when only price was: QA).
+    throw new AppError('PRD_008', { field: patch.specialPrice !== undefined ? 'specialPrice' : 'price', ...pricesAsStored(price, specialPrice) });
+  }
+  // A special price below no price: a product made simple again has none, and took one (QA).
+  if (!current.has_variants && patch.specialPrice != null && price === undefined) {
+    throw new AppError('VAL_001', { validationErrors: { specialPrice: 'specialPrice needs a price: the product has none, send price with it' } });
   }
   const [unknownRefs, clash] = await Promise.all([
     findUnknownTaxonomy(sql, [fields]),

@@ -178,15 +178,31 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     expect((await patch(store, id, { name: 'E' }, { 'if-match': ', "9", , "4",' })).headers.etag).toBe('"5"');
     // "*" only alone (in a list it turned the precondition off), no weak tag (strong comparison), a
     // comma inside quotes is part of its tag, quotes close, at most 32 tags (a refusal echoes them).
-    for (const [ifMatch, reason] of [['"1", *', /stands alone/], ['W/"5"', /weak ETag never matches/], ['"1,5"', /not a product version/],
+    // Tags quoted and compared strongly: "05" is not "5", nor an unquoted 5 (both matched: QA).
+    for (const [ifMatch, reason] of [['"1", *', /stands alone/], ['W/"5"', /weak ETag never matches/], ['"1,5"', /not an ETag this API gives/],
+      ['"05"', /not an ETag this API gives/], ['5', /not an ETag this API gives/],
       ['"5', /unclosed quote/], ['', /no ETag/], [Array.from({ length: 33 }, () => '"5"').join(','), /more than 32/]] as const) {
       const refused = (await patch(store, id, { name: 'x' }, { 'if-match': ifMatch })).json().error;
       expect(refused, ifMatch).toMatchObject({ code: 'PRD_013', details: { context: { reason: expect.stringMatching(reason) } } });
     }
     expect((await productRow(id)).name).toBe('E');
     const prices = await patch(store, id, { specialPrice: 150 });
-    expect(prices.json().error).toMatchObject({ code: 'PRD_008' });
+    expect(prices.json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'specialPrice' } } });
     expect((await productRow(id)).special_price).toBeNull();
+    // The field sent is named: a price sent below the stored special price (it named specialPrice: QA).
+    expect((await patch(store, id, { specialPrice: 50 })).statusCode).toBe(200);
+    expect((await patch(store, id, { price: 40 })).json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'price' } } });
+  });
+
+  it('refuses a special price for a product without a price (one made simple again took one: QA)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const id = await simpleProduct(store, 'NP-1');
+    expect((await patch(store, id, { variants: { items: [{ sku: 'NP-1-V', price: 5 }] } })).statusCode).toBe(200);
+    expect((await patch(store, id, { variants: { items: [] } })).statusCode).toBe(200);
+    const refused = await patch(store, id, { specialPrice: 5 });
+    expect([refused.statusCode, refused.json().error.code, refused.json().error.details.context.validationErrors])
+      .toEqual([400, 'VAL_001', { specialPrice: 'specialPrice needs a price: the product has none, send price with it' }]);
+    expect((await patch(store, id, { price: 9, specialPrice: 5 })).statusCode).toBe(200);
   });
 
   it('rounds prices and dimensions to cents however small they are (1e-7 was stored as no price at all)', async () => {

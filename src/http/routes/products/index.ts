@@ -39,8 +39,10 @@ function parseIfMatch(header: string | undefined): number[] | undefined {
   return tags.map((tag) => {
     if (tag === '*') throw refuse('"*" stands alone, not in a list');
     if (tag.startsWith('W/')) throw refuse('a weak ETag never matches If-Match (RFC 9110, 13.1.1): send the ETag as returned, e.g. "3"');
-    const m = /^"?(\d{1,9})"?$/.exec(tag);
-    if (!m) throw refuse(`not a product version: ${tag.slice(0, 40)}`);
+    // An entity-tag is quoted, and compared strongly: character by character (RFC 9110, 8.8.3 and
+    // 8.8.3.2). `"0033"` matched version 33 and an unquoted `34` passed (QA).
+    const m = /^"(0|[1-9]\d{0,8})"$/.exec(tag);
+    if (!m) throw refuse(`not an ETag this API gives (a quoted version, as returned, e.g. "3"): ${tag.slice(0, 40)}`);
     return Number(m[1]);
   });
 }
