@@ -24,18 +24,20 @@ export const productJson = (sql: Queryable, variantActive: boolean | undefined) 
     'preorderPeriod', p.preorder_period, 'isArchived', p.is_archived, 'insuranceRequired', p.insurance_required,
     'codEnabled', p.cod_enabled, 'isVerified', p.is_verified, 'hasVariants', p.has_variants, 'version', p.version,
     'createdAt', ${isoTime(sql, 'p.created_at')}, 'updatedAt', ${isoTime(sql, 'p.updated_at')},
-    'warehouses', coalesce((
-      select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', ws.stock) order by w.client_id)
-      from warehouse_stock ws join warehouses w on w.store_id = ws.store_id and w.id = ws.warehouse_id
-      where ws.store_id = p.store_id and ws.product_id = p.id and ws.variant_id is null), '[]'),
+    -- Every warehouse of the store, 0 where it holds no row for the product: one added since (a
+    -- product with no stock had no row there) was left out, so the list's shape followed its history (QA).
+    'warehouses', case when p.has_variants then '[]'::json else coalesce((
+      select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', coalesce(ws.stock, 0)) order by w.client_id)
+      from warehouses w left join warehouse_stock ws on ws.store_id = w.store_id and ws.warehouse_id = w.id and ws.product_id = p.id and ws.variant_id is null
+      where w.store_id = p.store_id), '[]') end,
     'variants', coalesce((
       select json_agg(json_build_object(
         'id', v.id, 'externalId', v.external_id, 'sku', v.sku, 'options', v.options, 'price', v.price::float8,
         'specialPrice', v.special_price::float8, 'stock', v.stock, 'barcode', v.barcode, 'photos', v.photos, 'isActive', v.is_active,
         'warehouses', coalesce((
-          select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', ws.stock) order by w.client_id)
-          from warehouse_stock ws join warehouses w on w.store_id = ws.store_id and w.id = ws.warehouse_id
-          where ws.store_id = v.store_id and ws.variant_id = v.id), '[]')
+          select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', coalesce(ws.stock, 0)) order by w.client_id)
+          from warehouses w left join warehouse_stock ws on ws.store_id = w.store_id and ws.warehouse_id = w.id and ws.variant_id = v.id
+          where w.store_id = v.store_id), '[]')
       ) order by v.created_at, v.sku)
       from product_variants v where v.store_id = p.store_id and v.product_id = p.id
         ${variantActive === undefined ? sql`` : sql`and v.is_active = ${variantActive}`}), '[]')
