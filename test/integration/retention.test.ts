@@ -8,6 +8,7 @@ import { purgeExpiredSessions } from '../../src/onboarding/session-retention.js'
 import { openSession } from '../helpers/onboarding.js';
 import { purgeWebhookLog } from '../../src/webhooks/log-retention.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { purgeFailedJobs } from '../../src/jobs/failed-jobs-retention.js';
 import { CRONTAB } from '../../src/jobs/worker.js';
 import { buildTaskList } from '../../src/jobs/tasks.js';
 
@@ -180,6 +181,19 @@ describe('retention of idempotency keys and accepted rows', () => {
     expect(undelivered).toBeDefined();
     const [{ attempts }] = await ctx.sql`select count(*)::int as attempts from webhook_attempts where partner_id = ${store.partnerId}`;
     expect(attempts).toBe(2);
+  });
+
+  it('deletes jobs out of attempts a week after their last failure (omni_jobs{state="failed"} never fell back)', async () => {
+    const job = async (task: string, failedDaysAgo: number, attempts: number) => {
+      const [{ id }] = await ctx.sql`select id from graphile_worker.add_job(${task}, '{}'::json, max_attempts => 3, run_at => now() + interval '1 year')`;
+      await ctx.sql`update graphile_worker._private_jobs set attempts = ${attempts}, updated_at = now() - make_interval(days => ${failedDaysAgo}) where id = ${id}`;
+      return id as string;
+    };
+    const [old, recent, retrying] = [await job('qa.old', 8, 3), await job('qa.recent', 2, 3), await job('qa.retrying', 8, 1)];
+    expect(await purgeFailedJobs(ctx.sql)).toBe(1);
+    const left = await ctx.sql`select id::text from graphile_worker._private_jobs where id in ${ctx.sql([old, recent, retrying])}`;
+    expect(left.map((r) => r.id).sort()).toEqual([recent, retrying].map(String).sort());
+    await ctx.sql`select graphile_worker.complete_jobs(array[${recent}, ${retrying}]::bigint[])`;
   });
 
   it('schedules the purge and the end of abandoned work hourly, for tasks the worker has', () => {
