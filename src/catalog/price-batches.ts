@@ -106,7 +106,7 @@ async function processPriceRows(tx: Transaction, ctx: BatchContext, rows: { rowI
     if (!step) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_001', details: { ...sent, context: { reason: 'Deleted before the update was applied' } } };
     // Given variants since, whether it still has them or was made simple again (0129).
     if (step === 'variants') return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_040', details: { ...sent, context: { reason: 'The product took variants after the update was accepted' } } };
-    if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: 'PRD_008', details: { ...sent, context: step.context } };
+    if (!step.ok) return { rowIndex: r.rowIndex, status: 'FAILED', code: step.code, details: { ...sent, context: step.context } };
     return { rowIndex: r.rowIndex, status: 'SUCCEEDED', result: { target: r.payload.target, id: targetOf(r.payload) } };
   });
 }

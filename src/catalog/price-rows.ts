@@ -78,7 +78,7 @@ export async function acceptPriceRows(tx: Transaction, who: Principal, origin: R
     }
     if (t.target === 'product' && t.has_variants) { errors.push(rowError('PRD_040', { rowIndex, ...ident }, { context: { id: t.product_id } }) as RowError); continue; }
     const step = sequence.apply(t.variant_id ?? t.product_id, { price: t.price, specialPrice: t.special_price }, item);
-    if (!step.ok) { errors.push(rowError('PRD_008', { rowIndex, ...ident }, { context: step.context }) as RowError); continue; }
+    if (!step.ok) { errors.push(rowError(step.code, { rowIndex, ...ident }, { context: step.context }) as RowError); continue; }
     accepted.push({ rowIndex, payload: { target: t.target, productId: t.product_id, variantId: t.variant_id, price: item.price, specialPrice: item.specialPrice, sent: ident as PriceRow['sent'] } });
     // As PATCH /inventory's rows (seed 002): the product's id, a variant named by its sku.
     acceptedRows.push({ rowIndex, target: t.target, id: t.product_id, ...(t.external_id != null ? { externalId: t.external_id } : {}), ...(t.sku ? { sku: t.sku } : {}) });

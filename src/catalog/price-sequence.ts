@@ -7,7 +7,12 @@ export interface Prices { price: number | null; specialPrice: number | null }
 export interface PriceChange { price?: number; specialPrice?: number | null }
 
 /** A row applied, with the fields whose value it changed (as numeric(15, 2) stores them), or refused (PRD_008). */
-export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[]; before: Prices; after: Prices } | { ok: false; context: { price: number; specialPrice: number } };
+export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[]; before: Prices; after: Prices }
+  | { ok: false; code: 'PRD_008'; context: { price: number; specialPrice: number } }
+  | { ok: false; code: 'VAL_001'; context: { validationErrors: { specialPrice: string } } };
+
+/** A special price with no price to be below: refused as a PATCH refuses it (review: a product made simple again took one). */
+export const SPECIAL_PRICE_WITHOUT_PRICE = 'specialPrice needs a price: the product has none, send price with it';
 
 /** The columns of the prices a change (a price row, a variant-set item) sends, as field_runs names them. */
 export const priceColumnsSent = (change: PriceChange) => [
@@ -48,7 +53,10 @@ export class PriceSequence {
       specialPrice: change.specialPrice !== undefined ? change.specialPrice : before.specialPrice,
     };
     if (specialPriceNotBelow(after.specialPrice, after.price)) {
-      return { ok: false, context: pricesAsStored(after.price!, after.specialPrice!) };
+      return { ok: false, code: 'PRD_008', context: pricesAsStored(after.price!, after.specialPrice!) };
+    }
+    if (after.specialPrice != null && after.price == null) {
+      return { ok: false, code: 'VAL_001', context: { validationErrors: { specialPrice: SPECIAL_PRICE_WITHOUT_PRICE } } };
     }
     this.current.set(target, after);
     const sent = this.sent.get(target) ?? new Set<string>();

@@ -10,6 +10,7 @@ import { findKeyClash } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { productStock } from './product-read.js';
 import { lostRace, retryingLostRaces } from '../db/lost-races.js';
+import { SPECIAL_PRICE_WITHOUT_PRICE } from './price-sequence.js';
 
 export type { PatchContext, PatchResult };
 
@@ -114,7 +115,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   }
   // A special price below no price: a product made simple again has none, and took one (QA).
   if (!current.has_variants && patch.specialPrice != null && price === undefined) {
-    throw new AppError('VAL_001', { validationErrors: { specialPrice: 'specialPrice needs a price: the product has none, send price with it' } });
+    throw new AppError('VAL_001', { validationErrors: { specialPrice: SPECIAL_PRICE_WITHOUT_PRICE } });
   }
   const [unknownRefs, clash] = await Promise.all([
     findUnknownTaxonomy(sql, [fields]),

@@ -53,7 +53,11 @@ export function exportStorage(config: Config, encryptionKey: Buffer): ExportStor
       async remove(keys) {
         const { client } = await sdk();
         const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
-        await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        // A refused key is told in the answer's Errors, not thrown (HTTP 200): the export would be
+        // marked deleted with its files still there (a bucket policy without delete rights; review).
+        const answer = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        const refused = answer.Errors ?? [];
+        if (refused.length > 0) throw new Error(`S3 refused to delete ${refused.map((e) => `${e.Key} (${e.Code ?? 'error'})`).join(', ')}`);
       },
     };
   }

@@ -47,4 +47,28 @@ describe('export files past EXPORT_RETENTION_DAYS', () => {
     expect(await purgeExpiredExports(ctx.sql, ctx.deps.config, ctx.deps.encryptionKey, () => {})).toBe(1);
     expect(await exists(folderOf(id))).toBe(false);
   });
+
+  it("leaves an S3 export whose objects S3 refused to delete for the next run (S3 answers 200 and lists the refusals)", async () => {
+    const { createServer } = await import('node:http');
+    const refusing = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        res.end('<?xml version="1.0" encoding="UTF-8"?><DeleteResult><Error><Key>k</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>');
+      });
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    try {
+      const id = await exported();
+      await ctx.sql`update catalog_exports set storage = 's3', storage_bucket = 'exports', completed_at = now() - interval '400 days' where id = ${id}`;
+      const config = { ...ctx.deps.config, EXPORT_S3_BUCKET: 'exports', S3_ENDPOINT: `http://127.0.0.1:${(refusing.address() as { port: number }).port}`,
+        S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
+      const warnings: string[] = [];
+      expect(await purgeExpiredExports(ctx.sql, config, ctx.deps.encryptionKey, (m) => warnings.push(m))).toBe(0);
+      expect(warnings).toEqual([expect.stringContaining('S3 refused to delete k (AccessDenied)')]);
+      expect((await ctx.sql`select files_deleted_at from catalog_exports where id = ${id}`)[0].files_deleted_at).toBeNull();
+    } finally {
+      refusing.close();
+    }
+  });
 });

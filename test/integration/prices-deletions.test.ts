@@ -136,6 +136,27 @@ describe('PATCH /products/prices: several rows for one target', () => {
     expect(await pricesOf('product', 'PR-1', store.storeId)).toEqual({ price: 120, special_price: null });
   });
 
+  it('refuses a special price for a product without a price, at once and when applied (a PATCH refuses it: review)', async () => {
+    const store = await createTestStore(ctx, 0);
+    await ctx.sql`insert into products (store_id, external_id, sku, name) values (${store.storeId}, 'np', 'NP-1', 'No price'), (${store.storeId}, 'lp', 'LP-1', 'Loses price')`;
+    await ctx.sql`update products set price = 10 where store_id = ${store.storeId} and sku = 'LP-1'`;
+    // Another writer holds LP-1 while the rows are accepted, and takes its price away (as a product
+    // made simple again) before the worker gets them: the row fails when applied.
+    const res = await ctx.sql.begin(async (tx) => {
+      await tx`select id from products where store_id = ${store.storeId} and sku = 'LP-1' for update`;
+      const accepted = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items: [{ sku: 'NP-1', specialPrice: 5 }, { sku: 'LP-1', specialPrice: 5 }] } });
+      await tx`update products set price = null where store_id = ${store.storeId} and sku = 'LP-1'`;
+      return accepted;
+    });
+    expect(res.json().data.errors.map((e: any) => [e.rowIndex, e.code, e.details.context])).toEqual([
+      [0, 'VAL_001', { validationErrors: { specialPrice: 'specialPrice needs a price: the product has none, send price with it' } }]]);
+    await waitForBatch(ctx, res.json().data.batchId);
+    expect(await outcomesOf(res.json().data.batchId)).toEqual([[0, 'FAILED', 'VAL_001'], [1, 'FAILED', 'VAL_001']]);
+    expect(await pricesOf('product', 'LP-1', store.storeId)).toEqual({ price: null, special_price: null });
+    const both = await signedInject(ctx, store, { method: 'PATCH', url: PRICES, body: { items: [{ sku: 'NP-1', price: 9, specialPrice: 5 }] } });
+    expect(both.json().data.errors).toEqual([]);
+  });
+
   it('fails a row whose product took variants since it was accepted (PRD_040): a product with variants has no price', async () => {
     const store = await createTestStore(ctx, 1);
     const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${store.storeId}, 'pv', 'PV-9', 'P', 100) returning id`;

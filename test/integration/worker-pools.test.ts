@@ -3,7 +3,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { connect, IDLE_TIMEOUT_SECONDS } from '../../src/db/database.js';
+import { connect } from '../../src/db/database.js';
+import { queuePoolSize } from '../../src/jobs/worker.js';
 
 /** What a process holds of PostgreSQL's connections (README, Running in production). */
 describe('connection pools', () => {
@@ -21,6 +22,8 @@ describe('connection pools', () => {
     } finally {
       await worker.stop();
     }
+    // README's sum: WORKER_CONCURRENCY + WEBHOOK_CONCURRENCY + 2.
+    expect(queuePoolSize(ctx.deps.config)).toBe(30 + 6 + 2);
     // graphile-worker warns, for each runner, when its pool is smaller than its concurrency.
     expect(lines.filter((l) => l.includes('smaller than concurrency'))).toEqual([]);
   });
@@ -28,7 +31,8 @@ describe('connection pools', () => {
   it('closes a pooled connection idle for a minute (postgres.js kept them for the process\'s life)', async () => {
     const sql = connect(ctx.deps.config.DATABASE_URL!, 1);
     try {
-      expect(sql.options.idle_timeout).toBe(IDLE_TIMEOUT_SECONDS);
+      // README's 60 seconds.
+      expect(sql.options.idle_timeout).toBe(60);
     } finally {
       await sql.end();
     }
