@@ -75,3 +75,7 @@ export function rowIdMismatch(current: { has_variants: boolean; external_id: str
   if (current.external_id !== externalId) return `the product's externalId is ${JSON.stringify(current.external_id)}, not the row's`;
   return undefined;
 }
+
+/** A PRD_002 or PRD_003 refusal's context: the field and the key that clashed (the variant-set paths named the field alone: QA). */
+export const keyClashContext = (clash: 'PRD_002' | 'PRD_003', fields: { externalId?: unknown; sku?: unknown }) =>
+  (clash === 'PRD_002' ? { field: 'externalId', externalId: fields.externalId } : { field: 'sku', sku: fields.sku });

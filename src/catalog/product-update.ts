@@ -6,7 +6,7 @@ import { checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
-import { findKeyClash } from './key-clash.js';
+import { findKeyClash, keyClashContext } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { productStock } from './product-read.js';
 import { lostRace, retryingLostRaces } from '../db/lost-races.js';
@@ -125,7 +125,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   const badRef = unknownRefs.get(fields);
   if (badRef) throw new AppError('PRD_007', badRef);
   // The key that clashed is named with its field, as a variant item's is (variant-set-plan.ts).
-  if (clash) throw new AppError(clash, clash === 'PRD_002' ? { field: 'externalId', externalId: fields.externalId } : { field: 'sku', sku: fields.sku });
+  if (clash) throw new AppError(clash, keyClashContext(clash, fields));
 
   const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses) };
   const decision = placeStock({ stock: patch.stock, warehouses: patch.warehouses }, warehouses, 'product');

@@ -7,7 +7,7 @@ import { afterProductsChanged } from './after-products-changed.js';
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { stockTotalTooLarge } from './patch-refusals.js';
 import { writeProducts } from './product-writer.js';
-import { findKeyClash } from './key-clash.js';
+import { findKeyClash, keyClashContext } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
@@ -57,7 +57,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     if (badRef) throw new AppError('PRD_007', badRef);
     const clash = await findKeyClash(tx, ctx.storeId, productId,
       fields.externalId !== current.external_id ? fields.externalId : undefined, fields.sku !== current.sku ? fields.sku : undefined);
-    if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
+    if (clash) throw new AppError(clash, keyClashContext(clash, fields));
     const warehouses = await loadStoreWarehouses(tx, ctx.storeId);
     const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');
     if (!decision.ok) throw new AppError(decision.error.code, { field: decision.error.field, ...decision.error.context });

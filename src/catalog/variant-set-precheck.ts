@@ -5,7 +5,7 @@ import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.j
 import { checkIfMatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
 import type { ProductPatchInput } from './product-schema.js';
 import type { ProductSnapshot } from './product-update.js';
-import { findKeyClash } from './key-clash.js';
+import { findKeyClash, keyClashContext } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { checkVariantItems, planVariantItems, refuseTakenKeys, type ExistingVariant } from './variant-set-plan.js';
 
@@ -53,7 +53,7 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
   ]);
   const badRef = unknownRefs.get(fields);
   if (badRef) throw new AppError('PRD_007', badRef);
-  if (clash) throw new AppError(clash, { field: clash === 'PRD_002' ? 'externalId' : 'sku' });
+  if (clash) throw new AppError(clash, keyClashContext(clash, fields));
   // The locked path writes the product's own fields before its variants: an item may take the externalId the product gives up.
   if (items.length > 0) {
     await refuseTakenKeys(tx, ctx.storeId, productId, planVariantItems(items, existing, warehouses), (fields.externalId ?? current.external_id ?? null) as string | null);

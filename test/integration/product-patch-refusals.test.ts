@@ -65,7 +65,10 @@ describe('PATCH /products/{productId}: refusals', () => {
     await ctx.sql`insert into product_variants (store_id, product_id, sku, external_id) values (${store.storeId}, ${other}, 'THEIRS-V', 'ext-their-variant')`;
     const code = (res: { statusCode: number; json(): any }) => [res.statusCode, res.json().error?.code, res.json().error?.details.context.field];
     expect(code(await patch(store, id, { externalId: 'ext-their-variant' }))).toEqual([409, 'PRD_002', 'externalId']);
-    expect(code(await patch(store, id, { externalId: 'ext-their-variant', variants: { items: [] } }))).toEqual([409, 'PRD_002', 'externalId']);
+    const withSet = await patch(store, id, { externalId: 'ext-their-variant', variants: { items: [] } });
+    expect(code(withSet)).toEqual([409, 'PRD_002', 'externalId']);
+    // The key that clashed is named, beside a variant set as without one (it was the field alone: QA).
+    expect(withSet.json().error.details.context).toEqual({ field: 'externalId', externalId: 'ext-their-variant' });
     const items = (externalId: string) => ({ variants: { items: [{ sku: 'MINE-1', price: 1 }, { sku: 'MINE-2', price: 1, externalId }] } });
     expect(code(await patch(store, id, items('ext-THEIRS')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
     expect(code(await patch(store, id, items('ext-MINE')))).toEqual([409, 'PRD_002', 'variants.items.1.externalId']);
