@@ -130,6 +130,18 @@ describe('retention of idempotency keys and accepted rows', () => {
     expect([rows, body]).toEqual([1, true]);
   });
 
+  it('deletes a backlog of expired keys in statements of a few thousand, the fresh ones kept', async () => {
+    const store = await createTestStore(ctx, 0);
+    await ctx.sql`
+      insert into idempotency_keys (store_id, key, route, request_hash, status_code, response, created_at)
+      select ${store.storeId}, 'backlog-' || i, 'POST /x', 'h', 200, '{}', now() - make_interval(hours => case when i <= 12000 then 48 else 1 end)
+      from generate_series(1, 12010) as i`;
+    const purged = await purgeExpired(ctx.sql, POLICY);
+    expect(purged.idempotencyKeys).toBeGreaterThanOrEqual(12000);
+    const [{ left }] = await ctx.sql`select count(*)::int as left from idempotency_keys where store_id = ${store.storeId}`;
+    expect(left).toBe(10);
+  });
+
   it('empties a backlog larger than one statement takes, in several', async () => {
     const store = await createTestStore(ctx, 0);
     await ctx.sql`
