@@ -8,6 +8,7 @@ import { purgeExpiredExports } from '../pim/export-retention.js';
 import { purgeExpiredSessions } from '../onboarding/session-retention.js';
 import { purgeWebhookLog } from '../webhooks/log-retention.js';
 import { purgeFailedJobs } from '../jobs/failed-jobs-retention.js';
+import { purgeResolvedIssues } from '../pim/issue-retention.js';
 import '../catalog/product-batches.js';
 import '../inventory/stock-batches.js';
 import '../catalog/price-batches.js';
@@ -34,8 +35,9 @@ export function bulkTasks(deps: AppDeps): Record<string, Task> {
       const sessions = await purgeExpiredSessions(deps.sql);
       const webhooks = await purgeWebhookLog(deps.sql, deps.config.WEBHOOK_LOG_RETENTION_DAYS);
       const failedJobs = await purgeFailedJobs(deps.sql);
+      const issues = await purgeResolvedIssues(deps.sql);
       helpers.logger.info(`purged ${purged.idempotencyKeys} idempotency keys, the rows of ${purged.batchBodies} batches, the files of ${exports} exports, `
-        + `${sessions} onboarding sessions, ${webhooks.deliveries} webhook deliveries and ${webhooks.events} events, ${failedJobs} failed jobs`);
+        + `${sessions} onboarding sessions, ${webhooks.deliveries} webhook deliveries and ${webhooks.events} events, ${failedJobs} failed jobs, ${issues} resolved issues`);
     },
   };
 }

@@ -25,26 +25,25 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0142 must be
-    // the one undone here instead of 0141.
-    expect(first.slice(-2)).toEqual(['0141.do.webhook-log-retention.sql', '0142.do.stock-targets-looked-up-after.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0143 must be
+    // the one undone here instead of 0142.
+    expect(first.slice(-2)).toEqual(['0142.do.stock-targets-looked-up-after.sql', '0143.do.resolved-issue-retention.sql']);
     const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0141 and 0142: the webhook log's indexes; a stock chunk's targets looked up after its write, not locked.
-    const indexes = ['webhook_deliveries_event_idx', 'outbox_events_created_idx', 'webhook_deliveries_finished_idx'];
+    // 0142 and 0143: a stock chunk's targets looked up after its write, not locked; resolved issues by their resolution.
     const state = async () => (await sql`
-      select (select count(*)::int from pg_class where relname in ${sql(indexes)}) as indexes,
-        (select prosrc like '%v_late_rows%' from pg_proc where proname = 'apply_stock_chunk') as after,
-        (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as locked`)[0];
-    expect(await state()).toEqual({ indexes: 3, after: true, locked: false });
-    await sql.unsafe(`${indexes.map((i) => `drop index ${i};`).join(' ')}
+      select (select prosrc like '%v_late_rows%' from pg_proc where proname = 'apply_stock_chunk') as after,
+        (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as locked,
+        to_regclass('validation_issues_resolved_idx') is not null as resolved`)[0];
+    expect(await state()).toEqual({ after: true, locked: false, resolved: true });
+    await sql.unsafe(`drop index validation_issues_resolved_idx;
       ${between(sqlOf('0137.do.audit-times-stock-counts.sql'), 'create or replace function apply_stock_chunk', 'end $$;')}
       ${between(sqlOf('0138.do.stock-targets-held.sql'), 'create or replace function stock_dead_rows', 'end $$;')}`);
-    expect(await state()).toEqual({ indexes: 0, after: false, locked: true });
-    await sql`delete from schemaversion where version in (141, 142)`;
+    expect(await state()).toEqual({ after: false, locked: true, resolved: false });
+    await sql`delete from schemaversion where version in (142, 143)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ indexes: 3, after: true, locked: false });
+    expect(await state()).toEqual({ after: true, locked: false, resolved: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {

@@ -9,6 +9,7 @@ import { openSession } from '../helpers/onboarding.js';
 import { purgeWebhookLog } from '../../src/webhooks/log-retention.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { purgeFailedJobs } from '../../src/jobs/failed-jobs-retention.js';
+import { purgeResolvedIssues } from '../../src/pim/issue-retention.js';
 import { CRONTAB } from '../../src/jobs/worker.js';
 import { buildTaskList } from '../../src/jobs/tasks.js';
 
@@ -206,6 +207,19 @@ describe('retention of idempotency keys and accepted rows', () => {
     const left = await ctx.sql`select id::text from graphile_worker._private_jobs where id in ${ctx.sql([old, recent, retrying])}`;
     expect(left.map((r) => r.id).sort()).toEqual([recent, retrying].map(String).sort());
     await ctx.sql`select graphile_worker.complete_jobs(array[${recent}, ${retrying}]::bigint[])`;
+  });
+
+  it('deletes validation issues resolved more than 30 days ago, never an open one (nothing reads them)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const issue = async (resolvedDaysAgo: number | null) => (await ctx.sql`
+      insert into validation_issues (store_id, product_id, code, severity, message, resolved, resolved_at, created_at)
+      values (${store.storeId}, gen_random_uuid(), 'MISSING_PHOTOS', 'WARNING', 'm', ${resolvedDaysAgo !== null},
+        ${resolvedDaysAgo === null ? null : ctx.sql`now() - make_interval(days => ${resolvedDaysAgo})`}, now() - interval '90 days') returning id`)[0].id as string;
+    const [old, recent, open] = [await issue(31), await issue(29), await issue(null)];
+    expect(await purgeResolvedIssues(ctx.sql)).toBeGreaterThanOrEqual(1);
+    const left = await ctx.sql`select id from validation_issues where store_id = ${store.storeId}`;
+    expect(left.map((r) => r.id).sort()).toEqual([recent, open].sort());
+    expect(old).toBeDefined();
   });
 
   it('schedules the purge and the end of abandoned work hourly, for tasks the worker has', () => {
