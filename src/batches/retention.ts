@@ -1,5 +1,6 @@
 import type { Sql } from '../db/database.js';
 import { keysExpireBefore } from './idempotency.js';
+import { deleteInChunks } from '../db/chunked-delete.js';
 
 const PURGE_BATCHES_PER_STATEMENT = 200;
 const PURGE_KEYS_PER_STATEMENT = 5000;
@@ -23,15 +24,8 @@ export async function purgeExpired(sql: Sql, policy: RetentionPolicy): Promise<{
   // A few thousand a statement (by created_at's index, 0079), each its own transaction: one
   // statement held a year of stored responses in one transaction once the TTL was lowered (QA).
   // The age checked again on the row deleted: a key taken over meanwhile (a new request) stays.
-  let idempotencyKeys = 0;
-  for (;;) {
-    const done = await sql`
-      delete from idempotency_keys k where k.ctid = any(array(
-        select ctid from idempotency_keys where created_at < ${keysExpireBefore(sql, policy.idempotencyKeyTtlHours)} limit ${PURGE_KEYS_PER_STATEMENT}))
-        and k.created_at < ${keysExpireBefore(sql, policy.idempotencyKeyTtlHours)}`;
-    idempotencyKeys += done.count;
-    if (done.count < PURGE_KEYS_PER_STATEMENT) break;
-  }
+  const idempotencyKeys = await deleteInChunks(sql, 'idempotency_keys',
+    sql`created_at < ${keysExpireBefore(sql, policy.idempotencyKeyTtlHours)}`, PURGE_KEYS_PER_STATEMENT);
   // A few hundred batches a statement, each its own transaction: a first run over a long
   // backlog (or a busy hour) never holds one transaction over gigabytes of stored bodies.
   let batchBodies = 0;

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/database.js';
+import { deleteInChunks } from '../db/chunked-delete.js';
 
 /** How long after it expired an unclaimed onboarding session is kept (its link then answers "does not exist"). */
 export const SESSION_RETENTION_DAYS = 7;
@@ -12,15 +13,6 @@ const SESSIONS_PER_STATEMENT = 1000;
  * they said it expired. A few thousand a statement, each its own transaction.
  */
 export async function purgeExpiredSessions(sql: Sql): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const done = await sql`
-      delete from onboard_sessions o where o.ctid = any(array(
-        select ctid from onboard_sessions
-        where status <> 'CLAIMED' and expires_at < now() - make_interval(days => ${SESSION_RETENTION_DAYS})
-        limit ${SESSIONS_PER_STATEMENT}))
-        and o.status <> 'CLAIMED'`;
-    deleted += done.count;
-    if (done.count < SESSIONS_PER_STATEMENT) return deleted;
-  }
+  return deleteInChunks(sql, 'onboard_sessions',
+    sql`status <> 'CLAIMED' and expires_at < now() - make_interval(days => ${SESSION_RETENTION_DAYS})`, SESSIONS_PER_STATEMENT);
 }
