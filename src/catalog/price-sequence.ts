@@ -1,4 +1,4 @@
-import { pricesAsStored, specialPriceNotBelow, toCents } from './product-patch-plan.js';
+import { pricesAsStored, SPECIAL_PRICE_WITHOUT_PRICE, specialPriceNotBelow, toCents } from './product-patch-plan.js';
 
 /** A product's or variant's prices; null where none is set. */
 export interface Prices { price: number | null; specialPrice: number | null }
@@ -11,8 +11,6 @@ export type PriceStep = { ok: true; changed: ('price' | 'specialPrice')[]; befor
   | { ok: false; code: 'PRD_008'; context: { price: number; specialPrice: number } }
   | { ok: false; code: 'VAL_001'; context: { validationErrors: { specialPrice: string } } };
 
-/** A special price with no price to be below: refused as a PATCH refuses it (review: a product made simple again took one). */
-export const SPECIAL_PRICE_WITHOUT_PRICE = 'specialPrice needs a price: the product has none, send price with it';
 
 /** The columns of the prices a change (a price row, a variant-set item) sends, as field_runs names them. */
 export const priceColumnsSent = (change: PriceChange) => [

@@ -74,6 +74,14 @@ export function toCents(value: number): number {
  * PRD_008's rule on prices as numeric(15, 2) stores them: 10.004 and 10.001 are both 10.00, a
  * special price not below its price once written (they were compared unrounded, and stored so).
  */
+/** A special price with no price to be below: refused (review: a product made simple again took one). */
+export const SPECIAL_PRICE_WITHOUT_PRICE = 'specialPrice needs a price: the product has none, send price with it';
+
+/** VAL_001 for a special price sent to a simple product that has, and is sent, no price (every PATCH path, and price rows). */
+export function assertSpecialPriceHasPrice(specialPriceSent: number | null | undefined, price: number | null | undefined) {
+  if (specialPriceSent != null && price == null) throw new AppError('VAL_001', { validationErrors: { specialPrice: SPECIAL_PRICE_WITHOUT_PRICE } });
+}
+
 export function specialPriceNotBelow(specialPrice: number | null | undefined, price: number | null | undefined): boolean {
   return specialPrice != null && price != null && toCents(specialPrice) >= toCents(price);
 }

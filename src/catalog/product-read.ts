@@ -36,7 +36,7 @@ export const productJson = (sql: Queryable, variantActive: boolean | undefined) 
         'specialPrice', v.special_price::float8, 'stock', v.stock, 'barcode', v.barcode, 'photos', v.photos, 'isActive', v.is_active,
         'warehouses', coalesce((
           select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', coalesce(ws.stock, 0)) order by w.client_id)
-          from warehouses w left join warehouse_stock ws on ws.store_id = w.store_id and ws.warehouse_id = w.id and ws.variant_id = v.id
+          from warehouses w left join warehouse_stock ws on ws.store_id = w.store_id and ws.warehouse_id = w.id and ws.product_id = v.product_id and ws.variant_id = v.id
           where w.store_id = v.store_id), '[]')
       ) order by v.created_at, v.sku)
       from product_variants v where v.store_id = p.store_id and v.product_id = p.id

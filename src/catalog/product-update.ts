@@ -2,7 +2,7 @@ import type { Sql } from '../db/database.js';
 import type postgres from 'postgres';
 import { AppError } from '../errors/app-error.js';
 import { lockedStoreWarehouses, placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchPlan, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { assertSpecialPriceHasPrice, checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchPlan, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { MAX_INTEGER, type ProductPatchInput } from './product-schema.js';
 import { patchRefusal, stockTotalTooLarge } from './patch-refusals.js';
 import { updateProductWithVariantSet } from './product-variant-update.js';
@@ -10,7 +10,6 @@ import { findKeyClash, keyClashContext } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { productStock } from './product-read.js';
 import { lostRace, retryingLostRaces } from '../db/lost-races.js';
-import { SPECIAL_PRICE_WITHOUT_PRICE } from './price-sequence.js';
 
 export type { PatchContext, PatchResult };
 
@@ -114,9 +113,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
     throw new AppError('PRD_008', { field: patch.specialPrice !== undefined ? 'specialPrice' : 'price', ...pricesAsStored(price, specialPrice) });
   }
   // A special price below no price: a product made simple again has none, and took one (QA).
-  if (!current.has_variants && patch.specialPrice != null && price === undefined) {
-    throw new AppError('VAL_001', { validationErrors: { specialPrice: SPECIAL_PRICE_WITHOUT_PRICE } });
-  }
+  if (!current.has_variants) assertSpecialPriceHasPrice(patch.specialPrice, price);
   const [unknownRefs, clash] = await Promise.all([
     findUnknownTaxonomy(sql, [fields]),
     findKeyClash(sql, ctx.storeId, productId,

@@ -11,7 +11,7 @@ import { findKeyClash, keyClashContext } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { applyVariantSet } from './variant-set.js';
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
-import { checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
+import { assertSpecialPriceHasPrice, checkIfMatch, planPatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext, type PatchResult, type ProductRow } from './product-patch-plan.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 import type { ProductSnapshot } from './product-update.js';
@@ -53,6 +53,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     if (!becomesVariant && specialPriceNotBelow(specialPrice, price)) {
       throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
     }
+    if (!becomesVariant) assertSpecialPriceHasPrice(patch.specialPrice, price);
     const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);
     if (badRef) throw new AppError('PRD_007', badRef);
     const clash = await findKeyClash(tx, ctx.storeId, productId,

@@ -2,7 +2,7 @@ import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { unseenStore } from '../db/key-lookup.js';
 import { placeStock, type StoreWarehouses } from '../inventory/warehouse-rules.js';
-import { checkIfMatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
+import { assertSpecialPriceHasPrice, checkIfMatch, pricesAsStored, specialPriceNotBelow, VARIANT_RESTRICTED, type PatchContext } from './product-patch-plan.js';
 import type { ProductPatchInput } from './product-schema.js';
 import type { ProductSnapshot } from './product-update.js';
 import { findKeyClash, keyClashContext } from './key-clash.js';
@@ -38,6 +38,7 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price == null ? null : Number(current.special_price);
     // As numeric(15, 2) stores them, as the check under the locks (product-variant-update.ts) compares them.
     if (specialPriceNotBelow(specialPrice, price)) throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
+    assertSpecialPriceHasPrice(patch.specialPrice, price);
   }
   const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses) };
   const decision = placeStock({ stock, warehouses: whInput }, warehouses, 'product');

@@ -14,6 +14,10 @@ export async function purgeFailedJobs(sql: Sql): Promise<number> {
   const [{ n }] = await sql<{ n: number }[]>`
     select count(*)::int as n from graphile_worker.complete_jobs(array(
       select j.id from graphile_worker._private_jobs j
-      where j.attempts >= j.max_attempts and j.locked_at is null and j.updated_at < now() - make_interval(days => ${FAILED_JOB_RETENTION_DAYS})))`;
+      -- Its last failure: graphile-worker (0.17) no longer moves updated_at on a failure, but sets run_at
+      -- past it (the failure's time plus the backoff); a job added days before it failed was deleted
+      -- within the hour of its last failure (review). permanently_fail_jobs moves updated_at.
+      where j.attempts >= j.max_attempts and j.locked_at is null
+        and greatest(j.run_at, j.updated_at) < now() - make_interval(days => ${FAILED_JOB_RETENTION_DAYS})))`;
   return n;
 }

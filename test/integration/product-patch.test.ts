@@ -202,6 +202,10 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     const refused = await patch(store, id, { specialPrice: 5 });
     expect([refused.statusCode, refused.json().error.code, refused.json().error.details.context.validationErrors])
       .toEqual([400, 'VAL_001', { specialPrice: 'specialPrice needs a price: the product has none, send price with it' }]);
+    // Beside an empty variant set too (the locked path took it: review).
+    const withSet = await patch(store, id, { specialPrice: 5, variants: { items: [] } });
+    expect([withSet.statusCode, withSet.json().error?.code]).toEqual([400, 'VAL_001']);
+    expect((await productRow(id)).special_price).toBeNull();
     expect((await patch(store, id, { price: 9, specialPrice: 5 })).statusCode).toBe(200);
   });
 

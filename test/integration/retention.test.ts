@@ -197,16 +197,23 @@ describe('retention of idempotency keys and accepted rows', () => {
   });
 
   it('deletes jobs out of attempts a week after their last failure (omni_jobs{state="failed"} never fell back)', async () => {
-    const job = async (task: string, failedDaysAgo: number, attempts: number) => {
+    // As graphile-worker leaves a job that failed: attempts counted, run_at at the failure plus its
+    // backoff, updated_at where it was when the job was added (0.17 no longer moves it).
+    const job = async (task: string, addedDaysAgo: number, failedDaysAgo: number, attempts: number) => {
       const [{ id }] = await ctx.sql`select id from graphile_worker.add_job(${task}, '{}'::json, max_attempts => 3, run_at => now() + interval '1 year')`;
-      await ctx.sql`update graphile_worker._private_jobs set attempts = ${attempts}, updated_at = now() - make_interval(days => ${failedDaysAgo}) where id = ${id}`;
+      await ctx.sql`update graphile_worker._private_jobs set attempts = ${attempts}, updated_at = now() - make_interval(days => ${addedDaysAgo}),
+        run_at = now() - make_interval(days => ${failedDaysAgo}) + interval '1 minute' where id = ${id}`;
       return id as string;
     };
-    const [old, recent, retrying] = [await job('qa.old', 8, 3), await job('qa.recent', 2, 3), await job('qa.retrying', 8, 1)];
-    expect(await purgeFailedJobs(ctx.sql)).toBe(1);
-    const left = await ctx.sql`select id::text from graphile_worker._private_jobs where id in ${ctx.sql([old, recent, retrying])}`;
-    expect(left.map((r) => r.id).sort()).toEqual([recent, retrying].map(String).sort());
-    await ctx.sql`select graphile_worker.complete_jobs(array[${recent}, ${retrying}]::bigint[])`;
+    // Added 30 days ago and failed for good yesterday: kept a week from its failure (review).
+    const [old, recent, lateFailure, retrying] = [await job('qa.old', 9, 8, 3), await job('qa.recent', 2, 2, 3), await job('qa.late', 30, 1, 3), await job('qa.retrying', 9, 8, 1)];
+    const ours = [old, recent, lateFailure, retrying];
+    const before = (await ctx.sql`select count(*)::int as n from graphile_worker._private_jobs where id in ${ctx.sql(ours)}`)[0].n;
+    await purgeFailedJobs(ctx.sql);
+    expect(before).toBe(4);
+    const left = await ctx.sql`select id::text from graphile_worker._private_jobs where id in ${ctx.sql(ours)}`;
+    expect(left.map((r) => r.id).sort()).toEqual([recent, lateFailure, retrying].map(String).sort());
+    await ctx.sql`select graphile_worker.complete_jobs(array[${recent}, ${lateFailure}, ${retrying}]::bigint[])`;
   });
 
   it('deletes validation issues resolved more than 30 days ago, never an open one (nothing reads them)', async () => {
