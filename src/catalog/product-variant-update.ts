@@ -51,7 +51,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const price = patch.price ?? current.price ?? undefined;
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price;
     if (!becomesVariant && specialPriceNotBelow(specialPrice, price)) {
-      throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
+      throw new AppError('PRD_008', { field: patch.specialPrice !== undefined ? 'specialPrice' : 'price', ...pricesAsStored(price, specialPrice) });
     }
     if (!becomesVariant) assertSpecialPriceHasPrice(patch.specialPrice, price);
     const badRef = (await findUnknownTaxonomy(tx, [fields])).get(fields);

@@ -37,7 +37,8 @@ export async function refuseBeforeLocking(tx: Transaction, ctx: PatchContext, pr
     const price = patch.price ?? (current.price == null ? undefined : Number(current.price));
     const specialPrice = patch.specialPrice !== undefined ? patch.specialPrice : current.special_price == null ? null : Number(current.special_price);
     // As numeric(15, 2) stores them, as the check under the locks (product-variant-update.ts) compares them.
-    if (specialPriceNotBelow(specialPrice, price)) throw new AppError('PRD_008', { field: 'specialPrice', ...pricesAsStored(price, specialPrice) });
+    // The field the request sent, as the PATCH without a variant set names it (product-update.ts).
+    if (specialPriceNotBelow(specialPrice, price)) throw new AppError('PRD_008', { field: patch.specialPrice !== undefined ? 'specialPrice' : 'price', ...pricesAsStored(price, specialPrice) });
     assertSpecialPriceHasPrice(patch.specialPrice, price);
   }
   const warehouses: StoreWarehouses = { byClientId: new Map(found.warehouses) };

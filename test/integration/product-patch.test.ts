@@ -192,6 +192,9 @@ describe('PATCH /products/{productId} (seed 003)', () => {
     // The field sent is named: a price sent below the stored special price (it named specialPrice: QA).
     expect((await patch(store, id, { specialPrice: 50 })).statusCode).toBe(200);
     expect((await patch(store, id, { price: 40 })).json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'price' } } });
+    // Beside an empty variant set too (it named specialPrice there, before and under the locks).
+    expect((await patch(store, id, { price: 40, variants: { items: [] } })).json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'price' } } });
+    expect((await patch(store, id, { specialPrice: 150, variants: { items: [] } })).json().error).toMatchObject({ code: 'PRD_008', details: { context: { field: 'specialPrice' } } });
   });
 
   it('refuses a special price for a product without a price (one made simple again took one: QA)', async () => {
