@@ -137,7 +137,18 @@ describe('retention of idempotency keys and accepted rows', () => {
       insert into idempotency_keys (store_id, key, route, request_hash, status_code, response, created_at)
       select ${store.storeId}, 'backlog-' || i, 'POST /x', 'h', 200, '{}', now() - make_interval(hours => case when i <= 12000 then 48 else 1 end)
       from generate_series(1, 12010) as i`;
-    const purged = await purgeExpired(ctx.sql, POLICY);
+    // Each DELETE statement counted: one statement for all 12,000 passed the assertions below too.
+    await ctx.sql`create table purge_statements (at timestamptz default clock_timestamp())`;
+    await ctx.sql.unsafe(`create function count_purge_statement() returns trigger language plpgsql as $$
+      begin insert into purge_statements default values; return null; end $$`);
+    await ctx.sql`create trigger count_purge after delete on idempotency_keys for each statement execute function count_purge_statement()`;
+    const purged = await purgeExpired(ctx.sql, POLICY).finally(async () => {
+      await ctx.sql`drop trigger count_purge on idempotency_keys`;
+      await ctx.sql`drop function count_purge_statement()`;
+    });
+    const [{ statements }] = await ctx.sql`select count(*)::int as statements from purge_statements`;
+    await ctx.sql`drop table purge_statements`;
+    expect(statements).toBeGreaterThanOrEqual(3);
     expect(purged.idempotencyKeys).toBeGreaterThanOrEqual(12000);
     const [{ left }] = await ctx.sql`select count(*)::int as left from idempotency_keys where store_id = ${store.storeId}`;
     expect(left).toBe(10);
