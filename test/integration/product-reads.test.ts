@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addWarehouse } from '../../src/stores/warehouses.js';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { getProduct } from '../../src/catalog/product-read.js';
 
 let ctx: TestContext;
 let store: TestStore;
@@ -124,5 +125,32 @@ describe('product reads', () => {
     expect(await found('e_c')).toEqual(['snake_case mug']);
     expect(await found('\\')).toEqual(['back\\slash mug']);
     expect(await found('Sale')).toEqual(['Sale 50 cents off', 'Sale 50% off']);
+  });
+});
+
+describe("a variant's warehouses", () => {
+  it("are read by the variant's own stock rows, not by a walk of the store's (2e4079d: a review measured 10.7 s against 73 ms for 9,000 variants)", async () => {
+    const big = await createTestStore(ctx, 3);
+    // 2,000 simple products with a row in each of the 3 warehouses, then a product of 3 variants with theirs.
+    await ctx.sql`with p as (insert into products (store_id, external_id, sku, name, price)
+        select ${big.storeId}, 'wr-' || i, 'WR-' || i, 'n', 1 from generate_series(1, 2000) i returning id)
+      insert into warehouse_stock (store_id, product_id, warehouse_id, stock)
+      select ${big.storeId}, p.id, w.id, 1 from p, warehouses w where w.store_id = ${big.storeId}`;
+    const [parent] = await ctx.sql`insert into products (store_id, external_id, name, has_variants) values (${big.storeId}, 'wr-var', 'Parent', true) returning id`;
+    await ctx.sql`with v as (insert into product_variants (store_id, product_id, sku, options)
+        select ${big.storeId}, ${parent.id}, 'WRV-' || j, jsonb_build_object('Size', j::text) from generate_series(1, 3) j returning id)
+      insert into warehouse_stock (store_id, product_id, variant_id, warehouse_id, stock)
+      select ${big.storeId}, ${parent.id}, v.id, w.id, 2 from v, warehouses w where w.store_id = ${big.storeId}`;
+    // The pages of warehouse_stock's index read (a walk of the store's entries returns only the
+    // variant's: entries returned, as readsWhile counts them, do not tell the two plans apart).
+    const { result, pages } = await ctx.sql.begin(async (tx) => {
+      const fetched = async () => (await tx<{ n: number }[]>`select pg_stat_get_xact_blocks_fetched('warehouse_stock_key'::regclass)::int as n`)[0].n;
+      const before = await fetched();
+      const product = await getProduct(tx, big.storeId, parent.id);
+      return { result: product, pages: (await fetched()) - before };
+    });
+    expect((result as any).variants.map((v: any) => v.warehouses.map((w: any) => w.stock))).toEqual([[2, 2, 2], [2, 2, 2], [2, 2, 2]]);
+    // 6 with the product in the join, 171 without (PostgreSQL 18).
+    expect(pages).toBeLessThan(50);
   });
 });
