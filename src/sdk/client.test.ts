@@ -54,7 +54,8 @@ describe('PartnerClient', () => {
     await client.get('/partner/stores/warehouses');
     // Sent once under /api/v1 (it was /api/v1/api/v1/…: REQ_004), and signed as Omni sees it.
     expect(sent.map((s) => s.url)).toEqual(['https://omni.example/api/v1/partner/stores/warehouses',
-      'https://omni.example/api/v1/partner/stores/batches/pb_1', 'https://omni.example/api/v1/partner/stores/warehouses']);
+      'https://omni.example/api/v1/partner/stores/batches/pb_1?limit=1', 'https://omni.example/api/v1/partner/stores/batches/pb_1?page=1&limit=1000',
+      'https://omni.example/api/v1/partner/stores/warehouses']);
     const headers = sent[0].init.headers as Record<string, string>;
     expect(headers['x-signature']).toBe(`sha256=${computeSignature('psk_x', {
       method: 'GET', path: '/api/v1/partner/stores/warehouses', ...credentials, timestamp: headers['x-timestamp'], body: '',
@@ -174,22 +175,41 @@ describe('PartnerClient signs the vectors of shared/spec/partner-auth.md', () =>
 });
 
 describe('PartnerClient.waitForBatch', () => {
-  /** A fetch that answers each GET with the next of `statuses` (the last one for ever). */
-  const batchAnswers = (statuses: (string | number)[]) => {
+  /**
+   * A fetch that answers each status poll with the next of `statuses` (the last one for ever), and
+   * a page of rows, once the batch ended, as the route pages `rows` rows.
+   */
+  const batchAnswers = (statuses: (string | number)[], rows = 3) => {
     const urls: string[] = [];
+    let polls = 0;
     const fetchImpl = (async (url: URL) => {
       urls.push(String(url));
-      const next = statuses[Math.min(urls.length - 1, statuses.length - 1)];
-      const body = typeof next === 'number' ? { success: false, error: { code: 'BAT_001' } } : { success: true, data: { batchId: 'pb_1', status: next } };
+      const limit = Number(url.searchParams.get('limit'));
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const next = statuses[Math.min(limit === 1 ? polls++ : polls - 1, statuses.length - 1)];
+      const all = Array.from({ length: rows }, (_, rowIndex) => ({ rowIndex, status: 'SUCCEEDED' }));
+      const body = typeof next === 'number' ? { success: false, error: { code: 'BAT_001' } } : {
+        success: true, data: { batchId: 'pb_1', status: next, rows: all.slice((page - 1) * limit, page * limit) },
+        meta: { pagination: { page, limit, total: rows, totalPages: Math.ceil(rows / limit) } },
+      };
       return new Response(JSON.stringify(body), { status: typeof next === 'number' ? next : 200, headers: { 'content-type': 'application/json' } });
     }) as unknown as typeof fetch;
     return { urls, client: new PartnerClient('https://omni.example', credentials, fetchImpl) };
   };
 
-  it('polls until the batch is COMPLETED or FAILED and returns that response', async () => {
+  it('polls until the batch is COMPLETED or FAILED and returns that response, every row in it', async () => {
     const { urls, client } = batchAnswers(['PENDING', 'PROCESSING', 'FAILED']);
-    expect(await client.waitForBatch('pb_1', { intervalMs: 1 })).toMatchObject({ status: 200, body: { data: { status: 'FAILED' } } });
-    expect(urls).toEqual(Array(3).fill('https://omni.example/api/v1/partner/stores/batches/pb_1'));
+    expect(await client.waitForBatch('pb_1', { intervalMs: 1 })).toMatchObject({ status: 200, body: { data: { status: 'FAILED', rows: [{ rowIndex: 0 }, { rowIndex: 1 }, { rowIndex: 2 }] } } });
+    const batch = 'https://omni.example/api/v1/partner/stores/batches/pb_1';
+    expect(urls).toEqual([...Array(3).fill(`${batch}?limit=1`), `${batch}?page=1&limit=1000`]);
+  });
+
+  it('joins the pages of a batch with more rows than a page holds (it resolved to the first 100 rows: QA)', async () => {
+    const { urls, client } = batchAnswers(['COMPLETED'], 2500);
+    const done = await client.waitForBatch('pb_1', { intervalMs: 1 });
+    expect(done.body.data.rows.map((r: { rowIndex: number }) => r.rowIndex)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+    expect(done.body.meta.pagination).toEqual({ page: 1, limit: 2500, total: 2500, totalPages: 1 });
+    expect(urls.slice(1).map((u) => new URL(u).search)).toEqual(['?page=1&limit=1000', '?page=2&limit=1000', '?page=3&limit=1000']);
   });
 
   it('throws an error answer at once (PartnerApiError, as call does), and gives up after timeoutMs (PartnerBatchTimeoutError)', async () => {

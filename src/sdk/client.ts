@@ -3,6 +3,9 @@ import { decryptJsonField } from './decrypt-field.js';
 import { PartnerApiError, PartnerBatchTimeoutError, PartnerNetworkError, PartnerTimeoutError } from './errors.js';
 import { partnerOperations, type PartnerOperations } from './operations.js';
 
+/** The most rows GET …/batches/{batchId} answers a page (its `limit`'s maximum). */
+const BATCH_ROWS_PAGE = 1000;
+
 export interface PartnerCredentials {
   partnerClientId: string;
   partnerSecret: string;
@@ -127,21 +130,39 @@ export class PartnerClient {
 
   /**
    * Polls a batch (`GET /api/v1/partner/stores/batches/{batchId}`, store credentials) every
-   * `intervalMs` (1 s) until it is COMPLETED or FAILED, and resolves to that response. An answer
-   * other than 200 (BAT_001 for an unknown batch, an auth error) throws PartnerApiError at once, as
-   * `call` does; a batch still unfinished after `timeoutMs` (10 minutes), PartnerBatchTimeoutError.
-   * A webhook (docs/webhooks.md) spares the polling.
+   * `intervalMs` (1 s) until it is COMPLETED or FAILED, and resolves to that response with every
+   * row's result in `data.rows` (the route pages them, 100 by default: the rows are read again
+   * at the end, 1,000 a page, and joined; a batch refused on row 200 came back with rows 0-99
+   * alone: QA). An answer other than 200 (BAT_001 for an unknown batch, an auth error) throws
+   * PartnerApiError at once, as `call` does; a batch still unfinished after `timeoutMs`
+   * (10 minutes), PartnerBatchTimeoutError. A webhook (docs/webhooks.md) spares the polling.
    */
   async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
     const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
+    const path = `/api/v1/partner/stores/batches/${encodeURIComponent(batchId)}`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const res = await this.get(`/api/v1/partner/stores/batches/${encodeURIComponent(batchId)}`);
+      // The status alone while it runs: one row a poll.
+      const res = await this.get(`${path}?limit=1`);
       if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
-      if (['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return res;
+      if (['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return this.everyRowOf<T>(path);
       if (Date.now() + intervalMs > deadline) throw new PartnerBatchTimeoutError(batchId, res.body?.data?.status, timeoutMs);
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
+  }
+
+  /** An ended batch with all its rows: its pages of 1,000 (the route's largest) joined into the first's. */
+  private async everyRowOf<T>(path: string): Promise<PartnerResponse<T>> {
+    const page = async (n: number) => {
+      const res = await this.get(`${path}?page=${n}&limit=${BATCH_ROWS_PAGE}`);
+      if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
+      return res;
+    };
+    const first = await page(1);
+    const pages = Number(first.body?.meta?.pagination?.totalPages ?? 1);
+    for (let n = 2; n <= pages; n++) first.body.data.rows.push(...(await page(n)).body.data.rows);
+    if (pages > 1) first.body.meta.pagination = { ...first.body.meta.pagination, limit: first.body.data.rows.length, totalPages: 1 };
+    return first;
   }
 
   get<T = any>(path: string) { return this.request<T>('GET', path); }

@@ -42,14 +42,18 @@ describe('the SDK against the server', () => {
     expect(warehouses.body.data.map((w: { clientId: string }) => w.clientId).sort()).toEqual(who.warehouses.map((w) => w.clientId).sort());
   });
 
-  it('waitForBatch resolves once a catalog sync is applied', async () => {
+  it('waitForBatch resolves once a catalog sync is applied, with every row (the route pages them by 100)', async () => {
     const { store } = await clients(0);
-    const accepted = await store.post('/api/v1/partner/stores/catalog/sync', { products: [{ externalId: 'sdk-1', name: 'Mug', sku: 'SDK-1', price: 10, stock: 5 }] });
+    // 250 rows, row 200 a SKU twice in the request: it came back with rows 0-99 alone (QA).
+    const products = Array.from({ length: 250 }, (_, n) => ({ externalId: `sdk-${n}`, name: 'Mug', sku: `SDK-${n === 200 ? 1 : n}`, price: 10, stock: 5 }));
+    const accepted = await store.post('/api/v1/partner/stores/catalog/sync', { products });
     expect(accepted.status).toBe(200);
     const worker = await startTestWorker(ctx);
     try {
       const done = await store.waitForBatch(accepted.body.data.batchId, { intervalMs: 50, timeoutMs: 20_000 });
-      expect(done.body.data).toMatchObject({ status: 'COMPLETED', summary: { total: 1, succeeded: 1, failed: 0, pending: 0 } });
+      expect(done.body.data).toMatchObject({ status: 'COMPLETED', summary: { total: 250, succeeded: 249, failed: 1, pending: 0 } });
+      expect(done.body.data.rows).toHaveLength(250);
+      expect(done.body.data.rows.filter((r: { status: string }) => r.status === 'FAILED').map((r: { rowIndex: number }) => r.rowIndex)).toEqual([200]);
     } finally {
       await worker.stop();
     }
