@@ -100,3 +100,28 @@ describe('a route that takes a JSON body, called without one', () => {
     expect([res.statusCode, res.json().data.storeClientId]).toEqual([200, store.storeClientId]);
   });
 });
+
+describe("a path that is another method's route", () => {
+  it('is REQ_004 naming the methods it takes, not a refused product id (GET /products/prices was VAL_001 on productId: QA)', async () => {
+    const store = await createTestStore(ctx);
+    const cases: ['GET' | 'PATCH' | 'DELETE', string, string[]][] = [
+      ['GET', '/api/v1/partner/stores/products/prices', ['PATCH']],
+      ['GET', '/api/v1/partner/stores/products/bulk', ['POST']],
+      ['GET', '/api/v1/partner/stores/products/deletions?x=1', ['POST']],
+      ['PATCH', '/api/v1/partner/stores/products/bulk', ['POST']],
+      ['GET', '/api/v1/partner/stores/catalog/sync', ['POST']],
+      // Routed nowhere: the not-found handler names them too.
+      ['DELETE', '/api/v1/partner/stores/inventory', ['PATCH']],
+    ];
+    for (const [method, url, allowedMethods] of cases) {
+      const res = await signedInject(ctx, store, { method, url, ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}) });
+      expect([method, url, res.statusCode, res.json().error?.code, res.json().error?.details.context]).toEqual(
+        [method, url, 404, 'REQ_004', { method, path: url.split('?')[0], allowedMethods }]);
+    }
+    // A product's own id still reaches its route, and an unknown path names no methods.
+    const unknown = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/products/00000000-0000-4000-8000-000000000000' });
+    expect(unknown.json().error.code).toBe('PRD_001');
+    const nowhere = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/nowhere' });
+    expect(nowhere.json().error.details.context).toEqual({ method: 'GET', path: '/api/v1/partner/stores/nowhere' });
+  });
+});

@@ -6,7 +6,7 @@ export const requestErrors = {
   REQ_001: { status: 400, message: 'Malformed JSON body', hint: 'The body could not be parsed as JSON; check quoting, commas and encoding (UTF-8)' },
   REQ_002: { status: 415, message: 'Unsupported content type', hint: 'Send the body as Content-Type: application/json' },
   REQ_003: { status: 413, message: 'Request body too large', hint: 'Split the request: the body limit is given in context.limitBytes' },
-  REQ_004: { status: 404, message: 'Route not found', hint: 'Check the method and path against /docs' },
+  REQ_004: { status: 404, message: 'Route not found', hint: 'Check the method and path against /docs; context.allowedMethods names the methods the path takes when it is a route of others' },
   REQ_005: { status: 400, message: 'Empty JSON body', hint: 'A JSON body is required for this request' },
   REQ_006: { status: 400, message: 'Invalid URL', hint: 'Percent-encode the path (UTF-8); a path parameter holds at most 100 characters (200 UTF-16 units)' },
   SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },

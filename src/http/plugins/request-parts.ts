@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/app-error.js';
 import { unstorableCharacterErrors } from '../validation/unstorable-characters.js';
+import { otherMethodsAt } from './route-methods.js';
 
 /**
  * Checks of the request's parts that route schemas cannot make, after authentication (an
@@ -17,6 +18,10 @@ import { unstorableCharacterErrors } from '../validation/unstorable-characters.j
  *   it was ignored, so `{"keepPreviousHours": 48}` sent to rotate-secret (a query parameter)
  *   did nothing without a word. `{}` passes (clients send it for "no body"). The seller's form
  *   pages and routes that declare no errors are left alone.
+ * - A path that is another method's route, sent with a method whose route there has a path
+ *   parameter (GET /products/prices reached GET /products/{productId}, PATCH /products/bulk the
+ *   PATCH of a product), is REQ_004 as any path without the method, naming the methods it takes:
+ *   it was VAL_001 on a productId the caller never meant to send (QA).
  * - A uuid path parameter goes on as PostgreSQL writes a uuid, in lower case: its case means
  *   nothing, and one sent in upper case went on as text where it was used (a job key, a webhook's
  *   payload, an audit row, the PATCH's answer, a comparison in JavaScript), naming the same
@@ -24,6 +29,11 @@ import { unstorableCharacterErrors } from '../validation/unstorable-characters.j
  */
 export function registerRequestPartChecks(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.url?.includes(':')) {
+      const path = request.url.split('?')[0];
+      const allowedMethods = otherMethodsAt(app, path, request.method);
+      if (allowedMethods.length > 0) throw new AppError('REQ_004', { method: request.method, path, allowedMethods });
+    }
     for (const name of uuidParams(request.routeOptions.schema?.params)) {
       const p = request.params as Record<string, unknown>;
       if (typeof p[name] === 'string') p[name] = (p[name] as string).toLowerCase();

@@ -118,6 +118,8 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     schema: {
       tags: ['catalog'], summary: 'A catalog request: its batch by batchId or requestId', querystring: Page, ...byBatchId,
       params: Type.Object({ id: Type.String({ description: 'a batchId or a requestId' }) }),
+      // REQ_004: GET /catalog/sync, the path of a POST (plugins/request-parts.ts).
+      errors: errorResponsesFor(storeRoute, ['BAT_001', 'REQ_004']),
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };

@@ -53,8 +53,12 @@ function parseIfMatch(header: string | undefined): number[] | undefined {
  */
 const patchErrors = errorResponsesFor(storeRoute, jsonBody, productStockRules, variantStockRules, [
   'PRD_001', 'PRD_002', 'PRD_003', 'PRD_004', 'PRD_007', 'PRD_008', 'PRD_010', 'PRD_011', 'PRD_012', 'PRD_013', 'PRD_014', 'PRD_015', 'INV_005',
+  // PATCH /products/bulk or /products/deletions, paths of a POST (plugins/request-parts.ts).
+  'REQ_004',
 ]);
 const readErrors = errorResponsesFor(storeRoute, ['PRD_001']);
+/** GET /products/prices, /bulk or /deletions: paths of a PATCH or a POST (plugins/request-parts.ts). */
+const readByIdErrors = errorResponsesFor(storeRoute, ['PRD_001', 'REQ_004']);
 
 /** Single products: the synchronous PATCH of seed 003 and the reads. */
 export async function productsRoutes(app: FastifyInstance, { sql, statements = sql }: AppDeps) {
@@ -104,7 +108,7 @@ export async function productsRoutes(app: FastifyInstance, { sql, statements = s
     config: { auth: 'store' },
     schema: {
       tags: ['products'], summary: 'One product with its variants and per-warehouse stock',
-      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView) }, errors: readErrors,
+      params: ProductId, querystring: VariantActive, response: { 200: Envelope(ProductView) }, errors: readByIdErrors,
     },
   }, async (request, reply) => {
     const { productId } = request.params as { productId: string };
