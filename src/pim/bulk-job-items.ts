@@ -160,7 +160,11 @@ export function checkItems(jobId: string, jobType: JobType, items: unknown[], of
     const mapped = toInput(item, jobType);
     if ('error' in mapped) { errors.push({ index: rowIndex, code: 'VAL_001', error: mapped.error }); return; }
     if (jobType === 'BULK_UPDATE') {
-      if (typeof item.id !== 'string' || !UUID.test(item.id)) { errors.push({ index: rowIndex, code: 'VAL_001', error: 'id (the product id) is required' }); return; }
+      // Missing, or sent and not a product id (it said "required" of an id sent: QA), as BULK_DELETE says it.
+      if (typeof item.id !== 'string' || !UUID.test(item.id)) {
+        errors.push({ index: rowIndex, code: 'VAL_001', error: item.id === undefined || item.id === null ? 'id (the product id) is required' : 'id is not a product id (a uuid)' });
+        return;
+      }
       const id = item.id.toLowerCase();
       // A product with variants takes the item unless it sets what lives on its variants: then
       // the writer refuses it (bulk-job-processing.ts tells the item why first).

@@ -225,6 +225,17 @@ describe('PIM bulk jobs naming one product twice', () => {
   });
 });
 
+describe('PIM bulk update items without a product id', () => {
+  it('say the id is missing when it is, and not a product id when one was sent (it said "required" of both: QA)', async () => {
+    const a = await createPimActor(ctx);
+    const job = await runJob(ctx, a, 'BULK_UPDATE', [{ id: 'not-a-uuid', title: 'a' }, { id: 123, title: 'b' }, { id: '', title: 'c' }, { title: 'd' }, { id: null, title: 'e' }]);
+    expect(job).toMatchObject({ status: 'FAILED', total_items: 5, processed_items: 0, failed_items: 5 });
+    const sent = 'id is not a product id (a uuid)';
+    const missing = 'id (the product id) is required';
+    expect(job.item_errors.map((e: { error: string }) => e.error)).toEqual([sent, sent, sent, missing, missing]);
+  });
+});
+
 describe('PIM bulk items PostgreSQL refuses in the worker', () => {
   it('fails only the refused items, in imports and updates, and the job completes', async () => {
     // What slips past the item checks (here a test trigger that refuses one name) fails its item alone.
