@@ -5,7 +5,7 @@ import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
 import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
-import { endStreakOfRecorded, mayChangeEndpoint, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
+import { endStreakOfRecorded, mayChangeEndpoint, recordAnswerSpeed, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
 
 /**
  * What a failed request's error says, with its cause: undici's own message is only "fetch failed"
@@ -42,31 +42,40 @@ async function discardAnswer(body: AsyncIterable<Uint8Array> | null) {
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
 
 /**
- * The queue of one endpoint's deliveries while its attempts fail: graphile-worker runs a named
- * queue's jobs one at a time. A receiver that hangs holds each attempt for WEBHOOK_TIMEOUT_MS;
- * with every delivery of it in the common queue, its backlog took every delivery slot
- * (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind all of it (a helper measured
- * 40.3 s behind a 15 s receiver). In its own queue it holds one slot at most, as Svix and Stripe
- * isolate a failing endpoint. A healthy endpoint's deliveries run side by side. A delivery's job
- * that finds itself in the wrong queue moves (deliverWebhook).
+ * The queue of a partner's troubled endpoints' deliveries: those of an endpoint whose attempts
+ * fail (failing_since) or whose receiver answers slowly (slow_since: its last successful attempt
+ * took over a quarter of WEBHOOK_TIMEOUT_MS). graphile-worker runs a named queue's jobs one at a
+ * time, so a partner's troubled receivers hold one delivery slot together, as Svix and Stripe
+ * isolate a failing endpoint. With every delivery in the common queue, a hanging receiver's
+ * backlog took every slot (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind it (a
+ * helper measured 40.3 s behind a 15 s receiver); with a queue per failing endpoint, a partner's 16
+ * endpoints answering 200 after 9 s still held every slot, and another partner's webhook waited
+ * 167.7 s (security QA). Healthy endpoints' deliveries run side by side. A delivery's job that
+ * finds itself in the wrong queue moves (deliverWebhook).
  */
-export const endpointQueueName = (endpointId: string) => `webhook-endpoint:${endpointId}`;
+export const partnerQueueName = (partnerId: string) => `webhook-partner:${partnerId}`;
+
+/** An attempt slower than this, answered, makes its endpoint slow (a quarter of the attempt's timeout). */
+export const slowAnswerMs = (config: Pick<Config, 'WEBHOOK_TIMEOUT_MS'>) => config.WEBHOOK_TIMEOUT_MS / 4;
 
 /**
  * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
- * (0030) does: a job already queued for it is replaced, never doubled. `failingEndpointId`: in
- * that endpoint's own queue (endpointQueueName), the job's payload naming it.
+ * (0030) does: a job already queued for it is replaced, never doubled. `isolated`: in its
+ * partner's queue (partnerQueueName), the job's payload saying so.
  */
-export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, opts: { runAt?: Date; failingEndpointId?: string } = {}) {
-  const { runAt, failingEndpointId } = opts;
-  return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId, ...(failingEndpointId ? { failingEndpointId } : {}) }, {
-    ...(runAt ? { runAt } : {}), ...(failingEndpointId ? { queueName: endpointQueueName(failingEndpointId) } : {}),
+export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, opts: { runAt?: Date; isolated?: boolean } = {}) {
+  const { runAt, isolated } = opts;
+  return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId, ...(isolated ? { isolated: true } : {}) }, {
+    ...(runAt ? { runAt } : {}), ...(isolated ? { queueName: partnerQueueName(partnerId) } : {}),
     maxAttempts: 5, jobKey: deliveryJobKey(deliveryId),
   });
 }
 
-/** A webhook.deliver job's payload: `failingEndpointId` when it runs in that endpoint's queue. */
-export interface DeliveryJob { partnerId: string; deliveryId: string; failingEndpointId?: string }
+/**
+ * A webhook.deliver job's payload: `isolated` when it runs in its partner's queue.
+ * `failingEndpointId`: a job queued before 2026-12-06 in its endpoint's own queue, moved on.
+ */
+export interface DeliveryJob { partnerId: string; deliveryId: string; isolated?: boolean; failingEndpointId?: string }
 
 /**
  * One delivery attempt: POST {type, timestamp, storeClientId, data} signed with the Standard
@@ -79,7 +88,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
   : Promise<(EndpointDisabled & { endpointId: string }) | undefined> {
   const { partnerId, deliveryId } = job;
   const [d] = await sql<any[]>`
-    select d.status, d.attempts, d.attempt_base, d.redeliveries, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since,
+    select d.status, d.attempts, d.attempt_base, d.redeliveries, d.event_id, d.endpoint_id, e.url, e.secret_ciphertext, e.enabled, e.failing_since, e.slow_since,
       -- The enabling of the endpoint this attempt is sent under (as text: see AttemptedEndpoint).
       e.enabled_at::text as enabled_at,
       o.type, o.payload, o.created_at,
@@ -98,12 +107,12 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
               where partner_id = ${partnerId} and id = ${deliveryId} and status in ('PENDING', 'RETRYING')`;
     return undefined;
   }
-  const failing = d.failing_since !== null;
-  if (failing !== (job.failingEndpointId === d.endpoint_id)) {
-    // In the wrong queue, no attempt counted: a failing endpoint's delivery waits its turn in the
-    // endpoint's own queue, and once the endpoint has a success its queued ones go back to the
+  const isolated = d.failing_since !== null || d.slow_since !== null;
+  if (isolated !== (job.isolated === true) || job.failingEndpointId !== undefined) {
+    // In the wrong queue, no attempt counted: a failing or slow endpoint's delivery waits its turn
+    // in its partner's queue, and once the endpoint answers well its queued ones go back to the
     // common queue, side by side again (drained a few milliseconds each, not an attempt each).
-    await enqueueDelivery(sql, partnerId, deliveryId, failing ? { failingEndpointId: d.endpoint_id } : {});
+    await enqueueDelivery(sql, partnerId, deliveryId, { isolated });
     return undefined;
   }
 
@@ -178,12 +187,16 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
     const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
       ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
+    // An answer slow or quick again: the endpoint's deliveries go to its partner's queue or back
+    // (written only when it changes: an endpoint's every delivery would write its row).
+    const slow = ok && latencyMs > slowAnswerMs(config);
+    if (ok && slow !== (d.slow_since !== null)) await recordAnswerSpeed(tx, endpoint, slow);
     // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
     // running beside this one already (a free slot took it), and its record then loses to this
     // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery
     // is never left PENDING with no job. At least once, as ever: the receiver deduplicates.
     if (recorded.redelivered) {
-      await enqueueDelivery(tx, partnerId, deliveryId, ok ? {} : { failingEndpointId: d.endpoint_id });
+      await enqueueDelivery(tx, partnerId, deliveryId, { isolated: !ok || slow });
       return endpointDisabled;
     }
     // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
@@ -193,7 +206,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
       await tx`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null where partner_id = ${partnerId} and id = ${deliveryId}`;
     } else {
       // A failed attempt's endpoint is failing (its streak began with this one or before).
-      await enqueueDelivery(tx, partnerId, deliveryId, { runAt: nextAt, failingEndpointId: d.endpoint_id });
+      await enqueueDelivery(tx, partnerId, deliveryId, { runAt: nextAt, isolated: true });
     }
     return endpointDisabled;
   });

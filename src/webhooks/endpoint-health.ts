@@ -146,3 +146,13 @@ export function disabledMessage(endpointId: string, disabled: EndpointDisabled, 
     : `webhook endpoint ${endpointId} disabled: its attempts have failed since ${disabled.failingSince.toISOString()} without a success `
       + `(WEBHOOK_DISABLE_AFTER_FAILING_HOURS ${disableAfterHours})`;
 }
+
+/**
+ * Records that the endpoint's receiver answers slowly (since now, if it did not already) or
+ * quickly again, on the endpoint as the attempt was sent under (enabledAsSent): its deliveries
+ * run in its partner's queue while it is slow (deliver.ts, partnerQueueName).
+ */
+export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, slow: boolean) {
+  await tx`update webhook_endpoints set slow_since = ${slow ? tx`coalesce(slow_since, now())` : null}
+    where ${enabledAsSent(tx, endpoint)} and (slow_since is null) = ${slow}`;
+}

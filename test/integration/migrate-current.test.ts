@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -25,25 +24,20 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0143 must be
-    // the one undone here instead of 0142.
-    expect(first.slice(-2)).toEqual(['0142.do.stock-targets-looked-up-after.sql', '0143.do.resolved-issue-retention.sql']);
-    const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
-    const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0142 and 0143: a stock chunk's targets looked up after its write, not locked; resolved issues by their resolution.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0144 must be
+    // the one undone here instead of 0143.
+    expect(first.slice(-2)).toEqual(['0143.do.resolved-issue-retention.sql', '0144.do.endpoint-slow-since.sql']);
+    // 0143 and 0144: resolved issues by their resolution; an endpoint's slow answers.
     const state = async () => (await sql`
-      select (select prosrc like '%v_late_rows%' from pg_proc where proname = 'apply_stock_chunk') as after,
-        (select prosrc like '%for key share%' from pg_proc where proname = 'stock_dead_rows') as locked,
-        to_regclass('validation_issues_resolved_idx') is not null as resolved`)[0];
-    expect(await state()).toEqual({ after: true, locked: false, resolved: true });
-    await sql.unsafe(`drop index validation_issues_resolved_idx;
-      ${between(sqlOf('0137.do.audit-times-stock-counts.sql'), 'create or replace function apply_stock_chunk', 'end $$;')}
-      ${between(sqlOf('0138.do.stock-targets-held.sql'), 'create or replace function stock_dead_rows', 'end $$;')}`);
-    expect(await state()).toEqual({ after: false, locked: true, resolved: false });
-    await sql`delete from schemaversion where version in (142, 143)`;
+      select to_regclass('validation_issues_resolved_idx') is not null as resolved,
+        exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'slow_since') as slow`)[0];
+    expect(await state()).toEqual({ resolved: true, slow: true });
+    await sql.unsafe('drop index validation_issues_resolved_idx; alter table webhook_endpoints drop column slow_since');
+    expect(await state()).toEqual({ resolved: false, slow: false });
+    await sql`delete from schemaversion where version in (143, 144)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ after: true, locked: false, resolved: true });
+    expect(await state()).toEqual({ resolved: true, slow: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {

@@ -34,8 +34,8 @@ async function endpointWithDelivery(url: string, events = 1) {
 
 /** An attempt of the delivery as its job runs it in the queue it belongs in (its endpoint's own while the endpoint fails). */
 const attempt = async (partnerId: string, deliveryId: string) => {
-  const [d] = await ctx.sql`select e.id, e.failing_since from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id where d.id = ${deliveryId}`;
-  return deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId, deliveryId, ...(d.failing_since ? { failingEndpointId: d.id } : {}) });
+  const [d] = await ctx.sql`select e.id, e.failing_since, e.slow_since from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id where d.id = ${deliveryId}`;
+  return deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId, deliveryId, ...(d.failing_since || d.slow_since ? { isolated: true } : {}) });
 };
 const endpointRow = async (id: string) => (await ctx.sql<any[]>`
   select enabled, disabled_by, disabled_reason, failing_since from webhook_endpoints where id = ${id}`)[0];

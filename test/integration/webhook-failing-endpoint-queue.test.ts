@@ -7,7 +7,7 @@ import { pollUntil, startTestWorker } from '../helpers/worker.js';
 import { receiver, statusReceiver } from '../helpers/webhooks.js';
 import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
-import { deliverWebhook, endpointQueueName } from '../../src/webhooks/deliver.js';
+import { deliverWebhook, partnerQueueName } from '../../src/webhooks/deliver.js';
 
 // Two delivery slots, attempts that time out after 1 s, retries far away (they stay out of the test).
 let ctx: TestContext;
@@ -47,7 +47,7 @@ describe('an endpoint whose receiver hangs, with a backlog of deliveries', () =>
         return d.status === 'SUCCEEDED';
       }, 30000);
       // The first two attempts (one per slot) were sent before the endpoint was known to fail; at
-      // most one more, the endpoint's own queue's, beside the other partner's. Before, all eight
+      // most one more, its partner's queue's, beside the other partner's. Before, all eight
       // came first (four rounds of two slots, 4 s).
       expect(held.length).toBeLessThanOrEqual(3);
       expect(healthy.received).toHaveLength(1);
@@ -58,7 +58,7 @@ describe('an endpoint whose receiver hangs, with a backlog of deliveries', () =>
         const [q] = await ctx.sql`
           select count(*)::int as n from graphile_worker.jobs j
           join webhook_deliveries w on j.key = 'webhook-delivery:' || w.id
-          where w.endpoint_id = ${slow.endpoint.id} and j.queue_name = ${endpointQueueName(slow.endpoint.id)}`;
+          where w.endpoint_id = ${slow.endpoint.id} and j.queue_name = ${partnerQueueName(slow.store.partnerId)}`;
         return q.n === 8;
       }, 30000);
       const [counts] = await ctx.sql`
@@ -90,22 +90,74 @@ describe('an endpoint whose receiver hangs, with a backlog of deliveries', () =>
   });
 });
 
-describe('a delivery job in its endpoint\'s own queue when the endpoint no longer fails', () => {
-  it('goes back to the common queue without an attempt, to be sent side by side with the others', async () => {
+describe('a partner whose receivers answer, but slowly, on several endpoints', () => {
+  it("holds one delivery slot once they are known slow: another partner's webhook is not sent after their whole backlog (security QA)", { timeout: 60000 }, async () => {
+    // 600 ms an answer, over a quarter of the 1 s timeout: slow. 4 endpoints x 4 events: 16 deliveries.
+    let delayMs = 600;
+    const slowRx = createServer((req, res) => { req.resume(); setTimeout(() => { res.statusCode = 204; res.end(); }, delayMs); });
+    await new Promise<void>((r) => slowRx.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(slowRx.address() as AddressInfo).port}/hooks`;
     const healthy = await receiver(0);
+    const worker = await startTestWorker(ctx);
     try {
-      const { store, endpoint } = await partnerWithEvents(healthy.url, 1);
-      const [d] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
-      // As a job queued while the endpoint failed runs after its success: no worker, the call is the test's.
-      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId: store.partnerId, deliveryId: d.id, failingEndpointId: endpoint.id });
-      expect(healthy.received).toHaveLength(0);
-      const [job] = await ctx.sql`select q.queue_name, j.payload from graphile_worker._private_jobs j
-        left join graphile_worker._private_job_queues q on q.id = j.job_queue_id where j.key = ${`webhook-delivery:${d.id}`}`;
-      expect(job).toEqual({ queue_name: null, payload: { partnerId: store.partnerId, deliveryId: d.id } });
-      const [row] = await ctx.sql`select status, attempts from webhook_deliveries where id = ${d.id}`;
-      expect(row).toEqual({ status: 'PENDING', attempts: 0 });
-    } finally { await healthy.close(); }
+      const slow = await createTestStore(ctx);
+      const endpoints = [];
+      for (let n = 0; n < 4; n++) endpoints.push(await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, slow.partnerId, { url: `${url}/${n}` }));
+      await ctx.sql.begin((tx) => emitEvents(tx, Array.from({ length: 4 },
+        (_, n) => ({ partnerId: slow.partnerId, storeId: slow.storeId, type: 'product.updated', payload: { n } }))));
+      const other = await partnerWithEvents(healthy.url, 1);
+      await pollUntil("the other partner's delivery", async () => {
+        const [d] = await ctx.sql`select status from webhook_deliveries where partner_id = ${other.store.partnerId}`;
+        return d.status === 'SUCCEEDED';
+      }, 30000);
+      // Sent once each endpoint's first slow answer moved its others to the partner's queue: a
+      // round of slow attempts per slot while the endpoints were not yet known slow, then one slot.
+      // Before, all 16 went first (8 rounds of 2 slots, 4.8 s).
+      const [{ attempts }] = await ctx.sql`select count(*)::int as attempts from webhook_attempts where partner_id = ${slow.partnerId}`;
+      expect(attempts).toBeLessThanOrEqual(8);
+      expect(healthy.received).toHaveLength(1);
+      const marked = await ctx.sql`select slow_since is not null as slow from webhook_endpoints where partner_id = ${slow.partnerId}`;
+      expect(marked.filter((e) => e.slow).length).toBeGreaterThanOrEqual(1);
+
+      // Quick again: every delivery is sent, none lost or sent twice, and the endpoints are not slow.
+      delayMs = 0;
+      await pollUntil("the slow partner's deliveries all sent", async () => {
+        const [left] = await ctx.sql`select count(*)::int as n from webhook_deliveries where partner_id = ${slow.partnerId} and status <> 'SUCCEEDED'`;
+        return left.n === 0;
+      }, 30000);
+      const [sent] = await ctx.sql`select count(*)::int as deliveries, sum(attempts)::int as attempts from webhook_deliveries where partner_id = ${slow.partnerId}`;
+      expect(sent).toEqual({ deliveries: 16, attempts: 16 });
+      expect(await ctx.sql`select id from webhook_endpoints where partner_id = ${slow.partnerId} and slow_since is not null`).toEqual([]);
+    } finally {
+      slowRx.closeAllConnections();
+      slowRx.close();
+      await healthy.close();
+      await worker.stop();
+    }
   });
+});
+
+describe("a delivery job in its partner's queue when the endpoint no longer fails", () => {
+  // isolated: as queued now; failingEndpointId: a job queued before 2026-12-06 in its endpoint's own queue.
+  for (const moved of [{ isolated: true }, { failingEndpointId: 'endpoint' }] as const) {
+    it(`goes back to the common queue without an attempt, to be sent side by side with the others (${Object.keys(moved)[0]})`, async () => {
+      const healthy = await receiver(0);
+      try {
+        const { store, endpoint } = await partnerWithEvents(healthy.url, 1);
+        const [d] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+        // As a job queued while the endpoint failed runs after its success: no worker, the call is the test's.
+        await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, {
+          partnerId: store.partnerId, deliveryId: d.id, ...('isolated' in moved ? moved : { failingEndpointId: endpoint.id }),
+        });
+        expect(healthy.received).toHaveLength(0);
+        const [job] = await ctx.sql`select q.queue_name, j.payload from graphile_worker._private_jobs j
+          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id where j.key = ${`webhook-delivery:${d.id}`}`;
+        expect(job).toEqual({ queue_name: null, payload: { partnerId: store.partnerId, deliveryId: d.id } });
+        const [row] = await ctx.sql`select status, attempts from webhook_deliveries where id = ${d.id}`;
+        expect(row).toEqual({ status: 'PENDING', attempts: 0 });
+      } finally { await healthy.close(); }
+    });
+  }
 });
 
 describe('a redelivery asked while an attempt of the delivery is in flight', () => {
@@ -123,9 +175,9 @@ describe('a redelivery asked while an attempt of the delivery is in flight', () 
         await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, config, { partnerId: store.partnerId, deliveryId: id });
         // The endpoint fails now: its retry waits in the endpoint's queue, an hour away. The second
         // attempt (its last, with 2) runs there; the partner asks for the delivery again while it is in flight.
-        expect(await jobOf(id)).toEqual({ queue_name: `webhook-endpoint:${endpoint.id}`, due: false });
+        expect(await jobOf(id)).toEqual({ queue_name: `webhook-partner:${store.partnerId}`, due: false });
         rx.meanwhile(() => ctx.sql.begin((tx) => redeliver(tx, store.partnerId, id)));
-        await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, config, { partnerId: store.partnerId, deliveryId: id, failingEndpointId: endpoint.id });
+        await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, config, { partnerId: store.partnerId, deliveryId: id, isolated: true });
         expect(rx.failures).toEqual([]);
         // Both attempts recorded; the redelivery's schedule starts after them, and its job is due.
         const [row] = await ctx.sql`select status, attempts, attempt_base, redeliveries from webhook_deliveries where id = ${id}`;

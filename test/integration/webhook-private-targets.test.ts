@@ -59,7 +59,7 @@ describe('webhook URLs on private addresses (WEBHOOK_ALLOW_PRIVATE_URLS off)', (
 
       // The same delivery with private targets allowed (its retry, in its failing endpoint's queue) reaches the receiver: the refusal was the setting's.
       await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, { ...ctx.deps.config, WEBHOOK_ALLOW_PRIVATE_URLS: true },
-        { partnerId: store.partnerId, deliveryId: delivery.id, failingEndpointId: endpoint.id });
+        { partnerId: store.partnerId, deliveryId: delivery.id, isolated: true });
       const [delivered] = await ctx.sql`select status, attempts from webhook_deliveries where id = ${delivery.id}`;
       expect(delivered).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
       expect(hits).toBe(1);
