@@ -2590,6 +2590,8 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
+                            /** @description since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints */
+                            slowSince: string | null;
                         }[];
                     };
                 };
@@ -2662,6 +2664,8 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
+                            /** @description since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints */
+                            slowSince: string | null;
                             /** @description whsec_…; shown once */
                             secret: string;
                         };
@@ -2729,6 +2733,8 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
+                            /** @description since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints */
+                            slowSince: string | null;
                         };
                     };
                 };
@@ -2794,6 +2800,8 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
+                            /** @description since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints */
+                            slowSince: string | null;
                         };
                     };
                 };
@@ -2870,6 +2878,8 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
+                            /** @description since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints */
+                            slowSince: string | null;
                         };
                     };
                 };
@@ -2937,6 +2947,8 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
+                            /** @description since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints */
+                            slowSince: string | null;
                             /** @description the new whsec_…; shown once */
                             secret: string;
                             /** @description until when the previous secret also signs; null: it no longer does */

@@ -14,6 +14,8 @@ export interface WebhookEndpoint {
   disabledAt: string | null;
   /** The first failed attempt since its last success; null when its last attempt succeeded. */
   failingSince: string | null;
+  /** Since when its successful attempts were slow (over a quarter of WEBHOOK_TIMEOUT_MS); null when its last was quick. */
+  slowSince: string | null;
 }
 
 const newEndpointId = () => `we_${randomBytes(9).toString('base64url')}`;
@@ -45,17 +47,18 @@ export const MAX_URL_LENGTH = 2048;
 const view = (r: any): WebhookEndpoint => ({
   id: r.id, url: r.url, eventTypes: r.event_types, enabled: r.enabled, createdAt: r.created_at.toISOString(),
   disabledBy: r.disabled_by, disabledReason: r.disabled_reason, disabledAt: r.disabled_at?.toISOString() ?? null,
-  failingSince: r.failing_since?.toISOString() ?? null,
+  failingSince: r.failing_since?.toISOString() ?? null, slowSince: r.slow_since?.toISOString() ?? null,
 });
 
 /**
- * The columns of an endpoint enabled again: who disabled it and why are forgotten, and so is its
- * failing streak, which the disabling ended; enabled_at is now, so that the attempts sent before
+ * The columns of an endpoint enabled again: who disabled it and why are forgotten, and so are its
+ * failing streak, which the disabling ended, and its slow answers; enabled_at is now, so that the attempts sent before
  * (in flight now) no longer change its health (endpoint-health.ts, AttemptedEndpoint). One
  * already enabled keeps its streak and its enabled_at.
  */
 const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
-  failing_since = case when enabled then failing_since end, enabled_at = case when enabled then enabled_at else now() end`;
+  failing_since = case when enabled then failing_since end, slow_since = case when enabled then slow_since end,
+  enabled_at = case when enabled then enabled_at else now() end`;
 
 /**
  * Endpoints a partner may have at once (enabled, paused, or disabled by Omni or an operator: all but

@@ -89,10 +89,10 @@ describe('omni admin CLI', { timeout: 90_000 }, () => {
     expect(await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId)).toMatchObject({ code: 0, stdout: 'endpoints: none\n' });
     const hook = await omniJson('admin', 'webhook', 'add', '--partner', partner.partnerClientId, '--url', 'https://tabled.example/in');
     const hooks = await omni('admin', 'webhook', 'list', '--partner', partner.partnerClientId);
-    const h = columns(hooks.stdout, 'endpoints:', ['id', 'url', 'eventTypes', 'enabled', 'createdAt', 'disabledBy', 'disabledReason', 'disabledAt', 'failingSince'], hook.id);
+    const h = columns(hooks.stdout, 'endpoints:', ['id', 'url', 'eventTypes', 'enabled', 'createdAt', 'disabledBy', 'disabledReason', 'disabledAt', 'failingSince', 'slowSince'], hook.id);
     expect(h.slice(0, 4)).toEqual([hook.id, 'https://tabled.example/in', 'all', 'true']);
     expect(h[4]).toMatch(iso);
-    expect(h.slice(5)).toEqual(['-', '-', '-', '-']);
+    expect(h.slice(5)).toEqual(['-', '-', '-', '-', '-']);
   }, 60_000);
 
   it('store show: partner, status, tenant, warehouses and live tokens by hint (never a token)', async () => {

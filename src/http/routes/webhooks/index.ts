@@ -26,6 +26,8 @@ const Endpoint = Type.Object({
     'why Omni disabled it: gone, an attempt was answered 410 Gone; failing, its attempts had failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (default 120); null unless disabledBy is system'),
   disabledAt: Nullable(Type.String({ format: 'date-time' }), 'when it was disabled'),
   failingSince: Nullable(Type.String({ format: 'date-time' }), 'the first failed attempt since its last success; null when its last attempt succeeded'),
+  slowSince: Nullable(Type.String({ format: 'date-time' }),
+    'since when its successful attempts took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While it fails or is slow, its deliveries share one delivery slot with your other such endpoints'),
 });
 const Attempt = Type.Object({
   attempt: Type.Integer(), statusCode: Type.Union([Type.Integer(), Type.Null()]), latencyMs: Type.Integer(),
