@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
@@ -24,6 +27,18 @@ describe('loadConfig', () => {
       .toBe('Invalid configuration: WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be >= 1 (got "0")');
     expect(problem({ WEBHOOK_DISABLE_AFTER_FAILING_HOURS: '8761' }))
       .toBe('Invalid configuration: WEBHOOK_DISABLE_AFTER_FAILING_HOURS must be <= 8760 (got "8761")');
+  });
+
+  it('refuses an OMNI_DATA_DIR that is a file or lies under one, naming it (it failed at first use with EEXIST)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omni-config-'));
+    try {
+      const file = join(dir, 'f');
+      writeFileSync(file, '');
+      expect(problem({ OMNI_DATA_DIR: file })).toBe(`Invalid configuration: OMNI_DATA_DIR must be a folder (${file} is a file)`);
+      expect(problem({ OMNI_DATA_DIR: join(file, 'data') })).toBe(`Invalid configuration: OMNI_DATA_DIR must be a folder (a part of ${join(file, 'data')} is a file)`);
+      // A folder that does not exist yet is made at first use.
+      expect(loadConfig({ OMNI_DATA_DIR: join(dir, 'new') }).dataDir).toBe(join(dir, 'new'));
+    } finally { rmSync(dir, { recursive: true }); }
   });
 
   // Each past its bound broke something at run time: see the comment on each in config.ts.

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import envSchema from 'env-schema';
 import type { ErrorObject } from 'ajv';
@@ -199,15 +200,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return [`${name} must be ${EXPECTED[name]} (${problem}${shown})`];
   });
   if (unparsable.length > 0) throw new ConfigError(`Invalid configuration: ${unparsable.join('; ')}`);
+  const dataDir = resolve(parsed.OMNI_DATA_DIR);
+  const notFolder = notAFolder(dataDir);
+  if (notFolder) throw new ConfigError(`Invalid configuration: OMNI_DATA_DIR must be a folder (${notFolder})`);
   const embedded = !parsed.DATABASE_URL;
   return {
     ...parsed,
-    dataDir: resolve(parsed.OMNI_DATA_DIR),
+    dataDir,
     embedded,
     demo: parsed.OMNI_DEMO ?? embedded,
     WEBHOOK_ALLOW_PRIVATE_URLS: parsed.WEBHOOK_ALLOW_PRIVATE_URLS ?? embedded,
     publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://${urlHost(parsed.HOST)}:${parsed.PORT}`).replace(/\/$/, ''),
   };
+}
+
+/**
+ * Why a data folder cannot be one: a file is there, or in its path (it is made at first use when
+ * missing). It failed at first use as `EEXIST: file already exists, mkdir '…'`, naming no variable (QA).
+ */
+function notAFolder(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : `${dir} is a file`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOTDIR' ? `a part of ${dir} is a file` : undefined;
+  }
 }
 
 /** URLs checked past their scheme: one that does not parse failed at first use, with a message naming no variable. */
