@@ -29,6 +29,10 @@ export function registerDemoCommands(program: Command) {
       // asked for, the PIM curl still is printed, beside what to do about the token.
       const asked = o.path !== DEFAULT_PARTNER_PATH || o.json !== undefined || o.data !== undefined || o.method !== undefined;
       if (demo.storeToken === null && asked) throw new Error(`${revokedTokenHint(demo)} (${file})`);
+      // A GET with a body: curl sends --data as a POST unless -X says otherwise, and the API reads no GET's body (QA).
+      if (o.method === 'GET' && (o.json !== undefined || o.data !== undefined)) {
+        throw new Error('--method GET sends no body: leave out --json and --data, or name the method that takes the body (POST, PATCH, PUT, DELETE)');
+      }
       const bodyFile = o.data?.startsWith('@') ? resolve(o.data.slice(1)) : undefined;
       // The file's bytes as they are: the signature covers exactly what curl sends.
       const body = o.json ?? (bodyFile ? await readFile(bodyFile) : o.data);

@@ -28,6 +28,8 @@ describe('option values', () => {
     expect(() => pimApiPath('/api/v1/partner')).toThrow(InvalidArgumentError);
     expect(() => partnerApiPath('/api/v1/pim/bulk-jobs')).toThrow('expected a Partner API path (/partner/…); a PIM API path goes to --pim-path, got "/api/v1/pim/bulk-jobs".');
     expect(() => partnerApiPath('/audit')).toThrow(InvalidArgumentError);
+    expect(() => partnerApiPath('/partner/stores/products?search=a b')).toThrow('expected a path percent-encoded as sent (a space is %20), got "/partner/stores/products?search=a b".');
+    expect(partnerApiPath(' /partner/stores/products?search=a%20b ')).toBe('/api/v1/partner/stores/products?search=a%20b');
     // Resolved as curl resolves them before sending: the path signed is the path sent.
     for (const sneaked of ['/api/v1/./pim/products', '/api/v1/partner/../pim/products']) expect(() => partnerApiPath(sneaked)).toThrow(InvalidArgumentError);
     expect(() => pimApiPath('/api/v1/pim/../partner/stores')).toThrow(InvalidArgumentError);

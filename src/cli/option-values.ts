@@ -119,6 +119,8 @@ export const jsonText = (v: string) => {
 export const apiPath = (v: string) => {
   // A whole URL was printed after the base URL (`http://…/http://…/api/v1/…`).
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())) throw new InvalidArgumentError(`expected a path such as /partner/stores/products, not a URL (the base comes from the server's settings), got "${v}".`);
+  // Signed as typed, a space made a curl that failed without a word (curl: "URL malformed", under -s; QA).
+  if (/[\s\u0000-\u001f\u007f]/.test(v.trim())) throw new InvalidArgumentError(`expected a path percent-encoded as sent (a space is %20), got ${JSON.stringify(v)}.`);
   const path = withoutDotSegments(v.trim().startsWith('/') ? v.trim() : `/${v.trim()}`);
   return /^\/(partner|pim|audit)([/?]|$)/.test(path) ? API_PREFIX + path : path;
 };

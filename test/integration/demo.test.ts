@@ -169,6 +169,9 @@ describe('the demo', () => {
     expect([url.code, url.stderr]).toEqual([1, expect.stringContaining('expected a path such as /partner/stores/products, not a URL')]);
     const foo = await demoCli('demo', 'curl', '--method', 'FOO');
     expect([foo.code, foo.stderr]).toEqual([1, expect.stringContaining('expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got "FOO"')]);
+    // A GET with a body: the curl sent a POST (--data without -X).
+    const get = await demoCli('demo', 'curl', '--method', 'GET', '--json', '{"a":1}');
+    expect([get.code, get.stdout, get.stderr]).toEqual([1, '', expect.stringContaining('--method GET sends no body')]);
   }, 60_000);
 
   it('a server on PORT=0 prints its curls to, and keeps in the demo file, the port the system gave it (they said :0)', async () => {
