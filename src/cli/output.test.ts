@@ -25,5 +25,7 @@ describe('formatText (admin output without --json)', () => {
       .toBe('endpoints:\n  id    eventTypes  note  name\n  we_1  []          -     a b\n');
     expect(formatText({ endpoints: [{ id: 'we_1', eventTypes: [] }] }, { eventTypes: () => 'all' })).toBe('endpoints:\n  id    eventTypes\n  we_1  all\n');
     expect(formatText({ id: 'we_1', eventTypes: [] }, { eventTypes: () => 'all' })).toBe('id: we_1\neventTypes: all\n');
+    // One line per field too, whatever a name holds (it printed "name: two" and "lines").
+    expect(formatText({ id: 'o_1', name: 'two\nlines\u0001' })).toBe('id: o_1\nname: two lines \n');
   });
 });

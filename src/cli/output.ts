@@ -14,9 +14,11 @@ export function cell(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.length ? value.map(cell).join(',') : '[]';
   if (typeof value === 'object') return JSON.stringify(value);
-  // One line per row, whatever a name holds.
-  return String(value).replace(/[\u0000-\u001f\u007f]/g, ' ');
+  return oneLine(String(value));
 }
+
+/** One line per row or field, whatever a name holds: its control characters (a newline) as spaces. */
+const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, ' ');
 
 const isList = (v: unknown): v is Record<string, unknown>[] =>
   Array.isArray(v) && v.every((item) => item !== null && typeof item === 'object' && !Array.isArray(item) && !(item instanceof Date));
@@ -40,7 +42,8 @@ export function formatText(result: object, formats: CellFormats = {}): string {
       else lines.push(`${k}:`, ...table(v, formats));
     } else if (Array.isArray(v)) lines.push(`${k}: ${cell(v)}`); // values, as a table cell lists them (`taxonomy seed`'s ids printed as JSON)
     else if (v instanceof Date) lines.push(`${k}: ${v.toISOString()}`);
-    else lines.push(`${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`);
+    // A name's newline printed a second line, no field's (CLI QA: `org create --name $'two\nlines'`).
+    else lines.push(`${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : typeof v === 'string' ? oneLine(v) : v}`);
   }
   return lines.map((l) => `${l}\n`).join('');
 }
