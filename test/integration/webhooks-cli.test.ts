@@ -26,7 +26,7 @@ describe('omni admin webhook', { timeout: 90_000 }, () => {
 
     const listed = await omniJson('admin', 'webhook', 'list', '--partner', who.partnerClientId);
     expect(listed).toEqual({ endpoints: [{ id: added.id, url: 'https://erp.example/hooks', eventTypes: ['product.created', 'stock.update.completed'], enabled: true, createdAt: expect.any(String),
-      disabledBy: null, disabledReason: null, disabledAt: null, failingSince: null }] });
+      disabledBy: null, disabledReason: null, disabledAt: null, failingSince: null, slowSince: null }] });
     expect(JSON.stringify(listed)).not.toContain('whsec_');
   });
 
