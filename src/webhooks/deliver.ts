@@ -3,6 +3,7 @@ import type { Queryable, Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
+import { deliveryPriority } from './event-types.js';
 import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
 import { endStreakOfRecorded, mayChangeEndpoint, recordAnswerSpeed, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
@@ -61,13 +62,14 @@ export const slowAnswerMs = (config: Pick<Config, 'WEBHOOK_TIMEOUT_MS'>) => conf
 /**
  * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
  * (0030) does: a job already queued for it is replaced, never doubled. `isolated`: in its
- * partner's queue (partnerQueueName), the job's payload saying so.
+ * partner's queue (partnerQueueName), the job's payload saying so. Per-row events' deliveries
+ * after the others' (deliveryPriority).
  */
-export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, opts: { runAt?: Date; isolated?: boolean } = {}) {
+export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, eventType: string, opts: { runAt?: Date; isolated?: boolean } = {}) {
   const { runAt, isolated } = opts;
   return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId, ...(isolated ? { isolated: true } : {}) }, {
     ...(runAt ? { runAt } : {}), ...(isolated ? { queueName: partnerQueueName(partnerId) } : {}),
-    maxAttempts: 5, jobKey: deliveryJobKey(deliveryId),
+    maxAttempts: 5, jobKey: deliveryJobKey(deliveryId), priority: deliveryPriority(eventType),
   });
 }
 
@@ -112,7 +114,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
     // In the wrong queue, no attempt counted: a failing or slow endpoint's delivery waits its turn
     // in its partner's queue, and once the endpoint answers well its queued ones go back to the
     // common queue, side by side again (drained a few milliseconds each, not an attempt each).
-    await enqueueDelivery(sql, partnerId, deliveryId, { isolated });
+    await enqueueDelivery(sql, partnerId, deliveryId, d.type, { isolated });
     return undefined;
   }
 
@@ -196,7 +198,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
     // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery
     // is never left PENDING with no job. At least once, as ever: the receiver deduplicates.
     if (recorded.redelivered) {
-      await enqueueDelivery(tx, partnerId, deliveryId, { isolated: !ok || slow });
+      await enqueueDelivery(tx, partnerId, deliveryId, d.type, { isolated: !ok || slow });
       return endpointDisabled;
     }
     // An attempt that disabled its endpoint ends its delivery, as one whose attempts are used up
@@ -206,7 +208,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
       await tx`update webhook_deliveries set status = 'EXHAUSTED', next_attempt_at = null where partner_id = ${partnerId} and id = ${deliveryId}`;
     } else {
       // A failed attempt's endpoint is failing (its streak began with this one or before).
-      await enqueueDelivery(tx, partnerId, deliveryId, { runAt: nextAt, isolated: true });
+      await enqueueDelivery(tx, partnerId, deliveryId, d.type, { runAt: nextAt, isolated: true });
     }
     return endpointDisabled;
   });

@@ -32,6 +32,6 @@ export async function sendTestEvent(tx: Transaction, partnerId: string, endpoint
   const [delivery] = await tx<{ id: string }[]>`
     insert into webhook_deliveries (partner_id, endpoint_id, event_id, event_type)
     values (${partnerId}, ${endpointId}, ${event.id}, ${TEST_EVENT_TYPE}) returning id`;
-  await enqueueDelivery(tx, partnerId, delivery.id);
+  await enqueueDelivery(tx, partnerId, delivery.id, TEST_EVENT_TYPE);
   return { deliveryId: delivery.id, eventId: event.id, eventType: TEST_EVENT_TYPE };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -24,20 +25,23 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0144 must be
-    // the one undone here instead of 0143.
-    expect(first.slice(-2)).toEqual(['0143.do.resolved-issue-retention.sql', '0144.do.endpoint-slow-since.sql']);
-    // 0143 and 0144: resolved issues by their resolution; an endpoint's slow answers.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0145 must be
+    // the one undone here instead of 0144.
+    expect(first.slice(-2)).toEqual(['0144.do.endpoint-slow-since.sql', '0145.do.summary-events-first.sql']);
+    const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
+    const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
+    // 0144 and 0145: an endpoint's slow answers; deliveries of per-row events after the others'.
     const state = async () => (await sql`
-      select to_regclass('validation_issues_resolved_idx') is not null as resolved,
-        exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'slow_since') as slow`)[0];
-    expect(await state()).toEqual({ resolved: true, slow: true });
-    await sql.unsafe('drop index validation_issues_resolved_idx; alter table webhook_endpoints drop column slow_since');
-    expect(await state()).toEqual({ resolved: false, slow: false });
-    await sql`delete from schemaversion where version in (143, 144)`;
+      select exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'slow_since') as slow,
+        (select prosrc like '%product.deleted%' from pg_proc where proname = 'webhook_fan_out') as prioritised`)[0];
+    expect(await state()).toEqual({ slow: true, prioritised: true });
+    await sql.unsafe(`alter table webhook_endpoints drop column slow_since;
+      ${between(sqlOf('0134.do.sign-in-tries-by-session-batch-outcomes.sql'), 'create or replace function webhook_fan_out', 'end $$;')}`);
+    expect(await state()).toEqual({ slow: false, prioritised: false });
+    await sql`delete from schemaversion where version in (144, 145)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ resolved: true, slow: true });
+    expect(await state()).toEqual({ slow: true, prioritised: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
