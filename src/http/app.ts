@@ -19,6 +19,7 @@ import { buildTaskList } from '../jobs/tasks.js';
 import type { WorkerState } from '../jobs/worker.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
+import { recordStaticRoutes } from './plugins/route-methods.js';
 import { bodyAjv } from './validation/ajv.js';
 import { compileRequestPart } from './validation/decimal-integers.js';
 import { routes } from './routes/index.js';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
       security: [{ partnerSignature: [] }],
     };
   });
+  recordStaticRoutes(app);
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);

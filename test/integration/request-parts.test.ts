@@ -123,5 +123,13 @@ describe("a path that is another method's route", () => {
     expect(unknown.json().error.code).toBe('PRD_001');
     const nowhere = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/nowhere' });
     expect(nowhere.json().error.details.context).toEqual({ method: 'GET', path: '/api/v1/partner/stores/nowhere' });
+    // A path that reads as a route pattern is a path: `:x(` threw in the router's parser (a 500),
+    // and `:x` matched other methods' parameter routes (REQ_004 on a GET route; review).
+    const pattern = await ctx.app.inject({ method: 'DELETE', url: '/api/v1/partner/stores/products/:x(' });
+    expect([pattern.statusCode, pattern.json().error.code, pattern.json().error.details.context]).toEqual([404, 'REQ_004', { method: 'DELETE', path: '/api/v1/partner/stores/products/:x(' }]);
+    const literal = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/webhooks/endpoints/:x', partnerOnly: true });
+    expect(literal.json().error.code).toBe('WHK_001');
+    const signedPattern = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/products/:x(' });
+    expect(signedPattern.json().error.code).toBe('VAL_001');
   });
 });
