@@ -43,20 +43,21 @@ async function discardAnswer(body: AsyncIterable<Uint8Array> | null) {
 export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${deliveryId}`;
 
 /**
- * The queue of a partner's troubled endpoints' deliveries: those of an endpoint whose attempts
- * fail (failing_since) or whose receiver answers slowly (slow_since: its last successful attempt
- * took over a quarter of WEBHOOK_TIMEOUT_MS). graphile-worker runs a named queue's jobs one at a
- * time, so a partner's troubled receivers hold one delivery slot together, as Svix and Stripe
- * isolate a failing endpoint. With every delivery in the common queue, a hanging receiver's
- * backlog took every slot (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind it (a
- * helper measured 40.3 s behind a 15 s receiver); with a queue per failing endpoint, a partner's 16
- * endpoints answering 200 after 9 s still held every slot, and another partner's webhook waited
- * 167.7 s (security QA). Healthy endpoints' deliveries run side by side. A delivery's job that
- * finds itself in the wrong queue moves (deliverWebhook).
+ * The queue of a troubled partner's deliveries, run one at a time (graphile-worker's named queue):
+ * those of an endpoint whose attempts fail (failing_since), and every delivery of a partner one of
+ * whose receivers is slow (slow_since: its last attempt, answered or timed out, took over a quarter
+ * of WEBHOOK_TIMEOUT_MS). A troubled partner holds one delivery slot, as Svix and Stripe isolate a
+ * failing endpoint. With every delivery in the common queue, a hanging receiver's backlog took every
+ * slot (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind it (a helper measured 40.3 s
+ * behind a 15 s receiver); with a queue per failing endpoint, a partner's 16 endpoints answering 200
+ * after 9 s still held every slot, and another partner's webhook waited 167.7 s (security QA); with
+ * the slowness an endpoint's own, each endpoint's first slow attempts still ran in the common queue
+ * (review: 12 of them before another partner's). Healthy partners' deliveries run side by side. A
+ * delivery's job that finds itself in the wrong queue moves (deliverWebhook).
  */
 export const partnerQueueName = (partnerId: string) => `webhook-partner:${partnerId}`;
 
-/** An attempt slower than this, answered, makes its endpoint slow (a quarter of the attempt's timeout). */
+/** An attempt slower than this, answered or timed out, makes its endpoint slow (a quarter of the attempt's timeout). */
 export const slowAnswerMs = (config: Pick<Config, 'WEBHOOK_TIMEOUT_MS'>) => config.WEBHOOK_TIMEOUT_MS / 4;
 
 /**
@@ -96,7 +97,9 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
       o.type, o.payload, o.created_at,
       (select coalesce(array_agg(p->>'ciphertext'), '{}') from jsonb_array_elements(e.previous_secrets) p
         where (p->>'expiresAt')::timestamptz > now()) as previous_secret_ciphertexts,
-      s.client_id as store_client_id
+      s.client_id as store_client_id,
+      -- A slow receiver of the partner's, whichever endpoint (slowAnswerMs).
+      exists (select 1 from webhook_endpoints x where x.partner_id = d.partner_id and x.enabled and x.slow_since is not null) as partner_slow
     from webhook_deliveries d
     join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
     join outbox_events o on o.id = d.event_id
@@ -109,7 +112,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
               where partner_id = ${partnerId} and id = ${deliveryId} and status in ('PENDING', 'RETRYING')`;
     return undefined;
   }
-  const isolated = d.failing_since !== null || d.slow_since !== null;
+  const isolated = d.failing_since !== null || d.partner_slow;
   if (isolated !== (job.isolated === true) || job.failingEndpointId !== undefined) {
     // In the wrong queue, no attempt counted: a failing or slow endpoint's delivery waits its turn
     // in its partner's queue, and once the endpoint answers well its queued ones go back to the
@@ -189,10 +192,10 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
              values (${partnerId}, ${deliveryId}, ${attempt}, ${statusCode}, ${latencyMs}, ${error}, ${sentAt})`;
     const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
       ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
-    // An answer slow or quick again: the endpoint's deliveries go to its partner's queue or back
-    // (written only when it changes: an endpoint's every delivery would write its row).
-    const slow = ok && latencyMs > slowAnswerMs(config);
-    if (ok && slow !== (d.slow_since !== null)) await recordAnswerSpeed(tx, endpoint, slow);
+    // An attempt slow (answered or timed out) or quick again: the partner's deliveries go to its
+    // queue or back (written only when it changes: an endpoint's every delivery would write its row).
+    const slow = latencyMs > slowAnswerMs(config);
+    if (slow !== (d.slow_since !== null)) await recordAnswerSpeed(tx, endpoint, slow);
     // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
     // running beside this one already (a free slot took it), and its record then loses to this
     // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery

@@ -150,7 +150,7 @@ export function disabledMessage(endpointId: string, disabled: EndpointDisabled, 
 /**
  * Records that the endpoint's receiver answers slowly (since now, if it did not already) or
  * quickly again, on the endpoint as the attempt was sent under (enabledAsSent): its deliveries
- * run in its partner's queue while it is slow (deliver.ts, partnerQueueName).
+ * (and its partner's others) run in its partner's queue while it is slow (deliver.ts, partnerQueueName).
  */
 export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, slow: boolean) {
   await tx`update webhook_endpoints set slow_since = ${slow ? tx`coalesce(slow_since, now())` : null}

@@ -14,7 +14,7 @@ export interface WebhookEndpoint {
   disabledAt: string | null;
   /** The first failed attempt since its last success; null when its last attempt succeeded. */
   failingSince: string | null;
-  /** Since when its successful attempts were slow (over a quarter of WEBHOOK_TIMEOUT_MS); null when its last was quick. */
+  /** Since when its attempts (answered or timed out) were slow (over a quarter of WEBHOOK_TIMEOUT_MS); null when its last was quick. */
   slowSince: string | null;
 }
 
