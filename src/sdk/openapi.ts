@@ -2590,7 +2590,7 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
-                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
+                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
                             slowSince: string | null;
                         }[];
                     };
@@ -2664,7 +2664,7 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
-                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
+                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
                             slowSince: string | null;
                             /** @description whsec_…; shown once */
                             secret: string;
@@ -2733,7 +2733,7 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
-                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
+                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
                             slowSince: string | null;
                         };
                     };
@@ -2800,7 +2800,7 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
-                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
+                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
                             slowSince: string | null;
                         };
                     };
@@ -2878,7 +2878,7 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
-                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
+                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
                             slowSince: string | null;
                         };
                     };
@@ -2947,7 +2947,7 @@ export interface operations {
                             disabledAt: string | null;
                             /** @description the first failed attempt since its last success; null when its last attempt succeeded */
                             failingSince: string | null;
-                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
+                            /** @description since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint's too): one delivery slot, so that other partners' webhooks do not wait behind yours */
                             slowSince: string | null;
                             /** @description the new whsec_…; shown once */
                             secret: string;

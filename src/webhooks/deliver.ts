@@ -3,7 +3,7 @@ import type { Queryable, Sql } from '../db/database.js';
 import type { Config } from '../config.js';
 import { enqueueJob } from '../jobs/enqueue.js';
 import { endpointSecret } from './endpoints.js';
-import { deliveryPriority } from './event-types.js';
+import { deliveryDueAt } from './event-types.js';
 import { nextAttemptDelayMs, retryAfterMs } from './retry-schedule.js';
 import { privateHostReason, publicOnlyAgent } from './private-targets.js';
 import { endStreakOfRecorded, mayChangeEndpoint, recordAnswerSpeed, recordEndpointOutcome, type EndpointDisabled } from './endpoint-health.js';
@@ -45,8 +45,8 @@ export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${delive
 /**
  * The queue of a troubled partner's deliveries, run one at a time (graphile-worker's named queue):
  * those of an endpoint whose attempts fail (failing_since), and every delivery of a partner one of
- * whose receivers is slow (slow_since: its last attempt, answered or timed out, took over a quarter
- * of WEBHOOK_TIMEOUT_MS). A troubled partner holds one delivery slot, as Svix and Stripe isolate a
+ * whose receivers was slow in the last SLOW_WINDOW_MS (an attempt, answered or timed out, over a
+ * quarter of WEBHOOK_TIMEOUT_MS, and no quick one since). A troubled partner holds one delivery slot, as Svix and Stripe isolate a
  * failing endpoint. With every delivery in the common queue, a hanging receiver's backlog took every
  * slot (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind it (a helper measured 40.3 s
  * behind a 15 s receiver); with a queue per failing endpoint, a partner's 16 endpoints answering 200
@@ -57,20 +57,27 @@ export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${delive
  */
 export const partnerQueueName = (partnerId: string) => `webhook-partner:${partnerId}`;
 
+/**
+ * How long after an endpoint's last slow attempt its partner's deliveries still go one at a time: a
+ * slow endpoint that gets nothing more to send (subscribed to rare events, its URL fixed) kept them so
+ * for ever (review).
+ */
+export const SLOW_WINDOW_MS = 10 * 60_000;
+
 /** An attempt slower than this, answered or timed out, makes its endpoint slow (a quarter of the attempt's timeout). */
 export const slowAnswerMs = (config: Pick<Config, 'WEBHOOK_TIMEOUT_MS'>) => config.WEBHOOK_TIMEOUT_MS / 4;
 
 /**
  * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
  * (0030) does: a job already queued for it is replaced, never doubled. `isolated`: in its
- * partner's queue (partnerQueueName), the job's payload saying so. Per-row events' deliveries
- * after the others' (deliveryPriority).
+ * partner's queue (partnerQueueName), the job's payload saying so. Due now, or for a summary
+ * event's a few minutes early (deliveryDueAt), unless `runAt` says when.
  */
 export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, eventType: string, opts: { runAt?: Date; isolated?: boolean } = {}) {
   const { runAt, isolated } = opts;
   return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId, ...(isolated ? { isolated: true } : {}) }, {
-    ...(runAt ? { runAt } : {}), ...(isolated ? { queueName: partnerQueueName(partnerId) } : {}),
-    maxAttempts: 5, jobKey: deliveryJobKey(deliveryId), priority: deliveryPriority(eventType),
+    runAt: runAt ?? deliveryDueAt(eventType), ...(isolated ? { queueName: partnerQueueName(partnerId) } : {}),
+    maxAttempts: 5, jobKey: deliveryJobKey(deliveryId),
   });
 }
 
@@ -98,8 +105,9 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
       (select coalesce(array_agg(p->>'ciphertext'), '{}') from jsonb_array_elements(e.previous_secrets) p
         where (p->>'expiresAt')::timestamptz > now()) as previous_secret_ciphertexts,
       s.client_id as store_client_id,
-      -- A slow receiver of the partner's, whichever endpoint (slowAnswerMs).
-      exists (select 1 from webhook_endpoints x where x.partner_id = d.partner_id and x.enabled and x.slow_since is not null) as partner_slow
+      -- A receiver of the partner's, whichever endpoint, slow in the last SLOW_WINDOW (slowAnswerMs).
+      exists (select 1 from webhook_endpoints x where x.partner_id = d.partner_id and x.enabled
+        and x.last_slow_at > now() - make_interval(secs => ${SLOW_WINDOW_MS / 1000})) as partner_slow
     from webhook_deliveries d
     join webhook_endpoints e on e.partner_id = d.partner_id and e.id = d.endpoint_id
     join outbox_events o on o.id = d.event_id
@@ -194,8 +202,10 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
       ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
     // An attempt slow (answered or timed out) or quick again: the partner's deliveries go to its
     // queue or back (written only when it changes: an endpoint's every delivery would write its row).
+    // Every slow attempt is recorded (its time keeps the partner's deliveries one at a time, SLOW_WINDOW_MS),
+    // a quick one only when it ends a slow streak.
     const slow = latencyMs > slowAnswerMs(config);
-    if (slow !== (d.slow_since !== null)) await recordAnswerSpeed(tx, endpoint, slow);
+    if (slow || d.slow_since !== null) await recordAnswerSpeed(tx, endpoint, slow);
     // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
     // running beside this one already (a free slot took it), and its record then loses to this
     // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery

@@ -148,11 +148,11 @@ export function disabledMessage(endpointId: string, disabled: EndpointDisabled, 
 }
 
 /**
- * Records that the endpoint's receiver answers slowly (since now, if it did not already) or
- * quickly again, on the endpoint as the attempt was sent under (enabledAsSent): its deliveries
- * (and its partner's others) run in its partner's queue while it is slow (deliver.ts, partnerQueueName).
+ * Records an attempt of the endpoint that was slow (slow_since: since when, kept; last_slow_at:
+ * now) or quick (both cleared), on the endpoint as the attempt was sent under (enabledAsSent): the
+ * partner's deliveries run in its queue while one of its endpoints was slow lately (deliver.ts).
  */
 export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, slow: boolean) {
-  await tx`update webhook_endpoints set slow_since = ${slow ? tx`coalesce(slow_since, now())` : null}
-    where ${enabledAsSent(tx, endpoint)} and (slow_since is null) = ${slow}`;
+  await tx`update webhook_endpoints set ${slow ? tx`slow_since = coalesce(slow_since, now()), last_slow_at = now()` : tx`slow_since = null, last_slow_at = null`}
+    where ${enabledAsSent(tx, endpoint)}`;
 }

@@ -61,6 +61,7 @@ const view = (r: any): WebhookEndpoint => ({
  */
 const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
   failing_since = case when enabled then failing_since end, slow_since = case when enabled then slow_since end,
+  last_slow_at = case when enabled then last_slow_at end,
   enabled_at = case when enabled then enabled_at else now() end`;
 
 /**
@@ -149,6 +150,8 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
   const [row] = await sql`
     update webhook_endpoints set
       url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
+      -- A new URL is a new receiver: how slow the old one was says nothing of it (review).
+      ${input.url === undefined ? sql`` : sql`slow_since = case when url = ${input.url} then slow_since end, last_slow_at = case when url = ${input.url} then last_slow_at end,`}
       event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
       ${state}
     where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by in ('system', 'paused'))

@@ -25,23 +25,24 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0145 must be
-    // the one undone here instead of 0144.
-    expect(first.slice(-2)).toEqual(['0144.do.endpoint-slow-since.sql', '0145.do.summary-events-first.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0146 must be
+    // the one undone here instead of 0145.
+    expect(first.slice(-2)).toEqual(['0145.do.summary-events-first.sql', '0146.do.summary-head-start.sql']);
     const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0144 and 0145: an endpoint's slow answers; deliveries of per-row events after the others'.
+    // 0145 and 0146: deliveries of summary events first, then early; an endpoint's last slow attempt.
     const state = async () => (await sql`
-      select exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'slow_since') as slow,
-        (select prosrc like '%product.deleted%' from pg_proc where proname = 'webhook_fan_out') as prioritised`)[0];
-    expect(await state()).toEqual({ slow: true, prioritised: true });
-    await sql.unsafe(`alter table webhook_endpoints drop column slow_since;
+      select exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'last_slow_at') as "lastSlow",
+        (select prosrc like '%product.deleted%' from pg_proc where proname = 'webhook_fan_out') as "summaryAware",
+        (select prosrc like '%5 minutes%' from pg_proc where proname = 'webhook_fan_out') as early`)[0];
+    expect(await state()).toEqual({ lastSlow: true, summaryAware: true, early: true });
+    await sql.unsafe(`alter table webhook_endpoints drop column last_slow_at;
       ${between(sqlOf('0134.do.sign-in-tries-by-session-batch-outcomes.sql'), 'create or replace function webhook_fan_out', 'end $$;')}`);
-    expect(await state()).toEqual({ slow: false, prioritised: false });
-    await sql`delete from schemaversion where version in (144, 145)`;
+    expect(await state()).toEqual({ lastSlow: false, summaryAware: false, early: false });
+    await sql`delete from schemaversion where version in (145, 146)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ slow: true, prioritised: true });
+    expect(await state()).toEqual({ lastSlow: true, summaryAware: true, early: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {

@@ -5,7 +5,7 @@ import { createTestApp, createTestStore, type TestContext } from '../helpers/tes
 import { redeliver } from '../../src/webhooks/deliveries.js';
 import { pollUntil, startTestWorker } from '../helpers/worker.js';
 import { receiver, statusReceiver } from '../helpers/webhooks.js';
-import { createWebhookEndpoint, listWebhookEndpoints } from '../../src/webhooks/endpoints.js';
+import { createWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint } from '../../src/webhooks/endpoints.js';
 import { emitEvents } from '../../src/webhooks/outbox.js';
 import { sendTestEvent } from '../../src/webhooks/test-event.js';
 import { deliverWebhook, partnerQueueName } from '../../src/webhooks/deliver.js';
@@ -155,6 +155,43 @@ describe('a partner whose receivers answer, but slowly, on several endpoints', (
       hanging.closeAllConnections();
       hanging.close();
     }
+  });
+});
+
+describe("a partner's slow endpoint that has nothing more to send", () => {
+  it("keeps the partner's deliveries one at a time for 10 minutes after its last slow attempt, and none once its URL changes (review: for ever)", async () => {
+    const healthy = await receiver(0);
+    try {
+      const { store, endpoint } = await partnerWithEvents(healthy.url, 1);
+      const other = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url: 'https://rare.example/in', eventTypes: ['export.completed'] });
+      const [d] = await ctx.sql`select id from webhook_deliveries where endpoint_id = ${endpoint.id}`;
+      /** Where the delivery's job goes when it finds the partner so: run as a job in the common queue, moved or sent. */
+      const queueAfter = async () => {
+        await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId: store.partnerId, deliveryId: d.id });
+        const [job] = await ctx.sql`select q.queue_name from graphile_worker._private_jobs j
+          left join graphile_worker._private_job_queues q on q.id = j.job_queue_id where j.key = ${`webhook-delivery:${d.id}`}`;
+        return job?.queue_name;
+      };
+      const slowFor = (minutes: number) => ctx.sql`update webhook_endpoints set slow_since = now() - make_interval(mins => ${minutes + 5}),
+        last_slow_at = now() - make_interval(mins => ${minutes}) where id = ${other.id}`;
+      // The other endpoint was slow 2 minutes ago: this delivery goes to the partner's queue, unsent.
+      await slowFor(2);
+      expect(await queueAfter()).toBe(`webhook-partner:${store.partnerId}`);
+      expect(healthy.received).toHaveLength(0);
+      // 11 minutes ago: no more; run from there it moves back (as isolated), then is sent.
+      await slowFor(11);
+      await deliverWebhook(ctx.sql, ctx.deps.encryptionKey, ctx.deps.config, { partnerId: store.partnerId, deliveryId: d.id, isolated: true });
+      expect(await queueAfter()).toBeNull();
+      expect(healthy.received).toHaveLength(1);
+      // Slow just now, then its URL fixed: a new receiver, not slow.
+      await slowFor(0);
+      await updateWebhookEndpoint(ctx.sql, store.partnerId, other.id, { url: 'https://rare.example/fixed' });
+      expect((await ctx.sql`select slow_since, last_slow_at from webhook_endpoints where id = ${other.id}`)[0]).toEqual({ slow_since: null, last_slow_at: null });
+      // The same URL sent again keeps what it knows.
+      await slowFor(0);
+      await updateWebhookEndpoint(ctx.sql, store.partnerId, other.id, { url: 'https://rare.example/fixed', eventTypes: [] });
+      expect((await ctx.sql`select slow_since is not null as slow from webhook_endpoints where id = ${other.id}`)[0].slow).toBe(true);
+    } finally { await healthy.close(); }
   });
 });
 

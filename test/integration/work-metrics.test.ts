@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, subscribeToAllEvents, type TestContext } from '../helpers/test-app.js';
 import { samples } from '../helpers/metrics.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
 
 // The gauges count everything in the file's database (test/helpers/file-database.ts): nothing but
 // this file's batches and jobs.
@@ -46,6 +47,11 @@ describe('/metrics: the work in flight, read from PostgreSQL', () => {
     expect(after['omni_batches_unfinished{kind="inventory"}']).toBe(0);
     expect(after.omni_jobs_oldest_queued_seconds).toBeGreaterThanOrEqual(0);
     expect(after.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
+    // A batch's end: its delivery is queued due 5 minutes early (event-types.ts), not waiting since.
+    await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: null, type: 'export.completed', payload: {} }]));
+    const early = await samples(ctx.app, 'omni_');
+    expect(early['omni_webhook_deliveries_unfinished{status="PENDING"}']).toBe(2);
+    expect(early.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
   });
 });
 
@@ -56,6 +62,8 @@ describe('/metrics: jobs behind a running job of their named queue', () => {
     const queuedBefore = (await samples(ctx.app, 'omni_'))['omni_jobs{task="webhook.deliver",state="queued"}'];
     await ctx.sql`select graphile_worker.add_job('webhook.deliver', json_build_object('n', n), queue_name => ${queue}, run_at => now() - interval '1 hour', job_key => ${queue} || n)
                   from generate_series(1, 3) n`;
+    // Added an hour ago too: a job waits from when it was due or added, the later (a summary's delivery is due early).
+    await ctx.sql`update graphile_worker._private_jobs set created_at = now() - interval '1 hour' where key like ${`${queue}%`}`;
     // As a worker holds one of them: the job and its queue locked.
     await ctx.sql`update graphile_worker._private_jobs set locked_at = now(), locked_by = 'metrics-test' where key = ${`${queue}1`}`;
     await ctx.sql`update graphile_worker._private_job_queues set locked_at = now(), locked_by = 'metrics-test' where queue_name = ${queue}`;

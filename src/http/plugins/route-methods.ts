@@ -16,7 +16,10 @@ export function recordStaticRoutes(app: FastifyInstance) {
   staticRoutes.set(app, routes);
   app.addHook('onRoute', (route) => {
     if (/[:*]/.test(route.url)) return;
-    for (const method of [route.method].flat()) routes.add(`${method} ${route.url}`);
+    // A plugin's '/' under its prefix answers with a trailing slash too, a copy Fastify adds
+    // without this hook (swagger-ui's /docs/; review).
+    const urls = route.routePath === '' && route.prefix ? [route.url, `${route.url}/`] : [route.url];
+    for (const method of [route.method].flat()) for (const url of urls) routes.add(`${method} ${url}`);
   });
 }
 

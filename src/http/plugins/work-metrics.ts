@@ -42,7 +42,9 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
           select t.identifier as task,
             case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
                  when j.run_at > now() then 'scheduled' when q.locked_at is not null then 'waiting' else 'queued' end as state, count(*)::int as n,
-            extract(epoch from now() - min(j.run_at))::float8 as waited
+            -- Since it was due, or since it was added when later: a summary event's delivery is queued due
+            -- minutes early (webhooks/event-types.ts), not waiting since.
+            extract(epoch from now() - min(greatest(j.run_at, j.created_at)))::float8 as waited
           from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
             left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
           group by 1, 2`,

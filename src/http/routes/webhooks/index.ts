@@ -27,7 +27,7 @@ const Endpoint = Type.Object({
   disabledAt: Nullable(Type.String({ format: 'date-time' }), 'when it was disabled'),
   failingSince: Nullable(Type.String({ format: 'date-time' }), 'the first failed attempt since its last success; null when its last attempt succeeded'),
   slowSince: Nullable(Type.String({ format: 'date-time' }),
-    'since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker. While one of your endpoints is slow, all your deliveries are sent one at a time (and a failing endpoint\'s too): one delivery slot, so that other partners\' webhooks do not wait behind yours'),
+    'since when its attempts (answered or timed out) took over a quarter of WEBHOOK_TIMEOUT_MS (2.5 s by default); null when its last was quicker (or its URL changed). While one of your endpoints was slow in the last 10 minutes, all your deliveries are sent one at a time (and a failing endpoint\'s too): one delivery slot, so that other partners\' webhooks do not wait behind yours'),
 });
 const Attempt = Type.Object({
   attempt: Type.Integer(), statusCode: Type.Union([Type.Integer(), Type.Null()]), latencyMs: Type.Integer(),
