@@ -71,12 +71,13 @@ export const slowAnswerMs = (config: Pick<Config, 'WEBHOOK_TIMEOUT_MS'>) => conf
  * Queues a delivery's attempt (now, or at `runAt`) under its job key, as the fan-out trigger
  * (0030) does: a job already queued for it is replaced, never doubled. `isolated`: in its
  * partner's queue (partnerQueueName), the job's payload saying so. Due now, or for a summary
- * event's a few minutes early (deliveryDueAt), unless `runAt` says when.
+ * event's a few minutes early (deliveryDueAt) unless `headStart` is false, or when `runAt` says.
  */
-export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, eventType: string, opts: { runAt?: Date; isolated?: boolean } = {}) {
-  const { runAt, isolated } = opts;
+export function enqueueDelivery(tx: Queryable, partnerId: string, deliveryId: string, eventType: string,
+  opts: { runAt?: Date; isolated?: boolean; headStart?: boolean } = {}) {
+  const { runAt, isolated, headStart = true } = opts;
   return enqueueJob(tx, 'webhook.deliver', { partnerId, deliveryId, ...(isolated ? { isolated: true } : {}) }, {
-    runAt: runAt ?? deliveryDueAt(eventType), ...(isolated ? { queueName: partnerQueueName(partnerId) } : {}),
+    runAt: runAt ?? (headStart ? deliveryDueAt(eventType) : undefined), ...(isolated ? { queueName: partnerQueueName(partnerId) } : {}),
     maxAttempts: 5, jobKey: deliveryJobKey(deliveryId),
   });
 }
@@ -205,7 +206,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
     // Every slow attempt is recorded (its time keeps the partner's deliveries one at a time, SLOW_WINDOW_MS),
     // a quick one only when it ends a slow streak.
     const slow = latencyMs > slowAnswerMs(config);
-    if (slow || d.slow_since !== null) await recordAnswerSpeed(tx, endpoint, slow);
+    if (slow || d.slow_since !== null) await recordAnswerSpeed(tx, endpoint, d.url, slow);
     // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
     // running beside this one already (a free slot took it), and its record then loses to this
     // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery

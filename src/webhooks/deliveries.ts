@@ -59,5 +59,7 @@ export async function redeliver(tx: Transaction, partnerId: string, deliveryId: 
   // The delivery's job key, of its id as PostgreSQL writes it (lower case): replaces a retry already
   // scheduled instead of adding a second job. The id as sent, in upper case, keyed a second chain of
   // retries beside the first, which the abandoned-work sweep did not see as the delivery's (QA).
-  await enqueueDelivery(tx, partnerId, d.id, d.event_type);
+  // Due now, not early: the job replaced keeps when it was added, and its age on /metrics
+  // (from when it was due or added, the later) read 5 minutes at once (review).
+  await enqueueDelivery(tx, partnerId, d.id, d.event_type, { headStart: false });
 }

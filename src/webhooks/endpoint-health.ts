@@ -152,7 +152,9 @@ export function disabledMessage(endpointId: string, disabled: EndpointDisabled, 
  * now) or quick (both cleared), on the endpoint as the attempt was sent under (enabledAsSent): the
  * partner's deliveries run in its queue while one of its endpoints was slow lately (deliver.ts).
  */
-export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, slow: boolean) {
+export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, url: string, slow: boolean) {
+  // At the URL the attempt went to: an answer of the old URL's, in flight when the partner gave a
+  // new one, marked the new one slow again (review).
   await tx`update webhook_endpoints set ${slow ? tx`slow_since = coalesce(slow_since, now()), last_slow_at = now()` : tx`slow_since = null, last_slow_at = null`}
-    where ${enabledAsSent(tx, endpoint)}`;
+    where ${enabledAsSent(tx, endpoint)} and url = ${url}`;
 }

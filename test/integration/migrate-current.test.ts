@@ -25,24 +25,24 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0146 must be
-    // the one undone here instead of 0145.
-    expect(first.slice(-2)).toEqual(['0145.do.summary-events-first.sql', '0146.do.summary-head-start.sql']);
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0147 must be
+    // the one undone here instead of 0146.
+    expect(first.slice(-2)).toEqual(['0146.do.summary-head-start.sql', '0147.do.last-slow-at-backfill.sql']);
     const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
     const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0145 and 0146: deliveries of summary events first, then early; an endpoint's last slow attempt.
+    // 0146 and 0147: summary deliveries early, an endpoint's last slow attempt (0147 fills it again).
     const state = async () => (await sql`
       select exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'last_slow_at') as "lastSlow",
-        (select prosrc like '%product.deleted%' from pg_proc where proname = 'webhook_fan_out') as "summaryAware",
-        (select prosrc like '%5 minutes%' from pg_proc where proname = 'webhook_fan_out') as early`)[0];
-    expect(await state()).toEqual({ lastSlow: true, summaryAware: true, early: true });
+        (select prosrc like '%5 minutes%' from pg_proc where proname = 'webhook_fan_out') as early,
+        (select prosrc like '%then 0 else -1 end%' from pg_proc where proname = 'webhook_fan_out') as prioritised`)[0];
+    expect(await state()).toEqual({ lastSlow: true, early: true, prioritised: false });
     await sql.unsafe(`alter table webhook_endpoints drop column last_slow_at;
-      ${between(sqlOf('0134.do.sign-in-tries-by-session-batch-outcomes.sql'), 'create or replace function webhook_fan_out', 'end $$;')}`);
-    expect(await state()).toEqual({ lastSlow: false, summaryAware: false, early: false });
-    await sql`delete from schemaversion where version in (145, 146)`;
+      ${between(sqlOf('0145.do.summary-events-first.sql'), 'create or replace function webhook_fan_out', 'end $$;')}`);
+    expect(await state()).toEqual({ lastSlow: false, early: false, prioritised: true });
+    await sql`delete from schemaversion where version in (146, 147)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ lastSlow: true, summaryAware: true, early: true });
+    expect(await state()).toEqual({ lastSlow: true, early: true, prioritised: false });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {

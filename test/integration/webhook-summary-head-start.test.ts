@@ -64,17 +64,18 @@ describe("a summary event's delivery", () => {
     } finally { await rx.close(); }
   });
 
-  it('is early when queued by the code too: a test event, a redelivery, every subscribable type by the fan-out', async () => {
+  it('is early when queued by the code too (a test event, every subscribable type by the fan-out), not when redelivered', async () => {
     const store = await createTestStore(ctx);
     const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url: 'http://127.0.0.1:9/none' });
     await ctx.sql.begin((tx) => emitEvents(tx, WEBHOOK_EVENT_TYPES.map((type) => ({ partnerId: store.partnerId, storeId: null, type, payload: {} }))));
     const test = await ctx.sql.begin((tx) => sendTestEvent(tx, store.partnerId, endpoint.id));
     const expected = [...WEBHOOK_EVENT_TYPES, 'webhook.test'].sort().map((type) => ({ event_type: type, priority: 0, early: !PER_ROW_EVENT_TYPES.includes(type) }));
     expect(await jobs(store.partnerId)).toEqual(expected);
-    // A redelivery replaces the job: of a per-row event, due now; of the test event, early.
+    // A redelivery replaces the job, due now whatever the event: the job keeps when it was added,
+    // and early it read 5 minutes old on /metrics at once (review).
     const [row] = await ctx.sql`select id from webhook_deliveries where partner_id = ${store.partnerId} and event_type = 'product.created'`;
     await ctx.sql.begin((tx) => redeliver(tx, store.partnerId, row.id));
     await ctx.sql.begin((tx) => redeliver(tx, store.partnerId, test.deliveryId));
-    expect(await jobs(store.partnerId)).toEqual(expected);
+    expect(await jobs(store.partnerId)).toEqual(expected.map((e) => (e.event_type === 'webhook.test' ? { ...e, early: false } : e)));
   });
 });
