@@ -4,7 +4,9 @@ import { expect } from 'vitest';
 import type { Runner } from 'graphile-worker';
 import { Webhook } from 'standardwebhooks';
 import { verifyWebhook } from '../../src/sdk/index.js';
-import { createTestApp, signedInject, type TestContext, type TestStore } from './test-app.js';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from './test-app.js';
+import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
+import { emitEvents } from '../../src/webhooks/outbox.js';
 import { startTestWorker } from './worker.js';
 
 export interface Received { headers: Record<string, string>; body: string; verified: boolean; payload?: any }
@@ -100,3 +102,15 @@ export const deliveryOf = (ctx: TestContext, endpointId: string, status: string)
   const [d] = await ctx.sql`select * from webhook_deliveries where endpoint_id = ${endpointId} and status = ${status}`;
   return d;
 });
+
+/** The env of the webhook queue tests: two delivery slots, attempts that time out after 1 s, retries far away (out of the test). */
+export const QUEUE_TEST_ENV = { WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '3600000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' };
+
+/** A new partner with an endpoint at `url` (every event type) and `events` product.updated events, each with its delivery. */
+export async function partnerWithEvents(ctx: TestContext, url: string, events: number) {
+  const store = await createTestStore(ctx);
+  const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url });
+  await ctx.sql.begin((tx) => emitEvents(tx, Array.from({ length: events },
+    (_, n) => ({ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { n } }))));
+  return { store, endpoint };
+}

@@ -1,30 +1,20 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
+import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { redeliver } from '../../src/webhooks/deliveries.js';
 import { pollUntil, startTestWorker } from '../helpers/worker.js';
-import { receiver, statusReceiver } from '../helpers/webhooks.js';
-import { createWebhookEndpoint } from '../../src/webhooks/endpoints.js';
-import { emitEvents } from '../../src/webhooks/outbox.js';
+import { receiver, statusReceiver, partnerWithEvents as sharedPartnerWithEvents, QUEUE_TEST_ENV } from '../helpers/webhooks.js';
 import { deliverWebhook, partnerQueueName } from '../../src/webhooks/deliver.js';
 
 // Two delivery slots, attempts that time out after 1 s, retries far away (they stay out of the test).
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestApp({ env: {
-    WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '3600000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-  } });
+  ctx = await createTestApp({ env: QUEUE_TEST_ENV });
 });
 afterAll(async () => { await ctx.close(); });
 
-async function partnerWithEvents(url: string, events: number) {
-  const store = await createTestStore(ctx);
-  const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url });
-  await ctx.sql.begin((tx) => emitEvents(tx, Array.from({ length: events },
-    (_, n) => ({ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { n } }))));
-  return { store, endpoint };
-}
+const partnerWithEvents = (url: string, events: number) => sharedPartnerWithEvents(ctx, url, events);
 
 describe('an endpoint whose receiver hangs, with a backlog of deliveries', () => {
   it('holds one delivery slot once it fails: another partner\'s webhook is not sent after its whole backlog', { timeout: 60000 }, async () => {

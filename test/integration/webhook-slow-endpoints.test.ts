@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
 import { pollUntil, startTestWorker } from '../helpers/worker.js';
-import { receiver } from '../helpers/webhooks.js';
+import { receiver, partnerWithEvents as sharedPartnerWithEvents, QUEUE_TEST_ENV } from '../helpers/webhooks.js';
 import { createWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint } from '../../src/webhooks/endpoints.js';
-import { emitEvents } from '../../src/webhooks/outbox.js';
 import { sendTestEvent } from '../../src/webhooks/test-event.js';
 import { deliverWebhook } from '../../src/webhooks/deliver.js';
 
@@ -13,19 +12,11 @@ import { deliverWebhook } from '../../src/webhooks/deliver.js';
 // away (they stay out of the test). The failing endpoints' queue: webhook-failing-endpoint-queue.test.ts.
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestApp({ env: {
-    WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '3600000', WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-  } });
+  ctx = await createTestApp({ env: QUEUE_TEST_ENV });
 });
 afterAll(async () => { await ctx.close(); });
 
-async function partnerWithEvents(url: string, events: number) {
-  const store = await createTestStore(ctx);
-  const endpoint = await createWebhookEndpoint(ctx.sql, ctx.deps.encryptionKey, store.partnerId, { url });
-  await ctx.sql.begin((tx) => emitEvents(tx, Array.from({ length: events },
-    (_, n) => ({ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: { n } }))));
-  return { store, endpoint };
-}
+const partnerWithEvents = (url: string, events: number) => sharedPartnerWithEvents(ctx, url, events);
 
 describe('a partner whose receivers answer, but slowly, on several endpoints', () => {
   it("holds one delivery slot once one of them is known slow: another partner's webhook is not sent after their whole backlog (security QA, review)", { timeout: 60000 }, async () => {
