@@ -46,8 +46,8 @@ export const deliveryJobKey = (deliveryId: string) => `webhook-delivery:${delive
  * The queue of a troubled partner's deliveries, run one at a time (graphile-worker's named queue):
  * those of an endpoint whose attempts fail (failing_since), and every delivery of a partner one of
  * whose receivers was slow in the last SLOW_WINDOW_MS (an attempt, answered or timed out, over a
- * quarter of WEBHOOK_TIMEOUT_MS, and no quick one since). A troubled partner holds one delivery slot, as Svix and Stripe isolate a
- * failing endpoint. With every delivery in the common queue, a hanging receiver's backlog took every
+ * quarter of WEBHOOK_TIMEOUT_MS, and no quick one since). A troubled partner holds one delivery
+ * slot, as Svix and Stripe isolate a failing endpoint. With every delivery in the common queue, a hanging receiver's backlog took every
  * slot (WEBHOOK_CONCURRENCY) and other partners' webhooks waited behind it (a helper measured 40.3 s
  * behind a 15 s receiver); with a queue per failing endpoint, a partner's 16 endpoints answering 200
  * after 9 s still held every slot, and another partner's webhook waited 167.7 s (security QA); with
@@ -202,9 +202,8 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
     const endpointDisabled = !ok && mayChangeEndpoint(outcome, d.failing_since, disableAfterHours)
       ? await recordEndpointOutcome(tx, endpoint, outcome, disableAfterHours) : undefined;
     // An attempt slow (answered or timed out) or quick again: the partner's deliveries go to its
-    // queue or back (written only when it changes: an endpoint's every delivery would write its row).
-    // Every slow attempt is recorded (its time keeps the partner's deliveries one at a time, SLOW_WINDOW_MS),
-    // a quick one only when it ends a slow streak.
+    // queue or back. Every slow attempt is recorded (its time keeps them there, SLOW_WINDOW_MS); a
+    // quick one only when it ends a slow streak (an endpoint's every delivery would write its row).
     const slow = latencyMs > slowAnswerMs(config);
     if (slow || d.slow_since !== null) await recordAnswerSpeed(tx, endpoint, d.url, slow);
     // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
