@@ -67,14 +67,21 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <button type="submit">Sign in</button></form>`);
 }
 
-export function consentPage(s: PageSession, csrf: string, base: string, error?: string) {
+/**
+ * The consent form. `chosenDays`: the period the seller chose, kept when the page comes back with an
+ * error (it went back to 90 days, and a seller who chose 30 authorized 90: QA). The seller is told
+ * when another partner operates the store now: authorizing moves it, and that partner's access ends.
+ */
+export function consentPage(s: PageSession, csrf: string, base: string, error?: string, chosenDays?: number) {
+  const selected = (AUTHORIZATION_PERIODS as readonly number[]).includes(chosenDays ?? NaN) ? chosenDays : 90;
   return layout('Authorize access', `
 <p><strong>${esc(s.partnerName)}</strong> asks to manage the catalog and stock of your store <strong>${esc(s.storeName ?? '')}</strong>.</p>
+${s.currentPartnerName ? `<p><strong>${esc(s.currentPartnerName)}</strong> manages this store now: if you authorize ${esc(s.partnerName)}, ${esc(s.currentPartnerName)}'s access ends.</p>` : ''}
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="${esc(base)}/onboard/${esc(s.id)}/decision">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
 <label for="period">Authorization period</label><select id="period" name="periodDays">
-${AUTHORIZATION_PERIODS.map((d) => `<option value="${d}"${d === 90 ? ' selected' : ''}>${d} days</option>`).join('')}</select>
+${AUTHORIZATION_PERIODS.map((d) => `<option value="${d}"${d === selected ? ' selected' : ''}>${d} days</option>`).join('')}</select>
 <label><input type="checkbox" name="consent" value="yes" style="width:auto"> I allow ${esc(s.partnerName)} to access this store for this period.</label>
 <button type="submit" name="action" value="authorize">Authorize</button>
 <button type="submit" name="action" value="cancel">Cancel</button></form>`);

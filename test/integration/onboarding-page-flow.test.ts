@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext } from '../helpers/test-app.js';
-import { openOnboarding, sellerBrowser } from '../helpers/onboarding.js';
+import { openOnboarding, openSession, sellerBrowser } from '../helpers/onboarding.js';
 
 /** The seller's pages as a browser moves through them: reloads, and a proxy serving Omni under a path. */
 describe('onboarding page flow', () => {
@@ -31,6 +31,56 @@ describe('onboarding page flow', () => {
     const page = await other.open();
     expect(page.body).toContain('Connect your store');
     expect(page.body).not.toContain('Authorize access');
+  });
+
+  it('keeps the period the seller chose when the consent comes back with an error (it went back to 90 days: QA)', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const browser = sellerBrowser(ctx, session.sid);
+    await browser.open();
+    await browser.signIn(session.email, session.password);
+    const unticked = await browser.decide({ action: 'authorize', periodDays: '30' });
+    expect(unticked.statusCode).toBe(400);
+    expect(unticked.body).toContain('<option value="30" selected>');
+    expect(unticked.body).not.toContain('<option value="90" selected>');
+  });
+
+  it("tells the seller when another partner operates the store now: authorizing ends that partner's access (QA)", async () => {
+    // The seller's store, operated by its partner (a live token); another partner asks for it.
+    const operated = await createTestStore(ctx, 0);
+    const own = await openOnboarding(ctx, operated);
+    const asker = await createTestStore(ctx, 0);
+    const [{ name: askerName }] = await ctx.sql`select name from partners where id = ${asker.partnerId}`;
+    const [{ name: operatorName }] = await ctx.sql`select name from partners where id = ${operated.partnerId}`;
+    const sid = (await openSession(ctx, asker)).json().data.sid as string;
+    const browser = sellerBrowser(ctx, sid);
+    await browser.open();
+    const consent = await browser.signIn(own.email, own.password);
+    expect(consent.body).toContain(`manages this store now: if you authorize ${askerName}, ${operatorName}'s access ends.`);
+    // Its own partner's link says nothing of the kind.
+    const ownBrowser = sellerBrowser(ctx, own.sid);
+    await ownBrowser.open();
+    expect((await ownBrowser.signIn(own.email, own.password)).body).not.toContain('manages this store now');
+  });
+
+  it('answers the forms\' addresses opened in the address bar with the session\'s page (they were the API\'s JSON REQ_004: QA)', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    for (const path of ['sign-in', 'decision', '']) {
+      const res = await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}/${path}` });
+      expect([path, res.statusCode, res.headers.location]).toEqual([path, 303, `/onboard/${session.sid}`]);
+    }
+  });
+
+  it('tells a seller whose sign-in another browser took since what to do (it said "Sign in first" to one who had: QA)', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const first = sellerBrowser(ctx, session.sid);
+    await first.open();
+    await first.signIn(session.email, session.password);
+    const second = sellerBrowser(ctx, session.sid);
+    await second.open();
+    await second.signIn(session.email, session.password);
+    const refused = await first.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('signed in from another browser or device since');
   });
 });
 

@@ -71,6 +71,15 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     return html(reply, 200, signedInBy(s!, browser) ? consentPage(s!, csrf, base()) : signInPage(s!, csrf, base()));
   });
 
+  // The forms' own addresses, opened (the address bar shows /sign-in after a wrong password) or with
+  // a trailing slash: the session's page, as a browser expects, not the API's JSON REQ_004 (QA).
+  for (const path of ['/onboard/:sid/', '/onboard/:sid/sign-in', '/onboard/:sid/decision']) {
+    app.get(path, { schema: { ...hidden, params: Sid } }, async (request, reply) => {
+      const { sid } = request.params as { sid: string };
+      return reply.code(303).header('location', `${base()}/onboard/${encodeURIComponent(sid)}`).header('cache-control', 'no-store').send();
+    });
+  }
+
   app.post('/onboard/:sid/sign-in', { schema: { ...hidden, params: Sid } }, async (request, reply) => {
     const posted = await checkForm(request, reply);
     if ('stop' in posted) return posted.stop;
@@ -97,10 +106,15 @@ export async function onboardingPages(app: FastifyInstance, { sql, encryptionKey
     const { sid, form, browser, s } = posted;
     const periodDays = Number(form.periodDays);
     const authorize = form.action === 'authorize';
-    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s, form.csrf, base(), 'Tick the box to give your consent, or cancel.'));
+    if (authorize && form.consent !== 'yes') return html(reply, 400, consentPage(s, form.csrf, base(), 'Tick the box to give your consent, or cancel.', periodDays));
     if (authorize && !(AUTHORIZATION_PERIODS as readonly number[]).includes(periodDays)) return html(reply, 400, consentPage(s, form.csrf, base(), 'Choose an authorization period.'));
     const done = await decide(sql, sid, browser, { authorize, periodDays });
-    if (!done) return html(reply, 403, messagePage('Request refused', 'Sign in first, in this browser.'));
+    // Signed in from another browser or device since (the consent belongs to the last sign-in), or never (QA: the text said
+    // "Sign in first" to a seller who had, and the page led nowhere).
+    if (!done) {
+      return html(reply, 403, messagePage('Request refused', 'This link was signed in from another browser or device since (or not in this one): '
+        + 'open the link again here and sign in, or decide in the browser that signed in last.'));
+    }
     if (!authorize) return html(reply, 200, messagePage('Access not granted', 'You cancelled: nothing was shared with the app.'));
     return reply.code(303).header('location', redirectWithSid(done.redirectUri, sid)).send();
   });
