@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -77,6 +78,9 @@ describe('response envelope', () => {
   it('/ready reports the database', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: '/ready' });
     expect(res.json()).toMatchObject({ success: true, data: { status: 'ready', database: 'ok' } });
+    // As many as migrations/ holds (it counted postgrator's version-0 row too: upgrade QA).
+    const files = readdirSync(new globalThis.URL('../../migrations/', import.meta.url)).filter((f) => /^\d{4}\.do\..*\.sql$/.test(f));
+    expect(res.json().data.migrations).toBe(files.length);
   });
 });
 
