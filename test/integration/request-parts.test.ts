@@ -136,3 +136,12 @@ describe("a path that is another method's route", () => {
     expect(signedPattern.json().error.code).toBe('VAL_001');
   });
 });
+
+describe('a query parameter of one value sent twice', () => {
+  it('is VAL_001 saying so (it listed what ajv says of an array: "sid must be a string" and its length bounds; onboarding QA)', async () => {
+    const store = await createTestStore(ctx);
+    const res = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/onboard/store-access?sid=a&sid=b', partnerOnly: true });
+    expect([res.statusCode, res.json().error.code, res.json().error.details.context]).toEqual(
+      [400, 'VAL_001', { validationErrors: { querystring: { sid: 'sid was sent 2 times: send it once' } } }]);
+  });
+});

@@ -24,6 +24,11 @@ describe('integers of a query string', () => {
       q: 'q must be shorter than or equal to 5 characters', limit: 'limit must not be greater than 100', page: 'page must be an integer number' });
   });
 
+  it('say a parameter of one value was sent several times, not what ajv makes of the array (onboarding QA)', () => {
+    expect(told({ q: ['a', 'b'] })).toEqual({ q: 'q was sent 2 times: send it once' });
+    expect(told({ page: ['1', '2', '3'], limit: '5' })).toEqual({ page: 'page was sent 3 times: send it once' });
+  });
+
   it('keep what ajv made of decimal ones: numbers, defaults, and their bounds', () => {
     const query: Record<string, unknown> = { page: '02', limit: '100' };
     expect(validate(query)).toBe(true);

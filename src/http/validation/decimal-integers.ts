@@ -18,16 +18,25 @@ type PartSchema = { properties?: Record<string, { type?: unknown }> };
 export function compileRequestPart(schema: object) {
   const validate = paramsAjv.compile(schema);
   const integers = Object.entries((schema as PartSchema).properties ?? {}).filter(([, s]) => s.type === 'integer');
+  const scalars = Object.entries((schema as PartSchema).properties ?? {}).filter(([, s]) => s.type !== 'array');
   const check = Object.assign((data: unknown) => {
     const values = (data ?? {}) as Record<string, unknown>;
-    const malformed = integers.flatMap(([name, parentSchema]) => {
+    // A parameter of one value sent several times (`?sid=a&sid=b`): said so, not what ajv says of
+    // the array (`sid must be a string`, and its length bounds: onboarding QA).
+    const repeated = scalars.flatMap(([name, parentSchema]): ErrorObject[] => {
+      const value = values[name];
+      if (!Array.isArray(value) || value.length < 2) return [];
+      return [{ instancePath: `/${name}`, schemaPath: `#/properties/${name}`, keyword: 'repeated', params: {},
+        message: `was sent ${value.length} times: send it once`, schema: parentSchema, parentSchema, data: value }];
+    });
+    const malformed = [...repeated, ...integers.flatMap(([name, parentSchema]) => {
       // One value of a repeated query parameter comes as an array, which ajv unwraps ('array' coercion).
       const raw = Array.isArray(values[name]) && (values[name] as unknown[]).length === 1 ? (values[name] as unknown[])[0] : values[name];
       if (typeof raw !== 'string' || DECIMAL_INTEGER.test(raw)) return [];
       const error: ErrorObject = { instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type: 'integer' },
         message: 'must be integer', schema: 'integer', parentSchema, data: raw };
       return [error];
-    });
+    })];
     const valid = validate(data);
     if (malformed.length === 0) {
       check.errors = validate.errors;
