@@ -35,7 +35,10 @@ export const keysExpireBefore = (sql: Sql | Transaction, ttlHours: number) => sq
  * its response is stored in the same transaction as its effects; a retry with
  * the same key and body gets that response again (no second batch); the same
  * key with a different body is IDEM_001. Without a key the request just runs. A key
- * lives ttlHours (24 by default, as Stripe's); after that the same key runs anew.
+ * lives ttlHours (24 by default, as Stripe's); after that the same key runs anew. The response is
+ * kept as text in a json column, which keeps it as written (jsonb, what postgres.js's `json()` sends,
+ * reorders an object's keys; a json parameter would be stringified twice): the route's serializer
+ * writes the replay's same object as the same bytes.
  */
 export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx: Transaction) => Promise<{ status: number; body: T }>,
   form?: StoredForm<T>): Promise<StoredResponse<T>> {
@@ -59,7 +62,7 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
       const result = await run(tx);
       const [claimed] = await tx`
         insert into idempotency_keys (store_id, key, route, request_hash, status_code, response)
-        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${tx.json((form ? form.keep(result.body) : result.body) as any)})
+        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${JSON.stringify(form ? form.keep(result.body) : result.body)}::text::json)
         on conflict (store_id, key) do update set route = excluded.route, request_hash = excluded.request_hash,
           status_code = excluded.status_code, response = excluded.response, created_at = now()
         -- an expired key (not purged yet: retention.ts runs hourly) is taken over

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -25,24 +24,19 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0147 must be
-    // the one undone here instead of 0146.
-    expect(first.slice(-2)).toEqual(['0146.do.summary-head-start.sql', '0147.do.last-slow-at-backfill.sql']);
-    const sqlOf = (file: string) => readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8');
-    const between = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)) + to.length);
-    // 0146 and 0147: summary deliveries early, an endpoint's last slow attempt (0147 fills it again).
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0148 must be
+    // the one undone here instead of 0147.
+    expect(first.slice(-2)).toEqual(['0147.do.last-slow-at-backfill.sql', '0148.do.idempotency-response-as-sent.sql']);
+    // 0147 only fills a column of slow endpoints (none here); 0148 keeps a replayed response as json.
     const state = async () => (await sql`
-      select exists (select 1 from information_schema.columns where table_name = 'webhook_endpoints' and column_name = 'last_slow_at') as "lastSlow",
-        (select prosrc like '%5 minutes%' from pg_proc where proname = 'webhook_fan_out') as early,
-        (select prosrc like '%then 0 else -1 end%' from pg_proc where proname = 'webhook_fan_out') as prioritised`)[0];
-    expect(await state()).toEqual({ lastSlow: true, early: true, prioritised: false });
-    await sql.unsafe(`alter table webhook_endpoints drop column last_slow_at;
-      ${between(sqlOf('0145.do.summary-events-first.sql'), 'create or replace function webhook_fan_out', 'end $$;')}`);
-    expect(await state()).toEqual({ lastSlow: false, early: false, prioritised: true });
-    await sql`delete from schemaversion where version in (146, 147)`;
+      select data_type from information_schema.columns where table_name = 'idempotency_keys' and column_name = 'response'`)[0].data_type;
+    expect(await state()).toBe('json');
+    await sql`alter table idempotency_keys alter column response type jsonb`;
+    expect(await state()).toBe('jsonb');
+    await sql`delete from schemaversion where version in (147, 148)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ lastSlow: true, early: true, prioritised: false });
+    expect(await state()).toBe('json');
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
