@@ -14,14 +14,18 @@ const CSV_COLUMNS = ['id', 'externalId', 'sku', 'name', 'price', 'specialPrice',
 /**
  * A CSV cell. Text that a spreadsheet would read as a formula (a first character of = + - @, a tab
  * or a carriage return: a partner's product name `=HYPERLINK("http://evil","x")` ran in the
- * catalog team's Excel; QA) is written after a `'`, as OWASP advises: the cell shows as text. Numbers
- * and booleans are written as they are.
+ * catalog team's Excel; QA) is written after a `'`, as OWASP advises: the cell shows as text. A cell
+ * holding a `;` or a tab is quoted too: a spreadsheet whose list separator is `;` (German, French
+ * Excel) split `Evil;=cmd|' /C calc'!A0` there and ran its second part (QA). Numbers and booleans
+ * are written as they are.
  */
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? '' : typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",;\t\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
-const csvLine = (p: any) => CSV_COLUMNS.map((c) => csvCell(c === 'variantCount' ? p.variants.length : p[c])).join(',');
+/** `variantCount`: the variants on sale, as `stock` sums them (a deactivated one was counted; QA). */
+const activeVariants = (p: any) => p.variants.reduce((n: number, v: { isActive: boolean }) => n + (v.isActive ? 1 : 0), 0);
+const csvLine = (p: any) => CSV_COLUMNS.map((c) => csvCell(c === 'variantCount' ? activeVariants(p) : p[c])).join(',');
 
 export const exportView = (e: any, links: { ndjson: string | null; csv: string | null } | null = null) => ({
   id: e.id, status: e.status, storage: e.storage, products: e.products, blocked_products: e.blocked_products, error: e.error, requested_by: e.requested_by,

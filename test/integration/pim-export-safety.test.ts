@@ -29,9 +29,28 @@ describe('PIM export', () => {
     const row = (externalId: string) => csv.split('\n').find((l) => l.includes(`,${externalId},`))!;
     expect(row('f-0')).toContain(`,'=SKU(),"'=HYPERLINK(""http://evil.example"",""x"")",1,`);
     expect([row('f-1'), row('f-2'), row('f-3'), row('f-4'), row('f-5')].map((l) => l.split(',')[3]))
-      .toEqual(["'+1+2", "'-20% sale", "'@SUM(A1)", "'\tTabbed", 'Plain = fine']);
+      .toEqual(["'+1+2", "'-20% sale", "'@SUM(A1)", "\"'\tTabbed\"", 'Plain = fine']);
     const download = await pimRequest(ctx, actor, 'GET', `/api/v1/pim/exports/${id}/download?format=csv`);
     expect([download.statusCode, download.headers['content-type'], download.body]).toEqual([200, 'text/csv; charset=utf-8', csv]);
+  });
+
+  it('quotes a cell holding a ; or a tab, where a spreadsheet whose list separator is ; would split it and run the rest', async () => {
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price)
+      values (${actor.storeId}, 'ext;=1+1', 'SEMI-1', ${"Evil;=cmd|' /C calc'!A0"}, 1) returning id`;
+    const id = await exported();
+    const csv = await readFile(join(ctx.deps.config.dataDir, 'exports', actor.storeId, id, 'products.csv'), 'utf8');
+    expect(csv.split('\n').find((l) => l.startsWith(p.id))).toMatch(new RegExp(`^${p.id},"ext;=1\\+1",SEMI-1,"Evil;=cmd\\|' /C calc'!A0",1,`));
+  });
+
+  it('counts the variants on sale in variantCount, as stock sums them, not a deactivated one', async () => {
+    const [p] = await ctx.sql`insert into products (store_id, external_id, sku, name, price) values (${actor.storeId}, 'vc-1', 'VC-1', 'Sized', 1) returning id`;
+    await ctx.sql`insert into product_variants (store_id, product_id, sku, price, is_active)
+      values (${actor.storeId}, ${p.id}, 'VC-1-S', 1, true), (${actor.storeId}, ${p.id}, 'VC-1-M', 1, false)`;
+    const id = await exported();
+    const csv = await readFile(join(ctx.deps.config.dataDir, 'exports', actor.storeId, id, 'products.csv'), 'utf8');
+    const header = csv.split('\n')[0].split(',');
+    const cells = csv.split('\n').find((l) => l.startsWith(p.id))!.split(',');
+    expect(cells[header.indexOf('variantCount')]).toBe('1');
   });
 
   it("signs a finished export's links for its own storage, not the one configured since", async () => {
