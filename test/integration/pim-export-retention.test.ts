@@ -48,27 +48,62 @@ describe('export files past EXPORT_RETENTION_DAYS', () => {
     expect(await exists(folderOf(id))).toBe(false);
   });
 
-  it("leaves an S3 export whose objects S3 refused to delete for the next run (S3 answers 200 and lists the refusals)", async () => {
+  // An S3-compatible store as MinIO answers: a multi-object delete (POST ?delete) without a
+  // Content-MD5 is a 400, which this SDK version's DeleteObjects sends no more (QA); `deny` refuses
+  // every delete, as a bucket policy without delete rights does.
+  const s3Like = async (deny: boolean) => {
     const { createServer } = await import('node:http');
-    const refusing = createServer((req, res) => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/xml' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><DeleteResult><Error><Key>k</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>');
+        seen.push(`${req.method} ${req.url}`);
+        const error = (status: number, code: string) => {
+          res.writeHead(status, { 'content-type': 'application/xml' });
+          res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`);
+        };
+        if (req.method === 'POST' && !req.headers['content-md5']) error(400, 'MissingContentMD5');
+        else if (deny) error(403, 'AccessDenied');
+        else { res.writeHead(204); res.end(); }
       });
     });
-    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const config = { ...ctx.deps.config, EXPORT_S3_BUCKET: 'exports', S3_ENDPOINT: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
+    return { seen, config, close: () => server.close() };
+  };
+  const expiredS3Export = async () => {
+    const id = await exported();
+    await ctx.sql`update catalog_exports set storage = 's3', storage_bucket = 'exports', completed_at = now() - interval '400 days' where id = ${id}`;
+    return id;
+  };
+  const deletedAt = async (id: string) => (await ctx.sql`select files_deleted_at from catalog_exports where id = ${id}`)[0].files_deleted_at;
+
+  it('deletes an S3 export\'s files one request each, which a store that wants a Content-MD5 on a multi-object delete takes', async () => {
+    const store = await s3Like(false);
     try {
-      const id = await exported();
-      await ctx.sql`update catalog_exports set storage = 's3', storage_bucket = 'exports', completed_at = now() - interval '400 days' where id = ${id}`;
-      const config = { ...ctx.deps.config, EXPORT_S3_BUCKET: 'exports', S3_ENDPOINT: `http://127.0.0.1:${(refusing.address() as { port: number }).port}`,
-        S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' };
+      const id = await expiredS3Export();
       const warnings: string[] = [];
-      expect(await purgeExpiredExports(ctx.sql, config, ctx.deps.encryptionKey, (m) => warnings.push(m))).toBe(0);
-      expect(warnings).toEqual([expect.stringContaining('S3 refused to delete k (AccessDenied)')]);
-      expect((await ctx.sql`select files_deleted_at from catalog_exports where id = ${id}`)[0].files_deleted_at).toBeNull();
+      expect(await purgeExpiredExports(ctx.sql, store.config, ctx.deps.encryptionKey, (m) => warnings.push(m))).toBe(1);
+      expect(warnings).toEqual([]);
+      expect(store.seen.map((r) => r.replace(/\?.*$/, '')).sort())
+        .toEqual([`DELETE /exports/${actor.storeId}/${id}/products.csv`, `DELETE /exports/${actor.storeId}/${id}/products.ndjson`]);
+      expect(await deletedAt(id)).not.toBeNull();
     } finally {
-      refusing.close();
+      store.close();
+    }
+  });
+
+  it('leaves an S3 export whose objects S3 refused to delete for the next run, naming them', async () => {
+    const store = await s3Like(true);
+    try {
+      const id = await expiredS3Export();
+      const warnings: string[] = [];
+      expect(await purgeExpiredExports(ctx.sql, store.config, ctx.deps.encryptionKey, (m) => warnings.push(m))).toBe(0);
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`S3 refused to delete ${actor.storeId}/${id}/products\\.\\w+ \\(AccessDenied\\), .*\\(AccessDenied\\)`))]);
+      expect(await deletedAt(id)).toBeNull();
+    } finally {
+      store.close();
     }
   });
 });
