@@ -92,9 +92,12 @@ export async function refuseTakenKeys(tx: Transaction, storeId: string, productI
     union all select * from (${lookup('products', 'sku', skus)}) as own where own.id <> ${productId}
     union all ${lookup('products', 'external_id', externalIds)}`;
   const after = keysAfter(planned);
+  // The product itself holds no SKU here (a variant may take it: it is left out of the SKU
+  // lookup), though its externalId's lookup finds it with its SKU (PRD_003 on a SKU it may give; QA).
   const holds = (t: (typeof taken)[number], key: 'sku' | 'external_id', value: string) =>
     (t.kind === 'variant' && after.has(t.id) ? after.get(t.id)![key]
-      : t.kind === 'product' && key === 'external_id' && ownExternalId !== undefined && t.id === productId ? ownExternalId : t[key]) === value;
+      : t.kind === 'product' && t.id === productId ? (key === 'sku' ? null : ownExternalId !== undefined ? ownExternalId : t.external_id)
+        : t[key]) === value;
   for (const p of planned) {
     const others = taken.filter((t) => !(t.kind === 'variant' && t.id === p.match?.id));
     if (others.some((t) => holds(t, 'sku', p.item.sku))) {

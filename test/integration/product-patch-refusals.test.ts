@@ -133,4 +133,16 @@ describe('PATCH /products/{productId} with a variant set: what the locked checks
     expect(await productRow(id)).toMatchObject({ external_id: 'GU-parent', has_variants: true });
     expect(await variantRows(id)).toMatchObject([{ sku: 'GU-1', external_id: 'ext-GU-0', is_active: true }]);
   });
+
+  it("lets a variant take the product's own SKU and the externalId it gives up together; the externalId it keeps is PRD_002, not its SKU's PRD_003", async () => {
+    const store = await createTestStore(ctx, 0);
+    const kept = await simpleProduct(store, 'GK-0');
+    // The product's own externalId, found by the externalId lookup, held its own SKU too: PRD_003 on a SKU it may give (QA).
+    const keeps = await patch(store, kept, { variants: { items: [{ sku: 'GK-0', externalId: 'ext-GK-0', price: 10 }] } });
+    expect([keeps.statusCode, keeps.json().error?.code, keeps.json().error?.details?.context?.field]).toEqual([409, 'PRD_002', 'variants.items.0.externalId']);
+    const id = await simpleProduct(store, 'GB-0');
+    const res = await patch(store, id, { externalId: 'GB-parent', variants: { items: [{ sku: 'GB-0', externalId: 'ext-GB-0', price: 10 }] } });
+    expect([res.statusCode, res.json().error?.code]).toEqual([200, undefined]);
+    expect(await variantRows(id)).toMatchObject([{ sku: 'GB-0', external_id: 'ext-GB-0', is_active: true }]);
+  });
 });
