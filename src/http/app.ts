@@ -12,6 +12,7 @@ import { ErrorEnvelope } from './envelope.js';
 import { AppError } from '../errors/app-error.js';
 import { partnerHeaders, storeHeaders } from './partner-headers.js';
 import { frameworkErrors, registerErrorHandler } from './plugins/error-handler.js';
+import { answerClientError, rememberAnsweredEarly } from './plugins/client-errors.js';
 import { registerJsonBody } from './plugins/json-body.js';
 import { withRequestLog } from './plugins/request-log.js';
 import { registerWorkerMetrics, registerWorkMetrics } from './plugins/work-metrics.js';
@@ -75,6 +76,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     // connection busy when the close began) is answered SYS_002 by the hook below, in the envelope:
     // Fastify's own 503 was a bare JSON of its own, without a code, x-request-id or Retry-After.
     return503OnClosing: false,
+    // A request Node refuses before Fastify has it (408, 431, a malformed request: 400), in the envelope.
+    clientErrorHandler: answerClientError,
     // In UTF-16 units, as a JavaScript string counts: a path parameter's schema allows 100
     // characters (a SKU), which outside the BMP are 200 units. At Fastify's default, 100, a SKU
     // of 51 emoji the API had stored could not be read by it (REQ_006; QA).
@@ -86,6 +89,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv.compile(schema) : compileRequestPart(schema as object)));
   app.addSchema(ErrorEnvelope);
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
+  app.addHook('onResponse', rememberAnsweredEarly);
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onRequest', async () => {

@@ -21,9 +21,11 @@ declare module 'fastify' {
 
 /**
  * Every route: a query or path parameter the schema (or PostgreSQL: NUL) refuses, a failure of our
- * own, and SYS_002 for a request that arrives while the server shuts down (app.ts).
+ * own, SYS_002 for a request that arrives while the server shuts down (app.ts), and what Node
+ * refuses before routing: a request not arrived in time, headers too large, malformed HTTP
+ * (plugins/client-errors.ts).
  */
-export const anyRoute = ['VAL_001', 'SYS_001', 'SYS_002'] as const satisfies readonly ErrorCode[];
+export const anyRoute = ['VAL_001', 'SYS_001', 'SYS_002', 'REQ_007', 'REQ_008', 'REQ_009'] as const satisfies readonly ErrorCode[];
 /** A route that reads or writes the database: unreachable or migrating (503, SYS_002 as any route's). */
 export const databaseRoute = [...anyRoute] as const satisfies readonly ErrorCode[];
 

@@ -76,14 +76,14 @@ describe('the OpenAPI document, as a client generator reads it', () => {
   it('lists the codes each route answers: a stock update not the PIM codes, a PIM read not the partner signature codes', () => {
     const inventory = doc.paths['/api/v1/partner/stores/inventory'].patch;
     expect(codesOf(inventory)).toEqual(['AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_005', 'AUTH_010', 'AUTH_014', 'IDEM_001', 'IDEM_002',
-      'PRD_006', 'REQ_001', 'REQ_002', 'REQ_003', 'REQ_005', 'SYS_001', 'SYS_002', 'VAL_001']);
+      'PRD_006', 'REQ_001', 'REQ_002', 'REQ_003', 'REQ_005', 'REQ_007', 'REQ_008', 'REQ_009', 'SYS_001', 'SYS_002', 'VAL_001']);
     // An unknown SKU is a refused row of a 200, not a 404: listed with the rows' codes.
     const rows = inventory.responses['200'].content['application/json'].schema.properties.data.properties.errors.items;
     expect(rows.properties.code.enum).toEqual(expect.arrayContaining(['INV_001', 'INV_002', 'INV_003', 'INV_004', 'INV_005', 'WHS_003', 'VAL_001']));
     expect(rows.properties.code.enum.filter((c: string) => !/^(INV|WHS|VAL)_/.test(c))).toEqual([]);
 
     // REQ_006 where the path has parameters (refused before routing: an invalid escape, a value over 100 characters).
-    expect(codesOf(doc.paths['/api/v1/pim/bulk-jobs/{id}'].get)).toEqual(['PIM_001', 'PIM_002', 'PIM_003', 'PIM_004', 'PIM_011', 'REQ_006', 'SYS_001', 'SYS_002', 'VAL_001']);
+    expect(codesOf(doc.paths['/api/v1/pim/bulk-jobs/{id}'].get)).toEqual(['PIM_001', 'PIM_002', 'PIM_003', 'PIM_004', 'PIM_011', 'REQ_006', 'REQ_007', 'REQ_008', 'REQ_009', 'SYS_001', 'SYS_002', 'VAL_001']);
     // REQ_005 (an empty body) only where a body is taken: a DELETE without one answers an empty body as none.
     const deleteEndpoint = doc.paths['/api/v1/partner/webhooks/endpoints/{endpointId}'].delete;
     expect(codesOf(deleteEndpoint)).toEqual(expect.arrayContaining(['REQ_001', 'REQ_006', 'WHK_001']));
@@ -93,7 +93,7 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(codeSchema(patch.responses['412']).enum).toEqual(['PRD_010']);
     expect(patch.responses['412'].description).toBe('Precondition Failed: PRD_010 (Product was modified)');
     expect(codesOf(patch).filter((c) => /^(PIM|IDEM|BAT|ONB|WHK)_/.test(c))).toEqual([]);
-    expect(codesOf(doc.paths['/api/v1/partner/reference/categories'].get)).toEqual(['SYS_001', 'SYS_002', 'VAL_001']);
+    expect(codesOf(doc.paths['/api/v1/partner/reference/categories'].get)).toEqual(['REQ_007', 'REQ_008', 'REQ_009', 'SYS_001', 'SYS_002', 'VAL_001']);
   });
 
   it("lists the codes a batch's rows and a PIM bulk job's items can end with", () => {
