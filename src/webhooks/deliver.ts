@@ -170,7 +170,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
   const exhausted = !ok && attempt - d.attempt_base >= config.WEBHOOK_MAX_ATTEMPTS;
   const outcome = { ok, statusCode, error, at: sentAt };
   const disableAfterHours = config.WEBHOOK_DISABLE_AFTER_FAILING_HOURS;
-  const endpoint = { partnerId, id: d.endpoint_id as string, enabledAt: d.enabled_at as string };
+  const endpoint = { partnerId, id: d.endpoint_id as string, enabledAt: d.enabled_at as string, url: d.url as string };
 
   // The backoff counts from the last redelivery: a redelivery starts a fresh schedule.
   const nextAt = ok || exhausted ? null : new Date(Date.now() + nextAttemptDelayMs(attempt - d.attempt_base, config.WEBHOOK_RETRY_BASE_MS, retryAfter));
@@ -205,7 +205,7 @@ export async function deliverWebhook(sql: Sql, key: Buffer, config: Config, job:
     // queue or back. Every slow attempt is recorded (its time keeps them there, SLOW_WINDOW_MS); a
     // quick one only when it ends a slow streak (an endpoint's every delivery would write its row).
     const slow = latencyMs > slowAnswerMs(config);
-    if (slow || d.slow_since !== null) await recordAnswerSpeed(tx, endpoint, d.url, slow);
+    if (slow || d.slow_since !== null) await recordAnswerSpeed(tx, endpoint, slow);
     // Asked again meanwhile: the redelivery is sent now, after this attempt. Its job may be
     // running beside this one already (a free slot took it), and its record then loses to this
     // one's: a job queued here (a new one, if that one is locked) sends it again, and the delivery

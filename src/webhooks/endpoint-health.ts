@@ -44,15 +44,24 @@ export interface AttemptOutcome {
  * database's, and what an attempt belongs to is the endpoint it read (its URL among it), not the
  * moment its request left.
  */
-export interface AttemptedEndpoint { partnerId: string; id: string; enabledAt: string }
+export interface AttemptedEndpoint {
+  partnerId: string; id: string; enabledAt: string;
+  /**
+   * The URL the attempt went to: an answer of the old URL's, in flight when the partner gave a new
+   * one, is the old receiver's, not the new one's (its 410 disabled the endpoint at the new URL,
+   * never called, and told the partner so; its failure started the new URL's streak; QA).
+   */
+  url: string;
+}
 
 /**
  * The condition, on webhook_endpoints, that the endpoint is enabled as it was when the attempt was
- * sent. The value goes as text (`::text` first): a parameter PostgreSQL types timestamptz,
+ * sent, at the URL it was sent to. The value goes as text (`::text` first): a parameter PostgreSQL types timestamptz,
  * postgres.js sends through a JS Date, its microseconds dropped, and it would equal nothing.
  */
 const enabledAsSent = (tx: Transaction, endpoint: AttemptedEndpoint) =>
-  tx`partner_id = ${endpoint.partnerId} and id = ${endpoint.id} and enabled and enabled_at = ${endpoint.enabledAt}::text::timestamptz`;
+  tx`partner_id = ${endpoint.partnerId} and id = ${endpoint.id} and enabled and enabled_at = ${endpoint.enabledAt}::text::timestamptz
+    and url = ${endpoint.url}`;
 
 /** How an attempt disabled its endpoint: why, and since when its attempts had failed. */
 export interface EndpointDisabled { reason: SystemDisableReason; failingSince: Date }
@@ -152,9 +161,9 @@ export function disabledMessage(endpointId: string, disabled: EndpointDisabled, 
  * now) or quick (both cleared), on the endpoint as the attempt was sent under (enabledAsSent): the
  * partner's deliveries run in its queue while one of its endpoints was slow lately (deliver.ts).
  */
-export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, url: string, slow: boolean) {
-  // At the URL the attempt went to: an answer of the old URL's, in flight when the partner gave a
-  // new one, marked the new one slow again (review).
+export async function recordAnswerSpeed(tx: Transaction, endpoint: AttemptedEndpoint, slow: boolean) {
+  // At the URL the attempt went to (enabledAsSent): an answer of the old URL's, in flight when the
+  // partner gave a new one, marked the new one slow again (review).
   await tx`update webhook_endpoints set ${slow ? tx`slow_since = coalesce(slow_since, now()), last_slow_at = now()` : tx`slow_since = null, last_slow_at = null`}
-    where ${enabledAsSent(tx, endpoint)} and url = ${url}`;
+    where ${enabledAsSent(tx, endpoint)}`;
 }

@@ -150,8 +150,10 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
   const [row] = await sql`
     update webhook_endpoints set
       url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
-      -- A new URL is a new receiver: how slow the old one was says nothing of it (review).
-      ${input.url === undefined ? sql`` : sql`slow_since = case when url = ${input.url} then slow_since end, last_slow_at = case when url = ${input.url} then last_slow_at end,`}
+      -- A new URL is a new receiver: how slow the old one was says nothing of it (review), nor how
+      -- long it had failed (a receiver moved after days of outage was disabled at its first failure; QA).
+      ${input.url === undefined ? sql`` : sql`slow_since = case when url = ${input.url} then slow_since end, last_slow_at = case when url = ${input.url} then last_slow_at end,
+        failing_since = case when url = ${input.url} then failing_since end,`}
       event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
       ${state}
     where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by in ('system', 'paused'))

@@ -149,10 +149,10 @@ describe('a disabling whose transaction fails', () => {
     await withReceivers(410, async (a, b) => {
       const { store, a: goneId, b: toldId } = await partnerWith(a.url, b, [TYPE]);
       const outcome = { ok: false, statusCode: 410, error: 'HTTP 410', at: new Date() };
-      const [{ enabledAt }] = await ctx.sql`select enabled_at::text as "enabledAt" from webhook_endpoints where id = ${goneId}`;
+      const [{ enabledAt, url }] = await ctx.sql`select enabled_at::text as "enabledAt", url from webhook_endpoints where id = ${goneId}`;
       const rolledBack = new Error('rolled back');
       await expect(ctx.sql.begin(async (tx) => {
-        expect(await recordEndpointOutcome(tx, { partnerId: store.partnerId, id: goneId, enabledAt }, outcome, 120)).toMatchObject({ reason: 'gone' });
+        expect(await recordEndpointOutcome(tx, { partnerId: store.partnerId, id: goneId, enabledAt, url }, outcome, 120)).toMatchObject({ reason: 'gone' });
         // Within the transaction: the event and its delivery to B.
         const [event] = await tx<any[]>`select id, payload from outbox_events where partner_id = ${store.partnerId} and type = ${TYPE}`;
         expect(event?.payload).toMatchObject({ endpointId: goneId, reason: 'gone' });

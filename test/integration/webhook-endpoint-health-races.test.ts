@@ -193,3 +193,41 @@ describe('an endpoint enabled again while an attempt sent before is in flight', 
     } finally { await rx.close(); }
   });
 });
+
+/**
+ * An endpoint given a new URL while an attempt to the old one is in flight: that answer is the old
+ * receiver's. Its 410 disabled the endpoint at the new URL, never called, and told the partner the
+ * new URL was gone; its failure started the new URL's streak, its success ended it (QA).
+ */
+describe('an endpoint given a new URL while an attempt to the old one is in flight', () => {
+  const moveTo = (store: TestStore, id: string, url: string) =>
+    signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/webhooks/endpoints/${id}`, partnerOnly: true, body: { url } });
+
+  it.each([[410], [500]])('is neither disabled nor starts a streak at the new URL by the old one\'s %s', async (status) => {
+    const [old, moved] = [await statusReceiver(status), await statusReceiver(204)];
+    try {
+      const { store, endpointId, deliveryId } = await endpointWithDelivery(old.url);
+      old.meanwhile(async () => expect((await moveTo(store, endpointId, moved.url)).statusCode).toBe(200));
+      expect(await attempt(store.partnerId, deliveryId)).toBeUndefined();
+      expect(old.failures).toEqual([]);
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: true, disabled_by: null, disabled_reason: null, failing_since: null });
+      expect(await disabledEvents(store.partnerId)).toHaveLength(0);
+      // The delivery is retried, at the new URL.
+      expect(await ctx.sql`select status, last_status_code from webhook_deliveries where id = ${deliveryId}`).toEqual([{ status: 'RETRYING', last_status_code: status }]);
+      await attempt(store.partnerId, deliveryId);
+      expect(moved.hits).toEqual([204]);
+    } finally { await old.close(); await moved.close(); }
+  });
+
+  it('starts afresh at the new URL: the old one\'s streak, days long, does not disable it at its first failure', async () => {
+    const [old, moved] = [await statusReceiver(500), await statusReceiver(500)];
+    try {
+      const { store, endpointId, deliveryId } = await endpointWithDelivery(old.url);
+      await ctx.sql`update webhook_endpoints set failing_since = now() - interval '121 hours' where id = ${endpointId}`;
+      expect((await moveTo(store, endpointId, moved.url)).json().data.failingSince).toBeNull();
+      expect(await attempt(store.partnerId, deliveryId)).toBeUndefined();
+      const [first] = await ctx.sql`select attempted_at from webhook_attempts where delivery_id = ${deliveryId}`;
+      expect(await endpointRow(endpointId)).toMatchObject({ enabled: true, failing_since: first.attempted_at });
+    } finally { await old.close(); await moved.close(); }
+  });
+});
