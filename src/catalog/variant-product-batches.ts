@@ -195,7 +195,9 @@ async function processVariantProducts(tx: Transaction, ctx: BatchContext, rows: 
   return rows.map((row): RowOutcome => {
     const externalId = row.payload.input.externalId;
     const clash = refused.get(row.rowIndex);
-    if (clash) return { rowIndex: row.rowIndex, status: 'FAILED', code: clash.code, details: { externalId, sku: clash.sku, field: clash.field, retryable: false } };
+    // As a row refused at acceptance tells its clash: the field and SKU under `context` (they sat
+    // beside `retryable`, where a client reading details.context.field found nothing; QA).
+    if (clash) return { rowIndex: row.rowIndex, status: 'FAILED', code: clash.code, details: { externalId, retryable: false, context: { field: clash.field, sku: clash.sku } } };
     const o = outcomeOf.get(row.rowIndex)!;
     return o.ok
       ? { rowIndex: o.rowIndex, status: 'SUCCEEDED', result: {

@@ -105,7 +105,8 @@ describe('variant SKUs taken during processing', () => {
     expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 2, failed: 1 });
     const outcomes = await outcomesOf(batch.id);
     expect(outcomes.map((o) => [o.rowIndex, o.status, o.code ?? null])).toEqual([[0, 'FAILED', 'PRD_003'], [1, 'SUCCEEDED', null], [2, 'SUCCEEDED', null]]);
-    expect(outcomes[0].details).toMatchObject({ externalId: 'p1', sku: 'SHARED' });
+    // As a row refused at acceptance tells it: the field and the SKU under context.
+    expect(outcomes[0].details).toEqual({ externalId: 'p1', retryable: false, context: { field: 'variants.items.1.sku', sku: 'SHARED' } });
     expect(await productsOf(store)).toEqual([
       { external_id: 'other', has_variants: true, skus: ['SHARED'] },
       { external_id: 'p2', has_variants: true, skus: ['P2-1'] }, { external_id: 'p3', has_variants: true, skus: ['P3-1'] }]);
