@@ -9,7 +9,7 @@ import { loadStoreWarehouses, placeStock, type StockPlacement } from '../invento
 import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from './product-rows.js';
-import { Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
+import { MAX_INTEGER, Uuid, VariantProductInput, type VariantItemInput } from './product-schema.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { lookupByKey, uuidKey } from '../db/key-lookup.js';
 import { specialPriceNotBelow } from './product-patch-plan.js';
@@ -121,6 +121,11 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       const { stock: _s, warehouses: _w, ...fields } = item;
       items.push({ item: fields, placement: decision.placement });
     }
+    // The product's stock is its active variants' (the set's): what the items place alone passing an
+    // integer is refused now, as a PATCH refuses it (it failed when processed; QA).
+    let placed = 0;
+    for (const { placement } of items) if (placement.kind === 'warehouses') for (const a of placement.allocations) placed += a.stock;
+    if (placed > MAX_INTEGER) { fail('VAL_001', { field: 'variants', reason: `the product's stock over its warehouses would exceed ${MAX_INTEGER}` }); continue; }
     rowExternalIds.forEach((e) => e !== undefined && seenExternal.add(e));
     itemSkus.forEach((s) => seenSku.add(s));
     const { id: _id, variants: _v, ...parent } = input;

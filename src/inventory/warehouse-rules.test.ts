@@ -37,4 +37,13 @@ describe('stock placement by warehouse count (seeds 000, 003)', () => {
   it('nothing given: nothing placed', () => {
     expect(placeStock({}, store(2), 'product')).toEqual({ ok: true, placement: { kind: 'none' } });
   });
+
+  it('refuses stock whose warehouse rows sum beyond an integer (VAL_001, as a PATCH): the stock it makes is their sum', () => {
+    const max = 2_147_483_647;
+    expect(placeStock({ stock: max }, store(2), 'product')).toEqual({ ok: false, error: { code: 'VAL_001', field: 'stock', context: { reason: `the product's stock over its warehouses would exceed ${max}` } } });
+    expect(placeStock({ warehouses: [{ clientId: 'wh1', stock: max }, { clientId: 'wh2', stock: 1 }] }, store(2), 'variant'))
+      .toEqual({ ok: false, error: { code: 'VAL_001', field: 'warehouses', context: { reason: `the variant's stock over its warehouses would exceed ${max}` } } });
+    expect(code(placeStock({ stock: max }, store(1), 'product'))).toBe('ok');
+    expect(code(placeStock({ warehouses: [{ clientId: 'wh1', stock: max - 1 }, { clientId: 'wh2', stock: 1 }] }, store(2), 'product'))).toBe('ok');
+  });
 });

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Queryable } from '../db/database.js';
+import { MAX_INTEGER } from '../catalog/product-schema.js';
 
 /**
  * Where the stock of one product or variant row goes, by the store's warehouse
@@ -50,7 +51,7 @@ export function placeStock(input: StockInput, store: StoreWarehouses, level: 'pr
   }
   if (warehouses === undefined) {
     const allocations = [...store.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock: stock! }));
-    return { ok: true, placement: { kind: 'warehouses', allocations } };
+    return placedUnlessTooLarge(allocations, 'stock', level);
   }
   if (warehouses.length === 0) return fail('WHS_007', 'warehouses');
   const plainIds = warehouses.every((w) => typeof w === 'string');
@@ -69,6 +70,20 @@ export function placeStock(input: StockInput, store: StoreWarehouses, level: 'pr
     allocations.push({ warehouseId, clientId, stock: itemStock });
   }
   if (unknown.length > 0) return fail('WHS_003', 'warehouses', { clientIds: unknown });
+  return placedUnlessTooLarge(allocations, 'warehouses', level);
+}
+
+/**
+ * VAL_001 for stock that the row's own warehouse rows sum beyond an integer (the product's or
+ * variant's stock is their sum, and the rows it does not send only add to it): refused at once, as a
+ * PATCH refuses it, with the same reason. It was accepted and failed when processed, with
+ * PostgreSQL's "integer out of range" (QA).
+ */
+function placedUnlessTooLarge(allocations: { warehouseId: string; clientId: string; stock: number }[], field: StockRuleError['field'],
+  level: 'product' | 'variant'): StockDecision {
+  let sum = 0;
+  for (const a of allocations) sum += a.stock;
+  if (sum > MAX_INTEGER) return fail('VAL_001', field, { reason: `the ${level}'s stock over its warehouses would exceed ${MAX_INTEGER}` });
   return { ok: true, placement: { kind: 'warehouses', allocations } };
 }
 

@@ -56,14 +56,43 @@ describe('values over what the columns hold', () => {
   });
 });
 
-describe('a row PostgreSQL refuses in the worker', () => {
-  it('fails alone; the rest of its chunk is created and the batch completes', async () => {
-    // Each warehouse's stock fits an integer, their sum (the product's stock) does not.
+describe('stock whose warehouse rows the row itself sums beyond an integer', () => {
+  it('is refused at accept (VAL_001, as a PATCH: the product\'s or variant\'s stock is their sum), on every endpoint that places stock', async () => {
     const store = await createTestStore(ctx, 2);
     const [w1, w2] = store.warehouses;
     const big = [{ clientId: w1.clientId, stock: 2_000_000_000 }, { clientId: w2.clientId, stock: 2_000_000_000 }];
-    const rows = [product(1), product(2, { warehouses: big }), ...Array.from({ length: 5 }, (_, i) => product(3 + i))];
-    const res = await sync(store, rows);
+    const reason = (whose: string) => `the ${whose}'s stock over its warehouses would exceed 2147483647`;
+    const res = await sync(store, [product(1), product(2, { warehouses: big }), product(3, { stock: 2_147_483_647 })]);
+    expect(res.json().data.summary).toEqual({ total: 3, failed: 2, pending: 1 });
+    expect(res.json().data.errors.map((e: any) => [e.rowIndex, e.code, e.details.context])).toEqual([
+      [1, 'VAL_001', { field: 'warehouses', reason: reason('product') }], [2, 'VAL_001', { field: 'stock', reason: reason('product') }]]);
+    expect((await waitForBatch(ctx, res.json().data.batchId)).succeeded).toBe(1);
+
+    const inventory = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items: [{ sku: 'SKU-1', warehouses: big }] } });
+    expect(inventory.json().data.errors.map((e: any) => [e.code, e.details.context])).toEqual([['VAL_001', { field: 'warehouses', reason: reason('product') }]]);
+
+    // With variants: one variant's rows, and the product's over its variants (each variant's fits).
+    const variants = (items: unknown[]) => ({ externalId: 'vp-1', name: 'Sized', variants: { items } });
+    const withVariants = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/with-variants/sync', body: { products: [
+      variants([{ sku: 'V-1', price: 1, warehouses: big }]),
+      { ...variants([{ sku: 'V-2', price: 1, warehouses: [big[0]] }, { sku: 'V-3', price: 1, warehouses: [big[1]] }]), externalId: 'vp-2' },
+    ] } });
+    expect(withVariants.json().data.errors.map((e: any) => [e.rowIndex, e.code, e.details.context])).toEqual([
+      [0, 'VAL_001', { field: 'variants.items.0.warehouses', reason: reason('variant') }], [1, 'VAL_001', { field: 'variants', reason: reason('product') }]]);
+    expect(await ctx.sql`select id from products where store_id = ${store.storeId} and external_id like 'vp-%'`).toEqual([]);
+  });
+});
+
+describe('a row PostgreSQL refuses in the worker', () => {
+  it('fails alone; the rest of its chunk is written and the batch completes', async () => {
+    // The product holds 2e9 in one warehouse; an update puts 2e9 in the other: each warehouse's stock fits an integer, their sum (the product's stock) does not.
+    const store = await createTestStore(ctx, 2);
+    const [w1, w2] = store.warehouses;
+    const first = await sync(store, [product(2, { warehouses: [{ clientId: w2.clientId, stock: 2_000_000_000 }] })]);
+    expect((await waitForBatch(ctx, first.json().data.batchId)).succeeded).toBe(1);
+    const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'ext-2'`;
+    const rows = [product(1), { ...product(2, { warehouses: [{ clientId: w1.clientId, stock: 2_000_000_000 }] }), id }, ...Array.from({ length: 5 }, (_, i) => product(3 + i))];
+    const res = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/products/bulk', body: { products: rows } });
     expect(res.json().data.summary).toEqual({ total: 7, failed: 0, pending: 7 });
     const batch = await waitForBatch(ctx, res.json().data.batchId);
     expect(batch).toMatchObject({ status: 'COMPLETED', succeeded: 6, failed: 1, pending: 0 });
@@ -72,7 +101,7 @@ describe('a row PostgreSQL refuses in the worker', () => {
     expect(refused).toMatchObject({ rowIndex: 1, code: 'VAL_001', message: 'Validation failed' });
     expect(refused.details.context.reason).toMatch(/out of range/);
     const skus = await ctx.sql`select sku from products where store_id = ${store.storeId} order by sku`;
-    expect(skus.map((p) => p.sku)).toEqual(['SKU-1', 'SKU-3', 'SKU-4', 'SKU-5', 'SKU-6', 'SKU-7']);
+    expect(skus.map((p) => p.sku)).toEqual(['SKU-1', 'SKU-2', 'SKU-3', 'SKU-4', 'SKU-5', 'SKU-6', 'SKU-7']);
   });
 });
 
@@ -80,10 +109,10 @@ describe('a stock row PostgreSQL refuses in the worker', () => {
   it('fails alone; the other rows of its request apply', async () => {
     const store = await createTestStore(ctx, 2);
     const [w1, w2] = store.warehouses;
-    expect((await waitForBatch(ctx, (await sync(store, [product(1), product(2), product(3)])).json().data.batchId)).succeeded).toBe(3);
+    expect((await waitForBatch(ctx, (await sync(store, [product(1), product(2, { warehouses: [{ clientId: w2.clientId, stock: 2_000_000_000 }] }), product(3)])).json().data.batchId)).succeeded).toBe(3);
     const items = [
       { sku: 'SKU-1', warehouses: [{ clientId: w1.clientId, stock: 7 }] },
-      { sku: 'SKU-2', warehouses: [{ clientId: w1.clientId, stock: 2_000_000_000 }, { clientId: w2.clientId, stock: 2_000_000_000 }] },
+      { sku: 'SKU-2', warehouses: [{ clientId: w1.clientId, stock: 2_000_000_000 }] },
       { sku: 'SKU-3', stock: 4 },
     ];
     const res = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items } });
@@ -93,7 +122,7 @@ describe('a stock row PostgreSQL refuses in the worker', () => {
     expect(refused).toMatchObject({ rowIndex: 1, code: 'VAL_001' });
     expect(refused.details.context.reason).toMatch(/out of range/);
     const stock = await ctx.sql`select sku, stock from products_with_stock where store_id = ${store.storeId} order by sku`;
-    expect(stock.map((p) => [p.sku, p.stock])).toEqual([['SKU-1', 7], ['SKU-2', 0], ['SKU-3', 8]]);
+    expect(stock.map((p) => [p.sku, p.stock])).toEqual([['SKU-1', 7], ['SKU-2', 2_000_000_000], ['SKU-3', 8]]);
   });
 });
 
