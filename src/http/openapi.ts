@@ -6,14 +6,22 @@ import type { Config } from '../config.js';
 
 type Operation = {
   operationId?: string;
-  parameters?: { in: string; required?: boolean; schema?: { default?: unknown } }[];
+  parameters?: { in: string; name?: string; required?: boolean; schema?: { default?: unknown } }[];
   responses?: Record<string, { description?: string; headers?: Record<string, Header>; content?: Record<string, { schema?: { description?: string } }> }>;
 };
 type Document = { paths?: Record<string, Record<string, Operation>>; servers?: { url: string }[] };
 type Header = { description: string; schema: { type: 'string'; format?: string } };
 
 /** Headers the error handler and the routes set, which no route schema can declare (the generator reads none). */
-const REQUEST_ID: Header = { description: 'the request\'s id, as the envelope\'s requestId (Omni\'s own; a caller\'s x-request-id is only logged)', schema: { type: 'string', format: 'uuid' } };
+const REQUEST_ID: Header = {
+  description: 'the request\'s id, as the envelope\'s requestId, except on an Idempotency-Key replay, whose body keeps the first request\'s (Omni\'s own; a caller\'s x-request-id is only logged)',
+  schema: { type: 'string', format: 'uuid' },
+};
+const REPLAYED: Header = { description: '"true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise', schema: { type: 'string' } };
+const LOCATION: Header = { description: 'where the answer sends the client (a presigned URL, the next page)', schema: { type: 'string', format: 'uri' } };
+const ATTACHMENT: Header = { description: 'attachment; filename="products.ndjson" or "products.csv"', schema: { type: 'string' } };
+/** The operations answering an export's file (routes/pim/exports.ts, export-files.ts). */
+const WITH_ATTACHMENT = new Set(['get /api/v1/pim/exports/{id}/download', 'get /exports/{storeId}/{exportId}/{file}']);
 const ETAG: Header = { description: 'the product\'s version, e.g. "3": send it as If-Match to PATCH only that version', schema: { type: 'string' } };
 const RETRY_AFTER: Header = { description: 'seconds to wait before trying again', schema: { type: 'string' } };
 /** The operations answering a product with its ETag (routes/products/index.ts). */
@@ -74,7 +82,9 @@ export function openApiOptions(config: Pick<Config, 'publicBaseUrl'>): SwaggerOp
  *   required (the handler always sees a value), and the generator copied that, so a client
  *   generated from the document had to send page, limit, sortBy...
  * - A success response without a description of its own is named by its status ("OK"), not "Default Response".
- * - Every response names its x-request-id header; a product's 200 its ETag; a 429 or 503 its Retry-After.
+ * - Every response names its x-request-id header; a product's 200 its ETag; a 429 or 503 its Retry-After;
+ *   a 200 of an operation taking an Idempotency-Key its idempotent-replayed; a redirect its Location;
+ *   an export file's 200 its content-disposition (QA: each was sent and not described).
  * - A response's description is not repeated in its schema: the generator copies it there, and
  *   an error response's description lists its codes, which its schema's enum already holds.
  */
@@ -85,8 +95,12 @@ export function completeDocument(doc: Document): Document {
       for (const p of op.parameters ?? []) if (p.in !== 'path' && p.schema?.default !== undefined) p.required = false;
       for (const [status, response] of Object.entries(op.responses ?? {})) {
         if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? 'Success';
+        const idempotent = (op.parameters ?? []).some((p) => p.in === 'header' && p.name?.toLowerCase() === 'idempotency-key');
         response.headers = { ...response.headers, 'x-request-id': REQUEST_ID,
           ...(status === '200' && WITH_ETAG.has(`${method} ${path}`) ? { ETag: ETAG } : {}),
+          ...(status === '200' && idempotent ? { 'idempotent-replayed': REPLAYED } : {}),
+          ...(status === '200' && WITH_ATTACHMENT.has(`${method} ${path}`) ? { 'content-disposition': ATTACHMENT } : {}),
+          ...(/^3\d\d$/.test(status) ? { Location: LOCATION } : {}),
           ...(status === '429' || status === '503' ? { 'Retry-After': RETRY_AFTER } : {}) };
         for (const media of Object.values(response.content ?? {})) if (media.schema?.description === response.description) delete media.schema!.description;
       }

@@ -616,7 +616,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -676,7 +676,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -738,7 +738,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     /** @description the product's version, e.g. "3": send it as If-Match to PATCH only that version */
                     ETag?: string;
@@ -933,7 +933,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     /** @description the product's version, e.g. "3": send it as If-Match to PATCH only that version */
                     ETag?: string;
@@ -997,7 +997,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     /** @description the product's version, e.g. "3": send it as If-Match to PATCH only that version */
                     ETag?: string;
@@ -1133,7 +1133,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -1305,8 +1305,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1441,8 +1443,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1540,8 +1544,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1634,7 +1640,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -1715,7 +1721,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -1808,7 +1814,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -1901,7 +1907,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -1994,7 +2000,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2096,8 +2102,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2241,8 +2249,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2388,8 +2398,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2474,8 +2486,10 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
+                    /** @description "true" when the answer is the first response to this Idempotency-Key, replayed; absent otherwise */
+                    "idempotent-replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2550,7 +2564,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2624,7 +2638,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2693,7 +2707,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2760,7 +2774,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2838,7 +2852,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2907,7 +2921,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -2978,7 +2992,7 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3041,7 +3055,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3116,7 +3130,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3189,7 +3203,7 @@ export interface operations {
             /** @description Accepted */
             202: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3245,7 +3259,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3299,7 +3313,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3352,7 +3366,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3398,7 +3412,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3446,7 +3460,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3494,7 +3508,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };
@@ -3540,7 +3554,7 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
-                    /** @description the request's id, as the envelope's requestId (Omni's own; a caller's x-request-id is only logged) */
+                    /** @description the request's id, as the envelope's requestId, except on an Idempotency-Key replay, whose body keeps the first request's (Omni's own; a caller's x-request-id is only logged) */
                     "x-request-id"?: string;
                     [name: string]: unknown;
                 };

@@ -121,6 +121,18 @@ describe('the OpenAPI document, as a client generator reads it', () => {
     expect(withEtag).toEqual(['GET /api/v1/partner/stores/products/sku/{sku}', 'GET /api/v1/partner/stores/products/{productId}', 'PATCH /api/v1/partner/stores/products/{productId}']);
     // As the routes answer: a 503 while the database is away is SYS_002 with Retry-After (error-handler.ts).
     expect(operations().some(({ op }) => op.responses['503'])).toBe(true);
+    // Sent and not described until QA read the answers against the document: a replay's
+    // idempotent-replayed (the eight operations taking an Idempotency-Key), an S3 download's
+    // Location, an export file's content-disposition.
+    const replaying = operations().filter(({ op }) => op.responses['200']?.headers?.['idempotent-replayed']).map(({ name }) => name).sort();
+    expect(replaying).toEqual(operations().filter(({ op }) => (op.parameters ?? []).some((p: any) => p.in === 'header' && p.name === 'idempotency-key'))
+      .map(({ name }) => name).sort());
+    expect(replaying).toEqual(expect.arrayContaining(['POST /api/v1/partner/stores/catalog/sync', 'PATCH /api/v1/partner/stores/inventory', 'POST /api/v1/pim/bulk-jobs']));
+    expect(replaying).toHaveLength(8);
+    const download = doc.paths['/api/v1/pim/exports/{id}/download'].get;
+    expect(download.responses['302'].headers.Location).toMatchObject({ schema: { type: 'string', format: 'uri' } });
+    expect(download.responses['200'].headers['content-disposition']).toBeDefined();
+    expect(doc.paths['/exports/{storeId}/{exportId}/{file}'].get.responses['200'].headers['content-disposition']).toBeDefined();
   });
 
   it('says what an export download answers', () => {
