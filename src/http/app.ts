@@ -53,6 +53,9 @@ export interface AppOptions {
   worker?: WorkerState;
 }
 
+/** A path parameter's longest value, in UTF-16 units (routerOptions below). */
+const MAX_PARAM_LENGTH = 200;
+
 export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   const app = Fastify({
     ...(options.loggerInstance ? { loggerInstance: withRequestLog(options.loggerInstance) }
@@ -81,7 +84,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
     // In UTF-16 units, as a JavaScript string counts: a path parameter's schema allows 100
     // characters (a SKU), which outside the BMP are 200 units. At Fastify's default, 100, a SKU
     // of 51 emoji the API had stored could not be read by it (REQ_006; QA).
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -106,7 +109,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
       security: [{ partnerSignature: [] }],
     };
   });
-  recordStaticRoutes(app);
+  recordStaticRoutes(app, MAX_PARAM_LENGTH);
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
   registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);

@@ -115,6 +115,9 @@ describe("a path that is another method's route", () => {
       // A plugin's prefixed '/' (the API reference's), with its trailing slash too (review).
       ['POST', '/docs', ['GET']],
       ['POST', '/docs/', ['GET']],
+      // A path of routes with parameters: named too, as the hint says (they were not; QA).
+      ['PUT', '/api/v1/partner/stores/products/00000000-0000-4000-8000-000000000000', ['GET', 'PATCH']],
+      ['POST', '/api/v1/pim/exports/00000000-0000-4000-8000-000000000000', ['GET']],
     ];
     for (const [method, url, allowedMethods] of cases) {
       const res = await signedInject(ctx, store, { method, url, ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}) });
@@ -128,8 +131,12 @@ describe("a path that is another method's route", () => {
     expect(nowhere.json().error.details.context).toEqual({ method: 'GET', path: '/api/v1/partner/stores/nowhere' });
     // A path that reads as a route pattern is a path: `:x(` threw in the router's parser (a 500),
     // and `:x` matched other methods' parameter routes (REQ_004 on a GET route; review).
+    // Routed nowhere, it is a path of a product's routes (whose productId then refuses it).
     const pattern = await ctx.app.inject({ method: 'DELETE', url: '/api/v1/partner/stores/products/:x(' });
-    expect([pattern.statusCode, pattern.json().error.code, pattern.json().error.details.context]).toEqual([404, 'REQ_004', { method: 'DELETE', path: '/api/v1/partner/stores/products/:x(' }]);
+    expect([pattern.statusCode, pattern.json().error.code, pattern.json().error.details.context]).toEqual(
+      [404, 'REQ_004', { method: 'DELETE', path: '/api/v1/partner/stores/products/:x(', allowedMethods: ['GET', 'PATCH'] }]);
+    const badEscape = await ctx.app.inject({ method: 'PUT', url: '/api/v1/partner/stores/products/%E0%A4%A' });
+    expect([badEscape.statusCode, badEscape.json().error.code]).toEqual([400, 'REQ_006']);
     const literal = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/webhooks/endpoints/:x', partnerOnly: true });
     expect(literal.json().error.code).toBe('WHK_001');
     const signedPattern = await signedInject(ctx, store, { method: 'GET', url: '/api/v1/partner/stores/products/:x(' });

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { checkDeclaredErrors, registerDeclaredRowErrors, undeclaredError } from './declared-errors.js';
 import { drainRefusedBody } from './refused-body.js';
 import { callerOfRequest } from './request-log.js';
-import { otherMethodsAt } from './route-methods.js';
+import { methodsMatching } from './route-methods.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   const def = errorCatalogue[code];
@@ -92,9 +92,9 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
 
   app.setNotFoundHandler((request, reply) => {
     request.log.info({ code: 'REQ_004', ...callerOfRequest(request) }, 'request refused');
-    // The methods the path takes, where it is a route of others (DELETE of PATCH /inventory).
+    // The methods the path takes, where it is a route of others (DELETE of PATCH /inventory, PUT of a product's path).
     const path = request.url.split('?')[0];
-    const allowedMethods = otherMethodsAt(app, path, request.method);
+    const allowedMethods = methodsMatching(app, path).filter((m) => m !== request.method);
     reply.status(404).send(errorBody(request, 'REQ_004', { method: request.method, path, ...(allowedMethods.length > 0 ? { allowedMethods } : {}) }));
   });
 }
