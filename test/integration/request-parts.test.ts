@@ -104,7 +104,7 @@ describe('a route that takes a JSON body, called without one', () => {
 describe("a path that is another method's route", () => {
   it('is REQ_004 naming the methods it takes, not a refused product id (GET /products/prices was VAL_001 on productId: QA)', async () => {
     const store = await createTestStore(ctx);
-    const cases: ['GET' | 'PATCH' | 'DELETE' | 'POST', string, string[]][] = [
+    const cases: ['GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT', string, string[]][] = [
       ['GET', '/api/v1/partner/stores/products/prices', ['PATCH']],
       ['GET', '/api/v1/partner/stores/products/bulk', ['POST']],
       ['GET', '/api/v1/partner/stores/products/deletions?x=1', ['POST']],
