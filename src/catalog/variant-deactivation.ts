@@ -17,7 +17,7 @@ import type { Queryable } from '../db/database.js';
 export async function deactivateOmittedVariants(tx: Queryable, storeId: string, items: { pid: string; sku: string }[]): Promise<void> {
   if (items.length === 0) return;
   await tx`
-    update product_variants v set is_active = false, updated_at = now()
+    update product_variants v set is_active = false, position = null, updated_at = now()
     from (select r.pid, array_agg(r.sku) as skus from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, sku text) group by r.pid) k
     cross join lateral (select x.store_id, x.id from product_variants x
       where x.store_id = ${storeId} and x.product_id = k.pid and x.is_active and x.sku <> all(k.skus) offset 0) as omitted

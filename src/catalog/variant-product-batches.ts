@@ -41,7 +41,7 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   // 6.6 s in the worker's backend: bench/probe-variant-import.ts).
   // Each item with its first stock (a new variant's is the sum of its warehouse rows, 0117) and the
   // columns it writes: its prices always (written whole), its options, barcode and photos when sent.
-  const items = done.flatMap((r) => r.payload.items.map(({ item, placement }) => ({
+  const items = done.flatMap((r) => r.payload.items.map(({ item, placement }, pos) => ({ pos,
     pid: idOf.get(r.rowIndex)!, x: item, stock: placement.kind === 'warehouses' ? placement.allocations.reduce((n, a) => n + a.stock, 0) : 0,
     seq: (stockSeq + BigInt(r.rowIndex)).toString(), sent: variantColumnsSent(item, true), upd: r.payload.mode === 'update',
   })));
@@ -56,15 +56,16 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   // (its warehouse rows then count it as an existing variant's do: only active ones count in the product's).
   const variants = await tx<{ id: string; sku: string; created: boolean; pid: string; set_later: boolean }[]>`
     with src as materialized (
-      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock, r.seq, r.sent,
+      select time_ordered_uuid() as new_id, r.pid, r.x, r.stock, r.seq, r.sent, r.pos,
         r.upd and coalesce((select field_runs_after(p.field_runs, r.seq) & product_field_mask('{variant_set}') <> 0
           from products p where p.store_id = ${storeId}::uuid and p.id = r.pid), false) as set_later
-      from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int, seq bigint, sent text[], upd boolean)),
+      from jsonb_to_recordset(${tx.json(items as any)}::jsonb) as r(pid uuid, x jsonb, stock int, seq bigint, sent text[], upd boolean, pos int)),
     written as (
-      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock, is_active, field_runs)
+      insert into product_variants (store_id, id, product_id, sku, external_id, options, price, special_price, barcode, photos, stock, is_active, field_runs, position)
       select ${storeId}::uuid, r.new_id, r.pid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'), (r.x->>'price')::numeric,
         (r.x->>'specialPrice')::numeric, r.x->>'barcode', coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'),
-        case when r.set_later then 0 else r.stock end, not r.set_later, array[r.seq, product_field_mask(r.sent)]
+        case when r.set_later then 0 else r.stock end, not r.set_later, array[r.seq, product_field_mask(r.sent)],
+        case when r.set_later then null else r.pos end
       from src as r
       on conflict (store_id, sku) do update set
         external_id = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{external_id}') <> 0
@@ -76,7 +77,9 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
         photos = case when field_runs_writes(product_variants.field_runs, excluded.field_runs) & product_field_mask('{photos}') <> 0 then excluded.photos else product_variants.photos end,
         field_runs = field_runs_written(product_variants.field_runs, excluded.field_runs[1],
           field_runs_writes(product_variants.field_runs, excluded.field_runs)),
-        is_active = excluded.is_active or product_variants.is_active, updated_at = now()
+        is_active = excluded.is_active or product_variants.is_active,
+        -- The row's place in its set, unless a later-accepted write made the set (0149).
+        position = case when excluded.is_active then excluded.position else product_variants.position end, updated_at = now()
         where product_variants.product_id = excluded.product_id
       returning id, sku)
     select w.id, w.sku, w.id = r.new_id and not r.set_later as created, r.pid, r.set_later

@@ -34,10 +34,11 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   const planned = planVariantItems(items, existing, warehouses);
   await refuseTakenKeys(tx, storeId, productId, planned);
 
-  const rows = planned.map((p) => ({ id: p.match?.id ?? null, x: p.item }));
+  // Each item's place in the set (0149: the variants read back in the order sent).
+  const rows = planned.map((p) => ({ id: p.match?.id ?? null, x: p.item, pos: p.index }));
   const keep = planned.flatMap((p) => (p.match ? [p.match.id] : []));
   const deactivated = await tx<{ sku: string }[]>`
-    update product_variants set is_active = false, updated_at = now()
+    update product_variants set is_active = false, position = null, updated_at = now()
     where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId} and is_active and id <> all(${keep}::uuid[]) returning sku`;
   if (takesSiblingKeys(planned)) {
     // The keys that change are set aside first (a placeholder SKU, no externalId), so that
@@ -54,20 +55,20 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   // rows); the (store_id, product_id) index bounds any plan by the product's variants.
   const rewritten = await tx<{ sku: string }[]>`
     update product_variants v set sku = n.sku, external_id = n.external_id, options = n.options, price = n.price,
-      special_price = n.special_price, barcode = n.barcode, photos = n.photos, is_active = true, updated_at = now()
+      special_price = n.special_price, barcode = n.barcode, photos = n.photos, is_active = true, position = n.pos, updated_at = now()
     from (
-      select o.id, r.x->>'sku' as sku,
+      select o.id, r.pos, r.x->>'sku' as sku,
         case when r.x ? 'externalId' then r.x->>'externalId' else o.external_id end as external_id,
         coalesce(r.x->'options', o.options) as options,
         case when r.x ? 'price' then (r.x->>'price')::numeric(15, 2) else o.price end as price,
         case when r.x ? 'specialPrice' then (r.x->>'specialPrice')::numeric(15, 2) else o.special_price end as special_price,
         case when r.x ? 'barcode' then r.x->>'barcode' else o.barcode end as barcode,
         case when r.x ? 'photos' then array(select jsonb_array_elements_text(r.x->'photos')) else o.photos end as photos
-      from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb)
+      from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb, pos int)
       join product_variants o on o.store_id = ${unseenStore(tx, storeId)} and o.product_id = ${productId} and o.id = r.id) n
     where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = n.id
-      and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
-        is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
+      and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active, v.position)
+        is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true, n.pos)
     returning v.sku`;
   // What the set sends to existing variants (externalId, prices, options, barcode, photos), changed
   // or not, and the set itself, recorded as this PATCH's (0125, 0127's field_runs): a price or
@@ -83,12 +84,12 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
   }
   await recordVariantSets(tx, storeId, [{ id: productId, seq: null }]);
   const inserted = await tx<{ id: string; sku: string }[]>`
-    insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos, field_runs)
+    insert into product_variants (store_id, product_id, sku, external_id, options, price, special_price, barcode, photos, field_runs, position)
     select ${storeId}::uuid, ${productId}::uuid, r.x->>'sku', r.x->>'externalId', coalesce(r.x->'options', '{}'),
       (r.x->>'price')::numeric, (r.x->>'specialPrice')::numeric, r.x->>'barcode',
       coalesce(array(select jsonb_array_elements_text(r.x->'photos')), '{}'),
-      array[nextval('batch_accept_seq') * 10000, product_field_mask(r.sent)]
-    from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id).map((r) => ({ x: r.x, sent: variantColumnsSent(r.x) })) as any)}::jsonb) as r(x jsonb, sent text[])
+      array[nextval('batch_accept_seq') * 10000, product_field_mask(r.sent)], r.pos
+    from jsonb_to_recordset(${tx.json(rows.filter((r) => !r.id).map((r) => ({ x: r.x, sent: variantColumnsSent(r.x), pos: r.pos })) as any)}::jsonb) as r(x jsonb, sent text[], pos int)
     returning id, sku`;
 
   await refuseInvertedPrices(tx, storeId, planned, inserted);

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runner } from 'graphile-worker';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { startTestWorker, waitForBatch } from '../helpers/worker.js';
+
+// A product's variants read back in the order its set was last sent (0149), the deactivated ones
+// after them: they came sorted by creation time and SKU, so a size chart sent XS, S, M, L, XL read
+// back L, M, S, XL, XS, and a set sent again in a new order kept the old one (QA).
+let ctx: TestContext;
+let worker: Runner;
+beforeAll(async () => { ctx = await createTestApp(); worker = await startTestWorker(ctx); });
+afterAll(async () => { await worker.stop(); await ctx.close(); });
+
+const items = (sizes: string[]) => sizes.map((size) => ({ sku: `TEE-${size}`, price: 10, options: { size } }));
+const parent = (sizes: string[], id?: string) => ({ ...(id ? { id } : {}), externalId: 'tee', name: 'Tee', variants: { items: items(sizes) } });
+
+async function withVariants(store: TestStore, url: string, body: unknown) {
+  const res = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${url}`, body });
+  expect(res.json().data.summary.failed, res.body).toBe(0);
+  expect(await waitForBatch(ctx, res.json().data.batchId)).toMatchObject({ status: 'COMPLETED', failed: 0 });
+}
+async function read(store: TestStore, id: string) {
+  const product = (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/products/${id}` })).json().data;
+  return { version: product.version as number, order: product.variants.map((v: any) => `${v.options.size}${v.isActive ? '' : ' (off)'}`) };
+}
+
+describe("a product's variants", () => {
+  it('read back in the order sent by with-variants sync and bulk, a new order too, the deactivated ones after', async () => {
+    const store = await createTestStore(ctx, 1);
+    await withVariants(store, 'catalog/with-variants/sync', { products: [parent(['XS', 'S', 'M', 'L', 'XL'])] });
+    const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'tee'`;
+    expect((await read(store, id)).order).toEqual(['XS', 'S', 'M', 'L', 'XL']);
+    const before = (await read(store, id)).version;
+    await withVariants(store, 'products/with-variants/bulk', { products: [parent(['XL', 'L', 'M', 'XXL'], id)] });
+    const after = await read(store, id);
+    // The deactivated ones after, as before 0149 (by creation time, then SKU).
+    expect(after.order).toEqual(['XL', 'L', 'M', 'XXL', 'S (off)', 'XS (off)']);
+    expect(after.version).toBeGreaterThan(before);
+    // The same set in a new order alone is a change of the set: a new version.
+    await withVariants(store, 'products/with-variants/bulk', { products: [parent(['M', 'L', 'XL', 'XXL'], id)] });
+    const reordered = await read(store, id);
+    expect(reordered.order.slice(0, 4)).toEqual(['M', 'L', 'XL', 'XXL']);
+    expect(reordered.version).toBe(after.version + 1);
+  });
+
+  it('read back in the order a PATCH sent, a new variant in the middle and a reactivated one included', async () => {
+    const store = await createTestStore(ctx, 1);
+    await withVariants(store, 'catalog/with-variants/sync', { products: [parent(['S', 'M', 'L'])] });
+    const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'tee'`;
+    const patch = (sizes: string[]) => signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/stores/products/${id}`, body: { variants: { items: items(sizes) } } });
+    const first = await patch(['L', 'XL', 'S']);
+    expect(first.statusCode, first.body).toBe(200);
+    expect((await read(store, id)).order).toEqual(['L', 'XL', 'S', 'M (off)']);
+    const { version } = await read(store, id);
+    expect((await patch(['M', 'S', 'L', 'XL'])).statusCode).toBe(200);
+    expect(await read(store, id)).toEqual({ version: version + 1, order: ['M', 'S', 'L', 'XL'] });
+  });
+});
