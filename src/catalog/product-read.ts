@@ -1,3 +1,4 @@
+import { variantReadOrder } from './variant-order.js';
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
 import { isoTime } from '../db/iso-time.js';
@@ -38,7 +39,7 @@ export const productJson = (sql: Queryable, variantActive: boolean | undefined) 
           select json_agg(json_build_object('clientId', w.client_id, 'name', w.name, 'stock', coalesce(ws.stock, 0)) order by w.client_id)
           from warehouses w left join warehouse_stock ws on ws.store_id = w.store_id and ws.warehouse_id = w.id and ws.product_id = v.product_id and ws.variant_id = v.id
           where w.store_id = v.store_id), '[]')
-      ) order by v.position nulls last, v.created_at, v.sku)
+      ) order by ${sql.unsafe(variantReadOrder('v'))})
       from product_variants v where v.store_id = p.store_id and v.product_id = p.id
         ${variantActive === undefined ? sql`` : sql`and v.is_active = ${variantActive}`}), '[]')
   )`;

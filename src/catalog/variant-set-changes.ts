@@ -1,15 +1,16 @@
 import type { Queryable } from '../db/database.js';
 import { atLockedRows, lockByIds } from '../db/rows-by-key.js';
 import type { VariantLook } from './variant-diff.js';
+import { variantReadOrder } from './variant-order.js';
 
 /**
- * A product's variant set as a reader sees it (a JSON array of each variant's values, its place in
- * the set last (a set sent in a new order changes it: 0149), as text: it is
+ * A product's variant set as a reader sees it (a JSON array of each variant's values, as text: it is
  * compared as text, and parsed only for the audit of a product it changed, variantLooksOf), and its
  * variants' stock, in the same order. (A jsonb object of the variants, parsed for every product,
- * made the read ~3.5 times slower: 114 against 32 ms for 5,000 variants; review.)
+ * made the read ~3.5 times slower: 114 against 32 ms for 5,000 variants; review.), and the order
+ * they are read in (a set sent in a new order changes it: 0149).
  */
-type Looks = { set: string; stock: string };
+type Looks = { set: string; stock: string; order: string };
 
 /** Each variant's values by SKU, from its product's looks (for the audit: variant-diff.ts). */
 export function variantLooksOf(looks: Looks | undefined): Record<string, VariantLook> {
@@ -35,13 +36,14 @@ export function variantLooksOf(looks: Looks | undefined): Record<string, Variant
  */
 export async function variantSetLooks(tx: Queryable, storeId: string, productIds: string[]): Promise<Map<string, Looks>> {
   if (productIds.length === 0) return new Map();
-  const rows = await tx<{ id: string; set: string | null; stock: string | null }[]>`
-    select k.id, v.set, v.stock from unnest(${productIds}::uuid[]) as k (id)
+  const rows = await tx<{ id: string; set: string | null; stock: string | null; read_order: string | null }[]>`
+    select k.id, v.set, v.stock, v.read_order from unnest(${productIds}::uuid[]) as k (id)
     cross join lateral (select
-        json_agg(json_build_array(x.sku, x.external_id, x.options, x.price, x.special_price, x.barcode, x.photos, x.is_active, x.position) order by x.id)::text as set,
-        string_agg(x.stock::text, ',' order by x.id) as stock
+        json_agg(json_build_array(x.sku, x.external_id, x.options, x.price, x.special_price, x.barcode, x.photos, x.is_active) order by x.id)::text as set,
+        string_agg(x.stock::text, ',' order by x.id) as stock,
+        string_agg(x.id::text, ',' order by ${tx.unsafe(variantReadOrder('x'))}) as read_order
       from product_variants x where x.store_id = ${storeId}::uuid and x.product_id = k.id offset 0) as v`;
-  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '' }]));
+  return new Map(rows.map((r) => [r.id, { set: r.set ?? '', stock: r.stock ?? '', order: r.read_order ?? '' }]));
 }
 
 /**
@@ -51,7 +53,9 @@ export async function variantSetLooks(tx: Queryable, storeId: string, productIds
 export async function variantSetChanges(tx: Queryable, storeId: string, before: Map<string, Looks>, movedAlready: Set<string>)
   : Promise<{ changed: Set<string>; after: Map<string, Looks> }> {
   const after = await variantSetLooks(tx, storeId, [...before.keys()]);
-  const setChanged = [...before].filter(([id, was]) => after.get(id)?.set !== was.set).map(([id]) => id);
+  // The order as read, not the places written: the first resend of a set after 0149 writes them
+  // where there were none, and changes nothing a reader sees when they keep the order (review).
+  const setChanged = [...before].filter(([id, was]) => after.get(id)?.set !== was.set || after.get(id)?.order !== was.order).map(([id]) => id);
   const toMove = setChanged.filter((id) => !movedAlready.has(id));
   if (toMove.length > 0) {
     // By ctid, found by (store, id) one at a time (rows-by-key.ts; locked already): joined by the

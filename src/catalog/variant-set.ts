@@ -1,3 +1,4 @@
+import { variantReadOrder } from './variant-order.js';
 import type { Transaction } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { StoreWarehouses } from '../inventory/warehouse-rules.js';
@@ -29,8 +30,10 @@ export interface VariantSetResult {
  * transaction back).
  */
 export async function applyVariantSet(tx: Transaction, storeId: string, productId: string, items: VariantItemInput[], warehouses: StoreWarehouses): Promise<VariantSetResult> {
+  // In the order they are read: the set's order before, told from the order after (below).
   const existing = await tx<ExistingVariant[]>`
-    select id, sku, external_id, is_active, options from product_variants where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}`;
+    select id, sku, external_id, is_active, options from product_variants v where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId}
+    order by ${tx.unsafe(variantReadOrder('v'))}`;
   const planned = planVariantItems(items, existing, warehouses);
   await refuseTakenKeys(tx, storeId, productId, planned);
 
@@ -67,9 +70,16 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id) as any)}::jsonb) as r(id uuid, x jsonb, pos int)
       join product_variants o on o.store_id = ${unseenStore(tx, storeId)} and o.product_id = ${productId} and o.id = r.id) n
     where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = n.id
-      and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active, v.position)
-        is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true, n.pos)
+      and (v.sku, v.external_id, v.options, v.price, v.special_price, v.barcode, v.photos, v.is_active)
+        is distinct from (n.sku, n.external_id, n.options, n.price, n.special_price, n.barcode, n.photos, true)
     returning v.sku`;
+  // Each variant's place in the set, apart: a place written where there was none (a variant from
+  // before 0149) that keeps the order as read is no change of the set (review); the order is
+  // compared below.
+  await tx`
+    update product_variants v set position = r.pos
+    from jsonb_to_recordset(${tx.json(rows.filter((r) => r.id).map((r) => ({ id: r.id, pos: r.pos })) as any)}::jsonb) as r(id uuid, pos int)
+    where v.store_id = ${unseenStore(tx, storeId)} and v.product_id = ${productId} and v.id = r.id and v.position is distinct from r.pos`;
   // What the set sends to existing variants (externalId, prices, options, barcode, photos), changed
   // or not, and the set itself, recorded as this PATCH's (0125, 0127's field_runs): a price or
   // with-variants row accepted before it and applied after it leaves them, as it leaves a product's
@@ -120,13 +130,16 @@ export async function applyVariantSet(tx: Transaction, storeId: string, productI
       left join before b on b.variant_id = w.variant_id and b.warehouse_id = w.warehouse_id
       where b.stock is distinct from w.stock`;
   }
+  const after = await tx<{ id: string }[]>`
+    select id from product_variants v where store_id = ${unseenStore(tx, storeId)} and product_id = ${productId} order by ${tx.unsafe(variantReadOrder('v'))}`;
+  const reordered = after.map((v) => v.id).join() !== existing.map((v) => v.id).join();
   const created = inserted.map((v) => v.sku);
   const restockedIds = new Set(restocked.map((r) => r.variant_id));
   const updated = new Set([...rewritten.map((v) => v.sku), ...planned.filter((p) => p.match && restockedIds.has(p.match.id)).map((p) => p.item.sku)]);
   return {
     created, updated: [...updated], deactivated: deactivated.map((d) => d.sku),
-    changed: created.length + updated.size + deactivated.length > 0,
-    setChanged: created.length + rewritten.length + deactivated.length > 0,
+    changed: created.length + updated.size + deactivated.length > 0 || reordered,
+    setChanged: created.length + rewritten.length + deactivated.length > 0 || reordered,
   };
 }
 

@@ -55,4 +55,21 @@ describe("a product's variants", () => {
     expect((await patch(['M', 'S', 'L', 'XL'])).statusCode).toBe(200);
     expect(await read(store, id)).toEqual({ version: version + 1, order: ['M', 'S', 'L', 'XL'] });
   });
+
+  it('written before 0149 (no place), sent again in the order they read in, change nothing: no new version (review)', async () => {
+    const store = await createTestStore(ctx, 1);
+    await withVariants(store, 'catalog/with-variants/sync', { products: [parent(['L', 'M', 'S'])] });
+    const [{ id }] = await ctx.sql`select id from products where store_id = ${store.storeId} and external_id = 'tee'`;
+    await ctx.sql`update product_variants set position = null where product_id = ${id}`;
+    const { version } = await read(store, id);
+    await withVariants(store, 'products/with-variants/bulk', { products: [parent(['L', 'M', 'S'], id)] });
+    expect(await read(store, id)).toEqual({ version, order: ['L', 'M', 'S'] });
+    await ctx.sql`update product_variants set position = null where product_id = ${id}`;
+    const patched = await signedInject(ctx, store, { method: 'PATCH', url: `/api/v1/partner/stores/products/${id}`, body: { variants: { items: items(['L', 'M', 'S']) } } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(await read(store, id)).toEqual({ version, order: ['L', 'M', 'S'] });
+    // A deactivated variant keeps no place among the active ones, even one a process older than 0149 left it (rolling deploy; review).
+    await ctx.sql`update product_variants set is_active = false, position = 0 where product_id = ${id} and sku = 'TEE-L'`;
+    expect((await read(store, id)).order).toEqual(['M', 'S', 'L (off)']);
+  });
 });
