@@ -118,6 +118,9 @@ describe("a path that is another method's route", () => {
       // A path of routes with parameters: named too, as the hint says (they were not; QA).
       ['PUT', '/api/v1/partner/stores/products/00000000-0000-4000-8000-000000000000', ['GET', 'PATCH']],
       ['POST', '/api/v1/pim/exports/00000000-0000-4000-8000-000000000000', ['GET']],
+      // Not the parameter routes of a path that is another method's exact route: they answer REQ_004 there (review).
+      ['PUT', '/api/v1/partner/stores/products/bulk', ['POST']],
+      ['POST', '/api/v1/partner/stores/products/prices', ['PATCH']],
     ];
     for (const [method, url, allowedMethods] of cases) {
       const res = await signedInject(ctx, store, { method, url, ...(method === 'PATCH' ? { payload: { name: 'x' } } : {}) });

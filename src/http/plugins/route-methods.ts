@@ -44,13 +44,17 @@ export function otherMethodsAt(app: FastifyInstance, path: string, method: strin
 }
 
 /**
- * The methods that have a route matching `path`, with parameters or not (PUT of a product's path
- * takes GET and PATCH): what the not-found handler's REQ_004 names. Only the routes without
- * parameters were named (its hint promised the others too; QA).
+ * The methods that take `path`: those with a route of exactly it, when there is one (a route with
+ * parameters of another method that matches it answers REQ_004 there: request-parts.ts); else
+ * those with a route with parameters that matches it (PUT of a product's path takes GET and
+ * PATCH): what the not-found handler's REQ_004 names. Only the routes without parameters were named
+ * (its hint promised the others too; QA).
  */
 export function methodsMatching(app: FastifyInstance, path: string): string[] {
   const routes = recorded.get(app);
   if (!routes) return [];
+  const exact = METHODS.filter((m) => routes.exact.has(`${m} ${path}`));
+  if (exact.length > 0) return exact;
   return METHODS.filter((m) => {
     try {
       return routes.router.find(m, path) !== null;
