@@ -17,7 +17,8 @@ function codeOf(err: NodeJS.ErrnoException): ErrorCode {
  * answered in the envelope, with its code and an x-request-id, as every other error (Fastify's own
  * answer was a bare {"error","message","statusCode"} that no document described; QA). Nothing is
  * written when the request in flight was answered already (its signature refused before its body
- * came: the client had a whole 401, then an unasked 408 on the same connection) or the socket is gone.
+ * came: the client had a whole 401, then an unasked 408 on the same connection), when it came whole
+ * and is being answered, or when the socket is gone.
  */
 export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -25,7 +26,11 @@ export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoExcept
   const { status, message, hint } = errorCatalogue[code];
   const requestId = randomUUID();
   this.log.info({ requestId, code, reason: err.code }, `request refused before routing: ${message}`);
-  const answered = answeredEarly.has(socket) || (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  // The response of the request in flight: a 408 is its answer while its body has not all come; one
+  // whose request came whole (pipelined before a malformed one) is still to be written, and an
+  // answer here would take its place (review); it is lost with the connection, as Node's own handler loses it.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean; req?: { complete?: boolean } } })._httpMessage;
+  const answered = answeredEarly.has(socket) || inFlight?.headersSent === true || inFlight?.req?.complete === true;
   if (socket.writable && !answered) {
     const body = JSON.stringify({
       success: false,
