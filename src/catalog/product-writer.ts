@@ -1,6 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
-import { lockedStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { lockedStoreWarehouses, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
@@ -337,7 +337,10 @@ async function placeStockAsNow(tx: Transaction, storeId: string, rows: ProductWr
   if (warehouses.byClientId.size === 0) return rows;
   return rows.map((r) => {
     if (r.placement.kind !== 'product') return r;
-    const decision = placeStock({ stock: r.placement.stock }, warehouses, 'product');
-    return decision.ok ? { ...r, placement: decision.placement } : r;
+    const { stock } = r.placement;
+    // Stock that every warehouse taking it sums beyond an integer (placeStock's VAL_001) goes there
+    // all the same: PostgreSQL refuses the row, which fails alone with its reason. Left at the
+    // product's level it was written there, out of step with its warehouses (review).
+    return { ...r, placement: { kind: 'warehouses' as const, allocations: [...warehouses.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock })) } };
   });
 }

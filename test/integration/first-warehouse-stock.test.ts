@@ -43,6 +43,17 @@ describe('stock accepted before a store\'s first warehouse, applied after it', (
     expect(await read(created.id)).toMatchObject({ stock: 4, warehouses: [{ clientId: first.clientId, stock: 4 }] });
   });
 
+  it('stock that every warehouse taking it would sum beyond an integer fails its row, not written to the product alone (review)', async () => {
+    const store = await createTestStore(ctx, 0);
+    const create = await accept(store, 'POST', '/api/v1/partner/stores/catalog/sync',
+      { products: [{ externalId: 'ext-FW-9', name: 'FW 9', sku: 'FW-9', price: 1, stock: 1_500_000_000 }, { externalId: 'ext-FW-10', name: 'FW 10', sku: 'FW-10', price: 1, stock: 2 }] });
+    await addWarehouseToStore(ctx.sql, store.storeClientId, 'First');
+    await addWarehouseToStore(ctx.sql, store.storeClientId, 'Second');
+    const outcomes = await run(store, create);
+    expect(outcomes.map((o) => [o.status, o.code ?? null])).toEqual([['FAILED', 'VAL_001'], ['SUCCEEDED', null]]);
+    expect(await ctx.sql`select sku from products where store_id = ${store.storeId}`).toEqual([{ sku: 'FW-10' }]);
+  });
+
   it('a stock a later-accepted request wrote to the warehouse stays', async () => {
     const store = await createTestStore(ctx, 0);
     const id = await simpleProduct(store, 'FW-3', { stock: 10 });
