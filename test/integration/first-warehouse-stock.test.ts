@@ -50,7 +50,7 @@ describe('stock accepted before a store\'s first warehouse, applied after it', (
     await addWarehouseToStore(ctx.sql, store.storeClientId, 'First');
     await addWarehouseToStore(ctx.sql, store.storeClientId, 'Second');
     const outcomes = await run(store, create);
-    expect(outcomes.map((o) => [o.status, o.code ?? null])).toEqual([['FAILED', 'VAL_001'], ['SUCCEEDED', null]]);
+    expect(outcomes.map((o) => [o.status, (o as { code?: string }).code ?? null])).toEqual([['FAILED', 'VAL_001'], ['SUCCEEDED', null]]);
     expect(await ctx.sql`select sku from products where store_id = ${store.storeId}`).toEqual([{ sku: 'FW-10' }]);
   });
 
