@@ -140,7 +140,11 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
     // others, the previous partner's or this one's. A seller onboarding again for a shorter
     // period left the first token working to its own, later end (until 2026-12-06). Its
     // authorization likewise replaces the ones before it.
-    await tx`update stores set partner_id = ${partnerId}, updated_at = now() where id = ${s.store_id} and partner_id <> ${partnerId}`;
+    const moved = await tx`update stores set partner_id = ${partnerId}, updated_at = now() where id = ${s.store_id} and partner_id <> ${partnerId} returning 1`;
+    // The previous partner's Idempotency-Keys go with it (they are kept by store: the new partner's
+    // first request under a key the old one had used was answered with the old one's response, and
+    // nothing of its own was written; QA). The tenant's PIM keys ('pim ' + key) are not a partner's.
+    if (moved.length > 0) await tx`delete from idempotency_keys where store_id = ${s.store_id} and key not like 'pim %'`;
     await tx`update store_tokens set revoked_at = now() where store_id = ${s.store_id} and revoked_at is null`;
     await tx`update store_authorizations set revoked_at = now() where store_id = ${s.store_id} and revoked_at is null`;
     const storeToken = await issueStoreToken(tx, s.store_id, s.authorized_until);
@@ -162,9 +166,12 @@ export async function unbindStore(sql: Sql, partnerId: string, storeClientId: st
   return sql.begin(async (tx) => {
     const [store] = await tx<{ id: string }[]>`select id from stores where client_id = ${storeClientId} and partner_id = ${partnerId}`;
     if (!store) throw new AppError('ONB_006', { storeClientId });
-    const revoked = await tx`update store_tokens set revoked_at = now() where store_id = ${store.id} and revoked_at is null returning 1`;
+    // What is still live: a token or an authorization past its end binds nothing (an unbind of a
+    // store whose seller's period had ended answered 200 with counts of what had ended; QA).
+    const live = tx`revoked_at is null and (expires_at is null or expires_at > now())`;
+    const revoked = await tx`update store_tokens set revoked_at = now() where store_id = ${store.id} and ${live} returning 1`;
     const authorizations = await tx`
-      update store_authorizations set revoked_at = now() where store_id = ${store.id} and partner_id = ${partnerId} and revoked_at is null returning 1`;
+      update store_authorizations set revoked_at = now() where store_id = ${store.id} and partner_id = ${partnerId} and ${live} returning 1`;
     const sessions = await tx`update onboard_sessions set status = 'UNBOUND' where store_id = ${store.id} and partner_id = ${partnerId} and status = 'AUTHORIZED' returning 1`;
     // Nothing left to end: the store is no longer bound (unbound before, or never onboarded).
     if (revoked.length + authorizations.length + sessions.length === 0) throw new AppError('ONB_006', { storeClientId });

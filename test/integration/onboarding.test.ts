@@ -111,6 +111,16 @@ describe('onboarding', () => {
     expect((await ctx.app.inject({ method: 'GET', url: `/onboard/${session.sid}` })).body).toContain('Access revoked');
   });
 
+  it("refuses an unbind of a store whose seller's period has ended (ONB_006): nothing is left to end (it answered 200 with counts; QA)", async () => {
+    const store = await createTestStore(ctx, 0);
+    const session = await authorized(store);
+    expect((await storeAccess(store, session.sid)).statusCode).toBe(200);
+    await ctx.sql`update store_tokens set expires_at = now() - interval '1 minute' where store_id = ${store.storeId} and revoked_at is null`;
+    await ctx.sql`update store_authorizations set expires_at = now() - interval '1 minute' where store_id = ${store.storeId} and revoked_at is null`;
+    const unbind = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/stores/${store.storeClientId}/unbind`, partnerOnly: true });
+    expect([unbind.statusCode, unbind.json().error?.code]).toEqual([404, 'ONB_006']);
+  });
+
   it("redirects to the partner's redirectUri with sid added, its own query kept as it sent it", async () => {
     // partner-api.md: "redirected to redirectUri with ?sid=…"; the redirectUri of partner-auth.md's vector 2.
     for (const redirectUri of ['https://bigseller.com/login/email-login?redirect=/shopset/toco', 'https://partner.example/cb?debug&a=1;b=2#done']) {

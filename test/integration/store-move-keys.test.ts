@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { openOnboarding, openSession, sellerBrowser } from '../helpers/onboarding.js';
+import { decryptJsonField } from '../../src/sdk/index.js';
+
+// A store's Idempotency-Keys were kept by store alone: once a seller moved the store to another
+// partner, that partner's first request under a key the previous one had used was answered with
+// the previous one's response, and nothing of its own was written (QA).
+let ctx: TestContext;
+beforeAll(async () => { ctx = await createTestApp(); });
+afterAll(async () => { await ctx.close(); });
+
+const sync = (who: TestStore, key: string, sku: string) => signedInject(ctx, who, {
+  method: 'POST', url: '/api/v1/partner/stores/catalog/sync', headers: { 'idempotency-key': key },
+  body: { products: [{ externalId: `ext-${sku}`, name: sku, sku, price: 1 }] },
+});
+
+describe('a store moved to another partner', () => {
+  it("leaves the previous partner's Idempotency-Keys behind: the new partner's request under the same key runs", async () => {
+    const operated = await createTestStore(ctx, 0);
+    const first = await sync(operated, 'import-part-1', 'A-1');
+    expect(first.statusCode).toBe(200);
+    // The seller authorizes another partner, which claims the store.
+    const seller = await openOnboarding(ctx, operated);
+    const asker = await createTestStore(ctx, 0);
+    const browser = sellerBrowser(ctx, (await openSession(ctx, asker)).json().data.sid);
+    expect((await browser.open()).statusCode).toBe(200);
+    await browser.signIn(seller.email, seller.password);
+    const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+    const claimedSid = new URL(String(done.headers.location)).searchParams.get('sid')!;
+    const claim = await signedInject(ctx, asker, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${claimedSid}`, partnerOnly: true });
+    const access = decryptJsonField<{ storeToken: string }>(claim.json().data.storeAccess, asker.partnerEncryptionKey);
+    const moved: TestStore = { ...asker, storeId: operated.storeId, storeClientId: operated.storeClientId, storeToken: access.storeToken };
+
+    const same = await sync(moved, 'import-part-1', 'A-1');
+    expect(same.headers['idempotent-replayed']).toBeUndefined();
+    expect(same.json().data.batchId).not.toBe(first.json().data.batchId);
+    const other = await sync(moved, 'import-part-1', 'B-1');
+    expect([other.statusCode, other.json().error?.code]).toEqual([409, 'IDEM_001']);
+    expect((await ctx.sql`select partner_id from batches where id = ${same.json().data.batchId}`)[0].partner_id).toBe(asker.partnerId);
+  });
+});
