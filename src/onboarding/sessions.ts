@@ -98,13 +98,22 @@ export function redirectWithSid(redirectUri: string, sid: string): string {
   return target.toString();
 }
 
+/** The first key of a store's decision lock (pg_advisory_xact_lock(int, int): the second is the store's hashtext). */
+export const STORE_DECISION_LOCK = 7_114;
+
 /** The seller's decision; only the browser that signed in may make it. */
 export async function decide(sql: Sql, sid: string, browserToken: string, decision: { authorize: boolean; periodDays: number }) {
   const until = new Date(Date.now() + decision.periodDays * 86400000);
   // An authorization supersedes the store's earlier ones not claimed yet (0132: SUPERSEDED, ONB_008):
   // a claim replaces the store's token, so the partner claiming an older consent after this one
   // got back the longer period the seller had just replaced (review).
-  const [s] = await sql<{ redirect_uri: string; status: string }[]>`
+  // One decision of a store at a time (its decision lock, held to commit): two authorizations at
+  // once did not see each other's uncommitted row, neither superseded the other, and both were
+  // claimable, the last claimed winning whatever the seller chose last (QA). Taken before the
+  // statement below, whose snapshot then sees the one decided before it.
+  const [s] = await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${STORE_DECISION_LOCK}, hashtext(store_id::text)) from onboard_sessions where id = ${sid} and store_id is not null`;
+    return tx<{ redirect_uri: string; status: string }[]>`
     with decided as (
       update onboard_sessions set status = ${decision.authorize ? 'AUTHORIZED' : 'CANCELLED'},
         authorized_until = ${decision.authorize ? until : null}
@@ -114,6 +123,7 @@ export async function decide(sql: Sql, sid: string, browserToken: string, decisi
       update onboard_sessions o set status = 'SUPERSEDED' from decided d
       where d.status = 'AUTHORIZED' and o.store_id = d.store_id and o.id <> d.id and o.status = 'AUTHORIZED')
     select redirect_uri, status from decided`;
+  });
   return s ? { redirectUri: s.redirect_uri, status: s.status } : null;
 }
 
