@@ -33,6 +33,19 @@ async function schemaIsCurrent(conn: Pick<Sql, 'unsafe'>): Promise<boolean> {
 }
 
 /**
+ * The migrations this build has that the database has not run: none when its schema is at or past
+ * this build's (a process older than the last deploy's migrations still serves). /ready is not
+ * ready while any is pending (it counted the rows applied, and said ready on a database restored
+ * from an older backup; QA).
+ */
+export async function pendingMigrations(conn: Pick<Sql, 'unsafe'>): Promise<{ database: number; build: number } | undefined> {
+  const [row] = await conn.unsafe<{ ours: number | null }[]>('select max(version)::int as ours from schemaversion');
+  const build = (highestMigration ??= highestNumber(MIGRATIONS_DIR));
+  return (row.ours ?? 0) < build ? { database: row.ours ?? 0, build } : undefined;
+}
+let highestMigration: number | undefined;
+
+/**
  * The database must store text as UTF-8: partners send names and SKUs in any script, and the
  * migrations write characters past ASCII (0136's whitespace, E'\\u00a0'), which a LATIN1 or
  * SQL_ASCII database refuses half-way through the schema (review). Said before anything is done.

@@ -82,6 +82,18 @@ describe('response envelope', () => {
     const files = readdirSync(new globalThis.URL('../../migrations/', import.meta.url)).filter((f) => /^\d{4}\.do\..*\.sql$/.test(f));
     expect(res.json().data.migrations).toBe(files.length);
   });
+
+  it('/ready is not ready while a migration of this build is pending (a database restored from an older backup: it said ready; QA)', async () => {
+    const [last] = await ctx.sql`delete from schemaversion where version = (select max(version) from schemaversion) returning *`;
+    try {
+      const res = await ctx.app.inject({ method: 'GET', url: '/ready' });
+      expect([res.statusCode, res.json().error.code, res.headers['retry-after']]).toEqual([503, 'SYS_002', '5']);
+      expect(res.json().error.details.context.reason).toBe(`migrations pending: the database is at ${Number(last.version) - 1}, this build's go to ${Number(last.version)} (omni migrate)`);
+    } finally {
+      await ctx.sql`insert into schemaversion ${ctx.sql(last)}`;
+    }
+    expect((await ctx.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+  });
 });
 
 describe('body errors', () => {
