@@ -73,11 +73,19 @@ describe('/metrics: jobs behind a running job of their named queue', () => {
       expect(work['omni_jobs{task="webhook.deliver",state="waiting"}']).toBe(2);
       expect(work['omni_jobs{task="webhook.deliver",state="queued"}']).toBe(queuedBefore);
       expect(work.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
-      // Its queue free again (the running job ended), they are queued, and have waited an hour.
+      // Its queue free again (the running job ended, the next not taken yet): its head is queued, the
+      // other still waits behind it (both were queued; QA), and neither ages the oldest queued job:
+      // they waited behind their queue, run one at a time, not for a worker.
+      await ctx.sql`delete from graphile_worker._private_jobs where key = ${`${queue}1`}`;
       await ctx.sql`update graphile_worker._private_job_queues set locked_at = null, locked_by = null where queue_name = ${queue}`;
       const freed = await samples(ctx.app, 'omni_');
-      expect(freed['omni_jobs{task="webhook.deliver",state="queued"}']).toBe(queuedBefore + 2);
-      expect(freed.omni_jobs_oldest_queued_seconds).toBeGreaterThanOrEqual(3600);
+      expect(freed['omni_jobs{task="webhook.deliver",state="queued"}']).toBe(queuedBefore + 1);
+      expect(freed['omni_jobs{task="webhook.deliver",state="waiting"}']).toBe(1);
+      expect(freed.omni_jobs_oldest_queued_seconds).toBeLessThan(60);
+      // A job of no named queue due an hour ago is workers behind.
+      await ctx.sql`select graphile_worker.add_job('webhook.deliver', '{}'::json, run_at => now() - interval '1 hour', job_key => ${`${queue}-alone`})`;
+      await ctx.sql`update graphile_worker._private_jobs set created_at = now() - interval '1 hour' where key = ${`${queue}-alone`}`;
+      expect((await samples(ctx.app, 'omni_')).omni_jobs_oldest_queued_seconds).toBeGreaterThanOrEqual(3600);
     } finally {
       await ctx.sql`delete from graphile_worker._private_jobs where key like ${`${queue}%`}`;
     }

@@ -5,9 +5,10 @@ import type { WorkerState } from '../../jobs/worker.js';
 import { BATCH_KINDS } from '../../batches/batch-store.js';
 
 /**
- * waiting: due, but behind a running job of its named queue (a store's stock updates, a failing
- * webhook endpoint's deliveries): not a job a free slot could take, so not counted queued, nor
- * in the oldest queued job's age (one partner's dead receiver read as workers behind).
+ * waiting: due, but behind another job of its named queue (running, or ahead of it: a failing or
+ * slow webhook receiver's deliveries, one at a time): not a job a free slot could take, so not
+ * counted queued, nor in the oldest queued job's age (one partner's dead receiver read as workers
+ * behind).
  */
 const JOB_STATES = ['queued', 'waiting', 'scheduled', 'running', 'failed'] as const;
 
@@ -38,14 +39,26 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
     try {
       const [queue, unfinished, [bulk], pending, [failing]] = await Promise.all([
         // With each group's oldest due time: the queued ones' is the oldest queued job's age.
-        sql<{ task: string; state: string; n: number; waited: number }[]>`
+        // A job of a named queue is queued only at its head, the queue free (a worker would take it
+        // next, in graphile-worker's order): the others wait behind it. They were counted queued
+        // whenever no job of the queue ran at the scrape, which a receiver failing fast leaves free
+        // most of the time (QA: 492 queued, the oldest's age growing for a queue run one at a time as
+        // designed). Nor does a named queue's head age the oldest queued job: it waited behind its
+        // queue, not for a worker.
+        sql<{ task: string; state: string; n: number; waited: number | null }[]>`
           select t.identifier as task,
-            case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
-                 when j.run_at > now() then 'scheduled' when q.locked_at is not null then 'waiting' else 'queued' end as state, count(*)::int as n,
+            case when j.locked_at is not null then 'running' when j.failed then 'failed'
+                 when not j.due then 'scheduled' when j.job_queue_id is not null and (q.locked_at is not null or j.place > 1) then 'waiting'
+                 else 'queued' end as state, count(*)::int as n,
             -- Since it was due, or since it was added when later: a summary event's delivery is queued due
             -- minutes early (webhooks/event-types.ts), not waiting since.
-            extract(epoch from now() - min(greatest(j.run_at, j.created_at)))::float8 as waited
-          from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+            extract(epoch from now() - min(greatest(j.run_at, j.created_at)) filter (where j.job_queue_id is null))::float8 as waited
+          from (
+            select j.*, case when j.due then row_number() over (partition by j.job_queue_id, j.due order by j.priority, j.run_at, j.id) end as place
+            from (select j.id, j.task_id, j.job_queue_id, j.locked_at, j.priority, j.run_at, j.created_at, j.attempts >= j.max_attempts as failed,
+                    j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now() as due
+                  from graphile_worker._private_jobs j) j) j
+            join graphile_worker._private_tasks t on t.id = j.task_id
             left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
           group by 1, 2`,
         sql<{ kind: string; n: number; pending: number }[]>`
@@ -60,7 +73,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
       jobs.reset();
       for (const task of tasks) for (const state of JOB_STATES) jobs.set({ task, state }, 0);
       for (const j of queue) jobs.set({ task: j.task, state: j.state }, j.n);
-      oldest.set(Math.max(0, ...queue.filter((j) => j.state === 'queued').map((j) => j.waited)));
+      oldest.set(Math.max(0, ...queue.filter((j) => j.state === 'queued' && j.waited !== null).map((j) => j.waited!)));
       batches.reset();
       for (const kind of BATCH_KINDS) batches.set({ kind }, 0);
       for (const b of unfinished) batches.set({ kind: b.kind }, b.n);
