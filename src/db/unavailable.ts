@@ -51,3 +51,27 @@ export function isConnectionLoss(err: unknown): boolean {
  * would hold every queue connection behind a probe and start WORKER_MAX_OUTAGE_MS's clock.
  */
 export const isServerFull = (err: unknown) => (err as { code?: unknown } | null)?.code === '53300';
+
+/**
+ * How long a probe of the database waits for its answer: /ready's, and the work gauges' at each
+ * /metrics scrape. A query sent on an open connection to a server that stopped answering (a frozen
+ * host, a network path dropping packets) waited without end, and so did the scrape and the
+ * readiness check (QA); postgres.js bounds only the opening of a connection (DB_CONNECT_TIMEOUT_MS,
+ * 10 s by default: Prometheus's default scrape timeout).
+ */
+export const PROBE_TIMEOUT_MS = 3000;
+
+/** `work`'s answer, or an error (code PROBE_TIMEOUT) once `ms` have passed without it; its late end is ignored. */
+export async function answeredWithin<T>(work: PromiseLike<T>, ms = PROBE_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`the database did not answer within ${ms / 1000} s`), { code: 'PROBE_TIMEOUT' })), ms);
+  });
+  const answer = Promise.resolve(work);
+  answer.catch(() => {});
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

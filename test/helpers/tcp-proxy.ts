@@ -15,6 +15,12 @@ export interface TcpProxy {
    * Resolves when it was.
    */
   resetOnceAfter(marker: string): Promise<void>;
+  /**
+   * Forwards nothing more either way, its connections left open and new ones accepted: a database
+   * host that froze, or a network path that drops packets (no refusal, no reset). `thaw` undoes it.
+   */
+  hang(): void;
+  thaw(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,12 +34,27 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
   const track = (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => s.destroy()); };
   let server: Server | undefined;
   let reset: { marker: string; done: () => void } | undefined;
+  let hung = false;
+  /** The connections' two ends, to stop and start their flow (hang, thaw). */
+  const pairs = new Set<[Socket, Socket]>();
+  const flow = (on: boolean) => {
+    for (const [a, b] of pairs) {
+      for (const [from, to] of [[a, b], [b, a]]) {
+        if (on) from.pipe(to);
+        else { from.unpipe(to); from.pause(); } // held, not dropped: thawed, the bytes go on
+      }
+    }
+  };
   const listen = (onPort: number) => new Promise<number>((resolve, reject) => {
     const s = createServer((client) => {
       const upstream = open();
       track(client);
       track(upstream);
-      client.pipe(upstream).pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      pairs.add(pair);
+      client.on('close', () => pairs.delete(pair));
+      if (!hung) client.pipe(upstream).pipe(client);
+      else { client.pause(); upstream.pause(); }
       // After pipe()'s listener: the bytes went on before the reset.
       client.on('data', (data: Buffer) => {
         if (!reset || !data.includes(reset.marker)) return;
@@ -64,6 +85,8 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
     url: url.toString(),
     cut,
     resetOnceAfter: (marker) => new Promise((done) => { reset = { marker, done }; }),
+    hang() { hung = true; flow(false); },
+    thaw() { hung = false; flow(true); },
     async restore() { if (!server) await listen(proxyPort); },
     close: cut,
   };

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Sql } from '../../db/database.js';
 import type { WorkerState } from '../../jobs/worker.js';
 import { BATCH_KINDS } from '../../batches/batch-store.js';
+import { answeredWithin } from '../../db/unavailable.js';
 
 /**
  * waiting: due, but behind another job of its named queue (running, or ahead of it: a failing or
@@ -37,7 +38,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
     help: 'Enabled webhook endpoints whose attempts have failed since their last success (their deliveries go one at a time; Omni disables one failing WEBHOOK_DISABLE_AFTER_FAILING_HOURS)' });
   async function readAll() {
     try {
-      const [queue, unfinished, [bulk], pending, [failing]] = await Promise.all([
+      const [queue, unfinished, [bulk], pending, [failing]] = await answeredWithin(Promise.all([
         // With each group's oldest due time: the queued ones' is the oldest queued job's age.
         // A job of a named queue is queued only at its head, the queue free (a worker would take it
         // next, in graphile-worker's order): the others wait behind it. They were counted queued
@@ -67,7 +68,7 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
         sql<{ status: string; n: number }[]>`
           select status, count(*)::int as n from webhook_deliveries where status in ('PENDING', 'RETRYING') group by status`,
         sql<{ n: number }[]>`select count(*)::int as n from webhook_endpoints where enabled and failing_since is not null`,
-      ]);
+      ]));
       // Every task and batch kind has its samples, 0 when idle: a series that appears only with
       // work cannot be told from one that was never scraped, and rate() and alerts miss its start.
       jobs.reset();

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import { AppError } from '../../../errors/app-error.js';
 import { pendingMigrations } from '../../../db/migrate.js';
+import { answeredWithin } from '../../../db/unavailable.js';
 import { Envelope, ok } from '../../envelope.js';
 import { anyRoute, databaseRoute, errorResponsesFor } from '../../error-responses.js';
 
@@ -18,8 +19,8 @@ export async function healthRoutes(app: FastifyInstance, { sql }: AppDeps) {
     try {
       // The migrations applied, as the files count them: postgrator's own row, version 0, is none
       // (it read one more than migrations/ holds: upgrade QA).
-      const [[row], pending] = await Promise.all([
-        sql<{ n: number }[]>`select count(*)::int as n from schemaversion where version > 0`, pendingMigrations(sql)]);
+      const [[row], pending] = await answeredWithin(Promise.all([
+        sql<{ n: number }[]>`select count(*)::int as n from schemaversion where version > 0`, pendingMigrations(sql)]));
       if (pending) {
         throw new AppError('SYS_002', { reason: `migrations pending: the database is at ${pending.database}, this build's go to ${pending.build} (omni migrate)` });
       }
