@@ -87,6 +87,10 @@ describe('loadConfig', () => {
     expect(bad('postgres://u:hunter2@127.0.0.1:99999/db')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
     expect(bad('postgres://u@h:abc/db')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
     expect(bad('postgres://u:hunter2%ZZ@h/db')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: URI malformed)');
+    // An sslmode libpq does not know (postgres.js took it for TLS with verification: QA).
+    expect(bad('postgres://u:hunter2@h/db?sslmode=bogus')).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL '
+      + '(its sslmode is one of disable, allow, prefer, require, verify-ca, verify-full, not "bogus")');
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:hunter2@h/db?sslmode=verify-full' })).not.toThrow();
     expect(problem({ PUBLIC_BASE_URL: 'http://', S3_ENDPOINT: 'https://x y' })).toBe('Invalid configuration: '
       + 'PUBLIC_BASE_URL must be an http:// or https:// URL (it does not parse: Invalid URL; got "http://"); '
       + 'S3_ENDPOINT must be an http:// or https:// URL (it does not parse: Invalid URL; got "https://x y")');

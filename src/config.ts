@@ -245,6 +245,8 @@ export function withSocketPlaceholderHost(url: string): string {
 }
 
 /** Why postgres.js would fail to read the URL (its parseUrl: the first of several hosts, user and password decoded), if it would. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
 function postgresUrlProblem(url: string): string | undefined {
   try {
     const rest = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0];
@@ -252,6 +254,10 @@ function postgresUrlProblem(url: string): string | undefined {
     const parsed = new URL(url.replace(hosts, hosts.split(',')[0]));
     decodeURIComponent(parsed.username);
     decodeURIComponent(parsed.password);
+    // libpq's modes: postgres.js takes any other word for TLS with verification, so a typo gave a
+    // start that waited for a database it took for unreachable, where libpq refuses it (QA).
+    const sslmode = parsed.searchParams.get('sslmode');
+    if (sslmode !== null && !SSL_MODES.includes(sslmode)) return `its sslmode is one of ${SSL_MODES.join(', ')}, not ${JSON.stringify(sslmode)}`;
     return undefined;
   } catch (err) {
     return `it does not parse: ${(err as Error).message}`;
