@@ -85,8 +85,9 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
     url: url.toString(),
     cut,
     resetOnceAfter: (marker) => new Promise((done) => { reset = { marker, done }; }),
-    hang() { hung = true; flow(false); },
-    thaw() { hung = false; flow(true); },
+    // Each only when it changes the state: pipe() twice to one destination sends every byte twice (review).
+    hang() { if (!hung) { hung = true; flow(false); } },
+    thaw() { if (hung) { hung = false; flow(true); } },
     async restore() { if (!server) await listen(proxyPort); },
     close: cut,
   };

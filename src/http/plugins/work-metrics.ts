@@ -48,19 +48,19 @@ export function registerWorkMetrics(sql: Sql, log: FastifyBaseLogger, tasks: rea
         // queue, not for a worker.
         sql<{ task: string; state: string; n: number; waited: number | null }[]>`
           select t.identifier as task,
-            case when j.locked_at is not null then 'running' when j.failed then 'failed'
-                 when not j.due then 'scheduled' when j.job_queue_id is not null and (q.locked_at is not null or j.place > 1) then 'waiting'
+            case when j.locked_at is not null then 'running' when j.attempts >= j.max_attempts then 'failed'
+                 when j.run_at > now() then 'scheduled' when j.job_queue_id is not null and (q.locked_at is not null or j.id <> h.id) then 'waiting'
                  else 'queued' end as state, count(*)::int as n,
             -- Since it was due, or since it was added when later: a summary event's delivery is queued due
             -- minutes early (webhooks/event-types.ts), not waiting since.
             extract(epoch from now() - min(greatest(j.run_at, j.created_at)) filter (where j.job_queue_id is null))::float8 as waited
-          from (
-            select j.*, case when j.due then row_number() over (partition by j.job_queue_id, j.due order by j.priority, j.run_at, j.id) end as place
-            from (select j.id, j.task_id, j.job_queue_id, j.locked_at, j.priority, j.run_at, j.created_at, j.attempts >= j.max_attempts as failed,
-                    j.locked_at is null and j.attempts < j.max_attempts and j.run_at <= now() as due
-                  from graphile_worker._private_jobs j) j) j
-            join graphile_worker._private_tasks t on t.id = j.task_id
+          from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
             left join graphile_worker._private_job_queues q on q.id = j.job_queue_id
+            -- Each named queue's head: its due job a worker takes first. Only the due jobs of named
+            -- queues are sorted (numbering every job took 2.7-3.1 s against 0.7-0.9 for a million: review).
+            left join (select distinct on (h.job_queue_id) h.job_queue_id, h.id from graphile_worker._private_jobs h
+                       where h.job_queue_id is not null and h.locked_at is null and h.attempts < h.max_attempts and h.run_at <= now()
+                       order by h.job_queue_id, h.priority, h.run_at, h.id) h on h.job_queue_id = j.job_queue_id
           group by 1, 2`,
         sql<{ kind: string; n: number; pending: number }[]>`
           select kind, count(*)::int as n, coalesce(sum(pending), 0)::int as pending from batches where completed_at is null group by kind`,
