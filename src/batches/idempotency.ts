@@ -12,6 +12,8 @@ export interface IdempotencyRequest {
    * (`pim`) beside its partner's bulk requests (none), so that one's key never answers the other.
    */
   scope?: 'pim';
+  /** The partner whose key it is (0150), for a partner's request: another partner's key is not its own. */
+  partnerId?: string;
   rawBody: Buffer | undefined;
   /** How long a key replays its response (IDEMPOTENCY_KEY_TTL_HOURS); an older one is free again. */
   ttlHours: number;
@@ -50,7 +52,8 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
   const replay = async () => {
     const [stored] = await sql<{ request_hash: string; status_code: number; response: T; route: string }[]>`
       select request_hash, status_code, response, route from idempotency_keys
-      where store_id = ${req.storeId} and key = ${key} and created_at >= ${keysExpireBefore(sql, req.ttlHours)}`;
+      where store_id = ${req.storeId} and key = ${key} and created_at >= ${keysExpireBefore(sql, req.ttlHours)}
+        and (partner_id is null or partner_id = ${req.partnerId ?? null}::uuid)`;
     if (!stored) return null;
     if (stored.request_hash !== hash) throw new AppError('IDEM_001', { idempotencyKey: req.key, originalRoute: stored.route });
     return { status: stored.status_code, body: form ? await form.restore(stored.response, sql) : stored.response, replayed: true };
@@ -61,12 +64,14 @@ export async function idempotent<T>(sql: Sql, req: IdempotencyRequest, run: (tx:
     return await sql.begin(async (tx) => {
       const result = await run(tx);
       const [claimed] = await tx`
-        insert into idempotency_keys (store_id, key, route, request_hash, status_code, response)
-        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${JSON.stringify(form ? form.keep(result.body) : result.body)}::text::json)
+        insert into idempotency_keys (store_id, key, route, request_hash, status_code, response, partner_id)
+        values (${req.storeId}, ${key}, ${req.route}, ${hash}, ${result.status}, ${JSON.stringify(form ? form.keep(result.body) : result.body)}::text::json,
+          ${req.partnerId ?? null}::uuid)
         on conflict (store_id, key) do update set route = excluded.route, request_hash = excluded.request_hash,
-          status_code = excluded.status_code, response = excluded.response, created_at = now()
-        -- an expired key (not purged yet: retention.ts runs hourly) is taken over
+          status_code = excluded.status_code, response = excluded.response, created_at = now(), partner_id = excluded.partner_id
+        -- an expired key (not purged yet: retention.ts runs hourly) is taken over, as is another partner's (0150)
         where idempotency_keys.created_at < ${keysExpireBefore(tx, req.ttlHours)}
+          or idempotency_keys.partner_id is distinct from excluded.partner_id and idempotency_keys.partner_id is not null
         returning key`;
       // Another request with this key committed first: undo ours and answer with theirs.
       if (!claimed) throw new KeyTaken();

@@ -24,21 +24,21 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0149 must be
-    // the one undone here instead of 0148.
-    expect(first.slice(-2)).toEqual(['0148.do.idempotency-response-as-sent.sql', '0149.do.variant-position.sql']);
-    // 0148 keeps a replayed response as json; 0149 gives variants their place in the set.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0150 must be
+    // the one undone here instead of 0149.
+    expect(first.slice(-2)).toEqual(['0149.do.variant-position.sql', '0150.do.idempotency-key-partner.sql']);
+    // 0149 gives variants their place in the set; 0150 names a key's partner.
+    const column = (table: string, name: string) => sql`exists (select from information_schema.columns where table_name = ${table} and column_name = ${name})`;
     const state = async () => (await sql`
-      select (select data_type from information_schema.columns where table_name = 'idempotency_keys' and column_name = 'response') as response,
-        exists (select from information_schema.columns where table_name = 'product_variants' and column_name = 'position') as position`)[0];
-    expect(await state()).toEqual({ response: 'json', position: true });
-    await sql`alter table idempotency_keys alter column response type jsonb`;
+      select ${column('product_variants', 'position')} as position, ${column('idempotency_keys', 'partner_id')} as partner`)[0];
+    expect(await state()).toEqual({ position: true, partner: true });
     await sql`alter table product_variants drop column position`;
-    expect(await state()).toEqual({ response: 'jsonb', position: false });
-    await sql`delete from schemaversion where version in (148, 149)`;
+    await sql`alter table idempotency_keys drop column partner_id`;
+    expect(await state()).toEqual({ position: false, partner: false });
+    await sql`delete from schemaversion where version in (149, 150)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ response: 'json', position: true });
+    expect(await state()).toEqual({ position: true, partner: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {

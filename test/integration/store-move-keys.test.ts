@@ -38,5 +38,14 @@ describe('a store moved to another partner', () => {
     const other = await sync(moved, 'import-part-1', 'B-1');
     expect([other.statusCode, other.json().error?.code]).toEqual([409, 'IDEM_001']);
     expect((await ctx.sql`select partner_id from batches where id = ${same.json().data.batchId}`)[0].partner_id).toBe(asker.partnerId);
+    // A request of the previous partner still in its transaction at the claim commits its key after
+    // the claim's delete (review): a key names its partner (0150), and the new one's request runs.
+    await ctx.sql`insert into idempotency_keys (store_id, key, route, request_hash, status_code, response, partner_id)
+      values (${operated.storeId}, 'late-key', 'POST /api/v1/partner/stores/catalog/sync', 'x', 200, '{"data":{"batchId":"pb_old"}}', ${operated.partnerId})`;
+    const late = await sync(moved, 'late-key', 'C-1');
+    expect([late.statusCode, late.headers['idempotent-replayed'], late.json().data.batchId]).toEqual([200, undefined, expect.stringMatching(/^pb_/)]);
+    expect(late.json().data.batchId).not.toBe('pb_old');
+    const replayed = await sync(moved, 'late-key', 'C-1');
+    expect([replayed.headers['idempotent-replayed'], replayed.json().data.batchId]).toEqual(['true', late.json().data.batchId]);
   });
 });

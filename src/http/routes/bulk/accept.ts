@@ -29,7 +29,8 @@ export const originOf = (request: FastifyRequest): RequestOrigin => ({ requestId
  * answered with its batch already ended (FAILED) and no job, where it said true (QA).
  */
 export async function accept(deps: AppDeps, request: FastifyRequest, reply: FastifyReply, message: string, run: (tx: Transaction) => Promise<unknown>) {
-  return sendIdempotently(deps, request, reply, { storeId: storeOf(request).storeId }, async (tx) => {
+  const { storeId, partnerId } = storeOf(request);
+  return sendIdempotently(deps, request, reply, { storeId, partnerId }, async (tx) => {
     const data = await run(tx);
     return ok(reply, message, data, { dispatch: ((data as { summary?: { pending?: number } }).summary?.pending ?? 0) > 0 });
   });
@@ -40,7 +41,7 @@ export async function accept(deps: AppDeps, request: FastifyRequest, reply: Fast
  * them): the first request runs, a retry gets that answer again with `idempotent-replayed: true`.
  */
 export async function sendIdempotently<T>(deps: AppDeps, request: FastifyRequest, reply: FastifyReply,
-  keys: { storeId: string; scope?: IdempotencyRequest['scope'] }, run: (tx: Transaction) => Promise<T>, form?: StoredForm<T>) {
+  keys: { storeId: string; scope?: IdempotencyRequest['scope']; partnerId?: string }, run: (tx: Transaction) => Promise<T>, form?: StoredForm<T>) {
   const result = await idempotent(deps.sql, {
     ...keys, key: request.headers['idempotency-key'] as string | undefined,
     route: `${request.method} ${request.routeOptions.url}`, rawBody: request.rawBody, ttlHours: deps.config.IDEMPOTENCY_KEY_TTL_HOURS,
