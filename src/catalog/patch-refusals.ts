@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error.js';
 import { isRowDataError, refusedRowFailure } from '../batches/row-isolation.js';
-import { MAX_INTEGER } from './product-schema.js';
+import { stockOverIntegerReason } from '../inventory/warehouse-rules.js';
 import type { ProductPatchInput } from './product-schema.js';
 
 /**
@@ -9,7 +9,7 @@ import type { ProductPatchInput } from './product-schema.js';
  * warehouse rows, which the stock triggers write, and that sum can pass it.
  */
 export function stockTotalTooLarge(field: string, whose: 'product' | 'variant'): AppError {
-  return new AppError('VAL_001', { field, reason: `the ${whose}'s stock over its warehouses would exceed ${MAX_INTEGER}` });
+  return new AppError('VAL_001', { field, reason: stockOverIntegerReason(whose) });
 }
 
 /** The stock field a PATCH sent, for an overflow that only PostgreSQL saw. */

@@ -1,6 +1,6 @@
 import type { Transaction } from '../db/database.js';
 import type { SimpleProductInput } from './product-schema.js';
-import { lockedStoreWarehouses, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { everyWarehouse, lockedStoreWarehouses, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { COLUMNS, DIMENSIONS, rowKeys, toColumns } from './product-columns.js';
 import { createProducts } from './product-inserts.js';
 import { findUpdateClashes, rowIdMismatch } from './key-clash.js';
@@ -341,6 +341,6 @@ async function placeStockAsNow(tx: Transaction, storeId: string, rows: ProductWr
     // Stock that every warehouse taking it sums beyond an integer (placeStock's VAL_001) goes there
     // all the same: PostgreSQL refuses the row, which fails alone with its reason. Left at the
     // product's level it was written there, out of step with its warehouses (review).
-    return { ...r, placement: { kind: 'warehouses' as const, allocations: [...warehouses.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock })) } };
+    return { ...r, placement: { kind: 'warehouses' as const, allocations: everyWarehouse(warehouses, stock) } };
   });
 }

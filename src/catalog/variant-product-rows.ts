@@ -5,7 +5,7 @@ import { AppError, rowError } from '../errors/app-error.js';
 import { duplicateOptionValues } from './variant-options.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { rowValidator } from '../http/validation/row-validation.js';
-import { loadStoreWarehouses, placeStock, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, stockOverIntegerReason, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, type Principal } from './product-rows.js';
@@ -125,7 +125,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
     // integer is refused now, as a PATCH refuses it (it failed when processed; QA).
     let placed = 0;
     for (const { placement } of items) if (placement.kind === 'warehouses') for (const a of placement.allocations) placed += a.stock;
-    if (placed > MAX_INTEGER) { fail('VAL_001', { field: 'variants', reason: `the product's stock over its warehouses would exceed ${MAX_INTEGER}` }); continue; }
+    if (placed > MAX_INTEGER) { fail('VAL_001', { field: 'variants', reason: stockOverIntegerReason('product') }); continue; }
     rowExternalIds.forEach((e) => e !== undefined && seenExternal.add(e));
     itemSkus.forEach((s) => seenSku.add(s));
     const { id: _id, variants: _v, ...parent } = input;

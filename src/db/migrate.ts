@@ -12,6 +12,9 @@ const QUEUE_MIGRATIONS_DIR = join(dirname(createRequire(import.meta.url).resolve
 const MIGRATION_LOCK = 727_001;
 
 const highestNumber = (dir: string) => Math.max(...readdirSync(dir).map((f) => Number(/^(\d+)\./.exec(f)?.[1] ?? -1)));
+/** The highest migration this build has (read once: the files do not change while it runs). */
+let highestMigration: number | undefined;
+const ourHighest = () => (highestMigration ??= highestNumber(MIGRATIONS_DIR));
 
 /**
  * Whether both schemas are at the versions of the files at hand: postgrator migrates up to its
@@ -26,7 +29,7 @@ async function schemaIsCurrent(conn: Pick<Sql, 'unsafe'>): Promise<boolean> {
   try {
     const [row] = await conn.unsafe<{ ours: number | null; queue: number | null }[]>(
       'select (select max(version)::int from schemaversion) as ours, (select max(id)::int from graphile_worker.migrations) as queue');
-    return row.ours === highestNumber(MIGRATIONS_DIR) && row.queue === highestNumber(QUEUE_MIGRATIONS_DIR);
+    return row.ours === ourHighest() && row.queue === highestNumber(QUEUE_MIGRATIONS_DIR);
   } catch {
     return false; // a database never migrated: no such tables yet
   }
@@ -40,11 +43,9 @@ async function schemaIsCurrent(conn: Pick<Sql, 'unsafe'>): Promise<boolean> {
  */
 export async function pendingMigrations(conn: Pick<Sql, 'unsafe'>): Promise<{ database: number; build: number } | undefined> {
   const [row] = await conn.unsafe<{ ours: number | null }[]>('select max(version)::int as ours from schemaversion');
-  const build = (highestMigration ??= highestNumber(MIGRATIONS_DIR));
+  const build = ourHighest();
   return (row.ours ?? 0) < build ? { database: row.ours ?? 0, build } : undefined;
 }
-let highestMigration: number | undefined;
-
 /**
  * The database must store text as UTF-8: partners send names and SKUs in any script, and the
  * migrations write characters past ASCII (0136's whitespace, E'\\u00a0'), which a LATIN1 or

@@ -49,10 +49,7 @@ export function placeStock(input: StockInput, store: StoreWarehouses, level: 'pr
     if (warehouses !== undefined) return fail('WHS_002', 'warehouses');
     return { ok: true, placement: { kind: 'product', stock: stock! } };
   }
-  if (warehouses === undefined) {
-    const allocations = [...store.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock: stock! }));
-    return placedUnlessTooLarge(allocations, 'stock', level);
-  }
+  if (warehouses === undefined) return placedUnlessTooLarge(everyWarehouse(store, stock!), 'stock', level);
   if (warehouses.length === 0) return fail('WHS_007', 'warehouses');
   const plainIds = warehouses.every((w) => typeof w === 'string');
   if (!plainIds && stock !== undefined) return fail('WHS_001', 'stock');
@@ -73,6 +70,14 @@ export function placeStock(input: StockInput, store: StoreWarehouses, level: 'pr
   return placedUnlessTooLarge(allocations, 'warehouses', level);
 }
 
+/** `stock` in each of the store's warehouses: where stock without a warehouse list goes in a store that has some. */
+export function everyWarehouse(store: StoreWarehouses, stock: number) {
+  return [...store.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock }));
+}
+
+/** VAL_001's reason for stock whose warehouse rows would sum beyond an integer: at accept here, and in a PATCH (patch-refusals.ts). */
+export const stockOverIntegerReason = (whose: 'product' | 'variant') => `the ${whose}'s stock over its warehouses would exceed ${MAX_INTEGER}`;
+
 /**
  * VAL_001 for stock that the row's own warehouse rows sum beyond an integer (the product's or
  * variant's stock is their sum, and the rows it does not send only add to it): refused at once, as a
@@ -83,7 +88,7 @@ function placedUnlessTooLarge(allocations: { warehouseId: string; clientId: stri
   level: 'product' | 'variant'): StockDecision {
   let sum = 0;
   for (const a of allocations) sum += a.stock;
-  if (sum > MAX_INTEGER) return fail('VAL_001', field, { reason: `the ${level}'s stock over its warehouses would exceed ${MAX_INTEGER}` });
+  if (sum > MAX_INTEGER) return fail('VAL_001', field, { reason: stockOverIntegerReason(level) });
   return { ok: true, placement: { kind: 'warehouses', allocations } };
 }
 

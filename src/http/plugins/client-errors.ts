@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorCatalogue, type ErrorCode } from '../../errors/catalogue.js';
+import { errorEnvelope } from './error-handler.js';
 
 /** Node's parser and timeout errors, as catalogue codes: what Node and Fastify answer 408, 431 and 400. */
 function codeOf(err: NodeJS.ErrnoException): ErrorCode {
@@ -23,7 +24,7 @@ function codeOf(err: NodeJS.ErrnoException): ErrorCode {
 export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const code = codeOf(err);
-  const { status, message, hint } = errorCatalogue[code];
+  const { status, message } = errorCatalogue[code];
   const requestId = randomUUID();
   this.log.info({ requestId, code, reason: err.code }, `request refused before routing: ${message}`);
   // The response of the request in flight: a 408 is its answer while its body has not all come; one
@@ -32,11 +33,7 @@ export function answerClientError(this: FastifyInstance, err: NodeJS.ErrnoExcept
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean; req?: { complete?: boolean } } })._httpMessage;
   const answered = answeredEarly.has(socket) || inFlight?.headersSent === true || inFlight?.req?.complete === true;
   if (socket.writable && !answered) {
-    const body = JSON.stringify({
-      success: false,
-      error: { code, message, details: { timestamp: new Date().toISOString(), hint, context: {} } },
-      requestId,
-    });
+    const body = JSON.stringify(errorEnvelope(requestId, code, {}));
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n`
       + `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`);
   }

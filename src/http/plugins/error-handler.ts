@@ -9,6 +9,11 @@ import { callerOfRequest } from './request-log.js';
 import { methodsMatching } from './route-methods.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
+  return errorEnvelope(request.id, code, context, message);
+}
+
+/** The error envelope of a request `requestId` names: errorBody's, and a request Node refused before Fastify had it (client-errors.ts). */
+export function errorEnvelope(requestId: string, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   const def = errorCatalogue[code];
   return {
     success: false as const,
@@ -17,7 +22,7 @@ export function errorBody(request: FastifyRequest, code: ErrorCode, context: Rec
       message: message ?? def.message,
       details: { timestamp: new Date().toISOString(), hint: def.hint, context },
     },
-    requestId: request.id,
+    requestId,
   };
 }
 

@@ -40,8 +40,11 @@ export function recordStaticRoutes(app: FastifyInstance, maxParamLength: number)
  */
 export function otherMethodsAt(app: FastifyInstance, path: string, method: string): string[] {
   const routes = recorded.get(app);
-  return routes ? METHODS.filter((m) => m !== method && routes.exact.has(`${m} ${path}`)) : [];
+  return routes ? exactMethodsAt(routes, path).filter((m) => m !== method) : [];
 }
+
+/** The methods with a route of exactly `path` (no parameters). */
+const exactMethodsAt = (routes: RecordedRoutes, path: string) => METHODS.filter((m) => routes.exact.has(`${m} ${path}`));
 
 /**
  * The methods that take `path`: those with a route of exactly it, when there is one (a route with
@@ -53,7 +56,7 @@ export function otherMethodsAt(app: FastifyInstance, path: string, method: strin
 export function methodsMatching(app: FastifyInstance, path: string): string[] {
   const routes = recorded.get(app);
   if (!routes) return [];
-  const exact = METHODS.filter((m) => routes.exact.has(`${m} ${path}`));
+  const exact = exactMethodsAt(routes, path);
   if (exact.length > 0) return exact;
   return METHODS.filter((m) => {
     try {
