@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
 import { NOT_OURS, packCursor, pageAndCursor, refuseCursor, unpackCursor, WITHOUT_PAGE } from '../db/list-cursor.js';
-import { batchSummary, type BatchKind, type BatchStatus } from './batch-store.js';
+import { batchSummary, type BatchKind, type BatchReader, type BatchStatus } from './batch-store.js';
 
 /** What GET /partner/stores/batches can narrow its list to. */
 export interface BatchFilter { status?: BatchStatus; kind?: BatchKind }
@@ -22,14 +22,14 @@ function decodeBatchCursor(after: string, page: number): string {
 const MAX_BIGINT = 2n ** 63n - 1n;
 
 /**
- * One page of a store's batches, newest accepted first, and how many match in all (one
+ * One page of a store's batches sent by the partner reading them (batch-store.ts, BatchReader), newest accepted first, and how many match in all (one
  * snapshot: db/page.ts), with the cursor of the page's end. Read
  * through batches_store_seq_idx (0093); the packed rows and outcomes of each batch, which can
  * be megabytes, are not selected.
  */
-export async function listBatches(sql: Queryable, storeId: string, filter: BatchFilter, page: number, limit: number, after?: string) {
+export async function listBatches(sql: Queryable, reader: BatchReader, filter: BatchFilter, page: number, limit: number, after?: string) {
   const before = after === undefined ? undefined : decodeBatchCursor(after, page);
-  const where = () => sql`store_id = ${storeId}
+  const where = () => sql`store_id = ${reader.storeId} and partner_id = ${reader.partnerId}
     ${filter.status ? sql`and status = ${filter.status}` : sql``}
     ${filter.kind ? sql`and kind = ${filter.kind}` : sql``}`;
   const { total, rows } = await pageWithTotal<any>(sql,

@@ -133,10 +133,17 @@ export const batchSummary = (b: any): BatchSummary => ({
 });
 
 /**
- * A batch of this store with one page of its rows (by rowIndex). Batch ids are made in lower
+ * Who reads a store's batches: the partner operating the store sees the batches it sent, not
+ * those of a partner that operated the store before (a store claimed by another partner: their
+ * requests hold that partner's data; until 2026-12-06 the new partner could read them).
+ */
+export interface BatchReader { storeId: string; partnerId: string }
+
+/**
+ * A batch of this store sent by the reading partner, with one page of its rows (by rowIndex). Batch ids are made in lower
  * case (newBatchId): one sent in upper case, as a uuid may be, is the same batch.
  */
-export async function readBatch(sql: Queryable, storeId: string, where: { batchId?: string; requestId?: string }, page: number, limit: number) {
+export async function readBatch(sql: Queryable, reader: BatchReader, where: { batchId?: string; requestId?: string }, page: number, limit: number) {
   // The page is cut by PostgreSQL: a batch's outcomes are one jsonb value, up to 1,000 rows (and a
   // refused row's errors), which the API parsed whole for any page (QA: 30 MB of outcomes, 4.5-5.7 s
   // a GET, the event loop held). A row accepted without an outcome yet is PENDING. Outcomes written
@@ -144,7 +151,7 @@ export async function readBatch(sql: Queryable, storeId: string, where: { batchI
   const [b] = await sql<any[]>`
     with b as (
       select id, request_id, kind, status, total, succeeded, failed, pending, created_at, started_at, completed_at, accepted_rows, outcomes
-      from batches where store_id = ${storeId}
+      from batches where store_id = ${reader.storeId} and partner_id = ${reader.partnerId}
         and ${where.batchId ? sql`id = ${where.batchId.toLowerCase()}` : sql`request_id = ${where.requestId!}`}
       order by created_at desc limit 1),
     done as (select (o->>'rowIndex')::int as i, o from b, jsonb_array_elements(b.outcomes) o),

@@ -32,7 +32,7 @@ async function applyChunk(store: TestStore, rows: { rowIndex: number; payload: a
   expect(states).toEqual([...Array(Math.ceil(rows.length / chunkSize) - 1).fill('more'), 'last']);
   expect(await apply()).toBe('none');
   // As a partner reads them (readBatch fills in the keys PostgreSQL leaves out of a success).
-  const { view } = (await readBatch(ctx.sql, store.storeId, { batchId }, 1, 1000))!;
+  const { view } = (await readBatch(ctx.sql, store, { batchId }, 1, 1000))!;
   expect(view.summary.pending).toBe(0);
   return view.rows;
 }

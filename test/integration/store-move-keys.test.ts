@@ -15,29 +15,33 @@ const sync = (who: TestStore, key: string, sku: string) => signedInject(ctx, who
   body: { products: [{ externalId: `ext-${sku}`, name: sku, sku, price: 1 }] },
 });
 
+/** The seller of `operated`'s store authorizes another partner, which claims the store: that partner, operating it. */
+async function moveToAnotherPartner(operated: TestStore): Promise<TestStore> {
+  const seller = await openOnboarding(ctx, operated);
+  const asker = await createTestStore(ctx, 0);
+  const browser = sellerBrowser(ctx, (await openSession(ctx, asker)).json().data.sid);
+  expect((await browser.open()).statusCode).toBe(200);
+  await browser.signIn(seller.email, seller.password);
+  const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+  const claimedSid = new URL(String(done.headers.location)).searchParams.get('sid')!;
+  const claim = await signedInject(ctx, asker, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${claimedSid}`, partnerOnly: true });
+  const access = decryptJsonField<{ storeToken: string }>(claim.json().data.storeAccess, asker.partnerEncryptionKey);
+  return { ...asker, storeId: operated.storeId, storeClientId: operated.storeClientId, storeToken: access.storeToken };
+}
+
 describe('a store moved to another partner', () => {
   it("leaves the previous partner's Idempotency-Keys behind: the new partner's request under the same key runs", async () => {
     const operated = await createTestStore(ctx, 0);
     const first = await sync(operated, 'import-part-1', 'A-1');
     expect(first.statusCode).toBe(200);
-    // The seller authorizes another partner, which claims the store.
-    const seller = await openOnboarding(ctx, operated);
-    const asker = await createTestStore(ctx, 0);
-    const browser = sellerBrowser(ctx, (await openSession(ctx, asker)).json().data.sid);
-    expect((await browser.open()).statusCode).toBe(200);
-    await browser.signIn(seller.email, seller.password);
-    const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
-    const claimedSid = new URL(String(done.headers.location)).searchParams.get('sid')!;
-    const claim = await signedInject(ctx, asker, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${claimedSid}`, partnerOnly: true });
-    const access = decryptJsonField<{ storeToken: string }>(claim.json().data.storeAccess, asker.partnerEncryptionKey);
-    const moved: TestStore = { ...asker, storeId: operated.storeId, storeClientId: operated.storeClientId, storeToken: access.storeToken };
+    const moved = await moveToAnotherPartner(operated);
 
     const same = await sync(moved, 'import-part-1', 'A-1');
     expect(same.headers['idempotent-replayed']).toBeUndefined();
     expect(same.json().data.batchId).not.toBe(first.json().data.batchId);
     const other = await sync(moved, 'import-part-1', 'B-1');
     expect([other.statusCode, other.json().error?.code]).toEqual([409, 'IDEM_001']);
-    expect((await ctx.sql`select partner_id from batches where id = ${same.json().data.batchId}`)[0].partner_id).toBe(asker.partnerId);
+    expect((await ctx.sql`select partner_id from batches where id = ${same.json().data.batchId}`)[0].partner_id).toBe(moved.partnerId);
     // A request of the previous partner still in its transaction at the claim commits its key after
     // the claim's delete (review): a key names its partner (0150), and the new one's request runs.
     await ctx.sql`insert into idempotency_keys (store_id, key, route, request_hash, status_code, response, partner_id)
@@ -47,5 +51,21 @@ describe('a store moved to another partner', () => {
     expect(late.json().data.batchId).not.toBe('pb_old');
     const replayed = await sync(moved, 'late-key', 'C-1');
     expect([replayed.headers['idempotent-replayed'], replayed.json().data.batchId]).toEqual(['true', late.json().data.batchId]);
+  });
+
+  it("shows the new partner its own batches only: the previous partner's requests are not its to read", async () => {
+    // QA (forty-third session): batch reads filtered by store alone, so the new partner read the
+    // previous one's batches, rows and results included.
+    const operated = await createTestStore(ctx, 0);
+    const old = (await sync(operated, 'k-old', 'OLD-1')).json().data;
+    const moved = await moveToAnotherPartner(operated);
+    const own = (await sync(moved, 'k-new', 'NEW-1')).json().data;
+    const get = (who: TestStore, url: string) => signedInject(ctx, who, { method: 'GET', url: `/api/v1/partner/stores/${url}` });
+    const codes = async (who: TestStore) => Promise.all([`batches/${old.batchId}`, `batches/requests/${old.requestId}`, `requests/${old.requestId}`,
+      `catalog/${old.batchId}`, `catalog/${old.requestId}`].map(async (url) => { const r = await get(who, url); return [r.statusCode, r.json().error?.code ?? r.json().data.batchId]; }));
+    expect(await codes(moved)).toEqual([[404, 'BAT_001'], [404, 'BAT_002'], [404, 'BAT_002'], [404, 'BAT_001'], [404, 'BAT_001']]);
+    const listed = (await get(moved, 'batches')).json();
+    expect([listed.data.map((b: { batchId: string }) => b.batchId), listed.meta.pagination.total]).toEqual([[own.batchId], 1]);
+    expect((await get(moved, `batches/${own.batchId}`)).json().data.rows[0].status).toMatch(/PENDING|SUCCEEDED/);
   });
 });

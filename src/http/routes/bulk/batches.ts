@@ -76,12 +76,12 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   app.get('/api/v1/partner/stores/batches', {
     config: { auth: 'store' },
     schema: {
-      tags: ['batches'], summary: "The store's batches, newest accepted first (status, counts, times; rows by batchId)",
+      tags: ['batches'], summary: "The batches you sent to the store, newest accepted first (status, counts, times; rows by batchId)",
       querystring: ListQuery, response: { 200: Envelope(Type.Array(Type.Object(BatchFields)), CursorPageMeta()) }, errors: errorResponsesFor(storeRoute),
     },
   }, async (request, reply) => {
     const { page, limit, after, ...filter } = request.query as BatchFilter & { page: number; limit: number; after?: string };
-    const { items, total, nextCursor } = await listBatches(sql, storeOf(request).storeId, filter, page, limit, after);
+    const { items, total, nextCursor } = await listBatches(sql, storeOf(request), filter, page, limit, after);
     return ok(reply, 'Batches retrieved successfully', items, cursorPageMeta({ page, limit }, total, nextCursor));
   });
 
@@ -91,7 +91,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   }, async (request, reply) => {
     const { batchId } = request.params as { batchId: string };
     const { page, limit } = request.query as { page: number; limit: number };
-    const found = await readBatch(sql, storeOf(request).storeId, { batchId }, page, limit);
+    const found = await readBatch(sql, storeOf(request), { batchId }, page, limit);
     if (!found) throw new AppError('BAT_001', { batchId });
     return ok(reply, 'Batch retrieved successfully', found.view, paginationMeta({ page, limit }, found.total));
   });
@@ -100,7 +100,7 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
     const { requestId } = request.params as { requestId: string };
     const { page, limit } = request.query as { page: number; limit: number };
     // request_id is a uuid column: text that is not one could only fail its cast.
-    const found = UUID.test(requestId) ? await readBatch(sql, storeOf(request).storeId, { requestId }, page, limit) : null;
+    const found = UUID.test(requestId) ? await readBatch(sql, storeOf(request), { requestId }, page, limit) : null;
     if (!found) throw new AppError('BAT_002', { requestId });
     return ok(reply, 'Batch retrieved successfully', found.view, paginationMeta({ page, limit }, found.total));
   };
@@ -124,8 +124,8 @@ export async function batchRoutes(app: FastifyInstance, { sql }: AppDeps) {
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const { page, limit } = request.query as { page: number; limit: number };
-    const storeId = storeOf(request).storeId;
-    const found = await readBatch(sql, storeId, { batchId: id }, page, limit) ?? (UUID.test(id) ? await readBatch(sql, storeId, { requestId: id }, page, limit) : null);
+    const reader = storeOf(request);
+    const found = await readBatch(sql, reader, { batchId: id }, page, limit) ?? (UUID.test(id) ? await readBatch(sql, reader, { requestId: id }, page, limit) : null);
     if (!found) throw new AppError('BAT_001', { id });
     return ok(reply, 'Batch retrieved successfully', found.view, paginationMeta({ page, limit }, found.total));
   });
