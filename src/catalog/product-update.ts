@@ -10,6 +10,7 @@ import { findKeyClash, keyClashContext } from './key-clash.js';
 import { findUnknownTaxonomy } from './taxonomy-refs.js';
 import { productStock } from './product-read.js';
 import { lostRace, retryingLostRaces } from '../db/lost-races.js';
+import { limitLockWaits, lockWaitTooLong } from './patch-lock-wait.js';
 
 export type { PatchContext, PatchResult };
 
@@ -39,7 +40,7 @@ export async function updateProduct(sql: Sql, ctx: PatchContext, productId: stri
       ? await updateWithVariantSet(sql, ctx, productId, patch, prefetched)
       : await updateOptimistically(sql, ctx, productId, patch, prefetched);
   } catch (err) {
-    throw patchRefusal(err, patch);
+    throw lockWaitTooLong(err, productId) ?? patchRefusal(err, patch);
   }
 }
 
@@ -154,6 +155,7 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   // add_warehouse, which locks that row for update) starts the PATCH over, placed as now (QA: the
   // total was written alone, out of step with the new warehouse's row for good).
   const applied = decision.placement.kind !== 'product' ? await apply(sql) : await sql.begin(async (tx) => {
+    await limitLockWaits(tx);
     const now = await lockedStoreWarehouses(tx, ctx.storeId);
     return now.byClientId.size > 0 ? { version: null } : apply(tx);
   });
@@ -175,6 +177,7 @@ async function recordResent(sql: Sql, storeId: string, productId: string, versio
   if (columns.length === 0 && plan.resent.stock === null && rows.length === 0) return true;
   try {
     return await sql.begin(async (tx) => {
+      await limitLockWaits(tx);
       const [p] = await tx`
         update products set field_runs = field_runs_written(field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(${columns}::text[]))
         where store_id = ${storeId} and id = ${productId} and version = ${version}

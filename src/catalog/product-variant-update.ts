@@ -18,6 +18,7 @@ import type { ProductSnapshot } from './product-update.js';
 import { refuseBeforeLocking } from './variant-set-precheck.js';
 import { variantLooksOf, variantSetLooks } from './variant-set-changes.js';
 import { variantSetDiff } from './variant-diff.js';
+import { limitLockWaits } from './patch-lock-wait.js';
 
 /**
  * PATCH /products/{id} with a variant set (seed 003): the product's fields and
@@ -27,6 +28,7 @@ import { variantSetDiff } from './variant-diff.js';
  */
 export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   return sql.begin(async (tx) => {
+    await limitLockWaits(tx);
     // What refuses the request, told without the store's key lock (with the product as the route read it).
     if (prefetched !== undefined) await refuseBeforeLocking(tx, ctx, productId, patch, prefetched);
     // Before the product's row lock, as a with-variants chunk takes it before its parents'.

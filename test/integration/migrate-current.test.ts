@@ -24,21 +24,22 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0150 must be
-    // the one undone here instead of 0149.
-    expect(first.slice(-2)).toEqual(['0149.do.variant-position.sql', '0150.do.idempotency-key-partner.sql']);
-    // 0149 gives variants their place in the set; 0150 names a key's partner.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0151 must be
+    // the one undone here instead of 0150.
+    expect(first.slice(-2)).toEqual(['0150.do.idempotency-key-partner.sql', '0151.do.patch-lock-wait-limit.sql']);
+    // 0150 names a key's partner; 0151 limits apply_product_patch's lock waits.
     const column = (table: string, name: string) => sql`exists (select from information_schema.columns where table_name = ${table} and column_name = ${name})`;
     const state = async () => (await sql`
-      select ${column('product_variants', 'position')} as position, ${column('idempotency_keys', 'partner_id')} as partner`)[0];
-    expect(await state()).toEqual({ position: true, partner: true });
-    await sql`alter table product_variants drop column position`;
+      select ${column('idempotency_keys', 'partner_id')} as partner,
+        (select coalesce('lock_timeout=5s' = any(proconfig), false) from pg_proc where proname = 'apply_product_patch') as "lockWait"`)[0];
+    expect(await state()).toEqual({ partner: true, lockWait: true });
     await sql`alter table idempotency_keys drop column partner_id`;
-    expect(await state()).toEqual({ position: false, partner: false });
-    await sql`delete from schemaversion where version in (149, 150)`;
+    await sql`alter function apply_product_patch(uuid, uuid, integer, jsonb, integer, jsonb, jsonb, jsonb, boolean, jsonb) reset lock_timeout`;
+    expect(await state()).toEqual({ partner: false, lockWait: false });
+    await sql`delete from schemaversion where version in (150, 151)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ position: true, partner: true });
+    expect(await state()).toEqual({ partner: true, lockWait: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
