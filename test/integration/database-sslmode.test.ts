@@ -1,0 +1,72 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/database.js';
+import { isUnreachableAtStart } from '../../src/db/wait-at-start.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
+
+// A server without SSL (the run's database behind a proxy that answers 'N' to the SSLRequest, as
+// PostgreSQL with ssl = off does): postgres.js started TLS anyway, the server closed the socket,
+// and the ECONNRESET was taken for an unreachable database: a start with sslmode=require waited for
+// it, one attempt a second, instead of saying what was wrong (QA, forty-third session).
+const SSL_REQUEST = 80877103;
+let server: Server;
+let plainUrl: string;
+const sockets = new Set<Socket>();
+
+beforeAll(async () => {
+  const target = new URL(testDatabaseUrl());
+  const socketDir = target.searchParams.get('host');
+  const port = Number(target.port || 5432);
+  const open = () => (socketDir?.startsWith('/') ? createConnection(`${socketDir}/.s.PGSQL.${port}`) : createConnection(port, target.hostname));
+  server = createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => client.destroy());
+    client.once('data', (first: Buffer) => {
+      const upstream = open();
+      sockets.add(upstream);
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      const rest = first.length >= 8 && first.readInt32BE(4) === SSL_REQUEST ? (client.write('N'), first.subarray(8)) : first;
+      if (rest.length > 0) upstream.write(rest);
+      client.pipe(upstream).pipe(client);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = new URL(testDatabaseUrl());
+  url.searchParams.delete('host');
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as { port: number }).port);
+  plainUrl = url.toString();
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => server.close(r));
+});
+
+const withMode = (mode: string) => { const u = new URL(plainUrl); u.searchParams.set('sslmode', mode); return u.toString(); };
+
+describe('DATABASE_URL sslmode against a server without SSL', () => {
+  it.each(['require', 'verify-ca', 'verify-full'])('sslmode=%s is refused at once, as libpq refuses it, and a start does not wait for it', async (mode) => {
+    const sql = connect(withMode(mode), 1);
+    try {
+      const started = Date.now();
+      const err = await sql`select 1`.then(() => null, (e: unknown) => e);
+      expect([(err as { code?: string }).code, (err as Error).message])
+        .toEqual(['SSL_NOT_SUPPORTED', `server does not support SSL, but SSL was required (sslmode=${mode})`]);
+      expect(isUnreachableAtStart(err)).toBe(false);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+
+  it.each(['prefer', 'allow', 'disable'])('sslmode=%s connects without SSL, as libpq does', async (mode) => {
+    const sql = connect(withMode(mode), 1);
+    try {
+      expect((await sql<{ ssl: boolean }[]>`select coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as ssl`)[0].ssl).toBe(false);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
