@@ -16,7 +16,7 @@ import { unseenStore } from '../db/key-lookup.js';
 import { productStock } from './product-read.js';
 import type { ProductSnapshot } from './product-update.js';
 import { refuseBeforeLocking } from './variant-set-precheck.js';
-import { variantLooksOf, variantSetLooks } from './variant-set-changes.js';
+import { variantSetBeforeAfter, variantSetLooks } from './variant-set-changes.js';
 import { variantSetDiff } from './variant-diff.js';
 import { limitLockWaits } from './patch-lock-wait.js';
 
@@ -79,7 +79,7 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     }
 
     // The variants as they were, for the audit event's before and after (it named SKUs only: QA).
-    const looksBefore = variantLooksOf((await variantSetLooks(tx, ctx.storeId, [productId])).get(productId));
+    const looksBefore = (await variantSetLooks(tx, ctx.storeId, [productId])).get(productId);
     // Before the variants are written: one of them may take the product's own sku.
     if (becomesVariant) {
       const cleared = await clearOwnFields(tx, ctx.storeId, productId, current, warehouses.byClientId.size === 0);
@@ -88,8 +88,8 @@ export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, p
     const { changed, setChanged: rewritten, ...result } = await applyVariantSet(tx, ctx.storeId, productId, variants.items, warehouses);
     if (becomesVariant !== current.has_variants) changes.hasVariants = { before: current.has_variants, after: becomesVariant };
     if (changed || changes.hasVariants) {
-      const looksAfter = variantLooksOf((await variantSetLooks(tx, ctx.storeId, [productId])).get(productId));
-      changes.variants = variantSetDiff(looksBefore, looksAfter) ?? result;
+      const looksAfter = (await variantSetLooks(tx, ctx.storeId, [productId])).get(productId);
+      changes.variants = variantSetDiff(...variantSetBeforeAfter(looksBefore, looksAfter)) ?? result;
     }
     // writeProducts moved the version already when the product's own fields changed. Any change a
     // PATCH makes is a new version (its ETag), its variants' or its own stock alone too; updated_at

@@ -9,7 +9,7 @@ import { findVariantKeyClashes, VariantNotWritten, type VariantKeyClash } from '
 import { lockStoreKeysForVariants } from './variant-writers-lock.js';
 import { deactivateOmittedVariants } from './variant-deactivation.js';
 import { recordVariantSets, variantColumnsSent } from './variant-field-order.js';
-import { variantLooksOf, variantSetChanges, variantSetLooks } from './variant-set-changes.js';
+import { variantSetBeforeAfter, variantSetChanges, variantSetLooks } from './variant-set-changes.js';
 import { variantSetDiff } from './variant-diff.js';
 import { lockByIds } from '../db/rows-by-key.js';
 
@@ -110,7 +110,7 @@ async function writeVariantProducts(tx: Transaction, storeId: string, rows: Row[
   // What each updated product's row changed, for its audit event: its own fields, and its variants.
   const changesOf = new Map(outcomes.filter((o) => o.ok && idOf.has(o.rowIndex)).map((o) => {
     const variants = sets.changed.has(o.id!) && setsBefore.has(o.id!)
-      ? variantSetDiff(variantLooksOf(setsBefore.get(o.id!)), variantLooksOf(sets.after.get(o.id!))) : undefined;
+      ? variantSetDiff(...variantSetBeforeAfter(setsBefore.get(o.id!), sets.after.get(o.id!))) : undefined;
     return [o.id!, { ...o.changes, ...(variants ? { variants } : {}) }] as const;
   }));
   return { outcomes, idOf, done, productIds, variantId, changed, changesOf };

@@ -19,6 +19,11 @@ async function withVariants(store: TestStore, url: string, body: unknown) {
   expect(res.json().data.summary.failed, res.body).toBe(0);
   expect(await waitForBatch(ctx, res.json().data.batchId)).toMatchObject({ status: 'COMPLETED', failed: 0 });
 }
+/** The variants part of the product's last audit event (a reorder was audited as nothing: QA). */
+async function lastAuditOfVariants(id: string) {
+  const [e] = await ctx.sql`select changes from audit_events where resource_id = ${id} and action = 'product.updated' order by id desc limit 1`;
+  return e?.changes.variants;
+}
 async function read(store: TestStore, id: string) {
   const product = (await signedInject(ctx, store, { method: 'GET', url: `/api/v1/partner/stores/products/${id}` })).json().data;
   return { version: product.version as number, order: product.variants.map((v: any) => `${v.options.size}${v.isActive ? '' : ' (off)'}`) };
@@ -41,6 +46,7 @@ describe("a product's variants", () => {
     const reordered = await read(store, id);
     expect(reordered.order.slice(0, 4)).toEqual(['M', 'L', 'XL', 'XXL']);
     expect(reordered.version).toBe(after.version + 1);
+    expect(await lastAuditOfVariants(id)).toEqual({ reordered: { before: ['TEE-XL', 'TEE-L', 'TEE-M', 'TEE-XXL'], after: ['TEE-M', 'TEE-L', 'TEE-XL', 'TEE-XXL'] } });
   });
 
   it('read back in the order a PATCH sent, a new variant in the middle and a reactivated one included', async () => {
@@ -54,6 +60,7 @@ describe("a product's variants", () => {
     const { version } = await read(store, id);
     expect((await patch(['M', 'S', 'L', 'XL'])).statusCode).toBe(200);
     expect(await read(store, id)).toEqual({ version: version + 1, order: ['M', 'S', 'L', 'XL'] });
+    expect(await lastAuditOfVariants(id)).toEqual({ reactivated: ['TEE-M'], reordered: { before: ['TEE-L', 'TEE-XL', 'TEE-S'], after: ['TEE-S', 'TEE-L', 'TEE-XL'] } });
   });
 
   it('written before 0149 (no place), sent again in the order they read in, change nothing: no new version (review)', async () => {
