@@ -158,7 +158,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The store's batches, newest accepted first (status, counts, times; rows by batchId) */
+        /** The batches you sent to the store, newest accepted first (status, counts, times; rows by batchId) */
         get: operations["getPartnerStoresBatches"];
         put?: never;
         post?: never;
@@ -960,9 +960,9 @@ export interface operations {
                             };
                         };
                         data: {
+                            externalId: string | null;
                             /** Format: uuid */
                             id: string;
-                            externalId: string | null;
                             hasVariants: boolean;
                             /** @description the fields whose value changed */
                             updatedFields: string[];
@@ -1354,7 +1354,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -1492,7 +1493,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -1599,7 +1601,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2153,7 +2156,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2297,7 +2301,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2446,7 +2451,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2537,7 +2543,8 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                details: {
+                                /** @description always present */
+                                details?: {
                                     [key: string]: unknown;
                                 };
                             }[];

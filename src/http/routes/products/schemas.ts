@@ -26,8 +26,9 @@ export const ProductView = Type.Object({
   variants: Type.Array(VariantView),
 });
 
+// In seed 003's order: externalId, then id (QA).
 export const PatchResultView = Type.Object({
-  id: Type.String({ format: 'uuid' }), externalId: N(Str), hasVariants: Type.Boolean(),
+  externalId: N(Str), id: Type.String({ format: 'uuid' }), hasVariants: Type.Boolean(),
   updatedFields: Type.Array(Str, { description: 'the fields whose value changed' }),
 });
 
