@@ -134,6 +134,9 @@ export async function decide(sql: Sql, sid: string, browserToken: string, decisi
  */
 export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string, sid: string) {
   return sql.begin(async (tx) => {
+    // The store's row first, then the session's: an unbind locks them in that order (and a
+    // rotation the store's), so a claim and an unbind of the store run in turn, never deadlocked.
+    await tx`select 1 from stores where id = (select store_id from onboard_sessions where id = ${sid} and partner_id = ${partnerId}) for no key update`;
     const [s] = await tx<any[]>`
       select o.*, o.expires_at < now() as expired, st.client_id as store_client_id, st.name as store_name
       from onboard_sessions o left join stores st on st.id = o.store_id
@@ -174,7 +177,11 @@ export async function claimStoreAccess(sql: Sql, key: Buffer, partnerId: string,
  */
 export async function unbindStore(sql: Sql, partnerId: string, storeClientId: string) {
   return sql.begin(async (tx) => {
-    const [store] = await tx<{ id: string }[]>`select id from stores where client_id = ${storeClientId} and partner_id = ${partnerId}`;
+    // The store's row locked (FOR NO KEY UPDATE: inserts referencing the store go on), as a claim
+    // and a rotation lock it: a claim by another partner committed between this read and the
+    // revocation below lost its new token, the store's one live token, to this unbind (QA). Now
+    // the unbind waits for the claim, then finds the store another's: ONB_006.
+    const [store] = await tx<{ id: string }[]>`select id from stores where client_id = ${storeClientId} and partner_id = ${partnerId} for no key update`;
     if (!store) throw new AppError('ONB_006', { storeClientId });
     // What is still live: a token or an authorization past its end binds nothing (an unbind of a
     // store whose seller's period had ended answered 200 with counts of what had ended; QA).

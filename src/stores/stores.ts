@@ -12,8 +12,8 @@ export interface CreatedStore {
 export class NotFoundError extends Error {}
 
 /** A store's id by the client id operators and partners know it by (str_…). */
-export async function storeIdOf(sql: Queryable, storeClientId: string): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`select id from stores where client_id = ${storeClientId}`;
+export async function storeIdOf(sql: Queryable, storeClientId: string, lockRow = false): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`select id from stores where client_id = ${storeClientId} ${lockRow ? sql`for no key update` : sql``}`;
   if (!row) throw new NotFoundError(`no store with client id ${storeClientId}`);
   return row.id;
 }
@@ -51,9 +51,11 @@ export async function createStore(
  * replaces (none, or one without an end: never). A store whose seller's authorization was revoked
  * (an unbind) or has ended is refused: only the seller gives access to it again, by onboarding.
  */
-export async function rotateStoreToken(sql: Sql, storeClientId: string): Promise<{ storeClientId: string; storeToken: string; expiresAt: Date | null }> {
+export async function rotateStoreToken(sql: Sql, storeClientId: string): Promise<{ storeClientId: string; partnerClientId: string; storeToken: string; expiresAt: Date | null }> {
   return sql.begin(async (tx) => {
-    const storeId = await storeIdOf(tx, storeClientId);
+    // In turn with a claim of the store (its row, as claimStoreAccess and unbindStore lock it): a
+    // claim committed between this read and the revocation below lost its new token (QA).
+    const storeId = await storeIdOf(tx, storeClientId, true);
     const [authorization] = await tx<{ expires_at: Date; revoked_at: Date | null; ended: boolean }[]>`
       select expires_at, revoked_at, expires_at <= now() as ended from store_authorizations where store_id = ${storeId} order by created_at desc limit 1`;
     if (authorization?.revoked_at) {
@@ -68,7 +70,10 @@ export async function rotateStoreToken(sql: Sql, storeClientId: string): Promise
     const live = replaced.filter((t) => t.live);
     const expiresAt = authorization ? authorization.expires_at
       : live.length === 0 || live.some((t) => t.expires_at === null) ? null : new Date(Math.max(...live.map((t) => t.expires_at!.getTime())));
-    return { storeClientId, storeToken: await issueStoreToken(tx, storeId, expiresAt), expiresAt };
+    // Whose token it is: the store may have moved to another partner since the operator looked.
+    const [{ partnerClientId }] = await tx<{ partnerClientId: string }[]>`
+      select p.client_id as "partnerClientId" from stores s join partners p on p.id = s.partner_id where s.id = ${storeId}`;
+    return { storeClientId, partnerClientId, storeToken: await issueStoreToken(tx, storeId, expiresAt), expiresAt };
   });
 }
 

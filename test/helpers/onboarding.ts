@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { createSeller } from '../../src/onboarding/sellers.js';
-import { signedInject, type TestContext, type TestStore } from './test-app.js';
+import { createTestStore, signedInject, type TestContext, type TestStore } from './test-app.js';
+import { decryptJsonField } from '../../src/sdk/index.js';
 
 /** Opens a session as the store's partner (POST /partner/onboard/sessions). */
 export const openSession = (ctx: TestContext, store: TestStore, redirectUri = 'https://partner.example/callback') =>
@@ -41,4 +42,26 @@ export function sellerBrowser(ctx: TestContext, sid: string) {
     decide: (form: Record<string, string>) => post('decision', form),
     forgetCsrf: () => { csrf = 'forged'; },
   };
+}
+
+/**
+ * The seller of `operated`'s store authorizes another partner (a new one, with a store of its own):
+ * that partner and the sid it has yet to claim (claimMovedStore).
+ */
+export async function authorizeAnotherPartner(ctx: TestContext, operated: TestStore) {
+  const seller = await openOnboarding(ctx, operated);
+  const asker = await createTestStore(ctx, 0);
+  const browser = sellerBrowser(ctx, (await openSession(ctx, asker)).json().data.sid);
+  expect((await browser.open()).statusCode).toBe(200);
+  await browser.signIn(seller.email, seller.password);
+  const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
+  return { asker, sid: new URL(String(done.headers.location)).searchParams.get('sid')! };
+}
+
+/** `asker` claims the store authorized under `sid` (GET store-access): that partner, operating `operated`'s store. */
+export async function claimMovedStore(ctx: TestContext, asker: TestStore, sid: string, operated: TestStore): Promise<TestStore> {
+  const claim = await signedInject(ctx, asker, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${sid}`, partnerOnly: true });
+  expect(claim.statusCode, claim.body).toBe(200);
+  const access = decryptJsonField<{ storeToken: string }>(claim.json().data.storeAccess, asker.partnerEncryptionKey);
+  return { ...asker, storeId: operated.storeId, storeClientId: operated.storeClientId, storeToken: access.storeToken };
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
-import { openOnboarding, openSession, sellerBrowser } from '../helpers/onboarding.js';
-import { decryptJsonField } from '../../src/sdk/index.js';
+import { authorizeAnotherPartner, claimMovedStore } from '../helpers/onboarding.js';
 
 // A store's Idempotency-Keys were kept by store alone: once a seller moved the store to another
 // partner, that partner's first request under a key the previous one had used was answered with
@@ -17,16 +16,8 @@ const sync = (who: TestStore, key: string, sku: string) => signedInject(ctx, who
 
 /** The seller of `operated`'s store authorizes another partner, which claims the store: that partner, operating it. */
 async function moveToAnotherPartner(operated: TestStore): Promise<TestStore> {
-  const seller = await openOnboarding(ctx, operated);
-  const asker = await createTestStore(ctx, 0);
-  const browser = sellerBrowser(ctx, (await openSession(ctx, asker)).json().data.sid);
-  expect((await browser.open()).statusCode).toBe(200);
-  await browser.signIn(seller.email, seller.password);
-  const done = await browser.decide({ action: 'authorize', consent: 'yes', periodDays: '30' });
-  const claimedSid = new URL(String(done.headers.location)).searchParams.get('sid')!;
-  const claim = await signedInject(ctx, asker, { method: 'GET', url: `/api/v1/partner/onboard/store-access?sid=${claimedSid}`, partnerOnly: true });
-  const access = decryptJsonField<{ storeToken: string }>(claim.json().data.storeAccess, asker.partnerEncryptionKey);
-  return { ...asker, storeId: operated.storeId, storeClientId: operated.storeClientId, storeToken: access.storeToken };
+  const { asker, sid } = await authorizeAnotherPartner(ctx, operated);
+  return claimMovedStore(ctx, asker, sid, operated);
 }
 
 describe('a store moved to another partner', () => {
