@@ -21,7 +21,7 @@ const CHUNK = 500;
 
 /** origin: the request that created the job, named by its items' audit events (null for jobs queued before it was kept). */
 interface JobContext {
-  storeId: string; partnerId: string; jobId: string; jobType: JobType; actor: string; origin: { requestId: string | null; ip: string | null };
+  storeId: string; jobId: string; jobType: JobType; actor: string; origin: { requestId: string | null; ip: string | null };
   firstIndex?: Map<string, number>;
 }
 
@@ -109,11 +109,14 @@ async function applyItems(tx: Transaction, job: JobContext, items: CheckedItem[]
     requestId: job.origin.requestId, ipAddress: job.origin.ip,
   })));
   // The store's partner hears of them as of its own writes (a catalog team renaming or deleting
-  // its products through PIM left its ERP's copy stale, QA), with the job's id for the batch's.
+  // its products through PIM left its ERP's copy stale, QA), with the job's id for the batch's:
+  // the partner operating the store when the chunk is written (it was read once when the job
+  // started: the chunks after another partner claimed the store were told to no one; QA).
+  const [{ partner_id: partnerId }] = await tx<{ partner_id: string }[]>`select partner_id from stores where id = ${job.storeId}`;
   await emitEvents(tx, {
-    partnerId: job.partnerId, types: [action],
+    partnerId, types: [action],
     build: () => told.map((o) => ({
-      partnerId: job.partnerId, storeId: job.storeId, type: action,
+      partnerId, storeId: job.storeId, type: action,
       payload: {
         id: o.result!.id, externalId: o.result!.externalId ?? undefined, sku: o.result!.sku ?? undefined, bulkJobId: job.jobId,
         ...(action === 'product.updated' ? { updatedFields: Object.keys(o.result!.audit as object) } : {}),
@@ -200,7 +203,7 @@ export class JobTakenOver extends Error {
  */
 export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string, origin: JobContext['origin'] = { requestId: null, ip: null }) {
   const [job] = await sql<any[]>`
-    select j.job_type, j.payload, j.processed_items, j.failed_items, s.partner_id from bulk_jobs j join stores s on s.id = j.store_id
+    select j.job_type, j.payload, j.processed_items, j.failed_items from bulk_jobs j
     where j.store_id = ${storeId} and j.id = ${jobId} and j.status in ('PENDING', 'PROCESSING')`;
   if (!job) return;
   const { items } = parsePayload(job.job_type, job.payload);
@@ -210,7 +213,7 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
     update bulk_jobs set status = 'PROCESSING', started_at = coalesce(started_at, now()), total_items = ${items.length}
     where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning 1`;
   if (started.length === 0) return;
-  const context: JobContext = { storeId, partnerId: job.partner_id, jobId, jobType: job.job_type, actor, origin, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
+  const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, origin, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
   let offset = job.processed_items + job.failed_items;
   let stored: number = job.failed_items; // the item errors stored, one a failed item
   let uncounted: Uncounted = { ok: 0, failed: [], items: 0, applied: false };
