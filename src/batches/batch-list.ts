@@ -41,29 +41,35 @@ export async function listBatches(sql: Queryable, reader: BatchReader, filter: B
   return { items: listed.map(batchSummary), total, nextCursor };
 }
 
-/** Where `omni admin batch list` looks: one store, one partner's stores, or (neither) every store. */
+/**
+ * Where `omni admin batch list` looks: one store, the batches one partner sent (a store it lost to
+ * another partner keeps its batches under its name, not the new partner's; QA), or (neither) every
+ * store.
+ */
 export interface BatchScope { storeId?: string; partnerId?: string }
 
 /**
  * The newest batches of a scope (`omni admin batch list`), by acceptance order (a sequence
  * across stores), with what `batch retry` would run again: a FAILED batch's rows failed
- * BAT_003, counted from its outcomes for the listed batches only. One store's or partner's
- * batches are read through batches_store_seq_idx (0093); every store's, by a scan.
+ * BAT_003, counted from its outcomes for the listed batches only, and none for a batch whose
+ * partner no longer operates its store (retry refuses it). One store's batches are read through
+ * batches_store_seq_idx (0093), one partner's through batches_partner_seq_idx (0152); every
+ * store's, by a scan.
  */
 export async function listBatchesInScope(sql: Queryable, scope: BatchScope, filter: BatchFilter, limit: number) {
   return sql<{ storeClientId: string; batchId: string; kind: string; status: string; total: number; succeeded: number; failed: number;
     pending: number; retryable: number; createdAt: Date; completedAt: Date | null }[]>`
     with listed as (
-      select store_id, id, kind, status, total, succeeded, failed, pending, created_at, completed_at, accepted_seq
+      select store_id, id, partner_id, kind, status, total, succeeded, failed, pending, created_at, completed_at, accepted_seq
       from batches
       where true
         ${scope.storeId ? sql`and store_id = ${scope.storeId}` : sql``}
-        ${scope.partnerId ? sql`and store_id in (select id from stores where partner_id = ${scope.partnerId})` : sql``}
+        ${scope.partnerId ? sql`and partner_id = ${scope.partnerId}` : sql``}
         ${filter.status ? sql`and status = ${filter.status}` : sql``}
         ${filter.kind ? sql`and kind = ${filter.kind}` : sql``}
       order by accepted_seq desc limit ${limit})
     select s.client_id as "storeClientId", l.id as "batchId", l.kind, l.status, l.total, l.succeeded, l.failed, l.pending,
-      case when l.status = 'FAILED' then (select count(*)::int from batches b, jsonb_array_elements(b.outcomes) x
+      case when l.status = 'FAILED' and l.partner_id = s.partner_id then (select count(*)::int from batches b, jsonb_array_elements(b.outcomes) x
         where b.store_id = l.store_id and b.id = l.id and x->>'code' = 'BAT_003') else 0 end as retryable,
       l.created_at as "createdAt", l.completed_at as "completedAt"
     from listed l join stores s on s.id = l.store_id

@@ -16,7 +16,7 @@ export function registerBatchAdmin(admin: Command) {
     .description('batches of a store, of a partner\'s stores, or (neither option) of every store, newest accepted first, with their counts; '
       + 'retryable: rows failed BAT_003, which `batch retry` runs again')
     .addOption(new Option('--store <storeClientId>', 'one store, by its storeClientId (str_…)').argParser(anId).conflicts('partner'))
-    .option('--partner <partnerClientId>', 'every store of one partner, by its partnerClientId (ptnr_…); the list names each batch\'s store', anId)
+    .option('--partner <partnerClientId>', 'the batches one partner sent, by its partnerClientId (ptnr_…), to the stores it operates or did; the list names each batch\'s store', anId)
     .addOption(new Option('--status <status>', 'only batches in this status (FAILED: given up on, or no row succeeded)').choices(STATUSES))
     .addOption(new Option('--kind <kind>', 'only batches of this kind').choices(BATCH_KINDS))
     .option('--limit <n>', 'how many, 1 to 100', listLimit, 20).option(...JSON_OPTION)

@@ -198,6 +198,10 @@ describe('a batch whose processing job fails on its last attempt', () => {
     await ctx.sql`update stores set partner_id = (select partner_id from stores where id = ${other.storeId}) where id = ${store.storeId}`;
     expect((await omni('admin', 'batch', 'retry', '--batch', batchId)).stderr.trim()).toBe(refusal);
     expect((await ctx.sql`select status, pending from batches where id = ${batchId}`)[0]).toEqual({ status: 'FAILED', pending: 0 });
+    // `batch list --partner` names the batches a partner sent: the moved store's stay the sender's,
+    // with nothing `batch retry` runs again (they were listed under the new partner, retryable: QA).
+    expect(await omniJson('admin', 'batch', 'list', '--partner', other.partnerClientId)).toEqual({ batches: [] });
+    expect((await omniJson('admin', 'batch', 'list', '--partner', store.partnerClientId)).batches.map((b: any) => [b.batchId, b.retryable])).toEqual([[batchId, 0]]);
     // Back with its partner: run again.
     await ctx.sql`update stores set partner_id = (select partner_id from batches where id = ${batchId}) where id = ${store.storeId}`;
     expect(await omniJson('admin', 'batch', 'retry', '--batch', batchId)).toEqual({ batchId, rows: 2 });

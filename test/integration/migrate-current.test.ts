@@ -24,22 +24,21 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0151 must be
-    // the one undone here instead of 0150.
-    expect(first.slice(-2)).toEqual(['0150.do.idempotency-key-partner.sql', '0151.do.patch-lock-wait-limit.sql']);
-    // 0150 names a key's partner; 0151 limits apply_product_patch's lock waits.
-    const column = (table: string, name: string) => sql`exists (select from information_schema.columns where table_name = ${table} and column_name = ${name})`;
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0152 must be
+    // the one undone here instead of 0151.
+    expect(first.slice(-2)).toEqual(['0151.do.patch-lock-wait-limit.sql', '0152.do.batches-by-partner.sql']);
+    // 0151 limits apply_product_patch's lock waits; 0152 indexes batches by partner.
     const state = async () => (await sql`
-      select ${column('idempotency_keys', 'partner_id')} as partner,
-        (select coalesce('lock_timeout=5s' = any(proconfig), false) from pg_proc where proname = 'apply_product_patch') as "lockWait"`)[0];
-    expect(await state()).toEqual({ partner: true, lockWait: true });
-    await sql`alter table idempotency_keys drop column partner_id`;
+      select (select coalesce('lock_timeout=5s' = any(proconfig), false) from pg_proc where proname = 'apply_product_patch') as "lockWait",
+        to_regclass('batches_partner_seq_idx') is not null as "byPartner"`)[0];
+    expect(await state()).toEqual({ lockWait: true, byPartner: true });
     await sql`alter function apply_product_patch(uuid, uuid, integer, jsonb, integer, jsonb, jsonb, jsonb, boolean, jsonb) reset lock_timeout`;
-    expect(await state()).toEqual({ partner: false, lockWait: false });
-    await sql`delete from schemaversion where version in (150, 151)`;
+    await sql`drop index batches_partner_seq_idx`;
+    expect(await state()).toEqual({ lockWait: false, byPartner: false });
+    await sql`delete from schemaversion where version in (151, 152)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ partner: true, lockWait: true });
+    expect(await state()).toEqual({ lockWait: true, byPartner: true });
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
