@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { numbersReadAsParsed } from './body-numbers.js';
 import type { Transaction } from '../db/database.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
@@ -39,7 +40,10 @@ export function checkRowCount(count: number) {
 export function acceptProductRows(tx: Transaction, who: Principal, origin: RequestOrigin, rows: unknown[], mode: 'sync' | 'bulk', rawBody?: Buffer) {
   checkRowCount(rows.length);
   // Not async: once checked, the parsed rows are referenced by no suspended frame (see checkRows).
-  return acceptCheckedRows(tx, who, origin, checkRows(rows, mode, rawBody !== undefined), mode, rawBody);
+  const checked = checkRows(rows, mode, rawBody !== undefined);
+  // PostgreSQL reads a well-typed body's rows itself, as numeric: only when its numbers read as checked (body-numbers.ts).
+  if (rawBody && checked.wellTyped) checked.wellTyped = numbersReadAsParsed(rawBody);
+  return acceptCheckedRows(tx, who, origin, checked, mode, rawBody);
 }
 
 type ValidRow = { rowIndex: number; input: SimpleProductInput & { id?: string } };
