@@ -9,4 +9,11 @@ describe('webhookUrlProblem', () => {
     expect(webhookUrlProblem('https://erp.example/a%20b?x=1')).toBeUndefined();
     expect(webhookUrlProblem('https://user:pw@erp.example/in')).toMatch(/credentials/);
   });
+
+  it('refuses an http(s) URL that parsing mends into another (an empty host, one slash, backslashes): it was stored as sent and delivered to the mended one (QA)', () => {
+    for (const url of ['http:///127.0.0.1:47201/hostless', 'https:///example.com/x', 'http:/example.com/x', 'http:example.com/x', 'https:\\\\example.com\\x', 'https://example.com\\@evil.example/x']) {
+      expect(webhookUrlProblem(url), JSON.stringify(url)).toMatch(/not written http\(s\):\/\/host/);
+    }
+    expect(webhookUrlProblem('HTTPS://Erp.Example:8443/in#x')).toBeUndefined();
+  });
 });

@@ -36,6 +36,10 @@ export function webhookUrlProblem(url: string): string | undefined {
   try { parsed = new URL(url); } catch { return 'not an absolute URL'; }
   if (!['http:', 'https:'].includes(parsed.protocol)) return `the scheme is ${parsed.protocol.slice(0, -1)}: webhooks are POSTed over http or https`;
   if (parsed.username || parsed.password) return 'it carries credentials (user:password@): the signature is how a receiver knows Omni';
+  // WHATWG parsing mends an http(s) URL written otherwise (http:///h/p, http:/h/p, http:\\h\p) into
+  // http://h/p: stored as given, it was listed as sent and delivered to another (QA; RFC 9110 4.2.1:
+  // an empty host is invalid).
+  if (!/^https?:\/\/[^/\\?#]/i.test(url) || url.includes('\\')) return 'it is not written http(s)://host/…: the host follows the two slashes, and no backslash';
   return undefined;
 }
 
