@@ -1,6 +1,7 @@
 import { MAX_PRICE } from '../catalog/product-schema.js';
 import type { ProductWriteRow } from '../catalog/product-writer.js';
 import { unstorable } from '../http/validation/unstorable-characters.js';
+import { VISIBLE } from '../http/validation/validation-errors.js';
 import { isHttpUrl } from '../http/validation/ajv.js';
 import type { JobType } from './bulk-jobs.js';
 import { UUID } from '../db/key-lookup.js';
@@ -63,7 +64,8 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
   // `specialPrice` for special_price, `currency`): refused, as the Partner API refuses one.
   const unknown = Object.keys(item).filter((k) => !ITEM_FIELDS.has(k) || (k === 'id' && jobType === 'BULK_IMPORT'));
   if (unknown.length > 0) return { error: unknown.map((k) => `property ${k} should not exist`).join('; ') };
-  const blank = typeof item.title === 'string' && item.title.trim() === '';
+  // Blank: no visible character (white space, zero-width and format characters: as the Partner API's NOT_BLANK).
+  const blank = typeof item.title === 'string' && !VISIBLE.test(item.title);
   if (jobType === 'BULK_IMPORT' && (item.title === undefined || item.title === null || blank)) return { error: 'title is required' };
   // An update may leave the title out, not blank it: a product keeps a title (seed 004), as PATCH keeps a name.
   if (blank) return { error: 'title must not be empty' };
@@ -81,7 +83,7 @@ function toInput(item: Record<string, any>, jobType: 'BULK_IMPORT' | 'BULK_UPDAT
     if (cleared(k, to)) return null;
     if (typeof item[k] !== 'string' || (item[k].length > max && codePoints(item[k]) > max)) return `${k} must be a string of at most ${max} characters`;
     // A SKU of "" (or spaces) was stored, the product scored for having one, and the next item with it failed PRD_003.
-    if (nonBlank && item[k].trim() === '') return `${k} must not be empty`;
+    if (nonBlank && !VISIBLE.test(item[k])) return `${k} must not be empty`;
     const bad = unstorable(item[k]);
     if (bad) return `${k} must not contain ${bad}`;
     input[to] = item[k];

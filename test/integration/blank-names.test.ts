@@ -13,15 +13,18 @@ describe('a blank name or SKU', () => {
   it('is VAL_001 "must not be blank" in a PATCH, and changes nothing', async () => {
     const store = await createTestStore(ctx, 0);
     const id = await simpleProduct(store, 'BL-1');
-    for (const body of [{ name: '   ' }, { sku: '\t ' }]) {
+    // Characters that show nothing are blank too (zero-width, format and filler characters: \S let them through; QA).
+    for (const body of [{ name: '   ' }, { sku: '\t ' }, { name: '\u200b' }, { name: '\u2060' }, { name: '\u200e\u200f' }, { name: '\u3164' },
+      { name: '\u00ad' }, { sku: '\u200b\u200b' }]) {
       const res = await patch(store, id, body);
       expect([res.statusCode, res.json().error?.code], res.body).toEqual([400, 'VAL_001']);
       expect(res.body).toContain('must not be blank');
     }
     const [row] = await ctx.sql`select sku, version from products where id = ${id}`;
     expect(row).toEqual({ sku: 'BL-1', version: 1 });
-    // A name with spaces around a character is fine.
+    // A name with spaces (or a zero-width joiner) around a character is fine.
     expect((await patch(store, id, { name: '  Lamp  ' })).statusCode).toBe(200);
+    expect((await patch(store, id, { name: '\u200dLamp\u200d' })).statusCode).toBe(200);
   });
 
   it('fails its row in a catalog sync and a with-variants sync (a variant\'s SKU), the other rows accepted', async () => {

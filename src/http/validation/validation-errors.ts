@@ -1,7 +1,14 @@
 import type { ErrorObject } from 'ajv';
 
-/** The pattern of a text field that must hold something other than white space: "must not be blank". */
-export const NOT_BLANK = '\\S';
+/**
+ * The pattern of a text field that must hold a visible character: "must not be blank". Not white
+ * space, and not a character that shows nothing either (\S let these through, QA): a control or
+ * format character (zero-width space and joiners, direction marks, soft hyphen: Cc, Cf), a
+ * separator (Z), or a filler (Hangul fillers, the blank Braille pattern). Read with the `u` flag.
+ */
+export const NOT_BLANK = '[^\\s\\p{Cc}\\p{Cf}\\p{Z}\\u115F\\u1160\\u3164\\uFFA0\\u2800]';
+/** NOT_BLANK as a RegExp: whether text holds a visible character. */
+export const VISIBLE = new RegExp(NOT_BLANK, 'u');
 
 /**
  * Turns Ajv errors into the seeds' VAL_001 context: a tree keyed by property
