@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 
@@ -161,6 +162,22 @@ describe('body errors', () => {
     const res = await post(latin1);
     expect([res.statusCode, res.json().error.code, res.json().error.details.context]).toEqual([400, 'REQ_001', { reason: 'the body is not valid UTF-8: JSON bodies are UTF-8 (RFC 8259)' }]);
     expect((await post(JSON.stringify({ products: [{ externalId: 'e', name: 'Café 😀', price: 1 }] }))).json()).toEqual({ ok: true });
+  });
+
+  it('REQ_002 for a compressed body or a UTF-16 charset, which were read as they came (a gzip body "not UTF-8", a plain one labelled gzip taken; QA)', async () => {
+    const json = JSON.stringify({ products: [{ externalId: 'e', name: 'n', price: 1 }] });
+    const encoded = (coding: string, body: string | Buffer = json) =>
+      signedInject(ctx, store, { method: 'POST', url: URL, body, headers: { 'content-type': 'application/json', 'content-encoding': coding } });
+    for (const [res, coding] of [[await encoded('gzip', gzipSync(json)), 'gzip'], [await encoded('gzip'), 'gzip'], [await encoded('br, gzip'), 'br, gzip']] as const) {
+      expect([res.statusCode, res.json().error.code, res.json().error.details.context])
+        .toEqual([415, 'REQ_002', { allowed: ['application/json'], contentEncoding: coding, reason: 'the body must be sent uncompressed (no Content-Encoding)' }]);
+    }
+    expect((await encoded('Identity')).json()).toEqual({ ok: true });
+    const utf16 = await post(Buffer.from(json, 'utf16le'), 'application/json; charset=UTF-16');
+    expect([utf16.statusCode, utf16.json().error.code, utf16.json().error.details.context])
+      .toEqual([415, 'REQ_002', { allowed: ['application/json'], charset: 'UTF-16', reason: 'JSON bodies are UTF-8 (RFC 8259)' }]);
+    // Other labels, as clients send by default, are ignored: the bytes are checked as UTF-8.
+    expect((await post(json, 'application/json; charset=ISO-8859-1')).json()).toEqual({ ok: true });
   });
 
   it('a valid body passes', async () => {

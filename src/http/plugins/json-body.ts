@@ -1,6 +1,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { mayHoldUnstorableCharacters } from '../validation/unstorable-characters.js';
+import { AppError } from '../../errors/app-error.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,11 +21,28 @@ declare module 'fastify' {
  */
 const bodyText = (body: Buffer) => (isAscii(body) ? body.toString('latin1') : isUtf8(body) ? body.toString('utf8') : undefined);
 
+/**
+ * Why a JSON body's encoding is refused (REQ_002, 415: RFC 9110 15.5.16), or undefined: bodies are
+ * taken as sent, uncompressed (a Content-Encoding other than identity), and in UTF-8 (RFC 8259: a
+ * charset of UTF-16 or UTF-32 is not; other labels, such as clients send by default, are ignored).
+ */
+function unsupportedEncoding(coding: string | undefined, contentType: string | undefined): Record<string, string> | undefined {
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    return { contentEncoding: coding, reason: 'the body must be sent uncompressed (no Content-Encoding)' };
+  }
+  const charset = /;\s*charset\s*=\s*"?(utf-?(?:16|32)[a-z]*)/i.exec(contentType ?? '')?.[1];
+  return charset ? { charset, reason: 'JSON bodies are UTF-8 (RFC 8259)' } : undefined;
+}
+
 /** JSON bodies, keeping the raw bytes for signature verification. */
 export function registerJsonBody(app: FastifyInstance) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
+    // A compressed body was read as it came (a gzip one answered "not valid UTF-8", a plain one
+    // labelled gzip was taken), and a UTF-16 one failed as malformed JSON: told what is wrong (QA).
+    const refused = unsupportedEncoding(request.headers['content-encoding'], request.headers['content-type']);
+    if (refused) return done(new AppError('REQ_002', { allowed: ['application/json'], ...refused }), undefined);
     // An operation that takes no body, sent an empty one with a JSON content type (a client
     // that sets it on every request): nothing to parse, as without the header. It was REQ_005,
     // "A JSON body is required for this request", for an operation that wants none.
