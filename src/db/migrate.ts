@@ -10,6 +10,22 @@ const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.sql');
 const QUEUE_MIGRATIONS_DIR = join(dirname(createRequire(import.meta.url).resolve('graphile-worker/package.json')), 'sql');
 /** Any fixed number: serialises concurrent starts of several API/worker processes. */
 const MIGRATION_LOCK = 727_001;
+/** How often a start that finds another migrating tries the lock again. */
+const MIGRATION_LOCK_RETRY_MS = 100;
+
+/**
+ * The migration lock, tried until it is ours rather than waited for in one statement: a statement
+ * waiting for it keeps a snapshot, which a CREATE INDEX CONCURRENTLY of the migrating process
+ * waits for in turn (0152): two processes starting at once deadlocked, and the waiting one's
+ * start failed ("deadlock detected").
+ */
+async function takeMigrationLock(conn: { unsafe: Sql['unsafe'] }): Promise<void> {
+  for (;;) {
+    const [{ locked }] = await conn.unsafe<{ locked: boolean }[]>(`select pg_try_advisory_lock(${MIGRATION_LOCK}) as locked`);
+    if (locked) return;
+    await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_RETRY_MS));
+  }
+}
 
 const highestNumber = (dir: string) => Math.max(...readdirSync(dir).map((f) => Number(/^(\d+)\./.exec(f)?.[1] ?? -1)));
 /** The highest migration this build has (read once: the files do not change while it runs). */
@@ -65,7 +81,7 @@ export async function migrate(sql: Sql, connectionString: string): Promise<strin
   const [{ default: Postgrator }, { runMigrations: runWorkerMigrations }] = await Promise.all([import('postgrator'), import('graphile-worker')]);
   const conn = await sql.reserve();
   try {
-    await conn`select pg_advisory_lock(${MIGRATION_LOCK})`;
+    await takeMigrationLock(conn);
     const postgrator = new Postgrator({
       migrationPattern: MIGRATIONS_GLOB,
       driver: 'pg',
