@@ -128,7 +128,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
   if (!row) throw new AppError('AUTH_002', { partnerClientId });
 
   const parts: SigningParts = {
-    method: req.method, path: req.url, partnerClientId: partnerClientId!, storeClientId, storeToken,
+    method: req.method, path: originForm(req.url), partnerClientId: partnerClientId!, storeClientId, storeToken,
     timestamp: timestamp!, body: req.rawBody,
   };
   const expected = signBaseString(partnerSecret(row.secret_ciphertext, key), buildBaseString(parts));
@@ -140,4 +140,16 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
   if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };
   if (!row.store_id || !row.store_ok) throw new AppError('AUTH_014', { storeClientId });
   return { partnerId: row.partner_id, partnerClientId: partnerClientId!, storeId: row.store_id, storeClientId, ...(req.alsoSelect ? { also: row.also } : {}) };
+}
+
+/**
+ * The request target as the signature's PATH reads it: an absolute-form target (RFC 9112 3.2.2,
+ * `GET http://host/api/v1/…`, as a proxy-minded client sends it) without its scheme and authority,
+ * as raw as it came. It was signed whole, so a partner signing the path per the spec got AUTH_010 (QA).
+ */
+export function originForm(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  if (!m) return url;
+  const rest = url.slice(m[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }

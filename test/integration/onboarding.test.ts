@@ -27,6 +27,9 @@ describe('onboarding', () => {
     const store = await createTestStore(ctx, 2);
     const session = await authorized(store);
     expect(Date.parse(session.expiresAt) - Date.now()).toBeLessThanOrEqual(180_000);
+    // A HEAD claimed it too (Fastify's automatic HEAD of a GET), and no one received the credential (QA).
+    const head = await signedInject(ctx, store, { method: 'HEAD', url: `/api/v1/partner/onboard/store-access?sid=${session.sid}`, partnerOnly: true });
+    expect(head.statusCode).toBe(404); // REQ_004: the route takes GET only
     const res = await storeAccess(store, session.sid);
     expect(res.statusCode).toBe(200);
     expect(res.json().data.storeAccess).toMatch(/^ENCRYPTED:/);

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
+import { connect } from 'node:net';
 import { signRequest } from '../../src/sdk/signing.js';
+import { originForm } from '../../src/auth/partner-auth.js';
 import { revokeStoreTokens, rotateStoreToken, setStoreStatus, issueStoreToken } from '../../src/stores/stores.js';
 
 const WAREHOUSES = '/api/v1/partner/stores/warehouses';
@@ -37,6 +39,22 @@ describe('partner HMAC authentication', () => {
     const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: '/api/v1/partner/stores/products?limit=5&page=1', partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
     const reordered = await ctx.app.inject({ method: 'GET', url, headers });
     expect(errorOf(reordered).code).toBe('AUTH_010');
+  });
+
+  it('signs an absolute-form request target (GET http://host/api/v1/…) by its path, as the spec reads PATH (it was signed whole: AUTH_010; QA)', async () => {
+    const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: WAREHOUSES, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
+    const request = `GET ${address}${WAREHOUSES} HTTP/1.1\r\nHost: ${new URL(address).host}\r\nConnection: close\r\n`
+      + Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n';
+    const { port } = new URL(address);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(request));
+      let text = '';
+      socket.on('data', (d) => { text += d; }).on('end', () => resolve(text)).on('error', reject);
+    });
+    expect(answer.split('\r\n')[0], answer).toBe('HTTP/1.1 200 OK');
+    expect(originForm('https://evil.example')).toBe('/');
+    expect(originForm('/api/v1/x?y')).toBe('/api/v1/x?y');
   });
 
   it('AUTH_001 lists the missing headers', async () => {

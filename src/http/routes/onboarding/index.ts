@@ -25,6 +25,9 @@ export async function onboardingRoutes(app: FastifyInstance, deps: AppDeps) {
   });
 
   app.get('/api/v1/partner/onboard/store-access', {
+    // A GET that claims (once per sid): Fastify's automatic HEAD ran it too, and a HEAD (a link
+    // checker, a client probing) used up the credential, which no one received (QA). REQ_004.
+    exposeHeadRoute: false,
     config: { auth: 'partner' },
     schema: {
       tags: ['onboarding'], summary: 'The store credential of an authorized session (once per sid)',
