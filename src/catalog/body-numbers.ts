@@ -5,7 +5,7 @@
  * 10.00499999999999999999 was checked as 10.005 (PRD_008 against its special price, rounding to
  * 10.01) and stored as 10.00, and a weight 1e-17000 (0 for JavaScript) overflowed numeric's
  * scale in the worker, failing every row of the request with it (QA). A number with at most 15
- * significant digits and an exponent within ±290 is the same in both; a body with any other is
+ * significant digits, an exponent within ±290 and 40 characters at most is the same in both; a body with any other is
  * written from its parsed values instead (JavaScript's, as checked).
  */
 export function numbersReadAsParsed(body: Buffer): boolean {
@@ -25,9 +25,15 @@ const MAYBE_INEXACT = /[:,[]\s*-?(?:\d[\d.]{15}|[\d.]+[eE])/;
 /** A JSON string (skipped) or number. */
 const TOKENS = /"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const QUOTE = 34;
+const MAX_TOKEN = 40;
 
-/** Whether a JSON number's text is a double's exactly enough: ≤ 15 significant digits, |exponent| ≤ 290. */
+/**
+ * Whether a JSON number's text is a double's exactly enough: ≤ 15 significant digits, |exponent| ≤
+ * 290, and at most 40 characters (zeros count: "0." and 17,000 zeros then 1 has one significant
+ * digit, and overflows numeric's scale all the same; review).
+ */
 export function exactInDouble(token: string): boolean {
+  if (token.length > MAX_TOKEN) return false;
   const e = token.search(/[eE]/);
   const mantissa = e < 0 ? token : token.slice(0, e);
   const exponent = e < 0 ? 0 : Number(token.slice(e + 1));
