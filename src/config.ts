@@ -244,14 +244,17 @@ export function withSocketPlaceholderHost(url: string): string {
   return `${emptyHost[1]}localhost${url.slice(emptyHost[1].length)}`;
 }
 
-/** Why postgres.js would fail to read the URL (its parseUrl: the first of several hosts, user and password decoded), if it would. */
+/** Why Omni's drivers would fail to read the URL (one host; user and password decoded; libpq's sslmode values), if they would. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 function postgresUrlProblem(url: string): string | undefined {
   try {
     const rest = url.slice(url.indexOf('://') + 3).split(/[?/]/)[0];
     const hosts = decodeURIComponent(rest.slice(rest.indexOf('@') + 1));
-    const parsed = new URL(url.replace(hosts, hosts.split(',')[0]));
+    // postgres.js takes several hosts (it tries each), but the job queue's driver (node-postgres)
+    // and the start's own parsing take one: such a URL stopped the start with "Invalid URL" (review).
+    if (hosts.includes(',')) return 'it names one host: several (host1,host2) are not supported; put a proxy or a DNS name in front of them';
+    const parsed = new URL(url);
     decodeURIComponent(parsed.username);
     decodeURIComponent(parsed.password);
     // libpq's modes: postgres.js takes any other word for TLS with verification, so a typo gave a
