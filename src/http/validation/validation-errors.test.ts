@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
 import { bodyAjv, paramsAjv } from './ajv.js';
-import { MAX_TOLD_FIELDS, toValidationTree, UNTOLD_KEY } from './validation-errors.js';
+import { MAX_TOLD_FIELDS, NOT_BLANK, toValidationTree, UNTOLD_KEY } from './validation-errors.js';
 
 const Product = Type.Object({
   externalId: Type.String({ maxLength: 255 }),
@@ -174,5 +174,17 @@ describe('a required property sent as null', () => {
     } } });
     // Without the schema (a caller that has none), as before: the type's constraints alone.
     expect(treeOf({ products: null })).toEqual({ products: 'products must contain at least 1 elements, products must be an array' });
+  });
+});
+
+describe('NOT_BLANK', () => {
+  it('finds a visible character alike with and without the u flag (the OpenAPI document carries it: a \\p{…} pattern read p, {, C, c without it; review)', () => {
+    const blank = ['', '   ', '\t', '\u200b', '\u2060', '\u200e\u200f', '\u3164', '\u00ad', '\ufe0f', '\u034f', '\u2800', '\ufeff'];
+    const visible = ['a', 'C', 'Z', 'CC', 'p{Cc}', 'é', '日本', '\u200bX', '\u0600', '\u06dd', ' Lamp '];
+    for (const flags of ['u', '']) {
+      const re = new RegExp(NOT_BLANK, flags);
+      expect(blank.filter((t) => re.test(t)), `flags "${flags}"`).toEqual([]);
+      expect(visible.filter((t) => !re.test(t)), `flags "${flags}"`).toEqual([]);
+    }
   });
 });

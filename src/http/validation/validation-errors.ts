@@ -2,11 +2,16 @@ import type { ErrorObject } from 'ajv';
 
 /**
  * The pattern of a text field that must hold a visible character: "must not be blank". Not white
- * space, and not a character that shows nothing either (\S let these through, QA): a control or
- * format character (zero-width space and joiners, direction marks, soft hyphen: Cc, Cf), a
- * separator (Z), or a filler (Hangul fillers, the blank Braille pattern). Read with the `u` flag.
+ * space, and not a character that shows nothing either (\S let these through, QA): controls,
+ * invisible format characters (zero-width space and joiners, direction marks and isolates, the
+ * soft hyphen, word joiner, BOM), variation selectors and the combining grapheme joiner, fillers
+ * (Hangul, Khmer, the blank Braille pattern). Written with \u escapes alone, no \p{…}: the pattern
+ * goes out in the OpenAPI document, and a client compiling it without the `u` flag (or Python's
+ * re) read \p{Cc} as the letters p, {, C, c (review). Format characters that show (U+0600-0605,
+ * U+06DD: Arabic number signs) are not listed.
  */
-export const NOT_BLANK = '[^\\s\\p{Cc}\\p{Cf}\\p{Z}\\u115F\\u1160\\u3164\\uFFA0\\u2800]';
+export const NOT_BLANK = '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F'
+  + '\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF9-\\uFFFB]';
 /** NOT_BLANK as a RegExp: whether text holds a visible character. */
 export const VISIBLE = new RegExp(NOT_BLANK, 'u');
 
