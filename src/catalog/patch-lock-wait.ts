@@ -3,9 +3,11 @@ import { AppError } from '../errors/app-error.js';
 
 /**
  * How long a PATCH waits for a lock another writer holds (a product's row, its stock rows, the
- * store's key lock) before it gives up with PRD_014: a worker's chunk holds them for tens of
- * milliseconds, a slow one for a second; a worker stopped mid-chunk held them, and the PATCH, for
- * ever (QA, forty-third session). apply_product_patch carries the same value (migration 0151).
+ * store's key lock, which a with-variants chunk holds for its whole transaction, and the store's
+ * row, which a claim of the store locks) before it gives up with PRD_014: a worker's chunk holds
+ * them for tens to hundreds of milliseconds, a slow one for a second; a worker stopped mid-chunk
+ * held them, and the PATCH, for ever (QA, forty-third session). apply_product_patch carries the
+ * same value (migration 0151).
  */
 export const PATCH_LOCK_TIMEOUT = '5s';
 

@@ -155,8 +155,8 @@ async function tryPatch(sql: Sql, ctx: PatchContext, productId: string, patch: P
   // add_warehouse, which locks that row for update) starts the PATCH over, placed as now (QA: the
   // total was written alone, out of step with the new warehouse's row for good).
   const applied = decision.placement.kind !== 'product' ? await apply(sql) : await sql.begin(async (tx) => {
-    await limitLockWaits(tx);
-    const now = await lockedStoreWarehouses(tx, ctx.storeId);
+    // Pipelined: one round trip for the limit and the lock.
+    const [, now] = await Promise.all([limitLockWaits(tx), lockedStoreWarehouses(tx, ctx.storeId)]);
     return now.byClientId.size > 0 ? { version: null } : apply(tx);
   });
   if (applied.version === null) return null;
@@ -177,11 +177,10 @@ async function recordResent(sql: Sql, storeId: string, productId: string, versio
   if (columns.length === 0 && plan.resent.stock === null && rows.length === 0) return true;
   try {
     return await sql.begin(async (tx) => {
-      await limitLockWaits(tx);
-      const [p] = await tx`
+      const [, [p]] = await Promise.all([limitLockWaits(tx), tx`
         update products set field_runs = field_runs_written(field_runs, nextval('batch_accept_seq') * 10000, product_field_mask(${columns}::text[]))
         where store_id = ${storeId} and id = ${productId} and version = ${version}
-        returning currval('batch_accept_seq') * 10000 as seq`;
+        returning currval('batch_accept_seq') * 10000 as seq`]);
       if (!p) return false;
       if (plan.resent.stock !== null) {
         const moved = await tx`update product_stock set stock_seq = ${p.seq} where store_id = ${storeId} and product_id = ${productId} and stock = ${plan.resent.stock}`;

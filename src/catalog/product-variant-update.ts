@@ -28,9 +28,9 @@ import { limitLockWaits } from './patch-lock-wait.js';
  */
 export async function updateProductWithVariantSet(sql: Sql, ctx: PatchContext, productId: string, patch: ProductPatchInput, prefetched?: ProductSnapshot | null): Promise<PatchResult> {
   return sql.begin(async (tx) => {
-    await limitLockWaits(tx);
-    // What refuses the request, told without the store's key lock (with the product as the route read it).
-    if (prefetched !== undefined) await refuseBeforeLocking(tx, ctx, productId, patch, prefetched);
+    // What refuses the request, told without the store's key lock (with the product as the route
+    // read it), pipelined after the lock wait's limit.
+    await Promise.all([limitLockWaits(tx), prefetched !== undefined ? refuseBeforeLocking(tx, ctx, productId, patch, prefetched) : undefined]);
     // Before the product's row lock, as a with-variants chunk takes it before its parents'.
     await lockStoreKeysForVariants(tx, ctx.storeId);
     const [found] = await tx<{ row: ProductRow }[]>`
