@@ -10,7 +10,7 @@ export type JobType = 'BULK_IMPORT' | 'BULK_UPDATE' | 'BULK_DELETE';
 
 /** A job as a list shows it: the seed's job record (payload echoed), without its item errors. */
 const listed = (j: any) => ({
-  id: j.id, job_type: j.job_type, status: j.status, payload: j.payload, total_items: j.total_items,
+  id: j.id, job_type: j.job_type, status: j.status, payload: j.payload, payload_bytes: j.payload_bytes, total_items: j.total_items,
   processed_items: j.processed_items, failed_items: j.failed_items, created_by: j.created_by,
   created_at: j.created_at.toISOString(), started_at: j.started_at?.toISOString() ?? null, completed_at: j.completed_at?.toISOString() ?? null,
 });
@@ -95,6 +95,9 @@ export function listedJobType(q: { type?: JobType; job_type?: JobType }): JobTyp
   return q.job_type ?? q.type ?? 'BULK_UPDATE';
 }
 
+/** The largest payload the bulk job list answers (bytes of its JSON text; 0153 keeps each job's). */
+export const LISTED_PAYLOAD_BYTES = 256 * 1024;
+
 /** The bulk job list's cursor: the page's last job's creation time and id, the list's order (db/list-cursor.ts). */
 const jobsCursor = timeCursor('bulk-jobs');
 
@@ -106,7 +109,10 @@ export async function listBulkJobs(sql: Queryable, storeId: string, jobType: Job
     // Every column but item_errors, which the list leaves out (README, Decisions): not even read.
     // The row beyond the page only tells that another page follows: its payload (as sent, up to
     // BODY_LIMIT_BYTES) is not read (review). The window counts the rows the offset skips too.
-    sql`select id, job_type, status, case when row_number() over (order by created_at desc, id desc) <= ${offset + limit} then payload end as payload,
+    // A payload over LISTED_PAYLOAD_BYTES is left out too (null; GET by id answers it): a page of
+    // 10 MB payloads was a 500 (beyond a V8 string) or hundreds of MB (QA).
+    sql`select id, job_type, status, payload_bytes, case when row_number() over (order by created_at desc, id desc) <= ${offset + limit}
+          and payload_bytes <= ${LISTED_PAYLOAD_BYTES} then payload end as payload,
           total_items, processed_items, failed_items, created_by, created_at, started_at, completed_at,
           ${microsOf(sql, sql`created_at`)} as created_micros
         from bulk_jobs where store_id = ${storeId} and job_type = ${jobType} ${jobsCursor.after(sql, key, sql`created_at`, sql`id`)}

@@ -24,31 +24,32 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0152 must be
-    // the one undone here instead of 0151.
-    expect(first.slice(-2)).toEqual(['0151.do.patch-lock-wait-limit.sql', '0152.do.batches-by-partner.sql']);
-    // 0151 limits apply_product_patch's lock waits; 0152 indexes batches by partner.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0153 must be
+    // the one undone here instead of 0152.
+    expect(first.slice(-2)).toEqual(['0152.do.batches-by-partner.sql', '0153.do.bulk-job-payload-bytes.sql']);
+    // 0152 indexes batches by partner; 0153 keeps a bulk job's payload size.
     const state = async () => (await sql`
-      select (select coalesce('lock_timeout=5s' = any(proconfig), false) from pg_proc where proname = 'apply_product_patch') as "lockWait",
-        to_regclass('batches_partner_seq_idx') is not null as "byPartner"`)[0];
-    expect(await state()).toEqual({ lockWait: true, byPartner: true });
-    await sql`alter function apply_product_patch(uuid, uuid, integer, jsonb, integer, jsonb, jsonb, jsonb, boolean, jsonb) reset lock_timeout`;
+      select to_regclass('batches_partner_seq_idx') is not null as "byPartner",
+        exists (select from information_schema.columns where table_name = 'bulk_jobs' and column_name = 'payload_bytes') as "payloadBytes"`)[0];
+    expect(await state()).toEqual({ byPartner: true, payloadBytes: true });
     await sql`drop index batches_partner_seq_idx`;
-    expect(await state()).toEqual({ lockWait: false, byPartner: false });
-    await sql`delete from schemaversion where version in (151, 152)`;
+    await sql`alter table bulk_jobs drop column payload_bytes`;
+    expect(await state()).toEqual({ byPartner: false, payloadBytes: false });
+    await sql`delete from schemaversion where version in (152, 153)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ lockWait: true, byPartner: true });
+    expect(await state()).toEqual({ byPartner: true, payloadBytes: true });
   });
 
   it('runs a concurrent index build while another start waits for the migration lock: both start (the waiting one deadlocked: review)', async () => {
-    // The database is current (the test above): 0152, the concurrent build, undone.
+    // The database is current (the test above): 0152, the concurrent build, and 0153 after it undone.
     await sql`drop index batches_partner_seq_idx`;
-    await sql`delete from schemaversion where version = 152`;
+    await sql`alter table bulk_jobs drop column payload_bytes`;
+    await sql`delete from schemaversion where version in (152, 153)`;
     const other = connect(url, 2);
     try {
       const both = await Promise.allSettled([migrate(sql, url), migrate(other, url)]);
-      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0152.do.batches-by-partner.sql']]);
+      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0152.do.batches-by-partner.sql', '0153.do.bulk-job-payload-bytes.sql']]);
     } finally {
       await other.end();
     }

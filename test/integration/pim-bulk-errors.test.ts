@@ -114,4 +114,19 @@ describe('the bulk jobs list', () => {
       { index: 0, code: 'PRD_001', error: 'product not found' }, { index: 1, code: 'PRD_001', error: 'product not found' },
     ]);
   });
+
+  it("answers a payload up to 256 KiB, and leaves out a larger one (GET of the job answers it), telling each one's size", async () => {
+    // Every payload was answered, up to BODY_LIMIT_BYTES each: a page of 10 MB ones was a 500 (QA).
+    const a = await createPimActor(ctx);
+    const big = range(12_000).map((i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const bigId = (await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_DELETE', payload: big })).json().data.id;
+    const small = ['00000000-0000-4000-8000-000000000009'];
+    const smallId = (await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_DELETE', payload: small })).json().data.id;
+    const list = (await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_DELETE')).json().data;
+    const bigText = JSON.stringify(big);
+    expect(bigText.length).toBeGreaterThan(256 * 1024);
+    expect(list.map((j: any) => [j.id, j.payload, j.payload_bytes])).toEqual([
+      [smallId, JSON.stringify(small), JSON.stringify(small).length], [bigId, null, bigText.length]]);
+    expect((await job(a, bigId)).payload).toBe(bigText);
+  });
 });

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
@@ -22,17 +22,25 @@ declare module 'fastify' {
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const JobTypeSchema = Type.Union([Type.Literal('BULK_IMPORT'), Type.Literal('BULK_UPDATE'), Type.Literal('BULK_DELETE')]);
-const ListedBulkJob = Type.Object({
+const PayloadText = 'the payload as sent, as a JSON string: the string itself when it was sent as one, else the JSON text as it stood in the request body';
+/** A job's fields, its payload as `payload` says. */
+const bulkJobFields = <P extends TSchema>(payload: P) => ({
   id: Type.String({ format: 'uuid' }), job_type: JobTypeSchema,
   status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
-  payload: Type.String({ description: 'the payload as sent, as a JSON string: the string itself when it was sent as one, else the JSON text as it stood in the request body' }),
+  payload,
+  payload_bytes: Type.Integer({ description: "the payload's size in bytes (its JSON text, UTF-8)" }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }),
   failed_items: Type.Integer({ description: 'items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors)' }),
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
+/** A job as the list shows it: without its item errors, and without a payload over 256 KiB (bulk-jobs.ts, LISTED_PAYLOAD_BYTES). */
+const ListedBulkJob = Type.Object(bulkJobFields(Nullable(Type.String({
+  description: `${PayloadText}; null in the list when over 256 KiB (payload_bytes): GET /api/v1/pim/bulk-jobs/{id} answers it`,
+}))));
 /** A job with its item errors: as created, and as GET of one job reads it (the list leaves them out). */
-const BulkJob = Type.Composite([ListedBulkJob, Type.Object({
+const BulkJob = Type.Object({
+  ...bulkJobFields(Type.String({ description: PayloadText })),
   item_errors: Type.Array(Type.Object({
     index: Type.Integer(),
     code: Type.Optional(Type.Unsafe<ErrorCode>({
@@ -40,7 +48,7 @@ const BulkJob = Type.Composite([ListedBulkJob, Type.Object({
     })),
     error: Type.String({ description: 'why the item failed, in words' }),
   }), { description: 'one for each failed item, in the order of the items' }),
-})]);
+});
 
 const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), after: AfterCursor() };
 
