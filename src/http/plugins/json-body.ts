@@ -39,10 +39,6 @@ export function registerJsonBody(app: FastifyInstance) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
     request.rawBody = body;
-    // A compressed body was read as it came (a gzip one answered "not valid UTF-8", a plain one
-    // labelled gzip was taken), and a UTF-16 one failed as malformed JSON: told what is wrong (QA).
-    const refused = unsupportedEncoding(request.headers['content-encoding'], request.headers['content-type']);
-    if (refused) return done(new AppError('REQ_002', { allowed: ['application/json'], ...refused }), undefined);
     // An operation that takes no body, sent an empty one with a JSON content type (a client
     // that sets it on every request): nothing to parse, as without the header. It was REQ_005,
     // "A JSON body is required for this request", for an operation that wants none.
@@ -51,6 +47,11 @@ export function registerJsonBody(app: FastifyInstance) {
       const err = Object.assign(new Error('Body cannot be empty when content-type is set to application/json'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 });
       return done(err, undefined);
     }
+    // A compressed body was read as it came (a gzip one answered "not valid UTF-8", a plain one
+    // labelled gzip was taken), and a UTF-16 one failed as malformed JSON: told what is wrong (QA).
+    // After the empty body's pass: an operation without a body is not refused for a header (review).
+    const refused = unsupportedEncoding(request.headers['content-encoding'], request.headers['content-type']);
+    if (refused) return done(new AppError('REQ_002', { allowed: ['application/json'], ...refused }), undefined);
     // Bytes that are not UTF-8 (a latin1 "é") were decoded as U+FFFD and stored so, without a word.
     const text = bodyText(body);
     if (text === undefined) {
