@@ -59,7 +59,7 @@ describe('partner HMAC authentication', () => {
 
   it('AUTH_001 lists the missing headers', async () => {
     const res = await ctx.app.inject({ method: 'GET', url: WAREHOUSES, headers: { 'x-partner-client-id': store.partnerClientId } });
-    expect(res.statusCode).toBe(401);
+    expect([res.statusCode, res.headers['www-authenticate']]).toEqual([401, 'Omni-HMAC-SHA256 realm="omni-partner"']);
     expect(errorOf(res)).toMatchObject({ code: 'AUTH_001', details: { context: { missingHeaders: ['x-timestamp', 'x-signature', 'x-store-client-id', 'x-store-token'] } } });
   });
 

@@ -22,7 +22,10 @@ describe('PIM auth', () => {
     const none = await ctx.app.inject({ method: 'GET', url, headers: { 'x-org-id': a.orgId, 'x-tenant-id': a.tenantId } });
     expect(none.statusCode).toBe(401);
     expect(none.json().error.code).toBe('PIM_001');
-    expect((await pimRequest(ctx, { headers: { ...a.headers, authorization: 'Bearer pim_nope' } }, 'GET', url)).statusCode).toBe(401);
+    // A 401 carries its challenge (RFC 9110 11.6.1, RFC 6750 3: it had none; QA).
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="omni-pim"');
+    const bad = await pimRequest(ctx, { headers: { ...a.headers, authorization: 'Bearer pim_nope' } }, 'GET', url);
+    expect([bad.statusCode, bad.headers['www-authenticate']]).toEqual([401, 'Bearer realm="omni-pim", error="invalid_token"']);
     const otherOrg = await pimRequest(ctx, { headers: { ...a.headers, 'x-org-id': b.orgId } }, 'GET', url);
     expect(otherOrg.statusCode).toBe(403);
     expect(otherOrg.json().error.code).toBe('PIM_002');

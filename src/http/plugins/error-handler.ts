@@ -50,6 +50,15 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   reply.header('x-request-id', request.id).status(errorCatalogue.REQ_006.status).send(errorBody(request, 'REQ_006', { reason: err.message }));
 }
 
+/**
+ * A 401's challenge (RFC 9110 11.6.1: a 401 carries WWW-Authenticate; it had none, QA): the PIM's
+ * Bearer token (RFC 6750 3: invalid_token when one was sent), the Partner API's signature scheme.
+ */
+function authChallenge(code: ErrorCode, request: FastifyRequest): string {
+  if (code === 'PIM_001') return `Bearer realm="omni-pim"${request.headers.authorization ? ', error="invalid_token"' : ''}`;
+  return 'Omni-HMAC-SHA256 realm="omni-partner"';
+}
+
 /** The one place an error becomes a response: the seeds' error envelope, always. */
 export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
   app.setErrorHandler(async (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -90,6 +99,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
     // RFC 9110's hint for a 503: when to try again (the restarts measured take a few seconds).
     if (code === 'SYS_002') reply.header('retry-after', '5');
     if (code === 'WHK_005') reply.header('retry-after', '60');
+    if (errorCatalogue[code].status === 401) reply.header('www-authenticate', authChallenge(code, request));
     return reply.status(errorCatalogue[code].status).send(errorBody(request, code, context, message));
   });
 
