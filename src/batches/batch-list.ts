@@ -22,10 +22,10 @@ function decodeBatchCursor(after: string, page: number): string {
 const MAX_BIGINT = 2n ** 63n - 1n;
 
 /**
- * One page of a store's batches sent by the partner reading them (batch-store.ts, BatchReader), newest accepted first, and how many match in all (one
- * snapshot: db/page.ts), with the cursor of the page's end. Read
- * through batches_store_seq_idx (0093); the packed rows and outcomes of each batch, which can
- * be megabytes, are not selected.
+ * One page of a store's batches sent by the partner reading them (batch-store.ts, BatchReader),
+ * newest accepted first, and how many match in all (one snapshot: db/page.ts), with the cursor of
+ * the page's end. Read through batches_store_partner_seq_idx (0154); the packed rows and outcomes
+ * of each batch, which can be megabytes, are not selected.
  */
 export async function listBatches(sql: Queryable, reader: BatchReader, filter: BatchFilter, page: number, limit: number, after?: string) {
   const before = after === undefined ? undefined : decodeBatchCursor(after, page);
@@ -53,21 +53,22 @@ export interface BatchScope { storeId?: string; partnerId?: string }
  * across stores), with what `batch retry` would run again: a FAILED batch's rows failed
  * BAT_003, counted from its outcomes for the listed batches only, and none for a batch whose
  * partner no longer operates its store (retry refuses it). One store's batches are read through
- * batches_store_seq_idx (0093), one partner's through batches_partner_seq_idx (0152); every
- * store's, by a scan.
+ * batches_store_seq_idx (0093); one partner's, store by store through
+ * batches_store_partner_seq_idx (0154: each store's newest `limit`, then the newest of those; an
+ * index of its own by partner led the Partner API's reads astray, review); every store's, by a scan.
  */
 export async function listBatchesInScope(sql: Queryable, scope: BatchScope, filter: BatchFilter, limit: number) {
+  const columns = sql`store_id, id, partner_id, kind, status, total, succeeded, failed, pending, created_at, completed_at, accepted_seq`;
+  const filters = sql`${filter.status ? sql`and status = ${filter.status}` : sql``} ${filter.kind ? sql`and kind = ${filter.kind}` : sql``}`;
+  const listed = scope.partnerId
+    ? sql`select b.* from stores s cross join lateral (select ${columns} from batches
+          where store_id = s.id and partner_id = ${scope.partnerId} ${filters} order by accepted_seq desc limit ${limit}) b
+        order by b.accepted_seq desc limit ${limit}`
+    : sql`select ${columns} from batches where true ${scope.storeId ? sql`and store_id = ${scope.storeId}` : sql``} ${filters}
+        order by accepted_seq desc limit ${limit}`;
   return sql<{ storeClientId: string; batchId: string; kind: string; status: string; total: number; succeeded: number; failed: number;
     pending: number; retryable: number; createdAt: Date; completedAt: Date | null }[]>`
-    with listed as (
-      select store_id, id, partner_id, kind, status, total, succeeded, failed, pending, created_at, completed_at, accepted_seq
-      from batches
-      where true
-        ${scope.storeId ? sql`and store_id = ${scope.storeId}` : sql``}
-        ${scope.partnerId ? sql`and partner_id = ${scope.partnerId}` : sql``}
-        ${filter.status ? sql`and status = ${filter.status}` : sql``}
-        ${filter.kind ? sql`and kind = ${filter.kind}` : sql``}
-      order by accepted_seq desc limit ${limit})
+    with listed as (${listed})
     select s.client_id as "storeClientId", l.id as "batchId", l.kind, l.status, l.total, l.succeeded, l.failed, l.pending,
       case when l.status = 'FAILED' and l.partner_id = s.partner_id then (select count(*)::int from batches b, jsonb_array_elements(b.outcomes) x
         where b.store_id = l.store_id and b.id = l.id and x->>'code' = 'BAT_003') else 0 end as retryable,

@@ -24,36 +24,35 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0153 must be
-    // the one undone here instead of 0152.
-    expect(first.slice(-2)).toEqual(['0152.do.batches-by-partner.sql', '0153.do.bulk-job-payload-bytes.sql']);
-    // 0152 indexes batches by partner; 0153 keeps a bulk job's payload size.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0155 must be
+    // the one undone here instead of 0154.
+    expect(first.slice(-2)).toEqual(['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql']);
+    // 0154 indexes batches by store and partner; 0155 drops 0152's index by partner alone.
     const state = async () => (await sql`
-      select to_regclass('batches_partner_seq_idx') is not null as "byPartner",
-        exists (select from information_schema.columns where table_name = 'bulk_jobs' and column_name = 'payload_bytes') as "payloadBytes"`)[0];
-    expect(await state()).toEqual({ byPartner: true, payloadBytes: true });
-    await sql`drop index batches_partner_seq_idx`;
-    await sql`alter table bulk_jobs drop column payload_bytes`;
-    expect(await state()).toEqual({ byPartner: false, payloadBytes: false });
-    await sql`delete from schemaversion where version in (152, 153)`;
+      select to_regclass('batches_store_partner_seq_idx') is not null as "byStorePartner", to_regclass('batches_partner_seq_idx') is not null as "byPartner"`)[0];
+    expect(await state()).toEqual({ byStorePartner: true, byPartner: false });
+    await sql`drop index batches_store_partner_seq_idx`;
+    await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
+    await sql`delete from schemaversion where version in (154, 155)`;
+    expect(await state()).toEqual({ byStorePartner: false, byPartner: true });
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ byPartner: true, payloadBytes: true });
+    expect(await state()).toEqual({ byStorePartner: true, byPartner: false });
   });
 
   it('runs a concurrent index build while another start waits for the migration lock: both start (the waiting one deadlocked: review)', async () => {
-    // The database is current (the test above): 0152, the concurrent build, and 0153 after it undone.
-    await sql`drop index batches_partner_seq_idx`;
-    await sql`alter table bulk_jobs drop column payload_bytes`;
-    await sql`delete from schemaversion where version in (152, 153)`;
+    // The database is current (the test above): 0154, a concurrent build, and 0155, a concurrent drop, undone.
+    await sql`drop index batches_store_partner_seq_idx`;
+    await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
+    await sql`delete from schemaversion where version in (154, 155)`;
     const other = connect(url, 2);
     try {
       const both = await Promise.allSettled([migrate(sql, url), migrate(other, url)]);
-      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0152.do.batches-by-partner.sql', '0153.do.bulk-job-payload-bytes.sql']]);
+      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql']]);
     } finally {
       await other.end();
     }
-    expect((await sql`select indisvalid from pg_index where indexrelid = 'batches_partner_seq_idx'::regclass`)[0].indisvalid).toBe(true);
+    expect((await sql`select indisvalid from pg_index where indexrelid = 'batches_store_partner_seq_idx'::regclass`)[0].indisvalid).toBe(true);
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
 import { readBatch } from '../../src/batches/batch-store.js';
+import { listBatches } from '../../src/batches/batch-list.js';
 import { getBulkJob } from '../../src/pim/bulk-jobs.js';
 import { createPartner } from '../../src/partners/partners.js';
 import { createStore } from '../../src/stores/stores.js';
@@ -61,4 +62,21 @@ it('reads a bulk job of the big store with one index entry, not the store\'s job
   // Measured without 0114: 3,000 (PostgreSQL 18 and 15).
   const job = await readsWhile(sql, 'bulk_jobs', (tx) => getBulkJob(tx, store, jobIds[1500]));
   expect({ id: (job.result as any)?.id, read: job.read }).toEqual({ id: jobIds[1500], read: 1 });
+});
+
+it("lists the batches another partner sent to the big store, and counts them, from their own index entries, not the store's", async () => {
+  // The store moved to another partner, which sent it 5 batches and 3,000 to a store of its own:
+  // its list (and count) of the big store read the store's 3,000 or the partner's, and filtered
+  // them by the other column from the table, until 0154 (review).
+  const other = await createPartner(sql, randomBytes(32), { name: 'q' });
+  const [{ id: otherId }] = await sql<{ id: string }[]>`select id from partners where client_id = ${other.partnerClientId}`;
+  const own = (await createStore(sql, { partnerClientId: other.partnerClientId, name: 'own', warehouses: 0 })).storeId;
+  for (const [into, n] of [[store, 5], [own, 3000]] as const) {
+    await sql`insert into batches (store_id, id, kind, partner_id, request_id, total, pending, accepted_seq)
+      select ${into}, 'pb_' || gen_random_uuid(), 'products', ${otherId}, gen_random_uuid(), 10, 0, nextval('batch_accept_seq') from generate_series(1, ${n}::int)`;
+  }
+  await sql`analyze batches`;
+  const listed = await readsWhile(sql, 'batches', (tx) => listBatches(tx, { storeId: store, partnerId: otherId }, {}, 1, 20));
+  expect(listed.result.total).toBe(5);
+  expect(listed.read).toBeLessThan(20);
 });
