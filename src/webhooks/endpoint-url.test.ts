@@ -11,7 +11,7 @@ describe('webhookUrlProblem', () => {
   });
 
   it('refuses an http(s) URL that parsing mends into another (an empty host, one slash, backslashes): it was stored as sent and delivered to the mended one (QA)', () => {
-    for (const url of ['http:///127.0.0.1:47201/hostless', 'https:///example.com/x', 'http:/example.com/x', 'http:example.com/x', 'https:\\\\example.com\\x', 'https://example.com\\@evil.example/x']) {
+    for (const url of ['http:///127.0.0.1:47201/hostless', 'https:///example.com/x', 'http:/example.com/x', 'http:example.com/x', 'https:\\\\example.com\\x', 'https://example.com\\@evil.example/x', 'https://@example.com/x', 'http://example.com:/x']) {
       expect(webhookUrlProblem(url), JSON.stringify(url)).toMatch(/not written http\(s\):\/\/host/);
     }
     expect(webhookUrlProblem('HTTPS://Erp.Example:8443/in#x')).toBeUndefined();

@@ -39,7 +39,11 @@ export function webhookUrlProblem(url: string): string | undefined {
   // WHATWG parsing mends an http(s) URL written otherwise (http:///h/p, http:/h/p, http:\\h\p) into
   // http://h/p: stored as given, it was listed as sent and delivered to another (QA; RFC 9110 4.2.1:
   // an empty host is invalid).
-  if (!/^https?:\/\/[^/\\?#]/i.test(url) || url.includes('\\')) return 'it is not written http(s)://host/…: the host follows the two slashes, and no backslash';
+  // The authority as written: a host, no empty user part (https://@host) or empty port (host:/p), which parsing drops too (review).
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  if (!/^[^/\\?#@:]/.test(authority) || authority.includes('@') || authority.endsWith(':') || url.includes('\\')) {
+    return 'it is not written http(s)://host/…: the host follows the two slashes, and no backslash';
+  }
   return undefined;
 }
 
