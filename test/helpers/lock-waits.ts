@@ -1,17 +1,21 @@
 import type { Sql } from '../../src/db/database.js';
 import type { ReservedSql } from 'postgres';
 
-/** Whether `n` statements (of other connections) whose text holds `fragment` wait for a lock. */
+/**
+ * Whether `n` statements (of other connections to this database: the run's other files share the
+ * server, and one of theirs waiting was taken for this file's; a flaky run) whose text holds
+ * `fragment` wait for a lock.
+ */
 export async function waitingForLock(sql: Sql, fragment: string, n = 1): Promise<boolean> {
   const [{ waiting }] = await sql<{ waiting: number }[]>`select count(*)::int as waiting from pg_stat_activity
-    where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid()`;
+    where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid() and datname = current_database()`;
   return waiting >= n;
 }
 
-/** The backends (of other connections) whose statement holds `fragment` and waits for a lock. */
+/** The backends (of other connections to this database) whose statement holds `fragment` and waits for a lock. */
 export async function lockWaiters(sql: Sql, fragment: string): Promise<number[]> {
   return (await sql<{ pid: number }[]>`select pid from pg_stat_activity
-    where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid()`).map((r) => r.pid);
+    where wait_event_type = 'Lock' and query like ${`%${fragment}%`} and pid <> pg_backend_pid() and datname = current_database()`).map((r) => r.pid);
 }
 
 /**
