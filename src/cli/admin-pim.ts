@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { adminAction } from './context.js';
 import { firstLineOfStdin } from './stdin.js';
 import { JSON_OPTION, anId, email, nonEmpty, uuid } from './option-values.js';
-import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, listPimTokens, revokePimTokens, showOrg } from '../pim/pim-auth.js';
+import { createOrg, createPimToken, createPimUser, createTenant, listOrgs, listPimTokens, PIM_ROLES, revokePimTokens, setPimUserRole, showOrg, type PimRole } from '../pim/pim-auth.js';
 
 const ORG_OPTION = ['--org <orgId>', 'the organization, by the orgId `org create` printed', uuid] as const;
 const USER_OPTION = ['--user <userId>', 'the user, by the userId `user create` printed', uuid] as const;
@@ -25,9 +25,14 @@ export function registerPimAdmin(admin: Command) {
     .option('--notify-email <email>', 'who is emailed when an export of this tenant finishes (needs SMTP_URL)', email).option(...JSON_OPTION)
     .action(adminAction<{ org: string; store: string; name?: string; notifyEmail?: string; json?: boolean }>(({ sql }, o) =>
       createTenant(sql, { orgId: o.org, storeClientId: o.store, name: o.name, notifyEmail: o.notifyEmail })));
-  admin.command('user').description('PIM users').command('create').description('create a user of an organization; prints its userId')
-    .requiredOption(...ORG_OPTION).requiredOption('--email <email>', 'the user\'s email, unique', email).option(...JSON_OPTION)
-    .action(adminAction<{ org: string; email: string; json?: boolean }>(({ sql }, o) => createPimUser(sql, o.org, o.email)));
+  const user = admin.command('user').description('PIM users');
+  const role = () => new Option('--role <role>', 'editor: changes the catalog (bulk jobs) and reads it; viewer: reads it (lists, audit log, exports)').choices(PIM_ROLES);
+  user.command('create').description('create a user of an organization; prints its userId')
+    .requiredOption(...ORG_OPTION).requiredOption('--email <email>', 'the user\'s email, unique', email).addOption(role().default('editor')).option(...JSON_OPTION)
+    .action(adminAction<{ org: string; email: string; role: PimRole; json?: boolean }>(({ sql }, o) => createPimUser(sql, o.org, o.email, o.role)));
+  user.command('set-role').description("give a user another role; its tokens act with it from their next request")
+    .requiredOption(...USER_OPTION).addOption(role().makeOptionMandatory()).option(...JSON_OPTION)
+    .action(adminAction<{ user: string; role: PimRole; json?: boolean }>(({ sql }, o) => setPimUserRole(sql, o.user, o.role)));
   const token = admin.command('token').description('PIM bearer tokens');
   token.command('create').description('issue a bearer token for a user (Authorization: Bearer …); printed once, with the tokenId that names it afterwards')
     .requiredOption(...USER_OPTION).option(...JSON_OPTION)

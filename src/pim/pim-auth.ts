@@ -3,7 +3,16 @@ import type { Queryable } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { UUID } from '../db/key-lookup.js';
 
-export interface PimPrincipal { userId: string; email: string; orgId: string; tenantId: string; storeId: string; partnerId: string }
+/** What a PIM user may do (0156): an editor changes the catalog and reads it; a viewer reads it. */
+export const PIM_ROLES = ['editor', 'viewer'] as const;
+export type PimRole = typeof PIM_ROLES[number];
+
+export interface PimPrincipal { userId: string; email: string; role: PimRole; orgId: string; tenantId: string; storeId: string; partnerId: string }
+
+/** PIM_012 (403) unless the caller is an editor: what changes the catalog (a bulk job). */
+export function requireEditor(who: PimPrincipal, action: string): void {
+  if (who.role !== 'editor') throw new AppError('PIM_012', { role: who.role, required: 'editor', action });
+}
 
 const hash = (token: string) => createHash('sha256').update(token).digest();
 
@@ -31,7 +40,7 @@ export async function authenticatePim(sql: Queryable, headers: Record<string, st
   const tenantId = headers['x-tenant-id'];
   const tenant = typeof tenantId === 'string' && UUID.test(tenantId) ? tenantId : null;
   const [row] = await sql<any[]>`
-    select u.id as user_id, u.email, u.org_id, t.id as tenant_id, t.org_id as tenant_org, t.store_id, s.partner_id, s.status as store_status
+    select u.id as user_id, u.email, u.role, u.org_id, t.id as tenant_id, t.org_id as tenant_org, t.store_id, s.partner_id, s.status as store_status
     from pim_tokens k join pim_users u on u.id = k.user_id
     left join tenants t on t.id = ${tenant}::uuid left join stores s on s.id = t.store_id
     where k.token_hash = ${hash(token)} and k.revoked_at is null and (k.expires_at is null or k.expires_at > now())`;
@@ -46,7 +55,7 @@ export async function authenticatePim(sql: Queryable, headers: Record<string, st
   // A blocked store refuses every request for it (`omni admin store block`), its PIM tenant's too:
   // the Partner API's alone were refused until 2026-12-06 (QA: a PIM job wrote to a blocked store).
   if (row.store_status === 'BLOCKED') throw new AppError('PIM_011', { tenantId: row.tenant_id });
-  return { userId: row.user_id, email: row.email, orgId: row.org_id, tenantId: row.tenant_id, storeId: row.store_id, partnerId: row.partner_id };
+  return { userId: row.user_id, email: row.email, role: row.role, orgId: row.org_id, tenantId: row.tenant_id, storeId: row.store_id, partnerId: row.partner_id };
 }
 
 export async function createOrg(sql: Queryable, name: string) {
@@ -62,9 +71,16 @@ export async function createTenant(sql: Queryable, input: { orgId: string; store
   return { tenantId: r.id, orgId: input.orgId, storeClientId: input.storeClientId };
 }
 
-export async function createPimUser(sql: Queryable, orgId: string, email: string) {
-  const [r] = await sql<{ id: string }[]>`insert into pim_users (org_id, email) values (${orgId}, ${email.toLowerCase()}) returning id`;
-  return { userId: r.id, orgId, email: email.toLowerCase() };
+export async function createPimUser(sql: Queryable, orgId: string, email: string, role: PimRole = 'editor') {
+  const [r] = await sql<{ id: string }[]>`insert into pim_users (org_id, email, role) values (${orgId}, ${email.toLowerCase()}, ${role}) returning id`;
+  return { userId: r.id, orgId, email: email.toLowerCase(), role };
+}
+
+/** Gives a user another role (`omni admin user set-role`): its tokens act with it from their next request. */
+export async function setPimUserRole(sql: Queryable, userId: string, role: PimRole) {
+  const [r] = await sql<{ email: string }[]>`update pim_users set role = ${role} where id = ${userId} returning email`;
+  if (!r) throw new Error(`no PIM user ${userId}`);
+  return { userId, email: r.email, role };
 }
 
 /** A bearer token for a user; only its hash is kept, the value is shown once (its tokenId names it afterwards). */
@@ -113,7 +129,7 @@ export async function showOrg(sql: Queryable, orgId: string) {
     select t.id as "tenantId", s.client_id as "storeClientId", t.name, t.notify_email as "notifyEmail", t.created_at as "createdAt"
     from tenants t join stores s on s.id = t.store_id where t.org_id = ${orgId} order by t.created_at, t.id`;
   const users = await sql`
-    select u.id as "userId", u.email,
+    select u.id as "userId", u.email, u.role,
       (select count(*) from pim_tokens k where k.user_id = u.id and k.revoked_at is null and (k.expires_at is null or k.expires_at > now()))::int as "activeTokens",
       u.created_at as "createdAt"
     from pim_users u where u.org_id = ${orgId} order by u.created_at, u.id`;

@@ -49,18 +49,22 @@ describe('what an operator reads when a command fails', { timeout: 90_000 }, () 
     const { orgId } = await omniJson('admin', 'org', 'create', '--name', 'Shown Org');
     const { tenantId } = await omniJson('admin', 'tenant', 'create', '--org', orgId, '--store', store.storeClientId, '--notify-email', 'cat@org.example');
     const email = `shown-${randomBytes(3).toString('hex')}@org.example`;
-    const { userId } = await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email);
+    // A role (0156): a viewer reads, an editor also writes; set-role changes it.
+    const { userId, role } = await omniJson('admin', 'user', 'create', '--org', orgId, '--email', email, '--role', 'viewer');
+    expect(role).toBe('viewer');
     const { token } = await omniJson('admin', 'token', 'create', '--user', userId);
+    expect((await omniJson('admin', 'org', 'show', '--org', orgId)).users[0].role).toBe('viewer');
+    expect(await omniJson('admin', 'user', 'set-role', '--user', userId, '--role', 'editor')).toEqual({ userId, email, role: 'editor' });
     const shown = await omniJson('admin', 'org', 'show', '--org', orgId);
     expect(shown).toEqual({ orgId, name: 'Shown Org',
       tenants: [{ tenantId, storeClientId: store.storeClientId, name: 'S', notifyEmail: 'cat@org.example', createdAt: expect.any(String) }],
-      users: [{ userId, email, activeTokens: 1, createdAt: expect.any(String) }] });
+      users: [{ userId, email, role: 'editor', activeTokens: 1, createdAt: expect.any(String) }] });
     expect(JSON.stringify(shown)).not.toContain(token);
     expect((await omniJson('admin', 'org', 'list')).orgs).toContainEqual({ orgId, name: 'Shown Org', tenantCount: 1, userCount: 1, createdAt: expect.any(String) });
     await omniJson('admin', 'token', 'revoke', '--token', token);
     const text = (await omni('admin', 'org', 'show', '--org', orgId)).stdout.split('\n');
     expect(text.slice(0, 3)).toEqual([`orgId: ${orgId}`, 'name: Shown Org', 'tenants:']);
-    expect(text[text.indexOf('users:') + 2]).toMatch(new RegExp(`^  ${userId}  ${email}  0 +\\d{4}-`));
+    expect(text[text.indexOf('users:') + 2]).toMatch(new RegExp(`^  ${userId}  ${email}  editor  0 +\\d{4}-`));
     const nobody = '00000000-0000-4000-8000-000000000000';
     expect((await omni('admin', 'org', 'show', '--org', nobody)).stderr.trim()).toBe(`error: no PIM organization ${nobody}: \`omni admin org list\` lists the organizations`);
   }, 60_000);

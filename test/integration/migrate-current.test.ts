@@ -24,31 +24,33 @@ describe('migrate', () => {
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0155 must be
-    // the one undone here instead of 0154.
-    expect(first.slice(-2)).toEqual(['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql']);
-    // 0154 indexes batches by store and partner; 0155 drops 0152's index by partner alone.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0156 must be
+    // the one undone here instead of 0155.
+    expect(first.slice(-2)).toEqual(['0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']);
+    // 0155 drops 0152's index by partner alone; 0156 gives PIM users a role.
     const state = async () => (await sql`
-      select to_regclass('batches_store_partner_seq_idx') is not null as "byStorePartner", to_regclass('batches_partner_seq_idx') is not null as "byPartner"`)[0];
-    expect(await state()).toEqual({ byStorePartner: true, byPartner: false });
-    await sql`drop index batches_store_partner_seq_idx`;
+      select to_regclass('batches_partner_seq_idx') is not null as "byPartner",
+        exists (select from information_schema.columns where table_name = 'pim_users' and column_name = 'role') as role`)[0];
+    expect(await state()).toEqual({ byPartner: false, role: true });
     await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
-    await sql`delete from schemaversion where version in (154, 155)`;
-    expect(await state()).toEqual({ byStorePartner: false, byPartner: true });
+    await sql`alter table pim_users drop column role`;
+    expect(await state()).toEqual({ byPartner: true, role: false });
+    await sql`delete from schemaversion where version in (155, 156)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ byStorePartner: true, byPartner: false });
+    expect(await state()).toEqual({ byPartner: false, role: true });
   });
 
   it('runs a concurrent index build while another start waits for the migration lock: both start (the waiting one deadlocked: review)', async () => {
-    // The database is current (the test above): 0154, a concurrent build, and 0155, a concurrent drop, undone.
+    // The database is current (the test above): 0154, a concurrent build, 0155, a concurrent drop, and 0156 undone.
     await sql`drop index batches_store_partner_seq_idx`;
     await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
-    await sql`delete from schemaversion where version in (154, 155)`;
+    await sql`alter table pim_users drop column role`;
+    await sql`delete from schemaversion where version in (154, 155, 156)`;
     const other = connect(url, 2);
     try {
       const both = await Promise.allSettled([migrate(sql, url), migrate(other, url)]);
-      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql']]);
+      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']]);
     } finally {
       await other.end();
     }

@@ -99,7 +99,7 @@ describe("a big store on a marketplace's statistics: 100 rows by id read about a
   }, 60_000);
 
   it('PIM bulk jobs: an update of products with variants is refused (PRD_011) and a deletion deletes, reading each product by its id', async () => {
-    const who = { userId: 'u', email: 'pim@example.com', orgId: 'o', tenantId: 't', storeId, partnerId };
+    const who = { userId: 'u', email: 'pim@example.com', role: 'editor' as const, orgId: 'o', tenantId: 't', storeId, partnerId };
     const withVariants = (await productIds(101, 600)).filter((_, k) => (k + 1) % 5 === 0); // e105, e110, …: 100 products
     const update = await sql.begin((tx) => createBulkJob(tx, who, 'BULK_UPDATE', withVariants.map((id) => ({ id, price: 12 })), origin));
     const updated = await readsOf('products', () => processBulkJob(sql, storeId, update.id, who.email));

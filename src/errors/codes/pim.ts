@@ -15,4 +15,6 @@ export const pimErrors = {
   PIM_008: { status: 403, message: 'Download link invalid or expired', hint: 'Ask GET /api/v1/pim/exports/{id} for fresh links: a link opens only the file it was made for, for EXPORT_URL_TTL_SECONDS' },
   // As the Partner API answers a blocked store (AUTH_014): the operator's `omni admin store block` refuses every request for it.
   PIM_011: { status: 403, message: 'Tenant blocked', hint: "The tenant's store is blocked by the marketplace's operator: every request for it is refused until it is unblocked" },
+  // The PIM's published facts: a valid token whose user lacks the role → 403 (0156).
+  PIM_012: { status: 403, message: 'Role not allowed', hint: "A viewer reads the tenant's catalog (lists, audit log, exports); creating a bulk job needs an editor: an operator gives the role (`omni admin user set-role`)" },
 } satisfies ErrorDefinitions;

@@ -3,7 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { AppDeps } from '../../app.js';
 import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
-import { authenticatePim, type PimPrincipal } from '../../../pim/pim-auth.js';
+import { authenticatePim, requireEditor, type PimPrincipal } from '../../../pim/pim-auth.js';
 import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
 import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
@@ -72,9 +72,10 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category or category_id, brand or brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
       headers: Type.Composite([pimHeaders, IdempotencyHeader]),
       body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
-      response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, jsonBody, ['PIM_005', 'IDEM_001', 'IDEM_002']),
+      response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, jsonBody, ['PIM_005', 'PIM_012', 'IDEM_001', 'IDEM_002']),
     },
   }, async (request, reply) => {
+    requireEditor(who(request), 'create a bulk job');
     const body = request.body as { job_type: JobType; payload: unknown };
     const origin = { requestId: request.id, ip: request.ip };
     // A payload sent as JSON (not as a string of it) is kept as its text in the body, as sent.
