@@ -30,6 +30,11 @@ describe('a PIM bulk job with an Idempotency-Key', () => {
     const [kept] = await ctx.sql`select response from idempotency_keys where store_id = ${a.storeId}`;
     expect(kept.response.data.id).toBe(first.json().data.id);
     expect(kept.response.data).not.toHaveProperty('payload');
+    // An answer kept before payload_bytes was answered (an upgrade within the key's hours): its
+    // replay failed the schema, a 500 (review); the size is read back with the payload.
+    await ctx.sql`update idempotency_keys set response = (response::jsonb #- '{data,payload_bytes}')::text::json where store_id = ${a.storeId}`;
+    const older = await send(a, body, 'import-1');
+    expect([older.statusCode, older.headers['idempotent-replayed'], older.json().data]).toEqual([200, 'true', first.json().data]);
     // Without a key each request is a job of its own.
     await send(a, body);
     await send(a, body);

@@ -28,7 +28,7 @@ const bulkJobFields = <P extends TSchema>(payload: P) => ({
   id: Type.String({ format: 'uuid' }), job_type: JobTypeSchema,
   status: Type.Union(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s))),
   payload,
-  payload_bytes: Type.Integer({ description: "the payload's size in bytes (its JSON text, UTF-8)" }),
+  payload_bytes: Type.Integer({ description: "the payload's size in bytes, UTF-8 (of payload as answered: the JSON text, or the string sent)" }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }),
   failed_items: Type.Integer({ description: 'items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors)' }),
@@ -89,8 +89,11 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       keep: (answer: Awaited<ReturnType<typeof created>>) => ({ ...answer, data: { ...answer.data, payload: undefined } }),
       restore: async (kept: unknown, db: typeof sql) => {
         const answer = kept as Awaited<ReturnType<typeof created>>;
-        const [job] = await db<{ payload: string }[]>`select payload from bulk_jobs where id = ${answer.data.id}`;
-        return { ...answer, data: { ...answer.data, payload: job.payload } };
+        // By its key (store and id: by id alone, a scan), its size too: an answer kept before
+        // payload_bytes was answered lacked it, and its replay failed the schema (500; review).
+        const [job] = await db<{ payload: string; payload_bytes: number }[]>`
+          select payload, octet_length(payload) as payload_bytes from bulk_jobs where store_id = ${who(request).storeId} and id = ${answer.data.id}`;
+        return { ...answer, data: { ...answer.data, payload: job.payload, payload_bytes: job.payload_bytes } };
       },
     };
     return sendIdempotently(deps, request, reply, { storeId: who(request).storeId, scope: 'pim' }, created, withoutPayload);
