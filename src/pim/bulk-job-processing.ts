@@ -157,10 +157,12 @@ async function applyChunk(tx: Transaction, job: JobContext, items: unknown[], of
  * beside the new one: every item after it counted twice, an import's as PRD_002 failures (QA:
  * 20,000 items, 37,000 counted, 17,000 false failures).
  */
-async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted, expected: number) {
+async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted, expected: number, room: number) {
+  // The errors the job still has room for (MAX_ITEM_ERRORS); the others are counted, not kept.
+  const kept = uncounted.failed.slice(0, Math.max(0, room));
   const counted = await tx`
     update bulk_jobs set processed_items = processed_items + ${uncounted.ok}, failed_items = failed_items + ${uncounted.failed.length},
-      item_errors = item_errors || ${tx.json(uncounted.failed.map((f) => ({ ...f, error: storableText(f.error) })) as any)}::jsonb
+      item_errors = item_errors || ${tx.json(kept.map((f) => ({ ...f, error: storableText(f.error) })) as any)}::jsonb
     where store_id = ${job.storeId} and id = ${job.jobId} and status = 'PROCESSING' and processed_items + failed_items = ${expected}
     returning 1`;
   if (counted.length === 0) throw new JobTakenOver(job.jobId);
@@ -175,6 +177,14 @@ async function countItems(tx: Transaction, job: JobContext, uncounted: Uncounted
  * than 4,000 failed items still writes after every chunk.
  */
 const REWRITE_PER_ITEM = 8;
+
+/**
+ * The item errors a job keeps: those of its first 100,000 failed items (`failed_items` counts them
+ * all). One jsonb value holds them, and PostgreSQL refuses one over 256 MB: a 10 MB payload of 3.5
+ * million failing items ("" ids) would have needed ~290 MB, and its counters' write, and the
+ * failure that ends the job, would have failed on every attempt (QA).
+ */
+export const MAX_ITEM_ERRORS = 100_000;
 
 /** Thrown to roll back a transaction that applied nothing (processBulkJob). */
 class NothingApplied extends Error {}
@@ -201,7 +211,8 @@ export class JobTakenOver extends Error {
  * that dies first checks them again, none having applied. One that applied something goes on
  * with the next chunk until the write is due, and commits then.
  */
-export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string, origin: JobContext['origin'] = { requestId: null, ip: null }) {
+export async function processBulkJob(sql: Sql, storeId: string, jobId: string, actor: string, origin: JobContext['origin'] = { requestId: null, ip: null },
+  maxItemErrors = MAX_ITEM_ERRORS) {
   const [job] = await sql<any[]>`
     select j.job_type, j.payload, j.processed_items, j.failed_items from bulk_jobs j
     where j.store_id = ${storeId} and j.id = ${jobId} and j.status in ('PENDING', 'PROCESSING')`;
@@ -215,7 +226,7 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
   if (started.length === 0) return;
   const context: JobContext = { storeId, jobId, jobType: job.job_type, actor, origin, firstIndex: job.job_type === 'BULK_DELETE' ? firstIndexOfIds(items) : undefined };
   let offset = job.processed_items + job.failed_items;
-  let stored: number = job.failed_items; // the item errors stored, one a failed item
+  let stored: number = Math.min(job.failed_items, maxItemErrors); // the item errors stored, one a failed item up to the cap
   let uncounted: Uncounted = { ok: 0, failed: [], items: 0, applied: false };
   while (offset < items.length) {
     // A transaction PostgreSQL ends for a deadlock (with a partner's chunk or PATCH on the same
@@ -233,10 +244,10 @@ export async function processBulkJob(sql: Sql, storeId: string, jobId: string, a
         }
         // Recorded so far, if no other worker counted since: this run's offset when the transaction
         // began, less the items it had checked but not counted yet.
-        await countItems(tx, context, uncounted, start.offset - start.uncounted.items);
+        await countItems(tx, context, uncounted, start.offset - start.uncounted.items, maxItemErrors - stored);
       });
     }).then(() => {
-      stored += uncounted.failed.length;
+      stored = Math.min(stored + uncounted.failed.length, maxItemErrors);
       uncounted = { ok: 0, failed: [], items: 0, applied: false };
     }, (err) => { if (!(err instanceof NothingApplied)) throw err; });
     await analyzeGrownTables(sql); // as the partner pipeline's chunks (statistics.ts)
@@ -255,14 +266,15 @@ const NOT_PROCESSED = 'BAT_003' satisfies ErrorCode;
  * FAILED, each item not yet applied counted failed with the reason, so that the job does
  * not stay PROCESSING for ever.
  */
-export async function failBulkJob(sql: Sql, storeId: string, jobId: string, reason: string, itemCount?: number) {
+export async function failBulkJob(sql: Sql, storeId: string, jobId: string, reason: string, itemCount?: number, maxItemErrors = MAX_ITEM_ERRORS) {
   // itemCount: the payload's items, for a job that never started (its total_items not yet set).
   const [ended] = await sql`
     update bulk_jobs set status = 'FAILED', completed_at = now(), total_items = coalesce(total_items, ${itemCount ?? null}::int),
       failed_items = greatest(coalesce(total_items, ${itemCount ?? 0}::int) - processed_items, failed_items),
       item_errors = item_errors || coalesce((select jsonb_agg(jsonb_build_object('index', i, 'code', ${NOT_PROCESSED}::text,
           'error', ${`not processed: ${reason}`}::text) order by i)
-        from generate_series(processed_items + failed_items, coalesce(total_items, ${itemCount ?? 0}::int) - 1) i), '[]')
+        from generate_series(processed_items + failed_items, coalesce(total_items, ${itemCount ?? 0}::int) - 1) i
+        where i < processed_items + failed_items + ${maxItemErrors}::int - jsonb_array_length(item_errors)), '[]')
     where store_id = ${storeId} and id = ${jobId} and status in ('PENDING', 'PROCESSING') returning 1`;
   if (ended) checkRecordedCodes('a PIM bulk job item given up on', [{ code: NOT_PROCESSED }], pimItemCodes);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
-import { processBulkJob } from '../../src/pim/bulk-job-processing.js';
+import { failBulkJob, processBulkJob } from '../../src/pim/bulk-job-processing.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -98,6 +98,23 @@ describe('a PIM bulk job of many failed items', () => {
     const [audit] = await ctx.sql`select count(*)::int as events, count(distinct resource_id)::int as products from audit_events
       where store_id = ${a.storeId} and action = 'product.deleted' and changes->>'bulkJobId' = ${jobId}`;
     expect(audit).toEqual({ events: real.length, products: real.length });
+  });
+});
+
+describe('the item errors a job keeps', () => {
+  it("are its first failed items' up to the cap (one jsonb value: 3.5 million would pass PostgreSQL's 256 MB; QA), failed_items counting all, given up on too", async () => {
+    const a = await createPimActor(ctx);
+    const ids = range(1200).map(() => randomUUID());
+    const jobId = await createJob(a, 'BULK_DELETE', ids);
+    await processBulkJob(ctx.sql, a.storeId, jobId, a.email, undefined, 700);
+    const done = await job(a, jobId);
+    expect([done.status, done.failed_items, done.item_errors.length, done.item_errors[699].index]).toEqual(['FAILED', 1200, 700, 699]);
+    // A job given up on before it ran: its items counted failed (BAT_003), as many errors kept as the cap leaves room for.
+    const pending = await createJob(a, 'BULK_DELETE', ids.slice(0, 10));
+    await failBulkJob(ctx.sql, a.storeId, pending, 'the worker gave up', 10, 4);
+    const given = await job(a, pending);
+    expect([given.status, given.failed_items, given.item_errors.map((e: { index: number; code: string }) => [e.index, e.code])])
+      .toEqual(['FAILED', 10, [[0, 'BAT_003'], [1, 'BAT_003'], [2, 'BAT_003'], [3, 'BAT_003']]]);
   });
 });
 
