@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,24 @@ export async function assertUtf8(sql: Pick<Sql, 'unsafe'>) {
   }
 }
 
+/** The indexes our migrations build concurrently (`create index concurrently NAME`), read once. */
+let concurrentIndexes: string[] | undefined;
+const concurrentIndexNames = () => (concurrentIndexes ??= readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).flatMap((f) =>
+  [...readFileSync(join(MIGRATIONS_DIR, f), 'utf8').matchAll(/create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(\w+)/gi)].map((m) => m[1])));
+
+/**
+ * Drops what a concurrent index build of ours left INVALID: a build cancelled (a process of an
+ * older build, waiting for the migration lock in one statement, deadlocked with it: QA) leaves its
+ * index and its migration unrecorded, and every start after stopped on "already exists". Run with
+ * the migration lock held: no build of ours is in progress then, and an INVALID index is no use
+ * to any query. The migration then builds it again.
+ */
+async function dropInvalidConcurrentIndexes(conn: Pick<Sql, 'unsafe'>): Promise<void> {
+  const invalid = await conn.unsafe<{ name: string }[]>(`select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid
+    where not i.indisvalid and c.relnamespace = current_schema()::regnamespace and c.relname = any($1::text[])`, [concurrentIndexNames() as any]);
+  for (const { name } of invalid) await conn.unsafe(`drop index concurrently if exists "${name.replace(/"/g, '""')}"`);
+}
+
 export async function migrate(sql: Sql, connectionString: string): Promise<string[]> {
   if (await schemaIsCurrent(sql)) return [];
   await assertUtf8(sql);
@@ -88,6 +106,7 @@ export async function migrate(sql: Sql, connectionString: string): Promise<strin
       schemaTable: 'schemaversion',
       execQuery: async (query: string) => ({ rows: await conn.unsafe(query) }),
     });
+    await dropInvalidConcurrentIndexes(conn);
     // The queue's schema first: our migrations use it (e.g. webhook fan-out enqueues jobs).
     await runWorkerMigrations({ connectionString, logger: undefined });
     const applied = await postgrator.migrate();

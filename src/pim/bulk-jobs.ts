@@ -15,6 +15,13 @@ const listed = (j: any) => ({
   created_at: j.created_at.toISOString(), started_at: j.started_at?.toISOString() ?? null, completed_at: j.completed_at?.toISOString() ?? null,
 });
 const view = (j: any) => ({ ...listed(j), item_errors: j.item_errors });
+/**
+ * What a job's view reads, named (not `*`): a statement prepared with `*` fails once a column is
+ * added under it, "cached plan must not change result type", in a transaction on every pooled
+ * connection (QA: an older process's PIM creates during an upgrade that added one).
+ */
+const JOB_COLUMNS = (sql: Queryable) => sql`id, job_type, status, payload, octet_length(payload) as payload_bytes, total_items, processed_items,
+  failed_items, created_by, created_at, started_at, completed_at, item_errors`;
 export type BulkJobView = ReturnType<typeof view>;
 
 /** How deep a payload may nest: a product object in the array, its photos in it, is 3 levels. */
@@ -73,7 +80,7 @@ export async function createBulkJob(tx: Transaction, who: PimPrincipal, jobType:
   const { text, items } = parsePayload(jobType, payload, rawPayload);
   const [job] = await tx`
     insert into bulk_jobs (store_id, job_type, payload, created_by) values (${who.storeId}, ${jobType}, ${text}, ${who.email})
-    returning *, octet_length(payload) as payload_bytes`;
+    returning ${JOB_COLUMNS(tx)}`;
   await enqueueJob(tx, 'pim.bulk-job', { storeId: who.storeId, jobId: job.id, actor: who.email, ...origin });
   await recordAudit(tx, [{
     storeId: who.storeId, actorType: 'user', actor: who.email, action: 'bulk_job.created', resourceType: 'bulk_job', resourceId: job.id,
@@ -126,7 +133,7 @@ export async function listBulkJobs(sql: Queryable, storeId: string, jobType: Job
 }
 
 export async function getBulkJob(sql: Queryable, storeId: string, id: string) {
-  const [job] = await sql`select *, octet_length(payload) as payload_bytes from bulk_jobs where store_id = ${storeId} and id = ${id}`;
+  const [job] = await sql`select ${JOB_COLUMNS(sql)} from bulk_jobs where store_id = ${storeId} and id = ${id}`;
   if (!job) throw new AppError('PIM_004', { id });
   return view(job);
 }

@@ -57,6 +57,16 @@ describe('migrate', () => {
     expect((await sql`select indisvalid from pg_index where indexrelid = 'batches_store_partner_seq_idx'::regclass`)[0].indisvalid).toBe(true);
   });
 
+  it("builds again an index a cancelled concurrent build left INVALID, its migration unrecorded (every start stopped on 'already exists': QA)", async () => {
+    // As a build cancelled by a deadlock with an older process leaves it: 0154's index INVALID, 0154 to 0156 unrecorded.
+    await sql`update pg_index set indisvalid = false where indexrelid = 'batches_store_partner_seq_idx'::regclass`;
+    await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
+    await sql`alter table pim_users drop column role`;
+    await sql`delete from schemaversion where version in (154, 155, 156)`;
+    expect(await migrate(sql, url)).toEqual(['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']);
+    expect((await sql`select indisvalid from pg_index where indexrelid = 'batches_store_partner_seq_idx'::regclass`)[0].indisvalid).toBe(true);
+  });
+
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
     const admin = connect(inject('adminUrl'), 1);
     const name = `omni_latin1_${Date.now()}`;
