@@ -9,20 +9,19 @@ import { testDatabaseUrl } from '../helpers/test-database.js';
 // and the ECONNRESET was taken for an unreachable database: a start with sslmode=require waited for
 // it, one attempt a second, instead of saying what was wrong (QA, forty-third session).
 const SSL_REQUEST = 80877103;
-let servers: NoSslServer[] = [];
+let proxy: NoSslServer;
 let plainUrl: string;
 const sockets = new Set<Socket>();
 
-/** The run's database behind a proxy that answers 'N' to an SSLRequest; counts the connections it took. */
-interface NoSslServer { server: Server; port: number; connections: number }
+/** The run's database behind a proxy that answers 'N' to an SSLRequest. */
+interface NoSslServer { server: Server; port: number }
 async function noSslServer(): Promise<NoSslServer> {
   const target = new URL(testDatabaseUrl());
   const socketDir = target.searchParams.get('host');
   const port = Number(target.port || 5432);
   const open = () => (socketDir?.startsWith('/') ? createConnection(`${socketDir}/.s.PGSQL.${port}`) : createConnection(port, target.hostname));
-  const made: NoSslServer = { server: undefined as unknown as Server, port: 0, connections: 0 };
+  const made: NoSslServer = { server: undefined as unknown as Server, port: 0 };
   made.server = createServer((client) => {
-    made.connections++;
     sockets.add(client);
     client.on('error', () => client.destroy());
     client.once('data', (first: Buffer) => {
@@ -42,16 +41,16 @@ async function noSslServer(): Promise<NoSslServer> {
 }
 
 beforeAll(async () => {
-  servers = [await noSslServer(), await noSslServer()];
+  proxy = await noSslServer();
   const url = new URL(testDatabaseUrl());
   url.searchParams.delete('host');
   url.hostname = '127.0.0.1';
-  url.port = String(servers[0].port);
+  url.port = String(proxy.port);
   plainUrl = url.toString();
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((r) => s.server.close(r))));
+  await new Promise((r) => proxy.server.close(r));
 });
 
 const withMode = (mode: string) => { const u = new URL(plainUrl); u.searchParams.set('sslmode', mode); return u.toString(); };

@@ -26,6 +26,9 @@ describe('PIM auth', () => {
     expect(none.headers['www-authenticate']).toBe('Bearer realm="omni-pim"');
     const bad = await pimRequest(ctx, { headers: { ...a.headers, authorization: 'Bearer pim_nope' } }, 'GET', url);
     expect([bad.statusCode, bad.headers['www-authenticate']]).toEqual([401, 'Bearer realm="omni-pim", error="invalid_token"']);
+    const challenge = async (authorization: string) => (await pimRequest(ctx, { headers: { ...a.headers, authorization } }, 'GET', url)).headers['www-authenticate'];
+    expect([await challenge('Basic dTpw'), await challenge('Bearer'), await challenge('Bearer a b')])
+      .toEqual(['Bearer realm="omni-pim"', 'Bearer realm="omni-pim", error="invalid_request"', 'Bearer realm="omni-pim", error="invalid_request"']);
     const otherOrg = await pimRequest(ctx, { headers: { ...a.headers, 'x-org-id': b.orgId } }, 'GET', url);
     expect(otherOrg.statusCode).toBe(403);
     expect(otherOrg.json().error.code).toBe('PIM_002');

@@ -55,8 +55,12 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
  * Bearer token (RFC 6750 3: invalid_token when one was sent), the Partner API's signature scheme.
  */
 function authChallenge(code: ErrorCode, request: FastifyRequest): string {
-  if (code === 'PIM_001') return `Bearer realm="omni-pim"${request.headers.authorization ? ', error="invalid_token"' : ''}`;
-  return 'Omni-HMAC-SHA256 realm="omni-partner"';
+  if (code !== 'PIM_001') return 'Omni-HMAC-SHA256 realm="omni-partner"';
+  // RFC 6750 3.1: no error code without Bearer credentials (none, or another scheme), invalid_request
+  // for a malformed Bearer header, invalid_token for a token unknown, revoked or expired (review).
+  const auth = request.headers.authorization;
+  if (!auth || !/^bearer(\s|$)/i.test(auth)) return 'Bearer realm="omni-pim"';
+  return `Bearer realm="omni-pim", error="${/^bearer\s+\S+$/i.test(auth) ? 'invalid_token' : 'invalid_request'}"`;
 }
 
 /** The one place an error becomes a response: the seeds' error envelope, always. */

@@ -8,7 +8,8 @@ import type { ErrorObject } from 'ajv';
  * (Hangul, Khmer, the blank Braille pattern). Written with \u escapes alone, no \p{…}: the pattern
  * goes out in the OpenAPI document, and a client compiling it without the `u` flag (or Python's
  * re) read \p{Cc} as the letters p, {, C, c (review). Format characters that show (U+0600-0605,
- * U+06DD: Arabic number signs) are not listed.
+ * U+06DD: Arabic number signs) are not listed, nor invisible characters past U+FFFF (tags,
+ * variation selectors 17-256: a \u escape names one UTF-16 unit), which a text of them alone passes.
  */
 export const NOT_BLANK = '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F'
   + '\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF9-\\uFFFB]';
