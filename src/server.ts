@@ -112,7 +112,7 @@ export async function start(opts: StartOptions) {
     // with the connections terminated through it). Each step is safe to run again.
     for (let attempt = 1; ; attempt++) {
       try {
-        const applied = await migrate(db.sql, db.connectionString);
+        const applied = await migrate(db.sql, db.connectionString, () => logger.info('another process is migrating the database: waiting for it'));
         if (applied.length) logger.info({ applied }, 'migrations applied');
         // Before the worker and the API: a process with another key than the database's stops
         // here (EncryptionKeyMismatch, one line from omni.ts) instead of answering SYS_001 to

@@ -9,7 +9,7 @@ const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.sql');
 /** graphile-worker's own migrations (sql/000001.sql …): their highest number is its schema's version. */
 const QUEUE_MIGRATIONS_DIR = join(dirname(createRequire(import.meta.url).resolve('graphile-worker/package.json')), 'sql');
 /** Any fixed number: serialises concurrent starts of several API/worker processes. */
-const MIGRATION_LOCK = 727_001;
+export const MIGRATION_LOCK = 727_001;
 /** How often a start that finds another migrating tries the lock again. */
 const MIGRATION_LOCK_RETRY_MS = 100;
 
@@ -19,10 +19,12 @@ const MIGRATION_LOCK_RETRY_MS = 100;
  * waits for in turn (0152): two processes starting at once deadlocked, and the waiting one's
  * start failed ("deadlock detected").
  */
-async function takeMigrationLock(conn: { unsafe: Sql['unsafe'] }): Promise<void> {
-  for (;;) {
+async function takeMigrationLock(conn: { unsafe: Sql['unsafe'] }, onWaiting?: () => void): Promise<void> {
+  for (let tries = 0; ; tries++) {
     const [{ locked }] = await conn.unsafe<{ locked: boolean }[]>(`select pg_try_advisory_lock(${MIGRATION_LOCK}) as locked`);
     if (locked) return;
+    // Said once: a start waiting here for another process's migrations said nothing (QA: 28 s).
+    if (tries === 0) onWaiting?.();
     await new Promise((resolve) => setTimeout(resolve, MIGRATION_LOCK_RETRY_MS));
   }
 }
@@ -92,14 +94,15 @@ async function dropInvalidConcurrentIndexes(conn: Pick<Sql, 'unsafe'>): Promise<
   for (const { name } of invalid) await conn.unsafe(`drop index concurrently if exists "${name.replace(/"/g, '""')}"`);
 }
 
-export async function migrate(sql: Sql, connectionString: string): Promise<string[]> {
+/** `onWaiting`: called once when another process holds the migration lock (it is migrating). */
+export async function migrate(sql: Sql, connectionString: string, onWaiting?: () => void): Promise<string[]> {
   if (await schemaIsCurrent(sql)) return [];
   await assertUtf8(sql);
   // Loaded only when there is something to migrate (see schemaIsCurrent).
   const [{ default: Postgrator }, { runMigrations: runWorkerMigrations }] = await Promise.all([import('postgrator'), import('graphile-worker')]);
   const conn = await sql.reserve();
   try {
-    await takeMigrationLock(conn);
+    await takeMigrationLock(conn, onWaiting);
     const postgrator = new Postgrator({
       migrationPattern: MIGRATIONS_GLOB,
       driver: 'pg',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connect, type Sql } from '../../src/db/database.js';
-import { migrate } from '../../src/db/migrate.js';
+import { migrate, MIGRATION_LOCK } from '../../src/db/migrate.js';
 import { scratchDatabase } from '../helpers/scratch-database.js';
 import { databaseUrlFor } from '../helpers/database-url.js';
 
@@ -65,6 +65,24 @@ describe('migrate', () => {
     await sql`delete from schemaversion where version in (154, 155, 156)`;
     expect(await migrate(sql, url)).toEqual(['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']);
     expect((await sql`select indisvalid from pg_index where indexrelid = 'batches_store_partner_seq_idx'::regclass`)[0].indisvalid).toBe(true);
+  });
+
+  it("says once that it waits while another process holds the migration lock, then migrates (a start said nothing: QA)", async () => {
+    await sql`alter table pim_users drop column role`;
+    await sql`delete from schemaversion where version = 156`;
+    const holder = await sql.reserve();
+    try {
+      await holder`select pg_advisory_lock(${MIGRATION_LOCK})`;
+      let waited = 0;
+      const migrating = migrate(sql, url, () => { waited++; });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(waited).toBe(1);
+      await holder`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+      expect(await migrating).toEqual(['0156.do.pim-user-roles.sql']);
+      expect(waited).toBe(1);
+    } finally {
+      holder.release();
+    }
   });
 
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
