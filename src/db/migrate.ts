@@ -76,7 +76,11 @@ export async function assertUtf8(sql: Pick<Sql, 'unsafe'>) {
   }
 }
 
-/** The indexes our migrations build concurrently (`create index concurrently NAME`), read once. */
+/**
+ * The indexes our migrations build concurrently (`create index concurrently NAME`), read once: a
+ * bare lower-case name, as every such migration writes it (a quoted, upper-case or schema-qualified
+ * name would be missed: write them so).
+ */
 let concurrentIndexes: string[] | undefined;
 const concurrentIndexNames = () => (concurrentIndexes ??= readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).flatMap((f) =>
   [...readFileSync(join(MIGRATIONS_DIR, f), 'utf8').matchAll(/create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?(\w+)/gi)].map((m) => m[1])));
@@ -89,9 +93,11 @@ const concurrentIndexNames = () => (concurrentIndexes ??= readdirSync(MIGRATIONS
  * to any query. The migration then builds it again.
  */
 async function dropInvalidConcurrentIndexes(conn: Pick<Sql, 'unsafe'>): Promise<void> {
-  const invalid = await conn.unsafe<{ name: string }[]>(`select c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid
-    where not i.indisvalid and c.relnamespace = current_schema()::regnamespace and c.relname = any($1::text[])`, [concurrentIndexNames() as any]);
-  for (const { name } of invalid) await conn.unsafe(`drop index concurrently if exists "${name.replace(/"/g, '""')}"`);
+  // The schema by its name (current_schema()::regnamespace read "OmniQA" as omniqa and failed: review).
+  const invalid = await conn.unsafe<{ name: string }[]>(`select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as name
+    from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+    where not i.indisvalid and n.nspname = current_schema() and c.relname = any($1::text[])`, [concurrentIndexNames() as any]);
+  for (const { name } of invalid) await conn.unsafe(`drop index concurrently if exists ${name}`);
 }
 
 /** `onWaiting`: called once when another process holds the migration lock (it is migrating). */

@@ -33,6 +33,12 @@ export const exportView = (e: any, links: { ndjson: string | null; csv: string |
   files_deleted_at: e.files_deleted_at?.toISOString() ?? null,
 });
 
+/**
+ * What exportView reads, named (not `*`): a statement prepared with `*` fails once a column is
+ * added under it, "cached plan must not change result type", in a transaction (review).
+ */
+const EXPORT_COLUMNS = (sql: Queryable) => sql`id, status, storage, products, blocked_products, error, requested_by, created_at, completed_at, files_deleted_at`;
+
 /** The files every export writes (runExport). */
 const EXPORT_FORMATS = ['ndjson', 'csv'];
 
@@ -44,7 +50,7 @@ const EXPORT_FORMATS = ['ndjson', 'csv'];
 export async function requestExport(sql: Sql, config: Config, encryptionKey: Buffer, who: PimPrincipal, origin: RequestOrigin) {
   const storage = exportStorage(config, encryptionKey).kind;
   return sql.begin(async (tx) => {
-    const [e] = await tx`insert into catalog_exports (store_id, requested_by) values (${who.storeId}, ${who.email}) returning *`;
+    const [e] = await tx`insert into catalog_exports (store_id, requested_by) values (${who.storeId}, ${who.email}) returning ${EXPORT_COLUMNS(tx)}`;
     await enqueueJob(tx, 'pim.export', { storeId: who.storeId, exportId: e.id }, { maxAttempts: 3 });
     await recordAudit(tx, [{
       storeId: who.storeId, actorType: 'user', actor: who.email, action: 'catalog_export.requested', resourceType: 'catalog_export', resourceId: e.id,

@@ -13,6 +13,7 @@ export async function scratchDatabase(prefix: string, { migrated = true } = {}) 
   const admin = connect(inject('adminUrl'), 1);
   await admin.unsafe(migrated ? `create database ${name} template ${inject('templateDatabase')}` : `create database ${name}`);
   return {
+    name,
     url: databaseUrlFor(inject('adminUrl'), name),
     async drop() {
       await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});

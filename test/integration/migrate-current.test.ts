@@ -85,6 +85,25 @@ describe('migrate', () => {
     }
   });
 
+  it('migrates a database whose schema needs quotes ("OmniQA": the INVALID-index check read it as omniqa and failed: review)', async () => {
+    const quoted = await scratchDatabase('omni_quoted', { migrated: false });
+    const setup = connect(quoted.url, 1);
+    try {
+      await setup`create schema "OmniQA"`;
+      await setup.unsafe(`alter database ${quoted.name} set search_path = "OmniQA"`);
+    } finally {
+      await setup.end();
+    }
+    const inSchema = connect(quoted.url, 2);
+    try {
+      expect((await migrate(inSchema, quoted.url)).at(-1)).toBe('0156.do.pim-user-roles.sql');
+      expect((await inSchema`select to_regclass('"OmniQA".batches_store_partner_seq_idx') is not null as built`)[0].built).toBe(true);
+    } finally {
+      await inSchema.end();
+      await quoted.drop();
+    }
+  });
+
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
     const admin = connect(inject('adminUrl'), 1);
     const name = `omni_latin1_${Date.now()}`;

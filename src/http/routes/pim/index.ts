@@ -31,7 +31,7 @@ const bulkJobFields = <P extends TSchema>(payload: P) => ({
   payload_bytes: Type.Integer({ description: "the payload's size in bytes, UTF-8 (of payload as answered: the JSON text, or the string sent)" }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }),
-  failed_items: Type.Integer({ description: 'items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors)' }),
+  failed_items: Type.Integer({ description: 'items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors: the first 100,000)' }),
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
 /** A job as the list shows it: without its item errors, and without a payload over 256 KiB (bulk-jobs.ts, LISTED_PAYLOAD_BYTES). */
@@ -47,7 +47,7 @@ const BulkJob = Type.Object({
       type: 'string', enum: pimItemCodes, description: 'why the item failed (docs/errors.md); absent on jobs processed before items had codes',
     })),
     error: Type.String({ description: 'why the item failed, in words' }),
-  }), { description: 'one for each failed item, in the order of the items' }),
+  }), { description: 'one for each failed item, in the order of the items: the first 100,000 failed items (failed_items counts all)' }),
 });
 
 const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), after: AfterCursor() };
