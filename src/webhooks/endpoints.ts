@@ -55,6 +55,12 @@ function checkUrl(url: string) {
 /** The longest endpoint URL (the API's schema: maxLength). */
 export const MAX_URL_LENGTH = 2048;
 
+/**
+ * What view reads, named (not `*`): a statement prepared with `*` fails once a column is added
+ * under it, "cached plan must not change result type", in a transaction (review).
+ */
+const ENDPOINT_COLUMNS = (sql: Queryable) => sql`id, url, event_types, enabled, created_at, disabled_by, disabled_reason, disabled_at, failing_since, slow_since`;
+
 const view = (r: any): WebhookEndpoint => ({
   id: r.id, url: r.url, eventTypes: r.event_types, enabled: r.enabled, createdAt: r.created_at.toISOString(),
   disabledBy: r.disabled_by, disabledReason: r.disabled_reason, disabledAt: r.disabled_at?.toISOString() ?? null,
@@ -95,7 +101,7 @@ export async function createWebhookEndpoint(sql: Queryable, key: Buffer, partner
     const [row] = await tx`
       insert into webhook_endpoints (partner_id, id, url, secret_ciphertext, event_types)
       values (${partnerId}, ${newEndpointId()}, ${input.url}, ${seal(secret, key)}, ${input.eventTypes ?? []})
-      returning *`;
+      returning ${ENDPOINT_COLUMNS(tx)}`;
     return { ...view(row), secret };
   };
   // A caller's transaction (the admin CLI's partner create) holds the lock until it ends.
@@ -112,13 +118,13 @@ export type EndpointListScope = 'enabled' | 'not-deleted' | 'all';
 /** A partner's endpoints in `scope`, oldest first. */
 export async function listWebhookEndpoints(sql: Queryable, partnerId: string, scope: EndpointListScope): Promise<WebhookEndpoint[]> {
   const shown = { enabled: sql`and enabled`, 'not-deleted': sql`and disabled_by is distinct from 'partner'`, all: sql`` }[scope];
-  const rows = await sql`select * from webhook_endpoints where partner_id = ${partnerId} ${shown} order by created_at`;
+  const rows = await sql`select ${ENDPOINT_COLUMNS(sql)} from webhook_endpoints where partner_id = ${partnerId} ${shown} order by created_at`;
   return rows.map(view);
 }
 
 /** One endpoint of the partner, as the list shows it; WHK_001 for an unknown or deleted one, or another partner's. */
 export async function getWebhookEndpoint(sql: Queryable, partnerId: string, id: string): Promise<WebhookEndpoint> {
-  const [row] = await sql`select * from webhook_endpoints
+  const [row] = await sql`select ${ENDPOINT_COLUMNS(sql)} from webhook_endpoints
     where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner'`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
   return view(row);
@@ -132,7 +138,7 @@ export async function getWebhookEndpoint(sql: Queryable, partnerId: string, id: 
 export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, id: string) {
   const [row] = await sql`
     update webhook_endpoints set enabled = false, disabled_by = 'partner', disabled_reason = null, disabled_at = now()
-    where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner' returning *`;
+    where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner' returning ${ENDPOINT_COLUMNS(sql)}`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
   return view(row);
 }
@@ -165,7 +171,7 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
       event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
       ${state}
     where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by in ('system', 'paused'))
-    returning *`;
+    returning ${ENDPOINT_COLUMNS(sql)}`;
   if (row) return view(row);
   const [other] = await sql`select disabled_by from webhook_endpoints where partner_id = ${partnerId} and id = ${id}`;
   if (other?.disabled_by === 'operator') throw new AppError('WHK_006', { endpointId: id });
@@ -195,7 +201,7 @@ export async function rotateWebhookSecret(sql: Queryable, key: Buffer, partnerId
           ) all_kept order by n limit ${MAX_PREVIOUS_SECRETS}) kept) end,
       secret_ciphertext = ${seal(secret, key)}
     where partner_id = ${partnerId} and id = ${id} and disabled_by is distinct from 'partner'
-    returning *, now() + make_interval(hours => ${keepPreviousHours}::int) as rolled_until`;
+    returning ${ENDPOINT_COLUMNS(sql)}, now() + make_interval(hours => ${keepPreviousHours}::int) as rolled_until`;
   if (!row) throw new AppError('WHK_001', { endpointId: id });
   const { rolled_until: rolledUntil, ...endpoint } = row;
   return { ...view(endpoint), secret, previousSecretExpiresAt: keepPreviousHours > 0 ? rolledUntil.toISOString() : null };
