@@ -78,6 +78,9 @@ export function declaredErrorCodes(schema: unknown): readonly string[] | undefin
     ?.allOf?.[1]?.properties?.error?.properties?.code?.enum;
 }
 
+/** The marker of a property always sent though its schema says optional: the document requires it (openapi.ts). */
+export const ALWAYS_PRESENT = 'x-always-present';
+
 /** A row refused at once by a bulk endpoint (data.errors[]): its code is one of `codes`. */
 export function RowErrorSchema(...lists: (readonly ErrorCode[])[]) {
   return Type.Object({
@@ -89,7 +92,8 @@ export function RowErrorSchema(...lists: (readonly ErrorCode[])[]) {
     sku: Type.Optional(Type.String()),
     // Always sent; optional here only so that it is written last, as the seeds show it (001, 002):
     // fast-json-stringify writes an object's required properties before its optional ones (QA).
-    details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'always present' })),
+    // The document requires it again (openapi.ts, ALWAYS_PRESENT).
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { [ALWAYS_PRESENT]: true })),
   }, { description: 'A row refused at once; nothing of it is written' });
 }
 

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { SwaggerOptions } from '@fastify/swagger';
-import { declaredErrorCodes, errorResponsesFor } from './error-responses.js';
+import { ALWAYS_PRESENT, declaredErrorCodes, errorResponsesFor } from './error-responses.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Config } from '../config.js';
 
@@ -24,6 +24,11 @@ const ATTACHMENT: Header = { description: 'attachment; filename="products.ndjson
 const WITH_ATTACHMENT = new Set(['get /api/v1/pim/exports/{id}/download', 'get /exports/{storeId}/{exportId}/{file}']);
 const ETAG: Header = { description: 'the product\'s version, e.g. "3": send it as If-Match to PATCH only that version', schema: { type: 'string' } };
 const RETRY_AFTER: Header = { description: 'seconds to wait before trying again', schema: { type: 'string' } };
+const AUTHENTICATE: Header = {
+  description: 'the scheme to authenticate with (RFC 9110 11.6.1): `Bearer realm="omni-pim"` on PIM routes, with `error="invalid_token"` '
+    + 'or `error="invalid_request"` (RFC 6750 3.1), `Omni-HMAC-SHA256 realm="omni-partner"` on Partner routes (docs/partner-auth.md)',
+  schema: { type: 'string' },
+};
 /** The operations answering a product with its ETag (routes/products/index.ts). */
 const WITH_ETAG = new Set(['get /api/v1/partner/stores/products/{productId}', 'patch /api/v1/partner/stores/products/{productId}', 'get /api/v1/partner/stores/products/sku/{sku}']);
 
@@ -101,12 +106,32 @@ export function completeDocument(doc: Document): Document {
           ...(status === '200' && idempotent ? { 'idempotent-replayed': REPLAYED } : {}),
           ...(status === '200' && WITH_ATTACHMENT.has(`${method} ${path}`) ? { 'content-disposition': ATTACHMENT } : {}),
           ...(/^3\d\d$/.test(status) ? { Location: LOCATION } : {}),
-          ...(status === '429' || status === '503' ? { 'Retry-After': RETRY_AFTER } : {}) };
+          ...(status === '429' || status === '503' ? { 'Retry-After': RETRY_AFTER } : {}),
+          ...(status === '401' ? { 'WWW-Authenticate': AUTHENTICATE } : {}) };
         for (const media of Object.values(response.content ?? {})) if (media.schema?.description === response.description) delete media.schema!.description;
       }
     }
   }
+  requireAlwaysPresent(doc);
   return doc;
+}
+
+/**
+ * Puts back into `required` the properties marked ALWAYS_PRESENT: optional for the serializer
+ * alone, which writes an object's required properties first (a refused row's `details` last, as
+ * the seeds show it), they are required in the document and the SDK's types (review: `details?`).
+ */
+function requireAlwaysPresent(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) { node.forEach(requireAlwaysPresent); return; }
+  const o = node as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  for (const [name, schema] of Object.entries(o.properties ?? {})) {
+    if (schema?.[ALWAYS_PRESENT]) {
+      delete schema[ALWAYS_PRESENT];
+      o.required = [...new Set([...(o.required ?? []), name])];
+    }
+  }
+  for (const value of Object.values(o)) requireAlwaysPresent(value);
 }
 
 function operationId(method: string, path: string): string {

@@ -1354,8 +1354,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -1493,8 +1492,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -1601,8 +1599,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2156,8 +2153,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2301,8 +2297,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2451,8 +2446,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];
@@ -2543,8 +2537,7 @@ export interface operations {
                                 id?: string;
                                 externalId?: string;
                                 sku?: string;
-                                /** @description always present */
-                                details?: {
+                                details: {
                                     [key: string]: unknown;
                                 };
                             }[];

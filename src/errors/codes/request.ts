@@ -4,7 +4,7 @@ import type { ErrorDefinitions } from '../types.js';
 export const requestErrors = {
   VAL_001: { status: 400, message: 'Validation failed', hint: 'Please check your request data and try again' },
   REQ_001: { status: 400, message: 'Malformed JSON body', hint: 'The body could not be parsed as JSON; check quoting, commas and encoding (UTF-8)' },
-  REQ_002: { status: 415, message: 'Unsupported content type', hint: 'Send the body as Content-Type: application/json' },
+  REQ_002: { status: 415, message: 'Unsupported content type', hint: 'Send the body as Content-Type: application/json, in UTF-8, uncompressed (no Content-Encoding)' },
   REQ_003: { status: 413, message: 'Request body too large', hint: 'Split the request: the body limit is given in context.limitBytes' },
   REQ_004: { status: 404, message: 'Route not found', hint: 'Check the method and path against /docs; context.allowedMethods names the methods the path takes when it is a route of others' },
   REQ_005: { status: 400, message: 'Empty JSON body', hint: 'A JSON body is required for this request' },

@@ -69,7 +69,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
   app.post('/api/v1/pim/bulk-jobs', {
     schema: {
       tags, summary: 'Create a bulk job (processed asynchronously)',
-      description: 'payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category or category_id, brand or brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
+      description: 'Needs a user with the editor role (a viewer reads only: 403 PIM_012). payload: a JSON array (as JSON or as a string of JSON): product objects for BULK_IMPORT (title required; description, sku, price, special_price, barcode, photos, category or category_id, brand or brand_id, external_id) and BULK_UPDATE (id required; items naming one product apply in their order), product ids for BULK_DELETE (a repeated id fails as a duplicate item).',
       headers: Type.Composite([pimHeaders, IdempotencyHeader]),
       body: Type.Object({ job_type: JobTypeSchema, payload: Type.Unknown() }, { additionalProperties: false }),
       response: { 200: Envelope(BulkJob) }, errors: errorResponsesFor(pimRoute, jsonBody, ['PIM_005', 'PIM_012', 'IDEM_001', 'IDEM_002']),
