@@ -4,7 +4,8 @@ import type { AppDeps } from '../../app.js';
 import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { authenticatePim, requireEditor, type PimPrincipal } from '../../../pim/pim-auth.js';
-import { createBulkJob, getBulkJob, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
+import { createBulkJob, getBulkJob, LISTED_PAYLOAD_BYTES, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
+import { MAX_ITEM_ERRORS } from '../../../pim/bulk-job-processing.js';
 import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
 import { pimProductRoutes } from './products.js';
@@ -22,6 +23,8 @@ declare module 'fastify' {
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const JobTypeSchema = Type.Union([Type.Literal('BULK_IMPORT'), Type.Literal('BULK_UPDATE'), Type.Literal('BULK_DELETE')]);
+/** The documented limits, from the constants that set them. */
+const KEPT_ERRORS = MAX_ITEM_ERRORS.toLocaleString('en-US');
 const PayloadText = 'the payload as sent, as a JSON string: the string itself when it was sent as one, else the JSON text as it stood in the request body';
 /** A job's fields, its payload as `payload` says. */
 const bulkJobFields = <P extends TSchema>(payload: P) => ({
@@ -31,12 +34,12 @@ const bulkJobFields = <P extends TSchema>(payload: P) => ({
   payload_bytes: Type.Integer({ description: "the payload's size in bytes, UTF-8 (of payload as answered: the JSON text, or the string sent)" }),
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }),
-  failed_items: Type.Integer({ description: 'items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors: the first 100,000)' }),
+  failed_items: Type.Integer({ description: `items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors: the first ${KEPT_ERRORS})` }),
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
 /** A job as the list shows it: without its item errors, and without a payload over 256 KiB (bulk-jobs.ts, LISTED_PAYLOAD_BYTES). */
 const ListedBulkJob = Type.Object(bulkJobFields(Nullable(Type.String({
-  description: `${PayloadText}; null in the list when over 256 KiB (payload_bytes): GET /api/v1/pim/bulk-jobs/{id} answers it`,
+  description: `${PayloadText}; null in the list when over ${LISTED_PAYLOAD_BYTES / 1024} KiB (payload_bytes): GET /api/v1/pim/bulk-jobs/{id} answers it`,
 }))));
 /** A job with its item errors: as created, and as GET of one job reads it (the list leaves them out). */
 const BulkJob = Type.Object({
@@ -47,7 +50,7 @@ const BulkJob = Type.Object({
       type: 'string', enum: pimItemCodes, description: 'why the item failed (docs/errors.md); absent on jobs processed before items had codes',
     })),
     error: Type.String({ description: 'why the item failed, in words' }),
-  }), { description: 'one for each failed item, in the order of the items: the first 100,000 failed items (failed_items counts all)' }),
+  }), { description: `one for each failed item, in the order of the items: the first ${KEPT_ERRORS} failed items (failed_items counts all)` }),
 });
 
 const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }), after: AfterCursor() };
