@@ -187,7 +187,8 @@ export async function exportLinks(storage: ExportStorage, keys: { ndjson: string
 }
 
 export async function getExport(sql: Sql, config: Config, encryptionKey: Buffer, storeId: string, exportId: string) {
-  const [e] = await sql<any[]>`select * from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
+  // Named, as EXPORT_COLUMNS are, with what the download needs.
+  const [e] = await sql<any[]>`select ${EXPORT_COLUMNS(sql)}, ndjson_key, csv_key, storage_bucket from catalog_exports where store_id = ${storeId} and id = ${exportId}`;
   if (!e) throw new AppError('PIM_006', { exportId });
   const storage = e.status === 'COMPLETED' && !e.files_deleted_at ? storageOfExport(e, config, encryptionKey) : null;
   const links = storage ? await exportLinks(storage, { ndjson: e.ndjson_key, csv: e.csv_key }) : null;
