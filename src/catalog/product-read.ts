@@ -1,7 +1,7 @@
 import { variantReadOrder } from './variant-order.js';
 import type { Queryable } from '../db/database.js';
 import { pageWithTotal } from '../db/page.js';
-import { isoTime } from '../db/iso-time.js';
+import { exactInstant, isoTime } from '../db/iso-time.js';
 import { CURSOR_SORTS, decodeCursor, encodeCursor, type CursorSort } from './product-cursor.js';
 import { microsOf, timeOfMicros } from '../db/list-cursor.js';
 
@@ -85,7 +85,7 @@ export async function listProducts(sql: Queryable, storeId: string, q: ProductQu
     ${q.isAvailableStock === undefined ? sql`` : q.isAvailableStock ? sql`and ${productStock(sql)} > 0` : sql`and ${productStock(sql)} = 0`}
     ${q.isVerified === undefined ? sql`` : sql`and p.is_verified = ${q.isVerified}`}
     ${q.externalId === undefined ? sql`` : sql`and p.external_id = ${q.externalId}`}
-    ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${q.updatedSince}`}`;
+    ${q.updatedSince === undefined ? sql`` : sql`and p.updated_at >= ${exactInstant(sql, q.updatedSince)}`}`;
   const column = q.sortBy === 'stock' ? productStock(sql) : sql`p.${sql(SORT_COLUMNS[q.sortBy])}`;
   const direction = q.order === 'asc' ? sql`asc` : sql`desc`;
   // After the cursor's product in this order: its time exactly (timeOfMicros), then its id. The

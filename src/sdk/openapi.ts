@@ -1107,6 +1107,7 @@ export interface operations {
                 /** @description only active (true) or inactive (false) variants in each product */
                 isVariantActive?: boolean;
                 externalId?: string;
+                /** @description products whose updatedAt is at or after this instant (inclusive; compared to the microsecond, as stored): a change of the product's own fields or variant set moves updatedAt, stock alone does not (stock.update.* events and batches tell it) */
                 updatedSince?: string;
                 sortBy?: "createdAt" | "updatedAt" | "name" | "price" | "stock";
                 order?: "asc" | "desc";

@@ -99,6 +99,22 @@ describe('product reads', () => {
     }
   });
 
+  it('compares updatedSince to the microsecond, not the millisecond postgres.js keeps of a timestamptz parameter', async () => {
+    await ctx.sql`update products set updated_at = '2026-03-04T05:06:07.748746Z' where store_id = ${store.storeId} and sku = 'R-0'`;
+    const read = async (since: string) => {
+      const body = (await get(`/api/v1/partner/stores/products?updatedSince=${encodeURIComponent(since)}&sortBy=updatedAt&order=asc&limit=1`)).json();
+      return [body.data[0]?.sku, body.meta.pagination.total];
+    };
+    // R-0 is the store's least recently updated product: the first of an ascending read from before it.
+    const [first, all] = await read('2026-03-04T05:06:07.748Z');
+    expect([first, await read('2026-03-04T05:06:07.748746Z')]).toEqual(['R-0', ['R-0', all]]);
+    // Past it by a fraction of a millisecond (it was still returned) and, with an offset, by a microsecond.
+    for (const since of ['2026-03-04T05:06:07.7489Z', '2026-03-04T05:06:07.748747Z', '2026-03-04T06:06:07.748747+01:00', '2026-03-04T05:06:07.748999999Z']) {
+      const [sku, total] = await read(since);
+      expect([since, sku === 'R-0', total]).toEqual([since, false, all - 1]);
+    }
+  });
+
   it("q finds a product with variants by a variant's sku or externalId, as by its own", async () => {
     await ctx.sql`update product_variants set external_id = 'rv-red-ext' where store_id = ${store.storeId} and sku = 'RV-RED'`;
     for (const q of ['RV-RED', 'rv-red-ext', 'RV-OLD', 'r-var']) {

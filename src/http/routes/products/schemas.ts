@@ -41,7 +41,10 @@ export const ProductListQuery = Type.Object({
   isArchived: Type.Optional(Bool), isAvailableStock: Type.Optional(Type.Boolean({ description: 'stock > 0 (true) or = 0 (false)' })),
   isVerified: Type.Optional(Bool), isVariantActive: Type.Optional(Type.Boolean({ description: 'only active (true) or inactive (false) variants in each product' })),
   externalId: Type.Optional(Type.String({ maxLength: 255 })),
-  updatedSince: Type.Optional(Type.String({ format: 'date-time' })),
+  updatedSince: Type.Optional(Type.String({
+    format: 'date-time',
+    description: 'products whose updatedAt is at or after this instant (inclusive; compared to the microsecond, as stored): a change of the product\'s own fields or variant set moves updatedAt, stock alone does not (stock.update.* events and batches tell it)',
+  })),
   sortBy: Type.Union(['createdAt', 'updatedAt', 'name', 'price', 'stock'].map((s) => Type.Literal(s)), { default: 'createdAt' }),
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
   page: PageNumber(),
