@@ -91,14 +91,16 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
     // without (one run each).
     await tx`select pg_advisory_xact_lock(hashtextextended(${input.storeId}, 7))`;
   }
-  const [{ seq }] = await tx<{ seq: string }[]>`select nextval('batch_accept_seq') as seq`;
-  const [inserted] = await tx<CompletedBatch[]>`
-    insert into batches (store_id, id, kind, partner_id, request_id, ip_address, status, total, rejected, failed, pending, accepted_seq, packed_rows, body, accepted_rows, outcomes, completed_at)
+  // Numbered and dated in one statement: lists go by the number (newest accepted first), and
+  // createdAt was the transaction's start (now()), up to ~1.6 s before that of a batch numbered
+  // before it (QA: the list read out of createdAt order).
+  const [inserted] = await tx<(CompletedBatch & { seq: string })[]>`
+    insert into batches (store_id, id, kind, partner_id, request_id, ip_address, status, total, rejected, failed, pending, accepted_seq, created_at, packed_rows, body, accepted_rows, outcomes, completed_at)
     values (${input.storeId}, ${batchId}, ${input.kind}, ${input.partnerId}, ${input.requestId}, ${input.ip},
       ${done ? (input.rejected.length > 0 ? 'FAILED' : 'COMPLETED') : 'PENDING'}, ${input.total}, ${input.rejected.length},
-      ${input.rejected.length}, ${pending}, ${seq}, ${packed?.rows ?? null}, ${packed?.body ?? null},
-      ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? new Date() : null})
-    returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at`;
+      ${input.rejected.length}, ${pending}, nextval('batch_accept_seq'), clock_timestamp(), ${packed?.rows ?? null}, ${packed?.body ?? null},
+      ${input.accepted.map((a) => a.rowIndex)}::int[], ${tx.json(refused as any)}::jsonb, ${done ? tx`clock_timestamp()` : null})
+    returning partner_id, kind, request_id, status, total, succeeded, failed, created_at, completed_at, accepted_seq::text as seq`;
   // A batch whose every row was refused is done at once: its summary is delivered as any other's.
   if (done) await emitBatchCompleted(tx, input.storeId, batchId, inserted);
   else {
@@ -106,7 +108,7 @@ export async function acceptBatch(tx: Transaction, input: AcceptInput): Promise<
     // order is kept by the acceptance sequence each write carries (inventory/stock-batches.ts).
     await enqueueJob(tx, 'batch.process', { storeId: input.storeId, batchId });
   }
-  return { batchId, acceptedSeq: BigInt(seq) };
+  return { batchId, acceptedSeq: BigInt(inserted.seq) };
 }
 
 /** A batch's status, counts and times, as the tracking endpoints show it. */

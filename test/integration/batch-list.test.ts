@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import type { Runner } from 'graphile-worker';
+import { acceptBatch } from '../../src/batches/batch-store.js';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { startTestWorker, waitForBatch } from '../helpers/worker.js';
 
@@ -62,6 +64,23 @@ describe('GET /partner/stores/batches', () => {
     expect(failed.data).toMatchObject([{ batchId: third, kind: 'inventory', summary: { total: 1, succeeded: 0, failed: 1, pending: 0 } }]);
     expect(failed.data[0].completedAt).toEqual(expect.any(String));
     expect((await list(store, '?status=PENDING')).json().data).toEqual([]);
+  });
+
+  it('dates a batch when it is numbered, so the list (newest accepted first) reads in createdAt order', async () => {
+    const store = await createTestStore(ctx);
+    let later = '';
+    await ctx.sql.begin(async (tx) => {
+      // A transaction begun before another request's batch, numbering its own after it commits.
+      await tx`select now()`;
+      await sync(store, 1);
+      ({ batchId: later } = await acceptBatch(tx, {
+        storeId: store.storeId, partnerId: store.partnerId, kind: 'products.deletions', requestId: randomUUID(), ip: null, total: 1, accepted: [], rejected: [],
+      }));
+    });
+    const items = (await list(store)).json().data;
+    expect(items[0].batchId).toBe(later);
+    expect(Date.parse(items[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(items[1].createdAt));
+    expect(Date.parse(items[0].completedAt)).toBeGreaterThanOrEqual(Date.parse(items[0].createdAt));
   });
 
   it.each(['?status=DONE', '?kind=everything', '?limit=0', '?limit=101', '?sort=asc'])('refuses %s with VAL_001', async (query) => {
