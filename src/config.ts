@@ -39,6 +39,12 @@ const EnvSchema = Type.Object({
    */
   REQUEST_TIMEOUT_MS: Type.Integer({ default: 300000, minimum: 1000, maximum: 3600000 }),
   /**
+   * How long a stop (SIGTERM, SIGINT) may wait for the requests in flight and the running jobs:
+   * past it the process exits 1 anyway. A database that stopped answering, or a client holding a
+   * half-sent body, held it for ever (QA). Under 30 s, an orchestrator's usual grace before SIGKILL.
+   */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 25000, minimum: 1000, maximum: 3600000 }),
+  /**
    * At most 1,000 (this pool and DB_STATEMENT_POOL_MAX): PostgreSQL's max_connections is 100 by default,
    * and postgres.js builds every connection's state at start (100,000: 726 MiB; 1,000,000: out of memory).
    */

@@ -53,10 +53,28 @@ export async function start(opts: StartOptions) {
         // for. (postgres.js waited the whole grace for a connection that died under a transaction.)
         ['database', db && (() => db!.close(runner?.state.databaseDownSince != null ? 0 : 5))],
       ];
-      for (const [step, run] of steps) {
-        if (!run) continue;
-        try { await run(); } catch (err) { clean = false; logger.error({ err, step }, 'shutdown step failed'); }
+      let current = '';
+      const stepsDone = (async () => {
+        for (const [step, run] of steps) {
+          if (!run) continue;
+          current = step;
+          try { await run(); } catch (err) { clean = false; logger.error({ err, step }, 'shutdown step failed'); }
+        }
+        return true;
+      })();
+      let deadline: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => { deadline = setTimeout(() => resolve(false), config.SHUTDOWN_TIMEOUT_MS); });
+      if (!(await Promise.race([stepsDone, late]))) {
+        // A database that stopped answering (its queries never end), a client holding a half-sent
+        // body: the stop goes no further. Work is not lost: a request not answered was not
+        // accepted, and a job not recorded done is taken over by another worker (WORKER_STALE_MS).
+        clean = false;
+        logger.warn({ step: current, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+          `the stop waited SHUTDOWN_TIMEOUT_MS for the ${current === 'api' ? 'requests in flight' : current === 'worker' ? 'running jobs' : 'database'}: exiting without them`);
+        app?.server.closeAllConnections();
+        await Promise.race([db?.close(0).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       }
+      clearTimeout(deadline);
       logger.info({ clean }, 'stopped');
       process.off('unhandledRejection', unrecorded);
       return clean;
@@ -80,7 +98,10 @@ export async function start(opts: StartOptions) {
   let signalledWhileStartingWorker = false;
   for (const signal of SIGNALS) {
     process.on(signal, () => {
-      if (stopping) { logger.warn(`${signal}: already stopping (the running jobs end first); SIGKILL stops the process at once`); return; }
+      if (stopping) {
+        logger.warn(`${signal}: already stopping (the ${runner ? 'running jobs' : 'requests in flight'} end first, within SHUTDOWN_TIMEOUT_MS); SIGKILL stops the process at once`);
+        return;
+      }
       // The database is still opening (an embedded server starting): the stop comes once it is open.
       if (!db) { signalledWhileOpening = true; return; }
       if (startingWorker && !signalledWhileStartingWorker) {

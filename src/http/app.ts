@@ -91,10 +91,22 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv.compile(schema) : compileRequestPart(schema as object)));
   app.addSchema(ErrorEnvelope);
-  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id); });
-  app.addHook('onResponse', rememberAnsweredEarly);
   let closing = false;
-  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    // Answered while the server closes: the connection ends with it. Kept alive, an idle client
+    // held the stop until keepAliveTimeout (72 s; QA): Node closes only the connections idle
+    // when the close begins.
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', rememberAnsweredEarly);
+  let idleSweep: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    closing = true;
+    // And those that go idle later: a request read after the close began (answered SYS_002 above).
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), 250).unref();
+  });
+  app.addHook('onClose', async () => clearInterval(idleSweep));
   app.addHook('onRequest', async () => {
     if (closing) throw new AppError('SYS_002', { reason: 'The server is shutting down' });
   });

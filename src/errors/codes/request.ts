@@ -13,5 +13,5 @@ export const requestErrors = {
   REQ_008: { status: 431, message: 'Request headers too large', hint: 'The request line and headers together must fit in 16 KB; send long filters in fewer, shorter parameters' },
   REQ_009: { status: 400, message: 'Malformed HTTP request', hint: 'The request is not valid HTTP/1.1 (its request line, a header, or the framing of its body); the connection is closed' },
   SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },
-  SYS_002: { status: 503, message: 'Service unavailable', hint: 'The database is unreachable or migrating; retry shortly' },
+  SYS_002: { status: 503, message: 'Service unavailable', hint: 'Briefly unavailable (the database unreachable or migrating, or this server stopping: context.reason says which); retry shortly' },
 } satisfies ErrorDefinitions;
