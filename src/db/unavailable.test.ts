@@ -45,6 +45,32 @@ describe('telling a database that is away from a failed query', () => {
     }
   });
 
+  it('counts a database not accepting connections (55000 of ALLOW_CONNECTIONS false), not every 55000', async () => {
+    const admin = connect(testDatabaseUrl(), 1);
+    const name = `omni_closed_${Date.now()}`;
+    try {
+      await admin.unsafe(`create database ${name} allow_connections false`);
+      const url = new URL(testDatabaseUrl());
+      url.pathname = `/${name}`;
+      const sql = connect(url.toString(), 1);
+      try {
+        const closed = await failure(sql`select 1`);
+        expect((closed as { code?: string }).code).toBe('55000');
+        expect(isDatabaseUnavailable(closed)).toBe(true);
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+      const client = new pg.Client({ connectionString: url.toString() });
+      expect(isConnectionLoss(await failure(client.connect()))).toBe(true);
+      // currval before nextval in a session: 55000 too, the query's own.
+      const other = await failure(admin`select currval('batch_accept_seq')`);
+      expect([(other as { code?: string }).code, isDatabaseUnavailable(other), isConnectionLoss(other)]).toEqual(['55000', false, false]);
+    } finally {
+      await admin.unsafe(`drop database if exists ${name}`);
+      await admin.end();
+    }
+  });
+
   it('does not count what the query or another resource did wrong', async () => {
     const sql = connect(testDatabaseUrl(), 1);
     try {

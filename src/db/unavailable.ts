@@ -12,6 +12,15 @@ const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONN
  */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 
+/**
+ * 55000 is object_not_in_prerequisite_state, which ordinary statements raise too; it is the
+ * database's absence only as "database … is not currently accepting connections" (ALTER DATABASE
+ * … ALLOW_CONNECTIONS false, as an operator's maintenance sets it): a worker with jobs running
+ * then crashed, its records of their outcomes refused (QA).
+ */
+const notAcceptingConnections = (code: string, err: object) =>
+  code === '55000' && /not currently accepting connections/.test(String((err as { message?: unknown }).message));
+
 /** Socket errors of a connection to a server that is not there (any more). */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -26,7 +35,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
-  if (err instanceof postgres.PostgresError) return code.startsWith('08') || SERVER_CODES.has(code);
+  if (err instanceof postgres.PostgresError) return code.startsWith('08') || SERVER_CODES.has(code) || notAcceptingConnections(code, err);
   if (DRIVER_CODES.has(code)) return true;
   return SOCKET_CODES.has(code) && 'query' in err;
 }
@@ -40,7 +49,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 export function isConnectionLoss(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT';
+  if (typeof code === 'string') {
+    return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT' || notAcceptingConnections(code, err);
+  }
   return /Connection terminated|connection error and is not queryable/i.test(err.message);
 }
 
