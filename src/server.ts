@@ -42,7 +42,7 @@ export async function start(opts: StartOptions) {
   const stop = () => {
     stopped ??= (async () => {
       stopping = true;
-      // First: a database ending now (a Ctrl-C reaches the embedded server's process too) is not started again.
+      // First: a database ending now (a `pg_ctl stop` meanwhile, say) is not started again.
       db?.holdRestarts();
       logger.info('shutting down');
       let clean = true;
@@ -96,9 +96,13 @@ export async function start(opts: StartOptions) {
   // start; a second signal meanwhile stops at once.
   let startingWorker = false;
   let signalledWhileStartingWorker = false;
+  let firstSignal: { signal: string; at: number } | undefined;
   for (const signal of SIGNALS) {
     process.on(signal, () => {
+      if (!stopping) firstSignal = { signal, at: Date.now() };
       if (stopping) {
+        // npm relays a terminal's Ctrl-C to the process the terminal signalled too: one Ctrl-C.
+        if (signal === firstSignal?.signal && Date.now() - firstSignal.at < 1000) return;
         logger.warn(`${signal}: already stopping (the ${runner ? 'running jobs' : 'requests in flight'} end first, within SHUTDOWN_TIMEOUT_MS); SIGKILL stops the process at once`);
         return;
       }

@@ -76,7 +76,7 @@ describe('the embedded server\'s supervision', () => {
     const cleanExit = 'setTimeout(() => process.exit(0), 50)';
     const s = supervised({}, cleanExit);
     const stopping = supervised({}, cleanExit);
-    // A Ctrl-C reaches the server and this process at once: the stop holds restarts within the second.
+    // A signal reaches the server and this process at once (`pg_ctl stop` as Omni stops): the stop holds restarts within the second.
     stopping.supervision.hold();
     // The alert comes a second after the exit; a Node child takes a while to start on a busy machine.
     const stoppingChild = stopping.pg.process!;

@@ -212,7 +212,7 @@ export interface Supervision {
  * Restarts at once, then after 1 s, 2, 4 … 30 s while PostgreSQL refuses (its old backends may
  * still hold the shared memory for a moment); the pools reconnect by themselves.
  * Not restarted: a server shut down cleanly (exit code 0: a SIGTERM or SIGINT sent to it, such as
- * a terminal's Ctrl-C reaching the whole process group, or `pg_ctl stop`), one that another
+ * or `pg_ctl stop`; not a Ctrl-C: the server has a process group of its own, patches/), one that another
  * process on the folder started meanwhile (it owns it now), and any once `hold` is called (the
  * process is stopping). `stop` stops it for good (a server that has ended already is only forgotten).
  */

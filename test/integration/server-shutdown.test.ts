@@ -20,13 +20,15 @@ afterAll(async () => { await rm(dataDir, { recursive: true, force: true }); });
  * `omni serve` (API and worker), or `npm start`, on its own embedded PostgreSQL in the data
  * folder; output is stdout and stderr together.
  */
-function serve(port: number, command: [string, ...string[]] = [process.execPath, BIN, 'serve'], extraEnv: Record<string, string> = {}) {
+function serve(port: number, command: [string, ...string[]] = [process.execPath, BIN, 'serve'], extraEnv: Record<string, string> = {}, ownGroup = false) {
   const { DATABASE_URL: _external, ...env } = process.env;
   return freePort().then((pgPort) => {
     const child = spawn(command[0], command.slice(1), {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       env: { ...env, OMNI_DATA_DIR: dataDir, PORT: String(port), OMNI_PG_PORT: String(pgPort), LOG_LEVEL: 'info', OMNI_DEMO: 'false', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own, which a test signals as a terminal signals its foreground group.
+      detached: ownGroup,
     });
     const run = { child, output: '', stderr: '', exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
     child.stdout.on('data', (d) => { run.output += d; });
@@ -87,6 +89,27 @@ describe('omni serve on its embedded PostgreSQL', () => {
     }
     expect(logLines(run.output).at(-1), run.output).toMatchObject({ msg: 'stopped', clean: true });
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it('stops cleanly on a SIGINT to `npm start`\'s whole process group (a terminal\'s Ctrl-C): its embedded PostgreSQL is in a group of its own, and npm\'s copy of the signal is not a second one', { timeout: 90000 }, async () => {
+    const port = await freePort();
+    // Through npm, as a terminal runs it: npm relays the signal the terminal sent the group too.
+    const run = await serve(port, [process.platform === 'win32' ? 'npm.cmd' : 'npm', 'start', '--silent'], {}, true);
+    try {
+      await untilReady(run, port);
+      const postmaster = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      // Field 5 of /proc/<pid>/stat, after the command's parenthesis: the process group.
+      const group = async (pid: number) => Number((await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ')[2]);
+      expect(await group(postmaster)).not.toBe(await group(run.child.pid!));
+      // The server ended by the signal at once lost the worker's and the API's connections under them.
+      process.kill(-run.child.pid!, 'SIGINT');
+      await run.exited;
+      // One Ctrl-C, not "SIGINT: already stopping" for npm's copy of it.
+      expect(logLines(run.output).filter((l) => l.level >= 50 || /already stopping/.test(l.msg)), run.output).toEqual([]);
+      expect(logLines(run.output).at(-1)).toMatchObject({ msg: 'stopped', clean: true });
+    } finally {
+      if (run.child.exitCode === null) { run.child.kill('SIGKILL'); await run.exited; }
+    }
   });
 
   it('starts its embedded PostgreSQL again when it is killed, and still stops cleanly', { timeout: 120000 }, async () => {
