@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import FindMyWay from 'find-my-way';
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+// HEAD: Fastify answers it for each GET route (exposeHeadRoutes) but where a route says otherwise (store-access).
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 interface RecordedRoutes {
   /** The routes without parameters, as `METHOD url`. */
@@ -27,7 +28,10 @@ export function recordStaticRoutes(app: FastifyInstance, maxParamLength: number)
     for (const method of [route.method].flat()) {
       for (const url of urls) {
         if (!/[:*]/.test(url)) routes.exact.add(`${method} ${url}`);
-        if ((METHODS as readonly string[]).includes(method)) routes.router.on(method as FindMyWay.HTTPMethod, url, () => {});
+        // A route a plugin registers beside the copy above (swagger-ui's HEAD /docs/) is there once.
+        if ((METHODS as readonly string[]).includes(method) && !routes.router.hasRoute(method as FindMyWay.HTTPMethod, url)) {
+          routes.router.on(method as FindMyWay.HTTPMethod, url, () => {});
+        }
       }
     }
   });
