@@ -44,6 +44,20 @@ export const queuePoolSize = (config: Pick<AppDeps['config'], 'WORKER_CONCURRENC
   config.WORKER_CONCURRENCY + config.WEBHOOK_CONCURRENCY + 2;
 
 /**
+ * The level a graphile-worker line is logged at. Its own info lines (a job started, completed)
+ * are debug: one per job. A task's own (helpers.logger, scope label "job") keep theirs: the
+ * hourly retention summary, at info, was dropped with them (soak QA). graphile-worker's LISTEN
+ * connection, crontab and lock sweep each log every attempt while the database is away; the
+ * outage is logged once (a job that failed still is).
+ */
+export function workerLogLevel(scope: { label?: string }, level: string, meta?: { failure?: unknown; error?: unknown }): 'error' | 'warn' | 'info' | 'debug' {
+  if (!meta?.failure && isQueueConnectionLoss(meta?.error)) return 'debug';
+  if (level === 'error') return 'error';
+  if (level === 'warning') return 'warn';
+  return level === 'info' && scope.label === 'job' ? 'info' : 'debug';
+}
+
+/**
  * graphile-worker's log meta with its job's payload left out: a PIM bulk job's names the user's
  * email and address (its audit rows' actor), and a failed attempt logged them at error level,
  * each of its 25 attempts (QA). The job is named by id, task and attempts; its payload is in the queue.
@@ -116,11 +130,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
     // rather than polling it each second. When the worker stops, it goes on (to no job).
     forbiddenFlags: () => pgPool.outage.whenUp()?.then(() => null, () => null) ?? null,
     logger: new GwLogger((scope) => (level, message, meta) => {
-      // graphile-worker's LISTEN connection, crontab and lock sweep each log every attempt while
-      // the database is away; the outage is logged once (a job that failed still is).
-      const quiet = !meta?.failure && isQueueConnectionLoss(meta?.error);
-      const fn = quiet ? 'debug' : level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug';
-      logger[fn]({ ...scope, ...withoutPayload(meta) }, message);
+      logger[workerLogLevel(scope, level, meta)]({ ...scope, ...withoutPayload(meta) }, message);
     }),
   };
   // Two pools on one queue: webhook deliveries wait on partners' receivers (a slow one holds its
