@@ -13,7 +13,7 @@ const STATUSES = ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED'];
 export function registerBatchAdmin(admin: Command) {
   const batch = admin.command('batch').description('partner batches');
   batch.command('list')
-    .description('batches of a store, of a partner\'s stores, or (neither option) of every store, newest accepted first, with their counts; '
+    .description('batches of a store, the batches a partner sent, or (neither option) those of every store, newest accepted first, with their counts; '
       + 'retryable: rows failed BAT_003, which `batch retry` runs again')
     .addOption(new Option('--store <storeClientId>', 'one store, by its storeClientId (str_…)').argParser(anId).conflicts('partner'))
     .option('--partner <partnerClientId>', 'the batches one partner sent, by its partnerClientId (ptnr_…), to the stores it operates or did; the list names each batch\'s store', anId)

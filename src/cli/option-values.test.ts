@@ -30,6 +30,8 @@ describe('option values', () => {
     expect(() => partnerApiPath('/audit')).toThrow(InvalidArgumentError);
     expect(() => partnerApiPath('/partner/stores/products?search=a b')).toThrow('expected a path percent-encoded as sent (a space is %20), got "/partner/stores/products?search=a b".');
     expect(partnerApiPath(' /partner/stores/products?search=a%20b ')).toBe('/api/v1/partner/stores/products?search=a%20b');
+    // Past ASCII: escaped as UTF-8, as the SDK sends it (signed as typed, it was AUTH_010 or REQ_009: QA).
+    expect(partnerApiPath('/partner/stores/products/sku/ÉTÉ-1?q=é')).toBe('/api/v1/partner/stores/products/sku/%C3%89T%C3%89-1?q=%C3%A9');
     // Resolved as curl resolves them before sending: the path signed is the path sent.
     for (const sneaked of ['/api/v1/./pim/products', '/api/v1/partner/../pim/products']) expect(() => partnerApiPath(sneaked)).toThrow(InvalidArgumentError);
     expect(() => pimApiPath('/api/v1/pim/../partner/stores')).toThrow(InvalidArgumentError);

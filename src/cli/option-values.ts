@@ -121,7 +121,10 @@ export const apiPath = (v: string) => {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim())) throw new InvalidArgumentError(`expected a path such as /partner/stores/products, not a URL (the base comes from the server's settings), got "${v}".`);
   // Signed as typed, a space made a curl that failed without a word (curl: "URL malformed", under -s; QA).
   if (/[\s\u0000-\u001f\u007f]/.test(v.trim())) throw new InvalidArgumentError(`expected a path percent-encoded as sent (a space is %20), got ${JSON.stringify(v)}.`);
-  const path = withoutDotSegments(v.trim().startsWith('/') ? v.trim() : `/${v.trim()}`);
+  // Characters past ASCII as UTF-8 escapes, as the SDK sends them: signed as typed, curl sent their
+  // bytes and the server signed their escapes (AUTH_010), or refused the request line (REQ_009; QA).
+  const encoded = v.trim().replace(/[^\u0000-\u007f]+/gu, (chars) => encodeURIComponent(chars));
+  const path = withoutDotSegments(encoded.startsWith('/') ? encoded : `/${encoded}`);
   return /^\/(partner|pim|audit)([/?]|$)/.test(path) ? API_PREFIX + path : path;
 };
 

@@ -152,6 +152,8 @@ describe('the demo', () => {
     expect(await statuses('--path', '/partner/webhooks/endpoints', '--json', '{"url":"http://127.0.0.1:9/hook"}')).toEqual([201, 200]);
     // A store route still carries them.
     expect(await statuses('--path', '/partner/stores/products/sku/NOPE')).toEqual([404, 200]);
+    // A SKU in another script: escaped before it is signed, as the request sends it (AUTH_010: QA).
+    expect(await statuses('--path', '/partner/stores/products/sku/ÉTÉ-1')).toEqual([404, 200]);
     // The address the last start wrote (ensureDemo), when the shell does not say where the server is.
     await writeFile(join(dataDir, 'demo-credentials.json'), JSON.stringify({ ...demo, baseUrl: 'http://127.0.0.1:18123' }));
     const env = Object.fromEntries(Object.entries(omniEnv()).filter(([k]) => !['PORT', 'HOST', 'PUBLIC_BASE_URL'].includes(k)));
