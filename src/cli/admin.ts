@@ -76,8 +76,7 @@ export function registerAdminCommands(program: Command) {
     .action(run<{ store: string; json?: boolean }>(async ({ sql, config }, o) => {
       const rotated = await rotateStoreToken(sql, o.store);
       // `omni demo curl` signs with the file's token: it would sign with the dead one.
-      const demoFileUpdated = await updateDemoStoreToken(config, rotated.storeClientId, rotated.storeToken);
-      return demoFileUpdated ? { ...rotated, demoFileUpdated } : rotated;
+      return { ...rotated, ...await updateDemoStoreToken(config, rotated.storeClientId, rotated.storeToken, rotated.partnerClientId) };
     }));
   store.command('revoke-token')
     .description('revoke every token of the store, with none in their place (rotate-token issues a new one); the demo store\'s: demo-credentials.json records it, and `demo curl` then says to rotate')
@@ -86,8 +85,7 @@ export function registerAdminCommands(program: Command) {
       const revoked = await revokeStoreTokens(sql, o.store);
       // Not a new token in its place: a revocation (a leaked token, access withdrawn) must not
       // hand out another. The demo file stops offering the dead one.
-      const demoFileUpdated = await updateDemoStoreToken(config, revoked.storeClientId, null);
-      return demoFileUpdated ? { ...revoked, demoFileUpdated } : revoked;
+      return { ...revoked, ...await updateDemoStoreToken(config, revoked.storeClientId, null) };
     }));
   store.command('block').description('refuse every request for the store (Partner API: AUTH_014; its PIM tenant\'s: PIM_011) until it is unblocked')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)

@@ -111,13 +111,18 @@ async function findDemo(sql: Sql, config: Config, key: Buffer): Promise<{ create
 /**
  * After `omni admin store rotate-token` (the new token) or `revoke-token` (null): the demo file
  * says so if it is the demo store's, so that `omni demo curl` never signs with a dead token.
- * The file's path, when it changed.
+ * The file's path, when it changed. A token of another partner (one that onboarded the demo store
+ * since) is not the demo partner's to sign with: it was written beside the demo partner's
+ * credentials, its curls still refused (README QA); `notWritten` says why instead.
  */
-export async function updateDemoStoreToken(config: Pick<Config, 'dataDir'>, storeClientId: string, storeToken: string | null) {
+export async function updateDemoStoreToken(config: Pick<Config, 'dataDir'>, storeClientId: string, storeToken: string | null, partnerClientId?: string) {
   const demo = await readDemo(config);
   if (demo?.storeClientId !== storeClientId) return undefined;
+  if (partnerClientId !== undefined && partnerClientId !== demo.partnerClientId) {
+    return { notWritten: `${demoFile(config)} keeps the demo partner's credentials: the demo store is operated by ${partnerClientId} now, whose token this is` };
+  }
   await writeDemo(config, { ...demo, storeToken });
-  return demoFile(config);
+  return { demoFileUpdated: demoFile(config) };
 }
 
 export const DEFAULT_PARTNER_PATH = '/api/v1/partner/stores/warehouses';

@@ -213,4 +213,22 @@ describe('the demo', () => {
     expect([method.code, method.stdout]).toEqual([1, '']);
     expect(method.stderr).toContain('error: option \'--method <method>\' argument \'GE T\' is invalid. expected an HTTP method (GET, POST, PUT, PATCH, DELETE), got "GE T".');
   }, 60_000);
+  it("rotating the demo store's token once another partner operates it leaves the demo file alone and says why (it wrote that partner's token there)", async () => {
+    const before = await demoFile();
+    const other = await createTestStore(ctx);
+    const [{ id: storeId, partner_id: demoPartner }] = await ctx.sql`select id, partner_id from stores where client_id = ${before.storeClientId}`;
+    await ctx.sql`update stores set partner_id = ${other.partnerId} where id = ${storeId}`;
+    try {
+      const rotated = await demoCli('admin', 'store', 'rotate-token', '--store', before.storeClientId, '--json');
+      expect(rotated.code, rotated.stderr).toBe(0);
+      const out = JSON.parse(rotated.stdout);
+      expect(out).not.toHaveProperty('demoFileUpdated');
+      expect(out.notWritten).toBe(`${join(dataDir, 'demo-credentials.json')} keeps the demo partner's credentials: the demo store is operated by ${other.partnerClientId} now, whose token this is`);
+      expect(await demoFile()).toEqual(before);
+    } finally {
+      await ctx.sql`update stores set partner_id = ${demoPartner} where id = ${storeId}`;
+    }
+    // Back with the demo partner: its rotation writes the file again.
+    expect(JSON.parse((await demoCli('admin', 'store', 'rotate-token', '--store', before.storeClientId, '--json')).stdout).demoFileUpdated).toBe(join(dataDir, 'demo-credentials.json'));
+  });
 });
