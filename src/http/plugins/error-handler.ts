@@ -89,6 +89,12 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
         // host stays in the log, not in the answer.
         request.log.warn({ err: { code: err.code, message: err.message } }, 'database unavailable');
         code = 'SYS_002'; context = {};
+      } else if (err.code === 'ECONNRESET' && err.message === 'aborted') {
+        // Node's body stream when the connection closed before the body arrived: the client went
+        // away, or was answered 408 (REQ_007) and closed. No one is left to answer; it was logged
+        // as an unhandled error, then a failed request (SYS_001), for each such client (QA).
+        request.log.info({ err: { code: err.code, message: err.message } }, 'connection closed before the request body arrived');
+        code = 'REQ_009'; context = { reason: 'the connection closed before the request body arrived' };
       } else {
         request.log.error({ err }, 'unhandled error');
         code = 'SYS_001'; context = {};
