@@ -133,7 +133,10 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
       throw new Error(`port ${opts.port} (OMNI_PG_PORT) is taken, and not by the embedded PostgreSQL of ${opts.dataDir}: `
         + 'set OMNI_PG_PORT to a free port, or OMNI_DATA_DIR to the data folder of the Omni already running');
     }
-    log(`attaching to the embedded PostgreSQL already running on port ${opts.port}`);
+    // Said at info: a second `npm start` on the folder attached without a word, and its API
+    // answered 503 once the first stopped, with nothing to say why (QA).
+    const attached = `using the embedded PostgreSQL another Omni process on this data folder started (port ${opts.port}): it stops when that process stops, and this one does not start it again`;
+    if (opts.alert) opts.alert('info', attached); else log(attached);
     return { connectionString: await urlOf(database), stop: async () => {}, holdRestarts: () => {} };
   }
 

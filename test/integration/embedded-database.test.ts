@@ -75,6 +75,17 @@ describe.skipIf(!embedded)('a data folder whose PostgreSQL runs already, on anot
     expect(failure).toMatch(new RegExp(`^the embedded PostgreSQL in ${dataDir}/pg did not start \\(FATAL: lock file "postmaster.pid" already exists; HINT: .+\\): `
       + `it is running already, on port ${running}; set OMNI_PG_PORT=${running} to attach to it$`));
   });
+
+  it('on its own port is used, and says so at info (a second `npm start` attached without a word)', async () => {
+    const { inject } = await import('vitest');
+    const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
+    const dataDir = inject('dataDir');
+    const running = Number(new URL(inject('adminUrl')).port);
+    const alerts: [string, string][] = [];
+    const attached = await startEmbeddedPostgres({ dataDir, port: running, alert: (level, message) => { alerts.push([level, message]); } });
+    await attached.stop();
+    expect(alerts).toEqual([['info', `using the embedded PostgreSQL another Omni process on this data folder started (port ${running}): it stops when that process stops, and this one does not start it again`]]);
+  });
 });
 
 describe.skipIf(!embedded)('an admin command given a data folder without a database', () => {
