@@ -99,10 +99,11 @@ export async function start(opts: StartOptions) {
   let firstSignal: { signal: string; at: number } | undefined;
   for (const signal of SIGNALS) {
     process.on(signal, () => {
-      if (!stopping) firstSignal = { signal, at: Date.now() };
+      // npm relays a terminal's Ctrl-C to the process the terminal signalled too: one Ctrl-C, not
+      // a second signal (which, while the worker starts, stops at once: review).
+      if (signal === firstSignal?.signal && Date.now() - firstSignal.at < 1000) return;
+      firstSignal ??= { signal, at: Date.now() };
       if (stopping) {
-        // npm relays a terminal's Ctrl-C to the process the terminal signalled too: one Ctrl-C.
-        if (signal === firstSignal?.signal && Date.now() - firstSignal.at < 1000) return;
         logger.warn(`${signal}: already stopping (the ${runner ? 'running jobs' : 'requests in flight'} end first, within SHUTDOWN_TIMEOUT_MS); SIGKILL stops the process at once`);
         return;
       }

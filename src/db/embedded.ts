@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { withoutAddedListeners } from '../process-listeners.js';
 import { MALLOC_SETTINGS } from '../malloc-settings.js';
+import { stopOrphan } from './embedded-owner.js';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -128,16 +129,20 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   const useSocket = Buffer.byteLength(socketFile) <= 107;
   const urlOf = async (db: string) => (useSocket && (await exists(socketFile)) ? `${tcpUrl(db)}?host=${encodeURIComponent(clusterDir)}` : tcpUrl(db));
 
+  const ownerFile = join(opts.dataDir, 'pg-owner.pid');
   if (await portOpen(opts.port)) {
     if (!(await listensFrom(clusterDir, opts.port))) {
       throw new Error(`port ${opts.port} (OMNI_PG_PORT) is taken, and not by the embedded PostgreSQL of ${opts.dataDir}: `
         + 'set OMNI_PG_PORT to a free port, or OMNI_DATA_DIR to the data folder of the Omni already running');
     }
-    // Said at info: a second `npm start` on the folder attached without a word, and its API
-    // answered 503 once the first stopped, with nothing to say why (QA).
-    const attached = `using the embedded PostgreSQL another Omni process on this data folder started (port ${opts.port}): it stops when that process stops, and this one does not start it again`;
-    if (opts.alert) opts.alert('info', attached); else log(attached);
-    return { connectionString: await urlOf(database), stop: async () => {}, holdRestarts: () => {} };
+    const say = (message: string) => (opts.alert ? opts.alert('info', message) : log(message));
+    // An orphan is stopped, and started below as this process's own.
+    if (!(await stopOrphan(clusterDir, ownerFile, say))) {
+      // Said at info: a second `npm start` on the folder attached without a word, and its API
+      // answered 503 once the first stopped, with nothing to say why (QA).
+      say(`using the embedded PostgreSQL another Omni process on this data folder started (port ${opts.port}): it stops when that process stops, and this one does not start it again`);
+      return { connectionString: await urlOf(database), stop: async () => {}, holdRestarts: () => {} };
+    }
   }
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
@@ -184,8 +189,9 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     await admin.end();
   }
   running.add(pg);
+  await writeFile(ownerFile, String(process.pid));
   const supervisor = superviseRestarts(pg, {
-    startAgain: startServer,
+    startAgain: async () => { await startServer(); await writeFile(ownerFile, String(process.pid)); },
     startedElsewhere: async () => (await portOpen(opts.port)) && (await listensFrom(clusterDir, opts.port)),
     alert: opts.alert ?? (() => {}),
     enabled: opts.restartOnExit ?? true,
@@ -193,7 +199,11 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
   return {
     connectionString: await urlOf(database),
     holdRestarts: supervisor.hold,
-    stop: async () => { await supervisor.stop(); running.delete(pg); },
+    stop: async () => {
+      await supervisor.stop();
+      running.delete(pg);
+      if ((await readFile(ownerFile, 'utf8').catch(() => '')) === String(process.pid)) await rm(ownerFile, { force: true });
+    },
   };
 }
 

@@ -110,3 +110,46 @@ describe.skipIf(!embedded)('an admin command given a data folder without a datab
     }
   });
 });
+
+describe.skipIf(!embedded)('a data folder whose PostgreSQL its owner left running (killed with its process group)', () => {
+  it('has it stopped and started again as the next process\'s own, not attached to as another process\'s', { timeout: 120_000 }, async () => {
+    const { spawn } = await import('node:child_process');
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    const { freePort } = await import('../helpers/free-port.js');
+    const { startEmbeddedPostgres } = await import('../../src/db/embedded.js');
+    const dataDir = await mkdtemp(join(tmpdir(), 'omni-orphan-'));
+    const port = await freePort();
+    const script = join(dataDir, 'owner.mts');
+    await writeFile(script, `import { startEmbeddedPostgres } from ${JSON.stringify(fileURLToPath(new URL('../../src/db/embedded.ts', import.meta.url)))};\n`
+      + `await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, port: ${port} });\nconsole.log('ready');\nsetInterval(() => {}, 1000);\n`);
+    const owner = spawn(process.execPath, [fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url)), script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        owner.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
+        owner.once('exit', (code) => reject(new Error(`the owner exited with ${code}`)));
+      });
+      // SIGKILL: no exit handler runs. Its server, in a process group of its own, goes on.
+      owner.kill('SIGKILL');
+      await new Promise((r) => owner.once('exit', r));
+      const postmaster = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      const alerts: string[] = [];
+      const db = await startEmbeddedPostgres({ dataDir, port, alert: (_, message) => { alerts.push(message); }, restartOnExit: false });
+      expect(alerts).toEqual([`the embedded PostgreSQL was left running by an Omni process that ended (pid ${owner.pid}): stopping it, to start it as this process's own`]);
+      const now = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      expect(now).not.toBe(postmaster);
+      expect(await readFile(join(dataDir, 'pg-owner.pid'), 'utf8')).toBe(String(process.pid));
+      // Its own: its stop ends it.
+      await db.stop();
+      await expect(readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).rejects.toThrow(/ENOENT/);
+    } finally {
+      if (owner.exitCode === null) owner.kill('SIGKILL');
+      // A server still running (the test failed) is not left behind.
+      const left = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+      if (left > 0) { try { process.kill(left, 'SIGINT'); } catch { /* ended */ } await new Promise((r) => setTimeout(r, 2000)); }
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

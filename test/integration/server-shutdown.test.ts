@@ -168,6 +168,23 @@ describe('omni serve on its embedded PostgreSQL', () => {
     }
   });
 
+  it("lets the job worker finish starting on one Ctrl-C to `npm start` during its start (npm's relayed copy was a second signal: it stopped at once)", { timeout: 90000 }, async () => {
+    const port = await freePort();
+    const run = await serve(port, [process.platform === 'win32' ? 'npm.cmd' : 'npm', 'start', '--silent'], { LOG_LEVEL: 'debug' }, true);
+    try {
+      await untilOutput(run, '"msg":"Spawned"');
+      process.kill(-run.child.pid!, 'SIGINT');
+      await run.exited;
+      const messages = logLines(run.output).map((l) => l.msg);
+      const started = messages.findIndex((m) => m?.startsWith('job worker started'));
+      expect(started, run.output).toBeGreaterThan(-1);
+      expect(messages.indexOf('shutting down')).toBeGreaterThan(started);
+      expect(logLines(run.output).filter((l) => l.level >= 30).at(-1), run.output).toMatchObject({ msg: 'stopped', clean: true });
+    } finally {
+      if (run.child.exitCode === null) { process.kill(-run.child.pid!, 'SIGKILL'); await run.exited; }
+    }
+  });
+
   it('whose port is taken exits with one line naming it, after stopping the worker and the database it had started', { timeout: 90000 }, async () => {
     const port = await freePort();
     const taken = createServer().listen(port, '127.0.0.1');
