@@ -46,20 +46,20 @@ export async function start(opts: StartOptions) {
       db?.holdRestarts();
       logger.info('shutting down');
       let clean = true;
-      const steps: [string, (() => Promise<unknown>) | undefined][] = [
-        ['api', app && (() => app!.close())],
-        ['worker', runner && (() => runner!.stop())],
+      const pending = new Set<string>();
+      const step = async (name: string, run: (() => Promise<unknown>) | undefined) => {
+        if (!run) return;
+        pending.add(name);
+        try { await run(); } catch (err) { clean = false; logger.error({ err, step: name }, 'shutdown step failed'); }
+        pending.delete(name);
+      };
+      const stepsDone = (async () => {
+        // The API and the worker drain at once: a request held open (a half-sent body) kept the
+        // worker's stop from starting, and its jobs were cut at the deadline (review).
+        await Promise.all([step('api', app && (() => app!.close())), step('worker', runner && (() => runner!.stop()))]);
         // While the worker cannot reach the database, no query in flight can finish: none is waited
         // for. (postgres.js waited the whole grace for a connection that died under a transaction.)
-        ['database', db && (() => db!.close(runner?.state.databaseDownSince != null ? 0 : 5))],
-      ];
-      let current = '';
-      const stepsDone = (async () => {
-        for (const [step, run] of steps) {
-          if (!run) continue;
-          current = step;
-          try { await run(); } catch (err) { clean = false; logger.error({ err, step }, 'shutdown step failed'); }
-        }
+        await step('database', db && (() => db!.close(runner?.state.databaseDownSince != null ? 0 : 5)));
         return true;
       })();
       let deadline: NodeJS.Timeout | undefined;
@@ -69,8 +69,9 @@ export async function start(opts: StartOptions) {
         // body: the stop goes no further. Work is not lost: a request not answered was not
         // accepted, and a job not recorded done is taken over by another worker (WORKER_STALE_MS).
         clean = false;
-        logger.warn({ step: current, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
-          `the stop waited SHUTDOWN_TIMEOUT_MS for the ${current === 'api' ? 'requests in flight' : current === 'worker' ? 'running jobs' : 'database'}: exiting without them`);
+        const waitedFor = [...pending].map((name) => ({ api: 'the requests in flight', worker: 'the running jobs' })[name] ?? 'the database');
+        logger.warn({ steps: [...pending], timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+          `the stop waited SHUTDOWN_TIMEOUT_MS for ${waitedFor.join(' and ')}; exiting`);
         app?.server.closeAllConnections();
         await Promise.race([db?.close(0).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       }
