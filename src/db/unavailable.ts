@@ -18,8 +18,9 @@ const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
  * … ALLOW_CONNECTIONS false, as an operator's maintenance sets it): a worker with jobs running
  * then crashed, its records of their outcomes refused (QA).
  */
-const notAcceptingConnections = (code: string, err: object) =>
-  code === '55000' && /not currently accepting connections/.test(String((err as { message?: unknown }).message));
+const notAcceptingConnections = (code: string, err: object) => code === '55000'
+  // The routine that raises it, which lc_messages does not translate (review), or its English text.
+  && ((err as { routine?: unknown }).routine === 'CheckMyDatabase' || /not currently accepting connections/.test(String((err as { message?: unknown }).message)));
 
 /** Socket errors of a connection to a server that is not there (any more). */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
