@@ -105,7 +105,8 @@ export async function start(opts: StartOptions) {
       if (signal === firstSignal?.signal && Date.now() - firstSignal.at < 1000) return;
       firstSignal ??= { signal, at: Date.now() };
       if (stopping) {
-        logger.warn(`${signal}: already stopping (the ${runner ? 'running jobs' : 'requests in flight'} end first, within SHUTDOWN_TIMEOUT_MS); SIGKILL stops the process at once`);
+        const draining = [app && 'the requests in flight', runner && 'the running jobs'].filter(Boolean).join(' and ') || 'the database';
+        logger.warn(`${signal}: already stopping (${draining} end first, within SHUTDOWN_TIMEOUT_MS); SIGKILL stops the process at once`);
         return;
       }
       // The database is still opening (an embedded server starting): the stop comes once it is open.

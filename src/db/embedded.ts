@@ -224,8 +224,8 @@ export interface Supervision {
  * SYS_002 and the worker waited for the database until WORKER_MAX_OUTAGE_MS (30 min) ended it.
  * Restarts at once, then after 1 s, 2, 4 … 30 s while PostgreSQL refuses (its old backends may
  * still hold the shared memory for a moment); the pools reconnect by themselves.
- * Not restarted: a server shut down cleanly (exit code 0: a SIGTERM or SIGINT sent to it, such as
- * or `pg_ctl stop`; not a Ctrl-C: the server has a process group of its own, patches/), one that another
+ * Not restarted: a server shut down cleanly (exit code 0: a SIGTERM or SIGINT sent to it, or
+ * `pg_ctl stop`; not a terminal's Ctrl-C: the server has a process group of its own, patches/), one that another
  * process on the folder started meanwhile (it owns it now), and any once `hold` is called (the
  * process is stopping). `stop` stops it for good (a server that has ended already is only forgotten).
  */
