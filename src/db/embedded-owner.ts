@@ -2,6 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
+ * The lines of a cluster's postmaster.pid (none when no server runs there): the postmaster's pid
+ * first, its port fourth.
+ */
+export const postmasterPidLines = async (clusterDir: string) =>
+  (await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+
+/**
  * Stops a server its owner left running: the server has a process group of its own (patches/), so
  * a SIGKILL to the owner's group (a CI job cancelled, `timeout -s KILL`) no longer ends it with the
  * owner, and the next start attached to it, said another Omni process had started it, and left it
@@ -11,7 +18,7 @@ import { join } from 'node:path';
 export async function stopOrphan(clusterDir: string, ownerFile: string, say: (message: string) => void): Promise<boolean> {
   const owner = Number(await readFile(ownerFile, 'utf8').catch(() => ''));
   if (!(owner > 0) || owner === process.pid || isAlive(owner)) return false;
-  const postmaster = Number((await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  const postmaster = Number((await postmasterPidLines(clusterDir))[0]);
   if (!(postmaster > 0) || !isAlive(postmaster)) return false;
   say(`the embedded PostgreSQL was left running by an Omni process that ended (pid ${owner}): stopping it, to start it as this process's own`);
   process.kill(postmaster, 'SIGINT');

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { withoutAddedListeners } from '../process-listeners.js';
 import { MALLOC_SETTINGS } from '../malloc-settings.js';
-import { stopOrphan } from './embedded-owner.js';
+import { postmasterPidLines, stopOrphan } from './embedded-owner.js';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -45,8 +45,7 @@ function portOpen(port: number): Promise<boolean> {
  * pointed nowhere near the cause.
  */
 async function listensFrom(clusterDir: string, port: number): Promise<boolean> {
-  const pidFile = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '');
-  return pidFile.split('\n')[3]?.trim() === String(port);
+  return (await postmasterPidLines(clusterDir))[3]?.trim() === String(port);
 }
 
 /**
@@ -58,7 +57,7 @@ async function listensFrom(clusterDir: string, port: number): Promise<boolean> {
 async function startFailure(clusterDir: string, port: number, output: string[]): Promise<Error> {
   const said = output.join('\n').split('\n').map((l) => /\b(FATAL|PANIC|HINT):\s+(.*)$/.exec(l)).filter((m) => m !== null)
     .map((m) => `${m[1]}: ${m[2].trim()}`);
-  const runningOn = Number((await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[3]);
+  const runningOn = Number((await postmasterPidLines(clusterDir))[3]);
   const elsewhere = runningOn > 0 && runningOn !== port && (await portOpen(runningOn))
     ? `: it is running already, on port ${runningOn}; set OMNI_PG_PORT=${runningOn} to attach to it` : '';
   return new Error(`the embedded PostgreSQL in ${clusterDir} did not start (${said.length ? said.join('; ') : 'its process ended'})${elsewhere}`);
