@@ -2628,7 +2628,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: uri */
+                    /** @description an absolute http or https URL, written as it is sent (else WHK_003 with context.reason) */
                     url: string;
                     /** @description omit (or []) for every event type */
                     eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "export.failed" | "webhook.endpoint.disabled")[];
@@ -2840,7 +2840,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** Format: uri */
+                    /** @description an absolute http or https URL, written as it is sent (else WHK_003 with context.reason) */
                     url?: string;
                     /** @description omit (or []) for every event type */
                     eventTypes?: ("catalog.sync.completed" | "products.bulk.completed" | "stock.update.requested" | "stock.update.completed" | "product.created" | "product.updated" | "product.deleted" | "prices.update.completed" | "products.deletion.completed" | "export.completed" | "export.failed" | "webhook.endpoint.disabled")[];

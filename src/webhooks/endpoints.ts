@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { PendingQuery, Row } from 'postgres';
 import type { Queryable, Transaction } from '../db/database.js';
 import { open, seal } from '../auth/secret-box.js';
 import { AppError } from '../errors/app-error.js';
@@ -27,7 +28,7 @@ const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
  * its options, before it opens the database (option-values.ts, webhookUrl).
  */
 export function webhookUrlProblem(url: string): string | undefined {
-  // The API's schema says so first (VAL_001); the admin CLI comes here directly.
+  // The API's schema says so first (VAL_001: maxLength); the admin CLI comes here directly.
   if (url.length > MAX_URL_LENGTH) return `longer than ${MAX_URL_LENGTH} characters`;
   // URL parsing drops spaces around a URL and tabs and newlines in it: stored as given, the CLI's
   // "  https://…  " was a URL the API refuses, and "https://exa<TAB>mple.com" was sent to example.com (QA).
@@ -47,7 +48,8 @@ export function webhookUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
-function checkUrl(url: string) {
+/** WHK_003 with the reason for a URL an endpoint cannot have (before its host is looked at: assertPublicTarget). */
+export function checkUrl(url: string) {
   const reason = webhookUrlProblem(url);
   if (reason) throw new AppError('WHK_003', { url, reason });
 }
@@ -74,9 +76,11 @@ const view = (r: any): WebhookEndpoint => ({
  * already enabled keeps its streak and its enabled_at.
  */
 const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
-  failing_since = case when enabled then failing_since end, slow_since = case when enabled then slow_since end,
-  last_slow_at = case when enabled then last_slow_at end,
-  enabled_at = case when enabled then enabled_at else now() end`;
+  ${healthKeptWhile(sql, sql`enabled`)}, enabled_at = case when enabled then enabled_at else now() end`;
+
+/** The endpoint's failing streak and slow answers, kept only while `kept` holds of the row as it was. */
+const healthKeptWhile = (sql: Queryable, kept: PendingQuery<Row[]>) => sql`failing_since = case when ${kept} then failing_since end,
+  slow_since = case when ${kept} then slow_since end, last_slow_at = case when ${kept} then last_slow_at end`;
 
 /**
  * Endpoints a partner may have at once (enabled, paused, or disabled by Omni or an operator: all but
@@ -157,17 +161,20 @@ export async function disableWebhookEndpoint(sql: Queryable, partnerId: string, 
 export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, id: string,
   input: { url?: string; eventTypes?: string[]; enabled?: boolean }) {
   if (input.url !== undefined) checkUrl(input.url);
-  const state = input.enabled === true ? sql`, ${enabledAgain(sql)}`
-    : input.enabled === false ? sql`, enabled = false, disabled_by = 'paused', disabled_reason = null,
-        disabled_at = case when disabled_by is distinct from 'paused' then now() else disabled_at end`
-    : sql``;
+  // A new URL is a new receiver: how slow the old one was says nothing of it (review), nor how long
+  // it had failed (a receiver moved after days of outage was disabled at its first failure; QA).
+  // Enabled again, it starts afresh too (enabledAgain); both at once, each column is set once
+  // (it was set twice: a PATCH of a new url with enabled true, as docs/webhooks.md advises, was a 500).
+  const movedFrom = input.url === undefined ? undefined : sql`url = ${input.url}`;
+  const state = input.enabled === true
+    ? sql`, enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
+        ${healthKeptWhile(sql, movedFrom ? sql`enabled and ${movedFrom}` : sql`enabled`)}, enabled_at = case when enabled then enabled_at else now() end`
+    : sql`${input.enabled === false ? sql`, enabled = false, disabled_by = 'paused', disabled_reason = null,
+        disabled_at = case when disabled_by is distinct from 'paused' then now() else disabled_at end` : sql``}
+      ${movedFrom ? sql`, ${healthKeptWhile(sql, movedFrom)}` : sql``}`;
   const [row] = await sql`
     update webhook_endpoints set
       url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
-      -- A new URL is a new receiver: how slow the old one was says nothing of it (review), nor how
-      -- long it had failed (a receiver moved after days of outage was disabled at its first failure; QA).
-      ${input.url === undefined ? sql`` : sql`slow_since = case when url = ${input.url} then slow_since end, last_slow_at = case when url = ${input.url} then last_slow_at end,
-        failing_since = case when url = ${input.url} then failing_since end,`}
       event_types = ${input.eventTypes === undefined ? sql`event_types` : sql`${input.eventTypes}::text[]`}
       ${state}
     where partner_id = ${partnerId} and id = ${id} and (enabled or disabled_by in ('system', 'paused'))
