@@ -26,7 +26,12 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
+  // Stack traces name the sources (bin/omni.js enables the maps for serve and worker).
   sourcemap: true,
+  // A class renamed where two modules' names clash keeps its own name: pg's DatabaseError was
+  // logged as "DatabaseError2" (err.type), which a filter on the type would miss (QA).
+  keepNames: true,
+  sourcesContent: false,
   logLevel: 'warning',
   // Left to Node: packages that find files beside their own modules (binaries, SQL, static pages,
   // package.json, worker-thread entry points), and every package the sources import() lazily: a

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS helper of bin/ (no types)
@@ -26,6 +26,8 @@ const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
 let ctx: TestContext;
 let base = '';
 let stopServer = async () => {};
+/** The server's log (stdout: JSON lines). */
+let output = '';
 
 beforeAll(async () => {
   if (!built) return;
@@ -36,9 +38,10 @@ beforeAll(async () => {
       ...process.env, DATABASE_URL: testDatabaseUrl(), OMNI_DATA_DIR: testDataDir(), OMNI_ENCRYPTION_KEY: TEST_KEY_B64, PORT: String(port),
       HOST: '127.0.0.1', OMNI_DEMO: 'false', LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', OMNI_RUN_SOURCES: '',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { stderr += d; });
   const exited = new Promise((r) => child.once('exit', r));
   stopServer = async () => { child.kill('SIGTERM'); await exited; };
@@ -92,6 +95,33 @@ describe.skipIf(!built)('the built server (npm run build), over HTTP', () => {
     } finally {
       await hooks.close();
     }
+  });
+
+  it('logs an unhandled error with its type and a stack trace that names the sources (source maps)', async () => {
+    const store = await createTestStore(ctx, 1);
+    // A table gone under the running server: the warehouses' read fails as no route expects.
+    await ctx.sql`alter table warehouses rename to warehouses_gone`;
+    try {
+      const error = await new PartnerClient(base, store).call('getPartnerStoresWarehouses').catch((e) => e);
+      expect(error).toMatchObject({ status: 500, code: 'SYS_001' });
+      const line = await until(async () => output.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+        .find((l) => l.msg === 'unhandled error' && l.reqId === error.requestId), 10_000);
+      expect(line.err.type).toBe('PostgresError');
+      expect(line.err.message).toContain('warehouses');
+      expect(line.err.stack).toMatch(/\/src\/[\w/-]+\.ts:\d+:\d+\)/);
+      expect(line.err.stack).not.toMatch(/dist\/cli\//);
+    } finally {
+      await ctx.sql`alter table warehouses_gone rename to warehouses`;
+    }
+  });
+
+  it('keeps the names of the classes it bundles (pg\'s DatabaseError was logged as "DatabaseError2")', async () => {
+    // The bundle's copy of pg, as the worker's queue pool uses it: a class esbuild renamed where
+    // two modules' names clashed keeps its own name (keepNames), which logs show as err.type.
+    const chunks = readdirSync(`${root}dist/cli`).filter((f) => f.endsWith('.js'));
+    const renamed = chunks.flatMap((f) => [...readFileSync(`${root}dist/cli/${f}`, 'utf8').matchAll(/var (\w+?Error)(\d+) = class[^{]*\{\s*static \{\s*__name\(this, "(\w+)"\)/g)]);
+    expect(renamed.map((m) => m[1])).toContain('DatabaseError');
+    for (const m of renamed) expect(m[3]).toBe(m[1]);
   });
 
   it('prints its version', async () => {
