@@ -5,7 +5,7 @@
 // One bundle (esbuild; split where the sources import lazily) rather than tsc's file per module:
 // a process then reads a dozen files instead of ~550 (ours and the packages'), and `omni admin
 // partner list` took 0.39 s instead of 0.70 s on 2 cores (CPU 0.41 s against 0.85 s, 2026-12-07):
-// the suite spawns ~150 `omni` commands and servers, and an operator's every command starts so.
+// an operator's every command starts so, and the suite's CLI files took 66 s instead of 143 s.
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

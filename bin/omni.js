@@ -13,7 +13,7 @@ const compiled = process.env.OMNI_RUN_SOURCES !== '1' && existsSync(stampFile) &
 if (compiled) {
   // The long-running processes' logs name the sources in their stack traces (the bundle's own
   // lines are in files of ~40,000 named by a hash; QA). Not the one-off commands: reading the maps
-  // costs ~0.1 s a start, and a command prints one line for a failure, no stack (src/cli/errors.ts).
+  // costs ~0.05 s of CPU a start, and a command prints one line for a failure, no stack (src/cli/errors.ts).
   if (['serve', 'worker'].includes(process.argv[2])) process.setSourceMapsEnabled(true);
   await import(pathToFileURL(join(root, 'dist', 'cli', 'omni.js')).href);
 } else {
