@@ -43,8 +43,8 @@ export const PageNumber = () => Type.Integer({ minimum: 1, maximum: MAX_PAGE, de
 /** The `after` query parameter of a list paged by cursor: the nextCursor of the page before. */
 export const AfterCursor = () => Type.Optional(Type.String({
   maxLength: 200,
-  description: 'the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since; '
-    + 'page counts from the start again, and an item added at the head of the list since shows the last one read again',
+  description: 'the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since. '
+    + 'By page instead, which counts from the start each time, an item added at the head of the list since shows the last one read again',
 }));
 
 /** meta.pagination of a page of `total` items. */

@@ -1113,7 +1113,7 @@ export interface operations {
                 order?: "asc" | "desc";
                 page?: number;
                 limit?: number;
-                /** @description the nextCursor of the page before (sortBy createdAt or updatedAt, the same order, no page): the page after its last product, wherever products moved since; page counts from the start again, and a product updated between two pages of an updatedSince read moved the others up one, so one was never read */
+                /** @description the nextCursor of the page before (sortBy createdAt or updatedAt, the same order, no page): the page after its last product, wherever products moved since. By page instead, which counts from the start each time, a product updated between two pages of an updatedSince read moves the others up one, so one is never read. By updatedAt, a product updated while you read moves to the newest end: in order asc it is read again at the end; in desc it is behind the cursor, for your next updatedSince read (sync in asc) */
                 after?: string;
             };
             header: {
@@ -1620,7 +1620,7 @@ export interface operations {
                 kind?: "catalog.sync" | "catalog.variants.sync" | "products.bulk" | "products.variants.bulk" | "inventory" | "products.prices" | "products.deletions";
                 page?: number;
                 limit?: number;
-                /** @description the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since; page counts from the start again, and an item added at the head of the list since shows the last one read again */
+                /** @description the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since. By page instead, which counts from the start each time, an item added at the head of the list since shows the last one read again */
                 after?: string;
             };
             header: {
@@ -3039,7 +3039,7 @@ export interface operations {
                 endpointId?: string;
                 page?: number;
                 limit?: number;
-                /** @description the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since; page counts from the start again, and an item added at the head of the list since shows the last one read again */
+                /** @description the nextCursor of the page before (without page): the page after its last item, wherever items were added or left since. By page instead, which counts from the start each time, an item added at the head of the list since shows the last one read again */
                 after?: string;
             };
             header: {

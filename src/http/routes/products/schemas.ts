@@ -49,5 +49,5 @@ export const ProductListQuery = Type.Object({
   order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'desc' }),
   page: PageNumber(),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  after: Type.Optional(Type.String({ maxLength: 200, description: 'the nextCursor of the page before (sortBy createdAt or updatedAt, the same order, no page): the page after its last product, wherever products moved since; page counts from the start again, and a product updated between two pages of an updatedSince read moved the others up one, so one was never read' })),
+  after: Type.Optional(Type.String({ maxLength: 200, description: 'the nextCursor of the page before (sortBy createdAt or updatedAt, the same order, no page): the page after its last product, wherever products moved since. By page instead, which counts from the start each time, a product updated between two pages of an updatedSince read moves the others up one, so one is never read. By updatedAt, a product updated while you read moves to the newest end: in order asc it is read again at the end; in desc it is behind the cursor, for your next updatedSince read (sync in asc)' })),
 }, { additionalProperties: false });
