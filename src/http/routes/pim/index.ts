@@ -57,7 +57,8 @@ const Page = { page: PageNumber(), limit: Type.Integer({ minimum: 1, maximum: 10
 
 /** What an audit event's action is, for the document (README, Decisions: the audit log). */
 const AUDIT_ACTIONS = 'product.created, product.updated, product.deleted, variant.updated (one event a product or variant written; details: what changed, and the batch or bulk job); '
-  + 'products.created and stock.updated (one event a partner bulk chunk; details: its batch and rows); '
+  + 'products.created (one event for the simple products a chunk of a partner\'s catalog sync or products/bulk created; details: batchId, created, products: their ids; '
+  + 'the with-variants endpoints write product.created a product, with batchId, externalId and variants) and stock.updated (one event a chunk of a partner\'s stock update; details: batchId, rows, products, variants); '
   + 'bulk_job.created (details: bulkJobId, jobType, items) and catalog_export.requested (details: exportId, storage, formats), written with the job or export';
 
 /** The PIM API (seed 004): every route needs a Bearer token, X-Tenant-ID and X-Org-ID. */
