@@ -73,10 +73,11 @@ const view = (r: any): WebhookEndpoint => ({
  * The columns of an endpoint enabled again: who disabled it and why are forgotten, and so are its
  * failing streak, which the disabling ended, and its slow answers; enabled_at is now, so that the attempts sent before
  * (in flight now) no longer change its health (endpoint-health.ts, AttemptedEndpoint). One
- * already enabled keeps its streak and its enabled_at.
+ * already enabled keeps its streak (unless `sameUrl`, the row's URL compared to the one it
+ * gets, is false: a new receiver) and its enabled_at.
  */
-const enabledAgain = (sql: Queryable) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
-  ${healthKeptWhile(sql, sql`enabled`)}, enabled_at = case when enabled then enabled_at else now() end`;
+const enabledAgain = (sql: Queryable, sameUrl?: PendingQuery<Row[]>) => sql`enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
+  ${healthKeptWhile(sql, sameUrl ? sql`enabled and ${sameUrl}` : sql`enabled`)}, enabled_at = case when enabled then enabled_at else now() end`;
 
 /** The endpoint's failing streak and slow answers, kept only while `kept` holds of the row as it was. */
 const healthKeptWhile = (sql: Queryable, kept: PendingQuery<Row[]>) => sql`failing_since = case when ${kept} then failing_since end,
@@ -165,13 +166,12 @@ export async function updateWebhookEndpoint(sql: Queryable, partnerId: string, i
   // it had failed (a receiver moved after days of outage was disabled at its first failure; QA).
   // Enabled again, it starts afresh too (enabledAgain); both at once, each column is set once
   // (it was set twice: a PATCH of a new url with enabled true, as docs/webhooks.md advises, was a 500).
-  const movedFrom = input.url === undefined ? undefined : sql`url = ${input.url}`;
+  const sameUrl = input.url === undefined ? undefined : sql`url = ${input.url}`;
   const state = input.enabled === true
-    ? sql`, enabled = true, disabled_by = null, disabled_reason = null, disabled_at = null,
-        ${healthKeptWhile(sql, movedFrom ? sql`enabled and ${movedFrom}` : sql`enabled`)}, enabled_at = case when enabled then enabled_at else now() end`
+    ? sql`, ${enabledAgain(sql, sameUrl)}`
     : sql`${input.enabled === false ? sql`, enabled = false, disabled_by = 'paused', disabled_reason = null,
         disabled_at = case when disabled_by is distinct from 'paused' then now() else disabled_at end` : sql``}
-      ${movedFrom ? sql`, ${healthKeptWhile(sql, movedFrom)}` : sql``}`;
+      ${sameUrl ? sql`, ${healthKeptWhile(sql, sameUrl)}` : sql``}`;
   const [row] = await sql`
     update webhook_endpoints set
       url = ${input.url === undefined ? sql`url` : sql`${input.url}`},
