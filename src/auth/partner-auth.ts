@@ -67,6 +67,18 @@ function signatureMatches(provided: string, expectedHex: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Why an x-signature cannot be any signature, whatever was signed: the value is `sha256=` (or
+ * nothing) and 64 lower-case hex digits. A partner sending upper-case hex or base64 saw a
+ * stringToSign equal to its own and nothing else to go on (QA).
+ */
+function signatureFormatProblem(provided: string): { reason?: string } {
+  const hex = provided.startsWith('sha256=') ? provided.slice(7) : provided;
+  if (/^[0-9a-f]{64}$/.test(hex)) return {};
+  const what = /^[0-9a-fA-F]{64}$/.test(hex) ? 'upper-case hex' : /^[0-9a-fA-F]*$/.test(hex) ? `${hex.length} hex digits` : `${hex.length} characters, not all hex digits (base64?)`;
+  return { reason: `x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds ${what}` };
+}
+
 /** What a store token stands for in the base string an AUTH_010 shows: the token is a credential, never echoed. */
 const TOKEN_PLACEHOLDER = '<as sent>';
 
@@ -133,7 +145,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
   };
   const expected = signBaseString(partnerSecret(row.secret_ciphertext, key), buildBaseString(parts));
   if (!signatureMatches(signature!, expected)) {
-    throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts), ...unreadBody(req) });
+    throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts), ...unreadBody(req), ...signatureFormatProblem(signature!) });
   }
   if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
 

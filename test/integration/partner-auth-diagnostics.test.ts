@@ -52,6 +52,25 @@ describe('AUTH_010 shows the string the server signed', () => {
   });
 });
 
+describe('AUTH_010 of a signature that is not 64 lower-case hex digits', () => {
+  it('says what the value holds: upper-case hex or base64 of the right HMAC; a well-formed wrong one has no reason', async () => {
+    const url = '/api/v1/partner/stores/warehouses';
+    const headers = signRequest({ secret: store.partnerSecret, method: 'GET', path: url, partnerClientId: store.partnerClientId, storeClientId: store.storeClientId, storeToken: store.storeToken });
+    const hex = headers['x-signature'].replace(/^sha256=/, '');
+    const reasonOf = async (signature: string) => {
+      const res = await ctx.app.inject({ method: 'GET', url, headers: { ...headers, 'x-signature': signature } });
+      expect(errorOf(res).code, signature).toBe('AUTH_010');
+      return errorOf(res).details.context.reason;
+    };
+    expect((await ctx.app.inject({ method: 'GET', url, headers })).statusCode).toBe(200);
+    expect(await reasonOf(`sha256=${hex.toUpperCase()}`)).toBe('x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds upper-case hex');
+    expect(await reasonOf(`sha256=${Buffer.from(hex, 'hex').toString('base64')}`))
+      .toBe('x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds 44 characters, not all hex digits (base64?)');
+    expect(await reasonOf(hex.slice(0, 40))).toBe('x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds 40 hex digits');
+    expect(await reasonOf(`sha256=${'0'.repeat(64)}`)).toBeUndefined();
+  });
+});
+
 describe('AUTH_010 of a GET signed with the body it sent', () => {
   it('says that a GET body is not read, and that the empty body\'s hash signs it', async () => {
     const url = '/api/v1/partner/stores/warehouses';

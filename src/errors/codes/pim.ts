@@ -8,7 +8,7 @@ export const pimErrors = {
   PIM_004: { status: 404, message: 'Bulk job not found', hint: 'Use the id returned when the job was created' },
   PIM_005: { status: 400, message: 'Invalid bulk job payload', hint: 'payload must be a JSON array: product objects for imports (each with a title) and updates (each with its id), product ids for deletions' },
   PIM_006: { status: 404, message: 'Export not found', hint: 'Use the id returned when the export was requested' },
-  PIM_007: { status: 409, message: 'Export not ready', hint: 'The export is still running; you are notified when it completes' },
+  PIM_007: { status: 409, message: 'Export not ready', hint: 'The export is still running: poll GET /api/v1/pim/exports/{id} until its status is COMPLETED (the store\'s partner also gets an export.completed webhook)' },
   PIM_009: { status: 409, message: 'Export failed', hint: 'Its error (GET /api/v1/pim/exports/{id}) says why; request a new export with POST /api/v1/pim/exports' },
   PIM_010: { status: 410, message: 'Export file no longer available', hint: 'The file is not where the export wrote it (removed, or the export storage changed since); request a new export with POST /api/v1/pim/exports' },
   // As S3 answers a presigned URL changed or past its expiry: 403, the reason in context.
