@@ -49,13 +49,15 @@ export async function getDelivery(sql: Queryable, partnerId: string, deliveryId:
 
 /** Sends a delivery again now, whatever its state; the attempt count goes on from where it was. */
 export async function redeliver(tx: Transaction, partnerId: string, deliveryId: string) {
-  const [d] = await tx<{ id: string; enabled: boolean; event_type: string }[]>`
+  const [d] = await tx<{ id: string; enabled: boolean; event_type: string; endpoint_id: string; disabled_by: string | null }[]>`
     update webhook_deliveries d set status = 'PENDING', next_attempt_at = now(), attempt_base = attempts, redeliveries = redeliveries + 1
     from webhook_endpoints e
     where d.partner_id = ${partnerId} and d.id = ${deliveryId} and e.partner_id = d.partner_id and e.id = d.endpoint_id
-    returning d.id, e.enabled, d.event_type`;
+    returning d.id, e.enabled, d.event_type, e.id as endpoint_id, e.disabled_by`;
   if (!d) throw new AppError('WHK_002', { deliveryId });
-  if (!d.enabled) throw new AppError('WHK_004', { deliveryId });
+  // Which endpoint, and who disabled it (partner: deleted, for good), as a test event's WHK_004 says:
+  // the hint's first step, PATCH enabled: true, is WHK_001 for a deleted one (QA).
+  if (!d.enabled) throw new AppError('WHK_004', { deliveryId, endpointId: d.endpoint_id, disabledBy: d.disabled_by });
   // The delivery's job key, of its id as PostgreSQL writes it (lower case): replaces a retry already
   // scheduled instead of adding a second job. The id as sent, in upper case, keyed a second chain of
   // retries beside the first, which the abandoned-work sweep did not see as the delivery's (QA).

@@ -75,6 +75,7 @@ describe('an endpoint answering 410 Gone', () => {
       expect(await emit(store)).toBeUndefined();
       const again = await call(store, 'POST', `/api/v1/partner/webhooks/deliveries/${deliveryId}/redeliver`);
       expect([again.statusCode, again.json().error.code]).toEqual([409, 'WHK_004']);
+      expect(again.json().error.details.context).toEqual({ deliveryId, endpointId, disabledBy: 'system' });
 
       // The partner's list shows it, with who disabled it and why; so does the operator's.
       expect((await listed(store)).find((e) => e.id === endpointId)).toMatchObject({

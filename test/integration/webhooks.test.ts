@@ -146,7 +146,7 @@ describe('webhooks', () => {
       expect(n).toBe(1);
       const again = await signedInject(ctx, store, { method: 'POST', url: `/api/v1/partner/webhooks/deliveries/${retrying.id}/redeliver`, partnerOnly: true });
       expect(again.statusCode).toBe(409);
-      expect(again.json().error.code).toBe('WHK_004');
+      expect(again.json().error).toMatchObject({ code: 'WHK_004', details: { context: { deliveryId: retrying.id, endpointId: endpoint.id, disabledBy: 'partner' } } });
     } finally { await rx.close(); }
   });
 
