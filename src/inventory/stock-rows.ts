@@ -49,6 +49,28 @@ async function resolveTargets(tx: Transaction, storeId: string, items: Inventory
   return new Map(rows.map((r) => [`${r.by}:${r.key}`, r]));
 }
 
+/** The variants an INV_005 row's context lists, at most, each product's first by SKU (variantCount counts all). */
+const NAMED_VARIANTS = 20;
+
+/**
+ * INV_005's context names the variants to address instead (sku, externalId, whether active), so
+ * that a partner need not read the product first (QA). One query, for the refused rows alone.
+ */
+async function nameTheVariants(tx: Transaction, storeId: string, refused: Map<RowError, string>) {
+  const rows = await tx<{ product_id: string; variants: { sku: string; externalId: string | null; active: boolean }[]; n: number }[]>`
+    select product_id, count(*)::int as n,
+      (jsonb_agg(jsonb_build_object('sku', sku, 'externalId', external_id, 'active', is_active) order by sku)
+        filter (where rank <= ${NAMED_VARIANTS})) as variants
+    from (select product_id, sku, external_id, is_active, row_number() over (partition by product_id order by sku) as rank
+          from product_variants where store_id = ${storeId} and product_id = any(${[...new Set(refused.values())]}::uuid[])) v
+    group by product_id`;
+  const byProduct = new Map(rows.map((r) => [r.product_id, r]));
+  for (const [error, productId] of refused) {
+    const found = byProduct.get(productId);
+    Object.assign((error.details as { context: Record<string, unknown> }).context, { variantCount: found?.n ?? 0, variants: found?.variants ?? [] });
+  }
+}
+
 const IDENTIFIERS = ['sku', 'id', 'externalId'] as const;
 type Identifier = (typeof IDENTIFIERS)[number];
 
@@ -110,6 +132,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
   const batchId = newBatchId('inventory');
   const accepted: { rowIndex: number; row: StockRow }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];
+  let withVariants: Map<RowError, string> | undefined;
   for (const { rowIndex, item, by } of valid) {
     const key = item[by]!;
     const t = targets.get(`${by}:${by === 'id' ? uuidKey(key) : key}`);
@@ -118,7 +141,12 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
       errors.push(rowError(code, { rowIndex, [by]: key }, { context: { reason } }) as RowError);
       continue;
     }
-    if (t.target === 'product' && t.has_variants) { errors.push(rowError('INV_005', { rowIndex, [by]: key }, { context: { id: t.product_id } }) as RowError); continue; }
+    if (t.target === 'product' && t.has_variants) {
+      const refused = rowError('INV_005', { rowIndex, [by]: key }, { context: { id: t.product_id } }) as RowError;
+      errors.push(refused);
+      (withVariants ??= new Map()).set(refused, t.product_id);
+      continue;
+    }
     const decision = placeStock(item, warehouses, t.target);
     if (!decision.ok) {
       errors.push(rowError(decision.error.code, { rowIndex, [by]: key }, { context: { field: decision.error.field, ...decision.error.context } }) as RowError);
@@ -129,6 +157,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
     accepted.push({ rowIndex, row: { target: t.target, productId: t.product_id, variantId: t.variant_id, placement: decision.placement, namedBy: by } });
     acceptedRows.push(row);
   }
+  if (withVariants) await nameTheVariants(tx, who.storeId, withVariants);
   errors.sort((a, b) => a.rowIndex - b.rowIndex);
   // Rows and events first, batch last: acceptBatch takes the store's ordering lock, held until commit.
   if (accepted.length > 0) await storeStockRows(tx, who.storeId, batchId, stockEntries(accepted));

@@ -74,6 +74,8 @@ describe('PATCH /inventory (seed 002)', () => {
     const { data } = res.json();
     expect(data.errors.map((e: any) => [e.rowIndex, e.code])).toEqual([[0, 'INV_003'], [1, 'INV_004'], [2, 'INV_005'], [3, 'WHS_005'], [4, 'WHS_002']]);
     expect(data.errors[0]).toMatchObject({ externalId: 'nope', message: 'Invalid External ID' });
+    // The variants to address instead, so that the partner need not read the product first.
+    expect(data.errors[2].details.context).toEqual({ id: parent.productId, variantCount: 1, variants: [{ sku: 'V-1', externalId: 'v-ext', active: true }] });
     await waitForBatch(ctx, data.batchId);
     const [s] = await ctx.sql`select stock from products_with_stock where store_id = ${store.storeId} and sku = 'S-1'`;
     expect(s.stock).toBe(8);

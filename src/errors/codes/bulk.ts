@@ -13,7 +13,7 @@ export const bulkErrors = {
   INV_002: { status: 404, message: 'Invalid Product ID', hint: 'No product of this store has this id' },
   INV_003: { status: 404, message: 'Invalid External ID', hint: 'No product or variant of this store has this externalId' },
   INV_004: { status: 400, message: 'Exactly one identifier required', hint: 'Identify each item by exactly one of sku, id or externalId' },
-  INV_005: { status: 400, message: 'Product has variants', hint: 'Stock of a product with variants is set on its variants: address them by sku or externalId' },
+  INV_005: { status: 400, message: 'Product has variants', hint: 'Stock of a product with variants is set on its variants: address them by sku or externalId (context.variants lists them)' },
   PRD_040: { status: 400, message: 'Product has variants', hint: 'Prices of a product with variants are set per variant: address each variant by its sku' },
   PRD_041: { status: 400, message: 'Nothing to update', hint: 'Send price, specialPrice or both' },
   BAT_001: { status: 404, message: 'Batch not found', hint: 'Use the batchId returned when the request was accepted' },

@@ -10,7 +10,7 @@ export const requestErrors = {
   REQ_005: { status: 400, message: 'Empty JSON body', hint: 'A JSON body is required for this request' },
   REQ_006: { status: 400, message: 'Invalid URL', hint: 'Percent-encode the path (UTF-8); a path parameter holds at most 100 characters (200 UTF-16 units)' },
   REQ_007: { status: 408, message: 'Request timeout', hint: "The request must arrive whole within the server's REQUEST_TIMEOUT_MS, its headers within 60 seconds (or REQUEST_TIMEOUT_MS when shorter); the connection is closed" },
-  REQ_008: { status: 431, message: 'Request headers too large', hint: 'The request line and headers together must fit in 16 KB; send long filters in fewer, shorter parameters' },
+  REQ_008: { status: 431, message: 'Request headers too large', hint: 'The request line and headers together must fit in 16 KB: shorten the query (fewer, shorter filters) or the largest header (a cookie or custom header your HTTP client adds)' },
   REQ_009: { status: 400, message: 'Malformed HTTP request', hint: 'The request is not valid HTTP/1.1 (its request line, a header, or the framing of its body); the connection is closed' },
   SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },
   SYS_002: { status: 503, message: 'Service unavailable', hint: 'Briefly unavailable (the database unreachable or migrating, or this server stopping: context.reason says which); retry shortly' },
