@@ -133,6 +133,10 @@ describe('PIM catalog export', () => {
       expect(await refusal(`/exports/${key('ndjson')}?expires=${expires + 3600}&signature=${signature}`)).toBe(mismatch);
       expect(await refusal(`/exports/${key('csv')}${search}`)).toBe(mismatch);
       expect(await refusal(`/exports/${actor.storeId}/${randomUUID()}/products.ndjson${search}`)).toBe(mismatch);
+      // Cut short (a link copied in part) or changed in its expiry: PIM_008, whose hint mends it, not VAL_001.
+      expect(await refusal(`/exports/${key('ndjson')}`)).toBe('the link is incomplete: it has no expires (copy the whole link)');
+      expect(await refusal(`/exports/${key('ndjson')}?expires=${expires}`)).toBe('the link is incomplete: it has no signature (copy the whole link)');
+      expect(await refusal(`/exports/${key('ndjson')}?expires=${expires}x&signature=${signature}`)).toBe(mismatch);
       // Signed by the server's key, 901 s ago with a 900 s life: expired.
       const ttl = ctx.deps.config.EXPORT_URL_TTL_SECONDS;
       const old = signExportLink(exportLinkKey(ctx.deps.encryptionKey), key('ndjson'), ttl, Date.now() - (ttl + 1) * 1000);
