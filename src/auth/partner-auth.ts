@@ -129,9 +129,9 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
 
   checkTimestamp(timestamp!, req.now ?? Date.now());
 
-  const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_ok: boolean | null; also?: unknown }[]>`
-    select p.id as partner_id, p.status, p.secret_ciphertext, s.id as store_id,
-      (s.status = 'ACTIVE' and t.id is not null) as store_ok ${req.alsoSelect ? sql`, ${req.alsoSelect} as also` : sql``}
+  const [row] = await sql<{ partner_id: string; status: string; secret_ciphertext: string; store_id: string | null; store_status: string | null; token_ok: boolean; also?: unknown }[]>`
+    select p.id as partner_id, p.status, p.secret_ciphertext, s.id as store_id, s.status as store_status,
+      t.id is not null as token_ok ${req.alsoSelect ? sql`, ${req.alsoSelect} as also` : sql``}
     from partners p
     left join stores s on s.client_id = ${storeClientId ?? null} and s.partner_id = p.id
     left join store_tokens t on t.store_id = s.id and t.token_hash = ${storeToken ? hashToken(storeToken) : null}
@@ -150,8 +150,19 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
   if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
 
   if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };
-  if (!row.store_id || !row.store_ok) throw new AppError('AUTH_014', { storeClientId });
+  if (!row.store_id || row.store_status !== 'ACTIVE' || !row.token_ok) throw new AppError('AUTH_014', { storeClientId, reason: storeRefusal(row) });
   return { partnerId: row.partner_id, partnerClientId: partnerClientId!, storeId: row.store_id, storeClientId, ...(req.alsoSelect ? { also: row.also } : {}) };
+}
+
+/**
+ * Which of AUTH_014's causes it is, for the partner the signature has proved (its own stores only:
+ * another partner's store reads as none), so that it fixes the token, the id, or asks the
+ * marketplace, instead of trying each (error hints QA).
+ */
+function storeRefusal(row: { store_id: string | null; store_status: string | null }): string {
+  if (!row.store_id) return 'no store of yours has this x-store-client-id';
+  if (row.store_status !== 'ACTIVE') return `the store is ${row.store_status}: the marketplace's operator blocked it`;
+  return 'the x-store-token is not a current token of this store (revoked, expired, replaced by a rotation, or the store was unbound)';
 }
 
 /**

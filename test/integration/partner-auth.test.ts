@@ -108,43 +108,47 @@ describe('partner HMAC authentication', () => {
   });
 
   describe('AUTH_014 (store not found, blocked, or token invalid)', () => {
-    const expect014 = async (who: TestStore) => {
+    // The context's reason tells the partner which of the three it is (its own stores only: another
+    // partner's reads as none of its own).
+    const NO_STORE = 'no store of yours has this x-store-client-id';
+    const BAD_TOKEN = 'the x-store-token is not a current token of this store (revoked, expired, replaced by a rotation, or the store was unbound)';
+    const expect014 = async (who: TestStore, reason: string) => {
       const res = await signedInject(ctx, who, { method: 'GET', url: WAREHOUSES });
       expect(res.statusCode).toBe(403);
-      expect(errorOf(res)).toMatchObject({ code: 'AUTH_014', message: 'Access forbidden', details: { hint: 'Store not found, access blocked, or invalid token', context: { storeClientId: who.storeClientId } } });
+      expect(errorOf(res)).toEqual({ code: 'AUTH_014', message: 'Access forbidden', details: { hint: 'Store not found, access blocked, or invalid token', context: { storeClientId: who.storeClientId, reason }, timestamp: expect.any(String) } });
     };
-    it('unknown store', () => expect014({ ...store, storeClientId: 'str_unknown' }));
-    it('wrong token', () => expect014({ ...store, storeToken: 'stkn_wrong' }));
+    it('unknown store', () => expect014({ ...store, storeClientId: 'str_unknown' }, NO_STORE));
+    it('wrong token', () => expect014({ ...store, storeToken: 'stkn_wrong' }, BAD_TOKEN));
     it("another store's token", async () => {
       const other = await createTestStore(ctx);
-      await expect014({ ...store, storeToken: other.storeToken });
+      await expect014({ ...store, storeToken: other.storeToken }, BAD_TOKEN);
     });
     it("another partner's store with its real token", async () => {
       const other = await createTestStore(ctx);
-      await expect014({ ...store, storeClientId: other.storeClientId, storeToken: other.storeToken });
+      await expect014({ ...store, storeClientId: other.storeClientId, storeToken: other.storeToken }, NO_STORE);
     });
     it('blocked store, then unblocked', async () => {
       const s = await createTestStore(ctx);
       await setStoreStatus(ctx.sql, s.storeClientId, 'BLOCKED');
-      await expect014(s);
+      await expect014(s, 'the store is BLOCKED: the marketplace\'s operator blocked it');
       await setStoreStatus(ctx.sql, s.storeClientId, 'ACTIVE');
       expect((await signedInject(ctx, s, { method: 'GET', url: WAREHOUSES })).statusCode).toBe(200);
     });
     it('revoked token', async () => {
       const s = await createTestStore(ctx);
       await revokeStoreTokens(ctx.sql, s.storeClientId);
-      await expect014(s);
+      await expect014(s, BAD_TOKEN);
     });
     it('rotated token: the old one stops, the new one works', async () => {
       const s = await createTestStore(ctx);
       const { storeToken } = await rotateStoreToken(ctx.sql, s.storeClientId);
-      await expect014(s);
+      await expect014(s, BAD_TOKEN);
       expect((await signedInject(ctx, { ...s, storeToken }, { method: 'GET', url: WAREHOUSES })).statusCode).toBe(200);
     });
     it('expired token', async () => {
       const s = await createTestStore(ctx);
       const expired = await issueStoreToken(ctx.sql, s.storeId, new Date(Date.now() - 1000));
-      await expect014({ ...s, storeToken: expired });
+      await expect014({ ...s, storeToken: expired }, BAD_TOKEN);
     });
   });
 
