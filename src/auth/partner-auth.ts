@@ -59,9 +59,11 @@ const header = (h: SignedRequest['headers'], name: string) => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** The hex digits of an x-signature: `sha256=<hex>`, or the hex alone. */
+const signatureHex = (provided: string) => (provided.startsWith('sha256=') ? provided.slice(7) : provided);
+
 function signatureMatches(provided: string, expectedHex: string): boolean {
-  const hex = provided.startsWith('sha256=') ? provided.slice(7) : provided;
-  const a = Buffer.from(hex, 'utf8');
+  const a = Buffer.from(signatureHex(provided), 'utf8');
   const b = Buffer.from(expectedHex, 'utf8');
   // Lengths are public (always 64 for a well-formed signature); contents are compared in constant time.
   return a.length === b.length && timingSafeEqual(a, b);
@@ -73,7 +75,7 @@ function signatureMatches(provided: string, expectedHex: string): boolean {
  * stringToSign equal to its own and nothing else to go on (QA).
  */
 function signatureFormatProblem(provided: string): { reason?: string } {
-  const hex = provided.startsWith('sha256=') ? provided.slice(7) : provided;
+  const hex = signatureHex(provided);
   if (/^[0-9a-f]{64}$/.test(hex)) return {};
   const what = /^[0-9a-fA-F]{64}$/.test(hex) ? 'upper-case hex' : /^[0-9a-fA-F]*$/.test(hex) ? `${hex.length} hex digits` : `${hex.length} characters, not all hex digits (base64?)`;
   return { reason: `x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds ${what}` };

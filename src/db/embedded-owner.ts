@@ -8,6 +8,9 @@ import { join } from 'node:path';
 export const postmasterPidLines = async (clusterDir: string) =>
   (await readFile(join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
 
+/** The pid `pg-owner.pid` names: the process that started the folder's server (0: none named). */
+export const ownerOf = async (ownerFile: string) => Number(await readFile(ownerFile, 'utf8').catch(() => '')) || 0;
+
 /**
  * Stops a server its owner left running: the server has a process group of its own (patches/), so
  * a SIGKILL to the owner's group (a CI job cancelled, `timeout -s KILL`) no longer ends it with the
@@ -16,7 +19,7 @@ export const postmasterPidLines = async (clusterDir: string) =>
  * names; none named (a server of an older Omni) or one alive: the server is attached to as before.
  */
 export async function stopOrphan(clusterDir: string, ownerFile: string, say: (message: string) => void): Promise<boolean> {
-  const owner = Number(await readFile(ownerFile, 'utf8').catch(() => ''));
+  const owner = await ownerOf(ownerFile);
   if (!(owner > 0) || owner === process.pid || isAlive(owner)) return false;
   const postmaster = Number((await postmasterPidLines(clusterDir))[0]);
   if (!(postmaster > 0) || !isAlive(postmaster)) return false;

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { withoutAddedListeners } from '../process-listeners.js';
 import { MALLOC_SETTINGS } from '../malloc-settings.js';
-import { postmasterPidLines, stopOrphan } from './embedded-owner.js';
+import { ownerOf, postmasterPidLines, stopOrphan } from './embedded-owner.js';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -201,7 +201,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     stop: async () => {
       await supervisor.stop();
       running.delete(pg);
-      if ((await readFile(ownerFile, 'utf8').catch(() => '')) === String(process.pid)) await rm(ownerFile, { force: true });
+      if ((await ownerOf(ownerFile)) === process.pid) await rm(ownerFile, { force: true });
     },
   };
 }

@@ -48,8 +48,7 @@ export function webhookUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** WHK_003 with the reason for a URL an endpoint cannot have (before its host is looked at: assertPublicTarget). */
-export function checkUrl(url: string) {
+function checkUrl(url: string) {
   const reason = webhookUrlProblem(url);
   if (reason) throw new AppError('WHK_003', { url, reason });
 }
