@@ -69,6 +69,14 @@ const EnvSchema = Type.Object({
    * wait on partners' receivers (up to WEBHOOK_TIMEOUT_MS each), so they have slots of their own.
    */
   WEBHOOK_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 100 }),
+  /**
+   * Signed Partner API requests one partner may make to one API process in a minute, all its
+   * stores together (0: no limit). Past it a request is answered 429 REQ_010 with Retry-After.
+   * Counted in each process's memory: N API processes behind a load balancer let a partner make up
+   * to N times as many. 6,000: Stripe's 100 a second, taken over a minute so that a burst (a
+   * catalog's 100 bulk requests at once) passes.
+   */
+  PARTNER_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 6000, minimum: 0, maximum: 10_000_000 }),
   /** Rows processed per transaction by the bulk pipeline. */
   BATCH_CHUNK_SIZE: Type.Integer({ default: 1000, minimum: 1, maximum: 10000 }),
   /**

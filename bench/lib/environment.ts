@@ -55,6 +55,9 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const childEnv = {
     ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), OMNI_ENCRYPTION_KEY: key.toString('base64'),
     OMNI_DATA_DIR: dataDir, LOG_LEVEL: 'warn', OMNI_DEMO: 'false', NODE_ENV: 'production',
+    // One partner sends every request (the PATCH scenario 17,500 in 35 s): the limit counts each, as
+    // in production, and refuses none.
+    PARTNER_RATE_LIMIT_PER_MINUTE: '10000000',
     ...(process.env.BENCH_SOURCES === '1' ? { OMNI_RUN_SOURCES: '1' } : {}),
     // As `npm start` runs the server (malloc-settings.ts); BENCH_NODE_MALLOC=0 leaves glibc's defaults.
     ...(process.env.BENCH_NODE_MALLOC === '0' ? {} : MALLOC_SETTINGS),

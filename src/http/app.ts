@@ -19,6 +19,7 @@ import { registerWorkerMetrics, registerWorkMetrics } from './plugins/work-metri
 import { buildTaskList } from '../jobs/tasks.js';
 import type { WorkerState } from '../jobs/worker.js';
 import { registerPartnerAuth } from './plugins/partner-auth.js';
+import { partnerRateLimit } from './plugins/partner-rate-limit.js';
 import { registerRequestPartChecks } from './plugins/request-parts.js';
 import { recordStaticRoutes } from './plugins/route-methods.js';
 import { bodyAjv } from './validation/ajv.js';
@@ -124,7 +125,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   recordStaticRoutes(app, MAX_PARAM_LENGTH);
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
-  registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey);
+  registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey, await partnerRateLimit(app, deps.config.PARTNER_RATE_LIMIT_PER_MINUTE));
   // After the auth hook: hooks of one phase run in the order they were added.
   registerRequestPartChecks(app);
 

@@ -29,10 +29,10 @@ export const anyRoute = ['VAL_001', 'SYS_001', 'SYS_002', 'REQ_007', 'REQ_008', 
 /** A route that reads or writes the database: unreachable or migrating (503, SYS_002 as any route's). */
 export const databaseRoute = [...anyRoute] as const satisfies readonly ErrorCode[];
 
-/** Partner HMAC authentication (src/auth/partner-auth.ts), partner-scoped: store headers are refused. */
-export const partnerRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_004', 'AUTH_005', 'AUTH_010'] as const satisfies readonly ErrorCode[];
+/** Partner HMAC authentication (src/auth/partner-auth.ts), partner-scoped: store headers are refused; the partner's request limit. */
+export const partnerRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_004', 'AUTH_005', 'AUTH_010', 'REQ_010'] as const satisfies readonly ErrorCode[];
 /** Partner HMAC authentication, store-scoped: the store token must be valid for the store. */
-export const storeRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_005', 'AUTH_010', 'AUTH_014'] as const satisfies readonly ErrorCode[];
+export const storeRoute = [...databaseRoute, 'AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_005', 'AUTH_010', 'AUTH_014', 'REQ_010'] as const satisfies readonly ErrorCode[];
 /** PIM bearer token, organization and tenant (src/pim/pim-auth.ts). */
 export const pimRoute = [...databaseRoute, 'PIM_001', 'PIM_002', 'PIM_003', 'PIM_011'] as const satisfies readonly ErrorCode[];
 

@@ -46,6 +46,36 @@ describe('PartnerClient', () => {
     }
   });
 
+  it('waitForBatch waits out a poll refused for the request limit (429, Retry-After) and polls again; other refusals throw', async () => {
+    const answers = [
+      new Response('{"success":false,"error":{"code":"REQ_010","message":"Too many requests","details":{"timestamp":"t","hint":"h","context":{}}}}',
+        { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' } }),
+      new Response('{"success":true,"data":{"status":"COMPLETED","rows":[]}}', { status: 200, headers: { 'content-type': 'application/json' } }),
+      new Response('{"success":true,"data":{"status":"COMPLETED","rows":[]}}', { status: 200, headers: { 'content-type': 'application/json' } }),
+    ];
+    const at: number[] = [];
+    const fetchImpl = (async () => { at.push(Date.now()); return answers.shift()!; }) as unknown as typeof fetch;
+    const done = await new PartnerClient('https://omni.example', credentials, fetchImpl).waitForBatch('pb_1', { intervalMs: 10 });
+    expect(done.body.data.status).toBe('COMPLETED');
+    expect(at).toHaveLength(3);
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(990);
+    // A wait past the deadline, or a 429 without Retry-After, is thrown at once, as any other refusal.
+    const refusing = (retryAfter?: string) => {
+      const calls: number[] = [];
+      const fetchImpl = (async () => {
+        calls.push(Date.now());
+        return new Response('{"success":false,"error":{"code":"REQ_010","message":"Too many requests","details":{"timestamp":"t","hint":"h","context":{}}}}',
+          { status: 429, headers: { 'content-type': 'application/json', ...(retryAfter ? { 'retry-after': retryAfter } : {}) } });
+      }) as unknown as typeof fetch;
+      return { calls, client: new PartnerClient('https://omni.example', credentials, fetchImpl) };
+    };
+    for (const [retryAfter, timeoutMs] of [['5', 2000], [undefined, 2000]] as const) {
+      const { calls, client } = refusing(retryAfter);
+      await expect(client.waitForBatch('pb_1', { timeoutMs })).rejects.toMatchObject({ status: 429, code: 'REQ_010' });
+      expect(calls).toHaveLength(1);
+    }
+  });
+
   it('takes a base URL ending in /api/v1, as the API pages write it, for call and waitForBatch as for a path without it', async () => {
     const { sent, fetchImpl } = answering(200, '{"success":true,"data":{"status":"COMPLETED"}}', 'application/json');
     const client = new PartnerClient('https://omni.example/api/v1', credentials, fetchImpl);

@@ -135,7 +135,8 @@ export class PartnerClient {
    * at the end, 1,000 a page, and joined; a batch refused on row 200 came back with rows 0-99
    * alone: QA). An answer other than 200 (BAT_001 for an unknown batch, an auth error) throws
    * PartnerApiError at once, as `call` does; a batch still unfinished after `timeoutMs`
-   * (10 minutes), PartnerBatchTimeoutError. A webhook (docs/webhooks.md) spares the polling.
+   * (10 minutes), PartnerBatchTimeoutError. A poll refused for the partner's request limit (429
+   * REQ_010) waits the Retry-After it names and polls again. A webhook (docs/webhooks.md) spares the polling.
    */
   async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
     const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
@@ -144,6 +145,12 @@ export class PartnerClient {
     for (;;) {
       // The status alone while it runs: one row a poll.
       const res = await this.get(`${path}?limit=1`);
+      const retryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
+      const retryAfterMs = retryAfter !== null && /^[0-9]+$/.test(retryAfter) ? Number(retryAfter) * 1000 : NaN;
+      if (retryAfterMs >= 0 && Date.now() + retryAfterMs <= deadline) {
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+        continue;
+      }
       if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
       if (['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return this.everyRowOf<T>(path);
       if (Date.now() + intervalMs > deadline) throw new PartnerBatchTimeoutError(batchId, res.body?.data?.status, timeoutMs);

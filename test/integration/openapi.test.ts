@@ -76,7 +76,7 @@ describe('the OpenAPI document, as a client generator reads it', () => {
   it('lists the codes each route answers: a stock update not the PIM codes, a PIM read not the partner signature codes', () => {
     const inventory = doc.paths['/api/v1/partner/stores/inventory'].patch;
     expect(codesOf(inventory)).toEqual(['AUTH_001', 'AUTH_002', 'AUTH_003', 'AUTH_005', 'AUTH_010', 'AUTH_014', 'IDEM_001', 'IDEM_002',
-      'PRD_006', 'REQ_001', 'REQ_002', 'REQ_003', 'REQ_005', 'REQ_007', 'REQ_008', 'REQ_009', 'SYS_001', 'SYS_002', 'VAL_001']);
+      'PRD_006', 'REQ_001', 'REQ_002', 'REQ_003', 'REQ_005', 'REQ_007', 'REQ_008', 'REQ_009', 'REQ_010', 'SYS_001', 'SYS_002', 'VAL_001']);
     // An unknown SKU is a refused row of a 200, not a 404: listed with the rows' codes.
     const rows = inventory.responses['200'].content['application/json'].schema.properties.data.properties.errors.items;
     expect(rows.properties.code.enum).toEqual(expect.arrayContaining(['INV_001', 'INV_002', 'INV_003', 'INV_004', 'INV_005', 'WHS_003', 'VAL_001']));

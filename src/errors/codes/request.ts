@@ -12,6 +12,7 @@ export const requestErrors = {
   REQ_007: { status: 408, message: 'Request timeout', hint: "The request must arrive whole within the server's REQUEST_TIMEOUT_MS, its headers within 60 seconds (or REQUEST_TIMEOUT_MS when shorter); the connection is closed" },
   REQ_008: { status: 431, message: 'Request headers too large', hint: 'The request line and headers together must fit in 16 KB: shorten the query (fewer, shorter filters) or the largest header (a cookie or custom header your HTTP client adds)' },
   REQ_009: { status: 400, message: 'Malformed HTTP request', hint: 'The request is not valid HTTP/1.1 (its request line, a header, or the framing of its body); the connection is closed' },
+  REQ_010: { status: 429, message: 'Too many requests', hint: "Wait the seconds in the Retry-After header (context.retryAfterSeconds) and send again: a partner may make context.limit signed requests a minute to a server, all its stores together; the RateLimit-Remaining header of every answer says how many are left" },
   SYS_001: { status: 500, message: 'Internal server error', hint: 'Retry later; report the requestId if the problem persists' },
   SYS_002: { status: 503, message: 'Service unavailable', hint: 'Briefly unavailable (the database unreachable or migrating, or this server stopping: context.reason says which); retry shortly' },
 } satisfies ErrorDefinitions;

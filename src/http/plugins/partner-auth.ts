@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type postgres from 'postgres';
 import { verifyPartnerRequest, type AuthScope, type PartnerPrincipal } from '../../auth/partner-auth.js';
 import type { Sql } from '../../db/database.js';
+import type { PartnerRateCheck } from './partner-rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -31,9 +32,10 @@ export function storeOf(request: { partner?: PartnerPrincipal }): Required<Partn
  * HMAC authentication for routes whose config says `auth`. It runs in
  * preValidation: after the body is read (the signature covers its raw bytes)
  * but before validation, so an unauthenticated caller learns nothing from it.
+ * Then the partner's request limit (partner-rate-limit.ts), before any other check of the request.
  */
-export function registerPartnerAuth(app: FastifyInstance, sql: Sql, key: Buffer) {
-  app.addHook('preValidation', async (request) => {
+export function registerPartnerAuth(app: FastifyInstance, sql: Sql, key: Buffer, rateCheck: PartnerRateCheck | null) {
+  app.addHook('preValidation', async (request, reply) => {
     const { auth: scope, prefetch } = request.routeOptions.config;
     if (!scope) return;
     const alsoSelect = prefetch?.(request, sql);
@@ -41,6 +43,7 @@ export function registerPartnerAuth(app: FastifyInstance, sql: Sql, key: Buffer)
       scope, method: request.method, url: request.raw.url ?? request.url, headers: request.headers, rawBody: request.rawBody, alsoSelect,
     });
     request.partner = principal;
+    if (rateCheck) await rateCheck(request, reply);
     if (alsoSelect) request.prefetched = also ?? null;
   });
 }
