@@ -70,4 +70,14 @@ export function registerJsonBody(app: FastifyInstance) {
     request.mayHoldUnstorable = mayHoldUnstorableCharacters(body);
     done(null, parsed);
   });
+  // Any other content type: an operation that takes no body, sent an empty one under a type a client
+  // sets by default (Python's urllib: application/x-www-form-urlencoded on every POST with data=b''),
+  // runs as without the header; it was REQ_002 before authentication and routing (an unbind of an
+  // unknown store 415, not ONB_006; QA). A body, or a type on an operation that takes one, stays REQ_002,
+  // refused unread (the stream is not consumed).
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    const empty = request.headers['transfer-encoding'] === undefined && [undefined, '0'].includes(request.headers['content-length']);
+    if (empty && !request.routeOptions.schema?.body) return done(null, undefined);
+    done(Object.assign(new Error(`Unsupported Media Type: ${request.headers['content-type']}`), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), undefined);
+  });
 }
