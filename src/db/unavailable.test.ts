@@ -73,6 +73,45 @@ describe('telling a database that is away from a failed query', () => {
     }
   });
 
+  it('counts the server refusing the connection itself (a role that may not log in, a database gone, CONNECT revoked), not a table\'s grant', async () => {
+    const admin = connect(testDatabaseUrl(), 1);
+    const [role, name] = [`omni_refused_${Date.now()}`, `omni_noconnect_${Date.now()}`];
+    const as = (user: string, database?: string) => {
+      const url = new URL(testDatabaseUrl());
+      [url.username, url.password] = [user, 'x'];
+      if (database) url.pathname = `/${database}`;
+      return url.toString();
+    };
+    const refusal = async (url: string) => {
+      const sql = connect(url, 1);
+      try { return await failure(sql`select 1`); } finally { await sql.end({ timeout: 1 }); }
+    };
+    try {
+      await admin.unsafe(`create role ${role} nologin password 'x'`);
+      await admin.unsafe(`create database ${name}`);
+      await admin.unsafe(`revoke connect on database ${name} from public`);
+      const nologin = await refusal(as(role));
+      expect([(nologin as { code?: string }).code, isDatabaseUnavailable(nologin)]).toEqual(['28000', true]);
+      expect(isConnectionLoss(await failure(new pg.Client({ connectionString: as(role) }).connect()))).toBe(true);
+      await admin.unsafe(`alter role ${role} login`);
+      const gone = await refusal(as(role, `${name}_gone`));
+      expect([(gone as { code?: string }).code, isDatabaseUnavailable(gone)]).toEqual(['3D000', true]);
+      const revoked = await refusal(as(role, name));
+      expect([(revoked as { code?: string }).code, isDatabaseUnavailable(revoked)]).toEqual(['42501', true]);
+      expect(isConnectionLoss(await failure(new pg.Client({ connectionString: as(role, name) }).connect()))).toBe(true);
+      // A table the role may not read: the query's refusal, as before (SYS_001).
+      const sql = connect(as(role), 1);
+      try {
+        const denied = await failure(sql`select * from partners limit 1`);
+        expect([(denied as { code?: string }).code, isDatabaseUnavailable(denied), isConnectionLoss(denied)]).toEqual(['42501', false, false]);
+      } finally { await sql.end({ timeout: 1 }); }
+    } finally {
+      await admin.unsafe(`drop database if exists ${name}`);
+      await admin.unsafe(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
+
   it('does not count what the query or another resource did wrong', async () => {
     const sql = connect(testDatabaseUrl(), 1);
     try {

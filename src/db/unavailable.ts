@@ -22,6 +22,19 @@ const notAcceptingConnections = (code: string, err: object) => code === '55000'
   // The routine that raises it, which lc_messages does not translate (review), or its English text.
   && ((err as { routine?: unknown }).routine === 'CheckMyDatabase' || /not currently accepting connections/.test(String((err as { message?: unknown }).message)));
 
+/**
+ * The server refusing the connection itself: the role's password or authentication (class 28:
+ * the password changed, the role NOLOGIN, pg_hba rejecting), the database gone (3D000), or CONNECT
+ * revoked (42501 raised by CheckMyDatabase, as the 55000 above; the same code for a table's grant is
+ * a query's). A request then answered 500 SYS_001 where /ready answered 503 SYS_002, and a worker
+ * never counted the outage (least-privilege QA): the database is unavailable to us until an
+ * operator mends the role, as for the other refusals of a connection. Not at a start, which
+ * stops at once with the server's reason (wait-at-start.ts): no wait mends a role.
+ */
+export const isConnectionRefused = (err: unknown) => typeof (err as { code?: unknown } | null)?.code === 'string' && connectionRefused((err as { code: string }).code, err as object);
+const connectionRefused = (code: string, err: object) => code.startsWith('28') || code === '3D000'
+  || (code === '42501' && ((err as { routine?: unknown }).routine === 'CheckMyDatabase' || /permission denied for database/.test(String((err as { message?: unknown }).message))));
+
 /** Socket errors of a connection to a server that is not there (any more). */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -36,7 +49,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
-  if (err instanceof postgres.PostgresError) return code.startsWith('08') || SERVER_CODES.has(code) || notAcceptingConnections(code, err);
+  if (err instanceof postgres.PostgresError) return code.startsWith('08') || SERVER_CODES.has(code) || notAcceptingConnections(code, err) || connectionRefused(code, err);
   if (DRIVER_CODES.has(code)) return true;
   return SOCKET_CODES.has(code) && 'query' in err;
 }
@@ -51,7 +64,7 @@ export function isConnectionLoss(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
-    return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT' || notAcceptingConnections(code, err);
+    return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT' || notAcceptingConnections(code, err) || connectionRefused(code, err);
   }
   return /Connection terminated|connection error and is not queryable/i.test(err.message);
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from './database.js';
 import { DatabaseStartTimeout, databaseAddress, isUnreachableAtStart, waitForDatabase, type WaitOptions } from './wait-at-start.js';
+import { isDatabaseUnavailable } from './unavailable.js';
 import { freePort } from '../../test/helpers/free-port.js';
+import { testDatabaseUrl } from '../../test/helpers/test-database.js';
 
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (err: unknown) => err);
 
@@ -20,6 +22,17 @@ describe('what a start waits for', () => {
       } finally {
         await sql.end({ timeout: 0 });
       }
+    }
+    // A server that answered and refused us (here a database it does not have): no wait mends it,
+    // though a running process counts it unavailable (SYS_002, unavailable.ts).
+    const url = new URL(testDatabaseUrl());
+    url.pathname = '/omni_no_such_database';
+    const sql = connect(url.toString(), 1);
+    try {
+      const refusal = await failure(sql`select 1`);
+      expect([isDatabaseUnavailable(refusal), isUnreachableAtStart(refusal)]).toEqual([true, false]);
+    } finally {
+      await sql.end({ timeout: 0 });
     }
     // A lookup that failed elsewhere (S3, a webhook) is not the database's.
     expect(isUnreachableAtStart(Object.assign(new Error('getaddrinfo ENOTFOUND s3'), { code: 'ENOTFOUND' }))).toBe(false);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database, Sql } from './database.js';
-import { isDatabaseUnavailable } from './unavailable.js';
+import { isConnectionRefused, isDatabaseUnavailable } from './unavailable.js';
 
 /** How often a process starting without its database tries it again: it starts within this of the database's return. */
 export const START_PROBE_MS = 1000;
@@ -16,6 +16,8 @@ const NAME_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 
 /** Whether a first query failed because the database is not (yet) there, rather than because it refused us. */
 export function isUnreachableAtStart(err: unknown): boolean {
+  // A server refusing our role or database answered: waiting would not mend it.
+  if (isConnectionRefused(err)) return false;
   if (isDatabaseUnavailable(err)) return true;
   const code = (err as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && NAME_CODES.has(code) && 'query' in (err as object);
