@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { waitForExternalDatabase } from './db/wait-at-start.js';
-import { isConnectionLoss, isDatabaseUnavailable } from './db/unavailable.js';
+import { isConnectionLoss, isConnectionRefused, isDatabaseUnavailable } from './db/unavailable.js';
 import { migrate } from './db/migrate.js';
 import { loadCheckedEncryptionKey } from './auth/encryption-key-check.js';
 import { buildApp, type AppDeps } from './http/app.js';
@@ -155,7 +155,7 @@ export async function start(opts: StartOptions) {
         }
         break;
       } catch (err) {
-        if (stopping || attempt === START_ATTEMPTS || !(isDatabaseUnavailable(err) || isConnectionLoss(err))) throw err;
+        if (stopping || attempt === START_ATTEMPTS || !(isDatabaseUnavailable(err) || isConnectionLoss(err)) || isConnectionRefused(err)) throw err;
         logger.warn({ err }, `the database went away during the start (attempt ${attempt} of ${START_ATTEMPTS}): waiting for it, then starting again`);
         waitingForDatabase = true;
         await waitForExternalDatabase(db, config, logger);
