@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { Config } from '../config.js';
+import { databaseTls, postgresSsl } from './tls.js';
 
 export type Sql = postgres.Sql<{}>;
 /** A transaction or a connection: anything that runs tagged-template queries. */
@@ -38,8 +39,11 @@ export const IDLE_TIMEOUT_SECONDS = 60;
 
 export function connect(connectionString: string, max = 10, settings: Record<string, string> = {}, connectTimeoutMs = CONNECT_TIMEOUT_MS): Sql {
   const { url, host } = splitSocketHost(connectionString);
-  return postgres(url, {
+  // libpq's TLS parameters read by Omni, for both drivers alike (tls.ts).
+  const tls = databaseTls(url);
+  return postgres(tls.url, {
     ...(host ? { host } : {}),
+    ssl: postgresSsl(tls),
     max,
     connect_timeout: connectTimeoutMs / 1000,
     // A connection idle this long is closed (postgres.js keeps them for ever by default): a worker

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './database.js';
+import { queueConnection } from './tls.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.sql');
@@ -117,7 +118,17 @@ export async function migrate(sql: Sql, connectionString: string, onWaiting?: ()
     });
     await dropInvalidConcurrentIndexes(conn);
     // The queue's schema first: our migrations use it (e.g. webhook fan-out enqueues jobs).
-    await runWorkerMigrations({ connectionString, logger: undefined });
+    // Through a pool of the queue's driver given the URL's TLS as libpq reads it (tls.ts): from the
+    // URL alone, pg took sslmode=require for verify-full.
+    const pgPool = new (await import('pg')).default.Pool({ ...(await queueConnection(sql, connectionString)), max: 1 });
+    // Errors of its idle connections, and of each connection (graphile-worker warns on stderr of a pool without both).
+    pgPool.on('error', () => {});
+    pgPool.on('connect', (client) => client.on('error', () => {}));
+    try {
+      await runWorkerMigrations({ pgPool, logger: undefined });
+    } finally {
+      await pgPool.end();
+    }
     const applied = await postgrator.migrate();
     return applied.map((m) => basename(m.filename));
   } finally {

@@ -2,6 +2,7 @@ import { run, type Runner } from 'graphile-worker';
 import type { Logger } from 'pino';
 import type { AppDeps } from '../http/app.js';
 import { isConnectionLoss, isDatabaseUnavailable, isServerFull } from '../db/unavailable.js';
+import { queueConnection } from '../db/tls.js';
 import { seconds } from '../db/wait-at-start.js';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
@@ -91,7 +92,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   const pgPool = new QueuePool({
     // One connection a job or delivery slot of the two runners, and one each for their LISTEN: a fixed 10 was fewer than WORKER_CONCURRENCY=30 (graphile-worker warned,
     // and jobs waited for a connection; deployment QA). 10 with the defaults, as before.
-    connectionString, max: queuePoolSize(deps.config), application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
+    ...(await queueConnection(deps.sql, connectionString)), max: queuePoolSize(deps.config), application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
     outage: {
       probeMs: OUTAGE_PROBE_MS,
       giveUpAfterMs,

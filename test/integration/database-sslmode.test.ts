@@ -1,14 +1,16 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { connect } from '../../src/db/database.js';
+import { queueConnection } from '../../src/db/tls.js';
 import { isUnreachableAtStart } from '../../src/db/wait-at-start.js';
 import { testDatabaseUrl } from '../helpers/test-database.js';
+import { SSL_REQUEST, testDatabaseSocket } from '../helpers/database-socket.js';
 
 // A server without SSL (the run's database behind a proxy that answers 'N' to the SSLRequest, as
 // PostgreSQL with ssl = off does): postgres.js started TLS anyway, the server closed the socket,
 // and the ECONNRESET was taken for an unreachable database: a start with sslmode=require waited for
 // it, one attempt a second, instead of saying what was wrong (QA, forty-third session).
-const SSL_REQUEST = 80877103;
 let proxy: NoSslServer;
 let plainUrl: string;
 const sockets = new Set<Socket>();
@@ -16,10 +18,7 @@ const sockets = new Set<Socket>();
 /** The run's database behind a proxy that answers 'N' to an SSLRequest. */
 interface NoSslServer { server: Server; port: number }
 async function noSslServer(): Promise<NoSslServer> {
-  const target = new URL(testDatabaseUrl());
-  const socketDir = target.searchParams.get('host');
-  const port = Number(target.port || 5432);
-  const open = () => (socketDir?.startsWith('/') ? createConnection(`${socketDir}/.s.PGSQL.${port}`) : createConnection(port, target.hostname));
+  const open = testDatabaseSocket();
   const made: NoSslServer = { server: undefined as unknown as Server, port: 0 };
   made.server = createServer((client) => {
     sockets.add(client);
@@ -70,10 +69,20 @@ describe('DATABASE_URL sslmode against a server without SSL', () => {
     }
   });
 
-  it.each(['prefer', 'allow', 'disable'])('sslmode=%s connects without SSL, as libpq does', async (mode) => {
+  it.each(['prefer', 'allow', 'disable'])('sslmode=%s connects without SSL, as libpq does, the job queue\'s driver too', async (mode) => {
     const sql = connect(withMode(mode), 1);
     try {
       expect((await sql<{ ssl: boolean }[]>`select coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as ssl`)[0].ssl).toBe(false);
+      // pg has no fallback of its own: it is told what the API's connection found (src/db/tls.ts).
+      const queue = await queueConnection(sql, withMode(mode));
+      expect(queue.ssl).toBe(false);
+      const client = new pg.Client(queue);
+      await client.connect();
+      try {
+        expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await client.end();
+      }
     } finally {
       await sql.end({ timeout: 1 });
     }

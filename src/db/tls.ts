@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+
+/** libpq's sslmode values (config.ts refuses any other). */
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** libpq's TLS parameters of a URL, which Omni reads itself and neither driver is given. */
+const TLS_PARAMETERS = ['sslmode', 'sslrootcert', 'sslcert', 'sslkey'];
+
+export interface DatabaseTls {
+  /** The URL without its TLS parameters: postgres.js sends a parameter it does not know to the server as a setting, which refuses it. */
+  url: string;
+  /** The URL's sslmode; none is no TLS (not libpq's `prefer`: Omni's drivers never encrypted without one). */
+  mode: SslMode | null;
+  /**
+   * The TLS options of a connection that must be encrypted, or null for none; `prefer` and
+   * `allow` encrypt without verifying when the server offers TLS (postgres.js falls back to a
+   * plain connection itself; `pg` cannot, see queueTls).
+   */
+  options: ConnectionOptions | null;
+}
+
+/**
+ * The TLS of a database URL as libpq reads it, for both of Omni's drivers alike: postgres.js
+ * (the API, the CLI, the migrations) and pg (the job queue). Each read it its own way: pg took
+ * `require` and `verify-ca` for `verify-full` (with a warning on stderr), so a worker refused a
+ * managed database's certificate that the API took, and neither read `sslrootcert`, the CA file
+ * such a database names (least-privilege QA). libpq's rules:
+ * - `require`: encrypted, the certificate not checked, unless `sslrootcert` names a CA, which it
+ *   must then be signed by (`verify-ca`'s check);
+ * - `verify-ca`: signed by `sslrootcert`'s CA (the system's CAs without one), whatever its name;
+ * - `verify-full`: also issued to the URL's host, a name or an IP address (postgres.js checked an
+ *   IP address against "localhost");
+ * - `sslcert`, `sslkey`: a client certificate.
+ */
+export function databaseTls(connectionString: string): DatabaseTls {
+  const url = new URL(connectionString);
+  const param = (name: string) => url.searchParams.get(name) ?? undefined;
+  const mode = (param('sslmode') ?? null) as SslMode | null;
+  const [rootCert, cert, key] = ['sslrootcert', 'sslcert', 'sslkey'].map(param);
+  for (const name of TLS_PARAMETERS) url.searchParams.delete(name);
+  const stripped = url.toString();
+  if (mode === null || mode === 'disable') return { url: stripped, mode, options: null };
+  const read = (file: string | undefined, name: string) => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`DATABASE_URL's ${name} cannot be read: ${(err as Error).message}`);
+    }
+  };
+  // libpq's "system": the system's CAs, as without a file.
+  const ca = rootCert === 'system' ? undefined : read(rootCert, 'sslrootcert');
+  const client = { ...(cert ? { cert: read(cert, 'sslcert') } : {}), ...(key ? { key: read(key, 'sslkey') } : {}) };
+  const anyName = () => undefined;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const options: ConnectionOptions = mode === 'verify-full'
+    ? { ...client, ca, rejectUnauthorized: true, checkServerIdentity: (_name, peer) => checkServerIdentity(host, peer) }
+    : mode === 'verify-ca' || (mode === 'require' && ca !== undefined)
+      ? { ...client, ca, rejectUnauthorized: true, checkServerIdentity: anyName }
+      : { ...client, rejectUnauthorized: false };
+  return { url: stripped, mode, options };
+}
+
+/**
+ * postgres.js's `ssl` option for a URL's TLS: its own 'prefer' where it may fall back to a plain
+ * connection; else the options, naming their mode for its refusal of a server without TLS
+ * ("… SSL was required (sslmode=verify-ca)": patches/postgres+3.4.9.patch).
+ */
+export function postgresSsl(tls: DatabaseTls): false | 'prefer' | ConnectionOptions {
+  if (!tls.options) return false;
+  return tls.mode === 'prefer' || tls.mode === 'allow' ? 'prefer' : { ...tls.options, sslmode: tls.mode } as ConnectionOptions;
+}
+
+/**
+ * pg's `ssl` option for the job queue. pg has no fallback to a plain connection: under `prefer`
+ * or `allow` it is told what the API's own connection found (`encrypted`: whether the server
+ * took TLS, pg_stat_ssl), as libpq would have found it.
+ */
+export function queueSsl(tls: DatabaseTls, encrypted: boolean): false | ConnectionOptions {
+  if (!tls.options) return false;
+  if ((tls.mode === 'prefer' || tls.mode === 'allow') && !encrypted) return false;
+  return tls.options;
+}
+
+/**
+ * How the job queue's driver (pg) reaches the database of `connectionString`: the URL without its
+ * TLS parameters and pg's `ssl`. `sql`, a connection of postgres.js to the same database, says
+ * whether the server took TLS, for `prefer` and `allow`.
+ */
+export async function queueConnection(sql: { unsafe(query: string): PromiseLike<readonly { ssl: boolean }[]> }, connectionString: string) {
+  const tls = databaseTls(connectionString);
+  const fallback = tls.mode === 'prefer' || tls.mode === 'allow';
+  const encrypted = fallback ? (await sql.unsafe('select coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as ssl'))[0].ssl : true;
+  return { connectionString: tls.url, ssl: queueSsl(tls, encrypted) };
+}

@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TLSSocket } from 'node:tls';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/database.js';
+import { queueConnection } from '../../src/db/tls.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
+import { SSL_REQUEST, testDatabaseSocket } from '../helpers/database-socket.js';
+
+// A server with TLS: the run's database behind a proxy that answers 'S' to an SSLRequest and ends
+// TLS itself, with a certificate for "localhost" (no IP address) signed by a CA of the test's own.
+// Both drivers must read the URL's TLS as libpq does (src/db/tls.ts): pg took sslmode=require for
+// verify-full, so a worker refused a certificate the API took, and neither read sslrootcert (QA).
+const dir = mkdtempSync(join(tmpdir(), 'omni-tls-'));
+const file = (name: string) => join(dir, name);
+let proxy: Server;
+let port = 0;
+let handshakes = 0;
+const sockets = new Set<Socket>();
+
+function makeCertificates() {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  for (const ca of ['ca', 'other-ca']) {
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=Omni test ${ca}`, '-keyout', file(`${ca}.key`), '-out', file(`${ca}.pem`));
+  }
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', file('server.key'), '-out', file('server.csr'));
+  writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.pem'));
+}
+
+beforeAll(async () => {
+  makeCertificates();
+  const [key, cert] = [readFileSync(file('server.key')), readFileSync(file('server.pem'))];
+  const upstream = testDatabaseSocket();
+  proxy = createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => client.destroy());
+    client.once('data', (first: Buffer) => {
+      const server = upstream();
+      sockets.add(server);
+      server.on('error', () => client.destroy());
+      if (first.length >= 8 && first.readInt32BE(4) === SSL_REQUEST) {
+        client.write('S');
+        const secure = new TLSSocket(client, { isServer: true, key, cert });
+        secure.on('secure', () => { handshakes++; });
+        secure.on('error', () => { client.destroy(); server.destroy(); });
+        secure.pipe(server).pipe(secure);
+      } else {
+        server.write(first);
+        client.pipe(server).pipe(client);
+      }
+      client.on('close', () => server.destroy());
+      server.on('close', () => client.destroy());
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, r));
+  port = (proxy.address() as { port: number }).port;
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => proxy.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The run's database through the proxy, at `host`, with these libpq TLS parameters. */
+function urlAt(host: string, params: Record<string, string>) {
+  const url = new URL(testDatabaseUrl());
+  url.searchParams.delete('host');
+  url.hostname = host;
+  url.port = String(port);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+/** Whether each driver connects (a query answered) with this URL, and whether it went through TLS. */
+async function outcome(url: string): Promise<{ postgres: string; pg: string }> {
+  const sql = connect(url, 1, {}, 3000);
+  const before = handshakes;
+  let postgresOutcome: string;
+  try {
+    await sql`select 1`;
+    postgresOutcome = handshakes > before ? 'tls' : 'plain';
+  } catch (err) {
+    postgresOutcome = `refused: ${(err as Error).message}`;
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+  const plain = connect(testDatabaseUrl(), 1);
+  let pgOutcome: string;
+  try {
+    const client = new pg.Client({ ...(await queueConnection(plain, url)), connectionTimeoutMillis: 3000 });
+    client.on('error', () => {});
+    const middle = handshakes;
+    try {
+      await client.connect();
+      await client.query('select 1');
+      pgOutcome = handshakes > middle ? 'tls' : 'plain';
+    } catch (err) {
+      pgOutcome = `refused: ${(err as Error).message}`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  } finally {
+    await plain.end();
+  }
+  return { postgres: postgresOutcome, pg: pgOutcome };
+}
+
+describe('DATABASE_URL TLS, read as libpq reads it by both drivers (the API\'s postgres.js, the job queue\'s pg)', () => {
+  it('sslmode=require encrypts without checking the certificate; with sslrootcert, it must be signed by that CA', async () => {
+    expect(await outcome(urlAt('127.0.0.1', { sslmode: 'require' }))).toEqual({ postgres: 'tls', pg: 'tls' });
+    expect(await outcome(urlAt('127.0.0.1', { sslmode: 'require', sslrootcert: file('ca.pem') }))).toEqual({ postgres: 'tls', pg: 'tls' });
+    const other = await outcome(urlAt('127.0.0.1', { sslmode: 'require', sslrootcert: file('other-ca.pem') }));
+    expect(other.postgres).toMatch(/^refused: .*certificate/);
+    expect(other.pg).toMatch(/^refused: .*certificate/);
+  });
+
+  it('sslmode=verify-ca checks the CA, not the name; verify-full checks the name too, an IP address against the certificate\'s', async () => {
+    expect(await outcome(urlAt('127.0.0.1', { sslmode: 'verify-ca', sslrootcert: file('ca.pem') }))).toEqual({ postgres: 'tls', pg: 'tls' });
+    expect(await outcome(urlAt('localhost', { sslmode: 'verify-full', sslrootcert: file('ca.pem') }))).toEqual({ postgres: 'tls', pg: 'tls' });
+    // The certificate is localhost's: 127.0.0.1 is not in it (postgres.js checked an IP address against "localhost").
+    const byAddress = await outcome(urlAt('127.0.0.1', { sslmode: 'verify-full', sslrootcert: file('ca.pem') }));
+    expect(byAddress.postgres).toMatch(/^refused: .*IP: 127\.0\.0\.1 is not in the cert's list/);
+    expect(byAddress.pg).toMatch(/^refused: .*IP: 127\.0\.0\.1 is not in the cert's list/);
+    // Without sslrootcert, the system's CAs: the test's CA is not one of them.
+    const untrusted = await outcome(urlAt('localhost', { sslmode: 'verify-full' }));
+    expect(untrusted.postgres).toMatch(/^refused: .*certificate/);
+    expect(untrusted.pg).toMatch(/^refused: .*certificate/);
+  });
+
+  it('sslmode=disable, or none, does not encrypt; a sslrootcert that cannot be read is named', async () => {
+    expect(await outcome(urlAt('127.0.0.1', { sslmode: 'disable' }))).toEqual({ postgres: 'plain', pg: 'plain' });
+    expect(await outcome(urlAt('127.0.0.1', {}))).toEqual({ postgres: 'plain', pg: 'plain' });
+    expect(() => connect(urlAt('127.0.0.1', { sslmode: 'verify-ca', sslrootcert: file('missing.pem') }), 1))
+      .toThrow(/^DATABASE_URL's sslrootcert cannot be read: ENOENT/);
+  });
+});
