@@ -4,6 +4,7 @@ import type { Sql } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { buildBaseString, signBaseString, type SigningParts } from '../sdk/signing.js';
 import { hashToken } from './identifiers.js';
+import { signatureMistake } from './signature-mistakes.js';
 import { open } from './secret-box.js';
 import { checkTimestamp } from './timestamp.js';
 
@@ -78,7 +79,7 @@ function signatureFormatProblem(provided: string): { reason?: string } {
   const hex = signatureHex(provided);
   if (/^[0-9a-f]{64}$/.test(hex)) return {};
   const what = /^[0-9a-fA-F]{64}$/.test(hex) ? 'upper-case hex' : /^[0-9a-fA-F]*$/.test(hex) ? `${hex.length} hex digits` : `${hex.length} characters, not all hex digits (base64?)`;
-  return { reason: `x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds ${what}` };
+  return { reason: `x-signature must be the HMAC-SHA256 as 64 lower-case hex digits, with or without sha256= before them; it holds ${what}` };
 }
 
 /** What a store token stands for in the base string an AUTH_010 shows: the token is a credential, never echoed. */
@@ -145,9 +146,12 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     method: req.method, path: originForm(req.url), partnerClientId: partnerClientId!, storeClientId, storeToken,
     timestamp: timestamp!, body: req.rawBody,
   };
-  const expected = signBaseString(partnerSecret(row.secret_ciphertext, key), buildBaseString(parts));
+  const secret = partnerSecret(row.secret_ciphertext, key);
+  const expected = signBaseString(secret, buildBaseString(parts));
   if (!signatureMatches(signature!, expected)) {
-    throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts), ...unreadBody(req), ...signatureFormatProblem(signature!) });
+    const known = { ...unreadBody(req), ...signatureFormatProblem(signature!) };
+    const reason = known.reason ? known : signatureMistake(secret, parts, signatureHex(signature!));
+    throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts), ...reason });
   }
   if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
 

@@ -122,7 +122,7 @@ export interface paths {
         put?: never;
         /**
          * Create or update simple products (async)
-         * @description A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: only the fields sent change, and a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). At most 1000 rows per request (PRD_006 above). Each row is checked at once: refused rows come back in data.errors, accepted rows are processed asynchronously; track them with GET /api/v1/partner/stores/batches/{batchId}. Send an Idempotency-Key header to make retries safe.
+         * @description A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: it sends the required fields as a new row does (externalId, name, sku, price), and of the optional ones only those sent change; a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). At most 1000 rows per request (PRD_006 above). Each row is checked at once: refused rows come back in data.errors, accepted rows are processed asynchronously; track them with GET /api/v1/partner/stores/batches/{batchId}. Send an Idempotency-Key header to make retries safe.
          */
         post: operations["postPartnerStoresProductsBulk"];
         delete?: never;

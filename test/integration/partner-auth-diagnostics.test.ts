@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createTestStore, type TestContext, type TestStore } from '../helpers/test-app.js';
 import { buildBaseString, sha256Hex, signRequest } from '../../src/sdk/signing.js';
@@ -63,10 +64,10 @@ describe('AUTH_010 of a signature that is not 64 lower-case hex digits', () => {
       return errorOf(res).details.context.reason;
     };
     expect((await ctx.app.inject({ method: 'GET', url, headers })).statusCode).toBe(200);
-    expect(await reasonOf(`sha256=${hex.toUpperCase()}`)).toBe('x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds upper-case hex');
+    expect(await reasonOf(`sha256=${hex.toUpperCase()}`)).toBe('x-signature must be the HMAC-SHA256 as 64 lower-case hex digits, with or without sha256= before them; it holds upper-case hex');
     expect(await reasonOf(`sha256=${Buffer.from(hex, 'hex').toString('base64')}`))
-      .toBe('x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds 44 characters, not all hex digits (base64?)');
-    expect(await reasonOf(hex.slice(0, 40))).toBe('x-signature must be sha256= and the HMAC-SHA256 as 64 lower-case hex digits; it holds 40 hex digits');
+      .toBe('x-signature must be the HMAC-SHA256 as 64 lower-case hex digits, with or without sha256= before them; it holds 44 characters, not all hex digits (base64?)');
+    expect(await reasonOf(hex.slice(0, 40))).toBe('x-signature must be the HMAC-SHA256 as 64 lower-case hex digits, with or without sha256= before them; it holds 40 hex digits');
     expect(await reasonOf(`sha256=${'0'.repeat(64)}`)).toBeUndefined();
   });
 });
@@ -97,5 +98,36 @@ describe('AUTH_003 says what is wrong with the timestamp', () => {
     expect(err).toMatchObject({ code: 'AUTH_003', message: 'Expired or invalid timestamp', details: { hint: 'Request timestamp must be within 300 seconds', context: { providedTimestamp: seconds } } });
     expect(Object.keys(err.details.context)).toEqual(['providedTimestamp', 'currentTime', 'ageSeconds', 'reason']);
     expect(err.details.context.reason).toMatch(/^x-timestamp looks like epoch seconds; send epoch milliseconds/);
+  });
+});
+
+describe('AUTH_010 of a request signed the usual wrong ways', () => {
+  it('names the mistake when the signature is that of the base string built so; any other wrong signature has no reason', async () => {
+    const path = '/api/v1/partner/stores/products/bulk?dryRun=1';
+    const body = JSON.stringify({ products: [] });
+    const timestamp = String(Date.now());
+    const sign = (lines: string[]) => createHmac('sha256', store.partnerSecret).update(lines.join('\n')).digest('hex');
+    const lines = (method: string, signedPath: string, storeLines: boolean, bodyHash: string) => [method, signedPath, `x-partner-client-id:${store.partnerClientId}`,
+      ...(storeLines ? [`x-store-client-id:${store.storeClientId}`, `x-store-token:${store.storeToken}`] : []), `x-timestamp:${timestamp}`, bodyHash];
+    const reasonOf = async (signature: string) => {
+      const res = await ctx.app.inject({
+        method: 'POST', url: path, payload: body,
+        headers: { 'content-type': 'application/json', 'x-partner-client-id': store.partnerClientId, 'x-store-client-id': store.storeClientId,
+          'x-store-token': store.storeToken, 'x-timestamp': timestamp, 'x-signature': `sha256=${signature}` },
+      });
+      expect(errorOf(res).code, signature).toBe('AUTH_010');
+      return errorOf(res).details.context.reason;
+    };
+    const right = ['/partner/stores/products/bulk?dryRun=1', sha256Hex(body)] as const;
+    expect(await reasonOf(sign(lines('POST', `/api/v1${right[0]}`, true, right[1])))).toBe('the signature is of the path with /api/v1: PATH, the second line of stringToSign, is the path without it');
+    expect(await reasonOf(sign(lines('POST', '/partner/stores/products/bulk', true, right[1])))).toBe('the signature is of the path without its query: PATH is the path and ?query exactly as sent');
+    expect(await reasonOf(sign(lines('POST', '/api/v1/partner/stores/products/bulk', true, right[1]))))
+      .toBe('the signature is of the path with /api/v1 and without its query: PATH is the path without /api/v1, and ?query exactly as sent');
+    expect(await reasonOf(sign(lines('POST', right[0], false, right[1])))).toBe('the signature leaves out the x-store-client-id and x-store-token lines: a store route signs them, after x-partner-client-id');
+    expect(await reasonOf(sign(lines('POST', right[0], true, sha256Hex(''))))).toBe('the signature is of an empty body: the last line is the SHA-256 of the body bytes as sent');
+    expect(await reasonOf(sign(lines('post', right[0], true, right[1])))).toBe('the signature is of the method in lower case: METHOD is upper case');
+    // Signed right but with another secret, or of another body: no reason to give beyond stringToSign.
+    expect(await reasonOf(createHmac('sha256', 'another-secret').update(lines('POST', right[0], true, right[1]).join('\n')).digest('hex'))).toBeUndefined();
+    expect(await reasonOf(sign(lines('POST', right[0], true, sha256Hex('{"products":[{}]}'))))).toBeUndefined();
   });
 });

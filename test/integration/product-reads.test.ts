@@ -99,6 +99,15 @@ describe('product reads', () => {
     }
   });
 
+  it('says how a query value is written where a client library writes it otherwise: a + sent unencoded (read as a space), True for true', async () => {
+    const plus = await get('/api/v1/partner/stores/products?updatedSince=2024-01-31T13:00:00+01:00');
+    expect(plus.json().error.details.context.validationErrors.querystring.updatedSince)
+      .toBe('updatedSince must be a valid ISO 8601 date string like 2024-01-31T12:00:00Z or 2024-01-31T13:00:00+01:00, from year 0001 to 9999 (UTC), without a leap second; a + in a query string is read as a space: send it as %2B');
+    expect((await get(`/api/v1/partner/stores/products?updatedSince=${encodeURIComponent('2024-01-31T13:00:00+01:00')}`)).statusCode).toBe(200);
+    const python = await get('/api/v1/partner/stores/products?isArchived=True');
+    expect(python.json().error.details.context.validationErrors.querystring.isArchived).toBe('isArchived must be a boolean value (true or false)');
+  });
+
   it('compares updatedSince to the microsecond, not the millisecond postgres.js keeps of a timestamptz parameter', async () => {
     await ctx.sql`update products set updated_at = '2026-03-04T05:06:07.748746Z' where store_id = ${store.storeId} and sku = 'R-0'`;
     const read = async (since: string) => {

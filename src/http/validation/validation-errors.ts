@@ -52,7 +52,8 @@ function typeMessage(schema: Schema): string {
     case 'string': return 'must be a string';
     case 'integer': return 'must be an integer number';
     case 'number': return 'must be a number conforming to the specified constraints';
-    case 'boolean': return 'must be a boolean value';
+    // The words a query's value takes: Python's str(True) sent "True" (raw-HTTP partner QA).
+    case 'boolean': return 'must be a boolean value (true or false)';
     case 'array': return 'must be an array';
     // class-validator's words for a nested object were "must be either object or array", which
     // told a caller who sent an array (`variants: [...]`) that an array would do (QA).
@@ -176,6 +177,11 @@ function findingOf(err: ErrorObject, root?: Schema): Finding | undefined {
     return { path, messages };
   }
   const msg = keywordMessage(err.keyword, schema);
+  // A time zone offset whose + a query string turned into a space (2024-01-31T13:00:00 01:00): the
+  // message said the form, not that the + must be sent as %2B (raw-HTTP partner QA).
+  if (msg && err.keyword === 'format' && schema.format === 'date-time' && typeof err.data === 'string' && /\d \d{2}(?::?\d{2})?$/.test(err.data)) {
+    return { path, messages: [`${msg}; a + in a query string is read as a space: send it as %2B`] };
+  }
   return msg ? { path, messages: [msg] } : { path, messages: [err.message ?? 'is invalid'] };
 }
 

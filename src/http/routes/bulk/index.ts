@@ -50,7 +50,7 @@ export async function bulkRoutes(app: FastifyInstance, deps: AppDeps) {
     config: { auth: 'store' }, validatorCompiler: bulkProductsBody.validatorCompiler,
     schema: {
       tags: ['products'], summary: 'Create or update simple products (async)',
-      description: `A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: only the fields sent change, and a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). ${rowsNote}`,
+      description: `A row without id creates a product; its externalId must be new (else PRD_002, as published). A row with the id of an existing simple product of the store (and its externalId) updates that product: it sends the required fields as a new row does (externalId, name, sku, price), and of the optional ones only those sent change; a stored specialPrice the row leaves must stay below its price (else PRD_008, as in PATCH). ${rowsNote}`,
       headers: IdempotencyHeader, body: bulkProductsBody.body,
       response: { 200: Envelope(ProductAccepted(acceptedRequestRowCodes.productsBulk)) }, errors: bulkErrors,
     },
