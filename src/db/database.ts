@@ -25,8 +25,15 @@ export interface Database {
  */
 export function splitSocketHost(connectionString: string): { url: string; host?: string } {
   const url = new URL(connectionString);
+  // libpq's `?port=` too, which names the socket's file (`.s.PGSQL.<port>`) as a TCP port: postgres.js
+  // took the URL's port or 5432, and so could reach another server's socket in the same folder (QA).
+  const port = url.searchParams.get('port');
+  if (port !== null && /^[0-9]+$/.test(port)) {
+    url.searchParams.delete('port');
+    url.port = port;
+  }
   const host = url.searchParams.get('host');
-  if (!host?.startsWith('/')) return { url: connectionString };
+  if (!host?.startsWith('/')) return { url: port === null ? connectionString : url.toString() };
   url.searchParams.delete('host');
   return { url: url.toString(), host };
 }

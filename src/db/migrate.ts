@@ -101,6 +101,17 @@ async function dropInvalidConcurrentIndexes(conn: Pick<Sql, 'unsafe'>): Promise<
   for (const { name } of invalid) await conn.unsafe(`drop index concurrently if exists ${name}`);
 }
 
+/**
+ * A migration refused for the role's privileges (42501, "permission denied for schema public"):
+ * said as what it is, the database behind this build and a role that may not bring it forward,
+ * and what to do (least-privilege QA: a runtime role of DML grants met pending migrations).
+ */
+function withoutPrivilege(err: unknown): unknown {
+  if ((err as { code?: unknown } | null)?.code !== '42501') return err;
+  return Object.assign(new Error(`the database needs this build's migrations, and the role of DATABASE_URL may not apply them (${(err as Error).message}): `
+    + 'run `omni migrate` as the role that owns the database (README, Database roles)'), { code: '42501', cause: err });
+}
+
 /** `onWaiting`: called once when another process holds the migration lock (it is migrating). */
 export async function migrate(sql: Sql, connectionString: string, onWaiting?: () => void): Promise<string[]> {
   if (await schemaIsCurrent(sql)) return [];
@@ -131,6 +142,8 @@ export async function migrate(sql: Sql, connectionString: string, onWaiting?: ()
     }
     const applied = await postgrator.migrate();
     return applied.map((m) => basename(m.filename));
+  } catch (err) {
+    throw withoutPrivilege(err);
   } finally {
     await conn`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
     conn.release();

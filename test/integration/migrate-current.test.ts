@@ -104,6 +104,27 @@ describe('migrate', () => {
     }
   });
 
+  it('a role that may not change the schema is told to migrate as the owner when migrations are pending (it met "permission denied for schema public")', async () => {
+    const admin = connect(inject('adminUrl'), 1);
+    const role = `omni_runtime_${Date.now()}`;
+    const as = new URL(url);
+    [as.username, as.password] = [role, 'x'];
+    await admin.unsafe(`create role ${role} login password 'x'`);
+    await sql.unsafe(`grant usage on schema public, graphile_worker to ${role}; grant select on all tables in schema public, graphile_worker to ${role}`);
+    const runtime = connect(as.toString(), 1);
+    try {
+      await sql`alter table pim_users drop column role`;
+      await sql`delete from schemaversion where version = 156`;
+      await expect(migrate(runtime, as.toString())).rejects.toThrow(
+        /^the database needs this build's migrations, and the role of DATABASE_URL may not apply them \((?:permission denied for|must be owner of) .*\): run `omni migrate` as the role that owns the database/);
+    } finally {
+      await runtime.end();
+      await sql.unsafe(`drop owned by ${role}`);
+      await admin.unsafe(`drop role if exists ${role}`);
+      await admin.end();
+    }
+  });
+
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
     const admin = connect(inject('adminUrl'), 1);
     const name = `omni_latin1_${Date.now()}`;

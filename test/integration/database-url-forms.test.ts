@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { connect } from '../../src/db/database.js';
+import { freePort } from '../helpers/free-port.js';
+import { testDatabaseUrl } from '../helpers/test-database.js';
+
+describe('DATABASE_URL in libpq\'s forms', () => {
+  it('takes ?port= over the authority\'s port, as libpq does (for a Unix socket, the file .s.PGSQL.<port>)', async () => {
+    const url = new URL(testDatabaseUrl());
+    const port = url.port || '5432';
+    // The authority names a port nothing listens on; ?port= names the server's.
+    url.port = String(await freePort());
+    url.searchParams.set('port', port);
+    const sql = connect(url.toString(), 1, {}, 3000);
+    try {
+      expect((await sql<{ port: number }[]>`select current_setting('port')::int as port`)[0].port).toBe(Number(port));
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
