@@ -136,7 +136,7 @@ describe('webhooks', () => {
       await ctx.sql.begin((tx) => emitEvents(tx, [{ partnerId: store.partnerId, storeId: store.storeId, type: 'product.updated', payload: {} }]));
       const retrying = await deliveryOf(endpoint.id, 'RETRYING');
       const del = await signedInject(ctx, store, { method: 'DELETE', url: `/api/v1/partner/webhooks/endpoints/${endpoint.id}`, partnerOnly: true });
-      expect(del.statusCode).toBe(200);
+      expect([del.statusCode, del.json().message]).toEqual([200, 'Webhook endpoint deleted']);
       const stopped = await deliveryOf(endpoint.id, 'EXHAUSTED');
       expect(stopped).toMatchObject({ id: retrying.id, last_error: 'endpoint disabled' });
       expect(rx.received.length).toBeLessThan(3);

@@ -93,7 +93,7 @@ export async function webhooksRoutes(app: FastifyInstance, { sql, encryptionKey,
       description: 'No new deliveries, scheduled retries stop, its deliveries stay readable; it leaves the list and is never enabled again. An endpoint you paused, or Omni or an operator disabled, can be deleted too. An unknown or deleted endpoint is WHK_001.',
       params: EndpointId, response: { 200: Envelope(Endpoint) }, errors: bodilessWriteErrors('WHK_001'),
     },
-  }, async (request, reply) => ok(reply, 'Webhook endpoint disabled',
+  }, async (request, reply) => ok(reply, 'Webhook endpoint deleted',
     await disableWebhookEndpoint(sql, request.partner!.partnerId, (request.params as { endpointId: string }).endpointId)));
 
   app.patch('/api/v1/partner/webhooks/endpoints/:endpointId', {
