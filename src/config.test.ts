@@ -110,6 +110,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql:///test?user=postgres&host=%2Frun%2Fpg' }).DATABASE_URL)
       .toBe('postgresql://localhost/test?user=postgres&host=%2Frun%2Fpg');
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@:5433/db?host=/s' }).DATABASE_URL).toBe('postgres://u:p@localhost:5433/db?host=/s');
+    // The folder percent-encoded where the host goes, libpq's other form: the same, with its port and parameters.
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@%2Fvar%2Frun%2Fpostgresql:5433/db?sslmode=disable' }).DATABASE_URL)
+      .toBe('postgres://u:p@localhost:5433/db?host=%2Fvar%2Frun%2Fpostgresql&sslmode=disable');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://%2Ftmp/db' }).DATABASE_URL).toBe('postgresql://localhost/db?host=%2Ftmp');
     // Without a socket folder an empty host names nothing: refused, as before.
     expect(problem({ DATABASE_URL: 'postgres://u@/db' })).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
   });

@@ -248,11 +248,20 @@ const URL_VARIABLES = ['DATABASE_URL', 'PUBLIC_BASE_URL', 'S3_ENDPOINT', 'SMTP_U
 
 /**
  * libpq's form of a Unix socket URL without a host, `postgres://user@/db?host=/run/postgresql`
- * (or `postgresql:///db?host=…`), with `localhost` put where the host goes: neither WHATWG URL
+ * (or `postgresql:///db?host=…`, or the folder percent-encoded as the host), with `localhost` put where the host goes: neither WHATWG URL
  * parsing nor postgres.js reads an empty host, and the `host` parameter names the socket anyway
  * (src/db/database.ts: splitSocketHost). README documents the form; it was refused at start (QA).
  */
 export function withSocketPlaceholderHost(url: string): string {
+  // libpq's other form, the folder percent-encoded where the host goes (`postgres://u@%2Frun%2Fpg/db`):
+  // read as a host name, it failed as ENOTFOUND and a start waited for it (QA). Moved to ?host=.
+  const encoded = /^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(%2F[^:/?#]*)(.*)$/i.exec(url);
+  if (encoded) {
+    const [, head, folder, rest] = encoded;
+    const query = rest.indexOf('?');
+    const withHost = query < 0 ? `${rest}?host=${folder}` : `${rest.slice(0, query)}?host=${folder}&${rest.slice(query + 1)}`;
+    return `${head}localhost${withHost}`;
+  }
   const emptyHost = /^(postgres(?:ql)?:\/\/(?:[^@/?#]*@)?)(?=[:/?]|$)/i.exec(url);
   if (!emptyHost || !/[?&]host=(?:\/|%2F)/i.test(url)) return url;
   return `${emptyHost[1]}localhost${url.slice(emptyHost[1].length)}`;

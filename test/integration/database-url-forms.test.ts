@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { connect } from '../../src/db/database.js';
 import { freePort } from '../helpers/free-port.js';
 import { testDatabaseUrl } from '../helpers/test-database.js';
@@ -13,6 +14,20 @@ describe('DATABASE_URL in libpq\'s forms', () => {
     const sql = connect(url.toString(), 1, {}, 3000);
     try {
       expect((await sql<{ port: number }[]>`select current_setting('port')::int as port`)[0].port).toBe(Number(port));
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+
+  const socketDir = new URL(testDatabaseUrl()).searchParams.get('host');
+  it.skipIf(!socketDir?.startsWith('/'))('reaches a Unix socket named by its folder percent-encoded where the host goes, libpq\'s other form', async () => {
+    const url = new URL(testDatabaseUrl());
+    url.searchParams.delete('host');
+    const encoded = url.toString().replace(`@${url.host}`, `@${encodeURIComponent(socketDir!)}:${url.port || 5432}`);
+    expect(encoded).toMatch(/@%2F/);
+    const sql = connect(loadConfig({ DATABASE_URL: encoded, OMNI_DATA_DIR: '/tmp' }).DATABASE_URL!, 1, {}, 3000);
+    try {
+      expect((await sql<{ one: number }[]>`select 1 as one`)[0].one).toBe(1);
     } finally {
       await sql.end({ timeout: 1 });
     }
