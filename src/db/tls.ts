@@ -15,7 +15,7 @@ export interface DatabaseTls {
   /**
    * The TLS options of a connection that must be encrypted, or null for none; `prefer` and
    * `allow` encrypt without verifying when the server offers TLS (postgres.js falls back to a
-   * plain connection itself; `pg` cannot, see queueTls).
+   * plain connection itself; `pg` cannot, see queueSsl).
    */
   options: ConnectionOptions | null;
 }
