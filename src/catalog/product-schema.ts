@@ -49,8 +49,10 @@ export const productFieldSchemas = {
   name: Type.String({ minLength: 1, maxLength: 255, pattern: NOT_BLANK }),
   description: Type.String({ maxLength: 10000 }),
   sku: Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK }),
-  price: Type.Number({ minimum: 0, maximum: MAX_PRICE }),
-  specialPrice: Nullable(Type.Number({ minimum: 0, maximum: MAX_PRICE })),
+  // Stored as numeric(15, 2): said in the schema, as a client computing prices in floating point
+  // (0.1 + 0.2) met it only as a PRD_008 comparing 0.3 with 0.3 (raw-HTTP partner QA).
+  price: Type.Number({ minimum: 0, maximum: MAX_PRICE, description: 'stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too' }),
+  specialPrice: Nullable(Type.Number({ minimum: 0, maximum: MAX_PRICE, description: 'below price (else PRD_008), stored to the cent as price is' })),
   stock: Stock(),
   // Whole grams, as the column stores them and every read answers (an integer): 250.5 was rounded
   // to 251 and 0.4 to 0 without a word, where minOrder, stock and preorderPeriod refuse a fraction (QA).

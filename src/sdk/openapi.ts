@@ -863,6 +863,7 @@ export interface operations {
                     externalId?: string;
                     name?: string;
                     sku?: string;
+                    /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                     price?: number;
                     description?: string;
                     specialPrice?: number | null;
@@ -912,6 +913,7 @@ export interface operations {
                             options?: {
                                 [key: string]: string;
                             };
+                            /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                             price?: number;
                             specialPrice?: number | null;
                             stock?: number;
@@ -1259,6 +1261,7 @@ export interface operations {
                         externalId: string;
                         name: string;
                         sku: string;
+                        /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                         price: number;
                         description?: string;
                         specialPrice?: number | null;
@@ -1397,6 +1400,7 @@ export interface operations {
                         externalId: string;
                         name: string;
                         sku: string;
+                        /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                         price: number;
                         description?: string;
                         specialPrice?: number | null;
@@ -2093,6 +2097,7 @@ export interface operations {
                         sku?: string;
                         /** Format: uuid */
                         id?: string;
+                        /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                         price?: number;
                         specialPrice?: number | null;
                     }[];
@@ -2228,6 +2233,7 @@ export interface operations {
                                 options?: {
                                     [key: string]: string;
                                 };
+                                /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                                 price?: number;
                                 specialPrice?: number | null;
                                 stock?: number;
@@ -2377,6 +2383,7 @@ export interface operations {
                                 options?: {
                                     [key: string]: string;
                                 };
+                                /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                                 price?: number;
                                 specialPrice?: number | null;
                                 stock?: number;
