@@ -32,6 +32,11 @@ export interface SignedRequest {
    * is handed back only once the request is verified, and never on a failure.
    */
   alsoSelect?: Fragment;
+  /**
+   * Called once the signature is proved, before the partner's and the store's status are checked
+   * (the request limit: partner-rate-limit.ts); what it throws refuses the request.
+   */
+  onSignatureProved?: (partnerId: string) => void;
 }
 
 type Fragment = postgres.Fragment;
@@ -153,6 +158,7 @@ export async function verifyPartnerRequest(sql: Sql, key: Buffer, req: SignedReq
     const reason = known.reason ? known : signatureMistake(secret, parts, signatureHex(signature!));
     throw new AppError('AUTH_010', { partnerClientId, stringToSign: stringToSignShown(parts), ...reason });
   }
+  req.onSignatureProved?.(row.partner_id);
   if (row.status !== 'ACTIVE') throw new AppError('AUTH_005', { partnerClientId });
 
   if (req.scope === 'partner') return { partnerId: row.partner_id, partnerClientId: partnerClientId! };

@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   recordStaticRoutes(app, MAX_PARAM_LENGTH);
   registerJsonBody(app);
   registerErrorHandler(app, deps.config.BODY_LIMIT_BYTES);
-  registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey, await partnerRateLimit(app, deps.config.PARTNER_RATE_LIMIT_PER_MINUTE));
+  registerPartnerAuth(app, deps.statements ?? deps.sql, deps.encryptionKey, partnerRateLimit(deps.config.PARTNER_RATE_LIMIT_PER_MINUTE));
   // After the auth hook: hooks of one phase run in the order they were added.
   registerRequestPartChecks(app);
 

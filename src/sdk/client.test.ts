@@ -47,18 +47,22 @@ describe('PartnerClient', () => {
   });
 
   it('waitForBatch waits out a poll refused for the request limit (429, Retry-After) and polls again; other refusals throw', async () => {
+    const tooMany = () => new Response('{"success":false,"error":{"code":"REQ_010","message":"Too many requests","details":{"timestamp":"t","hint":"h","context":{}}}}',
+      { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' } });
+    // Refused on a poll, then on the read of the ended batch's rows.
     const answers = [
-      new Response('{"success":false,"error":{"code":"REQ_010","message":"Too many requests","details":{"timestamp":"t","hint":"h","context":{}}}}',
-        { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' } }),
+      tooMany(),
       new Response('{"success":true,"data":{"status":"COMPLETED","rows":[]}}', { status: 200, headers: { 'content-type': 'application/json' } }),
+      tooMany(),
       new Response('{"success":true,"data":{"status":"COMPLETED","rows":[]}}', { status: 200, headers: { 'content-type': 'application/json' } }),
     ];
     const at: number[] = [];
     const fetchImpl = (async () => { at.push(Date.now()); return answers.shift()!; }) as unknown as typeof fetch;
     const done = await new PartnerClient('https://omni.example', credentials, fetchImpl).waitForBatch('pb_1', { intervalMs: 10 });
     expect(done.body.data.status).toBe('COMPLETED');
-    expect(at).toHaveLength(3);
+    expect(at).toHaveLength(4);
     expect(at[1] - at[0]).toBeGreaterThanOrEqual(990);
+    expect(at[3] - at[2]).toBeGreaterThanOrEqual(990);
     // A wait past the deadline, or a 429 without Retry-After, is thrown at once, as any other refusal.
     const refusing = (retryAfter?: string) => {
       const calls: number[] = [];

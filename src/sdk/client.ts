@@ -135,8 +135,8 @@ export class PartnerClient {
    * at the end, 1,000 a page, and joined; a batch refused on row 200 came back with rows 0-99
    * alone: QA). An answer other than 200 (BAT_001 for an unknown batch, an auth error) throws
    * PartnerApiError at once, as `call` does; a batch still unfinished after `timeoutMs`
-   * (10 minutes), PartnerBatchTimeoutError. A poll refused for the partner's request limit (429
-   * REQ_010) waits the Retry-After it names and polls again. A webhook (docs/webhooks.md) spares the polling.
+   * (10 minutes), PartnerBatchTimeoutError. A poll or read refused for the partner's request
+   * limit (429 REQ_010) waits the Retry-After it names, within `timeoutMs`, and asks again. A webhook (docs/webhooks.md) spares the polling.
    */
   async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
     const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
@@ -144,7 +144,20 @@ export class PartnerClient {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // The status alone while it runs: one row a poll.
-      const res = await this.get(`${path}?limit=1`);
+      const res = await this.readWithin(`${path}?limit=1`, deadline);
+      if (['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return this.everyRowOf<T>(path, deadline);
+      if (Date.now() + intervalMs > deadline) throw new PartnerBatchTimeoutError(batchId, res.body?.data?.status, timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /**
+   * A 200 answer of a GET, waiting out a refusal for the partner's request limit (429 with
+   * Retry-After) while it ends before `deadline`; any other answer, or a wait past it, throws.
+   */
+  private async readWithin(path: string, deadline: number): Promise<PartnerResponse> {
+    for (;;) {
+      const res = await this.get(path);
       const retryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
       const retryAfterMs = retryAfter !== null && /^[0-9]+$/.test(retryAfter) ? Number(retryAfter) * 1000 : NaN;
       if (retryAfterMs >= 0 && Date.now() + retryAfterMs <= deadline) {
@@ -152,19 +165,13 @@ export class PartnerClient {
         continue;
       }
       if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
-      if (['COMPLETED', 'FAILED'].includes(res.body?.data?.status)) return this.everyRowOf<T>(path);
-      if (Date.now() + intervalMs > deadline) throw new PartnerBatchTimeoutError(batchId, res.body?.data?.status, timeoutMs);
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      return res;
     }
   }
 
   /** An ended batch with all its rows: its pages of 1,000 (the route's largest) joined into the first's. */
-  private async everyRowOf<T>(path: string): Promise<PartnerResponse<T>> {
-    const page = async (n: number) => {
-      const res = await this.get(`${path}?page=${n}&limit=${BATCH_ROWS_PAGE}`);
-      if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
-      return res;
-    };
+  private async everyRowOf<T>(path: string, deadline: number): Promise<PartnerResponse<T>> {
+    const page = (n: number) => this.readWithin(`${path}?page=${n}&limit=${BATCH_ROWS_PAGE}`, deadline);
     const first = await page(1);
     const pages = Number(first.body?.meta?.pagination?.totalPages ?? 1);
     for (let n = 2; n <= pages; n++) first.body.data.rows.push(...(await page(n)).body.data.rows);

@@ -52,6 +52,26 @@ describe('the per-partner request limit (PARTNER_RATE_LIMIT_PER_MINUTE)', () => 
     expect(res.headers['ratelimit-remaining']).toBe('4');
   });
 
+  it('counts requests that arrive at once each once: of 12 at once with 5 left, 5 pass, their headers 4 to 0', async () => {
+    const who = await createTestStore(ctx, 1);
+    const all = await Promise.all(Array.from({ length: 12 }, () => signedInject(ctx, who, { method: 'GET', url: '/api/v1/partner/stores/warehouses' })));
+    const passed = all.filter((r) => r.statusCode === 200);
+    expect(passed).toHaveLength(5);
+    expect(all.filter((r) => r.statusCode === 429)).toHaveLength(7);
+    expect(passed.map((r) => r.headers['ratelimit-remaining']).sort()).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('counts a signed request refused for its store token or a disabled account, and tells it the headers', async () => {
+    const who = await createTestStore(ctx, 1);
+    const wrongToken = () => signedInject(ctx, { ...who, storeToken: 'stkn_not_this_one' }, { method: 'GET', url: '/api/v1/partner/stores/warehouses' });
+    const refused = [];
+    for (let i = 0; i < 5; i++) refused.push(await wrongToken());
+    expect(refused.map((r) => [r.statusCode, r.json().error.code, r.headers['ratelimit-remaining']]))
+      .toEqual([[403, 'AUTH_014', '4'], [403, 'AUTH_014', '3'], [403, 'AUTH_014', '2'], [403, 'AUTH_014', '1'], [403, 'AUTH_014', '0']]);
+    expect((await wrongToken()).json().error.code).toBe('REQ_010');
+    expect((await signedInject(ctx, who, { method: 'GET', url: '/api/v1/partner/stores/warehouses' })).json().error.code).toBe('REQ_010');
+  });
+
   it('refuses before the request is acted on: a refused bulk request creates no batch', async () => {
     const who = await createTestStore(ctx, 0);
     const body = { products: [{ externalId: 'rl-1', sku: 'RL-1', name: 'Limited', price: 10, stock: 1 }] };

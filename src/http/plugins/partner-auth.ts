@@ -32,7 +32,7 @@ export function storeOf(request: { partner?: PartnerPrincipal }): Required<Partn
  * HMAC authentication for routes whose config says `auth`. It runs in
  * preValidation: after the body is read (the signature covers its raw bytes)
  * but before validation, so an unauthenticated caller learns nothing from it.
- * Then the partner's request limit (partner-rate-limit.ts), before any other check of the request.
+ * The partner's request limit (partner-rate-limit.ts) counts it once the signature is proved.
  */
 export function registerPartnerAuth(app: FastifyInstance, sql: Sql, key: Buffer, rateCheck: PartnerRateCheck | null) {
   app.addHook('preValidation', async (request, reply) => {
@@ -41,9 +41,9 @@ export function registerPartnerAuth(app: FastifyInstance, sql: Sql, key: Buffer,
     const alsoSelect = prefetch?.(request, sql);
     const { also, ...principal } = await verifyPartnerRequest(sql, key, {
       scope, method: request.method, url: request.raw.url ?? request.url, headers: request.headers, rawBody: request.rawBody, alsoSelect,
+      ...(rateCheck ? { onSignatureProved: (partnerId: string) => rateCheck(partnerId, reply) } : {}),
     });
     request.partner = principal;
-    if (rateCheck) await rateCheck(request, reply);
     if (alsoSelect) request.prefetched = also ?? null;
   });
 }

@@ -1,37 +1,29 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply } from 'fastify';
 import { AppError } from '../../errors/app-error.js';
+import { RequestWindows } from '../../auth/request-window.js';
 
 const WINDOW_MS = 60_000;
 
-/** Checks one verified partner request against its partner's allowance, and says so in its answer's headers. */
-export type PartnerRateCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+/** Counts one request of a partner whose signature is proved, says where it stands in the answer's headers, and refuses it past the allowance. */
+export type PartnerRateCheck = (partnerId: string, reply: FastifyReply) => void;
 
 /**
  * The per-partner request limit (PARTNER_RATE_LIMIT_PER_MINUTE; null when 0): a fixed window of a
- * minute per partner, counted in this process (@fastify/rate-limit's in-memory store). Keyed by
- * the partner the signature proved, after the check: keyed by the client id a request names, anyone
- * could spend a partner's allowance with unsigned requests. Every signed answer carries the
- * RateLimit-Limit, -Remaining and -Reset headers (the IETF draft's, as the plugin's enableDraftSpec
- * names them), a refused one REQ_010 with Retry-After.
+ * minute per partner, counted in this process. Keyed by the partner the signature proved, as soon
+ * as it is proved (partner-auth.ts): keyed by the client id a request names, anyone could spend a
+ * partner's allowance with unsigned requests; counted only once it passed every check, a partner's
+ * requests refused for a wrong store token or a disabled account were neither counted nor told
+ * (review). Every such answer carries RateLimit-Limit, -Remaining and -Reset (the IETF draft's
+ * names, as GitHub's and others' X-RateLimit-*), a refused one REQ_010 with Retry-After.
  */
-export async function partnerRateLimit(app: FastifyInstance, perMinute: number): Promise<PartnerRateCheck | null> {
+export function partnerRateLimit(perMinute: number): PartnerRateCheck | null {
   if (perMinute === 0) return null;
-  // global: false: no route gets the plugin's own hooks; the check runs where the partner is known.
-  await app.register(rateLimit, {
-    global: false, max: perMinute, timeWindow: WINDOW_MS,
-    // Partners seen within a window; past it the least recent one starts a fresh count.
-    cache: 100_000,
-    keyGenerator: (request) => request.partner!.partnerId,
-  });
-  const check = app.createRateLimit();
-  return async (request, reply) => {
-    const limit = await check(request);
-    if (limit.isAllowed) return;
-    const resetSeconds = Math.max(1, limit.ttlInSeconds);
-    reply.header('ratelimit-limit', limit.max).header('ratelimit-remaining', limit.remaining).header('ratelimit-reset', resetSeconds);
-    if (!limit.isExceeded) return;
+  const windows = new RequestWindows(perMinute, WINDOW_MS);
+  return (partnerId, reply) => {
+    const { limit, remaining, resetSeconds, allowed } = windows.count(partnerId);
+    reply.header('ratelimit-limit', limit).header('ratelimit-remaining', remaining).header('ratelimit-reset', resetSeconds);
+    if (allowed) return;
     reply.header('retry-after', resetSeconds);
-    throw new AppError('REQ_010', { limit: limit.max, windowSeconds: WINDOW_MS / 1000, retryAfterSeconds: resetSeconds });
+    throw new AppError('REQ_010', { limit, windowSeconds: WINDOW_MS / 1000, retryAfterSeconds: resetSeconds });
   };
 }
