@@ -114,6 +114,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://u:p@%2Fvar%2Frun%2Fpostgresql:5433/db?sslmode=disable' }).DATABASE_URL)
       .toBe('postgres://u:p@localhost:5433/db?host=%2Fvar%2Frun%2Fpostgresql&sslmode=disable');
     expect(loadConfig({ DATABASE_URL: 'postgresql://%2Ftmp/db' }).DATABASE_URL).toBe('postgresql://localhost/db?host=%2Ftmp');
+    // libpq's ?port= is one port; sslrootcert=system takes verify-full alone.
+    expect(problem({ DATABASE_URL: 'postgres://u@h/db?port=5432,5433' })).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (its port parameter is one port number, 1 to 65535, not "5432,5433")');
+    expect(problem({ DATABASE_URL: 'postgres://u@h/db?port=99999' })).toMatch(/its port parameter is one port number, 1 to 65535, not "99999"/);
+    expect(problem({ DATABASE_URL: 'postgres://u@h/db?sslrootcert=system&sslmode=require' })).toMatch(/its sslrootcert=system takes sslmode=verify-full \(or none, which means it\), as libpq's, not require/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db?sslrootcert=system&port=6432' }).DATABASE_URL).toBe('postgres://u@h/db?sslrootcert=system&port=6432');
     // Without a socket folder an empty host names nothing: refused, as before.
     expect(problem({ DATABASE_URL: 'postgres://u@/db' })).toBe('Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL (it does not parse: Invalid URL)');
   });

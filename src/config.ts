@@ -284,6 +284,13 @@ function postgresUrlProblem(url: string): string | undefined {
     // start that waited for a database it took for unreachable, where libpq refuses it (QA).
     const sslmode = parsed.searchParams.get('sslmode');
     if (sslmode !== null && !SSL_MODES.includes(sslmode)) return `its sslmode is one of ${SSL_MODES.join(', ')}, not ${JSON.stringify(sslmode)}`;
+    // libpq 16's rule: the system's CAs are trusted for a name they certify, so with a weaker mode any certificate would do.
+    if (parsed.searchParams.get('sslrootcert') === 'system' && sslmode !== null && sslmode !== 'verify-full') {
+      return `its sslrootcert=system takes sslmode=verify-full (or none, which means it), as libpq's, not ${sslmode}`;
+    }
+    // libpq's ?port= (src/db/database.ts): one port; a list of them (several hosts) or a word reached the server as a setting it refused.
+    const port = parsed.searchParams.get('port');
+    if (port !== null && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return `its port parameter is one port number, 1 to 65535, not ${JSON.stringify(port)}`;
     return undefined;
   } catch (err) {
     return `it does not parse: ${(err as Error).message}`;

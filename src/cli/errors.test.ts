@@ -9,7 +9,12 @@ describe('describeFailure', () => {
     const refused = failure('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' });
     expect(describeFailure(refused, { DATABASE_URL: 'postgres://u:secret@127.0.0.1:1/x' }))
       .toBe('error: cannot connect to the database of DATABASE_URL: connect ECONNREFUSED 127.0.0.1:1; '
-        + 'check that PostgreSQL runs there and that DATABASE_URL (host, port, user, password, database) is right');
+        + 'check that PostgreSQL runs there and that DATABASE_URL (host, port, user, password, database) is right, and the role may connect');
+    const revoked = failure('permission denied for database "omni"', { code: '42501', routine: 'CheckMyDatabase' });
+    expect(describeFailure(revoked, { DATABASE_URL: 'postgres://u@db/omni' })).toMatch(/^error: cannot connect to the database of DATABASE_URL: permission denied for database "omni"; /);
+    // A table's grant, refused to a query: not the connection's.
+    expect(describeFailure(failure('permission denied for table partners', { code: '42501', routine: 'aclcheck_error' }), { DATABASE_URL: 'postgres://u@db/omni' }))
+      .toBe('error: permission denied for table partners');
     const login = failure('password authentication failed for user "postgres"', { code: '28P01' });
     expect(describeFailure(login, {})).toBe('error: cannot connect to the embedded PostgreSQL: password authentication failed for user "postgres"; '
       + 'check OMNI_DATA_DIR and OMNI_PG_PORT, and the output of `omni serve`');

@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.js';
+import { isConnectionRefused } from '../db/unavailable.js';
 
 /**
  * What the `omni` command prints for a failure: one line, no stack. PostgreSQL's own
@@ -58,9 +59,10 @@ export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.e
   if (e.listenAddress && e.code !== 'EADDRINUSE') {
     return `error: cannot listen on ${e.listenAddress} (${e.message}): check HOST (an address or name of this machine) and PORT`;
   }
-  if (e.code && CONNECTION_CODES.has(e.code)) {
+  // And CONNECT revoked (42501 at connection: it read "error: permission denied for database …" alone; review).
+  if (e.code && (CONNECTION_CODES.has(e.code) || isConnectionRefused(e))) {
     const where = env.DATABASE_URL ? 'the database of DATABASE_URL' : 'the embedded PostgreSQL';
-    const check = env.DATABASE_URL ? 'check that PostgreSQL runs there and that DATABASE_URL (host, port, user, password, database) is right'
+    const check = env.DATABASE_URL ? 'check that PostgreSQL runs there and that DATABASE_URL (host, port, user, password, database) is right, and the role may connect'
       : 'check OMNI_DATA_DIR and OMNI_PG_PORT, and the output of `omni serve`';
     return `error: cannot connect to ${where}: ${e.message}; ${check}`;
   }

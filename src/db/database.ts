@@ -50,7 +50,8 @@ export function connect(connectionString: string, max = 10, settings: Record<str
   const tls = databaseTls(url);
   return postgres(tls.url, {
     ...(host ? { host } : {}),
-    ssl: postgresSsl(tls),
+    // Never over a Unix socket, as libpq (databaseTls says so for a URL that still holds ?host=).
+    ssl: host ? false : postgresSsl(tls),
     max,
     connect_timeout: connectTimeoutMs / 1000,
     // A connection idle this long is closed (postgres.js keeps them for ever by default): a worker

@@ -131,7 +131,7 @@ export async function migrate(sql: Sql, connectionString: string, onWaiting?: ()
     // The queue's schema first: our migrations use it (e.g. webhook fan-out enqueues jobs).
     // Through a pool of the queue's driver given the URL's TLS as libpq reads it (tls.ts): from the
     // URL alone, pg took sslmode=require for verify-full.
-    const pgPool = new (await import('pg')).default.Pool({ ...(await queueConnection(sql, connectionString)), max: 1 });
+    const pgPool = new (await import('pg')).default.Pool({ ...(await queueConnection(connectionString)), max: 1 });
     // Errors of its idle connections, and of each connection (graphile-worker warns on stderr of a pool without both).
     pgPool.on('error', () => {});
     pgPool.on('connect', (client) => client.on('error', () => {}));

@@ -15,7 +15,7 @@ export interface DatabaseTls {
   /**
    * The TLS options of a connection that must be encrypted, or null for none; `prefer` and
    * `allow` encrypt without verifying when the server offers TLS (postgres.js falls back to a
-   * plain connection itself; `pg` cannot, see queueSsl).
+   * plain connection itself; `pg` cannot, see queueConnection).
    */
   options: ConnectionOptions | null;
 }
@@ -36,11 +36,14 @@ export interface DatabaseTls {
 export function databaseTls(connectionString: string): DatabaseTls {
   const url = new URL(connectionString);
   const param = (name: string) => url.searchParams.get(name) ?? undefined;
-  const mode = (param('sslmode') ?? null) as SslMode | null;
   const [rootCert, cert, key] = ['sslrootcert', 'sslcert', 'sslkey'].map(param);
+  // libpq 16's sslrootcert=system: the system's CAs, and verify-full unless named (config.ts refuses a weaker mode with it).
+  const mode = (param('sslmode') ?? (rootCert === 'system' ? 'verify-full' : null)) as SslMode | null;
   for (const name of TLS_PARAMETERS) url.searchParams.delete(name);
   const stripped = url.toString();
-  if (mode === null || mode === 'disable') return { url: stripped, mode, options: null };
+  // A Unix socket is never encrypted, whatever sslmode says (libpq ignores it there; a start stopped on "SSL was required": review).
+  const socket = url.searchParams.get('host')?.startsWith('/') ?? false;
+  if (mode === null || mode === 'disable' || socket) return { url: stripped, mode, options: null };
   const read = (file: string | undefined, name: string) => {
     if (file === undefined) return undefined;
     try {
@@ -73,24 +76,29 @@ export function postgresSsl(tls: DatabaseTls): false | 'prefer' | ConnectionOpti
 }
 
 /**
- * pg's `ssl` option for the job queue. pg has no fallback to a plain connection: under `prefer`
- * or `allow` it is told what the API's own connection found (`encrypted`: whether the server
- * took TLS, pg_stat_ssl), as libpq would have found it.
- */
-export function queueSsl(tls: DatabaseTls, encrypted: boolean): false | ConnectionOptions {
-  if (!tls.options) return false;
-  if ((tls.mode === 'prefer' || tls.mode === 'allow') && !encrypted) return false;
-  return tls.options;
-}
-
-/**
  * How the job queue's driver (pg) reaches the database of `connectionString`: the URL without its
- * TLS parameters and pg's `ssl`. `sql`, a connection of postgres.js to the same database, says
- * whether the server took TLS, for `prefer` and `allow`.
+ * TLS parameters and pg's `ssl`. pg has no fallback to a plain connection: under `prefer` or
+ * `allow` one connection is tried with TLS first, as libpq tries it, and a server that answers it
+ * has none is reached plainly. (The server's pg_stat_ssl was read instead: behind a pooler or
+ * proxy that ends TLS it said false, and the queue went plain where the API was encrypted, or
+ * failed where the proxy wanted TLS: review.)
  */
-export async function queueConnection(sql: { unsafe(query: string): PromiseLike<readonly { ssl: boolean }[]> }, connectionString: string) {
+export async function queueConnection(connectionString: string, connectTimeoutMs = 10_000): Promise<{ connectionString: string; ssl: false | ConnectionOptions }> {
   const tls = databaseTls(connectionString);
-  const fallback = tls.mode === 'prefer' || tls.mode === 'allow';
-  const encrypted = fallback ? (await sql.unsafe('select coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as ssl'))[0].ssl : true;
-  return { connectionString: tls.url, ssl: queueSsl(tls, encrypted) };
+  const plain = { connectionString: tls.url, ssl: false as const };
+  if (!tls.options) return plain;
+  const encrypted = { connectionString: tls.url, ssl: tls.options };
+  if (tls.mode !== 'prefer' && tls.mode !== 'allow') return encrypted;
+  const { default: pg } = await import('pg');
+  const probe = new pg.Client({ ...encrypted, connectionTimeoutMillis: connectTimeoutMs });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return encrypted;
+  } catch (err) {
+    if (/does not support SSL/i.test((err as Error).message)) return plain;
+    throw err;
+  } finally {
+    await probe.end().catch(() => {});
+  }
 }

@@ -92,7 +92,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   const pgPool = new QueuePool({
     // One connection a job or delivery slot of the two runners, and one each for their LISTEN: a fixed 10 was fewer than WORKER_CONCURRENCY=30 (graphile-worker warned,
     // and jobs waited for a connection; deployment QA). 10 with the defaults, as before.
-    ...(await queueConnection(deps.sql, connectionString)), max: queuePoolSize(deps.config), application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
+    ...(await queueConnection(connectionString, DB_CONNECT_TIMEOUT_MS)), max: queuePoolSize(deps.config), application_name: 'omni-worker', connectTimeoutMs: DB_CONNECT_TIMEOUT_MS,
     outage: {
       probeMs: OUTAGE_PROBE_MS,
       giveUpAfterMs,

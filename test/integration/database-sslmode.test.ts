@@ -73,8 +73,8 @@ describe('DATABASE_URL sslmode against a server without SSL', () => {
     const sql = connect(withMode(mode), 1);
     try {
       expect((await sql<{ ssl: boolean }[]>`select coalesce((select ssl from pg_stat_ssl where pid = pg_backend_pid()), false) as ssl`)[0].ssl).toBe(false);
-      // pg has no fallback of its own: it is told what the API's connection found (src/db/tls.ts).
-      const queue = await queueConnection(sql, withMode(mode));
+      // pg has no fallback of its own: one connection tries TLS first, and the server says it has none (src/db/tls.ts).
+      const queue = await queueConnection(withMode(mode));
       expect(queue.ssl).toBe(false);
       const client = new pg.Client(queue);
       await client.connect();

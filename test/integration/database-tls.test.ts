@@ -89,23 +89,19 @@ async function outcome(url: string): Promise<{ postgres: string; pg: string }> {
   } finally {
     await sql.end({ timeout: 1 });
   }
-  const plain = connect(testDatabaseUrl(), 1);
   let pgOutcome: string;
+  const middle = handshakes;
+  const client = await queueConnection(url, 3000).then((config) => new pg.Client({ ...config, connectionTimeoutMillis: 3000 }), (err: Error) => err);
+  if (client instanceof Error) return { postgres: postgresOutcome, pg: `refused: ${client.message}` };
+  client.on('error', () => {});
   try {
-    const client = new pg.Client({ ...(await queueConnection(plain, url)), connectionTimeoutMillis: 3000 });
-    client.on('error', () => {});
-    const middle = handshakes;
-    try {
-      await client.connect();
-      await client.query('select 1');
-      pgOutcome = handshakes > middle ? 'tls' : 'plain';
-    } catch (err) {
-      pgOutcome = `refused: ${(err as Error).message}`;
-    } finally {
-      await client.end().catch(() => {});
-    }
+    await client.connect();
+    await client.query('select 1');
+    pgOutcome = handshakes > middle ? 'tls' : 'plain';
+  } catch (err) {
+    pgOutcome = `refused: ${(err as Error).message}`;
   } finally {
-    await plain.end();
+    await client.end().catch(() => {});
   }
   return { postgres: postgresOutcome, pg: pgOutcome };
 }
@@ -130,6 +126,17 @@ describe('DATABASE_URL TLS, read as libpq reads it by both drivers (the API\'s p
     const untrusted = await outcome(urlAt('localhost', { sslmode: 'verify-full' }));
     expect(untrusted.postgres).toMatch(/^refused: .*certificate/);
     expect(untrusted.pg).toMatch(/^refused: .*certificate/);
+  });
+
+  it('sslmode=prefer and allow encrypt where the server offers TLS, both drivers (pg read the server\'s pg_stat_ssl, which a proxy that ends TLS makes false)', async () => {
+    expect(await outcome(urlAt('127.0.0.1', { sslmode: 'prefer' }))).toEqual({ postgres: 'tls', pg: 'tls' });
+    expect(await outcome(urlAt('127.0.0.1', { sslmode: 'allow' }))).toEqual({ postgres: 'tls', pg: 'tls' });
+  });
+
+  it('sslrootcert=system is the system\'s CAs and verify-full, as libpq 16 reads it (it encrypted without checking anything)', async () => {
+    const system = await outcome(urlAt('localhost', { sslrootcert: 'system' }));
+    expect(system.postgres).toMatch(/^refused: .*certificate/);
+    expect(system.pg).toMatch(/^refused: .*certificate/);
   });
 
   it('sslmode=disable, or none, does not encrypt; a sslrootcert that cannot be read is named', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import pg from 'pg';
 import { connect } from '../../src/db/database.js';
+import { queueConnection } from '../../src/db/tls.js';
 import { freePort } from '../helpers/free-port.js';
 import { testDatabaseUrl } from '../helpers/test-database.js';
 
@@ -30,6 +32,24 @@ describe('DATABASE_URL in libpq\'s forms', () => {
       expect((await sql<{ one: number }[]>`select 1 as one`)[0].one).toBe(1);
     } finally {
       await sql.end({ timeout: 1 });
+    }
+  });
+
+  it.skipIf(!socketDir?.startsWith('/'))('does not encrypt over a Unix socket, whatever sslmode says, as libpq (a start stopped on "SSL was required")', async () => {
+    const url = new URL(testDatabaseUrl());
+    url.searchParams.set('sslmode', 'require');
+    const sql = connect(url.toString(), 1, {}, 3000);
+    try {
+      expect((await sql<{ one: number }[]>`select 1 as one`)[0].one).toBe(1);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+    const client = new pg.Client({ ...(await queueConnection(url.toString(), 3000)) });
+    await client.connect();
+    try {
+      expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
     }
   });
 });
