@@ -146,4 +146,22 @@ describe('the bulk jobs list', () => {
       [smallId, JSON.stringify(small), JSON.stringify(small).length], [bigId, null, bigText.length]]);
     expect((await job(a, bigId)).payload).toBe(bigText);
   });
+
+  it('answers at most 4 MiB of payloads a page, in its order; the later jobs of the page say their size (a page of 100 such jobs was 27 MB: QA)', async () => {
+    const a = await createPimActor(ctx);
+    const payload = range(5_800).map((i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const bytes = JSON.stringify(payload).length;
+    expect(bytes).toBeLessThanOrEqual(256 * 1024);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.unshift((await pimRequest(ctx, a, 'POST', '/api/v1/pim/bulk-jobs', { job_type: 'BULK_DELETE', payload })).json().data.id);
+    const fit = Math.floor((4 * 1024 * 1024) / bytes);
+    expect(fit).toBeLessThan(20);
+    const list = (await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_DELETE&limit=20')).json().data;
+    expect(list.map((j: any) => j.id)).toEqual(ids);
+    expect(list.map((j: any) => (j.payload === null ? null : j.payload.length))).toEqual([...Array(fit).fill(bytes), ...Array(20 - fit).fill(null)]);
+    expect(list.every((j: any) => j.payload_bytes === bytes)).toBe(true);
+    // Each page has its own: the second page of 10 answers all of its ten.
+    const second = (await pimRequest(ctx, a, 'GET', '/api/v1/pim/bulk-jobs?type=BULK_DELETE&limit=10&page=2')).json().data;
+    expect(second.map((j: any) => [j.id, j.payload?.length ?? null])).toEqual(ids.slice(10).map((id) => [id, bytes]));
+  });
 });

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app.js';
 import { AfterCursor, cursorPageMeta, CursorPageMeta, Envelope, ok, PageNumber } from '../../envelope.js';
 import { errorResponsesFor, jsonBody, pimRoute } from '../../error-responses.js';
 import { authenticatePim, requireEditor, type PimPrincipal } from '../../../pim/pim-auth.js';
-import { createBulkJob, getBulkJob, LISTED_PAYLOAD_BYTES, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
+import { createBulkJob, getBulkJob, LISTED_PAGE_PAYLOAD_BYTES, LISTED_PAYLOAD_BYTES, listBulkJobs, listedJobType, type JobType } from '../../../pim/bulk-jobs.js';
 import { MAX_ITEM_ERRORS } from '../../../pim/bulk-job-processing.js';
 import { listAudit, listValidationIssues, VALIDATION_ISSUE_CODES } from '../../../pim/pim-reads.js';
 import { exportRoutes } from './exports.js';
@@ -37,9 +37,9 @@ const bulkJobFields = <P extends TSchema>(payload: P) => ({
   failed_items: Type.Integer({ description: `items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors: the first ${KEPT_ERRORS})` }),
   created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
 });
-/** A job as the list shows it: without its item errors, and without a payload over 256 KiB (bulk-jobs.ts, LISTED_PAYLOAD_BYTES). */
+/** A job as the list shows it: without its item errors, and without a payload over 256 KiB or past the page's 4 MiB (bulk-jobs.ts). */
 const ListedBulkJob = Type.Object(bulkJobFields(Nullable(Type.String({
-  description: `${PayloadText}; null in the list when over ${LISTED_PAYLOAD_BYTES / 1024} KiB (payload_bytes): GET /api/v1/pim/bulk-jobs/{id} answers it`,
+  description: `${PayloadText}; null in the list when over ${LISTED_PAYLOAD_BYTES / 1024} KiB, or past ${LISTED_PAGE_PAYLOAD_BYTES / 1024 / 1024} MiB of the page's payloads in its order (payload_bytes says its size): GET /api/v1/pim/bulk-jobs/{id} answers it`,
 }))));
 /** A job with its item errors: as created, and as GET of one job reads it (the list leaves them out). */
 const BulkJob = Type.Object({
