@@ -22,7 +22,8 @@ export class RequestWindows {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private nextSweep: number;
 
-  constructor(readonly limit: number, readonly windowMs: number, private readonly now: () => number = Date.now, private readonly sweepAt = 10_000) {
+  // A monotonic clock: by Date.now(), a clock stepped back refused a partner until it caught up (review).
+  constructor(readonly limit: number, readonly windowMs: number, private readonly now: () => number = () => performance.now(), private readonly sweepAt = 10_000) {
     this.nextSweep = sweepAt;
   }
 

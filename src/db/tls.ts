@@ -66,20 +66,22 @@ export function databaseTls(connectionString: string): DatabaseTls {
 }
 
 /**
- * postgres.js's `ssl` option for a URL's TLS: its own 'prefer' where it may fall back to a plain
- * connection; else the options, naming their mode for its refusal of a server without TLS
- * ("… SSL was required (sslmode=verify-ca)": patches/postgres+3.4.9.patch).
+ * postgres.js's `ssl` option for a URL's TLS: the options, naming their mode, which
+ * patches/postgres+3.4.9.patch reads for a server without TLS: `prefer` and `allow` fall back to a
+ * plain connection (its own string 'prefer' did, but took no client certificate: review), the others
+ * are refused "… SSL was required (sslmode=verify-ca)".
  */
-export function postgresSsl(tls: DatabaseTls): false | 'prefer' | ConnectionOptions {
+export function postgresSsl(tls: DatabaseTls): false | ConnectionOptions {
   if (!tls.options) return false;
-  return tls.mode === 'prefer' || tls.mode === 'allow' ? 'prefer' : { ...tls.options, sslmode: tls.mode } as ConnectionOptions;
+  return { ...tls.options, sslmode: tls.mode } as ConnectionOptions;
 }
 
 /**
  * How the job queue's driver (pg) reaches the database of `connectionString`: the URL without its
  * TLS parameters and pg's `ssl`. pg has no fallback to a plain connection: under `prefer` or
- * `allow` one connection is tried with TLS first, as libpq tries it, and a server that answers it
- * has none is reached plainly. (The server's pg_stat_ssl was read instead: behind a pooler or
+ * `allow` one connection is tried with TLS first, and a server that answers it has none is reached
+ * plainly (libpq's `prefer` also goes plain when a TLS connection is refused, and its `allow` tries
+ * plain first; neither driver here does: name the mode the server takes). (The server's pg_stat_ssl was read instead: behind a pooler or
  * proxy that ends TLS it said false, and the queue went plain where the API was encrypted, or
  * failed where the proxy wanted TLS: review.)
  */
@@ -97,6 +99,9 @@ export async function queueConnection(connectionString: string, connectTimeoutMs
     return encrypted;
   } catch (err) {
     if (/does not support SSL/i.test((err as Error).message)) return plain;
+    // pg's own timeout has no code: as the queue's pool tells it (queue-pool.ts), so that a start
+    // waits for a database that stopped answering rather than exiting (review).
+    if (!(err as { code?: unknown }).code && /timeout/i.test((err as Error).message)) Object.assign(err as object, { code: 'CONNECT_TIMEOUT' });
     throw err;
   } finally {
     await probe.end().catch(() => {});

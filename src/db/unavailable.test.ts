@@ -104,6 +104,10 @@ describe('telling a database that is away from a failed query', () => {
       try {
         const denied = await failure(sql`select * from partners limit 1`);
         expect([(denied as { code?: string }).code, isDatabaseUnavailable(denied), isConnectionLoss(denied)]).toEqual(['42501', false, false]);
+        // Nor the database's CREATE, refused to a statement in the same words as CONNECT ("permission denied for database").
+        const noCreate = await failure(sql.unsafe(`create schema ${role}_schema`));
+        expect((noCreate as Error).message).toMatch(/^permission denied for database/);
+        expect([isDatabaseUnavailable(noCreate), isConnectionLoss(noCreate)]).toEqual([false, false]);
       } finally { await sql.end({ timeout: 1 }); }
     } finally {
       await admin.unsafe(`drop database if exists ${name}`);

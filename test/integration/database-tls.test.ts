@@ -19,6 +19,9 @@ const dir = mkdtempSync(join(tmpdir(), 'omni-tls-'));
 const file = (name: string) => join(dir, name);
 let proxy: Server;
 let port = 0;
+// The same, asking a client certificate signed by the CA, refusing a TLS connection without one.
+let certProxy: Server;
+let certPort = 0;
 let handshakes = 0;
 const sockets = new Set<Socket>();
 
@@ -30,13 +33,15 @@ function makeCertificates() {
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', file('server.key'), '-out', file('server.csr'));
   writeFileSync(file('san.ext'), 'subjectAltName=DNS:localhost\n');
   openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.pem'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=omni', '-keyout', file('client.key'), '-out', file('client.csr'));
+  openssl('x509', '-req', '-in', file('client.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-out', file('client.pem'));
 }
 
-beforeAll(async () => {
-  makeCertificates();
+/** A proxy ending TLS in front of the run's database; `clientCa`: it asks a client certificate that CA signed. */
+function tlsProxy(clientCa?: Buffer): Server {
   const [key, cert] = [readFileSync(file('server.key')), readFileSync(file('server.pem'))];
   const upstream = testDatabaseSocket();
-  proxy = createServer((client) => {
+  return createServer((client) => {
     sockets.add(client);
     client.on('error', () => client.destroy());
     client.once('data', (first: Buffer) => {
@@ -45,7 +50,7 @@ beforeAll(async () => {
       server.on('error', () => client.destroy());
       if (first.length >= 8 && first.readInt32BE(4) === SSL_REQUEST) {
         client.write('S');
-        const secure = new TLSSocket(client, { isServer: true, key, cert });
+        const secure = new TLSSocket(client, { isServer: true, key, cert, ...(clientCa ? { requestCert: true, rejectUnauthorized: true, ca: clientCa } : {}) });
         secure.on('secure', () => { handshakes++; });
         secure.on('error', () => { client.destroy(); server.destroy(); });
         secure.pipe(server).pipe(secure);
@@ -57,21 +62,26 @@ beforeAll(async () => {
       server.on('close', () => client.destroy());
     });
   });
-  await new Promise<void>((r) => proxy.listen(0, r));
-  port = (proxy.address() as { port: number }).port;
+}
+
+beforeAll(async () => {
+  makeCertificates();
+  [proxy, certProxy] = [tlsProxy(), tlsProxy(readFileSync(file('ca.pem')))];
+  await Promise.all([proxy, certProxy].map((p) => new Promise<void>((r) => p.listen(0, r))));
+  [port, certPort] = [proxy, certProxy].map((p) => (p.address() as { port: number }).port);
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await new Promise((r) => proxy.close(r));
+  await Promise.all([proxy, certProxy].map((p) => new Promise((r) => p.close(r))));
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** The run's database through the proxy, at `host`, with these libpq TLS parameters. */
-function urlAt(host: string, params: Record<string, string>) {
+function urlAt(host: string, params: Record<string, string>, at = port) {
   const url = new URL(testDatabaseUrl());
   url.searchParams.delete('host');
   url.hostname = host;
-  url.port = String(port);
+  url.port = String(at);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
 }
@@ -131,6 +141,14 @@ describe('DATABASE_URL TLS, read as libpq reads it by both drivers (the API\'s p
   it('sslmode=prefer and allow encrypt where the server offers TLS, both drivers (pg read the server\'s pg_stat_ssl, which a proxy that ends TLS makes false)', async () => {
     expect(await outcome(urlAt('127.0.0.1', { sslmode: 'prefer' }))).toEqual({ postgres: 'tls', pg: 'tls' });
     expect(await outcome(urlAt('127.0.0.1', { sslmode: 'allow' }))).toEqual({ postgres: 'tls', pg: 'tls' });
+  });
+
+  // The proxy ends a TLS connection that presents no certificate of its CA: 'tls' is a certificate presented.
+  it('sslcert and sslkey present a client certificate, under prefer too (postgres.js\'s own prefer took none)', async () => {
+    const client = { sslcert: file('client.pem'), sslkey: file('client.key') };
+    for (const sslmode of ['require', 'verify-full', 'prefer']) {
+      expect(await outcome(urlAt('localhost', { sslmode, sslrootcert: file('ca.pem'), ...client }, certPort)), sslmode).toEqual({ postgres: 'tls', pg: 'tls' });
+    }
   });
 
   it('sslrootcert=system is the system\'s CAs and verify-full, as libpq 16 reads it (it encrypted without checking anything)', async () => {
