@@ -44,8 +44,8 @@ const NEXT_STEPS: [RegExp, string][] = [
   [/^no PIM user \S+$/, "`omni admin org show --org ORG` lists an organization's users"],
 ];
 
-/** Failures to reach or log in to PostgreSQL: network errors, and SQLSTATE 28xxx (login) and 3D000 (no such database). */
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'CONNECT_TIMEOUT', '28P01', '28000', '3D000']);
+/** Failures to reach PostgreSQL (network errors); its refusals of our login or database are isConnectionRefused's (src/db/unavailable.ts). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'CONNECT_TIMEOUT']);
 
 export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
   const e = (err instanceof Error ? err : new Error(String(err))) as Error & Partial<FailureFields>;
@@ -59,7 +59,7 @@ export function describeFailure(err: unknown, env: NodeJS.ProcessEnv = process.e
   if (e.listenAddress && e.code !== 'EADDRINUSE') {
     return `error: cannot listen on ${e.listenAddress} (${e.message}): check HOST (an address or name of this machine) and PORT`;
   }
-  // And CONNECT revoked (42501 at connection: it read "error: permission denied for database …" alone; review).
+  // CONNECT revoked among the refusals (42501 at connection: it read "error: permission denied for database …" alone; review).
   if (e.code && (CONNECTION_CODES.has(e.code) || isConnectionRefused(e))) {
     const where = env.DATABASE_URL ? 'the database of DATABASE_URL' : 'the embedded PostgreSQL';
     const check = env.DATABASE_URL ? 'check that PostgreSQL runs there and that DATABASE_URL (host, port, user, password, database) is right, and the role may connect'

@@ -1,55 +1,33 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { connect } from '../../src/db/database.js';
 import { queueConnection } from '../../src/db/tls.js';
 import { isUnreachableAtStart } from '../../src/db/wait-at-start.js';
 import { testDatabaseUrl } from '../helpers/test-database.js';
-import { SSL_REQUEST, testDatabaseSocket } from '../helpers/database-socket.js';
+import { testDatabaseProxy } from '../helpers/database-socket.js';
 
 // A server without SSL (the run's database behind a proxy that answers 'N' to the SSLRequest, as
 // PostgreSQL with ssl = off does): postgres.js started TLS anyway, the server closed the socket,
 // and the ECONNRESET was taken for an unreachable database: a start with sslmode=require waited for
 // it, one attempt a second, instead of saying what was wrong (QA, forty-third session).
-let proxy: NoSslServer;
+let proxy: Server;
 let plainUrl: string;
 const sockets = new Set<Socket>();
 
-/** The run's database behind a proxy that answers 'N' to an SSLRequest. */
-interface NoSslServer { server: Server; port: number }
-async function noSslServer(): Promise<NoSslServer> {
-  const open = testDatabaseSocket();
-  const made: NoSslServer = { server: undefined as unknown as Server, port: 0 };
-  made.server = createServer((client) => {
-    sockets.add(client);
-    client.on('error', () => client.destroy());
-    client.once('data', (first: Buffer) => {
-      const upstream = open();
-      sockets.add(upstream);
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-      const rest = first.length >= 8 && first.readInt32BE(4) === SSL_REQUEST ? (client.write('N'), first.subarray(8)) : first;
-      if (rest.length > 0) upstream.write(rest);
-      client.pipe(upstream).pipe(client);
-    });
-  });
-  await new Promise<void>((r) => made.server.listen(0, '127.0.0.1', r));
-  made.port = (made.server.address() as { port: number }).port;
-  return made;
-}
-
 beforeAll(async () => {
-  proxy = await noSslServer();
+  // The run's database behind a proxy that answers 'N' to an SSLRequest.
+  proxy = testDatabaseProxy(sockets, () => null);
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const url = new URL(testDatabaseUrl());
   url.searchParams.delete('host');
   url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
+  url.port = String((proxy.address() as { port: number }).port);
   plainUrl = url.toString();
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await new Promise((r) => proxy.server.close(r));
+  await new Promise((r) => proxy.close(r));
 });
 
 const withMode = (mode: string) => { const u = new URL(plainUrl); u.searchParams.set('sslmode', mode); return u.toString(); };

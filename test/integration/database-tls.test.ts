@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/database.js';
 import { queueConnection } from '../../src/db/tls.js';
 import { testDatabaseUrl } from '../helpers/test-database.js';
-import { SSL_REQUEST, testDatabaseSocket } from '../helpers/database-socket.js';
+import { testDatabaseProxy } from '../helpers/database-socket.js';
 
 // A server with TLS: the run's database behind a proxy that answers 'S' to an SSLRequest and ends
 // TLS itself, with a certificate for "localhost" (no IP address) signed by a CA of the test's own.
@@ -40,27 +40,11 @@ function makeCertificates() {
 /** A proxy ending TLS in front of the run's database; `clientCa`: it asks a client certificate that CA signed. */
 function tlsProxy(clientCa?: Buffer): Server {
   const [key, cert] = [readFileSync(file('server.key')), readFileSync(file('server.pem'))];
-  const upstream = testDatabaseSocket();
-  return createServer((client) => {
-    sockets.add(client);
-    client.on('error', () => client.destroy());
-    client.once('data', (first: Buffer) => {
-      const server = upstream();
-      sockets.add(server);
-      server.on('error', () => client.destroy());
-      if (first.length >= 8 && first.readInt32BE(4) === SSL_REQUEST) {
-        client.write('S');
-        const secure = new TLSSocket(client, { isServer: true, key, cert, ...(clientCa ? { requestCert: true, rejectUnauthorized: true, ca: clientCa } : {}) });
-        secure.on('secure', () => { handshakes++; });
-        secure.on('error', () => { client.destroy(); server.destroy(); });
-        secure.pipe(server).pipe(secure);
-      } else {
-        server.write(first);
-        client.pipe(server).pipe(client);
-      }
-      client.on('close', () => server.destroy());
-      server.on('close', () => client.destroy());
-    });
+  return testDatabaseProxy(sockets, (client) => {
+    client.write('S');
+    const secure = new TLSSocket(client, { isServer: true, key, cert, ...(clientCa ? { requestCert: true, rejectUnauthorized: true, ca: clientCa } : {}) });
+    secure.on('secure', () => { handshakes++; });
+    return secure;
   });
 }
 
