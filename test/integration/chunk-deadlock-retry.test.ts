@@ -49,7 +49,10 @@ describe('a batch chunk that loses a deadlock', () => {
     // The holder locks the product's row, the chunk its batch's row and then waits for the product's.
     expect(await deadlockAgainst(`select 1 from products where id = '${id}' for update`, `update batches set status = status where id = '${batchId}'`,
       () => processBatch(ctx.sql, store.storeId, batchId, 100, (_message, meta) => { retries.push(meta); }))).toBe('done');
-    expect(retries).toEqual([{ batchId, storeId: store.storeId, attempt: 1 }]);
+    // Once the chunk is ended its retry can lock the batch's row before the waking holder does: a
+    // second deadlock, retried as the first (seen once on a loaded machine), so only the first is fixed here.
+    expect(retries[0]).toEqual({ batchId, storeId: store.storeId, attempt: 1 });
+    expect(retries.map((r) => r.attempt)).toEqual(retries.map((_r, i) => i + 1));
     const [batch] = await ctx.sql`select status, succeeded, failed from batches where id = ${batchId}`;
     expect(batch).toEqual({ status: 'COMPLETED', succeeded: 1, failed: 0 });
     const [product] = await ctx.sql`select name, price::float8 from products where id = ${id}`;
