@@ -11,6 +11,7 @@ import { startWorker, WorkerGaveUp, type WorkerRunner } from './jobs/worker.js';
 import { QUEUE_STOPPED } from './jobs/queue-outage.js';
 import { demoBanner, demoFile, ensureDemo, listeningBaseUrl } from './demo/demo-store.js';
 import { emptyTaxonomyWarning } from './catalog/taxonomy.js';
+import { caseFoldingWarning } from './db/case-folding.js';
 import { withoutAddedListeners } from './process-listeners.js';
 
 export interface StartOptions {
@@ -178,6 +179,8 @@ export async function start(opts: StartOptions) {
       }
       const noTaxonomy = await emptyTaxonomyWarning(db.sql);
       if (noTaxonomy) logger.warn(noTaxonomy);
+      const asciiFolding = await caseFoldingWarning(db.sql);
+      if (asciiFolding) logger.warn(asciiFolding);
     }
   } catch (err) {
     // A start that fails half-way (the API's port taken, say) stops what it had started: the

@@ -155,7 +155,11 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8'],
+    // Text as UTF-8, its case folded and its order told by PostgreSQL's own Unicode tables (the
+    // builtin provider, PostgreSQL 17 and later), whatever the environment of the first start says:
+    // under LC_ALL=C (or no LANG) initdb gave the database a `C` ctype, where `q=` and the
+    // DUPLICATE_SKU rule folded ASCII letters alone (Unicode QA). Code-point order, as `C` sorted.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     // PostgreSQL's defaults suit a small shared server; this one is Omni's own. A catalog is
     // bigger than 128 MB of buffers, and a bulk import fills the default 1 GB of WAL in
     // seconds, checkpointing (and writing full pages again) over and over.
