@@ -167,6 +167,19 @@ describe('body errors', () => {
     expect((await post(JSON.stringify({ products: [{ externalId: 'e', name: 'Café 😀', price: 1 }] }))).json()).toEqual({ ok: true });
   });
 
+  it('a byte order mark before the JSON is ignored (RFC 8259), and REQ_001 never quotes half of a surrogate pair (Unicode QA)', async () => {
+    const json = JSON.stringify({ products: [{ externalId: 'e', name: 'Café', price: 1 }] });
+    expect((await post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]))).json()).toEqual({ ok: true });
+    // V8 quotes the text around the fault, cut by UTF-16 units: every other offset cut an emoji in two.
+    for (let n = 10; n < 16; n++) {
+      const res = await post(`{"products":[{"name":${'😀'.repeat(n)}}]}`);
+      const raw = res.rawPayload.toString('utf8');
+      expect([res.statusCode, res.json().error.code]).toEqual([400, 'REQ_001']);
+      expect(raw).not.toMatch(/\\ud[89ab][0-9a-f]{2}(?!\\udc)|\uFFFD\uFFFD/i);
+      expect(res.json().error.details.context.reason).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    }
+  });
+
   it('REQ_002 for a compressed body or a UTF-16 charset, which were read as they came (a gzip body "not UTF-8", a plain one labelled gzip taken; QA)', async () => {
     const json = JSON.stringify({ products: [{ externalId: 'e', name: 'n', price: 1 }] });
     const encoded = (coding: string, body: string | Buffer = json) =>

@@ -34,6 +34,9 @@ function unsupportedEncoding(coding: string | undefined, contentType: string | u
   return charset ? { charset, reason: 'JSON bodies are UTF-8 (RFC 8259)' } : undefined;
 }
 
+/** Half of a UTF-16 surrogate pair (String.prototype.toWellFormed replaces these, in Node 20 but not in ES2022's types). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 /** JSON bodies, keeping the raw bytes for signature verification. */
 export function registerJsonBody(app: FastifyInstance) {
   app.removeAllContentTypeParsers();
@@ -60,9 +63,16 @@ export function registerJsonBody(app: FastifyInstance) {
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      // A byte order mark before the JSON, as Notepad, PowerShell 5 and .NET write a UTF-8 file (sent
+      // as it is by `omni demo curl --data @file`), is ignored as RFC 8259 lets a parser: it was
+      // REQ_001 "Unexpected token '﻿'", naming a character that shows nothing (Unicode QA).
+      parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (e) {
-      return done(Object.assign(e as Error, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
+      // V8's reason quotes the text around the fault, cut by UTF-16 units: half of an emoji's
+      // surrogate pair came back in the envelope, which a client decoding it as UTF-8 fails on (Unicode QA).
+      const err = e as Error;
+      err.message = err.message.replace(LONE_SURROGATE, '\uFFFD');
+      return done(Object.assign(err, { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }), undefined);
     }
     // What PostgreSQL cannot store (NUL, lone surrogates) is refused for every route, with where it
     // was, once the caller is authenticated (request-parts.ts): refused here, an anonymous caller
