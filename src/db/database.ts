@@ -62,7 +62,10 @@ export function connect(connectionString: string, max = 10, settings: Record<str
     // bigint counts come back as JS numbers; ids are uuids and never overflow.
     types: { bigint: postgres.BigInt },
     transform: { undefined: null },
-    connection: { application_name: 'omni', ...settings },
+    // Day arithmetic on a timestamptz (`now() - make_interval(days => N)`: every retention) follows the
+    // session's time zone: under a database's daylight-saving zone a day across a change was 23 or 25
+    // hours, and rows went an hour early or late (time QA). Omni's times are UTC throughout.
+    connection: { application_name: 'omni', TimeZone: 'UTC', ...settings },
   });
 }
 

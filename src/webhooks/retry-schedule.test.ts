@@ -15,6 +15,18 @@ describe('webhook retry schedule', () => {
     for (const bad of [null, '', 'soon', '-5', '1.5']) expect(retryAfterMs(bad, now)).toBeUndefined();
   });
 
+  it('takes the three HTTP-date formats a recipient must (RFC 9110 5.6.7), as UTC whatever the process\'s zone (time QA)', () => {
+    const now = Date.parse('2026-12-07T08:19:23Z');
+    for (const date of ['Mon, 07 Dec 2026 08:19:43 GMT', 'Monday, 07-Dec-26 08:19:43 GMT', 'Mon Dec  7 08:19:43 2026', 'mon, 07 dec 2026 08:19:43 gmt']) {
+      expect([date, retryAfterMs(date, now)]).toEqual([date, 20_000]);
+    }
+    // A two-digit year more than 50 years ahead is the century before: 1994, long past.
+    expect(retryAfterMs('Sunday, 06-Nov-94 08:49:37 GMT', now)).toBe(0);
+    for (const bad of ['Mon, 30 Feb 2026 08:19:43 GMT', 'Mon, 07 Dec 2026 25:19:43 GMT', 'Mon, 07 Foo 2026 08:19:43 GMT', 'Mon Dec  7 08:19:43 2026 GMT']) {
+      expect([bad, retryAfterMs(bad, now)]).toEqual([bad, undefined]);
+    }
+  });
+
   it('waits the longer of the backoff and Retry-After, never more than the cap', () => {
     expect(nextAttemptDelayMs(1, 60_000, undefined)).toBe(60_000);
     expect(nextAttemptDelayMs(1, 60_000, 1_000)).toBe(60_000);
