@@ -95,6 +95,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}) {
   let closing = false;
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // An API answer is the caller's own data, a store credential (onboarding's store-access) or an
+    // expiring download among them: no cache keeps it, unless its route says otherwise (time QA).
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     // Answered while the server closes: the connection ends with it. Kept alive, an idle client
     // held the stop until keepAliveTimeout (72 s; QA): Node closes only the connections idle
     // when the close begins.

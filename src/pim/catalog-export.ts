@@ -112,7 +112,9 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
   let count = 0;
   let blocked = 0;
   try {
-    await write(csv, `${CSV_COLUMNS.join(',')}\n`);
+    // After a byte order mark: Excel, which the CSV is for, reads a file without one in the
+    // system's code page, and every name past ASCII came out as mojibake (Unicode QA).
+    await write(csv, `\uFEFF${CSV_COLUMNS.join(',')}\n`);
     await sql.begin('isolation level repeatable read read only', async (tx) => {
       [{ blocked }] = await tx<{ blocked: number }[]>`select count(*)::int as blocked from products p where p.store_id = ${storeId} and ${hasOpenError(tx)}`;
       const exported = tx<{ product: any }[]>`select ${productJson(tx, undefined)} as product from products p

@@ -801,7 +801,9 @@ export interface operations {
                             hasVariants: boolean;
                             /** @description also the ETag; send it as If-Match to PATCH safely */
                             version: number;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** Format: date-time */
                             updatedAt: string;
                             /** @description a simple product's stock per warehouse */
                             warehouses: {
@@ -1062,7 +1064,9 @@ export interface operations {
                             hasVariants: boolean;
                             /** @description also the ETag; send it as If-Match to PATCH safely */
                             version: number;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** Format: date-time */
                             updatedAt: string;
                             /** @description a simple product's stock per warehouse */
                             warehouses: {
@@ -1199,7 +1203,9 @@ export interface operations {
                             hasVariants: boolean;
                             /** @description also the ETag; send it as If-Match to PATCH safely */
                             version: number;
+                            /** Format: date-time */
                             createdAt: string;
+                            /** Format: date-time */
                             updatedAt: string;
                             /** @description a simple product's stock per warehouse */
                             warehouses: {
@@ -3104,6 +3110,7 @@ export interface operations {
                             nextAttemptAt: string | null;
                             lastStatusCode: number | null;
                             lastError: string | null;
+                            /** Format: date-time */
                             createdAt: string;
                             deliveredAt: string | null;
                             attemptLog: {
@@ -3111,6 +3118,7 @@ export interface operations {
                                 statusCode: number | null;
                                 latencyMs: number;
                                 error: string | null;
+                                /** Format: date-time */
                                 attemptedAt: string;
                             }[];
                         }[];
@@ -3177,6 +3185,7 @@ export interface operations {
                             nextAttemptAt: string | null;
                             lastStatusCode: number | null;
                             lastError: string | null;
+                            /** Format: date-time */
                             createdAt: string;
                             deliveredAt: string | null;
                             attemptLog: {
@@ -3184,6 +3193,7 @@ export interface operations {
                                 statusCode: number | null;
                                 latencyMs: number;
                                 error: string | null;
+                                /** Format: date-time */
                                 attemptedAt: string;
                             }[];
                         };

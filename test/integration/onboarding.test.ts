@@ -33,6 +33,8 @@ describe('onboarding', () => {
     const res = await storeAccess(store, session.sid);
     expect(res.statusCode).toBe(200);
     expect(res.json().data.storeAccess).toMatch(/^ENCRYPTED:/);
+    // A credential: no cache may keep it, as no API answer (time QA).
+    expect(res.headers['cache-control']).toBe('no-store');
     const access = decryptJsonField<any>(res.json().data.storeAccess, store.partnerEncryptionKey);
     expect(access.storeClientId).toBe(store.storeClientId);
     expect(access.warehouses.map((w: any) => w.clientId).sort()).toEqual(store.warehouses.map((w) => w.clientId).sort());

@@ -17,11 +17,11 @@ const ExportView = Type.Object({
     description: 'products left out: they have an unresolved ERROR validation issue (seed 004: ERROR "blocks publishing or export"; GET /api/v1/pim/validation-issues lists them). Null until COMPLETED, and for exports made before it was counted',
   })),
   error: Nullable(Type.String()), requested_by: Type.String(),
-  created_at: Type.String(), completed_at: Nullable(Type.String()),
+  created_at: Type.String({ format: 'date-time' }), completed_at: Nullable(Type.String({ format: 'date-time' })),
   download: Nullable(Type.Object({ ndjson: Type.Union([Type.String(), Type.Null()]), csv: Type.Union([Type.String(), Type.Null()]) }, {
     description: 'links that need no token, valid EXPORT_URL_TTL_SECONDS: presigned S3 URLs, or links the API signs (local folder; GET /exports/…); null until COMPLETED, and once its files were deleted',
   })),
-  files_deleted_at: Nullable(Type.String({ description: 'when its files were deleted: EXPORT_RETENTION_DAYS (30 by default) after it ended; its download is then PIM_010' })),
+  files_deleted_at: Nullable(Type.String({ format: 'date-time', description: 'when its files were deleted: EXPORT_RETENTION_DAYS (30 by default) after it ended; its download is then PIM_010' })),
 });
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
@@ -34,6 +34,8 @@ export async function sendExportFile(reply: FastifyReply, deps: Pick<AppDeps, 'c
   const file = await openLocalExportFile(deps.config, key);
   reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
   reply.header('content-disposition', `attachment; filename="products.${format}"`);
+  // A store's whole catalog, behind a link that expires: for the one who asked, no shared cache (time QA).
+  reply.header('cache-control', 'private, no-store');
   return reply.send(file);
 }
 

@@ -35,7 +35,7 @@ const bulkJobFields = <P extends TSchema>(payload: P) => ({
   total_items: Nullable(Type.Integer({ description: 'set when processing starts' })),
   processed_items: Type.Integer({ description: 'items processed successfully so far' }),
   failed_items: Type.Integer({ description: `items failed so far: GET /api/v1/pim/bulk-jobs/{id} lists them (item_errors: the first ${KEPT_ERRORS})` }),
-  created_by: Type.String(), created_at: Type.String(), started_at: Nullable(Type.String()), completed_at: Nullable(Type.String()),
+  created_by: Type.String(), created_at: Type.String({ format: 'date-time' }), started_at: Nullable(Type.String({ format: 'date-time' })), completed_at: Nullable(Type.String({ format: 'date-time' })),
 });
 /** A job as the list shows it: without its item errors, and without a payload over 256 KiB or past the page's 4 MiB (bulk-jobs.ts). */
 const ListedBulkJob = Type.Object(bulkJobFields(Nullable(Type.String({
@@ -133,7 +133,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
       response: {
         200: Envelope(Type.Array(Type.Object({
           id: Type.String(), code: Type.String(), severity: Type.Union([Type.Literal('WARNING'), Type.Literal('ERROR')]),
-          product_id: Type.String(), message: Type.String(), resolved: Type.Boolean(), created_at: Type.String(),
+          product_id: Type.String(), message: Type.String(), resolved: Type.Boolean(), created_at: Type.String({ format: 'date-time' }),
         })), CursorPageMeta()),
       },
       errors: errorResponsesFor(pimRoute),
@@ -155,7 +155,7 @@ export async function pimRoutes(app: FastifyInstance, deps: AppDeps) {
           resource_type: Type.String({ description: 'product, variant, batch (a partner bulk chunk), bulk_job or catalog_export' }),
           resource_id: Nullable(Type.String({ description: "the resource's UUID; a batch's id as the Partner API names it (seed 001: pb_<uuid> for a product batch, a bare UUID for a stock batch), so that it can be looked up there" })),
           details: Type.Unknown(), request_id: Nullable(Type.String()),
-          ip_address: Nullable(Type.String()), created_at: Type.String(),
+          ip_address: Nullable(Type.String()), created_at: Type.String({ format: 'date-time' }),
         }))),
       },
       errors: errorResponsesFor(pimRoute),

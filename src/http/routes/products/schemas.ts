@@ -21,7 +21,7 @@ export const ProductView = Type.Object({
   isPreorder: Type.Boolean(), preorderPeriod: Type.Integer(), isArchived: Type.Boolean(), insuranceRequired: Type.Boolean(),
   codEnabled: Type.Boolean(), isVerified: Type.Boolean(), hasVariants: Type.Boolean(),
   version: Type.Integer({ description: 'also the ETag; send it as If-Match to PATCH safely' }),
-  createdAt: Str, updatedAt: Str,
+  createdAt: Type.String({ format: 'date-time' }), updatedAt: Type.String({ format: 'date-time' }),
   warehouses: Type.Array(WarehouseStock, { description: "a simple product's stock per warehouse" }),
   variants: Type.Array(VariantView),
 });

@@ -34,13 +34,13 @@ const Endpoint = Type.Object({
 });
 const Attempt = Type.Object({
   attempt: Type.Integer(), statusCode: Type.Union([Type.Integer(), Type.Null()]), latencyMs: Type.Integer(),
-  error: Type.Union([Type.String(), Type.Null()]), attemptedAt: Type.String(),
+  error: Type.Union([Type.String(), Type.Null()]), attemptedAt: Type.String({ format: 'date-time' }),
 });
 const Delivery = Type.Object({
   id: Type.String({ format: 'uuid' }), endpointId: Type.String(), eventId: Type.String({ format: 'uuid', description: 'also the webhook-id header' }),
   eventType: Type.String(), status: Type.Union(['PENDING', 'RETRYING', 'SUCCEEDED', 'EXHAUSTED'].map((s) => Type.Literal(s))),
-  attempts: Type.Integer(), nextAttemptAt: Type.Union([Type.String(), Type.Null()]), lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(), deliveredAt: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(), nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]), lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String({ format: 'date-time' }), deliveredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   attemptLog: Type.Array(Attempt),
 });
 const signing = 'Deliveries are POSTed as {type, timestamp, storeClientId, data} (storeClientId: the store the event concerns, null for none) and signed with the Standard Webhooks scheme (headers webhook-id, webhook-timestamp, webhook-signature; verify with the endpoint secret, e.g. the `standardwebhooks` package). A non-2xx answer or a timeout is retried with exponential backoff (1 min, x4 each time, at most 6 h apart, later if the answer\'s Retry-After asks; WEBHOOK_MAX_ATTEMPTS attempts). An attempt answered 410 Gone disables the endpoint, and so does a failed one when its attempts have failed without a success for WEBHOOK_DISABLE_AFTER_FAILING_HOURS (5 days by default); Omni then sends a webhook.endpoint.disabled event (data: endpointId, url, reason, failingSince, disabledAt, lastStatusCode, lastError) to your other endpoints that subscribe to it.';
