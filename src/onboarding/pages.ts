@@ -47,23 +47,26 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 
 function layout(title: string, body: string) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · Omni</title><style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
-label{display:block;margin:.8rem 0 .2rem}input,select{width:100%;padding:.5rem;font-size:1rem}button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}
-.error{color:#a00}.muted{color:#666}</style></head><body><h1>${esc(title)}</h1>${body}</body></html>`;
+<title>${esc(title)} · Omni</title><style>body{font-family:system-ui,sans-serif;overflow-wrap:anywhere;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#222}
+label{display:block;margin:.8rem 0 .2rem}input,select{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}
+.error{color:#a00}.muted{color:#666}</style></head><body><main><h1>${esc(title)}</h1>${body}</main></body></html>`;
 }
 
 /**
  * The pages' forms post to `base` + /onboard/…: the path of PUBLIC_BASE_URL ('' or '/omni' behind
  * a proxy that serves Omni under a prefix), where the browser sees the pages.
  */
-export function signInPage(s: PageSession, csrf: string, base: string, error?: string) {
+export function signInPage(s: PageSession, csrf: string, base: string, error?: string, email?: string) {
+  // After a refused try: the email kept and the password focused (the form came back empty, the focus on
+  // the page; QA), or the email focused when there is none to keep. No script: autofocus.
+  const kept = error && email ? ` value="${esc(email)}"` : '';
   return layout('Connect your store', `
 <p><strong>${esc(s.partnerName)}</strong> asks for access to your store's catalog and stock.</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <form method="post" action="${esc(base)}/onboard/${esc(s.id)}/sign-in">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
-<label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username">
-<label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password">
+<label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username"${kept}${error && !kept ? ' autofocus' : ''}>
+<label for="password">Password</label><input id="password" name="password" type="password" required autocomplete="current-password"${kept ? ' autofocus' : ''}>
 <button type="submit">Sign in</button></form>`);
 }
 

@@ -67,6 +67,15 @@ export function signedInBy(s: PageSession, browserToken: string) {
 }
 
 /**
+ * Whether this browser's consent authorized the session: a second click of Authorize (a double
+ * click: the browser shows the second answer) is taken to the partner as the first was; it showed
+ * "Already authorized", and the partner's app never heard back (QA). Not once the link expired.
+ */
+export function authorizedBy(s: PageSession, browserToken: string | undefined) {
+  return s.status === 'AUTHORIZED' && !s.expired && browserToken !== undefined && s.browserHash !== null && sha256(browserToken).equals(s.browserHash);
+}
+
+/**
  * Sign-in: binds the session to this seller's store and to this browser, by `browserToken`, a
  * cookie value issued for the sign-in (the page's route sets it): one the browser brought could
  * have been planted, and whoever planted it could then decide in the seller's name (QA). A try

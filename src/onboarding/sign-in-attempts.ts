@@ -58,6 +58,14 @@ export async function reserveSignInTry(sql: Sql, email: string, session: { id: s
   });
 }
 
+/** Whether the session has used up its tries (its page then says so, instead of a form no try can pass: QA). */
+export async function linkTriesUsedUp(sql: Sql, sessionId: string): Promise<boolean> {
+  const window = `${SIGN_IN_WINDOW_MS} milliseconds`;
+  const [{ tries }] = await sql<{ tries: number }[]>`
+    select count(*)::int as tries from seller_sign_in_attempts where session_id = ${sessionId} and tried_at > now() - ${window}::interval`;
+  return tries >= MAX_TRIES_PER_SESSION;
+}
+
 /** A try that signed in: the email's tries with this partner are forgotten (a seller who mistyped is not held to them). */
 export async function forgetSignInTries(sql: Sql, email: string, partnerId: string) {
   await sql`delete from seller_sign_in_attempts where email = ${email.toLowerCase()} and partner_id = ${partnerId}`;

@@ -39,18 +39,24 @@ describe('a request that arrives while the API closes', () => {
       const ended = new Promise((r) => socket.once('close', r));
       socket.write('GET /test-slow HTTP/1.1\r\nHost: t\r\n\r\n');
       await slowEntered;
-      // A request whose headers were still coming when the close began: read after it.
-      const other = connect(port, '127.0.0.1');
-      let late = '';
-      other.on('data', (d) => { late += d; });
-      const otherEnded = new Promise((r) => other.once('close', r));
-      await new Promise((r) => other.once('connect', r));
-      other.write('GET /health HTTP/1.1\r\nHost: t\r\n');
+      // Requests whose headers were still coming when the close began: read after it. A seller's
+      // page among them: a page says it, not the API's JSON (QA).
+      const headersStillComing = async (path: string) => {
+        const other = connect(port, '127.0.0.1');
+        let answer = '';
+        other.on('data', (d) => { answer += d; });
+        const otherEnded = new Promise((r) => other.once('close', r));
+        await new Promise((r) => other.once('connect', r));
+        other.write(`GET ${path} HTTP/1.1\r\nHost: t\r\n`);
+        return { end: async () => { other.write('\r\n'); await otherEnded; return answer; } };
+      };
+      const [health, onboarding] = [await headersStillComing('/health'), await headersStillComing('/onboard/obs_x')];
       await new Promise((r) => setTimeout(r, 50));
       const closed = ctx.app.close();
       await new Promise((r) => setTimeout(r, 50));
-      other.write('\r\n');
-      await otherEnded;
+      const [late, sellerAnswer] = await Promise.all([health.end(), onboarding.end()]);
+      expect(sellerAnswer.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
+      expect(sellerAnswer).toMatch(/\r\ncontent-type: text\/html; charset=utf-8\r\n[\s\S]*<h1>Temporarily unavailable<\/h1>/i);
       expect(late.split('\r\n')[0]).toBe('HTTP/1.1 503 Service Unavailable');
       expect(late).toMatch(/\r\nretry-after: 5\r\n/i);
       expect(late).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);

@@ -7,6 +7,7 @@ import { checkDeclaredErrors, registerDeclaredRowErrors, undeclaredError } from 
 import { drainRefusedBody } from './refused-body.js';
 import { callerOfRequest } from './request-log.js';
 import { methodsMatching } from './route-methods.js';
+import { html, linkNotValid } from '../routes/onboarding/pages.js';
 
 export function errorBody(request: FastifyRequest, code: ErrorCode, context: Record<string, unknown>, message?: string) {
   return errorEnvelope(request.id, code, context, message);
@@ -47,8 +48,16 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): [ErrorCode, Rec
  */
 export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   // No route, so none of the app's hooks run: the request id header is set here.
-  reply.header('x-request-id', request.id).status(errorCatalogue.REQ_006.status).send(errorBody(request, 'REQ_006', { reason: err.message }));
+  reply.header('x-request-id', request.id);
+  if (sellersLink(request)) return html(reply, 404, linkNotValid());
+  reply.status(errorCatalogue.REQ_006.status).send(errorBody(request, 'REQ_006', { reason: err.message }));
 }
+
+/**
+ * A seller's browser opening a link under /onboard/ that is no page (cut in a percent-escape, a
+ * path below the session's): it is answered a page, not the API's JSON REQ_006 or REQ_004 (QA).
+ */
+const sellersLink = (request: FastifyRequest) => (request.method === 'GET' || request.method === 'HEAD') && request.url.startsWith('/onboard/');
 
 /**
  * A 401's challenge (RFC 9110 11.6.1: a 401 carries WWW-Authenticate; it had none, QA): the PIM's
@@ -117,6 +126,7 @@ export function registerErrorHandler(app: FastifyInstance, bodyLimit: number) {
 
   app.setNotFoundHandler((request, reply) => {
     request.log.info({ code: 'REQ_004', ...callerOfRequest(request) }, 'request refused');
+    if (sellersLink(request)) return html(reply, 404, linkNotValid());
     // The methods the path takes, where it is a route of others (DELETE of PATCH /inventory, PUT of a product's path).
     const path = request.url.split('?')[0];
     const allowedMethods = methodsMatching(app, path).filter((m) => m !== request.method);
