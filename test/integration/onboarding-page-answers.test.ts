@@ -70,5 +70,7 @@ describe('the seller\'s pages', () => {
     const { sid } = await openOnboarding(ctx, await createTestStore(ctx, 0));
     const res = await ctx.app.inject({ method: 'GET', url: `/onboard/${sid}` });
     expect(String(res.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    // The sid in the address goes to no other site as a Referer; no frame, no sniffing.
+    expect([res.headers['referrer-policy'], res.headers['x-frame-options'], res.headers['x-content-type-options']]).toEqual(['no-referrer', 'DENY', 'nosniff']);
   });
 });

@@ -10,7 +10,9 @@ import { BROWSER_COOKIE, consentPage, csrfToken, csrfValid, formFields, messageP
 const Sid = Type.Object({ sid: Type.String({ maxLength: 100 }) });
 export const html = (reply: FastifyReply, status: number, body: string) =>
   reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(body);
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+    // The sid is in the page's address: no Referer carries it on; and for browsers before CSP's frame-ancestors (QA).
+    .header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY').header('x-content-type-options', 'nosniff').send(body);
 
 /** A page for a link that is no onboarding session's (too long, glued to text by a mail client, cut short). */
 export const linkNotValid = () => messagePage('Link not valid', 'This onboarding link does not exist. Ask the app you are connecting to start again.');
