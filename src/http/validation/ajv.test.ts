@@ -44,4 +44,13 @@ describe('http-url format', () => {
       expect(isHttpUrl(bad), bad).toBe(false);
     }
   });
+
+  it('takes the IRI of one, characters past ASCII in its host, path, query and fragment (they were refused: Unicode QA)', () => {
+    for (const ok of ['https://example.com/fotos/café.jpg', 'https://例え.jp/a.jpg', 'https://bücher.de/x.png', 'https://ex.jp/画像/商品.jpg?名前=値#頁']) {
+      expect(isHttpUrl(ok), ok).toBe(true);
+    }
+    for (const bad of ['https://ex.com/café photo.jpg', 'https://usér:sécret@ex.com/a.jpg', 'ftp://bücher.de/a', 'https://ex.com/\ud800.jpg', 'https://ex.com/\u00a0', 'https://ex.com/a\u0085']) {
+      expect(isHttpUrl(bad), bad).toBe(false);
+    }
+  });
 });

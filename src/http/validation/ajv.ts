@@ -21,7 +21,20 @@ export const isUri = (s: string) => SIMPLE_HTTP_URL.test(s) || fullUri(s);
  * password (`https://user:secret@host/a.jpg` was taken, QA): a secret published and a photo that
  * never loads.
  */
-export const isHttpUrl = (s: string) => SIMPLE_HTTP_URL.test(s) || (/^https?:\/\/[^/?#@]+(?:[/?#]|$)/i.test(s) && fullUri(s));
+const isAsciiHttpUrl = (s: string) => SIMPLE_HTTP_URL.test(s) || (/^https?:\/\/[^/?#@]+(?:[/?#]|$)/i.test(s) && fullUri(s));
+/**
+ * ...or an IRI of one (RFC 3987: `https://bücher.de/café.jpg`, `https://例え.jp/画像.jpg`): its
+ * characters past ASCII stand where RFC 3986 takes them percent-encoded, host included. They were
+ * refused (Unicode QA), where the class-validator `isURL` the seeds' wording comes from takes them;
+ * stored as sent, as a browser loads them.
+ */
+export const isHttpUrl = (s: string) => isAsciiHttpUrl(s) || (NON_ASCII.test(s) && !UNSEEN.test(s) && isAsciiHttpUrl(percentEncoded(s)));
+const NON_ASCII = /[^\x00-\x7f]/;
+/** What no IRI holds (RFC 3987's ucschar leaves out controls) nor a link should: white space (a no-break space) and format characters. */
+const UNSEEN = /[\p{White_Space}\p{Cc}\p{Cf}]/u;
+const percentEncoded = (s: string) => {
+  try { return s.replace(/[^\x00-\x7f]+/g, encodeURIComponent); } catch { return ''; } // a lone surrogate
+};
 
 const fullDateTime = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
 const FIRST_STORABLE = Date.parse('0001-01-01T00:00:00Z');
