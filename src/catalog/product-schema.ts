@@ -1,4 +1,4 @@
-import { NOT_BLANK } from '../http/validation/validation-errors.js';
+import { visibleText } from '../http/validation/validation-errors.js';
 import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 
 /**
@@ -46,9 +46,9 @@ export const productFieldSchemas = {
   externalId: Type.String({ maxLength: 255, description: "The partner's own id for the product; unique per store" }),
   // A name and a SKU hold a character other than white space, as PIM wants of a title and a SKU
   // ("   " was stored: a product that shows no name, a SKU no one can read; QA).
-  name: Type.String({ minLength: 1, maxLength: 255, pattern: NOT_BLANK }),
+  name: Type.String({ minLength: 1, maxLength: 255, ...visibleText }),
   description: Type.String({ maxLength: 10000 }),
-  sku: Type.String({ minLength: 1, maxLength: 100, pattern: NOT_BLANK }),
+  sku: Type.String({ minLength: 1, maxLength: 100, ...visibleText }),
   // Stored as numeric(15, 2): said in the schema, as a client computing prices in floating point
   // (0.1 + 0.2) met it only as a PRD_008 comparing 0.3 with 0.3 (raw-HTTP partner QA).
   price: Type.Number({ minimum: 0, maximum: MAX_PRICE, description: 'stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too' }),
@@ -64,7 +64,8 @@ export const productFieldSchemas = {
   typeId: Uuid,
   brandId: Uuid,
   barcode: Type.String({ maxLength: 14, description: 'GTIN-8/12/13/14' }),
-  hashtags: Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 30 }),
+  // A hashtag, an option's name and value show something too (" " and "\u200b" were stored: Unicode QA).
+  hashtags: Type.Array(Type.String({ minLength: 1, maxLength: 50, ...visibleText }), { maxItems: 30 }),
   condition: Condition,
   photos: Type.Array(Url, { maxItems: 20 }),
   officialBanners: Type.Array(Url, { maxItems: 20 }),
@@ -110,8 +111,8 @@ export const VariantItemInput = Type.Object({
   sku: productFieldSchemas.sku,
   // The names' bounds are a propertyNames rule: TypeBox drops a Record's key schema (its
   // keys become the pattern ^(.*)$), and an empty or 10,000-character option name passed.
-  options: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 100 }),
-    { maxProperties: 5, propertyNames: { minLength: 1, maxLength: 50 } })),
+  options: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 100, ...visibleText }),
+    { maxProperties: 5, propertyNames: { minLength: 1, maxLength: 50, ...visibleText } })),
   price: Type.Optional(productFieldSchemas.price),
   specialPrice: Type.Optional(productFieldSchemas.specialPrice),
   stock: Type.Optional(productFieldSchemas.stock),

@@ -863,7 +863,9 @@ export interface operations {
                 "application/json": {
                     /** @description The partner's own id for the product; unique per store */
                     externalId?: string;
+                    /** Format: visible-text */
                     name?: string;
+                    /** Format: visible-text */
                     sku?: string;
                     /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                     price?: number;
@@ -911,6 +913,7 @@ export interface operations {
                             id?: string;
                             /** @description The partner's own id for the product; unique per store */
                             externalId?: string;
+                            /** Format: visible-text */
                             sku: string;
                             options?: {
                                 [key: string]: string;
@@ -1265,7 +1268,9 @@ export interface operations {
                     products: {
                         /** @description The partner's own id for the product; unique per store */
                         externalId: string;
+                        /** Format: visible-text */
                         name: string;
+                        /** Format: visible-text */
                         sku: string;
                         /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                         price: number;
@@ -1404,7 +1409,9 @@ export interface operations {
                         id?: string;
                         /** @description The partner's own id for the product; unique per store */
                         externalId: string;
+                        /** Format: visible-text */
                         name: string;
+                        /** Format: visible-text */
                         sku: string;
                         /** @description stored to the cent: more decimal places are rounded half away from zero (19.999 is 20.00, 0.30000000000000004 is 0.30); compared so too */
                         price: number;
@@ -1536,6 +1543,7 @@ export interface operations {
             content: {
                 "application/json": {
                     items: {
+                        /** Format: visible-text */
                         sku?: string;
                         /** Format: uuid */
                         id?: string;
@@ -2100,6 +2108,7 @@ export interface operations {
             content: {
                 "application/json": {
                     items: {
+                        /** Format: visible-text */
                         sku?: string;
                         /** Format: uuid */
                         id?: string;
@@ -2200,6 +2209,7 @@ export interface operations {
                     products: {
                         /** @description The partner's own id for the product; unique per store */
                         externalId: string;
+                        /** Format: visible-text */
                         name: string;
                         description?: string;
                         /** @description grams */
@@ -2235,6 +2245,7 @@ export interface operations {
                             items: {
                                 /** @description The partner's own id for the product; unique per store */
                                 externalId?: string;
+                                /** Format: visible-text */
                                 sku: string;
                                 options?: {
                                     [key: string]: string;
@@ -2350,6 +2361,7 @@ export interface operations {
                         id?: string;
                         /** @description The partner's own id for the product; unique per store */
                         externalId: string;
+                        /** Format: visible-text */
                         name: string;
                         description?: string;
                         /** @description grams */
@@ -2385,6 +2397,7 @@ export interface operations {
                             items: {
                                 /** @description The partner's own id for the product; unique per store */
                                 externalId?: string;
+                                /** Format: visible-text */
                                 sku: string;
                                 options?: {
                                     [key: string]: string;

@@ -2,6 +2,7 @@ import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { UUID } from '../../db/key-lookup.js';
+import { VISIBLE } from './validation-errors.js';
 
 /**
  * The common shape of a product photo or banner URL: http(s), a host name, an
@@ -66,6 +67,8 @@ function make(options: Options): Ajv {
   // A uuid as PostgreSQL reads it: ajv-formats also allows a "urn:uuid:" prefix, which the uuid type refuses.
   ajv.addFormat('uuid', UUID);
   ajv.addFormat('date-time', isStorableDateTime);
+  // NOT_BLANK's pattern goes out in OpenAPI and names BMP characters alone: this is the whole rule.
+  ajv.addFormat('visible-text', (s: string) => VISIBLE.test(s));
   return ajv;
 }
 

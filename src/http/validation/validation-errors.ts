@@ -13,8 +13,16 @@ import type { ErrorObject } from 'ajv';
  */
 export const NOT_BLANK = '[^\\s\\u0000-\\u001F\\u007F-\\u009F\\u00AD\\u034F\\u061C\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F'
   + '\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u2800\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF9-\\uFFFB]';
-/** NOT_BLANK as a RegExp: whether text holds a visible character. */
-export const VISIBLE = new RegExp(NOT_BLANK, 'u');
+/**
+ * Whether text holds a visible character, past the BMP too (the server's own check, the format
+ * `visible-text` beside NOT_BLANK): not white space, a control, a format character (but the
+ * prepended concatenation marks, which show a sign), a default-ignorable one (variation
+ * selectors, fillers, tags U+E0000…) or the blank Braille pattern. A name of tag characters
+ * alone, or of U+1D173, passed NOT_BLANK (Unicode QA).
+ */
+export const VISIBLE = /[\u0600-\u0605\u06DD\u070F\u0890\u0891\u08E2\u{110BD}\u{110CD}]|[^\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/u;
+/** The schema of a text field that must hold a visible character: NOT_BLANK for clients, VISIBLE for the server. */
+export const visibleText = { pattern: NOT_BLANK, format: 'visible-text' } as const;
 
 /**
  * Turns Ajv errors into the seeds' VAL_001 context: a tree keyed by property
@@ -45,6 +53,7 @@ const FORMAT_MESSAGES: Record<string, string> = {
   uuid: 'must be a UUID',
   'date-time': 'must be a valid ISO 8601 date string like 2024-01-31T12:00:00Z or 2024-01-31T13:00:00+01:00, from year 0001 to 9999 (UTC), without a leap second',
   email: 'must be an email',
+  'visible-text': 'must not be blank',
 };
 
 function typeMessage(schema: Schema): string {
