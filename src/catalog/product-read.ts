@@ -78,6 +78,14 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 const SORT_COLUMNS = { createdAt: 'created_at', updatedAt: 'updated_at', name: 'name', price: 'price' } as const;
 
 /**
+ * `q=` as a name contains it, in either Unicode normalization: a name typed on macOS is often
+ * decomposed (NFD: Korean syllables as their letters, "é" as "e" and an accent), and `q=café` or
+ * `q=티셔츠` typed composed found none of them (Unicode QA). Names are matched as stored: one
+ * wholly in one form or the other is found, whichever form the search comes in.
+ */
+const nameContains = (text: string) => [...new Set([text.normalize('NFC'), text.normalize('NFD')])].map((t) => `%${likeLiteral(t)}%`);
+
+/**
  * A page of the store's products; the order is total (id breaks ties), so pages never overlap; the
  * total from the page's snapshot (db/page.ts). Ordered by a time, the page also tells where it
  * ended (`nextCursor`, product-cursor.ts; null on the last page), and `after` starts a page there.
@@ -86,7 +94,7 @@ export async function listProducts(sql: Queryable, storeId: string, q: ProductQu
   const cursor = q.after === undefined ? undefined : decodeCursor(q.after, q);
   const byTime = CURSOR_SORTS.includes(q.sortBy);
   const where = () => sql`p.store_id = ${storeId}
-    ${q.q ? sql`and (p.name ilike ${`%${likeLiteral(q.q)}%`} or p.sku = ${q.q} or p.external_id = ${q.q}
+    ${q.q ? sql`and (p.name ilike any(${nameContains(q.q)}::text[]) or p.sku = ${q.q} or p.external_id = ${q.q}
       or p.id in (select v.product_id from product_variants v where v.store_id = ${storeId} and (v.sku = ${q.q} or v.external_id = ${q.q})))` : sql``}
     ${q.isArchived === undefined ? sql`` : sql`and p.is_archived = ${q.isArchived}`}
     ${q.isAvailableStock === undefined ? sql`` : sql`and ${q.isAvailableStock ? sql`` : sql`not`} ${inStock(sql)}`}

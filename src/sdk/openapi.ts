@@ -1107,7 +1107,7 @@ export interface operations {
     getPartnerStoresProducts: {
         parameters: {
             query?: {
-                /** @description name contains (case-insensitive), or exact sku / externalId of the product or of one of its variants */
+                /** @description name contains (case-insensitive, composed or decomposed Unicode alike), or exact sku / externalId of the product or of one of its variants */
                 q?: string;
                 isArchived?: boolean;
                 /** @description stock > 0 (true) or = 0 (false) */

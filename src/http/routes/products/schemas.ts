@@ -37,7 +37,7 @@ const Bool = Type.Boolean();
 export const VariantActive = Type.Object({ isVariantActive: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 
 export const ProductListQuery = Type.Object({
-  q: Type.Optional(Type.String({ maxLength: 255, description: 'name contains (case-insensitive), or exact sku / externalId of the product or of one of its variants' })),
+  q: Type.Optional(Type.String({ maxLength: 255, description: 'name contains (case-insensitive, composed or decomposed Unicode alike), or exact sku / externalId of the product or of one of its variants' })),
   isArchived: Type.Optional(Bool), isAvailableStock: Type.Optional(Type.Boolean({ description: 'stock > 0 (true) or = 0 (false)' })),
   isVerified: Type.Optional(Bool), isVariantActive: Type.Optional(Type.Boolean({ description: 'only active (true) or inactive (false) variants in each product' })),
   externalId: Type.Optional(Type.String({ maxLength: 255 })),
