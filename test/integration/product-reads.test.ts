@@ -106,6 +106,10 @@ describe('product reads', () => {
     expect((await get(`/api/v1/partner/stores/products?updatedSince=${encodeURIComponent('2024-01-31T13:00:00+01:00')}`)).statusCode).toBe(200);
     const python = await get('/api/v1/partner/stores/products?isArchived=True');
     expect(python.json().error.details.context.validationErrors.querystring.isArchived).toBe('isArchived must be a boolean value (true or false)');
+    // Latin1's "ä" percent-encoded: the text "%E4pfel" was searched, and nothing found (Unicode QA).
+    const latin1 = await get('/api/v1/partner/stores/products?q=%E4pfel&page=1');
+    expect([latin1.statusCode, latin1.json().error?.details.context.validationErrors]).toEqual([400, { querystring: { q: 'q is not percent-encoded UTF-8 (encode the text as UTF-8, then each byte as %XX)' } }]);
+    expect((await get('/api/v1/partner/stores/products?q=%C3%A4pfel+gr%C3%BCn&page=1')).statusCode).toBe(200);
   });
 
   it('compares updatedSince to the microsecond, not the millisecond postgres.js keeps of a timestamptz parameter', async () => {

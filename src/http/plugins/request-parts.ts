@@ -10,6 +10,9 @@ import { otherMethodsAt } from './route-methods.js';
  * - Path parameters, query values and JSON bodies holding what PostgreSQL cannot store (`%00`,
  *   the NUL character; a lone surrogate) are VAL_001 naming each one: a batch id, a SKU, a sid
  *   or a search text holding one reached a query and failed there, a 500.
+ * - A query value whose percent-encoding is no UTF-8 (`q=%E4pfel`, latin1's "ä") is VAL_001 naming
+ *   it: the parser kept it as the text `%E4pfel`, and the search answered nothing (Unicode QA), where
+ *   the same in a path is REQ_006 and in a body REQ_001.
  * - A route that takes a JSON body, called without one (no body, no content type), is REQ_005
  *   as an empty body with its content type is: its validation said "body must be either
  *   object or array".
@@ -39,7 +42,7 @@ export function registerRequestPartChecks(app: FastifyInstance) {
       if (typeof p[name] === 'string') p[name] = (p[name] as string).toLowerCase();
     }
     const params = unstorableCharacterErrors(request.params);
-    const querystring = unstorableCharacterErrors(request.query);
+    const querystring = undecodableQueryValues(request.url) ?? unstorableCharacterErrors(request.query);
     if (params || querystring) {
       throw new AppError('VAL_001', { validationErrors: { ...(params ? { params } : {}), ...(querystring ? { querystring } : {}) } });
     }
@@ -80,4 +83,20 @@ function unexpectedBody(body: unknown): Record<string, string> | null {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { body: 'body must be empty ({} or none): this operation takes no body' };
   const keys = Object.keys(body);
   return keys.length === 0 ? null : Object.fromEntries(keys.map((k) => [k, `property ${k} should not exist`]));
+}
+
+/** The query's names and values that do not decode (a `%` escape of bytes that are no UTF-8), each named; null when all do. */
+function undecodableQueryValues(url: string): Record<string, string> | null {
+  const at = url.indexOf('?');
+  if (at < 0 || !url.includes('%', at)) return null;
+  let errors: Record<string, string> | null = null;
+  for (const pair of url.slice(at + 1).split('&')) {
+    const [name, value = ''] = pair.split(/=(.*)/s);
+    const decoded = (s: string) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return undefined; } };
+    const key = decoded(name) ?? name;
+    if (decoded(name) === undefined || decoded(value) === undefined) {
+      (errors ??= Object.create(null) as Record<string, string>)[key] = `${key} is not percent-encoded UTF-8 (encode the text as UTF-8, then each byte as %XX)`;
+    }
+  }
+  return errors;
 }
