@@ -18,27 +18,33 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** 0136's visible_text, which 0157 replaced: white space trimmed alone. */
+const undo0157 = async () => {
+    await sql.unsafe(`create or replace function visible_text(t text) returns text language sql immutable parallel safe as $$
+      select btrim(t, E' \\t\\n\\r\\f\\u000b\\u00a0\\u1680\\u2000\\u2001\\u2002\\u2003\\u2004\\u2005\\u2006\\u2007\\u2008\\u2009\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff') $$`);
+};
+
 describe('migrate', () => {
   it('applies every migration to a new database, nothing to a current one, and the missing ones to a database two behind', async () => {
     const first = await migrate(sql, url);
     expect(first[0]).toBe('0001.do.foundation.sql');
     expect(await migrate(sql, url)).toEqual([]);
 
-    // Two behind: the last two migrations undone and unrecorded. A migration added after 0156 must be
-    // the one undone here instead of 0155.
-    expect(first.slice(-2)).toEqual(['0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']);
-    // 0155 drops 0152's index by partner alone; 0156 gives PIM users a role.
+    // Two behind: the last two migrations undone and unrecorded. A migration added after 0157 must be
+    // the one undone here instead of 0156.
+    expect(first.slice(-2)).toEqual(['0156.do.pim-user-roles.sql', '0157.do.invisible-descriptions.sql']);
+    // 0156 gives PIM users a role; 0157 counts no invisible character of a description.
     const state = async () => (await sql`
-      select to_regclass('batches_partner_seq_idx') is not null as "byPartner",
-        exists (select from information_schema.columns where table_name = 'pim_users' and column_name = 'role') as role`)[0];
-    expect(await state()).toEqual({ byPartner: false, role: true });
-    await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
+      select exists (select from information_schema.columns where table_name = 'pim_users' and column_name = 'role') as role,
+        visible_text(repeat(U&'\\200B', 3)) = '' as invisible`)[0];
+    expect(await state()).toEqual({ role: true, invisible: true });
     await sql`alter table pim_users drop column role`;
-    expect(await state()).toEqual({ byPartner: true, role: false });
-    await sql`delete from schemaversion where version in (155, 156)`;
+    await undo0157();
+    expect(await state()).toEqual({ role: false, invisible: false });
+    await sql`delete from schemaversion where version in (156, 157)`;
 
     expect(await migrate(sql, url)).toEqual(first.slice(-2));
-    expect(await state()).toEqual({ byPartner: false, role: true });
+    expect(await state()).toEqual({ role: true, invisible: true });
   });
 
   it('runs a concurrent index build while another start waits for the migration lock: both start (the waiting one deadlocked: review)', async () => {
@@ -46,11 +52,11 @@ describe('migrate', () => {
     await sql`drop index batches_store_partner_seq_idx`;
     await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
     await sql`alter table pim_users drop column role`;
-    await sql`delete from schemaversion where version in (154, 155, 156)`;
+    await sql`delete from schemaversion where version in (154, 155, 156, 157)`;
     const other = connect(url, 2);
     try {
       const both = await Promise.allSettled([migrate(sql, url), migrate(other, url)]);
-      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']]);
+      expect(both.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason))).sort()).toEqual([[], ['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql', '0157.do.invisible-descriptions.sql']]);
     } finally {
       await other.end();
     }
@@ -62,14 +68,14 @@ describe('migrate', () => {
     await sql`update pg_index set indisvalid = false where indexrelid = 'batches_store_partner_seq_idx'::regclass`;
     await sql`create index batches_partner_seq_idx on batches (partner_id, accepted_seq)`;
     await sql`alter table pim_users drop column role`;
-    await sql`delete from schemaversion where version in (154, 155, 156)`;
-    expect(await migrate(sql, url)).toEqual(['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql']);
+    await sql`delete from schemaversion where version in (154, 155, 156, 157)`;
+    expect(await migrate(sql, url)).toEqual(['0154.do.batches-by-store-partner.sql', '0155.do.drop-batches-by-partner.sql', '0156.do.pim-user-roles.sql', '0157.do.invisible-descriptions.sql']);
     expect((await sql`select indisvalid from pg_index where indexrelid = 'batches_store_partner_seq_idx'::regclass`)[0].indisvalid).toBe(true);
   });
 
   it("says once that it waits while another process holds the migration lock, then migrates (a start said nothing: QA)", async () => {
-    await sql`alter table pim_users drop column role`;
-    await sql`delete from schemaversion where version = 156`;
+    await undo0157();
+    await sql`delete from schemaversion where version = 157`;
     const holder = await sql.reserve();
     try {
       await holder`select pg_advisory_lock(${MIGRATION_LOCK})`;
@@ -78,7 +84,7 @@ describe('migrate', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(waited).toBe(1);
       await holder`select pg_advisory_unlock(${MIGRATION_LOCK})`;
-      expect(await migrating).toEqual(['0156.do.pim-user-roles.sql']);
+      expect(await migrating).toEqual(['0157.do.invisible-descriptions.sql']);
       expect(waited).toBe(1);
     } finally {
       holder.release();
@@ -96,7 +102,7 @@ describe('migrate', () => {
     }
     const inSchema = connect(quoted.url, 2);
     try {
-      expect((await migrate(inSchema, quoted.url)).at(-1)).toBe('0156.do.pim-user-roles.sql');
+      expect((await migrate(inSchema, quoted.url)).at(-1)).toBe('0157.do.invisible-descriptions.sql');
       expect((await inSchema`select to_regclass('"OmniQA".batches_store_partner_seq_idx') is not null as built`)[0].built).toBe(true);
     } finally {
       await inSchema.end();
@@ -113,8 +119,8 @@ describe('migrate', () => {
     await sql.unsafe(`grant usage on schema public, graphile_worker to ${role}; grant select on all tables in schema public, graphile_worker to ${role}`);
     const runtime = connect(as.toString(), 1);
     try {
-      await sql`alter table pim_users drop column role`;
-      await sql`delete from schemaversion where version = 156`;
+      await undo0157();
+      await sql`delete from schemaversion where version = 157`;
       await expect(migrate(runtime, as.toString())).rejects.toThrow(
         /^the database needs this build's migrations, and the role of DATABASE_URL may not apply them \((?:permission denied for|must be owner of) .*\): run `omni migrate` as the role that owns the database/);
     } finally {
@@ -128,7 +134,7 @@ describe('migrate', () => {
   it('refuses a database that does not store UTF-8, before it writes anything (0136 failed half-way on LATIN1)', async () => {
     const admin = connect(inject('adminUrl'), 1);
     const name = `omni_latin1_${Date.now()}`;
-    await admin.unsafe(`create database ${name} encoding 'LATIN1' template template0 lc_collate 'C' lc_ctype 'C'`);
+    await admin.unsafe(`create database ${name} encoding 'LATIN1' template template0 locale_provider libc locale 'C'`);
     const latin1 = connect(databaseUrlFor(inject('adminUrl'), name), 1);
     try {
       await expect(migrate(latin1, databaseUrlFor(inject('adminUrl'), name))).rejects.toThrow(/the database's encoding is LATIN1: Omni needs UTF8/);
