@@ -23,10 +23,10 @@ describe('product payload schemas accept the published examples', () => {
     const withOptions = (options: Record<string, string>) => ({ variants: { items: [{ sku: 'A', options }] } });
     expect(patch(withOptions({ ['n'.repeat(50)]: 'Red' }))).toBe(true);
     expect(patch(withOptions({ '': 'Red' }))).toBe(false);
-    expect(toValidationTree(patch.errors!)).toEqual({ variants: { items: { 0: { options: 'each key in options must be longer than or equal to 1 characters' } } } });
+    expect(toValidationTree(patch.errors!)).toEqual({ variants: { items: { 0: { options: 'each key in options must be longer than or equal to 1 characters, each key in options must not be blank' } } } });
     expect(patch(withOptions({ ['n'.repeat(51)]: 'Red', Size: '' }))).toBe(false);
     expect(toValidationTree(patch.errors!)).toEqual({ variants: { items: { 0: { options: {
-      _self: 'each key in options must be shorter than or equal to 50 characters', Size: 'Size must be longer than or equal to 1 characters',
+      _self: 'each key in options must be shorter than or equal to 50 characters', Size: 'Size must be longer than or equal to 1 characters, Size must not be blank',
     } } } } });
     // The with-variants endpoints share the item schema.
     const variantProduct = bodyAjv.compile(VariantProductInput);
