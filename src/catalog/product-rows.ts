@@ -32,6 +32,24 @@ export function checkRowCount(count: number) {
 }
 
 /**
+ * Warehouse stock rows a with-variants request may place: a variant's stock without a warehouse
+ * list goes to each of the store's warehouses, so 1,000 rows of 100 variants in a store of 30
+ * warehouses were 3,000,000 rows, accepted and then failed by every attempt of the worker (a
+ * JSON parameter past V8's longest string), or a 500 after 2 GB at accept (limits QA). A chunk of
+ * the worker is of one batch: its warehouse rows (one JSON parameter, ~150 bytes a row) stay under it too.
+ */
+export const MAX_STOCK_ROWS_PER_REQUEST = 100_000;
+
+export function checkStockRowCount(count: number) {
+  if (count > MAX_STOCK_ROWS_PER_REQUEST) {
+    throw new AppError('PRD_006', {
+      maxStockRows: MAX_STOCK_ROWS_PER_REQUEST, received: count,
+      reason: "a variant's stock is one row a warehouse it names, or a row in each of the store's warehouses when it names none: send fewer products a request",
+    }, 'Too many warehouse stock rows in one request');
+  }
+}
+
+/**
  * Accepts the rows of a catalog sync (creation only) or products/bulk request:
  * every row is checked at once (schema, prices, taxonomy, warehouse rules,
  * duplicates in the request and in the store, with one query for the whole

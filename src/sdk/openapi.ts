@@ -267,7 +267,7 @@ export interface paths {
         put?: never;
         /**
          * Catalog sync of products with variants (creation only, async)
-         * @description Each row is a parent (externalId, name, descriptive fields) and variants.items (sku, options such as {"Colour": "Red", "Size": "XL"}, price, specialPrice, stock or warehouses). Price, sku and stock live on the variants. With products/with-variants/bulk a row carrying the id of an existing product with variants updates it: its variants are matched by sku, and its variants missing from the row are deactivated. Variant stock needs a warehouse (WHS_005 on a store without). At most 1,000 rows.
+         * @description Each row is a parent (externalId, name, descriptive fields) and variants.items (sku, options such as {"Colour": "Red", "Size": "XL"}, price, specialPrice, stock or warehouses). Price, sku and stock live on the variants. With products/with-variants/bulk a row carrying the id of an existing product with variants updates it: its variants are matched by sku, and its variants missing from the row are deactivated. Variant stock needs a warehouse (WHS_005 on a store without). At most 1,000 rows, and 100,000 warehouse stock rows (a variant's stock without a warehouse list is a row in each of the store's warehouses): PRD_006.
          */
         post: operations["postPartnerStoresCatalogWithVariantsSync"];
         delete?: never;
@@ -287,7 +287,7 @@ export interface paths {
         put?: never;
         /**
          * Create or update products with variants (async)
-         * @description Each row is a parent (externalId, name, descriptive fields) and variants.items (sku, options such as {"Colour": "Red", "Size": "XL"}, price, specialPrice, stock or warehouses). Price, sku and stock live on the variants. With products/with-variants/bulk a row carrying the id of an existing product with variants updates it: its variants are matched by sku, and its variants missing from the row are deactivated. Variant stock needs a warehouse (WHS_005 on a store without). At most 1,000 rows.
+         * @description Each row is a parent (externalId, name, descriptive fields) and variants.items (sku, options such as {"Colour": "Red", "Size": "XL"}, price, specialPrice, stock or warehouses). Price, sku and stock live on the variants. With products/with-variants/bulk a row carrying the id of an existing product with variants updates it: its variants are matched by sku, and its variants missing from the row are deactivated. Variant stock needs a warehouse (WHS_005 on a store without). At most 1,000 rows, and 100,000 warehouse stock rows (a variant's stock without a warehouse list is a row in each of the store's warehouses): PRD_006.
          */
         post: operations["postPartnerStoresProductsWithVariantsBulk"];
         delete?: never;
