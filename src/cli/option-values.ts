@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { API_PREFIX } from '../sdk/signing.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 import { webhookUrlProblem } from '../webhooks/endpoints.js';
-import { MIN_PASSWORD_LENGTH } from '../onboarding/sellers.js';
+import { MIN_PASSWORD_LENGTH, passwordLength } from '../onboarding/sellers.js';
 
 /** Argument parsers for `omni` options: a wrong value is a usage error naming the option, before any database is opened. */
 
@@ -80,7 +80,7 @@ export const checkWebhookUrl = (flags: string, key: string) => (cmd: Command) =>
 
 /** What is wrong with a seller's sign-in password, if anything: at least MIN_PASSWORD_LENGTH characters, as createSeller refuses a shorter one. */
 export const passwordProblem = (v: string): string | undefined =>
-  (v.length < MIN_PASSWORD_LENGTH ? `expected a password of at least ${MIN_PASSWORD_LENGTH} characters, got ${v.length}.` : undefined);
+  (passwordLength(v) < MIN_PASSWORD_LENGTH ? `expected a password of at least ${MIN_PASSWORD_LENGTH} characters, got ${passwordLength(v)}.` : undefined);
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 /** A PIM organization's or user's id, as `omni admin org create` / `user create` printed it. */

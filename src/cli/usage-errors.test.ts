@@ -61,6 +61,9 @@ describe('usage errors, told before the database is opened and followed by the h
     expect(short.stderr).not.toContain('secret7');
     expect(short.stderr).toContain('Usage: omni admin seller create [options]');
     expect((await parse('admin', 'seller', 'create', '--email', 'a@b.co', '--password', '12345678', '--store', 'S')).outcome).toBe('ran');
+    // Characters, not UTF-16 units: four emoji were 8 (limits QA).
+    expect((await parse('admin', 'seller', 'create', '--email', 'a@b.co', '--password', '😀😀😀😀', '--store', 'S')).outcome)
+      .toBe("commander.invalidArgument: error: option '--password <password>' is invalid (not repeated here): expected a password of at least 8 characters, got 4.");
   });
 
   it('store create: --warehouses from 0 to 100', async () => {

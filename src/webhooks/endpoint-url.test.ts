@@ -16,4 +16,10 @@ describe('webhookUrlProblem', () => {
     }
     expect(webhookUrlProblem('HTTPS://Erp.Example:8443/in#x')).toBeUndefined();
   });
+
+  it('counts 2,048 characters, not UTF-16 units, as the schema\'s maxLength does (an emoji counted twice: limits QA)', () => {
+    const base = 'https://erp.example/😀';
+    expect(webhookUrlProblem(base + 'a'.repeat(2048 - [...base].length))).toBeUndefined();
+    expect(webhookUrlProblem(base + 'a'.repeat(2049 - [...base].length))).toBe('longer than 2048 characters');
+  });
 });

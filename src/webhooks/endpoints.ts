@@ -29,7 +29,8 @@ const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
  */
 export function webhookUrlProblem(url: string): string | undefined {
   // The API's schema says so first (VAL_001: maxLength); the admin CLI comes here directly.
-  if (url.length > MAX_URL_LENGTH) return `longer than ${MAX_URL_LENGTH} characters`;
+  // In characters (code points), as the schema's maxLength counts: `.length` counted an emoji twice (limits QA).
+  if ([...url].length > MAX_URL_LENGTH) return `longer than ${MAX_URL_LENGTH} characters`;
   // URL parsing drops spaces around a URL and tabs and newlines in it: stored as given, the CLI's
   // "  https://…  " was a URL the API refuses, and "https://exa<TAB>mple.com" was sent to example.com (QA).
   if (/[\s\u0000-\u001f\u007f]/.test(url)) return 'it holds white space or a control character: percent-encode it (%20), or remove it';
