@@ -90,8 +90,8 @@ export async function openDatabase(config: Config, log?: (line: string) => void,
   let holdRestarts = () => {};
   if (!connectionString) {
     // Loaded only here: a process on an external database never carries the embedded server's package.
-    const { startEmbeddedPostgres } = await import('./embedded.js');
-    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.OMNI_PG_PORT, log, alert });
+    const { startEmbeddedPostgres, embeddedMaxConnections } = await import('./embedded.js');
+    const embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.OMNI_PG_PORT, log, alert, maxConnections: embeddedMaxConnections(config) });
     connectionString = embedded.connectionString;
     stopEmbedded = embedded.stop;
     holdRestarts = embedded.holdRestarts;

@@ -26,6 +26,19 @@ interface Options {
   alert?: (level: 'error' | 'info', message: string) => void;
   /** Start the server again when it ends by itself (default true; a test that crashes its own server on purpose says false). */
   restartOnExit?: boolean;
+  /** The connections its processes may open (embeddedMaxConnections; default 200). */
+  maxConnections?: number;
+}
+
+/**
+ * The embedded server's max_connections: 200, or room for two processes of this configuration and
+ * a few more (the CLI, psql). At 200 a worker of WORKER_CONCURRENCY and WEBHOOK_CONCURRENCY 100,
+ * within their documented ranges, took 197 for its queue alone, and the API's requests failed
+ * SYS_002 ("too many clients") once it was ready (limits QA).
+ */
+export function embeddedMaxConnections(pools: { DB_POOL_MAX: number; DB_STATEMENT_POOL_MAX: number; WORKER_CONCURRENCY: number; WEBHOOK_CONCURRENCY: number }) {
+  const process = pools.DB_POOL_MAX + pools.DB_STATEMENT_POOL_MAX + pools.WORKER_CONCURRENCY + pools.WEBHOOK_CONCURRENCY + 2;
+  return Math.max(200, 2 * process + 20);
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
@@ -163,7 +176,7 @@ export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedData
     // PostgreSQL's defaults suit a small shared server; this one is Omni's own. A catalog is
     // bigger than 128 MB of buffers, and a bulk import fills the default 1 GB of WAL in
     // seconds, checkpointing (and writing full pages again) over and over.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${useSocket ? clusterDir : ''}`, '-c', 'max_connections=200',
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${useSocket ? clusterDir : ''}`, '-c', `max_connections=${opts.maxConnections ?? 200}`,
       '-c', 'shared_buffers=512MB', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=15min'],
     onLog: (m) => { startOutput?.push(String(m)); log(String(m).trim()); },
     onError: (m) => log(`[error] ${String(m).trim()}`),
