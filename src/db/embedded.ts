@@ -37,8 +37,8 @@ interface Options {
  * SYS_002 ("too many clients") once it was ready (limits QA).
  */
 export function embeddedMaxConnections(pools: { DB_POOL_MAX: number; DB_STATEMENT_POOL_MAX: number; WORKER_CONCURRENCY: number; WEBHOOK_CONCURRENCY: number }) {
-  const process = pools.DB_POOL_MAX + pools.DB_STATEMENT_POOL_MAX + pools.WORKER_CONCURRENCY + pools.WEBHOOK_CONCURRENCY + 2;
-  return Math.max(200, 2 * process + 20);
+  const perProcess = pools.DB_POOL_MAX + pools.DB_STATEMENT_POOL_MAX + pools.WORKER_CONCURRENCY + pools.WEBHOOK_CONCURRENCY + 2;
+  return Math.max(200, 2 * perProcess + 20);
 }
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
