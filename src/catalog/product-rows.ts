@@ -4,7 +4,7 @@ import type { Transaction } from '../db/database.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import { AppError, rowError } from '../errors/app-error.js';
 import { rowValidator } from '../http/validation/row-validation.js';
-import { loadStoreWarehouses, placeStock } from '../inventory/warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, stockRowCount } from '../inventory/warehouse-rules.js';
 import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { lookupByKey, planEachExecution, uuidKey } from '../db/key-lookup.js';
@@ -32,11 +32,12 @@ export function checkRowCount(count: number) {
 }
 
 /**
- * Warehouse stock rows a with-variants request may place: a variant's stock without a warehouse
- * list goes to each of the store's warehouses, so 1,000 rows of 100 variants in a store of 30
- * warehouses were 3,000,000 rows, accepted and then failed by every attempt of the worker (a
- * JSON parameter past V8's longest string), or a 500 after 2 GB at accept (limits QA). A chunk of
- * the worker is of one batch: its warehouse rows (one JSON parameter, ~150 bytes a row) stay under it too.
+ * Warehouse stock rows a request may place (a catalog, products or inventory request, or a
+ * with-variants one): stock without a warehouse list goes to each of the store's warehouses, so
+ * 1,000 rows of 100 variants in a store of 30 warehouses were 3,000,000 rows, accepted and then
+ * failed by every attempt of the worker (a JSON parameter past V8's longest string), or a 500
+ * after 2 GB at accept (limits QA); a store may have any number of warehouses. A chunk of the
+ * worker is of one batch: its warehouse rows (one JSON parameter, ~150 bytes a row) stay under it too.
  */
 export const MAX_STOCK_ROWS_PER_REQUEST = 100_000;
 
@@ -44,7 +45,7 @@ export function checkStockRowCount(count: number) {
   if (count > MAX_STOCK_ROWS_PER_REQUEST) {
     throw new AppError('PRD_006', {
       maxStockRows: MAX_STOCK_ROWS_PER_REQUEST, received: count,
-      reason: "a variant's stock is one row a warehouse it names, or a row in each of the store's warehouses when it names none: send fewer products a request",
+      reason: "stock is one row a warehouse a row (or variant) names, or a row in each of the store's warehouses when it names none: send fewer rows a request",
     }, 'Too many warehouse stock rows in one request');
   }
 }
@@ -114,6 +115,7 @@ async function acceptCheckedRows(tx: Transaction, who: Principal, origin: Reques
   // The planner setting (before the lookups) and three independent lookups, pipelined on the transaction's connection.
   const [, warehouses, unknownRefs, found] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), findUnknownTaxonomy(tx, valid.map((v) => v.input)), existing(tx)]);
+  checkStockRowCount(stockRowCount(valid.map((v) => v.input), warehouses));
   const byExternal = new Map(found.filter((e) => e.external_id != null).map((e) => [e.external_id!, e]));
   const bySku = new Map(found.filter((e) => e.sku).map((e) => [e.sku!, e]));
   const byId = new Map(found.map((e) => [e.id, e]));

@@ -5,7 +5,7 @@ import { AppError, rowError } from '../errors/app-error.js';
 import { duplicateOptionValues } from './variant-options.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { rowValidator } from '../http/validation/row-validation.js';
-import { loadStoreWarehouses, placeStock, stockOverIntegerReason, type StockPlacement } from '../inventory/warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, stockOverIntegerReason, stockRowCount, type StockPlacement } from '../inventory/warehouse-rules.js';
 import { rowIdMismatch } from './key-clash.js';
 import { acceptBatch, type RowError } from '../batches/batch-store.js';
 import { checkRowCount, checkStockRowCount, type Principal } from './product-rows.js';
@@ -75,8 +75,7 @@ export async function acceptVariantProductRows(tx: Transaction, who: Principal, 
       union all ${lookupByKey(tx, { table: 'product_variants', key: 'sku', storeId: who.storeId, values: skus, columns: VARIANT_COLUMNS })}
       union all ${lookupByKey(tx, { table: 'product_variants', key: 'external_id', storeId: who.storeId, values: externalIds, columns: VARIANT_COLUMNS })}`]);
   // Before any of them is placed: the request as a whole is refused.
-  checkStockRowCount(valid.reduce((n, { input }) => n + input.variants.items.reduce((m, i) =>
-    m + (i.warehouses?.length ?? (i.stock === undefined ? 0 : warehouses.byClientId.size)), 0), 0));
+  checkStockRowCount(stockRowCount(valid.flatMap(({ input }) => input.variants.items), warehouses));
   const products = existing.filter((e) => e.kind === 'product');
   const byId = new Map(products.map((e) => [e.id, e]));
   const externalOwner = new Map(existing.filter((e) => e.external_id != null).map((e) => [e.external_id!, e]));

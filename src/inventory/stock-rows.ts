@@ -6,10 +6,10 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import { rowValidator } from '../http/validation/row-validation.js';
 import { acceptBatch, newBatchId, type RowError } from '../batches/batch-store.js';
 import { lookupByKey, planEachExecution, uuidKey, VARIANT_PRODUCT_EXTERNAL_ID } from '../db/key-lookup.js';
-import { checkRowCount, type Principal } from '../catalog/product-rows.js';
+import { checkRowCount, checkStockRowCount, type Principal } from '../catalog/product-rows.js';
 import { productFieldSchemas, Uuid } from '../catalog/product-schema.js';
 import { emitEvents } from '../webhooks/outbox.js';
-import { loadStoreWarehouses, placeStock } from './warehouse-rules.js';
+import { loadStoreWarehouses, placeStock, stockRowCount } from './warehouse-rules.js';
 import { stockEntries, type StockRow } from './stock-payload.js';
 import { storeStockRows } from './stock-batches.js';
 
@@ -129,6 +129,7 @@ export async function acceptStockRows(tx: Transaction, who: Principal, origin: R
 
   const [, warehouses, targets] = await Promise.all([
     planEachExecution(tx), loadStoreWarehouses(tx, who.storeId), resolveTargets(tx, who.storeId, valid.map((v) => v.item))]);
+  checkStockRowCount(stockRowCount(valid.map((v) => v.item), warehouses));
   const batchId = newBatchId('inventory');
   const accepted: { rowIndex: number; row: StockRow }[] = [];
   const acceptedRows: Record<string, unknown>[] = [];

@@ -70,6 +70,13 @@ export function placeStock(input: StockInput, store: StoreWarehouses, level: 'pr
   return placedUnlessTooLarge(allocations, 'warehouses', level);
 }
 
+/** The warehouse rows these inputs place (placeStock): one a warehouse named, or one in each of the store's when stock names none. */
+export function stockRowCount(inputs: Iterable<{ stock?: number; warehouses?: unknown[] }>, store: StoreWarehouses): number {
+  let rows = 0;
+  for (const i of inputs) rows += i.warehouses?.length ?? (i.stock === undefined ? 0 : store.byClientId.size);
+  return rows;
+}
+
 /** `stock` in each of the store's warehouses: where stock without a warehouse list goes in a store that has some. */
 export function everyWarehouse(store: StoreWarehouses, stock: number) {
   return [...store.byClientId].map(([clientId, warehouseId]) => ({ warehouseId, clientId, stock }));

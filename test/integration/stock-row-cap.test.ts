@@ -13,7 +13,7 @@ const rows = (count: number, prefix: string) => Array.from({ length: count }, (_
   variants: { items: Array.from({ length: 100 }, (_v, k) => ({ sku: `${prefix}-${r}-${k}`, price: 1, stock: 1 })) },
 }));
 
-describe('the warehouse stock rows of a with-variants request', () => {
+describe('the warehouse stock rows of a request', () => {
   it('are at most 100,000: past it the request is PRD_006 as a whole, naming the count, and nothing is stored', async () => {
     const store = await createTestStore(ctx, 100);
     const over = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/with-variants/sync', body: { products: rows(11, 'over') } });
@@ -27,5 +27,20 @@ describe('the warehouse stock rows of a with-variants request', () => {
     // At the cap: accepted.
     const at = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/with-variants/sync', body: { products: rows(10, 'at') } });
     expect([at.statusCode, at.json().data?.summary]).toEqual([200, { total: 10, failed: 0, pending: 10 }]);
+  });
+
+  it('of a catalog, products or inventory request too, in a store of more warehouses than a row may name (a store may have any number)', async () => {
+    const store = await createTestStore(ctx, 101);
+    const products = Array.from({ length: 1000 }, (_, r) => ({ externalId: `many-${r}`, sku: `MANY-${r}`, name: `Mug ${r}`, price: 1, stock: 1 }));
+    for (const url of ['/api/v1/partner/stores/catalog/sync', '/api/v1/partner/stores/products/bulk']) {
+      const res = await signedInject(ctx, store, { method: 'POST', url, body: { products } });
+      expect([url, res.statusCode, res.json().error?.details.context]).toEqual([url, 413, expect.objectContaining({ maxStockRows: 100_000, received: 101_000 })]);
+    }
+    const items = products.map((p) => ({ sku: p.sku, stock: 2 }));
+    const inventory = await signedInject(ctx, store, { method: 'PATCH', url: '/api/v1/partner/stores/inventory', body: { items } });
+    expect([inventory.statusCode, inventory.json().error?.details.context]).toEqual([413, expect.objectContaining({ maxStockRows: 100_000, received: 101_000 })]);
+    expect((await ctx.sql`select count(*)::int as n from batches where store_id = ${store.storeId}`)[0].n).toBe(0);
+    const fewer = await signedInject(ctx, store, { method: 'POST', url: '/api/v1/partner/stores/catalog/sync', body: { products: products.slice(0, 990) } });
+    expect([fewer.statusCode, fewer.json().data?.summary]).toEqual([200, { total: 990, failed: 0, pending: 990 }]);
   });
 });
