@@ -18,6 +18,12 @@ describe('RequestWindows', () => {
     expect(windows.count('a')).toEqual({ limit: 3, remaining: 2, resetSeconds: 60, allowed: true });
   });
 
+  it('says 60 seconds of a window just begun, whatever fraction of a millisecond the clock reads (it said 61)', () => {
+    // A performance.now() reading for which (start + 60000) - start is 60000.00000000003.
+    const windows = new RequestWindows(3, 60_000, () => 252494.82074306995);
+    expect(windows.count('a').resetSeconds).toBe(60);
+  });
+
   it('drops the windows that ended once the map grows, keeping the ones still counting', () => {
     let now = 0;
     const windows = new RequestWindows(1, 1000, () => now, 4);

@@ -36,7 +36,9 @@ export class RequestWindows {
       this.windows.set(key, w);
     }
     w.count++;
-    const resetSeconds = Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000));
+    // From the time elapsed, not `start + windowMs - now`: a monotonic clock's fractional milliseconds
+    // made that 60000.00000000003 for a window just begun, and RateLimit-Reset read 61 (a CI run).
+    const resetSeconds = Math.max(1, Math.ceil((this.windowMs - (now - w.start)) / 1000));
     return { limit: this.limit, remaining: Math.max(0, this.limit - w.count), resetSeconds, allowed: w.count <= this.limit };
   }
 
