@@ -34,8 +34,8 @@ function unsupportedEncoding(coding: string | undefined, contentType: string | u
   return charset ? { charset, reason: 'JSON bodies are UTF-8 (RFC 8259)' } : undefined;
 }
 
-/** Half of a UTF-16 surrogate pair (String.prototype.toWellFormed replaces these, in Node 20 but not in ES2022's types). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Half of a UTF-16 surrogate pair: in unicode mode a pair is one code point, so only a lone half is of category Cs (as unstorable-characters.ts tells them). */
+const LONE_SURROGATE = /\p{Cs}/gu;
 
 /** JSON bodies, keeping the raw bytes for signature verification. */
 export function registerJsonBody(app: FastifyInstance) {

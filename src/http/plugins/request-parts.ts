@@ -92,11 +92,12 @@ function undecodableQueryValues(url: string): Record<string, string> | null {
   let errors: Record<string, string> | null = null;
   for (const pair of url.slice(at + 1).split('&')) {
     const [name, value = ''] = pair.split(/=(.*)/s);
-    const decoded = (s: string) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return undefined; } };
-    const key = decoded(name) ?? name;
-    if (decoded(name) === undefined || decoded(value) === undefined) {
-      (errors ??= Object.create(null) as Record<string, string>)[key] = `${key} is not percent-encoded UTF-8 (encode the text as UTF-8, then each byte as %XX)`;
+    const key = decodedQueryPart(name);
+    if (key === undefined || decodedQueryPart(value) === undefined) {
+      (errors ??= Object.create(null) as Record<string, string>)[key ?? name] = `${key ?? name} is not percent-encoded UTF-8 (encode the text as UTF-8, then each byte as %XX)`;
     }
   }
   return errors;
 }
+
+const decodedQueryPart = (s: string) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return undefined; } };
