@@ -9,7 +9,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The partner's stores */
+        /** The partner's stores, oldest first */
         get: operations["getPartnerStores"];
         put?: never;
         post?: never;
@@ -26,7 +26,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The store's warehouses and their clientIds */
+        /** The store's warehouses and their clientIds, oldest first */
         get: operations["getPartnerStoresWarehouses"];
         put?: never;
         post?: never;
@@ -601,7 +601,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     getPartnerStores: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                limit?: number;
+            };
             header: {
                 /** @description Partner identifier issued by Omni */
                 "x-partner-client-id": string;
@@ -657,7 +660,10 @@ export interface operations {
     };
     getPartnerStoresWarehouses: {
         parameters: {
-            query?: never;
+            query?: {
+                page?: number;
+                limit?: number;
+            };
             header: {
                 /** @description Partner identifier issued by Omni */
                 "x-partner-client-id": string;

@@ -93,12 +93,27 @@ export async function addWarehouseToStore(sql: Queryable, storeClientId: string,
   return addWarehouse(sql, await storeIdOf(sql, storeClientId), name);
 }
 
-export async function listPartnerStores(sql: Queryable, partnerId: string) {
-  return sql<{ storeClientId: string; name: string; status: string; bound: boolean; warehouseCount: number; createdAt: Date }[]>`
+/**
+ * One page of the partner's stores, oldest first, with their total: a channel manager may hold
+ * thousands (the list answered all of them at once until 2026-12-07). Without a page, every store
+ * (`omni admin partner stores`).
+ */
+export async function listPartnerStores(sql: Queryable, partnerId: string, page?: { page: number; limit: number }) {
+  const window = page ? sql`limit ${page.limit} offset ${(page.page - 1) * page.limit}` : sql``;
+  const rows = await sql<{ storeClientId: string; name: string; status: string; bound: boolean; warehouseCount: number; createdAt: Date; total: number }[]>`
     select s.client_id as "storeClientId", s.name, s.status,
       exists (select 1 from store_tokens t where t.store_id = s.id and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as bound,
-      (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt"
-    from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id`;
+      (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt",
+      count(*) over ()::int as total
+    from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id ${window}`;
+  const total = rows[0]?.total ?? (page && page.page > 1 ? await countPartnerStores(sql, partnerId) : 0);
+  return { total, items: rows.map(({ total: _, ...store }) => store) };
+}
+
+/** How many stores the partner has: the total of a page past the last. */
+async function countPartnerStores(sql: Queryable, partnerId: string) {
+  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from stores where partner_id = ${partnerId}`;
+  return n;
 }
 
 /** One store as support needs it (`omni admin store show`): its partner, status, PIM tenant, warehouses, and its live tokens by hint (never a token). */
