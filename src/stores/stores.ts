@@ -1,6 +1,6 @@
 import type { Queryable, Sql } from '../db/database.js';
 import { hashToken, newStoreClientId, newStoreToken, tokenHint } from '../auth/identifiers.js';
-import { addWarehouse, listWarehouses, type WarehouseView } from './warehouses.js';
+import { MAX_STORE_WAREHOUSES, addWarehouse, listWarehouses, type WarehouseView } from './warehouses.js';
 
 export interface CreatedStore {
   storeId: string;
@@ -89,8 +89,22 @@ export async function setStoreStatus(sql: Queryable, storeClientId: string, stat
   return { storeClientId, status };
 }
 
-export async function addWarehouseToStore(sql: Queryable, storeClientId: string, name: string): Promise<WarehouseView> {
-  return addWarehouse(sql, await storeIdOf(sql, storeClientId), name);
+/**
+ * `omni admin warehouse add`: at most MAX_STORE_WAREHOUSES a store. A product read lists every
+ * warehouse of its store, and a request places at most 100,000 stock rows: a store of ten thousand
+ * warehouses answered a page of 20 products with 200,000 warehouse entries, and took 10 products a
+ * request. Counted with the store's row locked, as add_warehouse locks it: two adds at once cannot
+ * both take the last place.
+ */
+export async function addWarehouseToStore(sql: Sql, storeClientId: string, name: string): Promise<WarehouseView> {
+  return sql.begin(async (tx) => {
+    const storeId = await storeIdOf(tx, storeClientId, true);
+    const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from warehouses where store_id = ${storeId}`;
+    if (n >= MAX_STORE_WAREHOUSES) {
+      throw new Error(`store ${storeClientId} has ${n.toLocaleString('en-US')} warehouses, the most a store may have (${MAX_STORE_WAREHOUSES.toLocaleString('en-US')})`);
+    }
+    return addWarehouse(tx, storeId, name);
+  });
 }
 
 /**

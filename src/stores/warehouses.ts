@@ -1,6 +1,9 @@
 import type { Queryable } from '../db/database.js';
 import { newWarehouseClientId } from '../auth/identifiers.js';
 
+/** The most warehouses a store may have (`omni admin warehouse add`; README "Limits"). */
+export const MAX_STORE_WAREHOUSES = 1_000;
+
 export interface WarehouseView {
   clientId: string;
   name: string;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from '../../src/stores/stores.js';
+import { addWarehouseToStore, createStore } from '../../src/stores/stores.js';
+import { describeFailure } from '../../src/cli/errors.js';
 import { createTestApp, createTestStore, signedInject, type TestContext, type TestStore } from '../helpers/test-app.js';
 
 /**
@@ -55,5 +56,24 @@ describe('the partner\'s stores and a store\'s warehouses, by page', () => {
     }
     const unknown = await stores('?cursor=x');
     expect([unknown.statusCode, unknown.json().error.details.context.validationErrors.querystring]).toEqual([400, { cursor: 'property cursor should not exist' }]);
+  });
+});
+
+describe('a store\'s warehouses are capped at 1,000', () => {
+  let ctx: TestContext;
+  beforeAll(async () => { ctx = await createTestApp(); });
+  afterAll(async () => { await ctx?.close(); });
+
+  it('adds the thousandth and refuses the next, naming the limit; two adds at once for the last place: one wins', async () => {
+    const store = await createTestStore(ctx, 1);
+    await ctx.sql`insert into warehouses (store_id, client_id, name)
+      select ${store.storeId}, 'wh_cap_' || n, 'Warehouse ' || n from generate_series(2, 998) as n`;
+    expect((await addWarehouseToStore(ctx.sql, store.storeClientId, 'The 999th')).name).toBe('The 999th');
+    const both = await Promise.allSettled([addWarehouseToStore(ctx.sql, store.storeClientId, 'A'), addWarehouseToStore(ctx.sql, store.storeClientId, 'B')]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = both.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(describeFailure(refused.reason)).toBe(`error: store ${store.storeClientId} has 1,000 warehouses, the most a store may have (1,000)`);
+    const [{ n }] = await ctx.sql<{ n: number }[]>`select count(*)::int as n from warehouses where store_id = ${store.storeId}`;
+    expect(n).toBe(1000);
   });
 });
