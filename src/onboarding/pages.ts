@@ -53,6 +53,16 @@ label{display:block;margin:.8rem 0 .2rem}input,select{width:100%;box-sizing:bord
 }
 
 /**
+ * How long the link has left, on both forms: it lasts 3 minutes from the partner's request, sign-in
+ * and consent included, and the pages did not say so until it had expired (QA).
+ */
+function linkLife(s: PageSession, what: string) {
+  const minutes = Math.ceil(s.secondsLeft / 60);
+  const left = s.secondsLeft < 60 ? 'less than a minute' : `about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `<p class="muted">This link works for ${left} more: ${what} before then, or ask the app you are connecting for a new link.</p>`;
+}
+
+/**
  * The pages' forms post to `base` + /onboard/…: the path of PUBLIC_BASE_URL ('' or '/omni' behind
  * a proxy that serves Omni under a prefix), where the browser sees the pages.
  */
@@ -63,6 +73,7 @@ export function signInPage(s: PageSession, csrf: string, base: string, error?: s
   return layout('Connect your store', `
 <p><strong>${esc(s.partnerName)}</strong> asks for access to your store's catalog and stock.</p>
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+${linkLife(s, 'sign in and authorize')}
 <form method="post" action="${esc(base)}/onboard/${esc(s.id)}/sign-in">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
 <label for="email">Email</label><input id="email" name="email" type="email" required autocomplete="username"${kept}${error && !kept ? ' autofocus' : ''}>
@@ -81,6 +92,7 @@ export function consentPage(s: PageSession, csrf: string, base: string, error?: 
 <p><strong>${esc(s.partnerName)}</strong> asks to manage the catalog and stock of your store <strong>${esc(s.storeName ?? '')}</strong>.</p>
 ${s.currentPartnerName ? `<p><strong>${esc(s.currentPartnerName)}</strong> manages this store now: if you authorize ${esc(s.partnerName)}, ${esc(s.currentPartnerName)}'s access ends.</p>` : ''}
 ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+${linkLife(s, 'authorize')}
 <form method="post" action="${esc(base)}/onboard/${esc(s.id)}/decision">
 <input type="hidden" name="csrf" value="${esc(csrf)}">
 <label for="period">Authorization period</label><select id="period" name="periodDays">

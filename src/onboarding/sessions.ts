@@ -40,7 +40,10 @@ export async function openSession(sql: Queryable, partnerId: string, redirectUri
 }
 
 export interface PageSession {
-  id: string; status: string; expired: boolean; partnerId: string; partnerName: string; redirectUri: string; storeName: string | null;
+  id: string; status: string; expired: boolean;
+  /** Until the link expires (0 once it has): the pages say how long the seller has. */
+  secondsLeft: number;
+  partnerId: string; partnerName: string; redirectUri: string; storeName: string | null;
   /** Another partner that operates the signed-in seller's store now (a live token): authorizing ends its access. */
   currentPartnerName: string | null;
   /** The signed-in browser's cookie, hashed (null before a sign-in). */
@@ -50,13 +53,13 @@ export interface PageSession {
 /** What the seller's page needs; null when the sid does not exist. */
 export async function sessionForPage(sql: Queryable, sid: string): Promise<PageSession | null> {
   const [s] = await sql<any[]>`
-    select o.id, o.status, o.expires_at < now() as expired, o.partner_id, p.name as partner_name, o.redirect_uri, st.name as store_name, o.browser_hash,
+    select o.id, o.status, o.expires_at < now() as expired, greatest(0, ceil(extract(epoch from o.expires_at - now())))::int as seconds_left, o.partner_id, p.name as partner_name, o.redirect_uri, st.name as store_name, o.browser_hash,
       (select cp.name from partners cp where cp.id = st.partner_id and st.partner_id <> o.partner_id
          and exists (select 1 from store_tokens t where t.store_id = st.id and t.revoked_at is null and (t.expires_at is null or t.expires_at > now()))) as current_partner_name
     from onboard_sessions o join partners p on p.id = o.partner_id left join stores st on st.id = o.store_id
     where o.id = ${sid}`;
   return s ? {
-    id: s.id, status: s.status, expired: s.expired, partnerId: s.partner_id, partnerName: s.partner_name, redirectUri: s.redirect_uri,
+    id: s.id, status: s.status, expired: s.expired, secondsLeft: s.seconds_left, partnerId: s.partner_id, partnerName: s.partner_name, redirectUri: s.redirect_uri,
     storeName: s.store_name, currentPartnerName: s.current_partner_name, browserHash: s.browser_hash,
   } : null;
 }

@@ -73,4 +73,17 @@ describe('the seller\'s pages', () => {
     // The sid in the address goes to no other site as a Referer; no frame, no sniffing.
     expect([res.headers['referrer-policy'], res.headers['x-frame-options'], res.headers['x-content-type-options']]).toEqual(['no-referrer', 'DENY', 'nosniff']);
   });
+
+  it('say how long the link has left on the sign-in and the consent (3 minutes from the partner\'s request, which the pages told only once it had expired)', async () => {
+    const session = await openOnboarding(ctx, await createTestStore(ctx, 0));
+    const browser = sellerBrowser(ctx, session.sid);
+    const life = (body: string) => /This link works for ([^:]*) more: ([^<]*) before then/.exec(body)?.slice(1);
+    expect(life((await browser.open()).body)).toEqual(['about 3 minutes', 'sign in and authorize']);
+    await ctx.sql`update onboard_sessions set expires_at = now() + interval '61 seconds' where id = ${session.sid}`;
+    expect(life((await browser.open()).body)).toEqual(['about 2 minutes', 'sign in and authorize']);
+    await browser.signIn(session.email, session.password);
+    await ctx.sql`update onboard_sessions set expires_at = now() + interval '40 seconds' where id = ${session.sid}`;
+    const consent = await browser.open();
+    expect([page(consent)[2], life(consent.body)]).toEqual(['Authorize access', ['less than a minute', 'authorize']]);
+  });
 });
