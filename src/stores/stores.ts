@@ -110,16 +110,19 @@ export async function addWarehouseToStore(sql: Sql, storeClientId: string, name:
 /**
  * One page of the partner's stores, oldest first, with their total: a channel manager may hold
  * thousands (the list answered all of them at once until 2026-12-07). Without a page, every store
- * (`omni admin partner stores`).
+ * (`omni admin store list`). The page is cut before its stores' tokens and warehouses are looked
+ * at: the window's count is over every store, so in the outer query it would have had them
+ * looked at for all.
  */
 export async function listPartnerStores(sql: Queryable, partnerId: string, page?: { page: number; limit: number }) {
   const window = page ? sql`limit ${page.limit} offset ${(page.page - 1) * page.limit}` : sql``;
   const rows = await sql<{ storeClientId: string; name: string; status: string; bound: boolean; warehouseCount: number; createdAt: Date; total: number }[]>`
     select s.client_id as "storeClientId", s.name, s.status,
       exists (select 1 from store_tokens t where t.store_id = s.id and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as bound,
-      (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt",
-      count(*) over ()::int as total
-    from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id ${window}`;
+      (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt", s.total
+    from (select id, client_id, name, status, created_at, count(*) over ()::int as total from stores
+          where partner_id = ${partnerId} order by created_at, id ${window}) as s
+    order by s.created_at, s.id`;
   const total = rows[0]?.total ?? (page && page.page > 1 ? await countPartnerStores(sql, partnerId) : 0);
   return { total, items: rows.map(({ total: _, ...store }) => store) };
 }
