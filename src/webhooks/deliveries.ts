@@ -32,10 +32,15 @@ export async function listDeliveries(sql: Queryable, partnerId: string, f: Deliv
     ${f.status ? sql`and d.status = ${f.status}` : sql``}
     ${f.eventType ? sql`and d.event_type = ${f.eventType}` : sql``}
     ${f.endpointId ? sql`and d.endpoint_id = ${f.endpointId}` : sql``}`;
+  // The page is cut first, and its deliveries' attempts looked at then: in the paged select, the
+  // attempt log was built for every delivery the offset skipped (a page past the end of 317,000
+  // took 542 ms of the database; QA). A subquery with a limit is never merged into the outer one.
   const { total, rows } = await pageWithTotal<any>(sql, sql`select count(*)::int as total from webhook_deliveries d where ${where()}`, sql`
-    select ${withAttempts(sql)}, ${microsOf(sql, sql`d.created_at`)} as created_micros from webhook_deliveries d
-    where ${where()} ${deliveriesCursor.after(sql, key, sql`d.created_at`, sql`d.id`)}
-    order by d.created_at desc, d.id desc limit ${f.limit + 1} offset ${key ? 0 : (f.page - 1) * f.limit}`);
+    select ${withAttempts(sql)} from (
+      select d.*, ${microsOf(sql, sql`d.created_at`)} as created_micros from webhook_deliveries d
+      where ${where()} ${deliveriesCursor.after(sql, key, sql`d.created_at`, sql`d.id`)}
+      order by d.created_at desc, d.id desc limit ${f.limit + 1} offset ${key ? 0 : (f.page - 1) * f.limit}) as d
+    order by d.created_at desc, d.id desc`);
   const { page, nextCursor } = pageAndCursor(rows, f.limit, (last) => deliveriesCursor.encode({ micros: last.created_micros, id: last.id }));
   return { total, items: page.map(view), nextCursor };
 }
