@@ -44,12 +44,25 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 /** How long a pooled connection may stay idle before it is closed. */
 export const IDLE_TIMEOUT_SECONDS = 60;
 
+/**
+ * An IPv6 address's host and port (`postgres://u@[::1]:5432/db`) as postgres.js's options: it reads
+ * a URL's host as what comes before the first colon, `[`, and never connected (QA; libpq and pg
+ * read it). Given as arrays, they are taken as they are (its types say a string and a number: a
+ * string is split at its colons).
+ */
+function bracketedHost(connectionString: string): { host: string; port: number } | undefined {
+  const url = new URL(connectionString);
+  if (!url.hostname.startsWith('[')) return undefined;
+  const [host, port] = [[url.hostname.slice(1, -1)], [Number(url.port || process.env.PGPORT || 5432)]];
+  return { host: host as unknown as string, port: port as unknown as number };
+}
+
 export function connect(connectionString: string, max = 10, settings: Record<string, string> = {}, connectTimeoutMs = CONNECT_TIMEOUT_MS): Sql {
   const { url, host } = splitSocketHost(connectionString);
   // libpq's TLS parameters read by Omni, for both drivers alike (tls.ts).
   const tls = databaseTls(url);
   return postgres(tls.url, {
-    ...(host ? { host } : {}),
+    ...(host ? { host } : bracketedHost(tls.url) ?? {}),
     // Never over a Unix socket, as libpq (databaseTls says so for a URL that still holds ?host=).
     ssl: host ? false : postgresSsl(tls),
     max,
