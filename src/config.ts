@@ -4,6 +4,9 @@ import envSchema from 'env-schema';
 import type { ErrorObject } from 'ajv';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/** An encryption key as OMNI_ENCRYPTION_KEY and the data folder's encryption.key hold it: base64 of 32 bytes. */
+export const ENCRYPTION_KEY_PATTERN = '^[A-Za-z0-9+/]{43}=$';
+
 /**
  * The whole environment, validated once at start. Anything wrong stops the
  * process with one clear message instead of failing later at first use.
@@ -18,7 +21,7 @@ const EnvSchema = Type.Object({
   /** Port of the embedded PostgreSQL (kept away from a system server on 5432). */
   OMNI_PG_PORT: Type.Integer({ default: 54329, minimum: 1, maximum: 65535 }),
   /** base64 of 32 bytes; encrypts partner secrets. Generated into OMNI_DATA_DIR when unset. */
-  OMNI_ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/]{43}=$' })),
+  OMNI_ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: ENCRYPTION_KEY_PATTERN })),
   /** Create a demo partner/store on first start (default: only with the embedded database). */
   OMNI_DEMO: Type.Optional(Type.Boolean()),
   PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
