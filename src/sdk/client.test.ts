@@ -97,7 +97,7 @@ describe('PartnerClient', () => {
   });
 
   it('call refuses a path parameter a URL cannot carry (. or ..) before sending, instead of reaching another route', async () => {
-    const { sent, fetchImpl } = answering(200, '{}', 'application/json');
+    const { sent, fetchImpl } = answering(200, '{"success":true}', 'application/json');
     const client = new PartnerClient('https://omni.example', credentials, fetchImpl);
     for (const sku of ['.', '..']) {
       await expect(client.call('getPartnerStoresProductsSkuBySku', { path: { sku } })).rejects.toThrow(/no URL can carry.*query \{ q: sku \}/);

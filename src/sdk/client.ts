@@ -21,9 +21,18 @@ export interface PartnerResponse<T = any> {
 }
 
 export interface PartnerClientOptions {
-  /** Longest wait for a full answer (headers and body) before PartnerTimeoutError; 60 s. */
+  /**
+   * Longest wait for a full answer (headers and body) before PartnerTimeoutError: 60 s, at most
+   * 300 s, which Node's fetch waits for headers at most (a longer one failed at 300 s as a
+   * PartnerNetworkError, and one past 2^31 - 1 ms was a 1 ms timer: QA).
+   */
   timeoutMs?: number;
 }
+
+/** The longest `timeoutMs`: Node's fetch (undici) gives up on headers, and on a body's silence, at 300 s. */
+export const MAX_TIMEOUT_MS = 300_000;
+/** A poll that got no answer (a reset, a refused connection: a deploy, a restart) is asked again this many times in a row at most. */
+const POLL_NETWORK_RETRIES = 5;
 
 type OperationArgs<K extends keyof PartnerOperations> =
   Record<string, never> extends PartnerOperations[K]['input'] ? [input?: PartnerOperations[K]['input']] : [input: PartnerOperations[K]['input']];
@@ -39,7 +48,12 @@ export class PartnerClient {
     private readonly credentials: PartnerCredentials,
     private readonly fetchImpl: typeof fetch = fetch,
     private readonly options: PartnerClientOptions = {},
-  ) {}
+  ) {
+    const t = options.timeoutMs;
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1 && t <= MAX_TIMEOUT_MS)) {
+      throw new RangeError(`timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got ${t}`);
+    }
+  }
 
   /** A client for the same partner acting on another store. */
   forStore(storeClientId: string, storeToken: string): PartnerClient {
@@ -88,7 +102,16 @@ export class PartnerClient {
     const sent = Object.fromEntries(Object.entries(headers).filter((h): h is [string, string] => h[1] !== undefined));
     const client = scope === 'partner' ? this.forPartner() : this;
     const res = await client.send<PartnerOperations[K]['output']>(method, url, body, sent, scope !== 'none');
+    if (res.status >= 300 && res.status <= 399) {
+      throw new PartnerApiError(res.status, res.body, res.headers, `HTTP ${res.status} to ${res.headers.get('location') ?? 'no Location'}: `
+        + 'the client follows no redirect (it would carry the signed headers and store token there); give it the base URL the API answers at');
+    }
     if (res.status < 200 || res.status > 299) throw new PartnerApiError(res.status, res.body, res.headers);
+    // A 2xx that is no envelope (a captive portal's page, an answer cut short) is no answer of the
+    // API: it resolved to the text, and a sync's caller read no batchId and no error (QA).
+    if ((res.body as { success?: unknown } | undefined)?.success !== true) {
+      throw new PartnerApiError(res.status, res.body, res.headers, `HTTP ${res.status} without the API's JSON envelope (a proxy's page, or an answer cut short)`);
+    }
     return res.body;
   }
 
@@ -117,7 +140,9 @@ export class PartnerClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchImpl(url, { method, headers: { ...headers, ...extraHeaders }, body: raw, signal });
+      // No redirect followed: fetch carries every header but Authorization to another origin, and a
+      // 307 sent the store token and a signed request, replayable for 300 s, wherever it pointed (QA).
+      res = await this.fetchImpl(url, { method, headers: { ...headers, ...extraHeaders }, body: raw, signal, redirect: 'manual' });
       text = await res.text();
     } catch (error) {
       if (signal.aborted) throw new PartnerTimeoutError(method, url.href, timeoutMs);
@@ -136,7 +161,10 @@ export class PartnerClient {
    * alone: QA). An answer other than 200 (BAT_001 for an unknown batch, an auth error) throws
    * PartnerApiError at once, as `call` does; a batch still unfinished after `timeoutMs`
    * (10 minutes), PartnerBatchTimeoutError. A poll or read refused for the partner's request
-   * limit (429 REQ_010) waits the Retry-After it names, within `timeoutMs`, and asks again. A webhook (docs/webhooks.md) spares the polling.
+   * limit (429 REQ_010) or while the API is unavailable (503 SYS_002: a deploy, the database
+   * away) waits the Retry-After it names, within `timeoutMs`, and asks again; one that got no
+   * answer (a reset, a refused connection) is asked again after 0.5, 1, 2, 4 and 8 s, within
+   * `timeoutMs` (the first of either ended the wait: QA). A webhook (docs/webhooks.md) spares the polling.
    */
   async waitForBatch<T = any>(batchId: string, opts: { intervalMs?: number; timeoutMs?: number } = {}): Promise<PartnerResponse<T>> {
     const { intervalMs = 1000, timeoutMs = 600_000 } = opts;
@@ -152,16 +180,26 @@ export class PartnerClient {
   }
 
   /**
-   * A 200 answer of a GET, waiting out a refusal for the partner's request limit (429 with
-   * Retry-After) while it ends before `deadline`; any other answer, or a wait past it, throws.
+   * A 200 answer of a GET, waiting out a refusal for the partner's request limit or an unavailable
+   * API (429, 503: their Retry-After, else 503's backoff) and, five times in a row at most, no
+   * answer, while each wait ends before `deadline`; any other answer, or a wait past it, throws.
    */
   private async readWithin(path: string, deadline: number): Promise<PartnerResponse> {
-    for (;;) {
-      const res = await this.get(path);
-      const retryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
-      const retryAfterMs = retryAfter !== null && /^[0-9]+$/.test(retryAfter) ? Number(retryAfter) * 1000 : NaN;
-      if (retryAfterMs >= 0 && Date.now() + retryAfterMs <= deadline) {
-        await new Promise((resolve) => setTimeout(resolve, retryAfterMs));
+    for (let failures = 0; ; failures++) {
+      const backoffMs = Math.min(8000, 500 * 2 ** failures);
+      let res: PartnerResponse;
+      try {
+        res = await this.get(path);
+      } catch (error) {
+        // A GET is safe to ask again.
+        if (!(error instanceof PartnerNetworkError) || failures >= POLL_NETWORK_RETRIES || Date.now() + backoffMs > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        continue;
+      }
+      const retryAfter = res.status === 429 || res.status === 503 ? res.headers.get('retry-after') : null;
+      const waitMs = retryAfter !== null && /^[0-9]+$/.test(retryAfter) ? Number(retryAfter) * 1000 : res.status === 503 ? backoffMs : NaN;
+      if (waitMs >= 0 && Date.now() + waitMs <= deadline) {
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
         continue;
       }
       if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);

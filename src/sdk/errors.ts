@@ -16,20 +16,29 @@ export class PartnerApiError extends Error {
   readonly details: ErrorEnvelope['error']['details'] | undefined;
   readonly requestId: string | undefined;
 
-  constructor(readonly status: number, readonly body: unknown, readonly headers: Headers) {
+  constructor(readonly status: number, readonly body: unknown, readonly headers: Headers, message?: string) {
     const envelope = isErrorEnvelope(body) ? body : undefined;
-    super(envelope ? envelope.error.message : `HTTP ${status}`);
+    super(envelope ? envelope.error.message : message ?? `HTTP ${status}`);
     this.code = envelope?.error.code ?? `HTTP_${status}`;
     this.details = envelope?.error.details;
     this.requestId = envelope?.requestId ?? headers.get('x-request-id') ?? undefined;
   }
 }
 
-/** The request never got an answer: the connection failed (refused, reset, DNS). `cause` is fetch's error. */
+/**
+ * The request never got an answer: the connection failed (refused, reset, DNS). `cause` is fetch's
+ * error, `code` its cause's (ECONNRESET, ECONNREFUSED, ENOTFOUND, UND_ERR_SOCKET …), which the
+ * message tells too: it read "fetch failed" whatever happened (QA).
+ */
 export class PartnerNetworkError extends Error {
   override readonly name = 'PartnerNetworkError';
+  readonly code: string | undefined;
   constructor(readonly method: string, readonly url: string, cause: unknown) {
-    super(`${method} ${url} failed: ${(cause as Error)?.message ?? cause}`, { cause });
+    const root = (cause as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+    const code = typeof root?.code === 'string' ? root.code : undefined;
+    const why = [code, typeof root?.message === 'string' && root.message !== code ? root.message : undefined].filter(Boolean).join(': ');
+    super(`${method} ${url} failed: ${(cause as Error)?.message ?? cause}${why ? ` (${why})` : ''}`, { cause });
+    this.code = code;
   }
 }
 
