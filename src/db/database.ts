@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import type { Config } from '../config.js';
 import { databaseTls, postgresSsl } from './tls.js';
+import { SESSION_SETTINGS } from './session-settings.js';
 
 export type Sql = postgres.Sql<{}>;
 /** A transaction or a connection: anything that runs tagged-template queries. */
@@ -75,10 +76,8 @@ export function connect(connectionString: string, max = 10, settings: Record<str
     // bigint counts come back as JS numbers; ids are uuids and never overflow.
     types: { bigint: postgres.BigInt },
     transform: { undefined: null },
-    // Day arithmetic on a timestamptz (`now() - make_interval(days => N)`: every retention) follows the
-    // session's time zone: under a database's daylight-saving zone a day across a change was 23 or 25
-    // hours, and rows went an hour early or late (time QA). Omni's times are UTC throughout.
-    connection: { application_name: 'omni', TimeZone: 'UTC', ...settings },
+    // UTC, ISO dates, hex bytea, READ COMMITTED, whatever the database or the role sets (session-settings.ts).
+    connection: { application_name: 'omni', ...SESSION_SETTINGS, ...settings },
   });
 }
 

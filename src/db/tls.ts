@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import { sessionOptions } from './session-settings.js';
 
 /** libpq's sslmode values (config.ts refuses any other). */
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -85,11 +86,16 @@ export function postgresSsl(tls: DatabaseTls): false | ConnectionOptions {
  * proxy that ends TLS it said false, and the queue went plain where the API was encrypted, or
  * failed where the proxy wanted TLS: review.)
  */
-export async function queueConnection(connectionString: string, connectTimeoutMs = 10_000): Promise<{ connectionString: string; ssl: false | ConnectionOptions }> {
+export async function queueConnection(connectionString: string, connectTimeoutMs = 10_000): Promise<{ connectionString: string; ssl: false | ConnectionOptions; options: string }> {
   const tls = databaseTls(connectionString);
-  const plain = { connectionString: tls.url, ssl: false as const };
+  // The session settings of every connection (session-settings.ts), before the URL's own `options`:
+  // pg would take the URL's in place of ours.
+  const url = new URL(tls.url);
+  const options = sessionOptions(url.searchParams.get('options'));
+  url.searchParams.delete('options');
+  const plain = { connectionString: url.toString(), ssl: false as const, options };
   if (!tls.options) return plain;
-  const encrypted = { connectionString: tls.url, ssl: tls.options };
+  const encrypted = { ...plain, ssl: tls.options };
   if (tls.mode !== 'prefer' && tls.mode !== 'allow') return encrypted;
   const { default: pg } = await import('pg');
   const probe = new pg.Client({ ...encrypted, connectionTimeoutMillis: connectTimeoutMs });
