@@ -116,6 +116,11 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
     // system's code page, and every name past ASCII came out as mojibake (Unicode QA).
     await write(csv, `\uFEFF${CSV_COLUMNS.join(',')}\n`);
     await sql.begin('isolation level repeatable read read only', async (tx) => {
+      // One cursor over the whole catalog, read as fast as the upload takes it: a DBA's
+      // statement_timeout (or idle-in-transaction timeout) shorter than that failed every attempt
+      // of a large store's export (DBA-settings QA). A background job's read, not a request's.
+      await tx`set local statement_timeout = 0`;
+      await tx`set local idle_in_transaction_session_timeout = 0`;
       [{ blocked }] = await tx<{ blocked: number }[]>`select count(*)::int as blocked from products p where p.store_id = ${storeId} and ${hasOpenError(tx)}`;
       const exported = tx<{ product: any }[]>`select ${productJson(tx, undefined)} as product from products p
         where p.store_id = ${storeId} and not ${hasOpenError(tx)} order by p.id`;
@@ -129,11 +134,15 @@ export async function runExport(sql: Sql, config: Config, encryptionKey: Buffer,
     csv.end();
     await uploads;
   } catch (err) {
+    // The upload's error when it was the first to fail; else the read's, which the streams'
+    // destruction below makes the uploads fail with too ("Premature close" took its place in the
+    // job's error, and the statement timeout that ended the read was told nowhere: QA).
+    const failedFirst = uploadFailed;
     ndjson.destroy();
     csv.destroy();
     await uploads.catch(() => {});
     // FAILED only when no attempt is left (failExport, by the task): a retry may still write them.
-    throw uploadFailed ?? err;
+    throw failedFirst ?? err;
   }
   await sql.begin(async (tx) => {
     const [tenant] = await tx<any[]>`select t.notify_email, t.notify_webhook, s.partner_id from tenants t join stores s on s.id = t.store_id where t.store_id = ${storeId}`;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestContext } from '../helpers/test-app.js';
 import { createPimActor, pimRequest, type PimActor } from '../helpers/pim.js';
 import { runExport } from '../../src/pim/catalog-export.js';
+import { connect } from '../../src/db/database.js';
 import { exportLinkKey, signExportLink } from '../../src/pim/export-links.js';
 
 // An export whose files cannot be written, and downloads of exports that cannot be served. No
@@ -47,6 +48,26 @@ describe('an export whose files cannot be written', () => {
       process.off('unhandledRejection', record);
       await rm(exportsDir(), { force: true });
       await mkdir(exportsDir(), { recursive: true });
+    }
+  });
+});
+
+describe('an export under a DBA\'s statement_timeout', () => {
+  it('reads the whole catalog whatever the timeout of the database\'s other statements (every attempt failed "Premature close": QA)', async () => {
+    const large = await createPimActor(ctx);
+    await ctx.sql`insert into products (store_id, external_id, sku, name, price)
+      select ${large.storeId}, 'st-' || g, 'ST-' || g, 'Statement timeout ' || g, g from generate_series(1, 30000) g`;
+    const id = (await pimRequest(ctx, large, 'POST', '/api/v1/pim/exports')).json().data.id as string;
+    // As a role or database set so starts its sessions; the catalog's read takes longer than it.
+    const limited = connect(process.env.OMNI_TEST_DATABASE_URL!, 2, { statement_timeout: '250' });
+    try {
+      const started = performance.now();
+      await runExport(limited, ctx.deps.config, ctx.deps.encryptionKey, large.storeId, id);
+      const [row] = await ctx.sql`select status, products from catalog_exports where id = ${id}`;
+      expect(row).toEqual({ status: 'COMPLETED', products: 30000 });
+      expect(performance.now() - started).toBeGreaterThan(250);
+    } finally {
+      await limited.end();
     }
   });
 });
