@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './database.js';
 import { queueConnection } from './tls.js';
+import { QUEUE_SCHEMA } from '../jobs/enqueue.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.sql');
@@ -136,7 +137,7 @@ export async function migrate(sql: Sql, connectionString: string, onWaiting?: ()
     pgPool.on('error', () => {});
     pgPool.on('connect', (client) => client.on('error', () => {}));
     try {
-      await runWorkerMigrations({ pgPool, logger: undefined });
+      await runWorkerMigrations({ pgPool, logger: undefined, schema: QUEUE_SCHEMA });
     } finally {
       await pgPool.end();
     }

@@ -1,5 +1,8 @@
 import type { Queryable } from '../db/database.js';
 
+/** The schema of graphile-worker's tables and functions, which Omni's SQL and migrations name (graphile_worker.add_job …). */
+export const QUEUE_SCHEMA = 'graphile_worker';
+
 export interface EnqueueOptions {
   /** Jobs of one queue run one at a time, in order (e.g. one queue per store for ordered stock). */
   queueName?: string;

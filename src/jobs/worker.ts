@@ -7,6 +7,7 @@ import { seconds } from '../db/wait-at-start.js';
 import { CONNECTION_LOST, QueuePool } from './queue-pool.js';
 import { QUEUE_STOPPED } from './queue-outage.js';
 import { buildTaskList } from './tasks.js';
+import { QUEUE_SCHEMA } from './enqueue.js';
 import { watchWorkerLiveness } from './worker-liveness.js';
 
 /** The task of the delivery pool; every other task runs in the work pool. */
@@ -125,6 +126,11 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   const common = {
     events: liveness.events as any,
     pgPool,
+    // Named, not left to graphile-worker's defaults, which read the environment and the working
+    // folder: GRAPHILE_WORKER_SCHEMA or a .graphile-workerrc put the queue in a schema Omni's SQL
+    // never enqueues into (a new database failed to start), and a file named `crontab` where the
+    // process started was read as the deliveries' schedule (config QA).
+    schema: QUEUE_SCHEMA,
     noHandleSignals: true,
     pollInterval: 1000,
     // Asked before each look for a job: during an outage a worker waits here for the database
@@ -141,7 +147,7 @@ export async function startWorker(deps: AppDeps, connectionString: string, logge
   // A worker that could not start leaves no pool behind to keep the process alive.
   const failed = async (err: unknown): Promise<never> => { await pgPool.end().catch(() => {}); throw err; };
   const runner = await run({ ...common, concurrency: deps.config.WORKER_CONCURRENCY, taskList: work, crontab: CRONTAB }).catch(failed);
-  const deliveries = await run({ ...common, concurrency: deps.config.WEBHOOK_CONCURRENCY, taskList: { [DELIVERY_TASK]: deliver } })
+  const deliveries = await run({ ...common, concurrency: deps.config.WEBHOOK_CONCURRENCY, taskList: { [DELIVERY_TASK]: deliver }, parsedCronItems: [] })
     .catch(async (err: unknown) => { await runner.stop().catch(() => {}); return failed(err); });
   pgPool.patient = true;
   // The first heartbeat: a database gone meanwhile is an outage like any other (the pool waits it
