@@ -128,6 +128,15 @@ describe('loadConfig', () => {
     for (const name of ['HOST', 'S3_REGION', 'SMTP_FROM']) expect(problem({ [name]: '' })).toContain(`${name} must not be empty`);
   });
 
+  it('refuses a text value of white space alone, or padded with it, naming it and never repeating a secret (S3_REGION=" " failed at first use; config QA)', () => {
+    expect(problem({ S3_REGION: ' ', EXPORT_S3_BUCKET: '   ', HOST: 'localhost ' })).toBe('Invalid configuration: HOST must not be padded with white space (got "localhost "); '
+      + 'EXPORT_S3_BUCKET must not be white space alone (got "   "); S3_REGION must not be white space alone (got " ")');
+    expect(problem({ OMNI_DATA_DIR: ' ' })).toBe('Invalid configuration: OMNI_DATA_DIR must not be white space alone (got " ")');
+    const key = `${Buffer.alloc(32, 1).toString('base64')}\n`;
+    expect(problem({ OMNI_ENCRYPTION_KEY: key })).toBe('Invalid configuration: OMNI_ENCRYPTION_KEY must not be padded with white space');
+    expect(loadConfig({ SMTP_FROM: '"Omni Exports" <exports@omni.example>' }).SMTP_FROM).toBe('"Omni Exports" <exports@omni.example>');
+  });
+
   it('says how long a value must be in words, and refuses empty S3 credentials or one without the other', () => {
     expect(problem({ EXPORT_S3_BUCKET: 'b' })).toBe('Invalid configuration: EXPORT_S3_BUCKET must have at least 3 characters (got "b")');
     expect(problem({ S3_ACCESS_KEY_ID: '', S3_SECRET_ACCESS_KEY: '' }))

@@ -178,12 +178,22 @@ export class ConfigError extends Error {}
  */
 const INTEGER_VARIABLES = Object.entries(EnvSchema.properties as Record<string, TSchema>).filter(([, s]) => s.type === 'integer').map(([name]) => name);
 const DECIMAL_DIGITS = /^[0-9]+$/;
+const STRING_VARIABLES = Object.entries(EnvSchema.properties as Record<string, TSchema>).filter(([, s]) => s.type === 'string').map(([name]) => name);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // What env-schema validates: process.env, `env` over it.
   const data: Record<string, string | undefined> = { ...process.env, ...env };
   const malformed = INTEGER_VARIABLES.filter((name) => data[name] !== undefined && !DECIMAL_DIGITS.test(data[name]!));
   const problems = new Map(malformed.map((name) => [name, `${name} must be a whole number (got ${JSON.stringify(data[name])})`]));
+  // A text value that is blank, or has white space at an end: S3_REGION=" " or EXPORT_S3_BUCKET="   "
+  // passed and failed at first use, OMNI_DATA_DIR=" " made a folder named " ", HOST="localhost "
+  // failed only at listen (config QA). A secret is not repeated.
+  for (const name of STRING_VARIABLES) {
+    const value = data[name];
+    if (value === undefined || (value.trim() !== '' && value.trim() === value)) continue;
+    malformed.push(name);
+    problems.set(name, `${name} must not be ${value === '' ? 'empty' : value.trim() === '' ? 'white space alone' : 'padded with white space'}${SECRET.has(name) ? '' : ` (got ${JSON.stringify(value)})`}`);
+  }
   // Left out of ajv's check, which would coerce them; the other variables' problems are told with theirs.
   for (const name of malformed) delete data[name];
   let parsed: Env | undefined;
