@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config.js';
+import { wildcardHostWarning, loadConfig } from './config.js';
 
 const problem = (env: Record<string, string>) => {
   try {
@@ -126,6 +126,24 @@ describe('loadConfig', () => {
   it('refuses an empty data folder (it meant the working directory), host, region or sender', () => {
     expect(problem({ OMNI_DATA_DIR: '' })).toBe('Invalid configuration: OMNI_DATA_DIR must not be empty (got "")');
     for (const name of ['HOST', 'S3_REGION', 'SMTP_FROM']) expect(problem({ [name]: '' })).toContain(`${name} must not be empty`);
+  });
+
+  it('refuses a PUBLIC_BASE_URL with a query, a fragment or credentials, which every link would carry (…?x=1#frag/onboard/<sid>; config QA)', () => {
+    for (const [url, why] of [['https://omni.example/omni?x=1', 'it has no query or fragment: a path is appended to it'], ['https://omni.example/#top', 'it has no query or fragment: a path is appended to it'],
+      ['https://omni.example/?', 'it has no query or fragment: a path is appended to it'], ['https://admin@omni.example', 'it holds no user or password']]) {
+      expect(problem({ PUBLIC_BASE_URL: url }), url).toBe(`Invalid configuration: PUBLIC_BASE_URL must be an http:// or https:// URL (${why}${url.includes('@') ? '' : `; got ${JSON.stringify(url)}`})`);
+    }
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://omni.example/omni/' }).publicBaseUrl).toBe('https://omni.example/omni');
+  });
+
+  it('warns at start of links naming an address of every interface (HOST=0.0.0.0 without PUBLIC_BASE_URL)', () => {
+    const bare = { DATABASE_URL: undefined, PUBLIC_BASE_URL: undefined } as unknown as Record<string, string>;
+    expect(wildcardHostWarning(loadConfig({ ...bare, HOST: '0.0.0.0', PORT: '8080' }))).toBe('HOST is 0.0.0.0 and PUBLIC_BASE_URL is unset: the links Omni hands out '
+      + "(onboarding pages, export downloads, the OpenAPI document's server) say http://0.0.0.0:8080, which no browser or partner reaches; "
+      + 'set PUBLIC_BASE_URL to the address they use (https://omni.example.com)');
+    expect(wildcardHostWarning(loadConfig({ ...bare, HOST: '::' }))).toContain('HOST is :: and PUBLIC_BASE_URL is unset');
+    expect(wildcardHostWarning(loadConfig({ HOST: '0.0.0.0', PUBLIC_BASE_URL: 'https://omni.example' }))).toBeUndefined();
+    expect(wildcardHostWarning(loadConfig({ ...bare, HOST: '127.0.0.1' }))).toBeUndefined();
   });
 
   it('refuses a text value of white space alone, or padded with it, naming it and never repeating a secret (S3_REGION=" " failed at first use; config QA)', () => {

@@ -220,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.DATABASE_URL !== undefined) parsed.DATABASE_URL = withSocketPlaceholderHost(parsed.DATABASE_URL);
   const unparsable = URL_VARIABLES.flatMap((name) => {
     const value = parsed[name];
-    const problem = value === undefined ? undefined : (name === 'DATABASE_URL' ? postgresUrlProblem : hostUrlProblem)(value);
+    const problem = value === undefined ? undefined : (name === 'DATABASE_URL' ? postgresUrlProblem : name === 'PUBLIC_BASE_URL' ? publicUrlProblem : hostUrlProblem)(value);
     // Not repeated when it may hold credentials (user:password@), whatever the variable.
     if (!problem) return [];
     const shown = SECRET.has(name) || value!.includes('@') ? '' : `; got ${JSON.stringify(value)}`;
@@ -317,6 +317,32 @@ function hostUrlProblem(url: string): string | undefined {
   } catch (err) {
     return `it does not parse: ${(err as Error).message}`;
   }
+}
+
+/**
+ * The base of every link Omni hands out, a path appended to it: with a query or a fragment the
+ * onboarding link read `…?x=1#frag/onboard/<sid>`, and a user and password went into every link
+ * (config QA).
+ */
+function publicUrlProblem(url: string): string | undefined {
+  const problem = hostUrlProblem(url);
+  if (problem) return problem;
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password) return 'it holds no user or password';
+  if (parsed.search || parsed.hash || url.includes('?') || url.includes('#')) return 'it has no query or fragment: a path is appended to it';
+  return undefined;
+}
+
+/**
+ * The start's warning when the links Omni hands out (onboarding pages, export downloads, the
+ * OpenAPI document's server) would name an address that listens on every interface, which no
+ * browser or partner can be sent to: HOST=0.0.0.0, a container's usual setting, without
+ * PUBLIC_BASE_URL gave `http://0.0.0.0:8080/onboard/…` links without a word (config QA).
+ */
+export function wildcardHostWarning(config: Pick<Config, 'HOST' | 'PUBLIC_BASE_URL' | 'publicBaseUrl'>): string | undefined {
+  if (config.PUBLIC_BASE_URL !== undefined || !['0.0.0.0', '::', '[::]'].includes(config.HOST)) return undefined;
+  return `HOST is ${config.HOST} and PUBLIC_BASE_URL is unset: the links Omni hands out (onboarding pages, export downloads, the OpenAPI document's server) `
+    + `say ${config.publicBaseUrl}, which no browser or partner reaches; set PUBLIC_BASE_URL to the address they use (https://omni.example.com)`;
 }
 
 /** What a variable checked by a pattern must hold, in words (ajv would print the pattern). */

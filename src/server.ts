@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { loadConfig, type Config } from './config.js';
+import { loadConfig, wildcardHostWarning, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { waitForExternalDatabase } from './db/wait-at-start.js';
 import { isConnectionLoss, isConnectionRefused, isDatabaseUnavailable } from './db/unavailable.js';
@@ -181,6 +181,8 @@ export async function start(opts: StartOptions) {
       if (noTaxonomy) logger.warn(noTaxonomy);
       const asciiFolding = await caseFoldingWarning(db.sql);
       if (asciiFolding) logger.warn(asciiFolding);
+      const wildcard = wildcardHostWarning(config);
+      if (wildcard) logger.warn(wildcard);
     }
   } catch (err) {
     // A start that fails half-way (the API's port taken, say) stops what it had started: the
