@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Sql } from './database.js';
 import { queueConnection } from './tls.js';
 import { QUEUE_SCHEMA } from '../jobs/enqueue.js';
+import { readOnlyReason } from './writable.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.sql');
@@ -115,6 +116,9 @@ function withoutPrivilege(err: unknown): unknown {
 
 /** `onWaiting`: called once when another process holds the migration lock (it is migrating). */
 export async function migrate(sql: Sql, connectionString: string, onWaiting?: () => void): Promise<string[]> {
+  // Every start and command comes here first: a database that takes no writes is told now.
+  const readOnly = await readOnlyReason(sql);
+  if (readOnly) throw new Error(`the database takes no writes: ${readOnly}`);
   if (await schemaIsCurrent(sql)) return [];
   await assertUtf8(sql);
   // Loaded only when there is something to migrate (see schemaIsCurrent).
