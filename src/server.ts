@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadConfig, wildcardHostWarning, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
-import { waitForExternalDatabase } from './db/wait-at-start.js';
+import { sayFatal, waitForExternalDatabase } from './db/wait-at-start.js';
 import { isConnectionLoss, isConnectionRefused, isDatabaseUnavailable } from './db/unavailable.js';
 import { migrate } from './db/migrate.js';
 import { loadCheckedEncryptionKey } from './auth/encryption-key-check.js';
@@ -195,8 +195,8 @@ export async function start(opts: StartOptions) {
   // ends the process with a failing code, so that a supervisor starts a fresh one.
   runner?.promise.catch((err: unknown) => {
     if (stopping) return;
-    if (err instanceof WorkerGaveUp) logger.fatal(err.message);
-    else logger.fatal({ err }, 'job worker stopped unexpectedly');
+    if (err instanceof WorkerGaveUp) sayFatal(logger, err.message);
+    else sayFatal(logger, 'job worker stopped unexpectedly', err);
     stop().finally(() => process.exit(1));
   });
 

@@ -144,9 +144,20 @@ export async function waitForExternalDatabase(db: Database, config: Config, logg
     process.exit(0);
   } catch (err) {
     if (!(err instanceof DatabaseStartTimeout)) throw err;
-    logger.fatal(err.message);
+    sayFatal(logger, err.message);
     process.exit(1);
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
+}
+
+/**
+ * The reason a process ends with 1, at fatal; on stderr too when LOG_LEVEL=silent (or anything
+ * else that drops fatal lines) would leave none: it exited without a word (config QA), where every
+ * other start failure says `error: …` on stderr.
+ */
+export function sayFatal(logger: Logger, message: string, err?: unknown) {
+  if (err === undefined) logger.fatal(message);
+  else logger.fatal({ err }, message);
+  if (!logger.isLevelEnabled('fatal')) process.stderr.write(`error: ${message}${err instanceof Error ? `: ${err.message}` : ''}\n`);
 }

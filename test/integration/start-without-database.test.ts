@@ -73,7 +73,11 @@ describe('starting while the database is away', () => {
     const address = new URL(url).host;
     const started = Date.now();
     const worker = spawn(['worker'], env(url, { DB_START_TIMEOUT_MS: '1500' }));
+    // With LOG_LEVEL=silent, on stderr as any other failed start (it exited 1 without a word: config QA).
+    const silent = spawn(['worker'], env(url, { DB_START_TIMEOUT_MS: '1500', LOG_LEVEL: 'silent' }));
     expect(await exitWithin(worker, 20000), worker.output).toBe(1);
+    expect(await exitWithin(silent, 20000), silent.output).toBe(1);
+    expect(silent.output.trim()).toMatch(new RegExp(`^error: database unreachable at ${address} for \\d+\\.\\d s \\(DB_START_TIMEOUT_MS=1500\\); giving up, exit 1 \\(last error: connect ECONNREFUSED ${address}\\)$`));
     expect(Date.now() - started, worker.output).toBeGreaterThanOrEqual(1500);
     expect(loudLines(worker), worker.output).toEqual([
       `40 database unreachable at ${address} (connect ECONNREFUSED ${address}); waiting for it, one attempt a second (giving up after N s, DB_START_TIMEOUT_MS)`,
