@@ -13,7 +13,10 @@ type Fragment = postgres.Fragment;
  * updated out of an ascending `updatedSince` read) pulled one the reader never saw onto the page
  * before. A cursor starts after the item that ended the page, wherever the others have moved
  * (Stripe's `starting_after`). Opaque to the caller: base64url of the list's name and the key's
- * parts, joined by dots; a cursor of another list, or one altered, is refused with VAL_001.
+ * parts, joined by dots; a cursor of another list, or one that does not decode to a key of this
+ * list's form, is refused with VAL_001. One altered into another well-formed key (or another
+ * store's) is only a position: the page after it, of the caller's own list, reads nothing more
+ * than a page of that list would.
  */
 export const packCursor = (parts: string[]) => Buffer.from(parts.join('.')).toString('base64url');
 
