@@ -146,6 +146,12 @@ describe('loadConfig', () => {
     expect(wildcardHostWarning(loadConfig({ ...bare, HOST: '127.0.0.1' }))).toBeUndefined();
   });
 
+  it('refuses OMNI_PG_PORT equal to PORT for the embedded database (the second to bind failed "already in use"), not for an external one', () => {
+    expect(problem({ DATABASE_URL: undefined, PORT: '54329' } as unknown as Record<string, string>))
+      .toBe('Invalid configuration: OMNI_PG_PORT must not be PORT (54329): the embedded PostgreSQL and the API each listen on their own port');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db.example/omni', PORT: '54329' }).PORT).toBe(54329);
+  });
+
   it('refuses a text value of white space alone, or padded with it, naming it and never repeating a secret (S3_REGION=" " failed at first use; config QA)', () => {
     expect(problem({ S3_REGION: ' ', EXPORT_S3_BUCKET: '   ', HOST: 'localhost ' })).toBe('Invalid configuration: HOST must not be padded with white space (got "localhost "); '
       + 'EXPORT_S3_BUCKET must not be white space alone (got "   "); S3_REGION must not be white space alone (got " ")');

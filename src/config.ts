@@ -231,6 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const notFolder = notAFolder(dataDir);
   if (notFolder) throw new ConfigError(`Invalid configuration: OMNI_DATA_DIR must be a folder (${notFolder})`);
   const embedded = !parsed.DATABASE_URL;
+  // Both on 127.0.0.1: the second to bind failed as "already in use (another omni serve?)" (config QA).
+  if (embedded && parsed.PORT !== 0 && parsed.PORT === parsed.OMNI_PG_PORT) {
+    throw new ConfigError(`Invalid configuration: OMNI_PG_PORT must not be PORT (${parsed.PORT}): the embedded PostgreSQL and the API each listen on their own port`);
+  }
   return {
     ...parsed,
     dataDir,
