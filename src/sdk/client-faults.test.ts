@@ -65,11 +65,13 @@ describe('PartnerClient over a faulty network', () => {
       expect((await done).body.data.status).toBe('COMPLETED');
       // Its Retry-After (0), then 500 ms × 2^(tries so far): 1 s, 2 s, 4 s (it threw at the first 503 or reset).
       expect(Date.now() - started).toBe(7000);
-      const down = scripted(Array.from({ length: 7 }, reset));
+      // Five unanswered reads in a row are asked again, the sixth throws; refusals waited out before them count none.
+      const tooMany = () => json(429, { success: false }, { 'retry-after': '0' });
+      const down = scripted([tooMany(), tooMany(), tooMany(), tooMany(), tooMany(), tooMany(), ...Array.from({ length: 7 }, reset)]);
       const failed = new PartnerClient('https://omni.example', credentials, down.fetchImpl).waitForBatch('pb_1').catch((e) => e);
       await vi.runAllTimersAsync();
       const error = await failed;
-      expect([error instanceof PartnerNetworkError, error.code, down.calls.length]).toEqual([true, 'UND_ERR_SOCKET', 6]);
+      expect([error instanceof PartnerNetworkError, error.code, down.calls.length]).toEqual([true, 'UND_ERR_SOCKET', 12]);
       expect(error.message).toBe('GET https://omni.example/api/v1/partner/stores/batches/pb_1?limit=1 failed: fetch failed (UND_ERR_SOCKET: other side closed)');
     } finally {
       vi.useRealTimers();

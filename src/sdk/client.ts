@@ -185,14 +185,17 @@ export class PartnerClient {
    * answer, while each wait ends before `deadline`; any other answer, or a wait past it, throws.
    */
   private async readWithin(path: string, deadline: number): Promise<PartnerResponse> {
-    for (let failures = 0; ; failures++) {
-      const backoffMs = Math.min(8000, 500 * 2 ** failures);
+    // `waits`: the backoff's exponent, one more for each wait; `unanswered`: reads in a row that got no answer.
+    for (let waits = 0, unanswered = 0; ; waits++) {
+      const backoffMs = Math.min(8000, 500 * 2 ** waits);
       let res: PartnerResponse;
       try {
         res = await this.get(path);
+        unanswered = 0;
       } catch (error) {
         // A GET is safe to ask again.
-        if (!(error instanceof PartnerNetworkError) || failures >= POLL_NETWORK_RETRIES || Date.now() + backoffMs > deadline) throw error;
+        unanswered++;
+        if (!(error instanceof PartnerNetworkError) || unanswered > POLL_NETWORK_RETRIES || Date.now() + backoffMs > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
         continue;
       }
