@@ -6,6 +6,7 @@ import type { Sql } from './database.js';
 import { queueConnection } from './tls.js';
 import { QUEUE_SCHEMA } from '../jobs/enqueue.js';
 import { readOnlyReason } from './writable.js';
+import { sessionSettingProblems } from './session-settings.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 const MIGRATIONS_GLOB = join(MIGRATIONS_DIR, '*.sql');
@@ -119,6 +120,8 @@ export async function migrate(sql: Sql, connectionString: string, onWaiting?: ()
   // Every start and command comes here first: a database that takes no writes is told now.
   const readOnly = await readOnlyReason(sql);
   if (readOnly) throw new Error(`the database takes no writes: ${readOnly}`);
+  const settings = await sessionSettingProblems(sql);
+  if (settings.length > 0) throw new Error(`the database's session settings: ${settings.join('; ')}`);
   if (await schemaIsCurrent(sql)) return [];
   await assertUtf8(sql);
   // Loaded only when there is something to migrate (see schemaIsCurrent).

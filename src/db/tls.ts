@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import { userInfo } from 'node:os';
-import { sessionOptions } from './session-settings.js';
 
 /** libpq's sslmode values (config.ts refuses any other). */
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
@@ -87,18 +86,20 @@ export function postgresSsl(tls: DatabaseTls): false | ConnectionOptions {
  * proxy that ends TLS it said false, and the queue went plain where the API was encrypted, or
  * failed where the proxy wanted TLS: review.)
  */
-export async function queueConnection(connectionString: string, connectTimeoutMs = 10_000): Promise<{ connectionString: string; ssl: false | ConnectionOptions; options: string; user?: string }> {
+export async function queueConnection(connectionString: string, connectTimeoutMs = 10_000): Promise<{ connectionString: string; ssl: false | ConnectionOptions }> {
   const tls = databaseTls(connectionString);
-  // The session settings of every connection (session-settings.ts), before the URL's own `options`:
-  // pg would take the URL's in place of ours.
-  const url = new URL(tls.url);
-  const options = sessionOptions(url.searchParams.get('options'));
-  url.searchParams.delete('options');
   // A URL without a user: the system user's name, as postgres.js and libpq take it. pg reads $USER,
   // which a container or a bare systemd unit does not set: the worker's queue then sent no user
   // ("no PostgreSQL user name specified in startup packet") where the API's connections worked (config QA).
-  const user = url.username || process.env.PGUSER ? {} : { user: systemUser() };
-  const plain = { connectionString: url.toString(), ssl: false as const, options, ...user };
+  // In the URL: pg takes a URL's user, even an empty one, over its `user` option.
+  const url = new URL(tls.url);
+  const user = !url.username && !process.env.PGUSER ? systemUser() : undefined;
+  if (user) {
+    // A socket URL without a host (libpq's `postgres:///db?host=/dir`) takes no user until it has one; `?host=` still names the socket.
+    if (!url.hostname) url.hostname = 'localhost';
+    url.username = encodeURIComponent(user);
+  }
+  const plain = { connectionString: user ? url.toString() : tls.url, ssl: false as const };
   if (!tls.options) return plain;
   const encrypted = { ...plain, ssl: tls.options };
   if (tls.mode !== 'prefer' && tls.mode !== 'allow') return encrypted;

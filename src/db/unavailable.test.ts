@@ -116,6 +116,17 @@ describe('telling a database that is away from a failed query', () => {
     }
   });
 
+  it('counts a pg connection closed by a DBA\'s idle_session_timeout as lost (the queue\'s LISTEN connection logged an error each time), not as the database away', async () => {
+    const client = new pg.Client({ connectionString: testDatabaseUrl() });
+    client.on('error', () => {});
+    await client.connect();
+    const closed = new Promise<unknown>((resolve) => client.once('error', resolve));
+    await client.query("set idle_session_timeout = '100ms'");
+    const err = await closed;
+    await client.end().catch(() => {});
+    expect([(err as { code?: string }).code, isConnectionLoss(err), isDatabaseUnavailable(err)]).toEqual(['57P05', true, false]);
+  });
+
   it('does not count what the query or another resource did wrong', async () => {
     const sql = connect(testDatabaseUrl(), 1);
     try {

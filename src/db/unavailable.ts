@@ -11,6 +11,8 @@ const DRIVER_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'CONN
  * a request answered 500 SYS_001, and a worker started then exited at once; deployment QA).
  */
 const SERVER_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** idle_session_timeout: the server closed a connection idle that long. */
+const IDLE_SESSION_TIMEOUT = '57P05';
 
 /**
  * 55000 is object_not_in_prerequisite_state, which ordinary statements raise too; it is the
@@ -65,7 +67,9 @@ export function isConnectionLoss(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
-    return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT' || notAcceptingConnections(code, err) || connectionRefused(code, err);
+    return SOCKET_CODES.has(code) || SERVER_CODES.has(code) || code.startsWith('08') || code === 'CONNECT_TIMEOUT' || notAcceptingConnections(code, err) || connectionRefused(code, err)
+      // A DBA's idle_session_timeout closing an idle connection (the queue's LISTEN one): logged as an error each time (DBA-settings QA).
+      || code === IDLE_SESSION_TIMEOUT;
   }
   return /Connection terminated|connection error and is not queryable/i.test(err.message);
 }
