@@ -158,6 +158,8 @@ describe('loadConfig', () => {
     expect(problem({ OMNI_DATA_DIR: ' ' })).toBe('Invalid configuration: OMNI_DATA_DIR must not be white space alone (got " ")');
     const key = `${Buffer.alloc(32, 1).toString('base64')}\n`;
     expect(problem({ OMNI_ENCRYPTION_KEY: key })).toBe('Invalid configuration: OMNI_ENCRYPTION_KEY must not be padded with white space');
+    // A value that may hold credentials is not repeated, whatever the variable (it was, padded).
+    expect(problem({ PUBLIC_BASE_URL: 'https://admin:s3cr3t@omni.example ' })).toBe('Invalid configuration: PUBLIC_BASE_URL must not be padded with white space');
     expect(loadConfig({ SMTP_FROM: '"Omni Exports" <exports@omni.example>' }).SMTP_FROM).toBe('"Omni Exports" <exports@omni.example>');
   });
 

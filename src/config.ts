@@ -187,12 +187,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = new Map(malformed.map((name) => [name, `${name} must be a whole number (got ${JSON.stringify(data[name])})`]));
   // A text value that is blank, or has white space at an end: S3_REGION=" " or EXPORT_S3_BUCKET="   "
   // passed and failed at first use, OMNI_DATA_DIR=" " made a folder named " ", HOST="localhost "
-  // failed only at listen (config QA). A secret is not repeated.
+  // failed only at listen (config QA). A secret is not repeated, nor a value that may hold credentials (user:password@).
   for (const name of STRING_VARIABLES) {
     const value = data[name];
     if (value === undefined || (value.trim() !== '' && value.trim() === value)) continue;
     malformed.push(name);
-    problems.set(name, `${name} must not be ${value === '' ? 'empty' : value.trim() === '' ? 'white space alone' : 'padded with white space'}${SECRET.has(name) ? '' : ` (got ${JSON.stringify(value)})`}`);
+    problems.set(name, `${name} must not be ${value === '' ? 'empty' : value.trim() === '' ? 'white space alone' : 'padded with white space'}${SECRET.has(name) || value.includes('@') ? '' : ` (got ${JSON.stringify(value)})`}`);
   }
   // Left out of ajv's check, which would coerce them; the other variables' problems are told with theirs.
   for (const name of malformed) delete data[name];

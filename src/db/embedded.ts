@@ -126,7 +126,7 @@ async function withEnvironment<T>(vars: Record<string, string>, start: () => Pro
 export async function startEmbeddedPostgres(opts: Options): Promise<EmbeddedDatabase> {
   await mkdir(opts.dataDir, { recursive: true });
   await traversableByPostgres(opts.dataDir);
-  return withStartLock(opts.dataDir, () => startOrAttach(opts));
+  return withStartLock(opts.dataDir, () => startOrAttach(opts), (message) => (opts.alert ? opts.alert('info', message) : opts.log?.(message)));
 }
 
 /**

@@ -7,9 +7,11 @@ import type { Queryable } from './database.js';
  * INSERT in a read-only transaction", naming neither (DBA-settings QA).
  */
 export async function readOnlyReason(sql: Queryable): Promise<string | undefined> {
-  const [row] = await sql<{ standby: boolean; read_only: string }[]>`
-    select pg_is_in_recovery() as standby, current_setting('transaction_read_only') as read_only`;
-  if (row.standby) return 'it is a standby in recovery (a read replica): point DATABASE_URL at the primary';
+  // in_hot_standby (PostgreSQL 14 and later), not pg_is_in_recovery(): any role reads a setting, and
+  // a DBA may revoke the function from PUBLIC (every start then failed "permission denied": QA).
+  const [row] = await sql<{ standby: string; read_only: string }[]>`
+    select current_setting('in_hot_standby') as standby, current_setting('transaction_read_only') as read_only`;
+  if (row.standby === 'on') return 'it is a standby in recovery (a read replica): point DATABASE_URL at the primary';
   if (row.read_only === 'on') {
     return 'its sessions are read-only (default_transaction_read_only is on for this role or database): '
       + 'ALTER ROLE … SET default_transaction_read_only = off, or connect as a role that writes';

@@ -57,7 +57,8 @@ label{display:block;margin:.8rem 0 .2rem}input,select{width:100%;box-sizing:bord
  * and consent included, and the pages did not say so until it had expired (QA).
  */
 function linkLife(s: PageSession, what: string) {
-  const minutes = Math.ceil(s.secondsLeft / 60);
+  // Whole minutes left, rounded down: never more time than there is (2:01 read "about 3 minutes": QA).
+  const minutes = Math.floor(s.secondsLeft / 60);
   const left = s.secondsLeft < 60 ? 'less than a minute' : `about ${minutes} minute${minutes === 1 ? '' : 's'}`;
   return `<p class="muted">This link works for ${left} more: ${what} before then, or ask the app you are connecting for a new link.</p>`;
 }

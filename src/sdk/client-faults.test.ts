@@ -78,6 +78,15 @@ describe('PartnerClient over a faulty network', () => {
     }
   });
 
+  it('waitForBatch throws for a poll answered 200 without the envelope or redirected, as call does (a portal\'s page was polled as a running batch until timeoutMs)', async () => {
+    const portal = scripted([new Response('<html>portal</html>', { status: 200, headers: { 'content-type': 'text/html' } })]);
+    await expect(new PartnerClient('https://omni.example', credentials, portal.fetchImpl).waitForBatch('pb_1', { timeoutMs: 60_000 }))
+      .rejects.toThrow("HTTP 200 without the API's JSON envelope (a proxy's page, or an answer cut short)");
+    const moved = scripted([new Response(null, { status: 301, headers: { location: 'https://elsewhere.example/' } })]);
+    await expect(new PartnerClient('https://omni.example', credentials, moved.fetchImpl).waitForBatch('pb_1'))
+      .rejects.toThrow('HTTP 301 to https://elsewhere.example/: the client follows no redirect');
+  });
+
   it('refuses a timeoutMs no timer or fetch keeps (past 300 s, past 2^31 - 1 ms, not a whole number) when it is made', () => {
     for (const timeoutMs of [MAX_TIMEOUT_MS + 1, 3e9, Infinity, 1.5, 0, -1, Number.NaN]) {
       expect(() => new PartnerClient('https://omni.example', credentials, fetch, { timeoutMs }), String(timeoutMs))

@@ -102,17 +102,7 @@ export class PartnerClient {
     const sent = Object.fromEntries(Object.entries(headers).filter((h): h is [string, string] => h[1] !== undefined));
     const client = scope === 'partner' ? this.forPartner() : this;
     const res = await client.send<PartnerOperations[K]['output']>(method, url, body, sent, scope !== 'none');
-    if (res.status >= 300 && res.status <= 399) {
-      throw new PartnerApiError(res.status, res.body, res.headers, `HTTP ${res.status} to ${res.headers.get('location') ?? 'no Location'}: `
-        + 'the client follows no redirect (it would carry the signed headers and store token there); give it the base URL the API answers at');
-    }
-    if (res.status < 200 || res.status > 299) throw new PartnerApiError(res.status, res.body, res.headers);
-    // A 2xx that is no envelope (a captive portal's page, an answer cut short) is no answer of the
-    // API: it resolved to the text, and a sync's caller read no batchId and no error (QA).
-    if ((res.body as { success?: unknown } | undefined)?.success !== true) {
-      throw new PartnerApiError(res.status, res.body, res.headers, `HTTP ${res.status} without the API's JSON envelope (a proxy's page, or an answer cut short)`);
-    }
-    return res.body;
+    return envelopeOf(res, [200, 299]);
   }
 
   private async send<T>(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, signed: boolean): Promise<PartnerResponse<T>> {
@@ -205,7 +195,8 @@ export class PartnerClient {
         await new Promise((resolve) => setTimeout(resolve, waitMs));
         continue;
       }
-      if (res.status !== 200) throw new PartnerApiError(res.status, res.body, res.headers);
+      // As `call` reads an answer: a portal's 200 page was polled as a batch still running, for the whole wait (QA).
+      envelopeOf(res, [200, 200]);
       return res;
     }
   }
@@ -231,6 +222,24 @@ export class PartnerClient {
  * JSON, or an answer may be cut short; JSON.parse threw a SyntaxError from get/post/call then,
  * where they hand back, or make a PartnerApiError of, whatever the status.
  */
+/**
+ * The API's envelope of an answer whose status is within `ok`; else PartnerApiError: for a redirect,
+ * which the client never follows (fetch would carry the signed headers and the store token to
+ * wherever it points: QA), saying so; for a 2xx that is no envelope (a captive portal's page, an
+ * answer cut short), which resolved to its text, and a sync's caller read no batchId and no error.
+ */
+function envelopeOf<T>(res: PartnerResponse<T>, [low, high]: [number, number]): T {
+  if (res.status >= 300 && res.status <= 399) {
+    throw new PartnerApiError(res.status, res.body, res.headers, `HTTP ${res.status} to ${res.headers.get('location') ?? 'no Location'}: `
+      + 'the client follows no redirect (it would carry the signed headers and store token there); give it the base URL the API answers at');
+  }
+  if (res.status < low || res.status > high) throw new PartnerApiError(res.status, res.body, res.headers);
+  if ((res.body as { success?: unknown } | undefined)?.success !== true) {
+    throw new PartnerApiError(res.status, res.body, res.headers, `HTTP ${res.status} without the API's JSON envelope (a proxy's page, or an answer cut short)`);
+  }
+  return res.body;
+}
+
 /**
  * A path parameter as sent: percent-encoded, and never `.` or `..`, which a URL cannot carry as a
  * segment (WHATWG URL parsing, here and in every client and proxy, removes them, `%2E` too): a

@@ -29,7 +29,8 @@ describe('an embedded PostgreSQL started twice at once on a new data folder', ()
     const starts = await Promise.allSettled([0, 1].map(() => startEmbeddedPostgres({ dataDir, port, restartOnExit: false, alert: (_level, message) => { alerts.push(message); } })));
     for (const s of starts) if (s.status === 'fulfilled') cleanups.push(() => (s.value as EmbeddedDatabase).stop());
     expect(starts.map((s) => (s.status === 'fulfilled' ? 'started' : String(s.reason)))).toEqual(['started', 'started']);
-    expect(alerts).toEqual([`using the embedded PostgreSQL another Omni process on this data folder started (port ${port}): it stops when that process stops, and this one does not start it again`]);
+    expect(alerts).toEqual([`another process is setting up or starting the embedded PostgreSQL of ${dataDir}: waiting for it (up to 2 minutes)`,
+      `using the embedded PostgreSQL another Omni process on this data folder started (port ${port}): it stops when that process stops, and this one does not start it again`]);
     for (const s of starts) {
       const sql = connect((s as PromiseFulfilledResult<EmbeddedDatabase>).value.connectionString, 1);
       expect((await sql`select 1 as up`)[0].up).toBe(1);

@@ -79,8 +79,10 @@ describe('the seller\'s pages', () => {
     const browser = sellerBrowser(ctx, session.sid);
     const life = (body: string) => /This link works for ([^:]*) more: ([^<]*) before then/.exec(body)?.slice(1);
     expect(life((await browser.open()).body)).toEqual(['about 3 minutes', 'sign in and authorize']);
-    await ctx.sql`update onboard_sessions set expires_at = now() + interval '61 seconds' where id = ${session.sid}`;
+    await ctx.sql`update onboard_sessions set expires_at = now() + interval '121 seconds' where id = ${session.sid}`;
     expect(life((await browser.open()).body)).toEqual(['about 2 minutes', 'sign in and authorize']);
+    await ctx.sql`update onboard_sessions set expires_at = now() + interval '119 seconds' where id = ${session.sid}`;
+    expect(life((await browser.open()).body)).toEqual(['about 1 minute', 'sign in and authorize']);
     await browser.signIn(session.email, session.password);
     await ctx.sql`update onboard_sessions set expires_at = now() + interval '40 seconds' where id = ${session.sid}`;
     const consent = await browser.open();
