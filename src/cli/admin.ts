@@ -58,7 +58,7 @@ export function registerAdminCommands(program: Command) {
   store.command('list').description("a partner's stores, oldest first, with their status and warehouse count (never a token)")
     .requiredOption(...PARTNER_OPTION)
     .option(...JSON_OPTION)
-    .action(run<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ stores: (await listPartnerStores(sql, await partnerId(sql, o.partner))).items })));
+    .action(run<{ partner: string; json?: boolean }>(async ({ sql }, o) => ({ stores: await listPartnerStores(sql, await partnerId(sql, o.partner)) })));
   store.command('show').description('one store: its partner, status, PIM tenant, warehouses and live tokens (by their hint, never a token)')
     .requiredOption(...STORE_OPTION).option(...JSON_OPTION)
     .action(run<{ store: string; json?: boolean }>(({ sql }, o) => showStore(sql, o.store)));

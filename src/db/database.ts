@@ -76,7 +76,7 @@ export function connect(connectionString: string, max = 10, settings: Record<str
     // bigint counts come back as JS numbers; ids are uuids and never overflow.
     types: { bigint: postgres.BigInt },
     transform: { undefined: null },
-    // UTC, ISO dates, hex bytea, READ COMMITTED, whatever the database or the role sets (session-settings.ts).
+    // UTC and ISO dates, whatever the database or the role sets (session-settings.ts).
     connection: { application_name: 'omni', ...SESSION_SETTINGS, ...settings },
   });
 }

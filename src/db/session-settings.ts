@@ -15,7 +15,7 @@ export const SESSION_SETTINGS: Readonly<Record<string, string>> = { TimeZone: 'U
 
 /**
  * What a database's or role's own settings would break, which a pooler keeps Omni from setting at
- * connection (sessionSettings above): every start and command stops on it, naming the fix
+ * connection (SESSION_SETTINGS above): every start and command stops on it, naming the fix
  * (src/db/migrate.ts). Sent as startup parameters, they made every connection through PgBouncer
  * fail (a QA of the session's fixes).
  * - bytea_output: postgres.js reads a bytea as hex; under `escape` every stored batch body failed

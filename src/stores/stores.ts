@@ -1,6 +1,7 @@
 import type { Queryable, Sql } from '../db/database.js';
 import { hashToken, newStoreClientId, newStoreToken, tokenHint } from '../auth/identifiers.js';
 import { MAX_STORE_WAREHOUSES, addWarehouse, listWarehouses, type WarehouseView } from './warehouses.js';
+import { pageWithTotal } from '../db/page.js';
 
 export interface CreatedStore {
   storeId: string;
@@ -107,30 +108,28 @@ export async function addWarehouseToStore(sql: Sql, storeClientId: string, name:
   });
 }
 
-/**
- * One page of the partner's stores, oldest first, with their total: a channel manager may hold
- * thousands (the list answered all of them at once until 2026-12-07). Without a page, every store
- * (`omni admin store list`). The page is cut before its stores' tokens and warehouses are looked
- * at: the window's count is over every store, so in the outer query it would have had them
- * looked at for all.
- */
-export async function listPartnerStores(sql: Queryable, partnerId: string, page?: { page: number; limit: number }) {
-  const window = page ? sql`limit ${page.limit} offset ${(page.page - 1) * page.limit}` : sql``;
-  const rows = await sql<{ storeClientId: string; name: string; status: string; bound: boolean; warehouseCount: number; createdAt: Date; total: number }[]>`
-    select s.client_id as "storeClientId", s.name, s.status,
-      exists (select 1 from store_tokens t where t.store_id = s.id and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as bound,
-      (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt", s.total
-    from (select id, client_id, name, status, created_at, count(*) over ()::int as total from stores
-          where partner_id = ${partnerId} order by created_at, id ${window}) as s
-    order by s.created_at, s.id`;
-  const total = rows[0]?.total ?? (page && page.page > 1 ? await countPartnerStores(sql, partnerId) : 0);
-  return { total, items: rows.map(({ total: _, ...store }) => store) };
+/** A store as the partner's list shows it (`s`: the stores row). */
+const storeColumns = (sql: Queryable) => sql`s.client_id as "storeClientId", s.name, s.status,
+  exists (select 1 from store_tokens t where t.store_id = s.id and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())) as bound,
+  (select count(*) from warehouses w where w.store_id = s.id)::int as "warehouseCount", s.created_at as "createdAt"`;
+type StoreRow = { storeClientId: string; name: string; status: string; bound: boolean; warehouseCount: number; createdAt: Date };
+
+/** Every store of the partner, oldest first (`omni admin store list`). */
+export async function listPartnerStores(sql: Queryable, partnerId: string) {
+  return sql<StoreRow[]>`select ${storeColumns(sql)} from stores s where s.partner_id = ${partnerId} order by s.created_at, s.id`;
 }
 
-/** How many stores the partner has: the total of a page past the last. */
-async function countPartnerStores(sql: Queryable, partnerId: string) {
-  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from stores where partner_id = ${partnerId}`;
-  return n;
+/**
+ * One page of the partner's stores, oldest first, with their total (GET /partner/stores): a channel
+ * manager may hold thousands, which the list answered at once until 2026-12-07. The page is cut
+ * before its stores' tokens and warehouses are looked at.
+ */
+export async function partnerStorePage(sql: Queryable, partnerId: string, page: { page: number; limit: number }) {
+  const { total, rows } = await pageWithTotal<StoreRow>(sql, sql`select count(*)::int as total from stores where partner_id = ${partnerId}`, sql`
+    select ${storeColumns(sql)} from (select * from stores where partner_id = ${partnerId}
+      order by created_at, id limit ${page.limit} offset ${(page.page - 1) * page.limit}) as s
+    order by s.created_at, s.id`);
+  return { total, items: rows };
 }
 
 /** One store as support needs it (`omni admin store show`): its partner, status, PIM tenant, warehouses, and its live tokens by hint (never a token). */

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import { newWarehouseClientId } from '../auth/identifiers.js';
+import { pageWithTotal } from '../db/page.js';
 
 /** The most warehouses a store may have (`omni admin warehouse add`; README "Limits"). */
 export const MAX_STORE_WAREHOUSES = 1_000;
@@ -22,15 +23,15 @@ export async function addWarehouse(sql: Queryable, storeId: string, name: string
 
 /** One page of the store's warehouses, oldest first, with their total (GET /partner/stores/warehouses). */
 export async function listWarehousePage(sql: Queryable, storeId: string, page: { page: number; limit: number }) {
-  const rows = await sql<{ id: string; clientId: string; name: string; createdAt: Date; total: number }[]>`
-    select id, client_id as "clientId", name, created_at as "createdAt", count(*) over ()::int as total
-    from warehouses where store_id = ${storeId} order by created_at, name, id limit ${page.limit} offset ${(page.page - 1) * page.limit}`;
-  const total = rows[0]?.total ?? (page.page > 1 ? (await sql<{ n: number }[]>`select count(*)::int as n from warehouses where store_id = ${storeId}`)[0].n : 0);
-  return { total, items: rows.map(({ total: _, ...warehouse }) => warehouse) };
+  const { total, rows } = await pageWithTotal<WarehouseRow>(sql, sql`select count(*)::int as total from warehouses where store_id = ${storeId}`,
+    sql`${warehouseRows(sql, storeId)} limit ${page.limit} offset ${(page.page - 1) * page.limit}`);
+  return { total, items: rows };
 }
 
+type WarehouseRow = { id: string; clientId: string; name: string; createdAt: Date };
+const warehouseRows = (sql: Queryable, storeId: string) => sql`
+  select id, client_id as "clientId", name, created_at as "createdAt" from warehouses where store_id = ${storeId} order by created_at, name, id`;
+
 export async function listWarehouses(sql: Queryable, storeId: string) {
-  return sql<{ id: string; clientId: string; name: string; createdAt: Date }[]>`
-    select id, client_id as "clientId", name, created_at as "createdAt"
-    from warehouses where store_id = ${storeId} order by created_at, name, id`;
+  return sql<WarehouseRow[]>`${warehouseRows(sql, storeId)}`;
 }

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../app.js';
 import { Envelope, Meta, PageNumber, ok, paginationMeta } from '../../envelope.js';
 import { errorResponsesFor, partnerRoute, storeRoute } from '../../error-responses.js';
 import { storeOf } from '../../plugins/partner-auth.js';
-import { listPartnerStores } from '../../../stores/stores.js';
+import { partnerStorePage } from '../../../stores/stores.js';
 import { listWarehousePage } from '../../../stores/warehouses.js';
 
 const Warehouse = Type.Object({ id: Type.String({ format: 'uuid' }), clientId: Type.String(), name: Type.String(), createdAt: Type.String({ format: 'date-time' }) });
@@ -29,7 +29,7 @@ export async function partnerStoreRoutes(app: FastifyInstance, { sql }: AppDeps)
       response: { 200: Envelope(Type.Array(Store), Meta) }, errors: errorResponsesFor(partnerRoute),
     },
   }, async (request, reply) => {
-    const { total, items } = await listPartnerStores(sql, request.partner!.partnerId, request.query);
+    const { total, items } = await partnerStorePage(sql, request.partner!.partnerId, request.query);
     return ok(reply, 'Stores retrieved successfully', items, paginationMeta(request.query, total));
   });
 
