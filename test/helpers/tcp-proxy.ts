@@ -25,7 +25,8 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
+/** `listenOn`: the address the proxy listens on (`::1`: a database URL naming an IPv6 address). */
+export async function startTcpProxy(databaseUrl: string, { listenOn = '127.0.0.1' } = {}): Promise<TcpProxy> {
   const target = new URL(databaseUrl);
   const socketDir = target.searchParams.get('host');
   const port = Number(target.port || 5432);
@@ -67,12 +68,12 @@ export async function startTcpProxy(databaseUrl: string): Promise<TcpProxy> {
       upstream.on('close', () => client.destroy());
     });
     s.once('error', reject);
-    s.listen(onPort, '127.0.0.1', () => { server = s; resolve((s.address() as { port: number }).port); });
+    s.listen(onPort, listenOn, () => { server = s; resolve((s.address() as { port: number }).port); });
   });
   const proxyPort = await listen(0);
   const url = new URL(databaseUrl);
   url.searchParams.delete('host');
-  url.hostname = '127.0.0.1';
+  url.hostname = listenOn.includes(':') ? `[${listenOn}]` : listenOn;
   url.port = String(proxyPort);
   const cut = async () => {
     const closing = server;
